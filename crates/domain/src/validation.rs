@@ -1,0 +1,81 @@
+//! Field-level validation errors, shared by pages (inline messages and the error summary)
+//! and the API (RFC 9457 problem details with an `errors` list).
+
+use serde::Serialize;
+
+/// One problem with one input field. `field` is the form/JSON field name, so the page can
+/// link the error summary to the input and the API can name the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{} field(s) are invalid", .errors.len())]
+pub struct ValidationErrors {
+    pub errors: Vec<FieldError>,
+}
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::new();
+        e.add(field, message);
+        e
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+    }
+
+    /// Record the error of a parse under `field` and keep the value if it parsed, so a
+    /// form can collect every problem in one pass.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    pub fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+/// A required, trimmed, length-limited piece of text such as a name.
+pub fn required_text(label: &str, input: &str, max: usize) -> Result<String, String> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(format!("Enter {label}"));
+    }
+    if t.chars().count() > max {
+        return Err(format!("{} must be {max} characters or fewer", capitalise(label)));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(format!("{} must not contain control characters", capitalise(label)));
+    }
+    Ok(t.to_owned())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
