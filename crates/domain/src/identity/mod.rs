@@ -6,7 +6,9 @@ mod role;
 mod secret;
 
 pub use email::{EmailAddress, EmailError};
-pub use password::{PasswordError, PasswordHash, check_password_policy, hash_password, verify_password};
+pub use password::{
+    PasswordError, PasswordHash, check_password_policy, hash_password, verify_password,
+};
 pub use role::{Role, RoleError};
 pub use secret::{Secret, SecretHash};
 

@@ -4,8 +4,8 @@
 //! the most common passwords. Hashing is argon2id with a per-password salt; it is
 //! deliberately slow, so callers on an async runtime run it on a blocking thread.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash as Phc};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash as Phc};
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
@@ -13,12 +13,34 @@ pub const MAX_LENGTH: usize = 128;
 /// The most common passwords and obvious service words. Lower-case; compared after
 /// lower-casing the candidate.
 const BLOCKED: &[&str] = &[
-    "123456789012", "1234567890123", "password1234", "password12345", "passwordpassword",
-    "qwertyuiop12", "qwertyuiopasdf", "iloveyou1234", "letmein12345", "welcome12345",
-    "administrator", "changeme1234", "abc123456789", "111111111111", "000000000000",
-    "trustno11234", "football1234", "monkey123456", "sunshine1234", "princess1234",
-    "linkwell1234", "linkwelllinkwell", "socialprescribing", "nhsnhsnhsnhs", "password123!",
-    "qwerty123456", "aaaaaaaaaaaa", "correcthorsebatterystaple",
+    "123456789012",
+    "1234567890123",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "qwertyuiop12",
+    "qwertyuiopasdf",
+    "iloveyou1234",
+    "letmein12345",
+    "welcome12345",
+    "administrator",
+    "changeme1234",
+    "abc123456789",
+    "111111111111",
+    "000000000000",
+    "trustno11234",
+    "football1234",
+    "monkey123456",
+    "sunshine1234",
+    "princess1234",
+    "linkwell1234",
+    "linkwelllinkwell",
+    "socialprescribing",
+    "nhsnhsnhsnhs",
+    "password123!",
+    "qwerty123456",
+    "aaaaaaaaaaaa",
+    "correcthorsebatterystaple",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,7 +49,9 @@ pub enum PasswordError {
     TooShort,
     #[error("Password must be {MAX_LENGTH} characters or fewer")]
     TooLong,
-    #[error("Password is too common: choose one that is harder to guess, such as three random words")]
+    #[error(
+        "Password is too common: choose one that is harder to guess, such as three random words"
+    )]
     TooCommon,
     #[error("Password could not be hashed")]
     Hashing,
@@ -46,7 +70,10 @@ pub fn check_password_policy(password: &str, sign_in_name: &str) -> Result<(), P
     let lower = password.to_lowercase();
     let local = sign_in_name.split('@').next().unwrap_or("").to_lowercase();
     let one_char_repeated = lower.chars().all(|c| Some(c) == lower.chars().next());
-    if BLOCKED.contains(&lower.as_str()) || one_char_repeated || (local.len() >= 4 && lower.contains(&local)) {
+    if BLOCKED.contains(&lower.as_str())
+        || one_char_repeated
+        || (local.len() >= 4 && lower.contains(&local))
+    {
         return Err(PasswordError::TooCommon);
     }
     Ok(())
@@ -65,7 +92,9 @@ pub fn hash_password(password: &str) -> Result<PasswordHash, PasswordError> {
 
 pub fn verify_password(password: &str, hash: &PasswordHash) -> bool {
     match Phc::new(&hash.0) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -76,12 +105,30 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(check_password_policy("short", "a@b.org"), Err(PasswordError::TooShort));
-        assert_eq!(check_password_policy("Password1234", "a@b.org"), Err(PasswordError::TooCommon));
-        assert_eq!(check_password_policy("zzzzzzzzzzzzzz", "a@b.org"), Err(PasswordError::TooCommon));
-        assert_eq!(check_password_policy("jenny.smith-garden", "jenny.smith@b.org"), Err(PasswordError::TooCommon));
-        assert_eq!(check_password_policy(&"x".repeat(129), "a@b.org"), Err(PasswordError::TooLong));
-        assert_eq!(check_password_policy("orange kettle maple", "a@b.org"), Ok(()));
+        assert_eq!(
+            check_password_policy("short", "a@b.org"),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            check_password_policy("Password1234", "a@b.org"),
+            Err(PasswordError::TooCommon)
+        );
+        assert_eq!(
+            check_password_policy("zzzzzzzzzzzzzz", "a@b.org"),
+            Err(PasswordError::TooCommon)
+        );
+        assert_eq!(
+            check_password_policy("jenny.smith-garden", "jenny.smith@b.org"),
+            Err(PasswordError::TooCommon)
+        );
+        assert_eq!(
+            check_password_policy(&"x".repeat(129), "a@b.org"),
+            Err(PasswordError::TooLong)
+        );
+        assert_eq!(
+            check_password_policy("orange kettle maple", "a@b.org"),
+            Ok(())
+        );
     }
 
     #[test]

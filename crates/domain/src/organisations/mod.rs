@@ -12,8 +12,16 @@ pub fn parse_slug(input: &str) -> Result<String, String> {
     if s.is_empty() {
         return Err("Enter a short name".into());
     }
-    if s.len() > 60 || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || s.starts_with('-') {
-        return Err("Short name must be 60 characters or fewer: lower-case letters, digits and hyphens".into());
+    if s.len() > 60
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || s.starts_with('-')
+    {
+        return Err(
+            "Short name must be 60 characters or fewer: lower-case letters, digits and hyphens"
+                .into(),
+        );
     }
     Ok(s)
 }

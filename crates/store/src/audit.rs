@@ -1,0 +1,165 @@
+//! The audit trail's storage: append under the chain head's lock, browse, verify.
+
+use linkwell_domain::audit::{AuditEntry, AuditEvent, ChainBreak, ChainVerifier, chain_hash};
+use sqlx::Row;
+
+use crate::{Db, OrgScope, Page, Result, StoreError, Tx, now_ms};
+
+/// Filters for browsing the trail; all optional and ANDed.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// The result of verifying one organisation's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainReport {
+    Intact {
+        entries: i64,
+    },
+    Broken(ChainBreak),
+    /// Entries after the recorded head were removed.
+    Truncated {
+        entries: i64,
+        head_seq: i64,
+    },
+}
+
+macro_rules! entry_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        AuditEntry {
+            seq: r.try_get("seq")?,
+            at_ms: r.try_get("at")?,
+            actor_user_id: r.try_get("actor_user_id")?,
+            action: r.try_get("action")?,
+            entity_type: r.try_get("entity_type")?,
+            entity_id: r.try_get("entity_id")?,
+            request_id: r.try_get("request_id")?,
+            detail: r.try_get("detail")?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
+        }
+    }};
+}
+
+impl Db {
+    /// Append an event in a transaction of its own.
+    pub async fn audit(&self, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
+        let mut tx = self.begin().await?;
+        let entry = append_in(&mut tx, scope, event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    /// Entries newest first, `limit` at a time before the `before` cursor (a sequence number).
+    pub async fn audit_page(
+        &self,
+        scope: &OrgScope,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page<AuditEntry>> {
+        let rows: Vec<AuditEntry> = on_db!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log \
+                 WHERE organisation_id = $1 AND seq < $2 \
+                 AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor_user_id = $4) \
+                 AND ($5 IS NULL OR entity_type = $5) AND ($6 IS NULL OR entity_id = $6) \
+                 AND at >= $7 AND at <= $8 \
+                 ORDER BY seq DESC LIMIT $9")
+                .bind(scope.key())
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(filter.action.as_deref())
+                .bind(filter.actor_user_id.as_deref())
+                .bind(filter.entity_type.as_deref())
+                .bind(filter.entity_id.as_deref())
+                .bind(filter.from_ms.unwrap_or(i64::MIN))
+                .bind(filter.to_ms.unwrap_or(i64::MAX))
+                .bind((limit + 1) as i64)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok(entry_from_row!(r))).collect::<Result<Vec<_>>>()
+        })?;
+        Ok(Page::from_overfetch(rows, limit, |e| e.seq.to_string()))
+    }
+
+    /// Walk the organisation's chain from the start, 1,000 entries at a time.
+    pub async fn verify_audit_chain(&self, scope: &OrgScope) -> Result<ChainReport> {
+        let org = scope.key();
+        let mut verifier = ChainVerifier::new(&org);
+        let mut after = 0i64;
+        loop {
+            let batch: Vec<AuditEntry> = on_db!(self, pool => {
+                let rows = sqlx::query("SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log WHERE organisation_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
+                    .bind(&org).bind(after).fetch_all(pool).await?;
+                rows.iter().map(|r| Ok(entry_from_row!(r))).collect::<Result<Vec<_>>>()
+            })?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            for e in &batch {
+                if let Err(b) = verifier.feed(e) {
+                    return Ok(ChainReport::Broken(b));
+                }
+            }
+        }
+        let (head_seq, head_hash): (i64, String) = on_db!(self, pool => {
+            let r = sqlx::query("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(&org).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            (r.try_get("seq")?, r.try_get("hash")?)
+        });
+        if head_seq != verifier.verified() || head_hash != verifier.head() {
+            return Ok(ChainReport::Truncated {
+                entries: verifier.verified(),
+                head_seq,
+            });
+        }
+        Ok(ChainReport::Intact {
+            entries: verifier.verified(),
+        })
+    }
+}
+
+/// Append an event inside the caller's transaction, so a change and its audit entry
+/// commit together. Bumping the head row first takes its lock (a row lock on PostgreSQL;
+/// the write lock on SQLite), which serialises appends per organisation.
+pub async fn append_in(tx: &mut Tx, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
+    let org = scope.key();
+    let at = now_ms();
+    on_tx!(tx, conn => {
+        let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE organisation_id = $1 RETURNING seq, hash")
+            .bind(&org)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let seq: i64 = head.try_get("seq")?;
+        let prev_hash: String = head.try_get("hash")?;
+        let hash = chain_hash(
+            &org, &prev_hash, seq, at,
+            event.actor_user_id.as_deref(), event.action.as_str(), &event.entity_type,
+            event.entity_id.as_deref(), event.request_id.as_deref(), event.detail.as_deref(),
+        );
+        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE organisation_id = $2")
+            .bind(&hash).bind(&org).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO audit_log (organisation_id, seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(&org).bind(seq).bind(at)
+            .bind(event.actor_user_id.as_deref()).bind(event.action.as_str()).bind(&event.entity_type)
+            .bind(event.entity_id.as_deref()).bind(event.request_id.as_deref()).bind(event.detail.as_deref())
+            .bind(&prev_hash).bind(&hash)
+            .execute(&mut *conn).await?;
+        Ok(AuditEntry {
+            seq, at_ms: at,
+            actor_user_id: event.actor_user_id.clone(),
+            action: event.action.as_str().to_owned(),
+            entity_type: event.entity_type.clone(),
+            entity_id: event.entity_id.clone(),
+            request_id: event.request_id.clone(),
+            detail: event.detail.clone(),
+            prev_hash, hash,
+        })
+    })
+}

@@ -1,0 +1,35 @@
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist in this organisation. Records of other organisations
+    /// are reported the same way, so their existence is never revealed.
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the version the caller read.
+    #[error("the record was changed by someone else since it was read")]
+    Conflict,
+    /// A unique field already holds this value.
+    #[error("{field} is already in use")]
+    Duplicate { field: &'static str },
+    #[error("unsupported database URL: {0}")]
+    BadUrl(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Map a unique-constraint violation to `Duplicate { field }`.
+    pub(crate) fn unique_as(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |e| match e.as_database_error() {
+            Some(d) if d.is_unique_violation() => StoreError::Duplicate { field },
+            _ => StoreError::Database(e),
+        }
+    }
+
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(what.to_string())
+    }
+}

@@ -1,0 +1,67 @@
+//! Embedded migrations, one list per engine, applied in order at start.
+//!
+//! Both lists must describe the same tables, columns and nullability; a test compares the
+//! two schemas after migrating real databases.
+
+use crate::{Db, Result, StoreError};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../../../migrations/postgres/0001_foundation.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+    version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+impl Db {
+    /// Apply every migration not yet applied, each in its own transaction, and return the
+    /// resulting schema version.
+    pub async fn migrate(&self) -> Result<i64> {
+        on_db!(self, pool => sqlx::query(CREATE_TABLE).execute(pool).await.map(|r| r.rows_affected()))?;
+        let current = self.schema_version().await?;
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            let mut tx = self.begin().await?;
+            let script = match self {
+                Db::Sqlite(_) => m.sqlite,
+                Db::Postgres(_) => m.postgres,
+            };
+            on_tx!(&mut tx, conn => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|source| StoreError::Migration { version: m.version, source })?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(crate::now_ms())
+                    .execute(&mut *conn)
+                    .await?;
+            });
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+        }
+        self.schema_version().await
+    }
+
+    /// The highest applied migration, 0 for an empty database.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations").fetch_one(pool).await
+        })?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// The latest version this binary knows.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+    }
+}

@@ -1,0 +1,107 @@
+//! Organisations: the tenants themselves.
+
+use linkwell_domain::OrganisationId;
+use sqlx::Row;
+
+use crate::{Db, OrgScope, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Organisation {
+    pub id: OrganisationId,
+    pub slug: String,
+    pub name: String,
+    /// Allows NHS numbers from the 999 test range (referrals issue).
+    pub test_mode: bool,
+    pub self_referral_enabled: bool,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, slug, name, test_mode, self_referral_enabled, created_at, version";
+
+macro_rules! org_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Organisation {
+            id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            slug: r.try_get("slug")?,
+            name: r.try_get("name")?,
+            test_mode: r.try_get("test_mode")?,
+            self_referral_enabled: r.try_get("self_referral_enabled")?,
+            created_at: r.try_get("created_at")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+impl Db {
+    /// Create an organisation and the head of its audit chain.
+    pub async fn create_organisation(
+        &self,
+        slug: &str,
+        name: &str,
+        test_mode: bool,
+    ) -> Result<Organisation> {
+        let org = Organisation {
+            id: OrganisationId::new(),
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            test_mode,
+            self_referral_enabled: false,
+            created_at: now_ms(),
+            version: 1,
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO organisations (id, slug, name, test_mode, self_referral_enabled, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1)")
+                .bind(org.id.to_string())
+                .bind(&org.slug)
+                .bind(&org.name)
+                .bind(org.test_mode)
+                .bind(org.self_referral_enabled)
+                .bind(org.created_at)
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("slug"))?;
+            sqlx::query("INSERT INTO audit_heads (organisation_id, seq, hash) VALUES ($1, 0, $2)")
+                .bind(org.id.to_string())
+                .bind(linkwell_domain::audit::GENESIS_HASH)
+                .execute(&mut *conn)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    pub async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
+        let sql = const_format("slug");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(org_from_row!(&r))
+        })
+    }
+
+    /// The organisation a scope belongs to.
+    pub async fn organisation(&self, scope: &OrgScope) -> Result<Organisation> {
+        let sql = const_format("id");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(org_from_row!(&r))
+        })
+    }
+
+    /// Every organisation, for the command line (`linkwell org list`) and the audit verifier.
+    pub async fn organisations(&self) -> Result<Vec<Organisation>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, slug, name, test_mode, self_referral_enabled, created_at, version FROM organisations ORDER BY slug").fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(org_from_row!(r))).collect()
+        })
+    }
+}
+
+fn const_format(key: &str) -> String {
+    format!("SELECT {COLUMNS} FROM organisations WHERE {key} = $1")
+}

@@ -1,0 +1,234 @@
+//! GP practices, and the sites and rooms where sessions are held.
+
+use linkwell_domain::organisations::PracticeInput;
+use linkwell_domain::{PracticeId, RoomId, SiteId, Version};
+use sqlx::Row;
+
+use crate::{Db, OrgScope, Page, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Practice {
+    pub id: PracticeId,
+    pub name: String,
+    pub ods_code: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub practice_id: Option<PracticeId>,
+    pub name: String,
+    pub address: String,
+    pub postcode: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub site_id: SiteId,
+    pub name: String,
+}
+
+macro_rules! practice_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Practice {
+            id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            name: r.try_get("name")?,
+            ods_code: r.try_get("ods_code")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+impl Db {
+    pub async fn create_practice(
+        &self,
+        scope: &OrgScope,
+        input: &PracticeInput,
+    ) -> Result<Practice> {
+        let now = now_ms();
+        let p = Practice {
+            id: PracticeId::new(),
+            name: input.name.clone(),
+            ods_code: input.ods_code.to_string(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO practices (organisation_id, id, name, ods_code, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1)")
+                .bind(scope.key())
+                .bind(p.id.to_string())
+                .bind(&p.name)
+                .bind(&p.ods_code)
+                .bind(now)
+                .execute(pool)
+                .await.map(|r| r.rows_affected())
+                .map_err(StoreError::unique_as("ods_code"))
+        })?;
+        Ok(p)
+    }
+
+    /// Update a practice if it is still at `expected`; a stale version is a `Conflict`.
+    pub async fn update_practice(
+        &self,
+        scope: &OrgScope,
+        id: PracticeId,
+        expected: Version,
+        input: &PracticeInput,
+    ) -> Result<Practice> {
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE practices SET name = $1, ods_code = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6")
+                .bind(&input.name)
+                .bind(input.ods_code.as_str())
+                .bind(now_ms())
+                .bind(scope.key())
+                .bind(id.to_string())
+                .bind(expected.0)
+                .execute(pool)
+                .await.map(|r| r.rows_affected())
+                .map_err(StoreError::unique_as("ods_code"))
+        })?;
+        let current = self.practice(scope, id).await?;
+        if n == 0 {
+            Err(StoreError::Conflict)
+        } else {
+            Ok(current)
+        }
+    }
+
+    pub async fn practice(&self, scope: &OrgScope, id: PracticeId) -> Result<Practice> {
+        on_db!(self, pool => {
+            let r = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key())
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(practice_from_row!(&r))
+        })
+    }
+
+    /// Practices in creation order, `limit` at a time after the `after` cursor.
+    pub async fn practices_page(
+        &self,
+        scope: &OrgScope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Practice>> {
+        let rows: Vec<Practice> = on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                .bind(scope.key())
+                .bind(after.unwrap_or(""))
+                .bind((limit + 1) as i64)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok(practice_from_row!(r))).collect::<Result<Vec<_>>>()
+        })?;
+        Ok(Page::from_overfetch(rows, limit, |p| p.id.to_string()))
+    }
+
+    /// Every practice, by name: the lists behind pick-lists and the admin page.
+    pub async fn practices_by_name(&self, scope: &OrgScope) -> Result<Vec<Practice>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 ORDER BY name, id")
+                .bind(scope.key())
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok(practice_from_row!(r))).collect()
+        })
+    }
+
+    pub async fn create_site(
+        &self,
+        scope: &OrgScope,
+        practice_id: Option<PracticeId>,
+        name: &str,
+        address: &str,
+        postcode: Option<&str>,
+    ) -> Result<Site> {
+        let site = Site {
+            id: SiteId::new(),
+            practice_id,
+            name: name.to_owned(),
+            address: address.to_owned(),
+            postcode: postcode.map(str::to_owned),
+        };
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO sites (organisation_id, id, practice_id, name, address, postcode, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)")
+                .bind(scope.key())
+                .bind(site.id.to_string())
+                .bind(practice_id.map(|p| p.to_string()))
+                .bind(&site.name)
+                .bind(&site.address)
+                .bind(&site.postcode)
+                .bind(now_ms())
+                .execute(pool)
+                .await.map(|r| r.rows_affected())
+        })?;
+        Ok(site)
+    }
+
+    pub async fn create_room(&self, scope: &OrgScope, site_id: SiteId, name: &str) -> Result<Room> {
+        let room = Room {
+            id: RoomId::new(),
+            site_id,
+            name: name.to_owned(),
+        };
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO rooms (organisation_id, id, site_id, name, created_at, version) VALUES ($1, $2, $3, $4, $5, 1)")
+                .bind(scope.key())
+                .bind(room.id.to_string())
+                .bind(site_id.to_string())
+                .bind(&room.name)
+                .bind(now_ms())
+                .execute(pool)
+                .await.map(|r| r.rows_affected())
+                .map_err(StoreError::unique_as("name"))
+        })?;
+        Ok(room)
+    }
+
+    /// Sites with their rooms, by site name.
+    pub async fn sites_with_rooms(&self, scope: &OrgScope) -> Result<Vec<(Site, Vec<Room>)>> {
+        let (sites, rooms): (Vec<Site>, Vec<Room>) = on_db!(self, pool => {
+            let srows = sqlx::query("SELECT id, practice_id, name, address, postcode FROM sites WHERE organisation_id = $1 ORDER BY name, id")
+                .bind(scope.key()).fetch_all(pool).await?;
+            let rrows = sqlx::query("SELECT id, site_id, name FROM rooms WHERE organisation_id = $1 ORDER BY name, id")
+                .bind(scope.key()).fetch_all(pool).await?;
+            let sites = srows.iter().map(|r| Ok(Site {
+                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+                practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| s.parse()).transpose().map_err(StoreError::corrupt)?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
+                postcode: r.try_get("postcode")?,
+            })).collect::<Result<Vec<_>>>()?;
+            let rooms = rrows.iter().map(|r| Ok(Room {
+                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+                site_id: r.try_get::<String, _>("site_id")?.parse().map_err(StoreError::corrupt)?,
+                name: r.try_get("name")?,
+            })).collect::<Result<Vec<_>>>()?;
+            (sites, rooms)
+        });
+        Ok(sites
+            .into_iter()
+            .map(|s| {
+                let rs = rooms
+                    .iter()
+                    .filter(|r| r.site_id == s.id)
+                    .cloned()
+                    .collect();
+                (s, rs)
+            })
+            .collect())
+    }
+}

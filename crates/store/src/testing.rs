@@ -1,0 +1,71 @@
+//! Fresh databases for tests, on both engines.
+//!
+//! SQLite: a new file in a temporary directory. PostgreSQL: a new database on the server
+//! named by `TEST_DATABASE_URL` (the test script starts a throwaway cluster and sets it).
+//! There is deliberately no fallback that skips PostgreSQL: a storage test that cannot
+//! reach it fails, so a green run means both engines were really exercised.
+
+use crate::{Db, Engine, Result};
+
+/// A migrated, empty database and what is needed to drop it afterwards.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TempDir {
+    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
+        let p = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&p)?;
+        Ok(TempDir(p))
+    }
+}
+
+/// The PostgreSQL server for tests, from `TEST_DATABASE_URL`.
+pub fn postgres_server_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!("TEST_DATABASE_URL is not set: run the tests with ./scripts/test, which starts a throwaway PostgreSQL cluster")
+    })
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> Result<TestDb> {
+        let (url, dir) = Self::fresh_url(engine).await?;
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        Ok(TestDb { db, url, _dir: dir })
+    }
+
+    /// A URL to a fresh, empty (unmigrated) database.
+    pub async fn fresh_url(engine: Engine) -> Result<(String, Option<TempDir>)> {
+        match engine {
+            Engine::Sqlite => {
+                let dir = TempDir::new("linkwell-test")
+                    .map_err(|e| crate::StoreError::BadUrl(e.to_string()))?;
+                let url = format!("sqlite:{}", dir.0.join("linkwell.db").display());
+                Ok((url, Some(dir)))
+            }
+            Engine::Postgres => {
+                let server = postgres_server_url();
+                let name = format!("lw_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = Db::connect(&server).await?;
+                on_db!(&admin, pool => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.map(|r| r.rows_affected())
+                })?;
+                admin.close().await;
+                let (base, _) = server.rsplit_once('/').unwrap_or((server.as_str(), ""));
+                Ok((format!("{base}/{name}"), None))
+            }
+        }
+    }
+}

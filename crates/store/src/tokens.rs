@@ -1,0 +1,87 @@
+//! API tokens: bearer secrets for integrations, bound to a user, stored hashed.
+
+use linkwell_domain::identity::SecretHash;
+use linkwell_domain::{UserId, ids::ApiTokenId};
+use sqlx::Row;
+
+use crate::users::{USER_COLUMNS, User, prefixed, user_from_row};
+use crate::{Db, OrgScope, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Db {
+    pub async fn create_api_token(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+        name: &str,
+        hash: &SecretHash,
+    ) -> Result<ApiToken> {
+        let t = ApiToken {
+            id: ApiTokenId::new(),
+            user_id: user,
+            name: name.to_owned(),
+            created_at: now_ms(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO api_tokens (organisation_id, id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(scope.key()).bind(t.id.to_string()).bind(user.to_string()).bind(&t.name).bind(&hash.0).bind(t.created_at)
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(t)
+    }
+
+    /// The enabled user behind an unrevoked token; records its use.
+    pub async fn user_for_api_token(&self, hash: &SecretHash) -> Result<User> {
+        let sql = format!(
+            "SELECT {} FROM users u JOIN api_tokens t ON t.organisation_id = u.organisation_id AND t.user_id = u.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2",
+            prefixed("u", USER_COLUMNS)
+        );
+        let user = on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            user_from_row!(&r)
+        });
+        on_db!(self, pool => {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE organisation_id = $2 AND token_hash = $3")
+                .bind(now_ms()).bind(user.organisation_id.to_string()).bind(&hash.0).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(user)
+    }
+
+    pub async fn revoke_api_token(&self, scope: &OrgScope, id: ApiTokenId) -> Result<()> {
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND id = $3 AND revoked_at IS NULL")
+                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn api_tokens(&self, scope: &OrgScope) -> Result<Vec<ApiToken>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id")
+                .bind(scope.key()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(ApiToken {
+                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+                user_id: r.try_get::<String, _>("user_id")?.parse().map_err(StoreError::corrupt)?,
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })).collect()
+        })
+    }
+}

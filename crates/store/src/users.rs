@@ -1,0 +1,310 @@
+//! Users, sign-in bookkeeping and one-time password-reset links.
+
+use linkwell_domain::identity::{
+    EmailAddress, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, PasswordHash, Role, SecretHash,
+};
+use linkwell_domain::{OrganisationId, PracticeId, UserId, Version};
+use sqlx::Row;
+
+use crate::{Db, OrgScope, Page, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub organisation_id: OrganisationId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub practice_id: Option<PracticeId>,
+    pub disabled: bool,
+    pub failed_sign_ins: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+impl User {
+    pub fn is_locked(&self, now: i64) -> bool {
+        self.locked_until.is_some_and(|t| t > now)
+    }
+}
+
+/// What is needed to create a user; validated by the caller (form, API or CLI).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: EmailAddress,
+    pub display_name: String,
+    pub role: Role,
+    pub practice_id: Option<PracticeId>,
+    pub password_hash: PasswordHash,
+}
+
+pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, failed_sign_ins, locked_until, created_at, updated_at, version";
+
+macro_rules! user_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        User {
+            id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            organisation_id: r
+                .try_get::<String, _>("organisation_id")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            email: r.try_get("email")?,
+            display_name: r.try_get("display_name")?,
+            role: r
+                .try_get::<String, _>("role")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            practice_id: r
+                .try_get::<Option<String>, _>("practice_id")?
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            disabled: r.try_get("disabled")?,
+            failed_sign_ins: r.try_get("failed_sign_ins")?,
+            locked_until: r.try_get("locked_until")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+/// Outcome of recording a failed sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedSignIn {
+    /// Still below the limit; this many attempts remain.
+    Counted { remaining: i64 },
+    /// This failure reached the limit: the account is now locked.
+    LockedNow,
+}
+
+impl Db {
+    pub async fn create_user(&self, scope: &OrgScope, new: &NewUser) -> Result<User> {
+        let now = now_ms();
+        let user = User {
+            id: UserId::new(),
+            organisation_id: scope.organisation_id(),
+            email: new.email.to_string(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            practice_id: new.practice_id,
+            disabled: false,
+            failed_sign_ins: 0,
+            locked_until: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO users (organisation_id, id, email, display_name, role, practice_id, password_hash, disabled, failed_sign_ins, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9, 1)")
+                .bind(scope.key())
+                .bind(user.id.to_string())
+                .bind(&user.email)
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(user.practice_id.map(|p| p.to_string()))
+                .bind(&new.password_hash.0)
+                .bind(false)
+                .bind(now)
+                .execute(pool)
+                .await.map(|r| r.rows_affected())
+                .map_err(StoreError::unique_as("email"))
+        })?;
+        Ok(user)
+    }
+
+    pub async fn user(&self, scope: &OrgScope, id: UserId) -> Result<User> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id = $2");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(user_from_row!(&r))
+        })
+    }
+
+    /// Look a user up by sign-in email across organisations, with their password hash.
+    /// Only sign-in uses this: it is the one query that runs before a scope is known.
+    pub async fn user_for_sign_in(&self, email: &EmailAddress) -> Result<(User, PasswordHash)> {
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(email.as_str()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok((user_from_row!(&r), PasswordHash(r.try_get("password_hash")?)))
+        })
+    }
+
+    /// Users in creation order, `limit` at a time after the `after` cursor.
+    pub async fn users_page(
+        &self,
+        scope: &OrgScope,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let rows: Vec<User> = on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(after.unwrap_or("")).bind((limit + 1) as i64).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(user_from_row!(r))).collect::<Result<Vec<_>>>()
+        })?;
+        Ok(Page::from_overfetch(rows, limit, |u| u.id.to_string()))
+    }
+
+    /// Every user of the organisation by name, for the admin page and the CLI.
+    pub async fn users_by_name(&self, scope: &OrgScope) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 ORDER BY display_name, id"
+        );
+        on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+        })
+    }
+
+    /// Disable or re-enable a user at version `expected`. Disabling also ends their API
+    /// tokens' use (checked at each request) and web sessions (checked at each request).
+    pub async fn set_user_disabled(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        expected: Version,
+        disabled: bool,
+    ) -> Result<User> {
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE users SET disabled = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5")
+                .bind(disabled).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        let user = self.user(scope, id).await?;
+        if n == 0 {
+            Err(StoreError::Conflict)
+        } else {
+            Ok(user)
+        }
+    }
+
+    /// Set a new password and clear any lockout.
+    pub async fn set_password(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<()> {
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+                .bind(&hash.0).bind(now_ms()).bind(scope.key()).bind(id.to_string())
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Count a failed sign-in; at the limit, lock the account for `LOCKOUT_MINUTES`.
+    /// The increment happens in SQL so concurrent failures are all counted.
+    pub async fn record_failed_sign_in(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+    ) -> Result<FailedSignIn> {
+        let now = now_ms();
+        let lock_until = now + LOCKOUT_MINUTES * 60_000;
+        let count: i64 = on_db!(self, pool => {
+            sqlx::query_scalar("UPDATE users SET failed_sign_ins = failed_sign_ins + 1, locked_until = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2 ELSE locked_until END WHERE organisation_id = $3 AND id = $4 RETURNING failed_sign_ins")
+                .bind(MAX_FAILED_SIGN_INS).bind(lock_until).bind(scope.key()).bind(id.to_string())
+                .fetch_optional(pool).await
+        })?
+        .ok_or(StoreError::NotFound)?;
+        Ok(if count >= MAX_FAILED_SIGN_INS {
+            FailedSignIn::LockedNow
+        } else {
+            FailedSignIn::Counted {
+                remaining: MAX_FAILED_SIGN_INS - count,
+            }
+        })
+    }
+
+    /// A successful sign-in resets the failure count (and an expired lock).
+    pub async fn record_successful_sign_in(&self, scope: &OrgScope, id: UserId) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Store a one-time password-reset link for `user`, valid for `valid_ms`. Earlier
+    /// unused links for the same user stop working.
+    pub async fn create_password_reset(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+        hash: &SecretHash,
+        valid_ms: i64,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND used_at IS NULL")
+                .bind(now).bind(scope.key()).bind(user.to_string()).execute(&mut *conn).await?;
+            sqlx::query("INSERT INTO password_resets (organisation_id, id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(scope.key()).bind(uuid::Uuid::now_v7().to_string()).bind(user.to_string()).bind(&hash.0).bind(now).bind(now + valid_ms)
+                .execute(&mut *conn).await?;
+        });
+        tx.commit().await
+    }
+
+    /// The user a valid, unused, unexpired reset link belongs to.
+    pub async fn password_reset_user(&self, hash: &SecretHash) -> Result<User> {
+        let sql = format!(
+            "SELECT {} FROM users u JOIN password_resets r ON r.organisation_id = u.organisation_id AND r.user_id = u.id WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled = $3",
+            prefixed("u", USER_COLUMNS)
+        );
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(now_ms()).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(user_from_row!(&r))
+        })
+    }
+
+    /// Use a reset link once: set the password and mark the link used, atomically.
+    pub async fn complete_password_reset(
+        &self,
+        hash: &SecretHash,
+        new_hash: &PasswordHash,
+    ) -> Result<User> {
+        let user = self.password_reset_user(hash).await?;
+        let scope = OrgScope::new(user.organisation_id);
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let used = on_tx!(&mut tx, conn => {
+            let n = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $1")
+                .bind(now).bind(scope.key()).bind(&hash.0).execute(&mut *conn).await?.rows_affected();
+            sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+                .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
+            n
+        });
+        if used == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+/// `a, b` → `u.a, u.b`, so one column list serves joins too.
+pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) use user_from_row;
