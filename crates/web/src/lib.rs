@@ -1,1 +1,2 @@
-
+//! Linkwell's web layer.
+pub mod templates;
