@@ -29,6 +29,46 @@ pub use error::StoreError;
 pub use migrate::{MIGRATIONS, Migration};
 pub use scope::OrgScope;
 
+/// Who makes a change, for the audit entry that the same transaction writes. Every
+/// mutation of tenant data takes one, so a change cannot be stored without its entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// The signed-in user, or `None` for the command line and the system itself.
+    pub user_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The command line or a background task.
+    pub fn system() -> Actor {
+        Actor::default()
+    }
+
+    pub fn user(user_id: impl ToString, request_id: Option<String>) -> Actor {
+        Actor {
+            user_id: Some(user_id.to_string()),
+            request_id,
+        }
+    }
+
+    pub fn event(
+        &self,
+        action: linkwell_domain::audit::AuditAction,
+        entity_type: &str,
+        entity_id: impl ToString,
+        detail: Option<String>,
+    ) -> linkwell_domain::audit::AuditEvent {
+        linkwell_domain::audit::AuditEvent {
+            actor_user_id: self.user_id.clone(),
+            action,
+            entity_type: entity_type.to_owned(),
+            entity_id: Some(entity_id.to_string()),
+            request_id: self.request_id.clone(),
+            detail,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The current instant as stored: epoch milliseconds, UTC.

@@ -3,7 +3,7 @@
 use linkwell_domain::OrganisationId;
 use sqlx::Row;
 
-use crate::{Db, OrgScope, Result, StoreError, now_ms};
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Organisation {
@@ -72,6 +72,18 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
         });
+        let scope = OrgScope::new(org.id);
+        crate::audit::append_in(
+            &mut tx,
+            &scope,
+            &Actor::system().event(
+                linkwell_domain::audit::AuditAction::OrganisationCreated,
+                "organisation",
+                org.id,
+                None,
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(org)
     }

@@ -4,7 +4,10 @@ use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::{PracticeId, RoomId, SiteId, Version};
 use sqlx::Row;
 
-use crate::{Db, OrgScope, Page, Result, StoreError, now_ms};
+use linkwell_domain::audit::AuditAction;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Practice {
@@ -53,6 +56,7 @@ impl Db {
     pub async fn create_practice(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         input: &PracticeInput,
     ) -> Result<Practice> {
         let now = now_ms();
@@ -64,17 +68,25 @@ impl Db {
             updated_at: now,
             version: 1,
         };
-        on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO practices (organisation_id, id, name, ods_code, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1)")
                 .bind(scope.key())
                 .bind(p.id.to_string())
                 .bind(&p.name)
                 .bind(&p.ods_code)
                 .bind(now)
-                .execute(pool)
-                .await.map(|r| r.rows_affected())
-                .map_err(StoreError::unique_as("ods_code"))
-        })?;
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("ods_code"))?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::PracticeCreated, "practice", p.id, None),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(p)
     }
 
@@ -82,11 +94,13 @@ impl Db {
     pub async fn update_practice(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         id: PracticeId,
         expected: Version,
         input: &PracticeInput,
     ) -> Result<Practice> {
-        let n = on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE practices SET name = $1, ods_code = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6")
                 .bind(&input.name)
                 .bind(input.ods_code.as_str())
@@ -94,16 +108,25 @@ impl Db {
                 .bind(scope.key())
                 .bind(id.to_string())
                 .bind(expected.0)
-                .execute(pool)
-                .await.map(|r| r.rows_affected())
-                .map_err(StoreError::unique_as("ods_code"))
-        })?;
-        let current = self.practice(scope, id).await?;
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("ods_code"))?
+                .rows_affected()
+        });
         if n == 0 {
-            Err(StoreError::Conflict)
-        } else {
-            Ok(current)
+            drop(tx);
+            // Not there at all (or another organisation's) is NotFound; there but moved on is a conflict.
+            self.practice(scope, id).await?;
+            return Err(StoreError::Conflict);
         }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::PracticeUpdated, "practice", id, None),
+        )
+        .await?;
+        tx.commit().await?;
+        self.practice(scope, id).await
     }
 
     pub async fn practice(&self, scope: &OrgScope, id: PracticeId) -> Result<Practice> {
@@ -151,6 +174,7 @@ impl Db {
     pub async fn create_site(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         practice_id: Option<PracticeId>,
         name: &str,
         address: &str,
@@ -163,7 +187,8 @@ impl Db {
             address: address.to_owned(),
             postcode: postcode.map(str::to_owned),
         };
-        on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO sites (organisation_id, id, practice_id, name, address, postcode, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)")
                 .bind(scope.key())
                 .bind(site.id.to_string())
@@ -172,29 +197,50 @@ impl Db {
                 .bind(&site.address)
                 .bind(&site.postcode)
                 .bind(now_ms())
-                .execute(pool)
-                .await.map(|r| r.rows_affected())
-        })?;
+                .execute(&mut *conn)
+                .await?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::SiteCreated, "site", site.id, None),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(site)
     }
 
-    pub async fn create_room(&self, scope: &OrgScope, site_id: SiteId, name: &str) -> Result<Room> {
+    pub async fn create_room(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        site_id: SiteId,
+        name: &str,
+    ) -> Result<Room> {
         let room = Room {
             id: RoomId::new(),
             site_id,
             name: name.to_owned(),
         };
-        on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO rooms (organisation_id, id, site_id, name, created_at, version) VALUES ($1, $2, $3, $4, $5, 1)")
                 .bind(scope.key())
                 .bind(room.id.to_string())
                 .bind(site_id.to_string())
                 .bind(&room.name)
                 .bind(now_ms())
-                .execute(pool)
-                .await.map(|r| r.rows_affected())
-                .map_err(StoreError::unique_as("name"))
-        })?;
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("name"))?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RoomCreated, "room", room.id, None),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(room)
     }
 

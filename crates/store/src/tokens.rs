@@ -5,7 +5,10 @@ use linkwell_domain::{UserId, ids::ApiTokenId};
 use sqlx::Row;
 
 use crate::users::{USER_COLUMNS, User, prefixed, user_from_row};
-use crate::{Db, OrgScope, Result, StoreError, now_ms};
+use linkwell_domain::audit::AuditAction;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiToken {
@@ -21,6 +24,7 @@ impl Db {
     pub async fn create_api_token(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         user: UserId,
         name: &str,
         hash: &SecretHash,
@@ -33,11 +37,24 @@ impl Db {
             last_used_at: None,
             revoked_at: None,
         };
-        on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO api_tokens (organisation_id, id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(scope.key()).bind(t.id.to_string()).bind(user.to_string()).bind(&t.name).bind(&hash.0).bind(t.created_at)
-                .execute(pool).await.map(|r| r.rows_affected())
-        })?;
+                .execute(&mut *conn).await?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(
+                AuditAction::TokenCreated,
+                "api_token",
+                t.id,
+                Some(format!("user={user}")),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(t)
     }
 
@@ -58,16 +75,27 @@ impl Db {
         Ok(user)
     }
 
-    pub async fn revoke_api_token(&self, scope: &OrgScope, id: ApiTokenId) -> Result<()> {
-        let n = on_db!(self, pool => {
+    pub async fn revoke_api_token(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: ApiTokenId,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND id = $3 AND revoked_at IS NULL")
-                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
-        })?;
+                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?.rows_affected()
+        });
         if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
+            return Err(StoreError::NotFound);
         }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::TokenRevoked, "api_token", id, None),
+        )
+        .await?;
+        tx.commit().await
     }
 
     pub async fn api_tokens(&self, scope: &OrgScope) -> Result<Vec<ApiToken>> {

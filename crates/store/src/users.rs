@@ -6,7 +6,10 @@ use linkwell_domain::identity::{
 use linkwell_domain::{OrganisationId, PracticeId, UserId, Version};
 use sqlx::Row;
 
-use crate::{Db, OrgScope, Page, Result, StoreError, now_ms};
+use linkwell_domain::audit::AuditAction;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
@@ -85,7 +88,12 @@ pub enum FailedSignIn {
 }
 
 impl Db {
-    pub async fn create_user(&self, scope: &OrgScope, new: &NewUser) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        new: &NewUser,
+    ) -> Result<User> {
         let now = now_ms();
         let user = User {
             id: UserId::new(),
@@ -101,7 +109,8 @@ impl Db {
             updated_at: now,
             version: 1,
         };
-        on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO users (organisation_id, id, email, display_name, role, practice_id, password_hash, disabled, failed_sign_ins, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9, 1)")
                 .bind(scope.key())
                 .bind(user.id.to_string())
@@ -112,10 +121,22 @@ impl Db {
                 .bind(&new.password_hash.0)
                 .bind(false)
                 .bind(now)
-                .execute(pool)
-                .await.map(|r| r.rows_affected())
-                .map_err(StoreError::unique_as("email"))
-        })?;
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("email"))?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(
+                AuditAction::UserCreated,
+                "user",
+                user.id,
+                Some(format!("role={}", user.role)),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -166,45 +187,61 @@ impl Db {
         })
     }
 
-    /// Disable or re-enable a user at version `expected`. Disabling also ends their API
-    /// tokens' use (checked at each request) and web sessions (checked at each request).
+    /// Disable or re-enable a user at version `expected`. A disabled user's web sessions
+    /// and API tokens stop working at their next request (both are checked every time).
     pub async fn set_user_disabled(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         id: UserId,
         expected: Version,
         disabled: bool,
     ) -> Result<User> {
-        let n = on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE users SET disabled = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5")
                 .bind(disabled).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
-                .execute(pool).await.map(|r| r.rows_affected())
-        })?;
-        let user = self.user(scope, id).await?;
+                .execute(&mut *conn).await?.rows_affected()
+        });
         if n == 0 {
-            Err(StoreError::Conflict)
-        } else {
-            Ok(user)
+            drop(tx);
+            self.user(scope, id).await?;
+            return Err(StoreError::Conflict);
         }
+        let action = if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        };
+        append_in(&mut tx, scope, &actor.event(action, "user", id, None)).await?;
+        tx.commit().await?;
+        self.user(scope, id).await
     }
 
     /// Set a new password and clear any lockout.
     pub async fn set_password(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         id: UserId,
         hash: &PasswordHash,
     ) -> Result<()> {
-        let n = on_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
                 .bind(&hash.0).bind(now_ms()).bind(scope.key()).bind(id.to_string())
-                .execute(pool).await.map(|r| r.rows_affected())
-        })?;
+                .execute(&mut *conn).await?.rows_affected()
+        });
         if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
+            return Err(StoreError::NotFound);
         }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::PasswordChanged, "user", id, None),
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// Count a failed sign-in; at the limit, lock the account for `LOCKOUT_MINUTES`.
@@ -245,6 +282,7 @@ impl Db {
     pub async fn create_password_reset(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         user: UserId,
         hash: &SecretHash,
         valid_ms: i64,
@@ -252,12 +290,23 @@ impl Db {
         let now = now_ms();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
+            let exists: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(user.to_string()).fetch_optional(&mut *conn).await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
             sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND used_at IS NULL")
                 .bind(now).bind(scope.key()).bind(user.to_string()).execute(&mut *conn).await?;
             sqlx::query("INSERT INTO password_resets (organisation_id, id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(scope.key()).bind(uuid::Uuid::now_v7().to_string()).bind(user.to_string()).bind(&hash.0).bind(now).bind(now + valid_ms)
                 .execute(&mut *conn).await?;
         });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::PasswordResetIssued, "user", user, None),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -293,6 +342,18 @@ impl Db {
         if used == 0 {
             return Err(StoreError::NotFound);
         }
+        let actor = Actor::user(user.id, None);
+        append_in(
+            &mut tx,
+            &scope,
+            &actor.event(
+                AuditAction::PasswordChanged,
+                "user",
+                user.id,
+                Some("via=reset_link".into()),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }

@@ -7,7 +7,12 @@ use linkwell_domain::{PracticeId, Version};
 use linkwell_store::audit::{AuditFilter, ChainReport};
 use linkwell_store::testing::TestDb;
 use linkwell_store::users::{FailedSignIn, NewUser};
-use linkwell_store::{Db, Engine, OrgScope, StoreError};
+use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError};
+
+const SYS: &Actor = &Actor {
+    user_id: None,
+    request_id: None,
+};
 
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {$(
@@ -36,6 +41,7 @@ both_engines!(
     audit_filters_and_pages,
     pagination_walks_every_row_once,
     sessions_round_trip,
+    every_change_writes_its_audit_entry,
 );
 
 async fn org(db: &Db, slug: &str) -> OrgScope {
@@ -65,18 +71,20 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     let p = db
-        .create_practice(&a, &practice("Riverside Surgery", "A81001"))
+        .create_practice(&a, SYS, &practice("Riverside Surgery", "A81001"))
         .await
         .unwrap();
     assert_eq!(p.version, 1);
 
     // Same ODS code twice in one organisation is refused; in another it is fine.
-    let dup = db.create_practice(&a, &practice("Other", "A81001")).await;
+    let dup = db
+        .create_practice(&a, SYS, &practice("Other", "A81001"))
+        .await;
     assert!(
         matches!(dup, Err(StoreError::Duplicate { field: "ods_code" })),
         "{dup:?}"
     );
-    db.create_practice(&b, &practice("Riverside Surgery", "A81001"))
+    db.create_practice(&b, SYS, &practice("Riverside Surgery", "A81001"))
         .await
         .unwrap();
 
@@ -86,7 +94,7 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        db.update_practice(&b, p.id, Version(1), &practice("Hijack", "A81002"))
+        db.update_practice(&b, SYS, p.id, Version(1), &practice("Hijack", "A81002"))
             .await,
         Err(StoreError::NotFound)
     ));
@@ -95,6 +103,7 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
     let updated = db
         .update_practice(
             &a,
+            SYS,
             p.id,
             Version(1),
             &practice("Riverside Medical Centre", "A81001"),
@@ -106,7 +115,13 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
         (2, "Riverside Medical Centre")
     );
     let stale = db
-        .update_practice(&a, p.id, Version(1), &practice("Lost update", "A81001"))
+        .update_practice(
+            &a,
+            SYS,
+            p.id,
+            Version(1),
+            &practice("Lost update", "A81001"),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     assert_eq!(
@@ -122,6 +137,7 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
     let site = db
         .create_site(
             &a,
+            SYS,
             Some(p.id),
             "Riverside Surgery",
             "1 High Street",
@@ -129,8 +145,8 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
         )
         .await
         .unwrap();
-    db.create_room(&a, site.id, "Room 2").await.unwrap();
-    let dup_room = db.create_room(&a, site.id, "Room 2").await;
+    db.create_room(&a, SYS, site.id, "Room 2").await.unwrap();
+    let dup_room = db.create_room(&a, SYS, site.id, "Room 2").await;
     assert!(matches!(dup_room, Err(StoreError::Duplicate { .. })));
     let sites = db.sites_with_rooms(&a).await.unwrap();
     assert_eq!(sites.len(), 1);
@@ -139,13 +155,14 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
 }
 
 async fn users_lock_after_repeated_failures(db: &Db) {
+    // (Every mutation writes its audit entry in the same transaction: see the counts below.)
     let a = org(db, "a").await;
     let u = db
-        .create_user(&a, &new_user("sam@example.org", Role::LinkWorker))
+        .create_user(&a, SYS, &new_user("sam@example.org", Role::LinkWorker))
         .await
         .unwrap();
     let dup = db
-        .create_user(&a, &new_user("SAM@example.org", Role::Admin))
+        .create_user(&a, SYS, &new_user("SAM@example.org", Role::Admin))
         .await;
     assert!(
         matches!(dup, Err(StoreError::Duplicate { field: "email" })),
@@ -175,12 +192,12 @@ async fn users_lock_after_repeated_failures(db: &Db) {
 
     // Disabling is versioned like any other edit.
     let disabled = db
-        .set_user_disabled(&a, u.id, Version(1), true)
+        .set_user_disabled(&a, SYS, u.id, Version(1), true)
         .await
         .unwrap();
     assert!(disabled.disabled);
     assert!(matches!(
-        db.set_user_disabled(&a, u.id, Version(1), false).await,
+        db.set_user_disabled(&a, SYS, u.id, Version(1), false).await,
         Err(StoreError::Conflict)
     ));
 }
@@ -188,15 +205,15 @@ async fn users_lock_after_repeated_failures(db: &Db) {
 async fn password_reset_links_work_once(db: &Db) {
     let a = org(db, "a").await;
     let u = db
-        .create_user(&a, &new_user("sam@example.org", Role::Coordinator))
+        .create_user(&a, SYS, &new_user("sam@example.org", Role::Coordinator))
         .await
         .unwrap();
     let first = Secret::generate("rs_");
     let second = Secret::generate("rs_");
-    db.create_password_reset(&a, u.id, &first.hash(), 60_000)
+    db.create_password_reset(&a, SYS, u.id, &first.hash(), 60_000)
         .await
         .unwrap();
-    db.create_password_reset(&a, u.id, &second.hash(), 60_000)
+    db.create_password_reset(&a, SYS, u.id, &second.hash(), 60_000)
         .await
         .unwrap();
     // Issuing a new link retires the old one.
@@ -224,7 +241,7 @@ async fn password_reset_links_work_once(db: &Db) {
 
     // An expired link does not work.
     let expired = Secret::generate("rs_");
-    db.create_password_reset(&a, u.id, &expired.hash(), -1)
+    db.create_password_reset(&a, SYS, u.id, &expired.hash(), -1)
         .await
         .unwrap();
     assert!(matches!(
@@ -236,12 +253,12 @@ async fn password_reset_links_work_once(db: &Db) {
 async fn api_tokens_resolve_until_revoked(db: &Db) {
     let a = org(db, "a").await;
     let u = db
-        .create_user(&a, &new_user("api@example.org", Role::Admin))
+        .create_user(&a, SYS, &new_user("api@example.org", Role::Admin))
         .await
         .unwrap();
     let secret = Secret::generate("lw_");
     let t = db
-        .create_api_token(&a, u.id, "GP system", &secret.hash())
+        .create_api_token(&a, SYS, u.id, "GP system", &secret.hash())
         .await
         .unwrap();
     assert_eq!(
@@ -249,22 +266,22 @@ async fn api_tokens_resolve_until_revoked(db: &Db) {
         u.id
     );
     assert!(db.api_tokens(&a).await.unwrap()[0].last_used_at.is_some());
-    db.revoke_api_token(&a, t.id).await.unwrap();
+    db.revoke_api_token(&a, SYS, t.id).await.unwrap();
     assert!(matches!(
         db.user_for_api_token(&secret.hash()).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        db.revoke_api_token(&a, t.id).await,
+        db.revoke_api_token(&a, SYS, t.id).await,
         Err(StoreError::NotFound)
     ));
 
     // A disabled user's tokens stop working.
     let secret2 = Secret::generate("lw_");
-    db.create_api_token(&a, u.id, "second", &secret2.hash())
+    db.create_api_token(&a, SYS, u.id, "second", &secret2.hash())
         .await
         .unwrap();
-    db.set_user_disabled(&a, u.id, Version(1), true)
+    db.set_user_disabled(&a, SYS, u.id, Version(1), true)
         .await
         .unwrap();
     assert!(matches!(
@@ -293,6 +310,7 @@ async fn exec(db: &Db, sql: &'static str, seq: i64) {
 }
 
 async fn audit_chain_detects_tampering(db: &Db) {
+    // Each organisation's chain starts with its own `organisation_created` entry (seq 1).
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     for i in 0..5 {
@@ -303,64 +321,58 @@ async fn audit_chain_detects_tampering(db: &Db) {
     db.audit(&b, &event(AuditAction::SignIn, "x"))
         .await
         .unwrap();
-    assert_eq!(
-        db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Intact { entries: 5 }
-    );
-    assert_eq!(
-        db.verify_audit_chain(&b).await.unwrap(),
-        ChainReport::Intact { entries: 1 }
-    );
+    let intact = |entries| ChainReport::Intact { entries };
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), intact(6));
+    assert_eq!(db.verify_audit_chain(&b).await.unwrap(), intact(2));
 
-    // Editing a row behind the application's back breaks the chain at that row.
-    exec(db, "UPDATE audit_log SET action = 'user_created' WHERE seq = $1 AND action = 'sign_in' AND entity_id = 'u2'", 3).await;
-    assert_eq!(
-        db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Broken(ChainBreak::Edited { seq: 3 })
-    );
+    // Editing a row behind the application's back breaks the chain at that row (u2 is seq 4).
     exec(
         db,
-        "UPDATE audit_log SET action = 'sign_in' WHERE seq = $1 AND entity_id = 'u2'",
-        3,
+        "UPDATE audit_log SET action = 'user_created' WHERE seq = $1 AND entity_id = 'u2'",
+        4,
     )
     .await;
     assert_eq!(
         db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Intact { entries: 5 }
+        ChainReport::Broken(ChainBreak::Edited { seq: 4 })
     );
+    exec(
+        db,
+        "UPDATE audit_log SET action = 'sign_in' WHERE seq = $1 AND entity_id = 'u2'",
+        4,
+    )
+    .await;
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), intact(6));
 
-    // Deleting a row in the middle, or the last row, is found too.
+    // Deleting the last row, or one in the middle, is found too.
     exec(
         db,
         "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u4'",
-        5,
+        6,
     )
     .await;
     assert_eq!(
         db.verify_audit_chain(&a).await.unwrap(),
         ChainReport::Truncated {
-            entries: 4,
-            head_seq: 5
+            entries: 5,
+            head_seq: 6
         }
     );
     exec(
         db,
         "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u1'",
-        2,
+        3,
     )
     .await;
     assert_eq!(
         db.verify_audit_chain(&a).await.unwrap(),
         ChainReport::Broken(ChainBreak::Missing {
-            seq: 3,
-            expected_seq: 2
+            seq: 4,
+            expected_seq: 3
         })
     );
     // The other organisation's chain is untouched.
-    assert_eq!(
-        db.verify_audit_chain(&b).await.unwrap(),
-        ChainReport::Intact { entries: 1 }
-    );
+    assert_eq!(db.verify_audit_chain(&b).await.unwrap(), intact(2));
 }
 
 async fn audit_appends_concurrently_without_gaps(db: &Db) {
@@ -380,10 +392,10 @@ async fn audit_appends_concurrently_without_gaps(db: &Db) {
         seqs.push(t.await.unwrap().unwrap());
     }
     seqs.sort();
-    assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
+    assert_eq!(seqs, (2..=25).collect::<Vec<_>>());
     assert_eq!(
         db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Intact { entries: 24 }
+        ChainReport::Intact { entries: 25 }
     );
 }
 
@@ -406,13 +418,13 @@ async fn audit_filters_and_pages(db: &Db) {
     let first = db.audit_page(&a, &filter, None, 3).await.unwrap();
     assert_eq!(
         first.items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![7, 5, 3]
+        vec![8, 6, 4]
     );
     let cursor = first.next_cursor.unwrap().parse().unwrap();
     let second = db.audit_page(&a, &filter, Some(cursor), 3).await.unwrap();
     assert_eq!(
         second.items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![1]
+        vec![2]
     );
     assert_eq!(second.next_cursor, None);
     let by_entity = AuditFilter {
@@ -434,6 +446,7 @@ async fn pagination_walks_every_row_once(db: &Db) {
     for i in 0..11 {
         db.create_practice(
             &a,
+            SYS,
             &practice(&format!("Practice {i}"), &format!("B{:05}", i)),
         )
         .await
@@ -505,4 +518,62 @@ async fn both_schemas_have_the_same_tables_columns_and_nullability() {
     };
     assert!(sqlite_cols.len() > 40);
     assert_eq!(sqlite_cols, pg_cols);
+}
+
+async fn every_change_writes_its_audit_entry(db: &Db) {
+    let a = org(db, "a").await;
+    let actor = Actor::user("admin-1", Some("req-9".into()));
+    let p = db
+        .create_practice(&a, &actor, &practice("Riverside Surgery", "A81001"))
+        .await
+        .unwrap();
+    db.update_practice(
+        &a,
+        &actor,
+        p.id,
+        Version(1),
+        &practice("Riverside MC", "A81001"),
+    )
+    .await
+    .unwrap();
+    // A refused change writes nothing.
+    assert!(
+        db.update_practice(&a, &actor, p.id, Version(1), &practice("Stale", "A81001"))
+            .await
+            .is_err()
+    );
+    let u = db
+        .create_user(&a, &actor, &new_user("sam@example.org", Role::LinkWorker))
+        .await
+        .unwrap();
+    db.set_user_disabled(&a, &actor, u.id, Version(1), true)
+        .await
+        .unwrap();
+    let page = db
+        .audit_page(&a, &AuditFilter::default(), None, 50)
+        .await
+        .unwrap();
+    let actions: Vec<_> = page.items.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "organisation_created",
+            "practice_created",
+            "practice_updated",
+            "user_created",
+            "user_disabled"
+        ]
+    );
+    let last = &page.items[0];
+    assert_eq!(last.actor_user_id.as_deref(), Some("admin-1"));
+    assert_eq!(last.request_id.as_deref(), Some("req-9"));
+    assert_eq!(last.entity_id, Some(u.id.to_string()));
+    // No personal data in the trail: the email and name appear nowhere.
+    for e in &page.items {
+        let text = format!("{e:?}");
+        assert!(
+            !text.contains("sam@example.org") && !text.contains("Sam Worker"),
+            "{text}"
+        );
+    }
 }
