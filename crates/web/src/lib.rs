@@ -1,2 +1,21 @@
-//! Linkwell's web layer.
+//! Linkwell's web layer: server-rendered pages, the JSON API under `/api/v1/`, health and
+//! metrics, on one axum router.
+//!
+//! Start reading at [`app::router`]: it lists every route with the [`access::Access`] it
+//! needs, and that table is both what the server enforces and what the role × route matrix
+//! test walks.
+
+pub mod access;
+mod api;
+pub mod app;
+mod auth;
+mod error;
+mod identity;
+mod ops;
+mod pages;
+mod security;
+pub mod state;
 pub mod templates;
+
+pub use app::{RouteSpec, router, routes, serve};
+pub use state::{AppState, Config};

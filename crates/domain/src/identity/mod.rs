@@ -16,3 +16,58 @@ pub use secret::{Secret, SecretHash};
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
 /// How long an account stays locked after too many failed sign-ins, in minutes.
 pub const LOCKOUT_MINUTES: i64 = 15;
+
+use crate::PracticeId;
+use crate::validation::{ValidationErrors, required_text};
+
+/// The validated fields of a new user, as entered on the add-user form, in the API or on
+/// the command line. Whether the practice exists is for storage to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInput {
+    pub display_name: String,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub practice_id: Option<PracticeId>,
+}
+
+impl UserInput {
+    pub fn parse(display_name: &str, email: &str, role: &str, practice_id: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let display_name = errors.check("display_name", required_text("the person's full name", display_name, 100));
+        let email = errors.check("email", EmailAddress::parse(email));
+        let role = errors.check("role", role.parse::<Role>());
+        let practice_id = match practice_id.trim() {
+            "" => None,
+            s => errors.check("practice_id", s.parse::<PracticeId>().map_err(|_| "Select a practice from the list")),
+        };
+        if role.is_some_and(Role::needs_practice) && practice_id.is_none() && errors.for_field("practice_id").is_none() {
+            errors.add("practice_id", "Select the practice this referrer refers for");
+        }
+        match (display_name, email, role) {
+            (Some(display_name), Some(email), Some(role)) if errors.is_empty() => Ok(UserInput {
+                display_name,
+                email,
+                role,
+                // Only referrers are bound to a practice.
+                practice_id: if role.needs_practice() { practice_id } else { None },
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_input_names_every_bad_field() {
+        let e = UserInput::parse("", "nope", "wizard", "").unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["display_name", "email", "role"]);
+        let e = UserInput::parse("Dr Ada Khan", "ada@example.org", "referrer", "").unwrap_err();
+        assert_eq!(e.for_field("practice_id"), Some("Select the practice this referrer refers for"));
+        let ok = UserInput::parse(" Sam ", "SAM@x.org", "link worker", "").unwrap();
+        assert_eq!((ok.display_name.as_str(), ok.email.as_str(), ok.role), ("Sam", "sam@x.org", Role::LinkWorker));
+    }
+}

@@ -1,0 +1,74 @@
+//! What each route requires, and the layer that enforces it.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::Uri;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::authz::Action;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, PageError};
+
+/// The access a route needs. Every route in `app::routes` names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in page, health checks, static assets, OpenAPI).
+    Public,
+    /// Anyone signed in.
+    SignedIn,
+    /// A signed-in user whose role allows the action.
+    Allowed(Action),
+}
+
+pub fn is_api(uri: &Uri) -> bool {
+    uri.path().starts_with("/api/")
+}
+
+/// Refuse the request unless the principal satisfies `access`. Anonymous page requests go
+/// to the sign-in page (and come back afterwards); the API answers 401.
+pub async fn enforce(access: Access, req: Request, next: Next) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let principal = req.extensions().get::<Arc<Principal>>().cloned();
+    let api = is_api(req.uri());
+    let Some(p) = principal else {
+        if api {
+            return ApiError::Unauthorized.into_response();
+        }
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!("/sign-in?next={}", urlencode(next_path));
+        return Redirect::to(&target).into_response();
+    };
+    if let Access::Allowed(action) = access {
+        if !p.can(action) {
+            return if api {
+                ApiError::Forbidden("Your role does not allow this.").into_response()
+            } else {
+                PageError::Forbidden.into_response()
+            };
+        }
+    }
+    next.run(req).await
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A `next` target after sign-in: only a local path, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/sign-") => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}

@@ -1,0 +1,93 @@
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{MAX_LIMIT, rfc3339};
+use crate::auth::Signed;
+use crate::error::{ApiError, Problem};
+use crate::pages::audit::{AuditQuery, parse_filter};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryDto {
+    pub seq: i64,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_user_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntryDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditParams {
+    /// An action name, such as `sign_in` or `user_created`.
+    #[serde(default)]
+    pub action: String,
+    /// A user id.
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub entity_type: String,
+    #[serde(default)]
+    pub entity_id: String,
+    /// A London date, YYYY-MM-DD (inclusive).
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: String,
+}
+
+/// The audit trail, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(State(state): State<AppState>, Signed(p): Signed, Query(q): Query<AuditParams>) -> Result<Json<AuditPage>, ApiError> {
+    let limit = super::PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
+    let query = AuditQuery { action: q.action, user: q.user, entity_type: q.entity_type, entity_id: q.entity_id, from: q.from, to: q.to, before: q.cursor };
+    let (filter, before) = parse_filter(&query).map_err(|mut e| {
+        for f in &mut e.errors {
+            if f.field == "before" {
+                f.field = "cursor".into();
+            }
+        }
+        ApiError::Invalid(e)
+    })?;
+    let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
+    Ok(Json(AuditPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|e| AuditEntryDto {
+                seq: e.seq,
+                at: rfc3339(e.at_ms),
+                actor_user_id: e.actor_user_id,
+                action: e.action,
+                entity_type: e.entity_type,
+                entity_id: e.entity_id,
+                request_id: e.request_id,
+                detail: e.detail,
+                hash: e.hash,
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}

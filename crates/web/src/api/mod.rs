@@ -1,0 +1,112 @@
+//! The JSON API under `/api/v1/`, described by the OpenAPI document at
+//! `/api/v1/openapi.json` (generated from these handlers by utoipa).
+//!
+//! Conventions: token authentication (`Authorization: Bearer lw_…`); lists are
+//! cursor-paginated (`limit`, `cursor` → `next_cursor`); errors are RFC 9457 problem
+//! details naming the bad fields; updates carry the record's `version` and a stale one is
+//! answered 409.
+
+pub mod audit;
+pub mod me;
+pub mod practices;
+pub mod users;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use linkwell_domain::ValidationErrors;
+use linkwell_store::Actor;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem, ProblemField};
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 200;
+
+/// A JSON body whose errors name the offending member (`display_name`, `version`, …).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !json {
+            return Err(ValidationErrors::single("body", "Send the body as JSON with Content-Type: application/json").into());
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::Invalid(ValidationErrors::single("body", "The body could not be read (too large?)")))?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::Invalid(ValidationErrors::single(&field, e.into_inner().to_string()))
+        })
+    }
+}
+
+/// `?limit=&cursor=` on list endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// How many items to return, 1 to 200 (default 50).
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        match self.limit.as_deref().map(str::trim) {
+            None | Some("") => Ok(DEFAULT_LIMIT),
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+                _ => Err(ValidationErrors::single("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}")).into()),
+            },
+        }
+    }
+}
+
+pub fn actor(p: &Principal, headers: &axum::http::HeaderMap) -> Actor {
+    Actor { user_id: Some(p.user_id()), request_id: crate::auth::request_id(headers) }
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    linkwell_domain::time::from_millis(ms).to_string()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Linkwell API", version = "1", description = "Social prescribing: the JSON API. Authenticate with `Authorization: Bearer <API token>` (create one with `linkwell token create`). Lists are cursor-paginated; errors are RFC 9457 problem details."),
+    paths(
+        me::me,
+        practices::list, practices::create, practices::get, practices::update,
+        users::list, users::create,
+        audit::list,
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

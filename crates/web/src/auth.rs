@@ -1,0 +1,152 @@
+//! Who is asking: the signed-in user behind a web session or an API token.
+//!
+//! `resolve_principal` runs on every request: it reads a bearer token (API) or the session
+//! cookie (pages), loads the user fresh from the database — so disabling a user takes
+//! effect at their next request — and enforces the absolute session lifetime. Handlers and
+//! the access layer then read the `Principal` from the request extensions.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use linkwell_domain::authz::{Action, allows};
+use linkwell_domain::identity::SecretHash;
+use linkwell_domain::{OrganisationId, UserId};
+use linkwell_store::organisations::Organisation;
+use linkwell_store::users::User;
+use linkwell_store::{OrgScope, now_ms};
+use tower_sessions::Session;
+
+use crate::state::AppState;
+
+pub const SESSION_USER: &str = "uid";
+pub const SESSION_ORG: &str = "org";
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+pub const SESSION_SEEN_AT: &str = "seen_at";
+pub const SESSION_CSRF: &str = "csrf";
+/// A one-off message shown on the next page (e.g. "You have signed out").
+pub const SESSION_FLASH: &str = "flash";
+
+/// Sessions end 12 hours after sign-in whatever the activity.
+pub const ABSOLUTE_SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+/// … and after 30 minutes without a request (tower-sessions' inactivity expiry).
+pub const IDLE_SESSION_MINUTES: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Session,
+    ApiToken,
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub organisation: Organisation,
+    pub via: AuthVia,
+}
+
+impl Principal {
+    pub fn scope(&self) -> OrgScope {
+        OrgScope::new(self.user.organisation_id)
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        allows(self.user.role, action)
+    }
+
+    pub fn user_id(&self) -> String {
+        self.user.id.to_string()
+    }
+}
+
+/// The principal of this request, if anyone is signed in.
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Arc<Principal>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybePrincipal(parts.extensions.get::<Arc<Principal>>().cloned()))
+    }
+}
+
+/// The signed-in principal; the access layer has already refused anonymous requests to
+/// routes that take this, so a missing one here is a routing mistake (500, not 401).
+#[derive(Debug, Clone)]
+pub struct Signed(pub Arc<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Signed {
+    type Rejection = StatusCode;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Arc<Principal>>().cloned().map(Signed).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match bearer(&req) {
+        Some(token) => from_token(&state, token).await,
+        None => match req.extensions().get::<Session>().cloned() {
+            Some(session) => from_session(&state, &session).await,
+            None => None,
+        },
+    };
+    if let Some(p) = principal {
+        req.extensions_mut().insert(Arc::new(p));
+    }
+    next.run(req).await
+}
+
+async fn from_token(state: &AppState, token: &str) -> Option<Principal> {
+    let user = state.db.user_for_api_token(&SecretHash::of(token)).await.ok()?;
+    let organisation = state.db.organisation(&OrgScope::new(user.organisation_id)).await.ok()?;
+    Some(Principal { user, organisation, via: AuthVia::ApiToken })
+}
+
+async fn from_session(state: &AppState, session: &Session) -> Option<Principal> {
+    let uid: UserId = session.get(SESSION_USER).await.ok()??;
+    let org: OrganisationId = session.get(SESSION_ORG).await.ok()??;
+    let signed_in_at: i64 = session.get(SESSION_SIGNED_IN_AT).await.ok()?.unwrap_or(0);
+    let now = now_ms();
+    if now - signed_in_at > ABSOLUTE_SESSION_MS {
+        let _ = session.flush().await;
+        return None;
+    }
+    let scope = OrgScope::new(org);
+    let user = state.db.user(&scope, uid).await.ok()?;
+    if user.disabled {
+        let _ = session.flush().await;
+        return None;
+    }
+    let organisation = state.db.organisation(&scope).await.ok()?;
+    // Touch the session at most once a minute: that renews its inactivity expiry without
+    // a database write on every request.
+    let seen: i64 = session.get(SESSION_SEEN_AT).await.ok().flatten().unwrap_or(0);
+    if now - seen > 60_000 {
+        let _ = session.insert(SESSION_SEEN_AT, now).await;
+    }
+    Some(Principal { user, organisation, via: AuthVia::Session })
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, tower_sessions::session::Error> {
+    if let Some(t) = session.get::<String>(SESSION_CSRF).await? {
+        return Ok(t);
+    }
+    let t = linkwell_domain::identity::Secret::generate("").expose().to_owned();
+    session.insert(SESSION_CSRF, &t).await?;
+    Ok(t)
+}
+
+/// The request id set by the request-id layer, for audit entries and logs.
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(64).collect())
+}

@@ -1,0 +1,199 @@
+//! Errors as responses: styled pages for people, RFC 9457 problem details for the API.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_store::StoreError;
+
+/// A marker on a response that the error-page middleware replaces with a styled page
+/// (it has the templates and the signed-in user, which `IntoResponse` has not).
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// An error from a page handler.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("page not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => PageError::NotFound,
+            other => PageError::Store(other),
+        }
+    }
+}
+
+impl From<minijinja::Error> for PageError {
+    fn from(e: minijinja::Error) -> Self {
+        PageError::Internal(format!("template: {e:#}"))
+    }
+}
+
+impl From<tower_sessions::session::Error> for PageError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        PageError::Internal(format!("session: {e}"))
+    }
+}
+
+pub fn error_page(status: StatusCode, title: &'static str, message: impl Into<String>) -> Response {
+    let mut r = status.into_response();
+    r.extensions_mut().insert(ErrorPage { title, message: message.into() });
+    r
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::NotFound => error_page(
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.",
+            ),
+            PageError::Forbidden => error_page(
+                StatusCode::FORBIDDEN,
+                "You do not have permission to see this page",
+                "Your role does not allow this. Ask an admin in your organisation if you think you need it.",
+            ),
+            PageError::BadRequest(m) => error_page(StatusCode::BAD_REQUEST, "There is a problem with your request", m),
+            PageError::Store(StoreError::Conflict) => error_page(
+                StatusCode::CONFLICT,
+                "Someone else changed this record",
+                "Your changes were not saved because the record changed since you opened it. Go back, reload the page and make your changes again.",
+            ),
+            other => {
+                tracing::error!(error = %other, "page failed");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sorry, there is a problem with the service",
+                    "Try again later. Nothing you entered has been lost unless the page said so.",
+                )
+            }
+        }
+    }
+}
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The fields that were wrong, when the request body or query was invalid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    /// The name of the field (a JSON member or query parameter).
+    pub field: String,
+    pub message: String,
+}
+
+/// An error from an API handler.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden(&'static str),
+    #[error("invalid request")]
+    Invalid(ValidationErrors),
+    #[error("conflict")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict => ApiError::Conflict(
+                "The record changed since the version you sent. Fetch it again and reapply your change.".into(),
+            ),
+            StoreError::Duplicate { field } => ApiError::Invalid(ValidationErrors::single(field, format!("{field} is already in use"))),
+            other => ApiError::Store(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        ApiError::Invalid(e)
+    }
+}
+
+fn problem(status: StatusCode, slug: &str, title: &str, detail: Option<String>, errors: Vec<ProblemField>) -> Response {
+    let body = Problem {
+        problem_type: format!("https://linkwell.dev/problems/{slug}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+    r
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::NotFound => problem(StatusCode::NOT_FOUND, "not-found", "Not found", None, vec![]),
+            ApiError::Unauthorized => {
+                let mut r = problem(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Authentication required",
+                    Some("Send an API token as `Authorization: Bearer <token>`.".into()),
+                    vec![],
+                );
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+                r
+            }
+            ApiError::Forbidden(why) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", Some(why.into()), vec![]),
+            ApiError::Invalid(v) => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-request",
+                "The request is not valid",
+                Some(v.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")),
+                v.errors.into_iter().map(|e| ProblemField { field: e.field, message: e.message }).collect(),
+            ),
+            ApiError::Conflict(d) => problem(StatusCode::CONFLICT, "conflict", "Conflict", Some(d), vec![]),
+            other => {
+                tracing::error!(error = %other, "api call failed");
+                problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None, vec![])
+            }
+        }
+    }
+}
+
+impl From<minijinja::Error> for ApiError {
+    fn from(e: minijinja::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

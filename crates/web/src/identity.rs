@@ -1,0 +1,66 @@
+//! User administration shared by the pages and the API: one way to add a user and to issue
+//! a password-reset link.
+
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::identity::{Secret, UserInput, hash_password};
+use linkwell_domain::{PracticeId, UserId};
+use linkwell_store::users::{NewUser, User};
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+/// How long a password-reset (or first sign-in) link works.
+pub const RESET_LINK_HOURS: i64 = 72;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("invalid input")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed")]
+    Hashing,
+}
+
+/// Check that a chosen practice belongs to this organisation.
+async fn check_practice(db: &Db, scope: &OrgScope, id: Option<PracticeId>) -> Result<(), AdminError> {
+    if let Some(id) = id {
+        match db.practice(scope, id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(AdminError::Invalid(ValidationErrors::single("practice_id", "Select a practice from the list")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Add a user who has no password yet, and return the one-time link with which they set
+/// one. Admins never know anyone's password.
+pub async fn add_user(db: &Db, scope: &OrgScope, actor: &Actor, input: UserInput) -> Result<(User, Secret), AdminError> {
+    check_practice(db, scope, input.practice_id).await?;
+    // An unguessable password nobody knows, until the user sets their own.
+    let placeholder = Secret::generate("");
+    let hash = tokio::task::spawn_blocking(move || hash_password(placeholder.expose()))
+        .await
+        .map_err(|_| AdminError::Hashing)?
+        .map_err(|_| AdminError::Hashing)?;
+    let new = NewUser { email: input.email, display_name: input.display_name, role: input.role, practice_id: input.practice_id, password_hash: hash };
+    let user = db.create_user(scope, actor, &new).await.map_err(|e| match e {
+        StoreError::Duplicate { field: "email" } => {
+            AdminError::Invalid(ValidationErrors::single("email", "A user with this email address already exists"))
+        }
+        other => other.into(),
+    })?;
+    let link = issue_reset_link(db, scope, actor, user.id).await?;
+    Ok((user, link))
+}
+
+pub async fn issue_reset_link(db: &Db, scope: &OrgScope, actor: &Actor, user: UserId) -> Result<Secret, AdminError> {
+    let secret = Secret::generate("rs_");
+    db.create_password_reset(scope, actor, user, &secret.hash(), RESET_LINK_HOURS * 3_600_000).await?;
+    Ok(secret)
+}
+
+pub fn reset_path(secret: &Secret) -> String {
+    format!("/reset-password/{}", secret.expose())
+}

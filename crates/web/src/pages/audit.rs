@@ -1,0 +1,135 @@
+//! The audit trail page for admins: filter by action, user, record and date; newest first.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::audit::AuditAction;
+use linkwell_store::audit::AuditFilter;
+use serde::Deserialize;
+
+use super::{Page, form_errors};
+use crate::error::PageError;
+use crate::state::AppState;
+
+pub const PAGE_SIZE: usize = 50;
+
+#[derive(Deserialize, Default, Debug)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub entity_type: String,
+    #[serde(default)]
+    pub entity_id: String,
+    /// A London date, YYYY-MM-DD, inclusive.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn london_day_start(s: &str, field: &str, errors: &mut ValidationErrors, end: bool) -> Option<i64> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match t.parse::<jiff::civil::Date>() {
+        Ok(d) => {
+            let d = if end { d.tomorrow().ok()? } else { d };
+            d.to_zoned(linkwell_domain::time::london()).ok().map(|z| z.timestamp().as_millisecond() - i64::from(end))
+        }
+        Err(_) => {
+            errors.add(field, "Enter a real date in the format 2026-11-22");
+            None
+        }
+    }
+}
+
+/// Turn the query into a filter, naming each field that is wrong.
+pub fn parse_filter(q: &AuditQuery) -> Result<(AuditFilter, Option<i64>), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let action = non_empty(&q.action);
+    if let Some(a) = &action {
+        if a.parse::<AuditAction>().is_err() {
+            errors.add("action", "Select an action from the list");
+        }
+    }
+    let from_ms = london_day_start(&q.from, "from", &mut errors, false);
+    let to_ms = london_day_start(&q.to, "to", &mut errors, true);
+    let before = match non_empty(&q.before) {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.add("before", "The page cursor is not valid");
+                None
+            }
+        },
+    };
+    errors.into_result()?;
+    Ok((
+        AuditFilter {
+            action,
+            actor_user_id: non_empty(&q.user),
+            entity_type: non_empty(&q.entity_type),
+            entity_id: non_empty(&q.entity_id),
+            from_ms,
+            to_ms,
+        },
+        before,
+    ))
+}
+
+pub async fn audit(State(state): State<AppState>, page: Page, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let users = state.db.users_by_name(&p.scope()).await?;
+    let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+    let user_items: Vec<_> = users.iter().map(|u| minijinja::context! { value => u.id.to_string(), text => u.display_name.clone() }).collect();
+    let (entries, next, errors, status) = match parse_filter(&q) {
+        Ok((filter, before)) => {
+            let page_ = state.db.audit_page(&p.scope(), &filter, before, PAGE_SIZE).await?;
+            (page_.items, page_.next_cursor, None, StatusCode::OK)
+        }
+        Err(e) => (vec![], None, Some(e), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            let who = e.actor_user_id.as_ref().map(|id| users.iter().find(|u| &u.id.to_string() == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.clone()));
+            minijinja::context! { seq => e.seq, at => e.at_ms, who => who, action => e.action.clone(), entity_type => e.entity_type.clone(), entity_id => e.entity_id.clone(), request_id => e.request_id.clone() }
+        })
+        .collect();
+    let next_href = next.map(|c| {
+        let qs = serde_urlencoded::to_string([
+            ("action", q.action.as_str()),
+            ("user", q.user.as_str()),
+            ("entity_type", q.entity_type.as_str()),
+            ("entity_id", q.entity_id.as_str()),
+            ("from", q.from.as_str()),
+            ("to", q.to.as_str()),
+            ("before", c.as_str()),
+        ])
+        .unwrap_or_default();
+        format!("/admin/audit?{qs}")
+    });
+    let html = page.render(
+        &state,
+        "pages/admin/audit.html",
+        minijinja::context! {
+            title => "Audit trail", rows => rows, actions => actions, users => user_items,
+            q => minijinja::context! { action => q.action, user => q.user, entity_type => q.entity_type, entity_id => q.entity_id, from => q.from, to => q.to },
+            next_href => next_href, errors => errors.as_ref().map(form_errors),
+        },
+    )?;
+    Ok((status, html).into_response())
+}

@@ -1,0 +1,164 @@
+//! Server-rendered pages, one module per capability.
+//!
+//! Every page handler takes a [`Page`], which knows who is signed in, the session's CSRF
+//! token and the current path, and renders a template inside the shared layout.
+
+pub mod account;
+pub mod audit;
+pub mod home;
+pub mod practices;
+pub mod sign_in;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::authz::Action;
+use linkwell_domain::identity::Role;
+use minijinja::Value;
+use minijinja::value::Serde;
+use serde::Serialize;
+use tower_sessions::Session;
+
+use crate::auth::{MaybePrincipal, Principal, SESSION_FLASH, csrf_token};
+use crate::error::{ErrorPage, PageError};
+use crate::state::AppState;
+
+pub struct Page {
+    pub principal: Option<Arc<Principal>>,
+    pub session: Option<Session>,
+    pub csrf: String,
+    pub path: String,
+    pub flash: Option<String>,
+    /// The `x-request-id` of this request, recorded in audit entries.
+    pub request_id: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state).await.unwrap_or(MaybePrincipal(None));
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| PageError::Internal("no session layer".into()))?;
+        let csrf = csrf_token(&session).await?;
+        let flash = session.remove::<String>(SESSION_FLASH).await?;
+        Ok(Page { principal, session: Some(session), csrf, path: parts.uri.path().to_owned(), flash, request_id: crate::auth::request_id(&parts.headers) })
+    }
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    text: &'static str,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    role: &'static str,
+    role_label: &'static str,
+    organisation: String,
+}
+
+fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
+    let mut items = vec![("/", "Home", None)];
+    items.push(("/practices", "Practices", Some(Action::ViewPractices)));
+    items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
+    items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));
+    items.push(("/admin/audit", "Audit trail", Some(Action::ViewAudit)));
+    items
+        .into_iter()
+        .filter(|(_, _, a)| a.is_none_or(|a| p.can(a)))
+        .map(|(href, text, _)| NavItem { href, text, current: if href == "/" { path == "/" } else { path.starts_with(href) } })
+        .collect()
+}
+
+impl Page {
+    /// Render `template` in the layout with `ctx` merged into the base context.
+    pub fn render(&self, state: &AppState, template: &str, ctx: impl Serialize) -> Result<Html<String>, PageError> {
+        let me = self.principal.as_ref().map(|p| Me {
+            name: p.user.display_name.clone(),
+            role: p.user.role.as_str(),
+            role_label: p.user.role.label(),
+            organisation: p.organisation.name.clone(),
+        });
+        let nav = self.principal.as_ref().map(|p| navigation(p, &self.path)).unwrap_or_default();
+        let base = minijinja::context! {
+            me => Serde(me),
+            nav => Serde(nav),
+            csrf_token => self.csrf.clone(),
+            flash => self.flash.clone(),
+            path => self.path.clone(),
+        };
+        let ctx = minijinja::context! { ..Value::from(Serde(ctx)), ..base };
+        Ok(Html(state.templates.render(template, ctx)?))
+    }
+
+    pub fn principal(&self) -> Result<&Arc<Principal>, PageError> {
+        self.principal.as_ref().ok_or(PageError::Forbidden)
+    }
+
+    pub async fn set_flash(&self, message: &str) -> Result<(), PageError> {
+        if let Some(s) = &self.session {
+            s.insert(SESSION_FLASH, message).await?;
+        }
+        Ok(())
+    }
+}
+
+/// An urlencoded form body; a malformed one is a 400 page, not axum's plain-text rejection.
+pub struct FormData<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData<T> {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| FormData(v))
+            .map_err(|e| PageError::BadRequest(format!("The form could not be read: {}", e.body_text())))
+    }
+}
+
+/// Errors for a re-rendered form: the list for the error summary and a map for inline messages.
+pub fn form_errors(errors: &ValidationErrors) -> Value {
+    let list: Vec<_> = errors
+        .errors
+        .iter()
+        .map(|e| minijinja::context! { text => e.message.clone(), href => format!("#{}", e.field) })
+        .collect();
+    let by_field: std::collections::BTreeMap<String, String> =
+        errors.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
+    minijinja::context! { list => list, field => by_field }
+}
+
+/// Replace the marker left by `error_page` with the styled error page.
+pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let principal = req.extensions().get::<Arc<Principal>>().cloned();
+    let session = req.extensions().get::<Session>().cloned();
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let Some(marker) = res.extensions().get::<ErrorPage>().cloned() else { return res };
+    let status = res.status();
+    let csrf = match &session {
+        Some(s) => csrf_token(s).await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let page = Page { principal, session, csrf, path, flash: None, request_id: None };
+    let ctx = minijinja::context! { title => marker.title, message => marker.message, status => status.as_u16() };
+    match page.render(&state, "pages/error.html", ctx) {
+        Ok(html) => (status, html).into_response(),
+        Err(_) => (status, marker.title).into_response(),
+    }
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}

@@ -1,0 +1,171 @@
+//! Users admin: list, add (with a one-time link to set a password), view, disable and
+//! re-enable, and issue a new password-reset link.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::authz::Action;
+use linkwell_domain::identity::{Role, UserInput};
+use linkwell_domain::{UserId, ValidationErrors, Version};
+use linkwell_store::Actor;
+use serde::Deserialize;
+
+use super::{FormData, Page, form_errors};
+use crate::error::PageError;
+use crate::identity::{AdminError, add_user, issue_reset_link, reset_path};
+use crate::state::AppState;
+
+fn actor(page: &Page) -> Actor {
+    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
+}
+
+fn parse_id(id: &str) -> Result<UserId, PageError> {
+    id.parse().map_err(|_| PageError::NotFound)
+}
+
+fn roles() -> Vec<minijinja::Value> {
+    Role::ALL.iter().map(|r| minijinja::context! { value => r.as_str(), text => r.label() }).collect()
+}
+
+pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let users = state.db.users_by_name(&p.scope()).await?;
+    let practices = state.db.practices_by_name(&p.scope()).await?;
+    let rows: Vec<_> = users
+        .iter()
+        .map(|u| {
+            let practice = u.practice_id.and_then(|id| practices.iter().find(|p| p.id == id)).map(|p| p.name.clone());
+            minijinja::context! {
+                id => u.id.to_string(), name => u.display_name.clone(), email => u.email.clone(),
+                role => u.role.label(), practice => practice, disabled => u.disabled,
+            }
+        })
+        .collect();
+    let can_manage = p.can(Action::ManageUsers);
+    Ok(page
+        .render(&state, "pages/users/list.html", minijinja::context! { title => if can_manage { "Users" } else { "Team" }, users => rows, can_manage => can_manage })?
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct UserForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    practice_id: String,
+}
+
+async fn render_form(state: &AppState, page: &Page, form: &UserForm, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
+    let p = page.principal()?;
+    let practices: Vec<_> = state
+        .db
+        .practices_by_name(&p.scope())
+        .await?
+        .into_iter()
+        .map(|pr| minijinja::context! { value => pr.id.to_string(), text => format!("{} ({})", pr.name, pr.ods_code) })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/users/new.html",
+        minijinja::context! {
+            title => "Add a user",
+            form => minijinja::context! { display_name => form.display_name.clone(), email => form.email.clone(), role => form.role.clone(), practice_id => form.practice_id.clone() },
+            roles => roles(), practices => practices,
+            errors => errors.map(form_errors),
+        },
+    )?;
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+pub async fn new(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render_form(&state, &page, &UserForm::default(), None).await
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, FormData(form): FormData<UserForm>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let input = match UserInput::parse(&form.display_name, &form.email, &form.role, &form.practice_id) {
+        Ok(i) => i,
+        Err(e) => return render_form(&state, &page, &form, Some(&e)).await,
+    };
+    match add_user(&state.db, &p.scope(), &actor(&page), input).await {
+        Ok((user, link)) => show_link(&state, &page, &user.display_name, &reset_path(&link), true),
+        Err(AdminError::Invalid(e)) => render_form(&state, &page, &form, Some(&e)).await,
+        Err(AdminError::Store(e)) => Err(e.into()),
+        Err(AdminError::Hashing) => Err(PageError::Internal("hashing".into())),
+    }
+}
+
+fn show_link(state: &AppState, page: &Page, name: &str, path: &str, new_user: bool) -> Result<Response, PageError> {
+    Ok(page
+        .render(
+            state,
+            "pages/users/link.html",
+            minijinja::context! { title => if new_user { "User added" } else { "Password reset link" }, name => name, path => path, new_user => new_user, hours => crate::identity::RESET_LINK_HOURS },
+        )?
+        .into_response())
+}
+
+pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
+    let practice = match user.practice_id {
+        Some(pid) => Some(state.db.practice(&p.scope(), pid).await?),
+        None => None,
+    };
+    Ok(page
+        .render(
+            &state,
+            "pages/users/show.html",
+            minijinja::context! {
+                title => user.display_name.clone(),
+                user => minijinja::value::Serde(&user),
+                role_label => user.role.label(),
+                practice => minijinja::value::Serde(practice),
+                locked => user.is_locked(linkwell_store::now_ms()),
+                can_manage => p.can(Action::ManageUsers),
+                is_self => user.id == p.user.id,
+            },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    version: String,
+}
+
+async fn set_disabled(state: AppState, page: Page, id: String, form: VersionForm, disabled: bool) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let id = parse_id(&id)?;
+    if id == p.user.id && disabled {
+        return Err(PageError::BadRequest("You cannot disable your own account.".into()));
+    }
+    let version = form.version.trim().parse::<i64>().map(Version).map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let user = state.db.set_user_disabled(&p.scope(), &actor(&page), id, version, disabled).await?;
+    page.set_flash(&format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" })).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+pub async fn disable(State(state): State<AppState>, page: Page, Path(id): Path<String>, FormData(form): FormData<VersionForm>) -> Result<Response, PageError> {
+    set_disabled(state, page, id, form, true).await
+}
+
+pub async fn enable(State(state): State<AppState>, page: Page, Path(id): Path<String>, FormData(form): FormData<VersionForm>) -> Result<Response, PageError> {
+    set_disabled(state, page, id, form, false).await
+}
+
+pub async fn reset_link(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
+    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id).await.map_err(|e| match e {
+        AdminError::Store(s) => PageError::from(s),
+        other => PageError::Internal(other.to_string()),
+    })?;
+    show_link(&state, &page, &user.display_name, &reset_path(&link), false)
+}

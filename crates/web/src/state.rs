@@ -1,0 +1,37 @@
+use std::sync::Arc;
+
+use linkwell_store::Db;
+
+use crate::ops::Metrics;
+use crate::templates::Templates;
+
+/// Settings that come from the command line or the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when Linkwell is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Sign-in attempts a client may burst before it is slowed down.
+    pub sign_in_burst: u32,
+    /// Seconds for one sign-in attempt to be replenished.
+    pub sign_in_replenish_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { secure_cookies: false, sign_in_burst: 10, sign_in_replenish_seconds: 6 }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub templates: Templates,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState { db, templates: Templates::new(), metrics: Arc::new(Metrics::default()), config: Arc::new(config) }
+    }
+}
