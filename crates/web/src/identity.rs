@@ -2,7 +2,7 @@
 //! a password-reset link.
 
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::identity::{Secret, UserInput, hash_password};
+use linkwell_domain::identity::{Secret, UserInput, check_password_policy, hash_password};
 use linkwell_domain::{PracticeId, UserId};
 use linkwell_store::users::{NewUser, User};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
@@ -21,12 +21,19 @@ pub enum AdminError {
 }
 
 /// Check that a chosen practice belongs to this organisation.
-async fn check_practice(db: &Db, scope: &OrgScope, id: Option<PracticeId>) -> Result<(), AdminError> {
+async fn check_practice(
+    db: &Db,
+    scope: &OrgScope,
+    id: Option<PracticeId>,
+) -> Result<(), AdminError> {
     if let Some(id) = id {
         match db.practice(scope, id).await {
             Ok(_) => {}
             Err(StoreError::NotFound) => {
-                return Err(AdminError::Invalid(ValidationErrors::single("practice_id", "Select a practice from the list")));
+                return Err(AdminError::Invalid(ValidationErrors::single(
+                    "practice_id",
+                    "Select a practice from the list",
+                )));
             }
             Err(e) => return Err(e.into()),
         }
@@ -34,30 +41,84 @@ async fn check_practice(db: &Db, scope: &OrgScope, id: Option<PracticeId>) -> Re
     Ok(())
 }
 
-/// Add a user who has no password yet, and return the one-time link with which they set
-/// one. Admins never know anyone's password.
-pub async fn add_user(db: &Db, scope: &OrgScope, actor: &Actor, input: UserInput) -> Result<(User, Secret), AdminError> {
-    check_practice(db, scope, input.practice_id).await?;
-    // An unguessable password nobody knows, until the user sets their own.
-    let placeholder = Secret::generate("");
-    let hash = tokio::task::spawn_blocking(move || hash_password(placeholder.expose()))
+async fn hash(password: String) -> Result<linkwell_domain::identity::PasswordHash, AdminError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|_| AdminError::Hashing)?
-        .map_err(|_| AdminError::Hashing)?;
-    let new = NewUser { email: input.email, display_name: input.display_name, role: input.role, practice_id: input.practice_id, password_hash: hash };
-    let user = db.create_user(scope, actor, &new).await.map_err(|e| match e {
-        StoreError::Duplicate { field: "email" } => {
-            AdminError::Invalid(ValidationErrors::single("email", "A user with this email address already exists"))
-        }
-        other => other.into(),
-    })?;
+        .map_err(|_| AdminError::Hashing)
+}
+
+/// Add a user who has no password yet, and return the one-time link with which they set
+/// one. Admins never know anyone's password.
+pub async fn add_user(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    input: UserInput,
+) -> Result<(User, Secret), AdminError> {
+    // An unguessable password nobody knows, until the user sets their own.
+    let placeholder = Secret::generate("").expose().to_owned();
+    let user = insert_user(db, scope, actor, input, hash(placeholder).await?).await?;
     let link = issue_reset_link(db, scope, actor, user.id).await?;
     Ok((user, link))
 }
 
-pub async fn issue_reset_link(db: &Db, scope: &OrgScope, actor: &Actor, user: UserId) -> Result<Secret, AdminError> {
+/// Add a user with a password chosen on the command line (checked against the policy).
+pub async fn add_user_with_password(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    input: UserInput,
+    password: &str,
+) -> Result<User, AdminError> {
+    check_password_policy(password, input.email.as_str())
+        .map_err(|e| AdminError::Invalid(ValidationErrors::single("password", e.to_string())))?;
+    let hash = hash(password.to_owned()).await?;
+    insert_user(db, scope, actor, input, hash).await
+}
+
+async fn insert_user(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    input: UserInput,
+    hash: linkwell_domain::identity::PasswordHash,
+) -> Result<User, AdminError> {
+    check_practice(db, scope, input.practice_id).await?;
+    let new = NewUser {
+        email: input.email,
+        display_name: input.display_name,
+        role: input.role,
+        practice_id: input.practice_id,
+        password_hash: hash,
+    };
+    let user = db
+        .create_user(scope, actor, &new)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate { field: "email" } => AdminError::Invalid(
+                ValidationErrors::single("email", "A user with this email address already exists"),
+            ),
+            other => other.into(),
+        })?;
+    Ok(user)
+}
+
+pub async fn issue_reset_link(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    user: UserId,
+) -> Result<Secret, AdminError> {
     let secret = Secret::generate("rs_");
-    db.create_password_reset(scope, actor, user, &secret.hash(), RESET_LINK_HOURS * 3_600_000).await?;
+    db.create_password_reset(
+        scope,
+        actor,
+        user,
+        &secret.hash(),
+        RESET_LINK_HOURS * 3_600_000,
+    )
+    .await?;
     Ok(secret)
 }
 

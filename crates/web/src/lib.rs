@@ -10,7 +10,7 @@ mod api;
 pub mod app;
 mod auth;
 mod error;
-mod identity;
+pub mod identity;
 mod ops;
 mod pages;
 mod security;

@@ -33,8 +33,12 @@ pub struct Metrics {
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let Ok(mut map) = self.series.lock() else { return };
-        let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        let Ok(mut map) = self.series.lock() else {
+            return;
+        };
+        let s = map
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
         s.count += 1;
         s.sum_seconds += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -48,30 +52,56 @@ impl Metrics {
         let mut out = String::from(
             "# HELP linkwell_http_requests_total HTTP requests by route template and status.\n# TYPE linkwell_http_requests_total counter\n",
         );
-        let Ok(map) = self.series.lock() else { return out };
+        let Ok(map) = self.series.lock() else {
+            return out;
+        };
         for ((m, r, st), s) in map.iter() {
-            out.push_str(&format!("linkwell_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n", s.count));
+            out.push_str(&format!(
+                "linkwell_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n",
+                s.count
+            ));
         }
         out.push_str("# HELP linkwell_http_request_duration_seconds Request latency by route template.\n# TYPE linkwell_http_request_duration_seconds histogram\n");
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
-                out.push_str(&format!("linkwell_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n", s.buckets[i]));
+                out.push_str(&format!(
+                    "linkwell_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n",
+                    s.buckets[i]
+                ));
             }
-            out.push_str(&format!("linkwell_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n", s.count));
-            out.push_str(&format!("linkwell_http_request_duration_seconds_sum{{{labels}}} {}\n", s.sum_seconds));
-            out.push_str(&format!("linkwell_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
+            out.push_str(&format!(
+                "linkwell_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
+                s.count
+            ));
+            out.push_str(&format!(
+                "linkwell_http_request_duration_seconds_sum{{{labels}}} {}\n",
+                s.sum_seconds
+            ));
+            out.push_str(&format!(
+                "linkwell_http_request_duration_seconds_count{{{labels}}} {}\n",
+                s.count
+            ));
         }
         out
     }
 }
 
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
-    state.metrics.observe(&method, &route, res.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        &method,
+        &route,
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     res
 }
 
@@ -102,17 +132,31 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         .into_response(),
         (Ok(()), Ok(v)) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Ready { status: "schema out of date", engine, schema_version: v, latest_schema_version: Db::latest_schema_version() }),
+            Json(Ready {
+                status: "schema out of date",
+                engine,
+                schema_version: v,
+                latest_schema_version: Db::latest_schema_version(),
+            }),
         )
             .into_response(),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Ready { status: "database unreachable", engine, schema_version: 0, latest_schema_version: Db::latest_schema_version() }),
+            Json(Ready {
+                status: "database unreachable",
+                engine,
+                schema_version: 0,
+                latest_schema_version: Db::latest_schema_version(),
+            }),
         )
             .into_response(),
     }
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }

@@ -31,17 +31,35 @@ pub struct UserInput {
 }
 
 impl UserInput {
-    pub fn parse(display_name: &str, email: &str, role: &str, practice_id: &str) -> Result<Self, ValidationErrors> {
+    pub fn parse(
+        display_name: &str,
+        email: &str,
+        role: &str,
+        practice_id: &str,
+    ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let display_name = errors.check("display_name", required_text("the person's full name", display_name, 100));
+        let display_name = errors.check(
+            "display_name",
+            required_text("the person's full name", display_name, 100),
+        );
         let email = errors.check("email", EmailAddress::parse(email));
         let role = errors.check("role", role.parse::<Role>());
         let practice_id = match practice_id.trim() {
             "" => None,
-            s => errors.check("practice_id", s.parse::<PracticeId>().map_err(|_| "Select a practice from the list")),
+            s => errors.check(
+                "practice_id",
+                s.parse::<PracticeId>()
+                    .map_err(|_| "Select a practice from the list"),
+            ),
         };
-        if role.is_some_and(Role::needs_practice) && practice_id.is_none() && errors.for_field("practice_id").is_none() {
-            errors.add("practice_id", "Select the practice this referrer refers for");
+        if role.is_some_and(Role::needs_practice)
+            && practice_id.is_none()
+            && errors.for_field("practice_id").is_none()
+        {
+            errors.add(
+                "practice_id",
+                "Select the practice this referrer refers for",
+            );
         }
         match (display_name, email, role) {
             (Some(display_name), Some(email), Some(role)) if errors.is_empty() => Ok(UserInput {
@@ -49,7 +67,11 @@ impl UserInput {
                 email,
                 role,
                 // Only referrers are bound to a practice.
-                practice_id: if role.needs_practice() { practice_id } else { None },
+                practice_id: if role.needs_practice() {
+                    practice_id
+                } else {
+                    None
+                },
             }),
             _ => Err(errors),
         }
@@ -66,8 +88,14 @@ mod tests {
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["display_name", "email", "role"]);
         let e = UserInput::parse("Dr Ada Khan", "ada@example.org", "referrer", "").unwrap_err();
-        assert_eq!(e.for_field("practice_id"), Some("Select the practice this referrer refers for"));
+        assert_eq!(
+            e.for_field("practice_id"),
+            Some("Select the practice this referrer refers for")
+        );
         let ok = UserInput::parse(" Sam ", "SAM@x.org", "link worker", "").unwrap();
-        assert_eq!((ok.display_name.as_str(), ok.email.as_str(), ok.role), ("Sam", "sam@x.org", Role::LinkWorker));
+        assert_eq!(
+            (ok.display_name.as_str(), ok.email.as_str(), ok.role),
+            ("Sam", "sam@x.org", Role::LinkWorker)
+        );
     }
 }

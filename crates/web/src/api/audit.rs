@@ -60,9 +60,25 @@ pub struct AuditParams {
 /// The audit trail, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(State(state): State<AppState>, Signed(p): Signed, Query(q): Query<AuditParams>) -> Result<Json<AuditPage>, ApiError> {
-    let limit = super::PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
-    let query = AuditQuery { action: q.action, user: q.user, entity_type: q.entity_type, entity_id: q.entity_id, from: q.from, to: q.to, before: q.cursor };
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = super::PageQuery {
+        limit: q.limit.clone(),
+        cursor: None,
+    }
+    .limit()?;
+    let query = AuditQuery {
+        action: q.action,
+        user: q.user,
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+        from: q.from,
+        to: q.to,
+        before: q.cursor,
+    };
     let (filter, before) = parse_filter(&query).map_err(|mut e| {
         for f in &mut e.errors {
             if f.field == "before" {
@@ -71,7 +87,10 @@ pub async fn list(State(state): State<AppState>, Signed(p): Signed, Query(q): Qu
         }
         ApiError::Invalid(e)
     })?;
-    let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
+    let page = state
+        .db
+        .audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT))
+        .await?;
     Ok(Json(AuditPage {
         items: page
             .items

@@ -26,7 +26,14 @@ pub struct PracticeDto {
 
 impl From<Practice> for PracticeDto {
     fn from(p: Practice) -> Self {
-        PracticeDto { id: p.id.to_string(), name: p.name, ods_code: p.ods_code, version: p.version, created_at: rfc3339(p.created_at), updated_at: rfc3339(p.updated_at) }
+        PracticeDto {
+            id: p.id.to_string(),
+            name: p.name,
+            ods_code: p.ods_code,
+            version: p.version,
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
     }
 }
 
@@ -61,32 +68,74 @@ fn parse_id(id: &str) -> Result<PracticeId, ApiError> {
 /// The organisation's GP practices, in creation order.
 #[utoipa::path(get, path = "/api/v1/practices", tag = "practices", params(PageQuery),
     responses((status = 200, body = PracticePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(State(state): State<AppState>, Signed(p): Signed, Query(q): Query<PageQuery>) -> Result<Json<PracticePage>, ApiError> {
-    let page = state.db.practices_page(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
-    Ok(Json(PracticePage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<PracticePage>, ApiError> {
+    let page = state
+        .db
+        .practices_page(&p.scope(), q.cursor.as_deref(), q.limit()?)
+        .await?;
+    Ok(Json(PracticePage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Add a practice (admins).
 #[utoipa::path(post, path = "/api/v1/practices", tag = "practices", request_body = PracticeBody,
     responses((status = 201, body = PracticeDto), (status = 422, body = Problem), (status = 403, body = Problem)))]
-pub async fn create(State(state): State<AppState>, Signed(p): Signed, headers: HeaderMap, ApiJson(body): ApiJson<PracticeBody>) -> Result<(StatusCode, Json<PracticeDto>), ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PracticeBody>,
+) -> Result<(StatusCode, Json<PracticeDto>), ApiError> {
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
-    let practice = state.db.create_practice(&p.scope(), &actor(&p, &headers), &input).await?;
+    let practice = state
+        .db
+        .create_practice(&p.scope(), &actor(&p, &headers), &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(practice.into())))
 }
 
 /// One practice.
 #[utoipa::path(get, path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)),
     responses((status = 200, body = PracticeDto), (status = 404, body = Problem)))]
-pub async fn get(State(state): State<AppState>, Signed(p): Signed, Path(id): Path<String>) -> Result<Json<PracticeDto>, ApiError> {
-    Ok(Json(state.db.practice(&p.scope(), parse_id(&id)?).await?.into()))
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<PracticeDto>, ApiError> {
+    Ok(Json(
+        state.db.practice(&p.scope(), parse_id(&id)?).await?.into(),
+    ))
 }
 
 /// Change a practice (admins), if it is still at `version`.
 #[utoipa::path(put, path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)), request_body = PracticeUpdate,
     responses((status = 200, body = PracticeDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(State(state): State<AppState>, Signed(p): Signed, headers: HeaderMap, Path(id): Path<String>, ApiJson(body): ApiJson<PracticeUpdate>) -> Result<Json<PracticeDto>, ApiError> {
+pub async fn update(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PracticeUpdate>,
+) -> Result<Json<PracticeDto>, ApiError> {
     let id = parse_id(&id)?;
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
-    Ok(Json(state.db.update_practice(&p.scope(), &actor(&p, &headers), id, Version(body.version), &input).await?.into()))
+    Ok(Json(
+        state
+            .db
+            .update_practice(
+                &p.scope(),
+                &actor(&p, &headers),
+                id,
+                Version(body.version),
+                &input,
+            )
+            .await?
+            .into(),
+    ))
 }

@@ -67,18 +67,44 @@ pub struct NewUserDto {
 /// The organisation's users (admins and coordinators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = UserPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(State(state): State<AppState>, Signed(p): Signed, Query(q): Query<PageQuery>) -> Result<Json<UserPage>, ApiError> {
-    let page = state.db.users_page(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
-    Ok(Json(UserPage { items: page.items.iter().map(UserDto::from).collect(), next_cursor: page.next_cursor }))
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<UserPage>, ApiError> {
+    let page = state
+        .db
+        .users_page(&p.scope(), q.cursor.as_deref(), q.limit()?)
+        .await?;
+    Ok(Json(UserPage {
+        items: page.items.iter().map(UserDto::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Add a user (admins). The answer carries the one-time link with which they set a password.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
     responses((status = 201, body = NewUserDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(State(state): State<AppState>, Signed(p): Signed, headers: HeaderMap, ApiJson(body): ApiJson<NewUserBody>) -> Result<(StatusCode, Json<NewUserDto>), ApiError> {
-    let input = UserInput::parse(&body.display_name, &body.email, &body.role, body.practice_id.as_deref().unwrap_or(""))?;
+pub async fn create(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewUserBody>,
+) -> Result<(StatusCode, Json<NewUserDto>), ApiError> {
+    let input = UserInput::parse(
+        &body.display_name,
+        &body.email,
+        &body.role,
+        body.practice_id.as_deref().unwrap_or(""),
+    )?;
     match add_user(&state.db, &p.scope(), &actor(&p, &headers), input).await {
-        Ok((user, link)) => Ok((StatusCode::CREATED, Json(NewUserDto { user: UserDto::from(&user), password_reset_path: reset_path(&link) }))),
+        Ok((user, link)) => Ok((
+            StatusCode::CREATED,
+            Json(NewUserDto {
+                user: UserDto::from(&user),
+                password_reset_path: reset_path(&link),
+            }),
+        )),
         Err(AdminError::Invalid(e)) => Err(e.into()),
         Err(AdminError::Store(e)) => Err(e.into()),
         Err(AdminError::Hashing) => Err(ApiError::Internal("hashing".into())),

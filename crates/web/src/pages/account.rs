@@ -4,7 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password, verify_password};
+use linkwell_domain::identity::{
+    SecretHash, check_password_policy, hash_password, verify_password,
+};
 use linkwell_store::{Actor, StoreError};
 use serde::Deserialize;
 
@@ -16,7 +18,12 @@ pub async fn account(State(state): State<AppState>, page: Page) -> Result<Respon
     render(&state, &page, None, StatusCode::OK).await
 }
 
-async fn render(state: &AppState, page: &Page, errors: Option<&ValidationErrors>, status: StatusCode) -> Result<Response, PageError> {
+async fn render(
+    state: &AppState,
+    page: &Page,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let practice = match p.user.practice_id {
         Some(id) => Some(state.db.practice(&p.scope(), id).await?),
@@ -51,28 +58,64 @@ fn check_new(new: &str, confirm: &str, email: &str, errors: &mut ValidationError
     }
 }
 
-pub async fn change_password(State(state): State<AppState>, page: Page, FormData(form): FormData<ChangePassword>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    page: Page,
+    FormData(form): FormData<ChangePassword>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let mut errors = ValidationErrors::new();
-    let (_, hash) = state.db.user_for_sign_in(&linkwell_domain::identity::EmailAddress::parse(&p.user.email).map_err(|e| PageError::Internal(e.to_string()))?).await?;
+    let (_, hash) = state
+        .db
+        .user_for_sign_in(
+            &linkwell_domain::identity::EmailAddress::parse(&p.user.email)
+                .map_err(|e| PageError::Internal(e.to_string()))?,
+        )
+        .await?;
     let current = form.current_password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash)).await.map_err(|e| PageError::Internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
     if !ok {
         errors.add("current_password", "Your current password is not correct");
     }
-    check_new(&form.new_password, &form.confirm_password, &p.user.email, &mut errors);
+    check_new(
+        &form.new_password,
+        &form.confirm_password,
+        &p.user.email,
+        &mut errors,
+    );
     if !errors.is_empty() {
-        return render(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &page,
+            Some(&errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let new = form.new_password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new)).await.map_err(|e| PageError::Internal(e.to_string()))?.map_err(|e| PageError::Internal(e.to_string()))?;
-    let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
-    state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let actor = Actor {
+        user_id: Some(p.user_id()),
+        request_id: page.request_id.clone(),
+    };
+    state
+        .db
+        .set_password(&p.scope(), &actor, p.user.id, &hash)
+        .await?;
     page.set_flash("Your password has been changed").await?;
     Ok(Redirect::to("/account").into_response())
 }
 
-pub async fn reset_form(State(state): State<AppState>, page: Page, Path(token): Path<String>) -> Result<Response, PageError> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let user = match state.db.password_reset_user(&SecretHash::of(&token)).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => return Err(expired()),
@@ -85,9 +128,19 @@ fn expired() -> PageError {
     PageError::BadRequest("This link has expired or has already been used. Ask an admin in your organisation for a new one.".into())
 }
 
-fn render_reset(state: &AppState, page: &Page, token: &str, name: &str, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
+fn render_reset(
+    state: &AppState,
+    page: &Page,
+    token: &str,
+    name: &str,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
     let html = page.render(state, "pages/reset_password.html", minijinja::context! { title => "Choose a password", token => token, name => name, errors => errors.map(form_errors) })?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok((status, html).into_response())
 }
 
@@ -99,7 +152,12 @@ pub struct NewPassword {
     confirm_password: String,
 }
 
-pub async fn reset_submit(State(state): State<AppState>, page: Page, Path(token): Path<String>, FormData(form): FormData<NewPassword>) -> Result<Response, PageError> {
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    FormData(form): FormData<NewPassword>,
+) -> Result<Response, PageError> {
     let hash = SecretHash::of(&token);
     let user = match state.db.password_reset_user(&hash).await {
         Ok(u) => u,
@@ -107,17 +165,26 @@ pub async fn reset_submit(State(state): State<AppState>, page: Page, Path(token)
         Err(e) => return Err(e.into()),
     };
     let mut errors = ValidationErrors::new();
-    check_new(&form.new_password, &form.confirm_password, &user.email, &mut errors);
+    check_new(
+        &form.new_password,
+        &form.confirm_password,
+        &user.email,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return render_reset(&state, &page, &token, &user.display_name, Some(&errors));
     }
     let new = form.new_password.clone();
-    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new)).await.map_err(|e| PageError::Internal(e.to_string()))?.map_err(|e| PageError::Internal(e.to_string()))?;
+    let new_hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?
+        .map_err(|e| PageError::Internal(e.to_string()))?;
     match state.db.complete_password_reset(&hash, &new_hash).await {
         Ok(_) => {}
         Err(StoreError::NotFound) => return Err(expired()),
         Err(e) => return Err(e.into()),
     }
-    page.set_flash("Your password has been set. Sign in with it now.").await?;
+    page.set_flash("Your password has been set. Sign in with it now.")
+        .await?;
     Ok(Redirect::to("/sign-in").into_response())
 }

@@ -46,7 +46,9 @@ fn london_day_start(s: &str, field: &str, errors: &mut ValidationErrors, end: bo
     match t.parse::<jiff::civil::Date>() {
         Ok(d) => {
             let d = if end { d.tomorrow().ok()? } else { d };
-            d.to_zoned(linkwell_domain::time::london()).ok().map(|z| z.timestamp().as_millisecond() - i64::from(end))
+            d.to_zoned(linkwell_domain::time::london())
+                .ok()
+                .map(|z| z.timestamp().as_millisecond() - i64::from(end))
         }
         Err(_) => {
             errors.add(field, "Enter a real date in the format 2026-11-22");
@@ -90,14 +92,24 @@ pub fn parse_filter(q: &AuditQuery) -> Result<(AuditFilter, Option<i64>), Valida
     ))
 }
 
-pub async fn audit(State(state): State<AppState>, page: Page, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let users = state.db.users_by_name(&p.scope()).await?;
     let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
-    let user_items: Vec<_> = users.iter().map(|u| minijinja::context! { value => u.id.to_string(), text => u.display_name.clone() }).collect();
+    let user_items: Vec<_> = users
+        .iter()
+        .map(|u| minijinja::context! { value => u.id.to_string(), text => u.display_name.clone() })
+        .collect();
     let (entries, next, errors, status) = match parse_filter(&q) {
         Ok((filter, before)) => {
-            let page_ = state.db.audit_page(&p.scope(), &filter, before, PAGE_SIZE).await?;
+            let page_ = state
+                .db
+                .audit_page(&p.scope(), &filter, before, PAGE_SIZE)
+                .await?;
             (page_.items, page_.next_cursor, None, StatusCode::OK)
         }
         Err(e) => (vec![], None, Some(e), StatusCode::UNPROCESSABLE_ENTITY),

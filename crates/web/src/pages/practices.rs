@@ -15,7 +15,10 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 fn actor(page: &Page) -> Actor {
-    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
+    Actor {
+        user_id: page.principal.as_ref().map(|p| p.user_id()),
+        request_id: page.request_id.clone(),
+    }
 }
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
@@ -40,7 +43,13 @@ pub struct PracticeForm {
     version: String,
 }
 
-fn render_form(state: &AppState, page: &Page, id: Option<PracticeId>, form: &PracticeForm, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
+fn render_form(
+    state: &AppState,
+    page: &Page,
+    id: Option<PracticeId>,
+    form: &PracticeForm,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
     let html = page.render(
         state,
         "pages/practices/form.html",
@@ -51,7 +60,11 @@ fn render_form(state: &AppState, page: &Page, id: Option<PracticeId>, form: &Pra
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok((status, html).into_response())
 }
 
@@ -63,44 +76,78 @@ fn duplicate_ods() -> ValidationErrors {
     ValidationErrors::single("ods_code", "A practice with this ODS code already exists")
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, FormData(form): FormData<PracticeForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    FormData(form): FormData<PracticeForm>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let input = match PracticeInput::parse(&form.name, &form.ods_code) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)),
     };
-    match state.db.create_practice(&p.scope(), &actor(&page), &input).await {
+    match state
+        .db
+        .create_practice(&p.scope(), &actor(&page), &input)
+        .await
+    {
         Ok(pr) => {
             page.set_flash(&format!("{} added", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
         }
-        Err(StoreError::Duplicate { .. }) => render_form(&state, &page, None, &form, Some(&duplicate_ods())),
+        Err(StoreError::Duplicate { .. }) => {
+            render_form(&state, &page, None, &form, Some(&duplicate_ods()))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
     let pr = state.db.practice(&p.scope(), id).await?;
-    let form = PracticeForm { name: pr.name, ods_code: pr.ods_code, version: pr.version.to_string() };
+    let form = PracticeForm {
+        name: pr.name,
+        ods_code: pr.ods_code,
+        version: pr.version.to_string(),
+    };
     render_form(&state, &page, Some(id), &form, None)
 }
 
-pub async fn update(State(state): State<AppState>, page: Page, Path(id): Path<String>, FormData(form): FormData<PracticeForm>) -> Result<Response, PageError> {
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    FormData(form): FormData<PracticeForm>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
-    let version = form.version.trim().parse::<i64>().map(Version).map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let version = form
+        .version
+        .trim()
+        .parse::<i64>()
+        .map(Version)
+        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
     let input = match PracticeInput::parse(&form.name, &form.ods_code) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, Some(id), &form, Some(&e)),
     };
-    match state.db.update_practice(&p.scope(), &actor(&page), id, version, &input).await {
+    match state
+        .db
+        .update_practice(&p.scope(), &actor(&page), id, version, &input)
+        .await
+    {
         Ok(pr) => {
             page.set_flash(&format!("{} saved", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
         }
-        Err(StoreError::Duplicate { .. }) => render_form(&state, &page, Some(id), &form, Some(&duplicate_ods())),
+        Err(StoreError::Duplicate { .. }) => {
+            render_form(&state, &page, Some(id), &form, Some(&duplicate_ods()))
+        }
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
                 "name",
@@ -108,7 +155,11 @@ pub async fn update(State(state): State<AppState>, page: Page, Path(id): Path<St
             );
             // Show the current record, so the user sees what changed.
             let current = state.db.practice(&p.scope(), id).await?;
-            let form = PracticeForm { name: current.name, ods_code: current.ods_code, version: current.version.to_string() };
+            let form = PracticeForm {
+                name: current.name,
+                ods_code: current.ods_code,
+                version: current.version.to_string(),
+            };
             let mut r = render_form(&state, &page, Some(id), &form, Some(&e))?;
             *r.status_mut() = StatusCode::CONFLICT;
             Ok(r)
@@ -121,7 +172,12 @@ pub async fn sites(State(state): State<AppState>, page: Page) -> Result<Response
     render_sites(&state, &page, None, StatusCode::OK).await
 }
 
-async fn render_sites(state: &AppState, page: &Page, errors: Option<&ValidationErrors>, status: StatusCode) -> Result<Response, PageError> {
+async fn render_sites(
+    state: &AppState,
+    page: &Page,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
     let practices = state.db.practices_by_name(&p.scope()).await?;
@@ -132,7 +188,10 @@ async fn render_sites(state: &AppState, page: &Page, errors: Option<&ValidationE
             minijinja::context! { id => s.id.to_string(), name => s.name, address => s.address, postcode => s.postcode, practice => practice, rooms => rooms.into_iter().map(|r| r.name).collect::<Vec<_>>() }
         })
         .collect();
-    let practice_items: Vec<_> = practices.iter().map(|p| minijinja::context! { value => p.id.to_string(), text => p.name.clone() }).collect();
+    let practice_items: Vec<_> = practices
+        .iter()
+        .map(|p| minijinja::context! { value => p.id.to_string(), text => p.name.clone() })
+        .collect();
     let html = page.render(state, "pages/admin/sites.html", minijinja::context! { title => "Sites and rooms", sites => sites, practices => practice_items, errors => errors.map(form_errors) })?;
     Ok((status, html).into_response())
 }
@@ -147,11 +206,22 @@ pub struct SiteForm {
     practice_id: String,
 }
 
-pub async fn create_site(State(state): State<AppState>, page: Page, FormData(form): FormData<SiteForm>) -> Result<Response, PageError> {
+pub async fn create_site(
+    State(state): State<AppState>,
+    page: Page,
+    FormData(form): FormData<SiteForm>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let mut errors = ValidationErrors::new();
     let name = errors.check("site_name", required_text("the site name", &form.name, 200));
-    let address = errors.check("address", if form.address.len() > 500 { Err("Address must be 500 characters or fewer".to_string()) } else { Ok(form.address.trim().to_owned()) });
+    let address = errors.check(
+        "address",
+        if form.address.len() > 500 {
+            Err("Address must be 500 characters or fewer".to_string())
+        } else {
+            Ok(form.address.trim().to_owned())
+        },
+    );
     let practice_id = match form.practice_id.trim() {
         "" => None,
         s => match s.parse::<PracticeId>() {
@@ -163,12 +233,34 @@ pub async fn create_site(State(state): State<AppState>, page: Page, FormData(for
         },
     };
     let (Some(name), Some(address)) = (name, address) else {
-        return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_sites(
+            &state,
+            &page,
+            Some(&errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     if !errors.is_empty() {
-        return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_sites(
+            &state,
+            &page,
+            Some(&errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
-    state.db.create_site(&p.scope(), &actor(&page), practice_id, &name, &address, None).await?;
+    state
+        .db
+        .create_site(
+            &p.scope(),
+            &actor(&page),
+            practice_id,
+            &name,
+            &address,
+            None,
+        )
+        .await?;
     page.set_flash(&format!("{name} added")).await?;
     Ok(Redirect::to("/admin/sites").into_response())
 }
@@ -179,24 +271,56 @@ pub struct RoomForm {
     name: String,
 }
 
-pub async fn create_room(State(state): State<AppState>, page: Page, Path(site): Path<String>, FormData(form): FormData<RoomForm>) -> Result<Response, PageError> {
+pub async fn create_room(
+    State(state): State<AppState>,
+    page: Page,
+    Path(site): Path<String>,
+    FormData(form): FormData<RoomForm>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let site: SiteId = site.parse().map_err(|_| PageError::NotFound)?;
-    if !state.db.sites_with_rooms(&p.scope()).await?.iter().any(|(s, _)| s.id == site) {
+    if !state
+        .db
+        .sites_with_rooms(&p.scope())
+        .await?
+        .iter()
+        .any(|(s, _)| s.id == site)
+    {
         return Err(PageError::NotFound);
     }
     let field = format!("room_name_{site}");
     let name = match required_text("the room name", &form.name, 100) {
         Ok(n) => n,
-        Err(m) => return render_sites(&state, &page, Some(&ValidationErrors::single(&field, m)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(m) => {
+            return render_sites(
+                &state,
+                &page,
+                Some(&ValidationErrors::single(&field, m)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
-    match state.db.create_room(&p.scope(), &actor(&page), site, &name).await {
+    match state
+        .db
+        .create_room(&p.scope(), &actor(&page), site, &name)
+        .await
+    {
         Ok(_) => {
             page.set_flash(&format!("{name} added")).await?;
             Ok(Redirect::to("/admin/sites").into_response())
         }
         Err(StoreError::Duplicate { .. }) => {
-            render_sites(&state, &page, Some(&ValidationErrors::single(&field, "This site already has a room with that name")), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_sites(
+                &state,
+                &page,
+                Some(&ValidationErrors::single(
+                    &field,
+                    "This site already has a room with that name",
+                )),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

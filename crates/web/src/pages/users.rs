@@ -16,7 +16,10 @@ use crate::identity::{AdminError, add_user, issue_reset_link, reset_path};
 use crate::state::AppState;
 
 fn actor(page: &Page) -> Actor {
-    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
+    Actor {
+        user_id: page.principal.as_ref().map(|p| p.user_id()),
+        request_id: page.request_id.clone(),
+    }
 }
 
 fn parse_id(id: &str) -> Result<UserId, PageError> {
@@ -24,7 +27,10 @@ fn parse_id(id: &str) -> Result<UserId, PageError> {
 }
 
 fn roles() -> Vec<minijinja::Value> {
-    Role::ALL.iter().map(|r| minijinja::context! { value => r.as_str(), text => r.label() }).collect()
+    Role::ALL
+        .iter()
+        .map(|r| minijinja::context! { value => r.as_str(), text => r.label() })
+        .collect()
 }
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
@@ -34,7 +40,10 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
     let rows: Vec<_> = users
         .iter()
         .map(|u| {
-            let practice = u.practice_id.and_then(|id| practices.iter().find(|p| p.id == id)).map(|p| p.name.clone());
+            let practice = u
+                .practice_id
+                .and_then(|id| practices.iter().find(|p| p.id == id))
+                .map(|p| p.name.clone());
             minijinja::context! {
                 id => u.id.to_string(), name => u.display_name.clone(), email => u.email.clone(),
                 role => u.role.label(), practice => practice, disabled => u.disabled,
@@ -59,7 +68,12 @@ pub struct UserForm {
     practice_id: String,
 }
 
-async fn render_form(state: &AppState, page: &Page, form: &UserForm, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
+async fn render_form(
+    state: &AppState,
+    page: &Page,
+    form: &UserForm,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
     let p = page.principal()?;
     let practices: Vec<_> = state
         .db
@@ -78,7 +92,11 @@ async fn render_form(state: &AppState, page: &Page, form: &UserForm, errors: Opt
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok((status, html).into_response())
 }
 
@@ -86,9 +104,18 @@ pub async fn new(State(state): State<AppState>, page: Page) -> Result<Response, 
     render_form(&state, &page, &UserForm::default(), None).await
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, FormData(form): FormData<UserForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    FormData(form): FormData<UserForm>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let input = match UserInput::parse(&form.display_name, &form.email, &form.role, &form.practice_id) {
+    let input = match UserInput::parse(
+        &form.display_name,
+        &form.email,
+        &form.role,
+        &form.practice_id,
+    ) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, &form, Some(&e)).await,
     };
@@ -100,7 +127,13 @@ pub async fn create(State(state): State<AppState>, page: Page, FormData(form): F
     }
 }
 
-fn show_link(state: &AppState, page: &Page, name: &str, path: &str, new_user: bool) -> Result<Response, PageError> {
+fn show_link(
+    state: &AppState,
+    page: &Page,
+    name: &str,
+    path: &str,
+    new_user: bool,
+) -> Result<Response, PageError> {
     Ok(page
         .render(
             state,
@@ -110,7 +143,11 @@ fn show_link(state: &AppState, page: &Page, name: &str, path: &str, new_user: bo
         .into_response())
 }
 
-pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
     let practice = match user.practice_id {
@@ -140,32 +177,73 @@ pub struct VersionForm {
     version: String,
 }
 
-async fn set_disabled(state: AppState, page: Page, id: String, form: VersionForm, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    state: AppState,
+    page: Page,
+    id: String,
+    form: VersionForm,
+    disabled: bool,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let id = parse_id(&id)?;
     if id == p.user.id && disabled {
-        return Err(PageError::BadRequest("You cannot disable your own account.".into()));
+        return Err(PageError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
     }
-    let version = form.version.trim().parse::<i64>().map(Version).map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
-    let user = state.db.set_user_disabled(&p.scope(), &actor(&page), id, version, disabled).await?;
-    page.set_flash(&format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" })).await?;
+    let version = form
+        .version
+        .trim()
+        .parse::<i64>()
+        .map(Version)
+        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let user = state
+        .db
+        .set_user_disabled(&p.scope(), &actor(&page), id, version, disabled)
+        .await?;
+    page.set_flash(&format!(
+        "{} has been {}",
+        user.display_name,
+        if disabled {
+            "disabled"
+        } else {
+            "enabled again"
+        }
+    ))
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
-pub async fn disable(State(state): State<AppState>, page: Page, Path(id): Path<String>, FormData(form): FormData<VersionForm>) -> Result<Response, PageError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    FormData(form): FormData<VersionForm>,
+) -> Result<Response, PageError> {
     set_disabled(state, page, id, form, true).await
 }
 
-pub async fn enable(State(state): State<AppState>, page: Page, Path(id): Path<String>, FormData(form): FormData<VersionForm>) -> Result<Response, PageError> {
+pub async fn enable(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    FormData(form): FormData<VersionForm>,
+) -> Result<Response, PageError> {
     set_disabled(state, page, id, form, false).await
 }
 
-pub async fn reset_link(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn reset_link(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
-    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id).await.map_err(|e| match e {
-        AdminError::Store(s) => PageError::from(s),
-        other => PageError::Internal(other.to_string()),
-    })?;
+    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id)
+        .await
+        .map_err(|e| match e {
+            AdminError::Store(s) => PageError::from(s),
+            other => PageError::Internal(other.to_string()),
+        })?;
     show_link(&state, &page, &user.display_name, &reset_path(&link), false)
 }

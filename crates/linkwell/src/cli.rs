@@ -1,0 +1,532 @@
+//! The command line: arguments, and what each command does.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use linkwell_domain::identity::{EmailAddress, Secret, UserInput};
+use linkwell_domain::organisations::{OdsCode, parse_slug};
+use linkwell_domain::validation::required_text;
+use linkwell_store::audit::ChainReport;
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+use linkwell_web::identity::{
+    AdminError, RESET_LINK_HOURS, add_user, add_user_with_password, issue_reset_link, reset_path,
+};
+use linkwell_web::{AppState, Config};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "linkwell",
+    version,
+    about = "Linkwell: run a social prescribing service"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// A SQLite file path (or sqlite:PATH) or a postgres:// URL.
+    #[arg(long, env = "LINKWELL_DATABASE_URL", default_value = "linkwell.db")]
+    database: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LINKWELL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Mark cookies Secure: set this when Linkwell is served over HTTPS.
+    #[arg(long, env = "LINKWELL_SECURE_COOKIES", default_value_t = false)]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web application (migrating the database first).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Create (or reuse) a demo database with a realistic organisation, and serve it.
+    Demo {
+        /// The demo database (a SQLite file by default).
+        #[arg(
+            long,
+            env = "LINKWELL_DATABASE_URL",
+            default_value = "linkwell-demo.db"
+        )]
+        database: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply database migrations and report the schema version.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Organisations (tenants).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Short name used on the command line, e.g. riverside-pcn.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Accept test NHS numbers (999 range).
+        #[arg(long, default_value_t = false)]
+        test_mode: bool,
+    },
+    /// List organisations.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct OrgArg {
+    /// The organisation's short name.
+    #[arg(long)]
+    org: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin, prints a one-time link to set a password.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator, link_worker, referrer, facilitator or commissioner.
+        #[arg(long)]
+        role: String,
+        /// The ODS code of a referrer's practice.
+        #[arg(long)]
+        practice: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long, default_value_t = false)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+    },
+    /// Disable a user: their sessions and tokens stop working at once.
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a one-time password-reset link.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create an API token for a user; it is shown once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "GP system integration".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke an API token by id.
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        id: String,
+    },
+    /// List API tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check every organisation's hash chain; exit 1 and name the first broken entry if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Check only this organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+pub async fn open(database: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(database)
+        .await
+        .with_context(|| "could not open the database".to_string())?;
+    db.migrate()
+        .await
+        .context("could not migrate the database")?;
+    Ok(db)
+}
+
+async fn scope(db: &Db, slug: &str) -> anyhow::Result<OrgScope> {
+    match db.organisation_by_slug(slug).await {
+        Ok(o) => Ok(OrgScope::new(o.id)),
+        Err(StoreError::NotFound) => {
+            bail!("no organisation with the short name {slug:?} (see `linkwell org list`)")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn user_by_email(
+    db: &Db,
+    scope: &OrgScope,
+    email: &str,
+) -> anyhow::Result<linkwell_store::users::User> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
+    match db.user_for_sign_in(&email).await {
+        Ok((u, _)) if u.organisation_id == scope.organisation_id() => Ok(u),
+        Ok(_) | Err(StoreError::NotFound) => bail!("no user with that email in this organisation"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn serve(db: Db, args: &ServeArgs, banner: Option<String>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let config = Config {
+        secure_cookies: args.secure_cookies,
+        ..Config::default()
+    };
+    let state = AppState::new(db, config);
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    println!("Linkwell is running at http://{addr}/  (Ctrl-C to stop)");
+    tracing::info!(%addr, "listening");
+    linkwell_web::serve(state, listener).await?;
+    Ok(())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, serve: args } => {
+            let db = open(&db.database).await?;
+            serve(db, &args, None).await?;
+        }
+        Command::Demo {
+            database,
+            serve: args,
+        } => {
+            let db = open(&database).await?;
+            let banner = crate::demo::ensure(&db).await?;
+            serve(db, &args, Some(banner)).await?;
+        }
+        Command::Migrate { db } => {
+            let db = open(&db.database).await?;
+            println!("schema version {}", db.schema_version().await?);
+        }
+        Command::Org { command } => match command {
+            OrgCommand::Create {
+                db,
+                slug,
+                name,
+                test_mode,
+            } => {
+                let slug = parse_slug(&slug).map_err(|e| anyhow!("--slug: {e}"))?;
+                let name = required_text("the organisation name", &name, 200)
+                    .map_err(|e| anyhow!("--name: {e}"))?;
+                let db = open(&db.database).await?;
+                match db.create_organisation(&slug, &name, test_mode).await {
+                    Ok(o) => println!("created organisation {} ({})", o.slug, o.id),
+                    Err(StoreError::Duplicate { .. }) => {
+                        bail!("--slug: an organisation called {slug:?} already exists")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            OrgCommand::List { db } => {
+                let db = open(&db.database).await?;
+                for o in db.organisations().await? {
+                    println!("{}\t{}\t{}", o.slug, o.name, o.id);
+                }
+            }
+        },
+        Command::User { command } => user(command).await?,
+        Command::Token { command } => token(command).await?,
+        Command::Audit {
+            command: AuditCommand::Verify { db, org },
+        } => {
+            let db = open(&db.database).await?;
+            let orgs = match org {
+                Some(slug) => vec![
+                    db.organisation_by_slug(&slug)
+                        .await
+                        .map_err(|_| anyhow!("--org: no organisation {slug:?}"))?,
+                ],
+                None => db.organisations().await?,
+            };
+            let mut broken = false;
+            for o in orgs {
+                match db.verify_audit_chain(&OrgScope::new(o.id)).await? {
+                    ChainReport::Intact { entries } => {
+                        println!("{}: intact ({entries} entries)", o.slug)
+                    }
+                    ChainReport::Broken(b) => {
+                        broken = true;
+                        println!("{}: BROKEN at {b}", o.slug);
+                    }
+                    ChainReport::Truncated { entries, head_seq } => {
+                        broken = true;
+                        println!(
+                            "{}: BROKEN: entries after {entries} are missing (the chain head is at {head_seq})",
+                            o.slug
+                        );
+                    }
+                }
+            }
+            if broken {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
+            db,
+            org,
+            email,
+            name,
+            role,
+            practice,
+            password_stdin,
+        } => {
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            let practice_id = match practice {
+                Some(code) => {
+                    let code = OdsCode::parse(&code).map_err(|e| anyhow!("--practice: {e}"))?;
+                    let p = db
+                        .practices_by_name(&scope)
+                        .await?
+                        .into_iter()
+                        .find(|p| p.ods_code == code.as_str());
+                    Some(
+                        p.ok_or_else(|| {
+                            anyhow!(
+                                "--practice: no practice with ODS code {code} in this organisation"
+                            )
+                        })?
+                        .id
+                        .to_string(),
+                    )
+                }
+                None => None,
+            };
+            let input =
+                UserInput::parse(&name, &email, &role, practice_id.as_deref().unwrap_or(""))
+                    .map_err(|e| {
+                        anyhow!(
+                            e.errors
+                                .iter()
+                                .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    })?;
+            let actor = Actor::system();
+            let result = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                let password = line.trim_end_matches(['\n', '\r']).to_owned();
+                add_user_with_password(&db, &scope, &actor, input, &password)
+                    .await
+                    .map(|u| (u, None))
+            } else {
+                add_user(&db, &scope, &actor, input)
+                    .await
+                    .map(|(u, link)| (u, Some(link)))
+            };
+            match result {
+                Ok((u, link)) => {
+                    println!("created user {} ({})", u.email, u.id);
+                    if let Some(link) = link {
+                        println!(
+                            "one-time link to set a password ({RESET_LINK_HOURS} hours): {}",
+                            reset_path(&link)
+                        );
+                    }
+                }
+                Err(AdminError::Invalid(e)) => bail!(
+                    e.errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        UserCommand::List { db, org } => {
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            for u in db.users_by_name(&scope).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.email,
+                    u.display_name,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+        UserCommand::Disable { db, org, email } => {
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            let u = user_by_email(&db, &scope, &email).await?;
+            db.set_user_disabled(
+                &scope,
+                &Actor::system(),
+                u.id,
+                linkwell_domain::Version(u.version),
+                true,
+            )
+            .await?;
+            println!("disabled {}", u.email);
+        }
+        UserCommand::ResetPassword { db, org, email } => {
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            let u = user_by_email(&db, &scope, &email).await?;
+            let link = issue_reset_link(&db, &scope, &Actor::system(), u.id).await?;
+            println!(
+                "one-time link to set a password ({RESET_LINK_HOURS} hours): {}",
+                reset_path(&link)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn cli_flag(field: &str) -> &str {
+    match field {
+        "display_name" => "name",
+        "practice_id" => "practice",
+        other => other,
+    }
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            db,
+            org,
+            email,
+            name,
+        } => {
+            let name =
+                required_text("a token name", &name, 100).map_err(|e| anyhow!("--name: {e}"))?;
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            let u = user_by_email(&db, &scope, &email).await?;
+            if u.disabled {
+                bail!("--email: that user is disabled");
+            }
+            let secret = Secret::generate("lw_");
+            let t = db
+                .create_api_token(&scope, &Actor::system(), u.id, &name, &secret.hash())
+                .await?;
+            println!("token id {}", t.id);
+            println!("{}", secret.expose());
+            eprintln!("Store the token now: it is not shown again.");
+        }
+        TokenCommand::Revoke { db, org, id } => {
+            let id = id.parse().map_err(|_| anyhow!("--id: not a token id"))?;
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            match db.revoke_api_token(&scope, &Actor::system(), id).await {
+                Ok(()) => println!("revoked"),
+                Err(StoreError::NotFound) => bail!("--id: no active token with that id"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        TokenCommand::List { db, org } => {
+            let db = open(&db.database).await?;
+            let scope = scope(&db, &org.org).await?;
+            for t in db.api_tokens(&scope).await? {
+                println!(
+                    "{}\t{}\tuser {}\t{}",
+                    t.id,
+                    t.name,
+                    t.user_id,
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
