@@ -1,0 +1,270 @@
+//! The role × route authorization matrix. `EXPECTED` is written here independently of the
+//! route table; a route missing from it (or listed here but not served) fails the test.
+
+use std::collections::BTreeSet;
+
+use linkwell_domain::identity::Role;
+use linkwell_domain::identity::Role::*;
+use linkwell_store::Engine;
+use linkwell_web::{AppState, Config};
+
+use crate::support::{Client, TestApp, location, spawn};
+
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Public,
+    SignedIn,
+    Roles(&'static [Role]),
+}
+
+use Expect::*;
+
+const STAFF: &[Role] = &[Admin, Coordinator, LinkWorker, Referrer];
+
+const EXPECTED: &[(&str, &str, Expect)] = &[
+    ("GET", "/healthz", Public),
+    ("GET", "/readyz", Public),
+    ("GET", "/metrics", Public),
+    ("GET", "/assets/{*path}", Public),
+    ("GET", "/api/v1/openapi.json", Public),
+    ("GET", "/sign-in", Public),
+    ("POST", "/sign-in", Public),
+    ("GET", "/reset-password/{token}", Public),
+    ("POST", "/reset-password/{token}", Public),
+    ("GET", "/accessibility", Public),
+    ("GET", "/privacy", Public),
+    ("GET", "/", SignedIn),
+    ("GET", "/account", SignedIn),
+    ("POST", "/account/password", SignedIn),
+    ("GET", "/api/v1/me", SignedIn),
+    ("GET", "/practices", Roles(STAFF)),
+    ("GET", "/practices/new", Roles(&[Admin])),
+    ("POST", "/practices", Roles(&[Admin])),
+    ("GET", "/practices/{id}/edit", Roles(&[Admin])),
+    ("POST", "/practices/{id}", Roles(&[Admin])),
+    ("GET", "/api/v1/practices", Roles(STAFF)),
+    ("POST", "/api/v1/practices", Roles(&[Admin])),
+    ("GET", "/api/v1/practices/{id}", Roles(STAFF)),
+    ("PUT", "/api/v1/practices/{id}", Roles(&[Admin])),
+    ("GET", "/admin/sites", Roles(&[Admin])),
+    ("POST", "/admin/sites", Roles(&[Admin])),
+    ("POST", "/admin/sites/{id}/rooms", Roles(&[Admin])),
+    ("GET", "/admin/users", Roles(&[Admin, Coordinator])),
+    ("GET", "/admin/users/new", Roles(&[Admin])),
+    ("POST", "/admin/users", Roles(&[Admin])),
+    ("GET", "/admin/users/{id}", Roles(&[Admin, Coordinator])),
+    ("POST", "/admin/users/{id}/disable", Roles(&[Admin])),
+    ("POST", "/admin/users/{id}/enable", Roles(&[Admin])),
+    ("POST", "/admin/users/{id}/reset-link", Roles(&[Admin])),
+    ("GET", "/api/v1/users", Roles(&[Admin, Coordinator])),
+    ("POST", "/api/v1/users", Roles(&[Admin])),
+    ("GET", "/admin/audit", Roles(&[Admin])),
+    ("GET", "/api/v1/audit", Roles(&[Admin])),
+    // Signing out ends the session, so it is walked last.
+    ("POST", "/sign-out", SignedIn),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Sent to sign in (pages) or 401 (API).
+    NeedsSignIn,
+    Forbidden,
+    NotFound,
+    Allowed(u16),
+}
+
+fn classify(r: &reqwest::Response) -> Outcome {
+    match r.status().as_u16() {
+        401 => Outcome::NeedsSignIn,
+        303 if location(r).starts_with("/sign-in?next=") => Outcome::NeedsSignIn,
+        403 => Outcome::Forbidden,
+        404 => Outcome::NotFound,
+        s => Outcome::Allowed(s),
+    }
+}
+
+/// `target` is a user who exists only to be disabled, enabled and reset by the matrix.
+fn concrete(app: &TestApp, path: &str, target: &str) -> String {
+    path.replace(
+        "/practices/{id}",
+        &format!("/practices/{}", app.a.practice.id),
+    )
+    .replace(
+        "/admin/sites/{id}",
+        &format!("/admin/sites/{}", app.a.site.id),
+    )
+    .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
+    .replace("{token}", "rs_not-a-real-token")
+    .replace("{*path}", "nhsuk-frontend.min.css")
+}
+
+enum Who<'a> {
+    Anonymous,
+    Session(&'a Client),
+    Token(&'a str),
+}
+
+async fn send(app: &TestApp, who: &Who<'_>, method: &str, path: &str) -> reqwest::Response {
+    let form: &[(&str, &str)] = &[
+        ("version", "1"),
+        ("name", "Matrix Practice"),
+        ("ods_code", "C81001"),
+    ];
+    let json = serde_json::json!({"name": "Matrix Practice", "ods_code": "C81002", "version": 1});
+    let api = path.starts_with("/api/");
+    match who {
+        Who::Session(c) if method == "POST" && !api => c.post_form(path, form).await,
+        Who::Session(c) => c.get(path).await,
+        Who::Anonymous => {
+            let c = app.client();
+            if method == "POST" && !api {
+                c.post_form(path, form).await
+            } else {
+                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                c.http
+                    .request(m, app.url(path))
+                    .json(&json)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        }
+        Who::Token(t) => {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            reqwest::Client::new()
+                .request(m, app.url(path))
+                .bearer_auth(t)
+                .json(&json)
+                .send()
+                .await
+                .unwrap()
+        }
+    }
+}
+
+fn allowed(expect: Expect, role: Role) -> bool {
+    match expect {
+        Public | SignedIn => true,
+        Roles(rs) => rs.contains(&role),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_has_an_entry_in_the_matrix() {
+    let t = linkwell_store::testing::TestDb::new(Engine::Sqlite)
+        .await
+        .unwrap();
+    let state = AppState::new(t.db.clone(), Config::default());
+    let served: BTreeSet<(String, String)> = linkwell_web::routes(&state)
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = served.difference(&expected).collect();
+    let stale: Vec<_> = expected.difference(&served).collect();
+    assert!(
+        missing.is_empty(),
+        "routes with no line in the authorization matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix lines for routes that are not served: {stale:?}"
+    );
+}
+
+both_engines!(role_by_route_matrix);
+
+async fn role_by_route_matrix(engine: Engine) {
+    let app = spawn(engine).await;
+    let mut failures = Vec::new();
+    let target = linkwell_store::users::NewUser {
+        email: linkwell_domain::identity::EmailAddress::parse("target@a.example").unwrap(),
+        display_name: "Matrix Target".into(),
+        role: LinkWorker,
+        practice_id: None,
+        password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+    };
+    let target = app
+        .db
+        .create_user(&app.a.scope, &linkwell_store::Actor::system(), &target)
+        .await
+        .unwrap()
+        .id
+        .to_string();
+
+    // Anonymous.
+    for (method, path, expect) in EXPECTED {
+        let r = send(
+            &app,
+            &Who::Anonymous,
+            method,
+            &concrete(&app, path, &target),
+        )
+        .await;
+        let got = classify(&r);
+        let ok = match expect {
+            Public => got != Outcome::NeedsSignIn && got != Outcome::Forbidden,
+            _ => got == Outcome::NeedsSignIn,
+        };
+        if !ok {
+            failures.push(format!("anonymous {method} {path}: {got:?}"));
+        }
+    }
+
+    // Each role of organisation A, by session (pages) and by API token (API).
+    for role in Role::ALL {
+        let user = app.a.user(role).clone();
+        let client = app.signed_in(&user.email).await;
+        let token = app.token(&app.a, &user).await;
+        for (method, path, expect) in EXPECTED {
+            let concrete = concrete(&app, path, &target);
+            let who = if path.starts_with("/api/") {
+                Who::Token(&token)
+            } else {
+                Who::Session(&client)
+            };
+            let got = classify(&send(&app, &who, method, &concrete).await);
+            let ok = if allowed(*expect, role) {
+                matches!(got, Outcome::Allowed(s) if s < 500)
+            } else {
+                got == Outcome::Forbidden
+            };
+            if !ok {
+                failures.push(format!("{role} {method} {path}: {got:?}"));
+            }
+        }
+    }
+
+    // Organisation B's admin: allowed everywhere, but A's records are simply not there.
+    let admin_b = app.b.user(Admin).clone();
+    let client = app.signed_in(&admin_b.email).await;
+    let token = app.token(&app.b, &admin_b).await;
+    for (method, path, _) in EXPECTED {
+        let concrete = concrete(&app, path, &target);
+        let who = if path.starts_with("/api/") {
+            Who::Token(&token)
+        } else {
+            Who::Session(&client)
+        };
+        let got = classify(&send(&app, &who, method, &concrete).await);
+        let names_a_record = path.contains("{id}");
+        let ok = if names_a_record {
+            got == Outcome::NotFound
+        } else {
+            matches!(got, Outcome::Allowed(s) if s < 500)
+        };
+        if !ok {
+            failures.push(format!(
+                "other organisation's admin {method} {path}: {got:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,16 @@
+//! One integration test binary: each test starts the real application on a random port
+//! against a fresh database. Tests that touch storage run on both engines, as
+//! `<name>::sqlite` and `<name>::postgres` (PostgreSQL from `TEST_DATABASE_URL`, which
+//! `scripts/test` provides).
+
+#[macro_use]
+mod support;
+
+mod admin;
+mod api;
+mod authz;
+mod browser;
+mod cli;
+mod crash;
+mod ops;
+mod sign_in;
