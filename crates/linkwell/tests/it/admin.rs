@@ -1,1 +1,406 @@
-// filled below
+//! Admin pages: users (add, set password by link, disable), practices, sites and rooms,
+//! the audit page — with bad input named and nothing changed.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+
+use crate::support::{count, location, spawn};
+
+both_engines!(
+    users_admin_flow,
+    bad_user_input_is_named_and_changes_nothing,
+    practices_bad_input_and_concurrent_edits,
+    sites_and_rooms,
+    audit_page_filters,
+    every_page_renders_for_its_roles,
+);
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let i = html.find(start).map(|i| i + start.len()).unwrap_or(0);
+    let j = html[i..].find(end).map(|j| i + j).unwrap_or(html.len());
+    &html[i..j]
+}
+
+async fn users_admin_flow(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("display_name", "Nia Brooks"),
+                ("email", "nia@a.example"),
+                ("role", "link_worker"),
+                ("practice_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nia Brooks has been added"));
+    let link = between(&html, "data-testid=\"reset-link\"><a href=\"", "\"").to_owned();
+    assert!(link.starts_with("/reset-password/rs_"), "{link}");
+
+    // The new user sets a password through the link (which works once), then signs in.
+    let nia = app.client();
+    let page = nia.text(&link).await;
+    assert!(page.contains("Hello Nia Brooks"));
+    let r = nia
+        .post_form(
+            &link,
+            &[("new_password", "short"), ("confirm_password", "short")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Password must be 12 characters or more")
+    );
+    let r = nia
+        .post_form(
+            &link,
+            &[
+                ("new_password", "lantern meadow copper"),
+                ("confirm_password", "lantern meadow copper"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/sign-in");
+    assert_eq!(nia.get(&link).await.status(), 400, "the link works once");
+    assert_eq!(
+        nia.sign_in("nia@a.example", "lantern meadow copper")
+            .await
+            .status(),
+        303
+    );
+    assert!(nia.text("/").await.contains("Hello, Nia Brooks"));
+
+    // Disabling ends her session at the next request.
+    assert!(admin.text("/admin/users").await.contains(">Nia Brooks<"));
+    let user = app
+        .db
+        .user_for_sign_in(&linkwell_domain::identity::EmailAddress::parse("nia@a.example").unwrap())
+        .await
+        .unwrap()
+        .0;
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{}/disable", user.id),
+            &[("version", &user.version.to_string())],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/admin/users/{}", user.id));
+    assert!(
+        admin
+            .text(&format!("/admin/users/{}", user.id))
+            .await
+            .contains("has been disabled")
+    );
+    assert!(location(&nia.get("/").await).starts_with("/sign-in?next="));
+    assert_eq!(
+        nia.sign_in("nia@a.example", "lantern meadow copper")
+            .await
+            .status(),
+        401
+    );
+    // A stale version is a conflict, not a silent overwrite.
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{}/enable", user.id),
+            &[("version", &user.version.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Someone else changed this record")
+    );
+
+    let actions = count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action IN ('user_created', 'password_reset_issued', 'password_changed', 'user_disabled')").await;
+    // 12 seeded users + Nia created; one reset issued; one password set; one disable.
+    assert_eq!(actions, 12 + 1 + 1 + 1 + 1);
+}
+
+async fn bad_user_input_is_named_and_changes_nothing(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM users").await;
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("display_name", ""),
+                ("email", "not-an-email"),
+                ("role", "wizard"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for (field, message) in [
+        ("display_name", "Enter the person&#39;s full name"),
+        ("email", "Enter an email address in the correct format"),
+        ("role", "Select a role"),
+    ] {
+        assert!(
+            html.contains(&format!("href=\"#{field}\"")),
+            "{field} linked from the summary"
+        );
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{field} has an inline error"
+        );
+        assert!(html.contains(message), "{message}");
+    }
+    assert!(
+        html.contains("value=\"not-an-email\""),
+        "what was typed is kept"
+    );
+    // A referrer needs a practice; a duplicate email is named.
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("display_name", "Dr Who"),
+                ("email", "gp@a.example"),
+                ("role", "referrer"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Select the practice this referrer refers for")
+    );
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("display_name", "Copy"),
+                ("email", &app.a.email(Role::Coordinator)),
+                ("role", "coordinator"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("A user with this email address already exists")
+    );
+    // Another organisation's practice is not a valid choice.
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("display_name", "Dr B"),
+                ("email", "drb@a.example"),
+                ("role", "referrer"),
+                ("practice_id", &app.b.practice.id.to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Select a practice from the list")
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM users").await, before);
+}
+
+async fn practices_bad_input_and_concurrent_edits(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let r = admin
+        .post_form("/practices", &[("name", ""), ("ods_code", "12345")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Enter the practice name")
+            && html.contains("ODS code must be a letter followed by 5 digits")
+    );
+    let r = admin
+        .post_form("/practices", &[("name", "Copy"), ("ods_code", "a81001")])
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("A practice with this ODS code already exists")
+    );
+    let r = admin
+        .post_form(
+            "/practices",
+            &[("name", "Hillside Surgery"), ("ods_code", "b82002")],
+        )
+        .await;
+    assert_eq!(location(&r), "/practices");
+    assert!(admin.text("/practices").await.contains("B82002"));
+
+    // Two admins edit the same practice: the second save is refused with the current data shown.
+    let id = app.a.practice.id;
+    let form = admin.text(&format!("/practices/{id}/edit")).await;
+    assert!(form.contains("name=\"version\" value=\"1\""));
+    let r = admin
+        .post_form(
+            &format!("/practices/{id}"),
+            &[
+                ("version", "1"),
+                ("name", "Riverside Medical Centre"),
+                ("ods_code", "A81001"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/practices");
+    let r = admin
+        .post_form(
+            &format!("/practices/{id}"),
+            &[
+                ("version", "1"),
+                ("name", "Lost Update"),
+                ("ods_code", "A81001"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Someone else changed this practice"));
+    assert!(html.contains("value=\"Riverside Medical Centre\""));
+    assert_eq!(
+        app.db.practice(&app.a.scope, id).await.unwrap().name,
+        "Riverside Medical Centre"
+    );
+}
+
+async fn sites_and_rooms(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let r = admin
+        .post_form(
+            "/admin/sites",
+            &[("name", ""), ("address", ""), ("practice_id", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter the site name"));
+    let r = admin
+        .post_form(
+            "/admin/sites",
+            &[
+                ("name", "Community Hub"),
+                ("address", "1 Canal Wharf"),
+                ("practice_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/admin/sites");
+    let site = app.a.site.id;
+    let r = admin
+        .post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")])
+        .await;
+    assert_eq!(location(&r), "/admin/sites");
+    let r = admin
+        .post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("This site already has a room with that name")
+    );
+    let html = admin.text("/admin/sites").await;
+    assert!(html.contains("Community Hub") && html.contains("Room 4"));
+}
+
+async fn audit_page_filters(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let html = admin.text("/admin/audit?action=sign_in").await;
+    assert!(html.contains("sign in"));
+    assert!(!html.contains("user created"));
+    let r = admin
+        .get("/admin/audit?from=2026-02-30&action=nonsense")
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter a real date") && html.contains("Select an action from the list"));
+    // Organisation B's entries never show in A's trail.
+    app.signed_in(&app.b.email(Role::Admin)).await;
+    let html = admin
+        .text(&format!("/admin/audit?user={}", app.b.user(Role::Admin).id))
+        .await;
+    assert!(html.contains("No entries match"));
+}
+
+async fn every_page_renders_for_its_roles(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let pages = [
+        "/".to_string(),
+        "/account".into(),
+        "/practices".into(),
+        "/practices/new".into(),
+        format!("/practices/{}/edit", app.a.practice.id),
+        "/admin/users".into(),
+        "/admin/users/new".into(),
+        format!("/admin/users/{}", app.a.user(Role::Referrer).id),
+        "/admin/sites".into(),
+        "/admin/audit".into(),
+        "/accessibility".into(),
+        "/privacy".into(),
+        "/no-such-page".into(),
+    ];
+    for p in pages {
+        let r = admin.get(&p).await;
+        let status = r.status().as_u16();
+        let html = r.text().await.unwrap();
+        assert!(
+            status == 200 || (p == "/no-such-page" && status == 404),
+            "{p}: {status}"
+        );
+        assert!(
+            html.contains("<main class=\"nhsuk-main-wrapper\" id=\"maincontent\">"),
+            "{p} uses the layout"
+        );
+        assert!(html.contains("<h1"), "{p} has a heading");
+        assert!(html.contains("Sign out"), "{p} shows the account menu");
+    }
+    // Each role's home page and navigation.
+    for (role, nav) in [
+        (
+            Role::Admin,
+            vec![
+                "Home",
+                "Practices",
+                "Users",
+                "Sites and rooms",
+                "Audit trail",
+            ],
+        ),
+        (Role::Coordinator, vec!["Home", "Practices", "Team"]),
+        (Role::LinkWorker, vec!["Home", "Practices"]),
+        (Role::Referrer, vec!["Home", "Practices"]),
+        (Role::Facilitator, vec!["Home"]),
+        (Role::Commissioner, vec!["Home"]),
+    ] {
+        let c = app.signed_in(&app.a.email(role)).await;
+        let html = c.text("/").await;
+        let links: Vec<&str> = html
+            .split("class=\"nhsuk-header__navigation-link\" href=\"")
+            .skip(1)
+            .map(|s| between(s, ">", "<"))
+            .collect();
+        assert_eq!(links, nav, "{role}");
+        if role == Role::Referrer {
+            assert!(html.contains("You refer for Riverside Surgery (A81001)"));
+        }
+    }
+}
