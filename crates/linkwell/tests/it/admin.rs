@@ -373,6 +373,23 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         assert!(html.contains("<h1"), "{p} has a heading");
         assert!(html.contains("Sign out"), "{p} shows the account menu");
     }
+    let form = admin.text("/admin/users/new").await;
+    assert!(
+        form.contains("<option value=\"coordinator\">Coordinator</option>"),
+        "role choices listed"
+    );
+    assert!(
+        form.contains(&format!(
+            "<option value=\"{}\">Riverside Surgery (A81001)</option>",
+            app.a.practice.id
+        )),
+        "practices listed"
+    );
+    let audit = admin.text("/admin/audit?action=sign_in").await;
+    assert!(
+        audit.contains("<option value=\"sign_in\" selected>sign in</option>"),
+        "the chosen filter stays selected"
+    );
     // Each role's home page and navigation.
     for (role, nav) in [
         (

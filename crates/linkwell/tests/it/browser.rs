@@ -1,1 +1,423 @@
-// filled below
+//! Journeys in headless Chromium (Debian's chromium through chromedriver), with axe-core
+//! checking WCAG 2.2 A and AA on every page and state the journeys visit.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+use linkwell_store::testing::TempDir;
+use linkwell_web::Config;
+
+use crate::support::{PASSWORD, TestApp, spawn, spawn_with};
+
+/// A chromedriver and a browser session, torn down on drop.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+    base: String,
+    axe: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser(app: &TestApp) -> Browser {
+    let port = free_port();
+    let driver = Command::new(
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+    )
+    .arg(format!("--port={port}"))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("chromedriver is installed (scripts/test installs Debian's chromium-driver)");
+    let profile = TempDir::new("linkwell-chromium").unwrap();
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.0.display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last = None;
+    for _ in 0..100 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                let axe_path = concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../node_modules/axe-core/axe.min.js"
+                );
+                let axe =
+                    std::fs::read_to_string(axe_path).expect("axe-core is installed (npm ci)");
+                return Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                    base: app.base.clone(),
+                    axe,
+                };
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start a browser session: {last:?}");
+}
+
+impl Browser {
+    async fn go(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let Ok(e) = self.client.find(Locator::Id(id)).await else {
+            panic!(
+                "no field #{id} on {}:\n{}",
+                self.path().await,
+                self.body().await
+            );
+        };
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    async fn click_button(&self, text: &str) {
+        let xpath = format!("//main//button[normalize-space()='{text}']");
+        let e = self
+            .client
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|_| panic!("button {text}"));
+        self.navigate_by(e).await;
+    }
+
+    /// Click something that loads a new page, and wait until the new page has loaded.
+    async fn navigate_by(&self, e: fantoccini::elements::Element) {
+        self.client
+            .execute("window.__lwOldPage = true; return true;", vec![])
+            .await
+            .unwrap();
+        e.click().await.unwrap();
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute("return window.__lwOldPage === undefined && document.readyState === 'complete';", vec![])
+                .await
+                .map(|v| v == serde_json::Value::Bool(true))
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the page did not change after a click");
+    }
+
+    async fn click_link(&self, text: &str) {
+        let e = self
+            .client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|_| panic!("link {text}"));
+        self.navigate_by(e).await;
+    }
+
+    async fn body(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) {
+        self.go("/sign-in").await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.click_button("Sign in").await;
+    }
+
+    async fn sign_out(&self) {
+        let e = self
+            .client
+            .find(Locator::Css(".nhsuk-header__account-button"))
+            .await
+            .unwrap();
+        self.navigate_by(e).await;
+    }
+
+    /// Run axe-core on the current page; fail listing every WCAG 2.2 A/AA violation.
+    async fn assert_accessible(&self, what: &str) {
+        let violations = self.violations().await;
+        assert!(
+            violations.is_empty(),
+            "{what}: accessibility violations:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    async fn violations(&self) -> Vec<String> {
+        self.client
+            .execute(&format!("{};return true;", self.axe), vec![])
+            .await
+            .unwrap();
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));
+        "#;
+        let v = self.client.execute_async(script, vec![]).await.unwrap();
+        serde_json::from_value(v).unwrap()
+    }
+}
+
+both_engines!(
+    each_role_signs_in_and_sees_its_navigation,
+    sign_in_errors_throttling_and_csrf,
+    users_admin_journey
+);
+
+async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
+    let app = spawn(engine).await;
+    let b = browser(&app).await;
+    b.go("/sign-in").await;
+    b.assert_accessible("sign-in page").await;
+    // Prove the checker: an image without alternative text is reported.
+    b.client.execute("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/assets/images/favicon.svg\">'); return true;", vec![]).await.unwrap();
+    let v = b.violations().await;
+    assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
+    for (role, nav) in [
+        (
+            Role::Admin,
+            "Home Practices Users Sites and rooms Audit trail",
+        ),
+        (Role::Coordinator, "Home Practices Team"),
+        (Role::LinkWorker, "Home Practices"),
+        (Role::Referrer, "Home Practices"),
+        (Role::Facilitator, "Home"),
+        (Role::Commissioner, "Home"),
+    ] {
+        b.sign_in(&app.a.email(role), PASSWORD).await;
+        assert_eq!(b.path().await, "/", "{role} lands on home");
+        let links = b
+            .client
+            .find_all(Locator::Css(".nhsuk-header__navigation-item a"))
+            .await
+            .unwrap();
+        let mut texts = Vec::new();
+        for l in links {
+            texts.push(l.text().await.unwrap());
+        }
+        assert_eq!(
+            texts
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            nav,
+            "{role}"
+        );
+        assert!(
+            b.body().await.contains(role.label()),
+            "{role} shown in the header"
+        );
+        b.assert_accessible(&format!("{role} home")).await;
+        b.go("/account").await;
+        b.assert_accessible(&format!("{role} account")).await;
+        b.sign_out().await;
+        assert_eq!(b.path().await, "/sign-in");
+    }
+}
+
+async fn sign_in_errors_throttling_and_csrf(engine: Engine) {
+    let app = spawn_with(
+        engine,
+        Config {
+            sign_in_burst: 4,
+            sign_in_replenish_seconds: 60,
+            ..Config::default()
+        },
+    )
+    .await;
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::Admin), "not my password")
+        .await;
+    let body = b.body().await;
+    assert!(
+        body.contains("There is a problem")
+            && body.contains("Enter a correct email address and password")
+    );
+    b.assert_accessible("sign-in with an error").await;
+    // The error summary links to the field.
+    b.client
+        .find(Locator::Css(".nhsuk-error-summary a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // A form whose CSRF token was removed is refused.
+    b.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
+    b.go("/practices/new").await;
+    b.client
+        .execute(
+            "document.querySelector('main form input[name=csrf_token]').remove(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("name", "Forged Surgery").await;
+    b.fill("ods_code", "F81001").await;
+    b.click_button("Save practice").await;
+    assert!(
+        b.body()
+            .await
+            .contains("Your request could not be accepted")
+    );
+    b.assert_accessible("refused form").await;
+    b.go("/practices").await;
+    assert!(!b.body().await.contains("Forged Surgery"));
+    b.sign_out().await;
+
+    // Throttling after the client's burst.
+    for _ in 0..3 {
+        b.sign_in("someone@a.example", "wrong wrong wrong").await;
+    }
+    let body = b.body().await;
+    assert!(body.contains("Too many sign-in attempts"), "{body}");
+    b.assert_accessible("throttled sign-in").await;
+}
+
+async fn users_admin_journey(engine: Engine) {
+    let app = spawn(engine).await;
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
+    b.go("/admin/users").await;
+    b.assert_accessible("users list").await;
+    b.click_link("Add a user").await;
+    b.assert_accessible("add user form").await;
+    b.click_button("Add user").await;
+    let body = b.body().await;
+    assert!(body.contains("Enter the person's full name") && body.contains("Select a role"));
+    b.assert_accessible("add user form with errors").await;
+    b.fill("display_name", "Kofi Mensah").await;
+    b.fill("email", "kofi@a.example").await;
+    b.client
+        .find(Locator::Css("#role option[value=coordinator]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click_button("Add user").await;
+    assert!(b.body().await.contains("Kofi Mensah has been added"));
+    b.assert_accessible("new user link page").await;
+    let link = b
+        .client
+        .find(Locator::Css("[data-testid=reset-link] a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The other pages of this issue, for the accessibility check.
+    for (path, what) in [
+        ("/practices".to_string(), "practices"),
+        ("/practices/new".into(), "new practice"),
+        (
+            format!("/practices/{}/edit", app.a.practice.id),
+            "edit practice",
+        ),
+        ("/admin/sites".into(), "sites and rooms"),
+        ("/admin/audit".into(), "audit trail"),
+        (
+            "/admin/audit?from=nonsense".into(),
+            "audit trail with an error",
+        ),
+        (
+            format!("/admin/users/{}", app.a.user(Role::Referrer).id),
+            "user details",
+        ),
+        ("/accessibility".into(), "accessibility statement"),
+        ("/privacy".into(), "privacy"),
+        ("/no-such-page".into(), "not found"),
+    ] {
+        b.go(&path).await;
+        b.assert_accessible(what).await;
+    }
+    b.go("/practices/new").await;
+    b.click_button("Save practice").await;
+    b.assert_accessible("new practice with errors").await;
+    b.sign_out().await;
+
+    // Kofi chooses a password and signs in.
+    b.go(&link).await;
+    b.assert_accessible("choose a password").await;
+    b.fill("new_password", "sunrise ferry lantern").await;
+    b.fill("confirm_password", "sunrise ferry lantern").await;
+    b.click_button("Set password").await;
+    assert!(b.body().await.contains("Your password has been set"));
+    b.sign_in("kofi@a.example", "sunrise ferry lantern").await;
+    assert!(b.body().await.contains("Hello, Kofi Mensah"));
+    b.go("/admin/audit").await;
+    assert!(
+        b.body()
+            .await
+            .contains("You do not have permission to see this page")
+    );
+    b.assert_accessible("forbidden").await;
+    b.sign_out().await;
+
+    // The admin disables Kofi; he can no longer sign in.
+    b.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
+    b.go("/admin/users").await;
+    b.click_link("Kofi Mensah").await;
+    b.click_button("Disable user").await;
+    assert!(b.body().await.contains("Kofi Mensah has been disabled"));
+    b.assert_accessible("user disabled").await;
+    b.sign_out().await;
+    b.sign_in("kofi@a.example", "sunrise ferry lantern").await;
+    assert!(
+        b.body()
+            .await
+            .contains("Enter a correct email address and password")
+    );
+}

@@ -35,7 +35,6 @@ macro_rules! both_engines {
 /// An organisation with a practice, a site and one user in every role.
 pub struct Org {
     pub scope: OrgScope,
-    pub slug: String,
     pub practice: Practice,
     pub site: Site,
     pub users: HashMap<Role, User>,
@@ -94,7 +93,6 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
     }
     Org {
         scope,
-        slug: slug.to_owned(),
         practice,
         site,
         users,
