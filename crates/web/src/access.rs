@@ -46,14 +46,14 @@ pub async fn enforce(access: Access, req: Request, next: Next) -> Response {
         let target = format!("/sign-in?next={}", urlencode(next_path));
         return Redirect::to(&target).into_response();
     };
-    if let Access::Allowed(action) = access {
-        if !p.can(action) {
-            return if api {
-                ApiError::Forbidden("Your role does not allow this.").into_response()
-            } else {
-                PageError::Forbidden.into_response()
-            };
-        }
+    if let Access::Allowed(action) = access
+        && !p.can(action)
+    {
+        return if api {
+            ApiError::Forbidden("Your role does not allow this.").into_response()
+        } else {
+            PageError::Forbidden.into_response()
+        };
     }
     next.run(req).await
 }

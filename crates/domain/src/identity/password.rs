@@ -69,7 +69,7 @@ pub fn check_password_policy(password: &str, sign_in_name: &str) -> Result<(), P
     }
     let lower = password.to_lowercase();
     let local = sign_in_name.split('@').next().unwrap_or("").to_lowercase();
-    let one_char_repeated = lower.chars().all(|c| Some(c) == lower.chars().next());
+    let one_char_repeated = lower.chars().all(|c| lower.starts_with(c));
     if BLOCKED.contains(&lower.as_str())
         || one_char_repeated
         || (local.len() >= 4 && lower.contains(&local))

@@ -18,7 +18,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_linkwell"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linkwell"))
         .args([
             "serve",
             "--database",
@@ -33,17 +33,17 @@ async fn start(db: &str, port: u16) -> Child {
         .unwrap();
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(r) = client
+        let ready = client
             .get(format!("http://127.0.0.1:{port}/readyz"))
             .send()
-            .await
-        {
-            if r.status() == 200 {
-                return child;
-            }
+            .await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            return child;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not become ready");
 }
 

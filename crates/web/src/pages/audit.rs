@@ -61,10 +61,10 @@ fn london_day_start(s: &str, field: &str, errors: &mut ValidationErrors, end: bo
 pub fn parse_filter(q: &AuditQuery) -> Result<(AuditFilter, Option<i64>), ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let action = non_empty(&q.action);
-    if let Some(a) = &action {
-        if a.parse::<AuditAction>().is_err() {
-            errors.add("action", "Select an action from the list");
-        }
+    if let Some(a) = &action
+        && a.parse::<AuditAction>().is_err()
+    {
+        errors.add("action", "Select an action from the list");
     }
     let from_ms = london_day_start(&q.from, "from", &mut errors, false);
     let to_ms = london_day_start(&q.to, "to", &mut errors, true);
