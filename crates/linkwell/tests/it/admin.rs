@@ -324,8 +324,10 @@ async fn audit_page_filters(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
     let html = admin.text("/admin/audit?action=sign_in").await;
-    assert!(html.contains("sign in"));
-    assert!(!html.contains("user created"));
+    assert!(html.contains("<td class=\"nhsuk-table__cell\">sign in</td>"));
+    assert!(!html.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
+    let all = admin.text("/admin/audit").await;
+    assert!(all.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
     let r = admin
         .get("/admin/audit?from=2026-02-30&action=nonsense")
         .await;

@@ -13,6 +13,8 @@ both_engines!(
     a_form_without_its_csrf_token_is_refused,
     too_many_attempts_from_one_client_are_slowed_down,
     blank_fields_are_named,
+    sessions_end_after_idle_and_absolute_limits,
+    changing_your_password,
 );
 
 async fn wrong_password_names_the_problem_and_changes_nothing(engine: Engine) {
@@ -220,4 +222,89 @@ async fn blank_fields_are_named(engine: Engine) {
     let html = r.text().await.unwrap();
     assert!(html.contains("Enter an email address") && html.contains("Enter your password"));
     assert!(html.contains("id=\"email-error\"") && html.contains("id=\"password-error\""));
+}
+
+async fn exec(db: &linkwell_store::Db, sql: &'static str) {
+    match db {
+        linkwell_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        linkwell_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+async fn sessions_end_after_idle_and_absolute_limits(engine: Engine) {
+    let app = spawn(engine).await;
+    // Idle: the stored session has expired (30 minutes without a request).
+    let c = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    assert_eq!(c.get("/").await.status(), 200);
+    exec(&app.db, "UPDATE web_sessions SET expires_at = 0").await;
+    assert!(location(&c.get("/").await).starts_with("/sign-in?next="));
+
+    // Absolute: 12 hours after sign-in, however active.
+    let c = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    assert_eq!(c.get("/").await.status(), 200);
+    exec(
+        &app.db,
+        "UPDATE web_sessions SET data = REPLACE(data, '\"signed_in_at\":', '\"signed_in_at\":-') ",
+    )
+    .await;
+    assert!(location(&c.get("/").await).starts_with("/sign-in?next="));
+}
+
+async fn changing_your_password(engine: Engine) {
+    let app = spawn(engine).await;
+    let email = app.a.email(Role::Referrer);
+    let c = app.signed_in(&email).await;
+    let r = c
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "password1234"),
+                ("confirm_password", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Your current password is not correct"));
+    assert!(html.contains("Password is too common"));
+    let r = c
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "willow copper kite"),
+                ("confirm_password", "willow copper kyte"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("The passwords do not match")
+    );
+    let r = c
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "willow copper kite"),
+                ("confirm_password", "willow copper kite"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert!(
+        c.text("/account")
+            .await
+            .contains("Your password has been changed")
+    );
+    let fresh = app.client();
+    assert_eq!(fresh.sign_in(&email, PASSWORD).await.status(), 401);
+    assert_eq!(
+        fresh.sign_in(&email, "willow copper kite").await.status(),
+        303
+    );
 }
