@@ -31,17 +31,8 @@ fn main() {
     walk(&templates, &mut files);
     code.push_str("pub static TEMPLATES: &[(&str, &str)] = &[\n");
     for f in &files {
-        let name = f
-            .strip_prefix(&templates)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        writeln!(
-            code,
-            "    ({name:?}, include_str!({:?})),",
-            f.display().to_string()
-        )
-        .unwrap();
+        let name = f.strip_prefix(&templates).unwrap().to_string_lossy().replace('\\', "/");
+        writeln!(code, "    ({name:?}, include_str!({:?})),", f.display().to_string()).unwrap();
     }
     code.push_str("];\n");
 
@@ -68,50 +59,29 @@ fn main() {
     let mut ours = Vec::new();
     walk(&manifest.join("static"), &mut ours);
     for f in ours {
-        let name = f
-            .strip_prefix(manifest.join("static"))
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let name = f.strip_prefix(manifest.join("static")).unwrap().to_string_lossy().replace('\\', "/");
         assets.push((name, f));
     }
     code.push_str("pub static ASSETS: &[(&str, &[u8])] = &[\n");
     for (name, f) in &assets {
-        writeln!(
-            code,
-            "    ({name:?}, include_bytes!({:?})),",
-            f.display().to_string()
-        )
-        .unwrap();
+        writeln!(code, "    ({name:?}, include_bytes!({:?})),", f.display().to_string()).unwrap();
     }
     code.push_str("];\n");
 
     let version = std::fs::read_to_string(root.join("node_modules/nhsuk-frontend/package.json"))
         .ok()
         .and_then(|s| {
-            s.split("\"version\":").nth(1).map(|v| {
-                v.trim()
-                    .trim_start_matches('"')
-                    .split('"')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned()
-            })
+            s.split("\"version\":")
+                .nth(1)
+                .map(|v| v.trim().trim_start_matches('"').split('"').next().unwrap_or("").to_owned())
         })
         .unwrap_or_default();
-    writeln!(
-        code,
-        "pub const NHSUK_FRONTEND_VERSION: &str = {version:?};"
-    )
-    .unwrap();
+    writeln!(code, "pub const NHSUK_FRONTEND_VERSION: &str = {version:?};").unwrap();
 
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
     std::fs::write(out, code).unwrap();
     println!("cargo:rerun-if-changed=templates");
     println!("cargo:rerun-if-changed=static");
     println!("cargo:rerun-if-changed={}", nhsuk.display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("package-lock.json").display()
-    );
+    println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
 }

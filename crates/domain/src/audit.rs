@@ -88,10 +88,7 @@ impl AuditAction {
 impl FromStr for AuditAction {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AuditAction::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown audit action {s:?}"))
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| format!("unknown audit action {s:?}"))
     }
 }
 
@@ -199,19 +196,12 @@ pub struct ChainVerifier {
 
 impl ChainVerifier {
     pub fn new(organisation_id: &str) -> Self {
-        Self {
-            organisation_id: organisation_id.to_owned(),
-            expected_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-        }
+        Self { organisation_id: organisation_id.to_owned(), expected_seq: 1, prev_hash: GENESIS_HASH.to_owned() }
     }
 
     pub fn feed(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.expected_seq {
-            return Err(ChainBreak::Missing {
-                seq: e.seq,
-                expected_seq: self.expected_seq,
-            });
+            return Err(ChainBreak::Missing { seq: e.seq, expected_seq: self.expected_seq });
         }
         if e.prev_hash != self.prev_hash {
             return Err(ChainBreak::Unlinked { seq: e.seq });
@@ -284,13 +274,7 @@ mod tests {
         c.remove(1);
         let mut v = ChainVerifier::new("org");
         let r: Result<(), _> = c.iter().try_for_each(|e| v.feed(e));
-        assert_eq!(
-            r,
-            Err(ChainBreak::Missing {
-                seq: 3,
-                expected_seq: 2
-            })
-        );
+        assert_eq!(r, Err(ChainBreak::Missing { seq: 3, expected_seq: 2 }));
 
         // A chain from another organisation does not verify under this one.
         let c = chain(2);

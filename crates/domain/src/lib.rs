@@ -18,9 +18,7 @@ pub use validation::{FieldError, ValidationErrors};
 
 /// The version of a mutable record, for optimistic concurrency: an update names the
 /// version it was based on and is refused as a conflict if the record has moved on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Version(pub i64);
 

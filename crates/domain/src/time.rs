@@ -22,7 +22,5 @@ pub fn from_millis(ms: i64) -> Timestamp {
 
 /// "22 Nov 2026, 14:05" on the London clock.
 pub fn display_london(t: Timestamp) -> String {
-    t.to_zoned(london())
-        .strftime("%-d %b %Y, %H:%M")
-        .to_string()
+    t.to_zoned(london()).strftime("%-d %b %Y, %H:%M").to_string()
 }

@@ -29,10 +29,7 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
     }
 
     /// Record the error of a parse under `field` and keep the value if it parsed, so a
@@ -52,10 +49,7 @@ impl ValidationErrors {
     }
 
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     pub fn into_result(self) -> Result<(), ValidationErrors> {
@@ -70,16 +64,10 @@ pub fn required_text(label: &str, input: &str, max: usize) -> Result<String, Str
         return Err(format!("Enter {label}"));
     }
     if t.chars().count() > max {
-        return Err(format!(
-            "{} must be {max} characters or fewer",
-            capitalise(label)
-        ));
+        return Err(format!("{} must be {max} characters or fewer", capitalise(label)));
     }
     if t.chars().any(|c| c.is_control()) {
-        return Err(format!(
-            "{} must not contain control characters",
-            capitalise(label)
-        ));
+        return Err(format!("{} must not contain control characters", capitalise(label)));
     }
     Ok(t.to_owned())
 }

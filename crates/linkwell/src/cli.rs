@@ -16,11 +16,7 @@ use linkwell_web::identity::{
 use linkwell_web::{AppState, Config};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "linkwell",
-    version,
-    about = "Linkwell: run a social prescribing service"
-)]
+#[command(name = "linkwell", version, about = "Linkwell: run a social prescribing service")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,11 +51,7 @@ enum Command {
     /// Create (or reuse) a demo database with a realistic organisation, and serve it.
     Demo {
         /// The demo database (a SQLite file by default).
-        #[arg(
-            long,
-            env = "LINKWELL_DATABASE_URL",
-            default_value = "linkwell-demo.db"
-        )]
+        #[arg(long, env = "LINKWELL_DATABASE_URL", default_value = "linkwell-demo.db")]
         database: String,
         #[command(flatten)]
         serve: ServeArgs,
@@ -214,12 +206,8 @@ enum AuditCommand {
 }
 
 pub async fn open(database: &str) -> anyhow::Result<Db> {
-    let db = Db::connect(database)
-        .await
-        .with_context(|| "could not open the database".to_string())?;
-    db.migrate()
-        .await
-        .context("could not migrate the database")?;
+    let db = Db::connect(database).await.with_context(|| "could not open the database".to_string())?;
+    db.migrate().await.context("could not migrate the database")?;
     Ok(db)
 }
 
@@ -233,11 +221,7 @@ async fn scope(db: &Db, slug: &str) -> anyhow::Result<OrgScope> {
     }
 }
 
-async fn user_by_email(
-    db: &Db,
-    scope: &OrgScope,
-    email: &str,
-) -> anyhow::Result<linkwell_store::users::User> {
+async fn user_by_email(db: &Db, scope: &OrgScope, email: &str) -> anyhow::Result<linkwell_store::users::User> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     match db.user_for_sign_in(&email).await {
         Ok((u, _)) if u.organisation_id == scope.organisation_id() => Ok(u),
@@ -251,10 +235,7 @@ pub async fn serve(db: Db, args: &ServeArgs, banner: Option<String>) -> anyhow::
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let config = Config {
-        secure_cookies: args.secure_cookies,
-        ..Config::default()
-    };
+    let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
     let state = AppState::new(db, config);
     if let Some(b) = banner {
         println!("{b}");
@@ -271,10 +252,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open(&db.database).await?;
             serve(db, &args, None).await?;
         }
-        Command::Demo {
-            database,
-            serve: args,
-        } => {
+        Command::Demo { database, serve: args } => {
             let db = open(&database).await?;
             let banner = crate::demo::ensure(&db).await?;
             serve(db, &args, Some(banner)).await?;
@@ -284,15 +262,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("schema version {}", db.schema_version().await?);
         }
         Command::Org { command } => match command {
-            OrgCommand::Create {
-                db,
-                slug,
-                name,
-                test_mode,
-            } => {
+            OrgCommand::Create { db, slug, name, test_mode } => {
                 let slug = parse_slug(&slug).map_err(|e| anyhow!("--slug: {e}"))?;
-                let name = required_text("the organisation name", &name, 200)
-                    .map_err(|e| anyhow!("--name: {e}"))?;
+                let name = required_text("the organisation name", &name, 200).map_err(|e| anyhow!("--name: {e}"))?;
                 let db = open(&db.database).await?;
                 match db.create_organisation(&slug, &name, test_mode).await {
                     Ok(o) => println!("created organisation {} ({})", o.slug, o.id),
@@ -311,16 +283,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::User { command } => user(command).await?,
         Command::Token { command } => token(command).await?,
-        Command::Audit {
-            command: AuditCommand::Verify { db, org },
-        } => {
+        Command::Audit { command: AuditCommand::Verify { db, org } } => {
             let db = open(&db.database).await?;
             let orgs = match org {
-                Some(slug) => vec![
-                    db.organisation_by_slug(&slug)
-                        .await
-                        .map_err(|_| anyhow!("--org: no organisation {slug:?}"))?,
-                ],
+                Some(slug) => {
+                    vec![db.organisation_by_slug(&slug).await.map_err(|_| anyhow!("--org: no organisation {slug:?}"))?]
+                }
                 None => db.organisations().await?,
             };
             let mut broken = false;
@@ -352,69 +320,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Create {
-            db,
-            org,
-            email,
-            name,
-            role,
-            practice,
-            password_stdin,
-        } => {
+        UserCommand::Create { db, org, email, name, role, practice, password_stdin } => {
             let db = open(&db.database).await?;
             let scope = scope(&db, &org.org).await?;
             let practice_id = match practice {
                 Some(code) => {
                     let code = OdsCode::parse(&code).map_err(|e| anyhow!("--practice: {e}"))?;
-                    let p = db
-                        .practices_by_name(&scope)
-                        .await?
-                        .into_iter()
-                        .find(|p| p.ods_code == code.as_str());
+                    let p = db.practices_by_name(&scope).await?.into_iter().find(|p| p.ods_code == code.as_str());
                     Some(
-                        p.ok_or_else(|| {
-                            anyhow!(
-                                "--practice: no practice with ODS code {code} in this organisation"
-                            )
-                        })?
-                        .id
-                        .to_string(),
+                        p.ok_or_else(|| anyhow!("--practice: no practice with ODS code {code} in this organisation"))?
+                            .id
+                            .to_string(),
                     )
                 }
                 None => None,
             };
-            let input =
-                UserInput::parse(&name, &email, &role, practice_id.as_deref().unwrap_or(""))
-                    .map_err(|e| {
-                        anyhow!(
-                            e.errors
-                                .iter()
-                                .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        )
-                    })?;
+            let input = UserInput::parse(&name, &email, &role, practice_id.as_deref().unwrap_or("")).map_err(|e| {
+                anyhow!(
+                    e.errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", cli_flag(&e.field), e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
             let actor = Actor::system();
             let result = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
                 let password = line.trim_end_matches(['\n', '\r']).to_owned();
-                add_user_with_password(&db, &scope, &actor, input, &password)
-                    .await
-                    .map(|u| (u, None))
+                add_user_with_password(&db, &scope, &actor, input, &password).await.map(|u| (u, None))
             } else {
-                add_user(&db, &scope, &actor, input)
-                    .await
-                    .map(|(u, link)| (u, Some(link)))
+                add_user(&db, &scope, &actor, input).await.map(|(u, link)| (u, Some(link)))
             };
             match result {
                 Ok((u, link)) => {
                     println!("created user {} ({})", u.email, u.id);
                     if let Some(link) = link {
-                        println!(
-                            "one-time link to set a password ({RESET_LINK_HOURS} hours): {}",
-                            reset_path(&link)
-                        );
+                        println!("one-time link to set a password ({RESET_LINK_HOURS} hours): {}", reset_path(&link));
                     }
                 }
                 Err(AdminError::Invalid(e)) => bail!(
@@ -444,14 +387,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             let db = open(&db.database).await?;
             let scope = scope(&db, &org.org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
-            db.set_user_disabled(
-                &scope,
-                &Actor::system(),
-                u.id,
-                linkwell_domain::Version(u.version),
-                true,
-            )
-            .await?;
+            db.set_user_disabled(&scope, &Actor::system(), u.id, linkwell_domain::Version(u.version), true).await?;
             println!("disabled {}", u.email);
         }
         UserCommand::ResetPassword { db, org, email } => {
@@ -459,10 +395,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             let scope = scope(&db, &org.org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
             let link = issue_reset_link(&db, &scope, &Actor::system(), u.id).await?;
-            println!(
-                "one-time link to set a password ({RESET_LINK_HOURS} hours): {}",
-                reset_path(&link)
-            );
+            println!("one-time link to set a password ({RESET_LINK_HOURS} hours): {}", reset_path(&link));
         }
     }
     Ok(())
@@ -478,14 +411,8 @@ fn cli_flag(field: &str) -> &str {
 
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create {
-            db,
-            org,
-            email,
-            name,
-        } => {
-            let name =
-                required_text("a token name", &name, 100).map_err(|e| anyhow!("--name: {e}"))?;
+        TokenCommand::Create { db, org, email, name } => {
+            let name = required_text("a token name", &name, 100).map_err(|e| anyhow!("--name: {e}"))?;
             let db = open(&db.database).await?;
             let scope = scope(&db, &org.org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
@@ -493,9 +420,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 bail!("--email: that user is disabled");
             }
             let secret = Secret::generate("lw_");
-            let t = db
-                .create_api_token(&scope, &Actor::system(), u.id, &name, &secret.hash())
-                .await?;
+            let t = db.create_api_token(&scope, &Actor::system(), u.id, &name, &secret.hash()).await?;
             println!("token id {}", t.id);
             println!("{}", secret.expose());
             eprintln!("Store the token now: it is not shown again.");
@@ -519,11 +444,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                     t.id,
                     t.name,
                     t.user_id,
-                    if t.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    }
+                    if t.revoked_at.is_some() { "revoked" } else { "active" }
                 );
             }
         }

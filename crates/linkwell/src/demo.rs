@@ -53,45 +53,17 @@ const PRACTICES: &[&str] = &[
 
 const STAFF: &[(&str, &str, Role)] = &[
     ("admin@riverside.example", "Priya Shah", Role::Admin),
-    (
-        "coordinator@riverside.example",
-        "Tom Oduya",
-        Role::Coordinator,
-    ),
-    (
-        "coordinator2@riverside.example",
-        "Helen Marsh",
-        Role::Coordinator,
-    ),
+    ("coordinator@riverside.example", "Tom Oduya", Role::Coordinator),
+    ("coordinator2@riverside.example", "Helen Marsh", Role::Coordinator),
     ("worker@riverside.example", "Sam Fletcher", Role::LinkWorker),
     ("worker2@riverside.example", "Aisha Begum", Role::LinkWorker),
-    (
-        "worker3@riverside.example",
-        "Dan Kowalski",
-        Role::LinkWorker,
-    ),
-    (
-        "worker4@riverside.example",
-        "Grace Adeyemi",
-        Role::LinkWorker,
-    ),
+    ("worker3@riverside.example", "Dan Kowalski", Role::LinkWorker),
+    ("worker4@riverside.example", "Grace Adeyemi", Role::LinkWorker),
     ("worker5@riverside.example", "Owen Price", Role::LinkWorker),
     ("worker6@riverside.example", "Mei Lin", Role::LinkWorker),
-    (
-        "facilitator@riverside.example",
-        "Rob Haigh",
-        Role::Facilitator,
-    ),
-    (
-        "facilitator2@riverside.example",
-        "Jo Brennan",
-        Role::Facilitator,
-    ),
-    (
-        "commissioner@riverside.example",
-        "Ruth Ellison",
-        Role::Commissioner,
-    ),
+    ("facilitator@riverside.example", "Rob Haigh", Role::Facilitator),
+    ("facilitator2@riverside.example", "Jo Brennan", Role::Facilitator),
+    ("commissioner@riverside.example", "Ruth Ellison", Role::Commissioner),
 ];
 
 /// Seed the demo organisation unless it exists, and return the banner with the logins.
@@ -113,41 +85,19 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
 
     let mut practices = Vec::new();
     for (i, name) in PRACTICES.iter().enumerate() {
-        let input = PracticeInput::parse(name, &format!("B86{:03}", i + 1))
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let input = PracticeInput::parse(name, &format!("B86{:03}", i + 1)).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let p = db.create_practice(&scope, &actor, &input).await?;
-        let site = db
-            .create_site(
-                &scope,
-                &actor,
-                Some(p.id),
-                name,
-                &format!("{} Road, Riverside", 10 + i),
-                None,
-            )
-            .await?;
-        db.create_room(&scope, &actor, site.id, "Wellbeing room")
-            .await?;
+        let site =
+            db.create_site(&scope, &actor, Some(p.id), name, &format!("{} Road, Riverside", 10 + i), None).await?;
+        db.create_room(&scope, &actor, site.id, "Wellbeing room").await?;
         if i % 4 == 0 {
-            db.create_room(&scope, &actor, site.id, "Consulting room 3")
-                .await?;
+            db.create_room(&scope, &actor, site.id, "Consulting room 3").await?;
         }
         practices.push(p);
     }
-    let hub = db
-        .create_site(
-            &scope,
-            &actor,
-            None,
-            "Riverside Community Hub",
-            "1 Canal Wharf, Riverside",
-            None,
-        )
-        .await?;
-    db.create_room(&scope, &actor, hub.id, "Meeting room")
-        .await?;
-    db.create_room(&scope, &actor, hub.id, "Garden room")
-        .await?;
+    let hub = db.create_site(&scope, &actor, None, "Riverside Community Hub", "1 Canal Wharf, Riverside", None).await?;
+    db.create_room(&scope, &actor, hub.id, "Meeting room").await?;
+    db.create_room(&scope, &actor, hub.id, "Garden room").await?;
 
     for (email, name, role) in STAFF {
         let new = NewUser {
@@ -163,10 +113,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         let new = NewUser {
             email: EmailAddress::parse(&format!("gp{}@riverside.example", i + 1))
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
-            display_name: format!(
-                "Dr {} (referrer)",
-                p.name.split(' ').next().unwrap_or("Riverside")
-            ),
+            display_name: format!("Dr {} (referrer)", p.name.split(' ').next().unwrap_or("Riverside")),
             role: Role::Referrer,
             practice_id: Some(p.id),
             password_hash: hash.clone(),
@@ -177,12 +124,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
 }
 
 pub fn banner() -> String {
-    let mut b =
-        format!("\nDemo organisation: {NAME}\nEvery demo login has the password: {PASSWORD}\n\n");
-    for (email, name, role) in STAFF
-        .iter()
-        .filter(|(e, ..)| !e.chars().any(|c| c.is_ascii_digit()))
-    {
+    let mut b = format!("\nDemo organisation: {NAME}\nEvery demo login has the password: {PASSWORD}\n\n");
+    for (email, name, role) in STAFF.iter().filter(|(e, ..)| !e.chars().any(|c| c.is_ascii_digit())) {
         b.push_str(&format!("  {:<14} {email:<34} ({name})\n", role.label()));
     }
     b.push_str(&format!(

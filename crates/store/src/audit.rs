@@ -113,14 +113,9 @@ impl Db {
             (r.try_get("seq")?, r.try_get("hash")?)
         });
         if head_seq != verifier.verified() || head_hash != verifier.head() {
-            return Ok(ChainReport::Truncated {
-                entries: verifier.verified(),
-                head_seq,
-            });
+            return Ok(ChainReport::Truncated { entries: verifier.verified(), head_seq });
         }
-        Ok(ChainReport::Intact {
-            entries: verifier.verified(),
-        })
+        Ok(ChainReport::Intact { entries: verifier.verified() })
     }
 }
 

@@ -32,8 +32,7 @@ impl Db {
     /// `sqlite://PATH` or a bare file path for SQLite (the file is created if missing).
     pub async fn connect(url: &str) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts =
-                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -41,14 +40,9 @@ impl Db {
                 .await?;
             return Ok(Db::Postgres(pool));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.is_empty() || path.contains("://") {
-            return Err(StoreError::BadUrl(format!(
-                "{url:?} is neither a postgres:// URL nor a SQLite file path"
-            )));
+            return Err(StoreError::BadUrl(format!("{url:?} is neither a postgres:// URL nor a SQLite file path")));
         }
         let in_memory = path == ":memory:";
         // Durability: WAL with synchronous=FULL fsyncs the log at every commit, so an
@@ -56,18 +50,11 @@ impl Db {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(if in_memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
+            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 1 } else { 8 })
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(if in_memory { 1 } else { 8 }).connect_with(opts).await?;
         Ok(Db::Sqlite(pool))
     }
 

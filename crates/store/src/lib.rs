@@ -45,10 +45,7 @@ impl Actor {
     }
 
     pub fn user(user_id: impl ToString, request_id: Option<String>) -> Actor {
-        Actor {
-            user_id: Some(user_id.to_string()),
-            request_id,
-        }
+        Actor { user_id: Some(user_id.to_string()), request_id }
     }
 
     pub fn event(
@@ -86,20 +83,13 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Build a page from up to `limit + 1` fetched rows: the extra row only proves that a
     /// next page exists.
-    pub fn from_overfetch(
-        mut rows: Vec<T>,
-        limit: usize,
-        cursor_of: impl Fn(&T) -> String,
-    ) -> Self {
+    pub fn from_overfetch(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> String) -> Self {
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
             rows.last().map(cursor_of)
         } else {
             None
         };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        Page { items: rows, next_cursor }
     }
 }

@@ -23,10 +23,7 @@ macro_rules! org_from_row {
     ($r:expr) => {{
         let r = $r;
         Organisation {
-            id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(StoreError::corrupt)?,
+            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
             slug: r.try_get("slug")?,
             name: r.try_get("name")?,
             test_mode: r.try_get("test_mode")?,
@@ -39,12 +36,7 @@ macro_rules! org_from_row {
 
 impl Db {
     /// Create an organisation and the head of its audit chain.
-    pub async fn create_organisation(
-        &self,
-        slug: &str,
-        name: &str,
-        test_mode: bool,
-    ) -> Result<Organisation> {
+    pub async fn create_organisation(&self, slug: &str, name: &str, test_mode: bool) -> Result<Organisation> {
         let org = Organisation {
             id: OrganisationId::new(),
             slug: slug.to_owned(),

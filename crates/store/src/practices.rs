@@ -39,10 +39,7 @@ macro_rules! practice_from_row {
     ($r:expr) => {{
         let r = $r;
         Practice {
-            id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(StoreError::corrupt)?,
+            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
             name: r.try_get("name")?,
             ods_code: r.try_get("ods_code")?,
             created_at: r.try_get("created_at")?,
@@ -53,12 +50,7 @@ macro_rules! practice_from_row {
 }
 
 impl Db {
-    pub async fn create_practice(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        input: &PracticeInput,
-    ) -> Result<Practice> {
+    pub async fn create_practice(&self, scope: &OrgScope, actor: &Actor, input: &PracticeInput) -> Result<Practice> {
         let now = now_ms();
         let p = Practice {
             id: PracticeId::new(),
@@ -80,12 +72,7 @@ impl Db {
                 .await
                 .map_err(StoreError::unique_as("ods_code"))?;
         });
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::PracticeCreated, "practice", p.id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeCreated, "practice", p.id, None)).await?;
         tx.commit().await?;
         Ok(p)
     }
@@ -119,12 +106,7 @@ impl Db {
             self.practice(scope, id).await?;
             return Err(StoreError::Conflict);
         }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::PracticeUpdated, "practice", id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeUpdated, "practice", id, None)).await?;
         tx.commit().await?;
         self.practice(scope, id).await
     }
@@ -142,12 +124,7 @@ impl Db {
     }
 
     /// Practices in creation order, `limit` at a time after the `after` cursor.
-    pub async fn practices_page(
-        &self,
-        scope: &OrgScope,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<Practice>> {
+    pub async fn practices_page(&self, scope: &OrgScope, after: Option<&str>, limit: usize) -> Result<Page<Practice>> {
         let rows: Vec<Practice> = on_db!(self, pool => {
             let rows = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3")
                 .bind(scope.key())
@@ -200,28 +177,13 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
         });
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::SiteCreated, "site", site.id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::SiteCreated, "site", site.id, None)).await?;
         tx.commit().await?;
         Ok(site)
     }
 
-    pub async fn create_room(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        site_id: SiteId,
-        name: &str,
-    ) -> Result<Room> {
-        let room = Room {
-            id: RoomId::new(),
-            site_id,
-            name: name.to_owned(),
-        };
+    pub async fn create_room(&self, scope: &OrgScope, actor: &Actor, site_id: SiteId, name: &str) -> Result<Room> {
+        let room = Room { id: RoomId::new(), site_id, name: name.to_owned() };
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO rooms (organisation_id, id, site_id, name, created_at, version) VALUES ($1, $2, $3, $4, $5, 1)")
@@ -234,12 +196,7 @@ impl Db {
                 .await
                 .map_err(StoreError::unique_as("name"))?;
         });
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::RoomCreated, "room", room.id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RoomCreated, "room", room.id, None)).await?;
         tx.commit().await?;
         Ok(room)
     }
@@ -268,11 +225,7 @@ impl Db {
         Ok(sites
             .into_iter()
             .map(|s| {
-                let rs = rooms
-                    .iter()
-                    .filter(|r| r.site_id == s.id)
-                    .cloned()
-                    .collect();
+                let rs = rooms.iter().filter(|r| r.site_id == s.id).cloned().collect();
                 (s, rs)
             })
             .collect())

@@ -50,8 +50,7 @@ impl TestDb {
     pub async fn fresh_url(engine: Engine) -> Result<(String, Option<TempDir>)> {
         match engine {
             Engine::Sqlite => {
-                let dir = TempDir::new("linkwell-test")
-                    .map_err(|e| crate::StoreError::BadUrl(e.to_string()))?;
+                let dir = TempDir::new("linkwell-test").map_err(|e| crate::StoreError::BadUrl(e.to_string()))?;
                 let url = format!("sqlite:{}", dir.0.join("linkwell.db").display());
                 Ok((url, Some(dir)))
             }

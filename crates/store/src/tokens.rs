@@ -46,12 +46,7 @@ impl Db {
         append_in(
             &mut tx,
             scope,
-            &actor.event(
-                AuditAction::TokenCreated,
-                "api_token",
-                t.id,
-                Some(format!("user={user}")),
-            ),
+            &actor.event(AuditAction::TokenCreated, "api_token", t.id, Some(format!("user={user}"))),
         )
         .await?;
         tx.commit().await?;
@@ -75,12 +70,7 @@ impl Db {
         Ok(user)
     }
 
-    pub async fn revoke_api_token(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        id: ApiTokenId,
-    ) -> Result<()> {
+    pub async fn revoke_api_token(&self, scope: &OrgScope, actor: &Actor, id: ApiTokenId) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND id = $3 AND revoked_at IS NULL")
@@ -89,12 +79,7 @@ impl Db {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::TokenRevoked, "api_token", id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::TokenRevoked, "api_token", id, None)).await?;
         tx.commit().await
     }
 

@@ -1,8 +1,6 @@
 //! Users, sign-in bookkeeping and one-time password-reset links.
 
-use linkwell_domain::identity::{
-    EmailAddress, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, PasswordHash, Role, SecretHash,
-};
+use linkwell_domain::identity::{EmailAddress, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, PasswordHash, Role, SecretHash};
 use linkwell_domain::{OrganisationId, PracticeId, UserId, Version};
 use sqlx::Row;
 
@@ -49,20 +47,11 @@ macro_rules! user_from_row {
     ($r:expr) => {{
         let r = $r;
         User {
-            id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(StoreError::corrupt)?,
-            organisation_id: r
-                .try_get::<String, _>("organisation_id")?
-                .parse()
-                .map_err(StoreError::corrupt)?,
+            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+            organisation_id: r.try_get::<String, _>("organisation_id")?.parse().map_err(StoreError::corrupt)?,
             email: r.try_get("email")?,
             display_name: r.try_get("display_name")?,
-            role: r
-                .try_get::<String, _>("role")?
-                .parse()
-                .map_err(StoreError::corrupt)?,
+            role: r.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?,
             practice_id: r
                 .try_get::<Option<String>, _>("practice_id")?
                 .map(|s| s.parse())
@@ -88,12 +77,7 @@ pub enum FailedSignIn {
 }
 
 impl Db {
-    pub async fn create_user(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        new: &NewUser,
-    ) -> Result<User> {
+    pub async fn create_user(&self, scope: &OrgScope, actor: &Actor, new: &NewUser) -> Result<User> {
         let now = now_ms();
         let user = User {
             id: UserId::new(),
@@ -128,12 +112,7 @@ impl Db {
         append_in(
             &mut tx,
             scope,
-            &actor.event(
-                AuditAction::UserCreated,
-                "user",
-                user.id,
-                Some(format!("role={}", user.role)),
-            ),
+            &actor.event(AuditAction::UserCreated, "user", user.id, Some(format!("role={}", user.role))),
         )
         .await?;
         tx.commit().await?;
@@ -141,8 +120,7 @@ impl Db {
     }
 
     pub async fn user(&self, scope: &OrgScope, id: UserId) -> Result<User> {
-        let sql =
-            format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id = $2");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id = $2");
         on_db!(self, pool => {
             let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
             Ok(user_from_row!(&r))
@@ -160,15 +138,9 @@ impl Db {
     }
 
     /// Users in creation order, `limit` at a time after the `after` cursor.
-    pub async fn users_page(
-        &self,
-        scope: &OrgScope,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<User>> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
+    pub async fn users_page(&self, scope: &OrgScope, after: Option<&str>, limit: usize) -> Result<Page<User>> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
         let rows: Vec<User> = on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(after.unwrap_or("")).bind((limit + 1) as i64).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(user_from_row!(r))).collect::<Result<Vec<_>>>()
@@ -178,9 +150,7 @@ impl Db {
 
     /// Every user of the organisation by name, for the admin page and the CLI.
     pub async fn users_by_name(&self, scope: &OrgScope) -> Result<Vec<User>> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 ORDER BY display_name, id"
-        );
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 ORDER BY display_name, id");
         on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(user_from_row!(r))).collect()
@@ -208,24 +178,41 @@ impl Db {
             self.user(scope, id).await?;
             return Err(StoreError::Conflict);
         }
-        let action = if disabled {
-            AuditAction::UserDisabled
-        } else {
-            AuditAction::UserEnabled
-        };
+        let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
         append_in(&mut tx, scope, &actor.event(action, "user", id, None)).await?;
         tx.commit().await?;
         self.user(scope, id).await
     }
 
-    /// Set a new password and clear any lockout.
-    pub async fn set_password(
+    /// Change a user's role (and a referrer's practice) at version `expected`.
+    pub async fn change_user_role(
         &self,
         scope: &OrgScope,
         actor: &Actor,
         id: UserId,
-        hash: &PasswordHash,
-    ) -> Result<()> {
+        expected: Version,
+        role: Role,
+        practice_id: Option<PracticeId>,
+    ) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE users SET role = $1, practice_id = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6")
+                .bind(role.as_str()).bind(practice_id.map(|p| p.to_string())).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.user(scope, id).await?;
+            return Err(StoreError::Conflict);
+        }
+        append_in(&mut tx, scope, &actor.event(AuditAction::RoleChanged, "user", id, Some(format!("role={role}"))))
+            .await?;
+        tx.commit().await?;
+        self.user(scope, id).await
+    }
+
+    /// Set a new password and clear any lockout.
+    pub async fn set_password(&self, scope: &OrgScope, actor: &Actor, id: UserId, hash: &PasswordHash) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
@@ -235,22 +222,13 @@ impl Db {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::PasswordChanged, "user", id, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None)).await?;
         tx.commit().await
     }
 
     /// Count a failed sign-in; at the limit, lock the account for `LOCKOUT_MINUTES`.
     /// The increment happens in SQL so concurrent failures are all counted.
-    pub async fn record_failed_sign_in(
-        &self,
-        scope: &OrgScope,
-        id: UserId,
-    ) -> Result<FailedSignIn> {
+    pub async fn record_failed_sign_in(&self, scope: &OrgScope, id: UserId) -> Result<FailedSignIn> {
         let now = now_ms();
         let lock_until = now + LOCKOUT_MINUTES * 60_000;
         let count: i64 = on_db!(self, pool => {
@@ -262,9 +240,7 @@ impl Db {
         Ok(if count >= MAX_FAILED_SIGN_INS {
             FailedSignIn::LockedNow
         } else {
-            FailedSignIn::Counted {
-                remaining: MAX_FAILED_SIGN_INS - count,
-            }
+            FailedSignIn::Counted { remaining: MAX_FAILED_SIGN_INS - count }
         })
     }
 
@@ -301,12 +277,7 @@ impl Db {
                 .bind(scope.key()).bind(uuid::Uuid::now_v7().to_string()).bind(user.to_string()).bind(&hash.0).bind(now).bind(now + valid_ms)
                 .execute(&mut *conn).await?;
         });
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::PasswordResetIssued, "user", user, None),
-        )
-        .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordResetIssued, "user", user, None)).await?;
         tx.commit().await
     }
 
@@ -323,11 +294,7 @@ impl Db {
     }
 
     /// Use a reset link once: set the password and mark the link used, atomically.
-    pub async fn complete_password_reset(
-        &self,
-        hash: &SecretHash,
-        new_hash: &PasswordHash,
-    ) -> Result<User> {
+    pub async fn complete_password_reset(&self, hash: &SecretHash, new_hash: &PasswordHash) -> Result<User> {
         let user = self.password_reset_user(hash).await?;
         let scope = OrgScope::new(user.organisation_id);
         let now = now_ms();
@@ -346,12 +313,7 @@ impl Db {
         append_in(
             &mut tx,
             &scope,
-            &actor.event(
-                AuditAction::PasswordChanged,
-                "user",
-                user.id,
-                Some("via=reset_link".into()),
-            ),
+            &actor.event(AuditAction::PasswordChanged, "user", user.id, Some("via=reset_link".into())),
         )
         .await?;
         tx.commit().await?;
@@ -361,11 +323,7 @@ impl Db {
 
 /// `a, b` → `u.a, u.b`, so one column list serves joins too.
 pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
-    columns
-        .split(", ")
-        .map(|c| format!("{alias}.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) use user_from_row;

@@ -9,10 +9,7 @@ use linkwell_store::testing::TestDb;
 use linkwell_store::users::{FailedSignIn, NewUser};
 use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError};
 
-const SYS: &Actor = &Actor {
-    user_id: None,
-    request_id: None,
-};
+const SYS: &Actor = &Actor { user_id: None, request_id: None };
 
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {$(
@@ -45,12 +42,7 @@ both_engines!(
 );
 
 async fn org(db: &Db, slug: &str) -> OrgScope {
-    OrgScope::new(
-        db.create_organisation(slug, "Riverside PCN", false)
-            .await
-            .unwrap()
-            .id,
-    )
+    OrgScope::new(db.create_organisation(slug, "Riverside PCN", false).await.unwrap().id)
 }
 
 fn practice(name: &str, ods: &str) -> PracticeInput {
@@ -70,81 +62,33 @@ fn new_user(email: &str, role: Role) -> NewUser {
 async fn practices_are_scoped_versioned_and_unique(db: &Db) {
     let a = org(db, "a").await;
     let b = org(db, "b").await;
-    let p = db
-        .create_practice(&a, SYS, &practice("Riverside Surgery", "A81001"))
-        .await
-        .unwrap();
+    let p = db.create_practice(&a, SYS, &practice("Riverside Surgery", "A81001")).await.unwrap();
     assert_eq!(p.version, 1);
 
     // Same ODS code twice in one organisation is refused; in another it is fine.
-    let dup = db
-        .create_practice(&a, SYS, &practice("Other", "A81001"))
-        .await;
-    assert!(
-        matches!(dup, Err(StoreError::Duplicate { field: "ods_code" })),
-        "{dup:?}"
-    );
-    db.create_practice(&b, SYS, &practice("Riverside Surgery", "A81001"))
-        .await
-        .unwrap();
+    let dup = db.create_practice(&a, SYS, &practice("Other", "A81001")).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { field: "ods_code" })), "{dup:?}");
+    db.create_practice(&b, SYS, &practice("Riverside Surgery", "A81001")).await.unwrap();
 
     // Another organisation's practice is simply not found.
+    assert!(matches!(db.practice(&b, p.id).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        db.practice(&b, p.id).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        db.update_practice(&b, SYS, p.id, Version(1), &practice("Hijack", "A81002"))
-            .await,
+        db.update_practice(&b, SYS, p.id, Version(1), &practice("Hijack", "A81002")).await,
         Err(StoreError::NotFound)
     ));
 
     // Optimistic concurrency: the second writer working from version 1 gets a conflict.
-    let updated = db
-        .update_practice(
-            &a,
-            SYS,
-            p.id,
-            Version(1),
-            &practice("Riverside Medical Centre", "A81001"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (updated.version, updated.name.as_str()),
-        (2, "Riverside Medical Centre")
-    );
-    let stale = db
-        .update_practice(
-            &a,
-            SYS,
-            p.id,
-            Version(1),
-            &practice("Lost update", "A81001"),
-        )
-        .await;
+    let updated =
+        db.update_practice(&a, SYS, p.id, Version(1), &practice("Riverside Medical Centre", "A81001")).await.unwrap();
+    assert_eq!((updated.version, updated.name.as_str()), (2, "Riverside Medical Centre"));
+    let stale = db.update_practice(&a, SYS, p.id, Version(1), &practice("Lost update", "A81001")).await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
-    assert_eq!(
-        db.practice(&a, p.id).await.unwrap().name,
-        "Riverside Medical Centre"
-    );
-    assert!(matches!(
-        db.practice(&a, PracticeId::new()).await,
-        Err(StoreError::NotFound)
-    ));
+    assert_eq!(db.practice(&a, p.id).await.unwrap().name, "Riverside Medical Centre");
+    assert!(matches!(db.practice(&a, PracticeId::new()).await, Err(StoreError::NotFound)));
 
     // Sites and rooms.
-    let site = db
-        .create_site(
-            &a,
-            SYS,
-            Some(p.id),
-            "Riverside Surgery",
-            "1 High Street",
-            Some("LS1 4AP"),
-        )
-        .await
-        .unwrap();
+    let site =
+        db.create_site(&a, SYS, Some(p.id), "Riverside Surgery", "1 High Street", Some("LS1 4AP")).await.unwrap();
     db.create_room(&a, SYS, site.id, "Room 2").await.unwrap();
     let dup_room = db.create_room(&a, SYS, site.id, "Room 2").await;
     assert!(matches!(dup_room, Err(StoreError::Duplicate { .. })));
@@ -157,33 +101,16 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
 async fn users_lock_after_repeated_failures(db: &Db) {
     // (Every mutation writes its audit entry in the same transaction: see the counts below.)
     let a = org(db, "a").await;
-    let u = db
-        .create_user(&a, SYS, &new_user("sam@example.org", Role::LinkWorker))
-        .await
-        .unwrap();
-    let dup = db
-        .create_user(&a, SYS, &new_user("SAM@example.org", Role::Admin))
-        .await;
-    assert!(
-        matches!(dup, Err(StoreError::Duplicate { field: "email" })),
-        "{dup:?}"
-    );
+    let u = db.create_user(&a, SYS, &new_user("sam@example.org", Role::LinkWorker)).await.unwrap();
+    let dup = db.create_user(&a, SYS, &new_user("SAM@example.org", Role::Admin)).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { field: "email" })), "{dup:?}");
 
-    let (found, _) = db
-        .user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap())
-        .await
-        .unwrap();
+    let (found, _) = db.user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap()).await.unwrap();
     assert_eq!(found.id, u.id);
     for remaining in (1..=4).rev() {
-        assert_eq!(
-            db.record_failed_sign_in(&a, u.id).await.unwrap(),
-            FailedSignIn::Counted { remaining }
-        );
+        assert_eq!(db.record_failed_sign_in(&a, u.id).await.unwrap(), FailedSignIn::Counted { remaining });
     }
-    assert_eq!(
-        db.record_failed_sign_in(&a, u.id).await.unwrap(),
-        FailedSignIn::LockedNow
-    );
+    assert_eq!(db.record_failed_sign_in(&a, u.id).await.unwrap(), FailedSignIn::LockedNow);
     let locked = db.user(&a, u.id).await.unwrap();
     assert!(locked.is_locked(linkwell_store::now_ms()));
     db.record_successful_sign_in(&a, u.id).await.unwrap();
@@ -191,103 +118,49 @@ async fn users_lock_after_repeated_failures(db: &Db) {
     assert_eq!((unlocked.failed_sign_ins, unlocked.locked_until), (0, None));
 
     // Disabling is versioned like any other edit.
-    let disabled = db
-        .set_user_disabled(&a, SYS, u.id, Version(1), true)
-        .await
-        .unwrap();
+    let disabled = db.set_user_disabled(&a, SYS, u.id, Version(1), true).await.unwrap();
     assert!(disabled.disabled);
-    assert!(matches!(
-        db.set_user_disabled(&a, SYS, u.id, Version(1), false).await,
-        Err(StoreError::Conflict)
-    ));
+    assert!(matches!(db.set_user_disabled(&a, SYS, u.id, Version(1), false).await, Err(StoreError::Conflict)));
 }
 
 async fn password_reset_links_work_once(db: &Db) {
     let a = org(db, "a").await;
-    let u = db
-        .create_user(&a, SYS, &new_user("sam@example.org", Role::Coordinator))
-        .await
-        .unwrap();
+    let u = db.create_user(&a, SYS, &new_user("sam@example.org", Role::Coordinator)).await.unwrap();
     let first = Secret::generate("rs_");
     let second = Secret::generate("rs_");
-    db.create_password_reset(&a, SYS, u.id, &first.hash(), 60_000)
-        .await
-        .unwrap();
-    db.create_password_reset(&a, SYS, u.id, &second.hash(), 60_000)
-        .await
-        .unwrap();
+    db.create_password_reset(&a, SYS, u.id, &first.hash(), 60_000).await.unwrap();
+    db.create_password_reset(&a, SYS, u.id, &second.hash(), 60_000).await.unwrap();
     // Issuing a new link retires the old one.
-    assert!(matches!(
-        db.password_reset_user(&first.hash()).await,
-        Err(StoreError::NotFound)
-    ));
-    assert_eq!(
-        db.password_reset_user(&second.hash()).await.unwrap().id,
-        u.id
-    );
+    assert!(matches!(db.password_reset_user(&first.hash()).await, Err(StoreError::NotFound)));
+    assert_eq!(db.password_reset_user(&second.hash()).await.unwrap().id, u.id);
     let new_hash = PasswordHash("$argon2id$new".into());
-    db.complete_password_reset(&second.hash(), &new_hash)
-        .await
-        .unwrap();
-    let (_, stored) = db
-        .user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap())
-        .await
-        .unwrap();
+    db.complete_password_reset(&second.hash(), &new_hash).await.unwrap();
+    let (_, stored) = db.user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap()).await.unwrap();
     assert_eq!(stored, new_hash);
-    assert!(matches!(
-        db.complete_password_reset(&second.hash(), &new_hash).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(db.complete_password_reset(&second.hash(), &new_hash).await, Err(StoreError::NotFound)));
 
     // An expired link does not work.
     let expired = Secret::generate("rs_");
-    db.create_password_reset(&a, SYS, u.id, &expired.hash(), -1)
-        .await
-        .unwrap();
-    assert!(matches!(
-        db.password_reset_user(&expired.hash()).await,
-        Err(StoreError::NotFound)
-    ));
+    db.create_password_reset(&a, SYS, u.id, &expired.hash(), -1).await.unwrap();
+    assert!(matches!(db.password_reset_user(&expired.hash()).await, Err(StoreError::NotFound)));
 }
 
 async fn api_tokens_resolve_until_revoked(db: &Db) {
     let a = org(db, "a").await;
-    let u = db
-        .create_user(&a, SYS, &new_user("api@example.org", Role::Admin))
-        .await
-        .unwrap();
+    let u = db.create_user(&a, SYS, &new_user("api@example.org", Role::Admin)).await.unwrap();
     let secret = Secret::generate("lw_");
-    let t = db
-        .create_api_token(&a, SYS, u.id, "GP system", &secret.hash())
-        .await
-        .unwrap();
-    assert_eq!(
-        db.user_for_api_token(&secret.hash()).await.unwrap().id,
-        u.id
-    );
+    let t = db.create_api_token(&a, SYS, u.id, "GP system", &secret.hash()).await.unwrap();
+    assert_eq!(db.user_for_api_token(&secret.hash()).await.unwrap().id, u.id);
     assert!(db.api_tokens(&a).await.unwrap()[0].last_used_at.is_some());
     db.revoke_api_token(&a, SYS, t.id).await.unwrap();
-    assert!(matches!(
-        db.user_for_api_token(&secret.hash()).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        db.revoke_api_token(&a, SYS, t.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(db.user_for_api_token(&secret.hash()).await, Err(StoreError::NotFound)));
+    assert!(matches!(db.revoke_api_token(&a, SYS, t.id).await, Err(StoreError::NotFound)));
 
     // A disabled user's tokens stop working.
     let secret2 = Secret::generate("lw_");
-    db.create_api_token(&a, SYS, u.id, "second", &secret2.hash())
-        .await
-        .unwrap();
-    db.set_user_disabled(&a, SYS, u.id, Version(1), true)
-        .await
-        .unwrap();
-    assert!(matches!(
-        db.user_for_api_token(&secret2.hash()).await,
-        Err(StoreError::NotFound)
-    ));
+    db.create_api_token(&a, SYS, u.id, "second", &secret2.hash()).await.unwrap();
+    db.set_user_disabled(&a, SYS, u.id, Version(1), true).await.unwrap();
+    assert!(matches!(db.user_for_api_token(&secret2.hash()).await, Err(StoreError::NotFound)));
 }
 
 fn event(action: AuditAction, entity: &str) -> AuditEvent {
@@ -314,62 +187,26 @@ async fn audit_chain_detects_tampering(db: &Db) {
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     for i in 0..5 {
-        db.audit(&a, &event(AuditAction::SignIn, &format!("u{i}")))
-            .await
-            .unwrap();
+        db.audit(&a, &event(AuditAction::SignIn, &format!("u{i}"))).await.unwrap();
     }
-    db.audit(&b, &event(AuditAction::SignIn, "x"))
-        .await
-        .unwrap();
+    db.audit(&b, &event(AuditAction::SignIn, "x")).await.unwrap();
     let intact = |entries| ChainReport::Intact { entries };
     assert_eq!(db.verify_audit_chain(&a).await.unwrap(), intact(6));
     assert_eq!(db.verify_audit_chain(&b).await.unwrap(), intact(2));
 
     // Editing a row behind the application's back breaks the chain at that row (u2 is seq 4).
-    exec(
-        db,
-        "UPDATE audit_log SET action = 'user_created' WHERE seq = $1 AND entity_id = 'u2'",
-        4,
-    )
-    .await;
-    assert_eq!(
-        db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Broken(ChainBreak::Edited { seq: 4 })
-    );
-    exec(
-        db,
-        "UPDATE audit_log SET action = 'sign_in' WHERE seq = $1 AND entity_id = 'u2'",
-        4,
-    )
-    .await;
+    exec(db, "UPDATE audit_log SET action = 'user_created' WHERE seq = $1 AND entity_id = 'u2'", 4).await;
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Broken(ChainBreak::Edited { seq: 4 }));
+    exec(db, "UPDATE audit_log SET action = 'sign_in' WHERE seq = $1 AND entity_id = 'u2'", 4).await;
     assert_eq!(db.verify_audit_chain(&a).await.unwrap(), intact(6));
 
     // Deleting the last row, or one in the middle, is found too.
-    exec(
-        db,
-        "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u4'",
-        6,
-    )
-    .await;
+    exec(db, "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u4'", 6).await;
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Truncated { entries: 5, head_seq: 6 });
+    exec(db, "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u1'", 3).await;
     assert_eq!(
         db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Truncated {
-            entries: 5,
-            head_seq: 6
-        }
-    );
-    exec(
-        db,
-        "DELETE FROM audit_log WHERE seq = $1 AND entity_id = 'u1'",
-        3,
-    )
-    .await;
-    assert_eq!(
-        db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Broken(ChainBreak::Missing {
-            seq: 4,
-            expected_seq: 3
-        })
+        ChainReport::Broken(ChainBreak::Missing { seq: 4, expected_seq: 3 })
     );
     // The other organisation's chain is untouched.
     assert_eq!(db.verify_audit_chain(&b).await.unwrap(), intact(2));
@@ -381,9 +218,7 @@ async fn audit_appends_concurrently_without_gaps(db: &Db) {
         .map(|i| {
             let db = db.clone();
             tokio::spawn(async move {
-                db.audit(&a, &event(AuditAction::RecordViewed, &format!("p{i}")))
-                    .await
-                    .map(|e| e.seq)
+                db.audit(&a, &event(AuditAction::RecordViewed, &format!("p{i}"))).await.map(|e| e.seq)
             })
         })
         .collect();
@@ -393,64 +228,30 @@ async fn audit_appends_concurrently_without_gaps(db: &Db) {
     }
     seqs.sort();
     assert_eq!(seqs, (2..=25).collect::<Vec<_>>());
-    assert_eq!(
-        db.verify_audit_chain(&a).await.unwrap(),
-        ChainReport::Intact { entries: 25 }
-    );
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 25 });
 }
 
 async fn audit_filters_and_pages(db: &Db) {
     let a = org(db, "a").await;
     for i in 0..7 {
-        let action = if i % 2 == 0 {
-            AuditAction::SignIn
-        } else {
-            AuditAction::SignInFailed
-        };
-        db.audit(&a, &event(action, &format!("u{i}")))
-            .await
-            .unwrap();
+        let action = if i % 2 == 0 { AuditAction::SignIn } else { AuditAction::SignInFailed };
+        db.audit(&a, &event(action, &format!("u{i}"))).await.unwrap();
     }
-    let filter = AuditFilter {
-        action: Some("sign_in".into()),
-        ..Default::default()
-    };
+    let filter = AuditFilter { action: Some("sign_in".into()), ..Default::default() };
     let first = db.audit_page(&a, &filter, None, 3).await.unwrap();
-    assert_eq!(
-        first.items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![8, 6, 4]
-    );
+    assert_eq!(first.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![8, 6, 4]);
     let cursor = first.next_cursor.unwrap().parse().unwrap();
     let second = db.audit_page(&a, &filter, Some(cursor), 3).await.unwrap();
-    assert_eq!(
-        second.items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![2]
-    );
+    assert_eq!(second.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
     assert_eq!(second.next_cursor, None);
-    let by_entity = AuditFilter {
-        entity_id: Some("u3".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        db.audit_page(&a, &by_entity, None, 10)
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    let by_entity = AuditFilter { entity_id: Some("u3".into()), ..Default::default() };
+    assert_eq!(db.audit_page(&a, &by_entity, None, 10).await.unwrap().items.len(), 1);
 }
 
 async fn pagination_walks_every_row_once(db: &Db) {
     let a = org(db, "a").await;
     for i in 0..11 {
-        db.create_practice(
-            &a,
-            SYS,
-            &practice(&format!("Practice {i}"), &format!("B{:05}", i)),
-        )
-        .await
-        .unwrap();
+        db.create_practice(&a, SYS, &practice(&format!("Practice {i}"), &format!("B{:05}", i))).await.unwrap();
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -473,9 +274,7 @@ async fn sessions_round_trip(db: &Db) {
     let store = linkwell_store::sessions::DbSessionStore::new(db.clone());
     let mut rec = Record {
         id: Id::default(),
-        data: [("user".to_string(), serde_json::json!("abc"))]
-            .into_iter()
-            .collect(),
+        data: [("user".to_string(), serde_json::json!("abc"))].into_iter().collect(),
         expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(30),
     };
     store.create(&mut rec).await.unwrap();
@@ -523,46 +322,17 @@ async fn both_schemas_have_the_same_tables_columns_and_nullability() {
 async fn every_change_writes_its_audit_entry(db: &Db) {
     let a = org(db, "a").await;
     let actor = Actor::user("admin-1", Some("req-9".into()));
-    let p = db
-        .create_practice(&a, &actor, &practice("Riverside Surgery", "A81001"))
-        .await
-        .unwrap();
-    db.update_practice(
-        &a,
-        &actor,
-        p.id,
-        Version(1),
-        &practice("Riverside MC", "A81001"),
-    )
-    .await
-    .unwrap();
+    let p = db.create_practice(&a, &actor, &practice("Riverside Surgery", "A81001")).await.unwrap();
+    db.update_practice(&a, &actor, p.id, Version(1), &practice("Riverside MC", "A81001")).await.unwrap();
     // A refused change writes nothing.
-    assert!(
-        db.update_practice(&a, &actor, p.id, Version(1), &practice("Stale", "A81001"))
-            .await
-            .is_err()
-    );
-    let u = db
-        .create_user(&a, &actor, &new_user("sam@example.org", Role::LinkWorker))
-        .await
-        .unwrap();
-    db.set_user_disabled(&a, &actor, u.id, Version(1), true)
-        .await
-        .unwrap();
-    let page = db
-        .audit_page(&a, &AuditFilter::default(), None, 50)
-        .await
-        .unwrap();
+    assert!(db.update_practice(&a, &actor, p.id, Version(1), &practice("Stale", "A81001")).await.is_err());
+    let u = db.create_user(&a, &actor, &new_user("sam@example.org", Role::LinkWorker)).await.unwrap();
+    db.set_user_disabled(&a, &actor, u.id, Version(1), true).await.unwrap();
+    let page = db.audit_page(&a, &AuditFilter::default(), None, 50).await.unwrap();
     let actions: Vec<_> = page.items.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        [
-            "organisation_created",
-            "practice_created",
-            "practice_updated",
-            "user_created",
-            "user_disabled"
-        ]
+        ["organisation_created", "practice_created", "practice_updated", "user_created", "user_disabled"]
     );
     let last = &page.items[0];
     assert_eq!(last.actor_user_id.as_deref(), Some("admin-1"));
@@ -571,9 +341,6 @@ async fn every_change_writes_its_audit_entry(db: &Db) {
     // No personal data in the trail: the email and name appear nowhere.
     for e in &page.items {
         let text = format!("{e:?}");
-        assert!(
-            !text.contains("sam@example.org") && !text.contains("Sam Worker"),
-            "{text}"
-        );
+        assert!(!text.contains("sam@example.org") && !text.contains("Sam Worker"), "{text}");
     }
 }

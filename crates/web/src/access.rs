@@ -38,11 +38,7 @@ pub async fn enforce(access: Access, req: Request, next: Next) -> Response {
         if api {
             return ApiError::Unauthorized.into_response();
         }
-        let next_path = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let target = format!("/sign-in?next={}", urlencode(next_path));
         return Redirect::to(&target).into_response();
     };
@@ -62,9 +58,7 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -74,12 +68,7 @@ pub fn urlencode(s: &str) -> String {
 /// A `next` target after sign-in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/sign-") =>
-        {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/sign-") => {
             n.to_owned()
         }
         _ => "/".to_owned(),

@@ -35,20 +35,14 @@ pub struct RouteSpec {
 type Entry = (RouteSpec, MethodRouter<AppState>);
 
 fn route(method: Method, path: &'static str, access: Access, mr: MethodRouter<AppState>) -> Entry {
-    (
-        RouteSpec {
-            method,
-            path,
-            access,
-        },
-        mr,
-    )
+    (RouteSpec { method, path, access }, mr)
 }
 
 use Access::{Allowed, Public, SignedIn};
 
 /// The route table. Adding a route means adding a line here with its access; the matrix
 /// test (crates/linkwell/tests/it/authz.rs) fails until it states what every role gets.
+#[rustfmt::skip]
 fn table(state: &AppState) -> Vec<Entry> {
     let g = Method::GET;
     let p = Method::POST;
@@ -60,194 +54,45 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/assets/{*path}", Public, get(asset)),
         route(g.clone(), "/api/v1/openapi.json", Public, get(api::openapi)),
         route(g.clone(), "/sign-in", Public, get(pages::sign_in::form)),
-        route(
-            p.clone(),
-            "/sign-in",
-            Public,
-            post(pages::sign_in::submit).layer(sign_in_throttle(state)),
-        ),
-        route(
-            g.clone(),
-            "/reset-password/{token}",
-            Public,
-            get(pages::account::reset_form),
-        ),
-        route(
-            p.clone(),
-            "/reset-password/{token}",
-            Public,
-            post(pages::account::reset_submit),
-        ),
-        route(
-            g.clone(),
-            "/accessibility",
-            Public,
-            get(pages::sign_in::accessibility),
-        ),
+        route(p.clone(), "/sign-in", Public, post(pages::sign_in::submit).layer(sign_in_throttle(state))),
+        route(g.clone(), "/reset-password/{token}", Public, get(pages::account::reset_form)),
+        route(p.clone(), "/reset-password/{token}", Public, post(pages::account::reset_submit)),
+        route(g.clone(), "/accessibility", Public, get(pages::sign_in::accessibility)),
         route(g.clone(), "/privacy", Public, get(pages::sign_in::privacy)),
         // Everyone signed in.
         route(g.clone(), "/", SignedIn, get(pages::home::home)),
-        route(
-            p.clone(),
-            "/sign-out",
-            SignedIn,
-            post(pages::sign_in::sign_out),
-        ),
-        route(
-            g.clone(),
-            "/account",
-            SignedIn,
-            get(pages::account::account),
-        ),
-        route(
-            p.clone(),
-            "/account/password",
-            SignedIn,
-            post(pages::account::change_password),
-        ),
+        route(p.clone(), "/sign-out", SignedIn, post(pages::sign_in::sign_out)),
+        route(g.clone(), "/account", SignedIn, get(pages::account::account)),
+        route(p.clone(), "/account/password", SignedIn, post(pages::account::change_password)),
         route(g.clone(), "/api/v1/me", SignedIn, get(api::me::me)),
         // Practices.
-        route(
-            g.clone(),
-            "/practices",
-            Allowed(Action::ViewPractices),
-            get(pages::practices::list),
-        ),
-        route(
-            g.clone(),
-            "/practices/new",
-            Allowed(Action::ManagePractices),
-            get(pages::practices::new),
-        ),
-        route(
-            p.clone(),
-            "/practices",
-            Allowed(Action::ManagePractices),
-            post(pages::practices::create),
-        ),
-        route(
-            g.clone(),
-            "/practices/{id}/edit",
-            Allowed(Action::ManagePractices),
-            get(pages::practices::edit),
-        ),
-        route(
-            p.clone(),
-            "/practices/{id}",
-            Allowed(Action::ManagePractices),
-            post(pages::practices::update),
-        ),
-        route(
-            g.clone(),
-            "/api/v1/practices",
-            Allowed(Action::ViewPractices),
-            get(api::practices::list),
-        ),
-        route(
-            p.clone(),
-            "/api/v1/practices",
-            Allowed(Action::ManagePractices),
-            post(api::practices::create),
-        ),
-        route(
-            g.clone(),
-            "/api/v1/practices/{id}",
-            Allowed(Action::ViewPractices),
-            get(api::practices::get),
-        ),
-        route(
-            Method::PUT,
-            "/api/v1/practices/{id}",
-            Allowed(Action::ManagePractices),
-            put(api::practices::update),
-        ),
+        route(g.clone(), "/practices", Allowed(Action::ViewPractices), get(pages::practices::list)),
+        route(g.clone(), "/practices/new", Allowed(Action::ManagePractices), get(pages::practices::new)),
+        route(p.clone(), "/practices", Allowed(Action::ManagePractices), post(pages::practices::create)),
+        route(g.clone(), "/practices/{id}/edit", Allowed(Action::ManagePractices), get(pages::practices::edit)),
+        route(p.clone(), "/practices/{id}", Allowed(Action::ManagePractices), post(pages::practices::update)),
+        route(g.clone(), "/api/v1/practices", Allowed(Action::ViewPractices), get(api::practices::list)),
+        route(p.clone(), "/api/v1/practices", Allowed(Action::ManagePractices), post(api::practices::create)),
+        route(g.clone(), "/api/v1/practices/{id}", Allowed(Action::ViewPractices), get(api::practices::get)),
+        route(Method::PUT, "/api/v1/practices/{id}", Allowed(Action::ManagePractices), put(api::practices::update)),
         // Sites and rooms.
-        route(
-            g.clone(),
-            "/admin/sites",
-            Allowed(Action::ManageSitesAndRooms),
-            get(pages::practices::sites),
-        ),
-        route(
-            p.clone(),
-            "/admin/sites",
-            Allowed(Action::ManageSitesAndRooms),
-            post(pages::practices::create_site),
-        ),
-        route(
-            p.clone(),
-            "/admin/sites/{id}/rooms",
-            Allowed(Action::ManageSitesAndRooms),
-            post(pages::practices::create_room),
-        ),
+        route(g.clone(), "/admin/sites", Allowed(Action::ManageSitesAndRooms), get(pages::practices::sites)),
+        route(p.clone(), "/admin/sites", Allowed(Action::ManageSitesAndRooms), post(pages::practices::create_site)),
+        route(p.clone(), "/admin/sites/{id}/rooms", Allowed(Action::ManageSitesAndRooms), post(pages::practices::create_room)),
         // Users.
-        route(
-            g.clone(),
-            "/admin/users",
-            Allowed(Action::ViewUsers),
-            get(pages::users::list),
-        ),
-        route(
-            g.clone(),
-            "/admin/users/new",
-            Allowed(Action::ManageUsers),
-            get(pages::users::new),
-        ),
-        route(
-            p.clone(),
-            "/admin/users",
-            Allowed(Action::ManageUsers),
-            post(pages::users::create),
-        ),
-        route(
-            g.clone(),
-            "/admin/users/{id}",
-            Allowed(Action::ViewUsers),
-            get(pages::users::show),
-        ),
-        route(
-            p.clone(),
-            "/admin/users/{id}/disable",
-            Allowed(Action::ManageUsers),
-            post(pages::users::disable),
-        ),
-        route(
-            p.clone(),
-            "/admin/users/{id}/enable",
-            Allowed(Action::ManageUsers),
-            post(pages::users::enable),
-        ),
-        route(
-            p.clone(),
-            "/admin/users/{id}/reset-link",
-            Allowed(Action::ManageUsers),
-            post(pages::users::reset_link),
-        ),
-        route(
-            g.clone(),
-            "/api/v1/users",
-            Allowed(Action::ViewUsers),
-            get(api::users::list),
-        ),
-        route(
-            p.clone(),
-            "/api/v1/users",
-            Allowed(Action::ManageUsers),
-            post(api::users::create),
-        ),
+        route(g.clone(), "/admin/users", Allowed(Action::ViewUsers), get(pages::users::list)),
+        route(g.clone(), "/admin/users/new", Allowed(Action::ManageUsers), get(pages::users::new)),
+        route(p.clone(), "/admin/users", Allowed(Action::ManageUsers), post(pages::users::create)),
+        route(g.clone(), "/admin/users/{id}", Allowed(Action::ViewUsers), get(pages::users::show)),
+        route(p.clone(), "/admin/users/{id}/disable", Allowed(Action::ManageUsers), post(pages::users::disable)),
+        route(p.clone(), "/admin/users/{id}/enable", Allowed(Action::ManageUsers), post(pages::users::enable)),
+        route(p.clone(), "/admin/users/{id}/reset-link", Allowed(Action::ManageUsers), post(pages::users::reset_link)),
+        route(p.clone(), "/admin/users/{id}/role", Allowed(Action::ManageUsers), post(pages::users::change_role)),
+        route(g.clone(), "/api/v1/users", Allowed(Action::ViewUsers), get(api::users::list)),
+        route(p.clone(), "/api/v1/users", Allowed(Action::ManageUsers), post(api::users::create)),
         // Audit.
-        route(
-            g.clone(),
-            "/admin/audit",
-            Allowed(Action::ViewAudit),
-            get(pages::audit::audit),
-        ),
-        route(
-            g,
-            "/api/v1/audit",
-            Allowed(Action::ViewAudit),
-            get(api::audit::list),
-        ),
+        route(g.clone(), "/admin/audit", Allowed(Action::ViewAudit), get(pages::audit::audit)),
+        route(g, "/api/v1/audit", Allowed(Action::ViewAudit), get(api::audit::list)),
     ]
 }
 
@@ -269,11 +114,7 @@ fn sign_in_throttle(
         .per_second(state.config.sign_in_replenish_seconds.max(1))
         .burst_size(state.config.sign_in_burst.max(1))
         .methods(vec![Method::POST]);
-    let config = Arc::new(
-        builder
-            .finish()
-            .expect("sign-in throttle settings are positive"),
-    );
+    let config = Arc::new(builder.finish().expect("sign-in throttle settings are positive"));
     let limiter = config.limiter().clone();
     // Forget clients that have been quiet, so the table does not grow without bound.
     tokio::spawn(async move {
@@ -295,23 +136,15 @@ pub fn router(state: AppState) -> Router {
     let mut router: Router<AppState> = Router::new();
     for (spec, mr) in table(&state) {
         let access = spec.access;
-        router = router.route(
-            spec.path,
-            mr.route_layer(from_fn(move |req: Request, next: Next| {
-                enforce(access, req, next)
-            })),
-        );
+        router = router
+            .route(spec.path, mr.route_layer(from_fn(move |req: Request, next: Next| enforce(access, req, next))));
     }
-    let sessions = SessionManagerLayer::new(linkwell_store::sessions::DbSessionStore::new(
-        state.db.clone(),
-    ))
-    .with_name("linkwell_session")
-    .with_http_only(true)
-    .with_same_site(SameSite::Lax)
-    .with_secure(state.config.secure_cookies)
-    .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-        auth::IDLE_SESSION_MINUTES,
-    )));
+    let sessions = SessionManagerLayer::new(linkwell_store::sessions::DbSessionStore::new(state.db.clone()))
+        .with_name("linkwell_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(auth::IDLE_SESSION_MINUTES)));
     router
         .fallback(pages::not_found)
         // Innermost first: these run after routing, closest to the handlers.
@@ -323,10 +156,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(security::headers))
         .layer(from_fn(log_request))
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
@@ -349,10 +179,7 @@ async fn log_request(req: Request, next: Next) -> Response {
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
-    let Some((_, bytes)) = crate::templates::ASSETS
-        .iter()
-        .find(|(name, _)| *name == path)
-    else {
+    let Some((_, bytes)) = crate::templates::ASSETS.iter().find(|(name, _)| *name == path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let content_type = match path.rsplit('.').next() {
@@ -363,14 +190,7 @@ async fn asset(Path(path): Path<String>) -> Response {
         Some("ico") => "image/x-icon",
         _ => "application/octet-stream",
     };
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        *bytes,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *bytes).into_response()
 }
 
 /// Serve until Ctrl-C or SIGTERM.
@@ -385,12 +205,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         }
     });
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {
@@ -399,8 +216,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

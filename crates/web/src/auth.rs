@@ -69,9 +69,7 @@ pub struct MaybePrincipal(pub Option<Arc<Principal>>);
 impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybePrincipal(
-            parts.extensions.get::<Arc<Principal>>().cloned(),
-        ))
+        Ok(MaybePrincipal(parts.extensions.get::<Arc<Principal>>().cloned()))
     }
 }
 
@@ -83,28 +81,17 @@ pub struct Signed(pub Arc<Principal>);
 impl<S: Send + Sync> FromRequestParts<S> for Signed {
     type Rejection = StatusCode;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Arc<Principal>>()
-            .cloned()
-            .map(Signed)
-            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+        parts.extensions.get::<Arc<Principal>>().cloned().map(Signed).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 fn bearer(req: &Request) -> Option<&str> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
-pub async fn resolve_principal(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let principal = match bearer(&req) {
         Some(token) => from_token(&state, token).await,
         None => match req.extensions().get::<Session>().cloned() {
@@ -119,21 +106,9 @@ pub async fn resolve_principal(
 }
 
 async fn from_token(state: &AppState, token: &str) -> Option<Principal> {
-    let user = state
-        .db
-        .user_for_api_token(&SecretHash::of(token))
-        .await
-        .ok()?;
-    let organisation = state
-        .db
-        .organisation(&OrgScope::new(user.organisation_id))
-        .await
-        .ok()?;
-    Some(Principal {
-        user,
-        organisation,
-        via: AuthVia::ApiToken,
-    })
+    let user = state.db.user_for_api_token(&SecretHash::of(token)).await.ok()?;
+    let organisation = state.db.organisation(&OrgScope::new(user.organisation_id)).await.ok()?;
+    Some(Principal { user, organisation, via: AuthVia::ApiToken })
 }
 
 async fn from_session(state: &AppState, session: &Session) -> Option<Principal> {
@@ -154,20 +129,11 @@ async fn from_session(state: &AppState, session: &Session) -> Option<Principal> 
     let organisation = state.db.organisation(&scope).await.ok()?;
     // Touch the session at most once a minute: that renews its inactivity expiry without
     // a database write on every request.
-    let seen: i64 = session
-        .get(SESSION_SEEN_AT)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
+    let seen: i64 = session.get(SESSION_SEEN_AT).await.ok().flatten().unwrap_or(0);
     if now - seen > 60_000 {
         let _ = session.insert(SESSION_SEEN_AT, now).await;
     }
-    Some(Principal {
-        user,
-        organisation,
-        via: AuthVia::Session,
-    })
+    Some(Principal { user, organisation, via: AuthVia::Session })
 }
 
 /// The session's CSRF token, created on first use.
@@ -175,17 +141,12 @@ pub async fn csrf_token(session: &Session) -> Result<String, tower_sessions::ses
     if let Some(t) = session.get::<String>(SESSION_CSRF).await? {
         return Ok(t);
     }
-    let t = linkwell_domain::identity::Secret::generate("")
-        .expose()
-        .to_owned();
+    let t = linkwell_domain::identity::Secret::generate("").expose().to_owned();
     session.insert(SESSION_CSRF, &t).await?;
     Ok(t)
 }
 
 /// The request id set by the request-id layer, for audit entries and logs.
 pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(64).collect())
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(64).collect())
 }

@@ -52,10 +52,7 @@ impl From<tower_sessions::session::Error> for PageError {
 
 pub fn error_page(status: StatusCode, title: &'static str, message: impl Into<String>) -> Response {
     let mut r = status.into_response();
-    r.extensions_mut().insert(ErrorPage {
-        title,
-        message: message.into(),
-    });
+    r.extensions_mut().insert(ErrorPage { title, message: message.into() });
     r
 }
 
@@ -72,11 +69,7 @@ impl IntoResponse for PageError {
                 "You do not have permission to see this page",
                 "Your role does not allow this. Ask an admin in your organisation if you think you need it.",
             ),
-            PageError::BadRequest(m) => error_page(
-                StatusCode::BAD_REQUEST,
-                "There is a problem with your request",
-                m,
-            ),
+            PageError::BadRequest(m) => error_page(StatusCode::BAD_REQUEST, "There is a problem with your request", m),
             PageError::Store(StoreError::Conflict) => error_page(
                 StatusCode::CONFLICT,
                 "Someone else changed this record",
@@ -142,7 +135,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => ApiError::Conflict(
                 "The record changed since the version you sent. Fetch it again and reapply your change.".into(),
             ),
-            StoreError::Duplicate { field } => ApiError::Invalid(ValidationErrors::single(field, format!("{field} is already in use"))),
+            StoreError::Duplicate { field } => {
+                ApiError::Invalid(ValidationErrors::single(field, format!("{field} is already in use")))
+            }
             other => ApiError::Store(other),
         }
     }
@@ -154,13 +149,7 @@ impl From<ValidationErrors> for ApiError {
     }
 }
 
-fn problem(
-    status: StatusCode,
-    slug: &str,
-    title: &str,
-    detail: Option<String>,
-    errors: Vec<ProblemField>,
-) -> Response {
+fn problem(status: StatusCode, slug: &str, title: &str, detail: Option<String>, errors: Vec<ProblemField>) -> Response {
     let body = Problem {
         problem_type: format!("https://linkwell.dev/problems/{slug}"),
         title: title.into(),
@@ -169,23 +158,14 @@ fn problem(
         errors,
     };
     let mut r = (status, Json(body)).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
     r
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::NotFound => problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                None,
-                vec![],
-            ),
+            ApiError::NotFound => problem(StatusCode::NOT_FOUND, "not-found", "Not found", None, vec![]),
             ApiError::Unauthorized => {
                 let mut r = problem(
                     StatusCode::UNAUTHORIZED,
@@ -194,54 +174,23 @@ impl IntoResponse for ApiError {
                     Some("Send an API token as `Authorization: Bearer <token>`.".into()),
                     vec![],
                 );
-                r.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    header::HeaderValue::from_static("Bearer"),
-                );
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
                 r
             }
-            ApiError::Forbidden(why) => problem(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                Some(why.into()),
-                vec![],
-            ),
+            ApiError::Forbidden(why) => {
+                problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", Some(why.into()), vec![])
+            }
             ApiError::Invalid(v) => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-request",
                 "The request is not valid",
-                Some(
-                    v.errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                v.errors
-                    .into_iter()
-                    .map(|e| ProblemField {
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect(),
+                Some(v.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")),
+                v.errors.into_iter().map(|e| ProblemField { field: e.field, message: e.message }).collect(),
             ),
-            ApiError::Conflict(d) => problem(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                Some(d),
-                vec![],
-            ),
+            ApiError::Conflict(d) => problem(StatusCode::CONFLICT, "conflict", "Conflict", Some(d), vec![]),
             other => {
                 tracing::error!(error = %other, "api call failed");
-                problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal error",
-                    None,
-                    vec![],
-                )
+                problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None, vec![])
             }
         }
     }

@@ -21,11 +21,7 @@ pub enum AdminError {
 }
 
 /// Check that a chosen practice belongs to this organisation.
-async fn check_practice(
-    db: &Db,
-    scope: &OrgScope,
-    id: Option<PracticeId>,
-) -> Result<(), AdminError> {
+pub async fn check_practice(db: &Db, scope: &OrgScope, id: Option<PracticeId>) -> Result<(), AdminError> {
     if let Some(id) = id {
         match db.practice(scope, id).await {
             Ok(_) => {}
@@ -92,33 +88,18 @@ async fn insert_user(
         practice_id: input.practice_id,
         password_hash: hash,
     };
-    let user = db
-        .create_user(scope, actor, &new)
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate { field: "email" } => AdminError::Invalid(
-                ValidationErrors::single("email", "A user with this email address already exists"),
-            ),
-            other => other.into(),
-        })?;
+    let user = db.create_user(scope, actor, &new).await.map_err(|e| match e {
+        StoreError::Duplicate { field: "email" } => {
+            AdminError::Invalid(ValidationErrors::single("email", "A user with this email address already exists"))
+        }
+        other => other.into(),
+    })?;
     Ok(user)
 }
 
-pub async fn issue_reset_link(
-    db: &Db,
-    scope: &OrgScope,
-    actor: &Actor,
-    user: UserId,
-) -> Result<Secret, AdminError> {
+pub async fn issue_reset_link(db: &Db, scope: &OrgScope, actor: &Actor, user: UserId) -> Result<Secret, AdminError> {
     let secret = Secret::generate("rs_");
-    db.create_password_reset(
-        scope,
-        actor,
-        user,
-        &secret.hash(),
-        RESET_LINK_HOURS * 3_600_000,
-    )
-    .await?;
+    db.create_password_reset(scope, actor, user, &secret.hash(), RESET_LINK_HOURS * 3_600_000).await?;
     Ok(secret)
 }
 

@@ -36,9 +36,7 @@ impl Metrics {
         let Ok(mut map) = self.series.lock() else {
             return;
         };
-        let s = map
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default();
+        let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
         s.count += 1;
         s.sum_seconds += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -74,34 +72,20 @@ impl Metrics {
                 "linkwell_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
                 s.count
             ));
-            out.push_str(&format!(
-                "linkwell_http_request_duration_seconds_sum{{{labels}}} {}\n",
-                s.sum_seconds
-            ));
-            out.push_str(&format!(
-                "linkwell_http_request_duration_seconds_count{{{labels}}} {}\n",
-                s.count
-            ));
+            out.push_str(&format!("linkwell_http_request_duration_seconds_sum{{{labels}}} {}\n", s.sum_seconds));
+            out.push_str(&format!("linkwell_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
         }
         out
     }
 }
 
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
-    state.metrics.observe(
-        &method,
-        &route,
-        res.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    state.metrics.observe(&method, &route, res.status().as_u16(), start.elapsed().as_secs_f64());
     res
 }
 
@@ -154,9 +138,5 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }

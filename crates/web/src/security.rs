@@ -20,23 +20,11 @@ connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; fram
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
@@ -68,23 +56,10 @@ pub async fn csrf(req: Request, next: Next) -> Response {
         return refuse(api, "The request came from another site.");
     }
     if api {
-        let via_token = req
-            .extensions()
-            .get::<std::sync::Arc<Principal>>()
-            .map(|p| p.via)
-            == Some(AuthVia::ApiToken);
+        let via_token = req.extensions().get::<std::sync::Arc<Principal>>().map(|p| p.via) == Some(AuthVia::ApiToken);
         let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
-        if !via_token
-            && !has_bearer
-            && req
-                .extensions()
-                .get::<std::sync::Arc<Principal>>()
-                .is_some()
-        {
-            return refuse(
-                true,
-                "Changes through the API need an API token, not a browser session.",
-            );
+        if !via_token && !has_bearer && req.extensions().get::<std::sync::Arc<Principal>>().is_some() {
+            return refuse(true, "Changes through the API need an API token, not a browser session.");
         }
         return next.run(req).await;
     }
@@ -105,16 +80,10 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     };
     let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == "csrf_token")
-                .map(|(_, v)| v)
-        });
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
     match (expected, sent) {
         (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         _ => refuse(
             false,
@@ -127,11 +96,7 @@ fn refuse(api: bool, why: &'static str) -> Response {
     if api {
         ApiError::Forbidden(why).into_response()
     } else {
-        error_page(
-            StatusCode::FORBIDDEN,
-            "Your request could not be accepted",
-            why,
-        )
+        error_page(StatusCode::FORBIDDEN, "Your request could not be accepted", why)
     }
 }
 

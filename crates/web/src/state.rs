@@ -18,11 +18,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            secure_cookies: false,
-            sign_in_burst: 10,
-            sign_in_replenish_seconds: 6,
-        }
+        Self { secure_cookies: false, sign_in_burst: 10, sign_in_replenish_seconds: 6 }
     }
 }
 
@@ -36,11 +32,6 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState {
-            db,
-            templates: Templates::new(),
-            metrics: Arc::new(Metrics::default()),
-            config: Arc::new(config),
-        }
+        AppState { db, templates: Templates::new(), metrics: Arc::new(Metrics::default()), config: Arc::new(config) }
     }
 }

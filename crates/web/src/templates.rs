@@ -23,11 +23,7 @@ pub struct Templates {
 impl Templates {
     pub fn new() -> Templates {
         let mut env = Environment::new();
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-        {
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
             env.set_syntax(syntax);
         }
         match std::env::var("LINKWELL_TEMPLATE_DIR") {
@@ -58,12 +54,9 @@ impl Templates {
                 return Ok(());
             }
             if value.is_safe() {
-                return out
-                    .write_str(&value.to_string())
-                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "write"));
+                return out.write_str(&value.to_string()).map_err(|_| Error::new(ErrorKind::WriteFailure, "write"));
             }
-            out.write_str(&escape(&value.to_string()))
-                .map_err(|_| Error::new(ErrorKind::WriteFailure, "write"))
+            out.write_str(&escape(&value.to_string())).map_err(|_| Error::new(ErrorKind::WriteFailure, "write"))
         });
         env.add_function("attributes", attributes);
         env.add_filter("london_time", |ms: i64| {
@@ -101,17 +94,13 @@ fn attributes(map: Option<Value>) -> Result<Value, Error> {
     }
     if map.kind() == ValueKind::String {
         // Already rendered attributes (passed through from another component).
-        return Ok(Value::from_safe_string(format!(
-            " {}",
-            map.as_str().unwrap_or("").trim()
-        )));
+        return Ok(Value::from_safe_string(format!(" {}", map.as_str().unwrap_or("").trim())));
     }
     let mut out = String::new();
     for key in map.try_iter()? {
         let name = key.to_string();
         let raw = map.get_item(&key)?;
-        let (value, optional) = if raw.kind() == ValueKind::Map
-            && !raw.get_attr("value")?.is_undefined()
+        let (value, optional) = if raw.kind() == ValueKind::Map && !raw.get_attr("value")?.is_undefined()
             || raw.kind() == ValueKind::Map && !raw.get_attr("optional")?.is_undefined()
         {
             (raw.get_attr("value")?, raw.get_attr("optional")?.is_true())
@@ -119,10 +108,7 @@ fn attributes(map: Option<Value>) -> Result<Value, Error> {
             (raw, false)
         };
         if optional {
-            if value.is_undefined()
-                || value.is_none()
-                || (value.kind() == ValueKind::Bool && !value.is_true())
-            {
+            if value.is_undefined() || value.is_none() || (value.kind() == ValueKind::Bool && !value.is_true()) {
                 continue;
             }
             if value.kind() == ValueKind::Bool {
@@ -131,11 +117,7 @@ fn attributes(map: Option<Value>) -> Result<Value, Error> {
                 continue;
             }
         }
-        let text = if value.is_undefined() || value.is_none() {
-            String::new()
-        } else {
-            value.to_string()
-        };
+        let text = if value.is_undefined() || value.is_none() { String::new() } else { value.to_string() };
         out.push_str(&format!(" {}=\"{}\"", escape(&name), escape(&text)));
     }
     Ok(Value::from_safe_string(out))

@@ -36,10 +36,7 @@ include!("nhsuk_unsupported.in");
 
 fn standards() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for candidate in [
-        "../../../shared/standards/nhsuk-frontend",
-        "../../shared/standards/nhsuk-frontend",
-    ] {
+    for candidate in ["../../../shared/standards/nhsuk-frontend", "../../shared/standards/nhsuk-frontend"] {
         let p = manifest.join(candidate);
         if p.exists() {
             return p;
@@ -51,11 +48,7 @@ fn standards() -> PathBuf {
 /// Collapse whitespace and drop it between tags, so indentation differences do not count.
 fn normalise(html: &str) -> String {
     let collapsed = html.split_whitespace().collect::<Vec<_>>().join(" ");
-    collapsed
-        .replace("> <", "><")
-        .replace(" >", ">")
-        .replace("> ", ">")
-        .replace(" <", "<")
+    collapsed.replace("> <", "><").replace(" >", ">").replace("> ", ">").replace(" <", "<")
 }
 
 #[test]
@@ -65,37 +58,26 @@ fn component_macros_match_the_official_fixtures() {
     let mut passed = 0;
     let mut first_diffs = Vec::new();
     for (component, mac) in COMPONENTS {
-        let path = standards()
-            .join("components")
-            .join(component)
-            .join("fixtures.json");
-        let doc: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let path = standards().join("components").join(component).join("fixtures.json");
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for f in doc["fixtures"].as_array().unwrap() {
             let name = format!(
                 "{component}: {}{}",
                 f["name"].as_str().unwrap(),
-                f.get("description")
-                    .and_then(|d| d.as_str())
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default()
+                f.get("description").and_then(|d| d.as_str()).map(|d| format!(" ({d})")).unwrap_or_default()
             );
             let source = match f.get("callBlock").and_then(|c| c.as_str()) {
                 Some(_) => format!(
                     "{{% from \"components/nhsuk.html\" import {mac} %}}{{% call {mac}(params) %}}{{{{ body | safe }}}}{{% endcall %}}"
                 ),
-                None => format!(
-                    "{{% from \"components/nhsuk.html\" import {mac} %}}{{{{ {mac}(params) }}}}"
-                ),
+                None => format!("{{% from \"components/nhsuk.html\" import {mac} %}}{{{{ {mac}(params) }}}}"),
             };
             let ctx = Value::from(minijinja::value::Serde(serde_json::json!({
                 "params": f["context"],
                 "body": f.get("callBlock").cloned().unwrap_or(serde_json::Value::Null),
             })));
-            let ours = templates
-                .render_str(&source, ctx)
-                .map(|h| normalise(&h))
-                .unwrap_or_else(|e| format!("ERROR {e:#}"));
+            let ours =
+                templates.render_str(&source, ctx).map(|h| normalise(&h)).unwrap_or_else(|e| format!("ERROR {e:#}"));
             let theirs = normalise(f["html"].as_str().unwrap());
             if std::env::var("SHOW").is_ok_and(|s| name.contains(&s)) {
                 println!("{name}\n  ours:   {ours}\n  theirs: {theirs}");

@@ -29,14 +29,8 @@ impl EmailAddress {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && !s
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
-        if ok {
-            Ok(Self(s))
-        } else {
-            Err(EmailError::Format)
-        }
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+        if ok { Ok(Self(s)) } else { Err(EmailError::Format) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,22 +63,9 @@ mod tests {
 
     #[test]
     fn normalises_and_rejects() {
-        assert_eq!(
-            EmailAddress::parse(" A.Worker@Example.ORG ")
-                .unwrap()
-                .as_str(),
-            "a.worker@example.org"
-        );
+        assert_eq!(EmailAddress::parse(" A.Worker@Example.ORG ").unwrap().as_str(), "a.worker@example.org");
         assert_eq!(EmailAddress::parse(""), Err(EmailError::Empty));
-        for bad in [
-            "no-at",
-            "a@b",
-            "a@@b.org",
-            "a b@c.org",
-            "@x.org",
-            "a@.org",
-            "a@x..org",
-        ] {
+        for bad in ["no-at", "a@b", "a@@b.org", "a b@c.org", "@x.org", "a@.org", "a@x..org"] {
             assert_eq!(EmailAddress::parse(bad), Err(EmailError::Format), "{bad}");
         }
     }

@@ -6,9 +6,7 @@ mod role;
 mod secret;
 
 pub use email::{EmailAddress, EmailError};
-pub use password::{
-    PasswordError, PasswordHash, check_password_policy, hash_password, verify_password,
-};
+pub use password::{PasswordError, PasswordHash, check_password_policy, hash_password, verify_password};
 pub use role::{Role, RoleError};
 pub use secret::{Secret, SecretHash};
 
@@ -31,50 +29,48 @@ pub struct UserInput {
 }
 
 impl UserInput {
-    pub fn parse(
-        display_name: &str,
-        email: &str,
-        role: &str,
-        practice_id: &str,
-    ) -> Result<Self, ValidationErrors> {
+    pub fn parse(display_name: &str, email: &str, role: &str, practice_id: &str) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let display_name = errors.check(
-            "display_name",
-            required_text("the person's full name", display_name, 100),
-        );
+        let display_name = errors.check("display_name", required_text("the person's full name", display_name, 100));
         let email = errors.check("email", EmailAddress::parse(email));
+        let assignment = RoleAssignment::check(role, practice_id, &mut errors);
+        match (display_name, email, assignment) {
+            (Some(display_name), Some(email), Some(a)) if errors.is_empty() => {
+                Ok(UserInput { display_name, email, role: a.role, practice_id: a.practice_id })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A role, with the practice a referrer refers for (and no practice for other roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleAssignment {
+    pub role: Role,
+    pub practice_id: Option<PracticeId>,
+}
+
+impl RoleAssignment {
+    pub fn parse(role: &str, practice_id: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        match Self::check(role, practice_id, &mut errors) {
+            Some(a) if errors.is_empty() => Ok(a),
+            _ => Err(errors),
+        }
+    }
+
+    fn check(role: &str, practice_id: &str, errors: &mut ValidationErrors) -> Option<Self> {
         let role = errors.check("role", role.parse::<Role>());
         let practice_id = match practice_id.trim() {
             "" => None,
-            s => errors.check(
-                "practice_id",
-                s.parse::<PracticeId>()
-                    .map_err(|_| "Select a practice from the list"),
-            ),
+            s => errors.check("practice_id", s.parse::<PracticeId>().map_err(|_| "Select a practice from the list")),
         };
-        if role.is_some_and(Role::needs_practice)
-            && practice_id.is_none()
-            && errors.for_field("practice_id").is_none()
+        if role.is_some_and(Role::needs_practice) && practice_id.is_none() && errors.for_field("practice_id").is_none()
         {
-            errors.add(
-                "practice_id",
-                "Select the practice this referrer refers for",
-            );
+            errors.add("practice_id", "Select the practice this referrer refers for");
         }
-        match (display_name, email, role) {
-            (Some(display_name), Some(email), Some(role)) if errors.is_empty() => Ok(UserInput {
-                display_name,
-                email,
-                role,
-                // Only referrers are bound to a practice.
-                practice_id: if role.needs_practice() {
-                    practice_id
-                } else {
-                    None
-                },
-            }),
-            _ => Err(errors),
-        }
+        // Only referrers are bound to a practice.
+        role.map(|role| RoleAssignment { role, practice_id: if role.needs_practice() { practice_id } else { None } })
     }
 }
 
@@ -88,14 +84,8 @@ mod tests {
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["display_name", "email", "role"]);
         let e = UserInput::parse("Dr Ada Khan", "ada@example.org", "referrer", "").unwrap_err();
-        assert_eq!(
-            e.for_field("practice_id"),
-            Some("Select the practice this referrer refers for")
-        );
+        assert_eq!(e.for_field("practice_id"), Some("Select the practice this referrer refers for"));
         let ok = UserInput::parse(" Sam ", "SAM@x.org", "link worker", "").unwrap();
-        assert_eq!(
-            (ok.display_name.as_str(), ok.email.as_str(), ok.role),
-            ("Sam", "sam@x.org", Role::LinkWorker)
-        );
+        assert_eq!((ok.display_name.as_str(), ok.email.as_str(), ok.role), ("Sam", "sam@x.org", Role::LinkWorker));
     }
 }

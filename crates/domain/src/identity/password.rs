@@ -49,9 +49,7 @@ pub enum PasswordError {
     TooShort,
     #[error("Password must be {MAX_LENGTH} characters or fewer")]
     TooLong,
-    #[error(
-        "Password is too common: choose one that is harder to guess, such as three random words"
-    )]
+    #[error("Password is too common: choose one that is harder to guess, such as three random words")]
     TooCommon,
     #[error("Password could not be hashed")]
     Hashing,
@@ -70,10 +68,7 @@ pub fn check_password_policy(password: &str, sign_in_name: &str) -> Result<(), P
     let lower = password.to_lowercase();
     let local = sign_in_name.split('@').next().unwrap_or("").to_lowercase();
     let one_char_repeated = lower.chars().all(|c| lower.starts_with(c));
-    if BLOCKED.contains(&lower.as_str())
-        || one_char_repeated
-        || (local.len() >= 4 && lower.contains(&local))
-    {
+    if BLOCKED.contains(&lower.as_str()) || one_char_repeated || (local.len() >= 4 && lower.contains(&local)) {
         return Err(PasswordError::TooCommon);
     }
     Ok(())
@@ -92,9 +87,7 @@ pub fn hash_password(password: &str) -> Result<PasswordHash, PasswordError> {
 
 pub fn verify_password(password: &str, hash: &PasswordHash) -> bool {
     match Phc::new(&hash.0) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -105,30 +98,12 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(
-            check_password_policy("short", "a@b.org"),
-            Err(PasswordError::TooShort)
-        );
-        assert_eq!(
-            check_password_policy("Password1234", "a@b.org"),
-            Err(PasswordError::TooCommon)
-        );
-        assert_eq!(
-            check_password_policy("zzzzzzzzzzzzzz", "a@b.org"),
-            Err(PasswordError::TooCommon)
-        );
-        assert_eq!(
-            check_password_policy("jenny.smith-garden", "jenny.smith@b.org"),
-            Err(PasswordError::TooCommon)
-        );
-        assert_eq!(
-            check_password_policy(&"x".repeat(129), "a@b.org"),
-            Err(PasswordError::TooLong)
-        );
-        assert_eq!(
-            check_password_policy("orange kettle maple", "a@b.org"),
-            Ok(())
-        );
+        assert_eq!(check_password_policy("short", "a@b.org"), Err(PasswordError::TooShort));
+        assert_eq!(check_password_policy("Password1234", "a@b.org"), Err(PasswordError::TooCommon));
+        assert_eq!(check_password_policy("zzzzzzzzzzzzzz", "a@b.org"), Err(PasswordError::TooCommon));
+        assert_eq!(check_password_policy("jenny.smith-garden", "jenny.smith@b.org"), Err(PasswordError::TooCommon));
+        assert_eq!(check_password_policy(&"x".repeat(129), "a@b.org"), Err(PasswordError::TooLong));
+        assert_eq!(check_password_policy("orange kettle maple", "a@b.org"), Ok(()));
     }
 
     #[test]

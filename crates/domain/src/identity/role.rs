@@ -2,9 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The roles of PRODUCT.md §2. A user has exactly one.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -23,14 +21,8 @@ pub enum Role {
 pub struct RoleError;
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Coordinator,
-        Role::LinkWorker,
-        Role::Referrer,
-        Role::Facilitator,
-        Role::Commissioner,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Coordinator, Role::LinkWorker, Role::Referrer, Role::Facilitator, Role::Commissioner];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,9 +62,6 @@ impl FromStr for Role {
     type Err = RoleError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == norm)
-            .ok_or(RoleError)
+        Role::ALL.into_iter().find(|r| r.as_str() == norm).ok_or(RoleError)
     }
 }

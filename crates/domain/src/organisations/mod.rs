@@ -13,15 +13,10 @@ pub fn parse_slug(input: &str) -> Result<String, String> {
         return Err("Enter a short name".into());
     }
     if s.len() > 60
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || s.starts_with('-')
     {
-        return Err(
-            "Short name must be 60 characters or fewer: lower-case letters, digits and hyphens"
-                .into(),
-        );
+        return Err("Short name must be 60 characters or fewer: lower-case letters, digits and hyphens".into());
     }
     Ok(s)
 }

@@ -4,9 +4,7 @@ use std::fmt;
 /// country: A–Y in England, W Wales, …) followed by five digits, e.g. `A81001`.
 /// Branch surgeries and other ODS organisation types use other shapes, which Linkwell
 /// does not take as practices.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OdsCode(String);
 

@@ -27,12 +27,7 @@ async fn users_admin_flow(engine: Engine) {
     let r = admin
         .post_form(
             "/admin/users",
-            &[
-                ("display_name", "Nia Brooks"),
-                ("email", "nia@a.example"),
-                ("role", "link_worker"),
-                ("practice_id", ""),
-            ],
+            &[("display_name", "Nia Brooks"), ("email", "nia@a.example"), ("role", "link_worker"), ("practice_id", "")],
         )
         .await;
     assert_eq!(r.status(), 200);
@@ -45,36 +40,15 @@ async fn users_admin_flow(engine: Engine) {
     let nia = app.client();
     let page = nia.text(&link).await;
     assert!(page.contains("Hello Nia Brooks"));
-    let r = nia
-        .post_form(
-            &link,
-            &[("new_password", "short"), ("confirm_password", "short")],
-        )
-        .await;
+    let r = nia.post_form(&link, &[("new_password", "short"), ("confirm_password", "short")]).await;
     assert_eq!(r.status(), 422);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Password must be 12 characters or more")
-    );
+    assert!(r.text().await.unwrap().contains("Password must be 12 characters or more"));
     let r = nia
-        .post_form(
-            &link,
-            &[
-                ("new_password", "lantern meadow copper"),
-                ("confirm_password", "lantern meadow copper"),
-            ],
-        )
+        .post_form(&link, &[("new_password", "lantern meadow copper"), ("confirm_password", "lantern meadow copper")])
         .await;
     assert_eq!(location(&r), "/sign-in");
     assert_eq!(nia.get(&link).await.status(), 400, "the link works once");
-    assert_eq!(
-        nia.sign_in("nia@a.example", "lantern meadow copper")
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(nia.sign_in("nia@a.example", "lantern meadow copper").await.status(), 303);
     assert!(nia.text("/").await.contains("Hello, Nia Brooks"));
 
     // Disabling ends her session at the next request.
@@ -85,39 +59,37 @@ async fn users_admin_flow(engine: Engine) {
         .await
         .unwrap()
         .0;
-    let r = admin
-        .post_form(
-            &format!("/admin/users/{}/disable", user.id),
-            &[("version", &user.version.to_string())],
-        )
-        .await;
+    let r =
+        admin.post_form(&format!("/admin/users/{}/disable", user.id), &[("version", &user.version.to_string())]).await;
     assert_eq!(location(&r), format!("/admin/users/{}", user.id));
-    assert!(
-        admin
-            .text(&format!("/admin/users/{}", user.id))
-            .await
-            .contains("has been disabled")
-    );
+    assert!(admin.text(&format!("/admin/users/{}", user.id)).await.contains("has been disabled"));
     assert!(location(&nia.get("/").await).starts_with("/sign-in?next="));
-    assert_eq!(
-        nia.sign_in("nia@a.example", "lantern meadow copper")
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(nia.sign_in("nia@a.example", "lantern meadow copper").await.status(), 401);
     // A stale version is a conflict, not a silent overwrite.
-    let r = admin
-        .post_form(
-            &format!("/admin/users/{}/enable", user.id),
-            &[("version", &user.version.to_string())],
-        )
-        .await;
+    let r =
+        admin.post_form(&format!("/admin/users/{}/enable", user.id), &[("version", &user.version.to_string())]).await;
     assert_eq!(r.status(), 409);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Someone else changed this record")
+    assert!(r.text().await.unwrap().contains("Someone else changed this record"));
+
+    // Changing a role is versioned, validated and audited.
+    let user = app.db.user(&app.a.scope, user.id).await.unwrap();
+    let path = format!("/admin/users/{}/role", user.id);
+    let v = user.version.to_string();
+    let r = admin.post_form(&path, &[("version", &v), ("role", "referrer"), ("practice_id", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Select the practice this referrer refers for"));
+    let practice = app.a.practice.id.to_string();
+    let r = admin.post_form(&path, &[("version", &v), ("role", "referrer"), ("practice_id", &practice)]).await;
+    assert_eq!(location(&r), format!("/admin/users/{}", user.id));
+    let changed = app.db.user(&app.a.scope, user.id).await.unwrap();
+    assert_eq!((changed.role, changed.practice_id), (Role::Referrer, Some(app.a.practice.id)));
+    assert_eq!(admin.post_form(&path, &[("version", &v), ("role", "admin"), ("practice_id", "")]).await.status(), 409);
+    let own = format!("/admin/users/{}/role", app.a.user(Role::Admin).id);
+    assert_eq!(admin.post_form(&own, &[("version", "1"), ("role", "commissioner")]).await.status(), 400);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'role_changed' AND detail = 'role=referrer'")
+            .await,
+        1
     );
 
     let actions = count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action IN ('user_created', 'password_reset_issued', 'password_changed', 'user_disabled')").await;
@@ -129,16 +101,8 @@ async fn bad_user_input_is_named_and_changes_nothing(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
     let before = count(&app.db, "SELECT COUNT(*) FROM users").await;
-    let r = admin
-        .post_form(
-            "/admin/users",
-            &[
-                ("display_name", ""),
-                ("email", "not-an-email"),
-                ("role", "wizard"),
-            ],
-        )
-        .await;
+    let r =
+        admin.post_form("/admin/users", &[("display_name", ""), ("email", "not-an-email"), ("role", "wizard")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     for (field, message) in [
@@ -146,53 +110,23 @@ async fn bad_user_input_is_named_and_changes_nothing(engine: Engine) {
         ("email", "Enter an email address in the correct format"),
         ("role", "Select a role"),
     ] {
-        assert!(
-            html.contains(&format!("href=\"#{field}\"")),
-            "{field} linked from the summary"
-        );
-        assert!(
-            html.contains(&format!("id=\"{field}-error\"")),
-            "{field} has an inline error"
-        );
+        assert!(html.contains(&format!("href=\"#{field}\"")), "{field} linked from the summary");
+        assert!(html.contains(&format!("id=\"{field}-error\"")), "{field} has an inline error");
         assert!(html.contains(message), "{message}");
     }
-    assert!(
-        html.contains("value=\"not-an-email\""),
-        "what was typed is kept"
-    );
+    assert!(html.contains("value=\"not-an-email\""), "what was typed is kept");
     // A referrer needs a practice; a duplicate email is named.
     let r = admin
-        .post_form(
-            "/admin/users",
-            &[
-                ("display_name", "Dr Who"),
-                ("email", "gp@a.example"),
-                ("role", "referrer"),
-            ],
-        )
+        .post_form("/admin/users", &[("display_name", "Dr Who"), ("email", "gp@a.example"), ("role", "referrer")])
         .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Select the practice this referrer refers for")
-    );
+    assert!(r.text().await.unwrap().contains("Select the practice this referrer refers for"));
     let r = admin
         .post_form(
             "/admin/users",
-            &[
-                ("display_name", "Copy"),
-                ("email", &app.a.email(Role::Coordinator)),
-                ("role", "coordinator"),
-            ],
+            &[("display_name", "Copy"), ("email", &app.a.email(Role::Coordinator)), ("role", "coordinator")],
         )
         .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("A user with this email address already exists")
-    );
+    assert!(r.text().await.unwrap().contains("A user with this email address already exists"));
     // Another organisation's practice is not a valid choice.
     let r = admin
         .post_form(
@@ -205,42 +139,22 @@ async fn bad_user_input_is_named_and_changes_nothing(engine: Engine) {
             ],
         )
         .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Select a practice from the list")
-    );
+    assert!(r.text().await.unwrap().contains("Select a practice from the list"));
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM users").await, before);
 }
 
 async fn practices_bad_input_and_concurrent_edits(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
-    let r = admin
-        .post_form("/practices", &[("name", ""), ("ods_code", "12345")])
-        .await;
+    let r = admin.post_form("/practices", &[("name", ""), ("ods_code", "12345")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Enter the practice name")
-            && html.contains("ODS code must be a letter followed by 5 digits")
+        html.contains("Enter the practice name") && html.contains("ODS code must be a letter followed by 5 digits")
     );
-    let r = admin
-        .post_form("/practices", &[("name", "Copy"), ("ods_code", "a81001")])
-        .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("A practice with this ODS code already exists")
-    );
-    let r = admin
-        .post_form(
-            "/practices",
-            &[("name", "Hillside Surgery"), ("ods_code", "b82002")],
-        )
-        .await;
+    let r = admin.post_form("/practices", &[("name", "Copy"), ("ods_code", "a81001")]).await;
+    assert!(r.text().await.unwrap().contains("A practice with this ODS code already exists"));
+    let r = admin.post_form("/practices", &[("name", "Hillside Surgery"), ("ods_code", "b82002")]).await;
     assert_eq!(location(&r), "/practices");
     assert!(admin.text("/practices").await.contains("B82002"));
 
@@ -251,71 +165,36 @@ async fn practices_bad_input_and_concurrent_edits(engine: Engine) {
     let r = admin
         .post_form(
             &format!("/practices/{id}"),
-            &[
-                ("version", "1"),
-                ("name", "Riverside Medical Centre"),
-                ("ods_code", "A81001"),
-            ],
+            &[("version", "1"), ("name", "Riverside Medical Centre"), ("ods_code", "A81001")],
         )
         .await;
     assert_eq!(location(&r), "/practices");
     let r = admin
-        .post_form(
-            &format!("/practices/{id}"),
-            &[
-                ("version", "1"),
-                ("name", "Lost Update"),
-                ("ods_code", "A81001"),
-            ],
-        )
+        .post_form(&format!("/practices/{id}"), &[("version", "1"), ("name", "Lost Update"), ("ods_code", "A81001")])
         .await;
     assert_eq!(r.status(), 409);
     let html = r.text().await.unwrap();
     assert!(html.contains("Someone else changed this practice"));
     assert!(html.contains("value=\"Riverside Medical Centre\""));
-    assert_eq!(
-        app.db.practice(&app.a.scope, id).await.unwrap().name,
-        "Riverside Medical Centre"
-    );
+    assert_eq!(app.db.practice(&app.a.scope, id).await.unwrap().name, "Riverside Medical Centre");
 }
 
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
-    let r = admin
-        .post_form(
-            "/admin/sites",
-            &[("name", ""), ("address", ""), ("practice_id", "")],
-        )
-        .await;
+    let r = admin.post_form("/admin/sites", &[("name", ""), ("address", ""), ("practice_id", "")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Enter the site name"));
     let r = admin
-        .post_form(
-            "/admin/sites",
-            &[
-                ("name", "Community Hub"),
-                ("address", "1 Canal Wharf"),
-                ("practice_id", ""),
-            ],
-        )
+        .post_form("/admin/sites", &[("name", "Community Hub"), ("address", "1 Canal Wharf"), ("practice_id", "")])
         .await;
     assert_eq!(location(&r), "/admin/sites");
     let site = app.a.site.id;
-    let r = admin
-        .post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")])
-        .await;
+    let r = admin.post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")]).await;
     assert_eq!(location(&r), "/admin/sites");
-    let r = admin
-        .post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")])
-        .await;
+    let r = admin.post_form(&format!("/admin/sites/{site}/rooms"), &[("name", "Room 4")]).await;
     assert_eq!(r.status(), 422);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("This site already has a room with that name")
-    );
+    assert!(r.text().await.unwrap().contains("This site already has a room with that name"));
     let html = admin.text("/admin/sites").await;
     assert!(html.contains("Community Hub") && html.contains("Room 4"));
 }
@@ -328,17 +207,13 @@ async fn audit_page_filters(engine: Engine) {
     assert!(!html.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
     let all = admin.text("/admin/audit").await;
     assert!(all.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
-    let r = admin
-        .get("/admin/audit?from=2026-02-30&action=nonsense")
-        .await;
+    let r = admin.get("/admin/audit?from=2026-02-30&action=nonsense").await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("Enter a real date") && html.contains("Select an action from the list"));
     // Organisation B's entries never show in A's trail.
     app.signed_in(&app.b.email(Role::Admin)).await;
-    let html = admin
-        .text(&format!("/admin/audit?user={}", app.b.user(Role::Admin).id))
-        .await;
+    let html = admin.text(&format!("/admin/audit?user={}", app.b.user(Role::Admin).id)).await;
     assert!(html.contains("No entries match"));
 }
 
@@ -364,46 +239,22 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         let r = admin.get(&p).await;
         let status = r.status().as_u16();
         let html = r.text().await.unwrap();
-        assert!(
-            status == 200 || (p == "/no-such-page" && status == 404),
-            "{p}: {status}"
-        );
-        assert!(
-            html.contains("<main class=\"nhsuk-main-wrapper\" id=\"maincontent\">"),
-            "{p} uses the layout"
-        );
+        assert!(status == 200 || (p == "/no-such-page" && status == 404), "{p}: {status}");
+        assert!(html.contains("<main class=\"nhsuk-main-wrapper\" id=\"maincontent\">"), "{p} uses the layout");
         assert!(html.contains("<h1"), "{p} has a heading");
         assert!(html.contains("Sign out"), "{p} shows the account menu");
     }
     let form = admin.text("/admin/users/new").await;
+    assert!(form.contains("<option value=\"coordinator\">Coordinator</option>"), "role choices listed");
     assert!(
-        form.contains("<option value=\"coordinator\">Coordinator</option>"),
-        "role choices listed"
-    );
-    assert!(
-        form.contains(&format!(
-            "<option value=\"{}\">Riverside Surgery (A81001)</option>",
-            app.a.practice.id
-        )),
+        form.contains(&format!("<option value=\"{}\">Riverside Surgery (A81001)</option>", app.a.practice.id)),
         "practices listed"
     );
     let audit = admin.text("/admin/audit?action=sign_in").await;
-    assert!(
-        audit.contains("<option value=\"sign_in\" selected>sign in</option>"),
-        "the chosen filter stays selected"
-    );
+    assert!(audit.contains("<option value=\"sign_in\" selected>sign in</option>"), "the chosen filter stays selected");
     // Each role's home page and navigation.
     for (role, nav) in [
-        (
-            Role::Admin,
-            vec![
-                "Home",
-                "Practices",
-                "Users",
-                "Sites and rooms",
-                "Audit trail",
-            ],
-        ),
+        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Audit trail"]),
         (Role::Coordinator, vec!["Home", "Practices", "Team"]),
         (Role::LinkWorker, vec!["Home", "Practices"]),
         (Role::Referrer, vec!["Home", "Practices"]),

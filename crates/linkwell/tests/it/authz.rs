@@ -56,6 +56,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/admin/users/{id}/disable", Roles(&[Admin])),
     ("POST", "/admin/users/{id}/enable", Roles(&[Admin])),
     ("POST", "/admin/users/{id}/reset-link", Roles(&[Admin])),
+    ("POST", "/admin/users/{id}/role", Roles(&[Admin])),
     ("GET", "/api/v1/users", Roles(&[Admin, Coordinator])),
     ("POST", "/api/v1/users", Roles(&[Admin])),
     ("GET", "/admin/audit", Roles(&[Admin])),
@@ -85,17 +86,11 @@ fn classify(r: &reqwest::Response) -> Outcome {
 
 /// `target` is a user who exists only to be disabled, enabled and reset by the matrix.
 fn concrete(app: &TestApp, path: &str, target: &str) -> String {
-    path.replace(
-        "/practices/{id}",
-        &format!("/practices/{}", app.a.practice.id),
-    )
-    .replace(
-        "/admin/sites/{id}",
-        &format!("/admin/sites/{}", app.a.site.id),
-    )
-    .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
-    .replace("{token}", "rs_not-a-real-token")
-    .replace("{*path}", "nhsuk-frontend.min.css")
+    path.replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))
+        .replace("/admin/sites/{id}", &format!("/admin/sites/{}", app.a.site.id))
+        .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
+        .replace("{token}", "rs_not-a-real-token")
+        .replace("{*path}", "nhsuk-frontend.min.css")
 }
 
 enum Who<'a> {
@@ -105,11 +100,7 @@ enum Who<'a> {
 }
 
 async fn send(app: &TestApp, who: &Who<'_>, method: &str, path: &str) -> reqwest::Response {
-    let form: &[(&str, &str)] = &[
-        ("version", "1"),
-        ("name", "Matrix Practice"),
-        ("ods_code", "C81001"),
-    ];
+    let form: &[(&str, &str)] = &[("version", "1"), ("name", "Matrix Practice"), ("ods_code", "C81001")];
     let json = serde_json::json!({"name": "Matrix Practice", "ods_code": "C81002", "version": 1});
     let api = path.starts_with("/api/");
     match who {
@@ -121,23 +112,12 @@ async fn send(app: &TestApp, who: &Who<'_>, method: &str, path: &str) -> reqwest
                 c.post_form(path, form).await
             } else {
                 let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-                c.http
-                    .request(m, app.url(path))
-                    .json(&json)
-                    .send()
-                    .await
-                    .unwrap()
+                c.http.request(m, app.url(path)).json(&json).send().await.unwrap()
             }
         }
         Who::Token(t) => {
             let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-            reqwest::Client::new()
-                .request(m, app.url(path))
-                .bearer_auth(t)
-                .json(&json)
-                .send()
-                .await
-                .unwrap()
+            reqwest::Client::new().request(m, app.url(path)).bearer_auth(t).json(&json).send().await.unwrap()
         }
     }
 }
@@ -151,28 +131,16 @@ fn allowed(expect: Expect, role: Role) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_has_an_entry_in_the_matrix() {
-    let t = linkwell_store::testing::TestDb::new(Engine::Sqlite)
-        .await
-        .unwrap();
+    let t = linkwell_store::testing::TestDb::new(Engine::Sqlite).await.unwrap();
     let state = AppState::new(t.db.clone(), Config::default());
-    let served: BTreeSet<(String, String)> = linkwell_web::routes(&state)
-        .into_iter()
-        .map(|r| (r.method.to_string(), r.path.to_owned()))
-        .collect();
-    let expected: BTreeSet<(String, String)> = EXPECTED
-        .iter()
-        .map(|(m, p, _)| (m.to_string(), p.to_string()))
-        .collect();
+    let served: BTreeSet<(String, String)> =
+        linkwell_web::routes(&state).into_iter().map(|r| (r.method.to_string(), r.path.to_owned())).collect();
+    let expected: BTreeSet<(String, String)> =
+        EXPECTED.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
     let missing: Vec<_> = served.difference(&expected).collect();
     let stale: Vec<_> = expected.difference(&served).collect();
-    assert!(
-        missing.is_empty(),
-        "routes with no line in the authorization matrix: {missing:?}"
-    );
-    assert!(
-        stale.is_empty(),
-        "matrix lines for routes that are not served: {stale:?}"
-    );
+    assert!(missing.is_empty(), "routes with no line in the authorization matrix: {missing:?}");
+    assert!(stale.is_empty(), "matrix lines for routes that are not served: {stale:?}");
 }
 
 both_engines!(role_by_route_matrix);
@@ -187,23 +155,12 @@ async fn role_by_route_matrix(engine: Engine) {
         practice_id: None,
         password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
     };
-    let target = app
-        .db
-        .create_user(&app.a.scope, &linkwell_store::Actor::system(), &target)
-        .await
-        .unwrap()
-        .id
-        .to_string();
+    let target =
+        app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &target).await.unwrap().id.to_string();
 
     // Anonymous.
     for (method, path, expect) in EXPECTED {
-        let r = send(
-            &app,
-            &Who::Anonymous,
-            method,
-            &concrete(&app, path, &target),
-        )
-        .await;
+        let r = send(&app, &Who::Anonymous, method, &concrete(&app, path, &target)).await;
         let got = classify(&r);
         let ok = match expect {
             Public => got != Outcome::NeedsSignIn && got != Outcome::Forbidden,
@@ -221,11 +178,7 @@ async fn role_by_route_matrix(engine: Engine) {
         let token = app.token(&app.a, &user).await;
         for (method, path, expect) in EXPECTED {
             let concrete = concrete(&app, path, &target);
-            let who = if path.starts_with("/api/") {
-                Who::Token(&token)
-            } else {
-                Who::Session(&client)
-            };
+            let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
             let got = classify(&send(&app, &who, method, &concrete).await);
             let ok = if allowed(*expect, role) {
                 matches!(got, Outcome::Allowed(s) if s < 500)
@@ -244,27 +197,13 @@ async fn role_by_route_matrix(engine: Engine) {
     let token = app.token(&app.b, &admin_b).await;
     for (method, path, _) in EXPECTED {
         let concrete = concrete(&app, path, &target);
-        let who = if path.starts_with("/api/") {
-            Who::Token(&token)
-        } else {
-            Who::Session(&client)
-        };
+        let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
         let got = classify(&send(&app, &who, method, &concrete).await);
         let names_a_record = path.contains("{id}");
-        let ok = if names_a_record {
-            got == Outcome::NotFound
-        } else {
-            matches!(got, Outcome::Allowed(s) if s < 500)
-        };
+        let ok = if names_a_record { got == Outcome::NotFound } else { matches!(got, Outcome::Allowed(s) if s < 500) };
         if !ok {
-            failures.push(format!(
-                "other organisation's admin {method} {path}: {got:?}"
-            ));
+            failures.push(format!("other organisation's admin {method} {path}: {got:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "authorization matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "authorization matrix failures:\n{}", failures.join("\n"));
 }

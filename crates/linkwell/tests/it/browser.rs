@@ -29,23 +29,17 @@ impl Drop for Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn browser(app: &TestApp) -> Browser {
     let port = free_port();
-    let driver = Command::new(
-        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
-    )
-    .arg(format!("--port={port}"))
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("chromedriver is installed (scripts/test installs Debian's chromium-driver)");
+    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (scripts/test installs Debian's chromium-driver)");
     let profile = TempDir::new("linkwell-chromium").unwrap();
     let caps = serde_json::json!({
         "goog:chromeOptions": {
@@ -68,19 +62,9 @@ async fn browser(app: &TestApp) -> Browser {
             .await
         {
             Ok(client) => {
-                let axe_path = concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../node_modules/axe-core/axe.min.js"
-                );
-                let axe =
-                    std::fs::read_to_string(axe_path).expect("axe-core is installed (npm ci)");
-                return Browser {
-                    client,
-                    driver,
-                    _profile: profile,
-                    base: app.base.clone(),
-                    axe,
-                };
+                let axe_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../node_modules/axe-core/axe.min.js");
+                let axe = std::fs::read_to_string(axe_path).expect("axe-core is installed (npm ci)");
+                return Browser { client, driver, _profile: profile, base: app.base.clone(), axe };
             }
             Err(e) => last = Some(e),
         }
@@ -91,19 +75,12 @@ async fn browser(app: &TestApp) -> Browser {
 
 impl Browser {
     async fn go(&self, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", self.base))
-            .await
-            .unwrap();
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
     async fn fill(&self, id: &str, value: &str) {
         let Ok(e) = self.client.find(Locator::Id(id)).await else {
-            panic!(
-                "no field #{id} on {}:\n{}",
-                self.path().await,
-                self.body().await
-            );
+            panic!("no field #{id} on {}:\n{}", self.path().await, self.body().await);
         };
         e.clear().await.unwrap();
         e.send_keys(value).await.unwrap();
@@ -111,20 +88,13 @@ impl Browser {
 
     async fn click_button(&self, text: &str) {
         let xpath = format!("//main//button[normalize-space()='{text}']");
-        let e = self
-            .client
-            .find(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|_| panic!("button {text}"));
+        let e = self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("button {text}"));
         self.navigate_by(e).await;
     }
 
     /// Click something that loads a new page, and wait until the new page has loaded.
     async fn navigate_by(&self, e: fantoccini::elements::Element) {
-        self.client
-            .execute("window.__lwOldPage = true; return true;", vec![])
-            .await
-            .unwrap();
+        self.client.execute("window.__lwOldPage = true; return true;", vec![]).await.unwrap();
         e.click().await.unwrap();
         for _ in 0..200 {
             let loaded = self
@@ -142,22 +112,12 @@ impl Browser {
     }
 
     async fn click_link(&self, text: &str) {
-        let e = self
-            .client
-            .find(Locator::LinkText(text))
-            .await
-            .unwrap_or_else(|_| panic!("link {text}"));
+        let e = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|_| panic!("link {text}"));
         self.navigate_by(e).await;
     }
 
     async fn body(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
     }
 
     async fn path(&self) -> String {
@@ -172,29 +132,18 @@ impl Browser {
     }
 
     async fn sign_out(&self) {
-        let e = self
-            .client
-            .find(Locator::Css(".nhsuk-header__account-button"))
-            .await
-            .unwrap();
+        let e = self.client.find(Locator::Css(".nhsuk-header__account-button")).await.unwrap();
         self.navigate_by(e).await;
     }
 
     /// Run axe-core on the current page; fail listing every WCAG 2.2 A/AA violation.
     async fn assert_accessible(&self, what: &str) {
         let violations = self.violations().await;
-        assert!(
-            violations.is_empty(),
-            "{what}: accessibility violations:\n{}",
-            violations.join("\n")
-        );
+        assert!(violations.is_empty(), "{what}: accessibility violations:\n{}", violations.join("\n"));
     }
 
     async fn violations(&self) -> Vec<String> {
-        self.client
-            .execute(&format!("{};return true;", self.axe), vec![])
-            .await
-            .unwrap();
+        self.client.execute(&format!("{};return true;", self.axe), vec![]).await.unwrap();
         let script = r#"
             const done = arguments[arguments.length - 1];
             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
@@ -206,11 +155,7 @@ impl Browser {
     }
 }
 
-both_engines!(
-    each_role_signs_in_and_sees_its_navigation,
-    sign_in_errors_throttling_and_csrf,
-    users_admin_journey
-);
+both_engines!(each_role_signs_in_and_sees_its_navigation, sign_in_errors_throttling_and_csrf, users_admin_journey);
 
 async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let app = spawn(engine).await;
@@ -222,10 +167,7 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let v = b.violations().await;
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
-        (
-            Role::Admin,
-            "Home Practices Users Sites and rooms Audit trail",
-        ),
+        (Role::Admin, "Home Practices Users Sites and rooms Audit trail"),
         (Role::Coordinator, "Home Practices Team"),
         (Role::LinkWorker, "Home Practices"),
         (Role::Referrer, "Home Practices"),
@@ -234,28 +176,13 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     ] {
         b.sign_in(&app.a.email(role), PASSWORD).await;
         assert_eq!(b.path().await, "/", "{role} lands on home");
-        let links = b
-            .client
-            .find_all(Locator::Css(".nhsuk-header__navigation-item a"))
-            .await
-            .unwrap();
+        let links = b.client.find_all(Locator::Css(".nhsuk-header__navigation-item a")).await.unwrap();
         let mut texts = Vec::new();
         for l in links {
             texts.push(l.text().await.unwrap());
         }
-        assert_eq!(
-            texts
-                .join(" ")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            nav,
-            "{role}"
-        );
-        assert!(
-            b.body().await.contains(role.label()),
-            "{role} shown in the header"
-        );
+        assert_eq!(texts.join(" ").split_whitespace().collect::<Vec<_>>().join(" "), nav, "{role}");
+        assert!(b.body().await.contains(role.label()), "{role} shown in the header");
         b.assert_accessible(&format!("{role} home")).await;
         b.go("/account").await;
         b.assert_accessible(&format!("{role} account")).await;
@@ -265,51 +192,26 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
 }
 
 async fn sign_in_errors_throttling_and_csrf(engine: Engine) {
-    let app = spawn_with(
-        engine,
-        Config {
-            sign_in_burst: 4,
-            sign_in_replenish_seconds: 60,
-            ..Config::default()
-        },
-    )
-    .await;
+    let app = spawn_with(engine, Config { sign_in_burst: 4, sign_in_replenish_seconds: 60, ..Config::default() }).await;
     let b = browser(&app).await;
-    b.sign_in(&app.a.email(Role::Admin), "not my password")
-        .await;
+    b.sign_in(&app.a.email(Role::Admin), "not my password").await;
     let body = b.body().await;
-    assert!(
-        body.contains("There is a problem")
-            && body.contains("Enter a correct email address and password")
-    );
+    assert!(body.contains("There is a problem") && body.contains("Enter a correct email address and password"));
     b.assert_accessible("sign-in with an error").await;
     // The error summary links to the field.
-    b.client
-        .find(Locator::Css(".nhsuk-error-summary a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.client.find(Locator::Css(".nhsuk-error-summary a")).await.unwrap().click().await.unwrap();
 
     // A form whose CSRF token was removed is refused.
     b.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
     b.go("/practices/new").await;
     b.client
-        .execute(
-            "document.querySelector('main form input[name=csrf_token]').remove(); return true;",
-            vec![],
-        )
+        .execute("document.querySelector('main form input[name=csrf_token]').remove(); return true;", vec![])
         .await
         .unwrap();
     b.fill("name", "Forged Surgery").await;
     b.fill("ods_code", "F81001").await;
     b.click_button("Save practice").await;
-    assert!(
-        b.body()
-            .await
-            .contains("Your request could not be accepted")
-    );
+    assert!(b.body().await.contains("Your request could not be accepted"));
     b.assert_accessible("refused form").await;
     b.go("/practices").await;
     assert!(!b.body().await.contains("Forged Surgery"));
@@ -338,44 +240,22 @@ async fn users_admin_journey(engine: Engine) {
     b.assert_accessible("add user form with errors").await;
     b.fill("display_name", "Kofi Mensah").await;
     b.fill("email", "kofi@a.example").await;
-    b.client
-        .find(Locator::Css("#role option[value=coordinator]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.client.find(Locator::Css("#role option[value=coordinator]")).await.unwrap().click().await.unwrap();
     b.click_button("Add user").await;
     assert!(b.body().await.contains("Kofi Mensah has been added"));
     b.assert_accessible("new user link page").await;
-    let link = b
-        .client
-        .find(Locator::Css("[data-testid=reset-link] a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let link =
+        b.client.find(Locator::Css("[data-testid=reset-link] a")).await.unwrap().attr("href").await.unwrap().unwrap();
 
     // The other pages of this issue, for the accessibility check.
     for (path, what) in [
         ("/practices".to_string(), "practices"),
         ("/practices/new".into(), "new practice"),
-        (
-            format!("/practices/{}/edit", app.a.practice.id),
-            "edit practice",
-        ),
+        (format!("/practices/{}/edit", app.a.practice.id), "edit practice"),
         ("/admin/sites".into(), "sites and rooms"),
         ("/admin/audit".into(), "audit trail"),
-        (
-            "/admin/audit?from=nonsense".into(),
-            "audit trail with an error",
-        ),
-        (
-            format!("/admin/users/{}", app.a.user(Role::Referrer).id),
-            "user details",
-        ),
+        ("/admin/audit?from=nonsense".into(), "audit trail with an error"),
+        (format!("/admin/users/{}", app.a.user(Role::Referrer).id), "user details"),
         ("/accessibility".into(), "accessibility statement"),
         ("/privacy".into(), "privacy"),
         ("/no-such-page".into(), "not found"),
@@ -398,11 +278,7 @@ async fn users_admin_journey(engine: Engine) {
     b.sign_in("kofi@a.example", "sunrise ferry lantern").await;
     assert!(b.body().await.contains("Hello, Kofi Mensah"));
     b.go("/admin/audit").await;
-    assert!(
-        b.body()
-            .await
-            .contains("You do not have permission to see this page")
-    );
+    assert!(b.body().await.contains("You do not have permission to see this page"));
     b.assert_accessible("forbidden").await;
     b.sign_out().await;
 
@@ -415,9 +291,5 @@ async fn users_admin_journey(engine: Engine) {
     b.assert_accessible("user disabled").await;
     b.sign_out().await;
     b.sign_in("kofi@a.example", "sunrise ferry lantern").await;
-    assert!(
-        b.body()
-            .await
-            .contains("Enter a correct email address and password")
-    );
+    assert!(b.body().await.contains("Enter a correct email address and password"));
 }

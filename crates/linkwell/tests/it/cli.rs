@@ -18,12 +18,7 @@ pub fn linkwell(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("run linkwell");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -40,11 +35,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn err(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should have failed: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(!out.status.success(), "should have failed: {}", String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -57,38 +48,12 @@ async fn administration_and_audit_verification(engine: Engine) {
         ok(&linkwell(&["migrate", "--database", db], None)).trim(),
         format!("schema version {}", Db::latest_schema_version())
     );
-    ok(&linkwell(
-        &[
-            "org",
-            "create",
-            "--database",
-            db,
-            "--slug",
-            "hillside",
-            "--name",
-            "Hillside PCN",
-        ],
-        None,
-    ));
+    ok(&linkwell(&["org", "create", "--database", db, "--slug", "hillside", "--name", "Hillside PCN"], None));
     assert!(
-        err(&linkwell(
-            &[
-                "org",
-                "create",
-                "--database",
-                db,
-                "--slug",
-                "hillside",
-                "--name",
-                "Again"
-            ],
-            None
-        ))
-        .contains("--slug: an organisation called \"hillside\" already exists")
+        err(&linkwell(&["org", "create", "--database", db, "--slug", "hillside", "--name", "Again"], None))
+            .contains("--slug: an organisation called \"hillside\" already exists")
     );
-    assert!(
-        ok(&linkwell(&["org", "list", "--database", db], None)).contains("hillside\tHillside PCN")
-    );
+    assert!(ok(&linkwell(&["org", "list", "--database", db], None)).contains("hillside\tHillside PCN"));
 
     let out = ok(&linkwell(
         &[
@@ -145,42 +110,17 @@ async fn administration_and_audit_verification(engine: Engine) {
         ],
         Some("password\n"),
     ));
-    assert!(
-        e.contains("--password: Password must be 12 characters or more"),
-        "{e}"
-    );
+    assert!(e.contains("--password: Password must be 12 characters or more"), "{e}");
     let e = err(&linkwell(
-        &[
-            "user",
-            "create",
-            "--database",
-            db,
-            "--org",
-            "hillside",
-            "--email",
-            "bad",
-            "--name",
-            "",
-            "--role",
-            "wizard",
-        ],
+        &["user", "create", "--database", db, "--org", "hillside", "--email", "bad", "--name", "", "--role", "wizard"],
         None,
     ));
     assert_eq!(e.lines().count(), 1, "one line: {e}");
-    assert!(
-        e.contains("--name:") && e.contains("--email:") && e.contains("--role:"),
-        "{e}"
-    );
-    let e = err(&linkwell(
-        &["user", "list", "--database", db, "--org", "nowhere"],
-        None,
-    ));
+    assert!(e.contains("--name:") && e.contains("--email:") && e.contains("--role:"), "{e}");
+    let e = err(&linkwell(&["user", "list", "--database", db, "--org", "nowhere"], None));
     assert!(e.contains("no organisation with the short name \"nowhere\""));
 
-    let listed = ok(&linkwell(
-        &["user", "list", "--database", db, "--org", "hillside"],
-        None,
-    ));
+    let listed = ok(&linkwell(&["user", "list", "--database", db, "--org", "hillside"], None));
     assert!(listed.contains("lead@hillside.example\tLee Admin\tadmin\tactive"));
     let out = ok(&linkwell(
         &[
@@ -199,31 +139,10 @@ async fn administration_and_audit_verification(engine: Engine) {
     ));
     let token = out.lines().nth(1).unwrap();
     assert!(token.starts_with("lw_"));
-    ok(&linkwell(
-        &[
-            "user",
-            "disable",
-            "--database",
-            db,
-            "--org",
-            "hillside",
-            "--email",
-            "w@hillside.example",
-        ],
-        None,
-    ));
+    ok(&linkwell(&["user", "disable", "--database", db, "--org", "hillside", "--email", "w@hillside.example"], None));
     assert!(
         ok(&linkwell(
-            &[
-                "user",
-                "reset-password",
-                "--database",
-                db,
-                "--org",
-                "hillside",
-                "--email",
-                "w@hillside.example"
-            ],
+            &["user", "reset-password", "--database", db, "--org", "hillside", "--email", "w@hillside.example"],
             None
         ))
         .contains("/reset-password/rs_")
@@ -236,16 +155,10 @@ async fn administration_and_audit_verification(engine: Engine) {
     let raw = Db::connect(db).await.unwrap();
     match &raw {
         Db::Sqlite(p) => {
-            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2")
-                .execute(p)
-                .await
-                .map(|_| ())
+            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2").execute(p).await.map(|_| ())
         }
         Db::Postgres(p) => {
-            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2")
-                .execute(p)
-                .await
-                .map(|_| ())
+            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2").execute(p).await.map(|_| ())
         }
     }
     .unwrap();
@@ -259,30 +172,10 @@ async fn administration_and_audit_verification(engine: Engine) {
 
 #[test]
 fn bad_arguments_give_one_clear_line_and_fail() {
-    let e = err(&linkwell(
-        &[
-            "serve",
-            "--database",
-            "mysql://nope",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        None,
-    ));
+    let e = err(&linkwell(&["serve", "--database", "mysql://nope", "--listen", "127.0.0.1:0"], None));
     assert!(e.contains("error: could not open the database"), "{e}");
-    let e = err(&linkwell(
-        &[
-            "org",
-            "create",
-            "--database",
-            "sqlite::memory:",
-            "--slug",
-            "Bad Slug!",
-            "--name",
-            "X",
-        ],
-        None,
-    ));
+    let e =
+        err(&linkwell(&["org", "create", "--database", "sqlite::memory:", "--slug", "Bad Slug!", "--name", "X"], None));
     assert_eq!(
         e.trim(),
         "error: --slug: Short name must be 60 characters or fewer: lower-case letters, digits and hyphens"

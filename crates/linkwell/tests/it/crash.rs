@@ -10,22 +10,12 @@ use serde_json::{Value, json};
 use crate::cli::linkwell;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn start(db: &str, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_linkwell"))
-        .args([
-            "serve",
-            "--database",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["serve", "--database", db, "--listen", &format!("127.0.0.1:{port}")])
         .env("LINKWELL_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -33,10 +23,7 @@ async fn start(db: &str, port: u16) -> Child {
         .unwrap();
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        let ready = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await;
+        let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await;
         if ready.is_ok_and(|r| r.status() == 200) {
             return child;
         }
@@ -52,23 +39,7 @@ both_engines!(acknowledged_writes_survive_kill_9);
 async fn acknowledged_writes_survive_kill_9(engine: Engine) {
     let (url, _dir) = TestDb::fresh_url(engine).await.unwrap();
     let db = url.as_str();
-    assert!(
-        linkwell(
-            &[
-                "org",
-                "create",
-                "--database",
-                db,
-                "--slug",
-                "k",
-                "--name",
-                "Kill PCN"
-            ],
-            None
-        )
-        .status
-        .success()
-    );
+    assert!(linkwell(&["org", "create", "--database", db, "--slug", "k", "--name", "Kill PCN"], None).status.success());
     assert!(
         linkwell(
             &[
@@ -91,26 +62,9 @@ async fn acknowledged_writes_survive_kill_9(engine: Engine) {
         .status
         .success()
     );
-    let out = linkwell(
-        &[
-            "token",
-            "create",
-            "--database",
-            db,
-            "--org",
-            "k",
-            "--email",
-            "a@k.example",
-            "--name",
-            "t",
-        ],
-        None,
-    );
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_owned();
+    let out =
+        linkwell(&["token", "create", "--database", db, "--org", "k", "--email", "a@k.example", "--name", "t"], None);
+    let token = String::from_utf8_lossy(&out.stdout).lines().nth(1).unwrap().to_owned();
 
     let port = free_port();
     let mut server = start(db, port).await;
@@ -154,12 +108,8 @@ async fn acknowledged_writes_survive_kill_9(engine: Engine) {
         .json()
         .await
         .unwrap();
-    let mut stored: Vec<String> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["ods_code"].as_str().unwrap().to_owned())
-        .collect();
+    let mut stored: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|p| p["ods_code"].as_str().unwrap().to_owned()).collect();
     stored.sort();
     acknowledged.sort();
     assert_eq!(stored, acknowledged);
@@ -167,9 +117,5 @@ async fn acknowledged_writes_survive_kill_9(engine: Engine) {
     server.wait().unwrap();
     // Every write's audit entry survived too, and the chain is intact.
     let out = linkwell(&["audit", "verify", "--database", db], None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }

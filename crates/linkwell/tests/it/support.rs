@@ -51,39 +51,18 @@ impl Org {
 }
 
 pub async fn seed_org(db: &Db, slug: &str) -> Org {
-    let org = db
-        .create_organisation(slug, &format!("{slug} PCN"), false)
-        .await
-        .unwrap();
+    let org = db.create_organisation(slug, &format!("{slug} PCN"), false).await.unwrap();
     let scope = OrgScope::new(org.id);
     let actor = Actor::system();
     let practice = db
-        .create_practice(
-            &scope,
-            &actor,
-            &PracticeInput::parse("Riverside Surgery", "A81001").unwrap(),
-        )
+        .create_practice(&scope, &actor, &PracticeInput::parse("Riverside Surgery", "A81001").unwrap())
         .await
         .unwrap();
-    let site = db
-        .create_site(
-            &scope,
-            &actor,
-            Some(practice.id),
-            "Riverside Surgery",
-            "1 High St",
-            None,
-        )
-        .await
-        .unwrap();
+    let site = db.create_site(&scope, &actor, Some(practice.id), "Riverside Surgery", "1 High St", None).await.unwrap();
     let mut users = HashMap::new();
     for role in Role::ALL {
         let new = NewUser {
-            email: EmailAddress::parse(&format!(
-                "{}@{slug}.example",
-                role.as_str().replace('_', "-")
-            ))
-            .unwrap(),
+            email: EmailAddress::parse(&format!("{}@{slug}.example", role.as_str().replace('_', "-"))).unwrap(),
             display_name: format!("{} of {slug}", role.label()),
             role,
             practice_id: role.needs_practice().then_some(practice.id),
@@ -91,12 +70,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         };
         users.insert(role, db.create_user(&scope, &actor, &new).await.unwrap());
     }
-    Org {
-        scope,
-        practice,
-        site,
-        users,
-    }
+    Org { scope, practice, site, users }
 }
 
 pub struct TestApp {
@@ -110,15 +84,7 @@ pub struct TestApp {
 /// Start the app on a random port with organisations `a` and `b` seeded.
 pub async fn spawn(engine: Engine) -> TestApp {
     // A generous per-client sign-in allowance: tests sign in many times from one address.
-    spawn_with(
-        engine,
-        Config {
-            sign_in_burst: 1000,
-            sign_in_replenish_seconds: 1,
-            ..Config::default()
-        },
-    )
-    .await
+    spawn_with(engine, Config { sign_in_burst: 1000, sign_in_replenish_seconds: 1, ..Config::default() }).await
 }
 
 pub async fn spawn_with(engine: Engine, config: Config) -> TestApp {
@@ -130,13 +96,7 @@ pub async fn spawn_with(engine: Engine, config: Config) -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(db.clone(), config);
     tokio::spawn(linkwell_web::serve(state, listener));
-    TestApp {
-        base,
-        db,
-        a,
-        b,
-        _db: t,
-    }
+    TestApp { base, db, a, b, _db: t }
 }
 
 impl TestApp {
@@ -148,11 +108,7 @@ impl TestApp {
     pub fn client(&self) -> Client {
         Client {
             app_base: self.base.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
+            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
         }
     }
 
@@ -167,10 +123,7 @@ impl TestApp {
     /// An API token for `user`.
     pub async fn token(&self, org: &Org, user: &User) -> String {
         let s = Secret::generate("lw_");
-        self.db
-            .create_api_token(&org.scope, &Actor::system(), user.id, "test", &s.hash())
-            .await
-            .unwrap();
+        self.db.create_api_token(&org.scope, &Actor::system(), user.id, "test", &s.hash()).await.unwrap();
         s.expose().to_owned()
     }
 }
@@ -196,11 +149,7 @@ impl Client {
     /// The CSRF token of this client's session (creating the session if needed).
     pub async fn csrf(&self) -> String {
         let html = self.text("/sign-in").await;
-        let html = if html.contains("csrf_token") {
-            html
-        } else {
-            self.text("/account").await
-        };
+        let html = if html.contains("csrf_token") { html } else { self.text("/account").await };
         extract_csrf(&html).expect("a page with a CSRF token")
     }
 
@@ -209,17 +158,11 @@ impl Client {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
-        self.http
-            .post(self.url(path))
-            .form(&all)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(path)).form(&all).send().await.unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/sign-in", &[("email", email), ("password", password)])
-            .await
+        self.post_form("/sign-in", &[("email", email), ("password", password)]).await
     }
 }
 
@@ -229,10 +172,7 @@ pub fn extract_csrf(html: &str) -> Option<String> {
 }
 
 pub fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 /// Raw SQL for assertions that look behind the application (counts, tampering).

@@ -65,11 +65,7 @@ pub async fn list(
     Signed(p): Signed,
     Query(q): Query<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = super::PageQuery {
-        limit: q.limit.clone(),
-        cursor: None,
-    }
-    .limit()?;
+    let limit = super::PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
     let query = AuditQuery {
         action: q.action,
         user: q.user,
@@ -87,10 +83,7 @@ pub async fn list(
         }
         ApiError::Invalid(e)
     })?;
-    let page = state
-        .db
-        .audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT))
-        .await?;
+    let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
     Ok(Json(AuditPage {
         items: page
             .items

@@ -39,26 +39,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json {
-            return Err(ValidationErrors::single(
-                "body",
-                "Send the body as JSON with Content-Type: application/json",
-            )
-            .into());
+            return Err(
+                ValidationErrors::single("body", "Send the body as JSON with Content-Type: application/json").into()
+            );
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::Invalid(ValidationErrors::single(
-                "body",
-                "The body could not be read (too large?)",
-            ))
+            ApiError::Invalid(ValidationErrors::single("body", "The body could not be read (too large?)"))
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(ApiJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::Invalid(ValidationErrors::single(&field, e.into_inner().to_string()))
-            })
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::Invalid(ValidationErrors::single(&field, e.into_inner().to_string()))
+        })
     }
 }
 
@@ -88,10 +81,7 @@ impl PageQuery {
 }
 
 pub fn actor(p: &Principal, headers: &axum::http::HeaderMap) -> Actor {
-    Actor {
-        user_id: Some(p.user_id()),
-        request_id: crate::auth::request_id(headers),
-    }
+    Actor { user_id: Some(p.user_id()), request_id: crate::auth::request_id(headers) }
 }
 
 pub fn rfc3339(ms: i64) -> String {

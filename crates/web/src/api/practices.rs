@@ -73,14 +73,8 @@ pub async fn list(
     Signed(p): Signed,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<PracticePage>, ApiError> {
-    let page = state
-        .db
-        .practices_page(&p.scope(), q.cursor.as_deref(), q.limit()?)
-        .await?;
-    Ok(Json(PracticePage {
-        items: page.items.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    let page = state.db.practices_page(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
+    Ok(Json(PracticePage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
 /// Add a practice (admins).
@@ -93,10 +87,7 @@ pub async fn create(
     ApiJson(body): ApiJson<PracticeBody>,
 ) -> Result<(StatusCode, Json<PracticeDto>), ApiError> {
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
-    let practice = state
-        .db
-        .create_practice(&p.scope(), &actor(&p, &headers), &input)
-        .await?;
+    let practice = state.db.create_practice(&p.scope(), &actor(&p, &headers), &input).await?;
     Ok((StatusCode::CREATED, Json(practice.into())))
 }
 
@@ -108,9 +99,7 @@ pub async fn get(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<PracticeDto>, ApiError> {
-    Ok(Json(
-        state.db.practice(&p.scope(), parse_id(&id)?).await?.into(),
-    ))
+    Ok(Json(state.db.practice(&p.scope(), parse_id(&id)?).await?.into()))
 }
 
 /// Change a practice (admins), if it is still at `version`.
@@ -126,16 +115,6 @@ pub async fn update(
     let id = parse_id(&id)?;
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
     Ok(Json(
-        state
-            .db
-            .update_practice(
-                &p.scope(),
-                &actor(&p, &headers),
-                id,
-                Version(body.version),
-                &input,
-            )
-            .await?
-            .into(),
+        state.db.update_practice(&p.scope(), &actor(&p, &headers), id, Version(body.version), &input).await?.into(),
     ))
 }

@@ -72,14 +72,8 @@ pub async fn list(
     Signed(p): Signed,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<UserPage>, ApiError> {
-    let page = state
-        .db
-        .users_page(&p.scope(), q.cursor.as_deref(), q.limit()?)
-        .await?;
-    Ok(Json(UserPage {
-        items: page.items.iter().map(UserDto::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    let page = state.db.users_page(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
+    Ok(Json(UserPage { items: page.items.iter().map(UserDto::from).collect(), next_cursor: page.next_cursor }))
 }
 
 /// Add a user (admins). The answer carries the one-time link with which they set a password.
@@ -91,19 +85,12 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<NewUserDto>), ApiError> {
-    let input = UserInput::parse(
-        &body.display_name,
-        &body.email,
-        &body.role,
-        body.practice_id.as_deref().unwrap_or(""),
-    )?;
+    let input =
+        UserInput::parse(&body.display_name, &body.email, &body.role, body.practice_id.as_deref().unwrap_or(""))?;
     match add_user(&state.db, &p.scope(), &actor(&p, &headers), input).await {
         Ok((user, link)) => Ok((
             StatusCode::CREATED,
-            Json(NewUserDto {
-                user: UserDto::from(&user),
-                password_reset_path: reset_path(&link),
-            }),
+            Json(NewUserDto { user: UserDto::from(&user), password_reset_path: reset_path(&link) }),
         )),
         Err(AdminError::Invalid(e)) => Err(e.into()),
         Err(AdminError::Store(e)) => Err(e.into()),

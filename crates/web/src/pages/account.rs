@@ -4,9 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::identity::{
-    SecretHash, check_password_policy, hash_password, verify_password,
-};
+use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password, verify_password};
 use linkwell_store::{Actor, StoreError};
 use serde::Deserialize;
 
@@ -79,34 +77,17 @@ pub async fn change_password(
     if !ok {
         errors.add("current_password", "Your current password is not correct");
     }
-    check_new(
-        &form.new_password,
-        &form.confirm_password,
-        &p.user.email,
-        &mut errors,
-    );
+    check_new(&form.new_password, &form.confirm_password, &p.user.email, &mut errors);
     if !errors.is_empty() {
-        return render(
-            &state,
-            &page,
-            Some(&errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return render(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let new = form.new_password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&new))
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?
         .map_err(|e| PageError::Internal(e.to_string()))?;
-    let actor = Actor {
-        user_id: Some(p.user_id()),
-        request_id: page.request_id.clone(),
-    };
-    state
-        .db
-        .set_password(&p.scope(), &actor, p.user.id, &hash)
-        .await?;
+    let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
+    state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
     page.set_flash("Your password has been changed").await?;
     Ok(Redirect::to("/account").into_response())
 }
@@ -125,7 +106,9 @@ pub async fn reset_form(
 }
 
 fn expired() -> PageError {
-    PageError::BadRequest("This link has expired or has already been used. Ask an admin in your organisation for a new one.".into())
+    PageError::BadRequest(
+        "This link has expired or has already been used. Ask an admin in your organisation for a new one.".into(),
+    )
 }
 
 fn render_reset(
@@ -136,11 +119,7 @@ fn render_reset(
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
     let html = page.render(state, "pages/reset_password.html", minijinja::context! { title => "Choose a password", token => token, name => name, errors => errors.map(form_errors) })?;
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html).into_response())
 }
 
@@ -165,12 +144,7 @@ pub async fn reset_submit(
         Err(e) => return Err(e.into()),
     };
     let mut errors = ValidationErrors::new();
-    check_new(
-        &form.new_password,
-        &form.confirm_password,
-        &user.email,
-        &mut errors,
-    );
+    check_new(&form.new_password, &form.confirm_password, &user.email, &mut errors);
     if !errors.is_empty() {
         return render_reset(&state, &page, &token, &user.display_name, Some(&errors));
     }
@@ -184,7 +158,6 @@ pub async fn reset_submit(
         Err(StoreError::NotFound) => return Err(expired()),
         Err(e) => return Err(e.into()),
     }
-    page.set_flash("Your password has been set. Sign in with it now.")
-        .await?;
+    page.set_flash("Your password has been set. Sign in with it now.").await?;
     Ok(Redirect::to("/sign-in").into_response())
 }

@@ -46,9 +46,7 @@ fn london_day_start(s: &str, field: &str, errors: &mut ValidationErrors, end: bo
     match t.parse::<jiff::civil::Date>() {
         Ok(d) => {
             let d = if end { d.tomorrow().ok()? } else { d };
-            d.to_zoned(linkwell_domain::time::london())
-                .ok()
-                .map(|z| z.timestamp().as_millisecond() - i64::from(end))
+            d.to_zoned(linkwell_domain::time::london()).ok().map(|z| z.timestamp().as_millisecond() - i64::from(end))
         }
         Err(_) => {
             errors.add(field, "Enter a real date in the format 2026-11-22");
@@ -106,10 +104,7 @@ pub async fn audit(
         .collect();
     let (entries, next, errors, status) = match parse_filter(&q) {
         Ok((filter, before)) => {
-            let page_ = state
-                .db
-                .audit_page(&p.scope(), &filter, before, PAGE_SIZE)
-                .await?;
+            let page_ = state.db.audit_page(&p.scope(), &filter, before, PAGE_SIZE).await?;
             (page_.items, page_.next_cursor, None, StatusCode::OK)
         }
         Err(e) => (vec![], None, Some(e), StatusCode::UNPROCESSABLE_ENTITY),

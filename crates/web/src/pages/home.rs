@@ -24,16 +24,9 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
     if p.can(Action::ViewUsers) {
         let users = state.db.users_by_name(&scope).await?;
         let active = users.iter().filter(|u| !u.disabled).count();
-        let workers = users
-            .iter()
-            .filter(|u| !u.disabled && u.role == Role::LinkWorker)
-            .count();
+        let workers = users.iter().filter(|u| !u.disabled && u.role == Role::LinkWorker).count();
         cards.push(Card {
-            heading: if p.user.role == Role::Admin {
-                "Users"
-            } else {
-                "Team"
-            },
+            heading: if p.user.role == Role::Admin { "Users" } else { "Team" },
             href: "/admin/users",
             description: format!("{active} active users, {workers} of them link workers."),
         });
@@ -60,11 +53,7 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
             description: "Who signed in, and who read or changed what.".into(),
         });
     }
-    cards.push(Card {
-        heading: "Your account",
-        href: "/account",
-        description: "Your details and password.".into(),
-    });
+    cards.push(Card { heading: "Your account", href: "/account", description: "Your details and password.".into() });
 
     let practice = match p.user.practice_id {
         Some(id) => Some(state.db.practice(&scope, id).await?),
@@ -74,9 +63,7 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
         Role::Admin => {
             "You manage who uses Linkwell in your organisation, the practices you work with, and where sessions are held."
         }
-        Role::Coordinator => {
-            "You triage referrals, assign them to link workers and see every caseload."
-        }
+        Role::Coordinator => "You triage referrals, assign them to link workers and see every caseload.",
         Role::LinkWorker => {
             "You support the people on your caseload: sessions, plans and connections to community groups."
         }
@@ -84,9 +71,7 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
             "You refer people from your practice to the social prescribing service and follow their referrals."
         }
         Role::Facilitator => "You keep the register of the groups you run.",
-        Role::Commissioner => {
-            "You see the service's impact in aggregate reports, with small numbers suppressed."
-        }
+        Role::Commissioner => "You see the service's impact in aggregate reports, with small numbers suppressed.",
     };
     Ok(page
         .render(

@@ -40,18 +40,11 @@ pub struct Page {
 
 impl FromRequestParts<AppState> for Page {
     type Rejection = PageError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let MaybePrincipal(principal) = MaybePrincipal::from_request_parts(parts, state)
-            .await
-            .unwrap_or(MaybePrincipal(None));
-        let session = parts
-            .extensions
-            .get::<Session>()
-            .cloned()
-            .ok_or_else(|| PageError::Internal("no session layer".into()))?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let MaybePrincipal(principal) =
+            MaybePrincipal::from_request_parts(parts, state).await.unwrap_or(MaybePrincipal(None));
+        let session =
+            parts.extensions.get::<Session>().cloned().ok_or_else(|| PageError::Internal("no session layer".into()))?;
         let csrf = csrf_token(&session).await?;
         let flash = session.remove::<String>(SESSION_FLASH).await?;
         Ok(Page {
@@ -83,20 +76,8 @@ struct Me {
 fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     let mut items = vec![("/", "Home", None)];
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
-    items.push((
-        "/admin/users",
-        if p.user.role == Role::Admin {
-            "Users"
-        } else {
-            "Team"
-        },
-        Some(Action::ViewUsers),
-    ));
-    items.push((
-        "/admin/sites",
-        "Sites and rooms",
-        Some(Action::ManageSitesAndRooms),
-    ));
+    items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
+    items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));
     items.push(("/admin/audit", "Audit trail", Some(Action::ViewAudit)));
     items
         .into_iter()
@@ -104,34 +85,21 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
         .map(|(href, text, _)| NavItem {
             href,
             text,
-            current: if href == "/" {
-                path == "/"
-            } else {
-                path.starts_with(href)
-            },
+            current: if href == "/" { path == "/" } else { path.starts_with(href) },
         })
         .collect()
 }
 
 impl Page {
     /// Render `template` in the layout with `ctx` merged into the base context.
-    pub fn render(
-        &self,
-        state: &AppState,
-        template: &str,
-        ctx: impl Serialize,
-    ) -> Result<Html<String>, PageError> {
+    pub fn render(&self, state: &AppState, template: &str, ctx: impl Serialize) -> Result<Html<String>, PageError> {
         let me = self.principal.as_ref().map(|p| Me {
             name: p.user.display_name.clone(),
             role: p.user.role.as_str(),
             role_label: p.user.role.label(),
             organisation: p.organisation.name.clone(),
         });
-        let nav = self
-            .principal
-            .as_ref()
-            .map(|p| navigation(p, &self.path))
-            .unwrap_or_default();
+        let nav = self.principal.as_ref().map(|p| navigation(p, &self.path)).unwrap_or_default();
         let base = minijinja::context! {
             me => Serde(me),
             nav => Serde(nav),
@@ -164,9 +132,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|axum::Form(v)| FormData(v))
-            .map_err(|e| {
-                PageError::BadRequest(format!("The form could not be read: {}", e.body_text()))
-            })
+            .map_err(|e| PageError::BadRequest(format!("The form could not be read: {}", e.body_text())))
     }
 }
 
@@ -177,20 +143,13 @@ pub fn form_errors(errors: &ValidationErrors) -> Value {
         .iter()
         .map(|e| minijinja::context! { text => e.message.clone(), href => format!("#{}", e.field) })
         .collect();
-    let by_field: std::collections::BTreeMap<String, String> = errors
-        .errors
-        .iter()
-        .map(|e| (e.field.clone(), e.message.clone()))
-        .collect();
+    let by_field: std::collections::BTreeMap<String, String> =
+        errors.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
     minijinja::context! { list => list, field => by_field }
 }
 
 /// Replace the marker left by `error_page` with the styled error page.
-pub async fn render_error_pages(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<Arc<Principal>>().cloned();
     let session = req.extensions().get::<Session>().cloned();
     let path = req.uri().path().to_owned();
@@ -203,14 +162,7 @@ pub async fn render_error_pages(
         Some(s) => csrf_token(s).await.unwrap_or_default(),
         None => String::new(),
     };
-    let page = Page {
-        principal,
-        session,
-        csrf,
-        path,
-        flash: None,
-        request_id: None,
-    };
+    let page = Page { principal, session, csrf, path, flash: None, request_id: None };
     let ctx = minijinja::context! { title => marker.title, message => marker.message, status => status.as_u16() };
     match page.render(&state, "pages/error.html", ctx) {
         Ok(html) => (status, html).into_response(),

@@ -15,10 +15,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 fn actor(page: &Page) -> Actor {
-    Actor {
-        user_id: page.principal.as_ref().map(|p| p.user_id()),
-        request_id: page.request_id.clone(),
-    }
+    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
 }
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
@@ -60,11 +57,7 @@ fn render_form(
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html).into_response())
 }
 
@@ -86,35 +79,21 @@ pub async fn create(
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)),
     };
-    match state
-        .db
-        .create_practice(&p.scope(), &actor(&page), &input)
-        .await
-    {
+    match state.db.create_practice(&p.scope(), &actor(&page), &input).await {
         Ok(pr) => {
             page.set_flash(&format!("{} added", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
         }
-        Err(StoreError::Duplicate { .. }) => {
-            render_form(&state, &page, None, &form, Some(&duplicate_ods()))
-        }
+        Err(StoreError::Duplicate { .. }) => render_form(&state, &page, None, &form, Some(&duplicate_ods())),
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn edit(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
     let pr = state.db.practice(&p.scope(), id).await?;
-    let form = PracticeForm {
-        name: pr.name,
-        ods_code: pr.ods_code,
-        version: pr.version.to_string(),
-    };
+    let form = PracticeForm { name: pr.name, ods_code: pr.ods_code, version: pr.version.to_string() };
     render_form(&state, &page, Some(id), &form, None)
 }
 
@@ -136,18 +115,12 @@ pub async fn update(
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, Some(id), &form, Some(&e)),
     };
-    match state
-        .db
-        .update_practice(&p.scope(), &actor(&page), id, version, &input)
-        .await
-    {
+    match state.db.update_practice(&p.scope(), &actor(&page), id, version, &input).await {
         Ok(pr) => {
             page.set_flash(&format!("{} saved", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
         }
-        Err(StoreError::Duplicate { .. }) => {
-            render_form(&state, &page, Some(id), &form, Some(&duplicate_ods()))
-        }
+        Err(StoreError::Duplicate { .. }) => render_form(&state, &page, Some(id), &form, Some(&duplicate_ods())),
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
                 "name",
@@ -155,11 +128,8 @@ pub async fn update(
             );
             // Show the current record, so the user sees what changed.
             let current = state.db.practice(&p.scope(), id).await?;
-            let form = PracticeForm {
-                name: current.name,
-                ods_code: current.ods_code,
-                version: current.version.to_string(),
-            };
+            let form =
+                PracticeForm { name: current.name, ods_code: current.ods_code, version: current.version.to_string() };
             let mut r = render_form(&state, &page, Some(id), &form, Some(&e))?;
             *r.status_mut() = StatusCode::CONFLICT;
             Ok(r)
@@ -188,10 +158,8 @@ async fn render_sites(
             minijinja::context! { id => s.id.to_string(), name => s.name, address => s.address, postcode => s.postcode, practice => practice, rooms => rooms.into_iter().map(|r| r.name).collect::<Vec<_>>() }
         })
         .collect();
-    let practice_items: Vec<_> = practices
-        .iter()
-        .map(|p| minijinja::context! { value => p.id.to_string(), text => p.name.clone() })
-        .collect();
+    let practice_items: Vec<_> =
+        practices.iter().map(|p| minijinja::context! { value => p.id.to_string(), text => p.name.clone() }).collect();
     let html = page.render(state, "pages/admin/sites.html", minijinja::context! { title => "Sites and rooms", sites => sites, practices => practice_items, errors => errors.map(form_errors) })?;
     Ok((status, html).into_response())
 }
@@ -233,34 +201,12 @@ pub async fn create_site(
         },
     };
     let (Some(name), Some(address)) = (name, address) else {
-        return render_sites(
-            &state,
-            &page,
-            Some(&errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     if !errors.is_empty() {
-        return render_sites(
-            &state,
-            &page,
-            Some(&errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    state
-        .db
-        .create_site(
-            &p.scope(),
-            &actor(&page),
-            practice_id,
-            &name,
-            &address,
-            None,
-        )
-        .await?;
+    state.db.create_site(&p.scope(), &actor(&page), practice_id, &name, &address, None).await?;
     page.set_flash(&format!("{name} added")).await?;
     Ok(Redirect::to("/admin/sites").into_response())
 }
@@ -279,13 +225,7 @@ pub async fn create_room(
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let site: SiteId = site.parse().map_err(|_| PageError::NotFound)?;
-    if !state
-        .db
-        .sites_with_rooms(&p.scope())
-        .await?
-        .iter()
-        .any(|(s, _)| s.id == site)
-    {
+    if !state.db.sites_with_rooms(&p.scope()).await?.iter().any(|(s, _)| s.id == site) {
         return Err(PageError::NotFound);
     }
     let field = format!("room_name_{site}");
@@ -301,11 +241,7 @@ pub async fn create_room(
             .await;
         }
     };
-    match state
-        .db
-        .create_room(&p.scope(), &actor(&page), site, &name)
-        .await
-    {
+    match state.db.create_room(&p.scope(), &actor(&page), site, &name).await {
         Ok(_) => {
             page.set_flash(&format!("{name} added")).await?;
             Ok(Redirect::to("/admin/sites").into_response())
@@ -314,10 +250,7 @@ pub async fn create_room(
             render_sites(
                 &state,
                 &page,
-                Some(&ValidationErrors::single(
-                    &field,
-                    "This site already has a room with that name",
-                )),
+                Some(&ValidationErrors::single(&field, "This site already has a room with that name")),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

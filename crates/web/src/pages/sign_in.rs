@@ -34,9 +34,8 @@ const LOCKED: &str = "This account is locked for 15 minutes after too many faile
 
 /// Compared against when no account matches, so an unknown email costs as much time as a
 /// known one and response times do not reveal who has an account.
-static DUMMY_HASH: std::sync::LazyLock<PasswordHash> = std::sync::LazyLock::new(|| {
-    hash_password("no account has this password").unwrap_or(PasswordHash(String::new()))
-});
+static DUMMY_HASH: std::sync::LazyLock<PasswordHash> =
+    std::sync::LazyLock::new(|| hash_password("no account has this password").unwrap_or(PasswordHash(String::new())));
 
 pub async fn form(
     State(state): State<AppState>,
@@ -46,13 +45,7 @@ pub async fn form(
     if page.principal.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    Ok(page
-        .render(
-            &state,
-            "pages/sign_in.html",
-            minijinja::context! { next => q.next },
-        )?
-        .into_response())
+    Ok(page.render(&state, "pages/sign_in.html", minijinja::context! { next => q.next })?.into_response())
 }
 
 fn again(
@@ -83,14 +76,7 @@ pub async fn submit(
         errors.add("password", "Enter your password");
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return again(
-            &state,
-            &page,
-            q.next,
-            &form.email,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return again(&state, &page, q.next, &form.email, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let wrong = || ValidationErrors::single("email", WRONG);
 
@@ -102,14 +88,7 @@ pub async fn submit(
     let Some((user, hash)) = found else {
         let password = form.password.clone();
         let _ = tokio::task::spawn_blocking(move || verify_password(&password, &DUMMY_HASH)).await;
-        return again(
-            &state,
-            &page,
-            q.next,
-            &form.email,
-            wrong(),
-            StatusCode::UNAUTHORIZED,
-        );
+        return again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED);
     };
     let scope = OrgScope::new(user.organisation_id);
     let request_id = page.request_id.clone();
@@ -122,30 +101,11 @@ pub async fn submit(
         detail: detail.map(str::to_owned),
     };
     if user.disabled {
-        state
-            .db
-            .audit(
-                &scope,
-                &audit(AuditAction::SignInFailed, Some("reason=disabled")),
-            )
-            .await?;
-        return again(
-            &state,
-            &page,
-            q.next,
-            &form.email,
-            wrong(),
-            StatusCode::UNAUTHORIZED,
-        );
+        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=disabled"))).await?;
+        return again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED);
     }
     if user.is_locked(now_ms()) {
-        state
-            .db
-            .audit(
-                &scope,
-                &audit(AuditAction::SignInFailed, Some("reason=locked")),
-            )
-            .await?;
+        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=locked"))).await?;
         return again(
             &state,
             &page,
@@ -160,19 +120,10 @@ pub async fn submit(
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
     if !ok {
-        state
-            .db
-            .audit(
-                &scope,
-                &audit(AuditAction::SignInFailed, Some("reason=password")),
-            )
-            .await?;
+        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=password"))).await?;
         return match state.db.record_failed_sign_in(&scope, user.id).await? {
             FailedSignIn::LockedNow => {
-                state
-                    .db
-                    .audit(&scope, &audit(AuditAction::AccountLocked, None))
-                    .await?;
+                state.db.audit(&scope, &audit(AuditAction::AccountLocked, None)).await?;
                 again(
                     &state,
                     &page,
@@ -182,26 +133,15 @@ pub async fn submit(
                     StatusCode::TOO_MANY_REQUESTS,
                 )
             }
-            FailedSignIn::Counted { .. } => again(
-                &state,
-                &page,
-                q.next,
-                &form.email,
-                wrong(),
-                StatusCode::UNAUTHORIZED,
-            ),
+            FailedSignIn::Counted { .. } => {
+                again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED)
+            }
         };
     }
 
     state.db.record_successful_sign_in(&scope, user.id).await?;
-    state
-        .db
-        .audit(&scope, &audit(AuditAction::SignIn, None))
-        .await?;
-    let session = page
-        .session
-        .as_ref()
-        .ok_or_else(|| PageError::Internal("no session".into()))?;
+    state.db.audit(&scope, &audit(AuditAction::SignIn, None)).await?;
+    let session = page.session.as_ref().ok_or_else(|| PageError::Internal("no session".into()))?;
     // A new session id at sign-in defeats session fixation; a new CSRF token goes with it.
     session.cycle_id().await?;
     session.insert(SESSION_USER, user.id).await?;
@@ -234,10 +174,7 @@ pub async fn sign_out(State(state): State<AppState>, page: Page) -> Result<Respo
     Ok(Redirect::to("/sign-in").into_response())
 }
 
-pub async fn accessibility(
-    State(state): State<AppState>,
-    page: Page,
-) -> Result<Response, PageError> {
+pub async fn accessibility(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let paragraphs = [
         "Linkwell is built to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA.",
         "Every page works with a keyboard alone, with screen readers and without JavaScript. Each page is checked automatically with axe-core before release.",
@@ -259,10 +196,6 @@ pub async fn privacy(State(state): State<AppState>, page: Page) -> Result<Respon
         "The organisation that runs this service is the data controller. Contact them about your data.",
     ];
     Ok(page
-        .render(
-            &state,
-            "pages/static_page.html",
-            minijinja::context! { title => "Privacy", paragraphs => paragraphs },
-        )?
+        .render(&state, "pages/static_page.html", minijinja::context! { title => "Privacy", paragraphs => paragraphs })?
         .into_response())
 }

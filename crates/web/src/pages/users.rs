@@ -5,21 +5,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::authz::Action;
-use linkwell_domain::identity::{Role, UserInput};
+use linkwell_domain::identity::{Role, RoleAssignment, UserInput};
 use linkwell_domain::{UserId, ValidationErrors, Version};
 use linkwell_store::Actor;
 use serde::Deserialize;
 
 use super::{FormData, Page, form_errors};
 use crate::error::PageError;
-use crate::identity::{AdminError, add_user, issue_reset_link, reset_path};
+use crate::identity::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
 use crate::state::AppState;
 
 fn actor(page: &Page) -> Actor {
-    Actor {
-        user_id: page.principal.as_ref().map(|p| p.user_id()),
-        request_id: page.request_id.clone(),
-    }
+    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
 }
 
 fn parse_id(id: &str) -> Result<UserId, PageError> {
@@ -27,10 +24,7 @@ fn parse_id(id: &str) -> Result<UserId, PageError> {
 }
 
 fn roles() -> Vec<minijinja::Value> {
-    Role::ALL
-        .iter()
-        .map(|r| minijinja::context! { value => r.as_str(), text => r.label() })
-        .collect()
+    Role::ALL.iter().map(|r| minijinja::context! { value => r.as_str(), text => r.label() }).collect()
 }
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
@@ -40,10 +34,7 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
     let rows: Vec<_> = users
         .iter()
         .map(|u| {
-            let practice = u
-                .practice_id
-                .and_then(|id| practices.iter().find(|p| p.id == id))
-                .map(|p| p.name.clone());
+            let practice = u.practice_id.and_then(|id| practices.iter().find(|p| p.id == id)).map(|p| p.name.clone());
             minijinja::context! {
                 id => u.id.to_string(), name => u.display_name.clone(), email => u.email.clone(),
                 role => u.role.label(), practice => practice, disabled => u.disabled,
@@ -92,11 +83,7 @@ async fn render_form(
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html).into_response())
 }
 
@@ -110,12 +97,7 @@ pub async fn create(
     FormData(form): FormData<UserForm>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let input = match UserInput::parse(
-        &form.display_name,
-        &form.email,
-        &form.role,
-        &form.practice_id,
-    ) {
+    let input = match UserInput::parse(&form.display_name, &form.email, &form.role, &form.practice_id) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, &form, Some(&e)).await,
     };
@@ -127,13 +109,7 @@ pub async fn create(
     }
 }
 
-fn show_link(
-    state: &AppState,
-    page: &Page,
-    name: &str,
-    path: &str,
-    new_user: bool,
-) -> Result<Response, PageError> {
+fn show_link(state: &AppState, page: &Page, name: &str, path: &str, new_user: bool) -> Result<Response, PageError> {
     Ok(page
         .render(
             state,
@@ -143,32 +119,93 @@ fn show_link(
         .into_response())
 }
 
-pub async fn show(
+pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    render_show(&state, &page, parse_id(&id)?, None).await
+}
+
+async fn render_show(
+    state: &AppState,
+    page: &Page,
+    id: UserId,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let user = state.db.user(&p.scope(), id).await?;
+    let practices = state.db.practices_by_name(&p.scope()).await?;
+    let practice = user.practice_id.and_then(|pid| practices.iter().find(|pr| pr.id == pid)).cloned();
+    let practice_items: Vec<_> = practices
+        .iter()
+        .map(|pr| minijinja::context! { value => pr.id.to_string(), text => format!("{} ({})", pr.name, pr.ods_code), selected => Some(pr.id) == user.practice_id })
+        .collect();
+    let role_items: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| minijinja::context! { value => r.as_str(), text => r.label(), selected => *r == user.role })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/users/show.html",
+        minijinja::context! {
+            title => user.display_name.clone(),
+            user => minijinja::value::Serde(&user),
+            role_label => user.role.label(),
+            practice => minijinja::value::Serde(practice),
+            locked => user.is_locked(linkwell_store::now_ms()),
+            can_manage => p.can(Action::ManageUsers),
+            is_self => user.id == p.user.id,
+            role_items => role_items,
+            practice_items => practice_items,
+            errors => errors.map(form_errors),
+        },
+    )?;
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    practice_id: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn change_role(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
+    FormData(form): FormData<RoleForm>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
-    let practice = match user.practice_id {
-        Some(pid) => Some(state.db.practice(&p.scope(), pid).await?),
-        None => None,
+    let id = parse_id(&id)?;
+    let user = state.db.user(&p.scope(), id).await?;
+    if id == p.user.id {
+        return Err(PageError::BadRequest("You cannot change your own role: ask another admin.".into()));
+    }
+    let version = form
+        .version
+        .trim()
+        .parse::<i64>()
+        .map(Version)
+        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let assignment = match RoleAssignment::parse(&form.role, &form.practice_id) {
+        Ok(a) => a,
+        Err(e) => return render_show(&state, &page, id, Some(&e)).await,
     };
-    Ok(page
-        .render(
-            &state,
-            "pages/users/show.html",
-            minijinja::context! {
-                title => user.display_name.clone(),
-                user => minijinja::value::Serde(&user),
-                role_label => user.role.label(),
-                practice => minijinja::value::Serde(practice),
-                locked => user.is_locked(linkwell_store::now_ms()),
-                can_manage => p.can(Action::ManageUsers),
-                is_self => user.id == p.user.id,
-            },
-        )?
-        .into_response())
+    if let Err(e) = check_practice(&state.db, &p.scope(), assignment.practice_id).await {
+        return match e {
+            AdminError::Invalid(v) => render_show(&state, &page, id, Some(&v)).await,
+            AdminError::Store(s) => Err(s.into()),
+            AdminError::Hashing => Err(PageError::Internal("hashing".into())),
+        };
+    }
+    let updated = state
+        .db
+        .change_user_role(&p.scope(), &actor(&page), user.id, version, assignment.role, assignment.practice_id)
+        .await?;
+    page.set_flash(&format!("{} is now {}", updated.display_name, updated.role.label().to_lowercase())).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -187,9 +224,7 @@ async fn set_disabled(
     let p = page.principal()?.clone();
     let id = parse_id(&id)?;
     if id == p.user.id && disabled {
-        return Err(PageError::BadRequest(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(PageError::BadRequest("You cannot disable your own account.".into()));
     }
     let version = form
         .version
@@ -197,20 +232,9 @@ async fn set_disabled(
         .parse::<i64>()
         .map(Version)
         .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
-    let user = state
-        .db
-        .set_user_disabled(&p.scope(), &actor(&page), id, version, disabled)
+    let user = state.db.set_user_disabled(&p.scope(), &actor(&page), id, version, disabled).await?;
+    page.set_flash(&format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" }))
         .await?;
-    page.set_flash(&format!(
-        "{} has been {}",
-        user.display_name,
-        if disabled {
-            "disabled"
-        } else {
-            "enabled again"
-        }
-    ))
-    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -239,11 +263,9 @@ pub async fn reset_link(
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
-    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id)
-        .await
-        .map_err(|e| match e {
-            AdminError::Store(s) => PageError::from(s),
-            other => PageError::Internal(other.to_string()),
-        })?;
+    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id).await.map_err(|e| match e {
+        AdminError::Store(s) => PageError::from(s),
+        other => PageError::Internal(other.to_string()),
+    })?;
     show_link(&state, &page, &user.display_name, &reset_path(&link), false)
 }
