@@ -184,3 +184,69 @@ fn bad_arguments_give_one_clear_line_and_fail() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand 'frobnicate'"));
 }
+
+both_engines!(the_demo_prints_logins_that_work);
+
+/// Start `linkwell demo`, read its banner up to the address line, and return both.
+fn start_demo(url: &str, port: u16) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linkwell"))
+        .args(["demo", "--database", url, "--listen", &format!("127.0.0.1:{port}")])
+        .env("LINKWELL_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Linkwell is running at");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, banner.join("\n"))
+}
+
+/// The README's first command: `linkwell demo` seeds the demo organisation, prints where
+/// to sign in and the logins, and every printed login works. Run again, it reuses the data.
+async fn the_demo_prints_logins_that_work(engine: Engine) {
+    let (url, _dir) = TestDb::fresh_url(engine).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (mut child, banner) = start_demo(&url, port);
+    assert!(banner.contains(&format!("Linkwell is running at http://127.0.0.1:{port}/")), "{banner}");
+    let password =
+        banner.split("Every demo login has the password: ").nth(1).unwrap().lines().next().unwrap().trim().to_owned();
+    let emails: Vec<&str> = banner.split_whitespace().filter(|w| w.ends_with("@riverside.example")).collect();
+    assert_eq!(emails.len(), 6, "one login per role: {banner}");
+    for email in emails {
+        let c =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let html = c.get(format!("{base}/sign-in")).send().await.unwrap().text().await.unwrap();
+        let token = crate::support::extract_csrf(&html).unwrap();
+        let r = c
+            .post(format!("{base}/sign-in"))
+            .form(&[("csrf_token", token.as_str()), ("email", email), ("password", &password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{email}");
+        let home = c.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+        assert!(home.contains("Riverside Primary Care Network"), "{email}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let users =
+        |url: &str| ok(&linkwell(&["user", "list", "--database", url, "--org", "riverside-pcn"], None)).lines().count();
+    let before = users(&url);
+    assert_eq!(before, 12 + 32, "staff and a referrer per practice");
+    let (mut again, banner) = start_demo(&url, port);
+    assert!(banner.contains("Linkwell is running at"));
+    let _ = again.kill();
+    let _ = again.wait();
+    assert_eq!(ok(&linkwell(&["org", "list", "--database", &url], None)).lines().count(), 1);
+    assert_eq!(users(&url), before);
+}
