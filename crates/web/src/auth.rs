@@ -92,6 +92,12 @@ fn bearer(req: &Request) -> Option<&str> {
 }
 
 pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Static files and operations endpoints never depend on who is asking: skip the
+    // session and user lookups for them.
+    let path = req.uri().path();
+    if path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        return next.run(req).await;
+    }
     let principal = match bearer(&req) {
         Some(token) => from_token(&state, token).await,
         None => match req.extensions().get::<Session>().cloned() {

@@ -1,0 +1,241 @@
+//! Load benchmark on loopback: the real application, at integrated-care-system scale, on
+//! SQLite and PostgreSQL side by side. Run with `./scripts/bench` (which starts a
+//! throwaway PostgreSQL), or `cargo bench -p linkwell --bench http` with
+//! `TEST_DATABASE_URL` set (without it only SQLite is measured).
+//!
+//! Settings: `BENCH_SECONDS` per endpoint (default 3), `BENCH_CONCURRENCY` (default 8),
+//! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use linkwell_domain::audit::{GENESIS_HASH, chain_hash};
+use linkwell_domain::identity::{EmailAddress, Role, Secret, hash_password};
+use linkwell_domain::organisations::PracticeInput;
+use linkwell_store::testing::TestDb;
+use linkwell_store::users::NewUser;
+use linkwell_store::{Actor, Db, Engine, OrgScope};
+use linkwell_web::{AppState, Config};
+
+const PASSWORD: &str = "benchmark kettle maple";
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Fixture {
+    base: String,
+    token: String,
+    cookie: String,
+    _db: TestDb,
+}
+
+/// An ICS-sized organisation: ~300 practices, thousands of users, a long audit trail.
+async fn seed(engine: Engine) -> Fixture {
+    let t = TestDb::new(engine).await.expect("database");
+    let db = t.db.clone();
+    let org = db.create_organisation("ics", "Benchmark ICS", false).await.unwrap();
+    let scope = OrgScope::new(org.id);
+    let actor = Actor::system();
+    let hash = hash_password(PASSWORD).unwrap();
+    let mut practices = Vec::new();
+    for i in 0..300 {
+        let input = PracticeInput::parse(&format!("Practice {i:03}"), &format!("B{:05}", i)).unwrap();
+        practices.push(db.create_practice(&scope, &actor, &input).await.unwrap());
+    }
+    let users = env_or("BENCH_USERS", 2000);
+    let mut admin = None;
+    for i in 0..users {
+        let role = if i == 0 { Role::Admin } else { [Role::LinkWorker, Role::Referrer, Role::Coordinator][i % 3] };
+        let new = NewUser {
+            email: EmailAddress::parse(&format!("user{i}@ics.example")).unwrap(),
+            display_name: format!("User {i}"),
+            role,
+            practice_id: role.needs_practice().then(|| practices[i % practices.len()].id),
+            password_hash: hash.clone(),
+        };
+        let u = db.create_user(&scope, &actor, &new).await.unwrap();
+        if i == 0 {
+            admin = Some(u);
+        }
+    }
+    let admin = admin.unwrap();
+    bulk_audit(&db, &scope, env_or("BENCH_AUDIT_ENTRIES", 200_000)).await;
+    let secret = Secret::generate("lw_");
+    db.create_api_token(&scope, &actor, admin.id, "bench", &secret.hash()).await.unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config { sign_in_burst: 1_000_000, sign_in_replenish_seconds: 1, ..Config::default() };
+    tokio::spawn(linkwell_web::serve(AppState::new(db.clone(), config), listener));
+
+    // A signed-in session for the page benchmarks.
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = client.get(format!("{base}/sign-in")).send().await.unwrap().text().await.unwrap();
+    let csrf = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = client
+        .post(format!("{base}/sign-in"))
+        .form(&[("csrf_token", csrf.as_str()), ("email", "user0@ics.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    Fixture { base, token: secret.expose().to_owned(), cookie, _db: t }
+}
+
+/// Append `n` valid chain entries in bulk (the application appends one per change; this
+/// only fills the table quickly). Continues the chain after the seeding's own entries.
+async fn bulk_audit(db: &Db, scope: &OrgScope, n: usize) {
+    let org = scope.organisation_id().to_string();
+    let head = db.audit_page(scope, &Default::default(), None, 1).await.unwrap().items.into_iter().next();
+    let (mut seq, mut prev) = head.map(|e| (e.seq, e.hash)).unwrap_or((0, GENESIS_HASH.to_owned()));
+    let start = linkwell_store::now_ms() - 90 * 24 * 3_600_000;
+    let mut rows = Vec::with_capacity(n);
+    for i in 0..n {
+        seq += 1;
+        let at = start + i as i64 * 1000;
+        let actor = format!("user-{}", i % 500);
+        let action = if i % 3 == 0 { "record_viewed" } else { "sign_in" };
+        let hash = chain_hash(&org, &prev, seq, at, Some(&actor), action, "user", Some(&actor), None, None);
+        rows.push((seq, at, actor, action, prev.clone(), hash.clone()));
+        prev = hash;
+    }
+    macro_rules! insert {
+        ($pool:expr, $db:ty) => {{
+            let mut tx = $pool.begin().await.unwrap();
+            for chunk in rows.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO audit_log (organisation_id, seq, at, actor_user_id, action, entity_type, entity_id, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, (seq, at, actor, action, prev, hash)| {
+                    b.push_bind(&org).push_bind(*seq).push_bind(*at).push_bind(actor).push_bind(*action).push_bind("user").push_bind(actor).push_bind(prev).push_bind(hash);
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+            }
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organisation_id = $3").bind(seq).bind(&prev).bind(&org).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }};
+    }
+    match db {
+        Db::Sqlite(p) => insert!(p, sqlx::Sqlite),
+        Db::Postgres(p) => insert!(p, sqlx::Postgres),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Auth {
+    None,
+    Session,
+    Token,
+}
+
+struct Result {
+    name: &'static str,
+    requests: usize,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'static str, auth: Auth) -> Result {
+    let seconds = env_or("BENCH_SECONDS", 3) as u64;
+    let concurrency = env_or("BENCH_CONCURRENCY", 8);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base, token, cookie, method, counter) =
+            (client.clone(), f.base.clone(), f.token.clone(), f.cookie.clone(), method.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut req = client.request(method.clone(), format!("{base}{path}"));
+                req = match auth {
+                    Auth::None => req,
+                    Auth::Session => req.header("cookie", &cookie),
+                    Auth::Token => req.bearer_auth(&token),
+                };
+                if method == reqwest::Method::POST {
+                    req = req.json(
+                        &serde_json::json!({"name": format!("Bench {n}"), "ods_code": format!("Z{:05}", n % 100_000)}),
+                    );
+                }
+                let start = Instant::now();
+                let r = req.send().await.expect("request");
+                let status = r.status();
+                let _ = r.bytes().await;
+                latencies.push(start.elapsed());
+                assert!(status.is_success() || status.as_u16() == 422, "{name}: {status}");
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    Result { name, requests: all.len(), rps: all.len() as f64 / seconds as f64, p50_ms: pct(0.50), p99_ms: pct(0.99) }
+}
+
+async fn run(engine: Engine) -> Vec<Result> {
+    let started = Instant::now();
+    let f = seed(engine).await;
+    eprintln!("{engine:?}: seeded in {:.1} s", started.elapsed().as_secs_f64());
+    use reqwest::Method as M;
+    vec![
+        load(&f, "GET /healthz", M::GET, "/healthz", Auth::None).await,
+        load(&f, "GET /sign-in", M::GET, "/sign-in", Auth::None).await,
+        load(&f, "GET / (admin home)", M::GET, "/", Auth::Session).await,
+        load(&f, "GET /practices (300)", M::GET, "/practices", Auth::Session).await,
+        load(&f, "GET /admin/users", M::GET, "/admin/users", Auth::Session).await,
+        load(&f, "GET /admin/audit", M::GET, "/admin/audit", Auth::Session).await,
+        load(&f, "GET /admin/audit?action=sign_in", M::GET, "/admin/audit?action=sign_in", Auth::Session).await,
+        load(&f, "GET /api/v1/practices", M::GET, "/api/v1/practices?limit=50", Auth::Token).await,
+        load(&f, "GET /api/v1/users", M::GET, "/api/v1/users?limit=50", Auth::Token).await,
+        load(&f, "GET /api/v1/audit", M::GET, "/api/v1/audit?limit=50", Auth::Token).await,
+        load(&f, "POST /api/v1/practices", M::POST, "/api/v1/practices", Auth::Token).await,
+    ]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let sqlite = run(Engine::Sqlite).await;
+        let postgres =
+            if std::env::var("TEST_DATABASE_URL").is_ok() { Some(run(Engine::Postgres).await) } else { None };
+        println!(
+            "\nLoopback load, {} s per endpoint, concurrency {}, {} users, {} audit entries",
+            env_or("BENCH_SECONDS", 3),
+            env_or("BENCH_CONCURRENCY", 8),
+            env_or("BENCH_USERS", 2000),
+            env_or("BENCH_AUDIT_ENTRIES", 200_000)
+        );
+        println!(
+            "{:<34} {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8}",
+            "endpoint", "sqlite/s", "p50 ms", "p99 ms", "pg/s", "p50 ms", "p99 ms"
+        );
+        for (i, s) in sqlite.iter().enumerate() {
+            let p = postgres.as_ref().map(|p| &p[i]);
+            println!(
+                "{:<34} {:>9.0} {:>8.2} {:>8.2} | {:>9} {:>8} {:>8}",
+                s.name,
+                s.rps,
+                s.p50_ms,
+                s.p99_ms,
+                p.map(|p| format!("{:.0}", p.rps)).unwrap_or("-".into()),
+                p.map(|p| format!("{:.2}", p.p50_ms)).unwrap_or("-".into()),
+                p.map(|p| format!("{:.2}", p.p99_ms)).unwrap_or("-".into()),
+            );
+            let _ = s.requests;
+        }
+    });
+}
