@@ -115,6 +115,11 @@ impl Page {
         self.principal.as_ref().ok_or(PageError::Forbidden)
     }
 
+    /// The signed-in user as the actor of a change, with this request's id.
+    pub fn actor(&self) -> linkwell_store::Actor {
+        linkwell_store::Actor { user_id: self.principal.as_ref().map(|p| p.user_id()), request_id: self.request_id.clone() }
+    }
+
     pub async fn set_flash(&self, message: &str) -> Result<(), PageError> {
         if let Some(s) = &self.session {
             s.insert(SESSION_FLASH, message).await?;
@@ -134,6 +139,14 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData
             .map(|axum::Form(v)| FormData(v))
             .map_err(|e| PageError::BadRequest(format!("The form could not be read: {}", e.body_text())))
     }
+}
+
+/// The record version a form was based on (a hidden field), for optimistic concurrency.
+pub fn form_version(raw: &str) -> Result<linkwell_domain::Version, PageError> {
+    raw.trim()
+        .parse::<i64>()
+        .map(linkwell_domain::Version)
+        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))
 }
 
 /// Errors for a re-rendered form: the list for the error summary and a map for inline messages.

@@ -6,17 +6,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::validation::required_text;
-use linkwell_domain::{PracticeId, SiteId, ValidationErrors, Version};
-use linkwell_store::{Actor, StoreError};
+use linkwell_domain::{PracticeId, SiteId, ValidationErrors};
+use linkwell_store::StoreError;
 use serde::Deserialize;
 
-use super::{FormData, Page, form_errors};
+use super::{FormData, Page, form_errors, form_version};
 use crate::error::PageError;
 use crate::state::AppState;
 
-fn actor(page: &Page) -> Actor {
-    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
-}
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
@@ -79,7 +76,7 @@ pub async fn create(
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)),
     };
-    match state.db.create_practice(&p.scope(), &actor(&page), &input).await {
+    match state.db.create_practice(&p.scope(), &page.actor(), &input).await {
         Ok(pr) => {
             page.set_flash(&format!("{} added", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
@@ -105,17 +102,12 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
-    let version = form
-        .version
-        .trim()
-        .parse::<i64>()
-        .map(Version)
-        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let version = form_version(&form.version)?;
     let input = match PracticeInput::parse(&form.name, &form.ods_code) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, Some(id), &form, Some(&e)),
     };
-    match state.db.update_practice(&p.scope(), &actor(&page), id, version, &input).await {
+    match state.db.update_practice(&p.scope(), &page.actor(), id, version, &input).await {
         Ok(pr) => {
             page.set_flash(&format!("{} saved", pr.name)).await?;
             Ok(Redirect::to("/practices").into_response())
@@ -206,7 +198,7 @@ pub async fn create_site(
     if !errors.is_empty() {
         return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    state.db.create_site(&p.scope(), &actor(&page), practice_id, &name, &address, None).await?;
+    state.db.create_site(&p.scope(), &page.actor(), practice_id, &name, &address, None).await?;
     page.set_flash(&format!("{name} added")).await?;
     Ok(Redirect::to("/admin/sites").into_response())
 }
@@ -241,7 +233,7 @@ pub async fn create_room(
             .await;
         }
     };
-    match state.db.create_room(&p.scope(), &actor(&page), site, &name).await {
+    match state.db.create_room(&p.scope(), &page.actor(), site, &name).await {
         Ok(_) => {
             page.set_flash(&format!("{name} added")).await?;
             Ok(Redirect::to("/admin/sites").into_response())

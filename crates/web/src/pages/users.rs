@@ -6,18 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::identity::{Role, RoleAssignment, UserInput};
-use linkwell_domain::{UserId, ValidationErrors, Version};
-use linkwell_store::Actor;
+use linkwell_domain::{UserId, ValidationErrors};
 use serde::Deserialize;
 
-use super::{FormData, Page, form_errors};
+use super::{FormData, Page, form_errors, form_version};
 use crate::error::PageError;
 use crate::identity::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
 use crate::state::AppState;
 
-fn actor(page: &Page) -> Actor {
-    Actor { user_id: page.principal.as_ref().map(|p| p.user_id()), request_id: page.request_id.clone() }
-}
 
 fn parse_id(id: &str) -> Result<UserId, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
@@ -101,7 +97,7 @@ pub async fn create(
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, &form, Some(&e)).await,
     };
-    match add_user(&state.db, &p.scope(), &actor(&page), input).await {
+    match add_user(&state.db, &p.scope(), &page.actor(), input).await {
         Ok((user, link)) => show_link(&state, &page, &user.display_name, &reset_path(&link), true),
         Err(AdminError::Invalid(e)) => render_form(&state, &page, &form, Some(&e)).await,
         Err(AdminError::Store(e)) => Err(e.into()),
@@ -183,12 +179,7 @@ pub async fn change_role(
     if id == p.user.id {
         return Err(PageError::BadRequest("You cannot change your own role: ask another admin.".into()));
     }
-    let version = form
-        .version
-        .trim()
-        .parse::<i64>()
-        .map(Version)
-        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
+    let version = form_version(&form.version)?;
     let assignment = match RoleAssignment::parse(&form.role, &form.practice_id) {
         Ok(a) => a,
         Err(e) => return render_show(&state, &page, id, Some(&e)).await,
@@ -202,7 +193,7 @@ pub async fn change_role(
     }
     let updated = state
         .db
-        .change_user_role(&p.scope(), &actor(&page), user.id, version, assignment.role, assignment.practice_id)
+        .change_user_role(&p.scope(), &page.actor(), user.id, version, assignment.role, assignment.practice_id)
         .await?;
     page.set_flash(&format!("{} is now {}", updated.display_name, updated.role.label().to_lowercase())).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
@@ -226,13 +217,8 @@ async fn set_disabled(
     if id == p.user.id && disabled {
         return Err(PageError::BadRequest("You cannot disable your own account.".into()));
     }
-    let version = form
-        .version
-        .trim()
-        .parse::<i64>()
-        .map(Version)
-        .map_err(|_| PageError::BadRequest("The form was missing the record version.".into()))?;
-    let user = state.db.set_user_disabled(&p.scope(), &actor(&page), id, version, disabled).await?;
+    let version = form_version(&form.version)?;
+    let user = state.db.set_user_disabled(&p.scope(), &page.actor(), id, version, disabled).await?;
     page.set_flash(&format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" }))
         .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
@@ -263,7 +249,7 @@ pub async fn reset_link(
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
-    let link = issue_reset_link(&state.db, &p.scope(), &actor(&page), user.id).await.map_err(|e| match e {
+    let link = issue_reset_link(&state.db, &p.scope(), &page.actor(), user.id).await.map_err(|e| match e {
         AdminError::Store(s) => PageError::from(s),
         other => PageError::Internal(other.to_string()),
     })?;
