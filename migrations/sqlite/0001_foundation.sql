@@ -69,6 +69,7 @@ CREATE TABLE users (
 -- Sign-in looks a person up by email before their organisation is known: the one global
 -- lookup in the schema (see ARCHITECTURE.md).
 CREATE UNIQUE INDEX users_email ON users (email);
+CREATE INDEX users_name ON users (organisation_id, display_name, id);
 
 CREATE TABLE api_tokens (
     organisation_id TEXT NOT NULL REFERENCES organisations (id),
@@ -127,4 +128,8 @@ CREATE TABLE audit_log (
     hash TEXT NOT NULL,
     PRIMARY KEY (organisation_id, seq)
 ) STRICT;
+-- Browsing the trail filters by who, what, or which record, newest first.
 CREATE INDEX audit_log_actor ON audit_log (organisation_id, actor_user_id, seq);
+CREATE INDEX audit_log_action ON audit_log (organisation_id, action, seq);
+CREATE INDEX audit_log_entity ON audit_log (organisation_id, entity_type, entity_id, seq);
+CREATE INDEX audit_log_at ON audit_log (organisation_id, at);

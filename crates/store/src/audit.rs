@@ -58,6 +58,9 @@ impl Db {
     }
 
     /// Entries newest first, `limit` at a time before the `before` cursor (a sequence number).
+    ///
+    /// Only the filters given become predicates: a catch-all `($n IS NULL OR col = $n)`
+    /// form makes PostgreSQL's generic plan scan the whole table.
     pub async fn audit_page(
         &self,
         scope: &OrgScope,
@@ -66,24 +69,31 @@ impl Db {
         limit: usize,
     ) -> Result<Page<AuditEntry>> {
         let rows: Vec<AuditEntry> = on_db!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log \
-                 WHERE organisation_id = $1 AND seq < $2 \
-                 AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor_user_id = $4) \
-                 AND ($5 IS NULL OR entity_type = $5) AND ($6 IS NULL OR entity_id = $6) \
-                 AND at >= $7 AND at <= $8 \
-                 ORDER BY seq DESC LIMIT $9")
-                .bind(scope.key())
-                .bind(before.unwrap_or(i64::MAX))
-                .bind(filter.action.as_deref())
-                .bind(filter.actor_user_id.as_deref())
-                .bind(filter.entity_type.as_deref())
-                .bind(filter.entity_id.as_deref())
-                .bind(filter.from_ms.unwrap_or(i64::MIN))
-                .bind(filter.to_ms.unwrap_or(i64::MAX))
-                .bind((limit + 1) as i64)
-                .fetch_all(pool)
-                .await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log WHERE organisation_id = ",
+            );
+            qb.push_bind(scope.key());
+            if let Some(b) = before {
+                qb.push(" AND seq < ").push_bind(b);
+            }
+            for (column, value) in [
+                ("action", &filter.action),
+                ("actor_user_id", &filter.actor_user_id),
+                ("entity_type", &filter.entity_type),
+                ("entity_id", &filter.entity_id),
+            ] {
+                if let Some(v) = value {
+                    qb.push(" AND ").push(column).push(" = ").push_bind(v.clone());
+                }
+            }
+            if let Some(from) = filter.from_ms {
+                qb.push(" AND at >= ").push_bind(from);
+            }
+            if let Some(to) = filter.to_ms {
+                qb.push(" AND at <= ").push_bind(to);
+            }
+            qb.push(" ORDER BY seq DESC LIMIT ").push_bind((limit + 1) as i64);
+            let rows = qb.build().fetch_all(pool).await?;
             rows.iter().map(|r| Ok(entry_from_row!(r))).collect::<Result<Vec<_>>>()
         })?;
         Ok(Page::from_overfetch(rows, limit, |e| e.seq.to_string()))

@@ -137,6 +137,12 @@ impl Db {
         Ok(Page::from_overfetch(rows, limit, |p| p.id.to_string()))
     }
 
+    pub async fn count_practices(&self, scope: &OrgScope) -> Result<i64> {
+        on_db!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM practices WHERE organisation_id = $1").bind(scope.key()).fetch_one(pool).await?)
+        })
+    }
+
     /// Every practice, by name: the lists behind pick-lists and the admin page.
     pub async fn practices_by_name(&self, scope: &OrgScope) -> Result<Vec<Practice>> {
         on_db!(self, pool => {

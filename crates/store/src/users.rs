@@ -148,6 +148,50 @@ impl Db {
         Ok(Page::from_overfetch(rows, limit, |u| u.id.to_string()))
     }
 
+    /// Users by name, `limit` at a time after the `(display_name, id)` of the last one seen.
+    pub async fn users_by_name_page(
+        &self,
+        scope: &OrgScope,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<User>> {
+        let (name, id) = after.unwrap_or(("", ""));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND (display_name > $2 OR (display_name = $2 AND id > $3)) ORDER BY display_name, id LIMIT $4"
+        );
+        on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(name).bind(id).bind(limit as i64).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+        })
+    }
+
+    /// The users with these ids (those that exist in this organisation).
+    pub async fn users_by_ids(&self, scope: &OrgScope, ids: &[String]) -> Result<Vec<User>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = "));
+            qb.push_bind(scope.key()).push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(id.clone());
+            }
+            qb.push(")");
+            let rows = qb.build().fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+        })
+    }
+
+    /// (active users, active link workers): the figures on the home page.
+    pub async fn count_active_users(&self, scope: &OrgScope) -> Result<(i64, i64)> {
+        on_db!(self, pool => {
+            let r = sqlx::query("SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN role = 'link_worker' THEN 1 ELSE 0 END), 0) AS workers FROM users WHERE organisation_id = $1 AND disabled = $2")
+                .bind(scope.key()).bind(false).fetch_one(pool).await?;
+            Ok((r.try_get("active")?, r.try_get("workers")?))
+        })
+    }
+
     /// Every user of the organisation by name, for the admin page and the CLI.
     pub async fn users_by_name(&self, scope: &OrgScope) -> Result<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 ORDER BY display_name, id");

@@ -11,6 +11,7 @@ both_engines!(
     bad_user_input_is_named_and_changes_nothing,
     practices_bad_input_and_concurrent_edits,
     sites_and_rooms,
+    users_list_pages_by_name,
     audit_page_filters,
     every_page_renders_for_its_roles,
 );
@@ -179,6 +180,30 @@ async fn practices_bad_input_and_concurrent_edits(engine: Engine) {
     assert_eq!(app.db.practice(&app.a.scope, id).await.unwrap().name, "Riverside Medical Centre");
 }
 
+async fn users_list_pages_by_name(engine: Engine) {
+    let app = spawn(engine).await;
+    for i in 0..120 {
+        let new = linkwell_store::users::NewUser {
+            email: linkwell_domain::identity::EmailAddress::parse(&format!("p{i}@a.example")).unwrap(),
+            display_name: format!("Person {i:03}"),
+            role: Role::LinkWorker,
+            practice_id: None,
+            password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+        };
+        app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &new).await.unwrap();
+    }
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let first = admin.text("/admin/users").await;
+    // 5 seeded users sort before "Person …" (the referrer after): the first page ends at Person 094.
+    assert!(first.contains(">Person 094<") && !first.contains(">Person 095<"));
+    let next = between(&first, "nhsuk-pagination__link--next\" href=\"", "\"").replace("&amp;", "&");
+    let second = admin.text(&next).await;
+    assert!(second.contains(">Person 095<") && second.contains(">Person 119<") && !second.contains(">Person 094<"));
+    assert!(second.contains(">Referrer of a<"));
+    assert!(!second.contains("nhsuk-pagination__link--next"));
+    assert_eq!(admin.get("/admin/users?after=nonsense").await.status(), 404);
+}
+
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
@@ -205,6 +230,16 @@ async fn audit_page_filters(engine: Engine) {
     let html = admin.text("/admin/audit?action=sign_in").await;
     assert!(html.contains("<td class=\"nhsuk-table__cell\">sign in</td>"));
     assert!(!html.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
+    // Filter by a person's email.
+    let by_email = admin.text(&format!("/admin/audit?email={}", app.a.email(Role::Admin))).await;
+    assert!(by_email.contains("<td class=\"nhsuk-table__cell\">sign in</td>"));
+    assert!(
+        !by_email.contains("<td class=\"nhsuk-table__cell\">user created</td>"),
+        "seeded by the system, not the admin"
+    );
+    let r = admin.get(&format!("/admin/audit?email={}", app.b.email(Role::Admin))).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("No user in your organisation has this email address"));
     let all = admin.text("/admin/audit").await;
     assert!(all.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
     let r = admin.get("/admin/audit?from=2026-02-30&action=nonsense").await;

@@ -69,6 +69,7 @@ pub async fn list(
     let query = AuditQuery {
         action: q.action,
         user: q.user,
+        email: String::new(),
         entity_type: q.entity_type,
         entity_id: q.entity_id,
         from: q.from,

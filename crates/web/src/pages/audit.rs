@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::identity::EmailAddress;
+use linkwell_store::StoreError;
 use linkwell_store::audit::AuditFilter;
 use serde::Deserialize;
 
@@ -18,8 +20,12 @@ pub const PAGE_SIZE: usize = 50;
 pub struct AuditQuery {
     #[serde(default)]
     pub action: String,
+    /// A user id (the API's filter).
     #[serde(default)]
     pub user: String,
+    /// A user's email (the page's filter).
+    #[serde(default)]
+    pub email: String,
     #[serde(default)]
     pub entity_type: String,
     #[serde(default)]
@@ -96,19 +102,38 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let users = state.db.users_by_name(&p.scope()).await?;
     let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
-    let user_items: Vec<_> = users
-        .iter()
-        .map(|u| minijinja::context! { value => u.id.to_string(), text => u.display_name.clone() })
-        .collect();
-    let (entries, next, errors, status) = match parse_filter(&q) {
+    // The page filters by a person's email; the trail itself holds user ids only.
+    let mut q = q;
+    let mut email_error = None;
+    let email = q.email.trim().to_owned();
+    if !email.is_empty() {
+        match EmailAddress::parse(&email) {
+            Ok(e) => match state.db.user_for_sign_in(&e).await {
+                Ok((u, _)) if u.organisation_id == p.user.organisation_id => q.user = u.id.to_string(),
+                Ok(_) | Err(StoreError::NotFound) => {
+                    email_error = Some("No user in your organisation has this email address")
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => email_error = Some("Enter an email address in the correct format, like name@example.org"),
+        }
+    }
+    let parsed = parse_filter(&q).and_then(|f| match email_error {
+        Some(m) => Err(ValidationErrors::single("email", m)),
+        None => Ok(f),
+    });
+    let (entries, next, errors, status) = match parsed {
         Ok((filter, before)) => {
             let page_ = state.db.audit_page(&p.scope(), &filter, before, PAGE_SIZE).await?;
             (page_.items, page_.next_cursor, None, StatusCode::OK)
         }
         Err(e) => (vec![], None, Some(e), StatusCode::UNPROCESSABLE_ENTITY),
     };
+    let mut actor_ids: Vec<String> = entries.iter().filter_map(|e| e.actor_user_id.clone()).collect();
+    actor_ids.sort();
+    actor_ids.dedup();
+    let users = state.db.users_by_ids(&p.scope(), &actor_ids).await?;
     let rows: Vec<_> = entries
         .iter()
         .map(|e| {
@@ -119,7 +144,7 @@ pub async fn audit(
     let next_href = next.map(|c| {
         let qs = serde_urlencoded::to_string([
             ("action", q.action.as_str()),
-            ("user", q.user.as_str()),
+            ("email", q.email.as_str()),
             ("entity_type", q.entity_type.as_str()),
             ("entity_id", q.entity_id.as_str()),
             ("from", q.from.as_str()),
@@ -133,8 +158,8 @@ pub async fn audit(
         &state,
         "pages/admin/audit.html",
         minijinja::context! {
-            title => "Audit trail", rows => rows, actions => actions, users => user_items,
-            q => minijinja::context! { action => q.action, user => q.user, entity_type => q.entity_type, entity_id => q.entity_id, from => q.from, to => q.to },
+            title => "Audit trail", rows => rows, actions => actions,
+            q => minijinja::context! { action => q.action, email => q.email, entity_type => q.entity_type, entity_id => q.entity_id, from => q.from, to => q.to },
             next_href => next_href, errors => errors.as_ref().map(form_errors),
         },
     )?;

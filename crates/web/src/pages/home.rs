@@ -22,9 +22,7 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
     let scope = p.scope();
     let mut cards = Vec::new();
     if p.can(Action::ViewUsers) {
-        let users = state.db.users_by_name(&scope).await?;
-        let active = users.iter().filter(|u| !u.disabled).count();
-        let workers = users.iter().filter(|u| !u.disabled && u.role == Role::LinkWorker).count();
+        let (active, workers) = state.db.count_active_users(&scope).await?;
         cards.push(Card {
             heading: if p.user.role == Role::Admin { "Users" } else { "Team" },
             href: "/admin/users",
@@ -32,7 +30,7 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
         });
     }
     if p.can(Action::ViewPractices) {
-        let n = state.db.practices_by_name(&scope).await?.len();
+        let n = state.db.count_practices(&scope).await?;
         cards.push(Card {
             heading: "Practices",
             href: "/practices",

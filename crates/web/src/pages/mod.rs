@@ -117,7 +117,10 @@ impl Page {
 
     /// The signed-in user as the actor of a change, with this request's id.
     pub fn actor(&self) -> linkwell_store::Actor {
-        linkwell_store::Actor { user_id: self.principal.as_ref().map(|p| p.user_id()), request_id: self.request_id.clone() }
+        linkwell_store::Actor {
+            user_id: self.principal.as_ref().map(|p| p.user_id()),
+            request_id: self.request_id.clone(),
+        }
     }
 
     pub async fn set_flash(&self, message: &str) -> Result<(), PageError> {

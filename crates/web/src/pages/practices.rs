@@ -14,7 +14,6 @@ use super::{FormData, Page, form_errors, form_version};
 use crate::error::PageError;
 use crate::state::AppState;
 
-
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let practices = state.db.practices_by_name(&p.scope()).await?;

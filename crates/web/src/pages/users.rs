@@ -1,7 +1,7 @@
 //! Users admin: list, add (with a one-time link to set a password), view, disable and
 //! re-enable, and issue a new password-reset link.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::authz::Action;
@@ -14,7 +14,6 @@ use crate::error::PageError;
 use crate::identity::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
 use crate::state::AppState;
 
-
 fn parse_id(id: &str) -> Result<UserId, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
 }
@@ -23,9 +22,33 @@ fn roles() -> Vec<minijinja::Value> {
     Role::ALL.iter().map(|r| minijinja::context! { value => r.as_str(), text => r.label() }).collect()
 }
 
-pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+/// Users listed per page on the users page.
+pub const PAGE_SIZE: usize = 100;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    /// The id of the last user on the previous page.
+    #[serde(default)]
+    after: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let users = state.db.users_by_name(&p.scope()).await?;
+    let after = match q.after.trim() {
+        "" => None,
+        id => Some(state.db.user(&p.scope(), parse_id(id)?).await?),
+    };
+    let after_key = after.as_ref().map(|u| (u.display_name.clone(), u.id.to_string()));
+    let after_key = after_key.as_ref().map(|(name, id)| (name.as_str(), id.as_str()));
+    let mut users = state.db.users_by_name_page(&p.scope(), after_key, PAGE_SIZE + 1).await?;
+    let next = (users.len() > PAGE_SIZE).then(|| {
+        users.truncate(PAGE_SIZE);
+        users.last().map(|u| format!("/admin/users?after={}", u.id))
+    });
     let practices = state.db.practices_by_name(&p.scope()).await?;
     let rows: Vec<_> = users
         .iter()
@@ -39,7 +62,14 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
         .collect();
     let can_manage = p.can(Action::ManageUsers);
     Ok(page
-        .render(&state, "pages/users/list.html", minijinja::context! { title => if can_manage { "Users" } else { "Team" }, users => rows, can_manage => can_manage })?
+        .render(
+            &state,
+            "pages/users/list.html",
+            minijinja::context! {
+                title => if can_manage { "Users" } else { "Team" },
+                users => rows, can_manage => can_manage, next_href => next.flatten(), first_page => after.is_none(),
+            },
+        )?
         .into_response())
 }
 
