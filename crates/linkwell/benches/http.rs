@@ -117,9 +117,16 @@ async fn bulk_audit(db: &Db, scope: &OrgScope, n: usize) {
             tx.commit().await.unwrap();
         }};
     }
+    // Refresh planner statistics after the bulk load, as autovacuum would in a while.
     match db {
-        Db::Sqlite(p) => insert!(p, sqlx::Sqlite),
-        Db::Postgres(p) => insert!(p, sqlx::Postgres),
+        Db::Sqlite(p) => {
+            insert!(p, sqlx::Sqlite);
+            sqlx::query("ANALYZE").execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            insert!(p, sqlx::Postgres);
+            sqlx::query("ANALYZE").execute(p).await.unwrap();
+        }
     }
 }
 
