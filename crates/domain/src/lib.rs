@@ -10,6 +10,9 @@ pub mod authz;
 pub mod identity;
 pub mod ids;
 pub mod organisations;
+pub mod people;
+pub mod referrals;
+pub mod sessions;
 pub mod time;
 pub mod validation;
 

@@ -1,0 +1,7 @@
+//! Referrals: where they come from, why, and the lifecycle from received to discharged.
+
+mod lifecycle;
+mod taxonomy;
+
+pub use lifecycle::{DischargeReason, Event, ReferralStatus, TransitionError};
+pub use taxonomy::{Need, ReferralSource, Urgency};

@@ -1,0 +1,103 @@
+//! The fixed vocabularies of a referral. Each has a stable code (stored) and a label.
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, $err:literal { $($variant:ident => $code:literal, $label:literal;)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(into = "&'static str")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),* }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),* }
+            }
+
+            pub fn parse(code: &str) -> Result<$name, &'static str> {
+                let c = code.trim();
+                Self::ALL.iter().copied().find(|v| v.code() == c).ok_or($err)
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(v: $name) -> &'static str {
+                v.code()
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Who referred: the PRSB "source of referral" categories Linkwell records.
+    ReferralSource, "Select who made the referral" {
+        Gp => "gp", "GP";
+        PracticeNurse => "practice_nurse", "Practice nurse";
+        Pharmacist => "pharmacist", "Pharmacist";
+        Physiotherapist => "physiotherapist", "Physiotherapist";
+        OtherPrimaryCare => "other_primary_care", "Other primary care professional";
+        SelfReferral => "self", "Self-referral";
+        OtherAgency => "other_agency", "Other agency";
+    }
+);
+
+vocabulary!(
+    /// The needs taxonomy: the reasons for a referral, and later the needs that services meet.
+    Need, "Select a need from the list" {
+        Loneliness => "loneliness", "Loneliness and isolation";
+        MoodAnxietyStress => "mood_anxiety_stress", "Low mood, anxiety or stress";
+        MoneyDebt => "money_debt", "Money and debt";
+        Employment => "employment", "Employment";
+        Housing => "housing", "Housing";
+        PhysicalActivity => "physical_activity", "Physical activity";
+        LongTermCondition => "long_term_condition", "Living with a long-term condition";
+        Bereavement => "bereavement", "Bereavement";
+        Caring => "caring", "Caring for someone";
+        WeightEating => "weight_eating", "Weight and healthy eating";
+        DigitalInclusion => "digital_inclusion", "Digital inclusion";
+        Other => "other", "Other";
+    }
+);
+
+vocabulary!(
+    /// How soon the person should be contacted; orders the waiting list.
+    Urgency, "Select how urgent the referral is" {
+        Urgent => "urgent", "Urgent";
+        Soon => "soon", "Soon";
+        Routine => "routine", "Routine";
+    }
+);
+
+impl Urgency {
+    /// Lower sorts first on the waiting list.
+    pub fn rank(self) -> u8 {
+        match self {
+            Urgency::Urgent => 0,
+            Urgency::Soon => 1,
+            Urgency::Routine => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        for n in Need::ALL {
+            assert_eq!(Need::parse(n.code()), Ok(*n));
+        }
+        let mut codes: Vec<_> = ReferralSource::ALL.iter().map(|s| s.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), ReferralSource::ALL.len());
+        assert_eq!(Need::ALL.len(), 12);
+        assert_eq!(Urgency::parse("nope"), Err("Select how urgent the referral is"));
+        assert!(Urgency::Urgent.rank() < Urgency::Routine.rank());
+    }
+}

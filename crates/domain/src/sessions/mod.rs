@@ -1,0 +1,8 @@
+//! Sessions with a link worker: their kinds and lengths, the programme's limits, the
+//! Europe/London wall clock, and double-booking.
+
+mod clock;
+mod rules;
+
+pub use clock::{Fold, LocalTimeError, Slot, london_instant};
+pub use rules::{BookingError, Minutes, ProgrammeRules, SessionKind, SessionMode, next_session_kind};
