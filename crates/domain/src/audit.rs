@@ -31,6 +31,9 @@ pub enum AuditAction {
     PracticeUpdated,
     SiteCreated,
     RoomCreated,
+    PersonCreated,
+    PeopleMerged,
+    ProgrammeCreated,
     /// A record about a person was read (used from the referrals issue on).
     RecordViewed,
     /// A record about a person was changed (used from the referrals issue on).
@@ -38,7 +41,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -56,6 +59,9 @@ impl AuditAction {
         AuditAction::PracticeUpdated,
         AuditAction::SiteCreated,
         AuditAction::RoomCreated,
+        AuditAction::PersonCreated,
+        AuditAction::PeopleMerged,
+        AuditAction::ProgrammeCreated,
         AuditAction::RecordViewed,
         AuditAction::RecordChanged,
     ];
@@ -79,6 +85,9 @@ impl AuditAction {
             AuditAction::PracticeUpdated => "practice_updated",
             AuditAction::SiteCreated => "site_created",
             AuditAction::RoomCreated => "room_created",
+            AuditAction::PersonCreated => "person_created",
+            AuditAction::PeopleMerged => "people_merged",
+            AuditAction::ProgrammeCreated => "programme_created",
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::RecordChanged => "record_changed",
         }

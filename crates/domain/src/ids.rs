@@ -49,3 +49,5 @@ id_type!(PracticeId);
 id_type!(SiteId);
 id_type!(RoomId);
 id_type!(ApiTokenId);
+id_type!(PersonId);
+id_type!(ProgrammeId);

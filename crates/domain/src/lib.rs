@@ -16,7 +16,7 @@ pub mod sessions;
 pub mod time;
 pub mod validation;
 
-pub use ids::{OrganisationId, PracticeId, RoomId, SiteId, UserId};
+pub use ids::{OrganisationId, PersonId, PracticeId, ProgrammeId, RoomId, SiteId, UserId};
 pub use validation::{FieldError, ValidationErrors};
 
 /// The version of a mutable record, for optimistic concurrency: an update names the

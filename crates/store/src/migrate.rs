@@ -12,12 +12,20 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../../../migrations/postgres/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "people and programmes",
+        sqlite: include_str!("../../../migrations/sqlite/0002_people_programmes.sql"),
+        postgres: include_str!("../../../migrations/postgres/0002_people_programmes.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

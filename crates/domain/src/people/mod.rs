@@ -1,7 +1,9 @@
 //! People: the NHS number, UK postcodes, and the categories recorded about a person.
 
 mod nhs_number;
+mod person;
 mod postcode;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use person::{ContactChannel, EthnicCategory, PersonFields, PersonInput, Sex, date_of_birth, possibly_same};
 pub use postcode::{Postcode, PostcodeError};

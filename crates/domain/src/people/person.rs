@@ -1,0 +1,344 @@
+//! What is recorded about a person, validated in one place for the form, the API and imports.
+
+use jiff::civil::Date;
+
+use super::{NhsNumber, Postcode};
+use crate::PracticeId;
+use crate::identity::EmailAddress;
+use crate::validation::{ValidationErrors, required_text};
+
+macro_rules! codes {
+    ($(#[$doc:meta])* $name:ident, $err:literal { $($variant:ident => $code:literal, $label:literal;)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(into = "&'static str")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),* } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
+            pub fn parse(code: &str) -> Result<$name, &'static str> {
+                Self::ALL.iter().copied().find(|v| v.code() == code.trim()).ok_or($err)
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(v: $name) -> &'static str { v.code() }
+        }
+    };
+}
+
+codes!(
+    /// Sex as recorded by the NHS (person stated sex).
+    Sex, "Select the person's sex" {
+        Female => "female", "Female";
+        Male => "male", "Male";
+        Indeterminate => "indeterminate", "Indeterminate";
+        NotKnown => "not_known", "Not known";
+    }
+);
+
+codes!(
+    /// NHS Data Dictionary ethnic category codes.
+    EthnicCategory, "Select an ethnic category from the list" {
+        WhiteBritish => "A", "White: British";
+        WhiteIrish => "B", "White: Irish";
+        WhiteOther => "C", "White: any other White background";
+        MixedWhiteBlackCaribbean => "D", "Mixed: White and Black Caribbean";
+        MixedWhiteBlackAfrican => "E", "Mixed: White and Black African";
+        MixedWhiteAsian => "F", "Mixed: White and Asian";
+        MixedOther => "G", "Mixed: any other mixed background";
+        AsianIndian => "H", "Asian or Asian British: Indian";
+        AsianPakistani => "J", "Asian or Asian British: Pakistani";
+        AsianBangladeshi => "K", "Asian or Asian British: Bangladeshi";
+        AsianOther => "L", "Asian or Asian British: any other Asian background";
+        BlackCaribbean => "M", "Black or Black British: Caribbean";
+        BlackAfrican => "N", "Black or Black British: African";
+        BlackOther => "P", "Black or Black British: any other Black background";
+        Chinese => "R", "Other ethnic groups: Chinese";
+        Other => "S", "Other ethnic groups: any other ethnic group";
+        NotStated => "Z", "Not stated";
+        NotKnown => "99", "Not known";
+    }
+);
+
+codes!(
+    /// How the person prefers to be contacted (and to receive reminders).
+    ContactChannel, "Select how the person prefers to be contacted" {
+        Phone => "phone", "Phone call";
+        Sms => "sms", "Text message";
+        Email => "email", "Email";
+        Letter => "letter", "Letter";
+    }
+);
+
+/// The raw fields of the person form or API body, all text as entered.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PersonFields {
+    pub nhs_number: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub dob_day: String,
+    pub dob_month: String,
+    pub dob_year: String,
+    pub sex: String,
+    pub gender_identity: String,
+    pub ethnic_category: String,
+    pub postcode: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub preferred_channel: String,
+    pub access_needs: String,
+    pub practice_id: String,
+    pub consent_contact: bool,
+    pub consent_share: bool,
+    pub consent_feedback: bool,
+}
+
+/// A person's details, valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonInput {
+    pub nhs_number: Option<NhsNumber>,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub sex: Sex,
+    pub gender_identity: Option<String>,
+    pub ethnic_category: Option<EthnicCategory>,
+    pub postcode: Option<Postcode>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub email: Option<EmailAddress>,
+    pub preferred_channel: ContactChannel,
+    /// Communication and access needs (Accessible Information Standard), in the person's words.
+    pub access_needs: String,
+    pub practice_id: Option<PracticeId>,
+    pub consent_contact: bool,
+    pub consent_share: bool,
+    pub consent_feedback: bool,
+}
+
+fn optional<T, E: ToString>(s: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, String> {
+    if s.trim().is_empty() { Ok(None) } else { parse(s).map(Some).map_err(|e| e.to_string()) }
+}
+
+fn limited(label: &str, s: &str, max: usize) -> Result<String, String> {
+    let t = s.trim();
+    if t.chars().count() > max { Err(format!("{label} must be {max} characters or fewer")) } else { Ok(t.to_owned()) }
+}
+
+/// A UK or international phone number: digits with spaces, brackets, hyphens and a leading +.
+fn phone(s: &str) -> Result<String, &'static str> {
+    let t = s.trim();
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let allowed = t.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " ()-".contains(c) || (c == '+' && i == 0));
+    if allowed && (10..=15).contains(&digits) {
+        Ok(t.to_owned())
+    } else {
+        Err("Enter a phone number, like 01632 960 001 or 07700 900 982")
+    }
+}
+
+/// A date of birth from the three fields of the NHS date input: real, in the past, and
+/// not before 1900.
+pub fn date_of_birth(day: &str, month: &str, year: &str, today: Date) -> Result<Date, &'static str> {
+    if day.trim().is_empty() && month.trim().is_empty() && year.trim().is_empty() {
+        return Err("Enter the date of birth");
+    }
+    let (Ok(d), Ok(m), Ok(y)) = (day.trim().parse::<i8>(), month.trim().parse::<i8>(), year.trim().parse::<i16>())
+    else {
+        return Err("Date of birth must be a real date, like 27 3 1961");
+    };
+    let date = Date::new(y, m, d).map_err(|_| "Date of birth must be a real date, like 27 3 1961")?;
+    if date > today {
+        return Err("Date of birth must be in the past");
+    }
+    if y < 1900 {
+        return Err("Date of birth must be after 1900");
+    }
+    Ok(date)
+}
+
+impl PersonInput {
+    pub fn parse(f: &PersonFields, test_mode: bool, today: Date) -> Result<PersonInput, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let nhs_number = e.check("nhs_number", optional(&f.nhs_number, |s| NhsNumber::parse(s, test_mode)));
+        let given_name = e.check("given_name", required_text("the person's first name", &f.given_name, 100));
+        let family_name = e.check("family_name", required_text("the person's last name", &f.family_name, 100));
+        let date_of_birth = e.check("dob_day", date_of_birth(&f.dob_day, &f.dob_month, &f.dob_year, today));
+        let sex = e.check("sex", Sex::parse(&f.sex));
+        let gender_identity = e.check("gender_identity", limited("Gender identity", &f.gender_identity, 100));
+        let ethnic_category = e.check("ethnic_category", optional(&f.ethnic_category, EthnicCategory::parse));
+        let postcode = e.check("postcode", optional(&f.postcode, Postcode::parse));
+        let address = e.check("address", limited("Address", &f.address, 500));
+        let phone = e.check("phone", optional(&f.phone, phone));
+        let email = e.check("email", optional(&f.email, EmailAddress::parse));
+        let preferred_channel = e.check("preferred_channel", ContactChannel::parse(&f.preferred_channel));
+        let access_needs = e.check("access_needs", limited("Communication and access needs", &f.access_needs, 2000));
+        let practice_id = e.check(
+            "practice_id",
+            optional(&f.practice_id, |s| s.trim().parse::<PracticeId>().map_err(|_| "Select a practice from the list")),
+        );
+        // The chosen channel must be usable.
+        match (preferred_channel, &phone, &email, &postcode) {
+            (Some(ContactChannel::Phone | ContactChannel::Sms), Some(None), _, _) => {
+                e.add("phone", "Enter a phone number, or choose another way to contact the person")
+            }
+            (Some(ContactChannel::Email), _, Some(None), _) => {
+                e.add("email", "Enter an email address, or choose another way to contact the person")
+            }
+            _ => {}
+        }
+        let ok = (|| {
+            Some(PersonInput {
+                nhs_number: nhs_number?,
+                given_name: given_name?,
+                family_name: family_name?,
+                date_of_birth: date_of_birth?,
+                sex: sex?,
+                gender_identity: gender_identity.map(|g| if g.is_empty() { None } else { Some(g) })?,
+                ethnic_category: ethnic_category?,
+                postcode: postcode?,
+                address: address?,
+                phone: phone?,
+                email: email?,
+                preferred_channel: preferred_channel?,
+                access_needs: access_needs?,
+                practice_id: practice_id?,
+                consent_contact: f.consent_contact,
+                consent_share: f.consent_share,
+                consent_feedback: f.consent_feedback,
+            })
+        })();
+        match ok {
+            Some(p) if e.is_empty() => Ok(p),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Lower-cased letters only, so "O'Neil-Smith" and "oneil smith" compare equal.
+fn fold_name(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
+}
+
+/// Whether two people might be the same, so a new record is not created before a person
+/// has checked: the same date of birth and a similar name (Jaro-Winkler ≥ 0.88 on the
+/// folded full name, or the same last name and first initial), or the same date of birth
+/// and the same real postcode. The same NHS number is not "possible": it is the same person.
+pub fn possibly_same(
+    (given_a, family_a, dob_a, postcode_a): (&str, &str, Date, Option<&str>),
+    (given_b, family_b, dob_b, postcode_b): (&str, &str, Date, Option<&str>),
+) -> bool {
+    if dob_a != dob_b {
+        return false;
+    }
+    let full_a = format!("{}{}", fold_name(given_a), fold_name(family_a));
+    let full_b = format!("{}{}", fold_name(given_b), fold_name(family_b));
+    let same_family_initial = fold_name(family_a) == fold_name(family_b)
+        && fold_name(given_a).chars().next() == fold_name(given_b).chars().next();
+    let similar = same_family_initial || strsim::jaro_winkler(&full_a, &full_b) >= 0.88;
+    let same_postcode = match (postcode_a, postcode_b) {
+        (Some(a), Some(b)) => a == b && !a.starts_with("ZZ99"),
+        _ => false,
+    };
+    similar || same_postcode
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn fields() -> PersonFields {
+        PersonFields {
+            nhs_number: "943 476 5919".into(),
+            given_name: "Margaret".into(),
+            family_name: "O'Neil".into(),
+            dob_day: "27".into(),
+            dob_month: "3".into(),
+            dob_year: "1951".into(),
+            sex: "female".into(),
+            postcode: "ls1 4ap".into(),
+            phone: "07700 900982".into(),
+            preferred_channel: "sms".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_person_parses() {
+        let p = PersonInput::parse(&fields(), false, date(2026, 11, 22)).unwrap();
+        assert_eq!(p.nhs_number.unwrap().to_string(), "943 476 5919");
+        assert_eq!(p.postcode.unwrap().as_str(), "LS1 4AP");
+        assert_eq!(p.date_of_birth, date(1951, 3, 27));
+        assert_eq!(p.preferred_channel, ContactChannel::Sms);
+        assert_eq!(p.gender_identity, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let f = PersonFields {
+            nhs_number: "123".into(),
+            dob_day: "31".into(),
+            dob_month: "2".into(),
+            dob_year: "1990".into(),
+            sex: "x".into(),
+            ethnic_category: "Q".into(),
+            postcode: "nowhere".into(),
+            phone: "12".into(),
+            email: "a@".into(),
+            preferred_channel: "pigeon".into(),
+            ..Default::default()
+        };
+        let e = PersonInput::parse(&f, false, date(2026, 11, 22)).unwrap_err();
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "nhs_number",
+                "given_name",
+                "family_name",
+                "dob_day",
+                "sex",
+                "ethnic_category",
+                "postcode",
+                "phone",
+                "email",
+                "preferred_channel"
+            ]
+        );
+        // A channel that cannot be used.
+        let f = PersonFields { phone: String::new(), ..fields() };
+        let e = PersonInput::parse(&f, false, date(2026, 11, 22)).unwrap_err();
+        assert_eq!(e.for_field("phone"), Some("Enter a phone number, or choose another way to contact the person"));
+    }
+
+    #[test]
+    fn dates_of_birth() {
+        let today = date(2026, 11, 22);
+        assert_eq!(date_of_birth("", "", "", today), Err("Enter the date of birth"));
+        assert_eq!(date_of_birth("23", "11", "2026", today), Err("Date of birth must be in the past"));
+        assert_eq!(date_of_birth("1", "1", "1899", today), Err("Date of birth must be after 1900"));
+        assert_eq!(date_of_birth("29", "2", "2023", today), Err("Date of birth must be a real date, like 27 3 1961"));
+        assert_eq!(date_of_birth("29", "2", "2024", today), Ok(date(2024, 2, 29)));
+    }
+
+    #[test]
+    fn possible_duplicates() {
+        let dob = date(1951, 3, 27);
+        let p = ("Margaret", "O'Neil", dob, Some("LS1 4AP"));
+        assert!(possibly_same(p, ("Margret", "ONeil", dob, None)), "misspelt");
+        assert!(possibly_same(p, ("M", "o'neil", dob, None)), "initial and last name");
+        assert!(possibly_same(p, ("Peggy", "Smith", dob, Some("LS1 4AP"))), "same address and birthday");
+        assert!(!possibly_same(p, ("Peggy", "Smith", dob, Some("LS2 7AA"))));
+        assert!(!possibly_same(p, ("Margaret", "O'Neil", date(1951, 3, 28), Some("LS1 4AP"))), "different birthday");
+        assert!(
+            !possibly_same(("A", "B", dob, Some("ZZ99 3VZ")), ("C", "D", dob, Some("ZZ99 3VZ"))),
+            "no fixed abode is not an address"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! People: create, find by NHS number, find possible duplicates, merge.
+
+use jiff::civil::Date;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::people::{ContactChannel, EthnicCategory, NhsNumber, PersonInput, Sex, possibly_same};
+use linkwell_domain::{PersonId, PracticeId};
+use sqlx::Row;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Person {
+    pub id: PersonId,
+    /// Ten digits, as stored.
+    pub nhs_number: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub sex: Sex,
+    pub gender_identity: Option<String>,
+    pub ethnic_category: Option<EthnicCategory>,
+    pub postcode: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub preferred_channel: ContactChannel,
+    pub access_needs: String,
+    pub practice_id: Option<PracticeId>,
+    pub consent_contact: bool,
+    pub consent_share: bool,
+    pub consent_feedback: bool,
+    pub consents_recorded_at: i64,
+    pub consents_recorded_by: Option<String>,
+    pub merged_into: Option<PersonId>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, created_at, updated_at, version";
+
+fn parse<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(StoreError::corrupt)
+}
+
+macro_rules! person_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Person {
+            id: parse(r.try_get::<String, _>("id")?.parse())?,
+            nhs_number: r.try_get("nhs_number")?,
+            given_name: r.try_get("given_name")?,
+            family_name: r.try_get("family_name")?,
+            date_of_birth: parse(r.try_get::<String, _>("date_of_birth")?.parse())?,
+            sex: parse(Sex::parse(&r.try_get::<String, _>("sex")?))?,
+            gender_identity: r.try_get("gender_identity")?,
+            ethnic_category: r
+                .try_get::<Option<String>, _>("ethnic_category")?
+                .map(|c| parse(EthnicCategory::parse(&c)))
+                .transpose()?,
+            postcode: r.try_get("postcode")?,
+            address: r.try_get("address")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            preferred_channel: parse(ContactChannel::parse(&r.try_get::<String, _>("preferred_channel")?))?,
+            access_needs: r.try_get("access_needs")?,
+            practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| parse(s.parse())).transpose()?,
+            consent_contact: r.try_get("consent_contact")?,
+            consent_share: r.try_get("consent_share")?,
+            consent_feedback: r.try_get("consent_feedback")?,
+            consents_recorded_at: r.try_get("consents_recorded_at")?,
+            consents_recorded_by: r.try_get("consents_recorded_by")?,
+            merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| parse(s.parse())).transpose()?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+impl Db {
+    /// Add a person. The same NHS number twice in one organisation is a `Duplicate`: look
+    /// the person up instead (`person_by_nhs_number`).
+    pub async fn create_person(&self, scope: &OrgScope, actor: &Actor, p: &PersonInput) -> Result<Person> {
+        let id = PersonId::new();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $20, 1)",
+            )
+            .bind(scope.key())
+            .bind(id.to_string())
+            .bind(p.nhs_number.map(|n| n.digits()))
+            .bind(&p.given_name)
+            .bind(&p.family_name)
+            .bind(p.date_of_birth.to_string())
+            .bind(p.sex.code())
+            .bind(&p.gender_identity)
+            .bind(p.ethnic_category.map(|e| e.code()))
+            .bind(p.postcode.as_ref().map(|c| c.as_str()))
+            .bind(&p.address)
+            .bind(&p.phone)
+            .bind(p.email.as_ref().map(|e| e.as_str()))
+            .bind(p.preferred_channel.code())
+            .bind(&p.access_needs)
+            .bind(p.practice_id.map(|p| p.to_string()))
+            .bind(p.consent_contact)
+            .bind(p.consent_share)
+            .bind(p.consent_feedback)
+            .bind(now)
+            .bind(&actor.user_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::unique_as("nhs_number"))?;
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None)).await?;
+        tx.commit().await?;
+        self.person(scope, id).await
+    }
+
+    pub async fn person(&self, scope: &OrgScope, id: PersonId) -> Result<Person> {
+        let sql = format!("SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND id = $2");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(person_from_row!(&r))
+        })
+    }
+
+    /// The person with this NHS number, following merges to the record that was kept.
+    pub async fn person_by_nhs_number(&self, scope: &OrgScope, nhs: &NhsNumber) -> Result<Option<Person>> {
+        let sql = format!("SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND nhs_number = $2");
+        let found: Option<Person> = on_db!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(nhs.digits()).fetch_optional(pool).await? {
+                Some(r) => Some(person_from_row!(&r)),
+                None => None,
+            }
+        });
+        match found {
+            Some(p) => match p.merged_into {
+                Some(kept) => self.person(scope, kept).await.map(Some),
+                None => Ok(Some(p)),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// People who might be the one described, to show before creating a new record: the
+    /// same date of birth and a similar name or the same postcode (see
+    /// `linkwell_domain::people::possibly_same`). Merged records are left out.
+    pub async fn possible_duplicates(&self, scope: &OrgScope, p: &PersonInput) -> Result<Vec<Person>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND date_of_birth = $2 AND merged_into IS NULL ORDER BY id LIMIT 200"
+        );
+        let same_day: Vec<Person> = on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(p.date_of_birth.to_string()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(person_from_row!(r))).collect::<Result<Vec<_>>>()
+        })?;
+        let wanted =
+            (p.given_name.as_str(), p.family_name.as_str(), p.date_of_birth, p.postcode.as_ref().map(|c| c.as_str()));
+        Ok(same_day
+            .into_iter()
+            .filter(|c| possibly_same(wanted, (&c.given_name, &c.family_name, c.date_of_birth, c.postcode.as_deref())))
+            .collect())
+    }
+
+    /// Merge `duplicate` into `keep`: the duplicate is kept, marked as merged, and every
+    /// lookup of it leads to `keep`. Both must be current (not already merged), and the
+    /// duplicate must still be at `expected`.
+    pub async fn merge_people(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        keep: PersonId,
+        duplicate: PersonId,
+        expected: linkwell_domain::Version,
+    ) -> Result<Person> {
+        if keep == duplicate {
+            return Err(StoreError::Conflict);
+        }
+        let kept = self.person(scope, keep).await?;
+        if kept.merged_into.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE people SET merged_into = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
+                .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.person(scope, duplicate).await?;
+            return Err(StoreError::Conflict);
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::PeopleMerged, "person", duplicate, Some(format!("into={keep}"))),
+        )
+        .await?;
+        tx.commit().await?;
+        self.person(scope, keep).await
+    }
+}

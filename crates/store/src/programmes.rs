@@ -1,0 +1,90 @@
+//! Programmes: the rules a referral runs under (session lengths and limits, contact attempts).
+
+use linkwell_domain::ProgrammeId;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::sessions::{Minutes, ProgrammeRules};
+use sqlx::Row;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Programme {
+    pub id: ProgrammeId,
+    pub name: String,
+    pub rules: ProgrammeRules,
+    /// ISO dates of the funding period, when known.
+    pub funded_from: Option<String>,
+    pub funded_to: Option<String>,
+    pub commissioner: String,
+    pub version: i64,
+}
+
+fn minutes(m: i64) -> Result<Minutes> {
+    u16::try_from(m).ok().and_then(|m| Minutes::new(m).ok()).ok_or_else(|| StoreError::corrupt("session length"))
+}
+
+fn count(n: i64) -> Result<u32> {
+    u32::try_from(n).map_err(StoreError::corrupt)
+}
+
+impl Db {
+    pub async fn create_programme(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        name: &str,
+        rules: ProgrammeRules,
+        commissioner: &str,
+    ) -> Result<Programme> {
+        let p = Programme {
+            id: ProgrammeId::new(),
+            name: name.to_owned(),
+            rules,
+            funded_from: None,
+            funded_to: None,
+            commissioner: commissioner.to_owned(),
+            version: 1,
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO programmes (organisation_id, id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, commissioner, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)")
+                .bind(scope.key())
+                .bind(p.id.to_string())
+                .bind(&p.name)
+                .bind(i64::from(rules.initial_length.get()))
+                .bind(i64::from(rules.follow_up_length.get()))
+                .bind(i64::from(rules.max_follow_ups))
+                .bind(i64::from(rules.contact_attempt_limit))
+                .bind(&p.commissioner)
+                .bind(now_ms())
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::unique_as("name"))?;
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::ProgrammeCreated, "programme", p.id, None)).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    pub async fn programmes(&self, scope: &OrgScope) -> Result<Vec<Programme>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, funded_from, funded_to, commissioner, version FROM programmes WHERE organisation_id = $1 ORDER BY name")
+                .bind(scope.key()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(Programme {
+                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+                name: r.try_get("name")?,
+                rules: ProgrammeRules {
+                    initial_length: minutes(r.try_get("initial_minutes")?)?,
+                    follow_up_length: minutes(r.try_get("follow_up_minutes")?)?,
+                    max_follow_ups: count(r.try_get("max_follow_ups")?)?,
+                    contact_attempt_limit: count(r.try_get("contact_attempt_limit")?)?,
+                },
+                funded_from: r.try_get("funded_from")?,
+                funded_to: r.try_get("funded_to")?,
+                commissioner: r.try_get("commissioner")?,
+                version: r.try_get("version")?,
+            })).collect()
+        })
+    }
+}

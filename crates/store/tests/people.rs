@@ -1,0 +1,122 @@
+//! People and programmes on both engines.
+
+use jiff::civil::date;
+use linkwell_domain::Version;
+use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
+use linkwell_domain::sessions::ProgrammeRules;
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Sqlite).await.expect("sqlite test db");
+                super::$name(&t.db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Postgres).await.expect("postgres test db");
+                super::$name(&t.db).await;
+            }
+        }
+    )*};
+}
+
+both_engines!(same_nhs_number_is_the_same_person, possible_duplicates_and_merging, programmes_hold_their_rules);
+
+const SYS: &Actor = &Actor { user_id: None, request_id: None };
+
+async fn org(db: &Db, slug: &str) -> OrgScope {
+    OrgScope::new(db.create_organisation(slug, slug, false).await.unwrap().id)
+}
+
+fn person(given: &str, family: &str, nhs: &str, postcode: &str) -> PersonInput {
+    let f = PersonFields {
+        nhs_number: nhs.into(),
+        given_name: given.into(),
+        family_name: family.into(),
+        dob_day: "27".into(),
+        dob_month: "3".into(),
+        dob_year: "1951".into(),
+        sex: "female".into(),
+        postcode: postcode.into(),
+        phone: "07700 900982".into(),
+        preferred_channel: "phone".into(),
+        consent_contact: true,
+        ..Default::default()
+    };
+    PersonInput::parse(&f, false, date(2026, 11, 22)).unwrap()
+}
+
+async fn same_nhs_number_is_the_same_person(db: &Db) {
+    let a = org(db, "a").await;
+    let b = org(db, "b").await;
+    let p = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "943 476 5919", "LS1 4AP")).await.unwrap();
+    assert_eq!(p.nhs_number.as_deref(), Some("9434765919"));
+    assert_eq!(p.date_of_birth, date(1951, 3, 27));
+    assert_eq!(p.postcode.as_deref(), Some("LS1 4AP"));
+    let again = db.create_person(&a, SYS, &person("Maggie", "Oneil", "9434765919", "")).await;
+    assert!(matches!(again, Err(StoreError::Duplicate { field: "nhs_number" })), "{again:?}");
+    let nhs = NhsNumber::parse("943-476-5919", false).unwrap();
+    assert_eq!(db.person_by_nhs_number(&a, &nhs).await.unwrap().map(|f| f.id), Some(p.id));
+    // Another organisation may hold the same person separately, and cannot see A's record.
+    assert_eq!(db.person_by_nhs_number(&b, &nhs).await.unwrap(), None);
+    assert!(matches!(db.person(&b, p.id).await, Err(StoreError::NotFound)));
+    db.create_person(&b, SYS, &person("Margaret", "O'Neil", "943 476 5919", "")).await.unwrap();
+    // People without NHS numbers are fine, several of them.
+    db.create_person(&a, SYS, &person("Ann", "Lee", "", "")).await.unwrap();
+    db.create_person(&a, SYS, &person("Bob", "Lee", "", "")).await.unwrap();
+}
+
+async fn possible_duplicates_and_merging(db: &Db) {
+    let a = org(db, "a").await;
+    let first = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "", "LS1 4AP")).await.unwrap();
+    db.create_person(&a, SYS, &person("Harold", "Smith", "", "LS9 9ZZ")).await.unwrap();
+    let found = db.possible_duplicates(&a, &person("Margret", "ONeil", "", "")).await.unwrap();
+    assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), vec![first.id]);
+    let by_address = db.possible_duplicates(&a, &person("Peggy", "Brown", "", "LS1 4AP")).await.unwrap();
+    assert_eq!(by_address.len(), 1);
+
+    // The self-referral that matched an existing client is merged, not kept as a second case.
+    let dup = db.create_person(&a, SYS, &person("Margret", "ONeil", "943 476 5919", "")).await.unwrap();
+    let stale = Version(dup.version + 1);
+    assert!(matches!(db.merge_people(&a, SYS, first.id, dup.id, stale).await, Err(StoreError::Conflict)));
+    db.merge_people(&a, SYS, first.id, dup.id, Version(dup.version)).await.unwrap();
+    let merged = db.person(&a, dup.id).await.unwrap();
+    assert_eq!(merged.merged_into, Some(first.id), "the duplicate's record and history stay");
+    let nhs = NhsNumber::parse("9434765919", false).unwrap();
+    assert_eq!(
+        db.person_by_nhs_number(&a, &nhs).await.unwrap().map(|p| p.id),
+        Some(first.id),
+        "lookups lead to the kept record"
+    );
+    assert!(
+        db.possible_duplicates(&a, &person("Margret", "ONeil", "", "")).await.unwrap().iter().all(|p| p.id == first.id)
+    );
+    // Merging again, or into a merged record, is refused.
+    assert!(matches!(
+        db.merge_people(&a, SYS, first.id, dup.id, Version(merged.version)).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        db.merge_people(&a, SYS, dup.id, first.id, Version(first.version)).await,
+        Err(StoreError::Conflict)
+    ));
+    let trail = db.audit_page(&a, &Default::default(), None, 20).await.unwrap();
+    assert_eq!(trail.items[0].action, "people_merged");
+    assert_eq!(trail.items[0].detail.as_deref(), Some(format!("into={}", first.id).as_str()));
+}
+
+async fn programmes_hold_their_rules(db: &Db) {
+    let a = org(db, "a").await;
+    let p = db
+        .create_programme(&a, SYS, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
+        .await
+        .unwrap();
+    let dup = db.create_programme(&a, SYS, "Primary Care Wellbeing Project", ProgrammeRules::default(), "").await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { field: "name" })));
+    let listed = db.programmes(&a).await.unwrap();
+    assert_eq!(listed, vec![p]);
+    assert_eq!(listed[0].rules, ProgrammeRules::default());
+}
