@@ -51,3 +51,4 @@ id_type!(RoomId);
 id_type!(ApiTokenId);
 id_type!(PersonId);
 id_type!(ProgrammeId);
+id_type!(ReferralId);

@@ -20,6 +20,7 @@ pub mod organisations;
 pub mod people;
 pub mod practices;
 pub mod programmes;
+pub mod referrals;
 mod scope;
 pub mod sessions;
 pub mod testing;

@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0002_people_programmes.sql"),
         postgres: include_str!("../../../migrations/postgres/0002_people_programmes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "referrals",
+        sqlite: include_str!("../../../migrations/sqlite/0003_referrals.sql"),
+        postgres: include_str!("../../../migrations/postgres/0003_referrals.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

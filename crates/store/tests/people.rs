@@ -120,3 +120,149 @@ async fn programmes_hold_their_rules(db: &Db) {
     assert_eq!(listed, vec![p]);
     assert_eq!(listed[0].rules, ProgrammeRules::default());
 }
+
+both_engines!(referral_lifecycle_is_recorded_and_enforced, waiting_list_orders_by_urgency_then_age);
+
+use linkwell_domain::identity::{EmailAddress, PasswordHash, Role};
+use linkwell_domain::referrals::{DischargeReason, ReferralFields, ReferralInput, ReferralStatus, TransitionError};
+use linkwell_store::referrals::{Change, ChangeError};
+
+async fn setup(
+    db: &Db,
+) -> (OrgScope, linkwell_domain::PersonId, linkwell_domain::ProgrammeId, linkwell_domain::UserId) {
+    let a = org(db, "a").await;
+    let p = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "943 476 5919", "LS1 4AP")).await.unwrap();
+    let prog = db.create_programme(&a, SYS, "Wellbeing", ProgrammeRules::default(), "").await.unwrap();
+    let worker = db
+        .create_user(
+            &a,
+            SYS,
+            &linkwell_store::users::NewUser {
+                email: EmailAddress::parse("w@a.example").unwrap(),
+                display_name: "Worker".into(),
+                role: Role::LinkWorker,
+                practice_id: None,
+                password_hash: PasswordHash("unused".into()),
+            },
+        )
+        .await
+        .unwrap();
+    (a, p.id, prog.id, worker.id)
+}
+
+fn referral(urgency: &str) -> ReferralInput {
+    ReferralInput::parse(&ReferralFields {
+        source: "gp".into(),
+        needs: vec!["loneliness".into()],
+        urgency: urgency.into(),
+        consent_confirmed: true,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+async fn referral_lifecycle_is_recorded_and_enforced(db: &Db) {
+    let (a, person, prog, worker) = setup(db).await;
+    let r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    assert_eq!(r.status, ReferralStatus::Received);
+    let v = |r: &linkwell_store::referrals::Referral| Version(r.version);
+
+    // Illegal first move: refused, nothing changed.
+    let e = db
+        .change_referral(
+            &a,
+            SYS,
+            r.id,
+            v(&r),
+            Change::Discharge { reason: DischargeReason::GoalsMet, summary: String::new() },
+        )
+        .await;
+    assert!(matches!(e, Err(ChangeError::Illegal(TransitionError::NotTriaged))), "{e:?}");
+    assert_eq!(db.referral(&a, r.id).await.unwrap(), r);
+
+    let r = db.change_referral(&a, SYS, r.id, v(&r), Change::Accept { worker }).await.unwrap();
+    assert_eq!((r.status, r.assigned_worker_id), (ReferralStatus::Accepted, Some(worker)));
+    // A stale version is a conflict.
+    let stale = db.change_referral(&a, SYS, r.id, Version(1), Change::ContactMade).await;
+    assert!(matches!(stale, Err(ChangeError::Store(StoreError::Conflict))));
+    let r = db
+        .change_referral(
+            &a,
+            SYS,
+            r.id,
+            v(&r),
+            Change::ContactAttempt { reached: false, note: "phone, no answer".into() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, ReferralStatus::Contacting { failed_attempts: 1 });
+    let r = db
+        .change_referral(&a, SYS, r.id, v(&r), Change::ContactAttempt { reached: true, note: "phone".into() })
+        .await
+        .unwrap();
+    assert_eq!(r.status, ReferralStatus::Active);
+    let r = db
+        .change_referral(
+            &a,
+            SYS,
+            r.id,
+            v(&r),
+            Change::Discharge { reason: DischargeReason::GoalsMet, summary: "Joined Walk and Talk".into() },
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.discharge_reason), (ReferralStatus::Discharged, Some(DischargeReason::GoalsMet)));
+    let history: Vec<String> =
+        db.referral_history(&a, r.id).await.unwrap().into_iter().map(|(e, f, t, _)| format!("{e}:{f}->{t}")).collect();
+    assert_eq!(
+        history,
+        [
+            "accepted:received->accepted",
+            "contact_attempt_failed:accepted->contacting",
+            "contact_attempt_reached:contacting->active",
+            "discharged:active->discharged"
+        ]
+    );
+
+    // Three failed attempts (the programme's limit) close the referral as unable to contact.
+    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    r = db.change_referral(&a, SYS, r.id, v(&r), Change::Accept { worker }).await.unwrap();
+    for _ in 0..3 {
+        r = db
+            .change_referral(&a, SYS, r.id, v(&r), Change::ContactAttempt { reached: false, note: "letter".into() })
+            .await
+            .unwrap();
+    }
+    assert_eq!(r.status, ReferralStatus::UnableToContact);
+
+    // Another organisation cannot see or change it.
+    let b = org(db, "b").await;
+    assert!(matches!(db.referral(&b, r.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        db.change_referral(&b, SYS, r.id, v(&r), Change::ContactMade).await,
+        Err(ChangeError::Store(StoreError::NotFound))
+    ));
+}
+
+async fn waiting_list_orders_by_urgency_then_age(db: &Db) {
+    let (a, person, prog, worker) = setup(db).await;
+    let first_routine = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let urgent = db.create_referral(&a, SYS, person, prog, None, None, &referral("urgent")).await.unwrap();
+    let second_routine = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let soon = db.create_referral(&a, SYS, person, prog, None, None, &referral("soon")).await.unwrap();
+    let declined = db.create_referral(&a, SYS, person, prog, None, None, &referral("urgent")).await.unwrap();
+    db.change_referral(
+        &a,
+        SYS,
+        declined.id,
+        Version(declined.version),
+        Change::Decline { reason: "not eligible".into() },
+    )
+    .await
+    .unwrap();
+    let accepted =
+        db.change_referral(&a, SYS, soon.id, Version(soon.version), Change::Accept { worker }).await.unwrap();
+    assert_eq!(accepted.status, ReferralStatus::Accepted);
+    let list: Vec<_> = db.waiting_list(&a, 50).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(list, vec![urgent.id, soon.id, first_routine.id, second_routine.id]);
+}

@@ -1,7 +1,9 @@
 //! Referrals: where they come from, why, and the lifecycle from received to discharged.
 
+mod input;
 mod lifecycle;
 mod taxonomy;
 
+pub use input::{ReferralFields, ReferralInput};
 pub use lifecycle::{DischargeReason, Event, ReferralStatus, TransitionError};
 pub use taxonomy::{Need, ReferralSource, Urgency};

@@ -1,0 +1,96 @@
+//! A new referral's fields, validated once for the referral form, the self-referral form,
+//! the JSON API and FHIR intake.
+
+use super::{Need, ReferralSource, Urgency};
+use crate::validation::ValidationErrors;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReferralFields {
+    pub source: String,
+    /// Need codes, one or more.
+    pub needs: Vec<String>,
+    pub urgency: String,
+    pub risk_flags: String,
+    pub safeguarding: bool,
+    pub free_text: String,
+    pub consent_confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralInput {
+    pub source: ReferralSource,
+    pub needs: Vec<Need>,
+    pub urgency: Urgency,
+    /// Risks the link worker must know before contact (e.g. "do not visit alone").
+    pub risk_flags: String,
+    pub safeguarding: bool,
+    pub free_text: String,
+    pub consent_confirmed: bool,
+}
+
+impl ReferralInput {
+    pub fn parse(f: &ReferralFields) -> Result<ReferralInput, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let source = e.check("source", ReferralSource::parse(&f.source));
+        let mut needs = Vec::new();
+        for n in &f.needs {
+            match Need::parse(n) {
+                Ok(n) if !needs.contains(&n) => needs.push(n),
+                Ok(_) => {}
+                Err(m) => {
+                    e.add("needs", m);
+                    break;
+                }
+            }
+        }
+        if f.needs.is_empty() {
+            e.add("needs", "Select at least one reason for the referral");
+        }
+        let urgency = e.check("urgency", Urgency::parse(&f.urgency));
+        if f.risk_flags.chars().count() > 1000 {
+            e.add("risk_flags", "Risks must be 1000 characters or fewer");
+        }
+        if f.free_text.chars().count() > 4000 {
+            e.add("free_text", "Further information must be 4000 characters or fewer");
+        }
+        if !f.consent_confirmed {
+            e.add("consent_confirmed", "Confirm that the person agreed to be referred");
+        }
+        match (source, urgency) {
+            (Some(source), Some(urgency)) if e.is_empty() => Ok(ReferralInput {
+                source,
+                needs,
+                urgency,
+                risk_flags: f.risk_flags.trim().to_owned(),
+                safeguarding: f.safeguarding,
+                free_text: f.free_text.trim().to_owned(),
+                consent_confirmed: true,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn referral_fields() {
+        let ok = ReferralFields {
+            source: "gp".into(),
+            needs: vec!["loneliness".into(), "money_debt".into(), "loneliness".into()],
+            urgency: "routine".into(),
+            consent_confirmed: true,
+            ..Default::default()
+        };
+        let r = ReferralInput::parse(&ok).unwrap();
+        assert_eq!(r.needs, vec![Need::Loneliness, Need::MoneyDebt]);
+        let e = ReferralInput::parse(&ReferralFields::default()).unwrap_err();
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["source", "needs", "urgency", "consent_confirmed"]);
+        let bad = ReferralFields { needs: vec!["astrology".into()], ..ok };
+        assert_eq!(ReferralInput::parse(&bad).unwrap_err().for_field("needs"), Some("Select a need from the list"));
+    }
+}

@@ -1,0 +1,330 @@
+//! Referrals: intake, the lifecycle transitions (each recorded as an event and audited),
+//! and the waiting list.
+
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::referrals::{
+    DischargeReason, Event, Need, ReferralInput, ReferralSource, ReferralStatus, TransitionError, Urgency,
+};
+use linkwell_domain::{PersonId, PracticeId, ProgrammeId, UserId, Version};
+use sqlx::Row;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Referral {
+    pub id: ReferralId,
+    pub person_id: PersonId,
+    pub programme_id: ProgrammeId,
+    pub source: ReferralSource,
+    pub referrer_user_id: Option<UserId>,
+    pub practice_id: Option<PracticeId>,
+    pub received_at: i64,
+    pub urgency: Urgency,
+    pub needs: Vec<Need>,
+    pub risk_flags: String,
+    pub safeguarding: bool,
+    pub free_text: String,
+    pub status: ReferralStatus,
+    pub assigned_worker_id: Option<UserId>,
+    pub follow_up_extension: i64,
+    pub decline_reason: Option<String>,
+    pub redirected_to: Option<String>,
+    pub discharge_reason: Option<DischargeReason>,
+    pub discharge_summary: Option<String>,
+    pub status_changed_at: i64,
+    pub version: i64,
+}
+
+/// A change to a referral, with what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Accept {
+        worker: UserId,
+    },
+    Decline {
+        reason: String,
+    },
+    Redirect {
+        to: String,
+    },
+    /// `note` says how (channel, time) — never the person's words.
+    ContactAttempt {
+        reached: bool,
+        note: String,
+    },
+    ContactMade,
+    Discharge {
+        reason: DischargeReason,
+        summary: String,
+    },
+}
+
+impl Change {
+    fn event(&self) -> Event {
+        match self {
+            Change::Accept { .. } => Event::Accept,
+            Change::Decline { .. } => Event::Decline,
+            Change::Redirect { .. } => Event::Redirect,
+            Change::ContactAttempt { reached, .. } => Event::ContactAttempt { reached: *reached },
+            Change::ContactMade => Event::ContactMade,
+            Change::Discharge { .. } => Event::Discharge,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Change::Accept { .. } => "accepted",
+            Change::Decline { .. } => "declined",
+            Change::Redirect { .. } => "redirected",
+            Change::ContactAttempt { reached: true, .. } => "contact_attempt_reached",
+            Change::ContactAttempt { reached: false, .. } => "contact_attempt_failed",
+            Change::ContactMade => "contact_made",
+            Change::Discharge { .. } => "discharged",
+        }
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Illegal(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn status_from(code: &str, failed: i64) -> Result<ReferralStatus> {
+    Ok(match code {
+        "received" => ReferralStatus::Received,
+        "accepted" => ReferralStatus::Accepted,
+        "contacting" => {
+            ReferralStatus::Contacting { failed_attempts: u32::try_from(failed).map_err(StoreError::corrupt)? }
+        }
+        "unable_to_contact" => ReferralStatus::UnableToContact,
+        "declined" => ReferralStatus::Declined,
+        "redirected" => ReferralStatus::Redirected,
+        "active" => ReferralStatus::Active,
+        "discharged" => ReferralStatus::Discharged,
+        other => return Err(StoreError::corrupt(format!("referral status {other}"))),
+    })
+}
+
+fn failed_attempts(s: ReferralStatus) -> i64 {
+    match s {
+        ReferralStatus::Contacting { failed_attempts } => i64::from(failed_attempts),
+        _ => 0,
+    }
+}
+
+const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, version";
+
+fn corrupt<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(StoreError::corrupt)
+}
+
+macro_rules! referral_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let opt_id = |col: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(col)?) };
+        Referral {
+            id: corrupt(r.try_get::<String, _>("id")?.parse())?,
+            person_id: corrupt(r.try_get::<String, _>("person_id")?.parse())?,
+            programme_id: corrupt(r.try_get::<String, _>("programme_id")?.parse())?,
+            source: corrupt(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
+            referrer_user_id: opt_id("referrer_user_id")?.map(|s| corrupt(s.parse())).transpose()?,
+            practice_id: opt_id("practice_id")?.map(|s| corrupt(s.parse())).transpose()?,
+            received_at: r.try_get("received_at")?,
+            urgency: corrupt(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
+            needs: r
+                .try_get::<String, _>("needs")?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|n| corrupt(Need::parse(n)))
+                .collect::<Result<Vec<_>>>()?,
+            risk_flags: r.try_get("risk_flags")?,
+            safeguarding: r.try_get("safeguarding")?,
+            free_text: r.try_get("free_text")?,
+            status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,
+            assigned_worker_id: opt_id("assigned_worker_id")?.map(|s| corrupt(s.parse())).transpose()?,
+            follow_up_extension: r.try_get("follow_up_extension")?,
+            decline_reason: r.try_get("decline_reason")?,
+            redirected_to: r.try_get("redirected_to")?,
+            discharge_reason: r
+                .try_get::<Option<String>, _>("discharge_reason")?
+                .map(|s| corrupt(DischargeReason::parse(&s)))
+                .transpose()?,
+            discharge_summary: r.try_get("discharge_summary")?,
+            status_changed_at: r.try_get("status_changed_at")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+impl Db {
+    /// Record a new referral for `person` under `programme`, with status received.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_referral(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        person: PersonId,
+        programme: ProgrammeId,
+        referrer: Option<UserId>,
+        practice: Option<PracticeId>,
+        input: &ReferralInput,
+    ) -> Result<Referral> {
+        let id = ReferralId::new();
+        let now = now_ms();
+        let needs: Vec<&str> = input.needs.iter().map(|n| n.code()).collect();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1)",
+            )
+            .bind(scope.key())
+            .bind(id.to_string())
+            .bind(person.to_string())
+            .bind(programme.to_string())
+            .bind(input.source.code())
+            .bind(referrer.map(|u| u.to_string()))
+            .bind(practice.map(|p| p.to_string()))
+            .bind(now)
+            .bind(input.urgency.code())
+            .bind(i64::from(input.urgency.rank()))
+            .bind(needs.join(","))
+            .bind(&input.risk_flags)
+            .bind(input.safeguarding)
+            .bind(&input.free_text)
+            .bind(input.consent_confirmed)
+            .execute(&mut *conn)
+            .await?;
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into())))
+            .await?;
+        tx.commit().await?;
+        self.referral(scope, id).await
+    }
+
+    pub async fn referral(&self, scope: &OrgScope, id: ReferralId) -> Result<Referral> {
+        let sql = format!("SELECT {COLUMNS} FROM referrals WHERE organisation_id = $1 AND id = $2");
+        on_db!(self, pool => {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok(referral_from_row!(&r))
+        })
+    }
+
+    /// Apply a lifecycle change if the referral is still at `expected`: checked against the
+    /// state machine with the programme's contact-attempt limit, recorded as an event and
+    /// audited in one transaction.
+    pub async fn change_referral(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: ReferralId,
+        expected: Version,
+        change: Change,
+    ) -> std::result::Result<Referral, ChangeError> {
+        let current = self.referral(scope, id).await?;
+        if current.version != expected.0 {
+            return Err(StoreError::Conflict.into());
+        }
+        let limit = self
+            .programmes(scope)
+            .await?
+            .into_iter()
+            .find(|p| p.id == current.programme_id)
+            .map(|p| p.rules.contact_attempt_limit)
+            .ok_or(StoreError::NotFound)?;
+        let next = current.status.apply(change.event(), limit)?;
+        let now = now_ms();
+        let (worker, decline, redirect, discharge_reason, summary, detail) = match &change {
+            Change::Accept { worker } => (Some(worker.to_string()), None, None, None, None, format!("worker={worker}")),
+            Change::Decline { reason } => (None, Some(reason.clone()), None, None, None, String::new()),
+            Change::Redirect { to } => (None, None, Some(to.clone()), None, None, String::new()),
+            Change::ContactAttempt { note, .. } => (None, None, None, None, None, note.clone()),
+            Change::ContactMade => (None, None, None, None, None, String::new()),
+            Change::Discharge { reason, summary } => {
+                (None, None, None, Some(reason.code()), Some(summary.clone()), format!("reason={}", reason.code()))
+            }
+        };
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            let n = sqlx::query(
+                "UPDATE referrals SET status = $1, failed_attempts = $2, assigned_worker_id = COALESCE($3, assigned_worker_id), decline_reason = COALESCE($4, decline_reason), \
+                 redirected_to = COALESCE($5, redirected_to), discharge_reason = COALESCE($6, discharge_reason), discharge_summary = COALESCE($7, discharge_summary), \
+                 status_changed_at = $8, updated_at = $8, version = version + 1 WHERE organisation_id = $9 AND id = $10 AND version = $11",
+            )
+            .bind(next.code())
+            .bind(failed_attempts(next))
+            .bind(worker)
+            .bind(decline)
+            .bind(redirect)
+            .bind(discharge_reason)
+            .bind(summary)
+            .bind(now)
+            .bind(scope.key())
+            .bind(id.to_string())
+            .bind(expected.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::from)?
+            .rows_affected();
+            if n == 1 {
+                sqlx::query(
+                    "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+                )
+                .bind(scope.key())
+                .bind(id.to_string())
+                .bind(now)
+                .bind(&actor.user_id)
+                .bind(change.name())
+                .bind(current.status.code())
+                .bind(next.code())
+                .bind(&detail)
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::from)?;
+            }
+            n
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict.into());
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", change.name()))),
+        )
+        .await?;
+        tx.commit().await.map_err(ChangeError::from)?;
+        Ok(self.referral(scope, id).await?)
+    }
+
+    /// The waiting list: open referrals not yet seen, most urgent first, then oldest first.
+    pub async fn waiting_list(&self, scope: &OrgScope, limit: usize) -> Result<Vec<Referral>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM referrals WHERE organisation_id = $1 AND status IN ('received', 'accepted', 'contacting') ORDER BY urgency_rank, received_at, id LIMIT $2"
+        );
+        on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(limit as i64).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(referral_from_row!(r))).collect()
+        })
+    }
+
+    /// The lifecycle events of a referral, oldest first: (event, from, to, at).
+    pub async fn referral_history(
+        &self,
+        scope: &OrgScope,
+        id: ReferralId,
+    ) -> Result<Vec<(String, String, String, i64)>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT event, from_status, to_status, at FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
+                .bind(scope.key()).bind(id.to_string()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok((r.try_get("event")?, r.try_get("from_status")?, r.try_get("to_status")?, r.try_get("at")?))).collect()
+        })
+    }
+}
