@@ -52,3 +52,4 @@ id_type!(ApiTokenId);
 id_type!(PersonId);
 id_type!(ProgrammeId);
 id_type!(ReferralId);
+id_type!(SessionId);

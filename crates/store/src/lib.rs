@@ -23,6 +23,7 @@ pub mod programmes;
 pub mod referrals;
 mod scope;
 pub mod sessions;
+pub mod sessions_booking;
 pub mod testing;
 pub mod tokens;
 pub mod users;

@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0003_referrals.sql"),
         postgres: include_str!("../../../migrations/postgres/0003_referrals.sql"),
     },
+    Migration {
+        version: 4,
+        name: "sessions",
+        sqlite: include_str!("../../../migrations/sqlite/0004_sessions.sql"),
+        postgres: include_str!("../../../migrations/postgres/0004_sessions.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

@@ -266,3 +266,129 @@ async fn waiting_list_orders_by_urgency_then_age(db: &Db) {
     let list: Vec<_> = db.waiting_list(&a, 50).await.unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(list, vec![urgent.id, soon.id, first_routine.id, second_routine.id]);
 }
+
+both_engines!(booking_respects_limits_hours_and_double_booking);
+
+use jiff::civil::time;
+use linkwell_domain::sessions::{BookingError, Fold, SessionKind, SessionMode, london_instant};
+use linkwell_store::sessions_booking::{BookingProblem, NewSession};
+
+async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
+    let (a, person, prog, worker) = setup(db).await;
+    let site = db.create_site(&a, SYS, None, "Hub", "", None).await.unwrap();
+    let room = db.create_room(&a, SYS, site.id, "Room 1").await.unwrap();
+    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let at = |d: i8, h: i8, m: i8| london_instant(date(2026, 12, d), time(h, m, 0, 0), None::<Fold>).unwrap();
+    let new =
+        |kind, mode, room_id, starts| NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id, starts };
+
+    // Not before the referral is accepted.
+    let e = db.book_session(&a, SYS, &new(SessionKind::Initial, SessionMode::Telephone, None, at(1, 10, 0))).await;
+    assert!(matches!(e, Err(BookingProblem::ReferralNotOpen)), "{e:?}");
+    r = db.change_referral(&a, SYS, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
+    let new =
+        |kind, mode, room_id, starts| NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id, starts };
+
+    assert!(matches!(
+        db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(1, 10, 0))).await,
+        Err(BookingProblem::Limit(BookingError::InitialFirst))
+    ));
+    assert!(matches!(
+        db.book_session(&a, SYS, &new(SessionKind::Initial, SessionMode::InPerson, None, at(1, 10, 0))).await,
+        Err(BookingProblem::RoomRequired)
+    ));
+    let first = db
+        .book_session(&a, SYS, &new(SessionKind::Initial, SessionMode::InPerson, Some(room.id), at(1, 10, 0)))
+        .await
+        .unwrap();
+    assert_eq!(first.ends_at - first.starts_at, 45 * 60_000, "initial sessions last 45 minutes");
+
+    // The worker is busy until 10:45; back-to-back is fine.
+    let clash =
+        db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(1, 10, 30))).await;
+    assert!(matches!(clash, Err(BookingProblem::WorkerBusy)), "{clash:?}");
+    let back_to_back = db
+        .book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(1, 10, 45)))
+        .await
+        .unwrap();
+    assert_eq!(back_to_back.ends_at - back_to_back.starts_at, 30 * 60_000, "follow-ups last 30 minutes");
+
+    // Outside working hours (Monday to Friday 9 to 5 by default), and at weekends.
+    assert!(matches!(
+        db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Video, None, at(1, 8, 30))).await,
+        Err(BookingProblem::OutsideHours)
+    ));
+    assert!(matches!(
+        db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Video, None, at(1, 16, 45))).await,
+        Err(BookingProblem::OutsideHours)
+    ));
+    assert!(
+        matches!(
+            db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Video, None, at(5, 11, 0))).await,
+            Err(BookingProblem::OutsideHours)
+        ),
+        "Saturday"
+    );
+    db.set_working_hours(&a, worker, 6, time(10, 0, 0, 0), time(13, 0, 0, 0)).await.unwrap();
+    db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Video, None, at(5, 11, 0))).await.unwrap();
+
+    // Another worker cannot have the room while it is booked.
+    let other = db
+        .create_user(
+            &a,
+            SYS,
+            &linkwell_store::users::NewUser {
+                email: EmailAddress::parse("w2@a.example").unwrap(),
+                display_name: "W2".into(),
+                role: Role::LinkWorker,
+                practice_id: None,
+                password_hash: PasswordHash("x".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let mut r2 = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    r2 = db.change_referral(&a, SYS, r2.id, Version(r2.version), Change::Accept { worker: other.id }).await.unwrap();
+    let in_room = NewSession {
+        referral_id: r2.id,
+        worker_id: other.id,
+        kind: SessionKind::Initial,
+        mode: SessionMode::InPerson,
+        room_id: Some(room.id),
+        starts: at(1, 10, 15),
+    };
+    assert!(matches!(db.book_session(&a, SYS, &in_room).await, Err(BookingProblem::RoomBusy)));
+
+    // One initial and five follow-ups, then a clear refusal.
+    for d in [2, 3, 4] {
+        db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(d, 14, 0)))
+            .await
+            .unwrap();
+    }
+    let sixth = db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(8, 14, 0))).await;
+    match sixth {
+        Err(BookingProblem::Limit(BookingError::FollowUpLimit { allowed: 5 })) => {}
+        other => panic!("expected the follow-up limit, got {other:?}"),
+    }
+
+    // Eight people try to book the same worker at the same moment: exactly one succeeds.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            let s = NewSession {
+                referral_id: r2.id,
+                worker_id: other.id,
+                kind: SessionKind::Initial,
+                mode: SessionMode::Telephone,
+                room_id: None,
+                starts: at(9, 11, 0),
+            };
+            tokio::spawn(async move { db.book_session(&a, SYS, &s).await.is_ok() })
+        })
+        .collect();
+    let mut booked = 0;
+    for t in tasks {
+        booked += usize::from(t.await.unwrap());
+    }
+    assert_eq!(booked, 1);
+}

@@ -43,7 +43,49 @@ pub enum SessionMode {
     Video,
 }
 
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionKind::Initial => "initial",
+            SessionKind::FollowUp => "follow_up",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<SessionKind, &'static str> {
+        match code.trim() {
+            "initial" => Ok(SessionKind::Initial),
+            "follow_up" => Ok(SessionKind::FollowUp),
+            _ => Err("Select the initial session or a follow-up"),
+        }
+    }
+}
+
 impl SessionMode {
+    pub const ALL: [SessionMode; 4] =
+        [SessionMode::InPerson, SessionMode::Telephone, SessionMode::Video, SessionMode::HomeVisit];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionMode::InPerson => "in_person",
+            SessionMode::HomeVisit => "home_visit",
+            SessionMode::Telephone => "telephone",
+            SessionMode::Video => "video",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionMode::InPerson => "In person at a practice",
+            SessionMode::HomeVisit => "Home visit",
+            SessionMode::Telephone => "Telephone",
+            SessionMode::Video => "Video",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<SessionMode, &'static str> {
+        Self::ALL.into_iter().find(|m| m.code() == code.trim()).ok_or("Select how the session will happen")
+    }
+
     pub fn needs_room(self) -> bool {
         self == SessionMode::InPerson
     }

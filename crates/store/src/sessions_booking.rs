@@ -1,0 +1,204 @@
+//! Booking sessions: the programme's limits, no double-booking of a worker or a room, and
+//! the worker's working hours, checked inside one write transaction.
+
+use jiff::Timestamp;
+use jiff::civil::Time;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::ids::{ReferralId, SessionId};
+use linkwell_domain::sessions::{BookingError, SessionKind, SessionMode, Slot, next_session_kind};
+use linkwell_domain::{RoomId, UserId};
+use sqlx::Row;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+/// Working hours when a worker has none recorded for a weekday: Monday to Friday, 9 to 5.
+pub const DEFAULT_HOURS: (Time, Time) = (Time::constant(9, 0, 0, 0), Time::constant(17, 0, 0, 0));
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Session {
+    pub id: SessionId,
+    pub referral_id: ReferralId,
+    pub worker_id: UserId,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub room_id: Option<RoomId>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub status: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub referral_id: ReferralId,
+    pub worker_id: UserId,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub room_id: Option<RoomId>,
+    pub starts: Timestamp,
+}
+
+/// Why a booking was refused; each names what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingProblem {
+    #[error(transparent)]
+    Limit(#[from] BookingError),
+    #[error("Sessions can only be booked for a referral that has been accepted and is still open")]
+    ReferralNotOpen,
+    #[error("Choose a room for a session in person")]
+    RoomRequired,
+    #[error("The link worker already has a session at that time")]
+    WorkerBusy,
+    #[error("The room is already booked at that time")]
+    RoomBusy,
+    #[error("That time is outside the link worker's working hours")]
+    OutsideHours,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for BookingProblem {
+    fn from(e: sqlx::Error) -> Self {
+        BookingProblem::Store(StoreError::Database(e))
+    }
+}
+
+/// Sessions that still take up time (not cancelled).
+const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
+
+impl Db {
+    /// Set a worker's hours for one ISO weekday (1 Monday … 7 Sunday).
+    pub async fn set_working_hours(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+        weekday: i8,
+        starts: Time,
+        ends: Time,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO working_hours (organisation_id, user_id, weekday, starts, ends) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, user_id, weekday) DO UPDATE SET starts = excluded.starts, ends = excluded.ends")
+                .bind(scope.key()).bind(user.to_string()).bind(i64::from(weekday))
+                .bind(starts.strftime("%H:%M").to_string()).bind(ends.strftime("%H:%M").to_string())
+                .execute(pool).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Book a session. The worker's and room's rows are locked first (a row lock on
+    /// PostgreSQL; SQLite's write transaction is already exclusive), so two concurrent
+    /// bookings cannot both see the slot free.
+    pub async fn book_session(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        new: &NewSession,
+    ) -> std::result::Result<Session, BookingProblem> {
+        let referral = self.referral(scope, new.referral_id).await?;
+        if !matches!(
+            referral.status,
+            linkwell_domain::referrals::ReferralStatus::Accepted
+                | linkwell_domain::referrals::ReferralStatus::Contacting { .. }
+                | linkwell_domain::referrals::ReferralStatus::Active
+        ) {
+            return Err(BookingProblem::ReferralNotOpen);
+        }
+        if new.mode.needs_room() && new.room_id.is_none() {
+            return Err(BookingProblem::RoomRequired);
+        }
+        let rules = self
+            .programmes(scope)
+            .await?
+            .into_iter()
+            .find(|p| p.id == referral.programme_id)
+            .ok_or(StoreError::NotFound)?
+            .rules;
+        let id = SessionId::new();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let org = scope.key();
+        let session = on_tx!(&mut tx, conn => {
+            // Lock the worker (and room) rows; a missing one is NotFound.
+            let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
+                .bind(&org).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            if let Some(room) = new.room_id {
+                let n = sqlx::query("UPDATE rooms SET version = version WHERE organisation_id = $1 AND id = $2")
+                    .bind(&org).bind(room.to_string()).execute(&mut *conn).await?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound.into());
+                }
+            }
+            // The programme's limit, counting sessions not cancelled.
+            let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
+            )))
+            .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
+            let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
+            let extension = u32::try_from(referral.follow_up_extension).unwrap_or(0);
+            let kind = next_session_kind(&rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
+            let slot = Slot::starting(new.starts, rules.length(kind));
+            // Working hours on the session's London weekday.
+            let weekday = new.starts.to_zoned(linkwell_domain::time::london()).weekday().to_monday_one_offset();
+            let hours = sqlx::query("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
+                .bind(&org).bind(new.worker_id.to_string()).bind(i64::from(weekday)).fetch_optional(&mut *conn).await?;
+            let (from, to) = match hours {
+                Some(h) => (
+                    h.try_get::<String, _>("starts")?.parse::<Time>().map_err(StoreError::corrupt)?,
+                    h.try_get::<String, _>("ends")?.parse::<Time>().map_err(StoreError::corrupt)?,
+                ),
+                None if weekday <= 5 => DEFAULT_HOURS,
+                None => return Err(BookingProblem::OutsideHours),
+            };
+            if !slot.within_hours(from, to) {
+                return Err(BookingProblem::OutsideHours);
+            }
+            let busy = |column: &'static str| format!("SELECT COUNT(*) FROM sessions WHERE organisation_id = $1 AND {column} = $2 AND {LIVE} AND starts_at < $3 AND ends_at > $4");
+            let worker_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("worker_id")))
+                .bind(&org).bind(new.worker_id.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+            if worker_clash > 0 {
+                return Err(BookingProblem::WorkerBusy);
+            }
+            if let Some(room) = new.room_id {
+                let room_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("room_id")))
+                    .bind(&org).bind(room.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+                if room_clash > 0 {
+                    return Err(BookingProblem::RoomBusy);
+                }
+            }
+            sqlx::query("INSERT INTO sessions (organisation_id, id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $10, 1)")
+                .bind(&org).bind(id.to_string()).bind(new.referral_id.to_string()).bind(new.worker_id.to_string())
+                .bind(kind.code()).bind(new.mode.code()).bind(new.room_id.map(|r| r.to_string()))
+                .bind(slot.start_ms).bind(slot.end_ms).bind(now)
+                .execute(&mut *conn).await?;
+            Session {
+                id,
+                referral_id: new.referral_id,
+                worker_id: new.worker_id,
+                kind,
+                mode: new.mode,
+                room_id: new.room_id,
+                starts_at: slot.start_ms,
+                ends_at: slot.end_ms,
+                status: "booked".into(),
+                version: 1,
+            }
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(
+                AuditAction::RecordChanged,
+                "session",
+                id,
+                Some(format!("booked kind={}", session.kind.code())),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+}
