@@ -1,27 +1,13 @@
-//! People and programmes on both engines.
+//! People, programmes, referrals and session booking on both engines.
+
+#[macro_use]
+mod common;
 
 use jiff::civil::date;
 use linkwell_domain::Version;
 use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::sessions::ProgrammeRules;
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
-
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Sqlite).await.expect("sqlite test db");
-                super::$name(&t.db).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Postgres).await.expect("postgres test db");
-                super::$name(&t.db).await;
-            }
-        }
-    )*};
-}
 
 both_engines!(same_nhs_number_is_the_same_person, possible_duplicates_and_merging, programmes_hold_their_rules);
 

@@ -1,5 +1,8 @@
 //! Storage behaviour, every test on both engines: `<name>::sqlite` and `<name>::postgres`.
 
+#[macro_use]
+mod common;
+
 use linkwell_domain::audit::{AuditAction, AuditEvent, ChainBreak};
 use linkwell_domain::identity::{EmailAddress, PasswordHash, Role, Secret};
 use linkwell_domain::organisations::PracticeInput;
@@ -10,23 +13,6 @@ use linkwell_store::users::{FailedSignIn, NewUser};
 use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError};
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
-
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Sqlite).await.expect("sqlite test db");
-                super::$name(&t.db).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let t = linkwell_store::testing::TestDb::new(linkwell_store::Engine::Postgres).await.expect("postgres test db");
-                super::$name(&t.db).await;
-            }
-        }
-    )*};
-}
 
 both_engines!(
     practices_are_scoped_versioned_and_unique,
