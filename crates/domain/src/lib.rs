@@ -5,6 +5,9 @@
 //! edge (parse, don't validate): a value of `OdsCode`, `EmailAddress` or `Role` is valid by
 //! construction, so code further in never re-checks it.
 
+#[macro_use]
+mod vocabulary;
+
 pub mod audit;
 pub mod authz;
 pub mod identity;

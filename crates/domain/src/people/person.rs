@@ -7,29 +7,7 @@ use crate::PracticeId;
 use crate::identity::EmailAddress;
 use crate::validation::{ValidationErrors, required_text};
 
-macro_rules! codes {
-    ($(#[$doc:meta])* $name:ident, $err:literal { $($variant:ident => $code:literal, $label:literal;)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-        #[serde(into = "&'static str")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),* } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
-            pub fn parse(code: &str) -> Result<$name, &'static str> {
-                Self::ALL.iter().copied().find(|v| v.code() == code.trim()).ok_or($err)
-            }
-        }
-
-        impl From<$name> for &'static str {
-            fn from(v: $name) -> &'static str { v.code() }
-        }
-    };
-}
-
-codes!(
+vocabulary!(
     /// Sex as recorded by the NHS (person stated sex).
     Sex, "Select the person's sex" {
         Female => "female", "Female";
@@ -39,7 +17,7 @@ codes!(
     }
 );
 
-codes!(
+vocabulary!(
     /// NHS Data Dictionary ethnic category codes.
     EthnicCategory, "Select an ethnic category from the list" {
         WhiteBritish => "A", "White: British";
@@ -63,7 +41,7 @@ codes!(
     }
 );
 
-codes!(
+vocabulary!(
     /// How the person prefers to be contacted (and to receive reminders).
     ContactChannel, "Select how the person prefers to be contacted" {
         Phone => "phone", "Phone call";
