@@ -304,6 +304,49 @@ impl Db {
         Ok(self.referral(scope, id).await?)
     }
 
+    /// Allow `extra` follow-up sessions beyond the programme's limit for this referral, with
+    /// the coordinator's reason (validated by the caller: required text). Recorded as an
+    /// event and audited.
+    pub async fn extend_follow_ups(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: ReferralId,
+        expected: Version,
+        extra: std::num::NonZeroU32,
+        reason: &str,
+    ) -> Result<Referral> {
+        let extra = extra.get();
+        let current = self.referral(scope, id).await?;
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            let n = sqlx::query("UPDATE referrals SET follow_up_extension = follow_up_extension + $1, extension_reason = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6")
+                .bind(i64::from(extra)).bind(reason).bind(now).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected();
+            if n == 1 {
+                sqlx::query(
+                    "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, 'follow_ups_extended', $5, $5, $6 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+                )
+                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(current.status.code()).bind(format!("extra={extra}"))
+                .execute(&mut *conn).await?;
+            }
+            n
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict);
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("follow_ups_extended={extra}"))),
+        )
+        .await?;
+        tx.commit().await?;
+        self.referral(scope, id).await
+    }
+
     /// The waiting list: open referrals not yet seen, most urgent first, then oldest first.
     pub async fn waiting_list(&self, scope: &OrgScope, limit: usize) -> Result<Vec<Referral>> {
         let sql = format!(

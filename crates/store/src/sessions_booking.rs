@@ -64,6 +64,34 @@ impl From<sqlx::Error> for BookingProblem {
     }
 }
 
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Attended,
+    DidNotAttend,
+    CancelledByPerson,
+    CancelledByService,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Attended => "attended",
+            Outcome::DidNotAttend => "did_not_attend",
+            Outcome::CancelledByPerson => "cancelled_by_person",
+            Outcome::CancelledByService => "cancelled_by_service",
+        }
+    }
+
+    pub fn parse(code: &str) -> std::result::Result<Outcome, &'static str> {
+        [Outcome::Attended, Outcome::DidNotAttend, Outcome::CancelledByPerson, Outcome::CancelledByService]
+            .into_iter()
+            .find(|o| o.code() == code.trim())
+            .ok_or("Select how the session ended")
+    }
+}
+
 /// Sessions that still take up time (not cancelled).
 const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
 
@@ -200,5 +228,72 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(session)
+    }
+
+    /// Record how a booked session ended, with the worker's notes. Only a booked session
+    /// takes an outcome; a stale version is a conflict.
+    pub async fn record_session_outcome(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: SessionId,
+        expected: linkwell_domain::Version,
+        outcome: Outcome,
+        notes: &str,
+    ) -> Result<Session> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
+                .bind(outcome.code()).bind(notes).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.session(scope, id).await?;
+            return Err(StoreError::Conflict);
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
+        )
+        .await?;
+        tx.commit().await?;
+        self.session(scope, id).await
+    }
+
+    pub async fn session(&self, scope: &OrgScope, id: SessionId) -> Result<Session> {
+        let rows = self.sessions_where(scope, "id", &id.to_string()).await?;
+        rows.into_iter().next().ok_or(StoreError::NotFound)
+    }
+
+    /// A referral's sessions, in time order.
+    pub async fn sessions_for_referral(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<Session>> {
+        self.sessions_where(scope, "referral_id", &referral.to_string()).await
+    }
+
+    async fn sessions_where(&self, scope: &OrgScope, column: &'static str, value: &str) -> Result<Vec<Session>> {
+        let sql = format!(
+            "SELECT id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, version FROM sessions WHERE organisation_id = $1 AND {column} = $2 ORDER BY starts_at, id"
+        );
+        on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Session {
+                        id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
+                        referral_id: r.try_get::<String, _>("referral_id")?.parse().map_err(StoreError::corrupt)?,
+                        worker_id: r.try_get::<String, _>("worker_id")?.parse().map_err(StoreError::corrupt)?,
+                        kind: SessionKind::parse(&r.try_get::<String, _>("kind")?).map_err(StoreError::corrupt)?,
+                        mode: SessionMode::parse(&r.try_get::<String, _>("mode")?).map_err(StoreError::corrupt)?,
+                        room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| s.parse()).transpose().map_err(StoreError::corrupt)?,
+                        starts_at: r.try_get("starts_at")?,
+                        ends_at: r.try_get("ends_at")?,
+                        status: r.try_get("status")?,
+                        version: r.try_get("version")?,
+                    })
+                })
+                .collect()
+        })
     }
 }

@@ -378,3 +378,62 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
     }
     assert_eq!(booked, 1);
 }
+
+both_engines!(outcomes_and_extensions);
+
+use linkwell_store::sessions_booking::Outcome;
+
+async fn outcomes_and_extensions(db: &Db) {
+    let (a, person, prog, worker) = setup(db).await;
+    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    r = db.change_referral(&a, SYS, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
+    let at = |d: i8, h: i8| london_instant(date(2026, 12, d), time(h, 0, 0, 0), None::<Fold>).unwrap();
+    let referral_id = r.id;
+    let book = |kind, starts| NewSession {
+        referral_id,
+        worker_id: worker,
+        kind,
+        mode: SessionMode::Telephone,
+        room_id: None,
+        starts,
+    };
+    let initial = db.book_session(&a, SYS, &book(SessionKind::Initial, at(1, 10))).await.unwrap();
+    let attended = db
+        .record_session_outcome(&a, SYS, initial.id, Version(1), Outcome::Attended, "Talked about walking")
+        .await
+        .unwrap();
+    assert_eq!((attended.status.as_str(), attended.version), ("attended", 2));
+    // An outcome is recorded once; a second (or stale) one is a conflict.
+    assert!(matches!(
+        db.record_session_outcome(&a, SYS, initial.id, Version(2), Outcome::DidNotAttend, "").await,
+        Err(StoreError::Conflict)
+    ));
+
+    let mut follow_ups = Vec::new();
+    for d in [2, 3, 4, 7, 8] {
+        follow_ups.push(db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(d, 10))).await.unwrap());
+    }
+    let sixth = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(9, 10))).await;
+    assert!(matches!(sixth, Err(BookingProblem::Limit(BookingError::FollowUpLimit { allowed: 5 }))), "{sixth:?}");
+    // A cancelled session frees its place and its time.
+    db.record_session_outcome(&a, SYS, follow_ups[0].id, Version(1), Outcome::CancelledByPerson, "").await.unwrap();
+    let again = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(2, 10))).await.unwrap();
+    assert_eq!(again.starts_at, follow_ups[0].starts_at);
+    // A coordinator extends the limit with a reason: one more can be booked, then no more.
+    r = db.referral(&a, r.id).await.unwrap();
+    let one = std::num::NonZeroU32::new(1).unwrap();
+    r = db.extend_follow_ups(&a, SYS, r.id, Version(r.version), one, "Debt advice appointment pending").await.unwrap();
+    assert_eq!(r.follow_up_extension, 1);
+    assert!(matches!(
+        db.extend_follow_ups(&a, SYS, r.id, Version(r.version - 1), one, "again").await,
+        Err(StoreError::Conflict)
+    ));
+    db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(9, 10))).await.unwrap();
+    let seventh = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(10, 10))).await;
+    assert!(matches!(seventh, Err(BookingProblem::Limit(BookingError::FollowUpLimit { allowed: 6 }))), "{seventh:?}");
+    let sessions = db.sessions_for_referral(&a, r.id).await.unwrap();
+    assert_eq!(sessions.len(), 8);
+    assert!(sessions.windows(2).all(|w| w[0].starts_at <= w[1].starts_at));
+    let history: Vec<String> = db.referral_history(&a, r.id).await.unwrap().into_iter().map(|(e, ..)| e).collect();
+    assert_eq!(history, ["accepted", "follow_ups_extended"]);
+}
