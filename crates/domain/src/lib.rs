@@ -14,6 +14,7 @@ pub mod identity;
 pub mod ids;
 pub mod organisations;
 pub mod people;
+pub mod plans;
 pub mod referrals;
 pub mod sessions;
 pub mod time;

@@ -18,6 +18,7 @@ mod error;
 mod migrate;
 pub mod organisations;
 pub mod people;
+pub mod plans;
 pub mod practices;
 pub mod programmes;
 pub mod referrals;

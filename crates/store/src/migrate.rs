@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0004_sessions.sql"),
         postgres: include_str!("../../../migrations/postgres/0004_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "plans",
+        sqlite: include_str!("../../../migrations/sqlite/0005_plans.sql"),
+        postgres: include_str!("../../../migrations/postgres/0005_plans.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

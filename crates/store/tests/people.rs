@@ -437,3 +437,34 @@ async fn outcomes_and_extensions(db: &Db) {
     let history: Vec<String> = db.referral_history(&a, r.id).await.unwrap().into_iter().map(|(e, ..)| e).collect();
     assert_eq!(history, ["accepted", "follow_ups_extended"]);
 }
+
+both_engines!(plans_keep_every_version);
+
+use linkwell_domain::plans::{GoalFields, Plan, PlanFields};
+
+async fn plans_keep_every_version(db: &Db) {
+    let (a, person, prog, _) = setup(db).await;
+    let r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    assert_eq!(db.current_plan(&a, r.id).await.unwrap(), None);
+    let plan = |goal: &str| {
+        Plan::parse(&PlanFields {
+            what_matters: "Seeing people again".into(),
+            goals: vec![GoalFields { text: goal.into(), ..Default::default() }],
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let v1 = db.save_plan(&a, SYS, r.id, 0, &plan("Join a walking group")).await.unwrap();
+    assert_eq!(v1.version, 1);
+    let v2 = db.save_plan(&a, SYS, r.id, 1, &plan("Walk and Talk every Tuesday")).await.unwrap();
+    assert_eq!(v2.version, 2);
+    // A save based on an old version is refused, not merged over the newer one.
+    assert!(matches!(db.save_plan(&a, SYS, r.id, 1, &plan("Lost edit")).await, Err(StoreError::Conflict)));
+    let versions = db.plan_versions(&a, r.id).await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(versions[1].plan.goals[0].text, "Join a walking group");
+    assert_eq!(db.current_plan(&a, r.id).await.unwrap().unwrap().plan.goals[0].text, "Walk and Talk every Tuesday");
+    let b = org(db, "b").await;
+    assert!(matches!(db.save_plan(&b, SYS, r.id, 0, &plan("x")).await, Err(StoreError::NotFound)));
+    assert!(db.plan_versions(&b, r.id).await.unwrap().is_empty());
+}

@@ -1,0 +1,185 @@
+//! The personalised care and support plan: what matters to the person, their strengths and
+//! needs, goals with progress, agreed actions, self-management tools and the next review.
+//! Every save is a new version; earlier versions are kept.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::referrals::Need;
+use crate::validation::{ValidationErrors, required_text};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Goal {
+    pub text: String,
+    pub target: Option<Date>,
+    /// 0 (not started) to 10 (achieved), as the person rates it.
+    pub progress: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreedAction {
+    /// Who will do it: the person, the link worker, or someone named.
+    pub who: String,
+    pub what: String,
+    pub by: Option<Date>,
+    pub done: bool,
+}
+
+/// One version of a plan, valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub what_matters: String,
+    pub strengths: String,
+    pub needs: Vec<String>,
+    pub goals: Vec<Goal>,
+    pub actions: Vec<AgreedAction>,
+    pub tools: Vec<String>,
+    pub next_review: Option<Date>,
+}
+
+/// The plan form's fields as entered; list items are numbered `goals[0].text` etc. on the
+/// page and are arrays in the API.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PlanFields {
+    pub what_matters: String,
+    pub strengths: String,
+    pub needs: Vec<String>,
+    pub goals: Vec<GoalFields>,
+    pub actions: Vec<ActionFields>,
+    pub tools: Vec<String>,
+    pub next_review: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GoalFields {
+    pub text: String,
+    pub target: String,
+    pub progress: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionFields {
+    pub who: String,
+    pub what: String,
+    pub by: String,
+    pub done: bool,
+}
+
+fn optional_date(s: &str) -> Result<Option<Date>, &'static str> {
+    let t = s.trim();
+    if t.is_empty() { Ok(None) } else { t.parse::<Date>().map(Some).map_err(|_| "Enter a real date, like 2026-12-01") }
+}
+
+fn text(label: &str, s: &str, max: usize) -> Result<String, String> {
+    let t = s.trim();
+    if t.chars().count() > max { Err(format!("{label} must be {max} characters or fewer")) } else { Ok(t.to_owned()) }
+}
+
+impl Plan {
+    pub fn parse(f: &PlanFields) -> Result<Plan, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let what_matters = e.check("what_matters", required_text("what matters to the person", &f.what_matters, 4000));
+        let strengths = e.check("strengths", text("Strengths", &f.strengths, 4000));
+        let mut needs = Vec::new();
+        for n in &f.needs {
+            match Need::parse(n) {
+                Ok(n) if !needs.contains(&n.code().to_owned()) => needs.push(n.code().to_owned()),
+                Ok(_) => {}
+                Err(m) => e.add("needs", m),
+            }
+        }
+        let mut goals = Vec::new();
+        for (i, g) in
+            f.goals.iter().enumerate().filter(|(_, g)| !(g.text.trim().is_empty() && g.target.trim().is_empty()))
+        {
+            let text = e.check(&format!("goals[{i}].text"), required_text("the goal", &g.text, 500));
+            let target = e.check(&format!("goals[{i}].target"), optional_date(&g.target));
+            let progress = e.check(
+                &format!("goals[{i}].progress"),
+                match g.progress.trim() {
+                    "" => Ok(0),
+                    p => {
+                        p.parse::<u8>().ok().filter(|p| *p <= 10).ok_or("Progress must be a whole number from 0 to 10")
+                    }
+                },
+            );
+            if let (Some(text), Some(target), Some(progress)) = (text, target, progress) {
+                goals.push(Goal { text, target, progress });
+            }
+        }
+        let mut actions = Vec::new();
+        for (i, a) in
+            f.actions.iter().enumerate().filter(|(_, a)| !(a.what.trim().is_empty() && a.who.trim().is_empty()))
+        {
+            let who = e.check(&format!("actions[{i}].who"), required_text("who will do it", &a.who, 200));
+            let what = e.check(&format!("actions[{i}].what"), required_text("what will be done", &a.what, 500));
+            let by = e.check(&format!("actions[{i}].by"), optional_date(&a.by));
+            if let (Some(who), Some(what), Some(by)) = (who, what, by) {
+                actions.push(AgreedAction { who, what, by, done: a.done });
+            }
+        }
+        let tools: Vec<String> = f.tools.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+        if tools.iter().any(|t| t.chars().count() > 200) {
+            e.add("tools", "Each tool must be 200 characters or fewer");
+        }
+        let next_review = e.check("next_review", optional_date(&f.next_review));
+        match (what_matters, strengths, next_review) {
+            (Some(what_matters), Some(strengths), Some(next_review)) if e.is_empty() => {
+                Ok(Plan { what_matters, strengths, needs, goals, actions, tools, next_review })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_with_two_goals() {
+        let f = PlanFields {
+            what_matters: "Getting out of the house and seeing people again".into(),
+            needs: vec!["loneliness".into(), "physical_activity".into()],
+            goals: vec![
+                GoalFields { text: "Join a walking group".into(), target: "2027-01-31".into(), progress: "2".into() },
+                GoalFields { text: "Talk to a neighbour every week".into(), ..Default::default() },
+                GoalFields::default(),
+            ],
+            actions: vec![ActionFields {
+                who: "Sam (link worker)".into(),
+                what: "Send Walk and Talk details".into(),
+                by: "2026-12-01".into(),
+                done: false,
+            }],
+            tools: vec!["Five ways to wellbeing".into(), " ".into()],
+            next_review: "2027-01-05".into(),
+            ..Default::default()
+        };
+        let p = Plan::parse(&f).unwrap();
+        assert_eq!(p.goals.len(), 2, "blank rows are ignored");
+        assert_eq!(p.goals[0].progress, 2);
+        assert_eq!(p.tools, ["Five ways to wellbeing"]);
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), p);
+    }
+
+    #[test]
+    fn errors_name_the_row_and_field() {
+        let f = PlanFields {
+            goals: vec![GoalFields { text: "".into(), target: "31/01/2027".into(), progress: "11".into() }],
+            actions: vec![ActionFields { who: "".into(), what: "Call".into(), ..Default::default() }],
+            next_review: "soon".into(),
+            ..Default::default()
+        };
+        let e = Plan::parse(&f).unwrap_err();
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            named,
+            ["what_matters", "goals[0].text", "goals[0].target", "goals[0].progress", "actions[0].who", "next_review"]
+        );
+    }
+}

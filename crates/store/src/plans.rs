@@ -1,0 +1,79 @@
+//! Care and support plans, versioned: a save adds a version; nothing is overwritten.
+
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::plans::Plan;
+use sqlx::Row;
+
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+/// A saved version of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanVersion {
+    pub version: i64,
+    pub saved_at: i64,
+    pub saved_by: Option<String>,
+    pub plan: Plan,
+}
+
+impl Db {
+    /// Save a new version of a referral's plan. `based_on` is the version the editor
+    /// started from (0 for a first plan); if someone saved since, this is a `Conflict`.
+    pub async fn save_plan(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        referral: ReferralId,
+        based_on: i64,
+        plan: &Plan,
+    ) -> Result<PlanVersion> {
+        self.referral(scope, referral).await?;
+        let content = serde_json::to_string(plan).map_err(StoreError::corrupt)?;
+        let version = based_on + 1;
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            // The next version must not exist yet: the primary key makes a concurrent save fail.
+            sqlx::query("INSERT INTO plan_versions (organisation_id, referral_id, version, saved_at, saved_by, content) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(scope.key()).bind(referral.to_string()).bind(version).bind(now).bind(&actor.user_id).bind(&content)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| match StoreError::unique_as("version")(e) {
+                    StoreError::Duplicate { .. } => StoreError::Conflict,
+                    other => other,
+                })?;
+        });
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "plan", referral, Some(format!("version={version}"))),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PlanVersion { version, saved_at: now, saved_by: actor.user_id.clone(), plan: plan.clone() })
+    }
+
+    /// Every version of the plan, newest first.
+    pub async fn plan_versions(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<PlanVersion>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT version, saved_at, saved_by, content FROM plan_versions WHERE organisation_id = $1 AND referral_id = $2 ORDER BY version DESC")
+                .bind(scope.key()).bind(referral.to_string()).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(PlanVersion {
+                        version: r.try_get("version")?,
+                        saved_at: r.try_get("saved_at")?,
+                        saved_by: r.try_get("saved_by")?,
+                        plan: serde_json::from_str(&r.try_get::<String, _>("content")?).map_err(StoreError::corrupt)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The current plan, if one has been saved.
+    pub async fn current_plan(&self, scope: &OrgScope, referral: ReferralId) -> Result<Option<PlanVersion>> {
+        Ok(self.plan_versions(scope, referral).await?.into_iter().next())
+    }
+}
