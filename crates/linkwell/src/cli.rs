@@ -221,6 +221,13 @@ async fn scope(db: &Db, slug: &str) -> anyhow::Result<OrgScope> {
     }
 }
 
+/// Open the database and find the organisation named by `--org`.
+async fn open_org(db: &DbArgs, org: &OrgArg) -> anyhow::Result<(Db, OrgScope)> {
+    let db = open(&db.database).await?;
+    let scope = scope(&db, &org.org).await?;
+    Ok((db, scope))
+}
+
 async fn user_by_email(db: &Db, scope: &OrgScope, email: &str) -> anyhow::Result<linkwell_store::users::User> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     match db.user_for_sign_in(&email).await {
@@ -321,8 +328,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Create { db, org, email, name, role, practice, password_stdin } => {
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             let practice_id = match practice {
                 Some(code) => {
                     let code = OdsCode::parse(&code).map_err(|e| anyhow!("--practice: {e}"))?;
@@ -371,8 +377,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::List { db, org } => {
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             for u in db.users_by_name(&scope).await? {
                 println!(
                     "{}\t{}\t{}\t{}",
@@ -384,15 +389,13 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Disable { db, org, email } => {
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
             db.set_user_disabled(&scope, &Actor::system(), u.id, linkwell_domain::Version(u.version), true).await?;
             println!("disabled {}", u.email);
         }
         UserCommand::ResetPassword { db, org, email } => {
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
             let link = issue_reset_link(&db, &scope, &Actor::system(), u.id).await?;
             println!("one-time link to set a password ({RESET_LINK_HOURS} hours): {}", reset_path(&link));
@@ -413,8 +416,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { db, org, email, name } => {
             let name = required_text("a token name", &name, 100).map_err(|e| anyhow!("--name: {e}"))?;
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             let u = user_by_email(&db, &scope, &email).await?;
             if u.disabled {
                 bail!("--email: that user is disabled");
@@ -427,8 +429,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { db, org, id } => {
             let id = id.parse().map_err(|_| anyhow!("--id: not a token id"))?;
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             match db.revoke_api_token(&scope, &Actor::system(), id).await {
                 Ok(()) => println!("revoked"),
                 Err(StoreError::NotFound) => bail!("--id: no active token with that id"),
@@ -436,8 +437,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::List { db, org } => {
-            let db = open(&db.database).await?;
-            let scope = scope(&db, &org.org).await?;
+            let (db, scope) = open_org(&db, &org).await?;
             for t in db.api_tokens(&scope).await? {
                 println!(
                     "{}\t{}\tuser {}\t{}",

@@ -33,3 +33,8 @@ impl StoreError {
         StoreError::Corrupt(what.to_string())
     }
 }
+
+/// A value read back from the database that fails to parse means the stored data is bad.
+pub(crate) fn stored<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> crate::Result<T> {
+    r.map_err(StoreError::corrupt)
+}

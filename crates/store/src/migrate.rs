@@ -12,37 +12,24 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+/// `migration!(version, "name", "file stem")`: both engines' scripts of one migration.
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../../../migrations/sqlite/", $file, ".sql")),
+            postgres: include_str!(concat!("../../../migrations/postgres/", $file, ".sql")),
+        }
+    };
+}
+
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sqlite: include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-        postgres: include_str!("../../../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "people and programmes",
-        sqlite: include_str!("../../../migrations/sqlite/0002_people_programmes.sql"),
-        postgres: include_str!("../../../migrations/postgres/0002_people_programmes.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "referrals",
-        sqlite: include_str!("../../../migrations/sqlite/0003_referrals.sql"),
-        postgres: include_str!("../../../migrations/postgres/0003_referrals.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "sessions",
-        sqlite: include_str!("../../../migrations/sqlite/0004_sessions.sql"),
-        postgres: include_str!("../../../migrations/postgres/0004_sessions.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "plans",
-        sqlite: include_str!("../../../migrations/sqlite/0005_plans.sql"),
-        postgres: include_str!("../../../migrations/postgres/0005_plans.sql"),
-    },
+    migration!(1, "foundation", "0001_foundation"),
+    migration!(2, "people and programmes", "0002_people_programmes"),
+    migration!(3, "referrals", "0003_referrals"),
+    migration!(4, "sessions", "0004_sessions"),
+    migration!(5, "plans", "0005_plans"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

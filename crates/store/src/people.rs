@@ -7,6 +7,7 @@ use linkwell_domain::{PersonId, PracticeId};
 use sqlx::Row;
 
 use crate::audit::append_in;
+use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,38 +41,34 @@ pub struct Person {
 
 const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, created_at, updated_at, version";
 
-fn parse<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
-}
-
 macro_rules! person_from_row {
     ($r:expr) => {{
         let r = $r;
         Person {
-            id: parse(r.try_get::<String, _>("id")?.parse())?,
+            id: stored(r.try_get::<String, _>("id")?.parse())?,
             nhs_number: r.try_get("nhs_number")?,
             given_name: r.try_get("given_name")?,
             family_name: r.try_get("family_name")?,
-            date_of_birth: parse(r.try_get::<String, _>("date_of_birth")?.parse())?,
-            sex: parse(Sex::parse(&r.try_get::<String, _>("sex")?))?,
+            date_of_birth: stored(r.try_get::<String, _>("date_of_birth")?.parse())?,
+            sex: stored(Sex::parse(&r.try_get::<String, _>("sex")?))?,
             gender_identity: r.try_get("gender_identity")?,
             ethnic_category: r
                 .try_get::<Option<String>, _>("ethnic_category")?
-                .map(|c| parse(EthnicCategory::parse(&c)))
+                .map(|c| stored(EthnicCategory::parse(&c)))
                 .transpose()?,
             postcode: r.try_get("postcode")?,
             address: r.try_get("address")?,
             phone: r.try_get("phone")?,
             email: r.try_get("email")?,
-            preferred_channel: parse(ContactChannel::parse(&r.try_get::<String, _>("preferred_channel")?))?,
+            preferred_channel: stored(ContactChannel::parse(&r.try_get::<String, _>("preferred_channel")?))?,
             access_needs: r.try_get("access_needs")?,
-            practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| parse(s.parse())).transpose()?,
+            practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| stored(s.parse())).transpose()?,
             consent_contact: r.try_get("consent_contact")?,
             consent_share: r.try_get("consent_share")?,
             consent_feedback: r.try_get("consent_feedback")?,
             consents_recorded_at: r.try_get("consents_recorded_at")?,
             consents_recorded_by: r.try_get("consents_recorded_by")?,
-            merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| parse(s.parse())).transpose()?,
+            merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| stored(s.parse())).transpose()?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
             version: r.try_get("version")?,

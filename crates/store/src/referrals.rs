@@ -10,6 +10,7 @@ use linkwell_domain::{PersonId, PracticeId, ProgrammeId, UserId, Version};
 use sqlx::Row;
 
 use crate::audit::append_in;
+use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -120,40 +121,36 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
 
 const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, version";
 
-fn corrupt<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
-}
-
 macro_rules! referral_from_row {
     ($r:expr) => {{
         let r = $r;
         let opt_id = |col: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(col)?) };
         Referral {
-            id: corrupt(r.try_get::<String, _>("id")?.parse())?,
-            person_id: corrupt(r.try_get::<String, _>("person_id")?.parse())?,
-            programme_id: corrupt(r.try_get::<String, _>("programme_id")?.parse())?,
-            source: corrupt(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
-            referrer_user_id: opt_id("referrer_user_id")?.map(|s| corrupt(s.parse())).transpose()?,
-            practice_id: opt_id("practice_id")?.map(|s| corrupt(s.parse())).transpose()?,
+            id: stored(r.try_get::<String, _>("id")?.parse())?,
+            person_id: stored(r.try_get::<String, _>("person_id")?.parse())?,
+            programme_id: stored(r.try_get::<String, _>("programme_id")?.parse())?,
+            source: stored(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
+            referrer_user_id: opt_id("referrer_user_id")?.map(|s| stored(s.parse())).transpose()?,
+            practice_id: opt_id("practice_id")?.map(|s| stored(s.parse())).transpose()?,
             received_at: r.try_get("received_at")?,
-            urgency: corrupt(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
+            urgency: stored(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
             needs: r
                 .try_get::<String, _>("needs")?
                 .split(',')
                 .filter(|s| !s.is_empty())
-                .map(|n| corrupt(Need::parse(n)))
+                .map(|n| stored(Need::parse(n)))
                 .collect::<Result<Vec<_>>>()?,
             risk_flags: r.try_get("risk_flags")?,
             safeguarding: r.try_get("safeguarding")?,
             free_text: r.try_get("free_text")?,
             status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,
-            assigned_worker_id: opt_id("assigned_worker_id")?.map(|s| corrupt(s.parse())).transpose()?,
+            assigned_worker_id: opt_id("assigned_worker_id")?.map(|s| stored(s.parse())).transpose()?,
             follow_up_extension: r.try_get("follow_up_extension")?,
             decline_reason: r.try_get("decline_reason")?,
             redirected_to: r.try_get("redirected_to")?,
             discharge_reason: r
                 .try_get::<Option<String>, _>("discharge_reason")?
-                .map(|s| corrupt(DischargeReason::parse(&s)))
+                .map(|s| stored(DischargeReason::parse(&s)))
                 .transpose()?,
             discharge_summary: r.try_get("discharge_summary")?,
             status_changed_at: r.try_get("status_changed_at")?,
