@@ -119,21 +119,19 @@ async fn setup(
     let a = org(db, "a").await;
     let p = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "943 476 5919", "LS1 4AP")).await.unwrap();
     let prog = db.create_programme(&a, SYS, "Wellbeing", ProgrammeRules::default(), "").await.unwrap();
-    let worker = db
-        .create_user(
-            &a,
-            SYS,
-            &linkwell_store::users::NewUser {
-                email: EmailAddress::parse("w@a.example").unwrap(),
-                display_name: "Worker".into(),
-                role: Role::LinkWorker,
-                practice_id: None,
-                password_hash: PasswordHash("unused".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let worker = link_worker(db, &a, "w@a.example", "Worker").await;
     (a, p.id, prog.id, worker.id)
+}
+
+async fn link_worker(db: &Db, scope: &OrgScope, email: &str, name: &str) -> linkwell_store::users::User {
+    let new = linkwell_store::users::NewUser {
+        email: EmailAddress::parse(email).unwrap(),
+        display_name: name.into(),
+        role: Role::LinkWorker,
+        practice_id: None,
+        password_hash: PasswordHash("unused".into()),
+    };
+    db.create_user(scope, SYS, &new).await.unwrap()
 }
 
 fn referral(urgency: &str) -> ReferralInput {
@@ -319,20 +317,7 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
     db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Video, None, at(5, 11, 0))).await.unwrap();
 
     // Another worker cannot have the room while it is booked.
-    let other = db
-        .create_user(
-            &a,
-            SYS,
-            &linkwell_store::users::NewUser {
-                email: EmailAddress::parse("w2@a.example").unwrap(),
-                display_name: "W2".into(),
-                role: Role::LinkWorker,
-                practice_id: None,
-                password_hash: PasswordHash("x".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let other = link_worker(db, &a, "w2@a.example", "W2").await;
     let mut r2 = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
     r2 = db.change_referral(&a, SYS, r2.id, Version(r2.version), Change::Accept { worker: other.id }).await.unwrap();
     let in_room = NewSession {

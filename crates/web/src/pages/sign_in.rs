@@ -79,6 +79,7 @@ pub async fn submit(
         return again(&state, &page, q.next, &form.email, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let wrong = || ValidationErrors::single("email", WRONG);
+    let locked = || ValidationErrors::single("email", LOCKED);
 
     let found = match state.db.user_for_sign_in(&email).await {
         Ok(found) => Some(found),
@@ -106,14 +107,7 @@ pub async fn submit(
     }
     if user.is_locked(now_ms()) {
         state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=locked"))).await?;
-        return again(
-            &state,
-            &page,
-            q.next,
-            &form.email,
-            ValidationErrors::single("email", LOCKED),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return again(&state, &page, q.next, &form.email, locked(), StatusCode::TOO_MANY_REQUESTS);
     }
     let password = form.password.clone();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
@@ -124,14 +118,7 @@ pub async fn submit(
         return match state.db.record_failed_sign_in(&scope, user.id).await? {
             FailedSignIn::LockedNow => {
                 state.db.audit(&scope, &audit(AuditAction::AccountLocked, None)).await?;
-                again(
-                    &state,
-                    &page,
-                    q.next,
-                    &form.email,
-                    ValidationErrors::single("email", LOCKED),
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
+                again(&state, &page, q.next, &form.email, locked(), StatusCode::TOO_MANY_REQUESTS)
             }
             FailedSignIn::Counted { .. } => {
                 again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED)
