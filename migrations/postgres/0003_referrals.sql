@@ -27,6 +27,9 @@ CREATE TABLE referrals (
     redirected_to TEXT,
     discharge_reason TEXT,
     discharge_summary TEXT,
+    -- ISO date of the current plan's next review (copied from the plan when it is saved),
+    -- so caseloads can show overdue reviews without reading every plan.
+    next_review TEXT,
     status_changed_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
@@ -38,10 +41,13 @@ CREATE TABLE referrals (
     FOREIGN KEY (organisation_id, referrer_user_id) REFERENCES users (organisation_id, id),
     FOREIGN KEY (organisation_id, assigned_worker_id) REFERENCES users (organisation_id, id)
 );
-CREATE INDEX referrals_waiting ON referrals (organisation_id, status, urgency_rank, received_at);
+-- The waiting list: only open, not-yet-seen referrals, already in the list's order.
+CREATE INDEX referrals_waiting ON referrals (organisation_id, urgency_rank, received_at, id)
+    WHERE status IN ('received', 'accepted', 'contacting');
 CREATE INDEX referrals_person ON referrals (organisation_id, person_id);
 CREATE INDEX referrals_worker ON referrals (organisation_id, assigned_worker_id, status);
-CREATE INDEX referrals_practice ON referrals (organisation_id, practice_id, received_at);
+CREATE INDEX referrals_practice ON referrals (organisation_id, practice_id, id);
+CREATE INDEX referrals_referrer ON referrals (organisation_id, referrer_user_id, id);
 
 CREATE TABLE referral_events (
     organisation_id TEXT NOT NULL REFERENCES organisations (id),

@@ -17,10 +17,24 @@ pub enum Action {
     ViewUsers,
     ManageUsers,
     ViewAudit,
+    /// Submit a referral (for one's practice, when a referrer).
+    ReferPeople,
+    /// List referrals and follow their status. What each role sees of them is narrowed
+    /// by `sees_case` and `follows_referral`.
+    ViewReferrals,
+    /// Work a case: see the person, contact attempts, sessions, notes, plans, discharge.
+    WorkCases,
+    /// Triage: the waiting list, accepting, assigning, declining, redirecting, extending
+    /// the follow-up limit, merging duplicate people.
+    TriageReferrals,
+    /// Programmes and their session rules.
+    ManageProgrammes,
+    /// Organisation settings (self-referral) and the message outbox.
+    ManageSettings,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -28,6 +42,12 @@ impl Action {
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewAudit,
+        Action::ReferPeople,
+        Action::ViewReferrals,
+        Action::WorkCases,
+        Action::TriageReferrals,
+        Action::ManageProgrammes,
+        Action::ManageSettings,
     ];
 }
 
@@ -38,10 +58,33 @@ pub fn allows(role: Role, action: Action) -> bool {
         ViewOwnAccount => true,
         // Practices are reference data every member of staff needs when referring or triaging.
         ViewPractices => matches!(role, Admin | Coordinator | LinkWorker | Referrer),
-        ManagePractices | ManageSitesAndRooms | ManageUsers | ViewAudit => matches!(role, Admin),
+        ManagePractices | ManageSitesAndRooms | ManageUsers | ViewAudit | ManageProgrammes | ManageSettings => {
+            matches!(role, Admin)
+        }
         // Coordinators assign work to link workers, so they see who is in the team.
         ViewUsers => matches!(role, Admin | Coordinator),
+        // Link workers and coordinators take referrals too (by phone, at a drop-in).
+        ReferPeople | ViewReferrals => matches!(role, Coordinator | LinkWorker | Referrer),
+        WorkCases => matches!(role, Coordinator | LinkWorker),
+        TriageReferrals => matches!(role, Coordinator),
     }
+}
+
+/// Whether a user may open a person's case (details, notes, sessions, plan): coordinators
+/// see every caseload; a link worker sees the cases assigned to them. Admins,
+/// referrers, facilitators and commissioners never do.
+pub fn sees_case(role: Role, assigned_to_me: bool) -> bool {
+    match role {
+        Role::Coordinator => true,
+        Role::LinkWorker => assigned_to_me,
+        Role::Admin | Role::Referrer | Role::Facilitator | Role::Commissioner => false,
+    }
+}
+
+/// Whether a referrer may follow a referral's status (never its notes, plan or outcomes):
+/// one they made, or one made for their practice.
+pub fn follows_referral(role: Role, made_by_me: bool, for_my_practice: bool) -> bool {
+    role == Role::Referrer && (made_by_me || for_my_practice)
 }
 
 #[cfg(test)]
@@ -54,6 +97,20 @@ mod tests {
             assert_eq!(allows(role, Action::ManageUsers), role == Role::Admin);
             assert_eq!(allows(role, Action::ViewAudit), role == Role::Admin);
         }
+    }
+
+    #[test]
+    fn case_records_are_for_the_team_that_works_them() {
+        for role in Role::ALL {
+            let works = allows(role, Action::WorkCases);
+            assert_eq!(works, matches!(role, Role::Coordinator | Role::LinkWorker), "{role}");
+            assert_eq!(sees_case(role, true), works, "{role}");
+            assert_eq!(sees_case(role, false), role == Role::Coordinator, "{role}");
+            assert_eq!(allows(role, Action::TriageReferrals), role == Role::Coordinator);
+            assert_eq!(follows_referral(role, true, false), role == Role::Referrer);
+        }
+        assert!(!follows_referral(Role::Referrer, false, false));
+        assert!(!allows(Role::Admin, Action::ViewReferrals), "admins run the system, not cases");
     }
 
     #[test]

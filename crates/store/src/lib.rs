@@ -13,6 +13,7 @@
 #[macro_use]
 mod macros;
 pub mod audit;
+pub mod caseload;
 mod db;
 mod error;
 mod migrate;

@@ -192,10 +192,22 @@ impl Db {
             self.person(scope, duplicate).await?;
             return Err(StoreError::Conflict);
         }
+        // The duplicate's referrals now belong to the kept record, so caseloads count the
+        // person once; the duplicate record itself stays, marked as merged.
+        let moved = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE referrals SET person_id = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND person_id = $4")
+                .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string())
+                .execute(&mut *conn).await?.rows_affected()
+        });
         append_in(
             &mut tx,
             scope,
-            &actor.event(AuditAction::PeopleMerged, "person", duplicate, Some(format!("into={keep}"))),
+            &actor.event(
+                AuditAction::PeopleMerged,
+                "person",
+                duplicate,
+                Some(format!("into={keep} referrals_moved={moved}")),
+            ),
         )
         .await?;
         tx.commit().await?;

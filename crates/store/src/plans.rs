@@ -43,6 +43,10 @@ impl Db {
                     StoreError::Duplicate { .. } => StoreError::Conflict,
                     other => other,
                 })?;
+            // Caseloads show overdue reviews from this copy of the plan's next review.
+            sqlx::query("UPDATE referrals SET next_review = $1 WHERE organisation_id = $2 AND id = $3")
+                .bind(plan.next_review.map(|d| d.to_string())).bind(scope.key()).bind(referral.to_string())
+                .execute(&mut *conn).await?;
         });
         append_in(
             &mut tx,

@@ -96,7 +96,7 @@ pub enum ChangeError {
     Store(#[from] StoreError),
 }
 
-fn status_from(code: &str, failed: i64) -> Result<ReferralStatus> {
+pub(crate) fn status_from(code: &str, failed: i64) -> Result<ReferralStatus> {
     Ok(match code {
         "received" => ReferralStatus::Received,
         "accepted" => ReferralStatus::Accepted,
@@ -344,27 +344,72 @@ impl Db {
         self.referral(scope, id).await
     }
 
-    /// The waiting list: open referrals not yet seen, most urgent first, then oldest first.
-    pub async fn waiting_list(&self, scope: &OrgScope, limit: usize) -> Result<Vec<Referral>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM referrals WHERE organisation_id = $1 AND status IN ('received', 'accepted', 'contacting') ORDER BY urgency_rank, received_at, id LIMIT $2"
-        );
+    /// The lifecycle events of a referral, oldest first.
+    pub async fn referral_history(&self, scope: &OrgScope, id: ReferralId) -> Result<Vec<ReferralEvent>> {
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(limit as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(referral_from_row!(r))).collect()
+            let rows = sqlx::query("SELECT event, from_status, to_status, at, actor_user_id, detail FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
+                .bind(scope.key()).bind(id.to_string()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(ReferralEvent {
+                event: r.try_get("event")?,
+                from_status: r.try_get("from_status")?,
+                to_status: r.try_get("to_status")?,
+                at: r.try_get("at")?,
+                actor_user_id: r.try_get::<Option<String>, _>("actor_user_id")?.map(|s| stored(s.parse())).transpose()?,
+                detail: r.try_get("detail")?,
+            })).collect()
         })
     }
 
-    /// The lifecycle events of a referral, oldest first: (event, from, to, at).
-    pub async fn referral_history(
+    /// Give an accepted, open referral to another worker (the state stays as it is).
+    pub async fn reassign_referral(
         &self,
         scope: &OrgScope,
+        actor: &Actor,
         id: ReferralId,
-    ) -> Result<Vec<(String, String, String, i64)>> {
-        on_db!(self, pool => {
-            let rows = sqlx::query("SELECT event, from_status, to_status, at FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
-                .bind(scope.key()).bind(id.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("event")?, r.try_get("from_status")?, r.try_get("to_status")?, r.try_get("at")?))).collect()
-        })
+        expected: Version,
+        worker: UserId,
+    ) -> std::result::Result<Referral, ChangeError> {
+        let current = self.referral(scope, id).await?;
+        current.status.check_reassign()?;
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            let n = sqlx::query("UPDATE referrals SET assigned_worker_id = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5")
+                .bind(worker.to_string()).bind(now).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await.map_err(StoreError::from)?.rows_affected();
+            if n == 1 {
+                sqlx::query(
+                    "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, 'reassigned', $5, $5, $6 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+                )
+                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(current.status.code()).bind(format!("worker={worker}"))
+                .execute(&mut *conn).await.map_err(StoreError::from)?;
+            }
+            n
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict.into());
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event=reassigned worker={worker}"))),
+        )
+        .await?;
+        tx.commit().await.map_err(ChangeError::from)?;
+        Ok(self.referral(scope, id).await?)
     }
+}
+
+/// One step in a referral's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferralEvent {
+    /// `accepted`, `contact_attempt_failed`, `reassigned`, `follow_ups_extended`, …
+    pub event: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub at: i64,
+    pub actor_user_id: Option<UserId>,
+    /// Machine-readable facts (`worker=…`, `channel=phone outcome=no_answer`), never the person's words.
+    pub detail: String,
 }

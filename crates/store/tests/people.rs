@@ -91,7 +91,17 @@ async fn possible_duplicates_and_merging(db: &Db) {
     ));
     let trail = db.audit_page(&a, &Default::default(), None, 20).await.unwrap();
     assert_eq!(trail.items[0].action, "people_merged");
-    assert_eq!(trail.items[0].detail.as_deref(), Some(format!("into={}", first.id).as_str()));
+    assert_eq!(trail.items[0].detail.as_deref(), Some(format!("into={} referrals_moved=0", first.id).as_str()));
+
+    // A merge moves the duplicate's referrals to the kept record, so the person is counted once.
+    let prog = db.create_programme(&a, SYS, "Wellbeing", ProgrammeRules::default(), "").await.unwrap();
+    let twin = db.create_person(&a, SYS, &person("Margaret", "O'Neill", "", "")).await.unwrap();
+    let r = db.create_referral(&a, SYS, twin.id, prog.id, None, None, &referral("routine")).await.unwrap();
+    db.merge_people(&a, SYS, first.id, twin.id, Version(twin.version)).await.unwrap();
+    assert_eq!(db.referral(&a, r.id).await.unwrap().person_id, first.id);
+    let filter = ReferralFilter { person: Some(first.id), ..Default::default() };
+    let of_first = db.referral_summaries(&a, &filter, ReferralOrder::Newest, None, 10).await.unwrap();
+    assert_eq!(of_first.items.iter().map(|s| s.id).collect::<Vec<_>>(), [r.id]);
 }
 
 async fn programmes_hold_their_rules(db: &Db) {
@@ -111,6 +121,7 @@ both_engines!(referral_lifecycle_is_recorded_and_enforced, waiting_list_orders_b
 
 use linkwell_domain::identity::{EmailAddress, PasswordHash, Role};
 use linkwell_domain::referrals::{DischargeReason, ReferralFields, ReferralInput, ReferralStatus, TransitionError};
+use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
 use linkwell_store::referrals::{Change, ChangeError};
 
 async fn setup(
@@ -196,8 +207,13 @@ async fn referral_lifecycle_is_recorded_and_enforced(db: &Db) {
         .await
         .unwrap();
     assert_eq!((r.status, r.discharge_reason), (ReferralStatus::Discharged, Some(DischargeReason::GoalsMet)));
-    let history: Vec<String> =
-        db.referral_history(&a, r.id).await.unwrap().into_iter().map(|(e, f, t, _)| format!("{e}:{f}->{t}")).collect();
+    let history: Vec<String> = db
+        .referral_history(&a, r.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}:{}->{}", e.event, e.from_status, e.to_status))
+        .collect();
     assert_eq!(
         history,
         [
@@ -247,8 +263,35 @@ async fn waiting_list_orders_by_urgency_then_age(db: &Db) {
     let accepted =
         db.change_referral(&a, SYS, soon.id, Version(soon.version), Change::Accept { worker }).await.unwrap();
     assert_eq!(accepted.status, ReferralStatus::Accepted);
-    let list: Vec<_> = db.waiting_list(&a, 50).await.unwrap().into_iter().map(|r| r.id).collect();
+    let list: Vec<_> = db.waiting_list(&a, None, 50).await.unwrap().items.into_iter().map(|r| r.id).collect();
     assert_eq!(list, vec![urgent.id, soon.id, first_routine.id, second_routine.id]);
+    // Paged two at a time, the same order.
+    let first_page = db.waiting_list(&a, None, 2).await.unwrap();
+    let cursor = first_page.next_cursor.clone().unwrap();
+    let second_page = db.waiting_list(&a, Some(&cursor), 2).await.unwrap();
+    let paged: Vec<_> = first_page.items.iter().chain(&second_page.items).map(|r| r.id).collect();
+    assert_eq!(paged, list);
+    assert_eq!(second_page.next_cursor, None);
+    let shown = &first_page.items[0];
+    assert_eq!((shown.given_name.as_str(), shown.family_name.as_str()), ("Margaret", "O'Neil"));
+
+    // The caseload: the worker's open referrals; reassigning moves one to another worker.
+    let caseload: Vec<_> = db.caseload(&a, worker, 100).await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(caseload, [soon.id]);
+    let other = link_worker(db, &a, "other@a.example", "Other").await;
+    let moved = db.reassign_referral(&a, SYS, soon.id, Version(accepted.version), other.id).await.unwrap();
+    assert_eq!((moved.assigned_worker_id, moved.status), (Some(other.id), ReferralStatus::Accepted));
+    assert!(db.caseload(&a, worker, 100).await.unwrap().is_empty());
+    assert_eq!(db.caseload(&a, other.id, 100).await.unwrap().len(), 1);
+    let stale = db.reassign_referral(&a, SYS, soon.id, Version(accepted.version), worker).await;
+    assert!(matches!(stale, Err(ChangeError::Store(StoreError::Conflict))), "{stale:?}");
+    let not_triaged = db.reassign_referral(&a, SYS, urgent.id, Version(urgent.version), worker).await;
+    assert!(matches!(not_triaged, Err(ChangeError::Illegal(TransitionError::NotTriaged))), "{not_triaged:?}");
+    let history = db.referral_history(&a, soon.id).await.unwrap();
+    assert_eq!(
+        history.last().map(|e| (e.event.as_str(), e.detail.clone())),
+        Some(("reassigned", format!("worker={}", other.id)))
+    );
 }
 
 both_engines!(booking_respects_limits_hours_and_double_booking);
@@ -419,7 +462,7 @@ async fn outcomes_and_extensions(db: &Db) {
     let sessions = db.sessions_for_referral(&a, r.id).await.unwrap();
     assert_eq!(sessions.len(), 8);
     assert!(sessions.windows(2).all(|w| w[0].starts_at <= w[1].starts_at));
-    let history: Vec<String> = db.referral_history(&a, r.id).await.unwrap().into_iter().map(|(e, ..)| e).collect();
+    let history: Vec<String> = db.referral_history(&a, r.id).await.unwrap().into_iter().map(|e| e.event).collect();
     assert_eq!(history, ["accepted", "follow_ups_extended"]);
 }
 
@@ -441,8 +484,17 @@ async fn plans_keep_every_version(db: &Db) {
     };
     let v1 = db.save_plan(&a, SYS, r.id, 0, &plan("Join a walking group")).await.unwrap();
     assert_eq!(v1.version, 1);
-    let v2 = db.save_plan(&a, SYS, r.id, 1, &plan("Walk and Talk every Tuesday")).await.unwrap();
+    assert_eq!(
+        db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::Newest, None, 5).await.unwrap().items[0]
+            .next_review,
+        None
+    );
+    let mut reviewed = plan("Walk and Talk every Tuesday");
+    reviewed.next_review = Some(date(2027, 1, 5));
+    let v2 = db.save_plan(&a, SYS, r.id, 1, &reviewed).await.unwrap();
     assert_eq!(v2.version, 2);
+    let listed = db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::Newest, None, 5).await.unwrap();
+    assert_eq!(listed.items[0].next_review.as_deref(), Some("2027-01-05"), "caseloads see the plan's next review");
     // A save based on an old version is refused, not merged over the newer one.
     assert!(matches!(db.save_plan(&a, SYS, r.id, 1, &plan("Lost edit")).await, Err(StoreError::Conflict)));
     let versions = db.plan_versions(&a, r.id).await.unwrap();

@@ -155,12 +155,7 @@ impl ReferralStatus {
     pub fn apply(self, event: Event, contact_attempt_limit: u32) -> Result<ReferralStatus, TransitionError> {
         use ReferralStatus as S;
         if self.is_closed() {
-            return Err(TransitionError::Closed(match self {
-                S::UnableToContact => "closed as unable to contact",
-                S::Declined => "declined",
-                S::Redirected => "redirected",
-                _ => "discharged",
-            }));
+            return Err(TransitionError::Closed(self.closed_as()));
         }
         match (self, event) {
             (S::Received, Event::Accept) => Ok(S::Accepted),
@@ -182,6 +177,28 @@ impl ReferralStatus {
             (S::Active, Event::Discharge) => Ok(S::Discharged),
             // Closed states returned above.
             (_, _) => Err(TransitionError::NotActive),
+        }
+    }
+
+    /// How a closed referral ended, for "This referral has already been …".
+    fn closed_as(self) -> &'static str {
+        match self {
+            ReferralStatus::UnableToContact => "closed as unable to contact",
+            ReferralStatus::Declined => "declined",
+            ReferralStatus::Redirected => "redirected",
+            _ => "discharged",
+        }
+    }
+
+    /// A referral can change hands once it is accepted, until it closes; reassigning
+    /// keeps its state.
+    pub fn check_reassign(self) -> Result<(), TransitionError> {
+        if self.is_closed() {
+            Err(TransitionError::Closed(self.closed_as()))
+        } else if self == ReferralStatus::Received {
+            Err(TransitionError::NotTriaged)
+        } else {
+            Ok(())
         }
     }
 
@@ -227,6 +244,14 @@ mod tests {
         assert_eq!(S::Accepted.apply(Event::Discharge, 3), Err(TransitionError::NotActive));
         assert_eq!(S::Active.apply(Event::ContactMade, 3), Err(TransitionError::AlreadyActive));
         assert_eq!(S::Declined.apply(Event::Accept, 3), Err(TransitionError::Closed("declined")));
+    }
+
+    #[test]
+    fn reassigning_needs_an_open_accepted_referral() {
+        assert_eq!(S::Received.check_reassign(), Err(TransitionError::NotTriaged));
+        assert_eq!(S::Active.check_reassign(), Ok(()));
+        assert_eq!(S::Contacting { failed_attempts: 1 }.check_reassign(), Ok(()));
+        assert_eq!(S::Discharged.check_reassign(), Err(TransitionError::Closed("discharged")));
     }
 
     fn any_event() -> impl Strategy<Value = Event> {

@@ -6,4 +6,4 @@ mod taxonomy;
 
 pub use input::{ReferralFields, ReferralInput};
 pub use lifecycle::{DischargeReason, Event, ReferralStatus, TransitionError};
-pub use taxonomy::{Need, ReferralSource, Urgency};
+pub use taxonomy::{ContactOutcome, Need, ReferralSource, Urgency};

@@ -40,6 +40,24 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What happened when the link worker tried to reach the person.
+    ContactOutcome, "Select what happened" {
+        Reached => "reached", "Spoke to the person";
+        NoAnswer => "no_answer", "No answer";
+        LeftMessage => "left_message", "Left a message";
+        WrongNumber => "wrong_number", "Wrong number or address";
+        NotDelivered => "not_delivered", "Message not delivered";
+    }
+);
+
+impl ContactOutcome {
+    /// Only speaking to the person ends the search for them.
+    pub fn reached(self) -> bool {
+        self == ContactOutcome::Reached
+    }
+}
+
 impl Urgency {
     /// Lower sorts first on the waiting list.
     pub fn rank(self) -> u8 {

@@ -46,6 +46,38 @@ pub fn london_instant(date: Date, time: Time, fold: Option<Fold>) -> Result<Time
     offset.to_timestamp(dt).map_err(|_| LocalTimeError::OutOfRange)
 }
 
+impl Fold {
+    /// The booker's choice from a form: `earlier` (BST) or `later` (GMT); blank for none.
+    pub fn parse(code: &str) -> Result<Option<Fold>, &'static str> {
+        match code.trim() {
+            "" => Ok(None),
+            "earlier" => Ok(Some(Fold::Earlier)),
+            "later" => Ok(Some(Fold::Later)),
+            _ => Err("Select whether you mean the first (BST) or the second (GMT) time"),
+        }
+    }
+}
+
+/// The start of a session from the booking form's fields (the date's three boxes, a
+/// 24-hour time and, for the repeated autumn hour, which one), each error under its field.
+pub fn session_start(
+    day: &str,
+    month: &str,
+    year: &str,
+    time: &str,
+    fold: &str,
+) -> Result<Timestamp, crate::ValidationErrors> {
+    let mut e = crate::ValidationErrors::new();
+    let date = e.check("date", crate::time::civil_date(day, month, year));
+    let t = e.check("time", crate::time::wall_time(time));
+    let fold = e.check("fold", Fold::parse(fold));
+    let (Some(date), Some(t), Some(fold)) = (date, t, fold) else { return Err(e) };
+    london_instant(date, t, fold).map_err(|err| {
+        let field = if matches!(err, LocalTimeError::Ambiguous { .. }) { "fold" } else { "time" };
+        crate::ValidationErrors::single(field, err.to_string())
+    })
+}
+
 /// A booked interval `[start, end)`, in epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -104,6 +136,19 @@ mod tests {
         assert!(matches!(london_instant(d, t, None), Err(LocalTimeError::Ambiguous { .. })));
         assert_eq!(london_instant(d, t, Some(Fold::Earlier)).unwrap().to_string(), "2026-10-25T00:30:00Z");
         assert_eq!(london_instant(d, t, Some(Fold::Later)).unwrap().to_string(), "2026-10-25T01:30:00Z");
+    }
+
+    #[test]
+    fn session_start_from_a_form() {
+        assert_eq!(session_start("14", "7", "2026", "10:00", "").unwrap().to_string(), "2026-07-14T09:00:00Z");
+        let e = session_start("29", "3", "2026", "01:30", "").unwrap_err();
+        assert!(e.for_field("time").unwrap().contains("does not exist"));
+        let e = session_start("25", "10", "2026", "01:30", "").unwrap_err();
+        assert!(e.for_field("fold").unwrap().contains("happens twice"));
+        assert_eq!(session_start("25", "10", "2026", "01:30", "later").unwrap().to_string(), "2026-10-25T01:30:00Z");
+        let e = session_start("31", "2", "2026", "25:00", "maybe").unwrap_err();
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["date", "time", "fold"]);
     }
 
     #[test]

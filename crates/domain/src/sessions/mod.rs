@@ -4,5 +4,5 @@
 mod clock;
 mod rules;
 
-pub use clock::{Fold, LocalTimeError, Slot, london_instant};
+pub use clock::{Fold, LocalTimeError, Slot, london_instant, session_start};
 pub use rules::{BookingError, Minutes, ProgrammeRules, SessionKind, SessionMode, next_session_kind};

@@ -1,0 +1,165 @@
+//! Lists of referrals with the person's name: a worker's caseload, the waiting list, a
+//! practice's referrals, a person's referrals. One query shape, keyset-paginated, so each
+//! list stays fast at integrated-care-system scale (hundreds of thousands of referrals).
+
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::referrals::{Need, ReferralSource, ReferralStatus, Urgency};
+use linkwell_domain::{PersonId, PracticeId, UserId};
+use sqlx::Row;
+
+use crate::error::stored;
+use crate::referrals::status_from;
+use crate::{Db, OrgScope, Page, Result, now_ms};
+
+/// One referral as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferralSummary {
+    pub id: ReferralId,
+    pub person_id: PersonId,
+    pub given_name: String,
+    pub family_name: String,
+    /// ISO date.
+    pub date_of_birth: String,
+    pub practice_id: Option<PracticeId>,
+    pub source: ReferralSource,
+    pub received_at: i64,
+    pub urgency: Urgency,
+    pub needs: Vec<Need>,
+    pub status: ReferralStatus,
+    pub assigned_worker_id: Option<UserId>,
+    pub safeguarding: bool,
+    /// The next booked session from now, if any.
+    pub next_session_at: Option<i64>,
+    /// ISO date of the plan's next review, if a plan sets one.
+    pub next_review: Option<String>,
+}
+
+/// Which referrals a list shows; every filter given is ANDed.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    /// Status codes; empty means any.
+    pub statuses: Vec<&'static str>,
+    pub worker: Option<UserId>,
+    /// A referrer's view: made by this user or for this practice.
+    pub referred_by: Option<(UserId, Option<PracticeId>)>,
+    pub person: Option<PersonId>,
+}
+
+/// Open referrals not yet seen: the waiting list's statuses (its partial index says the same).
+pub const WAITING: &[&str] = &["received", "accepted", "contacting"];
+/// Every status code a filter may name.
+const STATUSES: &[&str] =
+    &["received", "accepted", "contacting", "unable_to_contact", "declined", "redirected", "active", "discharged"];
+/// Referrals on a worker's caseload.
+pub const OPEN: &[&str] = &["accepted", "contacting", "active"];
+
+/// The order of a list, which also decides what its cursor holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralOrder {
+    /// Newest first (ids are time-ordered); the cursor is the last id.
+    Newest,
+    /// Most urgent, then longest waiting; the cursor is `rank:received_at:id`.
+    Waiting,
+}
+
+const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
+     (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'booked' AND s.starts_at >= ";
+const FROM: &str = ") AS next_session_at FROM referrals r JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id WHERE r.organisation_id = ";
+
+impl Db {
+    /// A page of referral summaries, filtered and ordered.
+    pub async fn referral_summaries(
+        &self,
+        scope: &OrgScope,
+        filter: &ReferralFilter,
+        order: ReferralOrder,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ReferralSummary>> {
+        let now = now_ms();
+        let rows: Vec<(ReferralSummary, i64)> = on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(SELECT);
+            qb.push_bind(now).push(FROM).push_bind(scope.key());
+            if !filter.statuses.is_empty() {
+                // Literal codes (from the constants above), so the partial waiting-list index matches.
+                qb.push(" AND r.status IN (");
+                qb.push(filter.statuses.iter().filter(|s| STATUSES.contains(s)).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "));
+                qb.push(")");
+            }
+            if let Some(w) = filter.worker {
+                qb.push(" AND r.assigned_worker_id = ").push_bind(w.to_string());
+            }
+            if let Some((user, practice)) = filter.referred_by {
+                qb.push(" AND (r.referrer_user_id = ").push_bind(user.to_string());
+                if let Some(pr) = practice {
+                    qb.push(" OR r.practice_id = ").push_bind(pr.to_string());
+                }
+                qb.push(")");
+            }
+            if let Some(person) = filter.person {
+                qb.push(" AND r.person_id = ").push_bind(person.to_string());
+            }
+            match (order, cursor) {
+                (ReferralOrder::Newest, Some(c)) => {
+                    qb.push(" AND r.id < ").push_bind(c.to_owned());
+                }
+                (ReferralOrder::Waiting, Some(c)) => {
+                    let mut parts = c.splitn(3, ':');
+                    let rank = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+                    let at = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+                    let id = parts.next().unwrap_or("").to_owned();
+                    qb.push(" AND (r.urgency_rank, r.received_at, r.id) > (").push_bind(rank).push(", ").push_bind(at).push(", ").push_bind(id).push(")");
+                }
+                (_, None) => {}
+            }
+            qb.push(match order {
+                ReferralOrder::Newest => " ORDER BY r.id DESC",
+                ReferralOrder::Waiting => " ORDER BY r.urgency_rank, r.received_at, r.id",
+            });
+            qb.push(" LIMIT ").push_bind((limit + 1) as i64);
+            let rows = qb.build().fetch_all(pool).await?;
+            rows.iter().map(|r| {
+                let opt = |col: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(col)?) };
+                Ok((ReferralSummary {
+                    id: stored(r.try_get::<String, _>("id")?.parse())?,
+                    person_id: stored(r.try_get::<String, _>("person_id")?.parse())?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    date_of_birth: r.try_get("date_of_birth")?,
+                    practice_id: opt("practice_id")?.map(|s| stored(s.parse())).transpose()?,
+                    source: stored(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
+                    received_at: r.try_get("received_at")?,
+                    urgency: stored(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
+                    needs: r.try_get::<String, _>("needs")?.split(',').filter(|s| !s.is_empty()).map(|n| stored(Need::parse(n))).collect::<Result<Vec<_>>>()?,
+                    status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,
+                    assigned_worker_id: opt("assigned_worker_id")?.map(|s| stored(s.parse())).transpose()?,
+                    safeguarding: r.try_get("safeguarding")?,
+                    next_session_at: r.try_get("next_session_at")?,
+                    next_review: r.try_get("next_review")?,
+                }, r.try_get::<i64, _>("urgency_rank")?))
+            }).collect::<Result<Vec<_>>>()
+        })?;
+        let page = Page::from_overfetch(rows, limit, |(s, rank)| match order {
+            ReferralOrder::Newest => s.id.to_string(),
+            ReferralOrder::Waiting => format!("{rank}:{}:{}", s.received_at, s.id),
+        });
+        Ok(Page { items: page.items.into_iter().map(|(s, _)| s).collect(), next_cursor: page.next_cursor })
+    }
+
+    /// The waiting list: open referrals not yet seen, most urgent first, then oldest first.
+    pub async fn waiting_list(
+        &self,
+        scope: &OrgScope,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ReferralSummary>> {
+        let filter = ReferralFilter { statuses: WAITING.to_vec(), ..Default::default() };
+        self.referral_summaries(scope, &filter, ReferralOrder::Waiting, cursor, limit).await
+    }
+
+    /// A worker's caseload: every open referral assigned to them (at most `limit`).
+    pub async fn caseload(&self, scope: &OrgScope, worker: UserId, limit: usize) -> Result<Vec<ReferralSummary>> {
+        let filter = ReferralFilter { statuses: OPEN.to_vec(), worker: Some(worker), ..Default::default() };
+        Ok(self.referral_summaries(scope, &filter, ReferralOrder::Newest, None, limit).await?.items)
+    }
+}
