@@ -30,6 +30,9 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("skip-link", "skip_link"),
     ("warning-callout", "warning_callout"),
     ("fieldset", "fieldset"),
+    ("radios", "radios"),
+    ("checkboxes", "checkboxes"),
+    ("date-input", "date_input"),
 ];
 
 include!("nhsuk_unsupported.in");
