@@ -72,6 +72,15 @@ pub fn required_text(label: &str, input: &str, max: usize) -> Result<String, Str
     Ok(t.to_owned())
 }
 
+/// Optional, trimmed, length-limited text; `label` names it in the message.
+pub fn optional_text(label: &str, input: &str, max: usize) -> Result<String, String> {
+    let t = input.trim();
+    if t.chars().count() > max {
+        return Err(format!("{label} must be {max} characters or fewer"));
+    }
+    Ok(t.to_owned())
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

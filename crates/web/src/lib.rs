@@ -9,6 +9,7 @@ pub mod access;
 mod api;
 pub mod app;
 mod auth;
+pub mod casework;
 mod error;
 pub mod identity;
 mod ops;

@@ -62,6 +62,20 @@ impl Templates {
         env.add_filter("london_time", |ms: i64| {
             linkwell_domain::time::display_london(linkwell_domain::time::from_millis(ms))
         });
+        env.add_filter("london_date", |ms: i64| {
+            linkwell_domain::time::from_millis(ms)
+                .to_zoned(linkwell_domain::time::london())
+                .strftime("%-d %b %Y")
+                .to_string()
+        });
+        // Stored ISO dates ("2027-01-05") as people read them ("5 Jan 2027").
+        env.add_filter("iso_date", |iso: String| {
+            iso.parse::<jiff::civil::Date>().map(|d| d.strftime("%-d %b %Y").to_string()).unwrap_or(iso)
+        });
+        // Ten stored digits shown 3-3-4.
+        env.add_filter("nhs_number", |digits: String| {
+            if digits.len() == 10 { format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]) } else { digits }
+        });
         Templates { env: Arc::new(env) }
     }
 

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use super::{NhsNumber, Postcode};
 use crate::PracticeId;
 use crate::identity::EmailAddress;
-use crate::validation::{ValidationErrors, required_text};
+use crate::validation::{ValidationErrors, optional_text, required_text};
 
 vocabulary!(
     /// Sex as recorded by the NHS (person stated sex).
@@ -103,11 +103,6 @@ fn optional<T, E: ToString>(s: &str, parse: impl FnOnce(&str) -> Result<T, E>) -
     if s.trim().is_empty() { Ok(None) } else { parse(s).map(Some).map_err(|e| e.to_string()) }
 }
 
-fn limited(label: &str, s: &str, max: usize) -> Result<String, String> {
-    let t = s.trim();
-    if t.chars().count() > max { Err(format!("{label} must be {max} characters or fewer")) } else { Ok(t.to_owned()) }
-}
-
 /// A UK or international phone number: digits with spaces, brackets, hyphens and a leading +.
 fn phone(s: &str) -> Result<String, &'static str> {
     let t = s.trim();
@@ -148,14 +143,15 @@ impl PersonInput {
         let family_name = e.check("family_name", required_text("the person's last name", &f.family_name, 100));
         let date_of_birth = e.check("dob_day", date_of_birth(&f.dob_day, &f.dob_month, &f.dob_year, today));
         let sex = e.check("sex", Sex::parse(&f.sex));
-        let gender_identity = e.check("gender_identity", limited("Gender identity", &f.gender_identity, 100));
+        let gender_identity = e.check("gender_identity", optional_text("Gender identity", &f.gender_identity, 100));
         let ethnic_category = e.check("ethnic_category", optional(&f.ethnic_category, EthnicCategory::parse));
         let postcode = e.check("postcode", optional(&f.postcode, Postcode::parse));
-        let address = e.check("address", limited("Address", &f.address, 500));
+        let address = e.check("address", optional_text("Address", &f.address, 500));
         let phone = e.check("phone", optional(&f.phone, phone));
         let email = e.check("email", optional(&f.email, EmailAddress::parse));
         let preferred_channel = e.check("preferred_channel", ContactChannel::parse(&f.preferred_channel));
-        let access_needs = e.check("access_needs", limited("Communication and access needs", &f.access_needs, 2000));
+        let access_needs =
+            e.check("access_needs", optional_text("Communication and access needs", &f.access_needs, 2000));
         let practice_id = e.check(
             "practice_id",
             optional(&f.practice_id, |s| s.trim().parse::<PracticeId>().map_err(|_| "Select a practice from the list")),

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::referrals::Need;
-use crate::validation::{ValidationErrors, required_text};
+use crate::validation::{ValidationErrors, optional_text, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goal {
@@ -73,16 +73,11 @@ fn optional_date(s: &str) -> Result<Option<Date>, &'static str> {
     if t.is_empty() { Ok(None) } else { t.parse::<Date>().map(Some).map_err(|_| "Enter a real date, like 2026-12-01") }
 }
 
-fn text(label: &str, s: &str, max: usize) -> Result<String, String> {
-    let t = s.trim();
-    if t.chars().count() > max { Err(format!("{label} must be {max} characters or fewer")) } else { Ok(t.to_owned()) }
-}
-
 impl Plan {
     pub fn parse(f: &PlanFields) -> Result<Plan, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let what_matters = e.check("what_matters", required_text("what matters to the person", &f.what_matters, 4000));
-        let strengths = e.check("strengths", text("Strengths", &f.strengths, 4000));
+        let strengths = e.check("strengths", optional_text("Strengths", &f.strengths, 4000));
         let mut needs = Vec::new();
         for n in &f.needs {
             match Need::parse(n) {

@@ -266,6 +266,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         format!("/admin/users/{}", app.a.user(Role::Referrer).id),
         "/admin/sites".into(),
         "/admin/audit".into(),
+        "/admin/programmes".into(),
         "/accessibility".into(),
         "/privacy".into(),
         "/no-such-page".into(),
@@ -279,6 +280,40 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         assert!(html.contains("<h1"), "{p} has a heading");
         assert!(html.contains("Sign out"), "{p} shows the account menu");
     }
+    // The casework pages, for the roles that work cases and refer.
+    let case = &app.a.case;
+    for role in [Role::Coordinator, Role::LinkWorker] {
+        let c = app.signed_in(&app.a.email(role)).await;
+        for p in [
+            "/caseload".to_string(),
+            "/referrals".into(),
+            "/referrals/new".into(),
+            format!("/referrals/{}", case.referral),
+            format!("/referrals/{}/sessions/new", case.referral),
+            format!("/sessions/{}/outcome", case.session),
+            format!("/referrals/{}/plan", case.referral),
+            format!("/referrals/{}/plan/edit", case.referral),
+            format!("/referrals/{}/plan/versions/1", case.referral),
+            format!("/referrals/{}/discharge", case.referral),
+            format!("/referrals/{}/discharge-summary", case.discharged),
+            format!("/referrals/{}", case.discharged),
+            format!("/people/{}", case.person),
+        ]
+        .into_iter()
+        .chain((role == Role::Coordinator).then(|| "/waiting-list".to_string()))
+        {
+            let r = c.get(&p).await;
+            let status = r.status().as_u16();
+            let html = r.text().await.unwrap();
+            assert_eq!(status, 200, "{role} {p}: {html}");
+            assert!(html.contains("<h1"), "{role} {p} has a heading");
+        }
+    }
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    for p in ["/referrals".to_string(), "/referrals/new".into(), format!("/referrals/{}", case.referral)] {
+        let r = referrer.get(&p).await;
+        assert_eq!(r.status(), 200, "referrer {p}");
+    }
     let form = admin.text("/admin/users/new").await;
     assert!(form.contains("<option value=\"coordinator\">Coordinator</option>"), "role choices listed");
     assert!(
@@ -289,10 +324,10 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
     assert!(audit.contains("<option value=\"sign_in\" selected>sign in</option>"), "the chosen filter stays selected");
     // Each role's home page and navigation.
     for (role, nav) in [
-        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Audit trail"]),
-        (Role::Coordinator, vec!["Home", "Practices", "Team"]),
-        (Role::LinkWorker, vec!["Home", "Practices"]),
-        (Role::Referrer, vec!["Home", "Practices"]),
+        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Audit trail"]),
+        (Role::Coordinator, vec!["Home", "Caseload", "Waiting list", "Referrals", "Practices", "Team"]),
+        (Role::LinkWorker, vec!["Home", "Caseload", "Referrals", "Practices"]),
+        (Role::Referrer, vec!["Home", "Referrals", "Practices"]),
         (Role::Facilitator, vec!["Home"]),
         (Role::Commissioner, vec!["Home"]),
     ] {

@@ -4,8 +4,17 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use linkwell_domain::identity::{EmailAddress, PasswordHash, Role, Secret, hash_password};
+use linkwell_domain::ids::{ReferralId, SessionId};
 use linkwell_domain::organisations::PracticeInput;
+use linkwell_domain::people::{PersonFields, PersonInput};
+use linkwell_domain::plans::{Plan, PlanFields};
+use linkwell_domain::referrals::{DischargeReason, ReferralFields, ReferralInput};
+use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode};
+use linkwell_domain::{PersonId, Version};
 use linkwell_store::practices::{Practice, Site};
+use linkwell_store::programmes::Programme;
+use linkwell_store::referrals::Change;
+use linkwell_store::sessions_booking::NewSession;
 use linkwell_store::testing::TestDb;
 use linkwell_store::users::{NewUser, User};
 use linkwell_store::{Actor, Db, Engine, OrgScope};
@@ -32,12 +41,118 @@ macro_rules! both_engines {
     )*};
 }
 
-/// An organisation with a practice, a site and one user in every role.
+/// An organisation with a practice, a site and one user in every role, a programme, and
+/// one case in progress.
 pub struct Org {
     pub scope: OrgScope,
     pub practice: Practice,
     pub site: Site,
     pub users: HashMap<Role, User>,
+    pub programme: Programme,
+    pub case: Case,
+}
+
+/// A person referred by the practice's referrer, accepted for the org's link worker and
+/// active, with a telephone session booked and a plan; and a second referral, discharged.
+pub struct Case {
+    pub person: PersonId,
+    pub referral: ReferralId,
+    pub session: SessionId,
+    pub discharged: ReferralId,
+}
+
+/// The next Monday (not today) at `hour`:00 on the London clock: inside default working hours.
+pub fn next_monday_at(hour: i8) -> jiff::Timestamp {
+    let mut d = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    loop {
+        d = d.tomorrow().unwrap();
+        if d.weekday() == jiff::civil::Weekday::Monday {
+            break;
+        }
+    }
+    linkwell_domain::sessions::london_instant(d, jiff::civil::time(hour, 0, 0, 0), None).unwrap()
+}
+
+pub fn person_input(given: &str, family: &str) -> PersonInput {
+    let f = PersonFields {
+        given_name: given.into(),
+        family_name: family.into(),
+        dob_day: "27".into(),
+        dob_month: "3".into(),
+        dob_year: "1951".into(),
+        sex: "female".into(),
+        postcode: "LS1 4AP".into(),
+        phone: "07700 900982".into(),
+        preferred_channel: "phone".into(),
+        consent_contact: true,
+        ..Default::default()
+    };
+    PersonInput::parse(&f, false, jiff::civil::date(2026, 11, 22)).unwrap()
+}
+
+pub fn referral_input() -> ReferralInput {
+    ReferralInput::parse(&ReferralFields {
+        source: "gp".into(),
+        needs: vec!["loneliness".into(), "physical_activity".into()],
+        urgency: "routine".into(),
+        free_text: "Lives alone since her husband died; keen to get out more.".into(),
+        consent_confirmed: true,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+async fn seed_case(
+    db: &Db,
+    scope: &OrgScope,
+    practice: &Practice,
+    users: &HashMap<Role, User>,
+    programme: &Programme,
+) -> Case {
+    let actor = Actor::system();
+    let worker = users[&Role::LinkWorker].id;
+    let referrer = users[&Role::Referrer].id;
+    let mut input = person_input("Margaret", "Oakes");
+    input.practice_id = Some(practice.id);
+    let person = db.create_person(scope, &actor, &input).await.unwrap();
+    let mut refer = async || {
+        let r = db
+            .create_referral(
+                scope,
+                &actor,
+                person.id,
+                programme.id,
+                Some(referrer),
+                Some(practice.id),
+                &referral_input(),
+            )
+            .await
+            .unwrap();
+        let r = db.change_referral(scope, &actor, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
+        db.change_referral(scope, &actor, r.id, Version(r.version), Change::ContactMade).await.unwrap()
+    };
+    let active = refer().await;
+    let session = db
+        .book_session(
+            scope,
+            &actor,
+            &NewSession {
+                referral_id: active.id,
+                worker_id: worker,
+                kind: SessionKind::Initial,
+                mode: SessionMode::Telephone,
+                room_id: None,
+                starts: next_monday_at(10),
+            },
+        )
+        .await
+        .unwrap();
+    let plan = Plan::parse(&PlanFields { what_matters: "Getting out again".into(), ..Default::default() }).unwrap();
+    db.save_plan(scope, &actor, active.id, 0, &plan).await.unwrap();
+    let done = refer().await;
+    let discharge = Change::Discharge { reason: DischargeReason::GoalsMet, summary: "Walks every week.".into() };
+    db.change_referral(scope, &actor, done.id, Version(done.version), discharge).await.unwrap();
+    Case { person: person.id, referral: active.id, session: session.id, discharged: done.id }
 }
 
 impl Org {
@@ -70,7 +185,12 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         };
         users.insert(role, db.create_user(&scope, &actor, &new).await.unwrap());
     }
-    Org { scope, practice, site, users }
+    let programme = db
+        .create_programme(&scope, &actor, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
+        .await
+        .unwrap();
+    let case = seed_case(db, &scope, &practice, &users, &programme).await;
+    Org { scope, practice, site, users, programme, case }
 }
 
 pub struct TestApp {

@@ -21,6 +21,34 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
     let p = page.principal()?.clone();
     let scope = p.scope();
     let mut cards = Vec::new();
+    if p.can(Action::ReferPeople) {
+        cards.push(Card {
+            heading: "Refer someone",
+            href: "/referrals/new",
+            description: "Refer a person to a link worker.".into(),
+        });
+    }
+    if p.can(Action::WorkCases) {
+        cards.push(Card {
+            heading: "Caseload",
+            href: "/caseload",
+            description: "People you support: next sessions, reviews due, and who is waiting for contact.".into(),
+        });
+    }
+    if p.can(Action::TriageReferrals) {
+        cards.push(Card {
+            heading: "Waiting list",
+            href: "/waiting-list",
+            description: "Referrals to triage and assign, most urgent first.".into(),
+        });
+    }
+    if p.can(Action::ViewReferrals) && !p.can(Action::WorkCases) {
+        cards.push(Card {
+            heading: "Your practice's referrals",
+            href: "/referrals",
+            description: "Follow the status of the referrals you and your practice made.".into(),
+        });
+    }
     if p.can(Action::ViewUsers) {
         let (active, workers) = state.db.count_active_users(&scope).await?;
         cards.push(Card {
@@ -42,6 +70,13 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
             heading: "Sites and rooms",
             href: "/admin/sites",
             description: "Where sessions are held.".into(),
+        });
+    }
+    if p.can(Action::ManageProgrammes) {
+        cards.push(Card {
+            heading: "Programmes",
+            href: "/admin/programmes",
+            description: "Session lengths, follow-up limits and contact attempts.".into(),
         });
     }
     if p.can(Action::ViewAudit) {

@@ -5,8 +5,15 @@
 
 pub mod account;
 pub mod audit;
+pub mod caseload;
+pub mod discharge;
 pub mod home;
+pub mod people;
+pub mod plans;
 pub mod practices;
+pub mod programmes;
+pub mod referrals;
+pub mod sessions;
 pub mod sign_in;
 pub mod users;
 
@@ -75,9 +82,15 @@ struct Me {
 
 fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     let mut items = vec![("/", "Home", None)];
+    if p.can(Action::WorkCases) {
+        items.push(("/caseload", "Caseload", Some(Action::WorkCases)));
+    }
+    items.push(("/waiting-list", "Waiting list", Some(Action::TriageReferrals)));
+    items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));
+    items.push(("/admin/programmes", "Programmes", Some(Action::ManageProgrammes)));
     items.push(("/admin/audit", "Audit trail", Some(Action::ViewAudit)));
     items
         .into_iter()
@@ -142,6 +155,73 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData
             .map(|axum::Form(v)| FormData(v))
             .map_err(|e| PageError::BadRequest(format!("The form could not be read: {}", e.body_text())))
     }
+}
+
+/// A form body as its name/value pairs, for forms with repeated fields (`needs=…&needs=…`)
+/// and numbered rows (`goals[0].text`), which serde's urlencoded forms cannot express.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        FormData::<Vec<(String, String)>>::from_request(req, state).await.map(|FormData(v)| FormPairs(v))
+    }
+}
+
+impl FormPairs {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// A checkbox: present and not "false".
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && v != "false")
+    }
+
+    /// The values as a map for re-rendering a form (repeated names keep their first value).
+    pub fn values(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::new();
+        for (k, v) in &self.0 {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        m
+    }
+
+    /// How many numbered rows `prefix[N].…` the form has (the highest N plus one).
+    pub fn rows(&self, prefix: &str) -> usize {
+        self.0
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(prefix)?.strip_prefix('[')?.split(']').next()?.parse::<usize>().ok())
+            .map(|n| n + 1)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// An id from a path: a malformed one names no record, so it is "not found".
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound)
+}
+
+impl From<crate::casework::CaseError> for PageError {
+    fn from(e: crate::casework::CaseError) -> Self {
+        match e {
+            crate::casework::CaseError::NotFound => PageError::NotFound,
+            crate::casework::CaseError::NotYours => PageError::Forbidden,
+            crate::casework::CaseError::Store(s) => PageError::from(s),
+        }
+    }
+}
+
+/// Re-render status for a form with errors.
+pub fn form_status(errors: Option<&ValidationErrors>) -> axum::http::StatusCode {
+    if errors.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK }
 }
 
 /// The record version a form was based on (a hidden field), for optimistic concurrency.

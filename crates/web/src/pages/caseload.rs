@@ -1,0 +1,87 @@
+//! A link worker's caseload (coordinators can open anyone's) and the waiting list.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use linkwell_domain::UserId;
+use linkwell_domain::identity::Role;
+use serde::Deserialize;
+
+use super::referrals::{items, summary_rows};
+use super::{Page, path_id};
+use crate::casework;
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// More than any real caseload (200–250 people a year), so nobody's list is cut short.
+const CASELOAD_LIMIT: usize = 1000;
+const WAITING_PAGE: usize = 100;
+
+#[derive(Deserialize, Default)]
+pub struct CaseloadQuery {
+    #[serde(default)]
+    worker: String,
+}
+
+pub async fn caseload(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<CaseloadQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    // Coordinators choose whose caseload; a link worker always sees their own.
+    let worker: UserId = match (p.user.role, q.worker.trim()) {
+        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
+        _ => p.user.id,
+    };
+    let team = casework::workers(&state.db, &scope).await?;
+    let whose = team.iter().find(|u| u.id == worker).ok_or(PageError::NotFound)?;
+    let rows = summary_rows(&state, &p, &state.db.caseload(&scope, worker, CASELOAD_LIMIT).await?).await?;
+    let (active, waiting): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.get_attr("status_code").map(|s| s.as_str() == Some("active")).unwrap_or(false));
+    let overdue = active.iter().filter(|r| r.get_attr("review_overdue").is_ok_and(|v| v.is_true())).count();
+    Ok(page
+        .render(
+            &state,
+            "pages/caseload.html",
+            minijinja::context! {
+                title => if worker == p.user.id { "Your caseload".to_owned() } else { format!("{}'s caseload", whose.display_name) },
+                worker_name => whose.display_name.clone(),
+                worker_id => worker.to_string(),
+                active => active, waiting => waiting, overdue => overdue,
+                coordinator => p.user.role == Role::Coordinator,
+                workers => items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()]),
+            },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct WaitingQuery {
+    #[serde(default)]
+    after: String,
+}
+
+pub async fn waiting_list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<WaitingQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let cursor = Some(q.after.trim()).filter(|c| !c.is_empty());
+    let list = state.db.waiting_list(&p.scope(), cursor, WAITING_PAGE).await?;
+    let rows = summary_rows(&state, &p, &list.items).await?;
+    Ok(page
+        .render(
+            &state,
+            "pages/waiting_list.html",
+            minijinja::context! {
+                title => "Waiting list",
+                rows => rows,
+                next_href => list.next_cursor.map(|c| format!("/waiting-list?after={}", crate::access::urlencode(&c))),
+                first_page => cursor.is_none(),
+            },
+        )?
+        .into_response())
+}

@@ -1,0 +1,136 @@
+//! Discharge: the reason and summary, then the discharge summary for the practice, as a
+//! page and as a downloadable document.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
+use linkwell_domain::validation::required_text;
+use linkwell_store::StoreError;
+use linkwell_store::referrals::{Change, ChangeError, Referral};
+use minijinja::value::Serde;
+
+use super::referrals::items;
+use super::{FormPairs, Page, form_errors, form_version, path_id};
+use crate::casework::{discharge_summary, open_case};
+use crate::error::PageError;
+use crate::state::AppState;
+
+async fn render_form(
+    state: &AppState,
+    page: &Page,
+    r: &Referral,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let person = state.db.person(&p.scope(), r.person_id).await?;
+    let html = page.render(
+        state,
+        "pages/discharge/form.html",
+        minijinja::context! {
+            title => "Discharge",
+            name => format!("{} {}", person.given_name, person.family_name),
+            referral => Serde(r),
+            active => r.status == ReferralStatus::Active,
+            reasons => items(DischargeReason::ALL.iter().map(|d| (d.code(), d.label())), &[form.get("reason").to_owned()]),
+            form => form.values(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn form(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    render_form(&state, &page, &r, &FormPairs(vec![]), None, StatusCode::OK).await
+}
+
+pub async fn discharge(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let version = form_version(form.get("version"))?;
+    let mut e = ValidationErrors::new();
+    let reason = e.check("reason", DischargeReason::parse(form.get("reason")));
+    let summary = e.check("summary", required_text("a summary for the practice", form.get("summary"), 4000));
+    let (Some(reason), Some(summary)) = (reason, summary) else {
+        return render_form(&state, &page, &r, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match state
+        .db
+        .change_referral(&p.scope(), &page.actor(), r.id, version, Change::Discharge { reason, summary })
+        .await
+    {
+        Ok(_) => {
+            page.set_flash("Discharged. The discharge summary for the practice is below.").await?;
+            Ok(Redirect::to(&format!("/referrals/{}/discharge-summary", r.id)).into_response())
+        }
+        Err(ChangeError::Illegal(err)) => {
+            let e = ValidationErrors::single("reason", err.to_string());
+            render_form(&state, &page, &r, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(ChangeError::Store(StoreError::Conflict)) => {
+            let current = state.db.referral(&p.scope(), r.id).await?;
+            let e = ValidationErrors::single(
+                "reason",
+                "Someone else changed this referral while you had it open. Check it and try again.",
+            );
+            render_form(&state, &page, &current, &form, Some(&e), StatusCode::CONFLICT).await
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn discharged_case(state: &AppState, page: &Page, id: &str) -> Result<Referral, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(id)?, page.request_id.clone()).await?;
+    if r.status != ReferralStatus::Discharged {
+        return Err(PageError::NotFound);
+    }
+    Ok(r)
+}
+
+pub async fn summary(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let r = discharged_case(&state, &page, &id).await?;
+    let p = page.principal()?.clone();
+    let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
+    Ok(page
+        .render(
+            &state,
+            "pages/discharge/summary.html",
+            minijinja::context! {
+                title => "Discharge summary",
+                doc => Serde(&doc),
+                attended => doc.attended(),
+                did_not_attend => doc.did_not_attend(),
+                referral_id => r.id.to_string(),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let r = discharged_case(&state, &page, &id).await?;
+    let p = page.principal()?.clone();
+    let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"discharge-summary-{}.txt\"", r.id)),
+        ],
+        doc.to_text(),
+    )
+        .into_response())
+}

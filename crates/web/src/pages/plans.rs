@@ -1,0 +1,238 @@
+//! The personalised care and support plan: the current version (printable for the person),
+//! editing (every save is a new version), and the history of versions.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
+use linkwell_domain::referrals::Need;
+use linkwell_store::StoreError;
+use linkwell_store::plans::PlanVersion;
+use linkwell_store::referrals::Referral;
+use minijinja::Value;
+use minijinja::value::Serde;
+
+use super::referrals::items;
+use super::{FormPairs, Page, form_errors, path_id};
+use crate::casework::open_case;
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// Blank rows offered on the form for new goals and actions.
+const SPARE_ROWS: usize = 2;
+
+/// The plan form's fields from numbered rows (`goals[0].text`, `actions[1].done`, …).
+pub fn plan_fields(f: &FormPairs) -> PlanFields {
+    let row = |prefix: &str, i: usize, field: &str| f.get(&format!("{prefix}[{i}].{field}")).to_owned();
+    PlanFields {
+        what_matters: f.get("what_matters").into(),
+        strengths: f.get("strengths").into(),
+        needs: f.all("needs"),
+        goals: (0..f.rows("goals"))
+            .map(|i| GoalFields {
+                text: row("goals", i, "text"),
+                target: row("goals", i, "target"),
+                progress: row("goals", i, "progress"),
+            })
+            .collect(),
+        actions: (0..f.rows("actions"))
+            .map(|i| ActionFields {
+                who: row("actions", i, "who"),
+                what: row("actions", i, "what"),
+                by: row("actions", i, "by"),
+                done: f.checked(&format!("actions[{i}].done")),
+            })
+            .collect(),
+        tools: f.get("tools").lines().map(str::to_owned).collect(),
+        next_review: f.get("next_review").into(),
+    }
+}
+
+/// The rows of the form from a plan (or what was entered), plus blank ones to add.
+fn form_rows(fields: &PlanFields) -> (Vec<Value>, Vec<Value>) {
+    let mut goals: Vec<Value> = fields
+        .goals
+        .iter()
+        .map(|g| minijinja::context! { text => g.text.clone(), target => g.target.clone(), progress => g.progress.clone() })
+        .collect();
+    let mut actions: Vec<Value> = fields
+        .actions
+        .iter()
+        .map(|a| minijinja::context! { who => a.who.clone(), what => a.what.clone(), by => a.by.clone(), done => a.done })
+        .collect();
+    for _ in 0..SPARE_ROWS {
+        goals.push(minijinja::context! { text => "", target => "", progress => "" });
+        actions.push(minijinja::context! { who => "", what => "", by => "", done => false });
+    }
+    (goals, actions)
+}
+
+fn fields_of(plan: &Plan) -> PlanFields {
+    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    PlanFields {
+        what_matters: plan.what_matters.clone(),
+        strengths: plan.strengths.clone(),
+        needs: plan.needs.clone(),
+        goals: plan
+            .goals
+            .iter()
+            .map(|g| GoalFields { text: g.text.clone(), target: date(g.target), progress: g.progress.to_string() })
+            .collect(),
+        actions: plan
+            .actions
+            .iter()
+            .map(|a| ActionFields { who: a.who.clone(), what: a.what.clone(), by: date(a.by), done: a.done })
+            .collect(),
+        tools: plan.tools.clone(),
+        next_review: date(plan.next_review),
+    }
+}
+
+async fn render_edit(
+    state: &AppState,
+    page: &Page,
+    r: &Referral,
+    fields: &PlanFields,
+    based_on: i64,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let person = state.db.person(&p.scope(), r.person_id).await?;
+    let (goals, actions) = form_rows(fields);
+    let html = page.render(
+        state,
+        "pages/plans/edit.html",
+        minijinja::context! {
+            title => "Personalised care and support plan",
+            name => format!("{} {}", person.given_name, person.family_name),
+            referral_id => r.id.to_string(),
+            based_on => based_on,
+            what_matters => fields.what_matters.clone(),
+            strengths => fields.strengths.clone(),
+            needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &fields.needs),
+            goals => goals,
+            actions => actions,
+            tools => fields.tools.join("\n"),
+            next_review => fields.next_review.clone(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let current = state.db.current_plan(&p.scope(), r.id).await?;
+    let (fields, based_on) = match &current {
+        Some(v) => (fields_of(&v.plan), v.version),
+        // A first plan starts from the needs the referral gave.
+        None => (PlanFields { needs: r.needs.iter().map(|n| n.code().to_owned()).collect(), ..Default::default() }, 0),
+    };
+    render_edit(&state, &page, &r, &fields, based_on, None, StatusCode::OK).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let based_on = form
+        .get("based_on")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| PageError::BadRequest("The form was missing the plan version.".into()))?;
+    let fields = plan_fields(&form);
+    let plan = match Plan::parse(&fields) {
+        Ok(plan) => plan,
+        Err(e) => {
+            return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    match state.db.save_plan(&p.scope(), &page.actor(), r.id, based_on, &plan).await {
+        Ok(v) => {
+            page.set_flash(&format!("Plan saved (version {})", v.version)).await?;
+            Ok(Redirect::to(&format!("/referrals/{}/plan", r.id)).into_response())
+        }
+        Err(StoreError::Conflict) => {
+            let e = ValidationErrors::single(
+                "what_matters",
+                "Someone else saved this plan while you were editing it. Your changes are below but were not saved: check the current plan, then save again.",
+            );
+            let latest = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.version).unwrap_or(0);
+            render_edit(&state, &page, &r, &fields, latest, Some(&e), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render_plan(
+    state: &AppState,
+    page: &Page,
+    r: &Referral,
+    shown: Option<&PlanVersion>,
+    versions: &[PlanVersion],
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let person = state.db.person(&scope, r.person_id).await?;
+    let mut ids: Vec<String> = versions.iter().filter_map(|v| v.saved_by.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let users = state.db.users_by_ids(&scope, &ids).await?;
+    let by = |v: &PlanVersion| {
+        v.saved_by
+            .as_ref()
+            .and_then(|id| users.iter().find(|u| &u.id.to_string() == id))
+            .map(|u| u.display_name.clone())
+    };
+    let history: Vec<Value> = versions
+        .iter()
+        .map(|v| minijinja::context! { version => v.version, saved_at => v.saved_at, saved_by => by(v) })
+        .collect();
+    let latest = versions.first().map(|v| v.version);
+    let html = page.render(
+        state,
+        "pages/plans/show.html",
+        minijinja::context! {
+            title => "Personalised care and support plan",
+            name => format!("{} {}", person.given_name, person.family_name),
+            person => Serde(&person),
+            referral_id => r.id.to_string(),
+            plan => Serde(shown.map(|v| &v.plan)),
+            version => shown.map(|v| v.version),
+            saved_at => shown.map(|v| v.saved_at),
+            saved_by => shown.and_then(by),
+            is_latest => shown.map(|v| v.version) == latest,
+            needs => shown.map(|v| v.plan.needs.iter().filter_map(|n| Need::parse(n).ok()).map(|n| n.label()).collect::<Vec<_>>()),
+            history => history,
+            can_edit => !r.status.is_closed(),
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let versions = state.db.plan_versions(&p.scope(), r.id).await?;
+    render_plan(&state, &page, &r, versions.first(), &versions).await
+}
+
+pub async fn version(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let version: i64 = path_id(&version)?;
+    let versions = state.db.plan_versions(&p.scope(), r.id).await?;
+    let shown = versions.iter().find(|v| v.version == version).ok_or(PageError::NotFound)?;
+    render_plan(&state, &page, &r, Some(shown), &versions).await
+}

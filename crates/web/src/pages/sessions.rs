@@ -1,0 +1,246 @@
+//! Sessions: booking the initial session and follow-ups on the London wall clock, and
+//! recording how each one ended.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ids::SessionId;
+use linkwell_domain::sessions::{SessionKind, SessionMode, session_start};
+use linkwell_domain::{RoomId, ValidationErrors};
+use linkwell_store::StoreError;
+use linkwell_store::referrals::{Change, Referral};
+use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome};
+use minijinja::value::Serde;
+
+use super::referrals::{items, session_status_label};
+use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
+use crate::casework::open_case;
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// The kind the next booking will be: initial until one is held or booked.
+async fn next_kind(state: &AppState, page: &Page, r: &Referral) -> Result<SessionKind, PageError> {
+    let p = page.principal()?;
+    let sessions = state.db.sessions_for_referral(&p.scope(), r.id).await?;
+    let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
+    Ok(if has_initial { SessionKind::FollowUp } else { SessionKind::Initial })
+}
+
+async fn render_book(
+    state: &AppState,
+    page: &Page,
+    r: &Referral,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let person = state.db.person(&scope, r.person_id).await?;
+    let kind = next_kind(state, page, r).await?;
+    let rules = state.db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id).map(|pr| pr.rules);
+    let minutes = rules.map(|rules| rules.length(kind).get());
+    let mut rooms = vec![minijinja::context! { value => "", text => "No room (not in person)" }];
+    let sites = state.db.sites_with_rooms(&scope).await?;
+    rooms.extend(items(
+        sites.iter().flat_map(|(s, rs)| {
+            rs.iter().map(move |room| (room.id.to_string(), format!("{} – {}", s.name, room.name)))
+        }),
+        &[form.get("room_id").to_owned()],
+    ));
+    let mode = if form.get("mode").is_empty() { "in_person".to_owned() } else { form.get("mode").to_owned() };
+    let html = page.render(
+        state,
+        "pages/sessions/book.html",
+        minijinja::context! {
+            title => if kind == SessionKind::Initial { "Book the initial session" } else { "Book a follow-up session" },
+            referral => Serde(r),
+            name => format!("{} {}", person.given_name, person.family_name),
+            minutes => minutes,
+            form => form.values(),
+            modes => items(SessionMode::ALL.iter().map(|m| (m.code(), m.label())), &[mode]),
+            rooms => rooms,
+            folds => items([("earlier", "The first time (British Summer Time)"), ("later", "The second time (Greenwich Mean Time)")], &[form.get("fold").to_owned()]),
+            show_fold => errors.is_some_and(|e| e.for_field("fold").is_some()) || !form.get("fold").is_empty(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn new(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    render_book(&state, &page, &r, &FormPairs(vec![]), None).await
+}
+
+/// Where a refused booking's message belongs on the form.
+fn problem_field(p: &BookingProblem) -> &'static str {
+    match p {
+        BookingProblem::RoomRequired | BookingProblem::RoomBusy => "room_id",
+        BookingProblem::WorkerBusy | BookingProblem::OutsideHours => "time",
+        _ => "date",
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let mut e = ValidationErrors::new();
+    let starts =
+        session_start(form.get("day"), form.get("month"), form.get("year"), form.get("time"), form.get("fold"))
+            .map_err(|err| e.errors.extend(err.errors))
+            .ok();
+    let mode = e.check("mode", SessionMode::parse(form.get("mode")));
+    let room = match form.get("room_id").trim() {
+        "" => None,
+        raw => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "Select a room from the list")),
+    };
+    let (Some(starts), Some(mode)) = (starts, mode) else {
+        return render_book(&state, &page, &r, &form, Some(&e)).await;
+    };
+    if !e.is_empty() {
+        return render_book(&state, &page, &r, &form, Some(&e)).await;
+    }
+    let Some(worker) = r.assigned_worker_id else {
+        let e = ValidationErrors::single("date", "Assign a link worker before booking sessions");
+        return render_book(&state, &page, &r, &form, Some(&e)).await;
+    };
+    let new = NewSession {
+        referral_id: r.id,
+        worker_id: worker,
+        kind: next_kind(&state, &page, &r).await?,
+        mode,
+        // Only sessions in person take a room.
+        room_id: if mode.needs_room() { room } else { None },
+        starts,
+    };
+    match state.db.book_session(&p.scope(), &page.actor(), &new).await {
+        Ok(s) => {
+            page.set_flash(&format!(
+                "{} session booked for {}",
+                if s.kind == SessionKind::Initial { "Initial" } else { "Follow-up" },
+                linkwell_domain::time::display_london(linkwell_domain::time::from_millis(s.starts_at))
+            ))
+            .await?;
+            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
+        }
+        Err(BookingProblem::Store(StoreError::NotFound)) => {
+            render_book(
+                &state,
+                &page,
+                &r,
+                &form,
+                Some(&ValidationErrors::single("room_id", "Select a room from the list")),
+            )
+            .await
+        }
+        Err(BookingProblem::Store(e)) => Err(e.into()),
+        Err(problem) => {
+            let e = ValidationErrors::single(problem_field(&problem), problem.to_string());
+            render_book(&state, &page, &r, &form, Some(&e)).await
+        }
+    }
+}
+
+async fn open_session(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+) -> Result<(linkwell_store::sessions_booking::Session, Referral), PageError> {
+    let p = page.principal()?.clone();
+    let id: SessionId = path_id(id)?;
+    let s = state.db.session(&p.scope(), id).await?;
+    let r = open_case(&state.db, &p, s.referral_id, page.request_id.clone()).await?;
+    Ok((s, r))
+}
+
+async fn render_outcome(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (s, r) = open_session(state, page, id).await?;
+    let p = page.principal()?.clone();
+    let person = state.db.person(&p.scope(), r.person_id).await?;
+    let outcomes = [
+        ("attended", "Attended"),
+        ("did_not_attend", "Did not attend"),
+        ("cancelled_by_person", "Cancelled by the person"),
+        ("cancelled_by_service", "Cancelled by the service"),
+    ];
+    let html = page.render(
+        state,
+        "pages/sessions/outcome.html",
+        minijinja::context! {
+            title => "Record how the session went",
+            session => Serde(&s),
+            status => session_status_label(&s.status),
+            mode => s.mode.label(),
+            name => format!("{} {}", person.given_name, person.family_name),
+            referral_id => r.id.to_string(),
+            outcomes => items(outcomes, &[form.get("outcome").to_owned()]),
+            form => form.values(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn outcome_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    render_outcome(&state, &page, &id, &FormPairs(vec![]), None, StatusCode::OK).await
+}
+
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let (s, r) = open_session(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    let mut e = ValidationErrors::new();
+    let outcome = e.check("outcome", Outcome::parse(form.get("outcome")));
+    let notes = form.get("notes").trim();
+    if notes.chars().count() > 8000 {
+        e.add("notes", "Notes must be 8000 characters or fewer");
+    }
+    let Some(outcome) = outcome.filter(|_| e.is_empty()) else {
+        return render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let p = page.principal()?.clone();
+    match state.db.record_session_outcome(&p.scope(), &page.actor(), s.id, version, outcome, notes).await {
+        Ok(_) => {
+            // Coming to a session is contact made: a referral still waiting becomes active.
+            if outcome == Outcome::Attended && r.status.is_waiting() {
+                let current = state.db.referral(&p.scope(), r.id).await?;
+                let v = linkwell_domain::Version(current.version);
+                if let Err(e) = state.db.change_referral(&p.scope(), &page.actor(), r.id, v, Change::ContactMade).await
+                {
+                    tracing::warn!(error = %e, "attended session did not make the referral active");
+                }
+            }
+            page.set_flash("Session outcome recorded").await?;
+            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
+        }
+        Err(StoreError::Conflict) => {
+            let e = ValidationErrors::single(
+                "outcome",
+                "This session's outcome has already been recorded, or someone changed it while you had it open",
+            );
+            render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
