@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod authz;
 mod browser;
+mod casework;
 mod cli;
 mod crash;
 mod ops;

@@ -1,0 +1,316 @@
+//! The link worker's journey through the pages, on both engines: a referrer refers, a
+//! coordinator triages, the link worker makes contact, books and holds sessions within
+//! the programme's limit, agrees a plan and discharges; the referrer sees only the status.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+
+use crate::support::{Client, TestApp, count, location, spawn};
+
+both_engines!(the_whole_journey_through_the_pages, staff_see_possible_duplicates_before_creating_a_person);
+
+/// The referral form's fields for a new person.
+fn referral_form<'a>(given: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("given_name", given),
+        ("family_name", family),
+        ("dob_day", "14"),
+        ("dob_month", "2"),
+        ("dob_year", "1948"),
+        ("sex", "male"),
+        ("postcode", "ls6 2ab"),
+        ("phone", "07700 900123"),
+        ("preferred_channel", "phone"),
+        ("consent_contact", "true"),
+        ("source", "gp"),
+        ("needs", "loneliness"),
+        ("needs", "physical_activity"),
+        ("urgency", "soon"),
+        ("free_text", "Recently bereaved, rarely leaves the house."),
+        ("consent_confirmed", "true"),
+    ]
+}
+
+/// The id in a `/referrals/{id}` redirect.
+fn referral_id(r: &reqwest::Response) -> String {
+    let l = location(r);
+    assert!(l.starts_with("/referrals/"), "expected a redirect to the referral, got {l:?}");
+    l.trim_start_matches("/referrals/").to_owned()
+}
+
+/// The hidden `version` of the form posting to `action` on `html`.
+fn version_in(html: &str, action: &str) -> String {
+    let form = html.split(&format!("action=\"{action}\"")).nth(1).unwrap_or_else(|| panic!("no form for {action}"));
+    form.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let r = c.post_form(path, fields).await;
+    assert_eq!(r.status(), 303, "{path}: {}", r.text().await.unwrap());
+    r
+}
+
+/// Book a session on `date` (d, m, y) at `time`, by telephone.
+async fn book(c: &Client, referral: &str, (d, m, y): (&str, &str, &str), time: &str) -> reqwest::Response {
+    c.post_form(
+        &format!("/referrals/{referral}/sessions"),
+        &[("day", d), ("month", m), ("year", y), ("time", time), ("mode", "telephone")],
+    )
+    .await
+}
+
+async fn the_whole_journey_through_the_pages(engine: Engine) {
+    let app = spawn(engine).await;
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+
+    // Bad input names every field and changes nothing.
+    let before = count(&app.db, "SELECT COUNT(*) FROM referrals").await;
+    let r = referrer.post_form("/referrals", &[("nhs_number", "123"), ("needs", "astrology")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for message in [
+        "NHS number must be 10 digits",
+        "Enter the person&#39;s first name",
+        "Enter the date of birth",
+        "Select a need from the list",
+        "Select who made the referral",
+        "Confirm that the person agreed to be referred",
+    ] {
+        assert!(html.contains(message), "{message} in\n{html}");
+    }
+    assert!(html.contains("href=\"#given_name\""), "the error summary links to the field");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
+
+    // The referrer refers; the practice is theirs whatever the form says.
+    let r = post_ok(&referrer, "/referrals", &referral_form("Albert", "Njoku")).await;
+    let id = referral_id(&r);
+    let status = referrer.text(&format!("/referrals/{id}")).await;
+    assert!(status.contains("Referral for Albert Njoku") && status.contains("Riverside Surgery"));
+    assert!(status.contains("waiting to be triaged"));
+    assert!(!status.contains("Recently bereaved"), "referrers never see the notes");
+
+    // The coordinator sees it on the waiting list and assigns it.
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let waiting = coordinator.text("/waiting-list").await;
+    assert!(waiting.contains("Albert Njoku"));
+    let case = coordinator.text(&format!("/referrals/{id}")).await;
+    assert!(case.contains("Recently bereaved"), "the case page shows the referral's notes");
+    let worker = app.a.user(Role::LinkWorker).id.to_string();
+    let v = version_in(&case, &format!("/referrals/{id}/accept"));
+    post_ok(&coordinator, &format!("/referrals/{id}/accept"), &[("version", &v), ("worker_id", &worker)]).await;
+    // The same form again is stale: refused, nothing changed.
+    let r = coordinator.post_form(&format!("/referrals/{id}/accept"), &[("version", &v), ("worker_id", &worker)]).await;
+    assert_eq!(r.status(), 409);
+
+    // The link worker: a failed contact attempt, then the initial session.
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let caseload = lw.text("/caseload").await;
+    assert!(caseload.contains("Albert Njoku") && caseload.contains("Waiting for contact"));
+    let case = lw.text(&format!("/referrals/{id}")).await;
+    let v = version_in(&case, &format!("/referrals/{id}/contact"));
+    post_ok(
+        &lw,
+        &format!("/referrals/{id}/contact"),
+        &[("version", &v), ("contact_channel", "phone"), ("contact_outcome", "no_answer")],
+    )
+    .await;
+    let case = lw.text(&format!("/referrals/{id}")).await;
+    assert!(case.contains("1 failed contact attempt of 3"), "{case}");
+    assert!(case.contains("Contact attempt failed (Phone call: No answer)"));
+
+    // Booking: a time that does not exist is refused; an ambiguous one asks which.
+    let r = book(&lw, &id, ("29", "3", "2026"), "01:30").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("does not exist: the clocks go forward"));
+    let r = book(&lw, &id, ("25", "10", "2026"), "01:30").await;
+    assert!(r.text().await.unwrap().contains("happens twice"));
+    // Mondays from next week, in working hours (the seeded case has 10:00 on the first).
+    let first = crate::support::next_monday_at(10).to_zoned(linkwell_domain::time::london()).date();
+    let day = |weeks: i64| {
+        let d = first.checked_add(jiff::Span::new().weeks(weeks)).unwrap();
+        (d.day().to_string(), d.month().to_string(), d.year().to_string())
+    };
+    let (d, m, y) = day(0);
+    let r = book(&lw, &id, (&d, &m, &y), "14:00").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = book(&lw, &id, (&d, &m, &y), "14:15").await;
+    assert!(r.text().await.unwrap().contains("The link worker already has a session at that time"));
+    let r = book(&lw, &id, (&d, &m, &y), "07:00").await;
+    assert!(r.text().await.unwrap().contains("outside the link worker&#39;s working hours"));
+    let case = lw.text(&format!("/referrals/{id}")).await;
+    assert!(case.contains("Initial, 45 minutes"), "{case}");
+    let session = case.split("/sessions/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let r = lw
+        .post_form(
+            &format!("/sessions/{session}/outcome"),
+            &[("version", "1"), ("outcome", "attended"), ("notes", "Talked about his allotment.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let case = lw.text(&format!("/referrals/{id}")).await;
+    assert!(case.contains(">Active<"), "attending made the referral active");
+
+    // What matters and a plan with two goals.
+    let r = lw
+        .post_form(
+            &format!("/referrals/{id}/plan"),
+            &[
+                ("based_on", "0"),
+                ("what_matters", "Getting back to the allotment and seeing people"),
+                ("needs", "loneliness"),
+                ("goals[0].text", "Join the Walk and Talk group"),
+                ("goals[0].target", "2027-01-31"),
+                ("goals[0].progress", "2"),
+                ("goals[1].text", "Visit the allotment weekly"),
+                ("goals[1].progress", "11"),
+                ("next_review", "2027-01-05"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "progress 11 is refused");
+    assert!(r.text().await.unwrap().contains("Progress must be a whole number from 0 to 10"));
+    let plan_fields = [
+        ("based_on", "0"),
+        ("what_matters", "Getting back to the allotment and seeing people"),
+        ("needs", "loneliness"),
+        ("goals[0].text", "Join the Walk and Talk group"),
+        ("goals[0].target", "2027-01-31"),
+        ("goals[0].progress", "2"),
+        ("goals[1].text", "Visit the allotment weekly"),
+        ("goals[1].progress", "4"),
+        ("actions[0].who", "Sam"),
+        ("actions[0].what", "Send the Walk and Talk details"),
+        ("next_review", "2027-01-05"),
+    ];
+    post_ok(&lw, &format!("/referrals/{id}/plan"), &plan_fields).await;
+    let plan = lw.text(&format!("/referrals/{id}/plan")).await;
+    assert!(
+        plan.contains("Join the Walk and Talk group") && plan.contains("4 out of 10") && plan.contains("5 Jan 2027")
+    );
+    // Saving from the same old version again conflicts instead of overwriting.
+    let r = lw.post_form(&format!("/referrals/{id}/plan"), &plan_fields).await;
+    assert_eq!(r.status(), 409);
+
+    // Five follow-ups, then a sixth is refused with the reason.
+    for week in 1..=5 {
+        let (d, m, y) = day(week);
+        let r = book(&lw, &id, (&d, &m, &y), "11:00").await;
+        assert_eq!(r.status(), 303, "follow-up {week}: {}", r.text().await.unwrap());
+    }
+    let (d, m, y) = day(6);
+    let r = book(&lw, &id, (&d, &m, &y), "11:00").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("This person has had all 5 follow-up sessions the programme allows"));
+
+    // Discharge, and the summary for the practice.
+    let case = lw.text(&format!("/referrals/{id}")).await;
+    assert!(!case.contains(&format!("/referrals/{id}/extend")), "only coordinators extend the limit");
+    let form = lw.text(&format!("/referrals/{id}/discharge")).await;
+    let v = version_in(&form, &format!("/referrals/{id}/discharge"));
+    let r = lw.post_form(&format!("/referrals/{id}/discharge"), &[("version", &v), ("reason", "goals_met")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter a summary for the practice"));
+    post_ok(
+        &lw,
+        &format!("/referrals/{id}/discharge"),
+        &[("version", &v), ("reason", "goals_met"), ("summary", "Walks with the group every Tuesday.")],
+    )
+    .await;
+    let summary = lw.text(&format!("/referrals/{id}/discharge-summary")).await;
+    assert!(summary.contains("871731000000106") && summary.contains("1 attended, 0 did not attend"));
+    let doc = lw.get(&format!("/referrals/{id}/discharge-summary.txt")).await;
+    assert!(doc.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let doc = doc.text().await.unwrap();
+    assert!(
+        doc.contains("Patient: Albert Njoku")
+            && doc.contains("Reason: Goals met")
+            && doc.contains("- Join the Walk and Talk group: progress 2/10")
+    );
+
+    // The referrer sees "Discharged" and nothing else of the case.
+    let status = referrer.text(&format!("/referrals/{id}")).await;
+    assert!(
+        status.contains(">Discharged<") && !status.contains("Walks with the group") && !status.contains("allotment")
+    );
+    for path in [format!("/referrals/{id}/plan"), format!("/referrals/{id}/discharge-summary")] {
+        assert_eq!(referrer.get(&path).await.status(), 403, "{path}");
+    }
+
+    // Every read of the record is in the audit trail, and the other organisation finds nothing.
+    let views = count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'record_viewed'").await;
+    assert!(views >= 10, "{views} reads audited");
+    let other = app.signed_in(&app.b.email(Role::Coordinator)).await;
+    assert_eq!(other.get(&format!("/referrals/{id}")).await.status(), 404);
+    // Another link worker of the same organisation may not open it.
+    let colleague = another_link_worker(&app).await;
+    assert_eq!(colleague.get(&format!("/referrals/{id}")).await.status(), 403);
+}
+
+async fn another_link_worker(app: &TestApp) -> Client {
+    let new = linkwell_store::users::NewUser {
+        email: linkwell_domain::identity::EmailAddress::parse("colleague@a.example").unwrap(),
+        display_name: "Colleague".into(),
+        role: Role::LinkWorker,
+        practice_id: None,
+        password_hash: linkwell_domain::identity::hash_password(crate::support::PASSWORD).unwrap(),
+    };
+    app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &new).await.unwrap();
+    app.signed_in("colleague@a.example").await
+}
+
+async fn staff_see_possible_duplicates_before_creating_a_person(engine: Engine) {
+    let app = spawn(engine).await;
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let mut form = referral_form("Albert", "Njoku");
+    form.push(("practice_id", ""));
+    let first = referral_id(&post_ok(&coordinator, "/referrals", &form).await);
+    let people = count(&app.db, "SELECT COUNT(*) FROM people").await;
+
+    // The same person again, misspelt: nothing is created until the coordinator chooses.
+    let mut again = referral_form("Albert", "Njokku");
+    let r = coordinator.post_form("/referrals", &again).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("This person might already be known to the service")
+            && html.contains("Albert Njoku, born 14 Feb 1948")
+    );
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people);
+    let existing =
+        html.split("name=\"duplicate\" type=\"radio\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    again.push(("duplicate", &existing));
+    let second = referral_id(&post_ok(&coordinator, "/referrals", &again).await);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people, "added to the existing record");
+    let person = coordinator.text(&format!("/people/{existing}")).await;
+    assert!(person.contains(&format!("/referrals/{first}")) && person.contains(&format!("/referrals/{second}")));
+
+    // A referrer cannot see other people's records, so the coordinator merges at triage.
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    let third = referral_id(&post_ok(&referrer, "/referrals", &referral_form("Bert", "Njoku")).await);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 1);
+    let case = coordinator.text(&format!("/referrals/{third}")).await;
+    assert!(case.contains("This person might already be known to the service"), "{case}");
+    let duplicate = case.split("action=\"/people/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let v = case
+        .split(&format!("action=\"/people/{duplicate}/merge\""))
+        .nth(1)
+        .unwrap()
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = coordinator
+        .post_form(
+            &format!("/people/{duplicate}/merge"),
+            &[("version", &v), ("into", &existing), ("back", &format!("/referrals/{third}"))],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/referrals/{third}"));
+    let person = coordinator.text(&format!("/people/{existing}")).await;
+    assert!(person.contains(&format!("/referrals/{third}")), "the referral moved to the kept record");
+    let caseload_people = count(&app.db, "SELECT COUNT(DISTINCT person_id) FROM referrals WHERE organisation_id IN (SELECT id FROM organisations WHERE slug = 'a')").await;
+    assert_eq!(caseload_people, 2, "the seeded person and Albert, counted once");
+}
