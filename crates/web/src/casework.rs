@@ -161,7 +161,7 @@ pub struct Intake {
 
 pub enum IntakeOutcome {
     Created {
-        referral: Referral,
+        referral: Box<Referral>,
         /// The NHS number matched a person already known: same NHS number, same person.
         matched_existing: bool,
     },
@@ -192,7 +192,7 @@ pub async fn intake(db: &Db, scope: &OrgScope, actor: &Actor, i: &Intake) -> Res
         (None, DuplicateChoice::CreateAndFlag) => (db.create_person(scope, actor, &i.person).await?.id, false),
     };
     let referral = db.create_referral(scope, actor, person, i.programme, i.referrer, i.practice, &i.referral).await?;
-    Ok(IntakeOutcome::Created { referral, matched_existing: matched })
+    Ok(IntakeOutcome::Created { referral: Box::new(referral), matched_existing: matched })
 }
 
 /// The programme a new referral joins: the one named, or the organisation's only one.

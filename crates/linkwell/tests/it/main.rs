@@ -8,6 +8,7 @@ mod support;
 
 mod admin;
 mod api;
+mod api_casework;
 mod authz;
 mod browser;
 mod casework;

@@ -48,7 +48,6 @@ pub struct Org {
     pub practice: Practice,
     pub site: Site,
     pub users: HashMap<Role, User>,
-    pub programme: Programme,
     pub case: Case,
 }
 
@@ -115,7 +114,7 @@ async fn seed_case(
     let mut input = person_input("Margaret", "Oakes");
     input.practice_id = Some(practice.id);
     let person = db.create_person(scope, &actor, &input).await.unwrap();
-    let mut refer = async || {
+    let refer = async || {
         let r = db
             .create_referral(
                 scope,
@@ -190,7 +189,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .await
         .unwrap();
     let case = seed_case(db, &scope, &practice, &users, &programme).await;
-    Org { scope, practice, site, users, programme, case }
+    Org { scope, practice, site, users, case }
 }
 
 pub struct TestApp {

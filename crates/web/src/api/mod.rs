@@ -8,7 +8,10 @@
 
 pub mod audit;
 pub mod me;
+pub mod plans;
 pub mod practices;
+pub mod referrals;
+pub mod sessions;
 pub mod users;
 
 use axum::Json;
@@ -33,21 +36,40 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        JsonBody::from_request(req, state).await?.parse().map(ApiJson)
+    }
+}
+
+/// A JSON body read but not yet parsed, for handlers that must first find the record
+/// named in the path: another organisation's record is "not found", whatever the body.
+pub struct JsonBody(Result<Bytes, ApiError>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json {
-            return Err(
-                ValidationErrors::single("body", "Send the body as JSON with Content-Type: application/json").into()
-            );
+            return Ok(JsonBody(Err(ValidationErrors::single(
+                "body",
+                "Send the body as JSON with Content-Type: application/json",
+            )
+            .into())));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+        Ok(JsonBody(Bytes::from_request(req, state).await.map_err(|_| {
             ApiError::Invalid(ValidationErrors::single("body", "The body could not be read (too large?)"))
-        })?;
+        })))
+    }
+}
+
+impl JsonBody {
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        let bytes = self.0?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { "body".to_owned() } else { path };
             ApiError::Invalid(ValidationErrors::single(&field, e.into_inner().to_string()))
@@ -96,6 +118,10 @@ pub fn rfc3339(ms: i64) -> String {
         practices::list, practices::create, practices::get, practices::update,
         users::list, users::create,
         audit::list,
+        referrals::list, referrals::create, referrals::get, referrals::triage, referrals::contact_attempt,
+        referrals::discharge, referrals::waiting_list, referrals::caseload,
+        sessions::list, sessions::book, sessions::outcome,
+        plans::get, plans::put,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

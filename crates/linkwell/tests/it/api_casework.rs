@@ -1,0 +1,238 @@
+//! The link worker's journey through the JSON API, on both engines: a GP system refers,
+//! a coordinator triages, the worker books and holds sessions, saves a plan and discharges.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+use serde_json::{Value, json};
+
+use crate::support::{count, next_monday_at, spawn};
+
+both_engines!(the_journey_through_the_api);
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn the_journey_through_the_api(engine: Engine) {
+    let app = spawn(engine).await;
+    let http = reqwest::Client::new();
+    let referrer = app.token(&app.a, app.a.user(Role::Referrer)).await;
+    let coordinator = app.token(&app.a, app.a.user(Role::Coordinator)).await;
+    let worker = app.token(&app.a, app.a.user(Role::LinkWorker)).await;
+    let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
+        let mut r = http.request(method, app.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    use reqwest::Method as M;
+
+    // Bad input: every problem named with its path, nothing stored.
+    let before = count(&app.db, "SELECT COUNT(*) FROM referrals").await;
+    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({
+        "person": {"given_name": "", "nhs_number": "943 476 5918", "date_of_birth": "1951-02-30", "sex": "female", "preferred_channel": "phone", "phone": "07700 900982"},
+        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "whenever", "consent_confirmed": true}
+    }))).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        fields(&p),
+        ["person.nhs_number", "person.given_name", "person.family_name", "person.date_of_birth", "referral.urgency"],
+        "{p}"
+    );
+    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({"person": {"shoe_size": 9}, "referral": {}})))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
+
+    // A GP system refers.
+    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({
+        "person": {"nhs_number": "943 476 5919", "given_name": "Albert", "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "postcode": "LS6 2AB", "phone": "07700 900123", "preferred_channel": "sms", "consent_contact": true},
+        "referral": {"source": "gp", "needs": ["loneliness", "bereavement"], "urgency": "urgent", "free_text": "Recently bereaved.", "consent_confirmed": true}
+    }))).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["status"], "received");
+    assert!(created.get("case").is_none(), "the referrer gets the status alone");
+    let seen: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}"), &referrer, None).await.unwrap().json().await.unwrap();
+    assert!(seen.get("case").is_none() && seen["status"] == "received");
+
+    // Triage: on the waiting list first (urgent), then accepted for the link worker.
+    let waiting: Value = call(M::GET, "/api/v1/waiting-list", &coordinator, None).await.unwrap().json().await.unwrap();
+    assert_eq!(waiting["items"][0]["id"], id.as_str());
+    let full: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}"), &coordinator, None).await.unwrap().json().await.unwrap();
+    assert_eq!(full["case"]["person"]["nhs_number"], "9434765919");
+    assert_eq!(full["case"]["free_text"], "Recently bereaved.");
+    let worker_id = app.a.user(Role::LinkWorker).id.to_string();
+    let r = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/triage"),
+        &coordinator,
+        Some(json!({"action": "accept", "version": 1, "worker_id": "nobody"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fields(&r.json().await.unwrap()), ["worker_id"]);
+    let r = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/triage"),
+        &coordinator,
+        Some(json!({"action": "accept", "version": 1, "worker_id": worker_id})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let accepted: Value = r.json().await.unwrap();
+    assert_eq!(accepted["status"], "accepted");
+    // An illegal move is a conflict that says why.
+    let r = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/triage"),
+        &coordinator,
+        Some(json!({"action": "decline", "version": accepted["version"], "reason": "x"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["detail"], "This referral has already been triaged");
+
+    // The worker: a failed attempt, contact made, sessions.
+    let caseload: Value = call(M::GET, "/api/v1/caseload", &worker, None).await.unwrap().json().await.unwrap();
+    assert!(caseload["items"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()));
+    let r: Value = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/contact-attempts"),
+        &worker,
+        Some(json!({"version": accepted["version"], "channel": "sms", "outcome": "not_delivered"})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!((r["status"].as_str(), r["case"]["failed_contact_attempts"].as_u64()), (Some("contacting"), Some(1)));
+    let r: Value = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/contact-attempts"),
+        &worker,
+        Some(json!({"version": r["version"], "channel": "phone", "outcome": "reached"})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(r["status"], "active");
+    let monday = next_monday_at(15).to_zoned(linkwell_domain::time::london()).date();
+    let book = |date: jiff::civil::Date| {
+        call(
+            M::POST,
+            &format!("/api/v1/referrals/{id}/sessions"),
+            &worker,
+            Some(json!({"date": date.to_string(), "time": "15:00", "mode": "video"})),
+        )
+    };
+    let r = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/sessions"),
+        &worker,
+        Some(json!({"date": "2026-03-29", "time": "01:30", "mode": "telephone"})),
+    )
+    .await
+    .unwrap();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(fields(&p), ["time"]);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("does not exist"));
+    let r = book(monday).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let initial: Value = r.json().await.unwrap();
+    assert_eq!((initial["kind"].as_str(), initial["mode"].as_str()), (Some("initial"), Some("video")));
+    let r = call(
+        M::POST,
+        &format!("/api/v1/sessions/{}/outcome", initial["id"].as_str().unwrap()),
+        &worker,
+        Some(json!({"version": 1, "outcome": "attended", "notes": "Good first chat."})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "attended");
+    for week in 1..=5 {
+        let r = book(monday.checked_add(jiff::Span::new().weeks(week)).unwrap()).await.unwrap();
+        assert_eq!(r.status(), 201, "follow-up {week}");
+    }
+    let r = book(monday.checked_add(jiff::Span::new().weeks(6)).unwrap()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.json::<Value>().await.unwrap()["errors"][0]["message"].as_str().unwrap().contains("all 5 follow-up sessions")
+    );
+    let sessions: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}/sessions"), &worker, None).await.unwrap().json().await.unwrap();
+    assert_eq!(sessions["items"].as_array().unwrap().len(), 6);
+
+    // The plan: versioned, validated by row.
+    let plan: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}/plan"), &worker, None).await.unwrap().json().await.unwrap();
+    assert_eq!(plan["version"], 0);
+    let r = call(
+        M::PUT,
+        &format!("/api/v1/referrals/{id}/plan"),
+        &worker,
+        Some(json!({"based_on": 0, "plan": {"what_matters": "Company", "goals": [{"text": "", "target": "soon"}]}})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fields(&r.json().await.unwrap()), ["goals[0].text", "goals[0].target"]);
+    let body = json!({"based_on": 0, "plan": {"what_matters": "Company", "goals": [{"text": "Bereavement group", "progress": "3"}, {"text": "Walk and Talk", "target": "2027-02-01"}]}});
+    let saved: Value = call(M::PUT, &format!("/api/v1/referrals/{id}/plan"), &worker, Some(body.clone()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved["version"].as_i64(), saved["plan"]["goals"][1]["target"].as_str()),
+        (Some(1), Some("2027-02-01"))
+    );
+    assert_eq!(call(M::PUT, &format!("/api/v1/referrals/{id}/plan"), &worker, Some(body)).await.unwrap().status(), 409);
+
+    // Discharge; the referrer then sees "discharged" and still nothing else.
+    let current: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}"), &worker, None).await.unwrap().json().await.unwrap();
+    let r = call(
+        M::POST,
+        &format!("/api/v1/referrals/{id}/discharge"),
+        &worker,
+        Some(json!({"version": current["version"], "reason": "goals_met", "summary": "Joined two groups."})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["case"]["discharge_reason"], "goals_met");
+    let seen: Value =
+        call(M::GET, &format!("/api/v1/referrals/{id}"), &referrer, None).await.unwrap().json().await.unwrap();
+    assert_eq!(seen["status"], "discharged");
+    assert!(seen.get("case").is_none());
+    let mine: Value = call(M::GET, "/api/v1/referrals", &referrer, None).await.unwrap().json().await.unwrap();
+    assert!(mine["items"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str() && r["status"] == "discharged"));
+    let r = call(M::GET, "/api/v1/referrals?status=nonsense", &referrer, None).await.unwrap();
+    assert_eq!(fields(&r.json().await.unwrap()), ["status"]);
+
+    // The same NHS number again is the same person.
+    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({
+        "person": {"nhs_number": "9434765919", "given_name": "Bert", "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
+        "referral": {"source": "practice_nurse", "needs": ["money_debt"], "urgency": "routine", "consent_confirmed": true}
+    }))).await.unwrap();
+    let again: Value = r.json().await.unwrap();
+    let again: Value =
+        call(M::GET, &format!("/api/v1/referrals/{}", again["id"].as_str().unwrap()), &coordinator, None)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(again["case"]["person"]["id"], full["case"]["person"]["id"]);
+}

@@ -1,0 +1,88 @@
+//! The care and support plan through the API: the current version and saving a new one.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use linkwell_domain::plans::{Plan, PlanFields};
+use linkwell_store::plans::PlanVersion;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{JsonBody, actor, rfc3339};
+use crate::auth::Signed;
+use crate::casework::open_case;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanDto {
+    /// 0 when no plan has been saved yet.
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_by: Option<String>,
+    /// what_matters, strengths, needs, goals [{text, target, progress}], actions
+    /// [{who, what, by, done}], tools and next_review; dates are ISO.
+    #[schema(value_type = Object)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+}
+
+impl From<Option<PlanVersion>> for PlanDto {
+    fn from(v: Option<PlanVersion>) -> Self {
+        match v {
+            Some(v) => PlanDto {
+                version: v.version,
+                saved_at: Some(rfc3339(v.saved_at)),
+                saved_by: v.saved_by,
+                plan: Some(v.plan),
+            },
+            None => PlanDto { version: 0, saved_at: None, saved_by: None, plan: None },
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// The version you edited (0 for a first plan); a stale one is refused with 409.
+    pub based_on: i64,
+    /// As `PlanDto.plan`, with every value as entered: dates and progress as text.
+    #[schema(value_type = Object)]
+    pub plan: PlanFields,
+}
+
+fn parse_id(id: &str) -> Result<linkwell_domain::ids::ReferralId, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// The current plan.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)),
+    responses((status = 200, body = PlanDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<PlanDto>, ApiError> {
+    let r = open_case(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    Ok(Json(state.db.current_plan(&p.scope(), r.id).await?.into()))
+}
+
+/// Save a new version of the plan; earlier versions are kept.
+#[utoipa::path(put, path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)), request_body = PlanBody,
+    responses((status = 200, body = PlanDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<PlanDto>, ApiError> {
+    let r = open_case(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let body: PlanBody = body.parse()?;
+    let plan = Plan::parse(&body.plan)?;
+    let saved = state.db.save_plan(&p.scope(), &actor(&p, &headers), r.id, body.based_on, &plan).await?;
+    Ok(Json(Some(saved).into()))
+}

@@ -1,0 +1,662 @@
+//! Referrals through the API: intake (for GP systems and other integrations), the lists
+//! each role may see, one referral (the whole case, or only its status for a referrer),
+//! triage, contact attempts, discharge, the waiting list and caseloads.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use linkwell_domain::identity::Role;
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
+use linkwell_domain::referrals::{ContactOutcome, DischargeReason, ReferralFields, ReferralInput};
+use linkwell_domain::validation::required_text;
+use linkwell_domain::{PersonId, UserId, ValidationErrors, Version};
+use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
+use linkwell_store::people::Person;
+use linkwell_store::referrals::{Change, ChangeError, Referral};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, JsonBody, PageQuery, actor, rfc3339};
+use crate::auth::{Principal, Signed};
+use crate::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
+use crate::error::{ApiError, Problem};
+use crate::pages::referrals::list_filter;
+use crate::state::AppState;
+
+/// A referral as lists show it.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralSummaryDto {
+    pub id: String,
+    pub person_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// ISO date.
+    pub date_of_birth: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice_id: Option<String>,
+    pub received_at: String,
+    /// urgent, soon or routine.
+    pub urgency: String,
+    pub needs: Vec<String>,
+    /// received, accepted, contacting, unable_to_contact, declined, redirected, active or discharged.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_worker_id: Option<String>,
+    pub safeguarding: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_session_at: Option<String>,
+    /// ISO date of the plan's next review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_review: Option<String>,
+}
+
+impl From<&ReferralSummary> for ReferralSummaryDto {
+    fn from(r: &ReferralSummary) -> Self {
+        ReferralSummaryDto {
+            id: r.id.to_string(),
+            person_id: r.person_id.to_string(),
+            given_name: r.given_name.clone(),
+            family_name: r.family_name.clone(),
+            date_of_birth: r.date_of_birth.clone(),
+            practice_id: r.practice_id.map(|p| p.to_string()),
+            received_at: rfc3339(r.received_at),
+            urgency: r.urgency.code().into(),
+            needs: r.needs.iter().map(|n| n.code().to_owned()).collect(),
+            status: r.status.code().into(),
+            assigned_worker_id: r.assigned_worker_id.map(|w| w.to_string()),
+            safeguarding: r.safeguarding,
+            next_session_at: r.next_session_at.map(rfc3339),
+            next_review: r.next_review.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralPage {
+    pub items: Vec<ReferralSummaryDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A person as the case shows them.
+#[derive(Serialize, ToSchema)]
+pub struct PersonDto {
+    pub id: String,
+    /// Ten digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: String,
+    pub sex: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender_identity: Option<String>,
+    /// NHS Data Dictionary ethnic category code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ethnic_category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub preferred_channel: String,
+    pub access_needs: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice_id: Option<String>,
+    pub consent_contact: bool,
+    pub consent_share: bool,
+    pub consent_feedback: bool,
+    /// Set when this record was merged into another, which is the one to use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+    pub version: i64,
+}
+
+impl From<&Person> for PersonDto {
+    fn from(p: &Person) -> Self {
+        PersonDto {
+            id: p.id.to_string(),
+            nhs_number: p.nhs_number.clone(),
+            given_name: p.given_name.clone(),
+            family_name: p.family_name.clone(),
+            date_of_birth: p.date_of_birth.to_string(),
+            sex: p.sex.code().into(),
+            gender_identity: p.gender_identity.clone(),
+            ethnic_category: p.ethnic_category.map(|e| e.code().to_owned()),
+            postcode: p.postcode.clone(),
+            address: p.address.clone(),
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+            preferred_channel: p.preferred_channel.code().into(),
+            access_needs: p.access_needs.clone(),
+            practice_id: p.practice_id.map(|id| id.to_string()),
+            consent_contact: p.consent_contact,
+            consent_share: p.consent_share,
+            consent_feedback: p.consent_feedback,
+            merged_into: p.merged_into.map(|id| id.to_string()),
+            version: p.version,
+        }
+    }
+}
+
+/// What the case team sees beyond the status.
+#[derive(Serialize, ToSchema)]
+pub struct CaseDto {
+    pub person: PersonDto,
+    pub programme_id: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer_user_id: Option<String>,
+    pub urgency: String,
+    pub needs: Vec<String>,
+    pub risk_flags: String,
+    pub safeguarding: bool,
+    pub free_text: String,
+    pub failed_contact_attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_worker_id: Option<String>,
+    pub follow_up_extension: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discharge_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discharge_summary: Option<String>,
+}
+
+/// One referral. `case` is present only for those who work the case; a referrer gets
+/// the status alone.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralDto {
+    pub id: String,
+    pub status: String,
+    pub received_at: String,
+    pub status_changed_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice_id: Option<String>,
+    /// Send this back with a change.
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseDto>,
+}
+
+fn referral_dto(r: &Referral, person: Option<&Person>) -> ReferralDto {
+    ReferralDto {
+        id: r.id.to_string(),
+        status: r.status.code().into(),
+        received_at: rfc3339(r.received_at),
+        status_changed_at: rfc3339(r.status_changed_at),
+        practice_id: r.practice_id.map(|p| p.to_string()),
+        version: r.version,
+        case: person.map(|p| CaseDto {
+            person: p.into(),
+            programme_id: r.programme_id.to_string(),
+            source: r.source.code().into(),
+            referrer_user_id: r.referrer_user_id.map(|u| u.to_string()),
+            urgency: r.urgency.code().into(),
+            needs: r.needs.iter().map(|n| n.code().to_owned()).collect(),
+            risk_flags: r.risk_flags.clone(),
+            safeguarding: r.safeguarding,
+            free_text: r.free_text.clone(),
+            failed_contact_attempts: match r.status {
+                linkwell_domain::referrals::ReferralStatus::Contacting { failed_attempts } => failed_attempts,
+                _ => 0,
+            },
+            assigned_worker_id: r.assigned_worker_id.map(|w| w.to_string()),
+            follow_up_extension: r.follow_up_extension,
+            decline_reason: r.decline_reason.clone(),
+            redirected_to: r.redirected_to.clone(),
+            discharge_reason: r.discharge_reason.map(|d| d.code().to_owned()),
+            discharge_summary: r.discharge_summary.clone(),
+        }),
+    }
+}
+
+/// The person being referred, as an integration sends them.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonBody {
+    /// Ten digits; spaces and hyphens allowed.
+    pub nhs_number: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// ISO date, like 1951-03-27.
+    pub date_of_birth: String,
+    /// female, male, indeterminate or not_known.
+    pub sex: String,
+    pub gender_identity: String,
+    pub ethnic_category: String,
+    pub postcode: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    /// phone, sms, email or letter.
+    pub preferred_channel: String,
+    pub access_needs: String,
+    /// Ignored for referrers: their own practice is used.
+    pub practice_id: String,
+    pub consent_contact: bool,
+    pub consent_share: bool,
+    pub consent_feedback: bool,
+}
+
+/// The referral's own fields.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReferralBodyFields {
+    /// gp, practice_nurse, pharmacist, physiotherapist, other_primary_care, self or other_agency.
+    pub source: String,
+    /// Need codes: loneliness, mood_anxiety_stress, money_debt, employment, housing,
+    /// physical_activity, long_term_condition, bereavement, caring, weight_eating,
+    /// digital_inclusion, other.
+    pub needs: Vec<String>,
+    /// urgent, soon or routine.
+    pub urgency: String,
+    pub risk_flags: String,
+    pub safeguarding: bool,
+    pub free_text: String,
+    pub consent_confirmed: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReferralBody {
+    pub person: PersonBody,
+    pub referral: ReferralBodyFields,
+    /// Needed only when the organisation runs more than one programme.
+    #[serde(default)]
+    pub programme_id: Option<String>,
+    /// An existing person this referral is for (staff only). Without it, the same NHS
+    /// number is the same person, and possible duplicates are flagged for triage.
+    #[serde(default)]
+    pub person_id: Option<String>,
+}
+
+/// Split an ISO date into the three parts the person rules take, so errors name
+/// `person.date_of_birth`.
+fn date_parts(iso: &str) -> (String, String, String) {
+    let mut parts = iso.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    (d.to_owned(), m.to_owned(), y.to_owned())
+}
+
+/// Prefix every field of `e` with `prefix.`, and rename the date-of-birth field.
+fn under(prefix: &str, e: ValidationErrors) -> ValidationErrors {
+    ValidationErrors {
+        errors: e
+            .errors
+            .into_iter()
+            .map(|mut f| {
+                if f.field == "dob_day" {
+                    f.field = "date_of_birth".into();
+                }
+                f.field = format!("{prefix}.{}", f.field);
+                f
+            })
+            .collect(),
+    }
+}
+
+impl From<crate::casework::CaseError> for ApiError {
+    fn from(e: crate::casework::CaseError) -> Self {
+        match e {
+            crate::casework::CaseError::NotFound => ApiError::NotFound,
+            crate::casework::CaseError::NotYours => ApiError::Forbidden("This referral is not on your caseload."),
+            crate::casework::CaseError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Illegal(t) => ApiError::Conflict(t.to_string()),
+            ChangeError::Store(s) => s.into(),
+        }
+    }
+}
+
+fn parse_referral_id(id: &str) -> Result<ReferralId, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// Refer someone. Referrers refer for their own practice.
+#[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", request_body = NewReferralBody,
+    responses((status = 201, body = ReferralDto), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewReferralBody>,
+) -> Result<(StatusCode, Json<ReferralDto>), ApiError> {
+    let scope = p.scope();
+    let (d, m, y) = date_parts(&body.person.date_of_birth);
+    let b = &body.person;
+    let mut fields = PersonFields {
+        nhs_number: b.nhs_number.clone(),
+        given_name: b.given_name.clone(),
+        family_name: b.family_name.clone(),
+        dob_day: d,
+        dob_month: m,
+        dob_year: y,
+        sex: b.sex.clone(),
+        gender_identity: b.gender_identity.clone(),
+        ethnic_category: b.ethnic_category.clone(),
+        postcode: b.postcode.clone(),
+        address: b.address.clone(),
+        phone: b.phone.clone(),
+        email: b.email.clone(),
+        preferred_channel: b.preferred_channel.clone(),
+        access_needs: b.access_needs.clone(),
+        practice_id: b.practice_id.clone(),
+        consent_contact: b.consent_contact,
+        consent_share: b.consent_share,
+        consent_feedback: b.consent_feedback,
+    };
+    if let Some(practice) = p.user.practice_id {
+        fields.practice_id = practice.to_string();
+    }
+    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let mut errors = ValidationErrors::new();
+    let person = PersonInput::parse(&fields, p.organisation.test_mode, today)
+        .map_err(|e| errors.errors.extend(under("person", e).errors))
+        .ok();
+    let r = &body.referral;
+    let mut source = r.source.clone();
+    if p.user.role == Role::Referrer && matches!(source.as_str(), "self" | "other_agency") {
+        source = String::new();
+    }
+    let referral = ReferralInput::parse(&ReferralFields {
+        source,
+        needs: r.needs.clone(),
+        urgency: r.urgency.clone(),
+        risk_flags: r.risk_flags.clone(),
+        safeguarding: r.safeguarding,
+        free_text: r.free_text.clone(),
+        consent_confirmed: r.consent_confirmed,
+    })
+    .map_err(|e| errors.errors.extend(under("referral", e).errors))
+    .ok();
+    let programmes = state.db.programmes(&scope).await?;
+    let programme = casework::choose_programme(&programmes, body.programme_id.as_deref().unwrap_or(""))
+        .map_err(|e| errors.errors.extend(e.errors))
+        .ok();
+    if let Some(id) = person.as_ref().and_then(|p| p.practice_id)
+        && state.db.practice(&scope, id).await.is_err()
+    {
+        errors.add("person.practice_id", "Select a practice from the list");
+    }
+    let duplicates = match body.person_id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() && p.can(linkwell_domain::authz::Action::WorkCases) => {
+            match id.parse::<PersonId>() {
+                Ok(id) => DuplicateChoice::Existing(id),
+                Err(_) => {
+                    errors.add("person_id", "person_id must be the id of a person");
+                    DuplicateChoice::CreateAndFlag
+                }
+            }
+        }
+        Some(id) if !id.is_empty() => {
+            errors.add("person_id", "Only staff who work cases may name an existing person");
+            DuplicateChoice::CreateAndFlag
+        }
+        _ => DuplicateChoice::CreateAndFlag,
+    };
+    let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
+        return Err(errors.into());
+    };
+    errors.clone().into_result()?;
+    let intake = Intake {
+        practice: person.practice_id,
+        person,
+        referral,
+        programme,
+        referrer: (p.user.role == Role::Referrer).then_some(p.user.id),
+        duplicates,
+    };
+    match casework::intake(&state.db, &scope, &actor(&p, &headers), &intake).await {
+        Ok(IntakeOutcome::Created { referral, .. }) => Ok((StatusCode::CREATED, Json(referral_dto(&referral, None)))),
+        Ok(IntakeOutcome::PossibleDuplicates(_)) => Err(ApiError::Internal("intake asked to check duplicates".into())),
+        Err(linkwell_store::StoreError::NotFound) => {
+            Err(ValidationErrors::single("person_id", "No such person in this organisation").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// One status code to filter by.
+    pub status: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The referrals the caller may see: a referrer their own and their practice's, a link
+/// worker their cases, a coordinator everyone's. Newest first.
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ListParams),
+    responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<ListParams>,
+) -> Result<Json<ReferralPage>, ApiError> {
+    let limit = PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
+    let status = q.status.as_deref().unwrap_or("").trim();
+    let filter = list_filter(&p, status);
+    if !status.is_empty() && filter.statuses.is_empty() {
+        return Err(ValidationErrors::single("status", "status must be a referral status code").into());
+    }
+    let page =
+        state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, q.cursor.as_deref(), limit).await?;
+    Ok(Json(ReferralPage { items: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+}
+
+/// One referral: the whole case for its team, the status alone for its referrer.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", params(("id" = String, Path)),
+    responses((status = 200, body = ReferralDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let (r, view) = open_referral(&state.db, &p, parse_referral_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let person = match view {
+        View::Case => Some(state.db.person(&p.scope(), r.person_id).await?),
+        View::Status => None,
+    };
+    Ok(Json(referral_dto(&r, person.as_ref())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriageBody {
+    /// accept, reassign, decline or redirect.
+    pub action: String,
+    /// The version you read.
+    pub version: i64,
+    /// For accept and reassign: the link worker.
+    #[serde(default)]
+    pub worker_id: Option<String>,
+    /// For decline: why.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For redirect: to which service.
+    #[serde(default)]
+    pub redirected_to: Option<String>,
+}
+
+async fn opened(state: &AppState, p: &Principal, headers: &HeaderMap, id: &str) -> Result<Referral, ApiError> {
+    Ok(open_case(&state.db, p, parse_referral_id(id)?, crate::auth::request_id(headers)).await?)
+}
+
+async fn answer(state: &AppState, p: &Principal, r: &Referral) -> Result<Json<ReferralDto>, ApiError> {
+    let person = state.db.person(&p.scope(), r.person_id).await?;
+    Ok(Json(referral_dto(r, Some(&person))))
+}
+
+/// Triage a referral (coordinators): accept and assign, reassign, decline or redirect.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/triage", tag = "referrals", params(("id" = String, Path)), request_body = TriageBody,
+    responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn triage(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let r = opened(&state, &p, &headers, &id).await?;
+    let body: TriageBody = body.parse()?;
+    let scope = p.scope();
+    let who = actor(&p, &headers);
+    let version = Version(body.version);
+    let worker = async |raw: &Option<String>| -> Result<UserId, ApiError> {
+        Ok(casework::chosen_worker(&state.db, &scope, raw.as_deref().unwrap_or(""), "worker_id").await?)
+    };
+    let text = |raw: &Option<String>, field: &str, what: &str, max| {
+        required_text(what, raw.as_deref().unwrap_or(""), max)
+            .map_err(|m| ApiError::from(ValidationErrors::single(field, m)))
+    };
+    let changed = match body.action.trim() {
+        "accept" => {
+            let worker = worker(&body.worker_id).await?;
+            state.db.change_referral(&scope, &who, r.id, version, Change::Accept { worker }).await?
+        }
+        "reassign" => {
+            let worker = worker(&body.worker_id).await?;
+            state.db.reassign_referral(&scope, &who, r.id, version, worker).await?
+        }
+        "decline" => {
+            let reason = text(&body.reason, "reason", "why the referral is declined", 1000)?;
+            state.db.change_referral(&scope, &who, r.id, version, Change::Decline { reason }).await?
+        }
+        "redirect" => {
+            let to = text(&body.redirected_to, "redirected_to", "where the referral is redirected to", 500)?;
+            state.db.change_referral(&scope, &who, r.id, version, Change::Redirect { to }).await?
+        }
+        _ => {
+            return Err(
+                ValidationErrors::single("action", "action must be accept, reassign, decline or redirect").into()
+            );
+        }
+    };
+    answer(&state, &p, &changed).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactAttemptBody {
+    pub version: i64,
+    /// phone, sms, email or letter.
+    pub channel: String,
+    /// reached, no_answer, left_message, wrong_number or not_delivered.
+    pub outcome: String,
+}
+
+/// Record an attempt to contact the person. After the programme's limit of failed
+/// attempts the referral closes as unable to contact.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/contact-attempts", tag = "referrals", params(("id" = String, Path)), request_body = ContactAttemptBody,
+    responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn contact_attempt(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let r = opened(&state, &p, &headers, &id).await?;
+    let body: ContactAttemptBody = body.parse()?;
+    let mut e = ValidationErrors::new();
+    let channel = e.check("channel", ContactChannel::parse(&body.channel));
+    let outcome = e.check("outcome", ContactOutcome::parse(&body.outcome));
+    let (Some(channel), Some(outcome)) = (channel, outcome) else { return Err(e.into()) };
+    let change = Change::ContactAttempt {
+        reached: outcome.reached(),
+        note: format!("channel={} outcome={}", channel.code(), outcome.code()),
+    };
+    let changed =
+        state.db.change_referral(&p.scope(), &actor(&p, &headers), r.id, Version(body.version), change).await?;
+    answer(&state, &p, &changed).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DischargeBody {
+    pub version: i64,
+    /// goals_met, declined_further_support, did_not_attend, moved_away,
+    /// referred_to_clinical_service, died or other.
+    pub reason: String,
+    /// The summary for the practice.
+    pub summary: String,
+}
+
+/// Discharge an active referral.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/discharge", tag = "referrals", params(("id" = String, Path)), request_body = DischargeBody,
+    responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn discharge(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let r = opened(&state, &p, &headers, &id).await?;
+    let body: DischargeBody = body.parse()?;
+    let mut e = ValidationErrors::new();
+    let reason = e.check("reason", DischargeReason::parse(&body.reason));
+    let summary = e.check("summary", required_text("a summary for the practice", &body.summary, 4000));
+    let (Some(reason), Some(summary)) = (reason, summary) else { return Err(e.into()) };
+    let changed = state
+        .db
+        .change_referral(
+            &p.scope(),
+            &actor(&p, &headers),
+            r.id,
+            Version(body.version),
+            Change::Discharge { reason, summary },
+        )
+        .await?;
+    answer(&state, &p, &changed).await
+}
+
+/// The waiting list: open referrals not yet seen, most urgent first, then oldest.
+#[utoipa::path(get, path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery),
+    responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
+pub async fn waiting_list(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<ReferralPage>, ApiError> {
+    let page = state.db.waiting_list(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
+    Ok(Json(ReferralPage { items: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CaseloadParams {
+    /// A coordinator may name a worker; a link worker always gets their own.
+    pub worker: Option<String>,
+}
+
+/// A caseload: every open referral assigned to the worker.
+#[utoipa::path(get, path = "/api/v1/caseload", tag = "referrals", params(CaseloadParams),
+    responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
+pub async fn caseload(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<CaseloadParams>,
+) -> Result<Json<ReferralPage>, ApiError> {
+    let worker = match (p.user.role, q.worker.as_deref().map(str::trim)) {
+        (Role::Coordinator, Some(raw)) if !raw.is_empty() => {
+            casework::chosen_worker(&state.db, &p.scope(), raw, "worker").await?
+        }
+        _ => p.user.id,
+    };
+    let items = state.db.caseload(&p.scope(), worker, 1000).await?;
+    Ok(Json(ReferralPage { items: items.iter().map(Into::into).collect(), next_cursor: None }))
+}
