@@ -111,6 +111,25 @@ impl Browser {
         panic!("the page did not change after a click");
     }
 
+    /// Tick a radio or checkbox by clicking its label.
+    async fn choose(&self, id: &str) {
+        let e = self.client.find(Locator::Css(&format!("label[for=\"{id}\"]"))).await;
+        let Ok(e) = e else { panic!("no choice #{id} on {}:\n{}", self.path().await, self.body().await) };
+        e.click().await.unwrap();
+    }
+
+    /// Pick an option of a select by its value.
+    async fn select(&self, id: &str, value: &str) {
+        let css = format!("select[id=\"{id}\"] option[value=\"{value}\"]");
+        self.client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|_| panic!("no option {value} in #{id}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn click_link(&self, text: &str) {
         let e = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|_| panic!("link {text}"));
         self.navigate_by(e).await;
@@ -155,7 +174,12 @@ impl Browser {
     }
 }
 
-both_engines!(each_role_signs_in_and_sees_its_navigation, sign_in_errors_throttling_and_csrf, users_admin_journey);
+both_engines!(
+    each_role_signs_in_and_sees_its_navigation,
+    sign_in_errors_throttling_and_csrf,
+    users_admin_journey,
+    the_link_workers_journey
+);
 
 async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let app = spawn(engine).await;
@@ -167,10 +191,10 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let v = b.violations().await;
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
-        (Role::Admin, "Home Practices Users Sites and rooms Audit trail"),
-        (Role::Coordinator, "Home Practices Team"),
-        (Role::LinkWorker, "Home Practices"),
-        (Role::Referrer, "Home Practices"),
+        (Role::Admin, "Home Practices Users Sites and rooms Programmes Audit trail"),
+        (Role::Coordinator, "Home Caseload Waiting list Referrals Practices Team"),
+        (Role::LinkWorker, "Home Caseload Referrals Practices"),
+        (Role::Referrer, "Home Referrals Practices"),
         (Role::Facilitator, "Home"),
         (Role::Commissioner, "Home"),
     ] {
@@ -292,4 +316,146 @@ async fn users_admin_journey(engine: Engine) {
     b.sign_out().await;
     b.sign_in("kofi@a.example", "sunrise ferry lantern").await;
     assert!(b.body().await.contains("Enter a correct email address and password"));
+}
+
+/// The journey of issue 3 in the browser, with axe-core on every page it visits.
+async fn the_link_workers_journey(engine: Engine) {
+    let app = spawn(engine).await;
+    let b = browser(&app).await;
+
+    // A referrer refers.
+    b.sign_in(&app.a.email(Role::Referrer), PASSWORD).await;
+    b.click_link("Refer someone").await;
+    b.assert_accessible("referral form").await;
+    b.click_button("Send referral").await;
+    assert!(b.body().await.contains("Enter the person's first name"));
+    b.assert_accessible("referral form with errors").await;
+    for (id, value) in [
+        ("nhs_number", "943 476 5919"),
+        ("given_name", "Albert"),
+        ("family_name", "Njoku"),
+        ("dob_day", "14"),
+        ("dob_month", "2"),
+        ("dob_year", "1948"),
+        ("postcode", "LS6 2AB"),
+        ("phone", "07700 900123"),
+        ("free_text", "Recently bereaved, rarely leaves the house."),
+    ] {
+        b.fill(id, value).await;
+    }
+    for id in [
+        "sex-2",
+        "preferred_channel",
+        "consent_contact",
+        "source",
+        "needs",
+        "needs-6",
+        "urgency-2",
+        "consent_confirmed",
+    ] {
+        b.choose(id).await;
+    }
+    b.click_button("Send referral").await;
+    let body = b.body().await;
+    assert!(body.contains("Referral sent") && body.contains("waiting to be triaged"), "{body}");
+    b.assert_accessible("referral status for the referrer").await;
+    let referral = b.path().await;
+    b.sign_out().await;
+
+    // A coordinator assigns it from the waiting list.
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    b.click_link("Waiting list").await;
+    b.assert_accessible("waiting list").await;
+    b.click_link("Albert Njoku").await;
+    b.assert_accessible("case page at triage").await;
+    b.select("worker_id", &app.a.user(Role::LinkWorker).id.to_string()).await;
+    b.click_button("Accept referral").await;
+    assert!(b.body().await.contains("Referral accepted and assigned"));
+    b.go("/caseload").await;
+    b.assert_accessible("coordinator's caseload").await;
+    b.sign_out().await;
+
+    // The link worker: a failed contact attempt, then the initial session in the surgery.
+    b.sign_in(&app.a.email(Role::LinkWorker), PASSWORD).await;
+    b.click_link("Caseload").await;
+    b.assert_accessible("caseload").await;
+    b.click_link("Albert Njoku").await;
+    b.choose("contact_outcome-2").await;
+    b.click_button("Record contact attempt").await;
+    assert!(b.body().await.contains("1 failed contact attempt of 3"));
+    b.assert_accessible("case page while contacting").await;
+    let monday = crate::support::next_monday_at(14).to_zoned(linkwell_domain::time::london()).date();
+    let book = async |weeks: i64, in_person: bool| {
+        b.go(&format!("{referral}/sessions/new")).await;
+        let d = monday.checked_add(jiff::Span::new().weeks(weeks)).unwrap();
+        b.fill("date", &d.day().to_string()).await;
+        b.fill("date-month", &d.month().to_string()).await;
+        b.fill("date-year", &d.year().to_string()).await;
+        b.fill("time", "14:00").await;
+        if in_person {
+            b.choose("mode").await;
+            let room = b.client.find(Locator::Css("#room_id option:nth-child(2)")).await.unwrap();
+            room.click().await.unwrap();
+        } else {
+            b.choose("mode-2").await;
+        }
+        b.click_button("Book session").await;
+    };
+    b.go(&format!("{referral}/sessions/new")).await;
+    b.assert_accessible("booking form").await;
+    book(0, true).await;
+    assert!(b.body().await.contains("Initial session booked"), "{}", b.body().await);
+    assert!(b.body().await.contains("Initial, 45 minutes"));
+    let record = b.client.find(Locator::Css("a[href$='/outcome']")).await.unwrap();
+    b.navigate_by(record).await;
+    b.assert_accessible("session outcome form").await;
+    b.choose("outcome").await;
+    b.fill("notes", "Talked about what matters: his allotment and seeing people.").await;
+    b.click_button("Save outcome").await;
+    assert!(b.body().await.contains("Session outcome recorded"));
+
+    // What matters and a plan with two goals.
+    b.click_link("Agree a plan").await;
+    b.assert_accessible("plan form").await;
+    b.fill("what_matters", "Getting back to the allotment and seeing people").await;
+    b.fill("goals[0].text", "Join the Walk and Talk group").await;
+    b.fill("goals[0].progress", "2").await;
+    b.fill("goals[1].text", "Visit the allotment every week").await;
+    b.click_button("Save plan").await;
+    let body = b.body().await;
+    assert!(body.contains("Plan saved (version 1)") && body.contains("Visit the allotment every week"), "{body}");
+    b.assert_accessible("plan").await;
+
+    // Five follow-ups, then a sixth is refused with a clear message.
+    for week in 1..=5 {
+        book(week, false).await;
+        assert!(b.body().await.contains("Follow-up session booked"), "follow-up {week}: {}", b.body().await);
+    }
+    book(6, false).await;
+    let body = b.body().await;
+    assert!(body.contains("This person has had all 5 follow-up sessions the programme allows"), "{body}");
+    b.assert_accessible("sixth follow-up refused").await;
+
+    // Discharge.
+    b.go(&referral).await;
+    b.assert_accessible("case page while active").await;
+    b.click_link("Discharge").await;
+    b.assert_accessible("discharge form").await;
+    b.choose("reason").await;
+    b.fill("summary", "Walks with the group every Tuesday and is back at the allotment.").await;
+    b.click_button("Discharge").await;
+    assert!(b.body().await.contains("871731000000106"));
+    b.assert_accessible("discharge summary").await;
+    b.sign_out().await;
+
+    // The referrer sees "Discharged" and no notes.
+    b.sign_in(&app.a.email(Role::Referrer), PASSWORD).await;
+    b.click_link("Referrals").await;
+    b.assert_accessible("referrer's list").await;
+    b.go(&referral).await;
+    let body = b.body().await;
+    assert!(body.contains("Discharged"), "{body}");
+    for private in ["allotment", "Recently bereaved", "Walks with the group", "Walk and Talk"] {
+        assert!(!body.contains(private), "the referrer must not see {private:?}");
+    }
 }

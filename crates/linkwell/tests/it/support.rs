@@ -173,6 +173,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .await
         .unwrap();
     let site = db.create_site(&scope, &actor, Some(practice.id), "Riverside Surgery", "1 High St", None).await.unwrap();
+    db.create_room(&scope, &actor, site.id, "Wellbeing room").await.unwrap();
     let mut users = HashMap::new();
     for role in Role::ALL {
         let new = NewUser {
