@@ -160,7 +160,7 @@ macro_rules! referral_from_row {
 }
 
 impl Db {
-    /// Record a new referral for `person` under `programme`, with status received.
+    /// Record a new referral for `person` under `programme`, with status received, now.
     #[allow(clippy::too_many_arguments)]
     pub async fn create_referral(
         &self,
@@ -172,8 +172,25 @@ impl Db {
         practice: Option<PracticeId>,
         input: &ReferralInput,
     ) -> Result<Referral> {
+        self.create_referral_received_at(scope, actor, person, programme, referrer, practice, input, now_ms()).await
+    }
+
+    /// As `create_referral`, for a referral received earlier than it is entered (a letter,
+    /// an import): the waiting list counts from `received_at`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_referral_received_at(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        person: PersonId,
+        programme: ProgrammeId,
+        referrer: Option<UserId>,
+        practice: Option<PracticeId>,
+        input: &ReferralInput,
+        received_at: i64,
+    ) -> Result<Referral> {
         let id = ReferralId::new();
-        let now = now_ms();
+        let now = received_at;
         let needs: Vec<&str> = input.needs.iter().map(|n| n.code()).collect();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {

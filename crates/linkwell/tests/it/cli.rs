@@ -235,7 +235,26 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
         assert_eq!(r.status(), 303, "{email}");
         let home = c.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
         assert!(home.contains("Riverside Primary Care Network"), "{email}");
+        if email.starts_with("coordinator@") {
+            let waiting = c.get(format!("{base}/waiting-list")).send().await.unwrap().text().await.unwrap();
+            assert_eq!(
+                waiting.matches("href=\"/referrals/").count(),
+                52,
+                "the waiting ones: received, accepted, contacting"
+            );
+        }
+        if email.starts_with("worker@") {
+            let caseload = c.get(format!("{base}/caseload")).send().await.unwrap().text().await.unwrap();
+            assert!(caseload.contains(" active, ") && caseload.contains("Overdue"), "{caseload}");
+        }
     }
+    // ~300 people in every state of the lifecycle, with sessions past and future.
+    let db = linkwell_store::Db::connect(&url).await.unwrap();
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM referrals").await, 300);
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(DISTINCT status) FROM referrals").await, 8);
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM sessions WHERE status = 'booked'").await, 150);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM sessions WHERE status = 'attended'").await > 400);
+    db.close().await;
     let _ = child.kill();
     let _ = child.wait();
 

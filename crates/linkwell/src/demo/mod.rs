@@ -10,6 +10,8 @@ use linkwell_domain::validation::required_text;
 use linkwell_store::users::NewUser;
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
+mod casework;
+
 pub const SLUG: &str = "riverside-pcn";
 pub const NAME: &str = "Riverside Primary Care Network";
 /// Every demo login uses this password. Never use the demo database for real people.
@@ -109,6 +111,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         };
         db.create_user(&scope, &actor, &new).await?;
     }
+    let mut referrers = Vec::new();
     for (i, p) in practices.iter().enumerate() {
         let new = NewUser {
             email: EmailAddress::parse(&format!("gp{}@riverside.example", i + 1))
@@ -118,9 +121,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             practice_id: Some(p.id),
             password_hash: hash.clone(),
         };
-        db.create_user(&scope, &actor, &new).await?;
+        referrers.push(db.create_user(&scope, &actor, &new).await?);
     }
-    Ok(())
+    casework::seed(db, &scope, &practices, &referrers).await
 }
 
 pub fn banner() -> String {

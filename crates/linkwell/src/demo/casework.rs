@@ -1,0 +1,325 @@
+//! The demo's casework: the Primary Care Wellbeing Project (1 initial session of 45
+//! minutes, up to 5 follow-ups of 30) and ~300 people referred by the practices over the
+//! last three months, in every state of the lifecycle, with sessions past and future,
+//! plans (some reviews overdue) and discharge summaries.
+//!
+//! Everything goes through the same storage API as the service itself, so the demo's
+//! data obeys the same rules (limits, working hours, no double-booking) and is audited.
+
+use jiff::civil::{Date, Time};
+use jiff::{Span, Timestamp, ToSpan};
+use linkwell_domain::identity::Role;
+use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
+use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
+use linkwell_domain::referrals::{DischargeReason, Need, ReferralFields, ReferralInput};
+use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode, london_instant};
+use linkwell_domain::time::london;
+use linkwell_domain::{UserId, Version};
+use linkwell_store::practices::Practice;
+use linkwell_store::referrals::{Change, Referral};
+use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome};
+use linkwell_store::users::User;
+use linkwell_store::{Actor, Db, OrgScope};
+
+/// How many people the demo refers.
+pub const PEOPLE: usize = 300;
+
+const GIVEN: &[&str] = &[
+    "Margaret", "Albert", "Priya", "Tomasz", "Grace", "Kwame", "Doreen", "Imran", "Siobhan", "Derek", "Aisha", "Frank",
+    "Lin", "Patricia", "Olu", "Hannah", "Stanley", "Fatima", "Gareth", "Joan", "Yusuf", "Beryl", "Chidi", "Elaine",
+    "Mohammed", "Sandra", "Piotr", "Maureen", "Dev", "Rita",
+];
+const FAMILY: &[&str] = &[
+    "Oakes", "Njoku", "Sharma", "Nowak", "Mensah", "Boateng", "Hughes", "Hussain", "Byrne", "Walsh", "Rahman",
+    "Clarke", "Chen", "Doyle", "Adeyemi", "Price", "Lowe", "Begum", "Evans", "Kaur", "Ali", "Shaw", "Okafor", "Reid",
+    "Iqbal", "Turner", "Kowalski", "Fox", "Patel", "Moss", "Grant",
+];
+/// Real postcode districts of the demo's made-up area, with made-up inward codes.
+const POSTCODES: &[&str] = &["LS6 2AB", "LS6 4DT", "LS7 3QP", "LS8 1HW", "LS9 7TA", "LS11 5RU", "LS12 3BX", "ZZ99 3VZ"];
+const GOALS: &[&str] = &[
+    "Join the Walk and Talk group on Tuesdays",
+    "Get advice about the debt letters",
+    "Meet up with someone at least once a week",
+    "Try the seated exercise class",
+    "Sleep better by winding down without the phone",
+    "Go to the bereavement café",
+    "Learn to video-call my grandchildren",
+    "Find volunteering two mornings a week",
+];
+
+/// The states the 300 people are in, and how many of each.
+const STATES: &[(&str, usize)] = &[
+    ("received", 24),
+    ("accepted", 14),
+    ("contacting", 14),
+    ("unable_to_contact", 10),
+    ("declined", 8),
+    ("redirected", 6),
+    ("active", 150),
+    ("discharged", 74),
+];
+
+// The states add up to the demo's size.
+const _: () = {
+    let (mut total, mut k) = (0, 0);
+    while k < STATES.len() {
+        total += STATES[k].1;
+        k += 1;
+    }
+    assert!(total == PEOPLE);
+};
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Valid test-range NHS numbers (999 …), as the demo organisation is in test mode.
+fn nhs_numbers() -> impl Iterator<Item = String> {
+    (9_990_000_000u64..9_999_999_999).step_by(7).filter_map(|n| {
+        let s = n.to_string();
+        NhsNumber::parse(&s, true).ok().map(|_| s)
+    })
+}
+
+/// Gives each worker their own sequence of free weekday slots, so sessions never clash.
+struct Diary {
+    today: Date,
+    /// Per worker: how many slots used before today and from tomorrow on.
+    used: std::collections::HashMap<UserId, (i64, i64)>,
+}
+
+impl Diary {
+    /// The `n`th weekday slot counting back from yesterday (`past`) or on from tomorrow:
+    /// 09:30 to 15:30, seven a day.
+    fn slot(&self, n: i64, past: bool) -> anyhow::Result<Timestamp> {
+        let per_day = 7;
+        let mut d = self.today;
+        let mut weekdays = n / per_day + 1;
+        while weekdays > 0 {
+            d = if past { d.yesterday().map_err(err)? } else { d.tomorrow().map_err(err)? };
+            if d.weekday().to_monday_one_offset() <= 5 {
+                weekdays -= 1;
+            }
+        }
+        let hour = 9 + (n % per_day) as i8;
+        london_instant(d, Time::new(hour, 30, 0, 0).map_err(err)?, None).map_err(err)
+    }
+
+    fn next(&mut self, worker: UserId, past: bool) -> anyhow::Result<Timestamp> {
+        let entry = self.used.entry(worker).or_insert((0, 0));
+        let n = if past { &mut entry.0 } else { &mut entry.1 };
+        *n += 1;
+        let k = *n - 1;
+        self.slot(k, past)
+    }
+}
+
+pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: &[User]) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    let programme = db
+        .create_programme(scope, &actor, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
+        .await?;
+    let workers: Vec<User> =
+        db.users_by_name(scope).await?.into_iter().filter(|u| u.role == Role::LinkWorker).collect();
+    let rooms: Vec<_> = db.sites_with_rooms(scope).await?;
+    let now = jiff::Zoned::now().with_time_zone(london());
+    let mut diary = Diary { today: now.date(), used: Default::default() };
+    let mut nhs = nhs_numbers();
+    let states = STATES.iter().flat_map(|(s, n)| std::iter::repeat_n(*s, *n));
+    for (i, state) in states.enumerate() {
+        let practice = &practices[i % practices.len()];
+        let referrer = &referrers[i % referrers.len()];
+        let worker = &workers[i % workers.len()];
+        let fields = PersonFields {
+            nhs_number: if i % 9 == 4 { String::new() } else { nhs.next().unwrap_or_default() },
+            given_name: GIVEN[i % GIVEN.len()].into(),
+            family_name: FAMILY[(i * 7 + i / GIVEN.len()) % FAMILY.len()].into(),
+            dob_day: (1 + i % 28).to_string(),
+            dob_month: (1 + i % 12).to_string(),
+            dob_year: (1936 + (i * 13) % 70).to_string(),
+            sex: if i % 2 == 0 { "female" } else { "male" }.into(),
+            postcode: POSTCODES[i % POSTCODES.len()].into(),
+            phone: format!("07700 900{:03}", i % 1000),
+            preferred_channel: ["phone", "sms", "phone", "letter"][i % 4].into(),
+            access_needs: if i % 11 == 0 { "Large print letters, please".into() } else { String::new() },
+            practice_id: practice.id.to_string(),
+            consent_contact: true,
+            consent_share: i % 5 != 0,
+            consent_feedback: i % 3 != 0,
+            ..Default::default()
+        };
+        let person = PersonInput::parse(&fields, true, now.date()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let person = db.create_person(scope, &actor, &person).await?;
+        let needs = [Need::ALL[i % Need::ALL.len()], Need::ALL[(i * 5 + 3) % Need::ALL.len()]];
+        let referral = ReferralInput::parse(&ReferralFields {
+            source: ["gp", "gp", "practice_nurse", "pharmacist", "other_primary_care"][i % 5].into(),
+            needs: needs.iter().map(|n| n.code().to_owned()).collect(),
+            urgency: ["routine", "routine", "soon", "urgent"][i % 4].into(),
+            risk_flags: if i % 17 == 0 {
+                "Lives with a large dog: phone before visiting".into()
+            } else {
+                String::new()
+            },
+            safeguarding: i % 29 == 0,
+            free_text: "Referred after a GP appointment; would like help to get out and about again.".into(),
+            consent_confirmed: true,
+        })
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        // Received over the last three months: the waiting ones most recently.
+        let days_ago = if matches!(state, "received" | "accepted" | "contacting") {
+            (i % 20) as i64
+        } else {
+            20 + (i % 70) as i64
+        };
+        let received = now.checked_sub(days_ago.days()).map_err(err)?.timestamp().as_millisecond();
+        let r = db
+            .create_referral_received_at(
+                scope,
+                &actor,
+                person.id,
+                programme.id,
+                Some(referrer.id),
+                Some(practice.id),
+                &referral,
+                received,
+            )
+            .await?;
+        let mut step = Stepper { db, scope, actor: &actor, r };
+        match state {
+            "received" => {}
+            "declined" => {
+                step.go(Change::Decline { reason: "Needs are clinical: advised to see the GP".into() }).await?
+            }
+            "redirected" => step.go(Change::Redirect { to: "Citizens Advice Riverside".into() }).await?,
+            _ => {
+                step.go(Change::Accept { worker: worker.id }).await?;
+                match state {
+                    "accepted" => {}
+                    "contacting" => step.failed_attempt().await?,
+                    "unable_to_contact" => {
+                        for _ in 0..programme.rules.contact_attempt_limit {
+                            step.failed_attempt().await?;
+                        }
+                    }
+                    _ => {
+                        step.go(Change::ContactAttempt { reached: true, note: "channel=phone outcome=reached".into() })
+                            .await?;
+                        let discharged = state == "discharged";
+                        let held = if discharged { 3 + i % 4 } else { 1 + i % 4 };
+                        for k in 0..held {
+                            let kind = if k == 0 { SessionKind::Initial } else { SessionKind::FollowUp };
+                            let at = diary.next(worker.id, true)?;
+                            let s = book(db, scope, &actor, &step.r, worker.id, kind, at, i + k, &rooms).await?;
+                            let outcome =
+                                if k > 0 && (i + k) % 7 == 0 { Outcome::DidNotAttend } else { Outcome::Attended };
+                            let notes = if outcome == Outcome::Attended {
+                                "Talked through what matters and next steps."
+                            } else {
+                                ""
+                            };
+                            db.record_session_outcome(scope, &actor, s.id, Version(s.version), outcome, notes).await?;
+                        }
+                        plan(db, scope, &actor, &step.r, i, now.date()).await?;
+                        if discharged {
+                            let reason = DischargeReason::ALL[[0, 0, 0, 1, 2, 3, 4][i % 7]];
+                            step.go(Change::Discharge {
+                                reason,
+                                summary: "Connected with community groups; feeling more confident.".into(),
+                            })
+                            .await?;
+                        } else {
+                            let at = diary.next(worker.id, false)?;
+                            book(db, scope, &actor, &step.r, worker.id, SessionKind::FollowUp, at, i, &rooms).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves one referral through its lifecycle, keeping its current version.
+struct Stepper<'a> {
+    db: &'a Db,
+    scope: &'a OrgScope,
+    actor: &'a Actor,
+    r: Referral,
+}
+
+impl Stepper<'_> {
+    async fn go(&mut self, change: Change) -> anyhow::Result<()> {
+        self.r = self.db.change_referral(self.scope, self.actor, self.r.id, Version(self.r.version), change).await?;
+        Ok(())
+    }
+
+    async fn failed_attempt(&mut self) -> anyhow::Result<()> {
+        self.go(Change::ContactAttempt { reached: false, note: "channel=phone outcome=no_answer".into() }).await
+    }
+}
+
+/// Book a session: every third in person in the practice's room (by phone if the room is
+/// taken), the rest by phone or video.
+#[allow(clippy::too_many_arguments)]
+async fn book(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    r: &Referral,
+    worker: UserId,
+    kind: SessionKind,
+    starts: Timestamp,
+    seed: usize,
+    rooms: &[(linkwell_store::practices::Site, Vec<linkwell_store::practices::Room>)],
+) -> anyhow::Result<linkwell_store::sessions_booking::Session> {
+    let room = rooms
+        .iter()
+        .find(|(site, _)| site.practice_id == r.practice_id)
+        .and_then(|(_, rs)| rs.first())
+        .map(|room| room.id);
+    let in_person = seed % 3 == 0 && room.is_some();
+    let mode = if in_person { SessionMode::InPerson } else { [SessionMode::Telephone, SessionMode::Video][seed % 2] };
+    let new =
+        NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id: room.filter(|_| in_person), starts };
+    match db.book_session(scope, actor, &new).await {
+        Ok(s) => Ok(s),
+        Err(BookingProblem::RoomBusy) => {
+            let by_phone = NewSession { mode: SessionMode::Telephone, room_id: None, ..new };
+            db.book_session(scope, actor, &by_phone).await.map_err(err)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// A plan with two goals; every fifth person's review is overdue.
+async fn plan(db: &Db, scope: &OrgScope, actor: &Actor, r: &Referral, i: usize, today: Date) -> anyhow::Result<()> {
+    let review =
+        if i % 5 == 0 { today.checked_sub(Span::new().days(3)) } else { today.checked_add(Span::new().days(21)) };
+    let fields = PlanFields {
+        what_matters: "Feeling part of things again, and getting out of the house".into(),
+        strengths: "Good sense of humour; close to a neighbour".into(),
+        needs: r.needs.iter().map(|n| n.code().to_owned()).collect(),
+        goals: vec![
+            GoalFields {
+                text: GOALS[i % GOALS.len()].into(),
+                progress: ((i % 6) + 2).to_string(),
+                ..Default::default()
+            },
+            GoalFields {
+                text: GOALS[(i + 3) % GOALS.len()].into(),
+                progress: (i % 4).to_string(),
+                ..Default::default()
+            },
+        ],
+        actions: vec![ActionFields {
+            who: "Link worker".into(),
+            what: "Send details of the group and its next date".into(),
+            ..Default::default()
+        }],
+        tools: vec!["Five ways to wellbeing".into()],
+        next_review: review.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    let plan = Plan::parse(&fields).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    db.save_plan(scope, actor, r.id, 0, &plan).await?;
+    Ok(())
+}
