@@ -277,7 +277,7 @@ async fn book(
         .find(|(site, _)| site.practice_id == r.practice_id)
         .and_then(|(_, rs)| rs.first())
         .map(|room| room.id);
-    let in_person = seed % 3 == 0 && room.is_some();
+    let in_person = seed.is_multiple_of(3) && room.is_some();
     let mode = if in_person { SessionMode::InPerson } else { [SessionMode::Telephone, SessionMode::Video][seed % 2] };
     let new =
         NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id: room.filter(|_| in_person), starts };
@@ -293,8 +293,11 @@ async fn book(
 
 /// A plan with two goals; every fifth person's review is overdue.
 async fn plan(db: &Db, scope: &OrgScope, actor: &Actor, r: &Referral, i: usize, today: Date) -> anyhow::Result<()> {
-    let review =
-        if i % 5 == 0 { today.checked_sub(Span::new().days(3)) } else { today.checked_add(Span::new().days(21)) };
+    let review = if i.is_multiple_of(5) {
+        today.checked_sub(Span::new().days(3))
+    } else {
+        today.checked_add(Span::new().days(21))
+    };
     let fields = PlanFields {
         what_matters: "Feeling part of things again, and getting out of the house".into(),
         strengths: "Good sense of humour; close to a neighbour".into(),
