@@ -34,6 +34,8 @@ pub enum AuditAction {
     PersonCreated,
     PeopleMerged,
     ProgrammeCreated,
+    /// Organisation settings changed (self-referral).
+    SettingsChanged,
     /// A record about a person was read (used from the referrals issue on).
     RecordViewed,
     /// A record about a person was changed (used from the referrals issue on).
@@ -41,7 +43,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -62,6 +64,7 @@ impl AuditAction {
         AuditAction::PersonCreated,
         AuditAction::PeopleMerged,
         AuditAction::ProgrammeCreated,
+        AuditAction::SettingsChanged,
         AuditAction::RecordViewed,
         AuditAction::RecordChanged,
     ];
@@ -88,6 +91,7 @@ impl AuditAction {
             AuditAction::PersonCreated => "person_created",
             AuditAction::PeopleMerged => "people_merged",
             AuditAction::ProgrammeCreated => "programme_created",
+            AuditAction::SettingsChanged => "settings_changed",
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::RecordChanged => "record_changed",
         }

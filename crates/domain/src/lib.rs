@@ -10,6 +10,7 @@ mod vocabulary;
 
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod discharge;
 pub mod identity;
 pub mod ids;

@@ -4,7 +4,8 @@
 //! `TEST_DATABASE_URL` set (without it only SQLite is measured).
 //!
 //! Settings: `BENCH_SECONDS` per endpoint (default 3), `BENCH_CONCURRENCY` (default 8),
-//! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000).
+//! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000),
+//! `BENCH_REFERRALS` (default 250000, one person each) and `BENCH_SESSIONS` (default 1000000).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,8 +26,14 @@ fn env_or(name: &str, default: usize) -> usize {
 
 struct Fixture {
     base: String,
+    /// An admin's API token and session cookie.
     token: String,
     cookie: String,
+    /// A referrer's token (intake), a coordinator's and a link worker's session cookies.
+    referrer_token: String,
+    coordinator_cookie: String,
+    worker_cookie: String,
+    coordinator_token: String,
     _db: TestDb,
 }
 
@@ -61,27 +68,159 @@ async fn seed(engine: Engine) -> Fixture {
     }
     let admin = admin.unwrap();
     bulk_audit(&db, &scope, env_or("BENCH_AUDIT_ENTRIES", 200_000)).await;
+    let programme = db
+        .create_programme(&scope, &actor, "Wellbeing", linkwell_domain::sessions::ProgrammeRules::default(), "")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    bulk_casework(&db, &scope, programme.id, &practices).await;
+    eprintln!("{engine:?}: casework bulk-loaded in {:.1} s", started.elapsed().as_secs_f64());
     let secret = Secret::generate("lw_");
     db.create_api_token(&scope, &actor, admin.id, "bench", &secret.hash()).await.unwrap();
+    let token_for = async |email: &str| {
+        let u = db.user_for_sign_in(&EmailAddress::parse(email).unwrap()).await.unwrap().0;
+        let s = Secret::generate("lw_");
+        db.create_api_token(&scope, &actor, u.id, "bench", &s.hash()).await.unwrap();
+        s.expose().to_owned()
+    };
+    // user1 is a referrer, user2 a coordinator, user3 a link worker (roles by i % 3).
+    let referrer_token = token_for("user1@ics.example").await;
+    let coordinator_token = token_for("user2@ics.example").await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let config = Config { sign_in_burst: 1_000_000, sign_in_replenish_seconds: 1, ..Config::default() };
     tokio::spawn(linkwell_web::serve(AppState::new(db.clone(), config), listener));
 
-    // A signed-in session for the page benchmarks.
+    Fixture {
+        cookie: sign_in(&base, "user0@ics.example").await,
+        coordinator_cookie: sign_in(&base, "user2@ics.example").await,
+        worker_cookie: sign_in(&base, "user3@ics.example").await,
+        base,
+        token: secret.expose().to_owned(),
+        referrer_token,
+        coordinator_token,
+        _db: t,
+    }
+}
+
+/// A signed-in session cookie for the page benchmarks.
+async fn sign_in(base: &str, email: &str) -> String {
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let html = client.get(format!("{base}/sign-in")).send().await.unwrap().text().await.unwrap();
     let csrf = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let r = client
         .post(format!("{base}/sign-in"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "user0@ics.example"), ("password", PASSWORD)])
+        .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    Fixture { base, token: secret.expose().to_owned(), cookie, _db: t }
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// Bulk-load `BENCH_REFERRALS` people, each with one referral, and `BENCH_SESSIONS`
+/// sessions spread over them, assigned round-robin to the organisation's link workers.
+/// The mix: 4% still waiting, 30% active (with one session to come), the rest closed.
+/// Multi-row inserts only fill the tables quickly; the application writes them one by one.
+async fn bulk_casework(
+    db: &Db,
+    scope: &OrgScope,
+    programme: linkwell_domain::ProgrammeId,
+    practices: &[linkwell_store::practices::Practice],
+) {
+    let org = scope.organisation_id().to_string();
+    let n = env_or("BENCH_REFERRALS", 250_000);
+    let sessions_total = env_or("BENCH_SESSIONS", 1_000_000);
+    let workers: Vec<String> = db
+        .users_by_name(scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.role == Role::LinkWorker)
+        .map(|u| u.id.to_string())
+        .collect();
+    let now = linkwell_store::now_ms();
+    let day = 86_400_000i64;
+    let statuses = ["received", "accepted", "contacting", "active", "discharged", "declined", "unable_to_contact"];
+    let status_of = |i: usize| match i % 100 {
+        0 => statuses[0],
+        1 => statuses[1],
+        2 | 3 => statuses[2],
+        4..=33 => statuses[3],
+        34..=90 => statuses[4],
+        91..=95 => statuses[5],
+        _ => statuses[6],
+    };
+    let person_id = |i: usize| format!("00000000-0000-7000-8000-{:012}", i);
+    let referral_id = |i: usize| format!("00000000-0000-7000-9000-{:012}", i);
+    macro_rules! load {
+        ($pool:expr, $db:ty) => {{
+            let mut tx = $pool.begin().await.unwrap();
+            let people: Vec<usize> = (0..n).collect();
+            for chunk in people.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO people (organisation_id, id, given_name, family_name, date_of_birth, sex, preferred_channel, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, created_at, updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, &i| {
+                    b.push_bind(&org).push_bind(person_id(i)).push_bind(format!("Person{i}")).push_bind("Bench")
+                        .push_bind(format!("19{:02}-{:02}-{:02}", 30 + i % 60, 1 + i % 12, 1 + i % 28)).push_bind("female").push_bind("phone")
+                        .push_bind(practices[i % practices.len()].id.to_string()).push_bind(true).push_bind(true).push_bind(true)
+                        .push_bind(now).push_bind(now).push_bind(now).push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, practice_id, received_at, urgency, urgency_rank, needs, safeguarding, consent_confirmed, status, failed_attempts, assigned_worker_id, status_changed_at, created_at, updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, &i| {
+                    let status = status_of(i);
+                    let received = now - ((n - i) as i64 * 365 * day) / n as i64;
+                    let assigned = (status != "received" && status != "declined").then(|| workers[i % workers.len()].clone());
+                    b.push_bind(&org).push_bind(referral_id(i)).push_bind(person_id(i)).push_bind(programme.to_string()).push_bind("gp")
+                        .push_bind(practices[i % practices.len()].id.to_string()).push_bind(received)
+                        .push_bind(["urgent", "soon", "routine", "routine"][i % 4]).push_bind([0i64, 1, 2, 2][i % 4])
+                        .push_bind("loneliness,physical_activity").push_bind(false).push_bind(true).push_bind(status)
+                        .push_bind(if status == "contacting" { 1i64 } else { 0 }).push_bind(assigned)
+                        .push_bind(received).push_bind(received).push_bind(received).push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+            }
+            // Sessions: for referrals that were seen, one a week (distinct hours per
+            // referral, so no worker is double-booked); the active ones' last is to come.
+            let seen: Vec<usize> = (0..n).filter(|i| matches!(status_of(*i), "active" | "discharged")).collect();
+            let per = sessions_total.div_ceil(seen.len().max(1)).max(1);
+            let rows: Vec<(usize, usize)> = seen.iter().flat_map(|&i| (0..per).map(move |k| (i, k))).take(sessions_total).collect();
+            for chunk in rows.chunks(2000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO sessions (organisation_id, id, referral_id, worker_id, kind, mode, starts_at, ends_at, status, created_at, updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, &(i, k)| {
+                    let future = status_of(i) == "active" && k + 1 == per;
+                    let starts = if future { now + (1 + (i % 20) as i64) * day + (i as i64 % 7) * 3_600_000 } else { now - ((per - k) as i64 * 7 * day) - (i as i64 % 1000) * 60_000 };
+                    b.push_bind(&org).push_bind(format!("00000000-0000-7000-a000-{:012}", i * 16 + k)).push_bind(referral_id(i))
+                        .push_bind(workers[i % workers.len()].clone()).push_bind(if k == 0 { "initial" } else { "follow_up" }).push_bind("telephone")
+                        .push_bind(starts).push_bind(starts + 1_800_000).push_bind(if future { "booked" } else { "attended" })
+                        .push_bind(now).push_bind(now).push_bind(1i64);
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            sqlx::query("ANALYZE").execute($pool).await.unwrap();
+        }};
+    }
+    match db {
+        Db::Sqlite(p) => {
+            load!(p, sqlx::Sqlite);
+            // Fold the bulk load's write-ahead log into the database, as a running server's
+            // checkpoints would have long since done; otherwise the first checkpoint lands
+            // in the middle of a measurement.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            load!(p, sqlx::Postgres);
+            sqlx::query("VACUUM ANALYZE").execute(p).await.unwrap();
+        }
+    }
 }
 
 /// Append `n` valid chain entries in bulk (the application appends one per change; this
@@ -133,8 +272,13 @@ async fn bulk_audit(db: &Db, scope: &OrgScope, n: usize) {
 #[derive(Clone, Copy)]
 enum Auth {
     None,
+    /// The admin's session.
     Session,
     Token,
+    CoordinatorSession,
+    WorkerSession,
+    ReferrerToken,
+    CoordinatorToken,
 }
 
 struct Result {
@@ -157,8 +301,14 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, base, token, cookie, method, counter) =
-            (client.clone(), f.base.clone(), f.token.clone(), f.cookie.clone(), method.clone(), counter.clone());
+        let (client, base, method, counter) = (client.clone(), f.base.clone(), method.clone(), counter.clone());
+        let (token, cookie) = match auth {
+            Auth::None | Auth::Session | Auth::Token => (f.token.clone(), f.cookie.clone()),
+            Auth::CoordinatorSession => (String::new(), f.coordinator_cookie.clone()),
+            Auth::WorkerSession => (String::new(), f.worker_cookie.clone()),
+            Auth::ReferrerToken => (f.referrer_token.clone(), String::new()),
+            Auth::CoordinatorToken => (f.coordinator_token.clone(), String::new()),
+        };
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
@@ -166,10 +316,15 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
                 let mut req = client.request(method.clone(), format!("{base}{path}"));
                 req = match auth {
                     Auth::None => req,
-                    Auth::Session => req.header("cookie", &cookie),
-                    Auth::Token => req.bearer_auth(&token),
+                    Auth::Session | Auth::CoordinatorSession | Auth::WorkerSession => req.header("cookie", &cookie),
+                    Auth::Token | Auth::ReferrerToken | Auth::CoordinatorToken => req.bearer_auth(&token),
                 };
-                if method == reqwest::Method::POST {
+                if method == reqwest::Method::POST && path == "/api/v1/referrals" {
+                    req = req.json(&serde_json::json!({
+                        "person": {"given_name": format!("Intake{n}"), "family_name": "Bench", "date_of_birth": "1950-01-01", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
+                        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
+                    }));
+                } else if method == reqwest::Method::POST {
                     req = req.json(
                         &serde_json::json!({"name": format!("Bench {n}"), "ods_code": format!("Z{:05}", n % 100_000)}),
                     );
@@ -210,6 +365,11 @@ async fn run(engine: Engine) -> Vec<Result> {
         load(&f, "GET /api/v1/users", M::GET, "/api/v1/users?limit=50", Auth::Token).await,
         load(&f, "GET /api/v1/audit", M::GET, "/api/v1/audit?limit=50", Auth::Token).await,
         load(&f, "POST /api/v1/practices", M::POST, "/api/v1/practices", Auth::Token).await,
+        load(&f, "GET /caseload (link worker)", M::GET, "/caseload", Auth::WorkerSession).await,
+        load(&f, "GET /waiting-list", M::GET, "/waiting-list", Auth::CoordinatorSession).await,
+        load(&f, "GET /api/v1/waiting-list", M::GET, "/api/v1/waiting-list?limit=100", Auth::CoordinatorToken).await,
+        load(&f, "GET /referrals (coordinator)", M::GET, "/referrals", Auth::CoordinatorSession).await,
+        load(&f, "POST /api/v1/referrals (intake)", M::POST, "/api/v1/referrals", Auth::ReferrerToken).await,
     ]
 }
 
@@ -220,11 +380,13 @@ fn main() {
         let postgres =
             if std::env::var("TEST_DATABASE_URL").is_ok() { Some(run(Engine::Postgres).await) } else { None };
         println!(
-            "\nLoopback load, {} s per endpoint, concurrency {}, {} users, {} audit entries",
+            "\nLoopback load, {} s per endpoint, concurrency {}, {} users, {} audit entries, {} referrals, {} sessions",
             env_or("BENCH_SECONDS", 3),
             env_or("BENCH_CONCURRENCY", 8),
             env_or("BENCH_USERS", 2000),
-            env_or("BENCH_AUDIT_ENTRIES", 200_000)
+            env_or("BENCH_AUDIT_ENTRIES", 200_000),
+            env_or("BENCH_REFERRALS", 250_000),
+            env_or("BENCH_SESSIONS", 1_000_000)
         );
         println!(
             "{:<34} {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8}",

@@ -15,6 +15,7 @@ mod macros;
 pub mod audit;
 pub mod caseload;
 mod db;
+pub mod diary;
 mod error;
 mod migrate;
 pub mod organisations;

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "referrals", "0003_referrals"),
     migration!(4, "sessions", "0004_sessions"),
     migration!(5, "plans", "0005_plans"),
+    migration!(6, "calendar feeds", "0006_calendar"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

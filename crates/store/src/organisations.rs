@@ -80,6 +80,40 @@ impl Db {
         Ok(org)
     }
 
+    /// Switch the public self-referral form on or off, if the organisation is still at `expected`.
+    pub async fn set_self_referral(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        enabled: bool,
+        expected: linkwell_domain::Version,
+    ) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE organisations SET self_referral_enabled = $1, version = version + 1 WHERE id = $2 AND version = $3")
+                .bind(enabled).bind(scope.key()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.organisation(scope).await?;
+            return Err(StoreError::Conflict);
+        }
+        let detail = format!("self_referral={enabled}");
+        crate::audit::append_in(
+            &mut tx,
+            scope,
+            &actor.event(
+                linkwell_domain::audit::AuditAction::SettingsChanged,
+                "organisation",
+                scope.organisation_id(),
+                Some(detail),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.organisation(scope).await
+    }
+
     pub async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
         let sql = const_format("slug");
         on_db!(self, pool => {

@@ -154,6 +154,25 @@ impl Db {
         })
     }
 
+    /// The practices with these ids (those that exist in this organisation), for lists
+    /// that name a few practices without loading them all.
+    pub async fn practices_by_ids(&self, scope: &OrgScope, ids: &[String]) -> Result<Vec<Practice>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(id.clone());
+            }
+            qb.push(")");
+            let rows = qb.build().fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(practice_from_row!(r))).collect()
+        })
+    }
+
     pub async fn create_site(
         &self,
         scope: &OrgScope,

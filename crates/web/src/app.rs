@@ -54,11 +54,14 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/assets/{*path}", Public, get(asset)),
         route(g.clone(), "/api/v1/openapi.json", Public, get(api::openapi)),
         route(g.clone(), "/sign-in", Public, get(pages::sign_in::form)),
-        route(p.clone(), "/sign-in", Public, post(pages::sign_in::submit).layer(sign_in_throttle(state))),
+        route(p.clone(), "/sign-in", Public, post(pages::sign_in::submit).layer(throttle(state, "Too many sign-in attempts", "There have been too many attempts to sign in from this device. Wait a minute, then try again."))),
         route(g.clone(), "/reset-password/{token}", Public, get(pages::account::reset_form)),
         route(p.clone(), "/reset-password/{token}", Public, post(pages::account::reset_submit)),
         route(g.clone(), "/accessibility", Public, get(pages::sign_in::accessibility)),
         route(g.clone(), "/privacy", Public, get(pages::sign_in::privacy)),
+        route(g.clone(), "/self-referral/{slug}", Public, get(pages::self_referral::form)),
+        route(p.clone(), "/self-referral/{slug}", Public, post(pages::self_referral::submit).layer(throttle(state, "Too many referrals", "There have been too many referrals sent from this device. Wait a minute, then try again."))),
+        route(g.clone(), "/calendar/{file}", Public, get(pages::diary::feed)),
         // Everyone signed in.
         route(g.clone(), "/", SignedIn, get(pages::home::home)),
         route(p.clone(), "/sign-out", SignedIn, post(pages::sign_in::sign_out)),
@@ -90,6 +93,16 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/admin/users/{id}/role", Allowed(Action::ManageUsers), post(pages::users::change_role)),
         route(g.clone(), "/api/v1/users", Allowed(Action::ViewUsers), get(api::users::list)),
         route(p.clone(), "/api/v1/users", Allowed(Action::ManageUsers), post(api::users::create)),
+        // Settings.
+        route(g.clone(), "/admin/settings", Allowed(Action::ManageSettings), get(pages::settings::show)),
+        route(p.clone(), "/admin/settings", Allowed(Action::ManageSettings), post(pages::settings::save)),
+        // Diaries and calendar feeds.
+        route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
+        route(g.clone(), "/rooms", Allowed(Action::WorkCases), get(pages::diary::rooms)),
+        route(g.clone(), "/rooms/{id}/diary", Allowed(Action::WorkCases), get(pages::diary::room)),
+        route(g.clone(), "/account/calendar", Allowed(Action::WorkCases), get(pages::diary::feed_page)),
+        route(p.clone(), "/account/calendar", Allowed(Action::WorkCases), post(pages::diary::create_feed)),
+        route(p.clone(), "/account/calendar/revoke", Allowed(Action::WorkCases), post(pages::diary::revoke_feed)),
         // Programmes.
         route(g.clone(), "/admin/programmes", Allowed(Action::ManageProgrammes), get(pages::programmes::list)),
         route(p.clone(), "/admin/programmes", Allowed(Action::ManageProgrammes), post(pages::programmes::create)),
@@ -148,9 +161,12 @@ pub fn routes(state: &AppState) -> Vec<RouteSpec> {
     table(state).into_iter().map(|(spec, _)| spec).collect()
 }
 
-/// Per-client throttling of sign-in attempts (per account is counted in the database).
-fn sign_in_throttle(
+/// Per-client throttling of public form posts: sign-in attempts (per account is also
+/// counted in the database) and self-referrals. `title` and `message` explain the refusal.
+fn throttle(
     state: &AppState,
+    title: &'static str,
+    message: &'static str,
 ) -> GovernorLayer<
     tower_governor::key_extractor::PeerIpKeyExtractor,
     governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
@@ -170,13 +186,7 @@ fn sign_in_throttle(
             limiter.retain_recent();
         }
     });
-    GovernorLayer::new(config).error_handler(|_| {
-        error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-in attempts",
-            "There have been too many attempts to sign in from this device. Wait a minute, then try again.",
-        )
-    })
+    GovernorLayer::new(config).error_handler(move |_| error_page(StatusCode::TOO_MANY_REQUESTS, title, message))
 }
 
 pub fn router(state: AppState) -> Router {

@@ -267,6 +267,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         "/admin/sites".into(),
         "/admin/audit".into(),
         "/admin/programmes".into(),
+        "/admin/settings".into(),
         "/accessibility".into(),
         "/privacy".into(),
         "/no-such-page".into(),
@@ -298,6 +299,11 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
             format!("/referrals/{}/discharge-summary", case.discharged),
             format!("/referrals/{}", case.discharged),
             format!("/people/{}", case.person),
+            "/diary".into(),
+            "/diary?view=day".into(),
+            "/rooms".into(),
+            format!("/rooms/{}/diary", app.a.room.id),
+            "/account/calendar".into(),
         ]
         .into_iter()
         .chain((role == Role::Coordinator).then(|| "/waiting-list".to_string()))
@@ -324,9 +330,9 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
     assert!(audit.contains("<option value=\"sign_in\" selected>sign in</option>"), "the chosen filter stays selected");
     // Each role's home page and navigation.
     for (role, nav) in [
-        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Audit trail"]),
-        (Role::Coordinator, vec!["Home", "Caseload", "Waiting list", "Referrals", "Practices", "Team"]),
-        (Role::LinkWorker, vec!["Home", "Caseload", "Referrals", "Practices"]),
+        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Settings", "Audit trail"]),
+        (Role::Coordinator, vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Practices", "Team"]),
+        (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Practices"]),
         (Role::Referrer, vec!["Home", "Referrals", "Practices"]),
         (Role::Facilitator, vec!["Home"]),
         (Role::Commissioner, vec!["Home"]),

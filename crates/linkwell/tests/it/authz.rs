@@ -38,6 +38,17 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/reset-password/{token}", Public),
     ("GET", "/accessibility", Public),
     ("GET", "/privacy", Public),
+    ("GET", "/self-referral/{slug}", Public),
+    ("POST", "/self-referral/{slug}", Public),
+    ("GET", "/calendar/{file}", Public),
+    ("GET", "/admin/settings", Roles(&[Admin])),
+    ("POST", "/admin/settings", Roles(&[Admin])),
+    ("GET", "/diary", Roles(CASEWORK)),
+    ("GET", "/rooms", Roles(CASEWORK)),
+    ("GET", "/rooms/{id}/diary", Roles(CASEWORK)),
+    ("GET", "/account/calendar", Roles(CASEWORK)),
+    ("POST", "/account/calendar", Roles(CASEWORK)),
+    ("POST", "/account/calendar/revoke", Roles(CASEWORK)),
     ("GET", "/", SignedIn),
     ("GET", "/account", SignedIn),
     ("POST", "/account/password", SignedIn),
@@ -131,7 +142,8 @@ fn classify(r: &reqwest::Response) -> Outcome {
 }
 
 /// `target` is a user who exists only to be disabled, enabled and reset by the matrix.
-fn concrete(app: &TestApp, path: &str, target: &str) -> String {
+/// `feed` is a calendar feed token of a user the matrix never signs in as.
+fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
     let case = &app.a.case;
     let referral = if path.contains("discharge-summary") { case.discharged } else { case.referral };
     path.replace("/referrals/{id}", &format!("/referrals/{referral}"))
@@ -142,6 +154,9 @@ fn concrete(app: &TestApp, path: &str, target: &str) -> String {
         .replace("/admin/sites/{id}", &format!("/admin/sites/{}", app.a.site.id))
         .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
         .replace("{token}", "rs_not-a-real-token")
+        .replace("/rooms/{id}", &format!("/rooms/{}", app.a.room.id))
+        .replace("{slug}", "a")
+        .replace("{file}", &format!("{feed}.ics"))
         .replace("{*path}", "nhsuk-frontend.min.css")
 }
 
@@ -209,10 +224,30 @@ async fn role_by_route_matrix(engine: Engine) {
     };
     let target =
         app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &target).await.unwrap().id.to_string();
+    // Organisation A takes self-referrals; a link worker nobody signs in as has a calendar feed.
+    let org = app.db.organisation(&app.a.scope).await.unwrap();
+    app.db
+        .set_self_referral(&app.a.scope, &linkwell_store::Actor::system(), true, linkwell_domain::Version(org.version))
+        .await
+        .unwrap();
+    let owner = linkwell_store::users::NewUser {
+        email: linkwell_domain::identity::EmailAddress::parse("feed@a.example").unwrap(),
+        display_name: "Feed Owner".into(),
+        role: LinkWorker,
+        practice_id: None,
+        password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+    };
+    let owner = app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &owner).await.unwrap();
+    let secret = linkwell_domain::identity::Secret::generate("cal_");
+    app.db
+        .create_calendar_feed(&app.a.scope, &linkwell_store::Actor::system(), owner.id, &secret.hash())
+        .await
+        .unwrap();
+    let feed = secret.expose().to_owned();
 
     // Anonymous.
     for (method, path, expect) in EXPECTED {
-        let r = send(&app, &Who::Anonymous, method, &concrete(&app, path, &target)).await;
+        let r = send(&app, &Who::Anonymous, method, &concrete(&app, path, &target, &feed)).await;
         let got = classify(&r);
         let ok = match expect {
             Public => got != Outcome::NeedsSignIn && got != Outcome::Forbidden,
@@ -229,7 +264,7 @@ async fn role_by_route_matrix(engine: Engine) {
         let client = app.signed_in(&user.email).await;
         let token = app.token(&app.a, &user).await;
         for (method, path, expect) in EXPECTED {
-            let concrete = concrete(&app, path, &target);
+            let concrete = concrete(&app, path, &target, &feed);
             let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
             let got = classify(&send(&app, &who, method, &concrete).await);
             let ok = if allowed(*expect, role) {
@@ -253,7 +288,7 @@ async fn role_by_route_matrix(engine: Engine) {
         let user = app.b.user(role).clone();
         let client = app.signed_in(&user.email).await;
         let token = app.token(&app.b, &user).await;
-        let concrete = concrete(&app, path, &target);
+        let concrete = concrete(&app, path, &target, &feed);
         let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
         let got = classify(&send(&app, &who, method, &concrete).await);
         if got != Outcome::NotFound {

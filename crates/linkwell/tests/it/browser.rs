@@ -191,9 +191,9 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let v = b.violations().await;
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
-        (Role::Admin, "Home Practices Users Sites and rooms Programmes Audit trail"),
-        (Role::Coordinator, "Home Caseload Waiting list Referrals Practices Team"),
-        (Role::LinkWorker, "Home Caseload Referrals Practices"),
+        (Role::Admin, "Home Practices Users Sites and rooms Programmes Settings Audit trail"),
+        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Practices Team"),
+        (Role::LinkWorker, "Home Caseload Diary Referrals Practices"),
         (Role::Referrer, "Home Referrals Practices"),
         (Role::Facilitator, "Home"),
         (Role::Commissioner, "Home"),
@@ -436,6 +436,18 @@ async fn the_link_workers_journey(engine: Engine) {
     assert!(body.contains("This person has had all 5 follow-up sessions the programme allows"), "{body}");
     b.assert_accessible("sixth follow-up refused").await;
 
+    for (path, what) in [
+        ("/diary", "diary week"),
+        ("/diary?view=day", "diary day"),
+        ("/rooms", "rooms"),
+        ("/account/calendar", "calendar feed"),
+    ] {
+        b.go(path).await;
+        b.assert_accessible(what).await;
+    }
+    b.click_button("Turn on the calendar feed").await;
+    b.assert_accessible("calendar feed address").await;
+
     // Discharge.
     b.go(&referral).await;
     b.assert_accessible("case page while active").await;
@@ -447,6 +459,18 @@ async fn the_link_workers_journey(engine: Engine) {
     assert!(b.body().await.contains("871731000000106"));
     b.assert_accessible("discharge summary").await;
     b.sign_out().await;
+
+    // The admin opens self-referral; the public form is accessible too.
+    b.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
+    b.go("/admin/settings").await;
+    b.assert_accessible("settings").await;
+    b.choose("self_referral").await;
+    b.click_button("Save settings").await;
+    b.sign_out().await;
+    b.go("/self-referral/a").await;
+    b.assert_accessible("public self-referral form").await;
+    b.click_button("Send").await;
+    b.assert_accessible("public self-referral form with errors").await;
 
     // The referrer sees "Discharged" and no notes.
     b.sign_in(&app.a.email(Role::Referrer), PASSWORD).await;

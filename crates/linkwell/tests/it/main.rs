@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod access_points;
 mod admin;
 mod api;
 mod api_casework;

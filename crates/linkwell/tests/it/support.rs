@@ -47,6 +47,7 @@ pub struct Org {
     pub scope: OrgScope,
     pub practice: Practice,
     pub site: Site,
+    pub room: linkwell_store::practices::Room,
     pub users: HashMap<Role, User>,
     pub case: Case,
 }
@@ -173,7 +174,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .await
         .unwrap();
     let site = db.create_site(&scope, &actor, Some(practice.id), "Riverside Surgery", "1 High St", None).await.unwrap();
-    db.create_room(&scope, &actor, site.id, "Wellbeing room").await.unwrap();
+    let room = db.create_room(&scope, &actor, site.id, "Wellbeing room").await.unwrap();
     let mut users = HashMap::new();
     for role in Role::ALL {
         let new = NewUser {
@@ -190,7 +191,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .await
         .unwrap();
     let case = seed_case(db, &scope, &practice, &users, &programme).await;
-    Org { scope, practice, site, users, case }
+    Org { scope, practice, site, room, users, case }
 }
 
 pub struct TestApp {

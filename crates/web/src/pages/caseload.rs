@@ -34,8 +34,12 @@ pub async fn caseload(
         (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
         _ => p.user.id,
     };
-    let team = casework::workers(&state.db, &scope).await?;
-    let whose = team.iter().find(|u| u.id == worker).ok_or(PageError::NotFound)?;
+    let whose = state.db.user(&scope, worker).await?;
+    if !matches!(whose.role, Role::LinkWorker | Role::Coordinator) {
+        return Err(PageError::NotFound);
+    }
+    // The whole team only for a coordinator's chooser.
+    let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &scope).await? } else { vec![] };
     let rows = summary_rows(&state, &p, &state.db.caseload(&scope, worker, CASELOAD_LIMIT).await?).await?;
     let (active, waiting): (Vec<_>, Vec<_>) = rows
         .into_iter()

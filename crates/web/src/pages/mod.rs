@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod caseload;
+pub mod diary;
 pub mod discharge;
 pub mod home;
 pub mod people;
@@ -13,7 +14,9 @@ pub mod plans;
 pub mod practices;
 pub mod programmes;
 pub mod referrals;
+pub mod self_referral;
 pub mod sessions;
+pub mod settings;
 pub mod sign_in;
 pub mod users;
 
@@ -84,6 +87,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     let mut items = vec![("/", "Home", None)];
     if p.can(Action::WorkCases) {
         items.push(("/caseload", "Caseload", Some(Action::WorkCases)));
+        items.push(("/diary", "Diary", Some(Action::WorkCases)));
     }
     items.push(("/waiting-list", "Waiting list", Some(Action::TriageReferrals)));
     items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
@@ -91,6 +95,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));
     items.push(("/admin/programmes", "Programmes", Some(Action::ManageProgrammes)));
+    items.push(("/admin/settings", "Settings", Some(Action::ManageSettings)));
     items.push(("/admin/audit", "Audit trail", Some(Action::ViewAudit)));
     items
         .into_iter()

@@ -45,7 +45,7 @@ pub fn items<K: AsRef<str>, T: AsRef<str>>(choices: impl IntoIterator<Item = (K,
         .collect()
 }
 
-fn person_fields(f: &FormPairs) -> PersonFields {
+pub fn person_fields(f: &FormPairs) -> PersonFields {
     PersonFields {
         nhs_number: f.get("nhs_number").into(),
         given_name: f.get("given_name").into(),
@@ -69,7 +69,7 @@ fn person_fields(f: &FormPairs) -> PersonFields {
     }
 }
 
-fn referral_fields(f: &FormPairs) -> ReferralFields {
+pub fn referral_fields(f: &FormPairs) -> ReferralFields {
     ReferralFields {
         source: f.get("source").into(),
         needs: f.all("needs"),
@@ -90,6 +90,41 @@ fn sources_for(role: Role) -> Vec<ReferralSource> {
         .collect()
 }
 
+/// The choices of the person's fields (shared with the self-referral form).
+pub async fn person_choices(
+    state: &AppState,
+    scope: &linkwell_store::OrgScope,
+    form: &FormPairs,
+    fixed_practice: Option<linkwell_domain::PracticeId>,
+) -> Result<Value, PageError> {
+    let practices = state.db.practices_by_name(scope).await?;
+    let one = |name: &str| vec![form.get(name).to_owned()];
+    let fixed = fixed_practice.and_then(|id| practices.iter().find(|pr| pr.id == id)).cloned();
+    let mut practice_items = vec![minijinja::context! { value => "", text => "Choose a practice" }];
+    practice_items.extend(items(practices.iter().map(|pr| (pr.id.to_string(), pr.name.as_str())), &one("practice_id")));
+    let mut ethnic = vec![minijinja::context! { value => "", text => "Not recorded" }];
+    ethnic.extend(items(EthnicCategory::ALL.iter().map(|e| (e.code(), e.label())), &one("ethnic_category")));
+    let consented: Vec<String> = ["consent_contact", "consent_share", "consent_feedback"]
+        .iter()
+        .filter(|c| form.checked(c))
+        .map(|c| c.to_string())
+        .collect();
+    Ok(minijinja::context! {
+        form => form.values(),
+        sexes => items(Sex::ALL.iter().map(|s| (s.code(), s.label())), &one("sex")),
+        channels => items(ContactChannel::ALL.iter().map(|c| (c.code(), c.label())), &one("preferred_channel")),
+        ethnic_categories => ethnic,
+        consents => items([
+            ("consent_contact", "They agree to be contacted by the service"),
+            ("consent_share", "They agree that their details can be shared with community services they are referred to"),
+            ("consent_feedback", "They agree to be asked for feedback"),
+        ], &consented),
+        practices => practice_items,
+        fixed_practice => Serde(fixed),
+        needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &form.all("needs")),
+    })
+}
+
 async fn render_new(
     state: &AppState,
     page: &Page,
@@ -99,17 +134,11 @@ async fn render_new(
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let scope = p.scope();
-    let practices = state.db.practices_by_name(&scope).await?;
     let programmes = state.db.programmes(&scope).await?;
     let one = |name: &str| vec![form.get(name).to_owned()];
-    let fixed_practice = p.user.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).cloned();
-    let mut practice_items = vec![minijinja::context! { value => "", text => "Choose a practice" }];
-    practice_items.extend(items(practices.iter().map(|pr| (pr.id.to_string(), pr.name.as_str())), &one("practice_id")));
     let mut programme_items = vec![minijinja::context! { value => "", text => "Choose a programme" }];
     programme_items
         .extend(items(programmes.iter().map(|pr| (pr.id.to_string(), pr.name.as_str())), &one("programme_id")));
-    let mut ethnic = vec![minijinja::context! { value => "", text => "Not recorded" }];
-    ethnic.extend(items(EthnicCategory::ALL.iter().map(|e| (e.code(), e.label())), &one("ethnic_category")));
     let dups: Vec<Value> = duplicates
         .iter()
         .map(|d| {
@@ -119,29 +148,21 @@ async fn render_new(
             }
         })
         .collect();
+    let person = person_choices(state, &scope, form, p.user.practice_id).await?;
     let html = page.render(
         state,
         "pages/referrals/new.html",
         minijinja::context! {
-            title => "Refer someone",
-            form => form.values(),
-            needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &form.all("needs")),
-            sources => items(sources_for(p.user.role).iter().map(|s| (s.code(), s.label())), &one("source")),
-            urgencies => items(Urgency::ALL.iter().map(|u| (u.code(), u.label())), &one("urgency")),
-            sexes => items(Sex::ALL.iter().map(|s| (s.code(), s.label())), &one("sex")),
-            channels => items(ContactChannel::ALL.iter().map(|c| (c.code(), c.label())), &one("preferred_channel")),
-            ethnic_categories => ethnic,
-            consents => items([
-                ("consent_contact", "They agree to be contacted by the service"),
-                ("consent_share", "They agree that their details can be shared with community services they are referred to"),
-                ("consent_feedback", "They agree to be asked for feedback"),
-            ], &["consent_contact", "consent_share", "consent_feedback"].iter().filter(|c| form.checked(c)).map(|c| c.to_string()).collect::<Vec<_>>()),
-            practices => practice_items,
-            fixed_practice => Serde(fixed_practice),
-            programmes => programme_items,
-            many_programmes => programmes.len() > 1,
-            duplicates => dups,
-            errors => errors.map(form_errors),
+            ..person,
+            ..minijinja::context! {
+                title => "Refer someone",
+                sources => items(sources_for(p.user.role).iter().map(|s| (s.code(), s.label())), &one("source")),
+                urgencies => items(Urgency::ALL.iter().map(|u| (u.code(), u.label())), &one("urgency")),
+                programmes => programme_items,
+                many_programmes => programmes.len() > 1,
+                duplicates => dups,
+                errors => errors.map(form_errors),
+            }
         },
     )?;
     let status = if duplicates.is_empty() { form_status(errors) } else { StatusCode::OK };
@@ -241,10 +262,16 @@ const STATUS_FILTERS: &[(&str, &str)] = &[
 /// Summaries as table rows, with the worker's and practice's names.
 pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSummary]) -> Result<Vec<Value>, PageError> {
     let scope = p.scope();
-    let practices = state.db.practices_by_name(&scope).await?;
-    let mut worker_ids: Vec<String> = rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect();
-    worker_ids.sort();
-    worker_ids.dedup();
+    // Only the practices and workers these rows name: an ICS has hundreds of each.
+    let distinct = |ids: Vec<String>| {
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let practice_ids = distinct(rows.iter().filter_map(|r| r.practice_id.map(|id| id.to_string())).collect());
+    let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
+    let worker_ids = distinct(rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect());
     let workers = state.db.users_by_ids(&scope, &worker_ids).await?;
     let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
     Ok(rows
@@ -376,19 +403,30 @@ pub async fn render_case(
     let p = page.principal()?.clone();
     let scope = p.scope();
     let person = state.db.person(&scope, r.person_id).await?;
-    let practices = state.db.practices_by_name(&scope).await?;
+    let practice_ids: Vec<String> =
+        [person.practice_id, r.practice_id].iter().flatten().map(|id| id.to_string()).collect();
+    let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
     let practice_of = |id: Option<linkwell_domain::PracticeId>| {
         id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| format!("{} ({})", pr.name, pr.ods_code))
     };
-    let team = casework::workers(&state.db, &scope).await?;
+    let sessions = state.db.sessions_for_referral(&scope, r.id).await?;
+    let history = state.db.referral_history(&scope, r.id).await?;
+    // The people this page names (the whole team only for a coordinator's chooser).
+    let mut named: Vec<String> =
+        r.assigned_worker_id.iter().chain(&r.referrer_user_id).map(|u| u.to_string()).collect();
+    named.extend(sessions.iter().map(|s| s.worker_id.to_string()));
+    named.extend(history.iter().filter_map(|e| e.actor_user_id.map(|u| u.to_string())));
+    named.extend(
+        history.iter().filter_map(|e| e.detail.split(' ').find_map(|kv| kv.strip_prefix("worker=")).map(str::to_owned)),
+    );
+    named.sort();
+    named.dedup();
+    let team = state.db.users_by_ids(&scope, &named).await?;
     let name_of = |id: Option<linkwell_domain::UserId>| {
         id.and_then(|id| team.iter().find(|u| u.id == id)).map(|u| u.display_name.clone())
     };
-    let referrer = match r.referrer_user_id {
-        Some(id) => state.db.user(&scope, id).await.ok().map(|u| u.display_name),
-        None => None,
-    };
-    let sessions = state.db.sessions_for_referral(&scope, r.id).await?;
+    let referrer = name_of(r.referrer_user_id);
+    let choosable = if p.can(Action::TriageReferrals) { casework::workers(&state.db, &scope).await? } else { vec![] };
     let rooms = state.db.sites_with_rooms(&scope).await?;
     let room_name = |id: Option<linkwell_domain::RoomId>| {
         id.and_then(|id| {
@@ -415,7 +453,6 @@ pub async fn render_case(
             }
         })
         .collect();
-    let history = state.db.referral_history(&scope, r.id).await?;
     let history_rows: Vec<Value> = history
         .iter()
         .map(|e| {
@@ -447,7 +484,7 @@ pub async fn render_case(
     let live = sessions.iter().filter(|s| !s.status.starts_with("cancelled")).count();
     let mut worker_items = vec![minijinja::context! { value => "", text => "Choose a link worker" }];
     worker_items.extend(items(
-        team.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),
+        choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),
         &[r.assigned_worker_id.map(|w| w.to_string()).unwrap_or_default()],
     ));
     let html = page.render(
@@ -563,20 +600,27 @@ async fn change(
     done: &str,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    match state.db.change_referral(&p.scope(), &page.actor(), r.id, version, change).await {
+    let result = state.db.change_referral(&p.scope(), &page.actor(), r.id, version, change).await;
+    finish(state, page, r, result, field, done).await
+}
+
+/// After a change: back to the case with `done`, or the case page with the reason it was refused.
+async fn finish(
+    state: &AppState,
+    page: &Page,
+    r: &Referral,
+    result: Result<Referral, ChangeError>,
+    field: &str,
+    done: &str,
+) -> Result<Response, PageError> {
+    match result {
         Ok(_) => {
             page.set_flash(done).await?;
             Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
         }
         Err(ChangeError::Illegal(e)) => {
-            render_case(
-                state,
-                page,
-                r,
-                Some(&ValidationErrors::single(field, e.to_string())),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let e = ValidationErrors::single(field, e.to_string());
+            render_case(state, page, r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ChangeError::Store(StoreError::Conflict)) => stale(state, page, r.id, field).await,
         Err(ChangeError::Store(e)) => Err(e.into()),
@@ -604,14 +648,7 @@ pub async fn accept(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let r = case_for_form(&state, &page, &id).await?;
-    let version = form_version(form.get("version"))?;
-    let p = page.principal()?.clone();
-    let worker = match casework::chosen_worker(&state.db, &p.scope(), form.get("worker_id"), "worker_id").await {
-        Ok(w) => w,
-        Err(e) => return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
-    change(&state, &page, &r, version, Change::Accept { worker }, "worker_id", "Referral accepted and assigned").await
+    give_to_worker(&state, &page, &id, &form, false).await
 }
 
 pub async fn assign(
@@ -620,31 +657,34 @@ pub async fn assign(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let r = case_for_form(&state, &page, &id).await?;
+    give_to_worker(&state, &page, &id, &form, true).await
+}
+
+/// Accept a referral for the chosen worker, or (`reassign`) move it to another.
+async fn give_to_worker(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+    form: &FormPairs,
+    reassign: bool,
+) -> Result<Response, PageError> {
+    let r = case_for_form(state, page, id).await?;
     let version = form_version(form.get("version"))?;
     let p = page.principal()?.clone();
     let worker = match casework::chosen_worker(&state.db, &p.scope(), form.get("worker_id"), "worker_id").await {
         Ok(w) => w,
-        Err(e) => return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => return render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    match state.db.reassign_referral(&p.scope(), &page.actor(), r.id, version, worker).await {
-        Ok(_) => {
-            page.set_flash("Referral reassigned").await?;
-            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
-        }
-        Err(ChangeError::Illegal(e)) => {
-            render_case(
-                &state,
-                &page,
-                &r,
-                Some(&ValidationErrors::single("worker_id", e.to_string())),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ChangeError::Store(StoreError::Conflict)) => stale(&state, &page, r.id, "worker_id").await,
-        Err(ChangeError::Store(e)) => Err(e.into()),
-    }
+    let (result, done) = if reassign {
+        (state.db.reassign_referral(&p.scope(), &page.actor(), r.id, version, worker).await, "Referral reassigned")
+    } else {
+        let accept = Change::Accept { worker };
+        (
+            state.db.change_referral(&p.scope(), &page.actor(), r.id, version, accept).await,
+            "Referral accepted and assigned",
+        )
+    };
+    finish(state, page, &r, result, "worker_id", done).await
 }
 
 pub async fn decline(
@@ -653,23 +693,8 @@ pub async fn decline(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let r = case_for_form(&state, &page, &id).await?;
-    let version = form_version(form.get("version"))?;
-    match required_text("why the referral is declined", form.get("decline_reason"), 1000) {
-        Ok(reason) => {
-            change(&state, &page, &r, version, Change::Decline { reason }, "decline_reason", "Referral declined").await
-        }
-        Err(m) => {
-            render_case(
-                &state,
-                &page,
-                &r,
-                Some(&ValidationErrors::single("decline_reason", m)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    let why = ("decline_reason", "why the referral is declined", 1000);
+    close_with_text(&state, &page, &id, &form, why, |reason| Change::Decline { reason }, "Referral declined").await
 }
 
 pub async fn redirect(
@@ -678,21 +703,28 @@ pub async fn redirect(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let r = case_for_form(&state, &page, &id).await?;
+    let to = ("redirected_to", "where the referral is redirected to", 500);
+    close_with_text(&state, &page, &id, &form, to, |to| Change::Redirect { to }, "Referral redirected").await
+}
+
+/// Decline or redirect: the form's required text `(field, what it is, max length)`
+/// becomes the change.
+async fn close_with_text(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+    form: &FormPairs,
+    (field, what, max): (&str, &str, usize),
+    make: impl FnOnce(String) -> Change,
+    done: &str,
+) -> Result<Response, PageError> {
+    let r = case_for_form(state, page, id).await?;
     let version = form_version(form.get("version"))?;
-    match required_text("where the referral is redirected to", form.get("redirected_to"), 500) {
-        Ok(to) => {
-            change(&state, &page, &r, version, Change::Redirect { to }, "redirected_to", "Referral redirected").await
-        }
+    match required_text(what, form.get(field), max) {
+        Ok(text) => change(state, page, &r, version, make(text), field, done).await,
         Err(m) => {
-            render_case(
-                &state,
-                &page,
-                &r,
-                Some(&ValidationErrors::single("redirected_to", m)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let e = ValidationErrors::single(field, m);
+            render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -1,0 +1,118 @@
+//! The other ways in and out of casework, on both engines: the public self-referral form
+//! (opened in settings), diaries of workers and rooms, and the worker's calendar feed.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+
+use crate::support::{count, next_monday_at, spawn};
+
+both_engines!(self_referral_is_opened_by_an_admin_and_flags_duplicates, diaries_and_the_calendar_feed);
+
+async fn self_referral_is_opened_by_an_admin_and_flags_duplicates(engine: Engine) {
+    let app = spawn(engine).await;
+    let public = app.client();
+    assert_eq!(public.get("/self-referral/a").await.status(), 404, "closed until an admin opens it");
+    assert_eq!(public.get("/self-referral/nowhere").await.status(), 404);
+
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let settings = admin.text("/admin/settings").await;
+    let version = settings.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = admin.post_form("/admin/settings", &[("version", &version), ("self_referral", "on")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(admin.text("/admin/settings").await.contains("checked"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings_changed'").await, 1);
+
+    // Anyone may now refer themselves; bad input names the fields and stores nothing.
+    let form = public.text("/self-referral/a").await;
+    assert!(form.contains("Refer yourself to social prescribing") && form.contains("About you"));
+    let before = count(&app.db, "SELECT COUNT(*) FROM referrals").await;
+    let r = public.post_form("/self-referral/a", &[("given_name", "Margaret")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter the person&#39;s last name") && html.contains("Select at least one reason"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
+    // The seeded Margaret Oakes refers herself: the form never says she is known.
+    let r = public
+        .post_form(
+            "/self-referral/a",
+            &[
+                ("given_name", "Margaret"),
+                ("family_name", "Oakes"),
+                ("dob_day", "27"),
+                ("dob_month", "3"),
+                ("dob_year", "1951"),
+                ("sex", "female"),
+                ("phone", "07700 900982"),
+                ("preferred_channel", "phone"),
+                ("consent_contact", "true"),
+                ("needs", "money_debt"),
+                ("consent_confirmed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Your referral has been sent") && !html.contains("already"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before + 1);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM referrals WHERE source = 'self' AND referrer_user_id IS NULL").await,
+        1
+    );
+
+    // The coordinator sees it on the waiting list, flagged as a possible duplicate to merge.
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let waiting = coordinator.text("/waiting-list").await;
+    let id = waiting.split("href=\"/referrals/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let case = coordinator.text(&format!("/referrals/{id}")).await;
+    assert!(
+        case.contains("Self-referral") && case.contains("This person might already be known to the service"),
+        "{case}"
+    );
+
+    // Closing it again.
+    let settings = admin.text("/admin/settings").await;
+    let version = settings.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    admin.post_form("/admin/settings", &[("version", &version)]).await;
+    assert_eq!(public.get("/self-referral/a").await.status(), 404);
+}
+
+async fn diaries_and_the_calendar_feed(engine: Engine) {
+    let app = spawn(engine).await;
+    let monday = next_monday_at(10).to_zoned(linkwell_domain::time::london()).date();
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    // The seeded case's initial session, Monday 10:00, by telephone.
+    let day = lw.text(&format!("/diary?date={monday}&view=day")).await;
+    assert!(day.contains("10:00–10:45") && day.contains("Margaret Oakes") && day.contains("Telephone"), "{day}");
+    let week = lw.text(&format!("/diary?date={}", monday.tomorrow().unwrap())).await;
+    assert!(week.contains("Week of") && week.contains("Margaret Oakes"));
+    assert!(lw.text(&format!("/diary?date={}&view=day", monday.tomorrow().unwrap())).await.contains("No sessions."));
+    assert_eq!(lw.get("/diary?date=someday").await.status(), 400);
+    // A coordinator opens anyone's diary; a link worker always gets their own.
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let worker = app.a.user(Role::LinkWorker).id;
+    let theirs = coordinator.text(&format!("/diary?worker={worker}&date={monday}")).await;
+    assert!(theirs.contains("Margaret Oakes"));
+    let own = lw.text(&format!("/diary?worker={}&date={monday}", app.a.user(Role::Coordinator).id)).await;
+    assert!(own.contains("Your diary"));
+    let rooms = lw.text("/rooms").await;
+    assert!(rooms.contains(&format!("/rooms/{}/diary", app.a.room.id)));
+    assert_eq!(lw.get(&format!("/rooms/{}/diary", app.a.room.id)).await.status(), 200);
+
+    // The calendar feed: shown once, initials only, a new address retires the old one.
+    let page = lw.post_form("/account/calendar", &[]).await.text().await.unwrap();
+    let url = page.split("data-testid=\"feed-url\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with(".ics"), "{url}");
+    let ics = reqwest::get(&url).await.unwrap();
+    assert_eq!(ics.headers()["content-type"], "text/calendar; charset=utf-8");
+    let ics = ics.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("SUMMARY:Initial session with M. O.\r\n"), "{ics}");
+    assert!(!ics.contains("Margaret") && !ics.contains("Oakes"), "initials only");
+    assert!(lw.text("/account/calendar").await.contains("Your feed has been on since"));
+    let page = lw.post_form("/account/calendar", &[]).await.text().await.unwrap();
+    let newer = page.split("data-testid=\"feed-url\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 404, "the old address stops working");
+    assert_eq!(reqwest::get(&newer).await.unwrap().status(), 200);
+    lw.post_form("/account/calendar/revoke", &[]).await;
+    assert_eq!(reqwest::get(&newer).await.unwrap().status(), 404);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM calendar_feeds WHERE revoked_at IS NULL").await, 0);
+}

@@ -1,0 +1,287 @@
+//! Diaries (a worker's or a room's day or week) and the worker's calendar feed: a secret,
+//! revocable iCalendar URL that shows initials only.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::ToSpan;
+use jiff::civil::{Date, Weekday};
+use linkwell_domain::authz::sees_case;
+use linkwell_domain::calendar::{Event, calendar, initials};
+use linkwell_domain::identity::{Role, Secret, SecretHash};
+use linkwell_domain::sessions::SessionKind;
+use linkwell_domain::time::{display_london_date, london};
+use linkwell_domain::{RoomId, UserId};
+use linkwell_store::diary::{DiaryEntry, DiaryOf};
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::referrals::{items, session_status_label};
+use super::{Page, path_id};
+use crate::casework;
+use crate::error::PageError;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct DiaryQuery {
+    #[serde(default)]
+    worker: String,
+    /// ISO date; today when absent.
+    #[serde(default)]
+    date: String,
+    /// `day` or `week`.
+    #[serde(default)]
+    view: String,
+}
+
+/// The period shown: a day, or the Monday-to-Sunday week around the date.
+fn period(date: Date, week: bool) -> Result<(Date, Date), PageError> {
+    let bad = |_| PageError::BadRequest("That date is out of range.".into());
+    if !week {
+        return Ok((date, date.tomorrow().map_err(bad)?));
+    }
+    let monday = date.checked_sub((date.weekday().to_monday_zero_offset() as i64).days()).map_err(bad)?;
+    Ok((monday, monday.checked_add(7.days()).map_err(bad)?))
+}
+
+fn start_ms(d: Date) -> Result<i64, PageError> {
+    d.to_zoned(london())
+        .map(|z| z.timestamp().as_millisecond())
+        .map_err(|_| PageError::BadRequest("That date is out of range.".into()))
+}
+
+fn parse_date(raw: &str) -> Result<Date, PageError> {
+    match raw.trim() {
+        "" => Ok(jiff::Zoned::now().with_time_zone(london()).date()),
+        s => s.parse().map_err(|_| PageError::BadRequest("The date must look like 2026-12-01.".into())),
+    }
+}
+
+/// Rows for the template, grouped by day; names shown in full only to those who may
+/// open the case, initials otherwise.
+async fn days(
+    state: &AppState,
+    page: &Page,
+    entries: &[DiaryEntry],
+    from: Date,
+    to: Date,
+) -> Result<Vec<Value>, PageError> {
+    let p = page.principal()?.clone();
+    let sites = state.db.sites_with_rooms(&p.scope()).await?;
+    let mut worker_ids: Vec<String> = entries.iter().map(|e| e.worker_id.to_string()).collect();
+    worker_ids.sort();
+    worker_ids.dedup();
+    let team = state.db.users_by_ids(&p.scope(), &worker_ids).await?;
+    let mut out = Vec::new();
+    let mut d = from;
+    while d < to {
+        let rows: Vec<Value> = entries
+            .iter()
+            .filter(|e| linkwell_domain::time::from_millis(e.starts_at).to_zoned(london()).date() == d)
+            .map(|e| {
+                let mine = sees_case(p.user.role, e.worker_id == p.user.id);
+                let room = e.room_id.and_then(|id| {
+                    sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
+                });
+                minijinja::context! {
+                    starts_at => e.starts_at,
+                    ends_at => e.ends_at,
+                    time => linkwell_domain::time::from_millis(e.starts_at).to_zoned(london()).strftime("%H:%M").to_string(),
+                    end => linkwell_domain::time::from_millis(e.ends_at).to_zoned(london()).strftime("%H:%M").to_string(),
+                    who => if mine { format!("{} {}", e.given_name, e.family_name) } else { initials(&e.given_name, &e.family_name) },
+                    referral_id => mine.then(|| e.referral_id.to_string()),
+                    kind => if e.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                    place => room.unwrap_or_else(|| e.mode.label().to_owned()),
+                    worker => team.iter().find(|u| u.id == e.worker_id).map(|u| u.display_name.clone()),
+                    status => session_status_label(&e.status),
+                    cancelled => e.status.starts_with("cancelled"),
+                }
+            })
+            .collect();
+        out.push(minijinja::context! { date => d.to_string(), label => display_london_date(d), rows => rows });
+        d = d.tomorrow().map_err(|_| PageError::BadRequest("That date is out of range.".into()))?;
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    page: &Page,
+    title: String,
+    of: DiaryOf,
+    date: Date,
+    week: bool,
+    base: &str,
+    workers: Vec<Value>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let (from, to) = period(date, week)?;
+    let entries = state.db.diary(&p.scope(), of, start_ms(from)?, start_ms(to)?).await?;
+    let step = if week { 7 } else { 1 };
+    let shift = |n: i64| date.checked_add(n.days()).map(|d| d.to_string()).unwrap_or_default();
+    let view = if week { "week" } else { "day" };
+    let join = if base.contains('?') { "&" } else { "?" };
+    let link = |d: String, v: &str| format!("{base}{join}date={d}&view={v}");
+    let html = page.render(
+        state,
+        "pages/diary.html",
+        minijinja::context! {
+            title => title,
+            heading => if week { format!("Week of {}", display_london_date(from)) } else { display_london_date(date) },
+            days => days(state, page, &entries, from, to).await?,
+            week => week,
+            previous => link(shift(-step), view),
+            next => link(shift(step), view),
+            other_view => link(date.to_string(), if week { "day" } else { "week" }),
+            workers => workers,
+            count => entries.iter().filter(|e| !e.status.starts_with("cancelled")).count(),
+            monday_first => date.weekday() == Weekday::Monday,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// A worker's diary: link workers their own, coordinators anyone's.
+pub async fn worker(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<DiaryQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let worker: UserId = match (p.user.role, q.worker.trim()) {
+        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
+        _ => p.user.id,
+    };
+    let whose = state.db.user(&p.scope(), worker).await?;
+    if !matches!(whose.role, Role::LinkWorker | Role::Coordinator) {
+        return Err(PageError::NotFound);
+    }
+    let choices = if p.user.role == Role::Coordinator {
+        let team = casework::workers(&state.db, &p.scope()).await?;
+        items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()])
+    } else {
+        vec![]
+    };
+    let title = if worker == p.user.id { "Your diary".to_owned() } else { format!("{}'s diary", whose.display_name) };
+    let base = format!("/diary?worker={worker}");
+    render(&state, &page, title, DiaryOf::Worker(worker), parse_date(&q.date)?, q.view != "day", &base, choices).await
+}
+
+/// A room's diary: who has it booked (initials only for others' cases).
+pub async fn room(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<DiaryQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let id: RoomId = path_id(&id)?;
+    let sites = state.db.sites_with_rooms(&p.scope()).await?;
+    let name = sites
+        .iter()
+        .find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
+        .ok_or(PageError::NotFound)?;
+    let base = format!("/rooms/{id}/diary");
+    render(&state, &page, name, DiaryOf::Room(id), parse_date(&q.date)?, q.view != "day", &base, vec![]).await
+}
+
+/// The rooms, each linking to its diary.
+pub async fn rooms(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let sites = state.db.sites_with_rooms(&p.scope()).await?;
+    let list: Vec<Value> = sites
+        .iter()
+        .filter(|(_, rs)| !rs.is_empty())
+        .map(|(s, rs)| minijinja::context! { site => s.name.clone(), rooms => rs.iter().map(|r| minijinja::context! { id => r.id.to_string(), name => r.name.clone() }).collect::<Vec<_>>() })
+        .collect();
+    Ok(page
+        .render(&state, "pages/rooms.html", minijinja::context! { title => "Rooms", sites => list })?
+        .into_response())
+}
+
+fn feed_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("{scheme}://{host}/calendar/{token}.ics"),
+        None => format!("/calendar/{token}.ics"),
+    }
+}
+
+async fn render_feed(state: &AppState, page: &Page, new_url: Option<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let since = state.db.calendar_feed_since(&p.scope(), p.user.id).await?;
+    Ok(page
+        .render(
+            state,
+            "pages/calendar_feed.html",
+            minijinja::context! { title => "Calendar feed", since => since, new_url => new_url },
+        )?
+        .into_response())
+}
+
+pub async fn feed_page(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render_feed(&state, &page, None).await
+}
+
+/// A new feed URL (the old one stops working); shown once, stored only as a hash.
+pub async fn create_feed(State(state): State<AppState>, page: Page, headers: HeaderMap) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let secret = Secret::generate("cal_");
+    state.db.create_calendar_feed(&p.scope(), &page.actor(), p.user.id, &secret.hash()).await?;
+    render_feed(&state, &page, Some(feed_url(&state, &headers, secret.expose()))).await
+}
+
+pub async fn revoke_feed(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    state.db.revoke_calendar_feed(&p.scope(), &page.actor(), p.user.id).await?;
+    page.set_flash("Calendar feed turned off: the old address no longer works").await?;
+    Ok(axum::response::Redirect::to("/account/calendar").into_response())
+}
+
+/// The feed itself: the owner's sessions from 30 days ago to 180 days ahead, initials only.
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    let not_found = || (StatusCode::NOT_FOUND, "No such calendar feed").into_response();
+    let Ok((scope, user_id)) = state.db.calendar_feed_owner(&SecretHash::of(token)).await else { return not_found() };
+    let Ok(user) = state.db.user(&scope, user_id).await else { return not_found() };
+    if !linkwell_domain::authz::allows(user.role, linkwell_domain::authz::Action::WorkCases) {
+        return not_found();
+    }
+    let now = linkwell_store::now_ms();
+    let day = 86_400_000;
+    let (Ok(entries), Ok(sites)) = (
+        state.db.diary(&scope, DiaryOf::Worker(user_id), now - 30 * day, now + 180 * day).await,
+        state.db.sites_with_rooms(&scope).await,
+    ) else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
+    };
+    let events: Vec<Event> = entries
+        .iter()
+        .map(|e| Event {
+            uid: format!("{}@linkwell", e.session_id),
+            starts: linkwell_domain::time::from_millis(e.starts_at),
+            ends: linkwell_domain::time::from_millis(e.ends_at),
+            summary: format!(
+                "{} with {}",
+                if e.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                initials(&e.given_name, &e.family_name)
+            ),
+            location: Some(
+                e.room_id
+                    .and_then(|id| {
+                        sites.iter().find_map(|(s, rs)| {
+                            rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name))
+                        })
+                    })
+                    .unwrap_or_else(|| e.mode.label().to_owned()),
+            ),
+            description: None,
+            sequence: e.version,
+            cancelled: e.status.starts_with("cancelled"),
+        })
+        .collect();
+    let body = calendar(&format!("{} – Linkwell sessions", user.display_name), &events, jiff::Timestamp::now());
+    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")], body)
+        .into_response()
+}
