@@ -34,8 +34,10 @@ pub enum AuditAction {
     PersonCreated,
     PeopleMerged,
     ProgrammeCreated,
-    /// Organisation settings changed (self-referral).
+    /// Organisation settings changed (self-referral, messaging).
     SettingsChanged,
+    /// A message (a session reminder) was sent to a person.
+    MessageSent,
     /// A record about a person was read (used from the referrals issue on).
     RecordViewed,
     /// A record about a person was changed (used from the referrals issue on).
@@ -43,7 +45,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -65,6 +67,7 @@ impl AuditAction {
         AuditAction::PeopleMerged,
         AuditAction::ProgrammeCreated,
         AuditAction::SettingsChanged,
+        AuditAction::MessageSent,
         AuditAction::RecordViewed,
         AuditAction::RecordChanged,
     ];
@@ -92,6 +95,7 @@ impl AuditAction {
             AuditAction::PeopleMerged => "people_merged",
             AuditAction::ProgrammeCreated => "programme_created",
             AuditAction::SettingsChanged => "settings_changed",
+            AuditAction::MessageSent => "message_sent",
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::RecordChanged => "record_changed",
         }

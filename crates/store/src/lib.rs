@@ -19,6 +19,7 @@ pub mod diary;
 mod error;
 mod migrate;
 pub mod organisations;
+pub mod outbox;
 pub mod people;
 pub mod plans;
 pub mod practices;

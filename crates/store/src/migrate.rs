@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "sessions", "0004_sessions"),
     migration!(5, "plans", "0005_plans"),
     migration!(6, "calendar feeds", "0006_calendar"),
+    migration!(7, "outbox", "0007_outbox"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

@@ -37,6 +37,9 @@ pub struct NewSession {
     pub mode: SessionMode,
     pub room_id: Option<RoomId>,
     pub starts: Timestamp,
+    /// The reminder to the person, queued in the same transaction as the booking (its
+    /// session is filled in here).
+    pub reminder: Option<crate::outbox::NewMessage>,
 }
 
 /// Why a booking was refused; each names what to change.
@@ -215,6 +218,10 @@ impl Db {
                 version: 1,
             }
         });
+        if let Some(reminder) = &new.reminder {
+            let reminder = crate::outbox::NewMessage { session_id: Some(id), ..reminder.clone() };
+            crate::outbox::enqueue_in(&mut tx, scope, &reminder).await?;
+        }
         append_in(
             &mut tx,
             scope,
@@ -251,6 +258,9 @@ impl Db {
             drop(tx);
             self.session(scope, id).await?;
             return Err(StoreError::Conflict);
+        }
+        if matches!(outcome, Outcome::CancelledByPerson | Outcome::CancelledByService) {
+            crate::outbox::cancel_for_session_in(&mut tx, scope, id).await?;
         }
         append_in(
             &mut tx,

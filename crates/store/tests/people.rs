@@ -306,15 +306,29 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
     let room = db.create_room(&a, SYS, site.id, "Room 1").await.unwrap();
     let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
     let at = |d: i8, h: i8, m: i8| london_instant(date(2026, 12, d), time(h, m, 0, 0), None::<Fold>).unwrap();
-    let new =
-        |kind, mode, room_id, starts| NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id, starts };
+    let new = |kind, mode, room_id, starts| NewSession {
+        referral_id: r.id,
+        worker_id: worker,
+        kind,
+        mode,
+        room_id,
+        starts,
+        reminder: None,
+    };
 
     // Not before the referral is accepted.
     let e = db.book_session(&a, SYS, &new(SessionKind::Initial, SessionMode::Telephone, None, at(1, 10, 0))).await;
     assert!(matches!(e, Err(BookingProblem::ReferralNotOpen)), "{e:?}");
     r = db.change_referral(&a, SYS, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
-    let new =
-        |kind, mode, room_id, starts| NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id, starts };
+    let new = |kind, mode, room_id, starts| NewSession {
+        referral_id: r.id,
+        worker_id: worker,
+        kind,
+        mode,
+        room_id,
+        starts,
+        reminder: None,
+    };
 
     assert!(matches!(
         db.book_session(&a, SYS, &new(SessionKind::FollowUp, SessionMode::Telephone, None, at(1, 10, 0))).await,
@@ -370,6 +384,7 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
         mode: SessionMode::InPerson,
         room_id: Some(room.id),
         starts: at(1, 10, 15),
+        reminder: None,
     };
     assert!(matches!(db.book_session(&a, SYS, &in_room).await, Err(BookingProblem::RoomBusy)));
 
@@ -396,6 +411,7 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
                 mode: SessionMode::Telephone,
                 room_id: None,
                 starts: at(9, 11, 0),
+                reminder: None,
             };
             tokio::spawn(async move { db.book_session(&a, SYS, &s).await.is_ok() })
         })
@@ -424,6 +440,7 @@ async fn outcomes_and_extensions(db: &Db) {
         mode: SessionMode::Telephone,
         room_id: None,
         starts,
+        reminder: None,
     };
     let initial = db.book_session(&a, SYS, &book(SessionKind::Initial, at(1, 10))).await.unwrap();
     let attended = db

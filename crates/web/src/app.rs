@@ -96,6 +96,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         // Settings.
         route(g.clone(), "/admin/settings", Allowed(Action::ManageSettings), get(pages::settings::show)),
         route(p.clone(), "/admin/settings", Allowed(Action::ManageSettings), post(pages::settings::save)),
+        route(p.clone(), "/admin/settings/messaging", Allowed(Action::ManageSettings), post(pages::settings::save_messaging)),
+        route(g.clone(), "/admin/outbox", Allowed(Action::ManageSettings), get(pages::settings::outbox)),
         // Diaries and calendar feeds.
         route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
         route(g.clone(), "/rooms", Allowed(Action::WorkCases), get(pages::diary::rooms)),
@@ -261,6 +263,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             }
         }
     });
+    tokio::spawn(crate::reminders::run(state.db.clone(), state.config.outbox_every));
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())

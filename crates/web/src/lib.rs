@@ -14,6 +14,7 @@ mod error;
 pub mod identity;
 mod ops;
 mod pages;
+pub mod reminders;
 mod security;
 pub mod state;
 pub mod templates;

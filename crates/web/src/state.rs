@@ -14,11 +14,18 @@ pub struct Config {
     pub sign_in_burst: u32,
     /// Seconds for one sign-in attempt to be replenished.
     pub sign_in_replenish_seconds: u64,
+    /// How often the outbox sender looks for messages that are due.
+    pub outbox_every: std::time::Duration,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { secure_cookies: false, sign_in_burst: 10, sign_in_replenish_seconds: 6 }
+        Self {
+            secure_cookies: false,
+            sign_in_burst: 10,
+            sign_in_replenish_seconds: 6,
+            outbox_every: std::time::Duration::from_secs(5),
+        }
     }
 }
 

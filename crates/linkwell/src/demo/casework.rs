@@ -279,8 +279,15 @@ async fn book(
         .map(|room| room.id);
     let in_person = seed.is_multiple_of(3) && room.is_some();
     let mode = if in_person { SessionMode::InPerson } else { [SessionMode::Telephone, SessionMode::Video][seed % 2] };
-    let new =
-        NewSession { referral_id: r.id, worker_id: worker, kind, mode, room_id: room.filter(|_| in_person), starts };
+    let new = NewSession {
+        referral_id: r.id,
+        worker_id: worker,
+        kind,
+        mode,
+        room_id: room.filter(|_| in_person),
+        starts,
+        reminder: None,
+    };
     match db.book_session(scope, actor, &new).await {
         Ok(s) => Ok(s),
         Err(BookingProblem::RoomBusy) => {

@@ -268,6 +268,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         "/admin/audit".into(),
         "/admin/programmes".into(),
         "/admin/settings".into(),
+        "/admin/outbox".into(),
         "/accessibility".into(),
         "/privacy".into(),
         "/no-such-page".into(),
@@ -330,7 +331,10 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
     assert!(audit.contains("<option value=\"sign_in\" selected>sign in</option>"), "the chosen filter stays selected");
     // Each role's home page and navigation.
     for (role, nav) in [
-        (Role::Admin, vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Settings", "Audit trail"]),
+        (
+            Role::Admin,
+            vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Settings", "Messages", "Audit trail"],
+        ),
         (Role::Coordinator, vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Practices", "Team"]),
         (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Practices"]),
         (Role::Referrer, vec!["Home", "Referrals", "Practices"]),

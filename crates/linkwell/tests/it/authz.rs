@@ -43,6 +43,8 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/calendar/{file}", Public),
     ("GET", "/admin/settings", Roles(&[Admin])),
     ("POST", "/admin/settings", Roles(&[Admin])),
+    ("POST", "/admin/settings/messaging", Roles(&[Admin])),
+    ("GET", "/admin/outbox", Roles(&[Admin])),
     ("GET", "/diary", Roles(CASEWORK)),
     ("GET", "/rooms", Roles(CASEWORK)),
     ("GET", "/rooms/{id}/diary", Roles(CASEWORK)),

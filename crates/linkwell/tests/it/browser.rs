@@ -33,6 +33,8 @@ fn free_port() -> u16 {
 }
 
 async fn browser(app: &TestApp) -> Browser {
+    // Test builds link two rustls crypto providers; name the one to use (ignore "already set").
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let port = free_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -191,7 +193,7 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let v = b.violations().await;
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
-        (Role::Admin, "Home Practices Users Sites and rooms Programmes Settings Audit trail"),
+        (Role::Admin, "Home Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
         (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Practices Team"),
         (Role::LinkWorker, "Home Caseload Diary Referrals Practices"),
         (Role::Referrer, "Home Referrals Practices"),
@@ -466,6 +468,12 @@ async fn the_link_workers_journey(engine: Engine) {
     b.assert_accessible("settings").await;
     b.choose("self_referral").await;
     b.click_button("Save settings").await;
+    b.fill("reminder_hours", "0").await;
+    b.click_button("Save messaging settings").await;
+    assert!(b.body().await.contains("Enter hours from 1 to 336"));
+    b.assert_accessible("messaging settings with an error").await;
+    b.go("/admin/outbox").await;
+    b.assert_accessible("messages").await;
     b.sign_out().await;
     b.go("/self-referral/a").await;
     b.assert_accessible("public self-referral form").await;

@@ -16,4 +16,6 @@ mod casework;
 mod cli;
 mod crash;
 mod ops;
+mod peers;
+mod reminders;
 mod sign_in;

@@ -143,6 +143,7 @@ async fn seed_case(
                 mode: SessionMode::Telephone,
                 room_id: None,
                 starts: next_monday_at(10),
+                reminder: None,
             },
         )
         .await

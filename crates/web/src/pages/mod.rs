@@ -96,6 +96,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));
     items.push(("/admin/programmes", "Programmes", Some(Action::ManageProgrammes)));
     items.push(("/admin/settings", "Settings", Some(Action::ManageSettings)));
+    items.push(("/admin/outbox", "Messages", Some(Action::ManageSettings)));
     items.push(("/admin/audit", "Audit trail", Some(Action::ViewAudit)));
     items
         .into_iter()

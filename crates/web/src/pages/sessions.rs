@@ -110,14 +110,21 @@ pub async fn create(
         let e = ValidationErrors::single("date", "Assign a link worker before booking sessions");
         return render_book(&state, &page, &r, &form, Some(&e)).await;
     };
+    // Only sessions in person take a room.
+    let room_id = if mode.needs_room() { room } else { None };
+    let sites = state.db.sites_with_rooms(&p.scope()).await?;
+    let place = room_id.and_then(|id| {
+        sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
+    });
+    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, place).await?;
     let new = NewSession {
         referral_id: r.id,
         worker_id: worker,
         kind: next_kind(&state, &page, &r).await?,
         mode,
-        // Only sessions in person take a room.
-        room_id: if mode.needs_room() { room } else { None },
+        room_id,
         starts,
+        reminder,
     };
     match state.db.book_session(&p.scope(), &page.actor(), &new).await {
         Ok(s) => {
