@@ -11,3 +11,15 @@ CREATE TABLE plan_versions (
     PRIMARY KEY (organisation_id, referral_id, version),
     FOREIGN KEY (organisation_id, referral_id) REFERENCES referrals (organisation_id, id)
 );
+
+-- The self-management tools an organisation gives people (leaflets, apps, techniques),
+-- chosen from in plans. Retired tools stay, so older plans still name them.
+CREATE TABLE self_management_tools (
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    retired BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (organisation_id, id),
+    UNIQUE (organisation_id, name)
+);

@@ -81,3 +81,52 @@ impl Db {
         Ok(self.plan_versions(scope, referral).await?.into_iter().next())
     }
 }
+
+/// A self-management tool on the organisation's list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tool {
+    pub id: String,
+    pub name: String,
+    pub retired: bool,
+}
+
+impl Db {
+    /// The organisation's tools by name, retired ones included.
+    pub async fn tools(&self, scope: &OrgScope) -> Result<Vec<Tool>> {
+        on_db!(self, pool => {
+            let rows = sqlx::query("SELECT id, name, retired FROM self_management_tools WHERE organisation_id = $1 ORDER BY name, id")
+                .bind(scope.key()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(Tool { id: r.try_get("id")?, name: r.try_get("name")?, retired: r.try_get("retired")? })).collect()
+        })
+    }
+
+    /// Add a tool (the name is validated by the caller); a name already listed is a `Duplicate`.
+    pub async fn add_tool(&self, scope: &OrgScope, actor: &Actor, name: &str) -> Result<Tool> {
+        let tool = Tool { id: uuid::Uuid::now_v7().to_string(), name: name.to_owned(), retired: false };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO self_management_tools (organisation_id, id, name, retired, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(scope.key()).bind(&tool.id).bind(&tool.name).bind(false).bind(now_ms())
+                .execute(&mut *conn).await.map_err(StoreError::unique_as("name"))?;
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", &tool.id, Some("added".into())))
+            .await?;
+        tx.commit().await?;
+        Ok(tool)
+    }
+
+    /// Retire a tool (no longer offered) or bring it back.
+    pub async fn set_tool_retired(&self, scope: &OrgScope, actor: &Actor, id: &str, retired: bool) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE self_management_tools SET retired = $1 WHERE organisation_id = $2 AND id = $3")
+                .bind(retired).bind(scope.key()).bind(id).execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let detail = if retired { "retired" } else { "offered" };
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", id, Some(detail.into()))).await?;
+        tx.commit().await
+    }
+}

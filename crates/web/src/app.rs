@@ -108,6 +108,9 @@ fn table(state: &AppState) -> Vec<Entry> {
         // Programmes.
         route(g.clone(), "/admin/programmes", Allowed(Action::ManageProgrammes), get(pages::programmes::list)),
         route(p.clone(), "/admin/programmes", Allowed(Action::ManageProgrammes), post(pages::programmes::create)),
+        route(g.clone(), "/admin/tools", Allowed(Action::ManageProgrammes), get(pages::tools::list)),
+        route(p.clone(), "/admin/tools", Allowed(Action::ManageProgrammes), post(pages::tools::add)),
+        route(p.clone(), "/admin/tools/{id}/retire", Allowed(Action::ManageProgrammes), post(pages::tools::retire)),
         // Referrals: intake, lists, the case page, triage and contact.
         route(g.clone(), "/referrals", Allowed(Action::ViewReferrals), get(pages::referrals::list)),
         route(g.clone(), "/referrals/new", Allowed(Action::ReferPeople), get(pages::referrals::new)),

@@ -26,6 +26,9 @@ pub enum CaseError {
     /// In this organisation, but not this user's to see.
     #[error("not on your caseload")]
     NotYours,
+    /// Input that breaks an organisation-level rule (e.g. a tool not on the list).
+    #[error("invalid")]
+    Invalid(ValidationErrors),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -295,4 +298,24 @@ pub async fn discharge_summary(
         summary: r.discharge_summary.clone().unwrap_or_default(),
         worker,
     })
+}
+
+/// The tools a plan gives must be on the organisation's list and offered, or already in
+/// the plan being edited (a tool given earlier stays, even once retired).
+pub async fn check_tools(db: &Db, scope: &OrgScope, chosen: &[String], previous: &[String]) -> Result<(), CaseError> {
+    let listed = db.tools(scope).await?;
+    let unknown: Vec<&str> = chosen
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .filter(|t| !previous.iter().any(|p| p == t) && !listed.iter().any(|l| !l.retired && l.name == *t))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(CaseError::Invalid(ValidationErrors::single(
+            "tools",
+            format!("Choose tools from the organisation's list; not on it: {}", unknown.join(", ")),
+        )))
+    }
 }

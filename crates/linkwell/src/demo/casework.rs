@@ -119,6 +119,15 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
     let programme = db
         .create_programme(scope, &actor, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
         .await?;
+    for tool in [
+        "Five ways to wellbeing",
+        "Sleep diary",
+        "Breathing exercises (Every Mind Matters)",
+        "Money worries toolkit",
+        "Walking for health leaflet",
+    ] {
+        db.add_tool(scope, &actor, tool).await?;
+    }
     let workers: Vec<User> =
         db.users_by_name(scope).await?.into_iter().filter(|u| u.role == Role::LinkWorker).collect();
     let rooms: Vec<_> = db.sites_with_rooms(scope).await?;

@@ -20,7 +20,14 @@ async fn self_referral_is_opened_by_an_admin_and_flags_duplicates(engine: Engine
     let r = admin.post_form("/admin/settings", &[("version", &version), ("self_referral", "on")]).await;
     assert_eq!(r.status(), 303);
     assert!(admin.text("/admin/settings").await.contains("checked"));
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings_changed'").await, 1);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'settings_changed' AND entity_type = 'organisation'"
+        )
+        .await,
+        1
+    );
 
     // Anyone may now refer themselves; bad input names the fields and stores nothing.
     let form = public.text("/self-referral/a").await;

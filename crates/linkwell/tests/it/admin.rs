@@ -269,6 +269,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         "/admin/programmes".into(),
         "/admin/settings".into(),
         "/admin/outbox".into(),
+        "/admin/tools".into(),
         "/accessibility".into(),
         "/privacy".into(),
         "/no-such-page".into(),

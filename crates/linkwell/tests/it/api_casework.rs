@@ -199,6 +199,15 @@ async fn the_journey_through_the_api(engine: Engine) {
         (Some(1), Some("2027-02-01"))
     );
     assert_eq!(call(M::PUT, &format!("/api/v1/referrals/{id}/plan"), &worker, Some(body)).await.unwrap().status(), 409);
+    let r = call(
+        M::PUT,
+        &format!("/api/v1/referrals/{id}/plan"),
+        &worker,
+        Some(json!({"based_on": 1, "plan": {"what_matters": "Company", "tools": ["Crystal healing"]}})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fields(&r.json().await.unwrap()), ["tools"]);
 
     // Discharge; the referrer then sees "discharged" and still nothing else.
     let current: Value =

@@ -77,6 +77,9 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/admin/users/{id}/role", Roles(&[Admin])),
     ("GET", "/api/v1/users", Roles(&[Admin, Coordinator])),
     ("POST", "/api/v1/users", Roles(&[Admin])),
+    ("GET", "/admin/tools", Roles(&[Admin])),
+    ("POST", "/admin/tools", Roles(&[Admin])),
+    ("POST", "/admin/tools/{id}/retire", Roles(&[Admin])),
     ("GET", "/admin/programmes", Roles(&[Admin])),
     ("POST", "/admin/programmes", Roles(&[Admin])),
     ("GET", "/referrals", Roles(REFERRING)),
@@ -157,6 +160,7 @@ fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
         .replace("{token}", "rs_not-a-real-token")
         .replace("/rooms/{id}", &format!("/rooms/{}", app.a.room.id))
+        .replace("/admin/tools/{id}", &format!("/admin/tools/{}", app.a.tool.id))
         .replace("{slug}", "a")
         .replace("{file}", &format!("{feed}.ics"))
         .replace("{*path}", "nhsuk-frontend.min.css")

@@ -474,6 +474,8 @@ async fn the_link_workers_journey(engine: Engine) {
     b.assert_accessible("messaging settings with an error").await;
     b.go("/admin/outbox").await;
     b.assert_accessible("messages").await;
+    b.go("/admin/tools").await;
+    b.assert_accessible("self-management tools").await;
     b.sign_out().await;
     b.go("/self-referral/a").await;
     b.assert_accessible("public self-referral form").await;

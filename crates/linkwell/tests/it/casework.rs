@@ -190,6 +190,20 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     // Saving from the same old version again conflicts instead of overwriting.
     let r = lw.post_form(&format!("/referrals/{id}/plan"), &plan_fields).await;
     assert_eq!(r.status(), 409);
+    // Tools come from the organisation's list.
+    let edit = lw.text(&format!("/referrals/{id}/plan/edit")).await;
+    assert!(edit.contains("value=\"Five ways to wellbeing\""), "the list is offered");
+    let mut with_tool = plan_fields.to_vec();
+    with_tool[0] = ("based_on", "1");
+    with_tool.push(("tools", "Crystal healing"));
+    let r = lw.post_form(&format!("/referrals/{id}/plan"), &with_tool).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not on it: Crystal healing"));
+    with_tool.pop();
+    with_tool.push(("tools", "Five ways to wellbeing"));
+    post_ok(&lw, &format!("/referrals/{id}/plan"), &with_tool).await;
+    let plan = lw.text(&format!("/referrals/{id}/plan")).await;
+    assert!(plan.contains("Version 2") && plan.contains("<li>Five ways to wellbeing</li>"), "{plan}");
 
     // Five follow-ups, then a sixth is refused with the reason.
     for week in 1..=5 {

@@ -48,6 +48,7 @@ pub struct Org {
     pub practice: Practice,
     pub site: Site,
     pub room: linkwell_store::practices::Room,
+    pub tool: linkwell_store::plans::Tool,
     pub users: HashMap<Role, User>,
     pub case: Case,
 }
@@ -191,8 +192,9 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .create_programme(&scope, &actor, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
         .await
         .unwrap();
+    let tool = db.add_tool(&scope, &actor, "Five ways to wellbeing").await.unwrap();
     let case = seed_case(db, &scope, &practice, &users, &programme).await;
-    Org { scope, practice, site, room, users, case }
+    Org { scope, practice, site, room, tool, users, case }
 }
 
 pub struct TestApp {

@@ -83,6 +83,8 @@ pub async fn put(
     let r = open_case(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
     let body: PlanBody = body.parse()?;
     let plan = Plan::parse(&body.plan)?;
+    let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
+    crate::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
     let saved = state.db.save_plan(&p.scope(), &actor(&p, &headers), r.id, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }

@@ -307,6 +307,7 @@ impl From<crate::casework::CaseError> for ApiError {
         match e {
             crate::casework::CaseError::NotFound => ApiError::NotFound,
             crate::casework::CaseError::NotYours => ApiError::Forbidden("This referral is not on your caseload."),
+            crate::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
             crate::casework::CaseError::Store(s) => s.into(),
         }
     }

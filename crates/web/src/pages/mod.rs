@@ -18,6 +18,7 @@ pub mod self_referral;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
+pub mod tools;
 pub mod users;
 
 use std::sync::Arc;
@@ -220,6 +221,9 @@ impl From<crate::casework::CaseError> for PageError {
         match e {
             crate::casework::CaseError::NotFound => PageError::NotFound,
             crate::casework::CaseError::NotYours => PageError::Forbidden,
+            crate::casework::CaseError::Invalid(e) => {
+                PageError::BadRequest(e.errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+            }
             crate::casework::CaseError::Store(s) => PageError::from(s),
         }
     }

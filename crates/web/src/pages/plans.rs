@@ -44,7 +44,7 @@ pub fn plan_fields(f: &FormPairs) -> PlanFields {
                 done: f.checked(&format!("actions[{i}].done")),
             })
             .collect(),
-        tools: f.get("tools").lines().map(str::to_owned).collect(),
+        tools: f.all("tools"),
         next_review: f.get("next_review").into(),
     }
 }
@@ -101,6 +101,10 @@ async fn render_edit(
     let p = page.principal()?.clone();
     let person = state.db.person(&p.scope(), r.person_id).await?;
     let (goals, actions) = form_rows(fields);
+    // The organisation's offered tools, and any this plan already gave that are no longer offered.
+    let listed = state.db.tools(&p.scope()).await?;
+    let mut names: Vec<String> = listed.iter().filter(|t| !t.retired).map(|t| t.name.clone()).collect();
+    names.extend(fields.tools.iter().filter(|t| !names.contains(t)).cloned().collect::<Vec<_>>());
     let html = page.render(
         state,
         "pages/plans/edit.html",
@@ -114,7 +118,7 @@ async fn render_edit(
             needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &fields.needs),
             goals => goals,
             actions => actions,
-            tools => fields.tools.join("\n"),
+            tools => items(names.iter().map(|n| (n.as_str(), n.as_str())), &fields.tools),
             next_review => fields.next_review.clone(),
             errors => errors.map(form_errors),
         },
@@ -154,6 +158,14 @@ pub async fn save(
             return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+    let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
+    match crate::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await {
+        Ok(()) => {}
+        Err(crate::casework::CaseError::Invalid(e)) => {
+            return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     match state.db.save_plan(&p.scope(), &page.actor(), r.id, based_on, &plan).await {
         Ok(v) => {
             page.set_flash(&format!("Plan saved (version {})", v.version)).await?;

@@ -1,0 +1,60 @@
+//! The organisation's list of self-management tools (admins): plans give tools from it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::validation::required_text;
+use linkwell_store::StoreError;
+use minijinja::value::Serde;
+
+use super::{FormPairs, Page, form_errors};
+use crate::error::PageError;
+use crate::state::AppState;
+
+async fn render(state: &AppState, page: &Page, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let tools = state.db.tools(&p.scope()).await?;
+    let html = page.render(
+        state,
+        "pages/admin/tools.html",
+        minijinja::context! { title => "Self-management tools", tools => Serde(tools), errors => errors.map(form_errors) },
+    )?;
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render(&state, &page, None).await
+}
+
+pub async fn add(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let name = match required_text("the tool's name", form.get("name"), 200) {
+        Ok(n) => n,
+        Err(m) => return render(&state, &page, Some(&ValidationErrors::single("name", m))).await,
+    };
+    match state.db.add_tool(&p.scope(), &page.actor(), &name).await {
+        Ok(_) => {
+            page.set_flash(&format!("{name} added")).await?;
+            Ok(Redirect::to("/admin/tools").into_response())
+        }
+        Err(StoreError::Duplicate { .. }) => {
+            render(&state, &page, Some(&ValidationErrors::single("name", "That tool is already on the list"))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn retire(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let retired = form.get("offer") != "true";
+    state.db.set_tool_retired(&p.scope(), &page.actor(), &id, retired).await?;
+    page.set_flash(if retired { "No longer offered" } else { "Offered again" }).await?;
+    Ok(Redirect::to("/admin/tools").into_response())
+}
