@@ -35,6 +35,11 @@ pub struct Room {
     pub name: String,
 }
 
+/// "Wellbeing room, Abbey Lane Surgery": how a room is named wherever a session is shown.
+pub fn room_label(sites: &[(Site, Vec<Room>)], id: RoomId) -> Option<String> {
+    sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
+}
+
 macro_rules! practice_from_row {
     ($r:expr) => {{
         let r = $r;

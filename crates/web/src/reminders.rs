@@ -19,7 +19,7 @@ pub async fn reminder_for(
     r: &Referral,
     starts: Timestamp,
     mode: SessionMode,
-    place: Option<String>,
+    room: Option<linkwell_domain::RoomId>,
 ) -> Result<Option<NewMessage>, StoreError> {
     let person = db.person(scope, r.person_id).await?;
     let now = now_ms();
@@ -28,6 +28,10 @@ pub async fn reminder_for(
         return Ok(None);
     }
     let organisation = db.organisation(scope).await?;
+    let place = match room {
+        Some(id) => linkwell_store::practices::room_label(&db.sites_with_rooms(scope).await?, id),
+        None => None,
+    };
     let settings = db.messaging_settings(scope).await?;
     let when = starts.to_zoned(linkwell_domain::time::london()).strftime("%A %-d %B at %H:%M").to_string();
     let how = match mode {

@@ -122,11 +122,7 @@ pub async fn book(
     let sessions = state.db.sessions_for_referral(&p.scope(), r.id).await?;
     let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
     let room_id = if mode.needs_room() { room } else { None };
-    let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let place = room_id.and_then(|id| {
-        sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
-    });
-    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, place).await?;
+    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, room_id).await?;
     let new = NewSession {
         referral_id: r.id,
         worker_id: worker,

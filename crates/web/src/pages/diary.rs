@@ -13,6 +13,7 @@ use linkwell_domain::sessions::SessionKind;
 use linkwell_domain::time::{display_london_date, london};
 use linkwell_domain::{RoomId, UserId};
 use linkwell_store::diary::{DiaryEntry, DiaryOf};
+use linkwell_store::practices::room_label;
 use minijinja::Value;
 use serde::Deserialize;
 
@@ -80,9 +81,7 @@ async fn days(
             .filter(|e| linkwell_domain::time::from_millis(e.starts_at).to_zoned(london()).date() == d)
             .map(|e| {
                 let mine = sees_case(p.user.role, e.worker_id == p.user.id);
-                let room = e.room_id.and_then(|id| {
-                    sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
-                });
+                let room = e.room_id.and_then(|id| room_label(&sites, id));
                 minijinja::context! {
                     starts_at => e.starts_at,
                     ends_at => e.ends_at,
@@ -178,10 +177,7 @@ pub async fn room(
     let p = page.principal()?.clone();
     let id: RoomId = path_id(&id)?;
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let name = sites
-        .iter()
-        .find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
-        .ok_or(PageError::NotFound)?;
+    let name = room_label(&sites, id).ok_or(PageError::NotFound)?;
     let base = format!("/rooms/{id}/diary");
     render(&state, &page, name, DiaryOf::Room(id), parse_date(&q.date)?, q.view != "day", &base, vec![]).await
 }
@@ -268,13 +264,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
                 initials(&e.given_name, &e.family_name)
             ),
             location: Some(
-                e.room_id
-                    .and_then(|id| {
-                        sites.iter().find_map(|(s, rs)| {
-                            rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name))
-                        })
-                    })
-                    .unwrap_or_else(|| e.mode.label().to_owned()),
+                e.room_id.and_then(|id| room_label(&sites, id)).unwrap_or_else(|| e.mode.label().to_owned()),
             ),
             description: None,
             sequence: e.version,

@@ -19,6 +19,7 @@ use linkwell_domain::{PersonId, ValidationErrors};
 use linkwell_store::StoreError;
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder, ReferralSummary};
 use linkwell_store::people::Person;
+use linkwell_store::practices::room_label;
 use linkwell_store::referrals::{Change, ChangeError, Referral};
 use minijinja::Value;
 use minijinja::value::Serde;
@@ -428,13 +429,7 @@ pub async fn render_case(
     let referrer = name_of(r.referrer_user_id);
     let choosable = if p.can(Action::TriageReferrals) { casework::workers(&state.db, &scope).await? } else { vec![] };
     let rooms = state.db.sites_with_rooms(&scope).await?;
-    let room_name = |id: Option<linkwell_domain::RoomId>| {
-        id.and_then(|id| {
-            rooms.iter().find_map(|(s, rs)| {
-                rs.iter().find(|room| room.id == id).map(|room| format!("{}, {}", room.name, s.name))
-            })
-        })
-    };
+    let room_name = |id: Option<linkwell_domain::RoomId>| id.and_then(|id| room_label(&rooms, id));
     let now = linkwell_store::now_ms();
     let session_rows: Vec<Value> = sessions
         .iter()

@@ -112,11 +112,7 @@ pub async fn create(
     };
     // Only sessions in person take a room.
     let room_id = if mode.needs_room() { room } else { None };
-    let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let place = room_id.and_then(|id| {
-        sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
-    });
-    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, place).await?;
+    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, room_id).await?;
     let new = NewSession {
         referral_id: r.id,
         worker_id: worker,
