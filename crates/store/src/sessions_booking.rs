@@ -99,7 +99,8 @@ impl Outcome {
 const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
 
 impl Db {
-    /// Set a worker's hours for one ISO weekday (1 Monday … 7 Sunday).
+    /// Set a worker's hours for one ISO weekday (1 Monday … 7 Sunday). Equal start and end
+    /// (00:00–00:00) records a day off.
     pub async fn set_working_hours(
         &self,
         scope: &OrgScope,
@@ -108,13 +109,56 @@ impl Db {
         starts: Time,
         ends: Time,
     ) -> Result<()> {
-        on_db!(self, pool => {
-            sqlx::query("INSERT INTO working_hours (organisation_id, user_id, weekday, starts, ends) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, user_id, weekday) DO UPDATE SET starts = excluded.starts, ends = excluded.ends")
-                .bind(scope.key()).bind(user.to_string()).bind(i64::from(weekday))
-                .bind(starts.strftime("%H:%M").to_string()).bind(ends.strftime("%H:%M").to_string())
-                .execute(pool).await.map(|_| ())
-        })?;
-        Ok(())
+        self.set_week(scope, &Actor::system(), user, &[(weekday, Some((starts, ends)))]).await
+    }
+
+    /// Set a worker's week in one audited change: for each ISO weekday, their hours or
+    /// `None` for a day off.
+    pub async fn set_week(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        user: UserId,
+        days: &[(i8, Option<(Time, Time)>)],
+    ) -> Result<()> {
+        let midnight = Time::midnight();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            for (weekday, hours) in days {
+                let (starts, ends) = hours.unwrap_or((midnight, midnight));
+                sqlx::query("INSERT INTO working_hours (organisation_id, user_id, weekday, starts, ends) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, user_id, weekday) DO UPDATE SET starts = excluded.starts, ends = excluded.ends")
+                    .bind(scope.key()).bind(user.to_string()).bind(i64::from(*weekday))
+                    .bind(starts.strftime("%H:%M").to_string()).bind(ends.strftime("%H:%M").to_string())
+                    .execute(&mut *conn).await?;
+            }
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "working_hours", user, None)).await?;
+        tx.commit().await
+    }
+
+    /// A worker's hours for each ISO weekday (1 Monday … 7 Sunday): the recorded ones, else
+    /// the default (Monday to Friday, 9 to 5); `None` is a day off.
+    pub async fn working_week(&self, scope: &OrgScope, user: UserId) -> Result<Vec<(i8, Option<(Time, Time)>)>> {
+        let rows: Vec<(i64, String, String)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT weekday, starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2")
+                .bind(scope.key()).bind(user.to_string()).fetch_all(pool).await?
+        });
+        (1..=7i8)
+            .map(|d| {
+                let hours = match rows.iter().find(|(w, ..)| *w == i64::from(d)) {
+                    Some((_, s, e)) => {
+                        let (s, e) = (
+                            s.parse::<Time>().map_err(StoreError::corrupt)?,
+                            e.parse::<Time>().map_err(StoreError::corrupt)?,
+                        );
+                        (s < e).then_some((s, e))
+                    }
+                    None if d <= 5 => Some(DEFAULT_HOURS),
+                    None => None,
+                };
+                Ok((d, hours))
+            })
+            .collect()
     }
 
     /// Book a session. The worker's and room's rows are locked first (a row lock on

@@ -102,6 +102,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
         route(g.clone(), "/rooms", Allowed(Action::WorkCases), get(pages::diary::rooms)),
         route(g.clone(), "/rooms/{id}/diary", Allowed(Action::WorkCases), get(pages::diary::room)),
+        route(g.clone(), "/account/hours", Allowed(Action::WorkCases), get(pages::diary::hours)),
+        route(p.clone(), "/account/hours", Allowed(Action::WorkCases), post(pages::diary::save_hours)),
         route(g.clone(), "/account/calendar", Allowed(Action::WorkCases), get(pages::diary::feed_page)),
         route(p.clone(), "/account/calendar", Allowed(Action::WorkCases), post(pages::diary::create_feed)),
         route(p.clone(), "/account/calendar/revoke", Allowed(Action::WorkCases), post(pages::diary::revoke_feed)),

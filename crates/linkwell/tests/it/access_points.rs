@@ -105,6 +105,51 @@ async fn diaries_and_the_calendar_feed(engine: Engine) {
     assert!(rooms.contains(&format!("/rooms/{}/diary", app.a.room.id)));
     assert_eq!(lw.get(&format!("/rooms/{}/diary", app.a.room.id)).await.status(), 200);
 
+    // Working hours: bad times are named; a day off refuses bookings; a coordinator sets
+    // a worker's week.
+    let r = lw
+        .post_form(
+            "/account/hours",
+            &[("starts_1", "9"), ("ends_1", "17:00"), ("starts_2", "17:00"), ("ends_2", "09:00")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter a time in 24-hour format") && html.contains("Tuesday must end after it starts"));
+    let mut week: Vec<(String, String)> = Vec::new();
+    for d in 1..=7 {
+        if d == 1 || d >= 6 {
+            week.push((format!("off_{d}"), "true".into()));
+        } else {
+            week.push((format!("starts_{d}"), "08:30".into()));
+            week.push((format!("ends_{d}"), "16:30".into()));
+        }
+    }
+    let fields: Vec<(&str, &str)> = week.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(lw.post_form("/account/hours", &fields).await.status(), 303);
+    let hours = lw.text("/account/hours").await;
+    assert!(
+        hours.contains("id=\"off_1\" name=\"off_1\" type=\"checkbox\" value=\"true\" checked")
+            && hours.contains("value=\"08:30\"")
+    );
+    let worker_token = app.token(&app.a, app.a.user(Role::LinkWorker)).await;
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/referrals/{}/sessions", app.a.case.referral)))
+        .bearer_auth(&worker_token)
+        .json(&serde_json::json!({"date": monday.checked_add(jiff::Span::new().weeks(1)).unwrap().to_string(), "time": "11:00", "mode": "telephone"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "Monday is now a day off");
+    let mut with_worker = fields.clone();
+    let worker_id = worker.to_string();
+    with_worker.push(("worker", &worker_id));
+    with_worker.retain(|(k, _)| *k != "off_1");
+    with_worker.push(("starts_1", "10:00"));
+    with_worker.push(("ends_1", "14:00"));
+    assert_eq!(coordinator.post_form("/account/hours", &with_worker).await.status(), 303);
+    assert!(coordinator.text(&format!("/account/hours?worker={worker}")).await.contains("value=\"14:00\""));
+
     // The calendar feed: shown once, initials only, a new address retires the old one.
     let page = lw.post_form("/account/calendar", &[]).await.text().await.unwrap();
     let url = page.split("data-testid=\"feed-url\">").nth(1).unwrap().split('<').next().unwrap().to_owned();

@@ -306,6 +306,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
             "/rooms".into(),
             format!("/rooms/{}/diary", app.a.room.id),
             "/account/calendar".into(),
+            "/account/hours".into(),
         ]
         .into_iter()
         .chain((role == Role::Coordinator).then(|| "/waiting-list".to_string()))

@@ -48,6 +48,8 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/diary", Roles(CASEWORK)),
     ("GET", "/rooms", Roles(CASEWORK)),
     ("GET", "/rooms/{id}/diary", Roles(CASEWORK)),
+    ("GET", "/account/hours", Roles(CASEWORK)),
+    ("POST", "/account/hours", Roles(CASEWORK)),
     ("GET", "/account/calendar", Roles(CASEWORK)),
     ("POST", "/account/calendar", Roles(CASEWORK)),
     ("POST", "/account/calendar/revoke", Roles(CASEWORK)),

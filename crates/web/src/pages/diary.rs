@@ -136,6 +136,7 @@ async fn render(
             workers => workers,
             count => entries.iter().filter(|e| !e.status.starts_with("cancelled")).count(),
             monday_first => date.weekday() == Weekday::Monday,
+            worker_id => match of { DiaryOf::Worker(w) if w != p.user.id => Some(w.to_string()), _ => None },
         },
     )?;
     Ok(html.into_response())
@@ -274,4 +275,108 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
     let body = calendar(&format!("{} – Linkwell sessions", user.display_name), &events, jiff::Timestamp::now());
     ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")], body)
         .into_response()
+}
+
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+#[derive(Deserialize, Default)]
+pub struct HoursQuery {
+    #[serde(default)]
+    worker: String,
+}
+
+/// Whose hours: a link worker their own, a coordinator anyone's in the team.
+async fn hours_of(state: &AppState, page: &Page, raw: &str) -> Result<linkwell_store::users::User, PageError> {
+    let p = page.principal()?.clone();
+    let id: UserId = match (p.user.role, raw.trim()) {
+        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
+        _ => p.user.id,
+    };
+    let user = state.db.user(&p.scope(), id).await?;
+    if !matches!(user.role, Role::LinkWorker | Role::Coordinator) {
+        return Err(PageError::NotFound);
+    }
+    Ok(user)
+}
+
+async fn render_hours(
+    state: &AppState,
+    page: &Page,
+    user: &linkwell_store::users::User,
+    entered: Option<&super::FormPairs>,
+    errors: Option<&linkwell_domain::ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let week = state.db.working_week(&p.scope(), user.id).await?;
+    let days: Vec<Value> = week
+        .iter()
+        .map(|(d, hours)| {
+            let field = |name: &str, stored: String| match entered {
+                Some(f) => f.get(&format!("{name}_{d}")).to_owned(),
+                None => stored,
+            };
+            let fmt = |t: jiff::civil::Time| t.strftime("%H:%M").to_string();
+            minijinja::context! {
+                n => d, name => WEEKDAYS[(*d - 1) as usize],
+                starts => field("starts", hours.map(|h| fmt(h.0)).unwrap_or_default()),
+                ends => field("ends", hours.map(|h| fmt(h.1)).unwrap_or_default()),
+                off => match entered { Some(f) => f.checked(&format!("off_{d}")), None => hours.is_none() },
+            }
+        })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/hours.html",
+        minijinja::context! {
+            title => if user.id == p.user.id { "Your working hours".to_owned() } else { format!("{}'s working hours", user.display_name) },
+            worker_id => user.id.to_string(),
+            days => days,
+            errors => errors.map(super::form_errors),
+        },
+    )?;
+    Ok((super::form_status(errors), html).into_response())
+}
+
+pub async fn hours(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<HoursQuery>,
+) -> Result<Response, PageError> {
+    let user = hours_of(&state, &page, &q.worker).await?;
+    render_hours(&state, &page, &user, None, None).await
+}
+
+pub async fn save_hours(
+    State(state): State<AppState>,
+    page: Page,
+    form: super::FormPairs,
+) -> Result<Response, PageError> {
+    let user = hours_of(&state, &page, form.get("worker")).await?;
+    let mut e = linkwell_domain::ValidationErrors::new();
+    let mut days = Vec::new();
+    for d in 1..=7i8 {
+        if form.checked(&format!("off_{d}")) {
+            days.push((d, None));
+            continue;
+        }
+        let starts =
+            e.check(&format!("starts_{d}"), linkwell_domain::time::wall_time(form.get(&format!("starts_{d}"))));
+        let ends = e.check(&format!("ends_{d}"), linkwell_domain::time::wall_time(form.get(&format!("ends_{d}"))));
+        match (starts, ends) {
+            (Some(s), Some(en)) if s < en => days.push((d, Some((s, en)))),
+            (Some(_), Some(_)) => {
+                e.add(&format!("ends_{d}"), format!("{} must end after it starts", WEEKDAYS[(d - 1) as usize]))
+            }
+            _ => {}
+        }
+    }
+    if !e.is_empty() {
+        return render_hours(&state, &page, &user, Some(&form), Some(&e)).await;
+    }
+    let p = page.principal()?.clone();
+    state.db.set_week(&p.scope(), &page.actor(), user.id, &days).await?;
+    page.set_flash("Working hours saved: sessions are booked only within them").await?;
+    let back =
+        if user.id == p.user.id { "/account/hours".to_owned() } else { format!("/account/hours?worker={}", user.id) };
+    Ok(axum::response::Redirect::to(&back).into_response())
 }
