@@ -163,6 +163,65 @@ impl Db {
             .collect())
     }
 
+    /// Change a person's details if the record is still at `expected`. When the consents
+    /// change, when and by whom they were recorded changes with them.
+    pub async fn update_person(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: PersonId,
+        expected: linkwell_domain::Version,
+        p: &PersonInput,
+    ) -> Result<Person> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE people SET nhs_number = $1, given_name = $2, family_name = $3, date_of_birth = $4, sex = $5, gender_identity = $6, ethnic_category = $7, \
+                 postcode = $8, address = $9, phone = $10, email = $11, preferred_channel = $12, access_needs = $13, practice_id = $14, \
+                 consents_recorded_at = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $18 ELSE consents_recorded_at END, \
+                 consents_recorded_by = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $19 ELSE consents_recorded_by END, \
+                 consent_contact = $15, consent_share = $16, consent_feedback = $17, updated_at = $18, version = version + 1 \
+                 WHERE organisation_id = $20 AND id = $21 AND version = $22 AND merged_into IS NULL",
+            )
+            .bind(p.nhs_number.map(|n| n.digits()))
+            .bind(&p.given_name)
+            .bind(&p.family_name)
+            .bind(p.date_of_birth.to_string())
+            .bind(p.sex.code())
+            .bind(&p.gender_identity)
+            .bind(p.ethnic_category.map(|e| e.code()))
+            .bind(p.postcode.as_ref().map(|c| c.as_str()))
+            .bind(&p.address)
+            .bind(&p.phone)
+            .bind(p.email.as_ref().map(|e| e.as_str()))
+            .bind(p.preferred_channel.code())
+            .bind(&p.access_needs)
+            .bind(p.practice_id.map(|p| p.to_string()))
+            .bind(p.consent_contact)
+            .bind(p.consent_share)
+            .bind(p.consent_feedback)
+            .bind(now)
+            .bind(&actor.user_id)
+            .bind(scope.key())
+            .bind(id.to_string())
+            .bind(expected.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::unique_as("nhs_number"))?
+            .rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.person(scope, id).await?;
+            return Err(StoreError::Conflict);
+        }
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())))
+            .await?;
+        tx.commit().await?;
+        self.person(scope, id).await
+    }
+
     /// Merge `duplicate` into `keep`: the duplicate is kept, marked as merged, and every
     /// lookup of it leads to `keep`. Both must be current (not already merged), and the
     /// duplicate must still be at `expected`.

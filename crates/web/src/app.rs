@@ -128,6 +128,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/caseload", Allowed(Action::WorkCases), get(pages::caseload::caseload)),
         route(g.clone(), "/people/{id}", Allowed(Action::WorkCases), get(pages::people::show)),
         route(p.clone(), "/people/{id}/merge", Allowed(Action::TriageReferrals), post(pages::people::merge)),
+        route(g.clone(), "/people/{id}/edit", Allowed(Action::WorkCases), get(pages::people::edit)),
+        route(p.clone(), "/people/{id}", Allowed(Action::WorkCases), post(pages::people::update)),
         // Sessions.
         route(g.clone(), "/referrals/{id}/sessions/new", Allowed(Action::WorkCases), get(pages::sessions::new)),
         route(p.clone(), "/referrals/{id}/sessions", Allowed(Action::WorkCases), post(pages::sessions::create)),
@@ -155,6 +157,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/referrals/{id}/sessions", Allowed(Action::WorkCases), get(api::sessions::list)),
         route(p.clone(), "/api/v1/referrals/{id}/sessions", Allowed(Action::WorkCases), post(api::sessions::book)),
         route(p.clone(), "/api/v1/sessions/{id}/outcome", Allowed(Action::WorkCases), post(api::sessions::outcome)),
+        route(g.clone(), "/api/v1/people/{id}", Allowed(Action::WorkCases), get(api::people::get)),
+        route(Method::PUT, "/api/v1/people/{id}", Allowed(Action::WorkCases), put(api::people::put)),
         route(g.clone(), "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), get(api::plans::get)),
         route(Method::PUT, "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), put(api::plans::put)),
         // Audit.

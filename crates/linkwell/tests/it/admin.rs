@@ -301,6 +301,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
             format!("/referrals/{}/discharge-summary", case.discharged),
             format!("/referrals/{}", case.discharged),
             format!("/people/{}", case.person),
+            format!("/people/{}/edit", case.person),
             "/diary".into(),
             "/diary?view=day".into(),
             "/rooms".into(),

@@ -7,7 +7,74 @@ use linkwell_store::Engine;
 
 use crate::support::{Client, TestApp, count, location, spawn};
 
-both_engines!(the_whole_journey_through_the_pages, staff_see_possible_duplicates_before_creating_a_person);
+both_engines!(
+    the_whole_journey_through_the_pages,
+    staff_see_possible_duplicates_before_creating_a_person,
+    details_and_consents_change_with_who_and_when
+);
+
+async fn details_and_consents_change_with_who_and_when(engine: Engine) {
+    let app = spawn(engine).await;
+    let person = app.a.case.person;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let form = lw.text(&format!("/people/{person}/edit")).await;
+    assert!(
+        form.contains("value=\"Margaret\"") && form.contains("value=\"07700 900982\""),
+        "the form holds the details"
+    );
+    let fields = vec![
+        ("version", "1"),
+        ("given_name", "Margaret"),
+        ("family_name", "Oakes"),
+        ("dob_day", "27"),
+        ("dob_month", "3"),
+        ("dob_year", "1951"),
+        ("sex", "female"),
+        ("postcode", "LS1 4AP"),
+        ("phone", "07700 900555"),
+        ("preferred_channel", "sms"),
+        ("consent_contact", "true"),
+        ("consent_share", "true"),
+    ];
+    let bad: Vec<_> = fields.iter().map(|(k, v)| if *k == "postcode" { (*k, "nowhere") } else { (*k, *v) }).collect();
+    let r = lw.post_form(&format!("/people/{person}"), &bad).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter a real postcode, like LS1 4AP"));
+    let r = lw.post_form(&format!("/people/{person}"), &fields).await;
+    assert_eq!(r.status(), 303);
+    let shown = lw.text(&format!("/people/{person}")).await;
+    assert!(shown.contains("07700 900555") && shown.contains("share with community services: yes"));
+    assert!(shown.contains(&format!(" by {}", app.a.user(Role::LinkWorker).display_name)), "who recorded the consents");
+    // The same form again is stale.
+    let r = lw.post_form(&format!("/people/{person}"), &fields).await;
+    assert_eq!(r.status(), 409);
+    // Through the API: read (audited) and change with the version read.
+    let token = app.token(&app.a, app.a.user(Role::LinkWorker)).await;
+    let http = reqwest::Client::new();
+    let got: serde_json::Value = http
+        .get(app.url(&format!("/api/v1/people/{person}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((got["phone"].as_str(), got["version"].as_i64()), (Some("07700 900555"), Some(2)));
+    let body = serde_json::json!({"version": 2, "person": {"given_name": "Margaret", "family_name": "Oakes", "date_of_birth": "1951-03-27", "sex": "female", "phone": "07700 900556", "preferred_channel": "phone", "consent_contact": true}});
+    let r =
+        http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["consent_share"], false);
+    let r =
+        http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE entity_type = 'person' AND action = 'record_changed'")
+            .await
+            >= 2
+    );
+}
 
 /// The referral form's fields for a new person.
 fn referral_form<'a>(given: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod me;
+pub mod people;
 pub mod plans;
 pub mod practices;
 pub mod referrals;
@@ -122,6 +123,7 @@ pub fn rfc3339(ms: i64) -> String {
         referrals::discharge, referrals::waiting_list, referrals::caseload,
         sessions::list, sessions::book, sessions::outcome,
         plans::get, plans::put,
+        people::get, people::put,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

@@ -285,6 +285,43 @@ fn date_parts(iso: &str) -> (String, String, String) {
     (d.to_owned(), m.to_owned(), y.to_owned())
 }
 
+/// A person from an API body: errors named `prefix.field` (the date of birth as
+/// `date_of_birth`). A referrer's own practice replaces any practice given.
+pub fn parse_person(
+    b: &PersonBody,
+    own_practice: Option<linkwell_domain::PracticeId>,
+    test_mode: bool,
+    prefix: &str,
+) -> Result<PersonInput, ValidationErrors> {
+    let (d, m, y) = date_parts(&b.date_of_birth);
+    let mut fields = PersonFields {
+        nhs_number: b.nhs_number.clone(),
+        given_name: b.given_name.clone(),
+        family_name: b.family_name.clone(),
+        dob_day: d,
+        dob_month: m,
+        dob_year: y,
+        sex: b.sex.clone(),
+        gender_identity: b.gender_identity.clone(),
+        ethnic_category: b.ethnic_category.clone(),
+        postcode: b.postcode.clone(),
+        address: b.address.clone(),
+        phone: b.phone.clone(),
+        email: b.email.clone(),
+        preferred_channel: b.preferred_channel.clone(),
+        access_needs: b.access_needs.clone(),
+        practice_id: b.practice_id.clone(),
+        consent_contact: b.consent_contact,
+        consent_share: b.consent_share,
+        consent_feedback: b.consent_feedback,
+    };
+    if let Some(practice) = own_practice {
+        fields.practice_id = practice.to_string();
+    }
+    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    PersonInput::parse(&fields, test_mode, today).map_err(|e| under(prefix, e))
+}
+
 /// Prefix every field of `e` with `prefix.`, and rename the date-of-birth field.
 fn under(prefix: &str, e: ValidationErrors) -> ValidationErrors {
     ValidationErrors {
@@ -336,36 +373,9 @@ pub async fn create(
     ApiJson(body): ApiJson<NewReferralBody>,
 ) -> Result<(StatusCode, Json<ReferralDto>), ApiError> {
     let scope = p.scope();
-    let (d, m, y) = date_parts(&body.person.date_of_birth);
-    let b = &body.person;
-    let mut fields = PersonFields {
-        nhs_number: b.nhs_number.clone(),
-        given_name: b.given_name.clone(),
-        family_name: b.family_name.clone(),
-        dob_day: d,
-        dob_month: m,
-        dob_year: y,
-        sex: b.sex.clone(),
-        gender_identity: b.gender_identity.clone(),
-        ethnic_category: b.ethnic_category.clone(),
-        postcode: b.postcode.clone(),
-        address: b.address.clone(),
-        phone: b.phone.clone(),
-        email: b.email.clone(),
-        preferred_channel: b.preferred_channel.clone(),
-        access_needs: b.access_needs.clone(),
-        practice_id: b.practice_id.clone(),
-        consent_contact: b.consent_contact,
-        consent_share: b.consent_share,
-        consent_feedback: b.consent_feedback,
-    };
-    if let Some(practice) = p.user.practice_id {
-        fields.practice_id = practice.to_string();
-    }
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
     let mut errors = ValidationErrors::new();
-    let person = PersonInput::parse(&fields, p.organisation.test_mode, today)
-        .map_err(|e| errors.errors.extend(under("person", e).errors))
+    let person = parse_person(&body.person, p.user.practice_id, p.organisation.test_mode, "person")
+        .map_err(|e| errors.errors.extend(e.errors))
         .ok();
     let r = &body.referral;
     let mut source = r.source.clone();

@@ -25,6 +25,10 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
         Some(id) => Some(state.db.practice(&scope, id).await?),
         None => None,
     };
+    let consents_by = match person.consents_recorded_by.as_deref().and_then(|id| id.parse().ok()) {
+        Some(id) => state.db.user(&scope, id).await.ok().map(|u| u.display_name),
+        None => None,
+    };
     Ok(page
         .render(
             &state,
@@ -37,6 +41,7 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
                 ethnic_category => person.ethnic_category.map(|e| e.label()),
                 channel => person.preferred_channel.label(),
                 referrals => rows,
+                consents_by => consents_by,
                 can_triage => p.can(Action::TriageReferrals),
             },
         )?
@@ -66,6 +71,112 @@ pub async fn merge(
             Ok(Redirect::to(&target).into_response())
         }
         Err(StoreError::Conflict) => Err(PageError::Store(StoreError::Conflict)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The person's details as the form's fields.
+fn form_of(p: &linkwell_store::people::Person) -> FormPairs {
+    let mut v: Vec<(String, String)> = vec![
+        ("nhs_number".into(), p.nhs_number.clone().unwrap_or_default()),
+        ("given_name".into(), p.given_name.clone()),
+        ("family_name".into(), p.family_name.clone()),
+        ("dob_day".into(), p.date_of_birth.day().to_string()),
+        ("dob_month".into(), p.date_of_birth.month().to_string()),
+        ("dob_year".into(), p.date_of_birth.year().to_string()),
+        ("sex".into(), p.sex.code().into()),
+        ("gender_identity".into(), p.gender_identity.clone().unwrap_or_default()),
+        ("ethnic_category".into(), p.ethnic_category.map(|e| e.code().to_owned()).unwrap_or_default()),
+        ("postcode".into(), p.postcode.clone().unwrap_or_default()),
+        ("address".into(), p.address.clone()),
+        ("phone".into(), p.phone.clone().unwrap_or_default()),
+        ("email".into(), p.email.clone().unwrap_or_default()),
+        ("preferred_channel".into(), p.preferred_channel.code().into()),
+        ("access_needs".into(), p.access_needs.clone()),
+        ("practice_id".into(), p.practice_id.map(|id| id.to_string()).unwrap_or_default()),
+    ];
+    for (name, on) in [
+        ("consent_contact", p.consent_contact),
+        ("consent_share", p.consent_share),
+        ("consent_feedback", p.consent_feedback),
+    ] {
+        if on {
+            v.push((name.into(), "true".into()));
+        }
+    }
+    FormPairs(v)
+}
+
+async fn render_edit(
+    state: &AppState,
+    page: &Page,
+    person: &linkwell_store::people::Person,
+    form: &FormPairs,
+    errors: Option<&linkwell_domain::ValidationErrors>,
+    status: axum::http::StatusCode,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let choices = super::referrals::person_choices(state, &p.scope(), form, None).await?;
+    let html = page.render(
+        state,
+        "pages/people/edit.html",
+        minijinja::context! {
+            ..choices,
+            ..minijinja::context! {
+                title => format!("Change {} {}'s details", person.given_name, person.family_name),
+                person_id => person.id.to_string(),
+                version => person.version,
+                errors => errors.map(super::form_errors),
+            }
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    render_edit(&state, &page, &person, &form_of(&person), None, axum::http::StatusCode::OK).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let version = form_version(form.get("version"))?;
+    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let fields = super::referrals::person_fields(&form);
+    let input = match linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today) {
+        Ok(i) => i,
+        Err(e) => {
+            return render_edit(&state, &page, &person, &form, Some(&e), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+    };
+    match state.db.update_person(&p.scope(), &page.actor(), person.id, version, &input).await {
+        Ok(saved) => {
+            page.set_flash("Details saved").await?;
+            Ok(Redirect::to(&format!("/people/{}", saved.id)).into_response())
+        }
+        Err(StoreError::Duplicate { .. }) => {
+            let e = linkwell_domain::ValidationErrors::single(
+                "nhs_number",
+                "Another person in this organisation has this NHS number: merge the records instead",
+            );
+            render_edit(&state, &page, &person, &form, Some(&e), axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StoreError::Conflict) => {
+            let current = state.db.person(&p.scope(), person.id).await?;
+            let e = linkwell_domain::ValidationErrors::single(
+                "given_name",
+                "Someone else changed these details while you had them open. The current details are below: make your change again.",
+            );
+            render_edit(&state, &page, &current, &form_of(&current), Some(&e), axum::http::StatusCode::CONFLICT).await
+        }
         Err(e) => Err(e.into()),
     }
 }

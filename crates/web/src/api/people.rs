@@ -1,0 +1,58 @@
+//! A person's record through the API: read it (audited) and change their details.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use linkwell_domain::{PersonId, Version};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::referrals::{PersonBody, PersonDto, parse_person};
+use super::{JsonBody, actor};
+use crate::auth::Signed;
+use crate::casework::open_person;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonUpdate {
+    pub person: PersonBody,
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+}
+
+fn parse_id(id: &str) -> Result<PersonId, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// A person's record (those who work one of their cases; coordinators anyone's).
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)),
+    responses((status = 200, body = PersonDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<PersonDto>, ApiError> {
+    let person = open_person(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    Ok(Json((&person).into()))
+}
+
+/// Change a person's details and consents, if the record is still at `version`.
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)), request_body = PersonUpdate,
+    responses((status = 200, body = PersonDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<PersonDto>, ApiError> {
+    let person = open_person(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let body: PersonUpdate = body.parse()?;
+    let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
+    let saved =
+        state.db.update_person(&p.scope(), &actor(&p, &headers), person.id, Version(body.version), &input).await?;
+    Ok(Json((&saved).into()))
+}
