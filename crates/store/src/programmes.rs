@@ -37,18 +37,32 @@ impl Db {
         rules: ProgrammeRules,
         commissioner: &str,
     ) -> Result<Programme> {
+        self.create_programme_funded(scope, actor, name, rules, commissioner, None).await
+    }
+
+    /// As `create_programme`, with the period it is funded for (commissioned services are
+    /// funded for fixed periods, renewed on evidence of impact).
+    pub async fn create_programme_funded(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        name: &str,
+        rules: ProgrammeRules,
+        commissioner: &str,
+        funding: Option<(jiff::civil::Date, jiff::civil::Date)>,
+    ) -> Result<Programme> {
         let p = Programme {
             id: ProgrammeId::new(),
             name: name.to_owned(),
             rules,
-            funded_from: None,
-            funded_to: None,
+            funded_from: funding.map(|(from, _)| from.to_string()),
+            funded_to: funding.map(|(_, to)| to.to_string()),
             commissioner: commissioner.to_owned(),
             version: 1,
         };
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO programmes (organisation_id, id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, commissioner, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)")
+            sqlx::query("INSERT INTO programmes (organisation_id, id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, commissioner, created_at, funded_from, funded_to, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)")
                 .bind(scope.key())
                 .bind(p.id.to_string())
                 .bind(&p.name)
@@ -58,6 +72,8 @@ impl Db {
                 .bind(i64::from(rules.contact_attempt_limit))
                 .bind(&p.commissioner)
                 .bind(now_ms())
+                .bind(&p.funded_from)
+                .bind(&p.funded_to)
                 .execute(&mut *conn)
                 .await
                 .map_err(StoreError::unique_as("name"))?;

@@ -117,7 +117,14 @@ impl Diary {
 pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: &[User]) -> anyhow::Result<()> {
     let actor = Actor::system();
     let programme = db
-        .create_programme(scope, &actor, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
+        .create_programme_funded(
+            scope,
+            &actor,
+            "Primary Care Wellbeing Project",
+            ProgrammeRules::default(),
+            "Riverside ICB",
+            Some((jiff::civil::date(2026, 4, 1), jiff::civil::date(2028, 3, 31))),
+        )
         .await?;
     for tool in [
         "Five ways to wellbeing",

@@ -14,7 +14,62 @@ both_engines!(
     users_list_pages_by_name,
     audit_page_filters,
     every_page_renders_for_its_roles,
+    programmes_hold_rules_and_funding,
 );
+
+async fn programmes_hold_rules_and_funding(engine: Engine) {
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM programmes").await;
+    let r = admin
+        .post_form(
+            "/admin/programmes",
+            &[
+                ("name", ""),
+                ("initial_minutes", "0"),
+                ("follow_up_minutes", "30"),
+                ("max_follow_ups", "99"),
+                ("contact_attempt_limit", "0"),
+                ("funded_from", "2027-04-01"),
+                ("funded_to", "2026-04-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for m in [
+        "Enter the programme name",
+        "Enter a length from 1 minute to 24 hours",
+        "from 0 to 50",
+        "Allow at least 1 contact attempt",
+        "The funding must end after it starts",
+    ] {
+        assert!(html.contains(m), "{m}");
+    }
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM programmes").await, before);
+    let r = admin
+        .post_form(
+            "/admin/programmes",
+            &[
+                ("name", "Pain Café pathway"),
+                ("initial_minutes", "60"),
+                ("follow_up_minutes", "20"),
+                ("max_follow_ups", "3"),
+                ("contact_attempt_limit", "2"),
+                ("commissioner", "Riverside ICB"),
+                ("funded_from", "2026-04-01"),
+                ("funded_to", "2028-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let list = admin.text("/admin/programmes").await;
+    assert!(
+        list.contains("60 minutes first, then up to 3 of 20 minutes")
+            && list.contains("Funded 1 Apr 2026 to 31 Mar 2028"),
+        "{list}"
+    );
+}
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let i = html.find(start).map(|i| i + start.len()).unwrap_or(0);

@@ -83,10 +83,33 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         linkwell_domain::validation::optional_text("Commissioner", form.get("commissioner"), 200),
     );
     let rules = parse_rules(&form).map_err(|err| e.errors.extend(err.errors)).ok();
+    let date = |field: &str, e: &mut ValidationErrors| match form.get(field).trim() {
+        "" => None,
+        s => e.check(field, s.parse::<jiff::civil::Date>().map_err(|_| "Enter a real date, like 2026-04-01")),
+    };
+    let funding = match (date("funded_from", &mut e), date("funded_to", &mut e)) {
+        (Some(from), Some(to)) if from < to => Some((from, to)),
+        (Some(_), Some(_)) => {
+            e.add("funded_to", "The funding must end after it starts");
+            None
+        }
+        (Some(_), None) if e.for_field("funded_to").is_none() => {
+            e.add("funded_to", "Enter when the funding ends");
+            None
+        }
+        (None, Some(_)) if e.for_field("funded_from").is_none() => {
+            e.add("funded_from", "Enter when the funding starts");
+            None
+        }
+        _ => None,
+    };
     let (Some(name), Some(commissioner), Some(rules)) = (name, commissioner, rules) else {
         return render(&state, &page, &form, Some(&e)).await;
     };
-    match state.db.create_programme(&p.scope(), &page.actor(), &name, rules, &commissioner).await {
+    if !e.is_empty() {
+        return render(&state, &page, &form, Some(&e)).await;
+    }
+    match state.db.create_programme_funded(&p.scope(), &page.actor(), &name, rules, &commissioner, funding).await {
         Ok(_) => {
             page.set_flash(&format!("{name} added")).await?;
             Ok(Redirect::to("/admin/programmes").into_response())
