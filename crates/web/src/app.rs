@@ -146,6 +146,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/referrals/{id}/discharge-summary", Allowed(Action::WorkCases), get(pages::discharge::summary)),
         route(g.clone(), "/referrals/{id}/discharge-summary.txt", Allowed(Action::WorkCases), get(pages::discharge::download)),
         // Referrals, sessions and plans through the API.
+        route(g.clone(), "/api/v1/programmes", Allowed(Action::ReferPeople), get(api::programmes::list)),
         route(g.clone(), "/api/v1/referrals", Allowed(Action::ViewReferrals), get(api::referrals::list)),
         route(p.clone(), "/api/v1/referrals", Allowed(Action::ReferPeople), post(api::referrals::create)),
         route(g.clone(), "/api/v1/referrals/{id}", Allowed(Action::ViewReferrals), get(api::referrals::get)),

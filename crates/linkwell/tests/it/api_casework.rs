@@ -47,7 +47,13 @@ async fn the_journey_through_the_api(engine: Engine) {
     assert_eq!(r.status(), 422);
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
 
-    // A GP system refers.
+    // A GP system finds the programme to refer into, then refers.
+    let programmes: Value = call(M::GET, "/api/v1/programmes", &referrer, None).await.unwrap().json().await.unwrap();
+    assert_eq!(programmes["items"][0]["name"], "Primary Care Wellbeing Project");
+    assert_eq!(
+        (programmes["items"][0]["initial_minutes"].as_u64(), programmes["items"][0]["max_follow_ups"].as_u64()),
+        (Some(45), Some(5))
+    );
     let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({
         "person": {"nhs_number": "943 476 5919", "given_name": "Albert", "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "postcode": "LS6 2AB", "phone": "07700 900123", "preferred_channel": "sms", "consent_contact": true},
         "referral": {"source": "gp", "needs": ["loneliness", "bereavement"], "urgency": "urgent", "free_text": "Recently bereaved.", "consent_confirmed": true}

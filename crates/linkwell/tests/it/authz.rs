@@ -114,6 +114,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/referrals/{id}/discharge", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/discharge-summary", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/discharge-summary.txt", Roles(CASEWORK)),
+    ("GET", "/api/v1/programmes", Roles(REFERRING)),
     ("GET", "/api/v1/referrals", Roles(REFERRING)),
     ("POST", "/api/v1/referrals", Roles(REFERRING)),
     ("GET", "/api/v1/referrals/{id}", Roles(REFERRING)),

@@ -11,6 +11,7 @@ pub mod me;
 pub mod people;
 pub mod plans;
 pub mod practices;
+pub mod programmes;
 pub mod referrals;
 pub mod sessions;
 pub mod users;
@@ -124,6 +125,7 @@ pub fn rfc3339(ms: i64) -> String {
         sessions::list, sessions::book, sessions::outcome,
         plans::get, plans::put,
         people::get, people::put,
+        programmes::list,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
