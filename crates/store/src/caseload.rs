@@ -157,9 +157,12 @@ impl Db {
         self.referral_summaries(scope, &filter, ReferralOrder::Waiting, cursor, limit).await
     }
 
-    /// A worker's caseload: every open referral assigned to them (at most `limit`).
+    /// A worker's caseload: every open referral assigned to them (at most `limit`), the
+    /// soonest next session first, then those with none booked, longest waiting first.
     pub async fn caseload(&self, scope: &OrgScope, worker: UserId, limit: usize) -> Result<Vec<ReferralSummary>> {
         let filter = ReferralFilter { statuses: OPEN.to_vec(), worker: Some(worker), ..Default::default() };
-        Ok(self.referral_summaries(scope, &filter, ReferralOrder::Newest, None, limit).await?.items)
+        let mut items = self.referral_summaries(scope, &filter, ReferralOrder::Newest, None, limit).await?.items;
+        items.sort_by_key(|r| (r.next_session_at.is_none(), r.next_session_at, r.received_at));
+        Ok(items)
     }
 }

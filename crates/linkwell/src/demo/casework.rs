@@ -81,36 +81,34 @@ fn nhs_numbers() -> impl Iterator<Item = String> {
     })
 }
 
-/// Gives each worker their own sequence of free weekday slots, so sessions never clash.
+/// Hands out free slots in each worker's week (09:30 to 15:30, on the half hour), so
+/// sessions never clash and each person's sessions fall a week apart.
 struct Diary {
     today: Date,
-    /// Per worker: how many slots used before today and from tomorrow on.
-    used: std::collections::HashMap<UserId, (i64, i64)>,
+    used: std::collections::HashMap<(UserId, Date), i8>,
 }
 
 impl Diary {
-    /// The `n`th weekday slot counting back from yesterday (`past`) or on from tomorrow:
-    /// 09:30 to 15:30, seven a day.
-    fn slot(&self, n: i64, past: bool) -> anyhow::Result<Timestamp> {
-        let per_day = 7;
-        let mut d = self.today;
-        let mut weekdays = n / per_day + 1;
-        while weekdays > 0 {
-            d = if past { d.yesterday().map_err(err)? } else { d.tomorrow().map_err(err)? };
-            if d.weekday().to_monday_one_offset() <= 5 {
-                weekdays -= 1;
+    /// A free slot for `worker` around `weeks` weeks from today (negative: in the past),
+    /// `spread` days earlier in that week; weekends and full days move to another weekday,
+    /// away from today.
+    fn book(&mut self, worker: UserId, weeks: i64, spread: i64) -> anyhow::Result<Timestamp> {
+        let past = weeks < 0;
+        let mut d = self.today.checked_add((weeks * 7 - spread).days()).map_err(err)?;
+        loop {
+            let step = |d: Date| if past { d.yesterday() } else { d.tomorrow() };
+            if d.weekday().to_monday_one_offset() > 5 || (past && d >= self.today) || (!past && d <= self.today) {
+                d = step(d).map_err(err)?;
+                continue;
             }
+            let used = self.used.entry((worker, d)).or_insert(0);
+            if *used < 7 {
+                let hour = 9 + *used;
+                *used += 1;
+                return london_instant(d, Time::new(hour, 30, 0, 0).map_err(err)?, None).map_err(err);
+            }
+            d = step(d).map_err(err)?;
         }
-        let hour = 9 + (n % per_day) as i8;
-        london_instant(d, Time::new(hour, 30, 0, 0).map_err(err)?, None).map_err(err)
-    }
-
-    fn next(&mut self, worker: UserId, past: bool) -> anyhow::Result<Timestamp> {
-        let entry = self.used.entry(worker).or_insert((0, 0));
-        let n = if past { &mut entry.0 } else { &mut entry.1 };
-        *n += 1;
-        let k = *n - 1;
-        self.slot(k, past)
     }
 }
 
@@ -140,6 +138,7 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
     let rooms: Vec<_> = db.sites_with_rooms(scope).await?;
     let now = jiff::Zoned::now().with_time_zone(london());
     let mut diary = Diary { today: now.date(), used: Default::default() };
+    // Each person's sessions a week apart, the weeks counted back from the last.
     let mut nhs = nhs_numbers();
     let states = STATES.iter().flat_map(|(s, n)| std::iter::repeat_n(*s, *n));
     for (i, state) in states.enumerate() {
@@ -148,7 +147,7 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
         let worker = &workers[i % workers.len()];
         let fields = PersonFields {
             nhs_number: if i % 9 == 4 { String::new() } else { nhs.next().unwrap_or_default() },
-            given_name: GIVEN[i % GIVEN.len()].into(),
+            given_name: GIVEN[(i * 11 + i / 6) % GIVEN.len()].into(),
             family_name: FAMILY[(i * 7 + i / GIVEN.len()) % FAMILY.len()].into(),
             dob_day: (1 + i % 28).to_string(),
             dob_month: (1 + i % 12).to_string(),
@@ -224,7 +223,7 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
                         let held = if discharged { 3 + i % 4 } else { 1 + i % 4 };
                         for k in 0..held {
                             let kind = if k == 0 { SessionKind::Initial } else { SessionKind::FollowUp };
-                            let at = diary.next(worker.id, true)?;
+                            let at = diary.book(worker.id, -((held - k) as i64), (i % 5) as i64)?;
                             let s = book(db, scope, &actor, &step.r, worker.id, kind, at, i + k, &rooms).await?;
                             let outcome =
                                 if k > 0 && (i + k) % 7 == 0 { Outcome::DidNotAttend } else { Outcome::Attended };
@@ -244,7 +243,8 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
                             })
                             .await?;
                         } else {
-                            let at = diary.next(worker.id, false)?;
+                            // Next week or the week after (not tied to which worker has the person).
+                            let at = diary.book(worker.id, 1 + ((i / 7) % 2) as i64, (i % 5) as i64)?;
                             book(db, scope, &actor, &step.r, worker.id, SessionKind::FollowUp, at, i, &rooms).await?;
                         }
                     }
