@@ -22,16 +22,25 @@ pub enum AdminError {
 
 /// Check that a chosen practice belongs to this organisation.
 pub async fn check_practice(db: &Db, scope: &OrgScope, id: Option<PracticeId>) -> Result<(), AdminError> {
+    let mut errors = ValidationErrors::new();
+    check_practice_into(db, scope, id, "practice_id", &mut errors).await?;
+    errors.into_result().map_err(AdminError::Invalid)
+}
+
+/// A practice named in input must be one of the organisation's (an id from a form or a
+/// body can be anything); otherwise an error under `field` is added to `errors`.
+pub async fn check_practice_into(
+    db: &Db,
+    scope: &OrgScope,
+    id: Option<PracticeId>,
+    field: &str,
+    errors: &mut ValidationErrors,
+) -> Result<(), StoreError> {
     if let Some(id) = id {
         match db.practice(scope, id).await {
             Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(AdminError::Invalid(ValidationErrors::single(
-                    "practice_id",
-                    "Select a practice from the list",
-                )));
-            }
-            Err(e) => return Err(e.into()),
+            Err(StoreError::NotFound) => errors.add(field, "Select a practice from the list"),
+            Err(e) => return Err(e),
         }
     }
     Ok(())

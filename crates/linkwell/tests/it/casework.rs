@@ -40,6 +40,13 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
     let r = lw.post_form(&format!("/people/{person}"), &bad).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Enter a real postcode, like LS1 4AP"));
+    // A practice that is not the organisation's is named, not a server error.
+    let elsewhere = app.b.practice.id.to_string();
+    let mut foreign = fields.clone();
+    foreign.push(("practice_id", &elsewhere));
+    let r = lw.post_form(&format!("/people/{person}"), &foreign).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Select a practice from the list"));
     let r = lw.post_form(&format!("/people/{person}"), &fields).await;
     assert_eq!(r.status(), 303);
     let shown = lw.text(&format!("/people/{person}")).await;
@@ -62,6 +69,12 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
         .unwrap();
     assert_eq!((got["phone"].as_str(), got["version"].as_i64()), (Some("07700 900555"), Some(2)));
     let body = serde_json::json!({"version": 2, "person": {"given_name": "Margaret", "family_name": "Oakes", "date_of_birth": "1951-03-27", "sex": "female", "phone": "07700 900556", "preferred_channel": "phone", "consent_contact": true}});
+    let mut foreign = body.clone();
+    foreign["person"]["practice_id"] = serde_json::json!(elsewhere);
+    let r =
+        http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&foreign).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["errors"][0]["field"], "person.practice_id");
     let r =
         http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 200);

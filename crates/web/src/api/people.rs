@@ -52,6 +52,10 @@ pub async fn put(
     let person = open_person(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
     let body: PersonUpdate = body.parse()?;
     let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
+    let mut errors = linkwell_domain::ValidationErrors::new();
+    crate::identity::check_practice_into(&state.db, &p.scope(), input.practice_id, "person.practice_id", &mut errors)
+        .await?;
+    errors.into_result()?;
     let saved =
         state.db.update_person(&p.scope(), &actor(&p, &headers), person.id, Version(body.version), &input).await?;
     Ok(Json((&saved).into()))

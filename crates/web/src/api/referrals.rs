@@ -397,11 +397,8 @@ pub async fn create(
     let programme = casework::choose_programme(&programmes, body.programme_id.as_deref().unwrap_or(""))
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
-    if let Some(id) = person.as_ref().and_then(|p| p.practice_id)
-        && state.db.practice(&scope, id).await.is_err()
-    {
-        errors.add("person.practice_id", "Select a practice from the list");
-    }
+    let practice = person.as_ref().and_then(|p| p.practice_id);
+    crate::identity::check_practice_into(&state.db, &scope, practice, "person.practice_id", &mut errors).await?;
     let duplicates = match body.person_id.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() && p.can(linkwell_domain::authz::Action::WorkCases) => {
             match id.parse::<PersonId>() {

@@ -150,12 +150,15 @@ pub async fn update(
     let version = form_version(form.get("version"))?;
     let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
     let fields = super::referrals::person_fields(&form);
-    let input = match linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today) {
-        Ok(i) => i,
-        Err(e) => {
-            return render_edit(&state, &page, &person, &form, Some(&e), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
-        }
+    let mut errors = linkwell_domain::ValidationErrors::new();
+    let input = linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today)
+        .map_err(|e| errors.errors.extend(e.errors))
+        .ok();
+    let practice = input.as_ref().and_then(|i| i.practice_id);
+    crate::identity::check_practice_into(&state.db, &p.scope(), practice, "practice_id", &mut errors).await?;
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
+        return render_edit(&state, &page, &person, &form, Some(&errors), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
     match state.db.update_person(&p.scope(), &page.actor(), person.id, version, &input).await {
         Ok(saved) => {

@@ -196,11 +196,8 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     let programme = casework::choose_programme(&programmes, form.get("programme_id"))
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
-    if let Some(id) = person.as_ref().and_then(|p| p.practice_id)
-        && state.db.practice(&scope, id).await.is_err()
-    {
-        errors.add("practice_id", "Select a practice from the list");
-    }
+    let practice = person.as_ref().and_then(|p| p.practice_id);
+    crate::identity::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
     let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
         return render_new(&state, &page, &form, Some(&errors), &[]).await;
     };
