@@ -3,13 +3,12 @@
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::identity::SecretHash;
-use linkwell_domain::ids::{ReferralId, SessionId};
-use linkwell_domain::sessions::{SessionKind, SessionMode};
 use linkwell_domain::{RoomId, UserId};
 use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::sessions_booking::{Session, session_from_row};
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 /// Whose diary.
@@ -19,21 +18,12 @@ pub enum DiaryOf {
     Room(RoomId),
 }
 
-/// A session in a diary.
+/// A session in a diary, with who it is with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DiaryEntry {
-    pub session_id: SessionId,
-    pub referral_id: ReferralId,
-    pub worker_id: UserId,
+    pub session: Session,
     pub given_name: String,
     pub family_name: String,
-    pub kind: SessionKind,
-    pub mode: SessionMode,
-    pub room_id: Option<RoomId>,
-    pub starts_at: i64,
-    pub ends_at: i64,
-    pub status: String,
-    pub version: i64,
 }
 
 impl Db {
@@ -51,20 +41,7 @@ impl Db {
         );
         on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(&key).bind(from_ms).bind(to_ms).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(DiaryEntry {
-                session_id: stored(r.try_get::<String, _>("id")?.parse())?,
-                referral_id: stored(r.try_get::<String, _>("referral_id")?.parse())?,
-                worker_id: stored(r.try_get::<String, _>("worker_id")?.parse())?,
-                given_name: r.try_get("given_name")?,
-                family_name: r.try_get("family_name")?,
-                kind: stored(SessionKind::parse(&r.try_get::<String, _>("kind")?))?,
-                mode: stored(SessionMode::parse(&r.try_get::<String, _>("mode")?))?,
-                room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| stored(s.parse())).transpose()?,
-                starts_at: r.try_get("starts_at")?,
-                ends_at: r.try_get("ends_at")?,
-                status: r.try_get("status")?,
-                version: r.try_get("version")?,
-            })).collect()
+            rows.iter().map(|r| Ok(DiaryEntry { session: session_from_row!(r), given_name: r.try_get("given_name")?, family_name: r.try_get("family_name")? })).collect()
         })
     }
 

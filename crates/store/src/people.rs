@@ -41,6 +41,29 @@ pub struct Person {
 
 const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, created_at, updated_at, version";
 
+/// Bind a person's fields, in the order both INSERT and UPDATE list them: nhs_number,
+/// given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category,
+/// postcode, address, phone, email, preferred_channel, access_needs, practice_id.
+macro_rules! bind_person {
+    ($q:expr, $p:expr) => {{
+        let p: &PersonInput = $p;
+        $q.bind(p.nhs_number.map(|n| n.digits()))
+            .bind(&p.given_name)
+            .bind(&p.family_name)
+            .bind(p.date_of_birth.to_string())
+            .bind(p.sex.code())
+            .bind(&p.gender_identity)
+            .bind(p.ethnic_category.map(|e| e.code()))
+            .bind(p.postcode.as_ref().map(|c| c.as_str()))
+            .bind(&p.address)
+            .bind(&p.phone)
+            .bind(p.email.as_ref().map(|e| e.as_str()))
+            .bind(p.preferred_channel.code())
+            .bind(&p.access_needs)
+            .bind(p.practice_id.map(|p| p.to_string()))
+    }};
+}
+
 macro_rules! person_from_row {
     ($r:expr) => {{
         let r = $r;
@@ -84,26 +107,13 @@ impl Db {
         let now = now_ms();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
-            sqlx::query(
+            let q = sqlx::query(
                 "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, created_at, updated_at, version) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $20, 1)",
             )
             .bind(scope.key())
-            .bind(id.to_string())
-            .bind(p.nhs_number.map(|n| n.digits()))
-            .bind(&p.given_name)
-            .bind(&p.family_name)
-            .bind(p.date_of_birth.to_string())
-            .bind(p.sex.code())
-            .bind(&p.gender_identity)
-            .bind(p.ethnic_category.map(|e| e.code()))
-            .bind(p.postcode.as_ref().map(|c| c.as_str()))
-            .bind(&p.address)
-            .bind(&p.phone)
-            .bind(p.email.as_ref().map(|e| e.as_str()))
-            .bind(p.preferred_channel.code())
-            .bind(&p.access_needs)
-            .bind(p.practice_id.map(|p| p.to_string()))
+            .bind(id.to_string());
+            bind_person!(q, p)
             .bind(p.consent_contact)
             .bind(p.consent_share)
             .bind(p.consent_feedback)
@@ -148,15 +158,28 @@ impl Db {
     /// same date of birth and a similar name or the same postcode (see
     /// `linkwell_domain::people::possibly_same`). Merged records are left out.
     pub async fn possible_duplicates(&self, scope: &OrgScope, p: &PersonInput) -> Result<Vec<Person>> {
+        let postcode = p.postcode.as_ref().map(|c| c.as_str());
+        self.possibly_same_as(scope, (&p.given_name, &p.family_name, p.date_of_birth, postcode)).await
+    }
+
+    /// Other records that might be the same as a stored person (for triage to merge).
+    pub async fn possible_duplicates_of(&self, scope: &OrgScope, p: &Person) -> Result<Vec<Person>> {
+        let wanted = (p.given_name.as_str(), p.family_name.as_str(), p.date_of_birth, p.postcode.as_deref());
+        Ok(self.possibly_same_as(scope, wanted).await?.into_iter().filter(|c| c.id != p.id).collect())
+    }
+
+    async fn possibly_same_as(
+        &self,
+        scope: &OrgScope,
+        wanted: (&str, &str, Date, Option<&str>),
+    ) -> Result<Vec<Person>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND date_of_birth = $2 AND merged_into IS NULL ORDER BY id LIMIT 200"
         );
         let same_day: Vec<Person> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(p.date_of_birth.to_string()).fetch_all(pool).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(wanted.2.to_string()).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(person_from_row!(r))).collect::<Result<Vec<_>>>()
         })?;
-        let wanted =
-            (p.given_name.as_str(), p.family_name.as_str(), p.date_of_birth, p.postcode.as_ref().map(|c| c.as_str()));
         Ok(same_day
             .into_iter()
             .filter(|c| possibly_same(wanted, (&c.given_name, &c.family_name, c.date_of_birth, c.postcode.as_deref())))
@@ -176,28 +199,15 @@ impl Db {
         let now = now_ms();
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            sqlx::query(
+            let q = sqlx::query(
                 "UPDATE people SET nhs_number = $1, given_name = $2, family_name = $3, date_of_birth = $4, sex = $5, gender_identity = $6, ethnic_category = $7, \
                  postcode = $8, address = $9, phone = $10, email = $11, preferred_channel = $12, access_needs = $13, practice_id = $14, \
                  consents_recorded_at = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $18 ELSE consents_recorded_at END, \
                  consents_recorded_by = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $19 ELSE consents_recorded_by END, \
                  consent_contact = $15, consent_share = $16, consent_feedback = $17, updated_at = $18, version = version + 1 \
                  WHERE organisation_id = $20 AND id = $21 AND version = $22 AND merged_into IS NULL",
-            )
-            .bind(p.nhs_number.map(|n| n.digits()))
-            .bind(&p.given_name)
-            .bind(&p.family_name)
-            .bind(p.date_of_birth.to_string())
-            .bind(p.sex.code())
-            .bind(&p.gender_identity)
-            .bind(p.ethnic_category.map(|e| e.code()))
-            .bind(p.postcode.as_ref().map(|c| c.as_str()))
-            .bind(&p.address)
-            .bind(&p.phone)
-            .bind(p.email.as_ref().map(|e| e.as_str()))
-            .bind(p.preferred_channel.code())
-            .bind(&p.access_needs)
-            .bind(p.practice_id.map(|p| p.to_string()))
+            );
+            bind_person!(q, p)
             .bind(p.consent_contact)
             .bind(p.consent_share)
             .bind(p.consent_feedback)

@@ -95,6 +95,30 @@ impl Outcome {
     }
 }
 
+/// A `Session` from a row with the sessions table's columns (also read by `diary`).
+macro_rules! session_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        $crate::sessions_booking::Session {
+            id: crate::error::stored(r.try_get::<String, _>("id")?.parse())?,
+            referral_id: crate::error::stored(r.try_get::<String, _>("referral_id")?.parse())?,
+            worker_id: crate::error::stored(r.try_get::<String, _>("worker_id")?.parse())?,
+            kind: crate::error::stored(linkwell_domain::sessions::SessionKind::parse(
+                &r.try_get::<String, _>("kind")?,
+            ))?,
+            mode: crate::error::stored(linkwell_domain::sessions::SessionMode::parse(
+                &r.try_get::<String, _>("mode")?,
+            ))?,
+            room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| crate::error::stored(s.parse())).transpose()?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            status: r.try_get("status")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+pub(crate) use session_from_row;
+
 /// Sessions that still take up time (not cancelled).
 const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
 
@@ -321,6 +345,14 @@ impl Db {
         rows.into_iter().next().ok_or(StoreError::NotFound)
     }
 
+    /// The kind the referral's next booking will be: the initial session until one is
+    /// booked or held (cancelled ones do not count), then follow-ups.
+    pub async fn next_session_kind(&self, scope: &OrgScope, referral: ReferralId) -> Result<SessionKind> {
+        let sessions = self.sessions_for_referral(scope, referral).await?;
+        let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
+        Ok(if has_initial { SessionKind::FollowUp } else { SessionKind::Initial })
+    }
+
     /// A referral's sessions, in time order.
     pub async fn sessions_for_referral(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<Session>> {
         self.sessions_where(scope, "referral_id", &referral.to_string()).await
@@ -332,22 +364,7 @@ impl Db {
         );
         on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Session {
-                        id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-                        referral_id: r.try_get::<String, _>("referral_id")?.parse().map_err(StoreError::corrupt)?,
-                        worker_id: r.try_get::<String, _>("worker_id")?.parse().map_err(StoreError::corrupt)?,
-                        kind: SessionKind::parse(&r.try_get::<String, _>("kind")?).map_err(StoreError::corrupt)?,
-                        mode: SessionMode::parse(&r.try_get::<String, _>("mode")?).map_err(StoreError::corrupt)?,
-                        room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| s.parse()).transpose().map_err(StoreError::corrupt)?,
-                        starts_at: r.try_get("starts_at")?,
-                        ends_at: r.try_get("ends_at")?,
-                        status: r.try_get("status")?,
-                        version: r.try_get("version")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| Ok(session_from_row!(r))).collect()
         })
     }
 }

@@ -103,18 +103,19 @@ pub async fn open_person(
     request_id: Option<String>,
 ) -> Result<Person, CaseError> {
     let person = db.person(&p.scope(), id).await?;
-    if p.user.role != Role::Coordinator {
+    // The same rule as for cases: "assigned" means one of the person's referrals is theirs
+    // (only asked when the role's answer depends on it).
+    let assigned = p.user.role == Role::LinkWorker && {
         let filter = linkwell_store::caseload::ReferralFilter {
             person: Some(id),
             worker: Some(p.user.id),
             ..Default::default()
         };
-        let mine = db
-            .referral_summaries(&p.scope(), &filter, linkwell_store::caseload::ReferralOrder::Newest, None, 1)
-            .await?;
-        if mine.items.is_empty() || !sees_case(p.user.role, true) {
-            return Err(CaseError::NotYours);
-        }
+        let order = linkwell_store::caseload::ReferralOrder::Newest;
+        !db.referral_summaries(&p.scope(), &filter, order, None, 1).await?.items.is_empty()
+    };
+    if !sees_case(p.user.role, assigned) {
+        return Err(CaseError::NotYours);
     }
     let actor = Actor::user(p.user.id, request_id);
     db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, None)).await?;

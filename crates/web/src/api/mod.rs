@@ -108,6 +108,14 @@ pub fn actor(p: &Principal, headers: &axum::http::HeaderMap) -> Actor {
     Actor { user_id: Some(p.user_id()), request_id: crate::auth::request_id(headers) }
 }
 
+/// An ISO date (`2026-12-01`) as the (day, month, year) boxes the domain's date rules
+/// take, so a bad one is reported under the body's own field name.
+pub fn date_parts(iso: &str) -> (String, String, String) {
+    let mut parts = iso.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    (d.to_owned(), m.to_owned(), y.to_owned())
+}
+
 pub fn rfc3339(ms: i64) -> String {
     linkwell_domain::time::from_millis(ms).to_string()
 }

@@ -277,14 +277,6 @@ pub struct NewReferralBody {
     pub person_id: Option<String>,
 }
 
-/// Split an ISO date into the three parts the person rules take, so errors name
-/// `person.date_of_birth`.
-fn date_parts(iso: &str) -> (String, String, String) {
-    let mut parts = iso.trim().splitn(3, '-');
-    let (y, m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    (d.to_owned(), m.to_owned(), y.to_owned())
-}
-
 /// A person from an API body: errors named `prefix.field` (the date of birth as
 /// `date_of_birth`). A referrer's own practice replaces any practice given.
 pub fn parse_person(
@@ -293,7 +285,7 @@ pub fn parse_person(
     test_mode: bool,
     prefix: &str,
 ) -> Result<PersonInput, ValidationErrors> {
-    let (d, m, y) = date_parts(&b.date_of_birth);
+    let (d, m, y) = super::date_parts(&b.date_of_birth);
     let mut fields = PersonFields {
         nhs_number: b.nhs_number.clone(),
         given_name: b.given_name.clone(),

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{SessionKind, SessionMode, session_start};
+use linkwell_domain::sessions::{SessionMode, session_start};
 use linkwell_domain::{RoomId, ValidationErrors, Version};
 use linkwell_store::StoreError;
 use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome, Session};
@@ -103,10 +103,9 @@ pub async fn book(
     let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?, crate::auth::request_id(&headers))
         .await?;
     let body: BookingBody = body.parse()?;
-    let mut parts = body.date.trim().splitn(3, '-');
-    let (y, m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (d, m, y) = super::date_parts(&body.date);
     let mut e = ValidationErrors::new();
-    let starts = session_start(d, m, y, &body.time, body.fold.as_deref().unwrap_or(""))
+    let starts = session_start(&d, &m, &y, &body.time, body.fold.as_deref().unwrap_or(""))
         .map_err(|err| e.errors.extend(err.errors))
         .ok();
     let mode = e.check("mode", SessionMode::parse(&body.mode));
@@ -119,14 +118,12 @@ pub async fn book(
     let worker = r
         .assigned_worker_id
         .ok_or_else(|| ApiError::Conflict("Assign a link worker before booking sessions".into()))?;
-    let sessions = state.db.sessions_for_referral(&p.scope(), r.id).await?;
-    let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
     let room_id = if mode.needs_room() { room } else { None };
     let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, room_id).await?;
     let new = NewSession {
         referral_id: r.id,
         worker_id: worker,
-        kind: if has_initial { SessionKind::FollowUp } else { SessionKind::Initial },
+        kind: state.db.next_session_kind(&p.scope(), r.id).await?,
         mode,
         room_id,
         starts,

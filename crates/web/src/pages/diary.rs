@@ -69,7 +69,7 @@ async fn days(
 ) -> Result<Vec<Value>, PageError> {
     let p = page.principal()?.clone();
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let mut worker_ids: Vec<String> = entries.iter().map(|e| e.worker_id.to_string()).collect();
+    let mut worker_ids: Vec<String> = entries.iter().map(|e| e.session.worker_id.to_string()).collect();
     worker_ids.sort();
     worker_ids.dedup();
     let team = state.db.users_by_ids(&p.scope(), &worker_ids).await?;
@@ -78,22 +78,22 @@ async fn days(
     while d < to {
         let rows: Vec<Value> = entries
             .iter()
-            .filter(|e| linkwell_domain::time::from_millis(e.starts_at).to_zoned(london()).date() == d)
+            .filter(|e| linkwell_domain::time::from_millis(e.session.starts_at).to_zoned(london()).date() == d)
             .map(|e| {
-                let mine = sees_case(p.user.role, e.worker_id == p.user.id);
-                let room = e.room_id.and_then(|id| room_label(&sites, id));
+                let mine = sees_case(p.user.role, e.session.worker_id == p.user.id);
+                let room = e.session.room_id.and_then(|id| room_label(&sites, id));
                 minijinja::context! {
-                    starts_at => e.starts_at,
-                    ends_at => e.ends_at,
-                    time => linkwell_domain::time::from_millis(e.starts_at).to_zoned(london()).strftime("%H:%M").to_string(),
-                    end => linkwell_domain::time::from_millis(e.ends_at).to_zoned(london()).strftime("%H:%M").to_string(),
+                    starts_at => e.session.starts_at,
+                    ends_at => e.session.ends_at,
+                    time => linkwell_domain::time::from_millis(e.session.starts_at).to_zoned(london()).strftime("%H:%M").to_string(),
+                    end => linkwell_domain::time::from_millis(e.session.ends_at).to_zoned(london()).strftime("%H:%M").to_string(),
                     who => if mine { format!("{} {}", e.given_name, e.family_name) } else { initials(&e.given_name, &e.family_name) },
-                    referral_id => mine.then(|| e.referral_id.to_string()),
-                    kind => if e.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
-                    place => room.unwrap_or_else(|| e.mode.label().to_owned()),
-                    worker => team.iter().find(|u| u.id == e.worker_id).map(|u| u.display_name.clone()),
-                    status => session_status_label(&e.status),
-                    cancelled => e.status.starts_with("cancelled"),
+                    referral_id => mine.then(|| e.session.referral_id.to_string()),
+                    kind => if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                    place => room.unwrap_or_else(|| e.session.mode.label().to_owned()),
+                    worker => team.iter().find(|u| u.id == e.session.worker_id).map(|u| u.display_name.clone()),
+                    status => session_status_label(&e.session.status),
+                    cancelled => e.session.status.starts_with("cancelled"),
                 }
             })
             .collect();
@@ -134,7 +134,7 @@ async fn render(
             next => link(shift(step), view),
             other_view => link(date.to_string(), if week { "day" } else { "week" }),
             workers => workers,
-            count => entries.iter().filter(|e| !e.status.starts_with("cancelled")).count(),
+            count => entries.iter().filter(|e| !e.session.status.starts_with("cancelled")).count(),
             monday_first => date.weekday() == Weekday::Monday,
             worker_id => match of { DiaryOf::Worker(w) if w != p.user.id => Some(w.to_string()), _ => None },
         },
@@ -256,20 +256,23 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
     let events: Vec<Event> = entries
         .iter()
         .map(|e| Event {
-            uid: format!("{}@linkwell", e.session_id),
-            starts: linkwell_domain::time::from_millis(e.starts_at),
-            ends: linkwell_domain::time::from_millis(e.ends_at),
+            uid: format!("{}@linkwell", e.session.id),
+            starts: linkwell_domain::time::from_millis(e.session.starts_at),
+            ends: linkwell_domain::time::from_millis(e.session.ends_at),
             summary: format!(
                 "{} with {}",
-                if e.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
                 initials(&e.given_name, &e.family_name)
             ),
             location: Some(
-                e.room_id.and_then(|id| room_label(&sites, id)).unwrap_or_else(|| e.mode.label().to_owned()),
+                e.session
+                    .room_id
+                    .and_then(|id| room_label(&sites, id))
+                    .unwrap_or_else(|| e.session.mode.label().to_owned()),
             ),
             description: None,
-            sequence: e.version,
-            cancelled: e.status.starts_with("cancelled"),
+            sequence: e.session.version,
+            cancelled: e.session.status.starts_with("cancelled"),
         })
         .collect();
     let body = calendar(&format!("{} – Linkwell sessions", user.display_name), &events, jiff::Timestamp::now());

@@ -456,18 +456,13 @@ pub async fn render_case(
         })
         .collect();
     let duplicates: Vec<Value> = if p.can(Action::TriageReferrals) && r.status == ReferralStatus::Received {
-        let input = person_input_of(&person);
-        match input {
-            Some(input) => state
-                .db
-                .possible_duplicates(&scope, &input)
-                .await?
-                .into_iter()
-                .filter(|d| d.id != person.id)
-                .map(|d| minijinja::context! { id => d.id.to_string(), name => format!("{} {}", d.given_name, d.family_name), dob => d.date_of_birth.to_string(), postcode => d.postcode })
-                .collect(),
-            None => vec![],
-        }
+        state
+            .db
+            .possible_duplicates_of(&scope, &person)
+            .await?
+            .into_iter()
+            .map(|d| minijinja::context! { id => d.id.to_string(), name => format!("{} {}", d.given_name, d.family_name), dob => d.date_of_birth.to_string(), postcode => d.postcode })
+            .collect()
     } else {
         vec![]
     };
@@ -518,29 +513,6 @@ pub async fn render_case(
         },
     )?;
     Ok((status, html).into_response())
-}
-
-/// A stored person as input again, to look for their possible duplicates.
-fn person_input_of(p: &Person) -> Option<PersonInput> {
-    Some(PersonInput {
-        nhs_number: None,
-        given_name: p.given_name.clone(),
-        family_name: p.family_name.clone(),
-        date_of_birth: p.date_of_birth,
-        sex: p.sex,
-        gender_identity: None,
-        ethnic_category: None,
-        postcode: p.postcode.as_deref().and_then(|c| linkwell_domain::people::Postcode::parse(c).ok()),
-        address: String::new(),
-        phone: None,
-        email: None,
-        preferred_channel: p.preferred_channel,
-        access_needs: String::new(),
-        practice_id: None,
-        consent_contact: false,
-        consent_share: false,
-        consent_feedback: false,
-    })
 }
 
 pub fn session_status_label(code: &str) -> &'static str {

@@ -19,13 +19,6 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 /// The kind the next booking will be: initial until one is held or booked.
-async fn next_kind(state: &AppState, page: &Page, r: &Referral) -> Result<SessionKind, PageError> {
-    let p = page.principal()?;
-    let sessions = state.db.sessions_for_referral(&p.scope(), r.id).await?;
-    let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
-    Ok(if has_initial { SessionKind::FollowUp } else { SessionKind::Initial })
-}
-
 async fn render_book(
     state: &AppState,
     page: &Page,
@@ -36,7 +29,7 @@ async fn render_book(
     let p = page.principal()?.clone();
     let scope = p.scope();
     let person = state.db.person(&scope, r.person_id).await?;
-    let kind = next_kind(state, page, r).await?;
+    let kind = state.db.next_session_kind(&scope, r.id).await?;
     let rules = state.db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id).map(|pr| pr.rules);
     let minutes = rules.map(|rules| rules.length(kind).get());
     let mut rooms = vec![minijinja::context! { value => "", text => "No room (not in person)" }];
@@ -116,7 +109,7 @@ pub async fn create(
     let new = NewSession {
         referral_id: r.id,
         worker_id: worker,
-        kind: next_kind(&state, &page, &r).await?,
+        kind: state.db.next_session_kind(&p.scope(), r.id).await?,
         mode,
         room_id,
         starts,
