@@ -53,3 +53,11 @@ id_type!(PersonId);
 id_type!(ProgrammeId);
 id_type!(ReferralId);
 id_type!(SessionId);
+id_type!(
+    /// An organisation that runs services in the directory (not a tenant).
+    ProviderId
+);
+id_type!(ServiceId);
+id_type!(LocationId);
+id_type!(PrescriptionId);
+id_type!(UnmetNeedId);

@@ -11,6 +11,7 @@ mod vocabulary;
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod directory;
 pub mod discharge;
 pub mod identity;
 pub mod ids;
@@ -22,7 +23,10 @@ pub mod sessions;
 pub mod time;
 pub mod validation;
 
-pub use ids::{OrganisationId, PersonId, PracticeId, ProgrammeId, RoomId, SiteId, UserId};
+pub use ids::{
+    LocationId, OrganisationId, PersonId, PracticeId, PrescriptionId, ProgrammeId, ProviderId, RoomId, ServiceId,
+    SiteId, UnmetNeedId, UserId,
+};
 pub use validation::{FieldError, ValidationErrors};
 
 /// The version of a mutable record, for optimistic concurrency: an update names the

@@ -1,7 +1,7 @@
 //! People: the NHS number, UK postcodes, and the categories recorded about a person.
 
 mod nhs_number;
-mod person;
+pub(crate) mod person;
 mod postcode;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};

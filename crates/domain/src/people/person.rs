@@ -99,12 +99,12 @@ pub struct PersonInput {
     pub consent_feedback: bool,
 }
 
-fn optional<T, E: ToString>(s: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, String> {
+pub(crate) fn optional<T, E: ToString>(s: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, String> {
     if s.trim().is_empty() { Ok(None) } else { parse(s).map(Some).map_err(|e| e.to_string()) }
 }
 
 /// A UK or international phone number: digits with spaces, brackets, hyphens and a leading +.
-fn phone(s: &str) -> Result<String, &'static str> {
+pub(crate) fn phone(s: &str) -> Result<String, &'static str> {
     let t = s.trim();
     let digits = t.chars().filter(char::is_ascii_digit).count();
     let allowed = t.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " ()-".contains(c) || (c == '+' && i == 0));

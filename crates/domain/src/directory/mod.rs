@@ -1,0 +1,342 @@
+//! The community directory: the organisations, groups and services a link worker connects
+//! people to, when and where they run, who they are for, whether they are really running,
+//! and the social prescriptions and unmet needs recorded against them.
+//!
+//! The shapes follow Open Referral UK 3.0 (the UK profile of HSDS 3.0) so that the
+//! published feed and imports map field for field, but the rules here are Linkwell's:
+//! a paused service has an expected restart date, a closed one a reason, and a listing not
+//! verified for six months is stale.
+
+mod geo;
+mod prescriptions;
+mod schedule;
+mod service;
+
+pub use geo::{BoundingBox, LatLon, METRES_PER_MILE, display_miles};
+pub use prescriptions::{
+    OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedFields,
+    UnmetNeedInput, follow_up_due,
+};
+pub use schedule::{
+    ByDay, DayPart, Freq, Recurrence, RecurrenceError, Schedule, ScheduleError, WeekSlot, day_code, day_name,
+    parse_day, weekdays,
+};
+pub use service::{
+    ClosureFields, LocationInput, PauseFields, ProviderFields, ProviderInput, ScheduleFields, ServiceFields,
+    ServiceInput, flexible_date, parse_pounds,
+};
+
+use jiff::civil::Date;
+
+use crate::referrals::Need;
+
+vocabulary!(
+    /// What kind of organisation runs a service.
+    ProviderKind, "Select what kind of organisation it is" {
+        Voluntary => "voluntary", "Voluntary organisation or charity";
+        Community => "community", "Community group";
+        Faith => "faith", "Faith group";
+        SocialEnterprise => "social_enterprise", "Social enterprise";
+        Statutory => "statutory", "Statutory service (council, NHS)";
+        Own => "own", "Our own team";
+    }
+);
+
+vocabulary!(
+    /// What a service is, alongside the needs it meets: the second taxonomy of the directory.
+    ActivityType, "Select an activity type from the list" {
+        Walking => "walking", "Walking";
+        Sport => "sport", "Sport and exercise";
+        Dance => "dance", "Dance and movement";
+        ArtsCrafts => "arts_crafts", "Arts and crafts";
+        MusicSinging => "music_singing", "Music and singing";
+        GardeningNature => "gardening_nature", "Gardening and nature";
+        PeerSupport => "peer_support", "Peer support group";
+        Counselling => "counselling", "Counselling and talking support";
+        Learning => "learning", "Learning and skills";
+        Volunteering => "volunteering", "Volunteering";
+        CookingFood => "cooking_food", "Cooking and food";
+        SocialClub => "social_club", "Social and lunch club";
+        Advice => "advice", "Advice and advocacy";
+        ParentBaby => "parent_baby", "Parents and babies";
+        Digital => "digital", "Digital skills";
+        Carers => "carers", "Carers' support";
+    }
+);
+
+/// The two taxonomies services are classified by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Taxonomy {
+    Needs,
+    Activities,
+}
+
+/// Deterministic ids, so a taxonomy term keeps its ORUK id across servers and restarts.
+const TAXONOMY_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c69_6e6b_7765_6c6c_8000_0000_0000_0001);
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 2] = [Taxonomy::Needs, Taxonomy::Activities];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Taxonomy::Needs => "needs",
+            Taxonomy::Activities => "activities",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Taxonomy> {
+        Taxonomy::ALL.into_iter().find(|t| t.code() == s.trim())
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Taxonomy::Needs => "Linkwell needs",
+            Taxonomy::Activities => "Linkwell activity types",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Taxonomy::Needs => "The needs a social prescribing referral names and a service meets",
+            Taxonomy::Activities => "What kind of activity, group or service it is",
+        }
+    }
+
+    pub fn uuid(self) -> uuid::Uuid {
+        uuid::Uuid::new_v5(&TAXONOMY_NAMESPACE, self.code().as_bytes())
+    }
+
+    pub fn terms(self) -> Vec<Term> {
+        match self {
+            Taxonomy::Needs => Need::ALL.iter().map(|n| Term::Need(*n)).collect(),
+            Taxonomy::Activities => ActivityType::ALL.iter().map(|a| Term::Activity(*a)).collect(),
+        }
+    }
+}
+
+/// A taxonomy term a service is classified by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Term {
+    Need(Need),
+    Activity(ActivityType),
+}
+
+impl Term {
+    pub fn taxonomy(self) -> Taxonomy {
+        match self {
+            Term::Need(_) => Taxonomy::Needs,
+            Term::Activity(_) => Taxonomy::Activities,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Term::Need(n) => n.code(),
+            Term::Activity(a) => a.code(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Term::Need(n) => n.label(),
+            Term::Activity(a) => a.label(),
+        }
+    }
+
+    /// `needs:loneliness`: unique across both taxonomies, as stored and indexed.
+    pub fn key(self) -> String {
+        format!("{}:{}", self.taxonomy().code(), self.code())
+    }
+
+    pub fn parse_key(key: &str) -> Option<Term> {
+        let (t, code) = key.split_once(':')?;
+        Term::parse(Taxonomy::parse(t)?, code)
+    }
+
+    pub fn parse(taxonomy: Taxonomy, code: &str) -> Option<Term> {
+        match taxonomy {
+            Taxonomy::Needs => Need::parse(code).ok().map(Term::Need),
+            Taxonomy::Activities => ActivityType::parse(code).ok().map(Term::Activity),
+        }
+    }
+
+    pub fn uuid(self) -> uuid::Uuid {
+        uuid::Uuid::new_v5(&TAXONOMY_NAMESPACE, self.key().as_bytes())
+    }
+
+    /// The term with this ORUK id, if it is one of ours.
+    pub fn from_uuid(id: uuid::Uuid) -> Option<Term> {
+        Taxonomy::ALL.into_iter().flat_map(Taxonomy::terms).find(|t| t.uuid() == id)
+    }
+}
+
+/// Whether a service is running. Only active services are offered to people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ServiceStatus {
+    Active,
+    /// Not running for now; many groups paused in the pandemic and some restart.
+    Paused {
+        restart: Option<Date>,
+    },
+    Closed {
+        reason: String,
+    },
+}
+
+impl ServiceStatus {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "active",
+            ServiceStatus::Paused { .. } => "paused",
+            ServiceStatus::Closed { .. } => "closed",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "Running",
+            ServiceStatus::Paused { .. } => "Paused",
+            ServiceStatus::Closed { .. } => "Closed",
+        }
+    }
+
+    /// ORUK 3.0's `status`: paused maps to "temporarily closed", closed to "defunct".
+    pub fn oruk(&self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "active",
+            ServiceStatus::Paused { .. } => "temporarily closed",
+            ServiceStatus::Closed { .. } => "defunct",
+        }
+    }
+
+    /// Our status for an imported ORUK status (both "defunct" and "inactive" are closed).
+    pub fn from_oruk(s: &str) -> Option<ServiceStatus> {
+        match s {
+            "active" => Some(ServiceStatus::Active),
+            "temporarily closed" => Some(ServiceStatus::Paused { restart: None }),
+            "defunct" | "inactive" => Some(ServiceStatus::Closed { reason: format!("Listed as {s} by its publisher") }),
+            _ => None,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self, ServiceStatus::Active)
+    }
+}
+
+/// How long a listing stays trusted without someone checking it is still running.
+pub const STALE_AFTER_MONTHS: i8 = 6;
+
+/// A listing never verified, or last verified six months or more ago, needs checking.
+pub fn is_stale(last_verified: Option<Date>, today: Date) -> bool {
+    match last_verified {
+        None => true,
+        Some(v) => v.checked_add(jiff::Span::new().months(STALE_AFTER_MONTHS)).is_ok_and(|due| due <= today),
+    }
+}
+
+/// The date before which a verification is stale, for queries.
+pub fn stale_before(today: Date) -> Date {
+    today.checked_sub(jiff::Span::new().months(STALE_AFTER_MONTHS)).unwrap_or(today)
+}
+
+/// What a service costs the person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "cost", rename_all = "snake_case")]
+pub enum Cost {
+    Free,
+    /// The amount in pence when there is one; the description says what for ("per
+    /// session", "donation welcome").
+    Paid {
+        pence: Option<u32>,
+        description: String,
+    },
+}
+
+impl Cost {
+    pub fn is_free(&self) -> bool {
+        matches!(self, Cost::Free)
+    }
+
+    /// "Free", "£3.50 per session", "Donation welcome".
+    pub fn summary(&self) -> String {
+        match self {
+            Cost::Free => "Free".into(),
+            Cost::Paid { pence: Some(p), description } => {
+                format!("£{}.{:02} {description}", p / 100, p % 100).trim_end().to_owned()
+            }
+            Cost::Paid { pence: None, description } if description.is_empty() => "There is a cost".into(),
+            Cost::Paid { pence: None, description } => description.clone(),
+        }
+    }
+}
+
+/// How old a person is on `today`, in whole years.
+pub fn age_on(date_of_birth: Date, today: Date) -> u8 {
+    let mut years = today.year() - date_of_birth.year();
+    if (today.month(), today.day()) < (date_of_birth.month(), date_of_birth.day()) {
+        years -= 1;
+    }
+    u8::try_from(years.max(0)).unwrap_or(u8::MAX)
+}
+
+/// Whether someone of `age` is within a service's age range.
+pub fn age_eligible(age: u8, minimum: Option<u8>, maximum: Option<u8>) -> bool {
+    minimum.is_none_or(|m| age >= m) && maximum.is_none_or(|m| age <= m)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn terms_have_stable_unique_keys_and_ids() {
+        let all: Vec<Term> = Taxonomy::ALL.into_iter().flat_map(Taxonomy::terms).collect();
+        let keys: std::collections::HashSet<_> = all.iter().map(|t| t.key()).collect();
+        let ids: std::collections::HashSet<_> = all.iter().map(|t| t.uuid()).collect();
+        assert_eq!(keys.len(), all.len());
+        assert_eq!(ids.len(), all.len());
+        for t in &all {
+            assert_eq!(Term::parse_key(&t.key()), Some(*t));
+            assert_eq!(Term::from_uuid(t.uuid()), Some(*t));
+        }
+        // Pinned: an id published in a feed must never change.
+        assert_eq!(Term::Activity(ActivityType::Walking).key(), "activities:walking");
+        assert_eq!(Term::Need(Need::Loneliness).uuid(), Term::Need(Need::Loneliness).uuid());
+        assert_eq!(Term::Need(Need::Loneliness).uuid().get_version_num(), 5);
+    }
+
+    #[test]
+    fn status_maps_to_oruk() {
+        assert_eq!(ServiceStatus::Active.oruk(), "active");
+        assert_eq!(ServiceStatus::Paused { restart: None }.oruk(), "temporarily closed");
+        assert_eq!(ServiceStatus::Closed { reason: "Funding ended".into() }.oruk(), "defunct");
+        for s in ["active", "temporarily closed", "defunct"] {
+            assert_eq!(ServiceStatus::from_oruk(s).map(|x| x.oruk()), Some(s));
+        }
+        assert_eq!(ServiceStatus::from_oruk("inactive").map(|s| s.code()), Some("closed"));
+        assert_eq!(ServiceStatus::from_oruk("open"), None);
+    }
+
+    #[test]
+    fn six_months_without_verification_is_stale() {
+        let today = date(2026, 11, 23);
+        assert!(is_stale(None, today));
+        assert!(is_stale(Some(date(2026, 5, 23)), today));
+        assert!(!is_stale(Some(date(2026, 5, 24)), today));
+        assert_eq!(stale_before(today), date(2026, 5, 23));
+    }
+
+    #[test]
+    fn ages_and_costs() {
+        assert_eq!(age_on(date(1950, 11, 24), date(2026, 11, 23)), 75);
+        assert_eq!(age_on(date(1950, 11, 23), date(2026, 11, 23)), 76);
+        assert!(age_eligible(75, Some(50), None));
+        assert!(!age_eligible(17, Some(18), Some(65)));
+        assert_eq!(Cost::Paid { pence: Some(350), description: "per session".into() }.summary(), "£3.50 per session");
+        assert_eq!(Cost::Free.summary(), "Free");
+    }
+}
