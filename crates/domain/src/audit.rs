@@ -42,10 +42,14 @@ pub enum AuditAction {
     RecordViewed,
     /// A record about a person was changed (used from the referrals issue on).
     RecordChanged,
+    /// A directory listing (a provider or a service) was added or changed.
+    DirectoryChanged,
+    /// Open data was loaded (postcode coordinates, an ORUK feed).
+    DataImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -70,6 +74,8 @@ impl AuditAction {
         AuditAction::MessageSent,
         AuditAction::RecordViewed,
         AuditAction::RecordChanged,
+        AuditAction::DirectoryChanged,
+        AuditAction::DataImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +104,8 @@ impl AuditAction {
             AuditAction::MessageSent => "message_sent",
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::RecordChanged => "record_changed",
+            AuditAction::DirectoryChanged => "directory_changed",
+            AuditAction::DataImported => "data_imported",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod caseload;
 mod db;
 pub mod diary;
+pub mod directory;
 mod error;
 mod migrate;
 pub mod organisations;
@@ -100,4 +101,17 @@ impl<T> Page<T> {
         };
         Page { items: rows, next_cursor }
     }
+}
+
+/// Append ` IN ($n, …)` binding each of `ids`: the one way a list of ids is queried.
+pub(crate) fn push_in_list<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, ids: &[String])
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    qb.push(" IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.clone());
+    }
+    sep.push_unseparated(")");
 }

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "plans", "0005_plans"),
     migration!(6, "calendar feeds", "0006_calendar"),
     migration!(7, "outbox", "0007_outbox"),
+    migration!(8, "directory", "0008_directory"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

@@ -13,11 +13,13 @@ pub struct Organisation {
     /// Allows NHS numbers from the 999 test range (referrals issue).
     pub test_mode: bool,
     pub self_referral_enabled: bool,
+    /// Publishes the directory: public pages and the ORUK feed.
+    pub directory_public: bool,
     pub created_at: i64,
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, slug, name, test_mode, self_referral_enabled, created_at, version";
+const COLUMNS: &str = "id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version";
 
 macro_rules! org_from_row {
     ($r:expr) => {{
@@ -28,10 +30,27 @@ macro_rules! org_from_row {
             name: r.try_get("name")?,
             test_mode: r.try_get("test_mode")?,
             self_referral_enabled: r.try_get("self_referral_enabled")?,
+            directory_public: r.try_get("directory_public")?,
             created_at: r.try_get("created_at")?,
             version: r.try_get("version")?,
         }
     }};
+}
+
+/// What an organisation can open to the public, without signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicSwitch {
+    SelfReferral,
+    Directory,
+}
+
+impl PublicSwitch {
+    fn code(self) -> &'static str {
+        match self {
+            PublicSwitch::SelfReferral => "self_referral",
+            PublicSwitch::Directory => "directory_public",
+        }
+    }
 }
 
 impl Db {
@@ -43,6 +62,7 @@ impl Db {
             name: name.to_owned(),
             test_mode,
             self_referral_enabled: false,
+            directory_public: false,
             created_at: now_ms(),
             version: 1,
         };
@@ -80,25 +100,33 @@ impl Db {
         Ok(org)
     }
 
-    /// Switch the public self-referral form on or off, if the organisation is still at `expected`.
-    pub async fn set_self_referral(
+    /// Switch something the public can use on or off, if the organisation is still at `expected`.
+    pub async fn set_public_switch(
         &self,
         scope: &OrgScope,
         actor: &Actor,
+        switch: PublicSwitch,
         enabled: bool,
         expected: linkwell_domain::Version,
     ) -> Result<Organisation> {
+        let sql = match switch {
+            PublicSwitch::SelfReferral => {
+                "UPDATE organisations SET self_referral_enabled = $1, version = version + 1 WHERE id = $2 AND version = $3"
+            }
+            PublicSwitch::Directory => {
+                "UPDATE organisations SET directory_public = $1, version = version + 1 WHERE id = $2 AND version = $3"
+            }
+        };
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE organisations SET self_referral_enabled = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(enabled).bind(scope.key()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
+            sqlx::query(sql).bind(enabled).bind(scope.key()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
         });
         if n == 0 {
             drop(tx);
             self.organisation(scope).await?;
             return Err(StoreError::Conflict);
         }
-        let detail = format!("self_referral={enabled}");
+        let detail = format!("{}={enabled}", switch.code());
         crate::audit::append_in(
             &mut tx,
             scope,
@@ -134,7 +162,7 @@ impl Db {
     /// Every organisation, for the command line (`linkwell org list`) and the audit verifier.
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, slug, name, test_mode, self_referral_enabled, created_at, version FROM organisations ORDER BY slug").fetch_all(pool).await?;
+            let rows = sqlx::query("SELECT id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version FROM organisations ORDER BY slug").fetch_all(pool).await?;
             rows.iter().map(|r| Ok(org_from_row!(r))).collect()
         })
     }

@@ -167,12 +167,8 @@ impl Db {
         }
         on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = ");
-            qb.push_bind(scope.key()).push(" AND id IN (");
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(id.clone());
-            }
-            qb.push(")");
+            qb.push_bind(scope.key()).push(" AND id");
+            crate::push_in_list(&mut qb, ids);
             let rows = qb.build().fetch_all(pool).await?;
             rows.iter().map(|r| Ok(practice_from_row!(r))).collect()
         })

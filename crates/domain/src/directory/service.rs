@@ -13,7 +13,7 @@ use crate::people::person::{optional, phone};
 use crate::referrals::Need;
 use crate::time::wall_time;
 use crate::validation::{ValidationErrors, optional_text, required_text};
-use crate::{ProviderId, ValidationErrors as Errors};
+use crate::{LocationId, ProviderId, ValidationErrors as Errors};
 
 /// A date typed as `2026-12-01`, `1/12/2026` or `1 12 2026`.
 pub fn flexible_date(input: &str) -> Result<Date, &'static str> {
@@ -206,6 +206,8 @@ pub struct ServiceFields {
 /// the postcode directory) unless an import gives one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocationInput {
+    /// An imported location keeps its publisher's id; one entered here gets a new id.
+    pub id: Option<LocationId>,
     pub name: String,
     pub address: String,
     pub town: String,
@@ -234,7 +236,8 @@ pub struct ServiceInput {
     pub terms: Vec<Term>,
     pub capacity: Option<u32>,
     pub full: bool,
-    pub location: Option<LocationInput>,
+    /// Where it meets; a form gives at most one, an import may give several.
+    pub locations: Vec<LocationInput>,
     pub schedules: Vec<Schedule>,
 }
 
@@ -327,6 +330,7 @@ impl ServiceInput {
         let ok = (|| {
             let postcode = postcode?;
             let location = (has_place || postcode.is_some()).then(|| LocationInput {
+                id: None,
                 name: location_name.clone().unwrap_or_default(),
                 address: address.clone().unwrap_or_default(),
                 town: town.clone().unwrap_or_default(),
@@ -351,7 +355,7 @@ impl ServiceInput {
                 terms,
                 capacity: capacity?,
                 full: f.full,
-                location,
+                locations: location.into_iter().collect(),
                 schedules,
             })
         })();
@@ -475,7 +479,7 @@ mod tests {
         let s = ServiceInput::parse(&walk_and_talk(), date(2026, 11, 23)).unwrap();
         assert_eq!(s.schedules.len(), 1, "a blank schedule row is ignored");
         assert_eq!(s.schedules[0].recurrence.to_string(), "FREQ=WEEKLY;BYDAY=TU");
-        assert_eq!(s.location.as_ref().and_then(|l| l.postcode.as_ref()).map(|p| p.as_str()), Some("LS8 2HH"));
+        assert_eq!(s.locations.first().and_then(|l| l.postcode.as_ref()).map(|p| p.as_str()), Some("LS8 2HH"));
         assert_eq!(s.terms.len(), 3);
         assert!(s.cost.is_free());
         let back = ScheduleFields::from_schedule(&s.schedules[0]);

@@ -240,7 +240,13 @@ async fn role_by_route_matrix(engine: Engine) {
     // Organisation A takes self-referrals; a link worker nobody signs in as has a calendar feed.
     let org = app.db.organisation(&app.a.scope).await.unwrap();
     app.db
-        .set_self_referral(&app.a.scope, &linkwell_store::Actor::system(), true, linkwell_domain::Version(org.version))
+        .set_public_switch(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_store::organisations::PublicSwitch::SelfReferral,
+            true,
+            linkwell_domain::Version(org.version),
+        )
         .await
         .unwrap();
     let owner = linkwell_store::users::NewUser {

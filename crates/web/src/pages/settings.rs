@@ -187,7 +187,16 @@ pub async fn save(State(state): State<AppState>, page: Page, form: FormPairs) ->
     let p = page.principal()?.clone();
     let version = form_version(form.get("version"))?;
     let enabled = form.get("self_referral") == "on";
-    state.db.set_self_referral(&p.scope(), &page.actor(), enabled, version).await?;
+    state
+        .db
+        .set_public_switch(
+            &p.scope(),
+            &page.actor(),
+            linkwell_store::organisations::PublicSwitch::SelfReferral,
+            enabled,
+            version,
+        )
+        .await?;
     page.set_flash(if enabled { "Self-referral is now open to the public" } else { "Self-referral is now closed" })
         .await?;
     Ok(Redirect::to("/admin/settings").into_response())

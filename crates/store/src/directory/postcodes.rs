@@ -1,0 +1,110 @@
+//! Postcode coordinates: open data a deployment loads itself (ONS Postcode Directory or
+//! OS Code-Point Open, through `linkwell import postcodes`). Not tenant data: one table
+//! serves every organisation, so these functions take no scope.
+
+use linkwell_domain::directory::LatLon;
+use linkwell_domain::people::Postcode;
+use sqlx::Row;
+
+use crate::{Db, Result};
+
+/// One row to load: a full postcode (`LS8 2HH`) or a district (`LS8`) and its point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostcodeRow {
+    pub postcode: String,
+    pub point: LatLon,
+}
+
+/// Where a distance is measured from, and how exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Located {
+    /// The postcode itself is in the directory.
+    Postcode(LatLon),
+    /// Only its district's centroid is known (within a mile or two).
+    District(LatLon),
+}
+
+impl Located {
+    pub fn point(self) -> LatLon {
+        match self {
+            Located::Postcode(p) | Located::District(p) => p,
+        }
+    }
+}
+
+const BATCH: usize = 1000;
+
+impl Db {
+    /// Load rows, replacing the point of any postcode already loaded. Returns how many.
+    pub async fn import_postcodes(&self, rows: impl IntoIterator<Item = PostcodeRow>) -> Result<u64> {
+        let mut n = 0u64;
+        let mut batch = Vec::with_capacity(BATCH);
+        for row in rows {
+            batch.push(row);
+            if batch.len() == BATCH {
+                n += self.import_postcode_batch(&batch).await?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            n += self.import_postcode_batch(&batch).await?;
+        }
+        Ok(n)
+    }
+
+    async fn import_postcode_batch(&self, rows: &[PostcodeRow]) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO postcodes (postcode, latitude, longitude) ");
+            qb.push_values(rows, |mut b, r| {
+                b.push_bind(r.postcode.clone()).push_bind(r.point.lat()).push_bind(r.point.lon());
+            });
+            qb.push(" ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude");
+            qb.build().execute(&mut *conn).await?;
+        });
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    /// Work out each district's centroid from its full postcodes (the mean point), for
+    /// postcodes that are not themselves loaded. Returns how many districts.
+    pub async fn refresh_district_centroids(&self) -> Result<u64> {
+        // The engines name "the part before the space" differently.
+        let n = match self {
+            Db::Sqlite(pool) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT substr(postcode, 1, instr(postcode, ' ') - 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE instr(postcode, ' ') > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
+                .execute(pool).await?.rows_affected(),
+            Db::Postgres(pool) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT split_part(postcode, ' ', 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE position(' ' in postcode) > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
+                .execute(pool).await?.rows_affected(),
+        };
+        Ok(n)
+    }
+
+    /// The point of a postcode, or of its district when only that is known.
+    pub async fn locate_postcode(&self, postcode: &Postcode) -> Result<Option<Located>> {
+        if postcode.is_pseudo() {
+            return Ok(None);
+        }
+        if let Some(p) = self.postcode_point(postcode.as_str()).await? {
+            return Ok(Some(Located::Postcode(p)));
+        }
+        Ok(self.postcode_point(postcode.outward()).await?.map(Located::District))
+    }
+
+    /// The point of a district (`LS8`) or a full postcode, as loaded.
+    pub async fn postcode_point(&self, key: &str) -> Result<Option<LatLon>> {
+        on_db!(self, pool => {
+            let r = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(key).fetch_optional(pool).await?;
+            Ok(match r {
+                Some(r) => LatLon::new(r.try_get("latitude")?, r.try_get("longitude")?),
+                None => None,
+            })
+        })
+    }
+
+    pub async fn postcode_count(&self) -> Result<u64> {
+        on_db!(self, pool => {
+            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM postcodes").fetch_one(pool).await?.try_get("n")?;
+            Ok(n.max(0) as u64)
+        })
+    }
+}

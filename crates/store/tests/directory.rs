@@ -1,0 +1,373 @@
+//! The community directory on both engines: listings and their history, status, checks,
+//! imports by id, postcodes, social prescriptions and unmet needs.
+
+#[macro_use]
+mod common;
+
+use jiff::civil::date;
+use linkwell_domain::Version;
+use linkwell_domain::directory::{
+    LatLon, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionOutcome, ProviderFields, ProviderInput,
+    ScheduleFields, ServiceFields, ServiceInput, ServiceStatus, Term, UnmetNeedFields, UnmetNeedInput,
+};
+use linkwell_domain::people::{PersonFields, PersonInput, Postcode};
+use linkwell_domain::referrals::{Need, ReferralFields, ReferralInput};
+use linkwell_domain::sessions::ProgrammeRules;
+use linkwell_store::directory::{Located, PostcodeRow, SaveOrigin, ServiceFilter};
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+both_engines!(
+    listings_keep_their_parts_and_history,
+    status_checks_and_imports,
+    postcodes_locate_with_district_fallback,
+    prescriptions_follow_up_and_unmet_needs
+);
+
+const SYS: &Actor = &Actor { user_id: None, request_id: None };
+
+async fn org(db: &Db, slug: &str) -> OrgScope {
+    OrgScope::new(db.create_organisation(slug, slug, false).await.unwrap().id)
+}
+
+async fn provider(db: &Db, scope: &OrgScope, name: &str) -> linkwell_store::directory::Provider {
+    let f = ProviderFields {
+        name: name.into(),
+        kind: "voluntary".into(),
+        description: "Local charity".into(),
+        ..Default::default()
+    };
+    db.create_provider(scope, SYS, &ProviderInput::parse(&f).unwrap()).await.unwrap()
+}
+
+fn listing(provider: &linkwell_store::directory::Provider, name: &str) -> ServiceFields {
+    ServiceFields {
+        provider_id: provider.id.to_string(),
+        name: name.into(),
+        description: "A gentle walk with a cuppa after.".into(),
+        cost: "free".into(),
+        wheelchair: true,
+        languages: "English, Urdu".into(),
+        needs: vec!["loneliness".into()],
+        activities: vec!["walking".into()],
+        location_name: "Roundhay Park".into(),
+        town: "Leeds".into(),
+        postcode: "LS8 2HH".into(),
+        capacity: "20".into(),
+        schedules: vec![ScheduleFields {
+            repeat: "weekly".into(),
+            day: "TU".into(),
+            starts: "2026-12-01".into(),
+            opens: "10:00".into(),
+            closes: "11:30".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn parse(f: &ServiceFields) -> ServiceInput {
+    let mut s = ServiceInput::parse(f, date(2026, 11, 23)).unwrap();
+    for l in &mut s.locations {
+        l.point = LatLon::new(53.8225, -1.5066);
+    }
+    s
+}
+
+async fn listings_keep_their_parts_and_history(db: &Db) {
+    let a = org(db, "a").await;
+    let b = org(db, "b").await;
+    let ramblers = provider(db, &a, "Leeds Ramblers").await;
+    let today = date(2026, 11, 23);
+    let s = db.create_service(&a, SYS, &parse(&listing(&ramblers, "Walk and Talk")), today).await.unwrap();
+    assert_eq!(s.provider_name, "Leeds Ramblers");
+    assert_eq!(
+        s.terms,
+        vec![Term::Need(Need::Loneliness), Term::Activity(linkwell_domain::directory::ActivityType::Walking)]
+    );
+    assert_eq!(s.languages, vec!["English", "Urdu"]);
+    assert_eq!(s.capacity, Some(20));
+    assert!(s.wheelchair && s.cost.is_free() && s.status.is_active());
+    assert_eq!(s.last_verified, Some(today));
+    assert_eq!(s.locations.len(), 1);
+    assert_eq!(s.locations[0].postcode.as_deref(), Some("LS8 2HH"));
+    assert_eq!(s.locations[0].point, LatLon::new(53.8225, -1.5066));
+    assert_eq!(s.schedules.len(), 1);
+    assert_eq!(s.schedules[0].schedule.recurrence.to_string(), "FREQ=WEEKLY;BYDAY=TU");
+    assert_eq!(s.next_date(today), Some(date(2026, 12, 1)));
+    // Another organisation cannot see it.
+    assert!(matches!(db.service(&b, s.id).await, Err(StoreError::NotFound)));
+
+    // An edit keeps location ids and records which fields changed.
+    let mut f = listing(&ramblers, "Walk and Talk");
+    f.cost = "paid".into();
+    f.cost_amount = "2".into();
+    f.schedules[0].day = "WE".into();
+    let edited = db.update_service(&a, SYS, s.id, Version(s.version), &parse(&f)).await.unwrap();
+    assert_eq!(edited.version, s.version + 1);
+    assert_eq!(edited.locations[0].id, s.locations[0].id);
+    assert_eq!(edited.locations[0].service_at_location_id, s.locations[0].service_at_location_id);
+    assert_eq!(edited.cost.summary(), "£2.00");
+    let stale = db.update_service(&a, SYS, s.id, Version(s.version), &parse(&f)).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    // Removing the place removes the venue too.
+    f.location_name.clear();
+    f.town.clear();
+    f.postcode.clear();
+    let online = db.update_service(&a, SYS, s.id, Version(edited.version), &parse(&f)).await.unwrap();
+    assert!(online.locations.is_empty());
+
+    let history = db.service_history(&a, s.id).await.unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| (e.kind.as_str(), e.detail.as_str())).collect();
+    assert_eq!(kinds, vec![("edited", "where it meets"), ("edited", "cost, when it runs"), ("created", "")]);
+
+    // Pages filter by term and provider and count the whole match.
+    let other = provider(db, &a, "Faith Forum").await;
+    let mut lunch = listing(&other, "Lunch club");
+    lunch.activities = vec!["social_club".into()];
+    db.create_service(&a, SYS, &parse(&lunch), today).await.unwrap();
+    let walking = ServiceFilter {
+        term: Some(Term::Activity(linkwell_domain::directory::ActivityType::Walking)),
+        ..Default::default()
+    };
+    let (page, total) = db.services_page(&a, &walking, 0, 10).await.unwrap();
+    assert_eq!((page.len(), total), (1, 1));
+    let (page, total) = db.services_page(&a, &ServiceFilter::default(), 1, 1).await.unwrap();
+    assert_eq!((page[0].name.as_str(), total), ("Walk and Talk", 2));
+    let by_other = ServiceFilter { provider_id: Some(other.id), ..Default::default() };
+    assert_eq!(db.services_page(&a, &by_other, 0, 10).await.unwrap().1, 1);
+    let later = ServiceFilter { modified_after: Some(online.updated_at), ..Default::default() };
+    assert_eq!(
+        db.services_page(&a, &later, 0, 10).await.unwrap().0.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Lunch club"]
+    );
+    assert_eq!(db.services_page(&b, &ServiceFilter::default(), 0, 10).await.unwrap().1, 0);
+    let changed = db.services_changed_since(0, 100).await.unwrap();
+    assert_eq!(changed.len(), 2);
+    assert!(changed.iter().all(|(scope, _, _)| *scope == a));
+}
+
+async fn status_checks_and_imports(db: &Db) {
+    let a = org(db, "a").await;
+    let p = provider(db, &a, "Leeds Ramblers").await;
+    let today = date(2026, 11, 23);
+    let s = db.create_service(&a, SYS, &parse(&listing(&p, "Walk and Talk")), today).await.unwrap();
+    let paused = db
+        .set_service_status(
+            &a,
+            SYS,
+            s.id,
+            Version(s.version),
+            &ServiceStatus::Paused { restart: Some(date(2027, 3, 1)) },
+            "Winter break",
+        )
+        .await
+        .unwrap();
+    assert_eq!(paused.status, ServiceStatus::Paused { restart: Some(date(2027, 3, 1)) });
+    // Nothing to check yet: verified today and not due back.
+    assert!(db.services_to_check(&a, today).await.unwrap().is_empty());
+    // On 2 March it should have restarted: someone should check.
+    let check = db.services_to_check(&a, date(2027, 3, 2)).await.unwrap();
+    assert_eq!(check.iter().map(|c| c.id).collect::<Vec<_>>(), vec![s.id]);
+    let closed = db
+        .set_service_status(
+            &a,
+            SYS,
+            s.id,
+            Version(paused.version),
+            &ServiceStatus::Closed { reason: "Funding ended".into() },
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.status.oruk(), "defunct");
+    assert!(db.services_to_check(&a, date(2027, 3, 2)).await.unwrap().is_empty(), "closed listings need no checking");
+    let reopened = db
+        .set_service_status(&a, SYS, s.id, Version(closed.version), &ServiceStatus::Active, "New funding")
+        .await
+        .unwrap();
+    // Six months on, it is stale; verifying clears it.
+    assert_eq!(db.services_to_check(&a, date(2027, 5, 23)).await.unwrap().len(), 1);
+    db.verify_service(&a, SYS, s.id, date(2027, 5, 23), "Rang the organiser").await.unwrap();
+    assert!(db.services_to_check(&a, date(2027, 5, 23)).await.unwrap().is_empty());
+    // Exceptions: a date it does not run on, then runs after all.
+    let ex = db.set_service_exception(&a, SYS, s.id, date(2026, 12, 8), Some("Storm warning")).await.unwrap();
+    assert_eq!(ex.exception_dates(), vec![date(2026, 12, 8)]);
+    assert!(ex.version > reopened.version);
+    let ex = db.set_service_exception(&a, SYS, s.id, date(2026, 12, 8), None).await.unwrap();
+    assert!(ex.exceptions.is_empty());
+    let kinds: Vec<_> = db.service_history(&a, s.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["exception_removed", "exception_added", "verified", "reopened", "closed", "paused", "created"]);
+
+    // Importing under the publisher's id twice updates, never duplicates; it is never verified here.
+    let id = linkwell_domain::ServiceId::new();
+    let imported = db
+        .save_service(&a, SYS, id, None, &parse(&listing(&p, "Chair yoga")), SaveOrigin::Import("feed.json"), None)
+        .await
+        .unwrap();
+    assert_eq!((imported.version, imported.last_verified, imported.source.as_str()), (1, None, "feed.json"));
+    let mut f = listing(&p, "Chair yoga for all");
+    f.schedules.push(ScheduleFields {
+        rule: "FREQ=MONTHLY;BYDAY=-1FR".into(),
+        starts: "2026-01-01".into(),
+        opens: "14:00".into(),
+        closes: "15:00".into(),
+        ..Default::default()
+    });
+    let again = db.save_service(&a, SYS, id, None, &parse(&f), SaveOrigin::Import("feed.json"), None).await.unwrap();
+    assert_eq!((again.version, again.name.as_str(), again.schedules.len()), (2, "Chair yoga for all", 2));
+    assert_eq!(again.locations[0].id, imported.locations[0].id);
+    assert_eq!(db.services_page(&a, &ServiceFilter::default(), 0, 10).await.unwrap().1, 2);
+    assert!(db.services_to_check(&a, today).await.unwrap().iter().any(|c| c.id == id), "never verified here");
+}
+
+async fn postcodes_locate_with_district_fallback(db: &Db) {
+    let rows = [("LS8 2HH", 53.8310, -1.4990), ("LS8 1AA", 53.8210, -1.5110), ("LS6 2AB", 53.8195, -1.5762)];
+    let n = db
+        .import_postcodes(
+            rows.iter()
+                .map(|(p, lat, lon)| PostcodeRow { postcode: (*p).into(), point: LatLon::new(*lat, *lon).unwrap() }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(db.refresh_district_centroids().await.unwrap(), 2);
+    let exact = db.locate_postcode(&Postcode::parse("ls8 2hh").unwrap()).await.unwrap();
+    assert_eq!(exact, Some(Located::Postcode(LatLon::new(53.8310, -1.4990).unwrap())));
+    let district = db.locate_postcode(&Postcode::parse("LS8 9ZZ").unwrap()).await.unwrap().unwrap();
+    assert!(matches!(district, Located::District(_)));
+    assert!((district.point().lat() - 53.826).abs() < 1e-9);
+    assert_eq!(db.locate_postcode(&Postcode::parse("YO1 7HH").unwrap()).await.unwrap(), None);
+    assert_eq!(db.locate_postcode(&Postcode::parse("ZZ99 3VZ").unwrap()).await.unwrap(), None);
+    // Loading again replaces the point.
+    db.import_postcodes([PostcodeRow { postcode: "LS8 2HH".into(), point: LatLon::new(53.0, -1.0).unwrap() }])
+        .await
+        .unwrap();
+    assert_eq!(db.postcode_point("LS8 2HH").await.unwrap(), LatLon::new(53.0, -1.0));
+    assert_eq!(db.postcode_count().await.unwrap(), 5);
+}
+
+async fn prescriptions_follow_up_and_unmet_needs(db: &Db) {
+    let a = org(db, "a").await;
+    let p = provider(db, &a, "Leeds Ramblers").await;
+    let s = db.create_service(&a, SYS, &parse(&listing(&p, "Walk and Talk")), date(2026, 11, 1)).await.unwrap();
+    let person = PersonInput::parse(
+        &PersonFields {
+            given_name: "Ann".into(),
+            family_name: "Lee".into(),
+            dob_day: "1".into(),
+            dob_month: "2".into(),
+            dob_year: "1950".into(),
+            sex: "female".into(),
+            preferred_channel: "letter".into(),
+            ..Default::default()
+        },
+        false,
+        date(2026, 11, 1),
+    )
+    .unwrap();
+    let person = db.create_person(&a, SYS, &person).await.unwrap();
+    let prog = db.create_programme(&a, SYS, "Wellbeing", ProgrammeRules::default(), "").await.unwrap();
+    let input = ReferralInput::parse(&ReferralFields {
+        source: "gp".into(),
+        needs: vec!["loneliness".into()],
+        urgency: "routine".into(),
+        consent_confirmed: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = db.create_referral(&a, SYS, person.id, prog.id, None, None, &input).await.unwrap();
+    let worker = {
+        let new = linkwell_store::users::NewUser {
+            email: linkwell_domain::identity::EmailAddress::parse("w@a.example").unwrap(),
+            display_name: "Worker".into(),
+            role: linkwell_domain::identity::Role::LinkWorker,
+            practice_id: None,
+            password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+        };
+        db.create_user(&a, SYS, &new).await.unwrap()
+    };
+    db.change_referral(
+        &a,
+        SYS,
+        r.id,
+        Version(r.version),
+        linkwell_store::referrals::Change::Accept { worker: worker.id },
+    )
+    .await
+    .unwrap();
+
+    let rx = PrescriptionInput::parse(
+        &PrescriptionFields {
+            service_id: s.id.to_string(),
+            date: "3/11/2026".into(),
+            kind: "accompanied".into(),
+            notes: "Met at the gates".into(),
+        },
+        date(2026, 11, 23),
+    )
+    .unwrap();
+    let rx = db.record_prescription(&a, SYS, r.id, person.id, &rx).await.unwrap();
+    assert_eq!((rx.service_name.as_str(), rx.follow_up_due), ("Walk and Talk", Some(date(2026, 11, 17))));
+    let due = db.prescription_follow_ups_due(&a, Some(worker.id), date(2026, 11, 23)).await.unwrap();
+    assert_eq!(
+        due.iter().map(|d| (d.prescription.id, d.given_name.as_str())).collect::<Vec<_>>(),
+        vec![(rx.id, "Ann")]
+    );
+    assert!(
+        db.prescription_follow_ups_due(&a, Some(linkwell_domain::UserId::new()), date(2026, 11, 23))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(db.prescription_follow_ups_due(&a, None, date(2026, 11, 16)).await.unwrap().is_empty());
+
+    let (o, why) = OutcomeFields { outcome: "started".into(), reason: String::new() }.parse().unwrap();
+    let started =
+        db.record_prescription_outcome(&a, SYS, rx.id, Version(rx.version), o, &why, date(2026, 11, 23)).await.unwrap();
+    assert_eq!(started.follow_up_due, Some(date(2026, 12, 15)));
+    assert!(db.prescription_follow_ups_due(&a, None, date(2026, 11, 23)).await.unwrap().is_empty());
+    let stale = db
+        .record_prescription_outcome(
+            &a,
+            SYS,
+            rx.id,
+            Version(rx.version),
+            PrescriptionOutcome::Attending6Weeks,
+            "",
+            date(2026, 12, 15),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)));
+    let six = db
+        .record_prescription_outcome(
+            &a,
+            SYS,
+            rx.id,
+            Version(started.version),
+            PrescriptionOutcome::Attending6Weeks,
+            "",
+            date(2026, 12, 15),
+        )
+        .await
+        .unwrap();
+    assert_eq!((six.outcome, six.follow_up_due), (Some(PrescriptionOutcome::Attending6Weeks), None));
+    assert_eq!(db.prescriptions_for_referral(&a, r.id).await.unwrap(), vec![six]);
+
+    let need = UnmetNeedInput::parse(&UnmetNeedFields {
+        need: "bereavement".into(),
+        area: "LS8 2HH".into(),
+        notes: "No group nearby".into(),
+    })
+    .unwrap();
+    let u = db.record_unmet_need(&a, SYS, Some(r.id), &need).await.unwrap();
+    let other = UnmetNeedInput::parse(&UnmetNeedFields {
+        need: "housing".into(),
+        area: "Seacroft".into(),
+        notes: String::new(),
+    })
+    .unwrap();
+    db.record_unmet_need(&a, SYS, None, &other).await.unwrap();
+    let all = db.unmet_needs(&a, None, None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|u| u.area.as_str()).collect::<Vec<_>>(), ["Seacroft", "LS8"]);
+    assert_eq!(db.unmet_needs(&a, Some(Need::Bereavement), None, 10).await.unwrap(), vec![u]);
+}
