@@ -31,10 +31,14 @@ pub enum Action {
     ManageProgrammes,
     /// Organisation settings (self-referral) and the message outbox.
     ManageSettings,
+    /// Browse the community directory (staff; the public only when it is published).
+    ViewDirectory,
+    /// Add, edit, pause, close and verify listings.
+    EditDirectory,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -48,6 +52,8 @@ impl Action {
         Action::TriageReferrals,
         Action::ManageProgrammes,
         Action::ManageSettings,
+        Action::ViewDirectory,
+        Action::EditDirectory,
     ];
 }
 
@@ -67,6 +73,10 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReferPeople | ViewReferrals => matches!(role, Coordinator | LinkWorker | Referrer),
         WorkCases => matches!(role, Coordinator | LinkWorker),
         TriageReferrals => matches!(role, Coordinator),
+        // Referrers look up what is on locally; admins decide whether to publish it.
+        ViewDirectory => matches!(role, Admin | Coordinator | LinkWorker | Referrer),
+        // Link workers know what is really running: keeping listings true is their job.
+        EditDirectory => matches!(role, Coordinator | LinkWorker),
     }
 }
 

@@ -20,4 +20,10 @@ pub mod state;
 pub mod templates;
 
 pub use app::{RouteSpec, router, routes, serve};
+
+/// Today's date on the London clock: the "today" of every date rule (dates of birth,
+/// staleness, follow-ups), whatever zone the server runs in.
+pub fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date()
+}
 pub use state::{AppState, Config};

@@ -363,6 +363,15 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
             format!("/rooms/{}/diary", app.a.room.id),
             "/account/calendar".into(),
             "/account/hours".into(),
+            "/directory".into(),
+            "/directory/check".into(),
+            "/directory/providers".into(),
+            format!("/directory/providers/{}/edit", app.a.provider.id),
+            "/directory/services/new".into(),
+            format!("/directory/services/{}", app.a.service.id),
+            format!("/directory/services/{}/edit", app.a.service.id),
+            format!("/directory/services/{}/pause", app.a.service.id),
+            format!("/directory/services/{}/close", app.a.service.id),
         ]
         .into_iter()
         .chain((role == Role::Coordinator).then(|| "/waiting-list".to_string()))
@@ -391,11 +400,24 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
     for (role, nav) in [
         (
             Role::Admin,
-            vec!["Home", "Practices", "Users", "Sites and rooms", "Programmes", "Settings", "Messages", "Audit trail"],
+            vec![
+                "Home",
+                "Directory",
+                "Practices",
+                "Users",
+                "Sites and rooms",
+                "Programmes",
+                "Settings",
+                "Messages",
+                "Audit trail",
+            ],
         ),
-        (Role::Coordinator, vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Practices", "Team"]),
-        (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Practices"]),
-        (Role::Referrer, vec!["Home", "Referrals", "Practices"]),
+        (
+            Role::Coordinator,
+            vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Directory", "Practices", "Team"],
+        ),
+        (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Directory", "Practices"]),
+        (Role::Referrer, vec!["Home", "Referrals", "Directory", "Practices"]),
         (Role::Facilitator, vec!["Home"]),
         (Role::Commissioner, vec!["Home"]),
     ] {

@@ -128,6 +128,24 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/sessions/{id}/outcome", Roles(CASEWORK)),
     ("GET", "/api/v1/referrals/{id}/plan", Roles(CASEWORK)),
     ("PUT", "/api/v1/referrals/{id}/plan", Roles(CASEWORK)),
+    ("GET", "/directory", Roles(STAFF)),
+    ("GET", "/directory/check", Roles(STAFF)),
+    ("GET", "/directory/providers", Roles(STAFF)),
+    ("POST", "/directory/providers", Roles(CASEWORK)),
+    ("GET", "/directory/providers/{id}/edit", Roles(CASEWORK)),
+    ("POST", "/directory/providers/{id}", Roles(CASEWORK)),
+    ("GET", "/directory/services/new", Roles(CASEWORK)),
+    ("POST", "/directory/services", Roles(CASEWORK)),
+    ("GET", "/directory/services/{id}", Roles(STAFF)),
+    ("GET", "/directory/services/{id}/edit", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}", Roles(CASEWORK)),
+    ("GET", "/directory/services/{id}/pause", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}/pause", Roles(CASEWORK)),
+    ("GET", "/directory/services/{id}/close", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}/close", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}/reopen", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}/verify", Roles(CASEWORK)),
+    ("POST", "/directory/services/{id}/exceptions", Roles(CASEWORK)),
     ("GET", "/admin/audit", Roles(&[Admin])),
     ("GET", "/api/v1/audit", Roles(&[Admin])),
     // Signing out ends the session, so it is walked last.
@@ -168,6 +186,8 @@ fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("{token}", "rs_not-a-real-token")
         .replace("/rooms/{id}", &format!("/rooms/{}", app.a.room.id))
         .replace("/admin/tools/{id}", &format!("/admin/tools/{}", app.a.tool.id))
+        .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
+        .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
         .replace("{slug}", "a")
         .replace("{file}", &format!("{feed}.ics"))
         .replace("{*path}", "nhsuk-frontend.min.css")

@@ -193,10 +193,10 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let v = b.violations().await;
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
-        (Role::Admin, "Home Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
-        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Practices Team"),
-        (Role::LinkWorker, "Home Caseload Diary Referrals Practices"),
-        (Role::Referrer, "Home Referrals Practices"),
+        (Role::Admin, "Home Directory Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
+        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Practices Team"),
+        (Role::LinkWorker, "Home Caseload Diary Referrals Directory Practices"),
+        (Role::Referrer, "Home Referrals Directory Practices"),
         (Role::Facilitator, "Home"),
         (Role::Commissioner, "Home"),
     ] {

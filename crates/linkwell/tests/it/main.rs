@@ -15,6 +15,7 @@ mod browser;
 mod casework;
 mod cli;
 mod crash;
+mod directory;
 mod ops;
 mod peers;
 mod reminders;

@@ -49,6 +49,9 @@ pub struct Org {
     pub site: Site,
     pub room: linkwell_store::practices::Room,
     pub tool: linkwell_store::plans::Tool,
+    /// A provider in the directory and its one listing, Walk and Talk on Tuesdays.
+    pub provider: linkwell_store::directory::Provider,
+    pub service: linkwell_store::directory::Service,
     pub users: HashMap<Role, User>,
     pub case: Case,
 }
@@ -194,7 +197,8 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
         .unwrap();
     let tool = db.add_tool(&scope, &actor, "Five ways to wellbeing").await.unwrap();
     let case = seed_case(db, &scope, &practice, &users, &programme).await;
-    Org { scope, practice, site, room, tool, users, case }
+    let (provider, service) = seed_listing(db, &scope).await;
+    Org { scope, practice, site, room, tool, provider, service, users, case }
 }
 
 pub struct TestApp {
@@ -305,4 +309,42 @@ pub async fn count(db: &Db, sql: &'static str) -> i64 {
         Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
+}
+
+/// The listing every test organisation has: Walk and Talk, every Tuesday 10:00–11:30 in
+/// Roundhay Park, run by Leeds Ramblers.
+pub async fn seed_listing(
+    db: &Db,
+    scope: &OrgScope,
+) -> (linkwell_store::directory::Provider, linkwell_store::directory::Service) {
+    use linkwell_domain::directory::{ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput};
+    let actor = Actor::system();
+    let f = ProviderFields {
+        name: "Leeds Ramblers".into(),
+        kind: "voluntary".into(),
+        description: "Walking for everyone".into(),
+        ..Default::default()
+    };
+    let provider = db.create_provider(scope, &actor, &ProviderInput::parse(&f).unwrap()).await.unwrap();
+    let f = ServiceFields {
+        provider_id: provider.id.to_string(),
+        name: "Walk and Talk".into(),
+        description: "A gentle walk round the park and a cuppa after.".into(),
+        cost: "free".into(),
+        needs: vec!["loneliness".into(), "physical_activity".into()],
+        activities: vec!["walking".into()],
+        location_name: "Roundhay Park".into(),
+        postcode: "LS8 2HH".into(),
+        schedules: vec![ScheduleFields {
+            repeat: "weekly".into(),
+            day: "TU".into(),
+            opens: "10:00".into(),
+            closes: "11:30".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let service = db.create_service(scope, &actor, &ServiceInput::parse(&f, today).unwrap(), today).await.unwrap();
+    (provider, service)
 }

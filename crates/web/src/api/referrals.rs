@@ -310,7 +310,7 @@ pub fn parse_person(
     if let Some(practice) = own_practice {
         fields.practice_id = practice.to_string();
     }
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = crate::today();
     PersonInput::parse(&fields, test_mode, today).map_err(|e| under(prefix, e))
 }
 

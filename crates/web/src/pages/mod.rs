@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod caseload;
 pub mod diary;
+pub mod directory;
 pub mod discharge;
 pub mod home;
 pub mod people;
@@ -92,6 +93,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     }
     items.push(("/waiting-list", "Waiting list", Some(Action::TriageReferrals)));
     items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
+    items.push(("/directory", "Directory", Some(Action::ViewDirectory)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

@@ -148,7 +148,7 @@ pub async fn update(
     let p = page.principal()?.clone();
     let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
     let version = form_version(form.get("version"))?;
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = crate::today();
     let fields = super::referrals::person_fields(&form);
     let mut errors = linkwell_domain::ValidationErrors::new();
     let input = linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today)

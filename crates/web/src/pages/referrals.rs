@@ -178,7 +178,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     let p = page.principal()?.clone();
     let scope = p.scope();
     let organisation = &p.organisation;
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = crate::today();
     let mut pf = person_fields(&form);
     if let Some(practice) = p.user.practice_id {
         // A referrer refers for their own practice, whatever the form says.
@@ -271,7 +271,7 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
     let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
     let worker_ids = distinct(rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect());
     let workers = state.db.users_by_ids(&scope, &worker_ids).await?;
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = crate::today();
     Ok(rows
         .iter()
         .map(|r| {

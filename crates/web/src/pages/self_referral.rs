@@ -63,7 +63,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let org = open_org(&state, &slug).await?;
     let scope = OrgScope::new(org.id);
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = crate::today();
     let mut errors = ValidationErrors::new();
     let person = PersonInput::parse(&person_fields(&form), org.test_mode, today)
         .map_err(|e| errors.errors.extend(e.errors))

@@ -1,0 +1,246 @@
+//! The community directory through the pages, on both engines: organisations and
+//! listings added with every error named, edits and status changes kept in the listing's
+//! history with who made them, dates off, and the listings due a check.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+
+use crate::support::{location, spawn};
+
+both_engines!(listings_are_added_changed_and_kept_true);
+
+async fn listings_are_added_changed_and_kept_true(engine: Engine) {
+    let app = spawn(engine).await;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let worker = app.a.user(Role::LinkWorker).display_name.clone();
+
+    // An organisation: errors named, then added.
+    let r = lw.post_form("/directory/providers", &[("name", ""), ("kind", "club")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for message in [
+        "href=\"#name\"",
+        "Enter the organisation",
+        "Select what kind of organisation it is",
+        "Enter what the organisation does",
+    ] {
+        assert!(html.contains(message), "{message}");
+    }
+    let r = lw
+        .post_form(
+            "/directory/providers",
+            &[("name", "Seacroft Community Hub"), ("kind", "community"), ("description", "A community centre")],
+        )
+        .await;
+    assert_eq!((r.status().as_u16(), location(&r).as_str()), (303, "/directory/providers"));
+    let hub =
+        app.db.providers(&app.a.scope).await.unwrap().into_iter().find(|p| p.name == "Seacroft Community Hub").unwrap();
+    let hub_id = hub.id.to_string();
+
+    // A listing: each bad field named inline, nothing stored.
+    let bad = [
+        ("provider_id", app.b.provider.id.to_string()),
+        ("name", "Knit and Natter".into()),
+        ("description", "".into()),
+        ("cost", "paid".into()),
+        ("cost_amount", "lots".into()),
+        ("postcode", "".into()),
+        ("location_name", "The Hub".into()),
+        ("schedules[0].repeat", "weekly".into()),
+        ("schedules[0].day", "TH".into()),
+        ("schedules[0].opens", "14:00".into()),
+        ("schedules[0].closes", "13:00".into()),
+    ];
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = lw.post_form("/directory/services", &bad).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for (field, message) in [
+        ("description", "Enter a description of the service"),
+        ("cost_amount", "Enter the cost in pounds, like 3.50"),
+        ("needs", "Select at least one need it helps with, or an activity type"),
+        ("postcode", "Enter the postcode of where it meets, so people can see how far it is"),
+        ("schedules[0].closes", "The finishing time must be after the starting time"),
+    ] {
+        assert!(html.contains(&format!("href=\"#{field}\"")), "{field} is in the error summary");
+        assert!(html.contains(message), "{message}");
+    }
+    assert!(html.contains("value=\"Knit and Natter\""), "what was typed is kept");
+    // Another organisation's provider is not offered, and is refused by name.
+    let mut good: Vec<(&str, &str)> = bad
+        .iter()
+        .map(|(k, v)| match *k {
+            "description" => (*k, "Bring your needles; wool provided."),
+            "cost_amount" => (*k, "1.50"),
+            "postcode" => (*k, "LS14 6JB"),
+            "schedules[0].closes" => (*k, "16:00"),
+            _ => (*k, *v),
+        })
+        .collect();
+    good.push(("needs", "loneliness"));
+    good.push(("activities", "arts_crafts"));
+    good.push(("wheelchair", "true"));
+    let r = lw.post_form("/directory/services", &good).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Select the organisation that runs it"));
+    for (k, v) in good.iter_mut() {
+        if *k == "provider_id" {
+            *v = &hub_id;
+        }
+    }
+    let before = app.db.services_page(&app.a.scope, &Default::default(), 0, 100).await.unwrap().1;
+    assert_eq!(before, 1, "the failed attempts stored nothing");
+    let r = lw.post_form("/directory/services", &good).await;
+    assert_eq!(r.status(), 303);
+    let at = location(&r);
+    assert!(at.starts_with("/directory/services/"), "{at}");
+    let page = lw.text(&at).await;
+    for shown in [
+        "Knit and Natter",
+        "Seacroft Community Hub",
+        "Every Thursday, 14:00 to 16:00",
+        "£1.50",
+        "Wheelchair accessible",
+        "The Hub, LS14 6JB",
+        "Distance unknown",
+    ] {
+        assert!(page.contains(shown), "{shown} is on the page");
+    }
+    assert!(!page.contains("Never checked"), "a new listing counts as checked today");
+    let id: linkwell_domain::ServiceId = at.trim_start_matches("/directory/services/").parse().unwrap();
+
+    // Edit: the form holds the listing; the change is attributed in the history.
+    let form = lw.text(&format!("{at}/edit")).await;
+    assert!(
+        form.contains("value=\"Knit and Natter\"")
+            && form.contains("value=\"14:00\"")
+            && form.contains("value=\"1.50\"")
+    );
+    let s = app.db.service(&app.a.scope, id).await.unwrap();
+    let version = s.version.to_string();
+    let mut edit: Vec<(&str, &str)> =
+        good.iter().map(|(k, v)| if *k == "cost" { (*k, "free") } else { (*k, *v) }).collect();
+    edit.push(("version", &version));
+    let r = lw.post_form(&at, &edit).await;
+    assert_eq!(r.status(), 303);
+    let r = lw.post_form(&at, &edit).await;
+    assert_eq!(r.status(), 409, "the same form again is stale");
+    let page = lw.text(&at).await;
+    assert!(
+        page.contains("Changed: cost") && page.contains(&worker),
+        "the history says what changed and who changed it"
+    );
+
+    // Pause: a restart date in the past is named; then paused, then closed, then running again.
+    let s = app.db.service(&app.a.scope, id).await.unwrap();
+    let v = s.version.to_string();
+    let r = lw.post_form(&format!("{at}/pause"), &[("version", &v), ("restart", "1/1/2020")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("The restart date must be in the future"));
+    let restart = crate::support::next_monday_at(9).to_zoned(linkwell_domain::time::london()).date();
+    let restart = format!("{}/{}/{}", restart.day(), restart.month(), restart.year());
+    let r = lw
+        .post_form(&format!("{at}/pause"), &[("version", &v), ("restart", &restart), ("note", "Organiser unwell")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = lw.text(&at).await;
+    assert!(page.contains("Paused, expected back") && page.contains("Organiser unwell"));
+    let v = app.db.service(&app.a.scope, id).await.unwrap().version.to_string();
+    let r = lw.post_form(&format!("{at}/close"), &[("version", &v), ("reason", " ")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter why it has closed"));
+    let r =
+        lw.post_form(&format!("{at}/close"), &[("version", &v), ("reason", "The hub has closed for repairs")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(lw.text(&at).await.contains("Closed: The hub has closed for repairs"));
+    let v = app.db.service(&app.a.scope, id).await.unwrap().version.to_string();
+    let r = lw.post_form(&format!("{at}/reopen"), &[("version", &v)]).await;
+    assert_eq!(r.status(), 303);
+
+    // A date off, shown and then removed.
+    let r = lw
+        .post_form(
+            &format!("{at}/exceptions"),
+            &[("exception_date", "24/12/2026"), ("exception_note", "Christmas Eve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = lw.text(&at).await;
+    assert!(page.contains("Thursday 24 December 2026: Christmas Eve"));
+    let r = lw.post_form(&format!("{at}/exceptions"), &[("remove", "2026-12-24")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(app.db.service(&app.a.scope, id).await.unwrap().exceptions.is_empty());
+
+    // Checking: an imported (never verified) listing is listed; marking it checked clears it.
+    let listed = lw.text("/directory/check").await;
+    assert!(!listed.contains("Knit and Natter"), "checked today when added");
+    app.db
+        .save_service(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_domain::ServiceId::new(),
+            None,
+            &app.db.service(&app.a.scope, id).await.map(|s| listing_input(&s)).unwrap(),
+            linkwell_store::directory::SaveOrigin::Import("feed.json"),
+            None,
+        )
+        .await
+        .unwrap();
+    let listed = lw.text("/directory/check").await;
+    assert!(listed.contains("Never checked"), "{listed}");
+    let imported = app.db.services_to_check(&app.a.scope, linkwell_web::today()).await.unwrap();
+    assert_eq!(imported.len(), 1);
+    let r = lw
+        .post_form(
+            &format!("/directory/services/{}/verify", imported[0].id),
+            &[("back", "/directory/check"), ("note", "Rang them")],
+        )
+        .await;
+    assert_eq!(location(&r), "/directory/check");
+    assert!(app.db.services_to_check(&app.a.scope, linkwell_web::today()).await.unwrap().is_empty());
+
+    // The full history, newest first, each with who.
+    let history = app.db.service_history(&app.a.scope, id).await.unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["exception_removed", "exception_added", "reopened", "closed", "paused", "edited", "created"]);
+    assert!(
+        history
+            .iter()
+            .all(|e| e.actor_user_id.as_deref() == Some(app.a.user(Role::LinkWorker).id.to_string().as_str()))
+    );
+
+    // The list filters by need and organisation; another organisation sees none of it.
+    let list = lw.text(&format!("/directory?term=activities:arts_crafts&provider={hub_id}")).await;
+    assert!(list.contains("Knit and Natter") && !list.contains("Walk and Talk"));
+    let other = app.signed_in(&app.b.email(Role::LinkWorker)).await;
+    assert_eq!(other.get(&at).await.status(), 404);
+    assert!(!other.text("/directory").await.contains("Knit and Natter"));
+    // A referrer may look but not change.
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    let page = referrer.text(&at).await;
+    assert!(page.contains("Knit and Natter") && !page.contains("Change the listing"));
+}
+
+fn listing_input(s: &linkwell_store::directory::Service) -> linkwell_domain::directory::ServiceInput {
+    linkwell_domain::directory::ServiceInput {
+        provider_id: s.provider_id,
+        name: "Imported chair yoga".into(),
+        description: s.description.clone(),
+        url: None,
+        email: None,
+        phone: None,
+        contact_name: String::new(),
+        minimum_age: None,
+        maximum_age: None,
+        eligibility: String::new(),
+        cost: s.cost.clone(),
+        wheelchair: false,
+        accessibility: String::new(),
+        languages: vec![],
+        terms: s.terms.clone(),
+        capacity: None,
+        full: false,
+        locations: vec![],
+        schedules: vec![],
+    }
+}

@@ -1,0 +1,757 @@
+//! The community directory for staff: listings (add, edit, pause, close, reopen, verify,
+//! dates off), the organisations that run them, and the listings due a check.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::authz::Action;
+use linkwell_domain::directory::{
+    ActivityType, ClosureFields, PauseFields, ProviderFields, ProviderInput, ProviderKind, ScheduleFields,
+    ServiceFields, ServiceInput, ServiceStatus, Term, day_code, day_name, flexible_date, is_stale, weekdays,
+};
+use linkwell_domain::referrals::Need;
+use linkwell_domain::{ProviderId, ServiceId};
+use linkwell_store::directory::{Located, Service, ServiceFilter};
+use linkwell_store::{OrgScope, StoreError};
+use minijinja::Value;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+use super::referrals::items;
+use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
+use crate::error::PageError;
+use crate::state::AppState;
+
+const PAGE_SIZE: u64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// A term key such as `needs:loneliness`.
+    term: String,
+    provider: String,
+    page: String,
+}
+
+/// The directory: every listing by name, filtered by need or activity and organisation.
+pub async fn index(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let term = Term::parse_key(&q.term);
+    let provider = q.provider.parse::<ProviderId>().ok();
+    let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    let filter = ServiceFilter { term, provider_id: provider, ..Default::default() };
+    let (list, total) = state.db.services_page(&scope, &filter, (number - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let today = crate::today();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            minijinja::context! {
+                id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
+                status => s.status.label(), active => s.status.is_active(), stale => is_stale(s.last_verified, today),
+            }
+        })
+        .collect();
+    let providers = state.db.providers(&scope).await?;
+    let to_check = state.db.services_to_check(&scope, today).await?.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
+    Ok(page
+        .render(
+            &state,
+            "pages/directory/index.html",
+            minijinja::context! {
+                title => "Community directory",
+                rows => rows,
+                total => total,
+                terms => term_items(term),
+                providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), &[q.provider.clone()]),
+                to_check => to_check,
+                can_edit => p.can(Action::EditDirectory),
+                previous => (number > 1).then(|| link(number - 1)),
+                next => (number < pages).then(|| link(number + 1)),
+                page_number => number, pages => pages,
+            },
+        )?
+        .into_response())
+}
+
+/// Both taxonomies as one select, grouped by a prefix in the label.
+fn term_items(chosen: Option<Term>) -> Vec<Value> {
+    let mut out =
+        vec![minijinja::context! { value => "", text => "Any need or activity", selected => chosen.is_none() }];
+    for t in Need::ALL.iter().map(|n| Term::Need(*n)).chain(ActivityType::ALL.iter().map(|a| Term::Activity(*a))) {
+        let prefix = match t {
+            Term::Need(_) => "Need",
+            Term::Activity(_) => "Activity",
+        };
+        out.push(minijinja::context! { value => t.key(), text => format!("{prefix}: {}", t.label()), selected => Some(t) == chosen });
+    }
+    out
+}
+
+/// The listing form's fields from the posted pairs (needs and activities repeat;
+/// schedules are numbered rows).
+fn service_fields(f: &FormPairs) -> ServiceFields {
+    let rows = f.rows("schedules");
+    let schedules = (0..rows)
+        .map(|i| {
+            let g = |n: &str| f.get(&format!("schedules[{i}].{n}")).to_owned();
+            ScheduleFields {
+                rule: g("rule"),
+                repeat: g("repeat"),
+                day: g("day"),
+                week: g("week"),
+                starts: g("starts"),
+                opens: g("opens"),
+                closes: g("closes"),
+                description: g("description"),
+            }
+        })
+        .collect();
+    ServiceFields {
+        provider_id: f.get("provider_id").into(),
+        name: f.get("name").into(),
+        description: f.get("description").into(),
+        url: f.get("url").into(),
+        email: f.get("email").into(),
+        phone: f.get("phone").into(),
+        contact_name: f.get("contact_name").into(),
+        minimum_age: f.get("minimum_age").into(),
+        maximum_age: f.get("maximum_age").into(),
+        eligibility: f.get("eligibility").into(),
+        cost: f.get("cost").into(),
+        cost_amount: f.get("cost_amount").into(),
+        cost_description: f.get("cost_description").into(),
+        wheelchair: f.checked("wheelchair"),
+        accessibility: f.get("accessibility").into(),
+        languages: f.get("languages").into(),
+        needs: f.all("needs"),
+        activities: f.all("activities"),
+        capacity: f.get("capacity").into(),
+        full: f.checked("full"),
+        location_name: f.get("location_name").into(),
+        address: f.get("address").into(),
+        town: f.get("town").into(),
+        postcode: f.get("postcode").into(),
+        schedules,
+    }
+}
+
+/// A stored listing as the form's pairs, for the edit form.
+fn form_of(s: &Service) -> FormPairs {
+    let mut v: Vec<(String, String)> = vec![
+        ("provider_id".into(), s.provider_id.to_string()),
+        ("name".into(), s.name.clone()),
+        ("description".into(), s.description.clone()),
+        ("url".into(), s.url.clone().unwrap_or_default()),
+        ("email".into(), s.email.clone().unwrap_or_default()),
+        ("phone".into(), s.phone.clone().unwrap_or_default()),
+        ("contact_name".into(), s.contact_name.clone()),
+        ("minimum_age".into(), s.minimum_age.map(|a| a.to_string()).unwrap_or_default()),
+        ("maximum_age".into(), s.maximum_age.map(|a| a.to_string()).unwrap_or_default()),
+        ("eligibility".into(), s.eligibility.clone()),
+        ("accessibility".into(), s.accessibility.clone()),
+        ("languages".into(), s.languages.join(", ")),
+        ("capacity".into(), s.capacity.map(|c| c.to_string()).unwrap_or_default()),
+    ];
+    match &s.cost {
+        linkwell_domain::directory::Cost::Free => v.push(("cost".into(), "free".into())),
+        linkwell_domain::directory::Cost::Paid { pence, description } => {
+            v.push(("cost".into(), "paid".into()));
+            v.push(("cost_amount".into(), pence.map(|p| format!("{}.{:02}", p / 100, p % 100)).unwrap_or_default()));
+            v.push(("cost_description".into(), description.clone()));
+        }
+    }
+    for (name, on) in [("wheelchair", s.wheelchair), ("full", s.full)] {
+        if on {
+            v.push((name.into(), "true".into()));
+        }
+    }
+    for t in &s.terms {
+        let name = match t {
+            Term::Need(_) => "needs",
+            Term::Activity(_) => "activities",
+        };
+        v.push((name.into(), t.code().into()));
+    }
+    if let Some(l) = s.locations.first() {
+        v.push(("location_name".into(), l.name.clone()));
+        v.push(("address".into(), l.address.clone()));
+        v.push(("town".into(), l.town.clone()));
+        v.push(("postcode".into(), l.postcode.clone().unwrap_or_default()));
+    }
+    for (i, sched) in s.schedules.iter().enumerate() {
+        let f = ScheduleFields::from_schedule(&sched.schedule);
+        for (k, val) in [
+            ("rule", f.rule),
+            ("repeat", f.repeat),
+            ("day", f.day),
+            ("week", f.week),
+            ("starts", f.starts),
+            ("opens", f.opens),
+            ("closes", f.closes),
+            ("description", f.description),
+        ] {
+            v.push((format!("schedules[{i}].{k}"), val));
+        }
+    }
+    FormPairs(v)
+}
+
+/// The schedule rows a form shows: those entered plus one blank row to add another.
+fn schedule_rows(form: &FormPairs) -> Vec<Value> {
+    let rows = form.rows("schedules") + 1;
+    (0..rows)
+        .map(|i| {
+            let g = |n: &str| form.get(&format!("schedules[{i}].{n}")).to_owned();
+            let repeat = g("repeat");
+            let day = g("day");
+            let week = g("week");
+            minijinja::context! {
+                i => i,
+                rule => g("rule"), starts => g("starts"), opens => g("opens"), closes => g("closes"), description => g("description"),
+                repeats => items([("", "Choose"), ("weekly", "Every week"), ("fortnightly", "Every other week"), ("monthly", "Once a month")], &[repeat]),
+                days => items(std::iter::once(("", "Choose")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), &[day]),
+                weeks => items([("", "Not monthly"), ("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")], &[week]),
+            }
+        })
+        .collect()
+}
+
+async fn render_form(
+    state: &AppState,
+    page: &Page,
+    service: Option<&Service>,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let providers = state.db.providers(&p.scope()).await?;
+    let chosen = |name: &str| form.all(name);
+    let html = page.render(
+        state,
+        "pages/directory/service_form.html",
+        minijinja::context! {
+            title => if service.is_some() { "Change a listing" } else { "Add a service to the directory" },
+            service => Serde(service),
+            form => form.values(),
+            errors => errors.map(form_errors),
+            providers => items(std::iter::once(("".to_owned(), "Choose an organisation".to_owned())).chain(providers.iter().map(|p| (p.id.to_string(), p.name.clone()))), &chosen("provider_id")),
+            costs => items([("free", "Free"), ("paid", "There is a cost")], &chosen("cost")),
+            needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &chosen("needs")),
+            activities => items(ActivityType::ALL.iter().map(|a| (a.code(), a.label())), &chosen("activities")),
+            schedules => schedule_rows(form),
+            no_providers => providers.is_empty(),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+/// Parse a posted listing: the fields, the organisation (this tenant's), and each
+/// location's point from the postcode directory.
+async fn parse_listing(
+    state: &AppState,
+    scope: &OrgScope,
+    form: &FormPairs,
+) -> Result<Result<ServiceInput, ValidationErrors>, PageError> {
+    let fields = service_fields(form);
+    let mut input = match ServiceInput::parse(&fields, crate::today()) {
+        Ok(i) => i,
+        Err(e) => return Ok(Err(e)),
+    };
+    match state.db.provider(scope, input.provider_id).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => {
+            return Ok(Err(ValidationErrors::single("provider_id", "Select the organisation that runs it")));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for l in &mut input.locations {
+        if let Some(pc) = &l.postcode {
+            l.point = state.db.locate_postcode(pc).await?.map(Located::point);
+        }
+    }
+    Ok(Ok(input))
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let mut pairs = vec![("cost".to_owned(), "free".to_owned())];
+    if let Some(provider) = q.get("provider") {
+        pairs.push(("provider_id".into(), provider.clone()));
+    }
+    render_form(&state, &page, None, &FormPairs(pairs), None).await
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let input = match parse_listing(&state, &p.scope(), &form).await? {
+        Ok(i) => i,
+        Err(e) => return render_form(&state, &page, None, &form, Some(&e)).await,
+    };
+    let s = state.db.create_service(&p.scope(), &page.actor(), &input, crate::today()).await?;
+    page.set_flash(&format!("{} added to the directory", s.name)).await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+async fn load(state: &AppState, page: &Page, id: &str) -> Result<Service, PageError> {
+    let p = page.principal()?;
+    Ok(state.db.service(&p.scope(), path_id::<ServiceId>(id)?).await?)
+}
+
+/// Everything about a listing, its dates off and its history.
+pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let today = crate::today();
+    let history = state.db.service_history(&p.scope(), s.id).await?;
+    let user_ids: Vec<String> = history.iter().filter_map(|e| e.actor_user_id.clone()).collect();
+    let users = state.db.users_by_ids(&p.scope(), &user_ids).await?;
+    let who = |id: &Option<String>| match id {
+        Some(id) => users
+            .iter()
+            .find(|u| u.id.to_string() == *id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| "A former user".into()),
+        None => "Linkwell (import or command line)".into(),
+    };
+    let history: Vec<Value> = history
+        .iter()
+        .map(|e| minijinja::context! { at => e.at, who => who(&e.actor_user_id), what => event_label(&e.kind), detail => e.detail.clone() })
+        .collect();
+    let unmapped = s.locations.iter().any(|l| l.point.is_none());
+    let upcoming: Vec<String> = {
+        let ex = s.exception_dates();
+        let to = today.checked_add(jiff::Span::new().days(42)).unwrap_or(today);
+        let mut dates: Vec<_> = s.schedules.iter().flat_map(|sch| sch.schedule.occurrences(today, to, &ex)).collect();
+        dates.sort();
+        dates.dedup();
+        dates.into_iter().take(6).map(linkwell_domain::time::display_london_date).collect()
+    };
+    Ok(page
+        .render(
+            &state,
+            "pages/directory/service.html",
+            minijinja::context! {
+                title => s.name.clone(),
+                s => Serde(&s),
+                rows => detail_rows(&s),
+                status => status_text(&s.status),
+                stale => is_stale(s.last_verified, today),
+                last_verified => s.last_verified.map(linkwell_domain::time::display_london_date),
+                schedules => s.schedules.iter().map(|x| if x.schedule.description.is_empty() { x.schedule.summary() } else { format!("{} ({})", x.schedule.summary(), x.schedule.description) }).collect::<Vec<_>>(),
+                upcoming => upcoming,
+                exceptions => s.exceptions.iter().map(|e| minijinja::context! { date => e.date.to_string(), label => linkwell_domain::time::display_london_date(e.date), note => e.note.clone() }).collect::<Vec<_>>(),
+                history => history,
+                unmapped => unmapped,
+                can_edit => p.can(Action::EditDirectory),
+            },
+        )?
+        .into_response())
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "created" => "Added",
+        "edited" => "Changed",
+        "paused" => "Paused",
+        "closed" => "Closed",
+        "reopened" => "Running again",
+        "verified" => "Checked",
+        "exception_added" => "Date off added",
+        "exception_removed" => "Date off removed",
+        "imported" => "Imported",
+        _ => "Changed",
+    }
+}
+
+fn status_text(status: &ServiceStatus) -> String {
+    match status {
+        ServiceStatus::Active => "Running".into(),
+        ServiceStatus::Paused { restart: Some(d) } => {
+            format!("Paused, expected back {}", linkwell_domain::time::display_london_date(*d))
+        }
+        ServiceStatus::Paused { restart: None } => "Paused, no restart date".into(),
+        ServiceStatus::Closed { reason } => format!("Closed: {reason}"),
+    }
+}
+
+/// The summary list of a listing, shared by the staff and public pages.
+pub fn detail_rows(s: &Service) -> Vec<Value> {
+    let row = |k: &str, v: String| minijinja::context! { key => minijinja::context! { text => k }, value => minijinja::context! { text => v } };
+    let none = |v: String, or: &str| if v.trim().is_empty() { or.to_owned() } else { v };
+    let ages = match (s.minimum_age, s.maximum_age) {
+        (Some(a), Some(b)) => format!("Ages {a} to {b}"),
+        (Some(a), None) => format!("Ages {a} and over"),
+        (None, Some(b)) => format!("Up to age {b}"),
+        (None, None) => "All ages".into(),
+    };
+    let who = [ages, s.eligibility.clone()].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(". ");
+    let needs = s.terms.iter().filter(|t| matches!(t, Term::Need(_))).map(|t| t.label()).collect::<Vec<_>>().join(", ");
+    let activities =
+        s.terms.iter().filter(|t| matches!(t, Term::Activity(_))).map(|t| t.label()).collect::<Vec<_>>().join(", ");
+    let access =
+        [if s.wheelchair { "Wheelchair accessible".to_owned() } else { String::new() }, s.accessibility.clone()]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(". ");
+    let capacity = match (s.capacity, s.full) {
+        (_, true) => "Full at the moment".to_owned(),
+        (Some(c), false) => format!("{c} places"),
+        (None, false) => "No limit given".to_owned(),
+    };
+    let contact = [
+        s.contact_name.clone(),
+        s.phone.clone().unwrap_or_default(),
+        s.email.clone().unwrap_or_default(),
+        s.url.clone().unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|x| !x.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    vec![
+        row("Run by", s.provider_name.clone()),
+        row(
+            "Where",
+            none(
+                s.locations.iter().map(|l| l.label()).collect::<Vec<_>>().join("; "),
+                "No fixed place (online or by phone)",
+            ),
+        ),
+        row("Who it is for", who),
+        row("Cost", s.cost.summary()),
+        row("Helps with", none(needs, "Not given")),
+        row("Activity", none(activities, "Not given")),
+        row("Accessibility", none(access, "Not recorded")),
+        row("Languages", none(s.languages.join(", "), "Not recorded")),
+        row("Places", capacity),
+        row("Contact", none(contact, "Not given")),
+    ]
+}
+
+pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    let s = load(&state, &page, &id).await?;
+    let mut form = form_of(&s);
+    form.0.push(("version".into(), s.version.to_string()));
+    render_form(&state, &page, Some(&s), &form, None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    let input = match parse_listing(&state, &p.scope(), &form).await? {
+        Ok(i) => i,
+        Err(e) => return render_form(&state, &page, Some(&s), &form, Some(&e)).await,
+    };
+    let saved = state.db.update_service(&p.scope(), &page.actor(), s.id, version, &input).await?;
+    page.set_flash(&format!("{} saved", saved.name)).await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+/// Which status form: pausing (with a restart date) or closing (with a reason).
+#[derive(Debug, Clone, Copy)]
+enum StatusForm {
+    Pause,
+    Close,
+}
+
+async fn render_status(
+    state: &AppState,
+    page: &Page,
+    s: &Service,
+    which: StatusForm,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let (title, action) = match which {
+        StatusForm::Pause => (format!("Pause {}", s.name), "pause"),
+        StatusForm::Close => (format!("Close {}", s.name), "close"),
+    };
+    let html = page.render(
+        state,
+        "pages/directory/status.html",
+        minijinja::context! { title => title, action => action, s => Serde(s), form => form.values(), errors => errors.map(form_errors) },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn pause_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let s = load(&state, &page, &id).await?;
+    render_status(&state, &page, &s, StatusForm::Pause, &FormPairs(vec![]), None).await
+}
+
+pub async fn close_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let s = load(&state, &page, &id).await?;
+    render_status(&state, &page, &s, StatusForm::Close, &FormPairs(vec![]), None).await
+}
+
+pub async fn pause(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    let fields = PauseFields { restart: form.get("restart").into(), note: form.get("note").into() };
+    let (restart, note) = match fields.parse(crate::today()) {
+        Ok(v) => v,
+        Err(e) => return render_status(&state, &page, &s, StatusForm::Pause, &form, Some(&e)).await,
+    };
+    state
+        .db
+        .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Paused { restart }, &note)
+        .await?;
+    page.set_flash(&format!("{} is paused: it will not be offered to people until it runs again", s.name)).await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    let reason = match (ClosureFields { reason: form.get("reason").into() }).parse() {
+        Ok(r) => r,
+        Err(e) => return render_status(&state, &page, &s, StatusForm::Close, &form, Some(&e)).await,
+    };
+    state
+        .db
+        .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Closed { reason }, "")
+        .await?;
+    page.set_flash(&format!("{} is closed", s.name)).await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
+    page.set_flash(&format!("{} is running again", s.name)).await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let note =
+        linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
+    state.db.verify_service(&p.scope(), &page.actor(), s.id, crate::today(), &note).await?;
+    page.set_flash(&format!("{} checked today", s.name)).await?;
+    let back = form.get("back");
+    let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// Add a date it does not run on (`date` and `note`), or remove one (`remove`).
+pub async fn exception(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let s = load(&state, &page, &id).await?;
+    let remove = form.get("remove");
+    if !remove.is_empty() {
+        let date = remove
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
+        state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, None).await?;
+        page.set_flash("Date off removed").await?;
+        return Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response());
+    }
+    let mut e = ValidationErrors::new();
+    let date = e.check("exception_date", flexible_date(form.get("exception_date")));
+    let note =
+        e.check("exception_note", linkwell_domain::validation::optional_text("Note", form.get("exception_note"), 500));
+    let (Some(date), Some(note)) = (date, note) else {
+        let msg = e.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
+        page.set_flash(&format!("The date off was not added: {msg}")).await?;
+        return Ok(Redirect::to(&format!("/directory/services/{}#dates-off", s.id)).into_response());
+    };
+    state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
+    page.set_flash(&format!(
+        "{} will show as not running on {}",
+        s.name,
+        linkwell_domain::time::display_london_date(date)
+    ))
+    .await?;
+    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+}
+
+/// Listings someone should check: not verified for six months, or past their restart date.
+pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let today = crate::today();
+    let list = state.db.services_to_check(&p.scope(), today).await?;
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            let why = match (&s.status, s.last_verified) {
+                (ServiceStatus::Paused { restart: Some(d) }, _) if *d <= today => format!("Expected back {}", linkwell_domain::time::display_london_date(*d)),
+                (_, None) => "Never checked".to_owned(),
+                (_, Some(d)) => format!("Last checked {}", linkwell_domain::time::display_london_date(d)),
+            };
+            minijinja::context! { id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(), status => s.status.label(), why => why }
+        })
+        .collect();
+    Ok(page
+        .render(&state, "pages/directory/check.html", minijinja::context! { title => "Listings to check", rows => rows, can_edit => p.can(Action::EditDirectory) })?
+        .into_response())
+}
+
+fn provider_fields(f: &FormPairs) -> ProviderFields {
+    ProviderFields {
+        name: f.get("name").into(),
+        kind: f.get("kind").into(),
+        description: f.get("description").into(),
+        website: f.get("website").into(),
+        email: f.get("email").into(),
+        phone: f.get("phone").into(),
+    }
+}
+
+async fn render_providers(
+    state: &AppState,
+    page: &Page,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let providers = state.db.providers(&p.scope()).await?;
+    let rows: Vec<Value> = providers
+        .iter()
+        .map(|x| minijinja::context! { id => x.id.to_string(), name => x.name.clone(), kind => x.kind.label(), website => x.website.clone() })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/directory/providers.html",
+        minijinja::context! {
+            title => "Organisations in the directory",
+            rows => rows,
+            form => form.values(),
+            errors => errors.map(form_errors),
+            kinds => items(ProviderKind::ALL.iter().map(|k| (k.code(), k.label())), &form.all("kind")),
+            can_edit => p.can(Action::EditDirectory),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn providers(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render_providers(&state, &page, &FormPairs(vec![]), None).await
+}
+
+pub async fn create_provider(
+    State(state): State<AppState>,
+    page: Page,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let input = match ProviderInput::parse(&provider_fields(&form)) {
+        Ok(i) => i,
+        Err(e) => return render_providers(&state, &page, &form, Some(&e)).await,
+    };
+    let saved = state.db.create_provider(&p.scope(), &page.actor(), &input).await?;
+    page.set_flash(&format!("{} added", saved.name)).await?;
+    Ok(Redirect::to("/directory/providers").into_response())
+}
+
+async fn render_provider_edit(
+    state: &AppState,
+    page: &Page,
+    provider: &linkwell_store::directory::Provider,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let html = page.render(
+        state,
+        "pages/directory/provider.html",
+        minijinja::context! {
+            title => format!("Change {}", provider.name),
+            provider => Serde(provider),
+            form => form.values(),
+            errors => errors.map(form_errors),
+            kinds => items(ProviderKind::ALL.iter().map(|k| (k.code(), k.label())), &form.all("kind")),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn edit_provider(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let provider = state.db.provider(&p.scope(), path_id(&id)?).await?;
+    let form = FormPairs(vec![
+        ("name".into(), provider.name.clone()),
+        ("kind".into(), provider.kind.code().into()),
+        ("description".into(), provider.description.clone()),
+        ("website".into(), provider.website.clone().unwrap_or_default()),
+        ("email".into(), provider.email.clone().unwrap_or_default()),
+        ("phone".into(), provider.phone.clone().unwrap_or_default()),
+        ("version".into(), provider.version.to_string()),
+    ]);
+    render_provider_edit(&state, &page, &provider, &form, None).await
+}
+
+pub async fn update_provider(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let provider = state.db.provider(&p.scope(), path_id(&id)?).await?;
+    let version = form_version(form.get("version"))?;
+    let input = match ProviderInput::parse(&provider_fields(&form)) {
+        Ok(i) => i,
+        Err(e) => return render_provider_edit(&state, &page, &provider, &form, Some(&e)).await,
+    };
+    let saved = state.db.update_provider(&p.scope(), &page.actor(), provider.id, version, &input).await?;
+    page.set_flash(&format!("{} saved", saved.name)).await?;
+    Ok(Redirect::to("/directory/providers").into_response())
+}
