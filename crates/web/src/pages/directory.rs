@@ -69,7 +69,7 @@ pub async fn index(
                 rows => rows,
                 total => total,
                 terms => term_items(term),
-                providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), &[q.provider.clone()]),
+                providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), std::slice::from_ref(&q.provider)),
                 to_check => to_check,
                 can_edit => p.can(Action::EditDirectory),
                 previous => (number > 1).then(|| link(number - 1)),
