@@ -81,6 +81,23 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Load open data and other directories.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Postcode coordinates from the ONS Postcode Directory or OS Code-Point Open (CSV),
+    /// for distances in the directory. Loading again replaces points already loaded.
+    Postcodes {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file (ONSPD's full file, or one or more Code-Point Open area files in turn).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,6 +307,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::User { command } => user(command).await?,
         Command::Token { command } => token(command).await?,
+        Command::Import { command: ImportCommand::Postcodes { db, file } } => {
+            let db = open(&db.database).await?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("could not open {}", file.display()))?;
+            let mut rows = crate::import::postcodes::PostcodeFile::new(std::io::BufReader::new(reader))?;
+            let mut loaded = 0u64;
+            let mut batch = Vec::with_capacity(5000);
+            while let Some(row) = rows.next_row()? {
+                batch.push(row);
+                if batch.len() == 5000 {
+                    loaded += db.import_postcodes(batch.drain(..)).await?;
+                }
+            }
+            loaded += db.import_postcodes(batch).await?;
+            let districts = db.refresh_district_centroids().await?;
+            println!(
+                "loaded {loaded} postcodes ({} without a location skipped); {districts} district centroids",
+                rows.skipped
+            );
+        }
         Command::Audit { command: AuditCommand::Verify { db, org } } => {
             let db = open(&db.database).await?;
             let orgs = match org {

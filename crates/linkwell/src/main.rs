@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod import;
 
 use std::process::ExitCode;
 

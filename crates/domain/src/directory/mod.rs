@@ -12,7 +12,7 @@ mod prescriptions;
 mod schedule;
 mod service;
 
-pub use geo::{BoundingBox, LatLon, METRES_PER_MILE, display_miles};
+pub use geo::{BoundingBox, LatLon, METRES_PER_MILE, display_miles, from_british_national_grid};
 pub use prescriptions::{
     OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedFields,
     UnmetNeedInput, follow_up_due,

@@ -11,6 +11,7 @@ use linkwell_store::users::NewUser;
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 mod casework;
+mod directory;
 
 pub const SLUG: &str = "riverside-pcn";
 pub const NAME: &str = "Riverside Primary Care Network";
@@ -123,7 +124,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         };
         referrers.push(db.create_user(&scope, &actor, &new).await?);
     }
-    casework::seed(db, &scope, &practices, &referrers).await
+    casework::seed(db, &scope, &practices, &referrers).await?;
+    directory::seed(db, &scope, NAME).await
 }
 
 pub fn banner() -> String {

@@ -39,7 +39,38 @@ fn err(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-both_engines!(administration_and_audit_verification);
+both_engines!(administration_and_audit_verification, postcodes_load_from_open_data);
+
+async fn postcodes_load_from_open_data(engine: Engine) {
+    let (url, dir) = TestDb::fresh_url(engine).await.unwrap();
+    let db = url.as_str();
+    ok(&linkwell(&["migrate", "--database", db], None));
+    let scratch = std::env::temp_dir().join(format!("linkwell-postcodes-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let onspd = scratch.join("ONSPD.csv");
+    std::fs::write(&onspd, "pcd,pcds,lat,long\n\"LS8 2HH\",\"LS8 2HH\",53.831000,-1.499000\n\"LS8 1AA\",\"LS8 1AA\",53.821000,-1.511000\n\"LS9 9ZZ\",\"LS9 9ZZ\",99.999999,0.000000\n").unwrap();
+    let out = ok(&linkwell(&["import", "postcodes", "--database", db, onspd.to_str().unwrap()], None));
+    assert_eq!(out.trim(), "loaded 2 postcodes (1 without a location skipped); 1 district centroids");
+    let codepoint = scratch.join("ls.csv");
+    std::fs::write(
+        &codepoint,
+        "\"LS1 3AD\",10,429850,433800,\"E92000001\",\"\",\"\",\"\",\"E08000035\",\"E05011400\"\n",
+    )
+    .unwrap();
+    ok(&linkwell(&["import", "postcodes", "--database", db, codepoint.to_str().unwrap()], None));
+    let store = Db::connect(db).await.unwrap();
+    let town_hall = store.postcode_point("LS1 3AD").await.unwrap().unwrap();
+    assert!(town_hall.miles_to(linkwell_domain::directory::LatLon::new(53.8004, -1.5487).unwrap()) < 0.1);
+    assert!(store.postcode_point("LS8").await.unwrap().is_some(), "district centroid");
+    let wrong = scratch.join("people.csv");
+    std::fs::write(&wrong, "name,age\nAnn,3\n").unwrap();
+    assert!(
+        err(&linkwell(&["import", "postcodes", "--database", db, wrong.to_str().unwrap()], None))
+            .contains("is not an ONS Postcode Directory or OS Code-Point Open CSV")
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+    drop(dir);
+}
 
 async fn administration_and_audit_verification(engine: Engine) {
     let (url, _dir) = TestDb::fresh_url(engine).await.unwrap();
@@ -254,6 +285,24 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     assert_eq!(crate::support::count(&db, "SELECT COUNT(DISTINCT status) FROM referrals").await, 8);
     assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM sessions WHERE status = 'booked'").await, 150);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM sessions WHERE status = 'attended'").await > 400);
+    // A directory of about 150 listings, some paused, closed, full or not checked for months,
+    // and the team's own groups.
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM services").await, 151);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'paused'").await >= 5);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'closed'").await >= 3);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE is_full").await >= 3);
+    let scope = linkwell_store::OrgScope::new(db.organisation_by_slug("riverside-pcn").await.unwrap().id);
+    assert!(db.services_to_check(&scope, linkwell_web::today()).await.unwrap().len() >= 20, "some are stale");
+    assert_eq!(
+        crate::support::count(
+            &db,
+            "SELECT COUNT(*) FROM services s JOIN providers p ON p.id = s.provider_id WHERE p.kind = 'own'"
+        )
+        .await,
+        5
+    );
+    let walk = crate::support::count(&db, "SELECT COUNT(*) FROM services s JOIN schedules sc ON sc.service_id = s.id WHERE s.name = 'Walk and Talk' AND sc.rrule = 'FREQ=WEEKLY;BYDAY=TU' AND sc.opens_at = '10:00'").await;
+    assert_eq!(walk, 1, "Walk and Talk every Tuesday at 10:00");
     db.close().await;
     let _ = child.kill();
     let _ = child.wait();
