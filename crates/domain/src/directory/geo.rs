@@ -182,7 +182,7 @@ fn helmert_osgb36_to_wgs84(lat: f64, lon: f64) -> (f64, f64) {
     let y2 = ty + rz * x1 + (1.0 + s) * y1 - rx * z1;
     let z2 = tz - ry * x1 + rx * y1 + (1.0 + s) * z1;
     // Back to latitude and longitude on GRS80/WGS84.
-    let (a, b) = (6_378_137.000, 6_356_752.3141);
+    let (a, b) = (6_378_137.000, 6_356_752.314_1);
     let e2 = 1.0 - (b * b) / (a * a);
     let p = (x2 * x2 + y2 * y2).sqrt();
     let mut phi = (z2 / (p * (1.0 - e2))).atan();
