@@ -82,6 +82,8 @@ use ActivityType as A;
 use Need as N;
 use Weekday::*;
 
+/// A row of the table below; positional, so each template reads as one line.
+#[allow(clippy::too_many_arguments)]
 const fn t(
     name: &'static str,
     description: &'static str,
@@ -702,7 +704,8 @@ pub async fn seed(db: &Db, scope: &OrgScope, own_name: &str) -> anyhow::Result<(
                 if n % 6 == 2 { months_ago(today, 7 + (n % 5) as i64) } else { months_ago(today, (n % 4) as i64) };
             let s = db.create_service(scope, &actor, &input, checked).await?;
             if n % 13 == 5 {
-                let restart = (n % 2 == 0).then(|| today.checked_add(jiff::Span::new().months(2)).unwrap_or(today));
+                let restart =
+                    n.is_multiple_of(2).then(|| today.checked_add(jiff::Span::new().months(2)).unwrap_or(today));
                 db.set_service_status(
                     scope,
                     &actor,
