@@ -118,6 +118,9 @@ const NO_MAX_AGE: u64 = 255;
 const HALF_SCORE_MILES: f64 = 3.0;
 const WRITER_HEAP: usize = 50_000_000;
 
+/// A match's combined score, its text relevance and its distance in miles.
+type Ranked = (f64, f64, Option<f64>);
+
 pub struct DirectoryIndex {
     index: Index,
     reader: IndexReader,
@@ -352,7 +355,7 @@ impl DirectoryIndex {
         let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
             let lat = segment.fast_fields().f64("lat").ok();
             let lon = segment.fast_fields().f64("lon").ok();
-            move |doc: DocId, score: Score| -> (f64, f64, Option<f64>) {
+            move |doc: DocId, score: Score| -> Ranked {
                 let relevance = if has_text { f64::from(score) } else { 1.0 };
                 let miles = match (near, &lat, &lon) {
                     (Some(n), Some(lat), Some(lon)) => lat
@@ -375,7 +378,7 @@ impl DirectoryIndex {
             }
         });
         let searcher = self.reader.searcher();
-        let found: Vec<((f64, f64, Option<f64>), DocAddress)> = searcher.search(&query, &collector)?;
+        let found: Vec<(Ranked, DocAddress)> = searcher.search(&query, &collector)?;
         let mut hits = Vec::with_capacity(found.len());
         for ((ranked, relevance, miles), address) in found {
             if ranked < 0.0 {
