@@ -12,7 +12,7 @@
 //! This crate knows nothing of storage or the web: it takes [`Listing`]s (the facts a
 //! search needs, already worked out) and answers [`Hit`]s (ids, relevance, miles).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Mutex;
 
@@ -58,8 +58,14 @@ pub struct Listing {
     pub minimum_age: Option<u8>,
     pub maximum_age: Option<u8>,
     pub points: Vec<LatLon>,
+    /// Has no place at all (a phone line, an online group): it passes any distance filter.
+    /// A listing with a place whose point is unknown is not placeless: it fails them.
+    pub placeless: bool,
     /// Running and not full: the only listings offered to people.
     pub offered: bool,
+    /// When the listing last changed, and its version: an older copy never replaces a
+    /// newer one, whichever reaches the index last.
+    pub changed: (i64, i64),
 }
 
 /// A search. Every filter given must hold (they are ANDed); lists within a filter are
@@ -121,10 +127,14 @@ const WRITER_HEAP: usize = 50_000_000;
 /// A match's combined score, its text relevance and its distance in miles.
 type Ranked = (f64, f64, Option<f64>);
 
+/// The `changed` stamp of each listing in the index.
+type Stamps = HashMap<ServiceId, (i64, i64)>;
+
 pub struct DirectoryIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// The writer, and the `changed` stamp of every listing indexed.
+    writer: Mutex<(IndexWriter, Stamps)>,
     fields: Fields,
 }
 
@@ -202,7 +212,7 @@ impl DirectoryIndex {
         // One indexing thread: the machine serves pages too, and edits are one listing at a time.
         let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(DirectoryIndex { index, reader, writer: Mutex::new(writer), fields })
+        Ok(DirectoryIndex { index, reader, writer: Mutex::new((writer, HashMap::new())), fields })
     }
 
     fn document(&self, l: &Listing) -> TantivyDocument {
@@ -221,7 +231,7 @@ impl DirectoryIndex {
             d.add_text(f.slots, s.code());
         }
         for (on, flag) in
-            [(l.free, "free"), (l.wheelchair, "wheelchair"), (l.offered, "offered"), (l.points.is_empty(), "placeless")]
+            [(l.free, "free"), (l.wheelchair, "wheelchair"), (l.offered, "offered"), (l.placeless, "placeless")]
         {
             if on {
                 d.add_text(f.flags, flag);
@@ -236,27 +246,40 @@ impl DirectoryIndex {
         d
     }
 
-    /// Add or replace listings (by id) and make them searchable.
+    /// Add or replace listings (by id) and make them searchable. A copy older than the one
+    /// indexed is ignored: the follower and a page may race with the same listing.
     pub fn upsert(&self, listings: &[Listing]) -> Result<()> {
-        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let (w, stamps) = &mut *guard;
+        let mut changed = false;
         for l in listings {
+            if stamps.get(&l.id).is_some_and(|known| *known > l.changed) {
+                continue;
+            }
+            stamps.insert(l.id, l.changed);
             w.delete_term(tantivy::Term::from_field_text(self.fields.id, &l.id.to_string()));
             w.add_document(self.document(l))?;
+            changed = true;
+        }
+        if !changed {
+            return Ok(());
         }
         w.commit()?;
-        drop(w);
+        drop(guard);
         self.reader.reload()?;
         Ok(())
     }
 
     /// Take listings out (they no longer exist).
     pub fn remove(&self, ids: &[ServiceId]) -> Result<()> {
-        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let (w, stamps) = &mut *guard;
         for id in ids {
+            stamps.remove(id);
             w.delete_term(tantivy::Term::from_field_text(self.fields.id, &id.to_string()));
         }
         w.commit()?;
-        drop(w);
+        drop(guard);
         self.reader.reload()?;
         Ok(())
     }

@@ -29,7 +29,9 @@ fn listing(org: OrganisationId, name: &str, description: &str) -> Listing {
         minimum_age: None,
         maximum_age: None,
         points: vec![],
+        placeless: false,
         offered: true,
+        changed: (1, 1),
     }
 }
 
@@ -42,6 +44,7 @@ struct Fixture {
     paused: Listing,
     yoga: Listing,
     phone: Listing,
+    unmapped: Listing,
 }
 
 fn fixture() -> Fixture {
@@ -71,9 +74,22 @@ fn fixture() -> Fixture {
     yoga.points = vec![headingley()];
     let mut phone = listing(org, "Money Advice Line", "Ring for free advice on debts.");
     phone.terms = vec![Term::Need(Need::MoneyDebt)];
+    phone.placeless = true;
+    let mut unmapped = listing(org, "Somewhere Unknown", "A group whose postcode is not loaded.");
+    unmapped.slots = [slot(Weekday::Tuesday, DayPart::Morning)].into();
     let index = DirectoryIndex::new().unwrap();
-    index.upsert(&[walk.clone(), nordic.clone(), knit.clone(), paused.clone(), yoga.clone(), phone.clone()]).unwrap();
-    Fixture { org, index, walk, nordic, knit, paused, yoga, phone }
+    index
+        .upsert(&[
+            walk.clone(),
+            nordic.clone(),
+            knit.clone(),
+            paused.clone(),
+            yoga.clone(),
+            phone.clone(),
+            unmapped.clone(),
+        ])
+        .unwrap();
+    Fixture { org, index, walk, nordic, knit, paused, yoga, phone, unmapped }
 }
 
 fn ids(hits: &[Hit]) -> Vec<ServiceId> {
@@ -98,7 +114,7 @@ fn stemming_and_typos() {
     // Taxonomy labels are searchable: nothing in the text says bereavement.
     assert_eq!(ids(&f.index.search(f.org, &q("bereavement")).unwrap()), vec![f.knit.id]);
     // The provider's name finds its listings.
-    assert_eq!(f.index.search(f.org, &q("ramblers")).unwrap().len(), 6);
+    assert_eq!(f.index.search(f.org, &q("ramblers")).unwrap().len(), 7);
     assert!(f.index.search(f.org, &q("zzzz qqqq")).unwrap().is_empty());
 }
 
@@ -109,11 +125,15 @@ fn filters_are_anded() {
         SearchQuery { days: vec![Weekday::Tuesday], parts: vec![DayPart::Morning], limit: 20, ..Default::default() };
     let mut found = ids(&f.index.search(f.org, &tuesday_mornings).unwrap());
     found.sort();
-    let mut expected = vec![f.walk.id, f.paused.id, f.yoga.id];
+    let mut expected = vec![f.walk.id, f.paused.id, f.yoga.id, f.unmapped.id];
     expected.sort();
     assert_eq!(found, expected);
     let offered = SearchQuery { offered_only: true, age: Some(40), ..tuesday_mornings.clone() };
-    assert_eq!(ids(&f.index.search(f.org, &offered).unwrap()), vec![f.walk.id], "paused and 55-plus left out");
+    let mut found = ids(&f.index.search(f.org, &offered).unwrap());
+    found.sort();
+    let mut expected = vec![f.walk.id, f.unmapped.id];
+    expected.sort();
+    assert_eq!(found, expected, "paused and 55-plus left out");
     let free_walks = SearchQuery {
         terms: vec![Term::Activity(ActivityType::Walking)],
         free_only: true,
@@ -138,6 +158,8 @@ fn distance_filters_and_ranks() {
     assert!(found.contains(&f.walk.id), "Roundhay is within 3 miles of Headingley");
     assert!(!found.contains(&f.nordic.id), "Moortown is not");
     assert!(found.contains(&f.phone.id), "a phone line has no distance");
+    assert!(!found.contains(&f.unmapped.id), "a place whose point is unknown is not known to be near");
+    assert_eq!(found.len(), 5);
     // Nearest first when there are no words to rank by.
     assert!(found.iter().position(|i| *i == f.knit.id) < found.iter().position(|i| *i == f.walk.id));
     let walk = hits.iter().find(|h| h.id == f.walk.id).unwrap();
@@ -155,11 +177,14 @@ fn organisations_are_separate_and_upserts_replace() {
     assert!(f.index.search(other, &q("walk")).unwrap().is_empty());
     let mut renamed = f.walk.clone();
     renamed.name = "Wander and Wonder".into();
+    renamed.changed = (2, 2);
     f.index.upsert(&[renamed]).unwrap();
-    assert_eq!(f.index.len(), 6, "replaced, not added");
+    // A stale copy arriving late changes nothing.
+    f.index.upsert(&[f.walk.clone()]).unwrap();
+    assert_eq!(f.index.len(), 7, "replaced, not added");
     assert!(!ids(&f.index.search(f.org, &q("talk")).unwrap()).contains(&f.walk.id));
     f.index.remove(&[f.walk.id]).unwrap();
-    assert_eq!(f.index.len(), 5);
+    assert_eq!(f.index.len(), 6);
 }
 
 fn arb_listing(org: OrganisationId) -> impl Strategy<Value = Listing> {
@@ -184,6 +209,7 @@ fn arb_listing(org: OrganisationId) -> impl Strategy<Value = Listing> {
             l.offered = offered;
             l.minimum_age = min_age;
             l.points = point.map(|(a, o)| LatLon::new(53.75 + a, -1.65 + o).unwrap()).into_iter().collect();
+            l.placeless = l.points.is_empty();
             l
         })
 }

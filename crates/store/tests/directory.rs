@@ -141,8 +141,14 @@ async fn listings_keep_their_parts_and_history(db: &Db) {
         ["Lunch club"]
     );
     assert_eq!(db.services_page(&b, &ServiceFilter::default(), 0, 10).await.unwrap().1, 0);
-    let changed = db.services_changed_since(0, 100).await.unwrap();
+    let changed = db.services_changed_since((0, ""), 100).await.unwrap();
     assert_eq!(changed.len(), 2);
+    // Paging by the cursor: one at a time, without repeats.
+    let first = db.services_changed_since((0, ""), 1).await.unwrap();
+    let (_, id, at) = first[0];
+    let second = db.services_changed_since((at, &id.to_string()), 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_ne!(second[0].1, id);
     assert!(changed.iter().all(|(scope, _, _)| *scope == a));
 }
 

@@ -293,6 +293,18 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         }
     });
     tokio::spawn(crate::reminders::run(state.db.clone(), state.config.outbox_every));
+    // Requests wait in the listener's queue until the index holds every listing.
+    let mut cursor = (0, String::new());
+    match crate::directory_search::catch_up(&state.db, &state.search, &mut cursor).await {
+        Ok(n) => tracing::info!(listings = n, "search index built"),
+        Err(e) => tracing::warn!(error = %e, "could not build the search index; it will catch up"),
+    }
+    tokio::spawn(crate::directory_search::follow(
+        state.db.clone(),
+        state.search.clone(),
+        state.config.search_every,
+        cursor,
+    ));
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())

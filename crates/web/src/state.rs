@@ -16,6 +16,8 @@ pub struct Config {
     pub sign_in_replenish_seconds: u64,
     /// How often the outbox sender looks for messages that are due.
     pub outbox_every: std::time::Duration,
+    /// How often the search index catches up with listings changed elsewhere.
+    pub search_every: std::time::Duration,
 }
 
 impl Default for Config {
@@ -25,6 +27,7 @@ impl Default for Config {
             sign_in_burst: 10,
             sign_in_replenish_seconds: 6,
             outbox_every: std::time::Duration::from_secs(5),
+            search_every: std::time::Duration::from_secs(2),
         }
     }
 }
@@ -35,10 +38,20 @@ pub struct AppState {
     pub templates: Templates,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
+    /// The directory's search index (a cache of the database; see `directory_search`).
+    pub search: Arc<linkwell_search::DirectoryIndex>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState { db, templates: Templates::new(), metrics: Arc::new(Metrics::default()), config: Arc::new(config) }
+        // An in-memory index with a fixed schema: creating it does not depend on input.
+        let search = linkwell_search::DirectoryIndex::new().expect("an empty in-memory search index");
+        AppState {
+            db,
+            templates: Templates::new(),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+            search: Arc::new(search),
+        }
     }
 }

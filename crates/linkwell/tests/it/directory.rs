@@ -7,7 +7,92 @@ use linkwell_store::Engine;
 
 use crate::support::{location, spawn};
 
-both_engines!(listings_are_added_changed_and_kept_true);
+both_engines!(listings_are_added_changed_and_kept_true, search_finds_by_words_time_and_distance);
+
+async fn search_finds_by_words_time_and_distance(engine: Engine) {
+    use linkwell_domain::directory::LatLon;
+    use linkwell_store::directory::PostcodeRow;
+    let app = spawn(engine).await;
+    app.db
+        .import_postcodes([
+            PostcodeRow { postcode: "LS6 2AB".into(), point: LatLon::new(53.8195, -1.5762).unwrap() },
+            PostcodeRow { postcode: "LS6 4LD".into(), point: LatLon::new(53.8330, -1.5690).unwrap() },
+            PostcodeRow { postcode: "LS17 5AA".into(), point: LatLon::new(53.8580, -1.5300).unwrap() },
+        ])
+        .await
+        .unwrap();
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let provider = app.a.provider.id.to_string();
+    let add = |name: &'static str, postcode: &'static str, day: &'static str| {
+        let provider = provider.clone();
+        let lw = &lw;
+        async move {
+            let fields = [
+                ("provider_id", provider.as_str()),
+                ("name", name),
+                ("description", "A stroll and a chat."),
+                ("cost", "free"),
+                ("needs", "loneliness"),
+                ("activities", "walking"),
+                ("postcode", postcode),
+                ("schedules[0].repeat", "weekly"),
+                ("schedules[0].day", day),
+                ("schedules[0].opens", "10:00"),
+                ("schedules[0].closes", "11:00"),
+            ];
+            let r = lw.post_form("/directory/services", &fields).await;
+            assert_eq!(r.status(), 303, "{name}");
+            location(&r)
+        }
+    };
+    let near = add("Meanwood Walkers", "LS6 4LD", "TU").await;
+    add("Moortown Rambles", "LS17 5AA", "TU").await;
+    add("Thursday Wanderers", "LS6 4LD", "TH").await;
+
+    // Typos and stems: the seeded Walk and Talk was indexed when the server started.
+    let found = lw.text("/directory?q=walkng").await;
+    assert!(found.contains("Walk and Talk"), "{found}");
+    // Tuesday mornings within 3 miles of LS6 2AB: near, not Moortown (3.2 miles), not Thursday.
+    let found = lw.text("/directory?day=TU&time=morning&postcode=LS6+2AB&miles=3").await;
+    assert!(found.contains("Meanwood Walkers") && found.contains("1.0 miles away"), "{found}");
+    assert!(!found.contains("Moortown Rambles") && !found.contains("Thursday Wanderers"));
+    assert!(!found.contains("Walk and Talk"), "its postcode is not loaded, so it is not known to be near");
+    // Paused: not offered, unless asked for.
+    let v = app
+        .db
+        .service(&app.a.scope, near.trim_start_matches("/directory/services/").parse().unwrap())
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let r = lw.post_form(&format!("{near}/pause"), &[("version", &v)]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let found = lw.text("/directory?day=TU&time=morning&postcode=LS6+2AB&miles=3").await;
+    assert!(!found.contains(">Meanwood Walkers</a>"), "a paused group is not offered");
+    let found = lw.text("/directory?day=TU&time=morning&postcode=LS6+2AB&miles=3&show=all").await;
+    assert!(found.contains("Meanwood Walkers") && found.contains("Paused"));
+    // Bad input is named, not a server error.
+    let r = lw.get("/directory?postcode=nowhere&miles=lots").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#postcode\"") && html.contains("Enter a distance in miles from 0.5 to 100"));
+    let r = lw.get("/directory?postcode=YO1+7HH").await;
+    assert!(r.text().await.unwrap().contains("Linkwell does not know where this postcode is"));
+    // A change made elsewhere (another server, an import) is followed within seconds.
+    let (_, elsewhere) = crate::support::seed_listing_named(&app.db, &app.a.scope, "Zumba Gold").await;
+    let mut seen = false;
+    for _ in 0..40 {
+        if lw.text("/directory?q=zumba").await.contains("Zumba Gold") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(seen, "the follower indexed {}", elsewhere.id);
+    // Another organisation's search finds none of it.
+    let other = app.signed_in(&app.b.email(Role::LinkWorker)).await;
+    assert!(!other.text("/directory?q=meanwood&show=all").await.contains("Meanwood"));
+}
 
 async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     let app = spawn(engine).await;

@@ -317,6 +317,15 @@ pub async fn seed_listing(
     db: &Db,
     scope: &OrgScope,
 ) -> (linkwell_store::directory::Provider, linkwell_store::directory::Service) {
+    seed_listing_named(db, scope, "Walk and Talk").await
+}
+
+/// A provider and one listing called `name` (Tuesdays 10:00–11:30 in Roundhay Park).
+pub async fn seed_listing_named(
+    db: &Db,
+    scope: &OrgScope,
+    name: &str,
+) -> (linkwell_store::directory::Provider, linkwell_store::directory::Service) {
     use linkwell_domain::directory::{ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput};
     let actor = Actor::system();
     let f = ProviderFields {
@@ -328,7 +337,7 @@ pub async fn seed_listing(
     let provider = db.create_provider(scope, &actor, &ProviderInput::parse(&f).unwrap()).await.unwrap();
     let f = ServiceFields {
         provider_id: provider.id.to_string(),
-        name: "Walk and Talk".into(),
+        name: name.into(),
         description: "A gentle walk round the park and a cuppa after.".into(),
         cost: "free".into(),
         needs: vec!["loneliness".into(), "physical_activity".into()],

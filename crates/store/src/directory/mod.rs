@@ -383,6 +383,12 @@ impl Db {
             self.provider(scope, id).await?;
             return Err(StoreError::Conflict);
         }
+        // Its listings show its name: they have changed too (for ORUK's modified_after
+        // and the search index), though not in content their history need record.
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE services SET updated_at = $1 WHERE organisation_id = $2 AND provider_id = $3")
+                .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+        });
         append_in(&mut tx, scope, &actor.event(AuditAction::DirectoryChanged, "provider", id, None)).await?;
         tx.commit().await?;
         self.provider(scope, id).await
@@ -826,16 +832,17 @@ impl Db {
         })
     }
 
-    /// Services changed at or after `since` in every organisation, oldest first: how the
-    /// search index (one per server, for every tenant) catches up with the database.
+    /// Services changed after the cursor `(updated_at, id)` in every organisation, oldest
+    /// first, `limit` at a time: how the search index (one per server, for every tenant)
+    /// catches up with the database. Start from `(0, "")`; continue from the last row.
     pub async fn services_changed_since(
         &self,
-        since: i64,
+        since: (i64, &str),
         limit: u64,
     ) -> Result<Vec<(crate::OrgScope, ServiceId, i64)>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT organisation_id, id, updated_at FROM services WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2")
-                .bind(since).bind(limit as i64).fetch_all(pool).await?;
+            let rows = sqlx::query("SELECT organisation_id, id, updated_at FROM services WHERE updated_at > $1 OR (updated_at = $1 AND id > $2) ORDER BY updated_at, id LIMIT $3")
+                .bind(since.0).bind(since.1).bind(limit as i64).fetch_all(pool).await?;
             rows.iter().map(|r| Ok((
                 crate::OrgScope::new(stored(r.try_get::<String, _>("organisation_id")?.parse())?),
                 stored(r.try_get::<String, _>("id")?.parse())?,

@@ -6,11 +6,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{
-    ActivityType, ClosureFields, PauseFields, ProviderFields, ProviderInput, ProviderKind, ScheduleFields,
-    ServiceFields, ServiceInput, ServiceStatus, Term, day_code, day_name, flexible_date, is_stale, weekdays,
+    ActivityType, ClosureFields, DayPart, PauseFields, ProviderFields, ProviderInput, ProviderKind, ScheduleFields,
+    ServiceFields, ServiceInput, ServiceStatus, Term, day_code, day_name, display_miles, flexible_date, is_stale,
+    parse_day, weekdays,
 };
+use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::{ProviderId, ServiceId};
+use linkwell_search::SearchQuery;
 use linkwell_store::directory::{Located, Service, ServiceFilter};
 use linkwell_store::{OrgScope, StoreError};
 use minijinja::Value;
@@ -27,13 +30,103 @@ const PAGE_SIZE: u64 = 50;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
+    /// Words to search for.
+    q: String,
     /// A term key such as `needs:loneliness`.
     term: String,
     provider: String,
+    /// `MO`..`SU`.
+    day: String,
+    /// `morning`, `afternoon` or `evening`.
+    time: String,
+    free: String,
+    wheelchair: String,
+    age: String,
+    postcode: String,
+    miles: String,
+    /// "all" to include paused, closed and full listings in a search.
+    show: String,
     page: String,
 }
 
-/// The directory: every listing by name, filtered by need or activity and organisation.
+impl ListQuery {
+    fn is_search(&self) -> bool {
+        [&self.q, &self.day, &self.time, &self.free, &self.wheelchair, &self.age, &self.postcode]
+            .iter()
+            .any(|s| !s.trim().is_empty())
+    }
+}
+
+/// How far a search by postcode reaches unless told otherwise.
+const DEFAULT_MILES: f64 = 5.0;
+
+/// A search of the index from the page's fields, each problem under its field.
+async fn search_query(state: &AppState, q: &ListQuery) -> Result<Result<SearchQuery, ValidationErrors>, PageError> {
+    let mut e = ValidationErrors::new();
+    let day = match q.day.trim() {
+        "" => None,
+        d => e.check("day", parse_day(d).ok_or("Select a day from the list")),
+    };
+    let part = match q.time.trim() {
+        "" => None,
+        t => e.check("time", DayPart::parse(t).ok_or("Select a time of day from the list")),
+    };
+    let age = match q.age.trim() {
+        "" => None,
+        a => e.check("age", a.parse::<u8>().ok().filter(|a| *a <= 120).ok_or("Enter an age in years, like 67")),
+    };
+    let miles = match q.miles.trim() {
+        "" => None,
+        m => e.check(
+            "miles",
+            m.parse::<f64>()
+                .ok()
+                .filter(|m| *m > 0.0 && *m <= 100.0)
+                .ok_or("Enter a distance in miles from 0.5 to 100"),
+        ),
+    };
+    let near = match q.postcode.trim() {
+        "" => {
+            if miles.is_some() {
+                e.add("postcode", "Enter a postcode to measure the distance from");
+            }
+            None
+        }
+        p => match Postcode::parse(p) {
+            Ok(pc) => match state.db.locate_postcode(&pc).await? {
+                Some(l) => Some(l.point()),
+                None => {
+                    e.add("postcode", "Linkwell does not know where this postcode is. Try another postcode nearby");
+                    None
+                }
+            },
+            Err(err) => {
+                e.add("postcode", err.to_string());
+                None
+            }
+        },
+    };
+    if !e.is_empty() {
+        return Ok(Err(e));
+    }
+    Ok(Ok(SearchQuery {
+        text: q.q.trim().to_owned(),
+        terms: Term::parse_key(&q.term).into_iter().collect(),
+        days: day.into_iter().collect(),
+        parts: part.into_iter().collect(),
+        free_only: !q.free.is_empty(),
+        wheelchair: !q.wheelchair.is_empty(),
+        age,
+        near,
+        within_miles: near.map(|_| miles.unwrap_or(DEFAULT_MILES)),
+        offered_only: q.show != "all",
+        limit: PAGE_SIZE as usize,
+        ..Default::default()
+    }))
+}
+
+/// The directory: a search (words, need, day and time, cost, access, age, distance) or,
+/// with no search, every listing by name.
 pub async fn index(
     State(state): State<AppState>,
     page: Page,
@@ -44,40 +137,79 @@ pub async fn index(
     let term = Term::parse_key(&q.term);
     let provider = q.provider.parse::<ProviderId>().ok();
     let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
-    let filter = ServiceFilter { term, provider_id: provider, ..Default::default() };
-    let (list, total) = state.db.services_page(&scope, &filter, (number - 1) * PAGE_SIZE, PAGE_SIZE).await?;
     let today = crate::today();
-    let rows: Vec<Value> = list
-        .iter()
-        .map(|s| {
-            minijinja::context! {
-                id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
-                status => s.status.label(), active => s.status.is_active(), stale => is_stale(s.last_verified, today),
+    let searched = q.is_search();
+    let mut errors = None;
+    let (rows, total, pages) = if searched {
+        match search_query(&state, &q).await? {
+            Ok(query) => {
+                let hits = state
+                    .search
+                    .search(scope.organisation_id(), &query)
+                    .map_err(|e| PageError::Internal(e.to_string()))?;
+                let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+                let rows: Vec<Value> = services
+                    .iter()
+                    .filter(|s| provider.is_none_or(|p| s.provider_id == p))
+                    .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
+                    .collect();
+                let n = rows.len() as u64;
+                (rows, n, 1)
             }
-        })
-        .collect();
+            Err(e) => {
+                errors = Some(e);
+                (vec![], 0, 1)
+            }
+        }
+    } else {
+        let filter = ServiceFilter { term, provider_id: provider, ..Default::default() };
+        let (list, total) = state.db.services_page(&scope, &filter, (number - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+        let services = state.db.services_by_ids(&scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
+        let rows = services.iter().map(|s| result_row(s, today, None)).collect();
+        (rows, total, total.div_ceil(PAGE_SIZE).max(1))
+    };
     let providers = state.db.providers(&scope).await?;
     let to_check = state.db.services_to_check(&scope, today).await?.len();
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
     let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
-    Ok(page
-        .render(
-            &state,
-            "pages/directory/index.html",
-            minijinja::context! {
-                title => "Community directory",
-                rows => rows,
-                total => total,
-                terms => term_items(term),
-                providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), std::slice::from_ref(&q.provider)),
-                to_check => to_check,
-                can_edit => p.can(Action::EditDirectory),
-                previous => (number > 1).then(|| link(number - 1)),
-                next => (number < pages).then(|| link(number + 1)),
-                page_number => number, pages => pages,
+    let status = form_status(errors.as_ref());
+    let html = page.render(
+        &state,
+        "pages/directory/index.html",
+        minijinja::context! {
+            title => "Community directory",
+            rows => rows,
+            total => total,
+            searched => searched,
+            form => minijinja::context! {
+                q => q.q.clone(), age => q.age.clone(), postcode => q.postcode.clone(), miles => q.miles.clone(),
+                free => !q.free.is_empty(), wheelchair => !q.wheelchair.is_empty(), all => q.show == "all",
             },
-        )?
-        .into_response())
+            errors => errors.as_ref().map(form_errors),
+            terms => term_items(term),
+            days => items(std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), std::slice::from_ref(&q.day)),
+            times => items(std::iter::once(("", "Any time")).chain(DayPart::ALL.iter().map(|p| (p.code(), p.label()))), std::slice::from_ref(&q.time)),
+            providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), std::slice::from_ref(&q.provider)),
+            to_check => to_check,
+            can_edit => p.can(Action::EditDirectory),
+            previous => (!searched && number > 1).then(|| link(number - 1)),
+            next => (!searched && number < pages).then(|| link(number + 1)),
+            page_number => number,
+            pages => pages,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// A listing in a list of results: what someone choosing needs at a glance.
+fn result_row(s: &Service, today: jiff::civil::Date, miles: Option<f64>) -> Value {
+    minijinja::context! {
+        id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
+        status => s.status.label(), active => s.status.is_active(), full => s.full, stale => is_stale(s.last_verified, today),
+        when => s.schedules.first().map(|x| x.schedule.summary()),
+        next => s.next_date(today).map(linkwell_domain::time::display_london_date),
+        cost => s.cost.summary(),
+        miles => miles.map(display_miles),
+    }
 }
 
 /// Both taxonomies as one select, grouped by a prefix in the label.
@@ -298,6 +430,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)).await,
     };
     let s = state.db.create_service(&p.scope(), &page.actor(), &input, crate::today()).await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} added to the directory", s.name)).await?;
     Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
 }
@@ -460,6 +593,7 @@ pub async fn update(
         Err(e) => return render_form(&state, &page, Some(&s), &form, Some(&e)).await,
     };
     let saved = state.db.update_service(&p.scope(), &page.actor(), s.id, version, &input).await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} saved", saved.name)).await?;
     Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
 }
@@ -527,6 +661,7 @@ pub async fn pause(
         .db
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Paused { restart }, &note)
         .await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} is paused: it will not be offered to people until it runs again", s.name)).await?;
     Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
 }
@@ -548,6 +683,7 @@ pub async fn close(
         .db
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Closed { reason }, "")
         .await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} is closed", s.name)).await?;
     Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
 }
@@ -562,6 +698,7 @@ pub async fn reopen(
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} is running again", s.name)).await?;
     Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
 }
@@ -577,6 +714,7 @@ pub async fn verify(
     let note =
         linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
     state.db.verify_service(&p.scope(), &page.actor(), s.id, crate::today(), &note).await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!("{} checked today", s.name)).await?;
     let back = form.get("back");
     let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
@@ -598,6 +736,7 @@ pub async fn exception(
             .parse::<jiff::civil::Date>()
             .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
         state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, None).await?;
+        crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
         page.set_flash("Date off removed").await?;
         return Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response());
     }
@@ -611,6 +750,7 @@ pub async fn exception(
         return Ok(Redirect::to(&format!("/directory/services/{}#dates-off", s.id)).into_response());
     };
     state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.set_flash(&format!(
         "{} will show as not running on {}",
         s.name,
@@ -752,6 +892,16 @@ pub async fn update_provider(
         Err(e) => return render_provider_edit(&state, &page, &provider, &form, Some(&e)).await,
     };
     let saved = state.db.update_provider(&p.scope(), &page.actor(), provider.id, version, &input).await?;
+    // Its listings carry its name in search.
+    let filter = ServiceFilter { provider_id: Some(provider.id), ..Default::default() };
+    let (listings, _) = state.db.services_page(&p.scope(), &filter, 0, 10_000).await?;
+    crate::directory_search::refresh(
+        &state.db,
+        &state.search,
+        &p.scope(),
+        &listings.iter().map(|l| l.id).collect::<Vec<_>>(),
+    )
+    .await;
     page.set_flash(&format!("{} saved", saved.name)).await?;
     Ok(Redirect::to("/directory/providers").into_response())
 }
