@@ -180,7 +180,7 @@ fn organisations_are_separate_and_upserts_replace() {
     renamed.changed = (2, 2);
     f.index.upsert(&[renamed]).unwrap();
     // A stale copy arriving late changes nothing.
-    f.index.upsert(&[f.walk.clone()]).unwrap();
+    f.index.upsert(std::slice::from_ref(&f.walk)).unwrap();
     assert_eq!(f.index.len(), 7, "replaced, not added");
     assert!(!ids(&f.index.search(f.org, &q("talk")).unwrap()).contains(&f.walk.id));
     f.index.remove(&[f.walk.id]).unwrap();
