@@ -34,12 +34,14 @@ pub struct Person {
     pub consents_recorded_at: i64,
     pub consents_recorded_by: Option<String>,
     pub merged_into: Option<PersonId>,
+    /// When they are free, for matching them to groups (`tu-morning`, …).
+    pub free_times: Vec<linkwell_domain::directory::WeekSlot>,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, created_at, updated_at, version";
+const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, free_times, created_at, updated_at, version";
 
 /// Bind a person's fields, in the order both INSERT and UPDATE list them: nhs_number,
 /// given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category,
@@ -92,6 +94,11 @@ macro_rules! person_from_row {
             consents_recorded_at: r.try_get("consents_recorded_at")?,
             consents_recorded_by: r.try_get("consents_recorded_by")?,
             merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| stored(s.parse())).transpose()?,
+            free_times: r
+                .try_get::<String, _>("free_times")?
+                .split(',')
+                .filter_map(linkwell_domain::directory::WeekSlot::parse)
+                .collect(),
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
             version: r.try_get("version")?,
@@ -227,6 +234,34 @@ impl Db {
             return Err(StoreError::Conflict);
         }
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())))
+            .await?;
+        tx.commit().await?;
+        self.person(scope, id).await
+    }
+
+    /// Record when the person is free (replacing what was recorded), if the record is
+    /// still at `expected`.
+    pub async fn set_free_times(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: PersonId,
+        expected: linkwell_domain::Version,
+        slots: &std::collections::BTreeSet<linkwell_domain::directory::WeekSlot>,
+    ) -> Result<Person> {
+        let text = slots.iter().map(|s| s.code()).collect::<Vec<_>>().join(",");
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE people SET free_times = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
+                .bind(&text).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.person(scope, id).await?;
+            return Err(StoreError::Conflict);
+        }
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())))
             .await?;
         tx.commit().await?;
         self.person(scope, id).await

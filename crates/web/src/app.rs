@@ -181,6 +181,14 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/directory/services/{id}/reopen", Allowed(Action::EditDirectory), post(pages::directory::reopen)),
         route(p.clone(), "/directory/services/{id}/verify", Allowed(Action::EditDirectory), post(pages::directory::verify)),
         route(p.clone(), "/directory/services/{id}/exceptions", Allowed(Action::EditDirectory), post(pages::directory::exception)),
+        // Social prescribing: suggestions live on the person's page.
+        route(p.clone(), "/people/{id}/free-times", Allowed(Action::WorkCases), post(pages::prescriptions::save_free_times)),
+        route(g.clone(), "/referrals/{id}/prescriptions/new", Allowed(Action::WorkCases), get(pages::prescriptions::new)),
+        route(p.clone(), "/referrals/{id}/prescriptions", Allowed(Action::WorkCases), post(pages::prescriptions::create)),
+        route(g.clone(), "/prescriptions/{id}/outcome", Allowed(Action::WorkCases), get(pages::prescriptions::outcome_form)),
+        route(p.clone(), "/prescriptions/{id}/outcome", Allowed(Action::WorkCases), post(pages::prescriptions::record_outcome)),
+        route(g.clone(), "/unmet-needs", Allowed(Action::WorkCases), get(pages::prescriptions::unmet_needs)),
+        route(p.clone(), "/unmet-needs", Allowed(Action::WorkCases), post(pages::prescriptions::record_unmet_need)),
         // Audit.
         route(g.clone(), "/admin/audit", Allowed(Action::ViewAudit), get(pages::audit::audit)),
         route(g, "/api/v1/audit", Allowed(Action::ViewAudit), get(api::audit::list)),

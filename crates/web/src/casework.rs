@@ -294,6 +294,17 @@ pub async fn discharge_summary(
         accepted,
         sessions,
         goals,
+        connections: db
+            .prescriptions_for_referral(scope, r.id)
+            .await?
+            .into_iter()
+            .map(|rx| linkwell_domain::discharge::ConnectionLine {
+                service: rx.service_name,
+                how: rx.kind.label().split(" (").next().unwrap_or_default().to_owned(),
+                on: rx.prescribed_on.strftime("%-d %b %Y").to_string(),
+                outcome: rx.outcome.map_or("Not known yet", |o| o.label()).to_owned(),
+            })
+            .collect(),
         discharged: day(discharged),
         reason: r.discharge_reason.map(|d| d.label().to_owned()).unwrap_or_default(),
         summary: r.discharge_summary.clone().unwrap_or_default(),

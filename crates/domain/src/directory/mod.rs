@@ -8,11 +8,13 @@
 //! verified for six months is stale.
 
 mod geo;
+mod matching;
 mod prescriptions;
 mod schedule;
 mod service;
 
 pub use geo::{BoundingBox, LatLon, METRES_PER_MILE, display_miles, from_british_national_grid};
+pub use matching::{Distance, Offer, Seeker, reasons};
 pub use prescriptions::{
     OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedFields,
     UnmetNeedInput, follow_up_due,

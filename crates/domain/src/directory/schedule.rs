@@ -376,6 +376,13 @@ impl PartialOrd for WeekSlot {
     }
 }
 
+impl serde::Serialize for WeekSlot {
+    /// As its code, `tu-morning`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.code())
+    }
+}
+
 impl WeekSlot {
     /// `tu-morning`, as stored and as a form value.
     pub fn code(self) -> String {

@@ -29,6 +29,17 @@ pub struct GoalLine {
     pub target: Option<String>,
 }
 
+/// A community service the person was connected to (a social prescription) and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionLine {
+    pub service: String,
+    /// "Accompanied to the first session", …
+    pub how: String,
+    pub on: String,
+    /// "Still attending at 6 weeks", or "Not known yet".
+    pub outcome: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodedEntry {
     pub code: &'static str,
@@ -52,6 +63,7 @@ pub struct DischargeSummary {
     pub accepted: Option<String>,
     pub sessions: Vec<SessionLine>,
     pub goals: Vec<GoalLine>,
+    pub connections: Vec<ConnectionLine>,
     pub discharged: String,
     pub reason: String,
     pub summary: String,
@@ -109,6 +121,14 @@ impl DischargeSummary {
             line(&format!("- {}: progress {}/10{target}", g.text, g.progress));
         }
         line("");
+        line("COMMUNITY SERVICES");
+        if self.connections.is_empty() {
+            line("No connections to community services were recorded.");
+        }
+        for c in &self.connections {
+            line(&format!("- {}: {}, {}; {}", c.service, c.how.to_lowercase(), c.on, c.outcome.to_lowercase()));
+        }
+        line("");
         line("DISCHARGE");
         line(&format!("Date: {}", self.discharged));
         line(&format!("Reason: {}", self.reason));
@@ -157,6 +177,12 @@ mod tests {
                 text: "Join a walking group".into(),
                 progress: 8,
                 target: Some("31 Jan 2027".into()),
+            }],
+            connections: vec![ConnectionLine {
+                service: "Walk and Talk".into(),
+                how: "Accompanied to the first session".into(),
+                on: "3 Nov 2026".into(),
+                outcome: "Still attending at 6 weeks".into(),
             }],
             discharged: "20 Nov 2026".into(),
             reason: "Goals met".into(),

@@ -146,6 +146,13 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/directory/services/{id}/reopen", Roles(CASEWORK)),
     ("POST", "/directory/services/{id}/verify", Roles(CASEWORK)),
     ("POST", "/directory/services/{id}/exceptions", Roles(CASEWORK)),
+    ("POST", "/people/{id}/free-times", Roles(CASEWORK)),
+    ("GET", "/referrals/{id}/prescriptions/new", Roles(CASEWORK)),
+    ("POST", "/referrals/{id}/prescriptions", Roles(CASEWORK)),
+    ("GET", "/prescriptions/{id}/outcome", Roles(CASEWORK)),
+    ("POST", "/prescriptions/{id}/outcome", Roles(CASEWORK)),
+    ("GET", "/unmet-needs", Roles(CASEWORK)),
+    ("POST", "/unmet-needs", Roles(CASEWORK)),
     ("GET", "/admin/audit", Roles(&[Admin])),
     ("GET", "/api/v1/audit", Roles(&[Admin])),
     // Signing out ends the session, so it is walked last.
@@ -188,6 +195,7 @@ fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("/admin/tools/{id}", &format!("/admin/tools/{}", app.a.tool.id))
         .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
         .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
+        .replace("/prescriptions/{id}", &format!("/prescriptions/{}", app.a.prescription))
         .replace("{slug}", "a")
         .replace("{file}", &format!("{feed}.ics"))
         .replace("{*path}", "nhsuk-frontend.min.css")

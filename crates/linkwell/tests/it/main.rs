@@ -18,5 +18,6 @@ mod crash;
 mod directory;
 mod ops;
 mod peers;
+mod prescribing;
 mod reminders;
 mod sign_in;

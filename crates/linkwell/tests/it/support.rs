@@ -52,6 +52,8 @@ pub struct Org {
     /// A provider in the directory and its one listing, Walk and Talk on Tuesdays.
     pub provider: linkwell_store::directory::Provider,
     pub service: linkwell_store::directory::Service,
+    /// The case's person connected to Walk and Talk a week ago (signposted).
+    pub prescription: linkwell_domain::PrescriptionId,
     pub users: HashMap<Role, User>,
     pub case: Case,
 }
@@ -198,7 +200,20 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
     let tool = db.add_tool(&scope, &actor, "Five ways to wellbeing").await.unwrap();
     let case = seed_case(db, &scope, &practice, &users, &programme).await;
     let (provider, service) = seed_listing(db, &scope).await;
-    Org { scope, practice, site, room, tool, provider, service, users, case }
+    let week_ago = jiff::Zoned::now()
+        .with_time_zone(linkwell_domain::time::london())
+        .date()
+        .checked_sub(jiff::Span::new().days(7))
+        .unwrap();
+    let rx = linkwell_domain::directory::PrescriptionInput {
+        service_id: service.id,
+        date: week_ago,
+        kind: linkwell_domain::directory::PrescriptionKind::Signposted,
+        notes: String::new(),
+    };
+    let prescription =
+        db.record_prescription(&scope, &Actor::system(), case.referral, case.person, &rx).await.unwrap().id;
+    Org { scope, practice, site, room, tool, provider, service, prescription, users, case }
 }
 
 pub struct TestApp {

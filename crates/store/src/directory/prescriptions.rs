@@ -191,7 +191,7 @@ impl Db {
         today: Date,
     ) -> Result<Vec<FollowUp>> {
         let sql = format!(
-            "SELECT {COLUMNS}, pe.given_name, pe.family_name {FROM} JOIN referrals r ON r.organisation_id = sp.organisation_id AND r.id = sp.referral_id JOIN people pe ON pe.organisation_id = sp.organisation_id AND pe.id = sp.person_id WHERE sp.organisation_id = $1 AND sp.follow_up_due IS NOT NULL AND sp.follow_up_due <= $2 AND r.status IN ('accepted', 'active') AND ($3 = '' OR r.assigned_worker_id = $3) ORDER BY sp.follow_up_due, sp.id LIMIT 200"
+            "SELECT {COLUMNS}, pe.given_name, pe.family_name {FROM} JOIN referrals r ON r.organisation_id = sp.organisation_id AND r.id = sp.referral_id JOIN people pe ON pe.organisation_id = sp.organisation_id AND pe.id = sp.person_id WHERE sp.organisation_id = $1 AND sp.follow_up_due IS NOT NULL AND sp.follow_up_due <= $2 AND r.status IN ('accepted', 'contacting', 'active') AND ($3 = '' OR r.assigned_worker_id = $3) ORDER BY sp.follow_up_due, sp.id LIMIT 200"
         );
         on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))

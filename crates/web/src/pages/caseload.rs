@@ -45,6 +45,23 @@ pub async fn caseload(
         .into_iter()
         .partition(|r| r.get_attr("status_code").map(|s| s.as_str() == Some("active")).unwrap_or(false));
     let overdue = active.iter().filter(|r| r.get_attr("review_overdue").is_ok_and(|v| v.is_true())).count();
+    // Social prescriptions due a follow-up on this worker's open cases.
+    let follow_ups: Vec<_> = state
+        .db
+        .prescription_follow_ups_due(&scope, Some(worker), crate::today())
+        .await?
+        .into_iter()
+        .map(|f| {
+            minijinja::context! {
+                id => f.prescription.id.to_string(),
+                referral_id => f.prescription.referral_id.to_string(),
+                name => format!("{} {}", f.given_name, f.family_name),
+                service => f.prescription.service_name.clone(),
+                due => f.prescription.follow_up_due.map(linkwell_domain::time::display_london_date),
+                stage => if f.prescription.outcome.is_some() { "still going at 6 weeks?" } else { "did they start?" },
+            }
+        })
+        .collect();
     Ok(page
         .render(
             &state,
@@ -53,7 +70,7 @@ pub async fn caseload(
                 title => if worker == p.user.id { "Your caseload".to_owned() } else { format!("{}'s caseload", whose.display_name) },
                 worker_name => whose.display_name.clone(),
                 worker_id => worker.to_string(),
-                active => active, waiting => waiting, overdue => overdue,
+                active => active, waiting => waiting, overdue => overdue, follow_ups => follow_ups,
                 coordinator => p.user.role == Role::Coordinator,
                 workers => items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()]),
             },

@@ -13,6 +13,7 @@ pub mod home;
 pub mod people;
 pub mod plans;
 pub mod practices;
+pub mod prescriptions;
 pub mod programmes;
 pub mod referrals;
 pub mod self_referral;

@@ -14,9 +14,34 @@ use crate::casework::open_person;
 use crate::error::PageError;
 use crate::state::AppState;
 
-pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// How far suggestions may be, in miles.
+    miles: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
+) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    // A distance outside what makes sense falls back to the default, as a link would.
+    let miles = q
+        .miles
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|m| *m > 0.0 && *m <= 50.0)
+        .unwrap_or(super::prescriptions::DEFAULT_SUGGESTION_MILES);
+    let suggestions = if person.merged_into.is_none() {
+        Some(super::prescriptions::suggestions(&state, &p, &person, miles).await?)
+    } else {
+        None
+    };
     let scope = p.scope();
     let filter = ReferralFilter { person: Some(person.merged_into.unwrap_or(person.id)), ..Default::default() };
     let referrals = state.db.referral_summaries(&scope, &filter, ReferralOrder::Newest, None, 100).await?;
@@ -43,6 +68,8 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
                 referrals => rows,
                 consents_by => consents_by,
                 can_triage => p.can(Action::TriageReferrals),
+                suggestions => suggestions,
+                miles_choices => super::referrals::items(["1", "2", "3", "5", "10"].map(|m| (m, format!("{m} miles"))), &[format!("{miles}")]),
             },
         )?
         .into_response())

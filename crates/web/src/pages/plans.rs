@@ -224,6 +224,7 @@ async fn render_plan(
             needs => shown.map(|v| v.plan.needs.iter().filter_map(|n| Need::parse(n).ok()).map(|n| n.label()).collect::<Vec<_>>()),
             history => history,
             can_edit => !r.status.is_closed(),
+            prescriptions => super::prescriptions::prescription_rows(&state.db.prescriptions_for_referral(&scope, r.id).await?),
         },
     )?;
     Ok(html.into_response())

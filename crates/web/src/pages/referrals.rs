@@ -510,6 +510,9 @@ pub async fn render_case(
             contact_outcomes => items(ContactOutcome::ALL.iter().map(|o| (o.code(), o.label())), &[]),
             contact_channels => items(ContactChannel::ALL.iter().map(|c| (c.code(), c.label())), &[person.preferred_channel.code().to_owned()]),
             errors => errors.map(form_errors),
+            prescriptions => super::prescriptions::prescription_rows(&state.db.prescriptions_for_referral(&p.scope(), r.id).await?),
+            unmet_needs => items(r.needs.iter().map(|n| (n.code(), n.label())).chain(linkwell_domain::referrals::Need::ALL.iter().filter(|n| !r.needs.contains(n)).map(|n| (n.code(), n.label()))), &[]),
+            person_district => person.postcode.as_deref().and_then(|pc| linkwell_domain::people::Postcode::parse(pc).ok()).map(|pc| pc.outward().to_owned()),
         },
     )?;
     Ok((status, html).into_response())

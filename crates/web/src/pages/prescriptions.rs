@@ -1,0 +1,437 @@
+//! Social prescribing from a person's record: suggestions from the directory (each with
+//! why it matched), when the person is free, recording a prescription and following it
+//! up, and unmet needs when nothing suitable exists.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::directory::{
+    Distance, Offer, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome,
+    Seeker, Term, UnmetNeedFields, UnmetNeedInput, WeekSlot, age_on, reasons,
+};
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::people::Postcode;
+use linkwell_domain::referrals::{Need, ReferralStatus};
+use linkwell_domain::{PrescriptionId, ServiceId};
+use linkwell_search::SearchQuery;
+use linkwell_store::directory::{Located, Prescription};
+use linkwell_store::people::Person;
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::referrals::items;
+use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
+use crate::casework::{open_case, open_person};
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// How far suggestions reach unless the link worker chooses otherwise.
+pub const DEFAULT_SUGGESTION_MILES: f64 = 3.0;
+const SUGGESTIONS: usize = 10;
+
+/// Whether a referral is open for connecting the person to services.
+pub fn open_for_prescribing(status: &ReferralStatus) -> bool {
+    matches!(status, ReferralStatus::Accepted | ReferralStatus::Contacting { .. } | ReferralStatus::Active)
+}
+
+/// Suggested listings for a person: offered (running, not full), for their needs, on
+/// days and times they are free, for their age, within `miles` of their postcode — each
+/// with the reasons it matched.
+pub async fn suggestions(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    person: &Person,
+    miles: f64,
+) -> Result<Value, PageError> {
+    let scope = p.scope();
+    let today = crate::today();
+    let filter = linkwell_store::caseload::ReferralFilter { person: Some(person.id), ..Default::default() };
+    let referrals =
+        state.db.referral_summaries(&scope, &filter, linkwell_store::caseload::ReferralOrder::Newest, None, 50).await?;
+    let open: Vec<_> = referrals.items.iter().filter(|r| open_for_prescribing(&r.status)).collect();
+    let mut needs: Vec<Need> = open.iter().flat_map(|r| r.needs.iter().copied()).collect();
+    for r in &open {
+        if let Some(plan) = state.db.current_plan(&scope, r.id).await? {
+            needs.extend(plan.plan.needs.iter().filter_map(|n| Need::parse(n).ok()));
+        }
+    }
+    needs.sort();
+    needs.dedup();
+    let located = match person.postcode.as_deref().map(Postcode::parse) {
+        Some(Ok(pc)) => state.db.locate_postcode(&pc).await?,
+        _ => None,
+    };
+    let seeker = Seeker {
+        needs: needs.clone(),
+        free: person.free_times.iter().copied().collect(),
+        age: Some(age_on(person.date_of_birth, today)),
+    };
+    let query = SearchQuery {
+        terms: needs.iter().map(|n| Term::Need(*n)).collect(),
+        free_slots: person.free_times.clone(),
+        age: seeker.age,
+        near: located.map(Located::point),
+        within_miles: located.map(|_| miles),
+        offered_only: true,
+        limit: SUGGESTIONS,
+        ..Default::default()
+    };
+    let hits = state.search.search(scope.organisation_id(), &query).map_err(|e| PageError::Internal(e.to_string()))?;
+    let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+    let referral = open.first().map(|r| r.id.to_string());
+    let rows: Vec<Value> = services
+        .iter()
+        .map(|s| {
+            let listing = crate::directory_search::listing(&scope, s, today);
+            let hit = hits.iter().find(|h| h.id == s.id);
+            let distance = hit
+                .and_then(|h| h.miles)
+                .map(|m| Distance { miles: m, from_district: matches!(located, Some(Located::District(_))) });
+            let offer = Offer {
+                terms: &s.terms,
+                slots: &listing.slots,
+                cost: &s.cost,
+                minimum_age: s.minimum_age,
+                maximum_age: s.maximum_age,
+                wheelchair: s.wheelchair,
+            };
+            minijinja::context! {
+                id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
+                when => s.schedules.first().map(|x| x.schedule.summary()),
+                reasons => reasons(&seeker, offer, distance),
+                prescribe => referral.as_ref().map(|r| format!("/referrals/{r}/prescriptions/new?service={}", s.id)),
+            }
+        })
+        .collect();
+    let mut notes = vec![];
+    if located.is_none() {
+        notes.push(
+            "Linkwell does not know where their postcode is, so suggestions are not limited by distance.".to_owned(),
+        );
+    }
+    if person.free_times.is_empty() {
+        notes.push("Record when they are free to suggest only groups at those times.".to_owned());
+    }
+    if needs.is_empty() {
+        notes.push(
+            "No needs are recorded on an open referral or plan, so suggestions are not matched to needs.".to_owned(),
+        );
+    }
+    Ok(minijinja::context! {
+        rows => rows,
+        notes => notes,
+        miles => miles,
+        needs => needs.iter().map(|n| n.label()).collect::<Vec<_>>(),
+        referral => referral,
+        free_times => WeekSlot::all().map(|s| minijinja::context! { code => s.code(), label => s.label(), checked => person.free_times.contains(&s) }).collect::<Vec<_>>(),
+    })
+}
+
+/// Record when the person is free.
+pub async fn save_free_times(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let version = form_version(form.get("version"))?;
+    let mut slots = BTreeSet::new();
+    for code in form.all("free") {
+        slots.insert(
+            WeekSlot::parse(&code).ok_or_else(|| PageError::BadRequest(format!("{code:?} is not a day and time")))?,
+        );
+    }
+    state.db.set_free_times(&p.scope(), &page.actor(), person.id, version, &slots).await?;
+    page.set_flash("When they are free is saved").await?;
+    Ok(Redirect::to(&format!("/people/{}#suggestions", person.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    service: String,
+    q: String,
+}
+
+async fn render_new(
+    state: &AppState,
+    page: &Page,
+    referral: &linkwell_store::referrals::Referral,
+    query: &NewQuery,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let person = state.db.person(&scope, referral.person_id).await?;
+    let chosen = match query.service.parse::<ServiceId>() {
+        Ok(id) => state.db.services_by_ids(&scope, &[id]).await?.pop(),
+        Err(_) => None,
+    };
+    let results: Vec<Value> = if chosen.is_none() && !query.q.trim().is_empty() {
+        let q = SearchQuery { text: query.q.clone(), offered_only: true, limit: 20, ..Default::default() };
+        let hits = state.search.search(scope.organisation_id(), &q).map_err(|e| PageError::Internal(e.to_string()))?;
+        state
+            .db
+            .services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>())
+            .await?
+            .iter()
+            .map(|s| minijinja::context! { id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone() })
+            .collect()
+    } else {
+        vec![]
+    };
+    let mut values = form.values();
+    values.entry("date".into()).or_insert_with(|| {
+        let t = crate::today();
+        format!("{}/{}/{}", t.day(), t.month(), t.year())
+    });
+    let html = page.render(
+        state,
+        "pages/prescriptions/new.html",
+        minijinja::context! {
+            title => format!("Connect {} {} to a service", person.given_name, person.family_name),
+            referral_id => referral.id.to_string(),
+            person_id => person.id.to_string(),
+            service => chosen.as_ref().map(|s| minijinja::context! { id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(), status => s.status.label(), offered => s.is_offered() }),
+            q => query.q.clone(),
+            results => results,
+            searched => !query.q.trim().is_empty(),
+            kinds => items(PrescriptionKind::ALL.iter().map(|k| (k.code(), k.label())), &form.all("kind")),
+            form => values,
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let referral = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    render_new(&state, &page, &referral, &q, &FormPairs(vec![]), None).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let referral = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let query = NewQuery { service: form.get("service_id").into(), q: String::new() };
+    if !open_for_prescribing(&referral.status) {
+        let e = ValidationErrors::single(
+            "service_id",
+            "This referral is not open: people are connected to services while their referral is open",
+        );
+        return render_new(&state, &page, &referral, &query, &form, Some(&e)).await;
+    }
+    let fields = PrescriptionFields {
+        service_id: form.get("service_id").into(),
+        date: form.get("date").into(),
+        kind: form.get("kind").into(),
+        notes: form.get("notes").into(),
+    };
+    let input = match PrescriptionInput::parse(&fields, crate::today()) {
+        Ok(i) => i,
+        Err(e) => return render_new(&state, &page, &referral, &query, &form, Some(&e)).await,
+    };
+    // Only this organisation's listings, and only ones that can be offered now.
+    let Some(service) = state.db.services_by_ids(&scope, &[input.service_id]).await?.pop() else {
+        let e = ValidationErrors::single("service_id", "Select the service from the directory");
+        return render_new(&state, &page, &referral, &NewQuery::default(), &form, Some(&e)).await;
+    };
+    if !service.is_offered() {
+        let why = if service.full { "full" } else { service.status.label() };
+        let e = ValidationErrors::single(
+            "service_id",
+            format!("{} is {} at the moment: choose another service", service.name, why.to_lowercase()),
+        );
+        return render_new(&state, &page, &referral, &query, &form, Some(&e)).await;
+    }
+    state.db.record_prescription(&scope, &page.actor(), referral.id, referral.person_id, &input).await?;
+    page.set_flash(&format!("Connection to {} recorded", service.name)).await?;
+    Ok(Redirect::to(&format!("/referrals/{}#prescriptions", referral.id)).into_response())
+}
+
+/// A prescription, for those who work its case.
+async fn open_prescription(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+) -> Result<(Prescription, linkwell_store::referrals::Referral), PageError> {
+    let p = page.principal()?.clone();
+    let rx = state.db.prescription(&p.scope(), path_id::<PrescriptionId>(id)?).await?;
+    let referral = open_case(&state.db, &p, rx.referral_id, page.request_id.clone()).await?;
+    Ok((rx, referral))
+}
+
+async fn render_outcome(
+    state: &AppState,
+    page: &Page,
+    rx: &Prescription,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let html = page.render(
+        state,
+        "pages/prescriptions/outcome.html",
+        minijinja::context! {
+            title => format!("How is it going at {}?", rx.service_name),
+            rx => minijinja::value::Serde(rx),
+            prescribed_on => linkwell_domain::time::display_london_date(rx.prescribed_on),
+            kind => rx.kind.label(),
+            outcomes => items(PrescriptionOutcome::ALL.iter().map(|o| (o.code(), o.label())), &form.all("outcome")),
+            form => form.values(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn outcome_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (rx, _) = open_prescription(&state, &page, &id).await?;
+    render_outcome(&state, &page, &rx, &FormPairs(vec![]), None).await
+}
+
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let (rx, referral) = open_prescription(&state, &page, &id).await?;
+    let version = form_version(form.get("version"))?;
+    let (outcome, reason) =
+        match (OutcomeFields { outcome: form.get("outcome").into(), reason: form.get("reason").into() }).parse() {
+            Ok(v) => v,
+            Err(e) => return render_outcome(&state, &page, &rx, &form, Some(&e)).await,
+        };
+    state
+        .db
+        .record_prescription_outcome(&p.scope(), &page.actor(), rx.id, version, outcome, &reason, crate::today())
+        .await?;
+    page.set_flash(&format!("{}: {}", rx.service_name, outcome.label().to_lowercase())).await?;
+    Ok(Redirect::to(&format!("/referrals/{}#prescriptions", referral.id)).into_response())
+}
+
+/// A referral's prescriptions as rows for the case, plan and discharge pages.
+pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
+    list.iter()
+        .map(|rx| {
+            minijinja::context! {
+                id => rx.id.to_string(),
+                service_id => rx.service_id.to_string(),
+                service => rx.service_name.clone(),
+                kind => rx.kind.label(),
+                on => linkwell_domain::time::display_london_date(rx.prescribed_on),
+                outcome => rx.outcome.map(|o| o.label()),
+                reason => rx.outcome_reason.clone(),
+                due => rx.follow_up_due.map(linkwell_domain::time::display_london_date),
+                overdue => rx.follow_up_due.is_some_and(|d| d <= crate::today()),
+                notes => rx.notes.clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UnmetQuery {
+    need: String,
+    before: String,
+}
+
+async fn render_unmet(
+    state: &AppState,
+    page: &Page,
+    q: &UnmetQuery,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let need = Need::parse(&q.need).ok();
+    let list = state.db.unmet_needs(&p.scope(), need, (!q.before.is_empty()).then_some(q.before.as_str()), 50).await?;
+    let user_ids: Vec<String> = list.iter().filter_map(|u| u.recorded_by.clone()).collect();
+    let users = state.db.users_by_ids(&p.scope(), &user_ids).await?;
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|u| {
+            minijinja::context! {
+                at => u.recorded_at, need => u.need.label(), area => u.area.clone(), notes => u.notes.clone(),
+                who => u.recorded_by.as_ref().and_then(|id| users.iter().find(|x| x.id.to_string() == *id)).map(|x| x.display_name.clone()),
+            }
+        })
+        .collect();
+    let next = (list.len() == 50)
+        .then(|| list.last().map(|u| format!("/unmet-needs?need={}&before={}", q.need, u.id)))
+        .flatten();
+    let html = page.render(
+        state,
+        "pages/prescriptions/unmet.html",
+        minijinja::context! {
+            title => "Unmet needs",
+            rows => rows,
+            next => next,
+            filter_needs => items(std::iter::once(("", "Any need")).chain(Need::ALL.iter().map(|n| (n.code(), n.label()))), std::slice::from_ref(&q.need)),
+            needs => items(std::iter::once(("", "Choose a need")).chain(Need::ALL.iter().map(|n| (n.code(), n.label()))), &form.all("need")),
+            form => form.values(),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((form_status(errors), html).into_response())
+}
+
+pub async fn unmet_needs(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<UnmetQuery>,
+) -> Result<Response, PageError> {
+    let form = FormPairs(vec![("need".into(), q.need.clone())]);
+    render_unmet(&state, &page, &q, &form, None).await
+}
+
+/// Record an unmet need, from a case (`referral_id`) or on its own.
+pub async fn record_unmet_need(
+    State(state): State<AppState>,
+    page: Page,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let referral: Option<ReferralId> = match form.get("referral_id").trim() {
+        "" => None,
+        raw => Some(open_case(&state.db, &p, path_id(raw)?, page.request_id.clone()).await?.id),
+    };
+    let fields = UnmetNeedFields {
+        need: form.get("need").into(),
+        area: form.get("area").into(),
+        notes: form.get("notes").into(),
+    };
+    let input = match UnmetNeedInput::parse(&fields) {
+        Ok(i) => i,
+        Err(e) => return render_unmet(&state, &page, &UnmetQuery::default(), &form, Some(&e)).await,
+    };
+    state.db.record_unmet_need(&p.scope(), &page.actor(), referral, &input).await?;
+    page.set_flash(&format!("Unmet need recorded: {} in {}", input.need.label().to_lowercase(), input.area)).await?;
+    let to = match referral {
+        Some(r) => format!("/referrals/{r}#prescriptions"),
+        None => "/unmet-needs".to_owned(),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
