@@ -135,7 +135,7 @@ async fn listings_keep_their_parts_and_history(db: &Db) {
     assert_eq!((page[0].name.as_str(), total), ("Walk and Talk", 2));
     let by_other = ServiceFilter { provider_id: Some(other.id), ..Default::default() };
     assert_eq!(db.services_page(&a, &by_other, 0, 10).await.unwrap().1, 1);
-    let later = ServiceFilter { modified_after: Some(online.updated_at), ..Default::default() };
+    let later = ServiceFilter { modified_after: Some(online.updated_at + 1), ..Default::default() };
     assert_eq!(
         db.services_page(&a, &later, 0, 10).await.unwrap().0.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         ["Lunch club"]

@@ -22,7 +22,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::access::{Access, enforce};
 use crate::error::error_page;
 use crate::state::AppState;
-use crate::{api, auth, ops, pages, security};
+use crate::{api, auth, ops, oruk, pages, security};
 
 /// One route: method, path template and the access it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/admin/settings", Allowed(Action::ManageSettings), get(pages::settings::show)),
         route(p.clone(), "/admin/settings", Allowed(Action::ManageSettings), post(pages::settings::save)),
         route(p.clone(), "/admin/settings/messaging", Allowed(Action::ManageSettings), post(pages::settings::save_messaging)),
+        route(p.clone(), "/admin/settings/directory", Allowed(Action::ManageSettings), post(pages::settings::save_directory)),
         route(g.clone(), "/admin/outbox", Allowed(Action::ManageSettings), get(pages::settings::outbox)),
         // Diaries and calendar feeds.
         route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
@@ -189,6 +190,22 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/prescriptions/{id}/outcome", Allowed(Action::WorkCases), post(pages::prescriptions::record_outcome)),
         route(g.clone(), "/unmet-needs", Allowed(Action::WorkCases), get(pages::prescriptions::unmet_needs)),
         route(p.clone(), "/unmet-needs", Allowed(Action::WorkCases), post(pages::prescriptions::record_unmet_need)),
+        // The published directory for the public, without signing in.
+        route(g.clone(), "/community/{slug}", Public, get(pages::public_directory::search)),
+        route(g.clone(), "/community/{slug}/services/{id}", Public, get(pages::public_directory::service)),
+        // The published directory as Open Referral UK 3.0 (anonymous, any origin).
+        route(g.clone(), "/oruk/{slug}", Public, get(oruk::api_details).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/", Public, get(oruk::api_details).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/services", Public, get(oruk::services).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/services/{id}", Public, get(oruk::service).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/service_at_locations", Public, get(oruk::service_at_locations).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/service_at_locations/{id}", Public, get(oruk::service_at_location).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/taxonomies", Public, get(oruk::taxonomies).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/taxonomies/{id}", Public, get(oruk::taxonomy).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/taxonomy_terms", Public, get(oruk::taxonomy_terms).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/taxonomy_terms/{id}", Public, get(oruk::taxonomy_term).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/organizations", Public, get(oruk::organizations).layer(cors())),
+        route(g.clone(), "/oruk/{slug}/organizations/{id}", Public, get(oruk::organization).layer(cors())),
         // Audit.
         route(g.clone(), "/admin/audit", Allowed(Action::ViewAudit), get(pages::audit::audit)),
         route(g, "/api/v1/audit", Allowed(Action::ViewAudit), get(api::audit::list)),
@@ -202,6 +219,15 @@ pub fn routes(state: &AppState) -> Vec<RouteSpec> {
 
 /// Per-client throttling of public form posts: sign-in attempts (per account is also
 /// counted in the database) and self-referrals. `title` and `message` explain the refusal.
+/// The ORUK API's `Access-Control-Allow-Origin: *` on every response, errors included,
+/// so any site may read the published directory.
+fn cors() -> tower_http::set_header::SetResponseHeaderLayer<header::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::overriding(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    )
+}
+
 fn throttle(
     state: &AppState,
     title: &'static str,

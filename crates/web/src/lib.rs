@@ -14,6 +14,7 @@ pub mod directory_search;
 mod error;
 pub mod identity;
 mod ops;
+mod oruk;
 mod pages;
 pub mod reminders;
 mod security;

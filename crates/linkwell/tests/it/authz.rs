@@ -44,6 +44,21 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/admin/settings", Roles(&[Admin])),
     ("POST", "/admin/settings", Roles(&[Admin])),
     ("POST", "/admin/settings/messaging", Roles(&[Admin])),
+    ("POST", "/admin/settings/directory", Roles(&[Admin])),
+    ("GET", "/community/{slug}", Public),
+    ("GET", "/community/{slug}/services/{id}", Public),
+    ("GET", "/oruk/{slug}", Public),
+    ("GET", "/oruk/{slug}/", Public),
+    ("GET", "/oruk/{slug}/services", Public),
+    ("GET", "/oruk/{slug}/services/{id}", Public),
+    ("GET", "/oruk/{slug}/service_at_locations", Public),
+    ("GET", "/oruk/{slug}/service_at_locations/{id}", Public),
+    ("GET", "/oruk/{slug}/taxonomies", Public),
+    ("GET", "/oruk/{slug}/taxonomies/{id}", Public),
+    ("GET", "/oruk/{slug}/taxonomy_terms", Public),
+    ("GET", "/oruk/{slug}/taxonomy_terms/{id}", Public),
+    ("GET", "/oruk/{slug}/organizations", Public),
+    ("GET", "/oruk/{slug}/organizations/{id}", Public),
     ("GET", "/admin/outbox", Roles(&[Admin])),
     ("GET", "/diary", Roles(CASEWORK)),
     ("GET", "/rooms", Roles(CASEWORK)),
@@ -196,6 +211,20 @@ fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
         .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
         .replace("/prescriptions/{id}", &format!("/prescriptions/{}", app.a.prescription))
+        .replace("/services/{id}", &format!("/services/{}", app.a.service.id))
+        .replace(
+            "/service_at_locations/{id}",
+            &format!("/service_at_locations/{}", app.a.service.locations[0].service_at_location_id),
+        )
+        .replace("/taxonomies/{id}", &format!("/taxonomies/{}", linkwell_domain::directory::Taxonomy::Needs.uuid()))
+        .replace(
+            "/taxonomy_terms/{id}",
+            &format!(
+                "/taxonomy_terms/{}",
+                linkwell_domain::directory::Term::Need(linkwell_domain::referrals::Need::Loneliness).uuid()
+            ),
+        )
+        .replace("/organizations/{id}", &format!("/organizations/{}", app.a.provider.id))
         .replace("{slug}", "a")
         .replace("{file}", &format!("{feed}.ics"))
         .replace("{*path}", "nhsuk-frontend.min.css")
@@ -277,6 +306,16 @@ async fn role_by_route_matrix(engine: Engine) {
         )
         .await
         .unwrap();
+    app.db
+        .set_public_switch(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_store::organisations::PublicSwitch::Directory,
+            true,
+            linkwell_domain::Version(org.version + 1),
+        )
+        .await
+        .unwrap();
     let owner = linkwell_store::users::NewUser {
         email: linkwell_domain::identity::EmailAddress::parse("feed@a.example").unwrap(),
         display_name: "Feed Owner".into(),
@@ -327,7 +366,9 @@ async fn role_by_route_matrix(engine: Engine) {
 
     // Organisation B: for every route that names a record, a user of B whose role may use
     // the route finds A's record simply not there.
-    for (method, path, expect) in EXPECTED.iter().filter(|(_, p, _)| p.contains("{id}")) {
+    // Routes that name their organisation in the path ({slug}) show that organisation's
+    // published directory to anyone, other organisations' users included.
+    for (method, path, expect) in EXPECTED.iter().filter(|(_, p, _)| p.contains("{id}") && !p.contains("{slug}")) {
         let role = match expect {
             Roles(rs) => rs[0],
             Public | SignedIn => Admin,

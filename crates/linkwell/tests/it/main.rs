@@ -17,6 +17,7 @@ mod cli;
 mod crash;
 mod directory;
 mod ops;
+mod oruk;
 mod peers;
 mod prescribing;
 mod reminders;

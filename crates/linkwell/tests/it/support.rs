@@ -227,7 +227,17 @@ pub struct TestApp {
 /// Start the app on a random port with organisations `a` and `b` seeded.
 pub async fn spawn(engine: Engine) -> TestApp {
     // A generous per-client sign-in allowance: tests sign in many times from one address.
-    spawn_with(engine, Config { sign_in_burst: 1000, sign_in_replenish_seconds: 1, ..Config::default() }).await
+    spawn_with(
+        engine,
+        Config {
+            sign_in_burst: 1000,
+            sign_in_replenish_seconds: 1,
+            // Listings written straight to the database reach search quickly.
+            search_every: std::time::Duration::from_millis(100),
+            ..Config::default()
+        },
+    )
+    .await
 }
 
 pub async fn spawn_with(engine: Engine, config: Config) -> TestApp {

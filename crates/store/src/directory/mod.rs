@@ -161,6 +161,9 @@ pub struct ServiceSummary {
 pub struct ServiceFilter {
     pub provider_id: Option<ProviderId>,
     pub term: Option<Term>,
+    /// Any term of this taxonomy.
+    pub taxonomy: Option<linkwell_domain::directory::Taxonomy>,
+    /// Changed at or after this instant (epoch milliseconds).
     pub modified_after: Option<i64>,
     /// Only these ids (the search index's results), in any order.
     pub ids: Option<Vec<ServiceId>>,
@@ -320,6 +323,43 @@ async fn record_event(
     )
     .await?;
     Ok(())
+}
+
+/// A place of a listing as read: service_at_location id, service id, location id, name,
+/// address, town, postcode, latitude, longitude.
+type PlaceRow = (String, String, String, String, String, String, Option<String>, Option<f64>, Option<f64>);
+
+/// The services (`s`) and their providers (`p`) to filter.
+const SERVICES_FROM: &str = " FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ";
+/// Each listing's places (ORUK service_at_location): `sl`, `l`, `s` and `p`.
+const SERVICE_LOCATIONS_FROM: &str = " FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id JOIN services s ON s.organisation_id = sl.organisation_id AND s.id = sl.service_id JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ";
+
+/// `from` (ending `WHERE s.organisation_id = `) and the conditions of a `ServiceFilter`,
+/// written once for the lists of services and of their places.
+macro_rules! filtered {
+    ($qb:expr, $from:expr, $scope:expr, $filter:expr, $ids:expr) => {{
+        let qb = $qb;
+        let filter: &ServiceFilter = $filter;
+        let ids: &Option<Vec<String>> = $ids;
+        qb.push($from).push_bind($scope.key());
+        if let Some(pid) = filter.provider_id {
+            qb.push(" AND s.provider_id = ").push_bind(pid.to_string());
+        }
+        if let Some(t) = filter.term {
+            qb.push(" AND EXISTS (SELECT 1 FROM service_terms t WHERE t.organisation_id = s.organisation_id AND t.service_id = s.id AND t.term = ").push_bind(t.key()).push(")");
+        }
+        if let Some(taxonomy) = filter.taxonomy {
+            qb.push(" AND EXISTS (SELECT 1 FROM service_terms t WHERE t.organisation_id = s.organisation_id AND t.service_id = s.id AND t.term LIKE ").push_bind(format!("{}:%", taxonomy.code())).push(")");
+        }
+        // ORUK: modified on or after.
+        if let Some(after) = filter.modified_after {
+            qb.push(" AND s.updated_at >= ").push_bind(after);
+        }
+        if let Some(ids) = ids {
+            qb.push(" AND s.id");
+            push_in_list(qb, ids);
+        }
+    }};
 }
 
 /// Where a save came from, for the listing's history.
@@ -800,35 +840,127 @@ impl Db {
             return Ok((vec![], 0));
         }
         let ids: Option<Vec<String>> = filter.ids.as_ref().map(|ids| ids.iter().map(|i| i.to_string()).collect());
-        macro_rules! where_clause {
-            ($qb:expr) => {{
-                let qb = $qb;
-                qb.push(" FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ").push_bind(scope.key());
-                if let Some(pid) = filter.provider_id {
-                    qb.push(" AND s.provider_id = ").push_bind(pid.to_string());
-                }
-                if let Some(t) = filter.term {
-                    qb.push(" AND EXISTS (SELECT 1 FROM service_terms t WHERE t.organisation_id = s.organisation_id AND t.service_id = s.id AND t.term = ").push_bind(t.key()).push(")");
-                }
-                if let Some(after) = filter.modified_after {
-                    qb.push(" AND s.updated_at > ").push_bind(after);
-                }
-                if let Some(ids) = &ids {
-                    qb.push(" AND s.id");
-                    push_in_list(qb, ids);
-                }
-            }};
-        }
         on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
-            where_clause!(&mut qb);
+            filtered!(&mut qb, SERVICES_FROM, scope, filter, &ids);
             let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
             let mut qb = sqlx::QueryBuilder::new("SELECT s.id, s.name, p.name AS provider_name, s.status, s.restart_on, s.closed_reason, s.last_verified, s.updated_at");
-            where_clause!(&mut qb);
+            filtered!(&mut qb, SERVICES_FROM, scope, filter, &ids);
             qb.push(" ORDER BY s.name, s.id LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
             let rows = qb.build().fetch_all(pool).await?;
             let list = rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()?;
             Ok((list, total.max(0) as u64))
+        })
+    }
+
+    /// Listings' places (ORUK service_at_location) matching `filter`, `limit` from
+    /// `offset`, with how many match in all. With `near`, only places within that many
+    /// miles, nearest first (an indexed box, then the exact distance); otherwise by id.
+    pub async fn service_locations_page(
+        &self,
+        scope: &OrgScope,
+        filter: &ServiceFilter,
+        near: Option<(LatLon, f64)>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<(ServiceId, Location)>, u64)> {
+        if filter.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok((vec![], 0));
+        }
+        let ids: Option<Vec<String>> = filter.ids.as_ref().map(|ids| ids.iter().map(|i| i.to_string()).collect());
+        const COLUMNS: &str = "SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude";
+        let read = |rows: &[PlaceRow]| -> Result<Vec<(ServiceId, Location)>> {
+            rows.iter()
+                .map(|(sal, sid, id, name, address, town, postcode, lat, lon)| {
+                    Ok((
+                        stored(sid.parse())?,
+                        Location {
+                            id: stored(id.parse())?,
+                            service_at_location_id: stored(sal.parse())?,
+                            name: name.clone(),
+                            address: address.clone(),
+                            town: town.clone(),
+                            postcode: postcode.clone(),
+                            point: lat.zip(*lon).and_then(|(a, o)| LatLon::new(a, o)),
+                        },
+                    ))
+                })
+                .collect()
+        };
+        macro_rules! tuples {
+            ($rows:expr) => {
+                $rows
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("sal_id")?,
+                            r.try_get("service_id")?,
+                            r.try_get("id")?,
+                            r.try_get("name")?,
+                            r.try_get("address")?,
+                            r.try_get("town")?,
+                            r.try_get("postcode")?,
+                            r.try_get("latitude")?,
+                            r.try_get("longitude")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            };
+        }
+        match near {
+            Some((point, miles)) => {
+                let b = point.bounding_box(miles);
+                let rows = on_db!(self, pool => {
+                    let mut qb = sqlx::QueryBuilder::new(COLUMNS);
+                    filtered!(&mut qb, SERVICE_LOCATIONS_FROM, scope, filter, &ids);
+                    qb.push(" AND l.latitude BETWEEN ").push_bind(b.min_lat).push(" AND ").push_bind(b.max_lat);
+                    qb.push(" AND l.longitude BETWEEN ").push_bind(b.min_lon).push(" AND ").push_bind(b.max_lon);
+                    let rows = qb.build().fetch_all(pool).await?;
+                    tuples!(rows)
+                });
+                let mut all: Vec<(f64, (ServiceId, Location))> = read(&rows)?
+                    .into_iter()
+                    .filter_map(|x| x.1.point.map(|p| (point.miles_to(p), x)))
+                    .filter(|(d, _)| *d <= miles)
+                    .collect();
+                all.sort_by(|a, b| {
+                    a.0.total_cmp(&b.0).then(a.1.1.service_at_location_id.cmp(&b.1.1.service_at_location_id))
+                });
+                let total = all.len() as u64;
+                Ok((all.into_iter().skip(offset as usize).take(limit as usize).map(|(_, x)| x).collect(), total))
+            }
+            None => on_db!(self, pool => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
+                filtered!(&mut qb, SERVICE_LOCATIONS_FROM, scope, filter, &ids);
+                let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
+                let mut qb = sqlx::QueryBuilder::new(COLUMNS);
+                filtered!(&mut qb, SERVICE_LOCATIONS_FROM, scope, filter, &ids);
+                qb.push(" ORDER BY sl.id LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
+                let rows = qb.build().fetch_all(pool).await?;
+                let rows = tuples!(rows);
+                Ok((read(&rows)?, total.max(0) as u64))
+            }),
+        }
+    }
+
+    /// One place of a listing, by its service_at_location id.
+    pub async fn service_location(&self, scope: &OrgScope, id: uuid::Uuid) -> Result<(ServiceId, Location)> {
+        on_db!(self, pool => {
+            let r = sqlx::query("SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = $1 AND sl.id = $2")
+                .bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            let point = match (r.try_get::<Option<f64>, _>("latitude")?, r.try_get::<Option<f64>, _>("longitude")?) {
+                (Some(a), Some(o)) => LatLon::new(a, o),
+                _ => None,
+            };
+            Ok((stored(r.try_get::<String, _>("service_id")?.parse())?, Location {
+                id: stored(r.try_get::<String, _>("id")?.parse())?,
+                service_at_location_id: stored(r.try_get::<String, _>("sal_id")?.parse())?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
+                town: r.try_get("town")?,
+                postcode: r.try_get("postcode")?,
+                point,
+            }))
         })
     }
 

@@ -31,26 +31,26 @@ const PAGE_SIZE: u64 = 50;
 #[serde(default)]
 pub struct ListQuery {
     /// Words to search for.
-    q: String,
+    pub(super) q: String,
     /// A term key such as `needs:loneliness`.
-    term: String,
-    provider: String,
+    pub(super) term: String,
+    pub(super) provider: String,
     /// `MO`..`SU`.
-    day: String,
+    pub(super) day: String,
     /// `morning`, `afternoon` or `evening`.
-    time: String,
-    free: String,
-    wheelchair: String,
-    age: String,
-    postcode: String,
-    miles: String,
+    pub(super) time: String,
+    pub(super) free: String,
+    pub(super) wheelchair: String,
+    pub(super) age: String,
+    pub(super) postcode: String,
+    pub(super) miles: String,
     /// "all" to include paused, closed and full listings in a search.
-    show: String,
-    page: String,
+    pub(super) show: String,
+    pub(super) page: String,
 }
 
 impl ListQuery {
-    fn is_search(&self) -> bool {
+    pub(super) fn is_search(&self) -> bool {
         [&self.q, &self.day, &self.time, &self.free, &self.wheelchair, &self.age, &self.postcode]
             .iter()
             .any(|s| !s.trim().is_empty())
@@ -61,7 +61,10 @@ impl ListQuery {
 const DEFAULT_MILES: f64 = 5.0;
 
 /// A search of the index from the page's fields, each problem under its field.
-async fn search_query(state: &AppState, q: &ListQuery) -> Result<Result<SearchQuery, ValidationErrors>, PageError> {
+pub(super) async fn search_query(
+    state: &AppState,
+    q: &ListQuery,
+) -> Result<Result<SearchQuery, ValidationErrors>, PageError> {
     let mut e = ValidationErrors::new();
     let day = match q.day.trim() {
         "" => None,
@@ -201,7 +204,7 @@ pub async fn index(
 }
 
 /// A listing in a list of results: what someone choosing needs at a glance.
-fn result_row(s: &Service, today: jiff::civil::Date, miles: Option<f64>) -> Value {
+pub(super) fn result_row(s: &Service, today: jiff::civil::Date, miles: Option<f64>) -> Value {
     minijinja::context! {
         id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
         status => s.status.label(), active => s.status.is_active(), full => s.full, stale => is_stale(s.last_verified, today),
@@ -213,7 +216,7 @@ fn result_row(s: &Service, today: jiff::civil::Date, miles: Option<f64>) -> Valu
 }
 
 /// Both taxonomies as one select, grouped by a prefix in the label.
-fn term_items(chosen: Option<Term>) -> Vec<Value> {
+pub(super) fn term_items(chosen: Option<Term>) -> Vec<Value> {
     let mut out =
         vec![minijinja::context! { value => "", text => "Any need or activity", selected => chosen.is_none() }];
     for t in Need::ALL.iter().map(|n| Term::Need(*n)).chain(ActivityType::ALL.iter().map(|a| Term::Activity(*a))) {

@@ -15,6 +15,7 @@ pub mod plans;
 pub mod practices;
 pub mod prescriptions;
 pub mod programmes;
+pub mod public_directory;
 pub mod referrals;
 pub mod self_referral;
 pub mod sessions;

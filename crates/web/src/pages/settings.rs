@@ -202,6 +202,25 @@ pub async fn save(State(state): State<AppState>, page: Page, form: FormPairs) ->
     Ok(Redirect::to("/admin/settings").into_response())
 }
 
+/// Publish the directory (public pages and the ORUK feed), or stop.
+pub async fn save_directory(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let version = form_version(form.get("version"))?;
+    let enabled = form.get("directory_public") == "on";
+    state
+        .db
+        .set_public_switch(
+            &p.scope(),
+            &page.actor(),
+            linkwell_store::organisations::PublicSwitch::Directory,
+            enabled,
+            version,
+        )
+        .await?;
+    page.set_flash(if enabled { "The directory is published" } else { "The directory is no longer published" }).await?;
+    Ok(Redirect::to("/admin/settings").into_response())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,0 +1,112 @@
+//! The published directory for anyone, without signing in: search and listing pages, for
+//! organisations that publish their directory. Only running listings are found; a paused
+//! one's page says so; a closed one is gone.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use linkwell_domain::ServiceId;
+use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};
+use linkwell_store::OrgScope;
+use linkwell_store::organisations::Organisation;
+use minijinja::Value;
+
+use super::directory::{ListQuery, detail_rows, result_row, search_query, term_items};
+use super::referrals::items;
+use super::{Page, form_errors, form_status, path_id};
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// The organisation, if it publishes its directory; otherwise these pages do not exist.
+async fn published(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
+    match state.db.organisation_by_slug(slug).await {
+        Ok(org) if org.directory_public => Ok(org),
+        _ => Err(PageError::NotFound),
+    }
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    Query(mut q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let org = published(&state, &slug).await?;
+    let scope = OrgScope::new(org.id);
+    // The public never sees paused, closed or full listings in a search.
+    q.show.clear();
+    let today = crate::today();
+    let mut errors = None;
+    let mut rows: Vec<Value> = vec![];
+    let searched = q.is_search() || !q.term.is_empty();
+    if searched {
+        match search_query(&state, &q).await? {
+            Ok(query) => {
+                let hits = state.search.search(org.id, &query).map_err(|e| PageError::Internal(e.to_string()))?;
+                let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+                rows = services
+                    .iter()
+                    .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
+                    .collect();
+            }
+            Err(e) => errors = Some(e),
+        }
+    }
+    let status = form_status(errors.as_ref());
+    let html = page.render(
+        &state,
+        "pages/directory/public.html",
+        minijinja::context! {
+            title => format!("Find local groups and services – {}", org.name),
+            organisation => org.name.clone(),
+            slug => slug,
+            rows => rows,
+            searched => searched,
+            form => minijinja::context! { q => q.q.clone(), postcode => q.postcode.clone(), miles => q.miles.clone(), free => !q.free.is_empty(), wheelchair => !q.wheelchair.is_empty() },
+            errors => errors.as_ref().map(form_errors),
+            terms => term_items(Term::parse_key(&q.term)),
+            days => items(std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), std::slice::from_ref(&q.day)),
+            times => items(std::iter::once(("", "Any time")).chain(DayPart::ALL.iter().map(|p| (p.code(), p.label()))), std::slice::from_ref(&q.time)),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn service(
+    State(state): State<AppState>,
+    page: Page,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let org = published(&state, &slug).await?;
+    let scope = OrgScope::new(org.id);
+    let id: ServiceId = path_id(&id)?;
+    let s = state.db.services_by_ids(&scope, &[id]).await?.pop().ok_or(PageError::NotFound)?;
+    if matches!(s.status, linkwell_domain::directory::ServiceStatus::Closed { .. }) {
+        return Err(PageError::NotFound);
+    }
+    let today = crate::today();
+    let upcoming: Vec<String> = {
+        let ex = s.exception_dates();
+        let to = today.checked_add(jiff::Span::new().days(42)).unwrap_or(today);
+        let mut dates: Vec<_> = s.schedules.iter().flat_map(|x| x.schedule.occurrences(today, to, &ex)).collect();
+        dates.sort();
+        dates.dedup();
+        dates.into_iter().take(4).map(linkwell_domain::time::display_london_date).collect()
+    };
+    Ok(page
+        .render(
+            &state,
+            "pages/directory/public_service.html",
+            minijinja::context! {
+                title => s.name.clone(),
+                organisation => org.name.clone(),
+                slug => slug,
+                s => minijinja::value::Serde(&s),
+                paused => !s.status.is_active(),
+                rows => detail_rows(&s),
+                schedules => s.schedules.iter().map(|x| x.schedule.summary()).collect::<Vec<_>>(),
+                upcoming => upcoming,
+                self_referral => org.self_referral_enabled,
+            },
+        )?
+        .into_response())
+}
