@@ -98,6 +98,17 @@ enum ImportCommand {
         /// The CSV file (ONSPD's full file, or one or more Code-Point Open area files in turn).
         file: std::path::PathBuf,
     },
+    /// Another directory's Open Referral UK feed, into an organisation's directory: from a
+    /// file (a service, a page, a list or NDJSON) or the feed's URL (its pages are walked).
+    /// Importing again updates what was imported; records that cannot be used are listed.
+    Oruk {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+        /// A file, or the feed's base URL such as https://example.org/oruk/ (or a .json URL).
+        source: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -325,6 +336,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "loaded {loaded} postcodes ({} without a location skipped); {districts} district centroids",
                 rows.skipped
             );
+        }
+        Command::Import { command: ImportCommand::Oruk { db, org, source } } => {
+            let (db, scope) = open_org(&db, &org).await?;
+            let records = crate::import::oruk::read(&source).await?;
+            let (report, _) =
+                linkwell_web::oruk::import::store(&db, &scope, &records, &source, linkwell_web::today()).await?;
+            println!(
+                "imported {} services ({} new, {} updated); {} not imported",
+                report.created + report.updated,
+                report.created,
+                report.updated,
+                report.rejected.len()
+            );
+            for r in &report.rejected {
+                println!("  {r}");
+            }
         }
         Command::Audit { command: AuditCommand::Verify { db, org } } => {
             let db = open(&db.database).await?;

@@ -14,7 +14,7 @@ pub mod directory_search;
 mod error;
 pub mod identity;
 mod ops;
-mod oruk;
+pub mod oruk;
 mod pages;
 pub mod reminders;
 mod security;

@@ -24,7 +24,7 @@ pub fn linkwell(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn ok(out: &Output) -> String {
+pub fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
         "failed: {}\n{}",

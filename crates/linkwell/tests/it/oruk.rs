@@ -413,3 +413,84 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     assert_eq!(reqwest::get(app.url(&format!("/community/a/services/{}", closed.id))).await.unwrap().status(), 404);
     assert!(!page.contains("Sign out"), "no one is signed in");
 }
+
+both_engines!(another_directory_is_imported_again_and_again);
+
+/// `linkwell import oruk` reads A's published feed into B over HTTP, keeping the
+/// publisher's ids; a second import updates; a file with broken records imports the rest.
+async fn another_directory_is_imported_again_and_again(engine: Engine) {
+    use crate::cli::{linkwell, ok};
+    let app = spawn(engine).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let org = app.db.organisation(&app.a.scope).await.unwrap();
+    admin
+        .post_form("/admin/settings/directory", &[("version", &org.version.to_string()), ("directory_public", "on")])
+        .await;
+    let knit = listing(&app, "Knit and Natter", "arts_crafts", "LS6 2AB", |f| {
+        f.cost = "paid".into();
+        f.cost_amount = "1.50".into();
+    })
+    .await;
+    let paused = listing(&app, "Paused Strollers", "walking", "LS6 4LD", |_| {}).await;
+    app.db
+        .set_service_status(
+            &app.a.scope,
+            &Actor::system(),
+            paused.id,
+            Version(paused.version),
+            &ServiceStatus::Paused { restart: None },
+            "",
+        )
+        .await
+        .unwrap();
+    let b_before = app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1;
+
+    let feed = app.url("/oruk/a");
+    let out = ok(&linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", &feed], None));
+    assert_eq!(out.lines().next(), Some("imported 3 services (3 new, 0 updated); 0 not imported"), "{out}");
+    let copy = app.db.service(&app.b.scope, knit.id).await.unwrap();
+    assert_eq!(
+        (copy.name.as_str(), copy.cost.summary().as_str(), copy.source.as_str()),
+        ("Knit and Natter", "£1.50", feed.as_str())
+    );
+    assert_eq!(copy.locations[0].postcode.as_deref(), Some("LS6 2AB"));
+    assert_eq!(copy.schedules[0].schedule.recurrence.to_string(), "FREQ=WEEKLY;BYDAY=TU");
+    assert_eq!(copy.last_verified, None, "not checked by B's team");
+    assert_eq!(app.db.service(&app.b.scope, paused.id).await.unwrap().status.code(), "paused");
+    assert_eq!(app.db.provider(&app.b.scope, knit.provider_id).await.unwrap().name, "Leeds Ramblers");
+    let after = app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1;
+    assert_eq!(after, b_before + 3);
+
+    // Again: the same records update, never duplicate.
+    let out = ok(&linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", &feed], None));
+    assert_eq!(out.lines().next(), Some("imported 3 services (0 new, 3 updated); 0 not imported"), "{out}");
+    assert_eq!(app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1, after);
+    let kinds: Vec<String> =
+        app.db.service_history(&app.b.scope, knit.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["imported", "imported"]);
+
+    // A file with broken records: each named by id and field; the good one imports.
+    let good = get_json(&app, &format!("/oruk/a/services/{}", knit.id)).await;
+    let mut bad_email = good.clone();
+    bad_email["id"] = Value::from("0193a3b4-0000-7000-8000-00000000bad1");
+    bad_email["email"] = Value::from("nope");
+    let mut no_name = good.clone();
+    no_name["id"] = Value::from("0193a3b4-0000-7000-8000-00000000bad2");
+    no_name["name"] = Value::from("");
+    let mut renamed = good.clone();
+    renamed["id"] = Value::from("0193a3b4-0000-7000-8000-000000000901");
+    renamed["name"] = Value::from("Knit and Natter (Saturdays)");
+    let file = std::env::temp_dir().join(format!("oruk-{}.json", uuid::Uuid::now_v7()));
+    std::fs::write(&file, serde_json::json!({ "contents": [bad_email, renamed, no_name] }).to_string()).unwrap();
+    let out =
+        ok(&linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None));
+    let _ = std::fs::remove_file(&file);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "imported 1 services (1 new, 0 updated); 2 not imported", "{out}");
+    assert!(lines[1].contains("service 0193a3b4-0000-7000-8000-00000000bad1: email: "), "{out}");
+    assert!(
+        lines[2].contains("service 0193a3b4-0000-7000-8000-00000000bad2: name: Enter the name of the service"),
+        "{out}"
+    );
+    assert_eq!(app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1, after + 1);
+}

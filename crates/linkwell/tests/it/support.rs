@@ -253,6 +253,11 @@ pub async fn spawn_with(engine: Engine, config: Config) -> TestApp {
 }
 
 impl TestApp {
+    /// The database's URL, for running the command line against it.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
