@@ -86,6 +86,22 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Write an organisation's data out.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// The directory's listings as CSV (the import template's columns), to standard output.
+    Services {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +112,15 @@ enum ImportCommand {
         #[command(flatten)]
         db: DbArgs,
         /// The CSV file (ONSPD's full file, or one or more Code-Point Open area files in turn).
+        file: std::path::PathBuf,
+    },
+    /// Listings from a CSV sheet (the template's columns; see the import page), into an
+    /// organisation's directory. All or nothing: each problem is listed by line and column.
+    Services {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        org: OrgArg,
         file: std::path::PathBuf,
     },
     /// Another directory's Open Referral UK feed, into an organisation's directory: from a
@@ -336,6 +361,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "loaded {loaded} postcodes ({} without a location skipped); {districts} district centroids",
                 rows.skipped
             );
+        }
+        Command::Import { command: ImportCommand::Services { db, org, file } } => {
+            let (db, scope) = open_org(&db, &org).await?;
+            let data = std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
+            let (report, _) =
+                linkwell_web::directory_csv::import(&db, &scope, &Actor::system(), &data, linkwell_web::today())
+                    .await?;
+            if !report.errors.is_empty() {
+                for e in &report.errors {
+                    eprintln!("{e}");
+                }
+                bail!("nothing was imported: {} problems in {}", report.errors.len(), file.display());
+            }
+            println!(
+                "imported {} listings ({} new, {} updated)",
+                report.created + report.updated,
+                report.created,
+                report.updated
+            );
+        }
+        Command::Export { command: ExportCommand::Services { db, org } } => {
+            let (db, scope) = open_org(&db, &org).await?;
+            let csv = linkwell_web::directory_csv::export(&db, &scope).await?;
+            std::io::Write::write_all(&mut std::io::stdout(), &csv)?;
         }
         Command::Import { command: ImportCommand::Oruk { db, org, source } } => {
             let (db, scope) = open_org(&db, &org).await?;

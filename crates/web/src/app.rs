@@ -166,6 +166,10 @@ fn table(state: &AppState) -> Vec<Entry> {
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),
+        route(g.clone(), "/directory/export.csv", Allowed(Action::ViewDirectory), get(pages::directory::export_csv)),
+        route(g.clone(), "/directory/template.csv", Allowed(Action::ViewDirectory), get(pages::directory::template_csv)),
+        route(g.clone(), "/directory/import", Allowed(Action::EditDirectory), get(pages::directory::import_form)),
+        route(p.clone(), "/directory/import", Allowed(Action::EditDirectory), post(pages::directory::import_csv)),
         route(g.clone(), "/directory/providers", Allowed(Action::ViewDirectory), get(pages::directory::providers)),
         route(p.clone(), "/directory/providers", Allowed(Action::EditDirectory), post(pages::directory::create_provider)),
         route(g.clone(), "/directory/providers/{id}/edit", Allowed(Action::EditDirectory), get(pages::directory::edit_provider)),

@@ -371,6 +371,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
             format!("/referrals/{}/prescriptions/new?service={}", case.referral, app.a.service.id),
             format!("/prescriptions/{}/outcome", app.a.prescription),
             "/directory/check".into(),
+            "/directory/import".into(),
             "/directory/providers".into(),
             format!("/directory/providers/{}/edit", app.a.provider.id),
             "/directory/services/new".into(),

@@ -329,3 +329,144 @@ fn listing_input(s: &linkwell_store::directory::Service) -> linkwell_domain::dir
         schedules: vec![],
     }
 }
+
+both_engines!(spreadsheets_round_trip_and_name_their_errors);
+
+/// Export A's listings as CSV, import them into B through the upload page (all of them,
+/// ids kept), again (updates), then a sheet with mistakes (nothing stored, each named by
+/// line and column); and the command line's import and export.
+async fn spreadsheets_round_trip_and_name_their_errors(engine: Engine) {
+    use crate::cli::{linkwell, ok};
+    let app = spawn(engine).await;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    // A second time for Walk and Talk, so it exports as two rows.
+    let s = app.db.service(&app.a.scope, app.a.service.id).await.unwrap();
+    let mut input = linkwell_domain::directory::ServiceInput::parse(
+        &linkwell_domain::directory::ServiceFields {
+            provider_id: s.provider_id.to_string(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            cost: "paid".into(),
+            cost_amount: "2".into(),
+            cost_description: "per walk".into(),
+            needs: vec!["loneliness".into()],
+            activities: vec!["walking".into()],
+            postcode: "LS8 2HH".into(),
+            location_name: "Roundhay Park".into(),
+            schedules: vec![
+                linkwell_domain::directory::ScheduleFields {
+                    repeat: "weekly".into(),
+                    day: "TU".into(),
+                    opens: "10:00".into(),
+                    closes: "11:30".into(),
+                    starts: "2026-12-01".into(),
+                    ..Default::default()
+                },
+                linkwell_domain::directory::ScheduleFields {
+                    rule: "FREQ=MONTHLY;BYDAY=-1FR".into(),
+                    opens: "14:00".into(),
+                    closes: "15:00".into(),
+                    starts: "2026-01-01".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        },
+        linkwell_web::today(),
+    )
+    .unwrap();
+    input.full = true;
+    app.db
+        .update_service(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            s.id,
+            linkwell_domain::Version(s.version),
+            &input,
+        )
+        .await
+        .unwrap();
+
+    let r = lw.get("/directory/export.csv").await;
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and a row per time: {csv}");
+    assert!(lines[0].starts_with("id,organisation,name,description,status"));
+    assert!(lines[1].contains("Walk and Talk") && lines[2].contains("monthly,FR,-1,"), "{csv}");
+    assert!(lw.text("/directory/template.csv").await.contains("Riverside Ramblers,Walk and Talk"));
+
+    // Into B through the upload page.
+    let other = app.signed_in(&app.b.email(Role::LinkWorker)).await;
+    let upload = |body: String| {
+        let other = &other;
+        async move {
+            let token = other.csrf().await;
+            let form = reqwest::multipart::Form::new()
+                .part("file", reqwest::multipart::Part::bytes(body.into_bytes()).file_name("sheet.csv"));
+            other
+                .http
+                .post(other.url(&format!("/directory/import?csrf_token={token}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before = app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1;
+    let r = upload(csv.clone()).await;
+    assert_eq!(r.status(), 303);
+    let copy = app.db.service(&app.b.scope, s.id).await.unwrap();
+    assert_eq!(copy.schedules.len(), 2);
+    assert_eq!(
+        (copy.cost.summary().as_str(), copy.full, copy.provider_name.as_str()),
+        ("£2.00 per walk", true, "Leeds Ramblers")
+    );
+    assert_eq!(app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1, before + 1);
+    let r = upload(csv.clone()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1,
+        before + 1,
+        "updated, not added"
+    );
+    // Without the session's token, an upload is refused.
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("x.csv"));
+    assert_eq!(other.http.post(other.url("/directory/import")).multipart(form).send().await.unwrap().status(), 403);
+
+    // Mistakes: every one named by line and column; nothing stored.
+    let bad = "organisation,name,description,cost,postcode,day,repeat,opens,closes,needs,status\n\
+               Hub,Lunch Club,Hot meals,free,LS8 2HH,TH,weekly,12:00,13:00,loneliness,running\n\
+               Hub,,No name,maybe,nowhere,TH,weekly,12:00,11:00,flying,running\n\
+               Hub,Closed Club,Gone,free,,,,,,loneliness,closed\n";
+    let r = upload(bad.into()).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for problem in [
+        "line 3: needs: &quot;flying&quot; is not one Linkwell knows",
+        "line 3: name: Enter the name of the service",
+        "line 3: cost: Select whether it is free",
+        "line 3: postcode: Enter a real postcode",
+        "line 3: closes: The finishing time must be after the starting time",
+        "line 4: closed_reason: Enter why it has closed",
+    ] {
+        assert!(html.contains(problem), "{problem} in the page");
+    }
+    assert!(!html.contains("line 2:"), "line 2 is good");
+    assert_eq!(
+        app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1,
+        before + 1,
+        "nothing stored"
+    );
+
+    // The command line: export, and a sheet with an unknown column.
+    let out = ok(&linkwell(&["export", "services", "--database", app.db_url(), "--org", "a"], None));
+    assert_eq!(out, csv);
+    let file = std::env::temp_dir().join(format!("sheet-{}.csv", uuid::Uuid::now_v7()));
+    std::fs::write(&file, "organisation,name,description,colour\nHub,Tea,Tea and chat,blue\n").unwrap();
+    let out = linkwell(&["import", "services", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None);
+    let _ = std::fs::remove_file(&file);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: unknown column \"colour\""));
+}

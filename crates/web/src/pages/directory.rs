@@ -908,3 +908,92 @@ pub async fn update_provider(
     page.set_flash(&format!("{} saved", saved.name)).await?;
     Ok(Redirect::to("/directory/providers").into_response())
 }
+
+fn csv_download(name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every listing as CSV (a row per time it runs), for spreadsheets and other systems.
+pub async fn export_csv(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let body = crate::directory_csv::export(&state.db, &p.scope()).await?;
+    Ok(csv_download("directory.csv", body))
+}
+
+/// The import template: the columns and one example row.
+pub async fn template_csv() -> Response {
+    csv_download("directory-template.csv", crate::directory_csv::template())
+}
+
+async fn render_import(
+    state: &AppState,
+    page: &Page,
+    report: Option<&crate::directory_csv::CsvReport>,
+) -> Result<Response, PageError> {
+    let errors = report.filter(|r| !r.errors.is_empty()).map(crate::directory_csv::as_errors);
+    let html = page.render(
+        state,
+        "pages/directory/import.html",
+        minijinja::context! {
+            title => "Import listings from a spreadsheet",
+            columns => crate::directory_csv::COLUMNS.iter().map(|(c, d)| minijinja::context! { name => *c, description => *d }).collect::<Vec<_>>(),
+            problems => report.map(|r| r.errors.clone()).unwrap_or_default(),
+            errors => errors.as_ref().map(form_errors),
+        },
+    )?;
+    Ok((form_status(errors.as_ref()), html).into_response())
+}
+
+pub async fn import_form(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render_import(&state, &page, None).await
+}
+
+/// Import a CSV file of listings: all or nothing, each problem by line and column.
+pub async fn import_csv(
+    State(state): State<AppState>,
+    page: Page,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let mut data = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| PageError::BadRequest(format!("The upload could not be read: {e}")))?
+    {
+        if field.name() == Some("file") {
+            data = Some(
+                field.bytes().await.map_err(|e| PageError::BadRequest(format!("The file could not be read: {e}")))?,
+            );
+        }
+    }
+    let data = match data {
+        Some(d) if !d.is_empty() => d,
+        _ => {
+            let report = crate::directory_csv::CsvReport {
+                errors: vec!["Choose a CSV file to import".into()],
+                ..Default::default()
+            };
+            return render_import(&state, &page, Some(&report)).await;
+        }
+    };
+    let (report, saved) =
+        crate::directory_csv::import(&state.db, &p.scope(), &page.actor(), &data, crate::today()).await?;
+    if !report.errors.is_empty() {
+        return render_import(&state, &page, Some(&report)).await;
+    }
+    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &saved).await;
+    page.set_flash(&format!(
+        "Imported {} listings: {} new, {} updated",
+        report.created + report.updated,
+        report.created,
+        report.updated
+    ))
+    .await?;
+    Ok(Redirect::to("/directory").into_response())
+}
