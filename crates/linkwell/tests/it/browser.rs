@@ -137,6 +137,13 @@ impl Browser {
         self.navigate_by(e).await;
     }
 
+    /// A link by the start of its visible text (its visually hidden rest names the row).
+    async fn click_partial_link(&self, text: &str) {
+        let xpath = format!("//main//a[starts-with(normalize-space(), '{text}')]");
+        let e = self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("link {text}"));
+        self.navigate_by(e).await;
+    }
+
     async fn body(&self) -> String {
         self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
     }
@@ -180,8 +187,181 @@ both_engines!(
     each_role_signs_in_and_sees_its_navigation,
     sign_in_errors_throttling_and_csrf,
     users_admin_journey,
-    the_link_workers_journey
+    the_link_workers_journey,
+    a_lonely_person_is_connected_to_a_walking_group
 );
+
+/// A listing with a place, straight into the database (the search index follows it).
+async fn walking_group(app: &TestApp, name: &str, postcode: &str, opens: &str) -> linkwell_store::directory::Service {
+    use linkwell_domain::directory::{ScheduleFields, ServiceFields, ServiceInput};
+    let f = ServiceFields {
+        provider_id: app.a.provider.id.to_string(),
+        name: name.into(),
+        description: "A friendly walk and a chat.".into(),
+        cost: "free".into(),
+        needs: vec!["loneliness".into(), "physical_activity".into()],
+        activities: vec!["walking".into()],
+        location_name: format!("{name} meeting point"),
+        postcode: postcode.into(),
+        schedules: vec![ScheduleFields {
+            repeat: "weekly".into(),
+            day: "TU".into(),
+            opens: opens.into(),
+            closes: "11:45".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let mut input = ServiceInput::parse(&f, linkwell_web::today()).unwrap();
+    input.locations[0].point = app.db.postcode_point(postcode).await.unwrap();
+    app.db.create_service(&app.a.scope, &linkwell_store::Actor::system(), &input, linkwell_web::today()).await.unwrap()
+}
+
+/// The journey: a link worker opens a person who is lonely and free on Tuesday
+/// mornings, finds a walking group on Tuesday within 3 miles (a paused one is not
+/// offered), connects them to it, and later records that they are still going at six
+/// weeks — with axe-core on every page, the public directory included.
+async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
+    use linkwell_domain::directory::{LatLon, ServiceStatus};
+    use linkwell_store::directory::PostcodeRow;
+    let app = spawn(engine).await;
+    let points = [("LS1 4AP", 53.7997, -1.5492), ("LS2 9JT", 53.8067, -1.5550), ("LS17 5AA", 53.8580, -1.5300)];
+    app.db
+        .import_postcodes(
+            points.iter().map(|(p, a, o)| PostcodeRow { postcode: (*p).into(), point: LatLon::new(*a, *o).unwrap() }),
+        )
+        .await
+        .unwrap();
+    let strollers = walking_group(&app, "Tuesday Strollers", "LS2 9JT", "10:00").await;
+    let paused = walking_group(&app, "Woodhouse Walkers", "LS2 9JT", "10:30").await;
+    app.db
+        .set_service_status(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            paused.id,
+            linkwell_domain::Version(paused.version),
+            &ServiceStatus::Paused { restart: None },
+            "",
+        )
+        .await
+        .unwrap();
+    walking_group(&app, "Moortown Rambles", "LS17 5AA", "10:00").await;
+    let org = app.db.organisation(&app.a.scope).await.unwrap();
+    app.db
+        .set_public_switch(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_store::organisations::PublicSwitch::Directory,
+            true,
+            linkwell_domain::Version(org.version),
+        )
+        .await
+        .unwrap();
+    let person = app.a.case.person;
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::LinkWorker), PASSWORD).await;
+
+    // Margaret's record: she is free on Tuesday mornings.
+    b.go(&format!("/people/{person}")).await;
+    b.assert_accessible("a person's record with suggestions").await;
+    b.choose("free-tu-morning").await;
+    b.click_button("Save when they are free").await;
+    b.select("miles", "3").await;
+    b.click_button("Update suggestions").await;
+    // The follower may take a moment to index the groups written straight to the database.
+    for _ in 0..40 {
+        if b.body().await.contains("Tuesday Strollers") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        b.go(&format!("/people/{person}?miles=3")).await;
+    }
+    let page = b.body().await;
+    let suggestions = page.split("Suggested services").nth(1).unwrap();
+    assert!(
+        suggestions.contains("Tuesday Strollers") && suggestions.contains("Runs Tuesday morning, when they are free"),
+        "{suggestions}"
+    );
+    assert!(suggestions.contains("0.5 miles from their postcode"));
+    assert!(!suggestions.contains("Woodhouse Walkers"), "a paused group is not offered");
+    assert!(!suggestions.contains("Moortown Rambles"), "more than 3 miles away");
+    b.assert_accessible("suggestions within 3 miles").await;
+
+    // Connect her, accompanied, 43 days ago (the worker records it after the event).
+    b.click_link("Connect Margaret to Tuesday Strollers").await;
+    b.assert_accessible("connecting to a service").await;
+    b.choose("kind-3").await;
+    let d = linkwell_web::today().checked_sub(jiff::Span::new().days(43)).unwrap();
+    b.fill("date", &format!("{}/{}/{}", d.day(), d.month(), d.year())).await;
+    b.fill("notes", "Walked there together").await;
+    b.click_button("Record the connection").await;
+    assert!(b.body().await.contains("Connection to Tuesday Strollers recorded"));
+    b.assert_accessible("the case with its connection").await;
+
+    // The caseload asks whether she started; she did.
+    b.go("/caseload").await;
+    b.assert_accessible("caseload with follow-ups due").await;
+    b.click_partial_link("Did they start?").await;
+    b.assert_accessible("recording how it is going").await;
+    b.choose("outcome").await;
+    b.click_button("Save").await;
+    // Six weeks on: still going.
+    b.go("/caseload").await;
+    b.click_partial_link("Still going at 6 weeks?").await;
+    b.choose("outcome-2").await;
+    b.click_button("Save").await;
+    let case = b.body().await;
+    assert!(case.contains("Still attending at 6 weeks"), "{case}");
+    b.go("/caseload").await;
+    assert!(b.body().await.contains("No follow-ups are due"));
+    let rx = app.db.prescriptions_for_referral(&app.a.scope, app.a.case.referral).await.unwrap();
+    assert!(rx.iter().any(|p| p.service_id == strollers.id
+        && p.outcome == Some(linkwell_domain::directory::PrescriptionOutcome::Attending6Weeks)));
+
+    // The directory's own search finds the group by a misspelling, day, time and distance.
+    b.go("/directory").await;
+    b.assert_accessible("the directory").await;
+    b.fill("q", "walkng").await;
+    b.select("day", "TU").await;
+    b.select("time", "morning").await;
+    b.fill("postcode", "LS1 4AP").await;
+    b.fill("miles", "3").await;
+    b.click_button("Search").await;
+    let found = b.body().await;
+    assert!(
+        found.contains("Tuesday Strollers") && !found.contains("Woodhouse Walkers") && !found.contains("Moortown"),
+        "{found}"
+    );
+    b.assert_accessible("directory search results").await;
+    for path in [
+        format!("/directory/services/{}", strollers.id),
+        format!("/directory/services/{}/edit", strollers.id),
+        format!("/directory/services/{}/pause", strollers.id),
+        "/directory/services/new".to_owned(),
+        "/directory/providers".to_owned(),
+        "/directory/check".to_owned(),
+        "/directory/import".to_owned(),
+        "/unmet-needs".to_owned(),
+        format!("/referrals/{}/plan", app.a.case.referral),
+    ] {
+        b.go(&path).await;
+        b.assert_accessible(&path).await;
+    }
+
+    // The public directory, signed out.
+    b.sign_out().await;
+    b.go("/community/a").await;
+    b.assert_accessible("the public directory").await;
+    b.fill("q", "walk").await;
+    b.select("day", "TU").await;
+    b.click_button("Search").await;
+    let public = b.body().await;
+    assert!(public.contains("Tuesday Strollers") && !public.contains("Woodhouse Walkers"), "{public}");
+    b.assert_accessible("public search results").await;
+    b.click_link("Tuesday Strollers").await;
+    b.assert_accessible("a public listing").await;
+    assert!(b.body().await.contains("Every Tuesday, 10:00 to 11:45"));
+}
 
 async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     let app = spawn(engine).await;
