@@ -5,7 +5,8 @@
 //!
 //! Settings: `BENCH_SECONDS` per endpoint (default 3), `BENCH_CONCURRENCY` (default 8),
 //! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000),
-//! `BENCH_REFERRALS` (default 250000, one person each) and `BENCH_SESSIONS` (default 1000000).
+//! `BENCH_REFERRALS` (default 250000, one person each), `BENCH_SESSIONS` (default 1000000)
+//! and `BENCH_SERVICES` (default 100000 directory listings, loaded through the ORUK import).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +35,7 @@ struct Fixture {
     coordinator_cookie: String,
     worker_cookie: String,
     coordinator_token: String,
+    directory: DirectoryFigures,
     _db: TestDb,
 }
 
@@ -75,6 +77,7 @@ async fn seed(engine: Engine) -> Fixture {
     let started = Instant::now();
     bulk_casework(&db, &scope, programme.id, &practices).await;
     eprintln!("{engine:?}: casework bulk-loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let directory = bulk_directory(&db, &scope, engine).await;
     let secret = Secret::generate("lw_");
     db.create_api_token(&scope, &actor, admin.id, "bench", &secret.hash()).await.unwrap();
     let token_for = async |email: &str| {
@@ -100,8 +103,178 @@ async fn seed(engine: Engine) -> Fixture {
         token: secret.expose().to_owned(),
         referrer_token,
         coordinator_token,
+        directory,
         _db: t,
     }
+}
+
+/// What loading and searching the directory took, measured in-process.
+struct DirectoryFigures {
+    services: usize,
+    import_seconds: f64,
+    index_seconds: f64,
+    /// (query, p50 ms, p99 ms) over repeated runs against the built index.
+    searches: Vec<(&'static str, f64, f64)>,
+}
+
+/// `BENCH_SERVICES` listings as ORUK records (spread over England, a few hundred
+/// organisations, every kind of schedule, some paused or closed), stored through the same
+/// import the command line uses; then the search index built from the database, and
+/// typical searches timed against it.
+async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryFigures {
+    use linkwell_domain::directory::{ActivityType, DayPart, LatLon, Term, WeekSlot};
+    use linkwell_domain::referrals::Need;
+    let n = env_or("BENCH_SERVICES", 100_000);
+    let names = [
+        "Walk and Talk",
+        "Knit and Natter",
+        "Lunch Club",
+        "Money Advice",
+        "Chair Yoga",
+        "Men's Shed",
+        "Community Choir",
+        "Bereavement Group",
+        "Digital Drop-in",
+        "Cook and Eat",
+    ];
+    let days = ["MO", "TU", "WE", "TH", "FR", "SA"];
+    let records: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let id = format!("00000000-0000-7000-b000-{i:012}");
+            let org = format!("00000000-0000-7000-c000-{:012}", i % 400);
+            let lat = 50.8 + (i * 7919 % 10_000) as f64 / 10_000.0 * 3.8;
+            let lon = -3.2 + (i * 104_729 % 10_000) as f64 / 10_000.0 * 3.4;
+            let need = Need::ALL[i % Need::ALL.len()];
+            let activity = ActivityType::ALL[i % ActivityType::ALL.len()];
+            let status = match i % 40 { 0 => "temporarily closed", 1 => "defunct", _ => "active" };
+            serde_json::json!({
+                "id": id, "name": format!("{} {}", names[i % names.len()], i), "status": status,
+                "description": format!("A friendly group for {} and {}.", need.label().to_lowercase(), activity.label().to_lowercase()),
+                "organization": {"id": org, "name": format!("Community Trust {}", i % 400), "description": "A local charity"},
+                "cost_options": [{"id": format!("00000000-0000-7000-d000-{i:012}"), "amount": if i % 3 == 0 { 2.5 } else { 0.0 }}],
+                "schedules": [{"id": format!("00000000-0000-7000-e000-{i:012}"), "freq": if i % 5 == 0 { "MONTHLY" } else { "WEEKLY" }, "interval": if i % 7 == 0 { 2 } else { 1 },
+                    "byday": if i % 5 == 0 { format!("2{}", days[i % 6]) } else { days[i % 6].to_owned() }, "dtstart": "2026-01-05",
+                    "opens_at": format!("{:02}:00:00", 9 + i % 10), "closes_at": format!("{:02}:30:00", 10 + i % 10)}],
+                "service_at_locations": [{"id": format!("00000000-0000-7000-f000-{i:012}"), "location": {"id": format!("00000000-0000-7000-f100-{i:012}"), "location_type": "physical",
+                    "latitude": lat, "longitude": lon}}],
+                "attributes": [
+                    {"id": format!("00000000-0000-7000-f200-{i:012}"), "taxonomy_term": {"id": Term::Need(need).uuid(), "name": need.label(), "description": ""}},
+                    {"id": format!("00000000-0000-7000-f300-{i:012}"), "taxonomy_term": {"id": Term::Activity(activity).uuid(), "name": activity.label(), "description": ""}}
+                ]
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let (report, _) =
+        linkwell_web::oruk::import::store(db, scope, &records, "bench feed", linkwell_web::today()).await.unwrap();
+    let import_seconds = started.elapsed().as_secs_f64();
+    assert_eq!(report.created as usize, n, "{:?}", report.rejected.first());
+    eprintln!("{engine:?}: {n} services imported in {import_seconds:.1} s");
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query("ANALYZE").execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query("VACUUM ANALYZE").execute(p).await.unwrap();
+        }
+    }
+    db.import_postcodes([linkwell_store::directory::PostcodeRow {
+        postcode: "LS6 2AB".into(),
+        point: LatLon::new(53.8195, -1.5762).unwrap(),
+    }])
+    .await
+    .unwrap();
+    let org = db.organisation(scope).await.unwrap();
+    db.set_public_switch(
+        scope,
+        &Actor::system(),
+        linkwell_store::organisations::PublicSwitch::Directory,
+        true,
+        linkwell_domain::Version(org.version),
+    )
+    .await
+    .unwrap();
+
+    let index = linkwell_search::DirectoryIndex::new().unwrap();
+    let started = Instant::now();
+    let mut cursor = (0, String::new());
+    linkwell_web::directory_search::catch_up(db, &index, &mut cursor).await.unwrap();
+    let index_seconds = started.elapsed().as_secs_f64();
+    let leeds = LatLon::new(53.8195, -1.5762).unwrap();
+    let queries: Vec<(&'static str, linkwell_search::SearchQuery)> = vec![
+        (
+            "words: \"walking group\"",
+            linkwell_search::SearchQuery {
+                text: "walking group".into(),
+                offered_only: true,
+                limit: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "a typo: \"walkng\"",
+            linkwell_search::SearchQuery { text: "walkng".into(), offered_only: true, limit: 50, ..Default::default() },
+        ),
+        (
+            "need + Tue morning + 3 miles",
+            linkwell_search::SearchQuery {
+                terms: vec![Term::Need(Need::Loneliness)],
+                days: vec![jiff::civil::Weekday::Tuesday],
+                parts: vec![DayPart::Morning],
+                near: Some(leeds),
+                within_miles: Some(3.0),
+                offered_only: true,
+                limit: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "suggestions (needs, free slots, age, 5 mi)",
+            linkwell_search::SearchQuery {
+                terms: vec![Term::Need(Need::Loneliness), Term::Need(Need::PhysicalActivity)],
+                free_slots: vec![
+                    WeekSlot { day: jiff::civil::Weekday::Tuesday, part: DayPart::Morning },
+                    WeekSlot { day: jiff::civil::Weekday::Thursday, part: DayPart::Afternoon },
+                ],
+                age: Some(75),
+                near: Some(leeds),
+                within_miles: Some(5.0),
+                offered_only: true,
+                limit: 10,
+                ..Default::default()
+            },
+        ),
+        (
+            "words + free + wheelchair-less, 10 mi",
+            linkwell_search::SearchQuery {
+                text: "lunch".into(),
+                free_only: true,
+                near: Some(leeds),
+                within_miles: Some(10.0),
+                offered_only: true,
+                limit: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "everything, nearest first (no radius)",
+            linkwell_search::SearchQuery { near: Some(leeds), limit: 50, ..Default::default() },
+        ),
+    ];
+    let mut searches = vec![];
+    for (name, q) in &queries {
+        let mut times = vec![];
+        for _ in 0..env_or("BENCH_SEARCHES", 300) {
+            let t = Instant::now();
+            let hits = index.search(scope.organisation_id(), q).unwrap();
+            times.push(t.elapsed());
+            assert!(!hits.is_empty(), "{name} finds something");
+        }
+        times.sort();
+        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0;
+        searches.push((*name, pct(0.5), pct(0.99)));
+    }
+    DirectoryFigures { services: n, import_seconds, index_seconds, searches }
 }
 
 /// A signed-in session cookie for the page benchmarks.
@@ -348,12 +521,14 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
     Result { name, requests: all.len(), rps: all.len() as f64 / seconds as f64, p50_ms: pct(0.50), p99_ms: pct(0.99) }
 }
 
-async fn run(engine: Engine) -> Vec<Result> {
+async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
     let started = Instant::now();
-    let f = seed(engine).await;
+    let mut f = seed(engine).await;
     eprintln!("{engine:?}: seeded in {:.1} s", started.elapsed().as_secs_f64());
     use reqwest::Method as M;
-    vec![
+    let middle: &'static str =
+        Box::leak(format!("/oruk/ics/services?page={}&per_page=50", f.directory.services / 100).into_boxed_str());
+    let results = vec![
         load(&f, "GET /healthz", M::GET, "/healthz", Auth::None).await,
         load(&f, "GET /sign-in", M::GET, "/sign-in", Auth::None).await,
         load(&f, "GET / (admin home)", M::GET, "/", Auth::Session).await,
@@ -370,15 +545,46 @@ async fn run(engine: Engine) -> Vec<Result> {
         load(&f, "GET /api/v1/waiting-list", M::GET, "/api/v1/waiting-list?limit=100", Auth::CoordinatorToken).await,
         load(&f, "GET /referrals (coordinator)", M::GET, "/referrals", Auth::CoordinatorSession).await,
         load(&f, "POST /api/v1/referrals (intake)", M::POST, "/api/v1/referrals", Auth::ReferrerToken).await,
-    ]
+        load(&f, "GET /directory?q=walking+group", M::GET, "/directory?q=walking+group", Auth::WorkerSession).await,
+        load(
+            &f,
+            "GET /directory (Tue am, 3 mi)",
+            M::GET,
+            "/directory?term=needs%3Aloneliness&day=TU&time=morning&postcode=LS6+2AB&miles=3",
+            Auth::WorkerSession,
+        )
+        .await,
+        load(&f, "GET /directory (list by name)", M::GET, "/directory", Auth::WorkerSession).await,
+        load(&f, "GET /oruk/…/services page 1", M::GET, "/oruk/ics/services", Auth::None).await,
+        load(&f, "GET /oruk/…/services middle page", M::GET, middle, Auth::None).await,
+        load(&f, "GET /oruk/…/services full=true", M::GET, "/oruk/ics/services?full=true", Auth::None).await,
+        load(&f, "GET /oruk/…/services?search=walkng", M::GET, "/oruk/ics/services?search=walkng", Auth::None).await,
+        load(
+            &f,
+            "GET /oruk/…/service_at_locations 5km",
+            M::GET,
+            "/oruk/ics/service_at_locations?postcode=LS6+2AB&proximity=5000",
+            Auth::None,
+        )
+        .await,
+    ];
+    let directory = std::mem::replace(
+        &mut f.directory,
+        DirectoryFigures { services: 0, import_seconds: 0.0, index_seconds: 0.0, searches: vec![] },
+    );
+    (results, directory)
 }
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let sqlite = run(Engine::Sqlite).await;
-        let postgres =
-            if std::env::var("TEST_DATABASE_URL").is_ok() { Some(run(Engine::Postgres).await) } else { None };
+        let (sqlite, sqlite_dir) = run(Engine::Sqlite).await;
+        let (postgres, postgres_dir) = if std::env::var("TEST_DATABASE_URL").is_ok() {
+            let (r, d) = run(Engine::Postgres).await;
+            (Some(r), Some(d))
+        } else {
+            (None, None)
+        };
         println!(
             "\nLoopback load, {} s per endpoint, concurrency {}, {} users, {} audit entries, {} referrals, {} sessions",
             env_or("BENCH_SECONDS", 3),
@@ -405,6 +611,32 @@ fn main() {
                 p.map(|p| format!("{:.2}", p.p99_ms)).unwrap_or("-".into()),
             );
             let _ = s.requests;
+        }
+        println!("\nDirectory: {} services", sqlite_dir.services);
+        println!("{:<44} {:>12} | {:>12}", "", "sqlite", "pg");
+        let pg = |f: &dyn Fn(&DirectoryFigures) -> String| postgres_dir.as_ref().map(f).unwrap_or("-".into());
+        println!(
+            "{:<44} {:>10.1} s | {:>10} s",
+            "import (ORUK records, one transaction each)",
+            sqlite_dir.import_seconds,
+            pg(&|d| format!("{:.1}", d.import_seconds))
+        );
+        println!(
+            "{:<44} {:>8.0} /s   | {:>8} /s",
+            "  services imported per second",
+            sqlite_dir.services as f64 / sqlite_dir.import_seconds,
+            pg(&|d| format!("{:.0}", d.services as f64 / d.import_seconds))
+        );
+        println!(
+            "{:<44} {:>10.1} s | {:>10} s",
+            "search index built from the database",
+            sqlite_dir.index_seconds,
+            pg(&|d| format!("{:.1}", d.index_seconds))
+        );
+        println!("In-process search, p50 / p99 ms (the index is the same whichever engine filled it):");
+        for (i, (name, p50, p99)) in sqlite_dir.searches.iter().enumerate() {
+            let other = pg(&|d| d.searches.get(i).map(|(_, a, b)| format!("{a:.2} / {b:.2}")).unwrap_or_default());
+            println!("  {name:<42} {p50:>6.2} / {p99:>6.2} | {other}");
         }
     });
 }

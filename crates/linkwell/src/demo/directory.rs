@@ -762,5 +762,103 @@ pub async fn seed(db: &Db, scope: &OrgScope, own_name: &str) -> anyhow::Result<(
         "Path closed for repairs",
     )
     .await?;
+    casework(db, scope, today).await?;
+    // Published: the public pages and the ORUK feed work from the start.
+    let org = db.organisation(scope).await?;
+    db.set_public_switch(
+        scope,
+        &actor,
+        linkwell_store::organisations::PublicSwitch::Directory,
+        true,
+        Version(org.version),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The people being supported: when they are free; some connected to the team's groups at
+/// every stage of following up; and needs nothing in the directory met.
+async fn casework(db: &Db, scope: &OrgScope, today: Date) -> anyhow::Result<()> {
+    use linkwell_domain::directory::{
+        DayPart, PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedInput, WeekSlot,
+    };
+    use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
+    let actor = Actor::system();
+    let active = db
+        .referral_summaries(
+            scope,
+            &ReferralFilter { statuses: vec!["active"], ..Default::default() },
+            ReferralOrder::Newest,
+            None,
+            500,
+        )
+        .await?
+        .items;
+    let own = db.services_page(scope, &linkwell_store::directory::ServiceFilter::default(), 0, 500).await?.0;
+    let group = |name: &str| own.iter().find(|s| s.name == name).map(|s| s.id);
+    let groups = [group("Walk and Talk"), group("Seated Exercise"), group("Pain Café"), group("Walking Football")];
+    let free_patterns: [&[(Weekday, DayPart)]; 4] = [
+        &[(Tuesday, DayPart::Morning), (Thursday, DayPart::Afternoon)],
+        &[(Monday, DayPart::Afternoon), (Wednesday, DayPart::Morning)],
+        &[(Tuesday, DayPart::Morning), (Friday, DayPart::Morning), (Friday, DayPart::Afternoon)],
+        &[(Thursday, DayPart::Evening)],
+    ];
+    for (i, r) in active.iter().enumerate() {
+        let person = db.person(scope, r.person_id).await?;
+        let slots = free_patterns[i % free_patterns.len()]
+            .iter()
+            .map(|(day, part)| WeekSlot { day: *day, part: *part })
+            .collect();
+        db.set_free_times(scope, &actor, person.id, Version(person.version), &slots).await?;
+        // Two in three have been connected to one of the team's groups, over the last ten weeks.
+        if i % 3 == 2 {
+            continue;
+        }
+        let Some(service) = groups[i % groups.len()] else { continue };
+        let days_ago = 3 + (i * 11 % 70) as i64;
+        let input = PrescriptionInput {
+            service_id: service,
+            date: today.checked_sub(jiff::Span::new().days(days_ago)).unwrap_or(today),
+            kind: [PrescriptionKind::Signposted, PrescriptionKind::Referred, PrescriptionKind::Accompanied][i % 3],
+            notes: String::new(),
+        };
+        let rx = db.record_prescription(scope, &actor, r.id, r.person_id, &input).await?;
+        // Older ones have an outcome; recent ones are still to be followed up.
+        let outcome = match (days_ago, i % 5) {
+            (0..=20, _) => None,
+            (_, 0) => Some((PrescriptionOutcome::DidNotStart, "Found the first session too busy")),
+            (43.., 1 | 2) => Some((PrescriptionOutcome::Attending6Weeks, "")),
+            _ => Some((PrescriptionOutcome::Started, "")),
+        };
+        if let Some((o, why)) = outcome {
+            let mut v = rx.version;
+            if o == PrescriptionOutcome::Attending6Weeks {
+                v = db
+                    .record_prescription_outcome(
+                        scope,
+                        &actor,
+                        rx.id,
+                        Version(v),
+                        PrescriptionOutcome::Started,
+                        "",
+                        today,
+                    )
+                    .await?
+                    .version;
+            }
+            db.record_prescription_outcome(scope, &actor, rx.id, Version(v), o, why, today).await?;
+        }
+    }
+    for (need, area, notes) in [
+        (Need::Bereavement, "LS14", "No bereavement group within a bus ride of Seacroft"),
+        (Need::Bereavement, "LS9", "Wanted a group for men after losing a partner"),
+        (Need::Caring, "LS12", "Carers' group meets only in the daytime; she works"),
+        (Need::DigitalInclusion, "LS11", "No digital help in Punjabi"),
+        (Need::Housing, "LS8", "No drop-in housing advice in Roundhay"),
+        (Need::PhysicalActivity, "LS6", "Wheelchair-accessible exercise class wanted"),
+    ] {
+        db.record_unmet_need(scope, &actor, None, &UnmetNeedInput { need, area: area.into(), notes: notes.into() })
+            .await?;
+    }
     Ok(())
 }

@@ -139,5 +139,6 @@ pub fn banner() -> String {
         "gp1@riverside.example",
         PRACTICES.len()
     ));
+    b.push_str(&format!("\nThe public directory: /community/{SLUG}   Its Open Referral UK feed: /oruk/{SLUG}/\n"));
     b
 }

@@ -247,6 +247,7 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (mut child, banner) = start_demo(&url, port);
     assert!(banner.contains(&format!("Linkwell is running at http://127.0.0.1:{port}/")), "{banner}");
+    assert!(banner.contains("/community/riverside-pcn"), "{banner}");
     let password =
         banner.split("Every demo login has the password: ").nth(1).unwrap().lines().next().unwrap().trim().to_owned();
     let emails: Vec<&str> = banner.split_whitespace().filter(|w| w.ends_with("@riverside.example")).collect();
@@ -303,6 +304,20 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     );
     let walk = crate::support::count(&db, "SELECT COUNT(*) FROM services s JOIN schedules sc ON sc.service_id = s.id WHERE s.name = 'Walk and Talk' AND sc.rrule = 'FREQ=WEEKLY;BYDAY=TU' AND sc.opens_at = '10:00'").await;
     assert_eq!(walk, 1, "Walk and Talk every Tuesday at 10:00");
+    // People supported have free times and connections at every stage; some needs were unmet.
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM people WHERE free_times <> ''").await >= 50);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM social_prescriptions").await >= 40);
+    assert!(
+        crate::support::count(&db, "SELECT COUNT(*) FROM social_prescriptions WHERE outcome = 'attending_6_weeks'")
+            .await
+            >= 3
+    );
+    assert!(
+        crate::support::count(&db, "SELECT COUNT(*) FROM social_prescriptions WHERE follow_up_due IS NOT NULL").await
+            >= 5
+    );
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM unmet_needs").await, 6);
+    assert!(db.organisation(&scope).await.unwrap().directory_public);
     db.close().await;
     let _ = child.kill();
     let _ = child.wait();

@@ -127,6 +127,17 @@ impl Service {
         self.status.is_active() && !self.full
     }
 
+    /// The dates it runs in the `days` from `today`, the first `limit` of them, in order.
+    pub fn upcoming(&self, today: Date, days: i64, limit: usize) -> Vec<Date> {
+        let ex = self.exception_dates();
+        let to = today.checked_add(jiff::Span::new().days(days)).unwrap_or(today);
+        let mut dates: Vec<Date> = self.schedules.iter().flat_map(|s| s.schedule.occurrences(today, to, &ex)).collect();
+        dates.sort();
+        dates.dedup();
+        dates.truncate(limit);
+        dates
+    }
+
     /// The next date it runs, on or after `today`.
     pub fn next_date(&self, today: Date) -> Option<Date> {
         let ex = self.exception_dates();

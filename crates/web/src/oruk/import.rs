@@ -333,6 +333,8 @@ pub async fn store(
     let actor = Actor::system();
     let mut report = Report::default();
     let mut saved = vec![];
+    // A feed repeats each organisation in every one of its services: save it once.
+    let mut providers_saved = std::collections::HashSet::new();
     for record in records {
         let imported = match parse_service(record, today) {
             Ok(i) => i,
@@ -342,7 +344,9 @@ pub async fn store(
             }
         };
         if let Some((pid, p)) = &imported.provider {
-            db.save_provider(scope, &actor, *pid, None, p, SaveOrigin::Import(source)).await?;
+            if providers_saved.insert(*pid) {
+                db.save_provider(scope, &actor, *pid, None, p, SaveOrigin::Import(source)).await?;
+            }
         } else if matches!(db.provider(scope, imported.service.provider_id).await, Err(StoreError::NotFound)) {
             report.rejected.push(format!(
                 "service {}: organization_id: is not an organisation in the feed or in this directory",
@@ -350,7 +354,6 @@ pub async fn store(
             ));
             continue;
         }
-        let existed = db.services_by_ids(scope, &[imported.id]).await?.pop();
         let s = db
             .save_service(scope, &actor, imported.id, None, &imported.service, SaveOrigin::Import(source), None)
             .await?;
@@ -365,10 +368,11 @@ pub async fn store(
             )
             .await?;
         }
-        if existed.is_some() {
-            report.updated += 1
-        } else {
+        // A listing saved for the first time is at version 1.
+        if s.version == 1 {
             report.created += 1
+        } else {
+            report.updated += 1
         }
         saved.push(s.id);
     }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password, verify_password};
 use linkwell_store::{Actor, StoreError};
@@ -88,8 +88,7 @@ pub async fn change_password(
         .map_err(|e| PageError::Internal(e.to_string()))?;
     let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
     state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
-    page.set_flash("Your password has been changed").await?;
-    Ok(Redirect::to("/account").into_response())
+    page.done("Your password has been changed", "/account").await
 }
 
 pub async fn reset_form(
@@ -158,6 +157,5 @@ pub async fn reset_submit(
         Err(StoreError::NotFound) => return Err(expired()),
         Err(e) => return Err(e.into()),
     }
-    page.set_flash("Your password has been set. Sign in with it now.").await?;
-    Ok(Redirect::to("/sign-in").into_response())
+    page.done("Your password has been set. Sign in with it now.", "/sign-in").await
 }

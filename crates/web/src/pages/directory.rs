@@ -434,8 +434,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     };
     let s = state.db.create_service(&p.scope(), &page.actor(), &input, crate::today()).await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} added to the directory", s.name)).await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    page.done(&format!("{} added to the directory", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
 async fn load(state: &AppState, page: &Page, id: &str) -> Result<Service, PageError> {
@@ -464,14 +463,8 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
         .map(|e| minijinja::context! { at => e.at, who => who(&e.actor_user_id), what => event_label(&e.kind), detail => e.detail.clone() })
         .collect();
     let unmapped = s.locations.iter().any(|l| l.point.is_none());
-    let upcoming: Vec<String> = {
-        let ex = s.exception_dates();
-        let to = today.checked_add(jiff::Span::new().days(42)).unwrap_or(today);
-        let mut dates: Vec<_> = s.schedules.iter().flat_map(|sch| sch.schedule.occurrences(today, to, &ex)).collect();
-        dates.sort();
-        dates.dedup();
-        dates.into_iter().take(6).map(linkwell_domain::time::display_london_date).collect()
-    };
+    let upcoming: Vec<String> =
+        s.upcoming(today, 42, 6).into_iter().map(linkwell_domain::time::display_london_date).collect();
     Ok(page
         .render(
             &state,
@@ -597,8 +590,7 @@ pub async fn update(
     };
     let saved = state.db.update_service(&p.scope(), &page.actor(), s.id, version, &input).await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} saved", saved.name)).await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    page.done(&format!("{} saved", saved.name), &format!("/directory/services/{}", s.id)).await
 }
 
 /// Which status form: pausing (with a restart date) or closing (with a reason).
@@ -665,8 +657,11 @@ pub async fn pause(
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Paused { restart }, &note)
         .await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} is paused: it will not be offered to people until it runs again", s.name)).await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    page.done(
+        &format!("{} is paused: it will not be offered to people until it runs again", s.name),
+        &format!("/directory/services/{}", s.id),
+    )
+    .await
 }
 
 pub async fn close(
@@ -687,8 +682,7 @@ pub async fn close(
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Closed { reason }, "")
         .await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} is closed", s.name)).await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    page.done(&format!("{} is closed", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
 pub async fn reopen(
@@ -702,8 +696,7 @@ pub async fn reopen(
     let version = form_version(form.get("version"))?;
     state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} is running again", s.name)).await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    page.done(&format!("{} is running again", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
 pub async fn verify(
@@ -837,8 +830,7 @@ pub async fn create_provider(
         Err(e) => return render_providers(&state, &page, &form, Some(&e)).await,
     };
     let saved = state.db.create_provider(&p.scope(), &page.actor(), &input).await?;
-    page.set_flash(&format!("{} added", saved.name)).await?;
-    Ok(Redirect::to("/directory/providers").into_response())
+    page.done(&format!("{} added", saved.name), "/directory/providers").await
 }
 
 async fn render_provider_edit(
@@ -905,8 +897,7 @@ pub async fn update_provider(
         &listings.iter().map(|l| l.id).collect::<Vec<_>>(),
     )
     .await;
-    page.set_flash(&format!("{} saved", saved.name)).await?;
-    Ok(Redirect::to("/directory/providers").into_response())
+    page.done(&format!("{} saved", saved.name), "/directory/providers").await
 }
 
 fn csv_download(name: &str, body: Vec<u8>) -> Response {

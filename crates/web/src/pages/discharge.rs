@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
 use linkwell_domain::validation::required_text;
@@ -70,8 +70,11 @@ pub async fn discharge(
         .await
     {
         Ok(_) => {
-            page.set_flash("Discharged. The discharge summary for the practice is below.").await?;
-            Ok(Redirect::to(&format!("/referrals/{}/discharge-summary", r.id)).into_response())
+            page.done(
+                "Discharged. The discharge summary for the practice is below.",
+                &format!("/referrals/{}/discharge-summary", r.id),
+            )
+            .await
         }
         Err(ChangeError::Illegal(err)) => {
             let e = ValidationErrors::single("reason", err.to_string());

@@ -153,6 +153,12 @@ impl Page {
         }
         Ok(())
     }
+
+    /// A change succeeded: say so on the next page, and go there (post, redirect, get).
+    pub async fn done(&self, message: &str, to: &str) -> Result<axum::response::Response, PageError> {
+        self.set_flash(message).await?;
+        Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(to)))
+    }
 }
 
 /// An urlencoded form body; a malformed one is a 400 page, not axum's plain-text rejection.

@@ -188,10 +188,7 @@ pub async fn update(
             .await;
     };
     match state.db.update_person(&p.scope(), &page.actor(), person.id, version, &input).await {
-        Ok(saved) => {
-            page.set_flash("Details saved").await?;
-            Ok(Redirect::to(&format!("/people/{}", saved.id)).into_response())
-        }
+        Ok(saved) => page.done("Details saved", &format!("/people/{}", saved.id)).await,
         Err(StoreError::Duplicate { .. }) => {
             let e = linkwell_domain::ValidationErrors::single(
                 "nhs_number",

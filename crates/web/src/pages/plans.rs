@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
 use linkwell_domain::referrals::Need;
@@ -167,10 +167,7 @@ pub async fn save(
         Err(e) => return Err(e.into()),
     }
     match state.db.save_plan(&p.scope(), &page.actor(), r.id, based_on, &plan).await {
-        Ok(v) => {
-            page.set_flash(&format!("Plan saved (version {})", v.version)).await?;
-            Ok(Redirect::to(&format!("/referrals/{}/plan", r.id)).into_response())
-        }
+        Ok(v) => page.done(&format!("Plan saved (version {})", v.version), &format!("/referrals/{}/plan", r.id)).await,
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
                 "what_matters",

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::validation::required_text;
@@ -76,10 +76,7 @@ pub async fn create(
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)),
     };
     match state.db.create_practice(&p.scope(), &page.actor(), &input).await {
-        Ok(pr) => {
-            page.set_flash(&format!("{} added", pr.name)).await?;
-            Ok(Redirect::to("/practices").into_response())
-        }
+        Ok(pr) => page.done(&format!("{} added", pr.name), "/practices").await,
         Err(StoreError::Duplicate { .. }) => render_form(&state, &page, None, &form, Some(&duplicate_ods())),
         Err(e) => Err(e.into()),
     }
@@ -107,10 +104,7 @@ pub async fn update(
         Err(e) => return render_form(&state, &page, Some(id), &form, Some(&e)),
     };
     match state.db.update_practice(&p.scope(), &page.actor(), id, version, &input).await {
-        Ok(pr) => {
-            page.set_flash(&format!("{} saved", pr.name)).await?;
-            Ok(Redirect::to("/practices").into_response())
-        }
+        Ok(pr) => page.done(&format!("{} saved", pr.name), "/practices").await,
         Err(StoreError::Duplicate { .. }) => render_form(&state, &page, Some(id), &form, Some(&duplicate_ods())),
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
@@ -198,8 +192,7 @@ pub async fn create_site(
         return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     state.db.create_site(&p.scope(), &page.actor(), practice_id, &name, &address, None).await?;
-    page.set_flash(&format!("{name} added")).await?;
-    Ok(Redirect::to("/admin/sites").into_response())
+    page.done(&format!("{name} added"), "/admin/sites").await
 }
 
 #[derive(Deserialize)]
@@ -233,10 +226,7 @@ pub async fn create_room(
         }
     };
     match state.db.create_room(&p.scope(), &page.actor(), site, &name).await {
-        Ok(_) => {
-            page.set_flash(&format!("{name} added")).await?;
-            Ok(Redirect::to("/admin/sites").into_response())
-        }
+        Ok(_) => page.done(&format!("{name} added"), "/admin/sites").await,
         Err(StoreError::Duplicate { .. }) => {
             render_sites(
                 &state,

@@ -146,8 +146,7 @@ pub async fn save_free_times(
         );
     }
     state.db.set_free_times(&p.scope(), &page.actor(), person.id, version, &slots).await?;
-    page.set_flash("When they are free is saved").await?;
-    Ok(Redirect::to(&format!("/people/{}#suggestions", person.id)).into_response())
+    page.done("When they are free is saved", &format!("/people/{}#suggestions", person.id)).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,8 +260,8 @@ pub async fn create(
         return render_new(&state, &page, &referral, &query, &form, Some(&e)).await;
     }
     state.db.record_prescription(&scope, &page.actor(), referral.id, referral.person_id, &input).await?;
-    page.set_flash(&format!("Connection to {} recorded", service.name)).await?;
-    Ok(Redirect::to(&format!("/referrals/{}#prescriptions", referral.id)).into_response())
+    page.done(&format!("Connection to {} recorded", service.name), &format!("/referrals/{}#prescriptions", referral.id))
+        .await
 }
 
 /// A prescription, for those who work its case.
@@ -327,8 +326,11 @@ pub async fn record_outcome(
         .db
         .record_prescription_outcome(&p.scope(), &page.actor(), rx.id, version, outcome, &reason, crate::today())
         .await?;
-    page.set_flash(&format!("{}: {}", rx.service_name, outcome.label().to_lowercase())).await?;
-    Ok(Redirect::to(&format!("/referrals/{}#prescriptions", referral.id)).into_response())
+    page.done(
+        &format!("{}: {}", rx.service_name, outcome.label().to_lowercase()),
+        &format!("/referrals/{}#prescriptions", referral.id),
+    )
+    .await
 }
 
 /// A referral's prescriptions as rows for the case, plan and discharge pages.

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::sessions::{Minutes, ProgrammeRules};
 use linkwell_domain::validation::required_text;
@@ -110,10 +110,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         return render(&state, &page, &form, Some(&e)).await;
     }
     match state.db.create_programme_funded(&p.scope(), &page.actor(), &name, rules, &commissioner, funding).await {
-        Ok(_) => {
-            page.set_flash(&format!("{name} added")).await?;
-            Ok(Redirect::to("/admin/programmes").into_response())
-        }
+        Ok(_) => page.done(&format!("{name} added"), "/admin/programmes").await,
         Err(StoreError::Duplicate { .. }) => {
             render(
                 &state,

@@ -84,14 +84,8 @@ pub async fn service(
         return Err(PageError::NotFound);
     }
     let today = crate::today();
-    let upcoming: Vec<String> = {
-        let ex = s.exception_dates();
-        let to = today.checked_add(jiff::Span::new().days(42)).unwrap_or(today);
-        let mut dates: Vec<_> = s.schedules.iter().flat_map(|x| x.schedule.occurrences(today, to, &ex)).collect();
-        dates.sort();
-        dates.dedup();
-        dates.into_iter().take(4).map(linkwell_domain::time::display_london_date).collect()
-    };
+    let upcoming: Vec<String> =
+        s.upcoming(today, 42, 4).into_iter().map(linkwell_domain::time::display_london_date).collect();
     Ok(page
         .render(
             &state,

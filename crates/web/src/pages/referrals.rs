@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
@@ -228,8 +228,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
             } else {
                 "Referral sent"
             };
-            page.set_flash(message).await?;
-            Ok(Redirect::to(&format!("/referrals/{}", referral.id)).into_response())
+            page.done(message, &format!("/referrals/{}", referral.id)).await
         }
         Ok(IntakeOutcome::PossibleDuplicates(found)) => render_new(&state, &page, &form, None, &found).await,
         Err(StoreError::NotFound) => Err(PageError::BadRequest("The chosen record no longer exists.".into())),
@@ -581,10 +580,7 @@ async fn finish(
     done: &str,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => {
-            page.set_flash(done).await?;
-            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
-        }
+        Ok(_) => page.done(done, &format!("/referrals/{}", r.id)).await,
         Err(ChangeError::Illegal(e)) => {
             let e = ValidationErrors::single(field, e.to_string());
             render_case(state, page, r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
@@ -750,10 +746,7 @@ pub async fn extend(
     };
     let p = page.principal()?.clone();
     match state.db.extend_follow_ups(&p.scope(), &page.actor(), r.id, version, extra, &reason).await {
-        Ok(_) => {
-            page.set_flash("Follow-up limit extended").await?;
-            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
-        }
+        Ok(_) => page.done("Follow-up limit extended", &format!("/referrals/{}", r.id)).await,
         Err(StoreError::Conflict) => stale(&state, &page, r.id, "extra").await,
         Err(e) => Err(e.into()),
     }

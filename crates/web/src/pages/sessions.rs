@@ -227,8 +227,7 @@ pub async fn record_outcome(
                     tracing::warn!(error = %e, "attended session did not make the referral active");
                 }
             }
-            page.set_flash("Session outcome recorded").await?;
-            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
+            page.done("Session outcome recorded", &format!("/referrals/{}", r.id)).await
         }
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(

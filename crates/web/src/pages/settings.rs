@@ -118,10 +118,7 @@ pub async fn save_messaging(State(state): State<AppState>, page: Page, form: For
         Err(e) => return render(&state, &page, Some(&form), Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     match state.db.save_messaging_settings(&p.scope(), &page.actor(), &settings, version).await {
-        Ok(()) => {
-            page.set_flash("Messaging settings saved").await?;
-            Ok(Redirect::to("/admin/settings").into_response())
-        }
+        Ok(()) => page.done("Messaging settings saved", "/admin/settings").await,
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
                 "smtp_host",
@@ -217,8 +214,11 @@ pub async fn save_directory(State(state): State<AppState>, page: Page, form: For
             version,
         )
         .await?;
-    page.set_flash(if enabled { "The directory is published" } else { "The directory is no longer published" }).await?;
-    Ok(Redirect::to("/admin/settings").into_response())
+    page.done(
+        if enabled { "The directory is published" } else { "The directory is no longer published" },
+        "/admin/settings",
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::validation::required_text;
 use linkwell_store::StoreError;
@@ -35,10 +35,7 @@ pub async fn add(State(state): State<AppState>, page: Page, form: FormPairs) -> 
         Err(m) => return render(&state, &page, Some(&ValidationErrors::single("name", m))).await,
     };
     match state.db.add_tool(&p.scope(), &page.actor(), &name).await {
-        Ok(_) => {
-            page.set_flash(&format!("{name} added")).await?;
-            Ok(Redirect::to("/admin/tools").into_response())
-        }
+        Ok(_) => page.done(&format!("{name} added"), "/admin/tools").await,
         Err(StoreError::Duplicate { .. }) => {
             render(&state, &page, Some(&ValidationErrors::single("name", "That tool is already on the list"))).await
         }
@@ -55,6 +52,5 @@ pub async fn retire(
     let p = page.principal()?.clone();
     let retired = form.get("offer") != "true";
     state.db.set_tool_retired(&p.scope(), &page.actor(), &id, retired).await?;
-    page.set_flash(if retired { "No longer offered" } else { "Offered again" }).await?;
-    Ok(Redirect::to("/admin/tools").into_response())
+    page.done(if retired { "No longer offered" } else { "Offered again" }, "/admin/tools").await
 }

@@ -225,8 +225,11 @@ pub async fn change_role(
         .db
         .change_user_role(&p.scope(), &page.actor(), user.id, version, assignment.role, assignment.practice_id)
         .await?;
-    page.set_flash(&format!("{} is now {}", updated.display_name, updated.role.label().to_lowercase())).await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    page.done(
+        &format!("{} is now {}", updated.display_name, updated.role.label().to_lowercase()),
+        &format!("/admin/users/{id}"),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
