@@ -170,9 +170,9 @@ async fn status_checks_and_imports(db: &Db) {
         .unwrap();
     assert_eq!(paused.status, ServiceStatus::Paused { restart: Some(date(2027, 3, 1)) });
     // Nothing to check yet: verified today and not due back.
-    assert!(db.services_to_check(&a, today).await.unwrap().is_empty());
+    assert!(db.services_to_check(&a, today, 1000).await.unwrap().0.is_empty());
     // On 2 March it should have restarted: someone should check.
-    let check = db.services_to_check(&a, date(2027, 3, 2)).await.unwrap();
+    let check = db.services_to_check(&a, date(2027, 3, 2), 1000).await.unwrap().0;
     assert_eq!(check.iter().map(|c| c.id).collect::<Vec<_>>(), vec![s.id]);
     let closed = db
         .set_service_status(
@@ -186,15 +186,18 @@ async fn status_checks_and_imports(db: &Db) {
         .await
         .unwrap();
     assert_eq!(closed.status.oruk(), "defunct");
-    assert!(db.services_to_check(&a, date(2027, 3, 2)).await.unwrap().is_empty(), "closed listings need no checking");
+    assert!(
+        db.services_to_check(&a, date(2027, 3, 2), 1000).await.unwrap().0.is_empty(),
+        "closed listings need no checking"
+    );
     let reopened = db
         .set_service_status(&a, SYS, s.id, Version(closed.version), &ServiceStatus::Active, "New funding")
         .await
         .unwrap();
     // Six months on, it is stale; verifying clears it.
-    assert_eq!(db.services_to_check(&a, date(2027, 5, 23)).await.unwrap().len(), 1);
+    assert_eq!(db.services_to_check(&a, date(2027, 5, 23), 1000).await.unwrap().0.len(), 1);
     db.verify_service(&a, SYS, s.id, date(2027, 5, 23), "Rang the organiser").await.unwrap();
-    assert!(db.services_to_check(&a, date(2027, 5, 23)).await.unwrap().is_empty());
+    assert!(db.services_to_check(&a, date(2027, 5, 23), 1000).await.unwrap().0.is_empty());
     // Exceptions: a date it does not run on, then runs after all.
     let ex = db.set_service_exception(&a, SYS, s.id, date(2026, 12, 8), Some("Storm warning")).await.unwrap();
     assert_eq!(ex.exception_dates(), vec![date(2026, 12, 8)]);
@@ -223,7 +226,7 @@ async fn status_checks_and_imports(db: &Db) {
     assert_eq!((again.version, again.name.as_str(), again.schedules.len()), (2, "Chair yoga for all", 2));
     assert_eq!(again.locations[0].id, imported.locations[0].id);
     assert_eq!(db.services_page(&a, &ServiceFilter::default(), 0, 10).await.unwrap().1, 2);
-    assert!(db.services_to_check(&a, today).await.unwrap().iter().any(|c| c.id == id), "never verified here");
+    assert!(db.services_to_check(&a, today, 1000).await.unwrap().0.iter().any(|c| c.id == id), "never verified here");
 }
 
 async fn postcodes_locate_with_district_fallback(db: &Db) {

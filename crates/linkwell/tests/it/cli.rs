@@ -293,7 +293,7 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'closed'").await >= 3);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE is_full").await >= 3);
     let scope = linkwell_store::OrgScope::new(db.organisation_by_slug("riverside-pcn").await.unwrap().id);
-    assert!(db.services_to_check(&scope, linkwell_web::today()).await.unwrap().len() >= 20, "some are stale");
+    assert!(db.services_to_check(&scope, linkwell_web::today(), 1000).await.unwrap().0.len() >= 20, "some are stale");
     assert_eq!(
         crate::support::count(
             &db,

@@ -828,13 +828,41 @@ impl Db {
     }
 
     /// Listings someone should check: running or paused ones not verified for six
-    /// months, and paused ones whose expected restart date has passed. Oldest check first.
-    pub async fn services_to_check(&self, scope: &OrgScope, today: Date) -> Result<Vec<ServiceSummary>> {
+    /// months, and paused ones whose expected restart date has passed. Oldest check first,
+    /// the first `limit` of them, and how many there are in all.
+    pub async fn services_to_check(
+        &self,
+        scope: &OrgScope,
+        today: Date,
+        limit: u64,
+    ) -> Result<(Vec<ServiceSummary>, u64)> {
+        const WHERE: &str = " FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = $1 AND s.status <> 'closed' AND (s.last_verified IS NULL OR s.last_verified <= $2 OR (s.status = 'paused' AND s.restart_on <= $3))";
         let before = linkwell_domain::directory::stale_before(today).to_string();
+        let count = format!("SELECT COUNT(*) AS n{WHERE}");
+        let list = format!(
+            "SELECT s.id, s.name, p.name AS provider_name, s.status, s.restart_on, s.closed_reason, s.last_verified, s.updated_at{WHERE} ORDER BY s.last_verified, s.name, s.id LIMIT $4"
+        );
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT s.id, s.name, p.name AS provider_name, s.status, s.restart_on, s.closed_reason, s.last_verified, s.updated_at FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = $1 AND s.status <> 'closed' AND (s.last_verified IS NULL OR s.last_verified <= $2 OR (s.status = 'paused' AND s.restart_on <= $3)) ORDER BY s.last_verified, s.name")
-                .bind(scope.key()).bind(before).bind(today.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect()
+            let total: i64 = sqlx::query(sqlx::AssertSqlSafe(count.clone())).bind(scope.key()).bind(&before).bind(today.to_string()).fetch_one(pool).await?.try_get("n")?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(list.clone()))
+                .bind(scope.key()).bind(&before).bind(today.to_string()).bind(limit as i64).fetch_all(pool).await?;
+            let items = rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()?;
+            Ok((items, total.max(0) as u64))
+        })
+    }
+
+    /// Providers by id (those a page of listings names).
+    pub async fn providers_by_ids(&self, scope: &OrgScope, ids: &[ProviderId]) -> Result<Vec<Provider>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let keys: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND id");
+            push_in_list(&mut qb, &keys);
+            let rows = qb.build().fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(provider_from_row!(r))).collect()
         })
     }
 

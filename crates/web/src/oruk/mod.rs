@@ -200,7 +200,10 @@ async fn load(
     ids: &[ServiceId],
 ) -> Result<(Vec<Service>, Vec<Provider>), ApiError> {
     let services = state.db.services_by_ids(scope, ids).await?;
-    let providers = state.db.providers(scope).await?;
+    let mut provider_ids: Vec<ProviderId> = services.iter().map(|s| s.provider_id).collect();
+    provider_ids.sort();
+    provider_ids.dedup();
+    let providers = state.db.providers_by_ids(scope, &provider_ids).await?;
     Ok((services, providers))
 }
 

@@ -26,6 +26,8 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 const PAGE_SIZE: u64 = 50;
+/// How many listings the check list shows at once (the oldest checks first).
+const CHECK_LIMIT: u64 = 200;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -172,7 +174,7 @@ pub async fn index(
         (rows, total, total.div_ceil(PAGE_SIZE).max(1))
     };
     let providers = state.db.providers(&scope).await?;
-    let to_check = state.db.services_to_check(&scope, today).await?.len();
+    let to_check = state.db.services_to_check(&scope, today, 0).await?.1;
     let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
     let status = form_status(errors.as_ref());
     let html = page.render(
@@ -760,7 +762,7 @@ pub async fn exception(
 pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let today = crate::today();
-    let list = state.db.services_to_check(&p.scope(), today).await?;
+    let (list, total) = state.db.services_to_check(&p.scope(), today, CHECK_LIMIT).await?;
     let rows: Vec<Value> = list
         .iter()
         .map(|s| {
@@ -773,7 +775,7 @@ pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Respo
         })
         .collect();
     Ok(page
-        .render(&state, "pages/directory/check.html", minijinja::context! { title => "Listings to check", rows => rows, can_edit => p.can(Action::EditDirectory) })?
+        .render(&state, "pages/directory/check.html", minijinja::context! { title => "Listings to check", rows => rows, total => total, can_edit => p.can(Action::EditDirectory) })?
         .into_response())
 }
 
