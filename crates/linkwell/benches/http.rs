@@ -144,8 +144,10 @@ async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryF
             let org = format!("00000000-0000-7000-c000-{:012}", i % 400);
             let lat = 50.8 + (i * 7919 % 10_000) as f64 / 10_000.0 * 3.8;
             let lon = -3.2 + (i * 104_729 % 10_000) as f64 / 10_000.0 * 3.4;
-            let need = Need::ALL[i % Need::ALL.len()];
-            let activity = ActivityType::ALL[i % ActivityType::ALL.len()];
+            // Different strides, so needs, activities, days and places vary independently.
+            let need = Need::ALL[(i / 7) % Need::ALL.len()];
+            let activity = ActivityType::ALL[(i / 3) % ActivityType::ALL.len()];
+            let day = days[(i / 11) % days.len()];
             let status = match i % 40 { 0 => "temporarily closed", 1 => "defunct", _ => "active" };
             serde_json::json!({
                 "id": id, "name": format!("{} {}", names[i % names.len()], i), "status": status,
@@ -153,7 +155,7 @@ async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryF
                 "organization": {"id": org, "name": format!("Community Trust {}", i % 400), "description": "A local charity"},
                 "cost_options": [{"id": format!("00000000-0000-7000-d000-{i:012}"), "amount": if i % 3 == 0 { 2.5 } else { 0.0 }}],
                 "schedules": [{"id": format!("00000000-0000-7000-e000-{i:012}"), "freq": if i % 5 == 0 { "MONTHLY" } else { "WEEKLY" }, "interval": if i % 7 == 0 { 2 } else { 1 },
-                    "byday": if i % 5 == 0 { format!("2{}", days[i % 6]) } else { days[i % 6].to_owned() }, "dtstart": "2026-01-05",
+                    "byday": if i % 5 == 0 { format!("2{day}") } else { day.to_owned() }, "dtstart": "2026-01-05",
                     "opens_at": format!("{:02}:00:00", 9 + i % 10), "closes_at": format!("{:02}:30:00", 10 + i % 10)}],
                 "service_at_locations": [{"id": format!("00000000-0000-7000-f000-{i:012}"), "location": {"id": format!("00000000-0000-7000-f100-{i:012}"), "location_type": "physical",
                     "latitude": lat, "longitude": lon}}],
