@@ -732,9 +732,11 @@ impl Db {
         if !found.is_empty() {
             self.fill_service_parts(scope, &found, &mut services, &mut by_id).await?;
         }
-        // Terms in the domain's order (needs, then activities), as `ServiceInput` has them.
+        // Terms in the domain's order (needs, then activities), as `ServiceInput` has them;
+        // places in the order they were added (their ids are time-ordered).
         for s in &mut services {
             s.terms.sort();
+            s.locations.sort_by_key(|l| l.service_at_location_id);
         }
         let position: HashMap<ServiceId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         services.sort_by_key(|s| position.get(&s.id).copied().unwrap_or(usize::MAX));
@@ -763,7 +765,8 @@ impl Db {
             let mut qb = sqlx::QueryBuilder::new("SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = ");
             qb.push_bind(scope.key()).push(" AND sl.service_id");
             push_in_list(&mut qb, keys);
-            qb.push(" ORDER BY sl.id");
+            // No ORDER BY: sorting by sl.id led SQLite to walk the primary key (every place
+            // of the organisation) instead of the (organisation, service) index. Sorted below.
             for r in qb.build().fetch_all(pool).await? {
                 let sid: ServiceId = stored(r.try_get::<String, _>("service_id")?.parse())?;
                 let point = match (r.try_get::<Option<f64>, _>("latitude")?, r.try_get::<Option<f64>, _>("longitude")?) {
