@@ -142,6 +142,15 @@ impl Db {
         self.organisation(scope).await
     }
 
+    /// The organisation behind `slug` if it publishes its directory; otherwise `NotFound`,
+    /// as if it did not exist.
+    pub async fn organisation_publishing_directory(&self, slug: &str) -> Result<Organisation> {
+        match self.organisation_by_slug(slug).await? {
+            o if o.directory_public => Ok(o),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
     pub async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
         let sql = const_format("slug");
         on_db!(self, pool => {

@@ -15,7 +15,7 @@ use linkwell_domain::directory::{
     ServiceStatus, Taxonomy, Term,
 };
 use linkwell_domain::{ServiceId, ValidationErrors};
-use linkwell_store::directory::{Located, SaveOrigin, Service, ServiceFilter};
+use linkwell_store::directory::{SaveOrigin, Service, ServiceFilter};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 /// Each column and what goes in it.
@@ -316,11 +316,7 @@ pub async fn import(
             }
         };
         input.provider_id = provider;
-        for l in &mut input.locations {
-            if let Some(pc) = &l.postcode {
-                l.point = db.locate_postcode(pc).await?.map(Located::point);
-            }
-        }
+        db.locate_places(&mut input.locations).await?;
         // By id, else by organisation and name.
         let existing: Option<Service> = match d.id {
             Some(id) => db.services_by_ids(scope, &[id]).await?.pop(),

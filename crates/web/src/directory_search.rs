@@ -29,7 +29,6 @@ const BATCH: u64 = 1_000;
 
 /// What search knows of a listing on `today`.
 pub fn listing(scope: &OrgScope, s: &Service, today: Date) -> Listing {
-    let exceptions = s.exception_dates();
     Listing {
         organisation: scope.organisation_id(),
         id: s.id,
@@ -37,7 +36,7 @@ pub fn listing(scope: &OrgScope, s: &Service, today: Date) -> Listing {
         description: s.description.clone(),
         provider: s.provider_name.clone(),
         terms: s.terms.clone(),
-        slots: s.schedules.iter().flat_map(|x| x.schedule.week_slots(today, &exceptions)).collect(),
+        slots: s.week_slots(today),
         free: s.cost.is_free(),
         wheelchair: s.wheelchair,
         minimum_age: s.minimum_age,

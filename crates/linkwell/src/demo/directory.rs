@@ -599,8 +599,7 @@ pub async fn seed(db: &Db, scope: &OrgScope, own_name: &str) -> anyhow::Result<(
     // The team's own groups: always running, checked this month.
     for (name, description, needs, activities, day, pattern, opens, closes, postcode, place, address) in OWN_GROUPS {
         let postcode = Postcode::parse(postcode).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let point = db.locate_postcode(&postcode).await?.map(|l| l.point());
-        let input = ServiceInput {
+        let mut input = ServiceInput {
             provider_id: own,
             name: (*name).into(),
             description: (*description).into(),
@@ -629,11 +628,11 @@ pub async fn seed(db: &Db, scope: &OrgScope, own_name: &str) -> anyhow::Result<(
                 address: (*address).into(),
                 town: "Leeds".into(),
                 postcode: Some(postcode),
-                point,
+                point: None,
             }],
             schedules: vec![schedule(*day, *pattern, *opens, *closes, months_ago(today, 3))?],
         };
-        let mut input = input;
+        db.locate_places(&mut input.locations).await?;
         input.terms.sort();
         db.create_service(scope, &actor, &input, today).await?;
     }

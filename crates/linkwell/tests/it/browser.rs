@@ -193,28 +193,11 @@ both_engines!(
 
 /// A listing with a place, straight into the database (the search index follows it).
 async fn walking_group(app: &TestApp, name: &str, postcode: &str, opens: &str) -> linkwell_store::directory::Service {
-    use linkwell_domain::directory::{ScheduleFields, ServiceFields, ServiceInput};
-    let f = ServiceFields {
-        provider_id: app.a.provider.id.to_string(),
-        name: name.into(),
-        description: "A friendly walk and a chat.".into(),
-        cost: "free".into(),
-        needs: vec!["loneliness".into(), "physical_activity".into()],
-        activities: vec!["walking".into()],
-        location_name: format!("{name} meeting point"),
-        postcode: postcode.into(),
-        schedules: vec![ScheduleFields {
-            repeat: "weekly".into(),
-            day: "TU".into(),
-            opens: opens.into(),
-            closes: "11:45".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    let mut input = ServiceInput::parse(&f, linkwell_web::today()).unwrap();
-    input.locations[0].point = app.db.postcode_point(postcode).await.unwrap();
-    app.db.create_service(&app.a.scope, &linkwell_store::Actor::system(), &input, linkwell_web::today()).await.unwrap()
+    crate::support::add_listing(&app.db, &app.a.scope, app.a.provider.id, name, postcode, |f| {
+        f.schedules[0].opens = opens.into();
+        f.schedules[0].closes = "11:45".into();
+    })
+    .await
 }
 
 /// The journey: a link worker opens a person who is lonely and free on Tuesday

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use linkwell_domain::Version;
-use linkwell_domain::directory::{
-    ActivityType, LatLon, ScheduleFields, ServiceFields, ServiceInput, ServiceStatus, Taxonomy, Term,
-};
+use linkwell_domain::directory::{ActivityType, LatLon, ServiceFields, ServiceStatus, Taxonomy, Term};
 use linkwell_domain::identity::Role;
 use linkwell_store::directory::PostcodeRow;
 use linkwell_store::{Actor, Engine};
@@ -116,37 +114,21 @@ async fn listing(
     postcode: &str,
     extra: impl FnOnce(&mut ServiceFields),
 ) -> linkwell_store::directory::Service {
-    let mut f = ServiceFields {
-        provider_id: app.a.provider.id.to_string(),
-        name: name.into(),
-        description: format!("{name}: all welcome."),
-        cost: "free".into(),
-        needs: vec!["loneliness".into()],
-        activities: vec![activity.into()],
-        location_name: format!("{name} hall"),
-        address: "1 Church Road".into(),
-        town: "Leeds".into(),
-        postcode: postcode.into(),
-        contact_name: "Sue".into(),
-        phone: "0113 496 0001".into(),
-        languages: "English, Urdu".into(),
-        url: "https://example.org/group".into(),
-        email: "group@example.org".into(),
-        schedules: vec![ScheduleFields {
-            repeat: "weekly".into(),
-            day: "TU".into(),
-            opens: "10:00".into(),
-            closes: "11:30".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    extra(&mut f);
-    let mut input = ServiceInput::parse(&f, linkwell_web::today()).unwrap();
-    for l in &mut input.locations {
-        l.point = app.db.postcode_point(l.postcode.as_ref().unwrap().as_str()).await.unwrap();
-    }
-    app.db.create_service(&app.a.scope, &Actor::system(), &input, linkwell_web::today()).await.unwrap()
+    crate::support::add_listing(&app.db, &app.a.scope, app.a.provider.id, name, postcode, |f| {
+        f.description = format!("{name}: all welcome.");
+        f.needs = vec!["loneliness".into()];
+        f.activities = vec![activity.into()];
+        f.location_name = format!("{name} hall");
+        f.address = "1 Church Road".into();
+        f.town = "Leeds".into();
+        f.contact_name = "Sue".into();
+        f.phone = "0113 496 0001".into();
+        f.languages = "English, Urdu".into();
+        f.url = "https://example.org/group".into();
+        f.email = "group@example.org".into();
+        extra(f);
+    })
+    .await
 }
 
 async fn get(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {

@@ -356,7 +356,7 @@ pub async fn seed_listing_named(
     scope: &OrgScope,
     name: &str,
 ) -> (linkwell_store::directory::Provider, linkwell_store::directory::Service) {
-    use linkwell_domain::directory::{ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput};
+    use linkwell_domain::directory::{ProviderFields, ProviderInput};
     let actor = Actor::system();
     let f = ProviderFields {
         name: "Leeds Ramblers".into(),
@@ -365,15 +365,35 @@ pub async fn seed_listing_named(
         ..Default::default()
     };
     let provider = db.create_provider(scope, &actor, &ProviderInput::parse(&f).unwrap()).await.unwrap();
-    let f = ServiceFields {
-        provider_id: provider.id.to_string(),
+    let service = add_listing(db, scope, provider.id, name, "LS8 2HH", |f| {
+        f.description = "A gentle walk round the park and a cuppa after.".into();
+        f.location_name = "Roundhay Park".into();
+    })
+    .await;
+    (provider, service)
+}
+
+/// A walking group in `scope` run by `provider`: free, for loneliness and physical
+/// activity, every Tuesday 10:00–11:30 at `postcode` (placed on the map when the postcode
+/// is loaded), as `edit` changes it. Straight into the database: search follows it.
+pub async fn add_listing(
+    db: &Db,
+    scope: &OrgScope,
+    provider: linkwell_domain::ProviderId,
+    name: &str,
+    postcode: &str,
+    edit: impl FnOnce(&mut linkwell_domain::directory::ServiceFields),
+) -> linkwell_store::directory::Service {
+    use linkwell_domain::directory::{ScheduleFields, ServiceFields, ServiceInput};
+    let mut f = ServiceFields {
+        provider_id: provider.to_string(),
         name: name.into(),
-        description: "A gentle walk round the park and a cuppa after.".into(),
+        description: "A friendly walk and a chat.".into(),
         cost: "free".into(),
         needs: vec!["loneliness".into(), "physical_activity".into()],
         activities: vec!["walking".into()],
-        location_name: "Roundhay Park".into(),
-        postcode: "LS8 2HH".into(),
+        location_name: format!("{name} meeting point"),
+        postcode: postcode.into(),
         schedules: vec![ScheduleFields {
             repeat: "weekly".into(),
             day: "TU".into(),
@@ -383,7 +403,9 @@ pub async fn seed_listing_named(
         }],
         ..Default::default()
     };
+    edit(&mut f);
     let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
-    let service = db.create_service(scope, &actor, &ServiceInput::parse(&f, today).unwrap(), today).await.unwrap();
-    (provider, service)
+    let mut input = ServiceInput::parse(&f, today).unwrap();
+    db.locate_places(&mut input.locations).await.unwrap();
+    db.create_service(scope, &Actor::system(), &input, today).await.unwrap()
 }

@@ -127,6 +127,13 @@ impl Service {
         self.status.is_active() && !self.full
     }
 
+    /// The weekdays and parts of the day it really runs on in the coming weeks, across all
+    /// its schedules and dates off: what "free on Tuesday mornings" is matched against.
+    pub fn week_slots(&self, today: Date) -> std::collections::BTreeSet<linkwell_domain::directory::WeekSlot> {
+        let ex = self.exception_dates();
+        self.schedules.iter().flat_map(|s| s.schedule.week_slots(today, &ex)).collect()
+    }
+
     /// The dates it runs in the `days` from `today`, the first `limit` of them, in order.
     pub fn upcoming(&self, today: Date, days: i64, limit: usize) -> Vec<Date> {
         let ex = self.exception_dates();

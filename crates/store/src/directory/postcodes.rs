@@ -90,6 +90,28 @@ impl Db {
         Ok(self.postcode_point(postcode.outward()).await?.map(Located::District))
     }
 
+    /// Give each place with a postcode but no point (as a form gives) its point. A point
+    /// already given (as an import may) is kept.
+    pub async fn locate_places(&self, places: &mut [linkwell_domain::directory::LocationInput]) -> Result<()> {
+        for l in places.iter_mut().filter(|l| l.point.is_none()) {
+            if let Some(pc) = &l.postcode {
+                l.point = self.locate_postcode(pc).await?.map(Located::point);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a typed postcode is, or why it cannot be used: the one reading of "a postcode
+    /// to measure from" for the directory's search, the public search and ORUK.
+    pub async fn locate_typed(&self, typed: &str) -> Result<std::result::Result<LatLon, String>> {
+        match Postcode::parse(typed) {
+            Ok(pc) => Ok(self.locate_postcode(&pc).await?.map(Located::point).ok_or_else(|| {
+                "Linkwell does not know where this postcode is. Try another postcode nearby".to_owned()
+            })),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+
     /// The point of a district (`LS8`) or a full postcode, as loaded.
     pub async fn postcode_point(&self, key: &str) -> Result<Option<LatLon>> {
         on_db!(self, pool => {

@@ -14,7 +14,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::directory::{LatLon, METRES_PER_MILE, Taxonomy, Term};
-use linkwell_domain::people::Postcode;
 use linkwell_domain::{ProviderId, ServiceId, ValidationErrors};
 use linkwell_search::SearchQuery;
 use linkwell_store::OrgScope;
@@ -32,11 +31,7 @@ const NDJSON_BATCH: u64 = 200;
 
 /// The organisation behind `slug`, if it publishes its directory.
 async fn published(state: &AppState, slug: &str) -> Result<OrgScope, ApiError> {
-    match state.db.organisation_by_slug(slug).await {
-        Ok(o) if o.directory_public => Ok(OrgScope::new(o.id)),
-        Ok(_) | Err(linkwell_store::StoreError::NotFound) => Err(ApiError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    Ok(OrgScope::new(state.db.organisation_publishing_directory(slug).await?.id))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Response {
@@ -295,19 +290,7 @@ pub async fn service_at_locations(
     };
     let near: Option<LatLon> = match q.postcode.trim() {
         "" => None,
-        raw => match Postcode::parse(raw) {
-            Ok(pc) => match state.db.locate_postcode(&pc).await? {
-                Some(l) => Some(l.point()),
-                None => {
-                    e.add("postcode", "is not a postcode this directory knows the location of");
-                    None
-                }
-            },
-            Err(err) => {
-                e.add("postcode", err.to_string());
-                None
-            }
-        },
+        raw => e.check("postcode", state.db.locate_typed(raw).await?),
     };
     if proximity.is_some() && q.postcode.trim().is_empty() {
         e.add("postcode", "is needed to measure proximity from");

@@ -232,8 +232,7 @@ pub async fn create_feed(State(state): State<AppState>, page: Page, headers: Hea
 pub async fn revoke_feed(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     state.db.revoke_calendar_feed(&p.scope(), &page.actor(), p.user.id).await?;
-    page.set_flash("Calendar feed turned off: the old address no longer works").await?;
-    Ok(axum::response::Redirect::to("/account/calendar").into_response())
+    page.done("Calendar feed turned off: the old address no longer works", "/account/calendar").await
 }
 
 /// The feed itself: the owner's sessions from 30 days ago to 180 days ahead, initials only.
@@ -378,8 +377,7 @@ pub async fn save_hours(
     }
     let p = page.principal()?.clone();
     state.db.set_week(&p.scope(), &page.actor(), user.id, &days).await?;
-    page.set_flash("Working hours saved: sessions are booked only within them").await?;
     let back =
         if user.id == p.user.id { "/account/hours".to_owned() } else { format!("/account/hours?worker={}", user.id) };
-    Ok(axum::response::Redirect::to(&back).into_response())
+    page.done("Working hours saved: sessions are booked only within them", &back).await
 }

@@ -2,7 +2,7 @@
 //! dates off), the organisations that run them, and the listings due a check.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{
@@ -10,11 +10,10 @@ use linkwell_domain::directory::{
     ServiceFields, ServiceInput, ServiceStatus, Term, day_code, day_name, display_miles, flexible_date, is_stale,
     parse_day, weekdays,
 };
-use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::{ProviderId, ServiceId};
 use linkwell_search::SearchQuery;
-use linkwell_store::directory::{Located, Service, ServiceFilter};
+use linkwell_store::directory::{Service, ServiceFilter};
 use linkwell_store::{OrgScope, StoreError};
 use minijinja::Value;
 use minijinja::value::Serde;
@@ -97,19 +96,7 @@ pub(super) async fn search_query(
             }
             None
         }
-        p => match Postcode::parse(p) {
-            Ok(pc) => match state.db.locate_postcode(&pc).await? {
-                Some(l) => Some(l.point()),
-                None => {
-                    e.add("postcode", "Linkwell does not know where this postcode is. Try another postcode nearby");
-                    None
-                }
-            },
-            Err(err) => {
-                e.add("postcode", err.to_string());
-                None
-            }
-        },
+        p => e.check("postcode", state.db.locate_typed(p).await?),
     };
     if !e.is_empty() {
         return Ok(Err(e));
@@ -408,11 +395,7 @@ async fn parse_listing(
         }
         Err(e) => return Err(e.into()),
     }
-    for l in &mut input.locations {
-        if let Some(pc) = &l.postcode {
-            l.point = state.db.locate_postcode(pc).await?.map(Located::point);
-        }
-    }
+    state.db.locate_places(&mut input.locations).await?;
     Ok(Ok(input))
 }
 
@@ -713,10 +696,9 @@ pub async fn verify(
         linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
     state.db.verify_service(&p.scope(), &page.actor(), s.id, crate::today(), &note).await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!("{} checked today", s.name)).await?;
     let back = form.get("back");
     let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
-    Ok(Redirect::to(&to).into_response())
+    page.done(&format!("{} checked today", s.name), &to).await
 }
 
 /// Add a date it does not run on (`date` and `note`), or remove one (`remove`).
@@ -735,8 +717,7 @@ pub async fn exception(
             .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
         state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, None).await?;
         crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-        page.set_flash("Date off removed").await?;
-        return Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response());
+        return page.done("Date off removed", &format!("/directory/services/{}", s.id)).await;
     }
     let mut e = ValidationErrors::new();
     let date = e.check("exception_date", flexible_date(form.get("exception_date")));
@@ -744,18 +725,15 @@ pub async fn exception(
         e.check("exception_note", linkwell_domain::validation::optional_text("Note", form.get("exception_note"), 500));
     let (Some(date), Some(note)) = (date, note) else {
         let msg = e.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
-        page.set_flash(&format!("The date off was not added: {msg}")).await?;
-        return Ok(Redirect::to(&format!("/directory/services/{}#dates-off", s.id)).into_response());
+        return page
+            .done(&format!("The date off was not added: {msg}"), &format!("/directory/services/{}#dates-off", s.id))
+            .await;
     };
     state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
-    page.set_flash(&format!(
-        "{} will show as not running on {}",
-        s.name,
-        linkwell_domain::time::display_london_date(date)
-    ))
-    .await?;
-    Ok(Redirect::to(&format!("/directory/services/{}", s.id)).into_response())
+    let message =
+        format!("{} will show as not running on {}", s.name, linkwell_domain::time::display_london_date(date));
+    page.done(&message, &format!("/directory/services/{}", s.id)).await
 }
 
 /// Listings someone should check: not verified for six months, or past their restart date.
@@ -981,12 +959,11 @@ pub async fn import_csv(
         return render_import(&state, &page, Some(&report)).await;
     }
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &saved).await;
-    page.set_flash(&format!(
+    let message = format!(
         "Imported {} listings: {} new, {} updated",
         report.created + report.updated,
         report.created,
         report.updated
-    ))
-    .await?;
-    Ok(Redirect::to("/directory").into_response())
+    );
+    page.done(&message, "/directory").await
 }

@@ -1,7 +1,7 @@
 //! A person's record: their details, consents and referrals; and merging a duplicate.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::{PersonId, Version};
 use linkwell_store::StoreError;
@@ -92,10 +92,9 @@ pub async fn merge(
         form.get("into").trim().parse().map_err(|_| PageError::BadRequest("Choose the record to keep.".into()))?;
     match state.db.merge_people(&p.scope(), &page.actor(), keep, duplicate, Version(version.0)).await {
         Ok(kept) => {
-            page.set_flash(&format!("Records merged into {} {}'s record", kept.given_name, kept.family_name)).await?;
             let back = form.get("back");
             let target = if back.starts_with("/referrals/") { back.to_owned() } else { format!("/people/{keep}") };
-            Ok(Redirect::to(&target).into_response())
+            page.done(&format!("Records merged into {} {}'s record", kept.given_name, kept.family_name), &target).await
         }
         Err(StoreError::Conflict) => Err(PageError::Store(StoreError::Conflict)),
         Err(e) => Err(e.into()),

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::directory::{
     Distance, Offer, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome,
@@ -84,14 +84,14 @@ pub async fn suggestions(
     let rows: Vec<Value> = services
         .iter()
         .map(|s| {
-            let listing = crate::directory_search::listing(&scope, s, today);
+            let slots = s.week_slots(today);
             let hit = hits.iter().find(|h| h.id == s.id);
             let distance = hit
                 .and_then(|h| h.miles)
                 .map(|m| Distance { miles: m, from_district: matches!(located, Some(Located::District(_))) });
             let offer = Offer {
                 terms: &s.terms,
-                slots: &listing.slots,
+                slots: &slots,
                 cost: &s.cost,
                 minimum_age: s.minimum_age,
                 maximum_age: s.maximum_age,
@@ -430,10 +430,9 @@ pub async fn record_unmet_need(
         Err(e) => return render_unmet(&state, &page, &UnmetQuery::default(), &form, Some(&e)).await,
     };
     state.db.record_unmet_need(&p.scope(), &page.actor(), referral, &input).await?;
-    page.set_flash(&format!("Unmet need recorded: {} in {}", input.need.label().to_lowercase(), input.area)).await?;
     let to = match referral {
         Some(r) => format!("/referrals/{r}#prescriptions"),
         None => "/unmet-needs".to_owned(),
     };
-    Ok(Redirect::to(&to).into_response())
+    page.done(&format!("Unmet need recorded: {} in {}", input.need.label().to_lowercase(), input.area), &to).await
 }

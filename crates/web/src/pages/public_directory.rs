@@ -18,10 +18,7 @@ use crate::state::AppState;
 
 /// The organisation, if it publishes its directory; otherwise these pages do not exist.
 async fn published(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
-    match state.db.organisation_by_slug(slug).await {
-        Ok(org) if org.directory_public => Ok(org),
-        _ => Err(PageError::NotFound),
-    }
+    Ok(state.db.organisation_publishing_directory(slug).await?)
 }
 
 pub async fn search(

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::ids::SessionId;
 use linkwell_domain::sessions::{SessionKind, SessionMode, session_start};
 use linkwell_domain::{RoomId, ValidationErrors};
@@ -117,13 +117,12 @@ pub async fn create(
     };
     match state.db.book_session(&p.scope(), &page.actor(), &new).await {
         Ok(s) => {
-            page.set_flash(&format!(
+            let message = format!(
                 "{} session booked for {}",
                 if s.kind == SessionKind::Initial { "Initial" } else { "Follow-up" },
                 linkwell_domain::time::display_london(linkwell_domain::time::from_millis(s.starts_at))
-            ))
-            .await?;
-            Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response())
+            );
+            page.done(&message, &format!("/referrals/{}", r.id)).await
         }
         Err(BookingProblem::Store(StoreError::NotFound)) => {
             render_book(

@@ -1,7 +1,7 @@
 //! Organisation settings (admins): whether the public self-referral form is open.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -194,9 +194,11 @@ pub async fn save(State(state): State<AppState>, page: Page, form: FormPairs) ->
             version,
         )
         .await?;
-    page.set_flash(if enabled { "Self-referral is now open to the public" } else { "Self-referral is now closed" })
-        .await?;
-    Ok(Redirect::to("/admin/settings").into_response())
+    page.done(
+        if enabled { "Self-referral is now open to the public" } else { "Self-referral is now closed" },
+        "/admin/settings",
+    )
+    .await
 }
 
 /// Publish the directory (public pages and the ORUK feed), or stop.

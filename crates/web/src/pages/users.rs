@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::identity::{Role, RoleAssignment, UserInput};
 use linkwell_domain::{UserId, ValidationErrors};
@@ -252,9 +252,8 @@ async fn set_disabled(
     }
     let version = form_version(&form.version)?;
     let user = state.db.set_user_disabled(&p.scope(), &page.actor(), id, version, disabled).await?;
-    page.set_flash(&format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" }))
-        .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    let message = format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" });
+    page.done(&message, &format!("/admin/users/{id}")).await
 }
 
 pub async fn disable(
