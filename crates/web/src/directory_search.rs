@@ -2,9 +2,9 @@
 //! search facts.
 //!
 //! The server rebuilds the index from every organisation's listings when it starts, then
-//! follows `services_changed_since` every `Config::search_every`, re-reading a short
-//! window each time so a transaction that committed late is not missed (re-indexing is
-//! idempotent). When the London date changes it rebuilds, because a listing's week slots
+//! follows `services_changed_since` every `Config::search_every`, re-reading the last
+//! few seconds each time so a transaction that committed late is not missed (re-indexing
+//! is idempotent). When the London date changes it rebuilds, because a listing's week slots
 //! are read from its next eight weeks of dates. Pages re-index what they change at once,
 //! so the person who made the change sees it in the next search.
 
@@ -97,7 +97,14 @@ pub async fn follow(db: Db, index: std::sync::Arc<DirectoryIndex>, every: Durati
             day = crate::today();
             cursor = (0, String::new());
         } else {
-            cursor = (cursor.0.saturating_sub(OVERLAP_MS), String::new());
+            // Re-read the last few seconds of wall-clock time, not of the newest change:
+            // after a bulk import the newest change stays put, and re-reading behind it
+            // re-indexed the same listings every few seconds for as long as nobody
+            // changed anything.
+            let window = linkwell_store::now_ms().saturating_sub(OVERLAP_MS);
+            if cursor.0 > window {
+                cursor = (window, String::new());
+            }
         }
         if let Err(e) = catch_up(&db, &index, &mut cursor).await {
             tracing::warn!(error = %e, "could not bring the search index up to date");
