@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "calendar feeds", "0006_calendar"),
     migration!(7, "outbox", "0007_outbox"),
     migration!(8, "directory", "0008_directory"),
+    migration!(9, "directory at scale", "0009_directory_at_scale"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

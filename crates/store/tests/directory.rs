@@ -227,6 +227,14 @@ async fn status_checks_and_imports(db: &Db) {
     assert_eq!(again.locations[0].id, imported.locations[0].id);
     assert_eq!(db.services_page(&a, &ServiceFilter::default(), 0, 10).await.unwrap().1, 2);
     assert!(db.services_to_check(&a, today, 1000).await.unwrap().0.iter().any(|c| c.id == id), "never verified here");
+    // Never checked comes first on both engines, then the oldest check; the directory
+    // page's count stops where it is told to.
+    let later = date(2028, 1, 1);
+    let (check, total) = db.services_to_check(&a, later, 1000).await.unwrap();
+    assert_eq!(check.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id, s.id]);
+    assert_eq!(total, 2);
+    assert_eq!(db.count_services_to_check(&a, later, 1000).await.unwrap(), 2);
+    assert_eq!(db.count_services_to_check(&a, later, 1).await.unwrap(), 1);
 }
 
 async fn postcodes_locate_with_district_fallback(db: &Db) {

@@ -363,6 +363,22 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     schemas.assert_valid("service_at_location_list", &all_places, "places, full");
     assert_eq!(all_places["total_items"].as_u64(), Some(total));
     assert_eq!(get(&app, "/oruk/a/service_at_locations?proximity=100").await.0, 422);
+    // Places are filtered by their listings as the services are.
+    let walking_places = get_json(&app, &format!("/oruk/a/service_at_locations?taxonomy_term_id={walking}")).await;
+    schemas.assert_valid("service_at_location_list", &walking_places, "places, by term");
+    let mut place_services: Vec<String> = walking_places["contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["service_id"].as_str().unwrap().to_owned())
+        .collect();
+    place_services.sort();
+    let mut walking_services: Vec<String> =
+        by_term["contents"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_owned()).collect();
+    walking_services.sort();
+    assert_eq!(place_services, walking_services, "one place each");
+    let hub_places = get_json(&app, &format!("/oruk/a/service_at_locations?organization_id={}", hub.id)).await;
+    assert_eq!(hub_places["total_items"].as_u64(), Some(1));
 
     // Taxonomies, terms and organisations.
     let t = get_json(&app, "/oruk/a/taxonomies").await;

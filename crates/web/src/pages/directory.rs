@@ -117,6 +117,9 @@ pub(super) async fn search_query(
     }))
 }
 
+/// How far the directory page counts listings to check (the check page has the total).
+const TO_CHECK_COUNTED: u64 = 1_000;
+
 /// The directory: a search (words, need, day and time, cost, access, age, distance) or,
 /// with no search, every listing by name.
 pub async fn index(
@@ -161,7 +164,10 @@ pub async fn index(
         (rows, total, total.div_ceil(PAGE_SIZE).max(1))
     };
     let providers = state.db.providers(&scope).await?;
-    let to_check = state.db.services_to_check(&scope, today, 0).await?.1;
+    let to_check = match state.db.count_services_to_check(&scope, today, TO_CHECK_COUNTED).await? {
+        n if n >= TO_CHECK_COUNTED => "1,000 or more".to_owned(),
+        n => n.to_string(),
+    };
     let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
     let status = form_status(errors.as_ref());
     let html = page.render(
