@@ -360,15 +360,18 @@ type PlaceRow = (String, String, String, String, String, String, Option<String>,
 /// listings joining every row before counting or skipping cost tens of milliseconds.
 const SERVICES_FROM: &str = " FROM services s WHERE s.organisation_id = ";
 /// Each listing's places (ORUK service_at_location, `sl`) with their locations (`l`) and
-/// services (`s`), to filter by where they are.
-const SERVICE_LOCATIONS_WITH_PLACES_FROM: &str = " FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id JOIN services s ON s.organisation_id = sl.organisation_id AND s.id = sl.service_id WHERE s.organisation_id = ";
+/// services (`s`), to filter by where they are. Read from the locations in the box first
+/// (`CROSS JOIN` fixes the order; the organisation is bound on `l` so its point index
+/// applies): left to itself SQLite walked every place of the organisation (1.4 s at
+/// 100,000 listings).
+const SERVICE_LOCATIONS_WITH_PLACES_FROM: &str = " FROM locations l CROSS JOIN service_locations sl JOIN services s ON s.organisation_id = sl.organisation_id AND s.id = sl.service_id WHERE sl.organisation_id = l.organisation_id AND sl.location_id = l.id AND l.organisation_id = ";
 /// Listings someone should check ($1 organisation, $2 the stale-before date, $3 today):
 /// running or paused and not verified since $2, or paused past their restart date.
 const TO_CHECK: &str = "s.organisation_id = $1 AND s.status <> 'closed' AND (s.last_verified IS NULL OR s.last_verified <= $2 OR (s.status = 'paused' AND s.restart_on <= $3))";
 /// What a list shows of each listing (`s`, and its provider `p`).
 const SUMMARY_COLUMNS: &str = "SELECT s.id, s.name, p.name AS provider_name, s.status, s.restart_on, s.closed_reason, s.last_verified, s.updated_at";
 
-/// `from` (ending `WHERE s.organisation_id = `) and the conditions of a `ServiceFilter`,
+/// `from` (ending with the organisation to bind) and the conditions of a `ServiceFilter`,
 /// written once for the lists of services and of their places.
 macro_rules! filtered {
     ($qb:expr, $from:expr, $scope:expr, $filter:expr, $ids:expr) => {{
