@@ -242,6 +242,20 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     let r = lw.post_form(&format!("{at}/reopen"), &[("version", &v)]).await;
     assert_eq!(r.status(), 303);
 
+    // A date that cannot be read is shown against its field, with what was typed kept,
+    // and changes nothing.
+    let before = app.db.service(&app.a.scope, id).await.unwrap();
+    let r = lw
+        .post_form(&format!("{at}/exceptions"), &[("exception_date", "31/02/2026"), ("exception_note", "Storm")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("href=\"#exception_date\""), "in the error summary");
+    assert!(page.contains("id=\"exception_date-error\""), "beside the field");
+    assert!(page.contains("value=\"31/02/2026\"") && page.contains("value=\"Storm\""), "as typed");
+    let after = app.db.service(&app.a.scope, id).await.unwrap();
+    assert_eq!((after.version, after.exceptions.len()), (before.version, 0));
+
     // A date off, shown and then removed.
     let r = lw
         .post_form(

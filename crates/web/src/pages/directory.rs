@@ -435,8 +435,19 @@ async fn load(state: &AppState, page: &Page, id: &str) -> Result<Service, PageEr
 
 /// Everything about a listing, its dates off and its history.
 pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
     let s = load(&state, &page, &id).await?;
+    render_show(&state, &page, &s, &FormPairs(vec![]), None).await
+}
+
+/// The listing's page, with the date-off form as typed and its errors (422) if it failed.
+async fn render_show(
+    state: &AppState,
+    page: &Page,
+    s: &Service,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
     let today = crate::today();
     let history = state.db.service_history(&p.scope(), s.id).await?;
     let user_ids: Vec<String> = history.iter().filter_map(|e| e.actor_user_id.clone()).collect();
@@ -456,14 +467,13 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
     let unmapped = s.locations.iter().any(|l| l.point.is_none());
     let upcoming: Vec<String> =
         s.upcoming(today, 42, 6).into_iter().map(linkwell_domain::time::display_london_date).collect();
-    Ok(page
-        .render(
-            &state,
+    let html = page.render(
+            state,
             "pages/directory/service.html",
             minijinja::context! {
                 title => s.name.clone(),
-                s => Serde(&s),
-                rows => detail_rows(&s),
+                s => Serde(s),
+                rows => detail_rows(s),
                 status => status_text(&s.status),
                 stale => is_stale(s.last_verified, today),
                 last_verified => s.last_verified.map(linkwell_domain::time::display_london_date),
@@ -473,9 +483,11 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
                 history => history,
                 unmapped => unmapped,
                 can_edit => p.can(Action::EditDirectory),
+                form => minijinja::context! { exception_date => form.get("exception_date"), exception_note => form.get("exception_note") },
+                errors => errors.map(form_errors),
             },
-        )?
-        .into_response())
+        )?;
+    Ok((form_status(errors), html).into_response())
 }
 
 fn event_label(kind: &str) -> &'static str {
@@ -730,10 +742,7 @@ pub async fn exception(
     let note =
         e.check("exception_note", linkwell_domain::validation::optional_text("Note", form.get("exception_note"), 500));
     let (Some(date), Some(note)) = (date, note) else {
-        let msg = e.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
-        return page
-            .done(&format!("The date off was not added: {msg}"), &format!("/directory/services/{}#dates-off", s.id))
-            .await;
+        return render_show(&state, &page, &s, &form, Some(&e)).await;
     };
     state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
     crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
