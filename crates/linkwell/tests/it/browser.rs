@@ -205,29 +205,13 @@ async fn walking_group(app: &TestApp, name: &str, postcode: &str, opens: &str) -
 /// offered), connects them to it, and later records that they are still going at six
 /// weeks — with axe-core on every page, the public directory included.
 async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
-    use linkwell_domain::directory::{LatLon, ServiceStatus};
-    use linkwell_store::directory::PostcodeRow;
+    use linkwell_domain::directory::ServiceStatus;
     let app = spawn(engine).await;
     let points = [("LS1 4AP", 53.7997, -1.5492), ("LS2 9JT", 53.8067, -1.5550), ("LS17 5AA", 53.8580, -1.5300)];
-    app.db
-        .import_postcodes(
-            points.iter().map(|(p, a, o)| PostcodeRow { postcode: (*p).into(), point: LatLon::new(*a, *o).unwrap() }),
-        )
-        .await
-        .unwrap();
+    crate::support::load_postcodes(&app.db, &points).await;
     let strollers = walking_group(&app, "Tuesday Strollers", "LS2 9JT", "10:00").await;
     let paused = walking_group(&app, "Woodhouse Walkers", "LS2 9JT", "10:30").await;
-    app.db
-        .set_service_status(
-            &app.a.scope,
-            &linkwell_store::Actor::system(),
-            paused.id,
-            linkwell_domain::Version(paused.version),
-            &ServiceStatus::Paused { restart: None },
-            "",
-        )
-        .await
-        .unwrap();
+    crate::support::set_listing_status(&app.db, &app.a.scope, &paused, ServiceStatus::Paused { restart: None }).await;
     walking_group(&app, "Moortown Rambles", "LS17 5AA", "10:00").await;
     let org = app.db.organisation(&app.a.scope).await.unwrap();
     app.db

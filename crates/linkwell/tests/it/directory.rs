@@ -10,17 +10,12 @@ use crate::support::{location, spawn};
 both_engines!(listings_are_added_changed_and_kept_true, search_finds_by_words_time_and_distance);
 
 async fn search_finds_by_words_time_and_distance(engine: Engine) {
-    use linkwell_domain::directory::LatLon;
-    use linkwell_store::directory::PostcodeRow;
     let app = spawn(engine).await;
-    app.db
-        .import_postcodes([
-            PostcodeRow { postcode: "LS6 2AB".into(), point: LatLon::new(53.8195, -1.5762).unwrap() },
-            PostcodeRow { postcode: "LS6 4LD".into(), point: LatLon::new(53.8330, -1.5690).unwrap() },
-            PostcodeRow { postcode: "LS17 5AA".into(), point: LatLon::new(53.8580, -1.5300).unwrap() },
-        ])
-        .await
-        .unwrap();
+    crate::support::load_postcodes(
+        &app.db,
+        &[("LS6 2AB", 53.8195, -1.5762), ("LS6 4LD", 53.8330, -1.5690), ("LS17 5AA", 53.8580, -1.5300)],
+    )
+    .await;
     let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
     let provider = app.a.provider.id.to_string();
     let add = |name: &'static str, postcode: &'static str, day: &'static str| {

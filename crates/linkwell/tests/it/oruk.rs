@@ -7,17 +7,19 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use linkwell_domain::Version;
-use linkwell_domain::directory::{ActivityType, LatLon, ServiceFields, ServiceStatus, Taxonomy, Term};
+use linkwell_domain::directory::{ActivityType, ServiceFields, ServiceStatus, Taxonomy, Term};
 use linkwell_domain::identity::Role;
-use linkwell_store::directory::PostcodeRow;
-use linkwell_store::{Actor, Engine};
+use linkwell_store::Engine;
 use serde_json::Value;
 
-use crate::support::{TestApp, spawn};
+use crate::support::{TestApp, set_listing_status, spawn};
 
+/// `LINKWELL_STANDARDS_DIR` (set by scripts/test), else ../shared/standards beside the repository.
 fn standards() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards/oruk-3.0")
+    match std::env::var_os("LINKWELL_STANDARDS_DIR") {
+        Some(dir) => PathBuf::from(dir).join("oruk-3.0"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards/oruk-3.0"),
+    }
 }
 
 fn read(path: PathBuf) -> Value {
@@ -155,14 +157,11 @@ both_engines!(the_feed_is_valid_oruk_filtered_and_paged);
 async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     let app = spawn(engine).await;
     let schemas = Schemas::load();
-    app.db
-        .import_postcodes([
-            PostcodeRow { postcode: "LS6 2AB".into(), point: LatLon::new(53.8195, -1.5762).unwrap() },
-            PostcodeRow { postcode: "LS6 4LD".into(), point: LatLon::new(53.8330, -1.5690).unwrap() },
-            PostcodeRow { postcode: "LS17 5AA".into(), point: LatLon::new(53.8580, -1.5300).unwrap() },
-        ])
-        .await
-        .unwrap();
+    crate::support::load_postcodes(
+        &app.db,
+        &[("LS6 2AB", 53.8195, -1.5762), ("LS6 4LD", 53.8330, -1.5690), ("LS17 5AA", 53.8580, -1.5300)],
+    )
+    .await;
     // Not published yet: nothing to see, but still readable from any origin.
     let (status, headers, _) = get(&app, "/oruk/a/").await;
     assert_eq!(status, 404);
@@ -189,29 +188,9 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     })
     .await;
     let paused = listing(&app, "Paused Strollers", "walking", "LS6 4LD", |_| {}).await;
-    app.db
-        .set_service_status(
-            &app.a.scope,
-            &Actor::system(),
-            paused.id,
-            Version(paused.version),
-            &ServiceStatus::Paused { restart: None },
-            "",
-        )
-        .await
-        .unwrap();
+    set_listing_status(&app.db, &app.a.scope, &paused, ServiceStatus::Paused { restart: None }).await;
     let closed = listing(&app, "Closed Club", "social_club", "LS6 2AB", |_| {}).await;
-    app.db
-        .set_service_status(
-            &app.a.scope,
-            &Actor::system(),
-            closed.id,
-            Version(closed.version),
-            &ServiceStatus::Closed { reason: "Funding ended".into() },
-            "",
-        )
-        .await
-        .unwrap();
+    set_listing_status(&app.db, &app.a.scope, &closed, ServiceStatus::Closed { reason: "Funding ended".into() }).await;
     // A listing of another organisation, and another provider of A's.
     crate::support::seed_listing_named(&app.db, &app.b.scope, "Other Org Walk").await;
     let (hub, _) = crate::support::seed_listing_named(&app.db, &app.a.scope, "Hub Lunch").await;
@@ -430,17 +409,7 @@ async fn another_directory_is_imported_again_and_again(engine: Engine) {
     })
     .await;
     let paused = listing(&app, "Paused Strollers", "walking", "LS6 4LD", |_| {}).await;
-    app.db
-        .set_service_status(
-            &app.a.scope,
-            &Actor::system(),
-            paused.id,
-            Version(paused.version),
-            &ServiceStatus::Paused { restart: None },
-            "",
-        )
-        .await
-        .unwrap();
+    set_listing_status(&app.db, &app.a.scope, &paused, ServiceStatus::Paused { restart: None }).await;
     let b_before = app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1;
 
     let feed = app.url("/oruk/a");

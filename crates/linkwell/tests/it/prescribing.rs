@@ -3,10 +3,8 @@
 //! connection recorded and followed up from the caseload until "still attending at 6
 //! weeks", shown in the plan and the discharge summary; and an unmet need recorded.
 
-use linkwell_domain::directory::LatLon;
 use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
-use linkwell_store::directory::PostcodeRow;
 
 use crate::support::{Client, location, spawn};
 
@@ -48,12 +46,7 @@ fn date_days_ago(days: i64) -> String {
 async fn a_person_is_connected_and_followed_up(engine: Engine) {
     let app = spawn(engine).await;
     let points = [("LS1 4AP", 53.7997, -1.5492), ("LS2 9JT", 53.8067, -1.5550), ("LS17 5AA", 53.8580, -1.5300)];
-    app.db
-        .import_postcodes(
-            points.iter().map(|(p, a, o)| PostcodeRow { postcode: (*p).into(), point: LatLon::new(*a, *o).unwrap() }),
-        )
-        .await
-        .unwrap();
+    crate::support::load_postcodes(&app.db, &points).await;
     let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
     let provider = app.a.provider.id.to_string();
     let near = add_listing(&lw, &provider, "Tuesday Walk", "LS2 9JT", "10:00", &[]).await;

@@ -404,8 +404,29 @@ pub async fn add_listing(
         ..Default::default()
     };
     edit(&mut f);
-    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let today = linkwell_web::today();
     let mut input = ServiceInput::parse(&f, today).unwrap();
     db.locate_places(&mut input.locations).await.unwrap();
     db.create_service(scope, &Actor::system(), &input, today).await.unwrap()
+}
+
+/// Put a listing into `status` as the command line or an import would (no page).
+pub async fn set_listing_status(
+    db: &Db,
+    scope: &OrgScope,
+    listing: &linkwell_store::directory::Service,
+    status: linkwell_domain::directory::ServiceStatus,
+) -> linkwell_store::directory::Service {
+    db.set_service_status(scope, &Actor::system(), listing.id, Version(listing.version), &status, "").await.unwrap()
+}
+
+/// Load postcode coordinates (postcode, latitude, longitude), as `linkwell import postcodes` does.
+pub async fn load_postcodes(db: &Db, points: &[(&str, f64, f64)]) {
+    use linkwell_domain::directory::LatLon;
+    use linkwell_store::directory::PostcodeRow;
+    db.import_postcodes(
+        points.iter().map(|(p, a, o)| PostcodeRow { postcode: (*p).into(), point: LatLon::new(*a, *o).unwrap() }),
+    )
+    .await
+    .unwrap();
 }
