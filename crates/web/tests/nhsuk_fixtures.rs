@@ -37,7 +37,11 @@ const COMPONENTS: &[(&str, &str)] = &[
 
 include!("nhsuk_unsupported.in");
 
+/// `LINKWELL_STANDARDS_DIR` (set by scripts/test), else ../shared/standards beside the repository.
 fn standards() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LINKWELL_STANDARDS_DIR") {
+        return PathBuf::from(dir).join("nhsuk-frontend");
+    }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     for candidate in ["../../../shared/standards/nhsuk-frontend", "../../shared/standards/nhsuk-frontend"] {
         let p = manifest.join(candidate);
