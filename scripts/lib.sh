@@ -5,25 +5,6 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# The open standards' schemas and fixtures the conformance tests read: ../shared/standards
-# beside the repository, or, in a clone of such a checkout (git clone . /tmp/x), beside
-# the repository it was cloned from. Exported as LINKWELL_STANDARDS_DIR for the tests.
-locate_standards() {
-  if [ -n "${LINKWELL_STANDARDS_DIR:-}" ]; then return; fi
-  local origin
-  origin="$(git config --get remote.origin.url 2>/dev/null || true)"
-  for candidate in ../shared/standards "${origin%/}/../shared/standards"; do
-    if [ -d "$candidate/oruk-3.0" ]; then
-      LINKWELL_STANDARDS_DIR="$(cd "$candidate" && pwd)"
-      export LINKWELL_STANDARDS_DIR
-      return
-    fi
-  done
-  echo "error: the standards (shared/standards) were not found beside the repository;" >&2
-  echo "       set LINKWELL_STANDARDS_DIR to their folder" >&2
-  exit 1
-}
-
 # Install the front-end packages (nhsuk-frontend, axe-core) exactly as locked, when
 # node_modules is missing or older than the lock file.
 ensure_npm_assets() {

@@ -1,5 +1,5 @@
 //! Our component macros against the official NHS.UK frontend 10.6.1 fixtures in
-//! ../shared/standards/nhsuk-frontend: render each fixture's `context` with our macro and
+//! tests/standards/nhsuk-frontend: render each fixture's `context` with our macro and
 //! compare with its `html`, whitespace-normalised.
 //!
 //! Every fixture of every component we implement is rendered. The few that use options we
@@ -37,19 +37,10 @@ const COMPONENTS: &[(&str, &str)] = &[
 
 include!("nhsuk_unsupported.in");
 
-/// `LINKWELL_STANDARDS_DIR` (set by scripts/test), else ../shared/standards beside the repository.
+/// The NHS.UK frontend fixtures, copied into the repository (tests/standards/README.md says
+/// where from).
 fn standards() -> PathBuf {
-    if let Some(dir) = std::env::var_os("LINKWELL_STANDARDS_DIR") {
-        return PathBuf::from(dir).join("nhsuk-frontend");
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for candidate in ["../../../shared/standards/nhsuk-frontend", "../../shared/standards/nhsuk-frontend"] {
-        let p = manifest.join(candidate);
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("../shared/standards/nhsuk-frontend not found beside the repository");
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/standards/nhsuk-frontend"))
 }
 
 /// Collapse whitespace and drop it between tags, so indentation differences do not count.

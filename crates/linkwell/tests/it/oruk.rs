@@ -14,12 +14,10 @@ use serde_json::Value;
 
 use crate::support::{TestApp, set_listing_status, spawn};
 
-/// `LINKWELL_STANDARDS_DIR` (set by scripts/test), else ../shared/standards beside the repository.
+/// The ORUK 3.0 schemas, examples and validator mocks, copied into the repository
+/// (tests/standards/README.md says where from).
 fn standards() -> PathBuf {
-    match std::env::var_os("LINKWELL_STANDARDS_DIR") {
-        Some(dir) => PathBuf::from(dir).join("oruk-3.0"),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards/oruk-3.0"),
-    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/standards/oruk-3.0"))
 }
 
 fn read(path: PathBuf) -> Value {
