@@ -57,6 +57,18 @@ impl ValidationErrors {
     }
 }
 
+/// The most rows a list in one form or body may have: goals, actions, schedules, needs.
+/// Forms number their rows (`goals[3].text`), so an index is input too: nothing is ever
+/// sized from it beyond this.
+pub const MAX_ROWS: usize = 50;
+
+/// An error on `field` when `len` rows is more than [`MAX_ROWS`]; `what` names the rows.
+pub fn check_rows(e: &mut ValidationErrors, field: &str, what: &str, len: usize) {
+    if len > MAX_ROWS {
+        e.add(field, format!("Enter no more than {MAX_ROWS} {what}"));
+    }
+}
+
 /// A required, trimmed, length-limited piece of text such as a name.
 pub fn required_text(label: &str, input: &str, max: usize) -> Result<String, String> {
     let t = input.trim();

@@ -65,12 +65,44 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// A `next` target after sign-in: only a local path, never another site.
+/// A `next` target after sign-in: only a path on this site, never another site. It must
+/// parse as a path (and query), start with one `/` (`//host` and `/\host` are other
+/// sites to a browser), and hold no control characters (`/\t/evil.example` is
+/// `//evil.example` once a browser drops the tab) and no backslash anywhere.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/sign-") => {
-            n.to_owned()
+    let Some(n) = next else { return "/".to_owned() };
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/sign-")
+        && !n.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace())
+        && n.parse::<axum::http::uri::PathAndQuery>().is_ok_and(|p| p.as_str() == n);
+    if local { n.to_owned() } else { "/".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_or_home() {
+        for good in ["/", "/caseload", "/referrals?status=received", "/people/abc/edit"] {
+            assert_eq!(safe_next(Some(good)), good);
         }
-        _ => "/".to_owned(),
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\u{0}x",
+            "/sign-in",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::input::Path;
 use axum::Router;
-use axum::extract::{Path, Request};
+use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -275,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         // Innermost first: these run after routing, closest to the handlers.
         .layer(from_fn(security::csrf))
+        .layer(from_fn_with_state(state.clone(), security::form_token))
         .layer(from_fn_with_state(state.clone(), pages::render_error_pages))
         .layer(from_fn_with_state(state.clone(), auth::resolve_principal))
         .layer(sessions)
@@ -285,6 +287,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(from_fn(auth::screen_request_id))
         .with_state(state)
 }
 
@@ -296,7 +299,7 @@ async fn log_request(req: Request, next: Next) -> Response {
         .get::<axum::extract::MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().clone();
+    let method = ops::method_label(req.method());
     let request_id = auth::request_id(req.headers()).unwrap_or_default();
     let start = std::time::Instant::now();
     let res = next.run(req).await;

@@ -154,5 +154,28 @@ pub async fn csrf_token(session: &Session) -> Result<String, tower_sessions::ses
 
 /// The request id set by the request-id layer, for audit entries and logs.
 pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(64).collect())
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).filter(|s| acceptable_request_id(s)).map(str::to_owned)
+}
+
+/// A request id a client may choose (a load balancer's or a GP system's trace id): a short
+/// token of letters, digits, `-`, `_`, `.` and `:`. Anything else is replaced with one of
+/// ours before it can reach a log line or an audit entry.
+pub fn acceptable_request_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Drop a client's `x-request-id` that is not [`acceptable_request_id`], so the request-id
+/// layer makes a fresh one.
+pub async fn screen_request_id(mut req: Request, next: Next) -> Response {
+    let bad = req
+        .headers()
+        .get_all("x-request-id")
+        .iter()
+        .enumerate()
+        .any(|(i, v)| i > 0 || !v.to_str().is_ok_and(acceptable_request_id));
+    if bad {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
 }

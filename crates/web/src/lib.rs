@@ -14,6 +14,7 @@ pub mod directory_csv;
 pub mod directory_search;
 mod error;
 pub mod identity;
+mod input;
 mod ops;
 pub mod oruk;
 mod pages;

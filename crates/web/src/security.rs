@@ -1,7 +1,10 @@
 //! Response security headers, cross-site request refusal and CSRF tokens on forms.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +13,7 @@ use tower_sessions::Session;
 use crate::access::is_api;
 use crate::auth::{AuthVia, Principal, SESSION_CSRF};
 use crate::error::{ApiError, error_page};
+use crate::state::AppState;
 
 /// Forms are small; anything bigger than this is refused before it is parsed.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -47,26 +51,30 @@ pub async fn csrf(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let api = is_api(req.uri());
-    let cross_site = req
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "cross-site" || v == "same-site");
-    if cross_site {
+    if from_another_site(&req) {
         return refuse(api, "The request came from another site.");
     }
     if api {
-        let via_token = req.extensions().get::<std::sync::Arc<Principal>>().map(|p| p.via) == Some(AuthVia::ApiToken);
-        let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
-        if !via_token && !has_bearer && req.extensions().get::<std::sync::Arc<Principal>>().is_some() {
+        // Only a valid bearer token makes an API change: a browser sends cookies on its
+        // own, but never a token. Any other `Authorization` header with a session cookie
+        // is still the browser session, and is refused.
+        let via = req.extensions().get::<std::sync::Arc<Principal>>().map(|p| p.via);
+        if via.is_some_and(|v| v != AuthVia::ApiToken) {
             return refuse(true, "Changes through the API need an API token, not a browser session.");
         }
         return next.run(req).await;
     }
-    let Some(session) = req.extensions().get::<Session>().cloned() else {
-        return refuse(false, "Your session has expired.");
+    // Signed in: the token kept in the session. Anonymous (signing in, a self-referral, a
+    // reset link): the form token cookie, so that no visitor's request writes a session.
+    let signed_in = req.extensions().get::<std::sync::Arc<Principal>>().is_some_and(|p| p.via == AuthVia::Session);
+    let expected: Option<String> = if signed_in {
+        match req.extensions().get::<Session>() {
+            Some(session) => session.get(SESSION_CSRF).await.ok().flatten(),
+            None => None,
+        }
+    } else {
+        req.extensions().get::<FormToken>().filter(|t| !t.fresh).map(|t| t.value.clone())
     };
-    let expected: Option<String> = session.get(SESSION_CSRF).await.ok().flatten();
     // A file upload's body is not buffered here: its form puts the token in its address.
     let multipart = req
         .headers()
@@ -110,6 +118,93 @@ pub async fn csrf(req: Request, next: Next) -> Response {
             "The form had expired or was not sent from this service. Go back, refresh the page and try again.",
         ),
     }
+}
+
+/// Whether a browser says this request comes from another site. A browser that sends
+/// `Sec-Fetch-Site` is believed: same-origin (or none, typed by the user) only. Its
+/// `Origin` may then be `null`, because our `Referrer-Policy: no-referrer` hides it even
+/// from our own forms. Without that header, an `Origin` must name this host (`null` is
+/// refused: a sandboxed frame or a redirect from elsewhere). A request with neither
+/// header (a script, an older browser) is left to the CSRF token.
+fn from_another_site(req: &Request) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = req.uri().authority().map(|a| a.as_str()).or_else(|| headers.get(header::HOST)?.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok()).and_then(|u| {
+        let host = u.host_str()?.to_owned();
+        Some(match u.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        })
+    });
+    match (origin_host, host) {
+        (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+        _ => true,
+    }
+}
+
+/// The cookie that carries an anonymous visitor's form token. The sign-in and
+/// self-referral forms need a token bound to the browser before anyone has a session, and
+/// a session would be a database write for every visitor: instead the token is a random
+/// value in this cookie, echoed in the form (double submit). `SameSite=Strict` and
+/// `HttpOnly`; the `Origin` check above refuses cross-site posts besides.
+pub const FORM_COOKIE: &str = "linkwell_form";
+
+/// This request's anonymous form token: the one in the visitor's cookie, or a new one
+/// sent back in a cookie once a page has used it.
+#[derive(Debug, Clone)]
+pub struct FormToken {
+    value: String,
+    /// Made for this request: no form can have carried it yet.
+    fresh: bool,
+    used: Arc<AtomicBool>,
+}
+
+impl FormToken {
+    /// The token, for a page to put in its forms (the cookie then goes with the page).
+    pub fn use_value(&self) -> String {
+        self.used.store(true, Ordering::Relaxed);
+        self.value.clone()
+    }
+}
+
+fn form_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == FORM_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub async fn form_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let (value, fresh) = match form_cookie(req.headers()) {
+        Some(v) => (v, false),
+        None => (linkwell_domain::identity::Secret::generate("").expose().to_owned(), true),
+    };
+    let token = FormToken { value, fresh, used: Arc::new(AtomicBool::new(false)) };
+    req.extensions_mut().insert(token.clone());
+    let mut res = next.run(req).await;
+    if token.fresh && token.used.load(Ordering::Relaxed) {
+        let cookie = tower_sessions::cookie::Cookie::build((FORM_COOKIE, token.value))
+            .http_only(true)
+            .same_site(tower_sessions::cookie::SameSite::Strict)
+            .secure(state.config.secure_cookies)
+            .path("/")
+            .build();
+        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
 }
 
 fn refuse(api: bool, why: &'static str) -> Response {

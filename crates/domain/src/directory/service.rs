@@ -319,8 +319,9 @@ impl ServiceInput {
         if has_place && matches!(postcode, Some(None)) {
             e.add("postcode", "Enter the postcode of where it meets, so people can see how far it is");
         }
+        crate::validation::check_rows(&mut e, "schedules", "times it runs", f.schedules.len());
         let mut schedules = Vec::new();
-        for (i, s) in f.schedules.iter().enumerate() {
+        for (i, s) in f.schedules.iter().enumerate().take(crate::validation::MAX_ROWS) {
             if !s.is_blank()
                 && let Some(s) = s.parse(i, today, &mut e)
             {

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::referrals::Need;
-use crate::validation::{ValidationErrors, optional_text, required_text};
+use crate::validation::{ValidationErrors, check_rows, optional_text, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goal {
@@ -78,6 +78,15 @@ impl Plan {
         let mut e = ValidationErrors::new();
         let what_matters = e.check("what_matters", required_text("what matters to the person", &f.what_matters, 4000));
         let strengths = e.check("strengths", optional_text("Strengths", &f.strengths, 4000));
+        let before = e.errors.len();
+        check_rows(&mut e, "needs", "needs", f.needs.len());
+        check_rows(&mut e, "goals", "goals", f.goals.len());
+        check_rows(&mut e, "actions", "agreed actions", f.actions.len());
+        check_rows(&mut e, "tools", "self-management tools", f.tools.len());
+        if e.errors.len() > before {
+            // Too many rows: say so, without an error for each of thousands of rows.
+            return Err(e);
+        }
         let mut needs = Vec::new();
         for n in &f.needs {
             match Need::parse(n) {

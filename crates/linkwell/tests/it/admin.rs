@@ -102,7 +102,8 @@ async fn users_admin_flow(engine: Engine) {
     let r = nia
         .post_form(&link, &[("new_password", "lantern meadow copper"), ("confirm_password", "lantern meadow copper")])
         .await;
-    assert_eq!(location(&r), "/sign-in");
+    assert_eq!(location(&r), "/sign-in?reset=done");
+    assert!(nia.text("/sign-in?reset=done").await.contains("Your password has been set"));
     assert_eq!(nia.get(&link).await.status(), 400, "the link works once");
     assert_eq!(nia.sign_in("nia@a.example", "lantern meadow copper").await.status(), 303);
     assert!(nia.text("/").await.contains("Hello, Nia Brooks"));

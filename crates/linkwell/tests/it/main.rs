@@ -16,6 +16,7 @@ mod casework;
 mod cli;
 mod crash;
 mod directory;
+mod hostile;
 mod ops;
 mod oruk;
 mod peers;

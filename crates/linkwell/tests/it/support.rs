@@ -430,3 +430,35 @@ pub async fn load_postcodes(db: &Db, points: &[(&str, f64, f64)]) {
     .await
     .unwrap();
 }
+
+/// Another user of organisation A, with the test password.
+pub async fn add_user(app: &TestApp, role: Role, email: &str) -> User {
+    add_user_at(app, role, email, role.needs_practice().then_some(app.a.practice.id)).await
+}
+
+/// Another user of organisation A at `practice`, with the test password.
+pub async fn add_user_at(
+    app: &TestApp,
+    role: Role,
+    email: &str,
+    practice: Option<linkwell_domain::PracticeId>,
+) -> User {
+    let new = NewUser {
+        email: EmailAddress::parse(email).unwrap(),
+        display_name: format!("{} {email}", role.label()),
+        role,
+        practice_id: practice,
+        password_hash: HASH.clone(),
+    };
+    app.db.create_user(&app.a.scope, &Actor::system(), &new).await.unwrap()
+}
+
+/// A second practice in organisation A, with a referrer of its own.
+pub async fn add_practice_referrer(app: &TestApp, ods: &str, email: &str) -> User {
+    let practice = app
+        .db
+        .create_practice(&app.a.scope, &Actor::system(), &PracticeInput::parse("Hillside Surgery", ods).unwrap())
+        .await
+        .unwrap();
+    add_user_at(app, Role::Referrer, email, Some(practice.id)).await
+}

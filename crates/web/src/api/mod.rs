@@ -73,8 +73,26 @@ impl JsonBody {
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::Invalid(ValidationErrors::single(&field, e.into_inner().to_string()))
+            let inner = e.into_inner();
+            if matches!(inner.classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof)
+                && !inner.to_string().contains("recursion limit")
+            {
+                return ApiError::Invalid(ValidationErrors::single("body", "The body is not valid JSON"));
+            }
+            let (named, message) = crate::input::describe(&inner.to_string(), "field");
+            let field = match (path.as_str(), named) {
+                (".", Some(name)) => name,
+                (".", None) => "body".to_owned(),
+                (p, Some(name)) if !p.ends_with(name.as_str()) => format!("{p}.{name}"),
+                (p, _) => p.to_owned(),
+            };
+            // "version is required" names the field already; "must be a list" needs it.
+            let message = if message.starts_with("must ") {
+                format!("{} {message}", field.rsplit('.').next().unwrap_or(&field))
+            } else {
+                message
+            };
+            ApiError::Invalid(ValidationErrors::single(&field, message))
         })
     }
 }

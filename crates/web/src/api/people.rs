@@ -1,7 +1,8 @@
 //! A person's record through the API: read it (audited) and change their details.
 
+use crate::input::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use linkwell_domain::{PersonId, Version};
 use serde::Deserialize;

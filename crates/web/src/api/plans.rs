@@ -1,7 +1,8 @@
 //! The care and support plan through the API: the current version and saving a new one.
 
+use crate::input::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use linkwell_domain::plans::{Plan, PlanFields};
 use linkwell_store::plans::PlanVersion;

@@ -1,5 +1,6 @@
+use crate::input::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::{PracticeId, Version};

@@ -2,8 +2,9 @@
 //! each role may see, one referral (the whole case, or only its status for a referrer),
 //! triage, contact attempts, discharge, the waiting list and caseloads.
 
+use crate::input::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
@@ -335,7 +336,8 @@ impl From<crate::casework::CaseError> for ApiError {
     fn from(e: crate::casework::CaseError) -> Self {
         match e {
             crate::casework::CaseError::NotFound => ApiError::NotFound,
-            crate::casework::CaseError::NotYours => ApiError::Forbidden("This referral is not on your caseload."),
+            // What a principal may not see answers exactly as if it did not exist.
+            crate::casework::CaseError::NotYours => ApiError::NotFound,
             crate::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
             crate::casework::CaseError::Store(s) => s.into(),
         }

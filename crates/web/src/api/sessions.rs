@@ -1,7 +1,8 @@
 //! Sessions through the API: a referral's sessions, booking the next one, and outcomes.
 
+use crate::input::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use linkwell_domain::ids::SessionId;
 use linkwell_domain::sessions::{SessionMode, session_start};

@@ -1,5 +1,6 @@
+use crate::input::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use linkwell_domain::identity::UserInput;
 use linkwell_store::users::User;

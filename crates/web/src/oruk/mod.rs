@@ -9,8 +9,9 @@
 pub mod import;
 pub mod model;
 
+use crate::input::{Path, Query};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::directory::{LatLon, METRES_PER_MILE, Taxonomy, Term};

@@ -1,6 +1,7 @@
 //! Your own account: details, changing your password, and setting one from a reset link.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
@@ -157,5 +158,5 @@ pub async fn reset_submit(
         Err(StoreError::NotFound) => return Err(expired()),
         Err(e) => return Err(e.into()),
     }
-    page.done("Your password has been set. Sign in with it now.", "/sign-in").await
+    Ok(axum::response::Redirect::to("/sign-in?reset=done").into_response())
 }

@@ -1,6 +1,7 @@
 //! The audit trail page for admins: filter by action, user, record and date; newest first.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;

@@ -1,6 +1,7 @@
 //! A link worker's caseload (coordinators can open anyone's) and the waiting list.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::UserId;
 use linkwell_domain::identity::Role;

@@ -1,7 +1,8 @@
 //! Diaries (a worker's or a room's day or week) and the worker's calendar feed: a secret,
 //! revocable iCalendar URL that shows initials only.
 
-use axum::extract::{Path, Query, State};
+use crate::input::{Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;

@@ -1,7 +1,8 @@
 //! The community directory for staff: listings (add, edit, pause, close, reopen, verify,
 //! dates off), the organisations that run them, and the listings due a check.
 
-use axum::extract::{Path, Query, State};
+use crate::input::{Path, Query};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;

@@ -1,7 +1,8 @@
 //! Discharge: the reason and summary, then the discharge summary for the practice, as a
 //! page and as a downloadable document.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;

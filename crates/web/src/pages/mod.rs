@@ -33,6 +33,7 @@ use axum::response::{Html, IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::identity::Role;
+use linkwell_domain::validation::MAX_ROWS;
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -59,8 +60,17 @@ impl FromRequestParts<AppState> for Page {
             MaybePrincipal::from_request_parts(parts, state).await.unwrap_or(MaybePrincipal(None));
         let session =
             parts.extensions.get::<Session>().cloned().ok_or_else(|| PageError::Internal("no session layer".into()))?;
-        let csrf = csrf_token(&session).await?;
-        let flash = session.remove::<String>(SESSION_FLASH).await?;
+        // A visitor who is not signed in has no session, and reading a page must not make
+        // one (a database write per request): their forms carry the cookie's form token.
+        let csrf = match &principal {
+            Some(_) => csrf_token(&session).await?,
+            None => parts.extensions.get::<crate::security::FormToken>().map(|t| t.use_value()).unwrap_or_default(),
+        };
+        // Taking the flash changes the session only when there is one to take.
+        let flash = match session.get::<String>(SESSION_FLASH).await? {
+            Some(_) => session.remove::<String>(SESSION_FLASH).await?,
+            None => None,
+        };
         Ok(Page {
             principal,
             session: Some(session),
@@ -167,10 +177,15 @@ pub struct FormData<T>(pub T);
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData<T> {
     type Rejection = PageError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|axum::Form(v)| FormData(v))
-            .map_err(|e| PageError::BadRequest(format!("The form could not be read: {}", e.body_text())))
+        axum::Form::<T>::from_request(req, state).await.map(|axum::Form(v)| FormData(v)).map_err(|e| {
+            let (field, message) = crate::input::describe(&e.body_text(), "field");
+            let message = match field {
+                Some(_) => message,
+                None if message.starts_with("must ") => format!("A field {message}"),
+                None => message,
+            };
+            PageError::BadRequest(format!("The form could not be read: {message}."))
+        })
     }
 }
 
@@ -210,14 +225,18 @@ impl FormPairs {
         m
     }
 
-    /// How many numbered rows `prefix[N].…` the form has (the highest N plus one).
+    /// How many numbered rows `prefix[N].…` the form has: the highest N plus one, but never
+    /// more than one past [`MAX_ROWS`]. The index is input: `goals[99999999999].text` must
+    /// not size anything. One row too many is kept so the domain's parse names the field
+    /// ("Enter no more than 50 goals") instead of rows being dropped silently.
     pub fn rows(&self, prefix: &str) -> usize {
         self.0
             .iter()
             .filter_map(|(k, _)| k.strip_prefix(prefix)?.strip_prefix('[')?.split(']').next()?.parse::<usize>().ok())
-            .map(|n| n + 1)
+            .map(|n| n.saturating_add(1))
             .max()
             .unwrap_or(0)
+            .min(MAX_ROWS + 1)
     }
 }
 
@@ -230,7 +249,8 @@ impl From<crate::casework::CaseError> for PageError {
     fn from(e: crate::casework::CaseError) -> Self {
         match e {
             crate::casework::CaseError::NotFound => PageError::NotFound,
-            crate::casework::CaseError::NotYours => PageError::Forbidden,
+            // What a principal may not see answers exactly as if it did not exist.
+            crate::casework::CaseError::NotYours => PageError::NotFound,
             crate::casework::CaseError::Invalid(e) => {
                 PageError::BadRequest(e.errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
             }
@@ -274,9 +294,9 @@ pub async fn render_error_pages(State(state): State<AppState>, req: Request, nex
         return res;
     };
     let status = res.status();
-    let csrf = match &session {
-        Some(s) => csrf_token(s).await.unwrap_or_default(),
-        None => String::new(),
+    let csrf = match (&session, &principal) {
+        (Some(s), Some(_)) => csrf_token(s).await.unwrap_or_default(),
+        _ => String::new(),
     };
     let page = Page { principal, session, csrf, path, flash: None, request_id: None };
     let ctx = minijinja::context! { title => marker.title, message => marker.message, status => status.as_u16() };

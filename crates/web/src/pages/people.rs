@@ -1,6 +1,7 @@
 //! A person's record: their details, consents and referrals; and merging a duplicate.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::{PersonId, Version};
@@ -25,7 +26,7 @@ pub async fn show(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
+    crate::input::Query(q): crate::input::Query<ShowQuery>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;

@@ -1,7 +1,8 @@
 //! The personalised care and support plan: the current version (printable for the person),
 //! editing (every save is a new version), and the history of versions.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;

@@ -1,6 +1,7 @@
 //! GP practices (list for staff; add and edit for admins) and sites and rooms (admins).
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;

@@ -2,7 +2,8 @@
 //! organisations that publish their directory. Only running listings are found; a paused
 //! one's page says so; a closed one is gone.
 
-use axum::extract::{Path, Query, State};
+use crate::input::{Path, Query};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ServiceId;
 use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};

@@ -4,7 +4,8 @@
 
 use std::num::NonZeroU32;
 
-use axum::extract::{Path, Query, State};
+use crate::input::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;

@@ -2,7 +2,8 @@
 //! themselves without signing in. Possible duplicates are never shown here (that would
 //! reveal who else the service knows); the coordinator sees and merges them at triage.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;

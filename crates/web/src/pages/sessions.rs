@@ -1,7 +1,8 @@
 //! Sessions: booking the initial session and follow-ups on the London wall clock, and
 //! recording how each one ended.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ids::SessionId;

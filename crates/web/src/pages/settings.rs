@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use axum::extract::Query;
+use crate::input::Query;
 use axum::http::StatusCode;
 use linkwell_domain::ValidationErrors;
 use linkwell_store::StoreError;

@@ -1,6 +1,7 @@
 //! Signing in and out, and the public information pages.
 
-use axum::extract::{Query, State};
+use crate::input::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
@@ -19,6 +20,9 @@ use crate::state::AppState;
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `done` after a password was set from a reset link: said here, not kept in a
+    /// session, because the person is not signed in and has none.
+    reset: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,11 +43,14 @@ static DUMMY_HASH: std::sync::LazyLock<PasswordHash> =
 
 pub async fn form(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, PageError> {
     if page.principal.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    if q.reset.as_deref() == Some("done") {
+        page.flash = Some("Your password has been set. Sign in with it now.".into());
     }
     Ok(page.render(&state, "pages/sign_in.html", minijinja::context! { next => q.next })?.into_response())
 }
@@ -134,7 +141,8 @@ pub async fn submit(
     session.insert(SESSION_USER, user.id).await?;
     session.insert(SESSION_ORG, user.organisation_id).await?;
     session.insert(SESSION_SIGNED_IN_AT, now_ms()).await?;
-    session.remove::<String>(SESSION_CSRF).await?;
+    // The new session's own form token, stored with the sign-in (one write, not two).
+    session.insert(SESSION_CSRF, linkwell_domain::identity::Secret::generate("").expose()).await?;
     Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response())
 }
 

@@ -1,6 +1,7 @@
 //! The organisation's list of self-management tools (admins): plans give tools from it.
 
-use axum::extract::{Path, State};
+use crate::input::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;

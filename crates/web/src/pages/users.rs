@@ -1,7 +1,8 @@
 //! Users admin: list, add (with a one-time link to set a password), view, disable and
 //! re-enable, and issue a new password-reset link.
 
-use axum::extract::{Path, Query, State};
+use crate::input::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;

@@ -1,0 +1,318 @@
+//! Regression tests for the hostile-input review (issue 10): each defect found, reproduced
+//! as it was reported, on both engines. The whole-surface suite is `hostile_surface`.
+
+use linkwell_domain::identity::Role;
+use linkwell_store::Engine;
+use serde_json::{Value, json};
+
+use crate::support::{count, location, spawn};
+
+both_engines!(
+    a_huge_row_index_is_refused_by_name_and_the_server_lives,
+    anonymous_requests_write_no_session,
+    signed_in_pages_touch_the_session_at_most_once_a_minute,
+    sign_in_never_sends_you_to_another_site,
+    invented_methods_share_one_metrics_label,
+    api_changes_need_a_valid_bearer_token,
+    a_client_request_id_is_kept_only_when_it_is_a_short_safe_token,
+    cross_site_posts_are_refused_even_with_a_token,
+    what_you_may_not_see_answers_as_if_it_did_not_exist,
+    json_errors_name_the_field_in_the_products_words,
+);
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().map_or(vec![], |a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())
+}
+
+/// Issue 10 item 1: `goals[99999999999].text` made the server allocate 7.2 TB and abort.
+async fn a_huge_row_index_is_refused_by_name_and_the_server_lives(engine: Engine) {
+    let app = spawn(engine).await;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let referral = app.a.case.referral;
+    let versions = count(&app.db, "SELECT COUNT(*) FROM plan_versions").await;
+    let r = lw
+        .post_form(
+            &format!("/referrals/{referral}/plan"),
+            &[("based_on", "1"), ("what_matters", "Walking"), ("goals[99999999999].text", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter no more than 50 goals"), "{html}");
+    assert!(html.contains("href=\"#goals\""), "the error summary links to the field");
+    // usize::MAX as an index, too.
+    let r = lw
+        .post_form(
+            &format!("/referrals/{referral}/plan"),
+            &[("based_on", "1"), ("what_matters", "Walking"), ("actions[18446744073709551615].what", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter no more than 50 agreed actions"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM plan_versions").await, versions);
+
+    // A listing's schedules are numbered rows too.
+    let services = count(&app.db, "SELECT COUNT(*) FROM services").await;
+    let provider = app.a.provider.id.to_string();
+    let r = lw
+        .post_form(
+            "/directory/services",
+            &[
+                ("provider_id", &provider),
+                ("name", "Hostile walk"),
+                ("description", "x"),
+                ("needs", "loneliness"),
+                ("cost", "free"),
+                ("schedules[99999999999].day", "TU"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter no more than 50 times it runs"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM services").await, services);
+    assert_eq!(app.client().get("/healthz").await.status(), 200, "the server is still up");
+}
+
+/// Item 3: 200 cookie-less GETs of a missing page left 200 rows in `web_sessions`.
+async fn anonymous_requests_write_no_session(engine: Engine) {
+    let app = spawn(engine).await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM web_sessions").await;
+    let http = reqwest::Client::new();
+    for i in 0..50 {
+        for path in ["/no-such-page", "/sign-in", "/privacy", "/community/a", "/oruk/a/services", "/caseload"] {
+            let r = http.get(app.url(&format!("{path}?n={i}"))).send().await.unwrap();
+            assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
+        }
+    }
+    // A visitor who keeps their cookies, reads the sign-in page and fails to sign in.
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(c.get("/sign-in").await.status(), 200);
+    }
+    assert_eq!(c.sign_in(&app.a.email(Role::Admin), "not the password").await.status(), 401);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM web_sessions").await,
+        before,
+        "no anonymous request wrote a session"
+    );
+    // Signing in does write one.
+    assert_eq!(c.sign_in(&app.a.email(Role::Admin), crate::support::PASSWORD).await.status(), 303);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM web_sessions").await, before + 1);
+}
+
+/// Item 3, signed in: reading the flash marked every session changed, so each page was a
+/// write. Within a minute the session row is not written again.
+async fn signed_in_pages_touch_the_session_at_most_once_a_minute(engine: Engine) {
+    let app = spawn(engine).await;
+    let c = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    assert_eq!(c.get("/").await.status(), 200);
+    let stamp = || count(&app.db, "SELECT MAX(expires_at) FROM web_sessions");
+    let first = stamp().await;
+    for path in ["/", "/caseload", "/waiting-list", "/referrals", "/no-such-page", "/directory"] {
+        let r = c.get(path).await;
+        assert!(r.status().as_u16() < 500, "{path}");
+    }
+    assert_eq!(stamp().await, first, "no page wrote the session within the minute");
+}
+
+/// Item 4: `next=/%09/evil.example` answered `Location: /\t/evil.example`.
+async fn sign_in_never_sends_you_to_another_site(engine: Engine) {
+    let app = spawn(engine).await;
+    for next in ["/%09/evil.example", "/%5Cevil.example", "//evil.example", "/%0A/evil.example", "https://evil.example"]
+    {
+        let c = app.client();
+        let r = c
+            .post_form(
+                &format!("/sign-in?next={next}"),
+                &[("email", &app.a.email(Role::Admin)), ("password", crate::support::PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{next}");
+        assert_eq!(location(&r), "/", "{next}");
+        // Signed in, the sign-in page sends you on at once: still never off the site.
+        assert_eq!(location(&c.get(&format!("/sign-in?next={next}")).await), "/", "{next}");
+    }
+}
+
+/// Item 11: metrics were keyed by the raw method, so invented methods grew them forever.
+async fn invented_methods_share_one_metrics_label(engine: Engine) {
+    let app = spawn(engine).await;
+    let http = reqwest::Client::new();
+    for i in 0..30 {
+        let m = reqwest::Method::from_bytes(format!("FOO{i}").as_bytes()).unwrap();
+        let r = http.request(m, app.url("/healthz")).send().await.unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+    }
+    let metrics = http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(!metrics.contains("FOO"), "{metrics}");
+    assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
+}
+
+/// Item 16: any `Authorization` header let a cookie-authenticated request write through the API.
+async fn api_changes_need_a_valid_bearer_token(engine: Engine) {
+    let app = spawn(engine).await;
+    let c = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM practices").await;
+    for auth in ["Basic Zm9vOmJhcg==", "Token abc", "Bearer"] {
+        let r = c
+            .http
+            .post(c.url("/api/v1/practices"))
+            .header("authorization", auth)
+            .json(&json!({"name": "Sneaky Surgery", "ods_code": "C81099"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status() == 401 || r.status() == 403, "{auth}: {}", r.status());
+    }
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM practices").await, before);
+}
+
+/// Item 20: a client's `x-request-id` went into audit entries unchecked.
+async fn a_client_request_id_is_kept_only_when_it_is_a_short_safe_token(engine: Engine) {
+    let app = spawn(engine).await;
+    let token = app.token(&app.a, app.a.user(Role::Coordinator)).await;
+    let http = reqwest::Client::new();
+    let id = app.a.case.referral;
+    let bad = format!("<script>{}", "x".repeat(100));
+    let r = http
+        .get(app.url(&format!("/api/v1/referrals/{id}")))
+        .bearer_auth(&token)
+        .header("x-request-id", &bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let echoed = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(echoed, bad);
+    assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "a fresh id replaces it: {echoed}");
+    let r = http
+        .get(app.url(&format!("/api/v1/referrals/{id}")))
+        .bearer_auth(&token)
+        .header("x-request-id", "gp-system:trace.42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "gp-system:trace.42");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE request_id LIKE '%script%'").await, 0);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE request_id = 'gp-system:trace.42'").await, 1);
+}
+
+/// Item 22: a POST with a valid token and `Origin: https://evil.example` was accepted.
+async fn cross_site_posts_are_refused_even_with_a_token(engine: Engine) {
+    let app = spawn(engine).await;
+    let c = app.signed_in(&app.a.email(Role::Admin)).await;
+    let token = c.csrf().await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM self_management_tools").await;
+    let post = |origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut r =
+            c.http.post(c.url("/admin/tools")).form(&[("csrf_token", token.as_str()), ("name", "Cross-site tool")]);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        if let Some(s) = fetch_site {
+            r = r.header("sec-fetch-site", s);
+        }
+        r.send()
+    };
+    for (origin, site) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (None, Some("cross-site")),
+        (None, Some("same-site")),
+        (Some(app.base.as_str()), Some("cross-site")),
+    ] {
+        let r = post(origin, site).await.unwrap();
+        assert_eq!(r.status(), 403, "{origin:?} {site:?}");
+    }
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM self_management_tools").await, before);
+    // The same form from this site is taken.
+    let own = app.base.clone();
+    let r = post(Some(&own), None).await.unwrap();
+    assert_eq!(r.status(), 303);
+    // Chromium says `Origin: null` on our own forms (no-referrer) and `Sec-Fetch-Site: same-origin`.
+    let r = c
+        .http
+        .post(c.url("/admin/tools"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Same-site tool")])
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM self_management_tools").await, before + 2);
+}
+
+/// Item 23: another practice's referral answered 403 ("not on your caseload") while a
+/// made-up id answered 404, so the difference said the referral existed.
+async fn what_you_may_not_see_answers_as_if_it_did_not_exist(engine: Engine) {
+    let app = spawn(engine).await;
+    // A referrer of another practice in the same organisation.
+    let other = crate::support::add_practice_referrer(&app, "B82002", "referrer2@a.example").await;
+    let token = app.token(&app.a, &other).await;
+    let http = reqwest::Client::new();
+    let real = app.a.case.referral;
+    let made_up = linkwell_domain::ids::ReferralId::new();
+    let get = |id: String| http.get(app.url(&format!("/api/v1/referrals/{id}"))).bearer_auth(&token).send();
+    let (a, b) = (get(real.to_string()).await.unwrap(), get(made_up.to_string()).await.unwrap());
+    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::NOT_FOUND, reqwest::StatusCode::NOT_FOUND));
+    assert_eq!(a.text().await.unwrap(), b.text().await.unwrap(), "the two answers are the same");
+    let page = app.signed_in("referrer2@a.example").await;
+    let (a, b) = (page.get(&format!("/referrals/{real}")).await, page.get(&format!("/referrals/{made_up}")).await);
+    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::NOT_FOUND, reqwest::StatusCode::NOT_FOUND));
+    // A link worker and a case not theirs: the same.
+    let lw2 = crate::support::add_user(&app, Role::LinkWorker, "worker2@a.example").await;
+    let token = app.token(&app.a, &lw2).await;
+    for path in [format!("/api/v1/referrals/{real}/plan"), format!("/api/v1/people/{}", app.a.case.person)] {
+        let r = http.get(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+}
+
+/// Item 24: validation errors passed the JSON parser's text to clients.
+async fn json_errors_name_the_field_in_the_products_words(engine: Engine) {
+    let app = spawn(engine).await;
+    let token = app.token(&app.a, app.a.user(Role::Referrer)).await;
+    let http = reqwest::Client::new();
+    let post = |body: Value| http.post(app.url("/api/v1/referrals")).bearer_auth(&token).json(&body).send();
+    let person = json!({"given_name": "Ann", "family_name": "Lee", "date_of_birth": "1950-01-01", "sex": "female"});
+    let cases = [
+        (json!({"person": person, "referral": {"needs": "n"}}), "referral.needs", "needs must be a list"),
+        (
+            json!({"person": person, "referral": {"safeguarding": "yes"}}),
+            "referral.safeguarding",
+            "safeguarding must be true or false",
+        ),
+        (
+            json!({"person": person, "referral": {}, "shoe_size": 9}),
+            "shoe_size",
+            "shoe_size is not a field this request takes",
+        ),
+        (json!({"person": person}), "referral", "referral is required"),
+    ];
+    for (body, field, message) in cases {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(fields(&p), [field], "{p}");
+        assert_eq!(p["errors"][0]["message"], message, "{p}");
+        let text = p.to_string();
+        for parser_word in ["line ", "column", "expected", "invalid type"] {
+            assert!(!text.contains(parser_word), "{text}");
+        }
+    }
+    let r = http
+        .post(app.url("/api/v1/referrals"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"person\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        (fields(&p), p["errors"][0]["message"].as_str()),
+        (vec!["body".to_owned()], Some("The body is not valid JSON"))
+    );
+}
