@@ -23,6 +23,7 @@ pub struct ReferralSummary {
     pub practice_id: Option<PracticeId>,
     pub source: ReferralSource,
     pub received_at: i64,
+    pub status_changed_at: i64,
     pub urgency: Urgency,
     pub needs: Vec<Need>,
     pub status: ReferralStatus,
@@ -62,7 +63,7 @@ pub enum ReferralOrder {
     Waiting,
 }
 
-const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
+const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.status_changed_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
      (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'booked' AND s.starts_at >= ";
 const FROM: &str = ") AS next_session_at FROM referrals r JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id WHERE r.organisation_id = ";
 
@@ -129,6 +130,7 @@ impl Db {
                     practice_id: opt("practice_id")?.map(|s| stored(s.parse())).transpose()?,
                     source: stored(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
                     received_at: r.try_get("received_at")?,
+                    status_changed_at: r.try_get("status_changed_at")?,
                     urgency: stored(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
                     needs: r.try_get::<String, _>("needs")?.split(',').filter(|s| !s.is_empty()).map(|n| stored(Need::parse(n))).collect::<Result<Vec<_>>>()?,
                     status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "outbox", "0007_outbox"),
     migration!(8, "directory", "0008_directory"),
     migration!(9, "directory at scale", "0009_directory_at_scale"),
+    migration!(10, "hostile input", "0010_hostile_input"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

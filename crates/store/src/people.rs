@@ -34,6 +34,9 @@ pub struct Person {
     pub consents_recorded_at: i64,
     pub consents_recorded_by: Option<String>,
     pub merged_into: Option<PersonId>,
+    /// An NHS number a referrer or the person gave that belongs to another record whose
+    /// details differ: not trusted as this person's until a coordinator merges or corrects.
+    pub unconfirmed_nhs_number: Option<String>,
     /// When they are free, for matching them to groups (`tu-morning`, …).
     pub free_times: Vec<linkwell_domain::directory::WeekSlot>,
     pub created_at: i64,
@@ -41,7 +44,7 @@ pub struct Person {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, free_times, created_at, updated_at, version";
+const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, unconfirmed_nhs_number, free_times, created_at, updated_at, version";
 
 /// Bind a person's fields, in the order both INSERT and UPDATE list them: nhs_number,
 /// given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category,
@@ -94,6 +97,7 @@ macro_rules! person_from_row {
             consents_recorded_at: r.try_get("consents_recorded_at")?,
             consents_recorded_by: r.try_get("consents_recorded_by")?,
             merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| stored(s.parse())).transpose()?,
+            unconfirmed_nhs_number: r.try_get("unconfirmed_nhs_number")?,
             free_times: r
                 .try_get::<String, _>("free_times")?
                 .split(',')
@@ -110,13 +114,37 @@ impl Db {
     /// Add a person. The same NHS number twice in one organisation is a `Duplicate`: look
     /// the person up instead (`person_by_nhs_number`).
     pub async fn create_person(&self, scope: &OrgScope, actor: &Actor, p: &PersonInput) -> Result<Person> {
+        self.insert_person(scope, actor, p, None).await
+    }
+
+    /// Add a person from a referral whose NHS number belongs to another record with other
+    /// details: the number is kept as unconfirmed (see `Person::unconfirmed_nhs_number`),
+    /// and the coordinator sees the match at triage.
+    pub async fn create_person_with_unconfirmed_nhs_number(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        p: &PersonInput,
+    ) -> Result<Person> {
+        let claimed = p.nhs_number;
+        let p = PersonInput { nhs_number: None, ..p.clone() };
+        self.insert_person(scope, actor, &p, claimed).await
+    }
+
+    async fn insert_person(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        p: &PersonInput,
+        unconfirmed: Option<NhsNumber>,
+    ) -> Result<Person> {
         let id = PersonId::new();
         let now = now_ms();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
             let q = sqlx::query(
-                "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $20, 1)",
+                "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, unconfirmed_nhs_number, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $20, $20, 1)",
             )
             .bind(scope.key())
             .bind(id.to_string());
@@ -126,6 +154,7 @@ impl Db {
             .bind(p.consent_feedback)
             .bind(now)
             .bind(&actor.user_id)
+            .bind(unconfirmed.map(|n| n.digits()))
             .execute(&mut *conn)
             .await
             .map_err(StoreError::unique_as("nhs_number"))?;
@@ -159,6 +188,18 @@ impl Db {
             },
             None => Ok(None),
         }
+    }
+
+    /// The record that holds the NHS number this person's referral gave but could not be
+    /// trusted with (`unconfirmed_nhs_number`), for the coordinator to merge at triage.
+    pub async fn nhs_number_match_of(&self, scope: &OrgScope, p: &Person) -> Result<Option<Person>> {
+        let Some(claimed) = p.unconfirmed_nhs_number.as_deref() else {
+            return Ok(None);
+        };
+        let Ok(nhs) = NhsNumber::parse(claimed, true) else {
+            return Ok(None);
+        };
+        Ok(self.person_by_nhs_number(scope, &nhs).await?.filter(|m| m.id != p.id))
     }
 
     /// People who might be the one described, to show before creating a new record: the
@@ -281,16 +322,33 @@ impl Db {
         if keep == duplicate {
             return Err(StoreError::Conflict);
         }
-        let kept = self.person(scope, keep).await?;
-        if kept.merged_into.is_some() {
-            return Err(StoreError::Conflict);
-        }
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE people SET merged_into = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
-                .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string()).bind(expected.0)
-                .execute(&mut *conn).await?.rows_affected()
+        // Lock both records, lower id first, before reading either (a row lock on
+        // PostgreSQL; SQLite's write transaction is already exclusive): concurrent merges
+        // A→B and B→A then run one after the other, and the second finds its kept record
+        // merged — never a cycle, never a deadlock.
+        let (first, second) =
+            if keep.to_string() < duplicate.to_string() { (keep, duplicate) } else { (duplicate, keep) };
+        let (kept_current, n) = on_tx!(&mut tx, conn => {
+            for id in [first, second] {
+                sqlx::query("UPDATE people SET version = version WHERE organisation_id = $1 AND id = $2")
+                    .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+            }
+            let kept_current: Option<bool> = sqlx::query_scalar("SELECT merged_into IS NULL FROM people WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(keep.to_string()).fetch_optional(&mut *conn).await?;
+            let n = match kept_current {
+                Some(true) => sqlx::query("UPDATE people SET merged_into = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
+                    .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string()).bind(expected.0)
+                    .execute(&mut *conn).await?.rows_affected(),
+                _ => 0,
+            };
+            (kept_current, n)
         });
+        match kept_current {
+            None => return Err(StoreError::NotFound),
+            Some(false) => return Err(StoreError::Conflict),
+            Some(true) => {}
+        }
         if n == 0 {
             drop(tx);
             self.person(scope, duplicate).await?;

@@ -9,7 +9,13 @@ use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::sessions::ProgrammeRules;
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
-both_engines!(same_nhs_number_is_the_same_person, possible_duplicates_and_merging, programmes_hold_their_rules);
+both_engines!(
+    same_nhs_number_is_the_same_person,
+    possible_duplicates_and_merging,
+    programmes_hold_their_rules,
+    crossed_merges_never_make_a_cycle,
+    an_unconfirmed_nhs_number_points_at_the_record_that_holds_it,
+);
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
 
@@ -521,4 +527,35 @@ async fn plans_keep_every_version(db: &Db) {
     let b = org(db, "b").await;
     assert!(matches!(db.save_plan(&b, SYS, r.id, 0, &plan("x")).await, Err(StoreError::NotFound)));
     assert!(db.plan_versions(&b, r.id).await.unwrap().is_empty());
+}
+
+/// Issue 10 item 19: the kept record was checked outside the merge's transaction, so
+/// merges A→B and B→A at the same moment could both succeed and make a cycle.
+async fn crossed_merges_never_make_a_cycle(db: &Db) {
+    let a = org(db, "a").await;
+    for round in 0..10 {
+        let x = db.create_person(&a, SYS, &person("Ann", &format!("Ash{round}"), "", "LS1 4AP")).await.unwrap();
+        let y = db.create_person(&a, SYS, &person("Anne", &format!("Ash{round}"), "", "LS1 4AP")).await.unwrap();
+        let (one, two) = tokio::join!(
+            db.merge_people(&a, SYS, x.id, y.id, Version(y.version)),
+            db.merge_people(&a, SYS, y.id, x.id, Version(x.version)),
+        );
+        assert!(one.is_ok() != two.is_ok(), "exactly one merge wins: {one:?} {two:?}");
+        assert!(matches!(one.err().or(two.err()), Some(StoreError::Conflict)));
+        let (x, y) = (db.person(&a, x.id).await.unwrap(), db.person(&a, y.id).await.unwrap());
+        assert!(!(x.merged_into.is_some() && y.merged_into.is_some()), "no cycle");
+    }
+}
+
+async fn an_unconfirmed_nhs_number_points_at_the_record_that_holds_it(db: &Db) {
+    let a = org(db, "a").await;
+    let known = db.create_person(&a, SYS, &person("Margaret", "Oakes", "943 476 5919", "LS1 4AP")).await.unwrap();
+    let claimed = person("Made", "Up", "943 476 5919", "LS6 2AB");
+    let new = db.create_person_with_unconfirmed_nhs_number(&a, SYS, &claimed).await.unwrap();
+    assert_eq!((new.nhs_number.as_deref(), new.unconfirmed_nhs_number.as_deref()), (None, Some("9434765919")));
+    assert_eq!(db.nhs_number_match_of(&a, &new).await.unwrap().map(|p| p.id), Some(known.id));
+    assert_eq!(db.nhs_number_match_of(&a, &known).await.unwrap(), None);
+    // The number still finds the record that holds it.
+    let nhs = NhsNumber::parse("9434765919", false).unwrap();
+    assert_eq!(db.person_by_nhs_number(&a, &nhs).await.unwrap().map(|p| p.id), Some(known.id));
 }

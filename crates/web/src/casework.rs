@@ -122,6 +122,22 @@ pub async fn open_person(
     Ok(person)
 }
 
+/// Records shown to staff as possible duplicates are people outside their caseload: each
+/// one shown is a read of that record, audited as one (`detail` says why it was shown).
+pub async fn audit_shown(
+    db: &Db,
+    p: &Principal,
+    request_id: Option<String>,
+    people: &[PersonId],
+    detail: &str,
+) -> Result<(), StoreError> {
+    let actor = Actor::user(p.user.id, request_id);
+    for id in people {
+        db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, Some(detail.into()))).await?;
+    }
+    Ok(())
+}
+
 /// The people a referral can be assigned to: active link workers and coordinators.
 pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<User>, StoreError> {
     Ok(db
@@ -161,6 +177,27 @@ pub struct Intake {
     pub practice: Option<PracticeId>,
     pub referrer: Option<UserId>,
     pub duplicates: DuplicateChoice,
+    /// Who is referring: the team, or someone who must learn nothing about the records
+    /// the service already holds (a referrer, an integration acting for a practice, the
+    /// person themselves).
+    pub from: IntakeFrom,
+}
+
+/// Who a referral comes from, which decides what an NHS number that is already known may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntakeFrom {
+    /// Staff who may see people: the same NHS number and date of birth is the same person.
+    Team,
+    /// A referrer or the person: the known record is used only when the details they gave
+    /// are its details to the letter; otherwise the referral gets a record of its own with
+    /// the number unconfirmed, and the coordinator merges at triage.
+    Outside,
+}
+
+impl IntakeFrom {
+    pub fn of(p: &Principal) -> IntakeFrom {
+        if p.can(linkwell_domain::authz::Action::WorkCases) { IntakeFrom::Team } else { IntakeFrom::Outside }
+    }
 }
 
 pub enum IntakeOutcome {
@@ -173,27 +210,53 @@ pub enum IntakeOutcome {
     PossibleDuplicates(Vec<Person>),
 }
 
-/// Record a referral: the same NHS number is the same person; otherwise possible
-/// duplicates are checked (or flagged) as `duplicates` says.
+/// Record a referral. A known NHS number joins the record that holds it when the details
+/// agree (see [`IntakeFrom`]); when they do not, a referral from outside the team gets a
+/// record of its own with the number unconfirmed (flagged at triage), and staff are shown
+/// the record to choose. Otherwise possible duplicates are checked (or flagged) as
+/// `duplicates` says.
 pub async fn intake(db: &Db, scope: &OrgScope, actor: &Actor, i: &Intake) -> Result<IntakeOutcome, StoreError> {
     let existing = match i.person.nhs_number {
         Some(nhs) => db.person_by_nhs_number(scope, &nhs).await?,
         None => None,
     };
-    let (person, matched) = match (existing, i.duplicates) {
-        (Some(p), _) => (p.id, true),
-        (None, DuplicateChoice::Existing(id)) => {
+    let given = &i.person;
+    let (existing, conflicting) = match existing {
+        Some(p) => {
+            let agrees = match i.from {
+                IntakeFrom::Team => p.date_of_birth == given.date_of_birth,
+                IntakeFrom::Outside => linkwell_domain::people::same_details(
+                    (&p.given_name, &p.family_name, p.date_of_birth),
+                    (&given.given_name, &given.family_name, given.date_of_birth),
+                ),
+            };
+            if agrees { (Some(p), None) } else { (None, Some(p)) }
+        }
+        None => (None, None),
+    };
+    let (person, matched) = match (existing, conflicting, i.duplicates) {
+        (Some(p), _, _) => (p.id, true),
+        (None, _, DuplicateChoice::Existing(id)) => {
             let p = db.person(scope, id).await?;
             (p.merged_into.unwrap_or(p.id), true)
         }
-        (None, DuplicateChoice::Check) => {
+        // Staff checking: the record with this NHS number is shown first, for them to choose.
+        (None, Some(known), DuplicateChoice::Check) => {
+            let known_id = known.id;
+            let others = db.possible_duplicates(scope, &i.person).await?.into_iter().filter(move |d| d.id != known_id);
+            return Ok(IntakeOutcome::PossibleDuplicates(std::iter::once(known).chain(others).collect()));
+        }
+        (None, Some(_), DuplicateChoice::CreateAndFlag) => {
+            (db.create_person_with_unconfirmed_nhs_number(scope, actor, &i.person).await?.id, false)
+        }
+        (None, None, DuplicateChoice::Check) => {
             let found = db.possible_duplicates(scope, &i.person).await?;
             if !found.is_empty() {
                 return Ok(IntakeOutcome::PossibleDuplicates(found));
             }
             (db.create_person(scope, actor, &i.person).await?.id, false)
         }
-        (None, DuplicateChoice::CreateAndFlag) => (db.create_person(scope, actor, &i.person).await?.id, false),
+        (None, None, DuplicateChoice::CreateAndFlag) => (db.create_person(scope, actor, &i.person).await?.id, false),
     };
     let referral = db.create_referral(scope, actor, person, i.programme, i.referrer, i.practice, &i.referral).await?;
     Ok(IntakeOutcome::Created { referral: Box::new(referral), matched_existing: matched })

@@ -5,5 +5,7 @@ pub(crate) mod person;
 mod postcode;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
-pub use person::{ContactChannel, EthnicCategory, PersonFields, PersonInput, Sex, date_of_birth, possibly_same};
+pub use person::{
+    ContactChannel, EthnicCategory, PersonFields, PersonInput, Sex, date_of_birth, possibly_same, same_details,
+};
 pub use postcode::{Postcode, PostcodeError};

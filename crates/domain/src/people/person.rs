@@ -199,6 +199,18 @@ fn fold_name(s: &str) -> String {
     s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
 }
 
+/// Whether the details a referral gives are a known person's to the letter: the same date
+/// of birth and the same names (ignoring case, spaces and punctuation). Only then may a
+/// referral from outside the team (a referrer, the person themselves) join the record that
+/// holds its NHS number: the referrer learns nothing they did not say. Otherwise the
+/// referral gets a record of its own, flagged for the coordinator to merge.
+pub fn same_details(
+    (given_a, family_a, dob_a): (&str, &str, Date),
+    (given_b, family_b, dob_b): (&str, &str, Date),
+) -> bool {
+    dob_a == dob_b && fold_name(given_a) == fold_name(given_b) && fold_name(family_a) == fold_name(family_b)
+}
+
 /// Whether two people might be the same, so a new record is not created before a person
 /// has checked: the same date of birth and a similar name (Jaro-Winkler ≥ 0.88 on the
 /// folded full name, or the same last name and first initial), or the same date of birth

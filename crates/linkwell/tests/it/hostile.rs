@@ -18,6 +18,10 @@ both_engines!(
     cross_site_posts_are_refused_even_with_a_token,
     what_you_may_not_see_answers_as_if_it_did_not_exist,
     json_errors_name_the_field_in_the_products_words,
+    a_referrer_never_learns_a_known_patients_details,
+    the_public_never_learns_a_known_patients_details,
+    a_referrer_sees_status_dates_and_outcome_only,
+    possible_duplicates_shown_to_staff_are_audited,
 );
 
 fn fields(problem: &Value) -> Vec<String> {
@@ -315,4 +319,245 @@ async fn json_errors_name_the_field_in_the_products_words(engine: Engine) {
         (fields(&p), p["errors"][0]["message"].as_str()),
         (vec!["body".to_owned()], Some("The body is not valid JSON"))
     );
+}
+
+/// A known patient: Margaret Oakes, NHS number 943 476 5919, born 27 March 1951, of
+/// practice A's list.
+async fn known_patient(app: &crate::support::TestApp) -> linkwell_store::people::Person {
+    let mut input = crate::support::person_input("Margaret", "Oakes");
+    input.nhs_number = Some(linkwell_domain::people::NhsNumber::parse("9434765919", false).unwrap());
+    app.db.create_person(&app.a.scope, &linkwell_store::Actor::system(), &input).await.unwrap()
+}
+
+fn api_referral(nhs: &str, given: &str, family: &str, dob: &str) -> Value {
+    json!({
+        "person": {"nhs_number": nhs, "given_name": given, "family_name": family, "date_of_birth": dob, "sex": "female",
+                   "phone": "07700 900123", "preferred_channel": "phone", "consent_contact": true},
+        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
+    })
+}
+
+/// Item 2: a referrer sent another practice's patient's NHS number with a made-up name and
+/// date of birth; the referral joined the real record and the list showed the real name.
+async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
+    let app = spawn(engine).await;
+    let known = known_patient(&app).await;
+    let gp2 = crate::support::add_practice_referrer(&app, "B82002", "gp2@a.example").await;
+    let token = app.token(&app.a, &gp2).await;
+    let http = reqwest::Client::new();
+    let people = count(&app.db, "SELECT COUNT(*) FROM people").await;
+    let r = http
+        .post(app.url("/api/v1/referrals"))
+        .bearer_auth(&token)
+        .json(&api_referral("943 476 5919", "Made", "Up", "1990-01-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 1, "a record of its own");
+    let mine = http.get(app.url("/api/v1/referrals")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("\"Made\"") && mine.contains("1990-01-01"), "{mine}");
+    let one = http.get(app.url(&format!("/api/v1/referrals/{id}"))).bearer_auth(&token).send().await.unwrap();
+    let one = one.text().await.unwrap();
+    for leak in ["Margaret", "Oakes", "1951", &known.id.to_string()] {
+        assert!(!mine.contains(leak) && !one.contains(leak), "{leak} leaked: {mine} {one}");
+    }
+    // The same referral through the referrer's page.
+    let page = app.signed_in("gp2@a.example").await;
+    let r = page
+        .post_form(
+            "/referrals",
+            &[
+                ("nhs_number", "9434765919"),
+                ("given_name", "Someone"),
+                ("family_name", "Else"),
+                ("dob_day", "2"),
+                ("dob_month", "2"),
+                ("dob_year", "1980"),
+                ("sex", "female"),
+                ("phone", "07700 900123"),
+                ("preferred_channel", "phone"),
+                ("source", "gp"),
+                ("needs", "loneliness"),
+                ("urgency", "routine"),
+                ("consent_confirmed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let shown = page.text(&location(&r)).await;
+    assert!(!shown.contains("Margaret") && !shown.contains("already known"), "{shown}");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 2);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM people WHERE unconfirmed_nhs_number = '9434765919' AND nhs_number IS NULL"
+        )
+        .await,
+        2
+    );
+
+    // The coordinator is told at triage, and merges.
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let case = coordinator.text(&format!("/referrals/{id}")).await;
+    assert!(case.contains("NHS number matches an existing record whose details differ"), "{case}");
+    assert!(case.contains("Margaret Oakes") && case.contains("same NHS number"), "{case}");
+
+    // Details that agree to the letter join the known record: nothing learnt, nothing doubled.
+    let r = http
+        .post(app.url("/api/v1/referrals"))
+        .bearer_auth(&token)
+        .json(&api_referral("9434765919", "margaret", "OAKES", "1951-03-27"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 2);
+    // Staff: the NHS number and date of birth are enough.
+    let staff = app.token(&app.a, app.a.user(Role::Coordinator)).await;
+    let r = http
+        .post(app.url("/api/v1/referrals"))
+        .bearer_auth(&staff)
+        .json(&api_referral("9434765919", "Maggie", "Oakes", "1951-03-27"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 2);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM referrals WHERE person_id IN (SELECT id FROM people WHERE nhs_number = '9434765919')"
+        )
+        .await,
+        2
+    );
+}
+
+/// Item 2, the self-referral form: the person gets a record of their own, flagged.
+async fn the_public_never_learns_a_known_patients_details(engine: Engine) {
+    let app = spawn(engine).await;
+    known_patient(&app).await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let settings = admin.text("/admin/settings").await;
+    let version = settings.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert_eq!(
+        admin.post_form("/admin/settings", &[("version", &version), ("self_referral", "on")]).await.status(),
+        303
+    );
+    let people = count(&app.db, "SELECT COUNT(*) FROM people").await;
+    let public = app.client();
+    let r = public
+        .post_form(
+            "/self-referral/a",
+            &[
+                ("nhs_number", "943 476 5919"),
+                ("given_name", "Pretend"),
+                ("family_name", "Person"),
+                ("dob_day", "1"),
+                ("dob_month", "1"),
+                ("dob_year", "1990"),
+                ("sex", "female"),
+                ("phone", "07700 900123"),
+                ("preferred_channel", "phone"),
+                ("needs", "loneliness"),
+                ("consent_confirmed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Your referral has been sent") && !html.contains("Margaret"), "{html}");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 1);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people WHERE unconfirmed_nhs_number = '9434765919'").await, 1);
+}
+
+/// Item 15: the API showed a referrer the next session, the next review, safeguarding and
+/// the assigned worker.
+async fn a_referrer_sees_status_dates_and_outcome_only(engine: Engine) {
+    let app = spawn(engine).await;
+    let token = app.token(&app.a, app.a.user(Role::Referrer)).await;
+    let http = reqwest::Client::new();
+    let list: Value =
+        http.get(app.url("/api/v1/referrals")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for item in items {
+        let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "given_name",
+                "family_name",
+                "date_of_birth",
+                "practice_id",
+                "received_at",
+                "status",
+                "status_changed_at"
+            ],
+            "{item}"
+        );
+    }
+    let done = app.a.case.discharged;
+    let one: Value = http
+        .get(app.url(&format!("/api/v1/referrals/{done}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(one.get("case").is_none(), "{one}");
+    assert_eq!(one["discharge_reason"], "goals_met");
+    let statuses: Vec<&str> =
+        one["status_history"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["accepted", "active", "discharged"], "{one}");
+    // The team still gets the case.
+    let staff = app.token(&app.a, app.a.user(Role::Coordinator)).await;
+    let list: Value =
+        http.get(app.url("/api/v1/referrals")).bearer_auth(&staff).send().await.unwrap().json().await.unwrap();
+    assert!(list["items"][0].get("assigned_worker_id").is_some() && list["items"][0].get("needs").is_some());
+}
+
+/// Item 19: the duplicate check showed staff people outside their caseload, unaudited.
+async fn possible_duplicates_shown_to_staff_are_audited(engine: Engine) {
+    let app = spawn(engine).await;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let before = count(
+        &app.db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'record_viewed' AND detail = 'possible_duplicate'",
+    )
+    .await;
+    // The seeded Margaret Oakes, referred again by staff under a near-identical name.
+    let r = lw
+        .post_form(
+            "/referrals",
+            &[
+                ("given_name", "Margret"),
+                ("family_name", "Oakes"),
+                ("dob_day", "27"),
+                ("dob_month", "3"),
+                ("dob_year", "1951"),
+                ("sex", "female"),
+                ("phone", "07700 900123"),
+                ("preferred_channel", "phone"),
+                ("source", "gp"),
+                ("needs", "loneliness"),
+                ("urgency", "routine"),
+                ("consent_confirmed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Margaret Oakes"));
+    let after = count(
+        &app.db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'record_viewed' AND detail = 'possible_duplicate'",
+    )
+    .await;
+    assert_eq!(after, before + 1);
 }

@@ -14,7 +14,7 @@ use linkwell_domain::validation::required_text;
 use linkwell_domain::{PersonId, UserId, ValidationErrors, Version};
 use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
 use linkwell_store::people::Person;
-use linkwell_store::referrals::{Change, ChangeError, Referral};
+use linkwell_store::referrals::{Change, ChangeError, Referral, ReferralEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -25,11 +25,15 @@ use crate::error::{ApiError, Problem};
 use crate::pages::referrals::list_filter;
 use crate::state::AppState;
 
-/// A referral as lists show it.
+/// A referral as lists show it. A referrer sees only what they gave (the person's names
+/// and date of birth, to know which referral is which) and its status; the fields marked
+/// "case" are for the team that works it.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralSummaryDto {
     pub id: String,
-    pub person_id: String,
+    /// Case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
     pub given_name: String,
     pub family_name: String,
     /// ISO date.
@@ -37,39 +41,58 @@ pub struct ReferralSummaryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
     pub received_at: String,
-    /// urgent, soon or routine.
-    pub urgency: String,
-    pub needs: Vec<String>,
     /// received, accepted, contacting, unable_to_contact, declined, redirected, active or discharged.
     pub status: String,
+    /// When the status last changed.
+    pub status_changed_at: String,
+    /// Case: urgent, soon or routine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+    /// Case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<String>>,
+    /// Case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_worker_id: Option<String>,
-    pub safeguarding: bool,
+    /// Case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safeguarding: Option<bool>,
+    /// Case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_session_at: Option<String>,
-    /// ISO date of the plan's next review.
+    /// Case: ISO date of the plan's next review.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_review: Option<String>,
 }
 
-impl From<&ReferralSummary> for ReferralSummaryDto {
-    fn from(r: &ReferralSummary) -> Self {
+impl ReferralSummaryDto {
+    /// `r` as someone with `view` of it may see it.
+    pub fn of(r: &ReferralSummary, view: View) -> Self {
+        let case = view == View::Case;
         ReferralSummaryDto {
             id: r.id.to_string(),
-            person_id: r.person_id.to_string(),
+            person_id: case.then(|| r.person_id.to_string()),
             given_name: r.given_name.clone(),
             family_name: r.family_name.clone(),
             date_of_birth: r.date_of_birth.clone(),
             practice_id: r.practice_id.map(|p| p.to_string()),
             received_at: rfc3339(r.received_at),
-            urgency: r.urgency.code().into(),
-            needs: r.needs.iter().map(|n| n.code().to_owned()).collect(),
             status: r.status.code().into(),
-            assigned_worker_id: r.assigned_worker_id.map(|w| w.to_string()),
-            safeguarding: r.safeguarding,
-            next_session_at: r.next_session_at.map(rfc3339),
-            next_review: r.next_review.clone(),
+            status_changed_at: rfc3339(r.status_changed_at),
+            urgency: case.then(|| r.urgency.code().into()),
+            needs: case.then(|| r.needs.iter().map(|n| n.code().to_owned()).collect()),
+            assigned_worker_id: r.assigned_worker_id.filter(|_| case).map(|w| w.to_string()),
+            safeguarding: case.then_some(r.safeguarding),
+            next_session_at: r.next_session_at.filter(|_| case).map(rfc3339),
+            next_review: r.next_review.clone().filter(|_| case),
         }
+    }
+}
+
+/// Lists for the team (caseloads, the waiting list) show the case.
+impl From<&ReferralSummary> for ReferralSummaryDto {
+    fn from(r: &ReferralSummary) -> Self {
+        ReferralSummaryDto::of(r, View::Case)
     }
 }
 
@@ -113,6 +136,10 @@ pub struct PersonDto {
     /// Set when this record was merged into another, which is the one to use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
+    /// An NHS number the referral gave that is another record's: not this person's until
+    /// a coordinator merges the two or corrects it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unconfirmed_nhs_number: Option<String>,
     pub version: i64,
 }
 
@@ -138,6 +165,7 @@ impl From<&Person> for PersonDto {
             consent_share: p.consent_share,
             consent_feedback: p.consent_feedback,
             merged_into: p.merged_into.map(|id| id.to_string()),
+            unconfirmed_nhs_number: p.unconfirmed_nhs_number.clone(),
             version: p.version,
         }
     }
@@ -165,19 +193,30 @@ pub struct CaseDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirected_to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discharge_reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discharge_summary: Option<String>,
 }
 
+/// One status a referral passed through, and when.
+#[derive(Serialize, ToSchema)]
+pub struct StatusChangeDto {
+    pub status: String,
+    pub at: String,
+}
+
 /// One referral. `case` is present only for those who work the case; a referrer gets
-/// the status alone.
+/// the status, the dates it changed and, once discharged, the outcome.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralDto {
     pub id: String,
     pub status: String,
     pub received_at: String,
     pub status_changed_at: String,
+    /// Every change of status, oldest first.
+    pub status_history: Vec<StatusChangeDto>,
+    /// The outcome once discharged: goals_met, declined_further_support, did_not_attend,
+    /// moved_away, referred_to_clinical_service, died or other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discharge_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
     /// Send this back with a change.
@@ -186,12 +225,18 @@ pub struct ReferralDto {
     pub case: Option<CaseDto>,
 }
 
-fn referral_dto(r: &Referral, person: Option<&Person>) -> ReferralDto {
+fn referral_dto(r: &Referral, history: &[ReferralEvent], person: Option<&Person>) -> ReferralDto {
     ReferralDto {
         id: r.id.to_string(),
         status: r.status.code().into(),
         received_at: rfc3339(r.received_at),
         status_changed_at: rfc3339(r.status_changed_at),
+        status_history: history
+            .iter()
+            .filter(|e| e.from_status != e.to_status)
+            .map(|e| StatusChangeDto { status: e.to_status.clone(), at: rfc3339(e.at) })
+            .collect(),
+        discharge_reason: r.discharge_reason.map(|d| d.code().to_owned()),
         practice_id: r.practice_id.map(|p| p.to_string()),
         version: r.version,
         case: person.map(|p| CaseDto {
@@ -212,7 +257,6 @@ fn referral_dto(r: &Referral, person: Option<&Person>) -> ReferralDto {
             follow_up_extension: r.follow_up_extension,
             decline_reason: r.decline_reason.clone(),
             redirected_to: r.redirected_to.clone(),
-            discharge_reason: r.discharge_reason.map(|d| d.code().to_owned()),
             discharge_summary: r.discharge_summary.clone(),
         }),
     }
@@ -420,9 +464,13 @@ pub async fn create(
         programme,
         referrer: (p.user.role == Role::Referrer).then_some(p.user.id),
         duplicates,
+        from: casework::IntakeFrom::of(&p),
     };
     match casework::intake(&state.db, &scope, &actor(&p, &headers), &intake).await {
-        Ok(IntakeOutcome::Created { referral, .. }) => Ok((StatusCode::CREATED, Json(referral_dto(&referral, None)))),
+        Ok(IntakeOutcome::Created { referral, .. }) => {
+            let history = state.db.referral_history(&scope, referral.id).await?;
+            Ok((StatusCode::CREATED, Json(referral_dto(&referral, &history, None))))
+        }
         Ok(IntakeOutcome::PossibleDuplicates(_)) => Err(ApiError::Internal("intake asked to check duplicates".into())),
         Err(linkwell_store::StoreError::NotFound) => {
             Err(ValidationErrors::single("person_id", "No such person in this organisation").into())
@@ -456,7 +504,11 @@ pub async fn list(
     }
     let page =
         state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, q.cursor.as_deref(), limit).await?;
-    Ok(Json(ReferralPage { items: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    // The filter gives each role only what it may follow: the team its cases, a referrer
+    // the referrals they or their practice made, which they see the status of.
+    let view = if p.can(linkwell_domain::authz::Action::WorkCases) { View::Case } else { View::Status };
+    let items = page.items.iter().map(|r| ReferralSummaryDto::of(r, view)).collect();
+    Ok(Json(ReferralPage { items, next_cursor: page.next_cursor }))
 }
 
 /// One referral: the whole case for its team, the status alone for its referrer.
@@ -473,7 +525,8 @@ pub async fn get(
         View::Case => Some(state.db.person(&p.scope(), r.person_id).await?),
         View::Status => None,
     };
-    Ok(Json(referral_dto(&r, person.as_ref())))
+    let history = state.db.referral_history(&p.scope(), r.id).await?;
+    Ok(Json(referral_dto(&r, &history, person.as_ref())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -500,7 +553,8 @@ async fn opened(state: &AppState, p: &Principal, headers: &HeaderMap, id: &str) 
 
 async fn answer(state: &AppState, p: &Principal, r: &Referral) -> Result<Json<ReferralDto>, ApiError> {
     let person = state.db.person(&p.scope(), r.person_id).await?;
-    Ok(Json(referral_dto(r, Some(&person))))
+    let history = state.db.referral_history(&p.scope(), r.id).await?;
+    Ok(Json(referral_dto(r, &history, Some(&person))))
 }
 
 /// Triage a referral (coordinators): accept and assign, reassign, decline or redirect.

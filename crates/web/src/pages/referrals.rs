@@ -221,17 +221,23 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         programme,
         referrer: (p.user.role == Role::Referrer).then_some(p.user.id),
         duplicates,
+        from: casework::IntakeFrom::of(&p),
     };
     match casework::intake(&state.db, &scope, &page.actor(), &intake).await {
         Ok(IntakeOutcome::Created { referral, matched_existing }) => {
-            let message = if matched_existing {
+            // Only the team may learn that the person was known already.
+            let message = if matched_existing && casework::IntakeFrom::of(&p) == casework::IntakeFrom::Team {
                 "Referral sent. The person was already known to the service, so it was added to their record."
             } else {
                 "Referral sent"
             };
             page.done(message, &format!("/referrals/{}", referral.id)).await
         }
-        Ok(IntakeOutcome::PossibleDuplicates(found)) => render_new(&state, &page, &form, None, &found).await,
+        Ok(IntakeOutcome::PossibleDuplicates(found)) => {
+            let ids: Vec<PersonId> = found.iter().map(|d| d.id).collect();
+            casework::audit_shown(&state.db, &p, page.request_id.clone(), &ids, "possible_duplicate").await?;
+            render_new(&state, &page, &form, None, &found).await
+        }
         Err(StoreError::NotFound) => Err(PageError::BadRequest("The chosen record no longer exists.".into())),
         Err(e) => Err(e.into()),
     }
@@ -455,13 +461,22 @@ pub async fn render_case(
             }
         })
         .collect();
-    let duplicates: Vec<Value> = if p.can(Action::TriageReferrals) && r.status == ReferralStatus::Received {
-        state
-            .db
-            .possible_duplicates_of(&scope, &person)
-            .await?
-            .into_iter()
-            .map(|d| minijinja::context! { id => d.id.to_string(), name => format!("{} {}", d.given_name, d.family_name), dob => d.date_of_birth.to_string(), postcode => d.postcode })
+    let triaging = p.can(Action::TriageReferrals) && r.status == ReferralStatus::Received;
+    // The record holding the NHS number this referral gave, when its details differ.
+    let nhs_match = match triaging {
+        true => state.db.nhs_number_match_of(&scope, &person).await?,
+        false => None,
+    };
+    let duplicates: Vec<Value> = if triaging {
+        let mut found = state.db.possible_duplicates_of(&scope, &person).await?;
+        found.retain(|d| nhs_match.as_ref().is_none_or(|m| m.id != d.id));
+        let shown: Vec<PersonId> = nhs_match.iter().chain(found.iter()).map(|d| d.id).collect();
+        casework::audit_shown(&state.db, &p, page.request_id.clone(), &shown, "possible_duplicate").await?;
+        nhs_match
+            .iter()
+            .map(|d| (d, true))
+            .chain(found.iter().map(|d| (d, false)))
+            .map(|(d, same_nhs)| minijinja::context! { id => d.id.to_string(), name => format!("{} {}", d.given_name, d.family_name), dob => d.date_of_birth.to_string(), postcode => d.postcode.clone(), same_nhs_number => same_nhs })
             .collect()
     } else {
         vec![]

@@ -93,6 +93,7 @@ pub async fn submit(
         programme,
         referrer: None,
         duplicates: DuplicateChoice::CreateAndFlag,
+        from: casework::IntakeFrom::Outside,
     };
     let actor = Actor { user_id: None, request_id: page.request_id.clone() };
     match casework::intake(&state.db, &scope, &actor, &intake).await? {
