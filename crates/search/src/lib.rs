@@ -105,6 +105,7 @@ pub struct Hit {
 #[derive(Debug, Clone, Copy)]
 struct Fields {
     org: Field,
+    key: Field,
     id: Field,
     name: Field,
     body: Field,
@@ -123,12 +124,24 @@ const NO_MAX_AGE: u64 = 255;
 /// How quickly distance pulls a listing down: at this many miles, half the score.
 const HALF_SCORE_MILES: f64 = 3.0;
 const WRITER_HEAP: usize = 50_000_000;
+/// A search reads at most this much of its text, and this many words of it.
+const MAX_TEXT_CHARS: usize = 500;
+const MAX_WORDS: usize = 16;
+/// The most hits one search returns, whatever the caller asks for.
+pub const MAX_LIMIT: usize = 10_000;
 
 /// A match's combined score, its text relevance and its distance in miles.
 type Ranked = (f64, f64, Option<f64>);
 
-/// The `changed` stamp of each listing in the index.
-type Stamps = HashMap<ServiceId, (i64, i64)>;
+/// The `changed` stamp of each listing in the index, by (organisation, listing).
+type Stamps = HashMap<(OrganisationId, ServiceId), (i64, i64)>;
+
+/// A listing's key in the index. Ids are unique only within an organisation (imports keep
+/// the publisher's ids), so the key names both: one organisation importing another's
+/// published ids must not replace that organisation's listings.
+fn key(organisation: OrganisationId, id: ServiceId) -> String {
+    format!("{organisation}/{id}")
+}
 
 pub struct DirectoryIndex {
     index: Index,
@@ -151,6 +164,7 @@ fn schema() -> (Schema, Fields) {
     let number = NumericOptions::default().set_indexed().set_fast();
     let fields = Fields {
         org: b.add_text_field("org", STRING),
+        key: b.add_text_field("key", STRING),
         id: b.add_text_field("id", STRING | STORED),
         name: b.add_text_field("name", stemmed.clone()),
         body: b.add_text_field("body", stemmed),
@@ -219,6 +233,7 @@ impl DirectoryIndex {
         let f = &self.fields;
         let mut d = TantivyDocument::default();
         d.add_text(f.org, l.organisation.to_string());
+        d.add_text(f.key, key(l.organisation, l.id));
         d.add_text(f.id, l.id.to_string());
         d.add_text(f.name, &l.name);
         let labels: Vec<&str> = l.terms.iter().map(|t| t.label()).collect();
@@ -253,11 +268,12 @@ impl DirectoryIndex {
         let (w, stamps) = &mut *guard;
         let mut changed = false;
         for l in listings {
-            if stamps.get(&l.id).is_some_and(|known| *known > l.changed) {
+            let at = (l.organisation, l.id);
+            if stamps.get(&at).is_some_and(|known| *known > l.changed) {
                 continue;
             }
-            stamps.insert(l.id, l.changed);
-            w.delete_term(tantivy::Term::from_field_text(self.fields.id, &l.id.to_string()));
+            stamps.insert(at, l.changed);
+            w.delete_term(tantivy::Term::from_field_text(self.fields.key, &key(l.organisation, l.id)));
             w.add_document(self.document(l))?;
             changed = true;
         }
@@ -270,13 +286,13 @@ impl DirectoryIndex {
         Ok(())
     }
 
-    /// Take listings out (they no longer exist).
-    pub fn remove(&self, ids: &[ServiceId]) -> Result<()> {
+    /// Take listings of `organisation` out (they no longer exist).
+    pub fn remove(&self, organisation: OrganisationId, ids: &[ServiceId]) -> Result<()> {
         let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         let (w, stamps) = &mut *guard;
         for id in ids {
-            stamps.remove(id);
-            w.delete_term(tantivy::Term::from_field_text(self.fields.id, &id.to_string()));
+            stamps.remove(&(organisation, *id));
+            w.delete_term(tantivy::Term::from_field_text(self.fields.key, &key(organisation, *id)));
         }
         w.commit()?;
         drop(guard);
@@ -297,10 +313,18 @@ impl DirectoryIndex {
         let f = &self.fields;
         let mut stemmer = self.index.tokenizer_for_field(f.name)?;
         let mut plain = self.index.tokenizer_for_field(f.raw)?;
+        // The web layer refuses long searches with a message; this bounds the work for
+        // any other caller: the first words of the first characters, never the whole text.
+        let text = match text.char_indices().nth(MAX_TEXT_CHARS) {
+            Some((end, _)) => &text[..end],
+            None => text,
+        };
         let mut stems = vec![];
         stemmer.token_stream(text).process(&mut |t| stems.push(t.text.clone()));
         let mut words = vec![];
         plain.token_stream(text).process(&mut |t| words.push(t.text.clone()));
+        stems.truncate(MAX_WORDS);
+        words.truncate(MAX_WORDS);
         if words.is_empty() {
             return Ok(None);
         }
@@ -371,7 +395,7 @@ impl DirectoryIndex {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         let query = BooleanQuery::new(clauses);
-        let limit = q.limit.max(1);
+        let limit = q.limit.clamp(1, MAX_LIMIT);
         let near = q.near;
         // Rank by relevance and distance in one pass over the matches, reading each
         // listing's places from fast fields; those outside the radius sink below zero.

@@ -183,8 +183,42 @@ fn organisations_are_separate_and_upserts_replace() {
     f.index.upsert(std::slice::from_ref(&f.walk)).unwrap();
     assert_eq!(f.index.len(), 7, "replaced, not added");
     assert!(!ids(&f.index.search(f.org, &q("talk")).unwrap()).contains(&f.walk.id));
-    f.index.remove(&[f.walk.id]).unwrap();
+    f.index.remove(f.org, &[f.walk.id]).unwrap();
     assert_eq!(f.index.len(), 6);
+}
+
+/// Issue 10 item 6: the index keyed listings by id alone, but ids are unique only within
+/// an organisation (imports keep the publisher's ids): another organisation importing the
+/// same ids replaced this one's listings in its own search.
+#[test]
+fn the_same_id_in_two_organisations_is_two_listings() {
+    let f = fixture();
+    let other = OrganisationId::new();
+    let mut copy = f.walk.clone();
+    copy.organisation = other;
+    copy.name = "Imported copy".into();
+    copy.changed = (9, 9);
+    f.index.upsert(&[copy]).unwrap();
+    assert_eq!(f.index.len(), 8, "added beside, not replacing");
+    assert!(ids(&f.index.search(f.org, &q("walk talk")).unwrap()).contains(&f.walk.id), "still found at home");
+    assert_eq!(ids(&f.index.search(other, &q("imported")).unwrap()), [f.walk.id]);
+    // An older copy in one organisation is not refused because the other's is newer.
+    let mut older = f.walk.clone();
+    older.name = "Walk and Talk renamed".into();
+    older.changed = (3, 3);
+    f.index.upsert(&[older]).unwrap();
+    assert!(ids(&f.index.search(f.org, &q("renamed")).unwrap()).contains(&f.walk.id));
+    f.index.remove(other, &[f.walk.id]).unwrap();
+    assert!(ids(&f.index.search(f.org, &q("walk")).unwrap()).contains(&f.walk.id), "removing theirs keeps ours");
+}
+
+#[test]
+fn a_long_search_is_cut_to_its_first_words() {
+    let f = fixture();
+    let long = format!("walk {}", "zzzz ".repeat(5000));
+    let mut query = q(&long);
+    query.limit = usize::MAX;
+    assert!(ids(&f.index.search(f.org, &query).unwrap()).contains(&f.walk.id));
 }
 
 fn arb_listing(org: OrganisationId) -> impl Strategy<Value = Listing> {

@@ -7,6 +7,10 @@ pub enum StoreError {
     /// The record changed since the version the caller read.
     #[error("the record was changed by someone else since it was read")]
     Conflict,
+    /// The record belongs to a closed referral (discharged, declined, redirected or unable
+    /// to contact): it is kept as it was, read-only.
+    #[error("the referral is closed")]
+    Closed,
     /// A unique field already holds this value.
     #[error("{field} is already in use")]
     Duplicate { field: &'static str },

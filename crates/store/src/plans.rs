@@ -19,7 +19,9 @@ pub struct PlanVersion {
 
 impl Db {
     /// Save a new version of a referral's plan. `based_on` is the version the editor
-    /// started from (0 for a first plan); if someone saved since, this is a `Conflict`.
+    /// started from (0 for a first plan): anything but the current version is a
+    /// `Conflict` (someone saved since, or a client skipping versions). A closed
+    /// referral's plan is `Closed`: the discharge summary the practice received quotes it.
     pub async fn save_plan(
         &self,
         scope: &OrgScope,
@@ -28,11 +30,26 @@ impl Db {
         based_on: i64,
         plan: &Plan,
     ) -> Result<PlanVersion> {
-        self.referral(scope, referral).await?;
         let content = serde_json::to_string(plan).map_err(StoreError::corrupt)?;
-        let version = based_on + 1;
         let now = now_ms();
         let mut tx = self.begin().await?;
+        let version = on_tx!(&mut tx, conn => {
+            // Lock the referral while it is open (a row lock on PostgreSQL), so a discharge
+            // cannot slip in between this check and the save.
+            let open = sqlx::query("UPDATE referrals SET version = version WHERE organisation_id = $1 AND id = $2 AND status NOT IN ('discharged', 'declined', 'redirected', 'unable_to_contact')")
+                .bind(scope.key()).bind(referral.to_string()).execute(&mut *conn).await?.rows_affected();
+            if open == 0 {
+                let exists: Option<String> = sqlx::query_scalar("SELECT id FROM referrals WHERE organisation_id = $1 AND id = $2")
+                    .bind(scope.key()).bind(referral.to_string()).fetch_optional(&mut *conn).await?;
+                return Err(if exists.is_some() { StoreError::Closed } else { StoreError::NotFound });
+            }
+            let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM plan_versions WHERE organisation_id = $1 AND referral_id = $2")
+                .bind(scope.key()).bind(referral.to_string()).fetch_one(&mut *conn).await?;
+            if based_on != current {
+                return Err(StoreError::Conflict);
+            }
+            current + 1
+        });
         on_tx!(&mut tx, conn => {
             // The next version must not exist yet: the primary key makes a concurrent save fail.
             sqlx::query("INSERT INTO plan_versions (organisation_id, referral_id, version, saved_at, saved_by, content) VALUES ($1, $2, $3, $4, $5, $6)")

@@ -70,6 +70,11 @@ impl IntoResponse for PageError {
                 "Your role does not allow this. Ask an admin in your organisation if you think you need it.",
             ),
             PageError::BadRequest(m) => error_page(StatusCode::BAD_REQUEST, "There is a problem with your request", m),
+            PageError::Store(StoreError::Closed) => error_page(
+                StatusCode::CONFLICT,
+                "This referral is closed",
+                "Its record is kept as it was when it closed, so it can no longer be changed. Refer the person again if they need more support.",
+            ),
             PageError::Store(StoreError::Conflict) => error_page(
                 StatusCode::CONFLICT,
                 "Someone else changed this record",
@@ -134,6 +139,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict => ApiError::Conflict(
                 "The record changed since the version you sent. Fetch it again and reapply your change.".into(),
+            ),
+            StoreError::Closed => ApiError::Conflict(
+                "The referral is closed: its record is kept as it was and can no longer be changed.".into(),
             ),
             StoreError::Duplicate { field } => {
                 ApiError::Invalid(ValidationErrors::single(field, format!("{field} is already in use")))

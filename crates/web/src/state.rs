@@ -55,3 +55,20 @@ impl AppState {
         }
     }
 }
+
+impl AppState {
+    /// Search the directory index on a blocking thread: a search is CPU work that grows
+    /// with the directory, and must not hold up the async threads serving other requests.
+    /// The error is the index's, in words for a log line.
+    pub async fn search(
+        &self,
+        organisation: linkwell_domain::OrganisationId,
+        q: linkwell_search::SearchQuery,
+    ) -> Result<Vec<linkwell_search::Hit>, String> {
+        let index = self.search.clone();
+        match tokio::task::spawn_blocking(move || index.search(organisation, &q)).await {
+            Ok(found) => found.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the search did not finish: {e}")),
+        }
+    }
+}

@@ -22,6 +22,8 @@ both_engines!(
     the_public_never_learns_a_known_patients_details,
     a_referrer_sees_status_dates_and_outcome_only,
     possible_duplicates_shown_to_staff_are_audited,
+    plan_versions_cannot_be_skipped_and_closed_plans_are_read_only,
+    search_words_are_limited_and_named,
 );
 
 fn fields(problem: &Value) -> Vec<String> {
@@ -560,4 +562,68 @@ async fn possible_duplicates_shown_to_staff_are_audited(engine: Engine) {
     )
     .await;
     assert_eq!(after, before + 1);
+}
+
+/// Item 14: `based_on` was not compared with the current version (a client could jump
+/// versions; `i64::MAX` overflowed), and a discharged referral's plan could still change.
+async fn plan_versions_cannot_be_skipped_and_closed_plans_are_read_only(engine: Engine) {
+    let app = spawn(engine).await;
+    let token = app.token(&app.a, app.a.user(Role::LinkWorker)).await;
+    let http = reqwest::Client::new();
+    let put = |referral: String, based_on: Value| {
+        http.put(app.url(&format!("/api/v1/referrals/{referral}/plan")))
+            .bearer_auth(&token)
+            .json(&json!({"based_on": based_on, "plan": {"what_matters": "Getting out"}}))
+            .send()
+    };
+    let versions = count(&app.db, "SELECT COUNT(*) FROM plan_versions").await;
+    let open = app.a.case.referral.to_string();
+    for based_on in [json!(5), json!(i64::MAX), json!(-1), json!(0)] {
+        let r = put(open.clone(), based_on.clone()).await.unwrap();
+        assert_eq!(r.status(), 409, "based on {based_on}");
+    }
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM plan_versions").await, versions);
+    assert_eq!(put(open, json!(1)).await.unwrap().status(), 200, "the current version saves");
+
+    let closed = app.a.case.discharged.to_string();
+    let r = put(closed.clone(), json!(0)).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("closed"), "{p}");
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let r = lw.post_form(&format!("/referrals/{closed}/plan"), &[("based_on", "0"), ("what_matters", "x")]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("This referral is closed"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM plan_versions").await, versions + 1);
+}
+
+/// Item 5: a 2,000-word `q=` on the public directory took 1.6 s, and grew with the directory.
+async fn search_words_are_limited_and_named(engine: Engine) {
+    let app = spawn(engine).await;
+    crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
+    let words = "walk ".repeat(2000);
+    let http = reqwest::Client::new();
+    let r = http.get(app.url("/community/a")).query(&[("q", words.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Search words must be 200 characters or fewer") && html.contains("href=\"#q\""), "{html}");
+    let r = http.get(app.url("/community/a")).query(&[("q", "a b c d e f g h i j k")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Enter no more than 10 words to search for"));
+    let r = http.get(app.url("/oruk/a/services")).query(&[("search", words.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(fields(&p), ["search"], "{p}");
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let r = lw.get(&format!("/directory?q={}", "walk+".repeat(2000))).await;
+    assert_eq!(r.status(), 422);
+    // Ten words still search.
+    let r = http
+        .get(app.url("/community/a"))
+        .query(&[("q", "walk and talk in the park with a cup of")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Walk and Talk"));
 }

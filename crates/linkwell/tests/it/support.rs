@@ -462,3 +462,10 @@ pub async fn add_practice_referrer(app: &TestApp, ods: &str, email: &str) -> Use
         .unwrap();
     add_user_at(app, Role::Referrer, email, Some(practice.id)).await
 }
+
+/// Turn one of organisation A's public switches (the published directory, self-referral)
+/// on, as an admin does in settings.
+pub async fn switch_on(app: &TestApp, switch: linkwell_store::organisations::PublicSwitch) {
+    let org = app.db.organisation(&app.a.scope).await.unwrap();
+    app.db.set_public_switch(&app.a.scope, &Actor::system(), switch, true, Version(org.version)).await.unwrap();
+}

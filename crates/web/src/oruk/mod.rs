@@ -145,6 +145,7 @@ fn parse(q: &ListQuery) -> Result<Parsed, ApiError> {
             false
         }
     };
+    let search = e.check("search", linkwell_domain::directory::search_words(&q.search)).unwrap_or_default();
     e.into_result()?;
     Ok(Parsed {
         page,
@@ -156,7 +157,7 @@ fn parse(q: &ListQuery) -> Result<Parsed, ApiError> {
             modified_after,
             ids: None,
         },
-        search: q.search.trim().to_owned(),
+        search,
         minimal,
         full,
         ndjson,
@@ -176,14 +177,19 @@ impl Parsed {
     }
 }
 
+/// The most listings a word search reaches: the best matches, which the other filters
+/// and the paging then narrow. A search is for finding, not for walking a whole feed
+/// (unfiltered pages do that), and a bounded hit list keeps its cost bounded too.
+pub const MAX_SEARCH_HITS: usize = 1_000;
+
 /// Limit a filter to what the words find, through the search index.
-fn with_search(state: &AppState, scope: &OrgScope, p: &Parsed) -> Result<ServiceFilter, ApiError> {
+async fn with_search(state: &AppState, scope: &OrgScope, p: &Parsed) -> Result<ServiceFilter, ApiError> {
     let mut filter = p.filter.clone();
     if p.matches_nothing {
         filter.ids = Some(vec![]);
     } else if !p.search.is_empty() {
-        let q = SearchQuery { text: p.search.clone(), limit: 10_000, ..Default::default() };
-        let hits = state.search.search(scope.organisation_id(), &q).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let q = SearchQuery { text: p.search.clone(), limit: MAX_SEARCH_HITS, ..Default::default() };
+        let hits = state.search(scope.organisation_id(), q).await.map_err(ApiError::Internal)?;
         filter.ids = Some(hits.into_iter().map(|h| h.id).collect());
     }
     Ok(filter)
@@ -214,7 +220,7 @@ pub async fn services(
 ) -> Result<Response, ApiError> {
     let scope = published(&state, &slug).await?;
     let p = parse(&q)?;
-    let filter = with_search(&state, &scope, &p)?;
+    let filter = with_search(&state, &scope, &p).await?;
     let detail = p.detail();
     if p.ndjson {
         return Ok(ndjson(state, scope, filter, detail));
@@ -277,7 +283,7 @@ pub async fn service_at_locations(
 ) -> Result<Response, ApiError> {
     let scope = published(&state, &slug).await?;
     let p = parse(&q)?;
-    let filter = with_search(&state, &scope, &p)?;
+    let filter = with_search(&state, &scope, &p).await?;
     let mut e = ValidationErrors::new();
     let proximity = match q.proximity.trim() {
         "" => None,

@@ -68,6 +68,7 @@ pub(super) async fn search_query(
     q: &ListQuery,
 ) -> Result<Result<SearchQuery, ValidationErrors>, PageError> {
     let mut e = ValidationErrors::new();
+    let text = e.check("q", linkwell_domain::directory::search_words(&q.q)).unwrap_or_default();
     let day = match q.day.trim() {
         "" => None,
         d => e.check("day", parse_day(d).ok_or("Select a day from the list")),
@@ -103,7 +104,7 @@ pub(super) async fn search_query(
         return Ok(Err(e));
     }
     Ok(Ok(SearchQuery {
-        text: q.q.trim().to_owned(),
+        text,
         terms: Term::parse_key(&q.term).into_iter().collect(),
         days: day.into_iter().collect(),
         parts: part.into_iter().collect(),
@@ -139,10 +140,7 @@ pub async fn index(
     let (rows, total, pages) = if searched {
         match search_query(&state, &q).await? {
             Ok(query) => {
-                let hits = state
-                    .search
-                    .search(scope.organisation_id(), &query)
-                    .map_err(|e| PageError::Internal(e.to_string()))?;
+                let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
                 let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
                 let rows: Vec<Value> = services
                     .iter()

@@ -79,7 +79,7 @@ pub async fn suggestions(
         limit: SUGGESTIONS,
         ..Default::default()
     };
-    let hits = state.search.search(scope.organisation_id(), &query).map_err(|e| PageError::Internal(e.to_string()))?;
+    let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
     let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
     let referral = open.first().map(|r| r.id.to_string());
     let rows: Vec<Value> = services
@@ -172,9 +172,11 @@ async fn render_new(
         Ok(id) => state.db.services_by_ids(&scope, &[id]).await?.pop(),
         Err(_) => None,
     };
-    let results: Vec<Value> = if chosen.is_none() && !query.q.trim().is_empty() {
-        let q = SearchQuery { text: query.q.clone(), offered_only: true, limit: 20, ..Default::default() };
-        let hits = state.search.search(scope.organisation_id(), &q).map_err(|e| PageError::Internal(e.to_string()))?;
+    // Words too long or too many find nothing rather than cost the index.
+    let words = linkwell_domain::directory::search_words(&query.q).unwrap_or_default();
+    let results: Vec<Value> = if chosen.is_none() && !words.is_empty() {
+        let q = SearchQuery { text: words, offered_only: true, limit: 20, ..Default::default() };
+        let hits = state.search(scope.organisation_id(), q).await.map_err(PageError::Internal)?;
         state
             .db
             .services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>())

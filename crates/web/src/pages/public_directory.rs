@@ -39,7 +39,7 @@ pub async fn search(
     if searched {
         match search_query(&state, &q).await? {
             Ok(query) => {
-                let hits = state.search.search(org.id, &query).map_err(|e| PageError::Internal(e.to_string()))?;
+                let hits = state.search(org.id, query).await.map_err(PageError::Internal)?;
                 let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
                 rows = services
                     .iter()
