@@ -2,3 +2,24 @@
 -- that matches a known record whose details differ is kept here, not in nhs_number: the
 -- referral gets a record of its own, flagged at triage for the coordinator to merge.
 ALTER TABLE people ADD COLUMN unconfirmed_nhs_number TEXT;
+
+-- Sign-in failures are counted per account and client (the address a request came from),
+-- so one client guessing cannot lock the account for everyone; a lock that has expired
+-- starts the count again.
+ALTER TABLE users DROP COLUMN failed_sign_ins;
+ALTER TABLE users DROP COLUMN locked_until;
+CREATE TABLE sign_in_failures (
+    organisation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    client TEXT NOT NULL,
+    failures BIGINT NOT NULL,
+    last_failed_at BIGINT NOT NULL,
+    locked_until BIGINT,
+    PRIMARY KEY (organisation_id, user_id, client),
+    FOREIGN KEY (organisation_id, user_id) REFERENCES users (organisation_id, id)
+);
+CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
+
+-- Changing or resetting a password ends the user's other sessions: a session remembers
+-- this stamp from its sign-in and ends when it no longer matches.
+ALTER TABLE users ADD COLUMN credentials_changed_at BIGINT NOT NULL DEFAULT 0;

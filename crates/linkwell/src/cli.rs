@@ -37,6 +37,15 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set this when Linkwell is served over HTTPS.
     #[arg(long, env = "LINKWELL_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// A load balancer or proxy in front of Linkwell (an address or a network like
+    /// 10.0.0.0/8), whose X-Forwarded-For names the client. Repeat, or separate with commas.
+    #[arg(long = "trusted-proxy", env = "LINKWELL_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Let messaging settings name loopback, private and link-local hosts (an SMTP relay on
+    /// this machine or network). Off: only public addresses, so stored secrets cannot be
+    /// sent to internal services.
+    #[arg(long, env = "LINKWELL_ALLOW_PRIVATE_MESSAGING_HOSTS", default_value_t = false)]
+    allow_private_messaging_hosts: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -295,7 +304,12 @@ pub async fn serve(db: Db, args: &ServeArgs, banner: Option<String>) -> anyhow::
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let config = Config { secure_cookies: args.secure_cookies, ..Config::default() };
+    let config = Config {
+        secure_cookies: args.secure_cookies,
+        trusted_proxies: args.trusted_proxies.clone(),
+        allow_private_messaging_hosts: args.allow_private_messaging_hosts,
+        ..Config::default()
+    };
     let state = AppState::new(db, config);
     if let Some(b) = banner {
         println!("{b}");

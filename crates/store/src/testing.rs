@@ -68,3 +68,15 @@ impl TestDb {
         }
     }
 }
+
+impl Db {
+    /// Move every lock and failure of `id` a lockout into the past, as if the time had
+    /// passed (for tests of what happens after a lock expires).
+    pub async fn expire_sign_in_locks_for_tests(&self, scope: &crate::OrgScope, id: linkwell_domain::UserId) {
+        let shift = linkwell_domain::identity::LOCKOUT_MINUTES * 60_000 + 1;
+        let _ = on_db!(self, pool => {
+            sqlx::query("UPDATE sign_in_failures SET locked_until = locked_until - $1, last_failed_at = last_failed_at - $1 WHERE organisation_id = $2 AND user_id = $3")
+                .bind(shift).bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
+        });
+    }
+}

@@ -64,8 +64,9 @@ impl Db {
             user_from_row!(&r)
         });
         on_db!(self, pool => {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE organisation_id = $2 AND token_hash = $3")
-                .bind(now_ms()).bind(user.organisation_id.to_string()).bind(&hash.0).execute(pool).await.map(|r| r.rows_affected())
+            // At most once a minute: a busy integration must not make every call a write.
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND (last_used_at IS NULL OR last_used_at < $4)")
+                .bind(now_ms()).bind(user.organisation_id.to_string()).bind(&hash.0).bind(now_ms() - 60_000).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(user)
     }

@@ -18,17 +18,12 @@ pub struct User {
     pub role: Role,
     pub practice_id: Option<PracticeId>,
     pub disabled: bool,
-    pub failed_sign_ins: i64,
-    pub locked_until: Option<i64>,
+    /// When the password last changed (set or reset): a session signed in before then
+    /// has ended, and so has every API token issued before it.
+    pub credentials_changed_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
-}
-
-impl User {
-    pub fn is_locked(&self, now: i64) -> bool {
-        self.locked_until.is_some_and(|t| t > now)
-    }
 }
 
 /// What is needed to create a user; validated by the caller (form, API or CLI).
@@ -41,7 +36,7 @@ pub struct NewUser {
     pub password_hash: PasswordHash,
 }
 
-pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, failed_sign_ins, locked_until, created_at, updated_at, version";
+pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, credentials_changed_at, created_at, updated_at, version";
 
 macro_rules! user_from_row {
     ($r:expr) => {{
@@ -58,8 +53,7 @@ macro_rules! user_from_row {
                 .transpose()
                 .map_err(StoreError::corrupt)?,
             disabled: r.try_get("disabled")?,
-            failed_sign_ins: r.try_get("failed_sign_ins")?,
-            locked_until: r.try_get("locked_until")?,
+            credentials_changed_at: r.try_get("credentials_changed_at")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
             version: r.try_get("version")?,
@@ -87,15 +81,14 @@ impl Db {
             role: new.role,
             practice_id: new.practice_id,
             disabled: false,
-            failed_sign_ins: 0,
-            locked_until: None,
+            credentials_changed_at: 0,
             created_at: now,
             updated_at: now,
             version: 1,
         };
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO users (organisation_id, id, email, display_name, role, practice_id, password_hash, disabled, failed_sign_ins, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9, 1)")
+            sqlx::query("INSERT INTO users (organisation_id, id, email, display_name, role, practice_id, password_hash, disabled, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1)")
                 .bind(scope.key())
                 .bind(user.id.to_string())
                 .bind(&user.email)
@@ -251,46 +244,91 @@ impl Db {
         self.user(scope, id).await
     }
 
-    /// Set a new password and clear any lockout.
-    pub async fn set_password(&self, scope: &OrgScope, actor: &Actor, id: UserId, hash: &PasswordHash) -> Result<()> {
+    /// Set a new password: clear the user's sign-in locks, end their other sessions (see
+    /// `credentials_changed_at`) and revoke their API tokens, in one transaction.
+    pub async fn set_password(&self, scope: &OrgScope, actor: &Actor, id: UserId, hash: &PasswordHash) -> Result<User> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
-                .bind(&hash.0).bind(now_ms()).bind(scope.key()).bind(id.to_string())
-                .execute(&mut *conn).await?.rows_affected()
+            let now = now_ms();
+            let n = sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+                .bind(&hash.0).bind(now).bind(scope.key()).bind(id.to_string())
+                .execute(&mut *conn).await?.rows_affected();
+            sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2")
+                .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+            n
         });
         if n == 0 {
             return Err(StoreError::NotFound);
         }
         append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None)).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.user(scope, id).await
     }
 
-    /// Count a failed sign-in; at the limit, lock the account for `LOCKOUT_MINUTES`.
-    /// The increment happens in SQL so concurrent failures are all counted.
-    pub async fn record_failed_sign_in(&self, scope: &OrgScope, id: UserId) -> Result<FailedSignIn> {
+    /// Whether sign-in to `id` from `client` is locked now.
+    pub async fn sign_in_locked(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<bool> {
+        let until: Option<Option<i64>> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2 AND client = $3")
+                .bind(scope.key()).bind(id.to_string()).bind(client).fetch_optional(pool).await
+        })?;
+        Ok(until.flatten().is_some_and(|t| t > now_ms()))
+    }
+
+    /// Whether sign-in to `id` is locked from any client (for the admin's view of a user).
+    pub async fn sign_in_locked_anywhere(&self, scope: &OrgScope, id: UserId) -> Result<bool> {
+        let n: i64 = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2 AND locked_until > $3")
+                .bind(scope.key()).bind(id.to_string()).bind(now_ms()).fetch_one(pool).await
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Count a failed sign-in (or password check) of `id` from `client`; at the limit, lock
+    /// that pair for `LOCKOUT_MINUTES`. Failures older than the lockout, and a lock that has
+    /// expired, no longer count: the count starts again. The increment happens in SQL so
+    /// concurrent failures are all counted.
+    pub async fn record_failed_sign_in(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<FailedSignIn> {
         let now = now_ms();
-        let lock_until = now + LOCKOUT_MINUTES * 60_000;
+        let window = LOCKOUT_MINUTES * 60_000;
         let count: i64 = on_db!(self, pool => {
-            sqlx::query_scalar("UPDATE users SET failed_sign_ins = failed_sign_ins + 1, locked_until = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2 ELSE locked_until END WHERE organisation_id = $3 AND id = $4 RETURNING failed_sign_ins")
-                .bind(MAX_FAILED_SIGN_INS).bind(lock_until).bind(scope.key()).bind(id.to_string())
-                .fetch_optional(pool).await
-        })?
-        .ok_or(StoreError::NotFound)?;
-        Ok(if count >= MAX_FAILED_SIGN_INS {
-            FailedSignIn::LockedNow
-        } else {
-            FailedSignIn::Counted { remaining: MAX_FAILED_SIGN_INS - count }
-        })
+            sqlx::query_scalar(
+                "INSERT INTO sign_in_failures (organisation_id, user_id, client, failures, last_failed_at, locked_until) VALUES ($1, $2, $3, 1, $4, NULL) \
+                 ON CONFLICT (organisation_id, user_id, client) DO UPDATE SET \
+                 failures = CASE WHEN sign_in_failures.locked_until <= $4 OR sign_in_failures.last_failed_at < $4 - $5 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+                 locked_until = CASE WHEN sign_in_failures.locked_until <= $4 THEN NULL ELSE sign_in_failures.locked_until END, \
+                 last_failed_at = $4 \
+                 RETURNING failures",
+            )
+            .bind(scope.key()).bind(id.to_string()).bind(client).bind(now).bind(window)
+            .fetch_one(pool).await
+        })?;
+        if count < MAX_FAILED_SIGN_INS {
+            return Ok(FailedSignIn::Counted { remaining: MAX_FAILED_SIGN_INS - count });
+        }
+        on_db!(self, pool => {
+            sqlx::query("UPDATE sign_in_failures SET locked_until = $1 WHERE organisation_id = $2 AND user_id = $3 AND client = $4")
+                .bind(now + window).bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(FailedSignIn::LockedNow)
     }
 
-    /// A successful sign-in resets the failure count (and an expired lock).
-    pub async fn record_successful_sign_in(&self, scope: &OrgScope, id: UserId) -> Result<()> {
+    /// A successful sign-in from `client` clears that client's failures.
+    pub async fn record_successful_sign_in(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<()> {
         on_db!(self, pool => {
-            sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
+            sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2 AND client = $3")
+                .bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(())
+    }
+
+    /// Forget failures last seen before `before` (their locks have long expired).
+    pub async fn delete_old_sign_in_failures(&self, before: i64) -> Result<u64> {
+        Ok(on_db!(self, pool => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE last_failed_at < $1 AND (locked_until IS NULL OR locked_until < $1)")
+                .bind(before).execute(pool).await.map(|r| r.rows_affected())
+        })?)
     }
 
     /// Store a one-time password-reset link for `user`, valid for `valid_ms`. Earlier
@@ -342,8 +380,12 @@ impl Db {
         let used = on_tx!(&mut tx, conn => {
             let n = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $1")
                 .bind(now).bind(scope.key()).bind(&hash.0).execute(&mut *conn).await?.rows_affected();
-            sqlx::query("UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_until = NULL, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+            sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
                 .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2")
+                .bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
             n
         });
         if used == 0 {

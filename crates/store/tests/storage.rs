@@ -94,19 +94,41 @@ async fn users_lock_after_repeated_failures(db: &Db) {
     let (found, _) = db.user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap()).await.unwrap();
     assert_eq!(found.id, u.id);
     for remaining in (1..=4).rev() {
-        assert_eq!(db.record_failed_sign_in(&a, u.id).await.unwrap(), FailedSignIn::Counted { remaining });
+        assert_eq!(
+            db.record_failed_sign_in(&a, u.id, "203.0.113.9").await.unwrap(),
+            FailedSignIn::Counted { remaining }
+        );
     }
-    assert_eq!(db.record_failed_sign_in(&a, u.id).await.unwrap(), FailedSignIn::LockedNow);
-    let locked = db.user(&a, u.id).await.unwrap();
-    assert!(locked.is_locked(linkwell_store::now_ms()));
-    db.record_successful_sign_in(&a, u.id).await.unwrap();
-    let unlocked = db.user(&a, u.id).await.unwrap();
-    assert_eq!((unlocked.failed_sign_ins, unlocked.locked_until), (0, None));
+    assert_eq!(db.record_failed_sign_in(&a, u.id, "203.0.113.9").await.unwrap(), FailedSignIn::LockedNow);
+    // Locked for that client only: someone guessing elsewhere does not lock the owner out.
+    assert!(db.sign_in_locked(&a, u.id, "203.0.113.9").await.unwrap());
+    assert!(!db.sign_in_locked(&a, u.id, "198.51.100.7").await.unwrap());
+    assert!(db.sign_in_locked_anywhere(&a, u.id).await.unwrap());
+    db.record_successful_sign_in(&a, u.id, "203.0.113.9").await.unwrap();
+    assert!(!db.sign_in_locked_anywhere(&a, u.id).await.unwrap());
+    // A lock that has expired starts the count again: one more failure is not a new lock.
+    for _ in 0..5 {
+        db.record_failed_sign_in(&a, u.id, "192.0.2.1").await.unwrap();
+    }
+    db.expire_sign_in_locks_for_tests(&a, u.id).await;
+    assert!(!db.sign_in_locked(&a, u.id, "192.0.2.1").await.unwrap());
+    assert_eq!(db.record_failed_sign_in(&a, u.id, "192.0.2.1").await.unwrap(), FailedSignIn::Counted { remaining: 4 });
+    // A new password clears every lock.
+    for _ in 0..5 {
+        db.record_failed_sign_in(&a, u.id, "192.0.2.2").await.unwrap();
+    }
+    let hash = linkwell_domain::identity::PasswordHash("new".into());
+    let changed = db.set_password(&a, SYS, u.id, &hash).await.unwrap();
+    assert!(!db.sign_in_locked_anywhere(&a, u.id).await.unwrap());
+    assert!(changed.credentials_changed_at > 0, "sessions from before the change end");
 
     // Disabling is versioned like any other edit.
-    let disabled = db.set_user_disabled(&a, SYS, u.id, Version(1), true).await.unwrap();
+    let disabled = db.set_user_disabled(&a, SYS, u.id, Version(changed.version), true).await.unwrap();
     assert!(disabled.disabled);
-    assert!(matches!(db.set_user_disabled(&a, SYS, u.id, Version(1), false).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        db.set_user_disabled(&a, SYS, u.id, Version(changed.version), false).await,
+        Err(StoreError::Conflict)
+    ));
 }
 
 async fn password_reset_links_work_once(db: &Db) {

@@ -55,7 +55,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/assets/{*path}", Public, get(asset)),
         route(g.clone(), "/api/v1/openapi.json", Public, get(api::openapi)),
         route(g.clone(), "/sign-in", Public, get(pages::sign_in::form)),
-        route(p.clone(), "/sign-in", Public, post(pages::sign_in::submit).layer(throttle(state, "Too many sign-in attempts", "There have been too many attempts to sign in from this device. Wait a minute, then try again."))),
+        // Sign-in counts failures per client itself (AppState::sign_in_throttle).
+        route(p.clone(), "/sign-in", Public, post(pages::sign_in::submit)),
         route(g.clone(), "/reset-password/{token}", Public, get(pages::account::reset_form)),
         route(p.clone(), "/reset-password/{token}", Public, post(pages::account::reset_submit)),
         route(g.clone(), "/accessibility", Public, get(pages::sign_in::accessibility)),
@@ -222,8 +223,6 @@ pub fn routes(state: &AppState) -> Vec<RouteSpec> {
     table(state).into_iter().map(|(spec, _)| spec).collect()
 }
 
-/// Per-client throttling of public form posts: sign-in attempts (per account is also
-/// counted in the database) and self-referrals. `title` and `message` explain the refusal.
 /// The ORUK API's `Access-Control-Allow-Origin: *` on every response, errors included,
 /// so any site may read the published directory.
 fn cors() -> tower_http::set_header::SetResponseHeaderLayer<header::HeaderValue> {
@@ -233,16 +232,20 @@ fn cors() -> tower_http::set_header::SetResponseHeaderLayer<header::HeaderValue>
     )
 }
 
+/// Per-client throttling of a public form post that writes whenever it succeeds (the
+/// self-referral), by client through the trusted proxies. `title` and `message` explain
+/// the refusal.
 fn throttle(
     state: &AppState,
     title: &'static str,
     message: &'static str,
 ) -> GovernorLayer<
-    tower_governor::key_extractor::PeerIpKeyExtractor,
+    crate::client::ClientKeyExtractor,
     governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
     axum::body::Body,
 > {
-    let mut builder = GovernorConfigBuilder::default();
+    let mut builder = GovernorConfigBuilder::default()
+        .key_extractor(crate::client::ClientKeyExtractor(Arc::new(state.config.trusted_proxies.clone())));
     builder
         .per_second(state.config.sign_in_replenish_seconds.max(1))
         .burst_size(state.config.sign_in_burst.max(1))
@@ -325,12 +328,18 @@ async fn asset(Path(path): Path<String>) -> Response {
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let store = linkwell_store::sessions::DbSessionStore::new(state.db.clone());
+    let (db, throttle) = (state.db.clone(), state.sign_in_throttle.clone());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(300)).await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
             }
+            // Failures a day old have long stopped counting.
+            if let Err(e) = db.delete_old_sign_in_failures(linkwell_store::now_ms() - 86_400_000).await {
+                tracing::warn!(error = %e, "could not delete old sign-in failures");
+            }
+            throttle.forget_recovered();
         }
     });
     tokio::spawn(crate::reminders::run(state.db.clone(), state.config.outbox_every));

@@ -27,6 +27,9 @@ pub const SESSION_ORG: &str = "org";
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 pub const SESSION_SEEN_AT: &str = "seen_at";
 pub const SESSION_CSRF: &str = "csrf";
+/// The user's `credentials_changed_at` when this session signed in: a password change
+/// since then ends the session.
+pub const SESSION_CREDENTIALS: &str = "credentials";
 /// A one-off message shown on the next page (e.g. "You have signed out").
 pub const SESSION_FLASH: &str = "flash";
 
@@ -128,7 +131,8 @@ async fn from_session(state: &AppState, session: &Session) -> Option<Principal> 
     }
     let scope = OrgScope::new(org);
     let user = state.db.user(&scope, uid).await.ok()?;
-    if user.disabled {
+    let credentials: i64 = session.get(SESSION_CREDENTIALS).await.ok().flatten().unwrap_or(0);
+    if user.disabled || credentials != user.credentials_changed_at {
         let _ = session.flush().await;
         return None;
     }

@@ -23,6 +23,9 @@ pub enum PageError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Slowed down: too many tries; the message says what to do.
+    #[error("too many requests")]
+    TooManyRequests(&'static str),
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -70,6 +73,7 @@ impl IntoResponse for PageError {
                 "Your role does not allow this. Ask an admin in your organisation if you think you need it.",
             ),
             PageError::BadRequest(m) => error_page(StatusCode::BAD_REQUEST, "There is a problem with your request", m),
+            PageError::TooManyRequests(m) => error_page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m),
             PageError::Store(StoreError::Closed) => error_page(
                 StatusCode::CONFLICT,
                 "This referral is closed",

@@ -10,6 +10,7 @@ mod api;
 pub mod app;
 mod auth;
 pub mod casework;
+mod client;
 pub mod directory_csv;
 pub mod directory_search;
 mod error;

@@ -18,6 +18,14 @@ pub struct Config {
     pub outbox_every: std::time::Duration,
     /// How often the search index catches up with listings changed elsewhere.
     pub search_every: std::time::Duration,
+    /// The load balancers and proxies in front of Linkwell: from these (and only these) a
+    /// request's `X-Forwarded-For` names the client (throttles and sign-in locks count
+    /// clients). Empty: the direct peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Let messaging settings point at loopback, private and link-local addresses (an SMTP
+    /// relay on the same network). Off by default: an admin could otherwise aim the
+    /// service's own requests, with the stored password, at internal hosts.
+    pub allow_private_messaging_hosts: bool,
 }
 
 impl Default for Config {
@@ -28,6 +36,8 @@ impl Default for Config {
             sign_in_replenish_seconds: 6,
             outbox_every: std::time::Duration::from_secs(5),
             search_every: std::time::Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
+            allow_private_messaging_hosts: false,
         }
     }
 }
@@ -40,6 +50,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The directory's search index (a cache of the database; see `directory_search`).
     pub search: Arc<linkwell_search::DirectoryIndex>,
+    /// Failed sign-ins per client (only failures count).
+    pub sign_in_throttle: Arc<crate::client::FailureThrottle>,
 }
 
 impl AppState {
@@ -50,6 +62,10 @@ impl AppState {
             db,
             templates: Templates::new(),
             metrics: Arc::new(Metrics::default()),
+            sign_in_throttle: Arc::new(crate::client::FailureThrottle::new(
+                config.sign_in_burst,
+                std::time::Duration::from_secs(config.sign_in_replenish_seconds.max(1)),
+            )),
             config: Arc::new(config),
             search: Arc::new(search),
         }

@@ -15,6 +15,8 @@ both_engines!(
     blank_fields_are_named,
     sessions_end_after_idle_and_absolute_limits,
     changing_your_password,
+    a_lock_holds_for_the_client_that_guessed_only,
+    changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limited,
 );
 
 async fn wrong_password_names_the_problem_and_changes_nothing(engine: Engine) {
@@ -35,20 +37,52 @@ async fn wrong_password_names_the_problem_and_changes_nothing(engine: Engine) {
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'").await, 1);
 }
 
+/// Five wrong passwords from one client lock the account for that client. Every failure
+/// — unknown, wrong, locked, disabled — gets the one same answer (issue 10 item 12).
 async fn five_failures_lock_the_account(engine: Engine) {
     let app = spawn(engine).await;
     let c = app.client();
     let email = app.a.email(Role::Coordinator);
-    for _ in 0..4 {
-        assert_eq!(c.sign_in(&email, "wrong wrong wrong").await.status(), 401);
+    let answer = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let html = r.text().await.unwrap();
+        let message = html
+            .split("class=\"nhsuk-error-message\"")
+            .nth(1)
+            .unwrap_or("")
+            .split("</span>")
+            .nth(1)
+            .unwrap_or("")
+            .to_owned();
+        (status, message)
+    };
+    let unknown = answer(c.sign_in("nobody@a.example", "wrong wrong wrong").await).await;
+    assert_eq!(unknown.0, 401);
+    assert!(unknown.1.contains("Enter a correct email address and password"), "{unknown:?}");
+    for _ in 0..5 {
+        assert_eq!(answer(c.sign_in(&email, "wrong wrong wrong").await).await, unknown);
     }
-    let r = c.sign_in(&email, "wrong wrong wrong").await;
-    assert_eq!(r.status(), 429);
-    assert!(r.text().await.unwrap().contains("This account is locked for 15 minutes"));
-    // The right password does not get in while locked.
-    let r = c.sign_in(&email, PASSWORD).await;
-    assert_eq!(r.status(), 429);
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'account_locked'").await, 1);
+    // Locked: the right password does not get in, and the answer is the unknown email's.
+    assert_eq!(answer(c.sign_in(&email, PASSWORD).await).await, unknown);
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'reason=locked'")
+            .await,
+        1
+    );
+    // Disabled: the same again.
+    let disabled = app.a.user(Role::LinkWorker);
+    app.db
+        .set_user_disabled(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            disabled.id,
+            linkwell_domain::Version(disabled.version),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer(c.sign_in(&disabled.email, PASSWORD).await).await, unknown);
 }
 
 async fn sign_in_renews_the_session_and_sign_out_ends_it(engine: Engine) {
@@ -109,8 +143,13 @@ async fn a_form_without_its_csrf_token_is_refused(engine: Engine) {
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM practices").await, before);
 }
 
+/// Only failures count against a client: a practice whose staff all sign in from one
+/// address is never slowed by its own successful sign-ins (issue 10 item 12).
 async fn too_many_attempts_from_one_client_are_slowed_down(engine: Engine) {
     let app = spawn_with(engine, Config { sign_in_burst: 3, sign_in_replenish_seconds: 60, ..Config::default() }).await;
+    for _ in 0..6 {
+        assert_eq!(app.client().sign_in(&app.a.email(Role::Admin), PASSWORD).await.status(), 303);
+    }
     let c = app.client();
     let mut statuses = Vec::new();
     for i in 0..5 {
@@ -119,7 +158,7 @@ async fn too_many_attempts_from_one_client_are_slowed_down(engine: Engine) {
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
     let r = c.sign_in(&app.a.email(Role::Admin), PASSWORD).await;
     assert_eq!(r.status(), 429);
-    assert!(r.text().await.unwrap().contains("too many attempts to sign in from this device"));
+    assert!(r.text().await.unwrap().contains("too many failed attempts to sign in from this device"));
 }
 
 async fn blank_fields_are_named(engine: Engine) {
@@ -195,4 +234,91 @@ async fn changing_your_password(engine: Engine) {
     let fresh = app.client();
     assert_eq!(fresh.sign_in(&email, PASSWORD).await.status(), 401);
     assert_eq!(fresh.sign_in(&email, "willow copper kite").await.status(), 303);
+}
+
+/// Issue 10 item 12: one client guessing locked the account for everyone. Behind a trusted
+/// proxy, clients are told apart by `X-Forwarded-For`; from anyone else it is ignored.
+async fn a_lock_holds_for_the_client_that_guessed_only(engine: Engine) {
+    let config = Config {
+        sign_in_burst: 1000,
+        sign_in_replenish_seconds: 1,
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Config::default()
+    };
+    let app = spawn_with(engine, config).await;
+    let email = app.a.email(Role::Coordinator);
+    let from = |client: &'static str| {
+        let c = app.client();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        crate::support::Client { app_base: c.app_base, http }
+    };
+    let guesser = from("198.51.100.66");
+    for _ in 0..5 {
+        assert_eq!(guesser.sign_in(&email, "wrong wrong wrong").await.status(), 401);
+    }
+    assert_eq!(guesser.sign_in(&email, PASSWORD).await.status(), 401, "locked for the guesser");
+    let owner = from("203.0.113.10");
+    assert_eq!(owner.sign_in(&email, PASSWORD).await.status(), 303, "the owner still signs in");
+    // A client that claims another address without going through the proxy is not believed.
+    let forged = from("203.0.113.10, 198.51.100.66");
+    assert_eq!(forged.sign_in(&email, PASSWORD).await.status(), 401, "the nearest hop is the guesser");
+}
+
+/// Issue 10 item 13: changing a password left the user's other sessions and API tokens
+/// working, and wrong current passwords had no limit.
+async fn changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limited(engine: Engine) {
+    let app = spawn(engine).await;
+    let user = app.a.user(Role::Coordinator).clone();
+    let here = app.signed_in(&user.email).await;
+    let elsewhere = app.signed_in(&user.email).await;
+    let token = app.token(&app.a, &user).await;
+    let me = app.url("/api/v1/me");
+    let api = |t: String| {
+        let me = me.clone();
+        async move { reqwest::Client::new().get(me).bearer_auth(t).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(api(token.clone()).await, 200);
+    let r = here
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "willow copper kite"),
+                ("confirm_password", "willow copper kite"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert_eq!(here.get("/account").await.status(), 200, "this session carries on");
+    assert!(location(&elsewhere.get("/account").await).starts_with("/sign-in?next="), "the other session ended");
+    assert_eq!(api(token).await, 401, "the API token was revoked");
+
+    // Guessing the current password from an open session is limited like signing in.
+    let guess = [
+        ("current_password", "not it at all"),
+        ("new_password", "lantern meadow copper"),
+        ("confirm_password", "lantern meadow copper"),
+    ];
+    for _ in 0..5 {
+        assert_eq!(here.post_form("/account/password", &guess).await.status(), 422);
+    }
+    let r = here
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "willow copper kite"),
+                ("new_password", "lantern meadow copper"),
+                ("confirm_password", "lantern meadow copper"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 429, "locked after five wrong passwords, even the right one");
+    assert!(app.client().sign_in(&user.email, "lantern meadow copper").await.status() == 401);
 }

@@ -10,8 +10,12 @@ use linkwell_store::{Actor, StoreError};
 use serde::Deserialize;
 
 use super::{FormData, Page, form_errors};
+use crate::auth::SESSION_CREDENTIALS;
+use crate::client::ClientKey;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_domain::audit::AuditAction;
+use linkwell_store::users::FailedSignIn;
 
 pub async fn account(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     render(&state, &page, None, StatusCode::OK).await
@@ -57,12 +61,22 @@ fn check_new(new: &str, confirm: &str, email: &str, errors: &mut ValidationError
     }
 }
 
+/// Change your own password. Wrong current passwords count like failed sign-ins (the same
+/// lock for this account from this device), so a session left open is not a way to guess
+/// the password. The change ends every other session and revokes the user's API tokens;
+/// this session carries on.
 pub async fn change_password(
     State(state): State<AppState>,
     page: Page,
+    ClientKey(client): ClientKey,
     FormData(form): FormData<ChangePassword>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
+    if state.db.sign_in_locked(&p.scope(), p.user.id, &client).await? {
+        return Err(PageError::TooManyRequests(
+            "There have been too many wrong passwords from this device. Wait 15 minutes, or ask an admin in your organisation for a password reset link.",
+        ));
+    }
     let mut errors = ValidationErrors::new();
     let (_, hash) = state
         .db
@@ -77,6 +91,17 @@ pub async fn change_password(
         .map_err(|e| PageError::Internal(e.to_string()))?;
     if !ok {
         errors.add("current_password", "Your current password is not correct");
+        let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
+        state
+            .db
+            .audit(
+                &p.scope(),
+                &actor.event(AuditAction::SignInFailed, "user", p.user.id, Some("reason=password_change".into())),
+            )
+            .await?;
+        if state.db.record_failed_sign_in(&p.scope(), p.user.id, &client).await? == FailedSignIn::LockedNow {
+            state.db.audit(&p.scope(), &actor.event(AuditAction::AccountLocked, "user", p.user.id, None)).await?;
+        }
     }
     check_new(&form.new_password, &form.confirm_password, &p.user.email, &mut errors);
     if !errors.is_empty() {
@@ -88,8 +113,12 @@ pub async fn change_password(
         .map_err(|e| PageError::Internal(e.to_string()))?
         .map_err(|e| PageError::Internal(e.to_string()))?;
     let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
-    state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
-    page.done("Your password has been changed", "/account").await
+    let changed = state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
+    // This session goes on with the new credentials; every other one has ended.
+    if let Some(session) = &page.session {
+        session.insert(SESSION_CREDENTIALS, changed.credentials_changed_at).await?;
+    }
+    page.done("Your password has been changed. You have been signed out everywhere else.", "/account").await
 }
 
 pub async fn reset_form(

@@ -7,13 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::audit::{AuditAction, AuditEvent};
 use linkwell_domain::identity::{EmailAddress, PasswordHash, hash_password, verify_password};
-use linkwell_store::users::FailedSignIn;
+use linkwell_store::users::{FailedSignIn, User};
 use linkwell_store::{OrgScope, StoreError, now_ms};
 use serde::Deserialize;
 
 use super::{FormData, Page, form_errors};
 use crate::access::safe_next;
-use crate::auth::{SESSION_CSRF, SESSION_ORG, SESSION_SIGNED_IN_AT, SESSION_USER};
+use crate::auth::{SESSION_CREDENTIALS, SESSION_CSRF, SESSION_ORG, SESSION_SIGNED_IN_AT, SESSION_USER};
+use crate::client::ClientKey;
 use crate::error::PageError;
 use crate::state::AppState;
 
@@ -33,8 +34,13 @@ pub struct SignInForm {
     password: String,
 }
 
-const WRONG: &str = "Enter a correct email address and password";
-const LOCKED: &str = "This account is locked for 15 minutes after too many failed sign-ins. Try again later, or ask an admin for a password reset link.";
+/// The one answer to every failed sign-in — unknown email, wrong password, disabled or
+/// locked account — so the answer never tells anyone which accounts exist or their state.
+const WRONG: &str = "Enter a correct email address and password. After 5 wrong tries from one device, wait 15 minutes or ask an admin in your organisation for a password reset link.";
+
+/// A failed sign-in answers no sooner than this after it arrived, whichever check failed
+/// and whatever it wrote, so its timing says nothing either (argon2 takes well under this).
+const FAILURE_FLOOR: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Compared against when no account matches, so an unknown email costs as much time as a
 /// known one and response times do not reveal who has an account.
@@ -71,12 +77,23 @@ fn again(
     Ok((status, html).into_response())
 }
 
+/// Why a sign-in failed, for the audit trail only: the person is told none of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    UnknownEmail,
+    Disabled,
+    Locked,
+    Password,
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     page: Page,
+    ClientKey(client): ClientKey,
     Query(q): Query<NextQuery>,
     FormData(form): FormData<SignInForm>,
 ) -> Result<Response, PageError> {
+    let started = tokio::time::Instant::now();
     let mut errors = ValidationErrors::new();
     let email = errors.check("email", EmailAddress::parse(&form.email));
     if form.password.is_empty() {
@@ -85,65 +102,89 @@ pub async fn submit(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return again(&state, &page, q.next, &form.email, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let wrong = || ValidationErrors::single("email", WRONG);
-    let locked = || ValidationErrors::single("email", LOCKED);
-
+    if state.sign_in_throttle.is_limited(&client) {
+        return Err(PageError::TooManyRequests(
+            "There have been too many failed attempts to sign in from this device. Wait a minute, then try again.",
+        ));
+    }
     let found = match state.db.user_for_sign_in(&email).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let Some((user, hash)) = found else {
-        let password = form.password.clone();
-        let _ = tokio::task::spawn_blocking(move || verify_password(&password, &DUMMY_HASH)).await;
-        return again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED);
-    };
-    let scope = OrgScope::new(user.organisation_id);
-    let request_id = page.request_id.clone();
-    let audit = |action: AuditAction, detail: Option<&str>| AuditEvent {
-        actor_user_id: Some(user.id.to_string()),
-        action,
-        entity_type: "user".into(),
-        entity_id: Some(user.id.to_string()),
-        request_id: request_id.clone(),
-        detail: detail.map(str::to_owned),
-    };
-    if user.disabled {
-        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=disabled"))).await?;
-        return again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED);
-    }
-    if user.is_locked(now_ms()) {
-        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=locked"))).await?;
-        return again(&state, &page, q.next, &form.email, locked(), StatusCode::TOO_MANY_REQUESTS);
-    }
+    // Every attempt checks a password, a real one or the dummy, so every answer costs the same.
     let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    let hash = found.as_ref().map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
-    if !ok {
-        state.db.audit(&scope, &audit(AuditAction::SignInFailed, Some("reason=password"))).await?;
-        return match state.db.record_failed_sign_in(&scope, user.id).await? {
-            FailedSignIn::LockedNow => {
-                state.db.audit(&scope, &audit(AuditAction::AccountLocked, None)).await?;
-                again(&state, &page, q.next, &form.email, locked(), StatusCode::TOO_MANY_REQUESTS)
-            }
-            FailedSignIn::Counted { .. } => {
-                again(&state, &page, q.next, &form.email, wrong(), StatusCode::UNAUTHORIZED)
-            }
-        };
-    }
+    let refused = match &found {
+        None => Some(Refused::UnknownEmail),
+        Some((user, _)) if user.disabled => Some(Refused::Disabled),
+        Some((user, _)) if state.db.sign_in_locked(&OrgScope::new(user.organisation_id), user.id, &client).await? => {
+            Some(Refused::Locked)
+        }
+        Some(_) if !matches => Some(Refused::Password),
+        Some(_) => None,
+    };
+    let known = found.as_ref().map(|(u, _)| u.clone());
+    let Some((user, _)) = found.filter(|_| refused.is_none()) else {
+        record_failure(&state, &page, known, refused, &client).await?;
+        state.sign_in_throttle.failed(&client);
+        tokio::time::sleep_until(started + FAILURE_FLOOR).await;
+        let wrong = ValidationErrors::single("email", WRONG);
+        return again(&state, &page, q.next, &form.email, wrong, StatusCode::UNAUTHORIZED);
+    };
 
-    state.db.record_successful_sign_in(&scope, user.id).await?;
-    state.db.audit(&scope, &audit(AuditAction::SignIn, None)).await?;
+    let scope = OrgScope::new(user.organisation_id);
+    state.db.record_successful_sign_in(&scope, user.id, &client).await?;
+    state.db.audit(&scope, &user_event(&user, &page, AuditAction::SignIn, None)).await?;
     let session = page.session.as_ref().ok_or_else(|| PageError::Internal("no session".into()))?;
     // A new session id at sign-in defeats session fixation; a new CSRF token goes with it.
     session.cycle_id().await?;
     session.insert(SESSION_USER, user.id).await?;
     session.insert(SESSION_ORG, user.organisation_id).await?;
     session.insert(SESSION_SIGNED_IN_AT, now_ms()).await?;
+    session.insert(SESSION_CREDENTIALS, user.credentials_changed_at).await?;
     // The new session's own form token, stored with the sign-in (one write, not two).
     session.insert(SESSION_CSRF, linkwell_domain::identity::Secret::generate("").expose()).await?;
     Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response())
+}
+
+fn user_event(user: &User, page: &Page, action: AuditAction, detail: Option<&str>) -> AuditEvent {
+    AuditEvent {
+        actor_user_id: Some(user.id.to_string()),
+        action,
+        entity_type: "user".into(),
+        entity_id: Some(user.id.to_string()),
+        request_id: page.request_id.clone(),
+        detail: detail.map(str::to_owned),
+    }
+}
+
+/// Audit a refused sign-in of a known account, and count a wrong password against the
+/// account from this client (locking the pair at the limit).
+async fn record_failure(
+    state: &AppState,
+    page: &Page,
+    user: Option<User>,
+    refused: Option<Refused>,
+    client: &str,
+) -> Result<(), PageError> {
+    let Some(user) = user else { return Ok(()) };
+    let scope = OrgScope::new(user.organisation_id);
+    let reason = match refused {
+        Some(Refused::Disabled) => "reason=disabled",
+        Some(Refused::Locked) => "reason=locked",
+        _ => "reason=password",
+    };
+    state.db.audit(&scope, &user_event(&user, page, AuditAction::SignInFailed, Some(reason))).await?;
+    if refused == Some(Refused::Password)
+        && state.db.record_failed_sign_in(&scope, user.id, client).await? == FailedSignIn::LockedNow
+    {
+        state.db.audit(&scope, &user_event(&user, page, AuditAction::AccountLocked, None)).await?;
+    }
+    Ok(())
 }
 
 pub async fn sign_out(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {

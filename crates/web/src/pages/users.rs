@@ -176,7 +176,7 @@ async fn render_show(
             user => minijinja::value::Serde(&user),
             role_label => user.role.label(),
             practice => minijinja::value::Serde(practice),
-            locked => user.is_locked(linkwell_store::now_ms()),
+            locked => state.db.sign_in_locked_anywhere(&p.scope(), user.id).await?,
             can_manage => p.can(Action::ManageUsers),
             is_self => user.id == p.user.id,
             role_items => role_items,
