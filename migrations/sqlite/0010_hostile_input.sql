@@ -23,3 +23,8 @@ CREATE INDEX sign_in_failures_age ON sign_in_failures (last_failed_at);
 -- Changing or resetting a password ends the user's other sessions: a session remembers
 -- this stamp from its sign-in and ends when it no longer matches.
 ALTER TABLE users ADD COLUMN credentials_changed_at INTEGER NOT NULL DEFAULT 0;
+
+-- The outbox lease names its holder: only the sender holding the lease records what
+-- happened to a message, so a sender whose lease lapsed mid-send cannot mark it sent
+-- after another has taken it.
+ALTER TABLE outbox ADD COLUMN claim_token TEXT;

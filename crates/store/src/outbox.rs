@@ -14,8 +14,12 @@ use crate::audit::append_in;
 use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Page, Result, StoreError, Tx, now_ms};
 
-/// How long a sender may hold a message before another may take it.
-pub const LEASE_MS: i64 = 60_000;
+/// How long a sender may hold a message before another may take it: four times the
+/// longest a sender spends on one message (`SEND_DEADLINE_MS`), so a lease never lapses
+/// while its holder is still sending.
+pub const LEASE_MS: i64 = 4 * SEND_DEADLINE_MS;
+/// The longest a sender may spend delivering one message before giving up on the attempt.
+pub const SEND_DEADLINE_MS: i64 = 30_000;
 /// Attempts before a message is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// Wait before each retry: 1 minute, 5 minutes, 30 minutes, 2 hours.
@@ -156,55 +160,140 @@ pub async fn cancel_for_session_in(tx: &mut Tx, scope: &OrgScope, session: Sessi
     }))
 }
 
+/// A message leased to one sender. Only the holder of the lease (its token) may record
+/// what happened to the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub scope: OrgScope,
+    pub message: Message,
+    token: String,
+}
+
+/// What a session reminder's recipient is now, read when it is about to go: whether it is
+/// still wanted, and where it would go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderNow {
+    /// The session is still booked and has not started.
+    pub session_ahead: bool,
+    /// The referral is still open (not discharged, declined, redirected or closed).
+    pub referral_open: bool,
+    pub consent_contact: bool,
+    pub preferred_channel: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+const DUE: &str = "status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)";
+
 impl Db {
-    /// Messages that are due, each leased to this sender; another sender calling at the
-    /// same moment gets none of the same ones. Across organisations: the sender serves all.
-    pub async fn claim_due_messages(&self, now: i64, limit: usize) -> Result<Vec<(OrgScope, Message)>> {
-        let sql = format!(
-            "SELECT organisation_id, {COLUMNS} FROM outbox WHERE status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY due_at LIMIT $2"
-        );
-        let candidates: Vec<(OrgScope, Message)> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((OrgScope::new(stored(r.try_get::<String, _>("organisation_id")?.parse())?), message_from_row!(r)))).collect::<Result<Vec<_>>>()
-        })?;
-        let mut claimed = Vec::new();
-        for (scope, m) in candidates {
+    /// Organisations with messages due now and not leased, at most `limit`: the sender
+    /// works each one on its own, so one organisation's slow server delays only its own
+    /// messages. Across organisations: the sender serves all.
+    pub async fn organisations_with_due_messages(&self, now: i64, limit: usize) -> Result<Vec<OrgScope>> {
+        let sql = format!("SELECT DISTINCT organisation_id FROM outbox WHERE {DUE} LIMIT $2");
+        let keys: Vec<String> = on_db!(self, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit as i64).fetch_all(pool).await?
+        });
+        keys.into_iter().map(|k| Ok(OrgScope::new(stored(k.parse())?))).collect()
+    }
+
+    /// The next message due in `scope`, leased to this sender (a conditional update: a
+    /// sender calling at the same moment gets another message, or none).
+    pub async fn claim_next_message(&self, scope: &OrgScope, now: i64) -> Result<Option<Claimed>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM outbox WHERE organisation_id = $2 AND {DUE} ORDER BY due_at, id LIMIT 3");
+        let candidates: Vec<Message> = on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(scope.key()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(message_from_row!(r))).collect::<Result<Vec<_>>>()?
+        });
+        for m in candidates {
+            let token = uuid::Uuid::now_v7().to_string();
             let n = on_db!(self, pool => {
-                sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE organisation_id = $2 AND id = $3 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $4)")
-                    .bind(now + LEASE_MS).bind(scope.key()).bind(&m.id).bind(now).execute(pool).await?.rows_affected()
+                sqlx::query("UPDATE outbox SET claimed_until = $1, claim_token = $2 WHERE organisation_id = $3 AND id = $4 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $5)")
+                    .bind(now + LEASE_MS).bind(&token).bind(scope.key()).bind(&m.id).bind(now).execute(pool).await?.rows_affected()
             });
             if n == 1 {
-                claimed.push((scope, m));
+                return Ok(Some(Claimed { scope: *scope, message: m, token }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Messages due now across organisations, each leased to this sender, at most `limit`.
+    pub async fn claim_due_messages(&self, now: i64, limit: usize) -> Result<Vec<Claimed>> {
+        let mut claimed = Vec::new();
+        for scope in self.organisations_with_due_messages(now, limit).await? {
+            while claimed.len() < limit {
+                match self.claim_next_message(&scope, now).await? {
+                    Some(c) => claimed.push(c),
+                    None => break,
+                }
             }
         }
         Ok(claimed)
     }
 
-    /// The message went: record it (and an audit entry naming only ids).
-    pub async fn mark_message_sent(&self, scope: &OrgScope, id: &str) -> Result<()> {
+    /// The message went, to `channel` and `recipient` (its recipient as it was when it
+    /// went): record it with an audit entry naming only ids. `false` when the lease had
+    /// passed to another sender, which then decides: nothing is recorded twice.
+    pub async fn mark_message_sent(&self, c: &Claimed, channel: Channel, recipient: &str) -> Result<bool> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE organisation_id = $2 AND id = $3")
-                .bind(now_ms()).bind(scope.key()).bind(id).execute(&mut *conn).await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = NULL, claim_token = NULL, last_error = NULL, channel = $2, recipient = $3 WHERE organisation_id = $4 AND id = $5 AND claim_token = $6 AND status = 'pending'")
+                .bind(now_ms()).bind(channel.code()).bind(recipient).bind(c.scope.key()).bind(&c.message.id).bind(&c.token).execute(&mut *conn).await?.rows_affected()
         });
-        append_in(&mut tx, scope, &Actor::system().event(AuditAction::MessageSent, "message", id, None)).await?;
-        tx.commit().await
+        if n == 0 {
+            return Ok(false);
+        }
+        append_in(&mut tx, &c.scope, &Actor::system().event(AuditAction::MessageSent, "message", &c.message.id, None))
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The attempt failed with `error` (which must hold no personal data). A `permanent`
     /// failure, or the last attempt, marks it failed; otherwise it is retried after a backoff.
-    pub async fn mark_message_failed(&self, scope: &OrgScope, id: &str, error: &str, permanent: bool) -> Result<()> {
+    /// `false` when the lease had passed to another sender.
+    pub async fn mark_message_failed(&self, c: &Claimed, error: &str, permanent: bool) -> Result<bool> {
         let now = now_ms();
+        let attempts = c.message.attempts + 1;
+        let give_up = permanent || attempts >= MAX_ATTEMPTS;
+        let wait = BACKOFF_MS[usize::try_from(attempts - 1).unwrap_or(0).min(BACKOFF_MS.len() - 1)];
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, claim_token = NULL, status = $2, due_at = $3 WHERE organisation_id = $4 AND id = $5 AND claim_token = $6 AND status = 'pending'")
+                .bind(error.chars().take(500).collect::<String>()).bind(if give_up { "failed" } else { "pending" })
+                .bind(now + wait).bind(c.scope.key()).bind(&c.message.id).bind(&c.token).execute(pool).await?.rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// The message is no longer wanted (`why` holds no personal data): cancel it.
+    pub async fn cancel_claimed_message(&self, c: &Claimed, why: &str) -> Result<bool> {
+        let n = on_db!(self, pool => {
+            sqlx::query("UPDATE outbox SET status = 'cancelled', last_error = $1, claimed_until = NULL, claim_token = NULL WHERE organisation_id = $2 AND id = $3 AND claim_token = $4 AND status = 'pending'")
+                .bind(why).bind(c.scope.key()).bind(&c.message.id).bind(&c.token).execute(pool).await?.rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// A session reminder's recipient as they are now (`None`: no such session).
+    pub async fn reminder_now(&self, scope: &OrgScope, session: SessionId, now: i64) -> Result<Option<ReminderNow>> {
         on_db!(self, pool => {
-            let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(id).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            let attempts = attempts + 1;
-            let give_up = permanent || attempts >= MAX_ATTEMPTS;
-            let wait = BACKOFF_MS[((attempts - 1) as usize).min(BACKOFF_MS.len() - 1)];
-            sqlx::query("UPDATE outbox SET attempts = $1, last_error = $2, claimed_until = NULL, status = $3, due_at = $4 WHERE organisation_id = $5 AND id = $6")
-                .bind(attempts).bind(error.chars().take(500).collect::<String>()).bind(if give_up { "failed" } else { "pending" })
-                .bind(now + wait).bind(scope.key()).bind(id).execute(pool).await?;
-            Ok::<_, StoreError>(())
+            let r = sqlx::query("SELECT s.status AS session_status, s.starts_at, r.status AS referral_status, p.consent_contact, p.preferred_channel, p.phone, p.email \
+                 FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
+                 JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id \
+                 WHERE s.organisation_id = $1 AND s.id = $2")
+                .bind(scope.key()).bind(session.to_string()).fetch_optional(pool).await?;
+            let Some(r) = r else { return Ok(None) };
+            let referral_status: String = r.try_get("referral_status")?;
+            Ok(Some(ReminderNow {
+                session_ahead: r.try_get::<String, _>("session_status")? == "booked" && r.try_get::<i64, _>("starts_at")? > now,
+                referral_open: !matches!(referral_status.as_str(), "discharged" | "declined" | "redirected" | "unable_to_contact"),
+                consent_contact: r.try_get("consent_contact")?,
+                preferred_channel: r.try_get("preferred_channel")?,
+                phone: r.try_get("phone")?,
+                email: r.try_get("email")?,
+            }))
         })
     }
 
@@ -253,7 +342,10 @@ impl Db {
     }
 
     /// Save messaging settings if they are still at `expected` (0 when none were saved).
-    /// Empty secrets keep the stored ones, so a form never has to show them.
+    /// An empty secret keeps the stored one, so a form never has to show it — but only
+    /// while it goes to the same server: a new SMTP host or port, or a new SMS gateway
+    /// address, clears a secret not given again, so no one can point the settings at their
+    /// own server and have the stored password sent there.
     pub async fn save_messaging_settings(
         &self,
         scope: &OrgScope,
@@ -266,8 +358,8 @@ impl Db {
             sqlx::query("INSERT INTO messaging_settings (organisation_id, version) VALUES ($1, 0) ON CONFLICT (organisation_id) DO NOTHING")
                 .bind(scope.key()).execute(&mut *conn).await?;
             sqlx::query("UPDATE messaging_settings SET smtp_host = $1, smtp_port = $2, smtp_security = $3, smtp_username = $4, \
-                 smtp_password = CASE WHEN $5 = '' THEN smtp_password ELSE $5 END, smtp_from = $6, sms_url = $7, \
-                 sms_api_key = CASE WHEN $8 = '' THEN sms_api_key ELSE $8 END, sms_sender = $9, reminder_hours = $10, version = version + 1 \
+                 smtp_password = CASE WHEN $5 = '' AND smtp_host = $1 AND smtp_port = $2 THEN smtp_password ELSE $5 END, smtp_from = $6, sms_url = $7, \
+                 sms_api_key = CASE WHEN $8 = '' AND sms_url = $7 THEN sms_api_key ELSE $8 END, sms_sender = $9, reminder_hours = $10, version = version + 1 \
                  WHERE organisation_id = $11 AND version = $12")
                 .bind(&s.smtp_host).bind(i64::from(s.smtp_port)).bind(&s.smtp_security).bind(&s.smtp_username).bind(&s.smtp_password)
                 .bind(&s.smtp_from).bind(&s.sms_url).bind(&s.sms_api_key).bind(&s.sms_sender).bind(s.reminder_hours)

@@ -342,7 +342,11 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             throttle.forget_recovered();
         }
     });
-    tokio::spawn(crate::reminders::run(state.db.clone(), state.config.outbox_every));
+    tokio::spawn(crate::reminders::run(
+        state.db.clone(),
+        state.config.outbox_every,
+        state.config.allow_private_messaging_hosts,
+    ));
     // Requests wait in the listener's queue until the index holds every listing.
     let mut cursor = (0, String::new());
     match crate::directory_search::catch_up(&state.db, &state.search, &mut cursor).await {

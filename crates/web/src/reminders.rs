@@ -60,27 +60,112 @@ pub async fn reminder_for(
     }))
 }
 
-/// Send what is due now, through each organisation's transports; returns how many went.
-pub async fn send_due(db: &Db) -> Result<usize, StoreError> {
+/// Send what is due now: each organisation's messages in a task of its own, so one
+/// organisation's slow or unreachable server delays only its own messages. Returns how
+/// many went. Waits for every organisation's task (used by tests and by `run`).
+pub async fn send_due(db: &Db, allow_private: bool) -> Result<usize, StoreError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for scope in db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND).await? {
+        let db = db.clone();
+        tasks.spawn(async move { send_for(&db, &scope, allow_private).await });
+    }
     let mut sent = 0;
-    for (scope, m) in db.claim_due_messages(now_ms(), 50).await? {
-        let settings = db.messaging_settings(&scope).await?;
-        match deliver(&settings, &m).await {
-            Ok(()) => {
-                db.mark_message_sent(&scope, &m.id).await?;
-                sent += 1;
-            }
-            Err(e) => {
-                tracing::warn!(message = %m.id, error = %e, "message not sent");
-                db.mark_message_failed(&scope, &m.id, &e.to_string(), e.is_permanent()).await?;
-            }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(n)) => sent += n,
+            Ok(Err(e)) => tracing::warn!(error = %e, "an organisation's messages could not be sent"),
+            Err(e) => tracing::warn!(error = %e, "an organisation's sender stopped"),
         }
     }
     Ok(sent)
 }
 
-async fn deliver(s: &MessagingSettings, m: &Message) -> Result<(), SendError> {
-    match m.channel {
+/// Organisations served in one round of the sender; the rest wait for the next round.
+const MAX_ORGANISATIONS_A_ROUND: usize = 64;
+/// Messages one organisation sends in one round, one after another.
+const MAX_MESSAGES_A_ROUND: usize = 50;
+
+/// Send `scope`'s due messages, one lease at a time: a message is claimed just before it
+/// goes, so its lease (`LEASE_MS`) covers one send, bounded by `SEND_DEADLINE_MS`.
+async fn send_for(db: &Db, scope: &OrgScope, allow_private: bool) -> Result<usize, StoreError> {
+    let settings = db.messaging_settings(scope).await?;
+    let mut sent = 0;
+    for _ in 0..MAX_MESSAGES_A_ROUND {
+        let Some(claimed) = db.claim_next_message(scope, now_ms()).await? else { break };
+        let m = &claimed.message;
+        // Who it goes to is decided now, not at booking: consent may have been withdrawn,
+        // the contact details changed, the session cancelled or the referral closed.
+        let to = match m.session_id {
+            Some(session) => match recipient_now(db, scope, session).await? {
+                Ok(to) => to,
+                Err(why) => {
+                    db.cancel_claimed_message(&claimed, why).await?;
+                    continue;
+                }
+            },
+            None => (m.channel, m.recipient.clone()),
+        };
+        let deadline = std::time::Duration::from_millis(linkwell_store::outbox::SEND_DEADLINE_MS as u64);
+        let outcome = match tokio::time::timeout(deadline, deliver(&settings, allow_private, to.0, &to.1, m)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(SendError::Temporary("the server did not answer in time".into())),
+        };
+        let recorded = match outcome {
+            Ok(()) => {
+                let recorded = db.mark_message_sent(&claimed, to.0, &to.1).await?;
+                sent += usize::from(recorded);
+                recorded
+            }
+            Err(e) => {
+                tracing::warn!(message = %m.id, error = %e, "message not sent");
+                let recorded = db.mark_message_failed(&claimed, &e.to_string(), e.is_permanent()).await?;
+                if !e.is_permanent() {
+                    // The server is down or slow: the rest wait for their retry, not for it.
+                    break;
+                }
+                recorded
+            }
+        };
+        if !recorded {
+            tracing::warn!(message = %m.id, "the message's lease passed to another sender before it was recorded");
+        }
+    }
+    Ok(sent)
+}
+
+/// Where a session reminder goes now, or why it no longer goes (no personal data).
+async fn recipient_now(
+    db: &Db,
+    scope: &OrgScope,
+    session: linkwell_domain::ids::SessionId,
+) -> Result<Result<(Channel, String), &'static str>, StoreError> {
+    let Some(now) = db.reminder_now(scope, session, now_ms()).await? else {
+        return Ok(Err("the session no longer exists"));
+    };
+    if !now.session_ahead {
+        return Ok(Err("the session is no longer booked ahead"));
+    }
+    if !now.referral_open {
+        return Ok(Err("the referral has closed"));
+    }
+    if !now.consent_contact {
+        return Ok(Err("the person no longer agrees to be contacted"));
+    }
+    Ok(match (ContactChannel::parse(&now.preferred_channel), now.phone, now.email) {
+        (Ok(ContactChannel::Sms), Some(phone), _) => Ok((Channel::Sms, phone)),
+        (Ok(ContactChannel::Email), _, Some(email)) => Ok((Channel::Email, email)),
+        _ => Err("the person no longer prefers texts or email"),
+    })
+}
+
+async fn deliver(
+    s: &MessagingSettings,
+    allow_private: bool,
+    channel: Channel,
+    recipient: &str,
+    m: &Message,
+) -> Result<(), SendError> {
+    match channel {
         Channel::Email => {
             if s.smtp_host.is_empty() || s.smtp_from.is_empty() {
                 return Err(SendError::Permanent("no SMTP server is set up for this organisation".into()));
@@ -93,7 +178,7 @@ async fn deliver(s: &MessagingSettings, m: &Message) -> Result<(), SendError> {
                 password: s.smtp_password.clone(),
                 from: s.smtp_from.clone(),
             };
-            send_email(&smtp, &m.recipient, &m.subject, &m.body).await
+            send_email(&smtp, allow_private, recipient, &m.subject, &m.body).await
         }
         Channel::Sms => {
             if s.sms_url.is_empty() {
@@ -101,16 +186,35 @@ async fn deliver(s: &MessagingSettings, m: &Message) -> Result<(), SendError> {
             }
             let gateway =
                 SmsGateway { url: s.sms_url.clone(), api_key: s.sms_api_key.clone(), sender: s.sms_sender.clone() };
-            send_sms(&gateway, &m.recipient, &m.body).await
+            send_sms(&gateway, allow_private, recipient, &m.body).await
         }
     }
 }
 
-/// Run the sender every `every` until the process ends.
-pub async fn run(db: Db, every: std::time::Duration) {
+/// Run the sender every `every` until the process ends. Each organisation with messages
+/// due gets a task of its own; a round does not wait for organisations still sending, and
+/// an organisation still sending is not started twice.
+pub async fn run(db: Db, every: std::time::Duration, allow_private: bool) {
+    let mut running: std::collections::HashMap<linkwell_domain::OrganisationId, tokio::task::JoinHandle<()>> =
+        Default::default();
     loop {
-        if let Err(e) = send_due(&db).await {
-            tracing::warn!(error = %e, "the outbox sender failed");
+        running.retain(|_, task| !task.is_finished());
+        match db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND).await {
+            Ok(scopes) => {
+                for scope in scopes {
+                    if running.contains_key(&scope.organisation_id()) {
+                        continue;
+                    }
+                    let db = db.clone();
+                    let task = tokio::spawn(async move {
+                        if let Err(e) = send_for(&db, &scope, allow_private).await {
+                            tracing::warn!(error = %e, "an organisation's messages could not be sent");
+                        }
+                    });
+                    running.insert(scope.organisation_id(), task);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the outbox sender could not read what is due"),
         }
         tokio::time::sleep(every).await;
     }

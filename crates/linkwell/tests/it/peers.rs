@@ -104,3 +104,16 @@ pub async fn sms_gateway(refuse_first: usize) -> Peer {
     tokio::spawn(async move { axum::serve(listener, app).await });
     peer
 }
+
+/// A server that accepts connections and never says a word: a mail server that hangs.
+pub async fn silent() -> Peer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer = Peer { port: listener.local_addr().unwrap().port(), ..Default::default() };
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    peer
+}

@@ -106,6 +106,44 @@ fn parse_messaging(f: &FormPairs) -> Result<MessagingSettings, ValidationErrors>
     }
 }
 
+/// Where the settings would send the organisation's secrets: each server must be found,
+/// and on a public address unless the deployment allows private ones; and a stored secret
+/// goes only to the server it was given for, so a new server needs it entered again.
+async fn check_destinations(
+    new: &MessagingSettings,
+    stored: &MessagingSettings,
+    allow_private: bool,
+) -> ValidationErrors {
+    use linkwell_messaging::{gateway_host, vetted_address};
+    let mut e = ValidationErrors::new();
+    if !new.smtp_host.is_empty() {
+        if let Err(why) = vetted_address(&new.smtp_host, new.smtp_port, allow_private).await {
+            e.add("smtp_host", why.to_string());
+        }
+        let moved = !new.smtp_host.eq_ignore_ascii_case(&stored.smtp_host) || new.smtp_port != stored.smtp_port;
+        if moved && new.smtp_password.is_empty() && !stored.smtp_password.is_empty() {
+            e.add("smtp_password", "Enter the password again: the SMTP server has changed");
+        }
+    }
+    if !new.sms_url.is_empty() {
+        match gateway_host(&new.sms_url) {
+            Ok((_, _, false)) if !allow_private => {
+                e.add("sms_url", "Enter the gateway's web address, starting https://")
+            }
+            Ok((host, port, _)) => {
+                if let Err(why) = vetted_address(&host, port, allow_private).await {
+                    e.add("sms_url", why.to_string());
+                }
+            }
+            Err(why) => e.add("sms_url", why.to_string()),
+        }
+        if new.sms_url != stored.sms_url && new.sms_api_key.is_empty() && !stored.sms_api_key.is_empty() {
+            e.add("sms_api_key", "Enter the API key again: the gateway's address has changed");
+        }
+    }
+    e
+}
+
 pub async fn save_messaging(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
     let version: i64 = form
@@ -117,6 +155,11 @@ pub async fn save_messaging(State(state): State<AppState>, page: Page, form: For
         Ok(s) => s,
         Err(e) => return render(&state, &page, Some(&form), Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
+    let stored = state.db.messaging_settings(&p.scope()).await?;
+    let e = check_destinations(&settings, &stored, state.config.allow_private_messaging_hosts).await;
+    if !e.is_empty() {
+        return render(&state, &page, Some(&form), Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     match state.db.save_messaging_settings(&p.scope(), &page.actor(), &settings, version).await {
         Ok(()) => page.done("Messaging settings saved", "/admin/settings").await,
         Err(StoreError::Conflict) => {
