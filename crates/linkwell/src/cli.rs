@@ -415,6 +415,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for r in &report.rejected {
                 println!("  {r}");
             }
+            // A script running the import must notice records left out.
+            if !report.rejected.is_empty() {
+                eprintln!("error: {} services were not imported (listed above)", report.rejected.len());
+                return Ok(ExitCode::from(2));
+            }
         }
         Command::Audit { command: AuditCommand::Verify { db, org } } => {
             let db = open(&db.database).await?;

@@ -15,7 +15,9 @@ use linkwell_domain::directory::{
     ServiceStatus, Taxonomy, Term,
 };
 use linkwell_domain::{ServiceId, ValidationErrors};
-use linkwell_store::directory::{SaveOrigin, Service, ServiceFilter};
+use linkwell_store::directory::{
+    SaveOrigin, Service, ServiceFilter, ServiceSave, save_provider_in, save_service_in, set_service_status_in,
+};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 /// Each column and what goes in it.
@@ -158,7 +160,8 @@ pub async fn import(
                 continue;
             }
         };
-        let get = |c: &str| headers.iter().position(|h| h == c).and_then(|i| record.get(i)).unwrap_or("").to_owned();
+        let get =
+            |c: &str| restore(headers.iter().position(|h| h == c).and_then(|i| record.get(i)).unwrap_or("")).to_owned();
         if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
@@ -294,32 +297,38 @@ pub async fn import(
     if !report.errors.is_empty() {
         return Ok((report, vec![]));
     }
+    // Everything the save needs is read first; then the whole sheet is saved in one
+    // transaction, so a failure or a concurrent edit part way leaves nothing half done.
     let mut provider_ids: HashMap<String, linkwell_domain::ProviderId> =
         providers.iter().map(|p| (p.name.to_lowercase(), p.id)).collect();
-    let mut saved = vec![];
+    let mut new_providers: Vec<(linkwell_domain::ProviderId, ProviderInput)> = vec![];
+    let mut plan = vec![];
     for (d, mut input, status) in ready {
         let key = d.organisation.trim().to_lowercase();
         let provider = match provider_ids.get(&key) {
             Some(id) => *id,
             None => {
+                let id = linkwell_domain::ProviderId::new();
+                let name = d.organisation.trim().to_owned();
                 let p = ProviderInput {
-                    name: d.organisation.trim().to_owned(),
+                    name: name.clone(),
                     kind: ProviderKind::Voluntary,
-                    description: d.organisation.trim().to_owned(),
+                    description: name,
                     website: None,
                     email: None,
                     phone: None,
                 };
-                let p = db.create_provider(scope, actor, &p).await?;
-                provider_ids.insert(key, p.id);
-                p.id
+                new_providers.push((id, p));
+                provider_ids.insert(key, id);
+                id
             }
         };
         input.provider_id = provider;
         db.locate_places(&mut input.locations).await?;
-        // By id, else by organisation and name.
+        // By id, else by organisation and name (a new organisation has no listings yet).
         let existing: Option<Service> = match d.id {
             Some(id) => db.services_by_ids(scope, &[id]).await?.pop(),
+            None if new_providers.iter().any(|(id, _)| *id == provider) => None,
             None => {
                 let filter = ServiceFilter { provider_id: Some(provider), ..Default::default() };
                 let (list, _) = db.services_page(scope, &filter, 0, 10_000).await?;
@@ -329,31 +338,36 @@ pub async fn import(
                 }
             }
         };
-        let s = match &existing {
-            Some(e) => db.update_service(scope, actor, e.id, linkwell_domain::Version(e.version), &input).await?,
-            None => {
-                db.save_service(scope, actor, d.id.unwrap_or_default(), None, &input, SaveOrigin::Here, Some(today))
-                    .await?
-            }
+        plan.push((d, input, status, existing));
+    }
+    let mut tx = db.begin().await?;
+    for (id, p) in &new_providers {
+        save_provider_in(&mut tx, scope, actor, *id, None, p, SaveOrigin::Here).await?;
+    }
+    let mut saved = vec![];
+    for (d, input, status, existing) in &plan {
+        let id = existing.as_ref().map(|e| e.id).or(d.id).unwrap_or_default();
+        let save = ServiceSave {
+            id,
+            expected: existing.as_ref().map(|e| linkwell_domain::Version(e.version)),
+            old: existing.as_ref(),
+            origin: SaveOrigin::Here,
+            verified: existing.is_none().then_some(today),
         };
-        if s.status != status {
-            db.set_service_status(
-                scope,
-                actor,
-                s.id,
-                linkwell_domain::Version(s.version),
-                &status,
-                "From a spreadsheet",
-            )
-            .await?;
+        let version = save_service_in(&mut tx, scope, actor, &save, input).await?;
+        let was = existing.as_ref().map_or(ServiceStatus::Active, |e| e.status.clone());
+        if was != *status {
+            let v = linkwell_domain::Version(version);
+            set_service_status_in(&mut tx, scope, actor, id, v, status, "From a spreadsheet").await?;
         }
         if existing.is_some() {
             report.updated += 1
         } else {
             report.created += 1
         }
-        saved.push(s.id);
+        saved.push(id);
     }
+    tx.commit().await?;
     Ok((report, saved))
 }
 
@@ -434,15 +448,41 @@ pub async fn export(db: &Db, scope: &OrgScope) -> Result<Vec<u8>, StoreError> {
         let services = db.services_by_ids(scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
         for s in &services {
             if s.schedules.is_empty() {
-                w.write_record(row_of(s, None)).map_err(csv_error)?;
+                w.write_record(row_of(s, None).iter().map(|c| neutralise(c).into_owned())).map_err(csv_error)?;
             }
             for sch in &s.schedules {
-                w.write_record(row_of(s, Some(sch))).map_err(csv_error)?;
+                w.write_record(row_of(s, Some(sch)).iter().map(|c| neutralise(c).into_owned())).map_err(csv_error)?;
             }
         }
         offset += list.len() as u64;
     }
     w.into_inner().map_err(|e| StoreError::Corrupt(format!("CSV: {e}")))
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written to a sheet: one that a spreadsheet would run as a formula (a listing
+/// named `=HYPERLINK(…)`) gets a leading `'`, so it shows as text. A plain number such as
+/// `-1` (the last week of the month) is no formula and is written as it is.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let number = |s: &str| {
+        let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+        !digits.is_empty()
+            && digits.split_once('.').map_or(digits, |(a, _)| a).bytes().all(|b| b.is_ascii_digit())
+            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && digits.matches('.').count() <= 1
+    };
+    if cell.starts_with(FORMULA_STARTS) && !number(cell) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// A cell as read from a sheet: the `'` that `neutralise` added is taken off again, so a
+/// sheet exported and imported unchanged changes nothing.
+fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
 }
 
 /// The template: the header and one example row.
@@ -504,6 +544,27 @@ pub fn as_errors(report: &CsvReport) -> ValidationErrors {
 
 #[cfg(test)]
 mod tests {
+    use super::{neutralise, restore};
+
+    #[test]
+    fn formulas_are_written_as_text_and_read_back_unchanged() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+            ("+44 113 496 0000", "'+44 113 496 0000"),
+            ("-1", "-1"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("-", "'-"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Walk and Talk", "Walk and Talk"),
+            ("'quoted", "'quoted"),
+        ] {
+            assert_eq!(neutralise(cell), written);
+            assert_eq!(restore(&neutralise(cell)), cell);
+        }
+    }
+
     #[test]
     fn the_template_has_every_column() {
         let text = String::from_utf8(super::template()).unwrap();

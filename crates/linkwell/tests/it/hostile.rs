@@ -24,6 +24,8 @@ both_engines!(
     possible_duplicates_shown_to_staff_are_audited,
     plan_versions_cannot_be_skipped_and_closed_plans_are_read_only,
     search_words_are_limited_and_named,
+    a_sheet_is_saved_whole_or_not_at_all,
+    exported_cells_never_run_as_formulas,
 );
 
 fn fields(problem: &Value) -> Vec<String> {
@@ -626,4 +628,85 @@ async fn search_words_are_limited_and_named(engine: Engine) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Walk and Talk"));
+}
+
+async fn exec(db: &linkwell_store::Db, sql: &str) {
+    match db {
+        linkwell_store::Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
+        linkwell_store::Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+/// Item 9: a sheet was "all or nothing" only in its checks; its rows were saved one
+/// transaction each, so a failure part way left half a sheet.
+async fn a_sheet_is_saved_whole_or_not_at_all(engine: Engine) {
+    let app = spawn(engine).await;
+    // The database refuses the third listing as it is saved (its checks all pass).
+    match engine {
+        Engine::Sqlite => {
+            exec(&app.db, "CREATE TRIGGER refuse_boom BEFORE INSERT ON services WHEN NEW.name = 'Boom walk' BEGIN SELECT RAISE(ABORT, 'refused'); END").await
+        }
+        Engine::Postgres => {
+            exec(&app.db, "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = 'Boom walk' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_boom BEFORE INSERT ON services FOR EACH ROW EXECUTE FUNCTION refuse_boom()").await
+        }
+    }
+    let services = count(&app.db, "SELECT COUNT(*) FROM services").await;
+    let providers = count(&app.db, "SELECT COUNT(*) FROM providers").await;
+    let sheet = "organisation,name,description,needs,cost\n\
+                 New Walkers,First walk,A walk.,loneliness,free\n\
+                 New Walkers,Second walk,A walk.,loneliness,free\n\
+                 Newer Walkers,Boom walk,A walk.,loneliness,free\n";
+    let today = linkwell_web::today();
+    let result = linkwell_web::directory_csv::import(
+        &app.db,
+        &app.a.scope,
+        &linkwell_store::Actor::system(),
+        sheet.as_bytes(),
+        today,
+    )
+    .await;
+    assert!(result.is_err(), "the database refused a row");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM services").await, services, "no listing of the sheet was kept");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM providers").await, providers, "nor an organisation");
+}
+
+/// Item 10: a listing named `=HYPERLINK(...)` became a live formula in the export.
+async fn exported_cells_never_run_as_formulas(engine: Engine) {
+    let app = spawn(engine).await;
+    crate::support::add_listing(
+        &app.db,
+        &app.a.scope,
+        app.a.provider.id,
+        "=HYPERLINK(\"http://evil.example\",\"Click\")",
+        "LS8 2HH",
+        |f| {
+            f.description = "@SUM(1+1)".into();
+            f.phone = "+44 113 496 0000".into();
+        },
+    )
+    .await;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let csv = lw.text("/directory/export.csv").await;
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Click\"\")\""), "{csv}");
+    assert!(csv.contains(",'@SUM(1+1),") && csv.contains("'+44 113 496 0000"), "{csv}");
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',') {
+            assert!(!cell.starts_with(['=', '@']) && !cell.starts_with("\"="), "a live formula: {cell}");
+        }
+    }
+    // Imported back, the sheet changes nothing: the marks come off.
+    let (report, _) = linkwell_web::directory_csv::import(
+        &app.db,
+        &app.a.scope,
+        &linkwell_store::Actor::system(),
+        csv.as_bytes(),
+        linkwell_web::today(),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let names = count(&app.db, "SELECT COUNT(*) FROM services WHERE name LIKE '=HYPERLINK%'").await;
+    assert_eq!(names, 1);
 }

@@ -447,9 +447,12 @@ async fn another_directory_is_imported_again_and_again(engine: Engine) {
     renamed["name"] = Value::from("Knit and Natter (Saturdays)");
     let file = std::env::temp_dir().join(format!("oruk-{}.json", uuid::Uuid::now_v7()));
     std::fs::write(&file, serde_json::json!({ "contents": [bad_email, renamed, no_name] }).to_string()).unwrap();
-    let out =
-        ok(&linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None));
+    let run = linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None);
     let _ = std::fs::remove_file(&file);
+    // Records left out make the command fail, so a script notices (issue 10 item 25).
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("2 services were not imported"));
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "imported 1 services (1 new, 0 updated); 2 not imported", "{out}");
     assert!(lines[1].contains("service 0193a3b4-0000-7000-8000-00000000bad1: email: "), "{out}");
@@ -458,4 +461,32 @@ async fn another_directory_is_imported_again_and_again(engine: Engine) {
         "{out}"
     );
     assert_eq!(app.db.services_page(&app.b.scope, &Default::default(), 0, 100).await.unwrap().1, after + 1);
+
+    // Issue 10 item 21: a feed naming the ids of B's own listing and provider (ids its
+    // feed publishes) leaves them alone; B's own listing keeps its name and place.
+    let own =
+        crate::support::add_listing(&app.db, &app.b.scope, app.b.provider.id, "B's own walk", "LS8 2HH", |_| {}).await;
+    let mut hostile = good.clone();
+    hostile["id"] = Value::from(own.id.to_string());
+    hostile["name"] = Value::from("Taken over");
+    let mut hostile_provider = good.clone();
+    hostile_provider["id"] = Value::from("0193a3b4-0000-7000-8000-000000000902");
+    hostile_provider["organization"]["id"] = Value::from(app.b.provider.id.to_string());
+    hostile_provider["organization"]["name"] = Value::from("Taken over too");
+    std::fs::write(&file, serde_json::json!([hostile, hostile_provider]).to_string()).unwrap();
+    let run = linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(run.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        out.contains(&format!(
+            "service {}: id: a listing with this id was made in this directory; it was left alone",
+            own.id
+        )),
+        "{out}"
+    );
+    assert!(out.contains("organization.id: an organisation with this id was made in this directory"), "{out}");
+    let kept = app.db.service(&app.b.scope, own.id).await.unwrap();
+    assert_eq!((kept.name.as_str(), kept.source.as_str()), ("B's own walk", ""));
+    assert_eq!(app.db.provider(&app.b.scope, app.b.provider.id).await.unwrap().name, "Leeds Ramblers");
 }

@@ -445,7 +445,9 @@ impl Db {
     }
 
     /// Insert or update a provider. With `expected`, the stored version must match; an
-    /// import passes `None` and overwrites (its publisher is the authority).
+    /// import passes `None` and overwrites what was imported before (its publisher is the
+    /// authority), never a provider made here (`Conflict`): a feed cannot take over this
+    /// directory's own records by naming their ids, which its ORUK feed publishes.
     pub async fn save_provider(
         &self,
         scope: &OrgScope,
@@ -455,37 +457,8 @@ impl Db {
         input: &ProviderInput,
         origin: SaveOrigin<'_>,
     ) -> Result<Provider> {
-        let now = now_ms();
-        let source = match origin {
-            SaveOrigin::Here => "",
-            SaveOrigin::Import(s) => s,
-        };
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, conn => {
-            match expected {
-                Some(v) => sqlx::query("UPDATE providers SET name = $1, kind = $2, description = $3, website = $4, email = $5, phone = $6, updated_at = $7, version = version + 1 WHERE organisation_id = $8 AND id = $9 AND version = $10")
-                    .bind(&input.name).bind(input.kind.code()).bind(&input.description).bind(&input.website)
-                    .bind(input.email.as_ref().map(|e| e.as_str())).bind(&input.phone).bind(now)
-                    .bind(scope.key()).bind(id.to_string()).bind(v.0)
-                    .execute(&mut *conn).await?.rows_affected(),
-                None => sqlx::query("INSERT INTO providers (organisation_id, id, name, kind, description, website, email, phone, source, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) ON CONFLICT (organisation_id, id) DO UPDATE SET name = excluded.name, kind = excluded.kind, description = excluded.description, website = excluded.website, email = excluded.email, phone = excluded.phone, source = excluded.source, updated_at = excluded.updated_at, version = providers.version + 1")
-                    .bind(scope.key()).bind(id.to_string()).bind(&input.name).bind(input.kind.code()).bind(&input.description)
-                    .bind(&input.website).bind(input.email.as_ref().map(|e| e.as_str())).bind(&input.phone).bind(source).bind(now)
-                    .execute(&mut *conn).await?.rows_affected(),
-            }
-        });
-        if n == 0 {
-            drop(tx);
-            self.provider(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
-        // Its listings show its name: they have changed too (for ORUK's modified_after
-        // and the search index), though not in content their history need record.
-        on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE services SET updated_at = $1 WHERE organisation_id = $2 AND provider_id = $3")
-                .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
-        });
-        append_in(&mut tx, scope, &actor.event(AuditAction::DirectoryChanged, "provider", id, None)).await?;
+        save_provider_in(&mut tx, scope, actor, id, expected, input, origin).await?;
         tx.commit().await?;
         self.provider(scope, id).await
     }
@@ -533,7 +506,8 @@ impl Db {
 
     /// Insert or update a listing with its terms, locations and schedules. With
     /// `expected` the listing must exist at that version; without it (imports), it is
-    /// created or overwritten under its id. A new listing starts active.
+    /// created or overwritten under its id — but an import overwrites only what was
+    /// imported, never a listing made here (`Conflict`). A new listing starts active.
     #[allow(clippy::too_many_arguments)]
     pub async fn save_service(
         &self,
@@ -550,99 +524,9 @@ impl Db {
             Err(StoreError::NotFound) if expected.is_none() => None,
             Err(e) => return Err(e),
         };
-        let now = now_ms();
-        let source = match origin {
-            SaveOrigin::Here => old.as_ref().map(|o| o.source.clone()).unwrap_or_default(),
-            SaveOrigin::Import(s) => s.to_owned(),
-        };
-        let (free, pence, cost_description) = match &input.cost {
-            Cost::Free => (true, None, String::new()),
-            Cost::Paid { pence, description } => (false, pence.map(i64::from), description.clone()),
-        };
-        let languages = input.languages.join("\n");
         let mut tx = self.begin().await?;
-        let sql = match expected {
-            // $23 is the expected version for an update and the verified date for an insert.
-            Some(_) => {
-                "UPDATE services SET provider_id = $3, name = $4, description = $5, url = $6, email = $7, phone = $8, contact_name = $9, minimum_age = $10, maximum_age = $11, eligibility = $12, cost_free = $13, cost_pence = $14, cost_description = $15, wheelchair = $16, accessibility = $17, languages = $18, capacity = $19, is_full = $20, source = $21, updated_at = $22, version = version + 1 WHERE organisation_id = $1 AND id = $2 AND version = $23"
-            }
-            None => {
-                "INSERT INTO services (organisation_id, id, provider_id, name, description, url, email, phone, contact_name, minimum_age, maximum_age, eligibility, cost_free, cost_pence, cost_description, wheelchair, accessibility, languages, capacity, is_full, source, created_at, updated_at, version, status, last_verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 1, 'active', $23) ON CONFLICT (organisation_id, id) DO UPDATE SET provider_id = excluded.provider_id, name = excluded.name, description = excluded.description, url = excluded.url, email = excluded.email, phone = excluded.phone, contact_name = excluded.contact_name, minimum_age = excluded.minimum_age, maximum_age = excluded.maximum_age, eligibility = excluded.eligibility, cost_free = excluded.cost_free, cost_pence = excluded.cost_pence, cost_description = excluded.cost_description, wheelchair = excluded.wheelchair, accessibility = excluded.accessibility, languages = excluded.languages, capacity = excluded.capacity, is_full = excluded.is_full, source = excluded.source, updated_at = excluded.updated_at, version = services.version + 1, last_verified = COALESCE(excluded.last_verified, services.last_verified)"
-            }
-        };
-        let n = on_tx!(&mut tx, conn => {
-            let q = sqlx::query(sql).bind(scope.key())
-                .bind(id.to_string())
-                .bind(input.provider_id.to_string())
-                .bind(&input.name)
-                .bind(&input.description)
-                .bind(&input.url)
-                .bind(input.email.as_ref().map(|e| e.as_str()))
-                .bind(&input.phone)
-                .bind(&input.contact_name)
-                .bind(input.minimum_age.map(i64::from))
-                .bind(input.maximum_age.map(i64::from))
-                .bind(&input.eligibility)
-                .bind(free)
-                .bind(pence)
-                .bind(&cost_description)
-                .bind(input.wheelchair)
-                .bind(&input.accessibility)
-                .bind(&languages)
-                .bind(input.capacity.map(i64::from))
-                .bind(input.full)
-                .bind(&source)
-                .bind(now);
-            let q = match expected {
-                Some(v) => q.bind(v.0),
-                None => q.bind(verified.map(|d| d.to_string())),
-            };
-            q.execute(&mut *conn)
-                .await?
-                .rows_affected()
-        });
-        if n == 0 {
-            return Err(StoreError::Conflict);
-        }
-        on_tx!(&mut tx, conn => {
-            sqlx::query("DELETE FROM service_terms WHERE organisation_id = $1 AND service_id = $2")
-                .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
-            for t in &input.terms {
-                sqlx::query("INSERT INTO service_terms (organisation_id, service_id, term) VALUES ($1, $2, $3)")
-                    .bind(scope.key()).bind(id.to_string()).bind(t.key()).execute(&mut *conn).await?;
-            }
-            sqlx::query("DELETE FROM schedules WHERE organisation_id = $1 AND service_id = $2")
-                .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
-            for (i, s) in input.schedules.iter().enumerate() {
-                sqlx::query("INSERT INTO schedules (organisation_id, id, service_id, position, rrule, dtstart, opens_at, closes_at, valid_from, valid_to, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                    .bind(scope.key())
-                    .bind(uuid::Uuid::now_v7().to_string())
-                    .bind(id.to_string())
-                    .bind(i as i64)
-                    .bind(s.recurrence.to_string())
-                    .bind(s.dtstart.to_string())
-                    .bind(s.opens_at.strftime("%H:%M").to_string())
-                    .bind(s.closes_at.strftime("%H:%M").to_string())
-                    .bind(s.valid_from.map(|d| d.to_string()))
-                    .bind(s.valid_to.map(|d| d.to_string()))
-                    .bind(&s.description)
-                    .execute(&mut *conn).await?;
-            }
-        });
-        save_locations(
-            &mut tx,
-            scope,
-            id,
-            old.as_ref().map(|o| o.locations.as_slice()).unwrap_or(&[]),
-            &input.locations,
-        )
-        .await?;
-        let (kind, detail) = match (origin, &old) {
-            (SaveOrigin::Import(s), _) => ("imported", format!("from {s}")),
-            (SaveOrigin::Here, None) => ("created", String::new()),
-            (SaveOrigin::Here, Some(old)) => ("edited", changed_fields(old, input).join(", ")),
-        };
-        record_event(&mut tx, scope, actor, id, kind, &detail).await?;
+        let save = ServiceSave { id, expected, old: old.as_ref(), origin, verified };
+        save_service_in(&mut tx, scope, actor, &save, input).await?;
         tx.commit().await?;
         self.service(scope, id).await
     }
@@ -657,40 +541,8 @@ impl Db {
         status: &ServiceStatus,
         note: &str,
     ) -> Result<Service> {
-        let (restart, reason) = match status {
-            ServiceStatus::Active => (None, None),
-            ServiceStatus::Paused { restart } => (restart.map(|d| d.to_string()), None),
-            ServiceStatus::Closed { reason } => (None, Some(reason.clone())),
-        };
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE services SET status = $1, restart_on = $2, closed_reason = $3, updated_at = $4, version = version + 1 WHERE organisation_id = $5 AND id = $6 AND version = $7")
-                .bind(status.code()).bind(restart).bind(reason).bind(now_ms())
-                .bind(scope.key()).bind(id.to_string()).bind(expected.0)
-                .execute(&mut *conn).await?.rows_affected()
-        });
-        if n == 0 {
-            drop(tx);
-            self.service(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
-        let (kind, detail) = match status {
-            ServiceStatus::Active => ("reopened", note.to_owned()),
-            ServiceStatus::Paused { restart } => (
-                "paused",
-                [
-                    restart.map(|d| format!("expected back {}", linkwell_domain::time::display_london_date(d))),
-                    Some(note.to_owned()),
-                ]
-                .into_iter()
-                .flatten()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(". "),
-            ),
-            ServiceStatus::Closed { reason } => ("closed", reason.clone()),
-        };
-        record_event(&mut tx, scope, actor, id, kind, &detail).await?;
+        set_service_status_in(&mut tx, scope, actor, id, expected, status, note).await?;
         tx.commit().await?;
         self.service(scope, id).await
     }
@@ -1115,6 +967,207 @@ fn summary_from(
         last_verified: parse_date(last_verified)?,
         updated_at,
     })
+}
+
+/// Insert or update a provider inside the caller's transaction (see `Db::save_provider`).
+pub async fn save_provider_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    id: ProviderId,
+    expected: Option<Version>,
+    input: &ProviderInput,
+    origin: SaveOrigin<'_>,
+) -> Result<()> {
+    let now = now_ms();
+    let source = match origin {
+        SaveOrigin::Here => "",
+        SaveOrigin::Import(s) => s,
+    };
+    let n = on_tx!(tx, conn => {
+        match expected {
+            Some(v) => sqlx::query("UPDATE providers SET name = $1, kind = $2, description = $3, website = $4, email = $5, phone = $6, updated_at = $7, version = version + 1 WHERE organisation_id = $8 AND id = $9 AND version = $10")
+                .bind(&input.name).bind(input.kind.code()).bind(&input.description).bind(&input.website)
+                .bind(input.email.as_ref().map(|e| e.as_str())).bind(&input.phone).bind(now)
+                .bind(scope.key()).bind(id.to_string()).bind(v.0)
+                .execute(&mut *conn).await?.rows_affected(),
+            // An import updates only what was imported, never a provider made here.
+            None => sqlx::query("INSERT INTO providers (organisation_id, id, name, kind, description, website, email, phone, source, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) ON CONFLICT (organisation_id, id) DO UPDATE SET name = excluded.name, kind = excluded.kind, description = excluded.description, website = excluded.website, email = excluded.email, phone = excluded.phone, source = excluded.source, updated_at = excluded.updated_at, version = providers.version + 1 WHERE providers.source <> ''")
+                .bind(scope.key()).bind(id.to_string()).bind(&input.name).bind(input.kind.code()).bind(&input.description)
+                .bind(&input.website).bind(input.email.as_ref().map(|e| e.as_str())).bind(&input.phone).bind(source).bind(now)
+                .execute(&mut *conn).await?.rows_affected(),
+        }
+    });
+    if n == 0 {
+        let exists: Option<String> = on_tx!(tx, conn => {
+            sqlx::query_scalar("SELECT id FROM providers WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?
+        });
+        return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+    }
+    // Its listings show its name: they have changed too (for ORUK's modified_after
+    // and the search index), though not in content their history need record.
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE services SET updated_at = $1 WHERE organisation_id = $2 AND provider_id = $3")
+            .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+    });
+    append_in(tx, scope, &actor.event(AuditAction::DirectoryChanged, "provider", id, None)).await?;
+    Ok(())
+}
+
+/// How one listing is to be saved (see `Db::save_service`): its id, the version an edit
+/// was based on, what was stored before (read by the caller), where the change comes
+/// from, and the date it was checked for a new listing.
+pub struct ServiceSave<'a> {
+    pub id: ServiceId,
+    pub expected: Option<Version>,
+    pub old: Option<&'a Service>,
+    pub origin: SaveOrigin<'a>,
+    pub verified: Option<Date>,
+}
+
+/// Insert or update a listing inside the caller's transaction (see `Db::save_service`).
+/// Returns its new version.
+pub async fn save_service_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    save: &ServiceSave<'_>,
+    input: &ServiceInput,
+) -> Result<i64> {
+    let ServiceSave { id, expected, old, origin, verified } = *save;
+    let now = now_ms();
+    let source = match origin {
+        SaveOrigin::Here => old.map(|o| o.source.clone()).unwrap_or_default(),
+        SaveOrigin::Import(s) => s.to_owned(),
+    };
+    let (free, pence, cost_description) = match &input.cost {
+        Cost::Free => (true, None, String::new()),
+        Cost::Paid { pence, description } => (false, pence.map(i64::from), description.clone()),
+    };
+    let languages = input.languages.join("\n");
+    let sql = match expected {
+        // $23 is the expected version for an update and the verified date for an insert.
+        Some(_) => {
+            "UPDATE services SET provider_id = $3, name = $4, description = $5, url = $6, email = $7, phone = $8, contact_name = $9, minimum_age = $10, maximum_age = $11, eligibility = $12, cost_free = $13, cost_pence = $14, cost_description = $15, wheelchair = $16, accessibility = $17, languages = $18, capacity = $19, is_full = $20, source = $21, updated_at = $22, version = version + 1 WHERE organisation_id = $1 AND id = $2 AND version = $23 RETURNING version"
+        }
+        // An import updates only what was imported, never a listing made here.
+        None => {
+            "INSERT INTO services (organisation_id, id, provider_id, name, description, url, email, phone, contact_name, minimum_age, maximum_age, eligibility, cost_free, cost_pence, cost_description, wheelchair, accessibility, languages, capacity, is_full, source, created_at, updated_at, version, status, last_verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 1, 'active', $23) ON CONFLICT (organisation_id, id) DO UPDATE SET provider_id = excluded.provider_id, name = excluded.name, description = excluded.description, url = excluded.url, email = excluded.email, phone = excluded.phone, contact_name = excluded.contact_name, minimum_age = excluded.minimum_age, maximum_age = excluded.maximum_age, eligibility = excluded.eligibility, cost_free = excluded.cost_free, cost_pence = excluded.cost_pence, cost_description = excluded.cost_description, wheelchair = excluded.wheelchair, accessibility = excluded.accessibility, languages = excluded.languages, capacity = excluded.capacity, is_full = excluded.is_full, source = excluded.source, updated_at = excluded.updated_at, version = services.version + 1, last_verified = COALESCE(excluded.last_verified, services.last_verified) WHERE services.source <> '' RETURNING version"
+        }
+    };
+    let version: Option<i64> = on_tx!(tx, conn => {
+        let q = sqlx::query_scalar(sql).bind(scope.key())
+            .bind(id.to_string())
+            .bind(input.provider_id.to_string())
+            .bind(&input.name)
+            .bind(&input.description)
+            .bind(&input.url)
+            .bind(input.email.as_ref().map(|e| e.as_str()))
+            .bind(&input.phone)
+            .bind(&input.contact_name)
+            .bind(input.minimum_age.map(i64::from))
+            .bind(input.maximum_age.map(i64::from))
+            .bind(&input.eligibility)
+            .bind(free)
+            .bind(pence)
+            .bind(&cost_description)
+            .bind(input.wheelchair)
+            .bind(&input.accessibility)
+            .bind(&languages)
+            .bind(input.capacity.map(i64::from))
+            .bind(input.full)
+            .bind(&source)
+            .bind(now);
+        let q = match expected {
+            Some(v) => q.bind(v.0),
+            None => q.bind(verified.map(|d| d.to_string())),
+        };
+        q.fetch_optional(&mut *conn).await?
+    });
+    let Some(version) = version else {
+        return Err(StoreError::Conflict);
+    };
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM service_terms WHERE organisation_id = $1 AND service_id = $2")
+            .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+        for t in &input.terms {
+            sqlx::query("INSERT INTO service_terms (organisation_id, service_id, term) VALUES ($1, $2, $3)")
+                .bind(scope.key()).bind(id.to_string()).bind(t.key()).execute(&mut *conn).await?;
+        }
+        sqlx::query("DELETE FROM schedules WHERE organisation_id = $1 AND service_id = $2")
+            .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+        for (i, s) in input.schedules.iter().enumerate() {
+            sqlx::query("INSERT INTO schedules (organisation_id, id, service_id, position, rrule, dtstart, opens_at, closes_at, valid_from, valid_to, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(scope.key())
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(id.to_string())
+                .bind(i as i64)
+                .bind(s.recurrence.to_string())
+                .bind(s.dtstart.to_string())
+                .bind(s.opens_at.strftime("%H:%M").to_string())
+                .bind(s.closes_at.strftime("%H:%M").to_string())
+                .bind(s.valid_from.map(|d| d.to_string()))
+                .bind(s.valid_to.map(|d| d.to_string()))
+                .bind(&s.description)
+                .execute(&mut *conn).await?;
+        }
+    });
+    save_locations(tx, scope, id, old.map(|o| o.locations.as_slice()).unwrap_or(&[]), &input.locations).await?;
+    let (kind, detail) = match (origin, old) {
+        (SaveOrigin::Import(s), _) => ("imported", format!("from {s}")),
+        (SaveOrigin::Here, None) => ("created", String::new()),
+        (SaveOrigin::Here, Some(old)) => ("edited", changed_fields(old, input).join(", ")),
+    };
+    record_event(tx, scope, actor, id, kind, &detail).await?;
+    Ok(version)
+}
+
+/// Pause, close or reopen a listing inside the caller's transaction.
+pub async fn set_service_status_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    id: ServiceId,
+    expected: Version,
+    status: &ServiceStatus,
+    note: &str,
+) -> Result<()> {
+    let (restart, reason) = match status {
+        ServiceStatus::Active => (None, None),
+        ServiceStatus::Paused { restart } => (restart.map(|d| d.to_string()), None),
+        ServiceStatus::Closed { reason } => (None, Some(reason.clone())),
+    };
+    let n = on_tx!(tx, conn => {
+        sqlx::query("UPDATE services SET status = $1, restart_on = $2, closed_reason = $3, updated_at = $4, version = version + 1 WHERE organisation_id = $5 AND id = $6 AND version = $7")
+            .bind(status.code()).bind(restart).bind(reason).bind(now_ms())
+            .bind(scope.key()).bind(id.to_string()).bind(expected.0)
+            .execute(&mut *conn).await?.rows_affected()
+    });
+    if n == 0 {
+        let exists: Option<String> = on_tx!(tx, conn => {
+            sqlx::query_scalar("SELECT id FROM services WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?
+        });
+        return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+    }
+    let (kind, detail) = match status {
+        ServiceStatus::Active => ("reopened", note.to_owned()),
+        ServiceStatus::Paused { restart } => (
+            "paused",
+            [
+                restart.map(|d| format!("expected back {}", linkwell_domain::time::display_london_date(d))),
+                Some(note.to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(". "),
+        ),
+        ServiceStatus::Closed { reason } => ("closed", reason.clone()),
+    };
+    record_event(tx, scope, actor, id, kind, &detail).await
 }
 
 /// Make the service's locations match `wanted`, keeping the ids of those it already had

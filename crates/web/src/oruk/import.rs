@@ -335,17 +335,34 @@ pub async fn store(
     let mut saved = vec![];
     // A feed repeats each organisation in every one of its services: save it once.
     let mut providers_saved = std::collections::HashSet::new();
+    // A feed's place ids are kept apart from this directory's own and other feeds': each
+    // becomes an id of its own under this source, the same one every time it is imported.
+    let places = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("linkwell:import:{source}").as_bytes());
+    let left_alone = |what: &str, field: &str, id: &dyn std::fmt::Display| {
+        format!("service {id}: {field}: {what} with this id was made in this directory; it was left alone")
+    };
     for record in records {
-        let imported = match parse_service(record, today) {
+        let mut imported = match parse_service(record, today) {
             Ok(i) => i,
             Err(r) => {
                 report.rejected.push(r.to_string());
                 continue;
             }
         };
+        for place in &mut imported.service.locations {
+            place.id =
+                place.id.map(|id| linkwell_domain::ids::LocationId(uuid::Uuid::new_v5(&places, id.0.as_bytes())));
+        }
         if let Some((pid, p)) = &imported.provider {
             if providers_saved.insert(*pid) {
-                db.save_provider(scope, &actor, *pid, None, p, SaveOrigin::Import(source)).await?;
+                match db.save_provider(scope, &actor, *pid, None, p, SaveOrigin::Import(source)).await {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict) => {
+                        report.rejected.push(left_alone("an organisation", "organization.id", &imported.id));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         } else if matches!(db.provider(scope, imported.service.provider_id).await, Err(StoreError::NotFound)) {
             report.rejected.push(format!(
@@ -354,9 +371,17 @@ pub async fn store(
             ));
             continue;
         }
-        let s = db
+        let s = match db
             .save_service(scope, &actor, imported.id, None, &imported.service, SaveOrigin::Import(source), None)
-            .await?;
+            .await
+        {
+            Ok(s) => s,
+            Err(StoreError::Conflict) => {
+                report.rejected.push(left_alone("a listing", "id", &imported.id));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if s.status != imported.status {
             db.set_service_status(
                 scope,
