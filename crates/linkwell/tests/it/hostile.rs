@@ -26,6 +26,7 @@ both_engines!(
     search_words_are_limited_and_named,
     a_sheet_is_saved_whole_or_not_at_all,
     exported_cells_never_run_as_formulas,
+    the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql,
 );
 
 fn fields(problem: &Value) -> Vec<String> {
@@ -709,4 +710,50 @@ async fn exported_cells_never_run_as_formulas(engine: Engine) {
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let names = count(&app.db, "SELECT COUNT(*) FROM services WHERE name LIKE '=HYPERLINK%'").await;
     assert_eq!(names, 1);
+}
+
+/// Item 18: NDJSON paged with OFFSET (quadratic over a large feed) and `/organizations`
+/// loaded every provider for each anonymous call.
+async fn the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql(engine: Engine) {
+    let app = spawn(engine).await;
+    crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
+    // More than two batches of listings, some sharing a name, from 30 organisations.
+    let mut sheet = String::from("organisation,name,description,needs,cost\n");
+    for i in 0..450 {
+        sheet.push_str(&format!("Group {:02},Walk {:03},A walk.,loneliness,free\n", i % 30, i / 2));
+    }
+    let (report, _) = linkwell_web::directory_csv::import(
+        &app.db,
+        &app.a.scope,
+        &linkwell_store::Actor::system(),
+        sheet.as_bytes(),
+        linkwell_web::today(),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let body = reqwest::get(app.url("/oruk/a/services?format=ndjson")).await.unwrap().text().await.unwrap();
+    let rows: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let total = count(
+        &app.db,
+        "SELECT COUNT(*) FROM services WHERE organisation_id = (SELECT id FROM organisations WHERE slug = 'a')",
+    )
+    .await;
+    assert_eq!(rows.len() as i64, total);
+    let keys: Vec<(String, String)> =
+        rows.iter().map(|r| (r["name"].as_str().unwrap().to_owned(), r["id"].as_str().unwrap().to_owned())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "each listing once, in name order");
+
+    let page: Value =
+        reqwest::get(app.url("/oruk/a/organizations?per_page=10&page=2")).await.unwrap().json().await.unwrap();
+    assert_eq!((page["total_items"].as_u64(), page["contents"].as_array().unwrap().len()), (Some(31), 10));
+    assert_eq!(page["contents"][0]["name"], "Group 10", "by name, second page");
+    let found: Value =
+        reqwest::get(app.url("/oruk/a/organizations?search=group%2007")).await.unwrap().json().await.unwrap();
+    assert_eq!(found["total_items"].as_u64(), Some(1));
+    let none: Value = reqwest::get(app.url("/oruk/a/organizations?search=%25")).await.unwrap().json().await.unwrap();
+    assert_eq!(none["total_items"].as_u64(), Some(0), "a % is a character, not a wildcard");
 }

@@ -781,6 +781,68 @@ impl Db {
         })
     }
 
+    /// Listings matching `filter`, by name, the `limit` after `after` (a name and id from
+    /// the last one read): a feed read from end to end in batches reads each listing once
+    /// from the index, where an OFFSET would walk every earlier one again for each batch.
+    pub async fn services_after(
+        &self,
+        scope: &OrgScope,
+        filter: &ServiceFilter,
+        after: Option<(&str, ServiceId)>,
+        limit: u64,
+    ) -> Result<Vec<ServiceSummary>> {
+        if filter.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(vec![]);
+        }
+        let ids: Option<Vec<String>> = filter.ids.as_ref().map(|ids| ids.iter().map(|i| i.to_string()).collect());
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(SUMMARY_COLUMNS);
+            qb.push(" FROM (SELECT s.id");
+            filtered!(&mut qb, SERVICES_FROM, scope, filter, &ids);
+            if let Some((name, id)) = after {
+                qb.push(" AND (s.name > ").push_bind(name.to_owned()).push(" OR (s.name = ").push_bind(name.to_owned())
+                    .push(" AND s.id > ").push_bind(id.to_string()).push("))");
+            }
+            qb.push(" ORDER BY s.name, s.id LIMIT ").push_bind(limit as i64);
+            qb.push(") AS k CROSS JOIN services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ").push_bind(scope.key());
+            qb.push(" AND s.id = k.id ORDER BY s.name, s.id");
+            let rows = qb.build().fetch_all(pool).await?;
+            rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()
+        })
+    }
+
+    /// Providers whose name or description holds every one of `words` (any case), by
+    /// name, `limit` from `offset`, and how many match in all: a page read in SQL rather
+    /// than every provider loaded for each anonymous call.
+    pub async fn providers_page(
+        &self,
+        scope: &OrgScope,
+        words: &[String],
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Provider>, u64)> {
+        let push_filter = |qb: &mut dyn FnMut(&str, Option<String>)| {
+            qb(" FROM providers WHERE organisation_id = ", Some(scope.key()));
+            for w in words {
+                let pattern =
+                    format!("%{}%", w.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                qb(" AND LOWER(name || ' ' || description) LIKE ", Some(pattern));
+                qb(" ESCAPE '\\'", None);
+            }
+        };
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
+            push_filter(&mut |sql, bind| { qb.push(sql); if let Some(b) = bind { qb.push_bind(b); } });
+            let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, name, kind, description, website, email, phone, source, updated_at, version");
+            push_filter(&mut |sql, bind| { qb.push(sql); if let Some(b) = bind { qb.push_bind(b); } });
+            qb.push(" ORDER BY name, id LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
+            let rows = qb.build().fetch_all(pool).await?;
+            let list = rows.iter().map(|r| Ok(provider_from_row!(r))).collect::<Result<Vec<_>>>()?;
+            Ok((list, total.max(0) as u64))
+        })
+    }
+
     /// Listings matching `filter`, by name, `limit` from `offset` (ORUK pages by number),
     /// and how many match in all.
     pub async fn services_page(

@@ -231,14 +231,28 @@ pub async fn services(
     Ok(json(&Page::new(contents, total, p.page, p.per_page)))
 }
 
-/// Every matching listing, one JSON object a line, read from the database a batch at a time.
+/// The longest an NDJSON feed streams. The request timeout ends at the response's
+/// headers; a body read slowly (or never) would otherwise hold its batches open for ever.
+const NDJSON_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Every matching listing, one JSON object a line, read from the database a batch at a
+/// time by keyset (after the last name and id sent), within `NDJSON_DEADLINE`.
 fn ndjson(state: AppState, scope: OrgScope, filter: ServiceFilter, detail: Detail) -> Response {
-    let stream = futures_util::stream::unfold(Some(0u64), move |offset| {
+    let deadline = tokio::time::Instant::now() + NDJSON_DEADLINE;
+    let start: Option<Option<(String, ServiceId)>> = Some(None);
+    let stream = futures_util::stream::unfold(start, move |cursor| {
         let (state, filter) = (state.clone(), filter.clone());
         async move {
-            let offset = offset?;
+            let after = cursor?;
+            if tokio::time::Instant::now() > deadline {
+                tracing::warn!("ORUK NDJSON feed stopped at its deadline");
+                return Some((Err(std::io::Error::other("the feed took too long to read")), None));
+            }
             let batch = async {
-                let (list, _) = state.db.services_page(&scope, &filter, offset, NDJSON_BATCH).await?;
+                let list = state
+                    .db
+                    .services_after(&scope, &filter, after.as_ref().map(|(n, id)| (n.as_str(), *id)), NDJSON_BATCH)
+                    .await?;
                 let (services, providers) =
                     load(&state, &scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
                 let mut body = String::new();
@@ -249,12 +263,13 @@ fn ndjson(state: AppState, scope: OrgScope, filter: ServiceFilter, detail: Detai
                     );
                     body.push('\n');
                 }
-                Ok::<_, ApiError>((body, list.len() as u64))
+                let last = list.last().map(|s| (s.name.clone(), s.id));
+                Ok::<_, ApiError>((body, list.len() as u64, last))
             }
             .await;
             match batch {
-                Ok((_, 0)) => None,
-                Ok((body, n)) => Some((Ok::<_, std::io::Error>(body), (n == NDJSON_BATCH).then_some(offset + n))),
+                Ok((_, 0, _)) => None,
+                Ok((body, n, last)) => Some((Ok::<_, std::io::Error>(body), (n == NDJSON_BATCH).then_some(last))),
                 Err(e) => {
                     tracing::warn!(error = %e, "ORUK NDJSON feed stopped");
                     Some((Err(std::io::Error::other("the feed could not be read")), None))
@@ -411,15 +426,10 @@ pub async fn organizations(
 ) -> Result<Response, ApiError> {
     let scope = published(&state, &slug).await?;
     let p = parse(&q)?;
-    let items: Vec<Organization> = state
-        .db
-        .providers(&scope)
-        .await?
-        .iter()
-        .filter(|o| words_match(&format!("{} {}", o.name, o.description), &p.search))
-        .map(Organization::of)
-        .collect();
-    Ok(json(&paged(items, &p)))
+    let words: Vec<String> = p.search.split_whitespace().map(str::to_owned).collect();
+    let (list, total) = state.db.providers_page(&scope, &words, (p.page - 1) * p.per_page, p.per_page).await?;
+    let items: Vec<Organization> = list.iter().map(Organization::of).collect();
+    Ok(json(&Page::new(items, total, p.page, p.per_page)))
 }
 
 pub async fn organization(
