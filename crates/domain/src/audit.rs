@@ -210,6 +210,60 @@ pub enum ChainBreak {
     Unlinked { seq: i64 },
 }
 
+/// One line of a witness file: an organisation's chain head (its sequence number and
+/// hash) written down by `linkwell audit head` and kept outside the database. Anyone
+/// with write access to the database can rebuild a plain SHA-256 chain; they cannot
+/// change what was written elsewhere, so a later `audit verify --against` that finds a
+/// different hash at that sequence number shows the trail was rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessedHead {
+    pub organisation: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl WitnessedHead {
+    /// `slug seq hash`, one head a line.
+    pub fn line(&self) -> String {
+        format!("{} {} {}", self.organisation, self.seq, self.hash)
+    }
+}
+
+/// Why a witness file could not be read, with the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct WitnessError {
+    pub line: usize,
+    pub message: &'static str,
+}
+
+/// Read a witness file: lines of `slug seq hash` (blank lines and `#` comments ignored).
+pub fn parse_witness(text: &str) -> Result<Vec<WitnessedHead>, WitnessError> {
+    let mut heads = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let err = |message| WitnessError { line, message };
+        let mut parts = t.split_whitespace();
+        let (Some(org), Some(seq), Some(hash), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(err("expected an organisation, a sequence number and a hash"));
+        };
+        if org.len() > 100 || !org.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(err("the organisation is not a slug"));
+        }
+        let seq =
+            seq.parse::<i64>().ok().filter(|n| *n >= 0).ok_or(err("the sequence number is not a whole number"))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(err("the hash is not 64 hexadecimal digits"));
+        }
+        heads.push(WitnessedHead { organisation: org.to_owned(), seq, hash: hash.to_ascii_lowercase() });
+    }
+    Ok(heads)
+}
+
 /// Incremental verification over entries in `seq` order, so a long chain can be streamed
 /// in pages rather than loaded whole.
 #[derive(Debug, Clone)]
@@ -254,6 +308,20 @@ impl ChainVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn witness_files_are_read_line_by_line() {
+        let h = "a".repeat(64);
+        let text = format!("# kept by the Caldicott guardian\n\nriverside-pcn 42 {h}\nother 0 {}\n", "B".repeat(64));
+        let heads = parse_witness(&text).unwrap();
+        assert_eq!(heads.len(), 2);
+        assert_eq!(heads[0].line(), format!("riverside-pcn 42 {h}"));
+        assert_eq!(heads[1].hash, "b".repeat(64));
+        for (bad, line) in [("x 1", 1), ("x -1 aaaa", 1), (&format!("ok 1 {h}\nx 1 zz"), 2), (&format!("a b 1 {h}"), 1)]
+        {
+            assert_eq!(parse_witness(bad).unwrap_err().line, line, "{bad}");
+        }
+    }
 
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut prev = GENESIS_HASH.to_owned();

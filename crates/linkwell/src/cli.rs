@@ -264,6 +264,20 @@ enum AuditCommand {
         /// Check only this organisation.
         #[arg(long)]
         org: Option<String>,
+        /// A file written earlier by `linkwell audit head` and kept outside the database:
+        /// each head in it must still be in the chain with the same hash, or the trail was
+        /// rewritten since (which a chain rebuilt by someone with database access hides).
+        #[arg(long)]
+        against: Option<std::path::PathBuf>,
+    },
+    /// Print each organisation's chain head (`slug sequence hash`), to keep somewhere the
+    /// database's users cannot write (a ticket, an email, write-once storage).
+    Head {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Only this organisation.
+        #[arg(long)]
+        org: Option<String>,
     },
 }
 
@@ -421,15 +435,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
-        Command::Audit { command: AuditCommand::Verify { db, org } } => {
+        Command::Audit { command: AuditCommand::Head { db, org } } => {
             let db = open(&db.database).await?;
-            let orgs = match org {
-                Some(slug) => {
-                    vec![db.organisation_by_slug(&slug).await.map_err(|_| anyhow!("--org: no organisation {slug:?}"))?]
+            for o in audited_organisations(&db, org).await? {
+                let (seq, hash) = db.audit_head(&OrgScope::new(o.id)).await?;
+                println!("{}", linkwell_domain::audit::WitnessedHead { organisation: o.slug, seq, hash }.line());
+            }
+        }
+        Command::Audit { command: AuditCommand::Verify { db, org, against } } => {
+            let db = open(&db.database).await?;
+            // Read the witness first: a file that cannot be read is a usage error, not a verdict.
+            let witnessed = match &against {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("--against: could not read {}", path.display()))?;
+                    linkwell_domain::audit::parse_witness(&text)
+                        .map_err(|e| anyhow!("--against: {}: {e}", path.display()))?
                 }
-                None => db.organisations().await?,
+                None => vec![],
             };
+            let one = org.is_some();
+            let orgs = audited_organisations(&db, org).await?;
             let mut broken = false;
+            for w in &witnessed {
+                let Some(o) = orgs.iter().find(|o| o.slug == w.organisation) else {
+                    // With --org, the file's other organisations are not this check's business.
+                    if !one {
+                        broken = true;
+                        println!("{}: BROKEN: the witnessed organisation is not in this database", w.organisation);
+                    }
+                    continue;
+                };
+                let scope = OrgScope::new(o.id);
+                if w.seq == 0 {
+                    continue;
+                }
+                match db.audit_hash_at(&scope, w.seq).await? {
+                    Some(h) if h == w.hash => println!("{}: entry {} matches the witnessed head", o.slug, w.seq),
+                    Some(_) => {
+                        broken = true;
+                        println!(
+                            "{}: BROKEN: entry {} no longer has the witnessed hash (the trail was rewritten)",
+                            o.slug, w.seq
+                        );
+                    }
+                    None => {
+                        broken = true;
+                        println!("{}: BROKEN: entry {} was witnessed but is no longer in the trail", o.slug, w.seq);
+                    }
+                }
+            }
             for o in orgs {
                 match db.verify_audit_chain(&OrgScope::new(o.id)).await? {
                     ChainReport::Intact { entries } => {
@@ -454,6 +509,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The organisations an audit command covers: the one named, or all.
+async fn audited_organisations(
+    db: &Db,
+    org: Option<String>,
+) -> anyhow::Result<Vec<linkwell_store::organisations::Organisation>> {
+    Ok(match org {
+        Some(slug) => {
+            vec![db.organisation_by_slug(&slug).await.map_err(|_| anyhow!("--org: no organisation {slug:?}"))?]
+        }
+        None => db.organisations().await?,
+    })
 }
 
 async fn user(command: UserCommand) -> anyhow::Result<()> {

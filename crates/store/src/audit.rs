@@ -129,6 +129,24 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The organisation's chain head now: its sequence number and hash.
+    pub async fn audit_head(&self, scope: &OrgScope) -> Result<(i64, String)> {
+        on_db!(self, pool => {
+            let r = sqlx::query("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok((r.try_get("seq")?, r.try_get("hash")?))
+        })
+    }
+
+    /// The hash of the entry at `seq`, if there is one.
+    pub async fn audit_hash_at(&self, scope: &OrgScope, seq: i64) -> Result<Option<String>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE organisation_id = $1 AND seq = $2")
+                .bind(scope.key()).bind(seq).fetch_optional(pool).await?
+        }))
+    }
+}
+
 /// Append an event inside the caller's transaction, so a change and its audit entry
 /// commit together. Bumping the head row first takes its lock (a row lock on PostgreSQL;
 /// the write lock on SQLite), which serialises appends per organisation.

@@ -182,14 +182,43 @@ async fn administration_and_audit_verification(engine: Engine) {
     let verified = ok(&linkwell(&["audit", "verify", "--database", db], None));
     assert!(verified.contains("hillside: intact ("), "{verified}");
 
+    // Issue 10 item 26: the head, written down elsewhere, makes a rebuilt chain evident.
+    let heads = ok(&linkwell(&["audit", "head", "--database", db], None));
+    let witness = std::env::temp_dir().join(format!("heads-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&witness, &heads).unwrap();
+    let line = heads.lines().find(|l| l.starts_with("hillside ")).unwrap().to_owned();
+    let witnessed_seq: i64 = line.split(' ').nth(1).unwrap().parse().unwrap();
+    let against = ["audit", "verify", "--database", db, "--against", witness.to_str().unwrap()];
+    let out = ok(&linkwell(&against, None));
+    assert!(out.contains(&format!("hillside: entry {witnessed_seq} matches the witnessed head")), "{out}");
+    // Someone with database access edits entry 2 and rebuilds every hash after it.
+    rebuild_chain_after_editing_entry_2(db, "hillside").await;
+    assert!(
+        ok(&linkwell(&["audit", "verify", "--database", db], None)).contains("hillside: intact ("),
+        "the rebuilt chain verifies on its own"
+    );
+    let out = linkwell(&against, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!(
+            "hillside: BROKEN: entry {witnessed_seq} no longer has the witnessed hash (the trail was rewritten)"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(&witness, "hillside 1 not-a-hash\n").unwrap();
+    let e = err(&linkwell(&against, None));
+    assert!(e.contains("--against:") && e.contains("line 1: the hash is not 64 hexadecimal digits"), "{e}");
+    let _ = std::fs::remove_file(&witness);
+
     // Edit one entry behind the application's back: verify names it and exits 1.
     let raw = Db::connect(db).await.unwrap();
     match &raw {
         Db::Sqlite(p) => {
-            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2").execute(p).await.map(|_| ())
+            sqlx::query("UPDATE audit_log SET detail = 'role=admin' WHERE seq = 2").execute(p).await.map(|_| ())
         }
         Db::Postgres(p) => {
-            sqlx::query("UPDATE audit_log SET detail = 'role=commissioner' WHERE seq = 2").execute(p).await.map(|_| ())
+            sqlx::query("UPDATE audit_log SET detail = 'role=admin' WHERE seq = 2").execute(p).await.map(|_| ())
         }
     }
     .unwrap();
@@ -332,4 +361,63 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     let _ = again.wait();
     assert_eq!(ok(&linkwell(&["org", "list", "--database", &url], None)).lines().count(), 1);
     assert_eq!(users(&url), before);
+}
+
+/// What an insider with write access could do to a plain hash chain: change an entry and
+/// recompute every hash from it on, and the head.
+async fn rebuild_chain_after_editing_entry_2(url: &str, slug: &str) {
+    let db = Db::connect(url).await.unwrap();
+    let org = db.organisation_by_slug(slug).await.unwrap();
+    let scope = linkwell_store::OrgScope::new(org.id);
+    let mut entries = vec![];
+    let mut before = None;
+    loop {
+        let page = db.audit_page(&scope, &Default::default(), before, 200).await.unwrap();
+        entries.extend(page.items);
+        match page.next_cursor {
+            Some(c) => before = Some(c.parse().unwrap()),
+            None => break,
+        }
+    }
+    entries.sort_by_key(|e| e.seq);
+    let key = org.id.to_string();
+    let mut prev = entries[0].prev_hash.clone();
+    for e in &mut entries {
+        if e.seq == 2 {
+            e.detail = Some("role=commissioner".into());
+        }
+        e.prev_hash = prev.clone();
+        e.hash = e.expected_hash(&key);
+        prev = e.hash.clone();
+    }
+    for e in entries.iter().filter(|e| e.seq >= 2) {
+        let sql = "UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3 WHERE organisation_id = $4 AND seq = $5";
+        match &db {
+            Db::Sqlite(p) => sqlx::query(sql)
+                .bind(&e.detail)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(&key)
+                .bind(e.seq)
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql)
+                .bind(&e.detail)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(&key)
+                .bind(e.seq)
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap();
+    }
+    let sql = "UPDATE audit_heads SET hash = $1 WHERE organisation_id = $2";
+    match &db {
+        Db::Sqlite(p) => sqlx::query(sql).bind(&prev).bind(&key).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).bind(&prev).bind(&key).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
 }
