@@ -1,6 +1,7 @@
 //! Journeys in headless Chromium (Debian's chromium through chromedriver), with axe-core
 //! checking WCAG 2.2 A and AA on every page and state the journeys visit.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -21,10 +22,17 @@ struct Browser {
     axe: String,
 }
 
+/// Ending chromedriver alone leaves Chromium and its renderers running (they piled up to
+/// about a hundred over a few runs): chromedriver starts in a process group of its own,
+/// and the whole group is ended, then anything still using this browser's profile.
 impl Drop for Browser {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let profile = self._profile.0.display().to_string();
+        let _ = Command::new("pkill").args(["-KILL", "-f", &profile]).stderr(Stdio::null()).status();
     }
 }
 
@@ -38,6 +46,7 @@ async fn browser(app: &TestApp) -> Browser {
     let port = free_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

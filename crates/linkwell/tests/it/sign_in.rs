@@ -28,6 +28,9 @@ async fn wrong_password_names_the_problem_and_changes_nothing(engine: Engine) {
     assert!(html.contains("There is a problem"), "error summary shown");
     assert!(html.contains("Enter a correct email address and password"));
     assert!(html.contains("href=\"#email\""), "summary links to the field");
+    // NHS service manual: a page with form errors says so first in its title.
+    assert!(html.contains("<title>Error: Sign in – Linkwell</title>"), "{html}");
+    assert!(app.client().text("/sign-in").await.contains("<title>Sign in – Linkwell</title>"));
     // An unknown email gets exactly the same answer.
     let r = c.sign_in("nobody@a.example", "not the password").await;
     assert_eq!(r.status(), 401);
