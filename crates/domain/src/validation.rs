@@ -78,10 +78,16 @@ pub fn required_text(label: &str, input: &str, max: usize) -> Result<String, Str
     if t.chars().count() > max {
         return Err(format!("{} must be {max} characters or fewer", capitalise(label)));
     }
-    if t.chars().any(|c| c.is_control()) {
+    if t.chars().any(forbidden) {
         return Err(format!("{} must not contain control characters", capitalise(label)));
     }
     Ok(t.to_owned())
+}
+
+/// A character no text field takes: control characters (NUL among them, which
+/// PostgreSQL cannot store) other than the line breaks and tabs people type.
+fn forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
 /// Optional, trimmed, length-limited text; `label` names it in the message.
@@ -89,6 +95,9 @@ pub fn optional_text(label: &str, input: &str, max: usize) -> Result<String, Str
     let t = input.trim();
     if t.chars().count() > max {
         return Err(format!("{label} must be {max} characters or fewer"));
+    }
+    if t.chars().any(forbidden) {
+        return Err(format!("{label} must not contain control characters"));
     }
     Ok(t.to_owned())
 }

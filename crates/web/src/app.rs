@@ -262,6 +262,9 @@ fn throttle(
     GovernorLayer::new(config).error_handler(move |_| error_page(StatusCode::TOO_MANY_REQUESTS, title, message))
 }
 
+/// The largest body any request may have (an import's upload is the largest by far).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let mut router: Router<AppState> = Router::new();
     for (spec, mr) in table(&state) {
@@ -280,13 +283,14 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: these run after routing, closest to the handlers.
         .layer(from_fn(security::csrf))
         .layer(from_fn_with_state(state.clone(), security::form_token))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn(security::answer_too_large))
         .layer(from_fn_with_state(state.clone(), pages::render_error_pages))
         .layer(from_fn_with_state(state.clone(), auth::resolve_principal))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), ops::track))
         .layer(from_fn(security::headers))
         .layer(from_fn(log_request))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -131,6 +131,9 @@ pub enum ApiError {
     Invalid(ValidationErrors),
     #[error("conflict")]
     Conflict(String),
+    /// The body is larger than any request may be.
+    #[error("too large")]
+    TooLarge,
     #[error(transparent)]
     Store(StoreError),
     #[error("internal: {0}")]
@@ -200,6 +203,13 @@ impl IntoResponse for ApiError {
                 v.errors.into_iter().map(|e| ProblemField { field: e.field, message: e.message }).collect(),
             ),
             ApiError::Conflict(d) => problem(StatusCode::CONFLICT, "conflict", "Conflict", Some(d), vec![]),
+            ApiError::TooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "The request is too large",
+                Some("A request body may be at most 1 MiB.".into()),
+                vec![ProblemField { field: "body".into(), message: "The body is larger than 1 MiB".into() }],
+            ),
             other => {
                 tracing::error!(error = %other, "api call failed");
                 problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None, vec![])

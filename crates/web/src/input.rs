@@ -20,12 +20,24 @@ pub struct Path<T>(pub T);
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let machine = is_api(&parts.uri) || is_oruk(&parts.uri);
+        let not_found = move || {
+            if machine { ApiError::NotFound.into_response() } else { PageError::NotFound.into_response() }
+        };
+        // A NUL names no record (and PostgreSQL cannot even compare text holding one).
+        if has_nul(parts.uri.path()) {
+            return Err(not_found());
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
-            Err(_) if is_api(&parts.uri) || is_oruk(&parts.uri) => Err(ApiError::NotFound.into_response()),
-            Err(_) => Err(PageError::NotFound.into_response()),
+            Err(_) => Err(not_found()),
         }
     }
+}
+
+/// Whether percent-encoded text holds a NUL (`%00`).
+fn has_nul(encoded: &str) -> bool {
+    encoded.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
 /// Query parameters, with a bad one named: problem details for the API and ORUK, an error
@@ -36,16 +48,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or("");
+        let refuse = |field: String, message: String| {
+            if is_api(&parts.uri) || is_oruk(&parts.uri) {
+                ApiError::Invalid(ValidationErrors::single(&field, message)).into_response()
+            } else {
+                PageError::BadRequest(format!("The address is not valid: {message}.")).into_response()
+            }
+        };
+        if has_nul(raw) {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap_or_default();
+            let field =
+                pairs.into_iter().find(|(_, v)| v.contains('\0')).map_or_else(|| "query".to_owned(), |(k, _)| k);
+            return Err(refuse(field.clone(), format!("{field} must not contain a NUL character")));
+        }
         match serde_urlencoded::from_str::<T>(raw) {
             Ok(v) => Ok(Query(v)),
             Err(e) => {
                 let (field, message) = describe(&e.to_string(), "parameter");
-                let field = field.unwrap_or_else(|| "query".into());
-                if is_api(&parts.uri) || is_oruk(&parts.uri) {
-                    Err(ApiError::Invalid(ValidationErrors::single(&field, message)).into_response())
-                } else {
-                    Err(PageError::BadRequest(format!("The address is not valid: {message}.")).into_response())
-                }
+                Err(refuse(field.unwrap_or_else(|| "query".into()), message))
             }
         }
     }

@@ -207,6 +207,30 @@ pub async fn form_token(State(state): State<AppState>, mut req: Request, next: N
     res
 }
 
+/// A body over the limit is refused by the body-limit layer before anything reads it, in
+/// plain text: answer it like every other refusal, with problem details for the API and
+/// the published directory's feed, and a page for people.
+pub async fn answer_too_large(req: Request, next: Next) -> Response {
+    let machine = is_api(req.uri()) || req.uri().path().starts_with("/oruk/");
+    let res = next.run(req).await;
+    if res.status() != StatusCode::PAYLOAD_TOO_LARGE || res.extensions().get::<crate::error::ErrorPage>().is_some() {
+        return res;
+    }
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !plain {
+        return res;
+    }
+    if machine {
+        ApiError::TooLarge.into_response()
+    } else {
+        error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form was too large", "Shorten what you entered and try again.")
+    }
+}
+
 fn refuse(api: bool, why: &'static str) -> Response {
     if api {
         ApiError::Forbidden(why).into_response()

@@ -17,6 +17,7 @@ mod cli;
 mod crash;
 mod directory;
 mod hostile;
+mod hostile_surface;
 mod ops;
 mod oruk;
 mod peers;

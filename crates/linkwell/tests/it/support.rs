@@ -469,3 +469,93 @@ pub async fn switch_on(app: &TestApp, switch: linkwell_store::organisations::Pub
     let org = app.db.organisation(&app.a.scope).await.unwrap();
     app.db.set_public_switch(&app.a.scope, &Actor::system(), switch, true, Version(org.version)).await.unwrap();
 }
+
+/// A route template with organisation A's records in it (the matrix's and the hostile
+/// suite's). `target` is a user who exists only to be disabled, enabled and reset.
+/// `feed` is a calendar feed token of a user the matrix never signs in as.
+pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
+    let case = &app.a.case;
+    let referral = if path.contains("discharge-summary") { case.discharged } else { case.referral };
+    path.replace("/referrals/{id}", &format!("/referrals/{referral}"))
+        .replace("/people/{id}", &format!("/people/{}", case.person))
+        .replace("/sessions/{id}", &format!("/sessions/{}", case.session))
+        .replace("{version}", "1")
+        .replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))
+        .replace("/admin/sites/{id}", &format!("/admin/sites/{}", app.a.site.id))
+        .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
+        .replace("{token}", "rs_not-a-real-token")
+        .replace("/rooms/{id}", &format!("/rooms/{}", app.a.room.id))
+        .replace("/admin/tools/{id}", &format!("/admin/tools/{}", app.a.tool.id))
+        .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
+        .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
+        .replace("/prescriptions/{id}", &format!("/prescriptions/{}", app.a.prescription))
+        .replace("/services/{id}", &format!("/services/{}", app.a.service.id))
+        .replace(
+            "/service_at_locations/{id}",
+            &format!("/service_at_locations/{}", app.a.service.locations[0].service_at_location_id),
+        )
+        .replace("/taxonomies/{id}", &format!("/taxonomies/{}", linkwell_domain::directory::Taxonomy::Needs.uuid()))
+        .replace(
+            "/taxonomy_terms/{id}",
+            &format!(
+                "/taxonomy_terms/{}",
+                linkwell_domain::directory::Term::Need(linkwell_domain::referrals::Need::Loneliness).uuid()
+            ),
+        )
+        .replace("/organizations/{id}", &format!("/organizations/{}", app.a.provider.id))
+        .replace("{slug}", "a")
+        .replace("{file}", &format!("{feed}.ics"))
+        .replace("{*path}", "nhsuk-frontend.min.css")
+}
+
+/// Make every route of organisation A reachable, as the matrix and the hostile suite need:
+/// a user to disable, enable and reset (`target`), self-referral and the published
+/// directory switched on, and a calendar feed of a user nobody signs in as (`feed`).
+pub async fn open_every_route(app: &TestApp) -> (String, String) {
+    let target = linkwell_store::users::NewUser {
+        email: linkwell_domain::identity::EmailAddress::parse("target@a.example").unwrap(),
+        display_name: "Matrix Target".into(),
+        role: Role::LinkWorker,
+        practice_id: None,
+        password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+    };
+    let target =
+        app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &target).await.unwrap().id.to_string();
+    // Organisation A takes self-referrals; a link worker nobody signs in as has a calendar feed.
+    let org = app.db.organisation(&app.a.scope).await.unwrap();
+    app.db
+        .set_public_switch(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_store::organisations::PublicSwitch::SelfReferral,
+            true,
+            linkwell_domain::Version(org.version),
+        )
+        .await
+        .unwrap();
+    app.db
+        .set_public_switch(
+            &app.a.scope,
+            &linkwell_store::Actor::system(),
+            linkwell_store::organisations::PublicSwitch::Directory,
+            true,
+            linkwell_domain::Version(org.version + 1),
+        )
+        .await
+        .unwrap();
+    let owner = linkwell_store::users::NewUser {
+        email: linkwell_domain::identity::EmailAddress::parse("feed@a.example").unwrap(),
+        display_name: "Feed Owner".into(),
+        role: Role::LinkWorker,
+        practice_id: None,
+        password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+    };
+    let owner = app.db.create_user(&app.a.scope, &linkwell_store::Actor::system(), &owner).await.unwrap();
+    let secret = linkwell_domain::identity::Secret::generate("cal_");
+    app.db
+        .create_calendar_feed(&app.a.scope, &linkwell_store::Actor::system(), owner.id, &secret.hash())
+        .await
+        .unwrap();
+    let feed = secret.expose().to_owned();
+    (target, feed)
+}

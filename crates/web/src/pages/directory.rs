@@ -944,17 +944,19 @@ pub async fn import_form(State(state): State<AppState>, page: Page) -> Result<Re
 pub async fn import_csv(
     State(state): State<AppState>,
     page: Page,
-    mut multipart: axum::extract::Multipart,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
+    let unreadable = || {
+        PageError::BadRequest(
+            "The upload could not be read. Choose the file on the import page, then upload it.".into(),
+        )
+    };
+    let mut multipart = multipart.map_err(|_| unreadable())?;
     let mut data = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| PageError::BadRequest(format!("The upload could not be read: {e}")))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
         if field.name() == Some("file") {
-            data = Some(
-                field.bytes().await.map_err(|e| PageError::BadRequest(format!("The file could not be read: {e}")))?,
-            );
+            data = Some(field.bytes().await.map_err(|_| unreadable())?);
         }
     }
     let data = match data {

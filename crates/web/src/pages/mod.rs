@@ -211,9 +211,10 @@ impl FormPairs {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
 
-    /// A checkbox: present and not "false".
+    /// A checkbox: ticked when it carries one of the values our forms send for a tick
+    /// (`true`, `on`). Any other value is not a tick: a form field is input like any other.
     pub fn checked(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == name && v != "false")
+        self.0.iter().any(|(k, v)| k == name && matches!(v.as_str(), "true" | "on"))
     }
 
     /// The values as a map for re-rendering a form (repeated names keep their first value).

@@ -51,7 +51,12 @@ pub async fn retire(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let retired = form.get("offer") != "true";
+    // The list's two buttons: "offer again" sends offer=true, "stop offering" nothing.
+    let retired = match form.get("offer") {
+        "" => true,
+        "true" => false,
+        _ => return Err(PageError::BadRequest("The form was not one this page sends. Go back and try again.".into())),
+    };
     state.db.set_tool_retired(&p.scope(), &page.actor(), &id, retired).await?;
     page.done(if retired { "No longer offered" } else { "Offered again" }, "/admin/tools").await
 }
