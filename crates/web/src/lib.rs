@@ -14,6 +14,8 @@ mod client;
 pub mod directory_csv;
 pub mod directory_search;
 mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod identity;
 mod input;
 mod ops;

@@ -96,7 +96,28 @@ impl<R: Read> PostcodeFile<R> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any bytes, or lines close to either dataset's: each row read or the file
+        /// refused with its line, never a panic.
+        #[test]
+        fn any_file_is_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..2000),
+                                       lines in prop::collection::vec("(pcds,lat,long|[A-Z]{1,2}[0-9]{1,2} ?[0-9][A-Z]{2}|-?[0-9.e+]{0,12}|99.999999|,|\"|\n)*", 0..20)) {
+            for text in [bytes, lines.join("\n").into_bytes()] {
+                if let Ok(mut file) = PostcodeFile::new(text.as_slice()) {
+                    for _ in 0..10_000 {
+                        match file.next_row() {
+                            Ok(Some(_)) => {}
+                            Ok(None) | Err(_) => break,
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn all(text: &str) -> (Vec<PostcodeRow>, u64) {
         let mut f = PostcodeFile::new(text.as_bytes()).unwrap();

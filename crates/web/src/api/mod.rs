@@ -68,6 +68,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 }
 
 impl JsonBody {
+    /// A body as if it had been read from a request (for the parser tests).
+    #[cfg(test)]
+    pub(crate) fn of(bytes: Bytes) -> JsonBody {
+        JsonBody(Ok(bytes))
+    }
+
     pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
         let bytes = self.0?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);

@@ -225,7 +225,7 @@ pub(super) fn term_items(chosen: Option<Term>) -> Vec<Value> {
 
 /// The listing form's fields from the posted pairs (needs and activities repeat;
 /// schedules are numbered rows).
-fn service_fields(f: &FormPairs) -> ServiceFields {
+pub(crate) fn service_fields(f: &FormPairs) -> ServiceFields {
     let rows = f.rows("schedules");
     let schedules = (0..rows)
         .map(|i| {
