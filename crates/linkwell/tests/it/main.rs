@@ -10,6 +10,7 @@ mod access_points;
 mod admin;
 mod api;
 mod api_casework;
+mod api_conformance;
 mod authz;
 mod browser;
 mod casework;

@@ -160,7 +160,7 @@ pub fn rfc3339(ms: i64) -> String {
         programmes::list,
     ),
     components(schemas(Problem, ProblemField)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -175,6 +175,81 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers every operation can give besides its own, documented on each (checked by
+/// Schemathesis' status-code conformance): 401 without a valid token; 403 where a role
+/// may not use the operation (every one but `/me`); 404 for a record the caller may not
+/// see or that does not exist; 422 for a body or query that is not valid; 413 for a body
+/// over the limit; 409 for a change based on a stale version. Problem details are served
+/// as `application/problem+json`, and documented so.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                ("GET", &mut item.get),
+                ("POST", &mut item.post),
+                ("PUT", &mut item.put),
+                ("DELETE", &mut item.delete),
+                ("PATCH", &mut item.patch),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        matches!(p, utoipa::openapi::RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+                    })
+                });
+                let has_body = op.request_body.is_some();
+                let mut add = |code: &str, what: &str| {
+                    op.responses.responses.entry(code.to_owned()).or_insert_with(|| problem(what).into());
+                };
+                add("401", "No valid API token was sent.");
+                if path != "/api/v1/me" {
+                    add("403", "The caller's role may not use this operation.");
+                }
+                if path.contains('{') {
+                    add("404", "No such record, or not one the caller may see.");
+                }
+                if has_query || has_body {
+                    add("422", "The request is not valid: each problem names its field.");
+                }
+                if has_body {
+                    add("413", "The body is larger than 1 MiB.");
+                }
+                if method != "GET" {
+                    add("409", "The record changed since the version sent, or the change does not fit its state.");
+                }
+            }
+            // Every problem answer is problem details, whatever the handler's annotation said.
+            for op in
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                for response in op.responses.responses.values_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = response
+                        && let Some(json) = r.content.shift_remove("application/json")
+                    {
+                        let is_problem = matches!(&json, utoipa::openapi::RefOr::T(c)
+                            if matches!(&c.schema, Some(utoipa::openapi::RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+                        let key = if is_problem { "application/problem+json" } else { "application/json" };
+                        r.content.insert(key.to_owned(), json);
+                    }
+                }
+            }
+        }
     }
 }
 
