@@ -28,3 +28,14 @@ ALTER TABLE users ADD COLUMN credentials_changed_at BIGINT NOT NULL DEFAULT 0;
 -- happened to a message, so a sender whose lease lapsed mid-send cannot mark it sent
 -- after another has taken it.
 ALTER TABLE outbox ADD COLUMN claim_token TEXT;
+
+-- The person as the referral named them (names and date of birth as given). A referrer's
+-- views show these and nothing from the person's record, so a referral later merged into
+-- a known record, or a record later edited, never shows a referrer what the service holds.
+ALTER TABLE referrals ADD COLUMN referred_given_name TEXT;
+ALTER TABLE referrals ADD COLUMN referred_family_name TEXT;
+ALTER TABLE referrals ADD COLUMN referred_date_of_birth TEXT;
+UPDATE referrals SET
+    referred_given_name = (SELECT p.given_name FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id),
+    referred_family_name = (SELECT p.family_name FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id),
+    referred_date_of_birth = (SELECT p.date_of_birth FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id);

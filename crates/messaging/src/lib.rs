@@ -39,6 +39,7 @@ pub fn is_public(ip: IpAddr) -> bool {
             let [a, b, ..] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
+                || (a == 198 && (18..20).contains(&b))
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
@@ -53,7 +54,17 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            // IPv4-compatible (::a.b.c.d, deprecated but still routed by some stacks).
+            if s[..6].iter().all(|x| *x == 0) {
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(
+                    (s[6] >> 8) as u8,
+                    s[6] as u8,
+                    (s[7] >> 8) as u8,
+                    s[7] as u8,
+                )));
+            }
+            let first = s[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -61,7 +72,9 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfe80
                 || first == 0x2001 && v6.segments()[1] == 0x0db8
                 || first == 0x0064 && v6.segments()[1] == 0xff9b
-                || first == 0x2002)
+                || first == 0x2002
+                // Teredo, which tunnels to an IPv4 address of the tunnel's choosing.
+                || (first == 0x2001 && s[1] == 0))
         }
     }
 }
@@ -234,6 +247,8 @@ pub async fn send_sms(gateway: &SmsGateway, allow_private: bool, to: &str, body:
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would connect where it likes, not to the vetted address.
+        .no_proxy()
         .resolve(&host, address)
         .build()
         .map_err(|_| SendError::Temporary("the HTTP client could not start".into()))?;

@@ -33,6 +33,8 @@ pub struct ReferralSummary {
     pub next_session_at: Option<i64>,
     /// ISO date of the plan's next review, if a plan sets one.
     pub next_review: Option<String>,
+    /// The person as the referral named them (what a referrer sees).
+    pub referred_as: crate::referrals::ReferredAs,
 }
 
 /// Which referrals a list shows; every filter given is ANDed.
@@ -64,6 +66,7 @@ pub enum ReferralOrder {
 }
 
 const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.status_changed_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
+     COALESCE(r.referred_given_name, p.given_name) AS referred_given_name, COALESCE(r.referred_family_name, p.family_name) AS referred_family_name, COALESCE(r.referred_date_of_birth, p.date_of_birth) AS referred_date_of_birth, \
      (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'booked' AND s.starts_at >= ";
 const FROM: &str = ") AS next_session_at FROM referrals r JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id WHERE r.organisation_id = ";
 
@@ -138,6 +141,11 @@ impl Db {
                     safeguarding: r.try_get("safeguarding")?,
                     next_session_at: r.try_get("next_session_at")?,
                     next_review: r.try_get("next_review")?,
+                    referred_as: crate::referrals::ReferredAs {
+                        given_name: r.try_get("referred_given_name")?,
+                        family_name: r.try_get("referred_family_name")?,
+                        date_of_birth: r.try_get("referred_date_of_birth")?,
+                    },
                 }, r.try_get::<i64, _>("urgency_rank")?))
             }).collect::<Result<Vec<_>>>()
         })?;

@@ -186,13 +186,26 @@ pub struct ReminderNow {
 const DUE: &str = "status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)";
 
 impl Db {
-    /// Organisations with messages due now and not leased, at most `limit`: the sender
-    /// works each one on its own, so one organisation's slow server delays only its own
-    /// messages. Across organisations: the sender serves all.
-    pub async fn organisations_with_due_messages(&self, now: i64, limit: usize) -> Result<Vec<OrgScope>> {
-        let sql = format!("SELECT DISTINCT organisation_id FROM outbox WHERE {DUE} LIMIT $2");
+    /// Organisations with messages due now and not leased, at most `limit`, those waiting
+    /// longest first, leaving out `busy` ones (still sending): the sender works each on its
+    /// own, so one organisation's slow server delays only its own messages, and a few slow
+    /// ones cannot keep the rest waiting. Across organisations: the sender serves all.
+    pub async fn organisations_with_due_messages(
+        &self,
+        now: i64,
+        limit: usize,
+        busy: &[linkwell_domain::OrganisationId],
+    ) -> Result<Vec<OrgScope>> {
+        let busy: Vec<String> = busy.iter().map(|o| o.to_string()).collect();
         let keys: Vec<String> = on_db!(self, pool => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit as i64).fetch_all(pool).await?
+            let mut qb = sqlx::QueryBuilder::new("SELECT organisation_id FROM outbox WHERE status = 'pending' AND due_at <= ");
+            qb.push_bind(now).push(" AND (claimed_until IS NULL OR claimed_until < ").push_bind(now).push(")");
+            if !busy.is_empty() {
+                qb.push(" AND NOT organisation_id");
+                crate::push_in_list(&mut qb, &busy);
+            }
+            qb.push(" GROUP BY organisation_id ORDER BY MIN(due_at) LIMIT ").push_bind(limit as i64);
+            qb.build_query_scalar().fetch_all(pool).await?
         });
         keys.into_iter().map(|k| Ok(OrgScope::new(stored(k.parse())?))).collect()
     }
@@ -222,7 +235,7 @@ impl Db {
     /// Messages due now across organisations, each leased to this sender, at most `limit`.
     pub async fn claim_due_messages(&self, now: i64, limit: usize) -> Result<Vec<Claimed>> {
         let mut claimed = Vec::new();
-        for scope in self.organisations_with_due_messages(now, limit).await? {
+        for scope in self.organisations_with_due_messages(now, limit, &[]).await? {
             while claimed.len() < limit {
                 match self.claim_next_message(&scope, now).await? {
                     Some(c) => claimed.push(c),
@@ -343,7 +356,8 @@ impl Db {
 
     /// Save messaging settings if they are still at `expected` (0 when none were saved).
     /// An empty secret keeps the stored one, so a form never has to show it — but only
-    /// while it goes to the same server: a new SMTP host or port, or a new SMS gateway
+    /// while it goes to the same server the same way: a new SMTP host, port or security
+    /// (a password must not go in clear where it went by TLS), or a new SMS gateway
     /// address, clears a secret not given again, so no one can point the settings at their
     /// own server and have the stored password sent there.
     pub async fn save_messaging_settings(
@@ -358,7 +372,7 @@ impl Db {
             sqlx::query("INSERT INTO messaging_settings (organisation_id, version) VALUES ($1, 0) ON CONFLICT (organisation_id) DO NOTHING")
                 .bind(scope.key()).execute(&mut *conn).await?;
             sqlx::query("UPDATE messaging_settings SET smtp_host = $1, smtp_port = $2, smtp_security = $3, smtp_username = $4, \
-                 smtp_password = CASE WHEN $5 = '' AND smtp_host = $1 AND smtp_port = $2 THEN smtp_password ELSE $5 END, smtp_from = $6, sms_url = $7, \
+                 smtp_password = CASE WHEN $5 = '' AND smtp_host = $1 AND smtp_port = $2 AND smtp_security = $3 THEN smtp_password ELSE $5 END, smtp_from = $6, sms_url = $7, \
                  sms_api_key = CASE WHEN $8 = '' AND sms_url = $7 THEN sms_api_key ELSE $8 END, sms_sender = $9, reminder_hours = $10, version = version + 1 \
                  WHERE organisation_id = $11 AND version = $12")
                 .bind(&s.smtp_host).bind(i64::from(s.smtp_port)).bind(&s.smtp_security).bind(&s.smtp_username).bind(&s.smtp_password)

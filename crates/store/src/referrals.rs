@@ -35,7 +35,19 @@ pub struct Referral {
     pub discharge_reason: Option<DischargeReason>,
     pub discharge_summary: Option<String>,
     pub status_changed_at: i64,
+    /// The person as the referral named them, for those who see only its status.
+    pub referred_as: ReferredAs,
     pub version: i64,
+}
+
+/// The person as a referral named them: the names and date of birth given, kept with the
+/// referral whatever later happens to the person's record (merges, corrections).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferredAs {
+    pub given_name: String,
+    pub family_name: String,
+    /// ISO date.
+    pub date_of_birth: String,
 }
 
 /// A change to a referral, with what it needs.
@@ -119,7 +131,7 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
     }
 }
 
-const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, version";
+const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, version";
 
 macro_rules! referral_from_row {
     ($r:expr) => {{
@@ -154,6 +166,11 @@ macro_rules! referral_from_row {
                 .transpose()?,
             discharge_summary: r.try_get("discharge_summary")?,
             status_changed_at: r.try_get("status_changed_at")?,
+            referred_as: ReferredAs {
+                given_name: r.try_get::<Option<String>, _>("referred_given_name")?.unwrap_or_default(),
+                family_name: r.try_get::<Option<String>, _>("referred_family_name")?.unwrap_or_default(),
+                date_of_birth: r.try_get::<Option<String>, _>("referred_date_of_birth")?.unwrap_or_default(),
+            },
             version: r.try_get("version")?,
         }
     }};
@@ -172,7 +189,25 @@ impl Db {
         practice: Option<PracticeId>,
         input: &ReferralInput,
     ) -> Result<Referral> {
-        self.create_referral_received_at(scope, actor, person, programme, referrer, practice, input, now_ms()).await
+        self.insert_referral(scope, actor, person, programme, referrer, practice, input, now_ms(), None).await
+    }
+
+    /// As `create_referral`, naming the person as the referral did (`referred_as`), which
+    /// may differ from the record it joins; `create_referral` takes the record's details.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_referral_as(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        person: PersonId,
+        programme: ProgrammeId,
+        referrer: Option<UserId>,
+        practice: Option<PracticeId>,
+        input: &ReferralInput,
+        referred_as: &ReferredAs,
+    ) -> Result<Referral> {
+        self.insert_referral(scope, actor, person, programme, referrer, practice, input, now_ms(), Some(referred_as))
+            .await
     }
 
     /// As `create_referral`, for a referral received earlier than it is entered (a letter,
@@ -189,14 +224,35 @@ impl Db {
         input: &ReferralInput,
         received_at: i64,
     ) -> Result<Referral> {
+        self.insert_referral(scope, actor, person, programme, referrer, practice, input, received_at, None).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_referral(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        person: PersonId,
+        programme: ProgrammeId,
+        referrer: Option<UserId>,
+        practice: Option<PracticeId>,
+        input: &ReferralInput,
+        received_at: i64,
+        referred_as: Option<&ReferredAs>,
+    ) -> Result<Referral> {
         let id = ReferralId::new();
         let now = received_at;
         let needs: Vec<&str> = input.needs.iter().map(|n| n.code()).collect();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
             sqlx::query(
-                "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1)",
+                // Without the details as given, the record's own (a referral made by staff
+                // for someone they chose).
+                "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version, \
+                 referred_given_name, referred_family_name, referred_date_of_birth) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1, \
+                 COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth) \
+                 FROM people p WHERE p.organisation_id = $1 AND p.id = $3",
             )
             .bind(scope.key())
             .bind(id.to_string())
@@ -213,6 +269,9 @@ impl Db {
             .bind(input.safeguarding)
             .bind(&input.free_text)
             .bind(input.consent_confirmed)
+            .bind(referred_as.map(|r| r.given_name.clone()))
+            .bind(referred_as.map(|r| r.family_name.clone()))
+            .bind(referred_as.map(|r| r.date_of_birth.clone()))
             .execute(&mut *conn)
             .await?;
         });

@@ -61,13 +61,16 @@ macro_rules! user_from_row {
     }};
 }
 
-/// Outcome of recording a failed sign-in.
+/// What counting an attempt to sign in allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailedSignIn {
-    /// Still below the limit; this many attempts remain.
+pub enum SignInAttempt {
+    /// Below the limit: check the password; this many attempts remain after this one.
     Counted { remaining: i64 },
-    /// This failure reached the limit: the account is now locked.
-    LockedNow,
+    /// The attempt that reaches the limit: check the password; if it is wrong, the pair
+    /// is now locked.
+    Last,
+    /// Beyond the limit: locked; do not check the password.
+    Locked,
 }
 
 impl Db {
@@ -257,6 +260,9 @@ impl Db {
                 .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
+            // A reset link issued before the change would undo it.
+            sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND used_at IS NULL")
+                .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
             n
         });
         if n == 0 {
@@ -285,11 +291,14 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Count a failed sign-in (or password check) of `id` from `client`; at the limit, lock
-    /// that pair for `LOCKOUT_MINUTES`. Failures older than the lockout, and a lock that has
-    /// expired, no longer count: the count starts again. The increment happens in SQL so
-    /// concurrent failures are all counted.
-    pub async fn record_failed_sign_in(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<FailedSignIn> {
+    /// Count an attempt to sign in (or to check a password) to `id` from `client`, before
+    /// the password is checked: so attempts sent all at once are counted all at once, and
+    /// those beyond the limit are refused without a password check. The attempt that
+    /// reaches the limit locks the pair for `LOCKOUT_MINUTES` unless it succeeds (a success
+    /// clears the pair: `record_successful_sign_in`). Attempts older than the lockout, and a
+    /// lock that has expired, no longer count: the count starts again. The increment
+    /// happens in SQL, so concurrent attempts are all counted.
+    pub async fn count_sign_in_attempt(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<SignInAttempt> {
         let now = now_ms();
         let window = LOCKOUT_MINUTES * 60_000;
         let count: i64 = on_db!(self, pool => {
@@ -305,13 +314,16 @@ impl Db {
             .fetch_one(pool).await
         })?;
         if count < MAX_FAILED_SIGN_INS {
-            return Ok(FailedSignIn::Counted { remaining: MAX_FAILED_SIGN_INS - count });
+            return Ok(SignInAttempt::Counted { remaining: MAX_FAILED_SIGN_INS - count });
+        }
+        if count > MAX_FAILED_SIGN_INS {
+            return Ok(SignInAttempt::Locked);
         }
         on_db!(self, pool => {
             sqlx::query("UPDATE sign_in_failures SET locked_until = $1 WHERE organisation_id = $2 AND user_id = $3 AND client = $4")
                 .bind(now + window).bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
         })?;
-        Ok(FailedSignIn::LockedNow)
+        Ok(SignInAttempt::Last)
     }
 
     /// A successful sign-in from `client` clears that client's failures.

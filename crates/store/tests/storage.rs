@@ -9,7 +9,7 @@ use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::{PracticeId, Version};
 use linkwell_store::audit::{AuditFilter, ChainReport};
 use linkwell_store::testing::TestDb;
-use linkwell_store::users::{FailedSignIn, NewUser};
+use linkwell_store::users::{NewUser, SignInAttempt};
 use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError};
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
@@ -93,29 +93,31 @@ async fn users_lock_after_repeated_failures(db: &Db) {
 
     let (found, _) = db.user_for_sign_in(&EmailAddress::parse("sam@example.org").unwrap()).await.unwrap();
     assert_eq!(found.id, u.id);
+    // Attempts are counted before the password is checked; the fifth is the last allowed.
     for remaining in (1..=4).rev() {
         assert_eq!(
-            db.record_failed_sign_in(&a, u.id, "203.0.113.9").await.unwrap(),
-            FailedSignIn::Counted { remaining }
+            db.count_sign_in_attempt(&a, u.id, "203.0.113.9").await.unwrap(),
+            SignInAttempt::Counted { remaining }
         );
     }
-    assert_eq!(db.record_failed_sign_in(&a, u.id, "203.0.113.9").await.unwrap(), FailedSignIn::LockedNow);
+    assert_eq!(db.count_sign_in_attempt(&a, u.id, "203.0.113.9").await.unwrap(), SignInAttempt::Last);
+    assert_eq!(db.count_sign_in_attempt(&a, u.id, "203.0.113.9").await.unwrap(), SignInAttempt::Locked);
     // Locked for that client only: someone guessing elsewhere does not lock the owner out.
     assert!(db.sign_in_locked(&a, u.id, "203.0.113.9").await.unwrap());
     assert!(!db.sign_in_locked(&a, u.id, "198.51.100.7").await.unwrap());
     assert!(db.sign_in_locked_anywhere(&a, u.id).await.unwrap());
     db.record_successful_sign_in(&a, u.id, "203.0.113.9").await.unwrap();
     assert!(!db.sign_in_locked_anywhere(&a, u.id).await.unwrap());
-    // A lock that has expired starts the count again: one more failure is not a new lock.
-    for _ in 0..5 {
-        db.record_failed_sign_in(&a, u.id, "192.0.2.1").await.unwrap();
-    }
+    // Attempts sent at once are all counted: of twenty, five are let through.
+    let tries = futures_all(db, &a, u.id, "192.0.2.9").await;
+    assert_eq!(tries.iter().filter(|t| **t != SignInAttempt::Locked).count(), 5);
+    // A lock that has expired starts the count again.
     db.expire_sign_in_locks_for_tests(&a, u.id).await;
-    assert!(!db.sign_in_locked(&a, u.id, "192.0.2.1").await.unwrap());
-    assert_eq!(db.record_failed_sign_in(&a, u.id, "192.0.2.1").await.unwrap(), FailedSignIn::Counted { remaining: 4 });
+    assert!(!db.sign_in_locked(&a, u.id, "192.0.2.9").await.unwrap());
+    assert_eq!(db.count_sign_in_attempt(&a, u.id, "192.0.2.9").await.unwrap(), SignInAttempt::Counted { remaining: 4 });
     // A new password clears every lock.
-    for _ in 0..5 {
-        db.record_failed_sign_in(&a, u.id, "192.0.2.2").await.unwrap();
+    for _ in 0..6 {
+        db.count_sign_in_attempt(&a, u.id, "192.0.2.2").await.unwrap();
     }
     let hash = linkwell_domain::identity::PasswordHash("new".into());
     let changed = db.set_password(&a, SYS, u.id, &hash).await.unwrap();
@@ -351,4 +353,14 @@ async fn every_change_writes_its_audit_entry(db: &Db) {
         let text = format!("{e:?}");
         assert!(!text.contains("sam@example.org") && !text.contains("Sam Worker"), "{text}");
     }
+}
+
+/// Twenty attempts for one account and client, all at once.
+async fn futures_all(db: &Db, scope: &OrgScope, user: linkwell_domain::UserId, client: &str) -> Vec<SignInAttempt> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (db, scope, client) = (db.clone(), *scope, client.to_owned());
+        tasks.spawn(async move { db.count_sign_in_attempt(&scope, user, &client).await.unwrap() });
+    }
+    tasks.join_all().await
 }

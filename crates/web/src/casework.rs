@@ -258,7 +258,15 @@ pub async fn intake(db: &Db, scope: &OrgScope, actor: &Actor, i: &Intake) -> Res
         }
         (None, None, DuplicateChoice::CreateAndFlag) => (db.create_person(scope, actor, &i.person).await?.id, false),
     };
-    let referral = db.create_referral(scope, actor, person, i.programme, i.referrer, i.practice, &i.referral).await?;
+    // The referral keeps the person as it named them: what a referrer is shown of it.
+    let referred_as = linkwell_store::referrals::ReferredAs {
+        given_name: i.person.given_name.clone(),
+        family_name: i.person.family_name.clone(),
+        date_of_birth: i.person.date_of_birth.to_string(),
+    };
+    let referral = db
+        .create_referral_as(scope, actor, person, i.programme, i.referrer, i.practice, &i.referral, &referred_as)
+        .await?;
     Ok(IntakeOutcome::Created { referral: Box::new(referral), matched_existing: matched })
 }
 

@@ -67,11 +67,13 @@ pub fn request_client(parts: &Parts, trusted: &[IpNet]) -> String {
     client_key(client_ip(peer, &parts.headers, trusted))
 }
 
-/// Failed attempts per client, as a token bucket: a client may fail `burst` times, and
-/// earns one more try every `every`. Only failures spend a try, so a practice where
-/// everyone signs in from one address is never slowed by its own successful sign-ins.
-/// The table holds at most `MAX_CLIENTS`: clients whose bucket has refilled are
-/// forgotten first, and a table still full refuses new clients rather than grow.
+/// Attempts per client, as a token bucket: a client may try `burst` times, and earns one
+/// more try every `every`. A try is taken before any work is done and given back when the
+/// attempt succeeds, so only failures are spent (a practice where everyone signs in from
+/// one address is never slowed by its own successful sign-ins), while attempts sent all at
+/// once cannot outrun the count. The table holds at most `MAX_CLIENTS`: clients whose
+/// bucket has refilled are forgotten first; when it is still full, new clients share one
+/// overflow bucket rather than the table growing or everyone being refused.
 pub struct FailureThrottle {
     burst: f64,
     every: Duration,
@@ -79,6 +81,8 @@ pub struct FailureThrottle {
 }
 
 const MAX_CLIENTS: usize = 100_000;
+/// Where clients go when the table is full of clients still spending their tries.
+const OVERFLOW: &str = "(overflow)";
 
 impl FailureThrottle {
     pub fn new(burst: u32, every: Duration) -> FailureThrottle {
@@ -93,28 +97,33 @@ impl FailureThrottle {
         (tries + now.duration_since(at).as_secs_f64() / self.every.as_secs_f64()).min(self.burst)
     }
 
-    /// Whether `client` has no tries left.
-    pub fn is_limited(&self, client: &str) -> bool {
-        let Ok(clients) = self.clients.lock() else { return true };
-        match clients.get(client) {
-            Some(entry) => self.tries_left(*entry, Instant::now()) < 1.0,
-            None => clients.len() >= MAX_CLIENTS,
-        }
-    }
-
-    /// `client` failed once more.
-    pub fn failed(&self, client: &str) {
-        let Ok(mut clients) = self.clients.lock() else { return };
+    /// Take a try for `client`: `false` when it has none left.
+    pub fn take(&self, client: &str) -> bool {
+        let Ok(mut clients) = self.clients.lock() else { return false };
         let now = Instant::now();
+        let mut key = client;
         if !clients.contains_key(client) && clients.len() >= MAX_CLIENTS {
             let burst = self.burst;
-            clients.retain(|_, entry| self.tries_left(*entry, now) < burst);
+            clients.retain(|k, entry| k == OVERFLOW || self.tries_left(*entry, now) < burst);
             if clients.len() >= MAX_CLIENTS {
-                return;
+                key = OVERFLOW;
             }
         }
-        let left = clients.get(client).map_or(self.burst, |e| self.tries_left(*e, now));
-        clients.insert(client.to_owned(), ((left - 1.0).max(0.0), now));
+        let left = clients.get(key).map_or(self.burst, |e| self.tries_left(*e, now));
+        if left < 1.0 {
+            return false;
+        }
+        clients.insert(key.to_owned(), (left - 1.0, now));
+        true
+    }
+
+    /// `client`'s attempt succeeded: its try comes back.
+    pub fn give_back(&self, client: &str) {
+        let Ok(mut clients) = self.clients.lock() else { return };
+        let now = Instant::now();
+        if let Some(entry) = clients.get_mut(client) {
+            *entry = ((self.tries_left(*entry, now) + 1.0).min(self.burst), now);
+        }
     }
 
     /// Forget clients whose tries have all come back.
@@ -156,14 +165,17 @@ mod tests {
     #[test]
     fn only_failures_spend_tries_and_they_come_back() {
         let t = FailureThrottle::new(3, Duration::from_millis(200));
-        for _ in 0..3 {
-            assert!(!t.is_limited("a"));
-            t.failed("a");
+        for _ in 0..10 {
+            assert!(t.take("a"));
+            t.give_back("a");
         }
-        assert!(t.is_limited("a"));
-        assert!(!t.is_limited("b"), "another client is not limited");
+        for _ in 0..3 {
+            assert!(t.take("a"));
+        }
+        assert!(!t.take("a"), "three failures spent the tries");
+        assert!(t.take("b"), "another client is not limited");
         std::thread::sleep(Duration::from_millis(250));
-        assert!(!t.is_limited("a"), "a try came back");
+        assert!(t.take("a"), "a try came back");
         t.forget_recovered();
     }
 }

@@ -26,6 +26,9 @@ pub enum PageError {
     /// Slowed down: too many tries; the message says what to do.
     #[error("too many requests")]
     TooManyRequests(&'static str),
+    /// Too busy to answer now (every password-check slot taken).
+    #[error("unavailable")]
+    Unavailable,
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -74,6 +77,11 @@ impl IntoResponse for PageError {
             ),
             PageError::BadRequest(m) => error_page(StatusCode::BAD_REQUEST, "There is a problem with your request", m),
             PageError::TooManyRequests(m) => error_page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m),
+            PageError::Unavailable => error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is busy",
+                "Too many people are signing in at this moment. Wait a few seconds, then try again.",
+            ),
             PageError::Store(StoreError::Closed) => error_page(
                 StatusCode::CONFLICT,
                 "This referral is closed",

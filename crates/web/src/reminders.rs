@@ -65,7 +65,7 @@ pub async fn reminder_for(
 /// many went. Waits for every organisation's task (used by tests and by `run`).
 pub async fn send_due(db: &Db, allow_private: bool) -> Result<usize, StoreError> {
     let mut tasks = tokio::task::JoinSet::new();
-    for scope in db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND).await? {
+    for scope in db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND, &[]).await? {
         let db = db.clone();
         tasks.spawn(async move { send_for(&db, &scope, allow_private).await });
     }
@@ -199,7 +199,8 @@ pub async fn run(db: Db, every: std::time::Duration, allow_private: bool) {
         Default::default();
     loop {
         running.retain(|_, task| !task.is_finished());
-        match db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND).await {
+        let busy: Vec<_> = running.keys().copied().collect();
+        match db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND, &busy).await {
             Ok(scopes) => {
                 for scope in scopes {
                     if running.contains_key(&scope.organisation_id()) {

@@ -74,7 +74,10 @@ pub async fn read(source: &str) -> anyhow::Result<Vec<Value>> {
         for item in items {
             // A feed that ignores `full` gives summaries: fetch each service whole.
             if item.get("schedules").is_none() && item.get("service_at_locations").is_none() {
+                // The id is the feed's text: only a UUID is put into an address.
                 let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+                let id = uuid::Uuid::parse_str(id)
+                    .map_err(|_| anyhow!("{base}/services page {page}: a service id {id:?} is not a UUID"))?;
                 let whole = get(format!("{base}/services/{id}")).await?;
                 out.push(serde_json::from_str(&whole).with_context(|| format!("{base}/services/{id} is not JSON"))?);
             } else {

@@ -27,6 +27,7 @@ both_engines!(
     a_sheet_is_saved_whole_or_not_at_all,
     exported_cells_never_run_as_formulas,
     the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql,
+    sign_ins_sent_all_at_once_are_counted_all_at_once,
 );
 
 fn fields(problem: &Value) -> Vec<String> {
@@ -409,8 +410,45 @@ async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
     let case = coordinator.text(&format!("/referrals/{id}")).await;
     assert!(case.contains("NHS number matches an existing record whose details differ"), "{case}");
     assert!(case.contains("Margaret Oakes") && case.contains("same NHS number"), "{case}");
+    // The coordinator merges: the referral now belongs to the known record, and the
+    // referrer still sees only the person as they named them.
+    let made_up = count(&app.db, "SELECT COUNT(*) FROM people WHERE given_name = 'Made'").await;
+    assert_eq!(made_up, 1);
+    let merged_person = match &app.db {
+        linkwell_store::Db::Sqlite(p) => {
+            sqlx::query_as::<_, (String, i64)>("SELECT id, version FROM people WHERE given_name = 'Made'")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+        linkwell_store::Db::Postgres(p) => {
+            sqlx::query_as::<_, (String, i64)>("SELECT id, version FROM people WHERE given_name = 'Made'")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    };
+    let r = coordinator
+        .post_form(
+            &format!("/people/{}/merge", merged_person.0),
+            &[("version", &merged_person.1.to_string()), ("into", &known.id.to_string()), ("back", "/")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mine = http.get(app.url("/api/v1/referrals")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+    let one = http.get(app.url(&format!("/api/v1/referrals/{id}"))).bearer_auth(&token).send().await.unwrap();
+    let one = one.text().await.unwrap();
+    let page_list = page.text("/referrals").await;
+    let page_one = page.text(&format!("/referrals/{id}")).await;
+    assert!(mine.contains("\"Made\"") && mine.contains("1990-01-01") && page_one.contains("Made Up"), "{mine}");
+    for leak in ["Margaret", "Oakes", "1951"] {
+        for (what, shown) in [("list", &mine), ("referral", &one), ("page list", &page_list), ("page", &page_one)] {
+            assert!(!shown.contains(leak), "{leak} leaked in the {what} after the merge");
+        }
+    }
 
-    // Details that agree to the letter join the known record: nothing learnt, nothing doubled.
+    // Details that agree to the letter join the known record: nothing learnt, nothing
+    // doubled, and the referrer sees the names as they typed them.
     let r = http
         .post(app.url("/api/v1/referrals"))
         .bearer_auth(&token)
@@ -420,6 +458,8 @@ async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
         .unwrap();
     assert_eq!(r.status(), 201);
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM people").await, people + 2);
+    let mine = http.get(app.url("/api/v1/referrals")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("\"margaret\"") && mine.contains("\"OAKES\"") && !mine.contains("Margaret"), "{mine}");
     // Staff: the NHS number and date of birth are enough.
     let staff = app.token(&app.a, app.a.user(Role::Coordinator)).await;
     let r = http
@@ -437,7 +477,8 @@ async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
             "SELECT COUNT(*) FROM referrals WHERE person_id IN (SELECT id FROM people WHERE nhs_number = '9434765919')"
         )
         .await,
-        2
+        3,
+        "the merged one, the one whose details agreed, and the staff one"
     );
 }
 
@@ -756,4 +797,53 @@ async fn the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql(engine: 
     assert_eq!(found["total_items"].as_u64(), Some(1));
     let none: Value = reqwest::get(app.url("/oruk/a/organizations?search=%25")).await.unwrap().json().await.unwrap();
     assert_eq!(none["total_items"].as_u64(), Some(0), "a % is a character, not a wildcard");
+}
+
+/// Review of issue 10: with the request throttle gone from sign-in, attempts sent all at
+/// once passed the checks together (each hashing a password), outrunning both the client's
+/// tries and the account's lock. Now each is counted before any password is checked.
+async fn sign_ins_sent_all_at_once_are_counted_all_at_once(engine: Engine) {
+    let config = linkwell_web::Config { sign_in_burst: 1000, sign_in_replenish_seconds: 1, ..Default::default() };
+    let app = crate::support::spawn_with(engine, config).await;
+    let email = app.a.email(Role::Coordinator);
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let c = app.client();
+        let email = email.clone();
+        tries.spawn(async move { c.sign_in(&email, "wrong wrong wrong").await.status().as_u16() });
+    }
+    let statuses = tries.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    // The right password is refused now: the pair is locked.
+    assert_eq!(app.client().sign_in(&email, crate::support::PASSWORD).await.status(), 401);
+    // The audit says so: five passwords checked, the rest refused as locked (written as the
+    // answers wait out their floor, so allow a moment).
+    let mut checked = 0;
+    for _ in 0..100 {
+        checked = count(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'reason=password'",
+        )
+        .await;
+        let all = count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'").await;
+        if all == 21 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(checked, 5, "only five passwords were checked");
+
+    // One client's tries are taken before any work: of 20 at once, `burst` get through.
+    let config = linkwell_web::Config { sign_in_burst: 3, sign_in_replenish_seconds: 60, ..Default::default() };
+    let app = crate::support::spawn_with(engine, config).await;
+    let mut tries = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let c = app.client();
+        tries.spawn(
+            async move { c.sign_in(&format!("nobody{i}@a.example"), "wrong wrong wrong").await.status().as_u16() },
+        );
+    }
+    let statuses = tries.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 17, "{statuses:?}");
 }

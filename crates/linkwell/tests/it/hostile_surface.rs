@@ -272,6 +272,8 @@ async fn send(
         Some(t) if path.starts_with("/api/") => reqwest::Client::new().request(m, app.url(path)).bearer_auth(t),
         _ => who.client.http.request(m, app.url(path)),
     };
+    // An answer that never comes is a failure of its own, named with its route.
+    r = r.timeout(std::time::Duration::from_secs(60));
     if let Some(ct) = content_type {
         r = r.header("content-type", ct);
     }
@@ -292,8 +294,10 @@ async fn send(
             let body = res.text().await.unwrap_or_default();
             Outcome { status, content_type, body }
         }
-        // The connection dropped: the server did not answer.
-        Err(e) => Outcome { status: 599, content_type: String::new(), body: e.to_string() },
+        // The connection dropped, or no answer came in time.
+        Err(e) => {
+            Outcome { status: 599, content_type: String::new(), body: format!("{e} (timed out: {})", e.is_timeout()) }
+        }
     }
 }
 

@@ -473,7 +473,14 @@ async fn another_directory_is_imported_again_and_again(engine: Engine) {
     hostile_provider["id"] = Value::from("0193a3b4-0000-7000-8000-000000000902");
     hostile_provider["organization"]["id"] = Value::from(app.b.provider.id.to_string());
     hostile_provider["organization"]["name"] = Value::from("Taken over too");
-    std::fs::write(&file, serde_json::json!([hostile, hostile_provider]).to_string()).unwrap();
+    // A second service naming the same local organisation, and one naming it by id alone.
+    let mut second = hostile_provider.clone();
+    second["id"] = Value::from("0193a3b4-0000-7000-8000-000000000903");
+    let mut by_id = good.clone();
+    by_id["id"] = Value::from("0193a3b4-0000-7000-8000-000000000904");
+    by_id.as_object_mut().unwrap().remove("organization");
+    by_id["organization_id"] = Value::from(app.b.provider.id.to_string());
+    std::fs::write(&file, serde_json::json!([hostile, hostile_provider, second, by_id]).to_string()).unwrap();
     let run = linkwell(&["import", "oruk", "--database", app.db_url(), "--org", "b", file.to_str().unwrap()], None);
     let _ = std::fs::remove_file(&file);
     assert_eq!(run.status.code(), Some(2));
@@ -485,7 +492,14 @@ async fn another_directory_is_imported_again_and_again(engine: Engine) {
         )),
         "{out}"
     );
-    assert!(out.contains("organization.id: an organisation with this id was made in this directory"), "{out}");
+    assert!(out.contains("organization_id: an organisation with this id was made in this directory"), "{out}");
+    assert!(out.contains("4 not imported"), "{out}");
+    for id in ["0193a3b4-0000-7000-8000-000000000903", "0193a3b4-0000-7000-8000-000000000904"] {
+        assert!(
+            app.db.service(&app.b.scope, id.parse().unwrap()).await.is_err(),
+            "no listing under B's own organisation"
+        );
+    }
     let kept = app.db.service(&app.b.scope, own.id).await.unwrap();
     assert_eq!((kept.name.as_str(), kept.source.as_str()), ("B's own walk", ""));
     assert_eq!(app.db.provider(&app.b.scope, app.b.provider.id).await.unwrap().name, "Leeds Ramblers");

@@ -4,7 +4,7 @@ use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
 use linkwell_web::Config;
 
-use crate::support::{PASSWORD, count, location, spawn, spawn_with};
+use crate::support::{PASSWORD, count, eventually, location, spawn, spawn_with};
 
 both_engines!(
     wrong_password_names_the_problem_and_changes_nothing,
@@ -37,7 +37,7 @@ async fn wrong_password_names_the_problem_and_changes_nothing(engine: Engine) {
     assert!(r.text().await.unwrap().contains("Enter a correct email address and password"));
     // Still signed out.
     assert!(location(&c.get("/").await).starts_with("/sign-in?next="));
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'").await, 1);
+    assert_eq!(eventually(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed'", 1).await, 1);
 }
 
 /// Five wrong passwords from one client lock the account for that client. Every failure
@@ -65,12 +65,16 @@ async fn five_failures_lock_the_account(engine: Engine) {
     for _ in 0..5 {
         assert_eq!(answer(c.sign_in(&email, "wrong wrong wrong").await).await, unknown);
     }
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'account_locked'").await, 1);
+    assert_eq!(eventually(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'account_locked'", 1).await, 1);
     // Locked: the right password does not get in, and the answer is the unknown email's.
     assert_eq!(answer(c.sign_in(&email, PASSWORD).await).await, unknown);
     assert_eq!(
-        count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'reason=locked'")
-            .await,
+        eventually(
+            &app.db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'reason=locked'",
+            1
+        )
+        .await,
         1
     );
     // Disabled: the same again.
@@ -279,7 +283,19 @@ async fn a_lock_holds_for_the_client_that_guessed_only(engine: Engine) {
 async fn changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limited(engine: Engine) {
     let app = spawn(engine).await;
     let user = app.a.user(Role::Coordinator).clone();
-    let here = app.signed_in(&user.email).await;
+    // This session's cookies are kept where the test can copy them, as a thief would.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let here = crate::support::Client { app_base: app.base.clone(), http };
+    assert_eq!(here.sign_in(&user.email, PASSWORD).await.status(), 303);
+    let stolen = {
+        use reqwest::cookie::CookieStore;
+        jar.cookies(&app.url("/").parse().unwrap()).unwrap().to_str().unwrap().to_owned()
+    };
     let elsewhere = app.signed_in(&user.email).await;
     let token = app.token(&app.a, &user).await;
     let me = app.url("/api/v1/me");
@@ -300,6 +316,9 @@ async fn changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limi
         .await;
     assert_eq!(location(&r), "/account");
     assert_eq!(here.get("/account").await.status(), 200, "this session carries on");
+    let with_stolen = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = with_stolen.get(app.url("/account")).header("cookie", stolen).send().await.unwrap();
+    assert!(location(&r).starts_with("/sign-in?next="), "the copied cookie is worth nothing after the change");
     assert!(location(&elsewhere.get("/account").await).starts_with("/sign-in?next="), "the other session ended");
     assert_eq!(api(token).await, 401, "the API token was revoked");
 

@@ -559,3 +559,17 @@ pub async fn open_every_route(app: &TestApp) -> (String, String) {
     let feed = secret.expose().to_owned();
     (target, feed)
 }
+
+/// `count`, asked until it gives `expected` (or five seconds pass): for what the server
+/// writes after it has answered, like the audit of a refused sign-in.
+pub async fn eventually(db: &Db, sql: &'static str, expected: i64) -> i64 {
+    let mut n = count(db, sql).await;
+    for _ in 0..100 {
+        if n == expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        n = count(db, sql).await;
+    }
+    n
+}

@@ -25,9 +25,9 @@ use crate::error::{ApiError, Problem};
 use crate::pages::referrals::list_filter;
 use crate::state::AppState;
 
-/// A referral as lists show it. A referrer sees only what they gave (the person's names
-/// and date of birth, to know which referral is which) and its status; the fields marked
-/// "case" are for the team that works it.
+/// A referral as lists show it. A referrer sees only what the referral gave (the person's
+/// names and date of birth as it named them, to know which referral is which) and its
+/// status; the fields marked "case" are for the team that works it.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralSummaryDto {
     pub id: String,
@@ -69,12 +69,21 @@ impl ReferralSummaryDto {
     /// `r` as someone with `view` of it may see it.
     pub fn of(r: &ReferralSummary, view: View) -> Self {
         let case = view == View::Case;
+        // A referrer sees the person as the referral named them, never the record's details.
+        let (given_name, family_name, date_of_birth) = match view {
+            View::Case => (r.given_name.clone(), r.family_name.clone(), r.date_of_birth.clone()),
+            View::Status => (
+                r.referred_as.given_name.clone(),
+                r.referred_as.family_name.clone(),
+                r.referred_as.date_of_birth.clone(),
+            ),
+        };
         ReferralSummaryDto {
             id: r.id.to_string(),
             person_id: case.then(|| r.person_id.to_string()),
-            given_name: r.given_name.clone(),
-            family_name: r.family_name.clone(),
-            date_of_birth: r.date_of_birth.clone(),
+            given_name,
+            family_name,
+            date_of_birth,
             practice_id: r.practice_id.map(|p| p.to_string()),
             received_at: rfc3339(r.received_at),
             status: r.status.code().into(),

@@ -333,8 +333,10 @@ pub async fn store(
     let actor = Actor::system();
     let mut report = Report::default();
     let mut saved = vec![];
-    // A feed repeats each organisation in every one of its services: save it once.
-    let mut providers_saved = std::collections::HashSet::new();
+    // A feed repeats each organisation in every one of its services: save it once, and
+    // remember whether its services may use it (`None`: no such organisation).
+    let mut providers_usable: std::collections::HashMap<linkwell_domain::ProviderId, Option<bool>> =
+        std::collections::HashMap::new();
     // A feed's place ids are kept apart from this directory's own and other feeds': each
     // becomes an id of its own under this source, the same one every time it is imported.
     let places = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("linkwell:import:{source}").as_bytes());
@@ -353,23 +355,44 @@ pub async fn store(
             place.id =
                 place.id.map(|id| linkwell_domain::ids::LocationId(uuid::Uuid::new_v5(&places, id.0.as_bytes())));
         }
-        if let Some((pid, p)) = &imported.provider {
-            if providers_saved.insert(*pid) {
-                match db.save_provider(scope, &actor, *pid, None, p, SaveOrigin::Import(source)).await {
-                    Ok(_) => {}
-                    Err(StoreError::Conflict) => {
-                        report.rejected.push(left_alone("an organisation", "organization.id", &imported.id));
-                        continue;
+        // The listing's organisation must be one imported (from this feed or another), never
+        // one made in this directory: each is saved once, and whether it may be used is
+        // remembered for the feed's other services that name it.
+        let pid = imported.provider.as_ref().map_or(imported.service.provider_id, |(pid, _)| *pid);
+        let usable = match providers_usable.get(&pid) {
+            Some(usable) => *usable,
+            None => {
+                let usable = match &imported.provider {
+                    Some((_, p)) => {
+                        match db.save_provider(scope, &actor, pid, None, p, SaveOrigin::Import(source)).await {
+                            Ok(_) => Some(true),
+                            Err(StoreError::Conflict) => Some(false),
+                            Err(e) => return Err(e),
+                        }
                     }
-                    Err(e) => return Err(e),
-                }
+                    None => match db.provider(scope, pid).await {
+                        Ok(p) => Some(!p.source.is_empty()),
+                        Err(StoreError::NotFound) => None,
+                        Err(e) => return Err(e),
+                    },
+                };
+                providers_usable.insert(pid, usable);
+                usable
             }
-        } else if matches!(db.provider(scope, imported.service.provider_id).await, Err(StoreError::NotFound)) {
-            report.rejected.push(format!(
-                "service {}: organization_id: is not an organisation in the feed or in this directory",
-                imported.id
-            ));
-            continue;
+        };
+        match usable {
+            Some(true) => {}
+            Some(false) => {
+                report.rejected.push(left_alone("an organisation", "organization_id", &imported.id));
+                continue;
+            }
+            None => {
+                report.rejected.push(format!(
+                    "service {}: organization_id: is not an organisation in the feed or in this directory",
+                    imported.id
+                ));
+                continue;
+            }
         }
         let s = match db
             .save_service(scope, &actor, imported.id, None, &imported.service, SaveOrigin::Import(source), None)

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password, verify_password};
+use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password};
 use linkwell_store::{Actor, StoreError};
 use serde::Deserialize;
 
@@ -15,7 +15,7 @@ use crate::client::ClientKey;
 use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_domain::audit::AuditAction;
-use linkwell_store::users::FailedSignIn;
+use linkwell_store::users::SignInAttempt;
 
 pub async fn account(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     render(&state, &page, None, StatusCode::OK).await
@@ -72,7 +72,9 @@ pub async fn change_password(
     FormData(form): FormData<ChangePassword>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    if state.db.sign_in_locked(&p.scope(), p.user.id, &client).await? {
+    // Counted before the check, like a sign-in: guesses sent at once cannot outrun the lock.
+    let attempt = state.db.count_sign_in_attempt(&p.scope(), p.user.id, &client).await?;
+    if attempt == SignInAttempt::Locked {
         return Err(PageError::TooManyRequests(
             "There have been too many wrong passwords from this device. Wait 15 minutes, or ask an admin in your organisation for a password reset link.",
         ));
@@ -85,21 +87,15 @@ pub async fn change_password(
                 .map_err(|e| PageError::Internal(e.to_string()))?,
         )
         .await?;
-    let current = form.current_password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    if !ok {
+    let ok = state.check_password(form.current_password.clone(), hash).await.ok_or(PageError::Unavailable)?;
+    let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
+    if ok {
+        state.db.record_successful_sign_in(&p.scope(), p.user.id, &client).await?;
+    } else {
         errors.add("current_password", "Your current password is not correct");
-        let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
-        state
-            .db
-            .audit(
-                &p.scope(),
-                &actor.event(AuditAction::SignInFailed, "user", p.user.id, Some("reason=password_change".into())),
-            )
-            .await?;
-        if state.db.record_failed_sign_in(&p.scope(), p.user.id, &client).await? == FailedSignIn::LockedNow {
+        let failed = actor.event(AuditAction::SignInFailed, "user", p.user.id, Some("reason=password_change".into()));
+        state.db.audit(&p.scope(), &failed).await?;
+        if attempt == SignInAttempt::Last {
             state.db.audit(&p.scope(), &actor.event(AuditAction::AccountLocked, "user", p.user.id, None)).await?;
         }
     }
@@ -112,10 +108,11 @@ pub async fn change_password(
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?
         .map_err(|e| PageError::Internal(e.to_string()))?;
-    let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
     let changed = state.db.set_password(&p.scope(), &actor, p.user.id, &hash).await?;
-    // This session goes on with the new credentials; every other one has ended.
+    // This session goes on under a new id (a copy of the old cookie is worth nothing) with
+    // the new credentials; every other session has ended.
     if let Some(session) = &page.session {
+        session.cycle_id().await?;
         session.insert(SESSION_CREDENTIALS, changed.credentials_changed_at).await?;
     }
     page.done("Your password has been changed. You have been signed out everywhere else.", "/account").await

@@ -63,7 +63,9 @@ impl FromRequestParts<AppState> for Page {
         // A visitor who is not signed in has no session, and reading a page must not make
         // one (a database write per request): their forms carry the cookie's form token.
         let csrf = match &principal {
-            Some(_) => csrf_token(&session).await?,
+            Some(p) if p.via == crate::auth::AuthVia::Session => csrf_token(&session).await?,
+            // A script with an API token reading a page has no session to keep a token in.
+            Some(_) => String::new(),
             None => parts.extensions.get::<crate::security::FormToken>().map(|t| t.use_value()).unwrap_or_default(),
         };
         // Taking the flash changes the session only when there is one to take.

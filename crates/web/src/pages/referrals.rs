@@ -278,15 +278,34 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
     let worker_ids = distinct(rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect());
     let workers = state.db.users_by_ids(&scope, &worker_ids).await?;
     let today = crate::today();
+    // A referrer follows the status of what they referred: the person as the referral named
+    // them, and nothing from the case.
+    let team = p.can(Action::WorkCases);
     Ok(rows
         .iter()
         .map(|r| {
             let received = linkwell_domain::time::from_millis(r.received_at).to_zoned(linkwell_domain::time::london()).date();
             let overdue = r.next_review.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d < today);
+            let (given, family, born) = if team {
+                (&r.given_name, &r.family_name, &r.date_of_birth)
+            } else {
+                (&r.referred_as.given_name, &r.referred_as.family_name, &r.referred_as.date_of_birth)
+            };
+            if !team {
+                return minijinja::context! {
+                    id => r.id.to_string(),
+                    name => format!("{given} {family}"),
+                    date_of_birth => born.clone(),
+                    practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
+                    received_at => r.received_at,
+                    status => r.status.label(),
+                    status_code => r.status.code(),
+                };
+            }
             minijinja::context! {
                 id => r.id.to_string(),
-                name => format!("{} {}", r.given_name, r.family_name),
-                date_of_birth => r.date_of_birth.clone(),
+                name => format!("{given} {family}"),
+                date_of_birth => born.clone(),
                 practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
                 received_at => r.received_at,
                 days_waiting => (today - received).get_days(),
@@ -358,25 +377,29 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
     }
 }
 
+/// A referral as its referrer follows it: the person as the referral named them, the
+/// status and when it changed — nothing from the case or the person's record.
 async fn render_status(state: &AppState, page: &Page, r: &Referral) -> Result<Response, PageError> {
     let p = page.principal()?;
-    let person = state.db.person(&p.scope(), r.person_id).await?;
     let practice = match r.practice_id {
         Some(id) => Some(state.db.practice(&p.scope(), id).await?.name),
         None => None,
     };
+    let name = format!("{} {}", r.referred_as.given_name, r.referred_as.family_name);
     Ok(page
         .render(
             state,
             "pages/referrals/status.html",
             minijinja::context! {
-                title => format!("Referral for {} {}", person.given_name, person.family_name),
-                name => format!("{} {}", person.given_name, person.family_name),
-                referral => Serde(r),
+                title => format!("Referral for {name}"),
+                name => name,
+                received_at => r.received_at,
+                status_changed_at => r.status_changed_at,
+                active => r.status == ReferralStatus::Active,
                 status => r.status.label(),
                 status_hint => status_hint(r.status),
+                outcome => r.discharge_reason.map(|d| d.label()),
                 practice => practice,
-                needs => r.needs.iter().map(|n| n.label()).collect::<Vec<_>>(),
             },
         )?
         .into_response())

@@ -120,7 +120,10 @@ async fn check_destinations(
         if let Err(why) = vetted_address(&new.smtp_host, new.smtp_port, allow_private).await {
             e.add("smtp_host", why.to_string());
         }
-        let moved = !new.smtp_host.eq_ignore_ascii_case(&stored.smtp_host) || new.smtp_port != stored.smtp_port;
+        // The same test the store makes when it keeps a password: host, port and security.
+        let moved = new.smtp_host != stored.smtp_host
+            || new.smtp_port != stored.smtp_port
+            || new.smtp_security != stored.smtp_security;
         if moved && new.smtp_password.is_empty() && !stored.smtp_password.is_empty() {
             e.add("smtp_password", "Enter the password again: the SMTP server has changed");
         }

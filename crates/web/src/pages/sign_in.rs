@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::audit::{AuditAction, AuditEvent};
-use linkwell_domain::identity::{EmailAddress, PasswordHash, hash_password, verify_password};
-use linkwell_store::users::{FailedSignIn, User};
+use linkwell_domain::identity::{EmailAddress, PasswordHash, hash_password};
+use linkwell_store::users::{SignInAttempt, User};
 use linkwell_store::{OrgScope, StoreError, now_ms};
 use serde::Deserialize;
 
@@ -102,7 +102,8 @@ pub async fn submit(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return again(&state, &page, q.next, &form.email, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    if state.sign_in_throttle.is_limited(&client) {
+    // A try is taken from the client before any work is done, and given back on success.
+    if !state.sign_in_throttle.take(&client) {
         return Err(PageError::TooManyRequests(
             "There have been too many failed attempts to sign in from this device. Wait a minute, then try again.",
         ));
@@ -112,29 +113,46 @@ pub async fn submit(
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    // Every attempt checks a password, a real one or the dummy, so every answer costs the same.
-    let password = form.password.clone();
-    let hash = found.as_ref().map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    // A known, enabled account counts the attempt against (account, client) before the
+    // password is checked: attempts sent all at once cannot outrun the lock.
+    let attempt = match &found {
+        Some((user, _)) if !user.disabled => {
+            Some(state.db.count_sign_in_attempt(&OrgScope::new(user.organisation_id), user.id, &client).await?)
+        }
+        _ => None,
+    };
+    let locked = attempt == Some(SignInAttempt::Locked);
+    // Every attempt checks a password — the account's, or the dummy when there is no
+    // account or it may not be tried — so every answer costs the same.
+    let hash = match &found {
+        Some((_, h)) if !locked => h.clone(),
+        _ => DUMMY_HASH.clone(),
+    };
+    let Some(matches) = state.check_password(form.password.clone(), hash).await else {
+        return Err(PageError::Unavailable);
+    };
     let refused = match &found {
         None => Some(Refused::UnknownEmail),
         Some((user, _)) if user.disabled => Some(Refused::Disabled),
-        Some((user, _)) if state.db.sign_in_locked(&OrgScope::new(user.organisation_id), user.id, &client).await? => {
-            Some(Refused::Locked)
-        }
+        Some(_) if locked => Some(Refused::Locked),
         Some(_) if !matches => Some(Refused::Password),
         Some(_) => None,
     };
     let known = found.as_ref().map(|(u, _)| u.clone());
     let Some((user, _)) = found.filter(|_| refused.is_none()) else {
-        record_failure(&state, &page, known, refused, &client).await?;
-        state.sign_in_throttle.failed(&client);
+        // The audit entries are written while the answer waits out its floor, and do not
+        // hold it up: known and unknown accounts answer alike.
+        let (state2, request_id) = (state.clone(), page.request_id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = record_failure(&state2, request_id, known, refused, attempt).await {
+                tracing::warn!(error = %e, "could not record a failed sign-in");
+            }
+        });
         tokio::time::sleep_until(started + FAILURE_FLOOR).await;
         let wrong = ValidationErrors::single("email", WRONG);
         return again(&state, &page, q.next, &form.email, wrong, StatusCode::UNAUTHORIZED);
     };
+    state.sign_in_throttle.give_back(&client);
 
     let scope = OrgScope::new(user.organisation_id);
     state.db.record_successful_sign_in(&scope, user.id, &client).await?;
@@ -162,15 +180,14 @@ fn user_event(user: &User, page: &Page, action: AuditAction, detail: Option<&str
     }
 }
 
-/// Audit a refused sign-in of a known account, and count a wrong password against the
-/// account from this client (locking the pair at the limit).
+/// Audit a refused sign-in of a known account (its attempt was counted before the check).
 async fn record_failure(
     state: &AppState,
-    page: &Page,
+    request_id: Option<String>,
     user: Option<User>,
     refused: Option<Refused>,
-    client: &str,
-) -> Result<(), PageError> {
+    attempt: Option<SignInAttempt>,
+) -> Result<(), StoreError> {
     let Some(user) = user else { return Ok(()) };
     let scope = OrgScope::new(user.organisation_id);
     let reason = match refused {
@@ -178,11 +195,17 @@ async fn record_failure(
         Some(Refused::Locked) => "reason=locked",
         _ => "reason=password",
     };
-    state.db.audit(&scope, &user_event(&user, page, AuditAction::SignInFailed, Some(reason))).await?;
-    if refused == Some(Refused::Password)
-        && state.db.record_failed_sign_in(&scope, user.id, client).await? == FailedSignIn::LockedNow
-    {
-        state.db.audit(&scope, &user_event(&user, page, AuditAction::AccountLocked, None)).await?;
+    let event = |action, detail: Option<&str>| AuditEvent {
+        actor_user_id: Some(user.id.to_string()),
+        action,
+        entity_type: "user".into(),
+        entity_id: Some(user.id.to_string()),
+        request_id: request_id.clone(),
+        detail: detail.map(str::to_owned),
+    };
+    state.db.audit(&scope, &event(AuditAction::SignInFailed, Some(reason))).await?;
+    if refused == Some(Refused::Password) && attempt == Some(SignInAttempt::Last) {
+        state.db.audit(&scope, &event(AuditAction::AccountLocked, None)).await?;
     }
     Ok(())
 }
