@@ -222,17 +222,7 @@ async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
     let paused = walking_group(&app, "Woodhouse Walkers", "LS2 9JT", "10:30").await;
     crate::support::set_listing_status(&app.db, &app.a.scope, &paused, ServiceStatus::Paused { restart: None }).await;
     walking_group(&app, "Moortown Rambles", "LS17 5AA", "10:00").await;
-    let org = app.db.organisation(&app.a.scope).await.unwrap();
-    app.db
-        .set_public_switch(
-            &app.a.scope,
-            &linkwell_store::Actor::system(),
-            linkwell_store::organisations::PublicSwitch::Directory,
-            true,
-            linkwell_domain::Version(org.version),
-        )
-        .await
-        .unwrap();
+    crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
     let person = app.a.case.person;
     let b = browser(&app).await;
     b.sign_in(&app.a.email(Role::LinkWorker), PASSWORD).await;

@@ -91,24 +91,22 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
 
 /// The referral form's fields for a new person.
 fn referral_form<'a>(given: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("given_name", given),
-        ("family_name", family),
-        ("dob_day", "14"),
-        ("dob_month", "2"),
-        ("dob_year", "1948"),
+    let extra = [
         ("sex", "male"),
         ("postcode", "ls6 2ab"),
-        ("phone", "07700 900123"),
-        ("preferred_channel", "phone"),
         ("consent_contact", "true"),
-        ("source", "gp"),
-        ("needs", "loneliness"),
         ("needs", "physical_activity"),
         ("urgency", "soon"),
         ("free_text", "Recently bereaved, rarely leaves the house."),
-        ("consent_confirmed", "true"),
-    ]
+    ];
+    let mut f = crate::support::referral_form(given, family, ("14", "2", "1948"), &extra);
+    // The later fields win where a form names one twice (sex, urgency): drop the first.
+    for name in ["sex", "urgency"] {
+        if let Some(i) = f.iter().position(|(n, _)| *n == name) {
+            f.remove(i);
+        }
+    }
+    f
 }
 
 /// The id in a `/referrals/{id}` redirect.

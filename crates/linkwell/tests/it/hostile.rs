@@ -372,26 +372,8 @@ async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
     }
     // The same referral through the referrer's page.
     let page = app.signed_in("gp2@a.example").await;
-    let r = page
-        .post_form(
-            "/referrals",
-            &[
-                ("nhs_number", "9434765919"),
-                ("given_name", "Someone"),
-                ("family_name", "Else"),
-                ("dob_day", "2"),
-                ("dob_month", "2"),
-                ("dob_year", "1980"),
-                ("sex", "female"),
-                ("phone", "07700 900123"),
-                ("preferred_channel", "phone"),
-                ("source", "gp"),
-                ("needs", "loneliness"),
-                ("urgency", "routine"),
-                ("consent_confirmed", "true"),
-            ],
-        )
-        .await;
+    let form = crate::support::referral_form("Someone", "Else", ("2", "2", "1980"), &[("nhs_number", "9434765919")]);
+    let r = page.post_form("/referrals", &form).await;
     assert_eq!(r.status(), 303);
     let shown = page.text(&location(&r)).await;
     assert!(!shown.contains("Margaret") && !shown.contains("already known"), "{shown}");
@@ -579,25 +561,8 @@ async fn possible_duplicates_shown_to_staff_are_audited(engine: Engine) {
     )
     .await;
     // The seeded Margaret Oakes, referred again by staff under a near-identical name.
-    let r = lw
-        .post_form(
-            "/referrals",
-            &[
-                ("given_name", "Margret"),
-                ("family_name", "Oakes"),
-                ("dob_day", "27"),
-                ("dob_month", "3"),
-                ("dob_year", "1951"),
-                ("sex", "female"),
-                ("phone", "07700 900123"),
-                ("preferred_channel", "phone"),
-                ("source", "gp"),
-                ("needs", "loneliness"),
-                ("urgency", "routine"),
-                ("consent_confirmed", "true"),
-            ],
-        )
-        .await;
+    let r =
+        lw.post_form("/referrals", &crate::support::referral_form("Margret", "Oakes", ("27", "3", "1951"), &[])).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Margaret Oakes"));
     let after = count(
@@ -672,14 +637,6 @@ async fn search_words_are_limited_and_named(engine: Engine) {
     assert!(r.text().await.unwrap().contains("Walk and Talk"));
 }
 
-async fn exec(db: &linkwell_store::Db, sql: &str) {
-    match db {
-        linkwell_store::Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
-        linkwell_store::Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
-}
-
 /// Item 9: a sheet was "all or nothing" only in its checks; its rows were saved one
 /// transaction each, so a failure part way left half a sheet.
 async fn a_sheet_is_saved_whole_or_not_at_all(engine: Engine) {
@@ -687,10 +644,10 @@ async fn a_sheet_is_saved_whole_or_not_at_all(engine: Engine) {
     // The database refuses the third listing as it is saved (its checks all pass).
     match engine {
         Engine::Sqlite => {
-            exec(&app.db, "CREATE TRIGGER refuse_boom BEFORE INSERT ON services WHEN NEW.name = 'Boom walk' BEGIN SELECT RAISE(ABORT, 'refused'); END").await
+            crate::support::exec(&app.db, "CREATE TRIGGER refuse_boom BEFORE INSERT ON services WHEN NEW.name = 'Boom walk' BEGIN SELECT RAISE(ABORT, 'refused'); END").await
         }
         Engine::Postgres => {
-            exec(&app.db, "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = 'Boom walk' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+            crate::support::exec(&app.db, "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = 'Boom walk' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
                  CREATE TRIGGER refuse_boom BEFORE INSERT ON services FOR EACH ROW EXECUTE FUNCTION refuse_boom()").await
         }
     }

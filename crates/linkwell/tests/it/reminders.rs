@@ -292,14 +292,6 @@ async fn outbox_messages(app: &crate::support::TestApp, sql: &'static str) -> i6
     count(&app.db, sql).await
 }
 
-async fn exec(db: &linkwell_store::Db, sql: &str) {
-    match db {
-        linkwell_store::Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
-        linkwell_store::Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
-}
-
 /// Issue 10 item 8: reminders fixed their recipient at booking. The recipient, their
 /// consent and the referral are read when the reminder goes.
 async fn a_reminder_goes_only_if_still_wanted_to_whoever_the_person_is_now(engine: Engine) {
@@ -331,7 +323,7 @@ async fn a_reminder_goes_only_if_still_wanted_to_whoever_the_person_is_now(engin
     let http = reqwest::Client::new();
     // The seeded person prefers texts from now on.
     let person = app.a.case.person;
-    exec(
+    crate::support::exec(
         &app.db,
         &format!("UPDATE people SET preferred_channel = 'sms', phone = '07700 900111' WHERE id = '{person}'"),
     )
@@ -356,13 +348,16 @@ async fn a_reminder_goes_only_if_still_wanted_to_whoever_the_person_is_now(engin
 
     // Consent withdrawn after booking: nothing goes, and the message says why it did not.
     book(0, "15:00").await;
-    exec(&app.db, &format!("UPDATE people SET consent_contact = false WHERE id = '{person}'")).await;
+    crate::support::exec(&app.db, &format!("UPDATE people SET consent_contact = false WHERE id = '{person}'")).await;
     assert_eq!(send().await, 0);
     assert_eq!(outbox_messages(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'cancelled' AND last_error = 'the person no longer agrees to be contacted'").await, 1);
 
     // A new phone number after booking: the text goes to the number they have now.
-    exec(&app.db, &format!("UPDATE people SET consent_contact = true, phone = '07700 900999' WHERE id = '{person}'"))
-        .await;
+    crate::support::exec(
+        &app.db,
+        &format!("UPDATE people SET consent_contact = true, phone = '07700 900999' WHERE id = '{person}'"),
+    )
+    .await;
     book(1, "15:00").await;
     assert_eq!(send().await, 1);
     let got = texts.messages();

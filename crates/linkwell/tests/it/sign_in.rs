@@ -178,26 +178,22 @@ async fn blank_fields_are_named(engine: Engine) {
     assert!(html.contains("id=\"email-error\"") && html.contains("id=\"password-error\""));
 }
 
-async fn exec(db: &linkwell_store::Db, sql: &'static str) {
-    match db {
-        linkwell_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        linkwell_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
-}
-
 async fn sessions_end_after_idle_and_absolute_limits(engine: Engine) {
     let app = spawn(engine).await;
     // Idle: the stored session has expired (30 minutes without a request).
     let c = app.signed_in(&app.a.email(Role::LinkWorker)).await;
     assert_eq!(c.get("/").await.status(), 200);
-    exec(&app.db, "UPDATE web_sessions SET expires_at = 0").await;
+    crate::support::exec(&app.db, "UPDATE web_sessions SET expires_at = 0").await;
     assert!(location(&c.get("/").await).starts_with("/sign-in?next="));
 
     // Absolute: 12 hours after sign-in, however active.
     let c = app.signed_in(&app.a.email(Role::LinkWorker)).await;
     assert_eq!(c.get("/").await.status(), 200);
-    exec(&app.db, "UPDATE web_sessions SET data = REPLACE(data, '\"signed_in_at\":', '\"signed_in_at\":-') ").await;
+    crate::support::exec(
+        &app.db,
+        "UPDATE web_sessions SET data = REPLACE(data, '\"signed_in_at\":', '\"signed_in_at\":-') ",
+    )
+    .await;
     assert!(location(&c.get("/").await).starts_with("/sign-in?next="));
 }
 

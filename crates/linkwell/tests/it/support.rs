@@ -573,3 +573,39 @@ pub async fn eventually(db: &Db, sql: &'static str, expected: i64) -> i64 {
     }
     n
 }
+
+/// Raw SQL (one or more statements) behind the application's back: tampering, triggers,
+/// moving time along.
+pub async fn exec(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+/// A referral form as a referrer fills it in for `given` `family`, born `dob` (day, month,
+/// year), with `extra` fields added or repeated.
+pub fn referral_form<'a>(
+    given: &'a str,
+    family: &'a str,
+    (day, month, year): (&'a str, &'a str, &'a str),
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("given_name", given),
+        ("family_name", family),
+        ("dob_day", day),
+        ("dob_month", month),
+        ("dob_year", year),
+        ("sex", "female"),
+        ("phone", "07700 900123"),
+        ("preferred_channel", "phone"),
+        ("source", "gp"),
+        ("needs", "loneliness"),
+        ("urgency", "routine"),
+        ("consent_confirmed", "true"),
+    ];
+    f.extend_from_slice(extra);
+    f
+}
