@@ -60,9 +60,9 @@ pub async fn reminder_for(
     }))
 }
 
-/// Send what is due now: each organisation's messages in a task of its own, so one
-/// organisation's slow or unreachable server delays only its own messages. Returns how
-/// many went. Waits for every organisation's task (used by tests and by `run`).
+/// Send what is due now, each organisation's messages in a task of its own, and wait for
+/// them all; returns how many went. One round of what `run` keeps doing without waiting
+/// (for tests, and anyone sending by hand).
 pub async fn send_due(db: &Db, allow_private: bool) -> Result<usize, StoreError> {
     let mut tasks = tokio::task::JoinSet::new();
     for scope in db.organisations_with_due_messages(now_ms(), MAX_ORGANISATIONS_A_ROUND, &[]).await? {

@@ -77,9 +77,7 @@ impl AppState {
             search: Arc::new(search),
         }
     }
-}
 
-impl AppState {
     /// Search the directory index on a blocking thread: a search is CPU work that grows
     /// with the directory, and must not hold up the async threads serving other requests.
     /// The error is the index's, in words for a log line.
@@ -94,9 +92,7 @@ impl AppState {
             Err(e) => Err(format!("the search did not finish: {e}")),
         }
     }
-}
 
-impl AppState {
     /// Check `password` against `hash` on a blocking thread, waiting at most 10 seconds for
     /// one of the server's password-check slots. `None` when the server is too busy.
     pub async fn check_password(

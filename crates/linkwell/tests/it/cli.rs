@@ -390,34 +390,18 @@ async fn rebuild_chain_after_editing_entry_2(url: &str, slug: &str) {
         e.hash = e.expected_hash(&key);
         prev = e.hash.clone();
     }
+    // Hashes are hex and details the service's own words: quoted as SQL literals here.
+    let literal = |v: &Option<String>| v.as_ref().map_or("NULL".to_owned(), |v| format!("'{}'", v.replace('\'', "''")));
+    let mut sql = String::new();
     for e in entries.iter().filter(|e| e.seq >= 2) {
-        let sql = "UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3 WHERE organisation_id = $4 AND seq = $5";
-        match &db {
-            Db::Sqlite(p) => sqlx::query(sql)
-                .bind(&e.detail)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .bind(&key)
-                .bind(e.seq)
-                .execute(p)
-                .await
-                .map(|_| ()),
-            Db::Postgres(p) => sqlx::query(sql)
-                .bind(&e.detail)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .bind(&key)
-                .bind(e.seq)
-                .execute(p)
-                .await
-                .map(|_| ()),
-        }
-        .unwrap();
+        sql.push_str(&format!(
+            "UPDATE audit_log SET detail = {}, prev_hash = '{}', hash = '{}' WHERE organisation_id = '{key}' AND seq = {};\n",
+            literal(&e.detail),
+            e.prev_hash,
+            e.hash,
+            e.seq
+        ));
     }
-    let sql = "UPDATE audit_heads SET hash = $1 WHERE organisation_id = $2";
-    match &db {
-        Db::Sqlite(p) => sqlx::query(sql).bind(&prev).bind(&key).execute(p).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).bind(&prev).bind(&key).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
+    sql.push_str(&format!("UPDATE audit_heads SET hash = '{prev}' WHERE organisation_id = '{key}';"));
+    crate::support::exec(&db, &sql).await;
 }

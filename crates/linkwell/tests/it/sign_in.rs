@@ -201,37 +201,14 @@ async fn changing_your_password(engine: Engine) {
     let app = spawn(engine).await;
     let email = app.a.email(Role::Referrer);
     let c = app.signed_in(&email).await;
-    let r = c
-        .post_form(
-            "/account/password",
-            &[("current_password", "wrong"), ("new_password", "password1234"), ("confirm_password", "x")],
-        )
-        .await;
+    let r = change_password(&c, "wrong", "password1234", "x").await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("Your current password is not correct"));
     assert!(html.contains("Password is too common"));
-    let r = c
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "willow copper kite"),
-                ("confirm_password", "willow copper kyte"),
-            ],
-        )
-        .await;
+    let r = change_password(&c, PASSWORD, "willow copper kite", "willow copper kyte").await;
     assert!(r.text().await.unwrap().contains("The passwords do not match"));
-    let r = c
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "willow copper kite"),
-                ("confirm_password", "willow copper kite"),
-            ],
-        )
-        .await;
+    let r = change_password(&c, PASSWORD, "willow copper kite", "willow copper kite").await;
     assert_eq!(location(&r), "/account");
     assert!(c.text("/account").await.contains("Your password has been changed"));
     let fresh = app.client();
@@ -300,16 +277,7 @@ async fn changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limi
         async move { reqwest::Client::new().get(me).bearer_auth(t).send().await.unwrap().status().as_u16() }
     };
     assert_eq!(api(token.clone()).await, 200);
-    let r = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "willow copper kite"),
-                ("confirm_password", "willow copper kite"),
-            ],
-        )
-        .await;
+    let r = change_password(&here, PASSWORD, "willow copper kite", "willow copper kite").await;
     assert_eq!(location(&r), "/account");
     assert_eq!(here.get("/account").await.status(), 200, "this session carries on");
     let with_stolen = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -319,24 +287,17 @@ async fn changing_a_password_ends_other_sessions_and_tokens_and_guesses_are_limi
     assert_eq!(api(token).await, 401, "the API token was revoked");
 
     // Guessing the current password from an open session is limited like signing in.
-    let guess = [
-        ("current_password", "not it at all"),
-        ("new_password", "lantern meadow copper"),
-        ("confirm_password", "lantern meadow copper"),
-    ];
     for _ in 0..5 {
-        assert_eq!(here.post_form("/account/password", &guess).await.status(), 422);
+        let r = change_password(&here, "not it at all", "lantern meadow copper", "lantern meadow copper").await;
+        assert_eq!(r.status(), 422);
     }
-    let r = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", "willow copper kite"),
-                ("new_password", "lantern meadow copper"),
-                ("confirm_password", "lantern meadow copper"),
-            ],
-        )
-        .await;
+    let r = change_password(&here, "willow copper kite", "lantern meadow copper", "lantern meadow copper").await;
     assert_eq!(r.status(), 429, "locked after five wrong passwords, even the right one");
     assert!(app.client().sign_in(&user.email, "lantern meadow copper").await.status() == 401);
+}
+
+/// Post the change-password form.
+async fn change_password(c: &crate::support::Client, current: &str, new: &str, confirm: &str) -> reqwest::Response {
+    let fields = [("current_password", current), ("new_password", new), ("confirm_password", confirm)];
+    c.post_form("/account/password", &fields).await
 }
