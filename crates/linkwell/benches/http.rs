@@ -168,12 +168,14 @@ async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryF
         .collect();
     let started = Instant::now();
     let (report, _) =
-        linkwell_web::oruk::import::store(db, scope, &records, "bench feed", linkwell_web::today()).await.unwrap();
+        linkwell_app::directory::oruk_import::store(db, scope, &records, "bench feed", linkwell_app::today())
+            .await
+            .unwrap();
     let import_seconds = started.elapsed().as_secs_f64();
     assert_eq!(report.created as usize, n, "{:?}", report.rejected.first());
     eprintln!("{engine:?}: {n} services imported in {import_seconds:.1} s");
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             sqlx::query("ANALYZE").execute(p).await.unwrap();
         }
         Db::Postgres(p) => {
@@ -200,7 +202,7 @@ async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryF
     let index = linkwell_search::DirectoryIndex::new().unwrap();
     let started = Instant::now();
     let mut cursor = (0, String::new());
-    linkwell_web::directory_search::catch_up(db, &index, &mut cursor).await.unwrap();
+    linkwell_app::directory::search::catch_up(db, &index, &mut cursor).await.unwrap();
     let index_seconds = started.elapsed().as_secs_f64();
     let leeds = LatLon::new(53.8195, -1.5762).unwrap();
     let queries: Vec<(&'static str, linkwell_search::SearchQuery)> = vec![
@@ -385,7 +387,7 @@ async fn bulk_casework(
         }};
     }
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             load!(p, sqlx::Sqlite);
             // Fold the bulk load's write-ahead log into the database, as a running server's
             // checkpoints would have long since done; otherwise the first checkpoint lands
@@ -434,7 +436,7 @@ async fn bulk_audit(db: &Db, scope: &OrgScope, n: usize) {
     }
     // Refresh planner statistics after the bulk load, as autovacuum would in a while.
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             insert!(p, sqlx::Sqlite);
             sqlx::query("ANALYZE").execute(p).await.unwrap();
         }

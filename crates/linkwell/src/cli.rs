@@ -5,14 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
+use linkwell_app::users::{
+    AdminError, RESET_LINK_HOURS, add_user, add_user_with_password, issue_reset_link, reset_path,
+};
 use linkwell_domain::identity::{EmailAddress, Secret, UserInput};
 use linkwell_domain::organisations::{OdsCode, parse_slug};
 use linkwell_domain::validation::required_text;
 use linkwell_store::audit::ChainReport;
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
-use linkwell_web::identity::{
-    AdminError, RESET_LINK_HOURS, add_user, add_user_with_password, issue_reset_link, reset_path,
-};
 use linkwell_web::{AppState, Config};
 
 #[derive(Parser, Debug)]
@@ -394,7 +394,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (db, scope) = open_org(&db, &org).await?;
             let data = std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
             let (report, _) =
-                linkwell_web::directory_csv::import(&db, &scope, &Actor::system(), &data, linkwell_web::today())
+                linkwell_app::directory::csv::import(&db, &scope, &Actor::system(), &data, linkwell_app::today())
                     .await?;
             if !report.errors.is_empty() {
                 for e in &report.errors {
@@ -411,14 +411,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export { command: ExportCommand::Services { db, org } } => {
             let (db, scope) = open_org(&db, &org).await?;
-            let csv = linkwell_web::directory_csv::export(&db, &scope).await?;
+            let csv = linkwell_app::directory::csv::export(&db, &scope).await?;
             std::io::Write::write_all(&mut std::io::stdout(), &csv)?;
         }
         Command::Import { command: ImportCommand::Oruk { db, org, source } } => {
             let (db, scope) = open_org(&db, &org).await?;
             let records = crate::import::oruk::read(&source).await?;
             let (report, _) =
-                linkwell_web::oruk::import::store(&db, &scope, &records, &source, linkwell_web::today()).await?;
+                linkwell_app::directory::oruk_import::store(&db, &scope, &records, &source, linkwell_app::today())
+                    .await?;
             println!(
                 "imported {} services ({} new, {} updated); {} not imported",
                 report.created + report.updated,

@@ -17,8 +17,22 @@ pub enum Engine {
 /// A connection pool to the one database Linkwell runs on.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time. Connections that contend for its write lock wait in
+/// its busy handler, which sleeps and retries and is not fair: under load a write could
+/// wait seconds while later ones got in. So every write goes through one connection, taken
+/// in order from a pool of one (sqlx hands connections out first come, first served), and
+/// reads have a pool of their own whose connections refuse writes (`query_only`), so a
+/// write that bypasses the writer fails loudly in tests instead of contending.
+#[derive(Debug, Clone)]
+pub struct SqliteDb {
+    /// Read-only connections, for everything outside a write transaction.
+    pub reads: SqlitePool,
+    /// The one connection that writes (`Db::begin`, `on_writer!`).
+    pub writes: SqlitePool,
 }
 
 /// An open write transaction.
@@ -54,8 +68,21 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(if in_memory { 1 } else { 8 }).connect_with(opts).await?;
-        Ok(Db::Sqlite(pool))
+        let writes = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        if in_memory {
+            // Each in-memory connection is a database of its own: the writer reads too.
+            return Ok(Db::Sqlite(SqliteDb { reads: writes.clone(), writes }));
+        }
+        let reads = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts.pragma("query_only", "ON"))
+            .await?;
+        Ok(Db::Sqlite(SqliteDb { reads, writes }))
     }
 
     pub fn engine(&self) -> Engine {
@@ -70,7 +97,7 @@ impl Db {
     /// SQLITE_BUSY when another writer got in between, instead of waiting.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.writes.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -82,7 +109,13 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        on_db!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(s) => {
+                s.reads.close().await;
+                s.writes.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
     }
 }
 

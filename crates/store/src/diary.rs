@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
-use crate::sessions_booking::{Session, session_from_row};
+use crate::sessions::{Session, session_from_row};
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 /// Whose diary.

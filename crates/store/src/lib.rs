@@ -27,13 +27,15 @@ pub mod practices;
 pub mod programmes;
 pub mod referrals;
 mod scope;
+/// Sessions with a link worker: booking, outcomes, working hours.
 pub mod sessions;
-pub mod sessions_booking;
 pub mod testing;
 pub mod tokens;
 pub mod users;
+/// Browser sign-in sessions (tower-sessions), not to be confused with `sessions`.
+pub mod web_sessions;
 
-pub use db::{Db, Engine, Tx};
+pub use db::{Db, Engine, SqliteDb, Tx};
 pub use error::StoreError;
 pub use migrate::{MIGRATIONS, Migration};
 pub use scope::OrgScope;

@@ -44,7 +44,7 @@ impl Db {
     /// Apply every migration not yet applied, each in its own transaction, and return the
     /// resulting schema version.
     pub async fn migrate(&self) -> Result<i64> {
-        on_db!(self, pool => sqlx::query(CREATE_TABLE).execute(pool).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, pool => sqlx::query(CREATE_TABLE).execute(pool).await.map(|r| r.rows_affected()))?;
         let current = self.schema_version().await?;
         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
             let mut tx = self.begin().await?;

@@ -221,7 +221,7 @@ impl Db {
         });
         for m in candidates {
             let token = uuid::Uuid::now_v7().to_string();
-            let n = on_db!(self, pool => {
+            let n = on_writer!(self, pool => {
                 sqlx::query("UPDATE outbox SET claimed_until = $1, claim_token = $2 WHERE organisation_id = $3 AND id = $4 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $5)")
                     .bind(now + LEASE_MS).bind(&token).bind(scope.key()).bind(&m.id).bind(now).execute(pool).await?.rows_affected()
             });
@@ -272,7 +272,7 @@ impl Db {
         let attempts = c.message.attempts + 1;
         let give_up = permanent || attempts >= MAX_ATTEMPTS;
         let wait = BACKOFF_MS[usize::try_from(attempts - 1).unwrap_or(0).min(BACKOFF_MS.len() - 1)];
-        let n = on_db!(self, pool => {
+        let n = on_writer!(self, pool => {
             sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, claim_token = NULL, status = $2, due_at = $3 WHERE organisation_id = $4 AND id = $5 AND claim_token = $6 AND status = 'pending'")
                 .bind(error.chars().take(500).collect::<String>()).bind(if give_up { "failed" } else { "pending" })
                 .bind(now + wait).bind(c.scope.key()).bind(&c.message.id).bind(&c.token).execute(pool).await?.rows_affected()
@@ -282,7 +282,7 @@ impl Db {
 
     /// The message is no longer wanted (`why` holds no personal data): cancel it.
     pub async fn cancel_claimed_message(&self, c: &Claimed, why: &str) -> Result<bool> {
-        let n = on_db!(self, pool => {
+        let n = on_writer!(self, pool => {
             sqlx::query("UPDATE outbox SET status = 'cancelled', last_error = $1, claimed_until = NULL, claim_token = NULL WHERE organisation_id = $2 AND id = $3 AND claim_token = $4 AND status = 'pending'")
                 .bind(why).bind(c.scope.key()).bind(&c.message.id).bind(&c.token).execute(pool).await?.rows_affected()
         });

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
-use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Person {
@@ -114,52 +114,8 @@ impl Db {
     /// Add a person. The same NHS number twice in one organisation is a `Duplicate`: look
     /// the person up instead (`person_by_nhs_number`).
     pub async fn create_person(&self, scope: &OrgScope, actor: &Actor, p: &PersonInput) -> Result<Person> {
-        self.insert_person(scope, actor, p, None).await
-    }
-
-    /// Add a person from a referral whose NHS number belongs to another record with other
-    /// details: the number is kept as unconfirmed (see `Person::unconfirmed_nhs_number`),
-    /// and the coordinator sees the match at triage.
-    pub async fn create_person_with_unconfirmed_nhs_number(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        p: &PersonInput,
-    ) -> Result<Person> {
-        let claimed = p.nhs_number;
-        let p = PersonInput { nhs_number: None, ..p.clone() };
-        self.insert_person(scope, actor, &p, claimed).await
-    }
-
-    async fn insert_person(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        p: &PersonInput,
-        unconfirmed: Option<NhsNumber>,
-    ) -> Result<Person> {
-        let id = PersonId::new();
-        let now = now_ms();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, conn => {
-            let q = sqlx::query(
-                "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, unconfirmed_nhs_number, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $20, $20, 1)",
-            )
-            .bind(scope.key())
-            .bind(id.to_string());
-            bind_person!(q, p)
-            .bind(p.consent_contact)
-            .bind(p.consent_share)
-            .bind(p.consent_feedback)
-            .bind(now)
-            .bind(&actor.user_id)
-            .bind(unconfirmed.map(|n| n.digits()))
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::unique_as("nhs_number"))?;
-        });
-        append_in(&mut tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None)).await?;
+        let id = create_person_in(&mut tx, scope, actor, p, NhsNumberAs::Confirmed).await?;
         tx.commit().await?;
         self.person(scope, id).await
     }
@@ -375,4 +331,54 @@ impl Db {
         tx.commit().await?;
         self.person(scope, keep).await
     }
+}
+
+/// Whether a new record's NHS number is known to be the person's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NhsNumberAs {
+    /// The record holds the number (unique in the organisation).
+    Confirmed,
+    /// A referral gave a number that another record with other details holds: it is kept
+    /// as unconfirmed (see `Person::unconfirmed_nhs_number`), and the coordinator sees the
+    /// match at triage.
+    Unconfirmed,
+}
+
+/// Add a person inside the caller's transaction, audited there. The same NHS number twice
+/// in one organisation is a `Duplicate`: look the person up instead (`person_by_nhs_number`).
+pub async fn create_person_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    p: &PersonInput,
+    nhs: NhsNumberAs,
+) -> Result<PersonId> {
+    let (p, unconfirmed) = match nhs {
+        NhsNumberAs::Confirmed => (std::borrow::Cow::Borrowed(p), None),
+        NhsNumberAs::Unconfirmed => {
+            (std::borrow::Cow::Owned(PersonInput { nhs_number: None, ..p.clone() }), p.nhs_number)
+        }
+    };
+    let id = PersonId::new();
+    let now = now_ms();
+    on_tx!(tx, conn => {
+        let q = sqlx::query(
+            "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, unconfirmed_nhs_number, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $20, $20, 1)",
+        )
+        .bind(scope.key())
+        .bind(id.to_string());
+        bind_person!(q, &*p)
+        .bind(p.consent_contact)
+        .bind(p.consent_share)
+        .bind(p.consent_feedback)
+        .bind(now)
+        .bind(&actor.user_id)
+        .bind(unconfirmed.map(|n| n.digits()))
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::unique_as("nhs_number"))?;
+    });
+    append_in(tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None)).await?;
+    Ok(id)
 }

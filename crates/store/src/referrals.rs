@@ -3,6 +3,8 @@
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::ReferralId;
+use linkwell_domain::people::ContactChannel;
+use linkwell_domain::referrals::ContactOutcome;
 use linkwell_domain::referrals::{
     DischargeReason, Event, Need, ReferralInput, ReferralSource, ReferralStatus, TransitionError, Urgency,
 };
@@ -11,7 +13,7 @@ use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
-use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Referral {
@@ -99,6 +101,16 @@ impl Change {
     }
 }
 
+impl Change {
+    /// An attempt to reach the person, noted as facts (`channel=phone outcome=no_answer`).
+    pub fn contact_attempt(channel: ContactChannel, outcome: ContactOutcome) -> Change {
+        Change::ContactAttempt {
+            reached: outcome.reached(),
+            note: format!("channel={} outcome={}", channel.code(), outcome.code()),
+        }
+    }
+}
+
 /// Why a change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -177,106 +189,10 @@ macro_rules! referral_from_row {
 }
 
 impl Db {
-    /// Record a new referral for `person` under `programme`, with status received, now.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_referral(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        person: PersonId,
-        programme: ProgrammeId,
-        referrer: Option<UserId>,
-        practice: Option<PracticeId>,
-        input: &ReferralInput,
-    ) -> Result<Referral> {
-        self.insert_referral(scope, actor, person, programme, referrer, practice, input, now_ms(), None).await
-    }
-
-    /// As `create_referral`, naming the person as the referral did (`referred_as`), which
-    /// may differ from the record it joins; `create_referral` takes the record's details.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_referral_as(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        person: PersonId,
-        programme: ProgrammeId,
-        referrer: Option<UserId>,
-        practice: Option<PracticeId>,
-        input: &ReferralInput,
-        referred_as: &ReferredAs,
-    ) -> Result<Referral> {
-        self.insert_referral(scope, actor, person, programme, referrer, practice, input, now_ms(), Some(referred_as))
-            .await
-    }
-
-    /// As `create_referral`, for a referral received earlier than it is entered (a letter,
-    /// an import): the waiting list counts from `received_at`.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_referral_received_at(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        person: PersonId,
-        programme: ProgrammeId,
-        referrer: Option<UserId>,
-        practice: Option<PracticeId>,
-        input: &ReferralInput,
-        received_at: i64,
-    ) -> Result<Referral> {
-        self.insert_referral(scope, actor, person, programme, referrer, practice, input, received_at, None).await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_referral(
-        &self,
-        scope: &OrgScope,
-        actor: &Actor,
-        person: PersonId,
-        programme: ProgrammeId,
-        referrer: Option<UserId>,
-        practice: Option<PracticeId>,
-        input: &ReferralInput,
-        received_at: i64,
-        referred_as: Option<&ReferredAs>,
-    ) -> Result<Referral> {
-        let id = ReferralId::new();
-        let now = received_at;
-        let needs: Vec<&str> = input.needs.iter().map(|n| n.code()).collect();
+    /// Record a new referral (status received), audited, in a transaction of its own.
+    pub async fn create_referral(&self, scope: &OrgScope, actor: &Actor, new: &NewReferral<'_>) -> Result<Referral> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query(
-                // Without the details as given, the record's own (a referral made by staff
-                // for someone they chose).
-                "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version, \
-                 referred_given_name, referred_family_name, referred_date_of_birth) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1, \
-                 COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth) \
-                 FROM people p WHERE p.organisation_id = $1 AND p.id = $3",
-            )
-            .bind(scope.key())
-            .bind(id.to_string())
-            .bind(person.to_string())
-            .bind(programme.to_string())
-            .bind(input.source.code())
-            .bind(referrer.map(|u| u.to_string()))
-            .bind(practice.map(|p| p.to_string()))
-            .bind(now)
-            .bind(input.urgency.code())
-            .bind(i64::from(input.urgency.rank()))
-            .bind(needs.join(","))
-            .bind(&input.risk_flags)
-            .bind(input.safeguarding)
-            .bind(&input.free_text)
-            .bind(input.consent_confirmed)
-            .bind(referred_as.map(|r| r.given_name.clone()))
-            .bind(referred_as.map(|r| r.family_name.clone()))
-            .bind(referred_as.map(|r| r.date_of_birth.clone()))
-            .execute(&mut *conn)
-            .await?;
-        });
-        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into())))
-            .await?;
+        let id = create_referral_in(&mut tx, scope, actor, new).await?;
         tx.commit().await?;
         self.referral(scope, id).await
     }
@@ -488,4 +404,77 @@ pub struct ReferralEvent {
     pub actor_user_id: Option<UserId>,
     /// Machine-readable facts (`worker=…`, `channel=phone outcome=no_answer`), never the person's words.
     pub detail: String,
+}
+
+/// A referral to record: for whom, into which programme, from whom, and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReferral<'a> {
+    pub person: PersonId,
+    pub programme: ProgrammeId,
+    pub referrer: Option<UserId>,
+    pub practice: Option<PracticeId>,
+    pub input: &'a ReferralInput,
+    /// When it was received, if earlier than now (a letter, an import): the waiting list
+    /// counts from it.
+    pub received_at: Option<i64>,
+    /// The person as the referral named them, which may differ from the record it joins;
+    /// without it, the record's own details (a referral made by staff for someone they chose).
+    pub referred_as: Option<&'a ReferredAs>,
+}
+
+impl<'a> NewReferral<'a> {
+    /// A referral received now, naming the person as their record does.
+    pub fn new(person: PersonId, programme: ProgrammeId, input: &'a ReferralInput) -> NewReferral<'a> {
+        NewReferral { person, programme, referrer: None, practice: None, input, received_at: None, referred_as: None }
+    }
+}
+
+/// Record a new referral inside the caller's transaction, audited there.
+pub async fn create_referral_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    new: &NewReferral<'_>,
+) -> Result<ReferralId> {
+    let id = ReferralId::new();
+    let now = new.received_at.unwrap_or_else(now_ms);
+    let input = new.input;
+    let referred_as = new.referred_as;
+    let needs: Vec<&str> = input.needs.iter().map(|n| n.code()).collect();
+    let inserted = on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version, \
+             referred_given_name, referred_family_name, referred_date_of_birth) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1, \
+             COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth) \
+             FROM people p WHERE p.organisation_id = $1 AND p.id = $3",
+        )
+        .bind(scope.key())
+        .bind(id.to_string())
+        .bind(new.person.to_string())
+        .bind(new.programme.to_string())
+        .bind(input.source.code())
+        .bind(new.referrer.map(|u| u.to_string()))
+        .bind(new.practice.map(|p| p.to_string()))
+        .bind(now)
+        .bind(input.urgency.code())
+        .bind(i64::from(input.urgency.rank()))
+        .bind(needs.join(","))
+        .bind(&input.risk_flags)
+        .bind(input.safeguarding)
+        .bind(&input.free_text)
+        .bind(input.consent_confirmed)
+        .bind(referred_as.map(|r| r.given_name.clone()))
+        .bind(referred_as.map(|r| r.family_name.clone()))
+        .bind(referred_as.map(|r| r.date_of_birth.clone()))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    if inserted == 0 {
+        // The person is not in this organisation.
+        return Err(StoreError::NotFound);
+    }
+    append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into()))).await?;
+    Ok(id)
 }

@@ -1,86 +1,370 @@
-//! The web sign-in session store for tower-sessions, over `Db`.
+//! Booking sessions: the programme's limits, no double-booking of a worker or a room, and
+//! the worker's working hours, checked inside one write transaction.
 
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
+use jiff::Timestamp;
+use jiff::civil::Time;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::ids::{ReferralId, SessionId};
+use linkwell_domain::sessions::{BookingError, SessionKind, SessionMode, Slot, next_session_kind};
+use linkwell_domain::{RoomId, UserId};
+use sqlx::Row;
 
-use crate::{Db, now_ms};
+use crate::audit::append_in;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+/// Working hours when a worker has none recorded for a weekday: Monday to Friday, 9 to 5.
+pub const DEFAULT_HOURS: (Time, Time) = (Time::constant(9, 0, 0, 0), Time::constant(17, 0, 0, 0));
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Session {
+    pub id: SessionId,
+    pub referral_id: ReferralId,
+    pub worker_id: UserId,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub room_id: Option<RoomId>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub status: String,
+    pub version: i64,
+}
 
 #[derive(Debug, Clone)]
-pub struct DbSessionStore {
-    db: Db,
+pub struct NewSession {
+    pub referral_id: ReferralId,
+    pub worker_id: UserId,
+    pub kind: SessionKind,
+    pub mode: SessionMode,
+    pub room_id: Option<RoomId>,
+    pub starts: Timestamp,
+    /// The reminder to the person, queued in the same transaction as the booking (its
+    /// session is filled in here).
+    pub reminder: Option<crate::outbox::NewMessage>,
 }
 
-impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+/// Why a booking was refused; each names what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingProblem {
+    #[error(transparent)]
+    Limit(#[from] BookingError),
+    #[error("Sessions can only be booked for a referral that has been accepted and is still open")]
+    ReferralNotOpen,
+    #[error("Choose a room for a session in person")]
+    RoomRequired,
+    #[error("The link worker already has a session at that time")]
+    WorkerBusy,
+    #[error("The room is already booked at that time")]
+    RoomBusy,
+    #[error("That time is outside the link worker's working hours")]
+    OutsideHours,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for BookingProblem {
+    fn from(e: sqlx::Error) -> Self {
+        BookingProblem::Store(StoreError::Database(e))
     }
-
-    /// Delete expired sessions; run periodically.
-    pub async fn delete_expired(&self) -> crate::Result<u64> {
-        let n = on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1").bind(now_ms()).execute(pool).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n)
-    }
 }
 
-fn backend(e: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Attended,
+    DidNotAttend,
+    CancelledByPerson,
+    CancelledByService,
 }
 
-fn expiry_ms(r: &Record) -> i64 {
-    (r.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-#[async_trait::async_trait]
-impl SessionStore for DbSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        // A fresh random id collides with an existing one only by astronomical chance;
-        // retry with a new id if it ever does.
-        loop {
-            let r = on_db!(&self.db, pool => {
-                sqlx::query("INSERT INTO web_sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-                    .bind(record.id.to_string()).bind(&data).bind(expiry_ms(record)).execute(pool).await.map(|r| r.rows_affected())
-            })
-            .map_err(backend)?;
-            if r == 1 {
-                return Ok(());
-            }
-            record.id = Id::default();
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Attended => "attended",
+            Outcome::DidNotAttend => "did_not_attend",
+            Outcome::CancelledByPerson => "cancelled_by_person",
+            Outcome::CancelledByService => "cancelled_by_service",
         }
     }
 
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        on_db!(&self.db, pool => {
-            sqlx::query("INSERT INTO web_sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at")
-                .bind(record.id.to_string()).bind(&data).bind(expiry_ms(record)).execute(pool).await.map(|r| r.rows_affected())
-        })
-        .map_err(backend)?;
-        Ok(())
+    pub fn parse(code: &str) -> std::result::Result<Outcome, &'static str> {
+        [Outcome::Attended, Outcome::DidNotAttend, Outcome::CancelledByPerson, Outcome::CancelledByService]
+            .into_iter()
+            .find(|o| o.code() == code.trim())
+            .ok_or("Select how the session ended")
+    }
+}
+
+/// A `Session` from a row with the sessions table's columns (also read by `diary`).
+macro_rules! session_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        $crate::sessions::Session {
+            id: crate::error::stored(r.try_get::<String, _>("id")?.parse())?,
+            referral_id: crate::error::stored(r.try_get::<String, _>("referral_id")?.parse())?,
+            worker_id: crate::error::stored(r.try_get::<String, _>("worker_id")?.parse())?,
+            kind: crate::error::stored(linkwell_domain::sessions::SessionKind::parse(
+                &r.try_get::<String, _>("kind")?,
+            ))?,
+            mode: crate::error::stored(linkwell_domain::sessions::SessionMode::parse(
+                &r.try_get::<String, _>("mode")?,
+            ))?,
+            room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| crate::error::stored(s.parse())).transpose()?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            status: r.try_get("status")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+pub(crate) use session_from_row;
+
+/// Sessions that still take up time (not cancelled).
+const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
+
+impl Db {
+    /// Set a worker's hours for one ISO weekday (1 Monday … 7 Sunday). Equal start and end
+    /// (00:00–00:00) records a day off.
+    pub async fn set_working_hours(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+        weekday: i8,
+        starts: Time,
+        ends: Time,
+    ) -> Result<()> {
+        self.set_week(scope, &Actor::system(), user, &[(weekday, Some((starts, ends)))]).await
     }
 
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(String, i64)> = on_db!(&self.db, pool => {
-            sqlx::query_as("SELECT data, expires_at FROM web_sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string()).bind(now_ms()).fetch_optional(pool).await
-        })
-        .map_err(backend)?;
-        let Some((data, expires_at)) = row else {
-            return Ok(None);
-        };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date =
-            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000).map_err(backend)?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+    /// Set a worker's week in one audited change: for each ISO weekday, their hours or
+    /// `None` for a day off.
+    pub async fn set_week(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        user: UserId,
+        days: &[(i8, Option<(Time, Time)>)],
+    ) -> Result<()> {
+        let midnight = Time::midnight();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            for (weekday, hours) in days {
+                let (starts, ends) = hours.unwrap_or((midnight, midnight));
+                sqlx::query("INSERT INTO working_hours (organisation_id, user_id, weekday, starts, ends) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, user_id, weekday) DO UPDATE SET starts = excluded.starts, ends = excluded.ends")
+                    .bind(scope.key()).bind(user.to_string()).bind(i64::from(*weekday))
+                    .bind(starts.strftime("%H:%M").to_string()).bind(ends.strftime("%H:%M").to_string())
+                    .execute(&mut *conn).await?;
+            }
+        });
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "working_hours", user, None)).await?;
+        tx.commit().await
     }
 
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM web_sessions WHERE id = $1").bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
+    /// A worker's hours for each ISO weekday (1 Monday … 7 Sunday): the recorded ones, else
+    /// the default (Monday to Friday, 9 to 5); `None` is a day off.
+    pub async fn working_week(&self, scope: &OrgScope, user: UserId) -> Result<Vec<(i8, Option<(Time, Time)>)>> {
+        let rows: Vec<(i64, String, String)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT weekday, starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2")
+                .bind(scope.key()).bind(user.to_string()).fetch_all(pool).await?
+        });
+        (1..=7i8)
+            .map(|d| {
+                let hours = match rows.iter().find(|(w, ..)| *w == i64::from(d)) {
+                    Some((_, s, e)) => {
+                        let (s, e) = (
+                            s.parse::<Time>().map_err(StoreError::corrupt)?,
+                            e.parse::<Time>().map_err(StoreError::corrupt)?,
+                        );
+                        (s < e).then_some((s, e))
+                    }
+                    None if d <= 5 => Some(DEFAULT_HOURS),
+                    None => None,
+                };
+                Ok((d, hours))
+            })
+            .collect()
+    }
+
+    /// Book a session. The worker's and room's rows are locked first (a row lock on
+    /// PostgreSQL; SQLite's write transaction is already exclusive), so two concurrent
+    /// bookings cannot both see the slot free.
+    pub async fn book_session(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        new: &NewSession,
+    ) -> std::result::Result<Session, BookingProblem> {
+        let referral = self.referral(scope, new.referral_id).await?;
+        if !matches!(
+            referral.status,
+            linkwell_domain::referrals::ReferralStatus::Accepted
+                | linkwell_domain::referrals::ReferralStatus::Contacting { .. }
+                | linkwell_domain::referrals::ReferralStatus::Active
+        ) {
+            return Err(BookingProblem::ReferralNotOpen);
+        }
+        if new.mode.needs_room() && new.room_id.is_none() {
+            return Err(BookingProblem::RoomRequired);
+        }
+        let rules = self
+            .programmes(scope)
+            .await?
+            .into_iter()
+            .find(|p| p.id == referral.programme_id)
+            .ok_or(StoreError::NotFound)?
+            .rules;
+        let id = SessionId::new();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let org = scope.key();
+        let session = on_tx!(&mut tx, conn => {
+            // Lock the worker (and room) rows; a missing one is NotFound.
+            let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
+                .bind(&org).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            if let Some(room) = new.room_id {
+                let n = sqlx::query("UPDATE rooms SET version = version WHERE organisation_id = $1 AND id = $2")
+                    .bind(&org).bind(room.to_string()).execute(&mut *conn).await?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound.into());
+                }
+            }
+            // The programme's limit, counting sessions not cancelled.
+            let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
+            )))
+            .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
+            let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
+            let extension = u32::try_from(referral.follow_up_extension).unwrap_or(0);
+            let kind = next_session_kind(&rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
+            let slot = Slot::starting(new.starts, rules.length(kind));
+            // Working hours on the session's London weekday.
+            let weekday = new.starts.to_zoned(linkwell_domain::time::london()).weekday().to_monday_one_offset();
+            let hours = sqlx::query("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
+                .bind(&org).bind(new.worker_id.to_string()).bind(i64::from(weekday)).fetch_optional(&mut *conn).await?;
+            let (from, to) = match hours {
+                Some(h) => (
+                    h.try_get::<String, _>("starts")?.parse::<Time>().map_err(StoreError::corrupt)?,
+                    h.try_get::<String, _>("ends")?.parse::<Time>().map_err(StoreError::corrupt)?,
+                ),
+                None if weekday <= 5 => DEFAULT_HOURS,
+                None => return Err(BookingProblem::OutsideHours),
+            };
+            if !slot.within_hours(from, to) {
+                return Err(BookingProblem::OutsideHours);
+            }
+            let busy = |column: &'static str| format!("SELECT COUNT(*) FROM sessions WHERE organisation_id = $1 AND {column} = $2 AND {LIVE} AND starts_at < $3 AND ends_at > $4");
+            let worker_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("worker_id")))
+                .bind(&org).bind(new.worker_id.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+            if worker_clash > 0 {
+                return Err(BookingProblem::WorkerBusy);
+            }
+            if let Some(room) = new.room_id {
+                let room_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("room_id")))
+                    .bind(&org).bind(room.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+                if room_clash > 0 {
+                    return Err(BookingProblem::RoomBusy);
+                }
+            }
+            sqlx::query("INSERT INTO sessions (organisation_id, id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $10, 1)")
+                .bind(&org).bind(id.to_string()).bind(new.referral_id.to_string()).bind(new.worker_id.to_string())
+                .bind(kind.code()).bind(new.mode.code()).bind(new.room_id.map(|r| r.to_string()))
+                .bind(slot.start_ms).bind(slot.end_ms).bind(now)
+                .execute(&mut *conn).await?;
+            Session {
+                id,
+                referral_id: new.referral_id,
+                worker_id: new.worker_id,
+                kind,
+                mode: new.mode,
+                room_id: new.room_id,
+                starts_at: slot.start_ms,
+                ends_at: slot.end_ms,
+                status: "booked".into(),
+                version: 1,
+            }
+        });
+        if let Some(reminder) = &new.reminder {
+            let reminder = crate::outbox::NewMessage { session_id: Some(id), ..reminder.clone() };
+            crate::outbox::enqueue_in(&mut tx, scope, &reminder).await?;
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(
+                AuditAction::RecordChanged,
+                "session",
+                id,
+                Some(format!("booked kind={}", session.kind.code())),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Record how a booked session ended, with the worker's notes. Only a booked session
+    /// takes an outcome; a stale version is a conflict.
+    pub async fn record_session_outcome(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        id: SessionId,
+        expected: linkwell_domain::Version,
+        outcome: Outcome,
+        notes: &str,
+    ) -> Result<Session> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
+                .bind(outcome.code()).bind(notes).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            drop(tx);
+            self.session(scope, id).await?;
+            return Err(StoreError::Conflict);
+        }
+        if matches!(outcome, Outcome::CancelledByPerson | Outcome::CancelledByService) {
+            crate::outbox::cancel_for_session_in(&mut tx, scope, id).await?;
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
+        )
+        .await?;
+        tx.commit().await?;
+        self.session(scope, id).await
+    }
+
+    pub async fn session(&self, scope: &OrgScope, id: SessionId) -> Result<Session> {
+        let rows = self.sessions_where(scope, "id", &id.to_string()).await?;
+        rows.into_iter().next().ok_or(StoreError::NotFound)
+    }
+
+    /// The kind the referral's next booking will be: the initial session until one is
+    /// booked or held (cancelled ones do not count), then follow-ups.
+    pub async fn next_session_kind(&self, scope: &OrgScope, referral: ReferralId) -> Result<SessionKind> {
+        let sessions = self.sessions_for_referral(scope, referral).await?;
+        let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
+        Ok(if has_initial { SessionKind::FollowUp } else { SessionKind::Initial })
+    }
+
+    /// A referral's sessions, in time order.
+    pub async fn sessions_for_referral(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<Session>> {
+        self.sessions_where(scope, "referral_id", &referral.to_string()).await
+    }
+
+    async fn sessions_where(&self, scope: &OrgScope, column: &'static str, value: &str) -> Result<Vec<Session>> {
+        let sql = format!(
+            "SELECT id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, version FROM sessions WHERE organisation_id = $1 AND {column} = $2 ORDER BY starts_at, id"
+        );
+        on_db!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(session_from_row!(r))).collect()
         })
-        .map_err(backend)?;
-        Ok(())
     }
 }

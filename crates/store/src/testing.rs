@@ -58,7 +58,7 @@ impl TestDb {
                 let server = postgres_server_url();
                 let name = format!("lw_test_{}", uuid::Uuid::now_v7().simple());
                 let admin = Db::connect(&server).await?;
-                on_db!(&admin, pool => {
+                on_writer!(&admin, pool => {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.map(|r| r.rows_affected())
                 })?;
                 admin.close().await;
@@ -74,9 +74,27 @@ impl Db {
     /// passed (for tests of what happens after a lock expires).
     pub async fn expire_sign_in_locks_for_tests(&self, scope: &crate::OrgScope, id: linkwell_domain::UserId) {
         let shift = linkwell_domain::identity::LOCKOUT_MINUTES * 60_000 + 1;
-        let _ = on_db!(self, pool => {
+        let _ = on_writer!(self, pool => {
             sqlx::query("UPDATE sign_in_failures SET locked_until = locked_until - $1, last_failed_at = last_failed_at - $1 WHERE organisation_id = $2 AND user_id = $3")
                 .bind(shift).bind(scope.key()).bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
         });
     }
+}
+
+/// Run each named `async fn(Engine)` as two tests, `NAME::sqlite` and `NAME::postgres`:
+/// the one way every test in the workspace runs on both engines.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Engine::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Engine::Postgres).await;
+            }
+        }
+    )*};
 }

@@ -63,7 +63,7 @@ impl Db {
             let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
             user_from_row!(&r)
         });
-        on_db!(self, pool => {
+        on_writer!(self, pool => {
             // At most once a minute: a busy integration must not make every call a write.
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND (last_used_at IS NULL OR last_used_at < $4)")
                 .bind(now_ms()).bind(user.organisation_id.to_string()).bind(&hash.0).bind(now_ms() - 60_000).execute(pool).await.map(|r| r.rows_affected())

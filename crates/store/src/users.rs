@@ -301,7 +301,7 @@ impl Db {
     pub async fn count_sign_in_attempt(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<SignInAttempt> {
         let now = now_ms();
         let window = LOCKOUT_MINUTES * 60_000;
-        let count: i64 = on_db!(self, pool => {
+        let count: i64 = on_writer!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO sign_in_failures (organisation_id, user_id, client, failures, last_failed_at, locked_until) VALUES ($1, $2, $3, 1, $4, NULL) \
                  ON CONFLICT (organisation_id, user_id, client) DO UPDATE SET \
@@ -319,7 +319,7 @@ impl Db {
         if count > MAX_FAILED_SIGN_INS {
             return Ok(SignInAttempt::Locked);
         }
-        on_db!(self, pool => {
+        on_writer!(self, pool => {
             sqlx::query("UPDATE sign_in_failures SET locked_until = $1 WHERE organisation_id = $2 AND user_id = $3 AND client = $4")
                 .bind(now + window).bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
         })?;
@@ -328,7 +328,7 @@ impl Db {
 
     /// A successful sign-in from `client` clears that client's failures.
     pub async fn record_successful_sign_in(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<()> {
-        on_db!(self, pool => {
+        on_writer!(self, pool => {
             sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2 AND client = $3")
                 .bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
         })?;
@@ -337,7 +337,7 @@ impl Db {
 
     /// Forget failures last seen before `before` (their locks have long expired).
     pub async fn delete_old_sign_in_failures(&self, before: i64) -> Result<u64> {
-        Ok(on_db!(self, pool => {
+        Ok(on_writer!(self, pool => {
             sqlx::query("DELETE FROM sign_in_failures WHERE last_failed_at < $1 AND (locked_until IS NULL OR locked_until < $1)")
                 .bind(before).execute(pool).await.map(|r| r.rows_affected())
         })?)

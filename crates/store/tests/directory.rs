@@ -1,9 +1,6 @@
 //! The community directory on both engines: listings and their history, status, checks,
 //! imports by id, postcodes, social prescriptions and unmet needs.
 
-#[macro_use]
-mod common;
-
 use jiff::civil::date;
 use linkwell_domain::Version;
 use linkwell_domain::directory::{
@@ -14,7 +11,9 @@ use linkwell_domain::people::{PersonFields, PersonInput, Postcode};
 use linkwell_domain::referrals::{Need, ReferralFields, ReferralInput};
 use linkwell_domain::sessions::ProgrammeRules;
 use linkwell_store::directory::{Located, PostcodeRow, SaveOrigin, ServiceFilter};
-use linkwell_store::{Actor, Db, OrgScope, StoreError};
+use linkwell_store::referrals::NewReferral;
+use linkwell_store::testing::TestDb;
+use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError, both_engines};
 
 both_engines!(
     listings_keep_their_parts_and_history,
@@ -73,7 +72,9 @@ fn parse(f: &ServiceFields) -> ServiceInput {
     s
 }
 
-async fn listings_keep_their_parts_and_history(db: &Db) {
+async fn listings_keep_their_parts_and_history(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     let ramblers = provider(db, &a, "Leeds Ramblers").await;
@@ -152,7 +153,9 @@ async fn listings_keep_their_parts_and_history(db: &Db) {
     assert!(changed.iter().all(|(scope, _, _)| *scope == a));
 }
 
-async fn status_checks_and_imports(db: &Db) {
+async fn status_checks_and_imports(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let p = provider(db, &a, "Leeds Ramblers").await;
     let today = date(2026, 11, 23);
@@ -237,7 +240,9 @@ async fn status_checks_and_imports(db: &Db) {
     assert_eq!(db.count_services_to_check(&a, later, 1).await.unwrap(), 1);
 }
 
-async fn postcodes_locate_with_district_fallback(db: &Db) {
+async fn postcodes_locate_with_district_fallback(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let rows = [("LS8 2HH", 53.8310, -1.4990), ("LS8 1AA", 53.8210, -1.5110), ("LS6 2AB", 53.8195, -1.5762)];
     let n = db
         .import_postcodes(
@@ -263,7 +268,9 @@ async fn postcodes_locate_with_district_fallback(db: &Db) {
     assert_eq!(db.postcode_count().await.unwrap(), 5);
 }
 
-async fn prescriptions_follow_up_and_unmet_needs(db: &Db) {
+async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let p = provider(db, &a, "Leeds Ramblers").await;
     let s = db.create_service(&a, SYS, &parse(&listing(&p, "Walk and Talk")), date(2026, 11, 1)).await.unwrap();
@@ -292,7 +299,7 @@ async fn prescriptions_follow_up_and_unmet_needs(db: &Db) {
         ..Default::default()
     })
     .unwrap();
-    let r = db.create_referral(&a, SYS, person.id, prog.id, None, None, &input).await.unwrap();
+    let r = db.create_referral(&a, SYS, &NewReferral::new(person.id, prog.id, &input)).await.unwrap();
     let worker = {
         let new = linkwell_store::users::NewUser {
             email: linkwell_domain::identity::EmailAddress::parse("w@a.example").unwrap(),

@@ -1,11 +1,9 @@
 //! The outbox on both engines: messages leased to one sender at a time, retried with
 //! backoff, failed after the last attempt, cancelled with their session, and settings.
 
-#[macro_use]
-mod common;
-
 use linkwell_store::outbox::{Channel, LEASE_MS, MAX_ATTEMPTS, MessagingSettings, NewMessage, enqueue_in};
-use linkwell_store::{Actor, Db, OrgScope, StoreError, now_ms};
+use linkwell_store::testing::TestDb;
+use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError, both_engines, now_ms};
 
 both_engines!(each_message_is_leased_to_one_sender, failures_back_off_then_give_up, settings_keep_secrets);
 
@@ -29,7 +27,9 @@ async fn queue(db: &Db, scope: &OrgScope, due_at: i64) -> String {
     id
 }
 
-async fn each_message_is_leased_to_one_sender(db: &Db) {
+async fn each_message_is_leased_to_one_sender(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     let now = now_ms();
@@ -66,7 +66,9 @@ async fn each_message_is_leased_to_one_sender(db: &Db) {
     assert!(db.claim_due_messages(now + 10 * LEASE_MS, 10).await.unwrap().iter().all(|c| c.message.id != due));
 }
 
-async fn failures_back_off_then_give_up(db: &Db) {
+async fn failures_back_off_then_give_up(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let id = queue(db, &a, now_ms() - 1).await;
     for attempt in 1..=MAX_ATTEMPTS {
@@ -94,7 +96,9 @@ async fn failures_back_off_then_give_up(db: &Db) {
     );
 }
 
-async fn settings_keep_secrets(db: &Db) {
+async fn settings_keep_secrets(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let defaults = db.messaging_settings(&a).await.unwrap();
     assert_eq!((defaults.reminder_hours, defaults.version, defaults.smtp_port), (24, 0, 587));

@@ -1,13 +1,13 @@
 //! People, programmes, referrals and session booking on both engines.
 
-#[macro_use]
-mod common;
-
 use jiff::civil::date;
 use linkwell_domain::Version;
 use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::sessions::ProgrammeRules;
-use linkwell_store::{Actor, Db, OrgScope, StoreError};
+use linkwell_store::people::{NhsNumberAs, create_person_in};
+use linkwell_store::referrals::NewReferral;
+use linkwell_store::testing::TestDb;
+use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError, both_engines};
 
 both_engines!(
     same_nhs_number_is_the_same_person,
@@ -41,7 +41,9 @@ fn person(given: &str, family: &str, nhs: &str, postcode: &str) -> PersonInput {
     PersonInput::parse(&f, false, date(2026, 11, 22)).unwrap()
 }
 
-async fn same_nhs_number_is_the_same_person(db: &Db) {
+async fn same_nhs_number_is_the_same_person(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     let p = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "943 476 5919", "LS1 4AP")).await.unwrap();
@@ -61,7 +63,9 @@ async fn same_nhs_number_is_the_same_person(db: &Db) {
     db.create_person(&a, SYS, &person("Bob", "Lee", "", "")).await.unwrap();
 }
 
-async fn possible_duplicates_and_merging(db: &Db) {
+async fn possible_duplicates_and_merging(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let first = db.create_person(&a, SYS, &person("Margaret", "O'Neil", "", "LS1 4AP")).await.unwrap();
     db.create_person(&a, SYS, &person("Harold", "Smith", "", "LS9 9ZZ")).await.unwrap();
@@ -102,7 +106,7 @@ async fn possible_duplicates_and_merging(db: &Db) {
     // A merge moves the duplicate's referrals to the kept record, so the person is counted once.
     let prog = db.create_programme(&a, SYS, "Wellbeing", ProgrammeRules::default(), "").await.unwrap();
     let twin = db.create_person(&a, SYS, &person("Margaret", "O'Neill", "", "")).await.unwrap();
-    let r = db.create_referral(&a, SYS, twin.id, prog.id, None, None, &referral("routine")).await.unwrap();
+    let r = db.create_referral(&a, SYS, &NewReferral::new(twin.id, prog.id, &referral("routine"))).await.unwrap();
     db.merge_people(&a, SYS, first.id, twin.id, Version(twin.version)).await.unwrap();
     assert_eq!(db.referral(&a, r.id).await.unwrap().person_id, first.id);
     let filter = ReferralFilter { person: Some(first.id), ..Default::default() };
@@ -110,7 +114,9 @@ async fn possible_duplicates_and_merging(db: &Db) {
     assert_eq!(of_first.items.iter().map(|s| s.id).collect::<Vec<_>>(), [r.id]);
 }
 
-async fn programmes_hold_their_rules(db: &Db) {
+async fn programmes_hold_their_rules(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let p = db
         .create_programme(&a, SYS, "Primary Care Wellbeing Project", ProgrammeRules::default(), "Riverside ICB")
@@ -162,9 +168,11 @@ fn referral(urgency: &str) -> ReferralInput {
     .unwrap()
 }
 
-async fn referral_lifecycle_is_recorded_and_enforced(db: &Db) {
+async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let (a, person, prog, worker) = setup(db).await;
-    let r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let r = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     assert_eq!(r.status, ReferralStatus::Received);
     let v = |r: &linkwell_store::referrals::Referral| Version(r.version);
 
@@ -231,7 +239,7 @@ async fn referral_lifecycle_is_recorded_and_enforced(db: &Db) {
     );
 
     // Three failed attempts (the programme's limit) close the referral as unable to contact.
-    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let mut r = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     r = db.change_referral(&a, SYS, r.id, v(&r), Change::Accept { worker }).await.unwrap();
     for _ in 0..3 {
         r = db
@@ -250,13 +258,17 @@ async fn referral_lifecycle_is_recorded_and_enforced(db: &Db) {
     ));
 }
 
-async fn waiting_list_orders_by_urgency_then_age(db: &Db) {
+async fn waiting_list_orders_by_urgency_then_age(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let (a, person, prog, worker) = setup(db).await;
-    let first_routine = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
-    let urgent = db.create_referral(&a, SYS, person, prog, None, None, &referral("urgent")).await.unwrap();
-    let second_routine = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
-    let soon = db.create_referral(&a, SYS, person, prog, None, None, &referral("soon")).await.unwrap();
-    let declined = db.create_referral(&a, SYS, person, prog, None, None, &referral("urgent")).await.unwrap();
+    let first_routine =
+        db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
+    let urgent = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("urgent"))).await.unwrap();
+    let second_routine =
+        db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
+    let soon = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("soon"))).await.unwrap();
+    let declined = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("urgent"))).await.unwrap();
     db.change_referral(
         &a,
         SYS,
@@ -304,13 +316,15 @@ both_engines!(booking_respects_limits_hours_and_double_booking);
 
 use jiff::civil::time;
 use linkwell_domain::sessions::{BookingError, Fold, SessionKind, SessionMode, london_instant};
-use linkwell_store::sessions_booking::{BookingProblem, NewSession};
+use linkwell_store::sessions::{BookingProblem, NewSession};
 
-async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
+async fn booking_respects_limits_hours_and_double_booking(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let (a, person, prog, worker) = setup(db).await;
     let site = db.create_site(&a, SYS, None, "Hub", "", None).await.unwrap();
     let room = db.create_room(&a, SYS, site.id, "Room 1").await.unwrap();
-    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let mut r = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     let at = |d: i8, h: i8, m: i8| london_instant(date(2026, 12, d), time(h, m, 0, 0), None::<Fold>).unwrap();
     let new = |kind, mode, room_id, starts| NewSession {
         referral_id: r.id,
@@ -381,7 +395,7 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
 
     // Another worker cannot have the room while it is booked.
     let other = link_worker(db, &a, "w2@a.example", "W2").await;
-    let mut r2 = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let mut r2 = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     r2 = db.change_referral(&a, SYS, r2.id, Version(r2.version), Change::Accept { worker: other.id }).await.unwrap();
     let in_room = NewSession {
         referral_id: r2.id,
@@ -431,11 +445,13 @@ async fn booking_respects_limits_hours_and_double_booking(db: &Db) {
 
 both_engines!(outcomes_and_extensions);
 
-use linkwell_store::sessions_booking::Outcome;
+use linkwell_store::sessions::Outcome;
 
-async fn outcomes_and_extensions(db: &Db) {
+async fn outcomes_and_extensions(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let (a, person, prog, worker) = setup(db).await;
-    let mut r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let mut r = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     r = db.change_referral(&a, SYS, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
     let at = |d: i8, h: i8| london_instant(date(2026, 12, d), time(h, 0, 0, 0), None::<Fold>).unwrap();
     let referral_id = r.id;
@@ -493,9 +509,11 @@ both_engines!(plans_keep_every_version);
 
 use linkwell_domain::plans::{GoalFields, Plan, PlanFields};
 
-async fn plans_keep_every_version(db: &Db) {
+async fn plans_keep_every_version(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let (a, person, prog, _) = setup(db).await;
-    let r = db.create_referral(&a, SYS, person, prog, None, None, &referral("routine")).await.unwrap();
+    let r = db.create_referral(&a, SYS, &NewReferral::new(person, prog, &referral("routine"))).await.unwrap();
     assert_eq!(db.current_plan(&a, r.id).await.unwrap(), None);
     let plan = |goal: &str| {
         Plan::parse(&PlanFields {
@@ -531,7 +549,9 @@ async fn plans_keep_every_version(db: &Db) {
 
 /// Issue 10 item 19: the kept record was checked outside the merge's transaction, so
 /// merges A→B and B→A at the same moment could both succeed and make a cycle.
-async fn crossed_merges_never_make_a_cycle(db: &Db) {
+async fn crossed_merges_never_make_a_cycle(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     for round in 0..10 {
         let x = db.create_person(&a, SYS, &person("Ann", &format!("Ash{round}"), "", "LS1 4AP")).await.unwrap();
@@ -547,11 +567,16 @@ async fn crossed_merges_never_make_a_cycle(db: &Db) {
     }
 }
 
-async fn an_unconfirmed_nhs_number_points_at_the_record_that_holds_it(db: &Db) {
+async fn an_unconfirmed_nhs_number_points_at_the_record_that_holds_it(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let known = db.create_person(&a, SYS, &person("Margaret", "Oakes", "943 476 5919", "LS1 4AP")).await.unwrap();
     let claimed = person("Made", "Up", "943 476 5919", "LS6 2AB");
-    let new = db.create_person_with_unconfirmed_nhs_number(&a, SYS, &claimed).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let new = create_person_in(&mut tx, &a, SYS, &claimed, NhsNumberAs::Unconfirmed).await.unwrap();
+    tx.commit().await.unwrap();
+    let new = db.person(&a, new).await.unwrap();
     assert_eq!((new.nhs_number.as_deref(), new.unconfirmed_nhs_number.as_deref()), (None, Some("9434765919")));
     assert_eq!(db.nhs_number_match_of(&a, &new).await.unwrap().map(|p| p.id), Some(known.id));
     assert_eq!(db.nhs_number_match_of(&a, &known).await.unwrap(), None);

@@ -1,8 +1,5 @@
 //! Storage behaviour, every test on both engines: `<name>::sqlite` and `<name>::postgres`.
 
-#[macro_use]
-mod common;
-
 use linkwell_domain::audit::{AuditAction, AuditEvent, ChainBreak};
 use linkwell_domain::identity::{EmailAddress, PasswordHash, Role, Secret};
 use linkwell_domain::organisations::PracticeInput;
@@ -10,7 +7,7 @@ use linkwell_domain::{PracticeId, Version};
 use linkwell_store::audit::{AuditFilter, ChainReport};
 use linkwell_store::testing::TestDb;
 use linkwell_store::users::{NewUser, SignInAttempt};
-use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError};
+use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError, both_engines};
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
 
@@ -45,7 +42,9 @@ fn new_user(email: &str, role: Role) -> NewUser {
     }
 }
 
-async fn practices_are_scoped_versioned_and_unique(db: &Db) {
+async fn practices_are_scoped_versioned_and_unique(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let b = org(db, "b").await;
     let p = db.create_practice(&a, SYS, &practice("Riverside Surgery", "A81001")).await.unwrap();
@@ -84,7 +83,9 @@ async fn practices_are_scoped_versioned_and_unique(db: &Db) {
     assert!(db.sites_with_rooms(&b).await.unwrap().is_empty());
 }
 
-async fn users_lock_after_repeated_failures(db: &Db) {
+async fn users_lock_after_repeated_failures(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     // (Every mutation writes its audit entry in the same transaction: see the counts below.)
     let a = org(db, "a").await;
     let u = db.create_user(&a, SYS, &new_user("sam@example.org", Role::LinkWorker)).await.unwrap();
@@ -133,7 +134,9 @@ async fn users_lock_after_repeated_failures(db: &Db) {
     ));
 }
 
-async fn password_reset_links_work_once(db: &Db) {
+async fn password_reset_links_work_once(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let u = db.create_user(&a, SYS, &new_user("sam@example.org", Role::Coordinator)).await.unwrap();
     let first = Secret::generate("rs_");
@@ -155,7 +158,9 @@ async fn password_reset_links_work_once(db: &Db) {
     assert!(matches!(db.password_reset_user(&expired.hash()).await, Err(StoreError::NotFound)));
 }
 
-async fn api_tokens_resolve_until_revoked(db: &Db) {
+async fn api_tokens_resolve_until_revoked(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let u = db.create_user(&a, SYS, &new_user("api@example.org", Role::Admin)).await.unwrap();
     let secret = Secret::generate("lw_");
@@ -186,13 +191,17 @@ fn event(action: AuditAction, entity: &str) -> AuditEvent {
 
 async fn exec(db: &Db, sql: &'static str, seq: i64) {
     match db {
-        Db::Sqlite(p) => sqlx::query(sql).bind(seq).execute(p).await.map(|_| ()),
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+            sqlx::query(sql).bind(seq).execute(p).await.map(|_| ())
+        }
         Db::Postgres(p) => sqlx::query(sql).bind(seq).execute(p).await.map(|_| ()),
     }
     .unwrap();
 }
 
-async fn audit_chain_detects_tampering(db: &Db) {
+async fn audit_chain_detects_tampering(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     // Each organisation's chain starts with its own `organisation_created` entry (seq 1).
     let a = org(db, "a").await;
     let b = org(db, "b").await;
@@ -222,7 +231,9 @@ async fn audit_chain_detects_tampering(db: &Db) {
     assert_eq!(db.verify_audit_chain(&b).await.unwrap(), intact(2));
 }
 
-async fn audit_appends_concurrently_without_gaps(db: &Db) {
+async fn audit_appends_concurrently_without_gaps(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let tasks: Vec<_> = (0..24)
         .map(|i| {
@@ -241,7 +252,9 @@ async fn audit_appends_concurrently_without_gaps(db: &Db) {
     assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 25 });
 }
 
-async fn audit_filters_and_pages(db: &Db) {
+async fn audit_filters_and_pages(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     for i in 0..7 {
         let action = if i % 2 == 0 { AuditAction::SignIn } else { AuditAction::SignInFailed };
@@ -258,7 +271,9 @@ async fn audit_filters_and_pages(db: &Db) {
     assert_eq!(db.audit_page(&a, &by_entity, None, 10).await.unwrap().items.len(), 1);
 }
 
-async fn pagination_walks_every_row_once(db: &Db) {
+async fn pagination_walks_every_row_once(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     for i in 0..11 {
         db.create_practice(&a, SYS, &practice(&format!("Practice {i}"), &format!("B{:05}", i))).await.unwrap();
@@ -278,10 +293,12 @@ async fn pagination_walks_every_row_once(db: &Db) {
     assert_eq!(seen, expected);
 }
 
-async fn sessions_round_trip(db: &Db) {
+async fn sessions_round_trip(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     use tower_sessions::SessionStore;
     use tower_sessions::session::{Id, Record};
-    let store = linkwell_store::sessions::DbSessionStore::new(db.clone());
+    let store = linkwell_store::web_sessions::DbSessionStore::new(db.clone());
     let mut rec = Record {
         id: Id::default(),
         data: [("user".to_string(), serde_json::json!("abc"))].into_iter().collect(),
@@ -308,7 +325,7 @@ async fn both_schemas_have_the_same_tables_columns_and_nullability() {
     let s = TestDb::new(Engine::Sqlite).await.unwrap();
     let p = TestDb::new(Engine::Postgres).await.unwrap();
     let sqlite_cols: Vec<(String, String, bool)> = match &s.db {
-        Db::Sqlite(pool) => sqlx::query_as(
+        Db::Sqlite(linkwell_store::SqliteDb { writes: pool, .. }) => sqlx::query_as(
             "SELECT m.name, c.name, c.\"notnull\" = 0 FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.name",
         )
         .fetch_all(pool)
@@ -329,7 +346,9 @@ async fn both_schemas_have_the_same_tables_columns_and_nullability() {
     assert_eq!(sqlite_cols, pg_cols);
 }
 
-async fn every_change_writes_its_audit_entry(db: &Db) {
+async fn every_change_writes_its_audit_entry(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
     let a = org(db, "a").await;
     let actor = Actor::user("admin-1", Some("req-9".into()));
     let p = db.create_practice(&a, &actor, &practice("Riverside Surgery", "A81001")).await.unwrap();

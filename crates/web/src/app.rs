@@ -272,7 +272,7 @@ pub fn router(state: AppState) -> Router {
         router = router
             .route(spec.path, mr.route_layer(from_fn(move |req: Request, next: Next| enforce(access, req, next))));
     }
-    let sessions = SessionManagerLayer::new(linkwell_store::sessions::DbSessionStore::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(linkwell_store::web_sessions::DbSessionStore::new(state.db.clone()))
         .with_name("linkwell_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -331,7 +331,7 @@ async fn asset(Path(path): Path<String>) -> Response {
 
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let store = linkwell_store::sessions::DbSessionStore::new(state.db.clone());
+    let store = linkwell_store::web_sessions::DbSessionStore::new(state.db.clone());
     let (db, throttle) = (state.db.clone(), state.sign_in_throttle.clone());
     tokio::spawn(async move {
         loop {
@@ -346,18 +346,18 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             throttle.forget_recovered();
         }
     });
-    tokio::spawn(crate::reminders::run(
+    tokio::spawn(linkwell_app::messaging::reminders::run(
         state.db.clone(),
         state.config.outbox_every,
         state.config.allow_private_messaging_hosts,
     ));
     // Requests wait in the listener's queue until the index holds every listing.
     let mut cursor = (0, String::new());
-    match crate::directory_search::catch_up(&state.db, &state.search, &mut cursor).await {
+    match linkwell_app::directory::search::catch_up(&state.db, &state.search, &mut cursor).await {
         Ok(n) => tracing::info!(listings = n, "search index built"),
         Err(e) => tracing::warn!(error = %e, "could not build the search index; it will catch up"),
     }
-    tokio::spawn(crate::directory_search::follow(
+    tokio::spawn(linkwell_app::directory::search::follow(
         state.db.clone(),
         state.search.clone(),
         state.config.search_every,

@@ -12,11 +12,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use linkwell_domain::authz::{Action, allows};
 use linkwell_domain::identity::SecretHash;
 use linkwell_domain::{OrganisationId, UserId};
-use linkwell_store::organisations::Organisation;
-use linkwell_store::users::User;
 use linkwell_store::{OrgScope, now_ms};
 use tower_sessions::Session;
 
@@ -38,32 +35,7 @@ pub const ABSOLUTE_SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 /// … and after 30 minutes without a request (tower-sessions' inactivity expiry).
 pub const IDLE_SESSION_MINUTES: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthVia {
-    Session,
-    ApiToken,
-}
-
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user: User,
-    pub organisation: Organisation,
-    pub via: AuthVia,
-}
-
-impl Principal {
-    pub fn scope(&self) -> OrgScope {
-        OrgScope::new(self.user.organisation_id)
-    }
-
-    pub fn can(&self, action: Action) -> bool {
-        allows(self.user.role, action)
-    }
-
-    pub fn user_id(&self) -> String {
-        self.user.id.to_string()
-    }
-}
+pub use linkwell_app::{AuthVia, Principal};
 
 /// The principal of this request, if anyone is signed in.
 #[derive(Debug, Clone)]

@@ -75,15 +75,15 @@ proptest! {
 
     #[test]
     fn oruk_documents_and_records_never_panic(text in "[\\PC\\n{}\\[\\]\":,]{0,400}", record in json()) {
-        if let Ok(records) = crate::oruk::import::records(&text) {
+        if let Ok(records) = linkwell_app::directory::oruk_import::records(&text) {
             for r in &records {
-                let _ = crate::oruk::import::parse_service(r, today());
+                let _ = linkwell_app::directory::oruk_import::parse_service(r, today());
             }
         }
         let as_ndjson = format!("{record}\n{record}\n");
-        let records = crate::oruk::import::records(&as_ndjson).unwrap_or_default();
+        let records = linkwell_app::directory::oruk_import::records(&as_ndjson).unwrap_or_default();
         for r in records.iter().chain(std::iter::once(&record)) {
-            if let Ok(imported) = crate::oruk::import::parse_service(r, today()) {
+            if let Ok(imported) = linkwell_app::directory::oruk_import::parse_service(r, today()) {
                 prop_assert!(imported.service.schedules.len() <= MAX_ROWS);
             }
         }
@@ -127,7 +127,7 @@ proptest! {
 
     #[test]
     fn sheet_cells_round_trip(cell in ".{0,60}") {
-        let written = crate::directory_csv::neutralise(&cell);
+        let written = linkwell_app::directory::csv::neutralise(&cell);
         prop_assert!(!written.starts_with(['=', '+', '@', '\t', '\r']) || written.starts_with('\''));
     }
 }
@@ -142,7 +142,7 @@ fn sheets_of_any_bytes_never_panic() {
         let org = t.db.create_organisation("fuzz", "Fuzz", false).await.unwrap();
         let scope = linkwell_store::OrgScope::new(org.id);
         let actor = linkwell_store::Actor::system();
-        let header = crate::directory_csv::template();
+        let header = linkwell_app::directory::csv::template();
         let mut runner = proptest::test_runner::TestRunner::default();
         let strategy = (prop::collection::vec(any::<u8>(), 0..400), ".{0,200}", any::<bool>());
         for _ in 0..64 {
@@ -151,7 +151,7 @@ fn sheets_of_any_bytes_never_panic() {
             sheet.extend_from_slice(line.as_bytes());
             sheet.push(b'\n');
             sheet.extend_from_slice(&bytes);
-            let _ = crate::directory_csv::import(&t.db, &scope, &actor, &sheet, today()).await;
+            let _ = linkwell_app::directory::csv::import(&t.db, &scope, &actor, &sheet, today()).await;
         }
     });
 }

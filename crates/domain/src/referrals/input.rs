@@ -2,6 +2,7 @@
 //! the JSON API and FHIR intake.
 
 use super::{Need, ReferralSource, Urgency};
+use crate::identity::Role;
 use crate::validation::ValidationErrors;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -69,6 +70,28 @@ impl ReferralInput {
             }),
             _ => Err(e),
         }
+    }
+
+    /// As `parse`, for a referral made by someone in `role`: a source that role may not
+    /// give (see [`ReferralSource::open_to`]) is treated as none chosen.
+    pub fn parse_by(role: Role, f: &ReferralFields) -> Result<ReferralInput, ValidationErrors> {
+        match ReferralSource::parse(&f.source) {
+            Ok(source) if !source.open_to(role) => Self::parse(&ReferralFields { source: String::new(), ..f.clone() }),
+            _ => Self::parse(f),
+        }
+    }
+}
+
+impl ReferralSource {
+    /// Whether someone in `role` may say a referral came from here: a referrer refers from
+    /// primary care, never as the person themselves or another agency.
+    pub fn open_to(self, role: Role) -> bool {
+        role != Role::Referrer || !matches!(self, ReferralSource::SelfReferral | ReferralSource::OtherAgency)
+    }
+
+    /// The sources someone in `role` may choose from, in the form's order.
+    pub fn open_to_role(role: Role) -> Vec<ReferralSource> {
+        ReferralSource::ALL.iter().copied().filter(|s| s.open_to(role)).collect()
     }
 }
 

@@ -16,8 +16,8 @@ use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode, london
 use linkwell_domain::time::london;
 use linkwell_domain::{UserId, Version};
 use linkwell_store::practices::Practice;
-use linkwell_store::referrals::{Change, Referral};
-use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome};
+use linkwell_store::referrals::{Change, NewReferral, Referral};
+use linkwell_store::sessions::{BookingProblem, NewSession, Outcome};
 use linkwell_store::users::User;
 use linkwell_store::{Actor, Db, OrgScope};
 
@@ -188,15 +188,15 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
         };
         let received = now.checked_sub(days_ago.days()).map_err(err)?.timestamp().as_millisecond();
         let r = db
-            .create_referral_received_at(
+            .create_referral(
                 scope,
                 &actor,
-                person.id,
-                programme.id,
-                Some(referrer.id),
-                Some(practice.id),
-                &referral,
-                received,
+                &NewReferral {
+                    referrer: Some(referrer.id),
+                    practice: Some(practice.id),
+                    received_at: Some(received),
+                    ..NewReferral::new(person.id, programme.id, &referral)
+                },
             )
             .await?;
         let mut step = Stepper { db, scope, actor: &actor, r };
@@ -287,7 +287,7 @@ async fn book(
     starts: Timestamp,
     seed: usize,
     rooms: &[(linkwell_store::practices::Site, Vec<linkwell_store::practices::Room>)],
-) -> anyhow::Result<linkwell_store::sessions_booking::Session> {
+) -> anyhow::Result<linkwell_store::sessions::Session> {
     let room = rooms
         .iter()
         .find(|(site, _)| site.practice_id == r.practice_id)

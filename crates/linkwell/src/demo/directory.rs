@@ -564,7 +564,7 @@ fn schedule(day: Weekday, pattern: i8, opens: (i8, i8), closes: (i8, i8), start:
 
 pub async fn seed(db: &Db, scope: &OrgScope, own_name: &str) -> anyhow::Result<()> {
     let actor = Actor::system();
-    let today = linkwell_web::today();
+    let today = linkwell_app::today();
     let rows: Vec<PostcodeRow> = DISTRICTS
         .iter()
         .filter_map(|(d, lat, lon, _)| Some(PostcodeRow { postcode: (*d).into(), point: LatLon::new(*lat, *lon)? }))

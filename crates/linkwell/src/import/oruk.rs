@@ -1,8 +1,8 @@
 //! Fetching an ORUK feed's service records, from a file or over HTTP. What the records
-//! mean is `linkwell_web::oruk::import`'s business.
+//! mean is `linkwell_app::directory::oruk_import`'s business.
 
 use anyhow::{Context, anyhow, bail};
-use linkwell_web::oruk::import::records;
+use linkwell_app::directory::oruk_import::records;
 use serde_json::Value;
 
 const PER_PAGE: u32 = 100;

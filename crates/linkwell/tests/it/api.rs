@@ -208,6 +208,18 @@ async fn openapi_describes_every_api_route(engine: Engine) {
         let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
         assert!(op.is_object(), "{} {} is missing from the OpenAPI document", route.method, route.path);
     }
+    // A client generator names a method after each operationId: each must be unique.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|methods| methods.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().expect("every operation has an operationId"))
+        .collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "operationIds repeat");
     if engine == Engine::Sqlite {
         insta::assert_json_snapshot!("openapi", doc);
     }

@@ -257,7 +257,7 @@ async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
     b.click_link("Connect Margaret to Tuesday Strollers").await;
     b.assert_accessible("connecting to a service").await;
     b.choose("kind-3").await;
-    let d = linkwell_web::today().checked_sub(jiff::Span::new().days(43)).unwrap();
+    let d = linkwell_app::today().checked_sub(jiff::Span::new().days(43)).unwrap();
     b.fill("date", &format!("{}/{}/{}", d.day(), d.month(), d.year())).await;
     b.fill("notes", "Walked there together").await;
     b.click_button("Record the connection").await;

@@ -214,7 +214,7 @@ async fn administration_and_audit_verification(engine: Engine) {
     // Edit one entry behind the application's back: verify names it and exits 1.
     let raw = Db::connect(db).await.unwrap();
     match &raw {
-        Db::Sqlite(p) => {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             sqlx::query("UPDATE audit_log SET detail = 'role=admin' WHERE seq = 2").execute(p).await.map(|_| ())
         }
         Db::Postgres(p) => {
@@ -322,7 +322,7 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'closed'").await >= 3);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE is_full").await >= 3);
     let scope = linkwell_store::OrgScope::new(db.organisation_by_slug("riverside-pcn").await.unwrap().id);
-    assert!(db.services_to_check(&scope, linkwell_web::today(), 1000).await.unwrap().0.len() >= 20, "some are stale");
+    assert!(db.services_to_check(&scope, linkwell_app::today(), 1000).await.unwrap().0.len() >= 20, "some are stale");
     assert_eq!(
         crate::support::count(
             &db,

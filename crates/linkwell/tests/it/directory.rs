@@ -282,7 +282,7 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
         .unwrap();
     let listed = lw.text("/directory/check").await;
     assert!(listed.contains("Never checked"), "{listed}");
-    let imported = app.db.services_to_check(&app.a.scope, linkwell_web::today(), 1000).await.unwrap().0;
+    let imported = app.db.services_to_check(&app.a.scope, linkwell_app::today(), 1000).await.unwrap().0;
     assert_eq!(imported.len(), 1);
     let r = lw
         .post_form(
@@ -291,7 +291,7 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
         )
         .await;
     assert_eq!(location(&r), "/directory/check");
-    assert!(app.db.services_to_check(&app.a.scope, linkwell_web::today(), 1000).await.unwrap().0.is_empty());
+    assert!(app.db.services_to_check(&app.a.scope, linkwell_app::today(), 1000).await.unwrap().0.is_empty());
 
     // The full history, newest first, each with who.
     let history = app.db.service_history(&app.a.scope, id).await.unwrap();
@@ -381,7 +381,7 @@ async fn spreadsheets_round_trip_and_name_their_errors(engine: Engine) {
             ],
             ..Default::default()
         },
-        linkwell_web::today(),
+        linkwell_app::today(),
     )
     .unwrap();
     input.full = true;

@@ -397,7 +397,7 @@ async fn a_referrer_never_learns_a_known_patients_details(engine: Engine) {
     let made_up = count(&app.db, "SELECT COUNT(*) FROM people WHERE given_name = 'Made'").await;
     assert_eq!(made_up, 1);
     let merged_person = match &app.db {
-        linkwell_store::Db::Sqlite(p) => {
+        linkwell_store::Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             sqlx::query_as::<_, (String, i64)>("SELECT id, version FROM people WHERE given_name = 'Made'")
                 .fetch_one(p)
                 .await
@@ -657,8 +657,8 @@ async fn a_sheet_is_saved_whole_or_not_at_all(engine: Engine) {
                  New Walkers,First walk,A walk.,loneliness,free\n\
                  New Walkers,Second walk,A walk.,loneliness,free\n\
                  Newer Walkers,Boom walk,A walk.,loneliness,free\n";
-    let today = linkwell_web::today();
-    let result = linkwell_web::directory_csv::import(
+    let today = linkwell_app::today();
+    let result = linkwell_app::directory::csv::import(
         &app.db,
         &app.a.scope,
         &linkwell_store::Actor::system(),
@@ -696,12 +696,12 @@ async fn exported_cells_never_run_as_formulas(engine: Engine) {
         }
     }
     // Imported back, the sheet changes nothing: the marks come off.
-    let (report, _) = linkwell_web::directory_csv::import(
+    let (report, _) = linkwell_app::directory::csv::import(
         &app.db,
         &app.a.scope,
         &linkwell_store::Actor::system(),
         csv.as_bytes(),
-        linkwell_web::today(),
+        linkwell_app::today(),
     )
     .await
     .unwrap();
@@ -720,12 +720,12 @@ async fn the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql(engine: 
     for i in 0..450 {
         sheet.push_str(&format!("Group {:02},Walk {:03},A walk.,loneliness,free\n", i % 30, i / 2));
     }
-    let (report, _) = linkwell_web::directory_csv::import(
+    let (report, _) = linkwell_app::directory::csv::import(
         &app.db,
         &app.a.scope,
         &linkwell_store::Actor::system(),
         sheet.as_bytes(),
-        linkwell_web::today(),
+        linkwell_app::today(),
     )
     .await
     .unwrap();

@@ -198,7 +198,7 @@ fn principals(access: Access) -> Vec<Principal> {
 /// record that a request came, not what it changed.
 async fn snapshot(db: &Db) -> BTreeMap<String, (i64, i64)> {
     let tables: Vec<String> = match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
                 .fetch_all(p)
                 .await
@@ -217,10 +217,12 @@ async fn snapshot(db: &Db) -> BTreeMap<String, (i64, i64)> {
         let versioned = format!("SELECT COUNT(*), COALESCE(SUM(version), 0) FROM {t}");
         let counted = format!("SELECT COUNT(*), CAST(0 AS BIGINT) FROM {t}");
         let row: (i64, i64) = match db {
-            Db::Sqlite(p) => match sqlx::query_as(sqlx::AssertSqlSafe(versioned)).fetch_one(p).await {
-                Ok(r) => r,
-                Err(_) => sqlx::query_as(sqlx::AssertSqlSafe(counted)).fetch_one(p).await.unwrap(),
-            },
+            Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+                match sqlx::query_as(sqlx::AssertSqlSafe(versioned)).fetch_one(p).await {
+                    Ok(r) => r,
+                    Err(_) => sqlx::query_as(sqlx::AssertSqlSafe(counted)).fetch_one(p).await.unwrap(),
+                }
+            }
             Db::Postgres(p) => {
                 // A failed statement would abort nothing here (no transaction), but PostgreSQL
                 // types SUM of BIGINT as NUMERIC: cast it back.

@@ -4,6 +4,8 @@
 //! `scripts/test` provides).
 
 #[macro_use]
+extern crate linkwell_store;
+
 mod support;
 
 mod access_points;

@@ -39,7 +39,7 @@ async fn add_listing(
 }
 
 fn date_days_ago(days: i64) -> String {
-    let d = linkwell_web::today().checked_sub(jiff::Span::new().days(days)).unwrap();
+    let d = linkwell_app::today().checked_sub(jiff::Span::new().days(days)).unwrap();
     format!("{}/{}/{}", d.day(), d.month(), d.year())
 }
 

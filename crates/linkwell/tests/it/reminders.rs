@@ -148,7 +148,7 @@ async fn reminders_go_by_text_and_email_once_with_retries(engine: Engine) {
     assert_eq!(retrying, 1, "the first attempt failed and waits for its retry");
     // Bring the retry forward instead of waiting its minute.
     match &app.db {
-        linkwell_store::Db::Sqlite(p) => {
+        linkwell_store::Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             sqlx::query("UPDATE outbox SET due_at = 0 WHERE status = 'pending'").execute(p).await.map(|_| ())
         }
         linkwell_store::Db::Postgres(p) => {
@@ -344,7 +344,7 @@ async fn a_reminder_goes_only_if_still_wanted_to_whoever_the_person_is_now(engin
             .unwrap();
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     };
-    let send = async || linkwell_web::reminders::send_due(&app.db, true).await.unwrap();
+    let send = async || linkwell_app::messaging::reminders::send_due(&app.db, true).await.unwrap();
 
     // Consent withdrawn after booking: nothing goes, and the message says why it did not.
     book(0, "15:00").await;

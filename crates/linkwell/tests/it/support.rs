@@ -13,8 +13,8 @@ use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode};
 use linkwell_domain::{PersonId, Version};
 use linkwell_store::practices::{Practice, Site};
 use linkwell_store::programmes::Programme;
-use linkwell_store::referrals::Change;
-use linkwell_store::sessions_booking::NewSession;
+use linkwell_store::referrals::{Change, NewReferral};
+use linkwell_store::sessions::NewSession;
 use linkwell_store::testing::TestDb;
 use linkwell_store::users::{NewUser, User};
 use linkwell_store::{Actor, Db, Engine, OrgScope};
@@ -24,22 +24,6 @@ use reqwest::redirect::Policy;
 pub const PASSWORD: &str = "orange kettle maple";
 
 static HASH: LazyLock<PasswordHash> = LazyLock::new(|| hash_password(PASSWORD).expect("hash"));
-
-/// Run an async test body against both engines: `name::sqlite` and `name::postgres`.
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(linkwell_store::Engine::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(linkwell_store::Engine::Postgres).await;
-            }
-        }
-    )*};
-}
 
 /// An organisation with a practice, a site and one user in every role, a programme, and
 /// one case in progress.
@@ -126,11 +110,11 @@ async fn seed_case(
             .create_referral(
                 scope,
                 &actor,
-                person.id,
-                programme.id,
-                Some(referrer),
-                Some(practice.id),
-                &referral_input(),
+                &NewReferral {
+                    referrer: Some(referrer),
+                    practice: Some(practice.id),
+                    ..NewReferral::new(person.id, programme.id, &referral_input())
+                },
             )
             .await
             .unwrap();
@@ -336,7 +320,7 @@ pub fn location(r: &reqwest::Response) -> String {
 /// Raw SQL for assertions that look behind the application (counts, tampering).
 pub async fn count(db: &Db, sql: &'static str) -> i64 {
     match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
@@ -404,7 +388,7 @@ pub async fn add_listing(
         ..Default::default()
     };
     edit(&mut f);
-    let today = linkwell_web::today();
+    let today = linkwell_app::today();
     let mut input = ServiceInput::parse(&f, today).unwrap();
     db.locate_places(&mut input.locations).await.unwrap();
     db.create_service(scope, &Actor::system(), &input, today).await.unwrap()
@@ -578,7 +562,9 @@ pub async fn eventually(db: &Db, sql: &'static str, expected: i64) -> i64 {
 /// moving time along.
 pub async fn exec(db: &Db, sql: &str) {
     match db {
-        Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ())
+        }
         Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()),
     }
     .unwrap();

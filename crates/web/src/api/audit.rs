@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use super::{MAX_LIMIT, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
-use crate::pages::audit::{AuditQuery, parse_filter};
 use crate::state::AppState;
+use linkwell_app::audit::{AuditFilterFields, parse_filter};
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntryDto {
@@ -34,32 +34,25 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
 pub struct AuditParams {
     /// An action name, such as `sign_in` or `user_created`.
-    #[serde(default)]
     pub action: String,
     /// A user id.
-    #[serde(default)]
     pub user: String,
-    #[serde(default)]
     pub entity_type: String,
-    #[serde(default)]
     pub entity_id: String,
     /// A London date, YYYY-MM-DD (inclusive).
-    #[serde(default)]
     pub from: String,
-    #[serde(default)]
     pub to: String,
-    #[serde(default)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[serde(default)]
     pub cursor: String,
 }
 
 /// The audit trail, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+#[utoipa::path(get, operation_id = "listAuditEntries", path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -67,24 +60,15 @@ pub async fn list(
     Query(q): Query<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let limit = super::PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
-    let query = AuditQuery {
-        action: q.action,
-        user: q.user,
-        email: String::new(),
-        entity_type: q.entity_type,
-        entity_id: q.entity_id,
-        from: q.from,
-        to: q.to,
-        before: q.cursor,
+    let fields = AuditFilterFields {
+        action: &q.action,
+        user: &q.user,
+        entity_type: &q.entity_type,
+        entity_id: &q.entity_id,
+        from: &q.from,
+        to: &q.to,
     };
-    let (filter, before) = parse_filter(&query).map_err(|mut e| {
-        for f in &mut e.errors {
-            if f.field == "before" {
-                f.field = "cursor".into();
-            }
-        }
-        ApiError::Invalid(e)
-    })?;
+    let (filter, before) = parse_filter(&fields, &q.cursor, "cursor")?;
     let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
     Ok(Json(AuditPage {
         items: page

@@ -21,7 +21,7 @@ pub struct MeDto {
 }
 
 /// The signed-in user and their organisation.
-#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+#[utoipa::path(get, operation_id = "getMe", path = "/api/v1/me", tag = "account",
     responses((status = 200, body = MeDto), (status = 401, body = crate::error::Problem)))]
 pub async fn me(Signed(p): Signed) -> Json<MeDto> {
     let o = &p.organisation;

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use super::referrals::{PersonBody, PersonDto, parse_person};
 use super::{JsonBody, actor};
 use crate::auth::Signed;
-use crate::casework::open_person;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use linkwell_app::casework::open_person;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +28,7 @@ fn parse_id(id: &str) -> Result<PersonId, ApiError> {
 }
 
 /// A person's record (those who work one of their cases; coordinators anyone's).
-#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getPerson", path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)),
     responses((status = 200, body = PersonDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -41,7 +41,7 @@ pub async fn get(
 }
 
 /// Change a person's details and consents, if the record is still at `version`.
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)), request_body = PersonUpdate,
+#[utoipa::path(put, operation_id = "updatePerson", path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)), request_body = PersonUpdate,
     responses((status = 200, body = PersonDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn put(
     State(state): State<AppState>,
@@ -54,8 +54,14 @@ pub async fn put(
     let body: PersonUpdate = body.parse()?;
     let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
     let mut errors = linkwell_domain::ValidationErrors::new();
-    crate::identity::check_practice_into(&state.db, &p.scope(), input.practice_id, "person.practice_id", &mut errors)
-        .await?;
+    linkwell_app::users::check_practice_into(
+        &state.db,
+        &p.scope(),
+        input.practice_id,
+        "person.practice_id",
+        &mut errors,
+    )
+    .await?;
     errors.into_result()?;
     let saved =
         state.db.update_person(&p.scope(), &actor(&p, &headers), person.id, Version(body.version), &input).await?;

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 
 use super::{JsonBody, actor, rfc3339};
 use crate::auth::Signed;
-use crate::casework::open_case;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use linkwell_app::casework::open_case;
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanDto {
@@ -59,7 +59,7 @@ fn parse_id(id: &str) -> Result<linkwell_domain::ids::ReferralId, ApiError> {
 }
 
 /// The current plan.
-#[utoipa::path(get, path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getPlan", path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)),
     responses((status = 200, body = PlanDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -72,7 +72,7 @@ pub async fn get(
 }
 
 /// Save a new version of the plan; earlier versions are kept.
-#[utoipa::path(put, path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)), request_body = PlanBody,
+#[utoipa::path(put, operation_id = "savePlan", path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)), request_body = PlanBody,
     responses((status = 200, body = PlanDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn put(
     State(state): State<AppState>,
@@ -85,7 +85,7 @@ pub async fn put(
     let body: PlanBody = body.parse()?;
     let plan = Plan::parse(&body.plan)?;
     let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
-    crate::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
+    linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
     let saved = state.db.save_plan(&p.scope(), &actor(&p, &headers), r.id, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }

@@ -67,7 +67,7 @@ fn parse_id(id: &str) -> Result<PracticeId, ApiError> {
 }
 
 /// The organisation's GP practices, in creation order.
-#[utoipa::path(get, path = "/api/v1/practices", tag = "practices", params(PageQuery),
+#[utoipa::path(get, operation_id = "listPractices", path = "/api/v1/practices", tag = "practices", params(PageQuery),
     responses((status = 200, body = PracticePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -79,7 +79,7 @@ pub async fn list(
 }
 
 /// Add a practice (admins).
-#[utoipa::path(post, path = "/api/v1/practices", tag = "practices", request_body = PracticeBody,
+#[utoipa::path(post, operation_id = "createPractice", path = "/api/v1/practices", tag = "practices", request_body = PracticeBody,
     responses((status = 201, body = PracticeDto), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -93,7 +93,7 @@ pub async fn create(
 }
 
 /// One practice.
-#[utoipa::path(get, path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getPractice", path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)),
     responses((status = 200, body = PracticeDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -104,7 +104,7 @@ pub async fn get(
 }
 
 /// Change a practice (admins), if it is still at `version`.
-#[utoipa::path(put, path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)), request_body = PracticeUpdate,
+#[utoipa::path(put, operation_id = "updatePractice", path = "/api/v1/practices/{id}", tag = "practices", params(("id" = String, Path)), request_body = PracticeUpdate,
     responses((status = 200, body = PracticeDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -31,7 +31,7 @@ pub struct ProgrammeList {
 }
 
 /// The organisation's programmes, by name; a referral names one when there are several.
-#[utoipa::path(get, path = "/api/v1/programmes", tag = "referrals",
+#[utoipa::path(get, operation_id = "listProgrammes", path = "/api/v1/programmes", tag = "referrals",
     responses((status = 200, body = ProgrammeList), (status = 403, body = Problem)))]
 pub async fn list(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<ProgrammeList>, ApiError> {
     let items = state

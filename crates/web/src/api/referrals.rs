@@ -20,10 +20,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiJson, JsonBody, PageQuery, actor, rfc3339};
 use crate::auth::{Principal, Signed};
-use crate::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
 use crate::error::{ApiError, Problem};
 use crate::pages::referrals::list_filter;
 use crate::state::AppState;
+use linkwell_app::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
 
 /// A referral as lists show it. A referrer sees only what the referral gave (the person's
 /// names and date of birth as it named them, to know which referral is which) and its
@@ -364,7 +364,7 @@ pub fn parse_person(
     if let Some(practice) = own_practice {
         fields.practice_id = practice.to_string();
     }
-    let today = crate::today();
+    let today = linkwell_app::today();
     PersonInput::parse(&fields, test_mode, today).map_err(|e| under(prefix, e))
 }
 
@@ -385,14 +385,14 @@ fn under(prefix: &str, e: ValidationErrors) -> ValidationErrors {
     }
 }
 
-impl From<crate::casework::CaseError> for ApiError {
-    fn from(e: crate::casework::CaseError) -> Self {
+impl From<linkwell_app::casework::CaseError> for ApiError {
+    fn from(e: linkwell_app::casework::CaseError) -> Self {
         match e {
-            crate::casework::CaseError::NotFound => ApiError::NotFound,
+            linkwell_app::casework::CaseError::NotFound => ApiError::NotFound,
             // What a principal may not see answers exactly as if it did not exist.
-            crate::casework::CaseError::NotYours => ApiError::NotFound,
-            crate::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
-            crate::casework::CaseError::Store(s) => s.into(),
+            linkwell_app::casework::CaseError::NotYours => ApiError::NotFound,
+            linkwell_app::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
+            linkwell_app::casework::CaseError::Store(s) => s.into(),
         }
     }
 }
@@ -411,7 +411,7 @@ fn parse_referral_id(id: &str) -> Result<ReferralId, ApiError> {
 }
 
 /// Refer someone. Referrers refer for their own practice.
-#[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", request_body = NewReferralBody,
+#[utoipa::path(post, operation_id = "createReferral", path = "/api/v1/referrals", tag = "referrals", request_body = NewReferralBody,
     responses((status = 201, body = ReferralDto), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -425,19 +425,18 @@ pub async fn create(
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
     let r = &body.referral;
-    let mut source = r.source.clone();
-    if p.user.role == Role::Referrer && matches!(source.as_str(), "self" | "other_agency") {
-        source = String::new();
-    }
-    let referral = ReferralInput::parse(&ReferralFields {
-        source,
-        needs: r.needs.clone(),
-        urgency: r.urgency.clone(),
-        risk_flags: r.risk_flags.clone(),
-        safeguarding: r.safeguarding,
-        free_text: r.free_text.clone(),
-        consent_confirmed: r.consent_confirmed,
-    })
+    let referral = ReferralInput::parse_by(
+        p.user.role,
+        &ReferralFields {
+            source: r.source.clone(),
+            needs: r.needs.clone(),
+            urgency: r.urgency.clone(),
+            risk_flags: r.risk_flags.clone(),
+            safeguarding: r.safeguarding,
+            free_text: r.free_text.clone(),
+            consent_confirmed: r.consent_confirmed,
+        },
+    )
     .map_err(|e| errors.errors.extend(under("referral", e).errors))
     .ok();
     let programmes = state.db.programmes(&scope).await?;
@@ -445,7 +444,7 @@ pub async fn create(
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
     let practice = person.as_ref().and_then(|p| p.practice_id);
-    crate::identity::check_practice_into(&state.db, &scope, practice, "person.practice_id", &mut errors).await?;
+    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "person.practice_id", &mut errors).await?;
     let duplicates = match body.person_id.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() && p.can(linkwell_domain::authz::Action::WorkCases) => {
             match id.parse::<PersonId>() {
@@ -466,15 +465,7 @@ pub async fn create(
         return Err(errors.into());
     };
     errors.clone().into_result()?;
-    let intake = Intake {
-        practice: person.practice_id,
-        person,
-        referral,
-        programme,
-        referrer: (p.user.role == Role::Referrer).then_some(p.user.id),
-        duplicates,
-        from: casework::IntakeFrom::of(&p),
-    };
+    let intake = Intake::by(&p, person, referral, programme, duplicates);
     match casework::intake(&state.db, &scope, &actor(&p, &headers), &intake).await {
         Ok(IntakeOutcome::Created { referral, .. }) => {
             let history = state.db.referral_history(&scope, referral.id).await?;
@@ -498,7 +489,7 @@ pub struct ListParams {
 
 /// The referrals the caller may see: a referrer their own and their practice's, a link
 /// worker their cases, a coordinator everyone's. Newest first.
-#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ListParams),
+#[utoipa::path(get, operation_id = "listReferrals", path = "/api/v1/referrals", tag = "referrals", params(ListParams),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -521,7 +512,7 @@ pub async fn list(
 }
 
 /// One referral: the whole case for its team, the status alone for its referrer.
-#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getReferral", path = "/api/v1/referrals/{id}", tag = "referrals", params(("id" = String, Path)),
     responses((status = 200, body = ReferralDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -567,7 +558,7 @@ async fn answer(state: &AppState, p: &Principal, r: &Referral) -> Result<Json<Re
 }
 
 /// Triage a referral (coordinators): accept and assign, reassign, decline or redirect.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/triage", tag = "referrals", params(("id" = String, Path)), request_body = TriageBody,
+#[utoipa::path(post, operation_id = "triageReferral", path = "/api/v1/referrals/{id}/triage", tag = "referrals", params(("id" = String, Path)), request_body = TriageBody,
     responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn triage(
     State(state): State<AppState>,
@@ -626,7 +617,7 @@ pub struct ContactAttemptBody {
 
 /// Record an attempt to contact the person. After the programme's limit of failed
 /// attempts the referral closes as unable to contact.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/contact-attempts", tag = "referrals", params(("id" = String, Path)), request_body = ContactAttemptBody,
+#[utoipa::path(post, operation_id = "recordContactAttempt", path = "/api/v1/referrals/{id}/contact-attempts", tag = "referrals", params(("id" = String, Path)), request_body = ContactAttemptBody,
     responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn contact_attempt(
     State(state): State<AppState>,
@@ -641,10 +632,7 @@ pub async fn contact_attempt(
     let channel = e.check("channel", ContactChannel::parse(&body.channel));
     let outcome = e.check("outcome", ContactOutcome::parse(&body.outcome));
     let (Some(channel), Some(outcome)) = (channel, outcome) else { return Err(e.into()) };
-    let change = Change::ContactAttempt {
-        reached: outcome.reached(),
-        note: format!("channel={} outcome={}", channel.code(), outcome.code()),
-    };
+    let change = Change::contact_attempt(channel, outcome);
     let changed =
         state.db.change_referral(&p.scope(), &actor(&p, &headers), r.id, Version(body.version), change).await?;
     answer(&state, &p, &changed).await
@@ -662,7 +650,7 @@ pub struct DischargeBody {
 }
 
 /// Discharge an active referral.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/discharge", tag = "referrals", params(("id" = String, Path)), request_body = DischargeBody,
+#[utoipa::path(post, operation_id = "dischargeReferral", path = "/api/v1/referrals/{id}/discharge", tag = "referrals", params(("id" = String, Path)), request_body = DischargeBody,
     responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn discharge(
     State(state): State<AppState>,
@@ -691,7 +679,7 @@ pub async fn discharge(
 }
 
 /// The waiting list: open referrals not yet seen, most urgent first, then oldest.
-#[utoipa::path(get, path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery),
+#[utoipa::path(get, operation_id = "getWaitingList", path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn waiting_list(
     State(state): State<AppState>,
@@ -709,7 +697,7 @@ pub struct CaseloadParams {
 }
 
 /// A caseload: every open referral assigned to the worker.
-#[utoipa::path(get, path = "/api/v1/caseload", tag = "referrals", params(CaseloadParams),
+#[utoipa::path(get, operation_id = "getCaseload", path = "/api/v1/caseload", tag = "referrals", params(CaseloadParams),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn caseload(
     State(state): State<AppState>,

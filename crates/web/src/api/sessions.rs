@@ -4,19 +4,19 @@ use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use linkwell_app::sessions::{self as use_case, BookError, Booking};
 use linkwell_domain::ids::SessionId;
 use linkwell_domain::sessions::{SessionMode, session_start};
 use linkwell_domain::{RoomId, ValidationErrors, Version};
-use linkwell_store::StoreError;
-use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome, Session};
+use linkwell_store::sessions::{Outcome, Session};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{JsonBody, actor, rfc3339};
 use crate::auth::Signed;
-use crate::casework::open_case;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use linkwell_app::casework::open_case;
 
 #[derive(Serialize, ToSchema)]
 pub struct SessionDto {
@@ -76,7 +76,7 @@ pub struct BookingBody {
 }
 
 /// A referral's sessions, in time order.
-#[utoipa::path(get, path = "/api/v1/referrals/{id}/sessions", tag = "sessions", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "listSessions", path = "/api/v1/referrals/{id}/sessions", tag = "sessions", params(("id" = String, Path)),
     responses((status = 200, body = SessionList), (status = 404, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -92,7 +92,7 @@ pub async fn list(
 
 /// Book the next session: the initial one first, then follow-ups within the programme's
 /// limit, never double-booking the worker or room, inside the worker's hours.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/sessions", tag = "sessions", params(("id" = String, Path)), request_body = BookingBody,
+#[utoipa::path(post, operation_id = "bookSession", path = "/api/v1/referrals/{id}/sessions", tag = "sessions", params(("id" = String, Path)), request_body = BookingBody,
     responses((status = 201, body = SessionDto), (status = 422, body = Problem)))]
 pub async fn book(
     State(state): State<AppState>,
@@ -116,34 +116,11 @@ pub async fn book(
     };
     let (Some(starts), Some(mode)) = (starts, mode) else { return Err(e.into()) };
     e.into_result()?;
-    let worker = r
-        .assigned_worker_id
-        .ok_or_else(|| ApiError::Conflict("Assign a link worker before booking sessions".into()))?;
-    let room_id = if mode.needs_room() { room } else { None };
-    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, room_id).await?;
-    let new = NewSession {
-        referral_id: r.id,
-        worker_id: worker,
-        kind: state.db.next_session_kind(&p.scope(), r.id).await?,
-        mode,
-        room_id,
-        starts,
-        reminder,
-    };
-    match state.db.book_session(&p.scope(), &actor(&p, &headers), &new).await {
+    match use_case::book(&state.db, &p.scope(), &actor(&p, &headers), &r, &Booking { starts, mode, room }).await {
         Ok(s) => Ok((StatusCode::CREATED, Json((&s).into()))),
-        Err(BookingProblem::Store(StoreError::NotFound)) => {
-            Err(ValidationErrors::single("room_id", "No such room").into())
-        }
-        Err(BookingProblem::Store(e)) => Err(e.into()),
-        Err(problem) => {
-            let field = match problem {
-                BookingProblem::RoomRequired | BookingProblem::RoomBusy => "room_id",
-                BookingProblem::WorkerBusy | BookingProblem::OutsideHours => "time",
-                _ => "date",
-            };
-            Err(ValidationErrors::single(field, problem.to_string()).into())
-        }
+        Err(BookError::NoWorker) => Err(ApiError::Conflict(BookError::NoWorker.to_string())),
+        Err(BookError::Store(e)) => Err(e.into()),
+        Err(problem) => Err(ValidationErrors::single(problem.field(), problem.to_string()).into()),
     }
 }
 
@@ -158,7 +135,7 @@ pub struct OutcomeBody {
 }
 
 /// Record how a booked session ended (once).
-#[utoipa::path(post, path = "/api/v1/sessions/{id}/outcome", tag = "sessions", params(("id" = String, Path)), request_body = OutcomeBody,
+#[utoipa::path(post, operation_id = "recordSessionOutcome", path = "/api/v1/sessions/{id}/outcome", tag = "sessions", params(("id" = String, Path)), request_body = OutcomeBody,
     responses((status = 200, body = SessionDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn outcome(
     State(state): State<AppState>,

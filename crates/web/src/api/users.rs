@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use super::{ApiJson, PageQuery, actor};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
-use crate::identity::{AdminError, add_user, reset_path};
 use crate::state::AppState;
+use linkwell_app::users::{AdminError, add_user, reset_path};
 
 #[derive(Serialize, ToSchema)]
 pub struct UserDto {
@@ -66,7 +66,7 @@ pub struct NewUserDto {
 }
 
 /// The organisation's users (admins and coordinators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery),
+#[utoipa::path(get, operation_id = "listUsers", path = "/api/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = UserPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ pub async fn list(
 }
 
 /// Add a user (admins). The answer carries the one-time link with which they set a password.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
+#[utoipa::path(post, operation_id = "createUser", path = "/api/v1/users", tag = "users", request_body = NewUserBody,
     responses((status = 201, body = NewUserDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,

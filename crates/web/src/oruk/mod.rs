@@ -6,7 +6,6 @@
 //! other is not found. Every listing is published, paused and closed ones too, with their
 //! ORUK status, because a feed's consumers must learn that a service stopped.
 
-pub mod import;
 pub mod model;
 
 use crate::input::{Path, Query};

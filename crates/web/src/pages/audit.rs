@@ -4,11 +4,11 @@ use crate::input::Query;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::audit::{AuditFilterFields, parse_filter};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::identity::EmailAddress;
 use linkwell_store::StoreError;
-use linkwell_store::audit::AuditFilter;
 use serde::Deserialize;
 
 use super::{Page, form_errors};
@@ -17,84 +17,22 @@ use crate::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
 
+/// The page's filter: by a person's email (the trail itself holds user ids), and the
+/// page before which to read.
 #[derive(Deserialize, Default, Debug)]
+#[serde(default)]
 pub struct AuditQuery {
-    #[serde(default)]
-    pub action: String,
-    /// A user id (the API's filter).
-    #[serde(default)]
-    pub user: String,
-    /// A user's email (the page's filter).
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub entity_type: String,
-    #[serde(default)]
-    pub entity_id: String,
-    /// A London date, YYYY-MM-DD, inclusive.
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-    #[serde(default)]
-    pub before: String,
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
-fn london_day_start(s: &str, field: &str, errors: &mut ValidationErrors, end: bool) -> Option<i64> {
-    let t = s.trim();
-    if t.is_empty() {
-        return None;
-    }
-    match t.parse::<jiff::civil::Date>() {
-        Ok(d) => {
-            let d = if end { d.tomorrow().ok()? } else { d };
-            d.to_zoned(linkwell_domain::time::london()).ok().map(|z| z.timestamp().as_millisecond() - i64::from(end))
-        }
-        Err(_) => {
-            errors.add(field, "Enter a real date in the format 2026-11-22");
-            None
-        }
-    }
-}
-
-/// Turn the query into a filter, naming each field that is wrong.
-pub fn parse_filter(q: &AuditQuery) -> Result<(AuditFilter, Option<i64>), ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    let action = non_empty(&q.action);
-    if let Some(a) = &action
-        && a.parse::<AuditAction>().is_err()
-    {
-        errors.add("action", "Select an action from the list");
-    }
-    let from_ms = london_day_start(&q.from, "from", &mut errors, false);
-    let to_ms = london_day_start(&q.to, "to", &mut errors, true);
-    let before = match non_empty(&q.before) {
-        None => None,
-        Some(b) => match b.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                errors.add("before", "The page cursor is not valid");
-                None
-            }
-        },
-    };
-    errors.into_result()?;
-    Ok((
-        AuditFilter {
-            action,
-            actor_user_id: non_empty(&q.user),
-            entity_type: non_empty(&q.entity_type),
-            entity_id: non_empty(&q.entity_id),
-            from_ms,
-            to_ms,
-        },
-        before,
-    ))
+    action: String,
+    /// A user id (as the API filters), or
+    user: String,
+    /// a user's email.
+    email: String,
+    entity_type: String,
+    entity_id: String,
+    /// London dates, YYYY-MM-DD, inclusive.
+    from: String,
+    to: String,
+    before: String,
 }
 
 pub async fn audit(
@@ -105,13 +43,13 @@ pub async fn audit(
     let p = page.principal()?.clone();
     let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
     // The page filters by a person's email; the trail itself holds user ids only.
-    let mut q = q;
+    let mut user = q.user.clone();
     let mut email_error = None;
     let email = q.email.trim().to_owned();
     if !email.is_empty() {
         match EmailAddress::parse(&email) {
             Ok(e) => match state.db.user_for_sign_in(&e).await {
-                Ok((u, _)) if u.organisation_id == p.user.organisation_id => q.user = u.id.to_string(),
+                Ok((u, _)) if u.organisation_id == p.user.organisation_id => user = u.id.to_string(),
                 Ok(_) | Err(StoreError::NotFound) => {
                     email_error = Some("No user in your organisation has this email address")
                 }
@@ -120,7 +58,15 @@ pub async fn audit(
             Err(_) => email_error = Some("Enter an email address in the correct format, like name@example.org"),
         }
     }
-    let parsed = parse_filter(&q).and_then(|f| match email_error {
+    let fields = AuditFilterFields {
+        action: &q.action,
+        user: &user,
+        entity_type: &q.entity_type,
+        entity_id: &q.entity_id,
+        from: &q.from,
+        to: &q.to,
+    };
+    let parsed = parse_filter(&fields, &q.before, "before").and_then(|f| match email_error {
         Some(m) => Err(ValidationErrors::single("email", m)),
         None => Ok(f),
     });

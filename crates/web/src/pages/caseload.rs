@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::referrals::{items, summary_rows};
 use super::{Page, path_id};
-use crate::casework;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework;
 
 /// More than any real caseload (200–250 people a year), so nobody's list is cut short.
 const CASELOAD_LIMIT: usize = 1000;
@@ -49,7 +49,7 @@ pub async fn caseload(
     // Social prescriptions due a follow-up on this worker's open cases.
     let follow_ups: Vec<_> = state
         .db
-        .prescription_follow_ups_due(&scope, Some(worker), crate::today())
+        .prescription_follow_ups_due(&scope, Some(worker), linkwell_app::today())
         .await?
         .into_iter()
         .map(|f| {

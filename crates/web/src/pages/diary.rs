@@ -20,9 +20,9 @@ use serde::Deserialize;
 
 use super::referrals::{items, session_status_label};
 use super::{Page, path_id};
-use crate::casework;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework;
 
 #[derive(Deserialize, Default)]
 pub struct DiaryQuery {

@@ -134,7 +134,7 @@ pub async fn index(
     let term = Term::parse_key(&q.term);
     let provider = q.provider.parse::<ProviderId>().ok();
     let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
-    let today = crate::today();
+    let today = linkwell_app::today();
     let searched = q.is_search();
     let mut errors = None;
     let (rows, total, pages) = if searched {
@@ -389,7 +389,7 @@ async fn parse_listing(
     form: &FormPairs,
 ) -> Result<Result<ServiceInput, ValidationErrors>, PageError> {
     let fields = service_fields(form);
-    let mut input = match ServiceInput::parse(&fields, crate::today()) {
+    let mut input = match ServiceInput::parse(&fields, linkwell_app::today()) {
         Ok(i) => i,
         Err(e) => return Ok(Err(e)),
     };
@@ -422,8 +422,8 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)).await,
     };
-    let s = state.db.create_service(&p.scope(), &page.actor(), &input, crate::today()).await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    let s = state.db.create_service(&p.scope(), &page.actor(), &input, linkwell_app::today()).await?;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(&format!("{} added to the directory", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -447,7 +447,7 @@ async fn render_show(
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let today = crate::today();
+    let today = linkwell_app::today();
     let history = state.db.service_history(&p.scope(), s.id).await?;
     let user_ids: Vec<String> = history.iter().filter_map(|e| e.actor_user_id.clone()).collect();
     let users = state.db.users_by_ids(&p.scope(), &user_ids).await?;
@@ -591,7 +591,7 @@ pub async fn update(
         Err(e) => return render_form(&state, &page, Some(&s), &form, Some(&e)).await,
     };
     let saved = state.db.update_service(&p.scope(), &page.actor(), s.id, version, &input).await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(&format!("{} saved", saved.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -650,7 +650,7 @@ pub async fn pause(
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let fields = PauseFields { restart: form.get("restart").into(), note: form.get("note").into() };
-    let (restart, note) = match fields.parse(crate::today()) {
+    let (restart, note) = match fields.parse(linkwell_app::today()) {
         Ok(v) => v,
         Err(e) => return render_status(&state, &page, &s, StatusForm::Pause, &form, Some(&e)).await,
     };
@@ -658,7 +658,7 @@ pub async fn pause(
         .db
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Paused { restart }, &note)
         .await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(
         &format!("{} is paused: it will not be offered to people until it runs again", s.name),
         &format!("/directory/services/{}", s.id),
@@ -683,7 +683,7 @@ pub async fn close(
         .db
         .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Closed { reason }, "")
         .await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(&format!("{} is closed", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -697,7 +697,7 @@ pub async fn reopen(
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(&format!("{} is running again", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -711,8 +711,8 @@ pub async fn verify(
     let s = load(&state, &page, &id).await?;
     let note =
         linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
-    state.db.verify_service(&p.scope(), &page.actor(), s.id, crate::today(), &note).await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    state.db.verify_service(&p.scope(), &page.actor(), s.id, linkwell_app::today(), &note).await?;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     let back = form.get("back");
     let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
     page.done(&format!("{} checked today", s.name), &to).await
@@ -733,7 +733,7 @@ pub async fn exception(
             .parse::<jiff::civil::Date>()
             .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
         state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, None).await?;
-        crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+        linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
         return page.done("Date off removed", &format!("/directory/services/{}", s.id)).await;
     }
     let mut e = ValidationErrors::new();
@@ -744,7 +744,7 @@ pub async fn exception(
         return render_show(&state, &page, &s, &form, Some(&e)).await;
     };
     state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     let message =
         format!("{} will show as not running on {}", s.name, linkwell_domain::time::display_london_date(date));
     page.done(&message, &format!("/directory/services/{}", s.id)).await
@@ -753,7 +753,7 @@ pub async fn exception(
 /// Listings someone should check: not verified for six months, or past their restart date.
 pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let today = crate::today();
+    let today = linkwell_app::today();
     let (list, total) = state.db.services_to_check(&p.scope(), today, CHECK_LIMIT).await?;
     let rows: Vec<Value> = list
         .iter()
@@ -884,7 +884,7 @@ pub async fn update_provider(
     // Its listings carry its name in search.
     let filter = ServiceFilter { provider_id: Some(provider.id), ..Default::default() };
     let (listings, _) = state.db.services_page(&p.scope(), &filter, 0, 10_000).await?;
-    crate::directory_search::refresh(
+    linkwell_app::directory::search::refresh(
         &state.db,
         &state.search,
         &p.scope(),
@@ -908,27 +908,27 @@ fn csv_download(name: &str, body: Vec<u8>) -> Response {
 /// Every listing as CSV (a row per time it runs), for spreadsheets and other systems.
 pub async fn export_csv(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let body = crate::directory_csv::export(&state.db, &p.scope()).await?;
+    let body = linkwell_app::directory::csv::export(&state.db, &p.scope()).await?;
     Ok(csv_download("directory.csv", body))
 }
 
 /// The import template: the columns and one example row.
 pub async fn template_csv() -> Response {
-    csv_download("directory-template.csv", crate::directory_csv::template())
+    csv_download("directory-template.csv", linkwell_app::directory::csv::template())
 }
 
 async fn render_import(
     state: &AppState,
     page: &Page,
-    report: Option<&crate::directory_csv::CsvReport>,
+    report: Option<&linkwell_app::directory::csv::CsvReport>,
 ) -> Result<Response, PageError> {
-    let errors = report.filter(|r| !r.errors.is_empty()).map(crate::directory_csv::as_errors);
+    let errors = report.filter(|r| !r.errors.is_empty()).map(linkwell_app::directory::csv::as_errors);
     let html = page.render(
         state,
         "pages/directory/import.html",
         minijinja::context! {
             title => "Import listings from a spreadsheet",
-            columns => crate::directory_csv::COLUMNS.iter().map(|(c, d)| minijinja::context! { name => *c, description => *d }).collect::<Vec<_>>(),
+            columns => linkwell_app::directory::csv::COLUMNS.iter().map(|(c, d)| minijinja::context! { name => *c, description => *d }).collect::<Vec<_>>(),
             problems => report.map(|r| r.errors.clone()).unwrap_or_default(),
             errors => errors.as_ref().map(form_errors),
         },
@@ -962,7 +962,7 @@ pub async fn import_csv(
     let data = match data {
         Some(d) if !d.is_empty() => d,
         _ => {
-            let report = crate::directory_csv::CsvReport {
+            let report = linkwell_app::directory::csv::CsvReport {
                 errors: vec!["Choose a CSV file to import".into()],
                 ..Default::default()
             };
@@ -970,11 +970,12 @@ pub async fn import_csv(
         }
     };
     let (report, saved) =
-        crate::directory_csv::import(&state.db, &p.scope(), &page.actor(), &data, crate::today()).await?;
+        linkwell_app::directory::csv::import(&state.db, &p.scope(), &page.actor(), &data, linkwell_app::today())
+            .await?;
     if !report.errors.is_empty() {
         return render_import(&state, &page, Some(&report)).await;
     }
-    crate::directory_search::refresh(&state.db, &state.search, &p.scope(), &saved).await;
+    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &saved).await;
     let message = format!(
         "Imported {} listings: {} new, {} updated",
         report.created + report.updated,

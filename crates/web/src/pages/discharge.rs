@@ -14,9 +14,9 @@ use minijinja::value::Serde;
 
 use super::referrals::items;
 use super::{FormPairs, Page, form_errors, form_version, path_id};
-use crate::casework::{discharge_summary, open_case};
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::{discharge_summary, open_case};
 
 async fn render_form(
     state: &AppState,

@@ -248,16 +248,16 @@ pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
     raw.parse().map_err(|_| PageError::NotFound)
 }
 
-impl From<crate::casework::CaseError> for PageError {
-    fn from(e: crate::casework::CaseError) -> Self {
+impl From<linkwell_app::casework::CaseError> for PageError {
+    fn from(e: linkwell_app::casework::CaseError) -> Self {
         match e {
-            crate::casework::CaseError::NotFound => PageError::NotFound,
+            linkwell_app::casework::CaseError::NotFound => PageError::NotFound,
             // What a principal may not see answers exactly as if it did not exist.
-            crate::casework::CaseError::NotYours => PageError::NotFound,
-            crate::casework::CaseError::Invalid(e) => {
+            linkwell_app::casework::CaseError::NotYours => PageError::NotFound,
+            linkwell_app::casework::CaseError::Invalid(e) => {
                 PageError::BadRequest(e.errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
             }
-            crate::casework::CaseError::Store(s) => PageError::from(s),
+            linkwell_app::casework::CaseError::Store(s) => PageError::from(s),
         }
     }
 }

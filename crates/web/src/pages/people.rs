@@ -11,9 +11,9 @@ use minijinja::value::Serde;
 
 use super::referrals::summary_rows;
 use super::{FormPairs, Page, form_version, path_id};
-use crate::casework::open_person;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::open_person;
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -175,14 +175,14 @@ pub async fn update(
     let p = page.principal()?.clone();
     let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
     let version = form_version(form.get("version"))?;
-    let today = crate::today();
+    let today = linkwell_app::today();
     let fields = super::referrals::person_fields(&form);
     let mut errors = linkwell_domain::ValidationErrors::new();
     let input = linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today)
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
     let practice = input.as_ref().and_then(|i| i.practice_id);
-    crate::identity::check_practice_into(&state.db, &p.scope(), practice, "practice_id", &mut errors).await?;
+    linkwell_app::users::check_practice_into(&state.db, &p.scope(), practice, "practice_id", &mut errors).await?;
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         return render_edit(&state, &page, &person, &form, Some(&errors), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
             .await;

@@ -16,9 +16,9 @@ use minijinja::value::Serde;
 
 use super::referrals::items;
 use super::{FormPairs, Page, form_errors, path_id};
-use crate::casework::open_case;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::open_case;
 
 /// Blank rows offered on the form for new goals and actions.
 const SPARE_ROWS: usize = 2;
@@ -160,9 +160,9 @@ pub async fn save(
         }
     };
     let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
-    match crate::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await {
+    match linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await {
         Ok(()) => {}
-        Err(crate::casework::CaseError::Invalid(e)) => {
+        Err(linkwell_app::casework::CaseError::Invalid(e)) => {
             return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return Err(e.into()),

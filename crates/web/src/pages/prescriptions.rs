@@ -24,9 +24,9 @@ use serde::Deserialize;
 
 use super::referrals::items;
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
-use crate::casework::{open_case, open_person};
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::{open_case, open_person};
 
 /// How far suggestions reach unless the link worker chooses otherwise.
 pub const DEFAULT_SUGGESTION_MILES: f64 = 3.0;
@@ -47,7 +47,7 @@ pub async fn suggestions(
     miles: f64,
 ) -> Result<Value, PageError> {
     let scope = p.scope();
-    let today = crate::today();
+    let today = linkwell_app::today();
     let filter = linkwell_store::caseload::ReferralFilter { person: Some(person.id), ..Default::default() };
     let referrals =
         state.db.referral_summaries(&scope, &filter, linkwell_store::caseload::ReferralOrder::Newest, None, 50).await?;
@@ -189,7 +189,7 @@ async fn render_new(
     };
     let mut values = form.values();
     values.entry("date".into()).or_insert_with(|| {
-        let t = crate::today();
+        let t = linkwell_app::today();
         format!("{}/{}/{}", t.day(), t.month(), t.year())
     });
     let html = page.render(
@@ -245,7 +245,7 @@ pub async fn create(
         kind: form.get("kind").into(),
         notes: form.get("notes").into(),
     };
-    let input = match PrescriptionInput::parse(&fields, crate::today()) {
+    let input = match PrescriptionInput::parse(&fields, linkwell_app::today()) {
         Ok(i) => i,
         Err(e) => return render_new(&state, &page, &referral, &query, &form, Some(&e)).await,
     };
@@ -327,7 +327,7 @@ pub async fn record_outcome(
         };
     state
         .db
-        .record_prescription_outcome(&p.scope(), &page.actor(), rx.id, version, outcome, &reason, crate::today())
+        .record_prescription_outcome(&p.scope(), &page.actor(), rx.id, version, outcome, &reason, linkwell_app::today())
         .await?;
     page.done(
         &format!("{}: {}", rx.service_name, outcome.label().to_lowercase()),
@@ -349,7 +349,7 @@ pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
                 outcome => rx.outcome.map(|o| o.label()),
                 reason => rx.outcome_reason.clone(),
                 due => rx.follow_up_due.map(linkwell_domain::time::display_london_date),
-                overdue => rx.follow_up_due.is_some_and(|d| d <= crate::today()),
+                overdue => rx.follow_up_due.is_some_and(|d| d <= linkwell_app::today()),
                 notes => rx.notes.clone(),
             }
         })

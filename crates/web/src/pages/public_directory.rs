@@ -32,7 +32,7 @@ pub async fn search(
     let scope = OrgScope::new(org.id);
     // The public never sees paused, closed or full listings in a search.
     q.show.clear();
-    let today = crate::today();
+    let today = linkwell_app::today();
     let mut errors = None;
     let mut rows: Vec<Value> = vec![];
     let searched = q.is_search() || !q.term.is_empty();
@@ -81,7 +81,7 @@ pub async fn service(
     if matches!(s.status, linkwell_domain::directory::ServiceStatus::Closed { .. }) {
         return Err(PageError::NotFound);
     }
-    let today = crate::today();
+    let today = linkwell_app::today();
     let upcoming: Vec<String> =
         s.upcoming(today, 42, 4).into_iter().map(linkwell_domain::time::display_london_date).collect();
     Ok(page

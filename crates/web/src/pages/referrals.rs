@@ -28,9 +28,9 @@ use serde::Deserialize;
 
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::auth::Principal;
-use crate::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
 
 /// Referrals shown per page of a list.
 pub const PAGE_SIZE: usize = 50;
@@ -84,14 +84,6 @@ pub fn referral_fields(f: &FormPairs) -> ReferralFields {
 }
 
 /// Sources a referrer may choose: the professions of primary care.
-fn sources_for(role: Role) -> Vec<ReferralSource> {
-    ReferralSource::ALL
-        .iter()
-        .copied()
-        .filter(|s| role != Role::Referrer || !matches!(s, ReferralSource::SelfReferral | ReferralSource::OtherAgency))
-        .collect()
-}
-
 /// The choices of the person's fields (shared with the self-referral form).
 pub async fn person_choices(
     state: &AppState,
@@ -158,7 +150,7 @@ async fn render_new(
             ..person,
             ..minijinja::context! {
                 title => "Refer someone",
-                sources => items(sources_for(p.user.role).iter().map(|s| (s.code(), s.label())), &one("source")),
+                sources => items(ReferralSource::open_to_role(p.user.role).iter().map(|s| (s.code(), s.label())), &one("source")),
                 urgencies => items(Urgency::ALL.iter().map(|u| (u.code(), u.label())), &one("urgency")),
                 programmes => programme_items,
                 many_programmes => programmes.len() > 1,
@@ -179,7 +171,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     let p = page.principal()?.clone();
     let scope = p.scope();
     let organisation = &p.organisation;
-    let today = crate::today();
+    let today = linkwell_app::today();
     let mut pf = person_fields(&form);
     if let Some(practice) = p.user.practice_id {
         // A referrer refers for their own practice, whatever the form says.
@@ -188,17 +180,14 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     let mut errors = ValidationErrors::new();
     let person =
         PersonInput::parse(&pf, organisation.test_mode, today).map_err(|e| errors.errors.extend(e.errors)).ok();
-    let mut rf = referral_fields(&form);
-    if p.user.role == Role::Referrer && matches!(rf.source.as_str(), "self" | "other_agency") {
-        rf.source = String::new();
-    }
-    let referral = ReferralInput::parse(&rf).map_err(|e| errors.errors.extend(e.errors)).ok();
+    let referral =
+        ReferralInput::parse_by(p.user.role, &referral_fields(&form)).map_err(|e| errors.errors.extend(e.errors)).ok();
     let programmes = state.db.programmes(&scope).await?;
     let programme = casework::choose_programme(&programmes, form.get("programme_id"))
         .map_err(|e| errors.errors.extend(e.errors))
         .ok();
     let practice = person.as_ref().and_then(|p| p.practice_id);
-    crate::identity::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
+    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
     let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
         return render_new(&state, &page, &form, Some(&errors), &[]).await;
     };
@@ -214,15 +203,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
                 .map_err(|_| PageError::BadRequest("The chosen record is not one of those offered.".into()))?,
         ),
     };
-    let intake = Intake {
-        practice: person.practice_id,
-        person,
-        referral,
-        programme,
-        referrer: (p.user.role == Role::Referrer).then_some(p.user.id),
-        duplicates,
-        from: casework::IntakeFrom::of(&p),
-    };
+    let intake = Intake::by(&p, person, referral, programme, duplicates);
     match casework::intake(&state.db, &scope, &page.actor(), &intake).await {
         Ok(IntakeOutcome::Created { referral, matched_existing }) => {
             // Only the team may learn that the person was known already.
@@ -277,7 +258,7 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
     let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
     let worker_ids = distinct(rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect());
     let workers = state.db.users_by_ids(&scope, &worker_ids).await?;
-    let today = crate::today();
+    let today = linkwell_app::today();
     // A referrer follows the status of what they referred: the person as the referral named
     // them, and nothing from the case.
     let team = p.can(Action::WorkCases);
@@ -745,18 +726,8 @@ pub async fn contact(
     let (Some(channel), Some(outcome)) = (channel, outcome) else {
         return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let note = format!("channel={} outcome={}", channel.code(), outcome.code());
     let done = if outcome.reached() { "Contact made: the referral is now active" } else { "Contact attempt recorded" };
-    change(
-        &state,
-        &page,
-        &r,
-        version,
-        Change::ContactAttempt { reached: outcome.reached(), note },
-        "contact_outcome",
-        done,
-    )
-    .await
+    change(&state, &page, &r, version, Change::contact_attempt(channel, outcome), "contact_outcome", done).await
 }
 
 pub async fn extend(

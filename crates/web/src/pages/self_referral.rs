@@ -14,9 +14,9 @@ use linkwell_store::{Actor, OrgScope};
 
 use super::referrals::{person_choices, person_fields, referral_fields};
 use super::{FormPairs, Page, form_errors, form_status};
-use crate::casework::{self, DuplicateChoice, Intake, IntakeOutcome};
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::{self, Intake, IntakeOutcome};
 
 /// The organisation, if it has opened self-referral; otherwise the form does not exist.
 async fn open_org(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
@@ -64,7 +64,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let org = open_org(&state, &slug).await?;
     let scope = OrgScope::new(org.id);
-    let today = crate::today();
+    let today = linkwell_app::today();
     let mut errors = ValidationErrors::new();
     let person = PersonInput::parse(&person_fields(&form), org.test_mode, today)
         .map_err(|e| errors.errors.extend(e.errors))
@@ -79,22 +79,14 @@ pub async fn submit(
             .map_err(|e| errors.errors.extend(e.errors))
             .ok();
     let practice = person.as_ref().and_then(|p| p.practice_id);
-    crate::identity::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
+    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
     let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
         return render(&state, &page, &org, &form, Some(&errors)).await;
     };
     if !errors.is_empty() {
         return render(&state, &page, &org, &form, Some(&errors)).await;
     }
-    let intake = Intake {
-        practice: person.practice_id,
-        person,
-        referral,
-        programme,
-        referrer: None,
-        duplicates: DuplicateChoice::CreateAndFlag,
-        from: casework::IntakeFrom::Outside,
-    };
+    let intake = Intake::by_the_person(person, referral, programme);
     let actor = Actor { user_id: None, request_id: page.request_id.clone() };
     match casework::intake(&state.db, &scope, &actor, &intake).await? {
         IntakeOutcome::Created { referral, .. } => {

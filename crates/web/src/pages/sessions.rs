@@ -5,19 +5,20 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::sessions::{BookError, Booking, book};
 use linkwell_domain::ids::SessionId;
 use linkwell_domain::sessions::{SessionKind, SessionMode, session_start};
 use linkwell_domain::{RoomId, ValidationErrors};
 use linkwell_store::StoreError;
 use linkwell_store::referrals::{Change, Referral};
-use linkwell_store::sessions_booking::{BookingProblem, NewSession, Outcome};
+use linkwell_store::sessions::Outcome;
 use minijinja::value::Serde;
 
 use super::referrals::{items, session_status_label};
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
-use crate::casework::open_case;
 use crate::error::PageError;
 use crate::state::AppState;
+use linkwell_app::casework::open_case;
 
 /// The kind the next booking will be: initial until one is held or booked.
 async fn render_book(
@@ -67,15 +68,6 @@ pub async fn new(State(state): State<AppState>, page: Page, Path(id): Path<Strin
     render_book(&state, &page, &r, &FormPairs(vec![]), None).await
 }
 
-/// Where a refused booking's message belongs on the form.
-fn problem_field(p: &BookingProblem) -> &'static str {
-    match p {
-        BookingProblem::RoomRequired | BookingProblem::RoomBusy => "room_id",
-        BookingProblem::WorkerBusy | BookingProblem::OutsideHours => "time",
-        _ => "date",
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     page: Page,
@@ -100,23 +92,8 @@ pub async fn create(
     if !e.is_empty() {
         return render_book(&state, &page, &r, &form, Some(&e)).await;
     }
-    let Some(worker) = r.assigned_worker_id else {
-        let e = ValidationErrors::single("date", "Assign a link worker before booking sessions");
-        return render_book(&state, &page, &r, &form, Some(&e)).await;
-    };
-    // Only sessions in person take a room.
-    let room_id = if mode.needs_room() { room } else { None };
-    let reminder = crate::reminders::reminder_for(&state.db, &p.scope(), &r, starts, mode, room_id).await?;
-    let new = NewSession {
-        referral_id: r.id,
-        worker_id: worker,
-        kind: state.db.next_session_kind(&p.scope(), r.id).await?,
-        mode,
-        room_id,
-        starts,
-        reminder,
-    };
-    match state.db.book_session(&p.scope(), &page.actor(), &new).await {
+    let booking = Booking { starts, mode, room };
+    match book(&state.db, &p.scope(), &page.actor(), &r, &booking).await {
         Ok(s) => {
             let message = format!(
                 "{} session booked for {}",
@@ -125,19 +102,13 @@ pub async fn create(
             );
             page.done(&message, &format!("/referrals/{}", r.id)).await
         }
-        Err(BookingProblem::Store(StoreError::NotFound)) => {
-            render_book(
-                &state,
-                &page,
-                &r,
-                &form,
-                Some(&ValidationErrors::single("room_id", "Select a room from the list")),
-            )
-            .await
+        Err(BookError::Store(e)) => Err(e.into()),
+        Err(BookError::UnknownRoom) => {
+            let e = ValidationErrors::single("room_id", "Select a room from the list");
+            render_book(&state, &page, &r, &form, Some(&e)).await
         }
-        Err(BookingProblem::Store(e)) => Err(e.into()),
         Err(problem) => {
-            let e = ValidationErrors::single(problem_field(&problem), problem.to_string());
+            let e = ValidationErrors::single(problem.field(), problem.to_string());
             render_book(&state, &page, &r, &form, Some(&e)).await
         }
     }
@@ -147,7 +118,7 @@ async fn open_session(
     state: &AppState,
     page: &Page,
     id: &str,
-) -> Result<(linkwell_store::sessions_booking::Session, Referral), PageError> {
+) -> Result<(linkwell_store::sessions::Session, Referral), PageError> {
     let p = page.principal()?.clone();
     let id: SessionId = path_id(id)?;
     let s = state.db.session(&p.scope(), id).await?;

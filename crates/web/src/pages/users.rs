@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::{FormData, Page, form_errors, form_version};
 use crate::error::PageError;
-use crate::identity::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
 use crate::state::AppState;
+use linkwell_app::users::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
 
 fn parse_id(id: &str) -> Result<UserId, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
@@ -141,7 +141,7 @@ fn show_link(state: &AppState, page: &Page, name: &str, path: &str, new_user: bo
         .render(
             state,
             "pages/users/link.html",
-            minijinja::context! { title => if new_user { "User added" } else { "Password reset link" }, name => name, path => path, new_user => new_user, hours => crate::identity::RESET_LINK_HOURS },
+            minijinja::context! { title => if new_user { "User added" } else { "Password reset link" }, name => name, path => path, new_user => new_user, hours => linkwell_app::users::RESET_LINK_HOURS },
         )?
         .into_response())
 }

@@ -1,0 +1,100 @@
+//! The discharge summary: what the practice is sent when a case ends.
+
+use linkwell_store::referrals::Referral;
+use linkwell_store::{Db, OrgScope, StoreError};
+
+/// The discharge summary of a discharged referral, from its record, sessions and plan.
+pub async fn discharge_summary(
+    db: &Db,
+    scope: &OrgScope,
+    r: &Referral,
+) -> Result<linkwell_domain::discharge::DischargeSummary, StoreError> {
+    use linkwell_domain::discharge::{
+        CodedEntry, DischargeSummary, GoalLine, SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING, SessionLine,
+    };
+    use linkwell_domain::time::{display_london, from_millis, london};
+    let day = |ms: i64| from_millis(ms).to_zoned(london()).strftime("%-d %b %Y").to_string();
+    let organisation = db.organisation(scope).await?;
+    let person = db.person(scope, r.person_id).await?;
+    let programme = db.programmes(scope).await?.into_iter().find(|p| p.id == r.programme_id);
+    let practice = match person.practice_id.or(r.practice_id) {
+        Some(id) => db.practice(scope, id).await.ok().map(|p| format!("{} ({})", p.name, p.ods_code)),
+        None => None,
+    };
+    let history = db.referral_history(scope, r.id).await?;
+    let accepted = history.iter().find(|e| e.event == "accepted").map(|e| day(e.at));
+    let discharged =
+        history.iter().rev().find(|e| e.event == "discharged").map(|e| e.at).unwrap_or(r.status_changed_at);
+    let sessions = db
+        .sessions_for_referral(scope, r.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "attended" || s.status == "did_not_attend")
+        .map(|s| SessionLine {
+            when: display_london(from_millis(s.starts_at)),
+            kind: if s.kind == linkwell_domain::sessions::SessionKind::Initial { "Initial" } else { "Follow-up" }
+                .into(),
+            outcome: if s.status == "attended" { "Attended" } else { "Did not attend" }.into(),
+        })
+        .collect();
+    let goals = db
+        .current_plan(scope, r.id)
+        .await?
+        .map(|v| {
+            v.plan
+                .goals
+                .into_iter()
+                .map(|g| GoalLine {
+                    text: g.text,
+                    progress: g.progress,
+                    target: g.target.map(|d| d.strftime("%-d %b %Y").to_string()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let worker = match r.assigned_worker_id {
+        Some(id) => db.user(scope, id).await.ok().map(|u| u.display_name),
+        None => None,
+    };
+    Ok(DischargeSummary {
+        organisation: organisation.name,
+        programme: programme.map(|p| p.name).unwrap_or_default(),
+        practice,
+        person_name: format!("{} {}", person.given_name, person.family_name),
+        nhs_number: person
+            .nhs_number
+            .as_deref()
+            .and_then(|n| linkwell_domain::people::NhsNumber::parse(n, true).ok())
+            .map(|n| n.to_string()),
+        date_of_birth: person.date_of_birth.strftime("%-d %b %Y").to_string(),
+        received: day(r.received_at),
+        source: r.source.label().into(),
+        needs: r.needs.iter().map(|n| n.label().to_owned()).collect(),
+        codes: accepted
+            .iter()
+            .map(|date| CodedEntry {
+                code: SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING,
+                term: "Referral to social prescribing service",
+                date: date.clone(),
+            })
+            .collect(),
+        accepted,
+        sessions,
+        goals,
+        connections: db
+            .prescriptions_for_referral(scope, r.id)
+            .await?
+            .into_iter()
+            .map(|rx| linkwell_domain::discharge::ConnectionLine {
+                service: rx.service_name,
+                how: rx.kind.label().split(" (").next().unwrap_or_default().to_owned(),
+                on: rx.prescribed_on.strftime("%-d %b %Y").to_string(),
+                outcome: rx.outcome.map_or("Not known yet", |o| o.label()).to_owned(),
+            })
+            .collect(),
+        discharged: day(discharged),
+        reason: r.discharge_reason.map(|d| d.label().to_owned()).unwrap_or_default(),
+        summary: r.discharge_summary.clone().unwrap_or_default(),
+        worker,
+    })
+}

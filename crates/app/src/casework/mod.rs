@@ -1,0 +1,182 @@
+//! Casework: who may open which case (the record-level half of authorization; the route
+//! table does the role half), audited reads, choosing a worker, and — in `intake` and
+//! `discharge` — taking a referral in and summarising it for the practice at the end.
+
+mod discharge;
+mod intake;
+
+pub use discharge::discharge_summary;
+pub use intake::{DuplicateChoice, Intake, IntakeFrom, IntakeOutcome, choose_programme, intake};
+
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::authz::{follows_referral, sees_case};
+use linkwell_domain::identity::Role;
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::{PersonId, UserId, ValidationErrors};
+use linkwell_store::people::Person;
+use linkwell_store::referrals::Referral;
+use linkwell_store::users::User;
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+use crate::Principal;
+
+/// Why a case could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// Not in this organisation (or no such record): never says which.
+    #[error("not found")]
+    NotFound,
+    /// In this organisation, but not this user's to see.
+    #[error("not on your caseload")]
+    NotYours,
+    /// Input that breaks an organisation-level rule (e.g. a tool not on the list).
+    #[error("invalid")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for CaseError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CaseError::NotFound,
+            other => CaseError::Store(other),
+        }
+    }
+}
+
+/// How much of a referral the principal may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The whole case: person, notes, sessions, plan.
+    Case,
+    /// Only its status (the referrer who made it, or their practice).
+    Status,
+}
+
+/// What the principal may see of `r`, if anything.
+pub fn view_of(p: &Principal, r: &Referral) -> Option<View> {
+    let role = p.user.role;
+    if sees_case(role, r.assigned_worker_id == Some(p.user.id)) {
+        return Some(View::Case);
+    }
+    let made_by_me = r.referrer_user_id == Some(p.user.id);
+    let for_my_practice = p.user.practice_id.is_some() && r.practice_id == p.user.practice_id;
+    follows_referral(role, made_by_me, for_my_practice).then_some(View::Status)
+}
+
+/// Load a referral the principal may see, and record the read in the audit trail (a
+/// person's record was viewed: by whom, which record, how much of it).
+pub async fn open_referral(
+    db: &Db,
+    p: &Principal,
+    id: ReferralId,
+    request_id: Option<String>,
+) -> Result<(Referral, View), CaseError> {
+    let r = db.referral(&p.scope(), id).await?;
+    let view = view_of(p, &r).ok_or(CaseError::NotYours)?;
+    let detail = match view {
+        View::Case => "case",
+        View::Status => "status",
+    };
+    let actor = Actor::user(p.user.id, request_id);
+    db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "referral", id, Some(detail.into()))).await?;
+    Ok((r, view))
+}
+
+/// Load a referral for casework (reading or changing it); anything less than the whole
+/// case is refused.
+pub async fn open_case(
+    db: &Db,
+    p: &Principal,
+    id: ReferralId,
+    request_id: Option<String>,
+) -> Result<Referral, CaseError> {
+    match open_referral(db, p, id, request_id).await? {
+        (r, View::Case) => Ok(r),
+        (_, View::Status) => Err(CaseError::NotYours),
+    }
+}
+
+/// A person's record, for those who work one of their cases (coordinators: anyone).
+pub async fn open_person(
+    db: &Db,
+    p: &Principal,
+    id: PersonId,
+    request_id: Option<String>,
+) -> Result<Person, CaseError> {
+    let person = db.person(&p.scope(), id).await?;
+    // The same rule as for cases: "assigned" means one of the person's referrals is theirs
+    // (only asked when the role's answer depends on it).
+    let assigned = p.user.role == Role::LinkWorker && {
+        let filter = linkwell_store::caseload::ReferralFilter {
+            person: Some(id),
+            worker: Some(p.user.id),
+            ..Default::default()
+        };
+        let order = linkwell_store::caseload::ReferralOrder::Newest;
+        !db.referral_summaries(&p.scope(), &filter, order, None, 1).await?.items.is_empty()
+    };
+    if !sees_case(p.user.role, assigned) {
+        return Err(CaseError::NotYours);
+    }
+    let actor = Actor::user(p.user.id, request_id);
+    db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, None)).await?;
+    Ok(person)
+}
+
+/// Records shown to staff as possible duplicates are people outside their caseload: each
+/// one shown is a read of that record, audited as one (`detail` says why it was shown).
+pub async fn audit_shown(
+    db: &Db,
+    p: &Principal,
+    request_id: Option<String>,
+    people: &[PersonId],
+    detail: &str,
+) -> Result<(), StoreError> {
+    let actor = Actor::user(p.user.id, request_id);
+    for id in people {
+        db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, Some(detail.into()))).await?;
+    }
+    Ok(())
+}
+
+/// The people a referral can be assigned to: active link workers and coordinators.
+pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<User>, StoreError> {
+    Ok(db
+        .users_by_name(scope)
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled && matches!(u.role, Role::LinkWorker | Role::Coordinator))
+        .collect())
+}
+
+/// A worker chosen on a form or in a body: someone in `workers`, or an error on `field`.
+pub async fn chosen_worker(db: &Db, scope: &OrgScope, raw: &str, field: &str) -> Result<UserId, ValidationErrors> {
+    let bad = || ValidationErrors::single(field, "Select a link worker from the list");
+    let id: UserId = raw.trim().parse().map_err(|_| bad())?;
+    match db.user(scope, id).await {
+        Ok(u) if !u.disabled && matches!(u.role, Role::LinkWorker | Role::Coordinator) => Ok(id),
+        _ => Err(bad()),
+    }
+}
+
+/// The tools a plan gives must be on the organisation's list and offered, or already in
+/// the plan being edited (a tool given earlier stays, even once retired).
+pub async fn check_tools(db: &Db, scope: &OrgScope, chosen: &[String], previous: &[String]) -> Result<(), CaseError> {
+    let listed = db.tools(scope).await?;
+    let unknown: Vec<&str> = chosen
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .filter(|t| !previous.iter().any(|p| p == t) && !listed.iter().any(|l| !l.retired && l.name == *t))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(CaseError::Invalid(ValidationErrors::single(
+            "tools",
+            format!("Choose tools from the organisation's list; not on it: {}", unknown.join(", ")),
+        )))
+    }
+}
