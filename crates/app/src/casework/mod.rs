@@ -180,3 +180,29 @@ pub async fn check_tools(db: &Db, scope: &OrgScope, chosen: &[String], previous:
         )))
     }
 }
+
+/// The statuses a list can be filtered by, as (code, label).
+pub const STATUS_FILTERS: &[(&str, &str)] = &[
+    ("received", "Received"),
+    ("accepted", "Accepted"),
+    ("contacting", "Contacting"),
+    ("active", "Active"),
+    ("discharged", "Discharged"),
+    ("declined", "Declined"),
+    ("redirected", "Redirected"),
+    ("unable_to_contact", "Unable to contact"),
+];
+
+/// What each role's list holds: a referrer their own and their practice's referrals, a
+/// link worker their caseload's, a coordinator everyone's.
+pub fn list_filter(p: &Principal, status: &str) -> linkwell_store::caseload::ReferralFilter {
+    let statuses: Vec<&'static str> =
+        STATUS_FILTERS.iter().filter(|(code, _)| *code == status).map(|(code, _)| *code).collect();
+    let mut filter = linkwell_store::caseload::ReferralFilter { statuses, ..Default::default() };
+    match p.user.role {
+        Role::Referrer => filter.referred_by = Some((p.user.id, p.user.practice_id)),
+        Role::LinkWorker => filter.worker = Some(p.user.id),
+        _ => {}
+    }
+    filter
+}

@@ -262,4 +262,10 @@ async fn the_journey_through_the_api(engine: Engine) {
     let bert = person_of(r.json().await.unwrap()).await;
     assert_ne!(bert["id"], full["case"]["person"]["id"]);
     assert!(bert.get("nhs_number").is_none(), "{bert}");
+    // A coordinator referring gets the case back, with the person it was filed under.
+    let r = call(M::POST, "/api/v1/referrals", &coordinator, Some(refer_again("Albert"))).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    assert_eq!(made["case"]["person"]["id"], full["case"]["person"]["id"], "{made}");
+    assert_eq!(made["case"]["source"], "practice_nurse");
 }

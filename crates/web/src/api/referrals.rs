@@ -21,9 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiJson, JsonBody, PageQuery, actor, rfc3339};
 use crate::auth::{Principal, Signed};
 use crate::error::{ApiError, Problem};
-use crate::pages::referrals::list_filter;
 use crate::state::AppState;
-use linkwell_app::casework::{self, DuplicateChoice, Intake, IntakeOutcome, View, open_case, open_referral};
+use linkwell_app::casework::{
+    self, DuplicateChoice, Intake, IntakeOutcome, View, list_filter, open_case, open_referral,
+};
 
 /// A referral as lists show it. A referrer sees only what the referral gave (the person's
 /// names and date of birth as it named them, to know which referral is which) and its
@@ -467,6 +468,10 @@ pub async fn create(
     errors.clone().into_result()?;
     let intake = Intake::by(&p, person, referral, programme, duplicates);
     match casework::intake(&state.db, &scope, &actor(&p, &headers), &intake).await {
+        // Staff who may work the case get it back whole; a referrer gets its status.
+        Ok(IntakeOutcome::Created { referral, .. }) if casework::view_of(&p, &referral) == Some(View::Case) => {
+            Ok((StatusCode::CREATED, shown(&state, &p, &headers, referral.id).await?))
+        }
         Ok(IntakeOutcome::Created { referral, .. }) => {
             let history = state.db.referral_history(&scope, referral.id).await?;
             Ok((StatusCode::CREATED, Json(referral_dto(&referral, &history, None))))
@@ -520,7 +525,17 @@ pub async fn get(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<ReferralDto>, ApiError> {
-    let (r, view) = open_referral(&state.db, &p, parse_referral_id(&id)?, crate::auth::request_id(&headers)).await?;
+    shown(&state, &p, &headers, parse_referral_id(&id)?).await
+}
+
+/// A referral as the principal may see it: the case (an audited read) or its status.
+async fn shown(
+    state: &AppState,
+    p: &Principal,
+    headers: &HeaderMap,
+    id: ReferralId,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let (r, view) = open_referral(&state.db, p, id, crate::auth::request_id(headers)).await?;
     let person = match view {
         View::Case => Some(state.db.person(&p.scope(), r.person_id).await?),
         View::Status => None,

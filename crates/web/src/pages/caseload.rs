@@ -7,7 +7,7 @@ use linkwell_domain::UserId;
 use linkwell_domain::identity::Role;
 use serde::Deserialize;
 
-use super::referrals::{items, summary_rows};
+use super::shared::{items, summary_rows};
 use super::{Page, path_id};
 use crate::error::PageError;
 use crate::state::AppState;

@@ -18,7 +18,7 @@ use linkwell_store::practices::room_label;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::referrals::{items, session_status_label};
+use super::shared::{items, session_status_label};
 use super::{Page, path_id};
 use crate::error::PageError;
 use crate::state::AppState;

@@ -12,7 +12,7 @@ use linkwell_store::StoreError;
 use linkwell_store::referrals::{Change, ChangeError, Referral};
 use minijinja::value::Serde;
 
-use super::referrals::items;
+use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;

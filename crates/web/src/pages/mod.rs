@@ -20,6 +20,7 @@ pub mod referrals;
 pub mod self_referral;
 pub mod sessions;
 pub mod settings;
+pub mod shared;
 pub mod sign_in;
 pub mod tools;
 pub mod users;

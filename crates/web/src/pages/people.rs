@@ -9,7 +9,7 @@ use linkwell_store::StoreError;
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
 use minijinja::value::Serde;
 
-use super::referrals::summary_rows;
+use super::shared::summary_rows;
 use super::{FormPairs, Page, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -70,7 +70,7 @@ pub async fn show(
                 consents_by => consents_by,
                 can_triage => p.can(Action::TriageReferrals),
                 suggestions => suggestions,
-                miles_choices => super::referrals::items(["1", "2", "3", "5", "10"].map(|m| (m, format!("{m} miles"))), &[format!("{miles}")]),
+                miles_choices => super::shared::items(["1", "2", "3", "5", "10"].map(|m| (m, format!("{m} miles"))), &[format!("{miles}")]),
             },
         )?
         .into_response())
@@ -143,7 +143,7 @@ async fn render_edit(
     status: axum::http::StatusCode,
 ) -> Result<Response, PageError> {
     let p = page.principal()?.clone();
-    let choices = super::referrals::person_choices(state, &p.scope(), form, None).await?;
+    let choices = super::shared::person_choices(state, &p.scope(), form, None).await?;
     let html = page.render(
         state,
         "pages/people/edit.html",
@@ -176,7 +176,7 @@ pub async fn update(
     let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
     let version = form_version(form.get("version"))?;
     let today = linkwell_app::today();
-    let fields = super::referrals::person_fields(&form);
+    let fields = super::shared::person_fields(&form);
     let mut errors = linkwell_domain::ValidationErrors::new();
     let input = linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today)
         .map_err(|e| errors.errors.extend(e.errors))

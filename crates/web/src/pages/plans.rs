@@ -14,7 +14,7 @@ use linkwell_store::referrals::Referral;
 use minijinja::Value;
 use minijinja::value::Serde;
 
-use super::referrals::items;
+use super::shared::items;
 use super::{FormPairs, Page, form_errors, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -222,7 +222,7 @@ async fn render_plan(
             needs => shown.map(|v| v.plan.needs.iter().filter_map(|n| Need::parse(n).ok()).map(|n| n.label()).collect::<Vec<_>>()),
             history => history,
             can_edit => !r.status.is_closed(),
-            prescriptions => super::prescriptions::prescription_rows(&state.db.prescriptions_for_referral(&scope, r.id).await?),
+            prescriptions => super::shared::prescription_rows(&state.db.prescriptions_for_referral(&scope, r.id).await?),
         },
     )?;
     Ok(html.into_response())

@@ -22,7 +22,7 @@ use linkwell_store::people::Person;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::referrals::items;
+use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -334,26 +334,6 @@ pub async fn record_outcome(
         &format!("/referrals/{}#prescriptions", referral.id),
     )
     .await
-}
-
-/// A referral's prescriptions as rows for the case, plan and discharge pages.
-pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
-    list.iter()
-        .map(|rx| {
-            minijinja::context! {
-                id => rx.id.to_string(),
-                service_id => rx.service_id.to_string(),
-                service => rx.service_name.clone(),
-                kind => rx.kind.label(),
-                on => linkwell_domain::time::display_london_date(rx.prescribed_on),
-                outcome => rx.outcome.map(|o| o.label()),
-                reason => rx.outcome_reason.clone(),
-                due => rx.follow_up_due.map(linkwell_domain::time::display_london_date),
-                overdue => rx.follow_up_due.is_some_and(|d| d <= linkwell_app::today()),
-                notes => rx.notes.clone(),
-            }
-        })
-        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]

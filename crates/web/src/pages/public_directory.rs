@@ -11,8 +11,8 @@ use linkwell_store::OrgScope;
 use linkwell_store::organisations::Organisation;
 use minijinja::Value;
 
-use super::directory::{ListQuery, detail_rows, result_row, search_query, term_items};
-use super::referrals::items;
+use super::shared::items;
+use super::shared::{ListQuery, detail_rows, result_row, search_query, term_items};
 use super::{Page, form_errors, form_status, path_id};
 use crate::error::PageError;
 use crate::state::AppState;

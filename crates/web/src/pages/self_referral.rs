@@ -12,7 +12,7 @@ use linkwell_domain::referrals::ReferralInput;
 use linkwell_store::organisations::Organisation;
 use linkwell_store::{Actor, OrgScope};
 
-use super::referrals::{person_choices, person_fields, referral_fields};
+use super::shared::{person_choices, person_fields, referral_fields};
 use super::{FormPairs, Page, form_errors, form_status};
 use crate::error::PageError;
 use crate::state::AppState;

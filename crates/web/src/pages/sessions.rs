@@ -14,7 +14,7 @@ use linkwell_store::referrals::{Change, Referral};
 use linkwell_store::sessions::Outcome;
 use minijinja::value::Serde;
 
-use super::referrals::{items, session_status_label};
+use super::shared::{items, session_status_label};
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;

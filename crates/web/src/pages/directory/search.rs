@@ -1,0 +1,93 @@
+//! The directory search page: words, needs, activities, free times and distance.
+
+use crate::input::Query;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use linkwell_domain::ProviderId;
+use linkwell_domain::authz::Action;
+use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};
+use linkwell_store::directory::ServiceFilter;
+use minijinja::Value;
+
+use crate::error::PageError;
+use crate::pages::shared::*;
+use crate::pages::{Page, form_errors, form_status};
+use crate::state::AppState;
+
+use super::*;
+
+/// The directory: a search (words, need, day and time, cost, access, age, distance) or,
+/// with no search, every listing by name.
+pub async fn index(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let p = page.principal()?.clone();
+    let scope = p.scope();
+    let term = Term::parse_key(&q.term);
+    let provider = q.provider.parse::<ProviderId>().ok();
+    let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    let today = linkwell_app::today();
+    let searched = q.is_search();
+    let mut errors = None;
+    let (rows, total, pages) = if searched {
+        match search_query(&state, &q).await? {
+            Ok(query) => {
+                let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
+                let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+                let rows: Vec<Value> = services
+                    .iter()
+                    .filter(|s| provider.is_none_or(|p| s.provider_id == p))
+                    .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
+                    .collect();
+                let n = rows.len() as u64;
+                (rows, n, 1)
+            }
+            Err(e) => {
+                errors = Some(e);
+                (vec![], 0, 1)
+            }
+        }
+    } else {
+        let filter = ServiceFilter { term, provider_id: provider, ..Default::default() };
+        let (list, total) =
+            state.db.services_page(&scope, &filter, (number - 1) * LISTINGS_PER_PAGE, LISTINGS_PER_PAGE).await?;
+        let services = state.db.services_by_ids(&scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
+        let rows = services.iter().map(|s| result_row(s, today, None)).collect();
+        (rows, total, total.div_ceil(LISTINGS_PER_PAGE).max(1))
+    };
+    let providers = state.db.providers(&scope).await?;
+    let to_check = match state.db.count_services_to_check(&scope, today, TO_CHECK_COUNTED).await? {
+        n if n >= TO_CHECK_COUNTED => "1,000 or more".to_owned(),
+        n => n.to_string(),
+    };
+    let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
+    let status = form_status(errors.as_ref());
+    let html = page.render(
+        &state,
+        "pages/directory/index.html",
+        minijinja::context! {
+            title => "Community directory",
+            rows => rows,
+            total => total,
+            searched => searched,
+            form => minijinja::context! {
+                q => q.q.clone(), age => q.age.clone(), postcode => q.postcode.clone(), miles => q.miles.clone(),
+                free => !q.free.is_empty(), wheelchair => !q.wheelchair.is_empty(), all => q.show == "all",
+            },
+            errors => errors.as_ref().map(form_errors),
+            terms => term_items(term),
+            days => items(std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), std::slice::from_ref(&q.day)),
+            times => items(std::iter::once(("", "Any time")).chain(DayPart::ALL.iter().map(|p| (p.code(), p.label()))), std::slice::from_ref(&q.time)),
+            providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), std::slice::from_ref(&q.provider)),
+            to_check => to_check,
+            can_edit => p.can(Action::EditDirectory),
+            previous => (!searched && number > 1).then(|| link(number - 1)),
+            next => (!searched && number < pages).then(|| link(number + 1)),
+            page_number => number,
+            pages => pages,
+        },
+    )?;
+    Ok((status, html).into_response())
+}

@@ -1,0 +1,16 @@
+//! Referrals: the referral form (referrers and staff), the list each role may see, the case
+//! page (coordinators, the assigned link worker) or status page (the referrer), triage,
+//! contact attempts and follow-up extensions.
+
+mod case;
+mod changes;
+mod list;
+mod new;
+
+pub use case::*;
+pub use changes::*;
+pub use list::*;
+pub use new::*;
+
+/// Referrals shown per page of a list.
+pub const PAGE_SIZE: usize = 50;

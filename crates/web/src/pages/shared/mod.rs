@@ -1,0 +1,12 @@
+//! What several page modules use: form choices, the person's form fields, referral rows
+//! and directory listings. Page modules import from here, never from one another.
+
+mod choices;
+mod listings;
+mod person_form;
+mod referral_rows;
+
+pub use choices::items;
+pub use listings::{LISTINGS_PER_PAGE, ListQuery, detail_rows, result_row, search_query, term_items};
+pub use person_form::{person_choices, person_fields, referral_fields};
+pub use referral_rows::{prescription_rows, session_status_label, summary_rows};

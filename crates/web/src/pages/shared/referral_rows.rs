@@ -1,0 +1,103 @@
+//! Referrals and sessions as table rows and labels, for every list that shows them.
+
+use linkwell_domain::authz::Action;
+use linkwell_domain::referrals::Urgency;
+use linkwell_store::caseload::ReferralSummary;
+use minijinja::Value;
+
+use crate::auth::Principal;
+use crate::error::PageError;
+use crate::state::AppState;
+use linkwell_store::directory::Prescription;
+
+/// Summaries as table rows, with the worker's and practice's names.
+pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSummary]) -> Result<Vec<Value>, PageError> {
+    let scope = p.scope();
+    // Only the practices and workers these rows name: an ICS has hundreds of each.
+    let distinct = |ids: Vec<String>| {
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let practice_ids = distinct(rows.iter().filter_map(|r| r.practice_id.map(|id| id.to_string())).collect());
+    let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
+    let worker_ids = distinct(rows.iter().filter_map(|r| r.assigned_worker_id.map(|w| w.to_string())).collect());
+    let workers = state.db.users_by_ids(&scope, &worker_ids).await?;
+    let today = linkwell_app::today();
+    // A referrer follows the status of what they referred: the person as the referral named
+    // them, and nothing from the case.
+    let team = p.can(Action::WorkCases);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let received = linkwell_domain::time::from_millis(r.received_at).to_zoned(linkwell_domain::time::london()).date();
+            let overdue = r.next_review.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d < today);
+            let (given, family, born) = if team {
+                (&r.given_name, &r.family_name, &r.date_of_birth)
+            } else {
+                (&r.referred_as.given_name, &r.referred_as.family_name, &r.referred_as.date_of_birth)
+            };
+            if !team {
+                return minijinja::context! {
+                    id => r.id.to_string(),
+                    name => format!("{given} {family}"),
+                    date_of_birth => born.clone(),
+                    practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
+                    received_at => r.received_at,
+                    status => r.status.label(),
+                    status_code => r.status.code(),
+                };
+            }
+            minijinja::context! {
+                id => r.id.to_string(),
+                name => format!("{given} {family}"),
+                date_of_birth => born.clone(),
+                practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
+                received_at => r.received_at,
+                days_waiting => (today - received).get_days(),
+                urgency => r.urgency.label(),
+                urgent => r.urgency == Urgency::Urgent,
+                needs => r.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "),
+                status => r.status.label(),
+                status_code => r.status.code(),
+                worker => r.assigned_worker_id.and_then(|w| workers.iter().find(|u| u.id == w)).map(|u| u.display_name.clone()),
+                safeguarding => r.safeguarding,
+                next_session_at => r.next_session_at,
+                next_review => r.next_review.clone(),
+                review_overdue => overdue,
+            }
+        })
+        .collect())
+}
+
+pub fn session_status_label(code: &str) -> &'static str {
+    match code {
+        "booked" => "Booked",
+        "attended" => "Attended",
+        "did_not_attend" => "Did not attend",
+        "cancelled_by_person" => "Cancelled by the person",
+        "cancelled_by_service" => "Cancelled by the service",
+        _ => "Unknown",
+    }
+}
+
+/// A referral's prescriptions as rows for the case, plan and discharge pages.
+pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
+    list.iter()
+        .map(|rx| {
+            minijinja::context! {
+                id => rx.id.to_string(),
+                service_id => rx.service_id.to_string(),
+                service => rx.service_name.clone(),
+                kind => rx.kind.label(),
+                on => linkwell_domain::time::display_london_date(rx.prescribed_on),
+                outcome => rx.outcome.map(|o| o.label()),
+                reason => rx.outcome_reason.clone(),
+                due => rx.follow_up_due.map(linkwell_domain::time::display_london_date),
+                overdue => rx.follow_up_due.is_some_and(|d| d <= linkwell_app::today()),
+                notes => rx.notes.clone(),
+            }
+        })
+        .collect()
+}
