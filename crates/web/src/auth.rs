@@ -35,7 +35,7 @@ pub const ABSOLUTE_SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 /// … and after 30 minutes without a request (tower-sessions' inactivity expiry).
 pub const IDLE_SESSION_MINUTES: i64 = 30;
 
-pub use linkwell_app::{AuthVia, Principal};
+pub use linkwell_app::{AuthVia, Caller, Principal};
 
 /// The principal of this request, if anyone is signed in.
 #[derive(Debug, Clone)]
@@ -48,15 +48,17 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     }
 }
 
-/// The signed-in principal; the access layer has already refused anonymous requests to
-/// routes that take this, so a missing one here is a routing mistake (500, not 401).
+/// Who is asking, as the use cases take it: the signed-in principal with this request's id
+/// (their scope and audit actor). The access layer has already refused anonymous requests
+/// to routes that take this, so a missing principal is a routing mistake (500, not 401).
 #[derive(Debug, Clone)]
-pub struct Signed(pub Arc<Principal>);
+pub struct Signed(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for Signed {
     type Rejection = StatusCode;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Arc<Principal>>().cloned().map(Signed).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+        let principal = parts.extensions.get::<Arc<Principal>>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+        Ok(Signed(Caller::new(principal, request_id(&parts.headers))))
     }
 }
 

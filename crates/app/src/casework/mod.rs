@@ -16,9 +16,9 @@ use linkwell_domain::{PersonId, UserId, ValidationErrors};
 use linkwell_store::people::Person;
 use linkwell_store::referrals::Referral;
 use linkwell_store::users::User;
-use linkwell_store::{Actor, Db, OrgScope, StoreError};
+use linkwell_store::{Db, OrgScope, StoreError};
 
-use crate::Principal;
+use crate::{Caller, Principal};
 
 /// Why a case could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -67,44 +67,28 @@ pub fn view_of(p: &Principal, r: &Referral) -> Option<View> {
 
 /// Load a referral the principal may see, and record the read in the audit trail (a
 /// person's record was viewed: by whom, which record, how much of it).
-pub async fn open_referral(
-    db: &Db,
-    p: &Principal,
-    id: ReferralId,
-    request_id: Option<String>,
-) -> Result<(Referral, View), CaseError> {
+pub async fn open_referral(db: &Db, p: &Caller, id: ReferralId) -> Result<(Referral, View), CaseError> {
     let r = db.referral(&p.scope(), id).await?;
     let view = view_of(p, &r).ok_or(CaseError::NotYours)?;
     let detail = match view {
         View::Case => "case",
         View::Status => "status",
     };
-    let actor = Actor::user(p.user.id, request_id);
-    db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "referral", id, Some(detail.into()))).await?;
+    db.audit(&p.scope(), &p.actor().event(AuditAction::RecordViewed, "referral", id, Some(detail.into()))).await?;
     Ok((r, view))
 }
 
 /// Load a referral for casework (reading or changing it); anything less than the whole
 /// case is refused.
-pub async fn open_case(
-    db: &Db,
-    p: &Principal,
-    id: ReferralId,
-    request_id: Option<String>,
-) -> Result<Referral, CaseError> {
-    match open_referral(db, p, id, request_id).await? {
+pub async fn open_case(db: &Db, p: &Caller, id: ReferralId) -> Result<Referral, CaseError> {
+    match open_referral(db, p, id).await? {
         (r, View::Case) => Ok(r),
         (_, View::Status) => Err(CaseError::NotYours),
     }
 }
 
 /// A person's record, for those who work one of their cases (coordinators: anyone).
-pub async fn open_person(
-    db: &Db,
-    p: &Principal,
-    id: PersonId,
-    request_id: Option<String>,
-) -> Result<Person, CaseError> {
+pub async fn open_person(db: &Db, p: &Caller, id: PersonId) -> Result<Person, CaseError> {
     let person = db.person(&p.scope(), id).await?;
     // The same rule as for cases: "assigned" means one of the person's referrals is theirs
     // (only asked when the role's answer depends on it).
@@ -120,21 +104,14 @@ pub async fn open_person(
     if !sees_case(p.user.role, assigned) {
         return Err(CaseError::NotYours);
     }
-    let actor = Actor::user(p.user.id, request_id);
-    db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, None)).await?;
+    db.audit(&p.scope(), &p.actor().event(AuditAction::RecordViewed, "person", id, None)).await?;
     Ok(person)
 }
 
 /// Records shown to staff as possible duplicates are people outside their caseload: each
 /// one shown is a read of that record, audited as one (`detail` says why it was shown).
-pub async fn audit_shown(
-    db: &Db,
-    p: &Principal,
-    request_id: Option<String>,
-    people: &[PersonId],
-    detail: &str,
-) -> Result<(), StoreError> {
-    let actor = Actor::user(p.user.id, request_id);
+pub async fn audit_shown(db: &Db, p: &Caller, people: &[PersonId], detail: &str) -> Result<(), StoreError> {
+    let actor = p.actor();
     for id in people {
         db.audit(&p.scope(), &actor.event(AuditAction::RecordViewed, "person", id, Some(detail.into()))).await?;
     }

@@ -21,12 +21,10 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use linkwell_domain::ValidationErrors;
-use linkwell_store::Actor;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem, ProblemField};
 
 pub const DEFAULT_LIMIT: usize = 50;
@@ -126,10 +124,6 @@ impl PageQuery {
             },
         }
     }
-}
-
-pub fn actor(p: &Principal, headers: &axum::http::HeaderMap) -> Actor {
-    Actor { user_id: Some(p.user_id()), request_id: crate::auth::request_id(headers) }
 }
 
 /// An ISO date (`2026-12-01`) as the (day, month, year) boxes the domain's date rules

@@ -3,13 +3,12 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use linkwell_domain::{PersonId, Version};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::JsonBody;
 use super::referrals::{PersonBody, PersonDto, parse_person};
-use super::{JsonBody, actor};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -33,10 +32,9 @@ fn parse_id(id: &str) -> Result<PersonId, ApiError> {
 pub async fn get(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<PersonDto>, ApiError> {
-    let person = open_person(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let person = open_person(&state.db, &p, parse_id(&id)?).await?;
     Ok(Json((&person).into()))
 }
 
@@ -46,11 +44,10 @@ pub async fn get(
 pub async fn put(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<PersonDto>, ApiError> {
-    let person = open_person(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let person = open_person(&state.db, &p, parse_id(&id)?).await?;
     let body: PersonUpdate = body.parse()?;
     let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
     let mut errors = linkwell_domain::ValidationErrors::new();
@@ -63,7 +60,6 @@ pub async fn put(
     )
     .await?;
     errors.into_result()?;
-    let saved =
-        state.db.update_person(&p.scope(), &actor(&p, &headers), person.id, Version(body.version), &input).await?;
+    let saved = state.db.update_person(&p.scope(), &p.actor(), person.id, Version(body.version), &input).await?;
     Ok(Json((&saved).into()))
 }

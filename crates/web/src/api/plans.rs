@@ -3,13 +3,12 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use linkwell_domain::plans::{Plan, PlanFields};
 use linkwell_store::plans::PlanVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{JsonBody, actor, rfc3339};
+use super::{JsonBody, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -64,10 +63,9 @@ fn parse_id(id: &str) -> Result<linkwell_domain::ids::ReferralId, ApiError> {
 pub async fn get(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<PlanDto>, ApiError> {
-    let r = open_case(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let r = open_case(&state.db, &p, parse_id(&id)?).await?;
     Ok(Json(state.db.current_plan(&p.scope(), r.id).await?.into()))
 }
 
@@ -77,15 +75,14 @@ pub async fn get(
 pub async fn put(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<PlanDto>, ApiError> {
-    let r = open_case(&state.db, &p, parse_id(&id)?, crate::auth::request_id(&headers)).await?;
+    let r = open_case(&state.db, &p, parse_id(&id)?).await?;
     let body: PlanBody = body.parse()?;
     let plan = Plan::parse(&body.plan)?;
     let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
     linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
-    let saved = state.db.save_plan(&p.scope(), &actor(&p, &headers), r.id, body.based_on, &plan).await?;
+    let saved = state.db.save_plan(&p.scope(), &p.actor(), r.id, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }

@@ -1,14 +1,14 @@
 use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::{PracticeId, Version};
 use linkwell_store::practices::Practice;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, PageQuery, actor, rfc3339};
+use super::{ApiJson, PageQuery, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -84,11 +84,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<PracticeBody>,
 ) -> Result<(StatusCode, Json<PracticeDto>), ApiError> {
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
-    let practice = state.db.create_practice(&p.scope(), &actor(&p, &headers), &input).await?;
+    let practice = state.db.create_practice(&p.scope(), &p.actor(), &input).await?;
     Ok((StatusCode::CREATED, Json(practice.into())))
 }
 
@@ -109,13 +108,10 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PracticeUpdate>,
 ) -> Result<Json<PracticeDto>, ApiError> {
     let id = parse_id(&id)?;
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
-    Ok(Json(
-        state.db.update_practice(&p.scope(), &actor(&p, &headers), id, Version(body.version), &input).await?.into(),
-    ))
+    Ok(Json(state.db.update_practice(&p.scope(), &p.actor(), id, Version(body.version), &input).await?.into()))
 }

@@ -5,7 +5,7 @@
 use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
@@ -18,8 +18,8 @@ use linkwell_store::referrals::{Change, ChangeError, Referral, ReferralEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, JsonBody, PageQuery, actor, rfc3339};
-use crate::auth::{Principal, Signed};
+use super::{ApiJson, JsonBody, PageQuery, rfc3339};
+use crate::auth::{Caller, Principal, Signed};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use linkwell_app::casework::{
@@ -417,7 +417,6 @@ fn parse_referral_id(id: &str) -> Result<ReferralId, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewReferralBody>,
 ) -> Result<(StatusCode, Json<ReferralDto>), ApiError> {
     let scope = p.scope();
@@ -467,10 +466,10 @@ pub async fn create(
     };
     errors.clone().into_result()?;
     let intake = Intake::by(&p, person, referral, programme, duplicates);
-    match casework::intake(&state.db, &scope, &actor(&p, &headers), &intake).await {
+    match casework::intake(&state.db, &scope, &p.actor(), &intake).await {
         // Staff who may work the case get it back whole; a referrer gets its status.
         Ok(IntakeOutcome::Created { referral, .. }) if casework::view_of(&p, &referral) == Some(View::Case) => {
-            Ok((StatusCode::CREATED, shown(&state, &p, &headers, referral.id).await?))
+            Ok((StatusCode::CREATED, shown(&state, &p, referral.id).await?))
         }
         Ok(IntakeOutcome::Created { referral, .. }) => {
             let history = state.db.referral_history(&scope, referral.id).await?;
@@ -522,20 +521,14 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<ReferralDto>, ApiError> {
-    shown(&state, &p, &headers, parse_referral_id(&id)?).await
+    shown(&state, &p, parse_referral_id(&id)?).await
 }
 
 /// A referral as the principal may see it: the case (an audited read) or its status.
-async fn shown(
-    state: &AppState,
-    p: &Principal,
-    headers: &HeaderMap,
-    id: ReferralId,
-) -> Result<Json<ReferralDto>, ApiError> {
-    let (r, view) = open_referral(&state.db, p, id, crate::auth::request_id(headers)).await?;
+async fn shown(state: &AppState, p: &Caller, id: ReferralId) -> Result<Json<ReferralDto>, ApiError> {
+    let (r, view) = open_referral(&state.db, p, id).await?;
     let person = match view {
         View::Case => Some(state.db.person(&p.scope(), r.person_id).await?),
         View::Status => None,
@@ -562,8 +555,8 @@ pub struct TriageBody {
     pub redirected_to: Option<String>,
 }
 
-async fn opened(state: &AppState, p: &Principal, headers: &HeaderMap, id: &str) -> Result<Referral, ApiError> {
-    Ok(open_case(&state.db, p, parse_referral_id(id)?, crate::auth::request_id(headers)).await?)
+async fn opened(state: &AppState, p: &Caller, id: &str) -> Result<Referral, ApiError> {
+    Ok(open_case(&state.db, p, parse_referral_id(id)?).await?)
 }
 
 async fn answer(state: &AppState, p: &Principal, r: &Referral) -> Result<Json<ReferralDto>, ApiError> {
@@ -578,14 +571,13 @@ async fn answer(state: &AppState, p: &Principal, r: &Referral) -> Result<Json<Re
 pub async fn triage(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ReferralDto>, ApiError> {
-    let r = opened(&state, &p, &headers, &id).await?;
+    let r = opened(&state, &p, &id).await?;
     let body: TriageBody = body.parse()?;
     let scope = p.scope();
-    let who = actor(&p, &headers);
+    let who = p.actor();
     let version = Version(body.version);
     let worker = async |raw: &Option<String>| -> Result<UserId, ApiError> {
         Ok(casework::chosen_worker(&state.db, &scope, raw.as_deref().unwrap_or(""), "worker_id").await?)
@@ -637,19 +629,17 @@ pub struct ContactAttemptBody {
 pub async fn contact_attempt(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ReferralDto>, ApiError> {
-    let r = opened(&state, &p, &headers, &id).await?;
+    let r = opened(&state, &p, &id).await?;
     let body: ContactAttemptBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let channel = e.check("channel", ContactChannel::parse(&body.channel));
     let outcome = e.check("outcome", ContactOutcome::parse(&body.outcome));
     let (Some(channel), Some(outcome)) = (channel, outcome) else { return Err(e.into()) };
     let change = Change::contact_attempt(channel, outcome);
-    let changed =
-        state.db.change_referral(&p.scope(), &actor(&p, &headers), r.id, Version(body.version), change).await?;
+    let changed = state.db.change_referral(&p.scope(), &p.actor(), r.id, Version(body.version), change).await?;
     answer(&state, &p, &changed).await
 }
 
@@ -670,11 +660,10 @@ pub struct DischargeBody {
 pub async fn discharge(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ReferralDto>, ApiError> {
-    let r = opened(&state, &p, &headers, &id).await?;
+    let r = opened(&state, &p, &id).await?;
     let body: DischargeBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let reason = e.check("reason", DischargeReason::parse(&body.reason));
@@ -682,13 +671,7 @@ pub async fn discharge(
     let (Some(reason), Some(summary)) = (reason, summary) else { return Err(e.into()) };
     let changed = state
         .db
-        .change_referral(
-            &p.scope(),
-            &actor(&p, &headers),
-            r.id,
-            Version(body.version),
-            Change::Discharge { reason, summary },
-        )
+        .change_referral(&p.scope(), &p.actor(), r.id, Version(body.version), Change::Discharge { reason, summary })
         .await?;
     answer(&state, &p, &changed).await
 }

@@ -3,7 +3,7 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use linkwell_app::sessions::{self as use_case, BookError, Booking};
 use linkwell_domain::ids::SessionId;
 use linkwell_domain::sessions::{SessionMode, session_start};
@@ -12,7 +12,7 @@ use linkwell_store::sessions::{Outcome, Session};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{JsonBody, actor, rfc3339};
+use super::{JsonBody, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -81,11 +81,9 @@ pub struct BookingBody {
 pub async fn list(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
-    let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?, crate::auth::request_id(&headers))
-        .await?;
+    let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?).await?;
     let sessions = state.db.sessions_for_referral(&p.scope(), r.id).await?;
     Ok(Json(SessionList { items: sessions.iter().map(Into::into).collect() }))
 }
@@ -97,12 +95,10 @@ pub async fn list(
 pub async fn book(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<SessionDto>), ApiError> {
-    let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?, crate::auth::request_id(&headers))
-        .await?;
+    let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?).await?;
     let body: BookingBody = body.parse()?;
     let (d, m, y) = super::date_parts(&body.date);
     let mut e = ValidationErrors::new();
@@ -116,7 +112,7 @@ pub async fn book(
     };
     let (Some(starts), Some(mode)) = (starts, mode) else { return Err(e.into()) };
     e.into_result()?;
-    match use_case::book(&state.db, &p.scope(), &actor(&p, &headers), &r, &Booking { starts, mode, room }).await {
+    match use_case::book(&state.db, &p.scope(), &p.actor(), &r, &Booking { starts, mode, room }).await {
         Ok(s) => Ok((StatusCode::CREATED, Json((&s).into()))),
         Err(BookError::NoWorker) => Err(ApiError::Conflict(BookError::NoWorker.to_string())),
         Err(BookError::Store(e)) => Err(e.into()),
@@ -140,13 +136,12 @@ pub struct OutcomeBody {
 pub async fn outcome(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<SessionDto>, ApiError> {
     let id: SessionId = id.parse().map_err(|_| ApiError::NotFound)?;
     let s = state.db.session(&p.scope(), id).await?;
-    open_case(&state.db, &p, s.referral_id, crate::auth::request_id(&headers)).await?;
+    open_case(&state.db, &p, s.referral_id).await?;
     let body: OutcomeBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let outcome = e.check("outcome", Outcome::parse(&body.outcome));
@@ -156,14 +151,7 @@ pub async fn outcome(
     let Some(outcome) = outcome.filter(|_| e.is_empty()) else { return Err(e.into()) };
     let saved = state
         .db
-        .record_session_outcome(
-            &p.scope(),
-            &actor(&p, &headers),
-            s.id,
-            Version(body.version),
-            outcome,
-            body.notes.trim(),
-        )
+        .record_session_outcome(&p.scope(), &p.actor(), s.id, Version(body.version), outcome, body.notes.trim())
         .await?;
     Ok(Json((&saved).into()))
 }

@@ -1,13 +1,13 @@
 use crate::input::Query;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use linkwell_domain::identity::UserInput;
 use linkwell_store::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, PageQuery, actor};
+use super::{ApiJson, PageQuery};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -83,12 +83,11 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Signed(p): Signed,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<NewUserDto>), ApiError> {
     let input =
         UserInput::parse(&body.display_name, &body.email, &body.role, body.practice_id.as_deref().unwrap_or(""))?;
-    match add_user(&state.db, &p.scope(), &actor(&p, &headers), input).await {
+    match add_user(&state.db, &p.scope(), &p.actor(), input).await {
         Ok((user, link)) => Ok((
             StatusCode::CREATED,
             Json(NewUserDto { user: UserDto::from(&user), password_reset_path: reset_path(&link) }),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::{SecretHash, check_password_policy, hash_password};
-use linkwell_store::{Actor, StoreError};
+use linkwell_store::StoreError;
 use serde::Deserialize;
 
 use super::{FormData, Page, form_errors};
@@ -27,7 +27,7 @@ async fn render(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let practice = match p.user.practice_id {
         Some(id) => Some(state.db.practice(&p.scope(), id).await?),
         None => None,
@@ -71,7 +71,7 @@ pub async fn change_password(
     ClientKey(client): ClientKey,
     FormData(form): FormData<ChangePassword>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     // Counted before the check, like a sign-in: guesses sent at once cannot outrun the lock.
     let attempt = state.db.count_sign_in_attempt(&p.scope(), p.user.id, &client).await?;
     if attempt == SignInAttempt::Locked {
@@ -88,7 +88,7 @@ pub async fn change_password(
         )
         .await?;
     let ok = state.check_password(form.current_password.clone(), hash).await.ok_or(PageError::Unavailable)?;
-    let actor = Actor { user_id: Some(p.user_id()), request_id: page.request_id.clone() };
+    let actor = p.actor();
     if ok {
         state.db.record_successful_sign_in(&p.scope(), p.user.id, &client).await?;
     } else {

@@ -40,7 +40,7 @@ pub async fn audit(
     page: Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
     // The page filters by a person's email; the trail itself holds user ids only.
     let mut user = q.user.clone();

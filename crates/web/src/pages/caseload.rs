@@ -28,7 +28,7 @@ pub async fn caseload(
     page: Page,
     Query(q): Query<CaseloadQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     // Coordinators choose whose caseload; a link worker always sees their own.
     let worker: UserId = match (p.user.role, q.worker.trim()) {
@@ -90,7 +90,7 @@ pub async fn waiting_list(
     page: Page,
     Query(q): Query<WaitingQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let cursor = Some(q.after.trim()).filter(|c| !c.is_empty());
     let list = state.db.waiting_list(&p.scope(), cursor, WAITING_PAGE).await?;
     let rows = summary_rows(&state, &p, &list.items).await?;

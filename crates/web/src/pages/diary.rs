@@ -68,7 +68,7 @@ async fn days(
     from: Date,
     to: Date,
 ) -> Result<Vec<Value>, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
     let mut worker_ids: Vec<String> = entries.iter().map(|e| e.session.worker_id.to_string()).collect();
     worker_ids.sort();
@@ -115,7 +115,7 @@ async fn render(
     base: &str,
     workers: Vec<Value>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let (from, to) = period(date, week)?;
     let entries = state.db.diary(&p.scope(), of, start_ms(from)?, start_ms(to)?).await?;
     let step = if week { 7 } else { 1 };
@@ -149,7 +149,7 @@ pub async fn worker(
     page: Page,
     Query(q): Query<DiaryQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let worker: UserId = match (p.user.role, q.worker.trim()) {
         (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
         _ => p.user.id,
@@ -176,7 +176,7 @@ pub async fn room(
     Path(id): Path<String>,
     Query(q): Query<DiaryQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: RoomId = path_id(&id)?;
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
     let name = room_label(&sites, id).ok_or(PageError::NotFound)?;
@@ -186,7 +186,7 @@ pub async fn room(
 
 /// The rooms, each linking to its diary.
 pub async fn rooms(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
     let list: Vec<Value> = sites
         .iter()
@@ -207,7 +207,7 @@ fn feed_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
 }
 
 async fn render_feed(state: &AppState, page: &Page, new_url: Option<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let since = state.db.calendar_feed_since(&p.scope(), p.user.id).await?;
     Ok(page
         .render(
@@ -224,14 +224,14 @@ pub async fn feed_page(State(state): State<AppState>, page: Page) -> Result<Resp
 
 /// A new feed URL (the old one stops working); shown once, stored only as a hash.
 pub async fn create_feed(State(state): State<AppState>, page: Page, headers: HeaderMap) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let secret = Secret::generate("cal_");
     state.db.create_calendar_feed(&p.scope(), &page.actor(), p.user.id, &secret.hash()).await?;
     render_feed(&state, &page, Some(feed_url(&state, &headers, secret.expose()))).await
 }
 
 pub async fn revoke_feed(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     state.db.revoke_calendar_feed(&p.scope(), &page.actor(), p.user.id).await?;
     page.done("Calendar feed turned off: the old address no longer works", "/account/calendar").await
 }
@@ -290,7 +290,7 @@ pub struct HoursQuery {
 
 /// Whose hours: a link worker their own, a coordinator anyone's in the team.
 async fn hours_of(state: &AppState, page: &Page, raw: &str) -> Result<linkwell_store::users::User, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: UserId = match (p.user.role, raw.trim()) {
         (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
         _ => p.user.id,
@@ -309,7 +309,7 @@ async fn render_hours(
     entered: Option<&super::FormPairs>,
     errors: Option<&linkwell_domain::ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let week = state.db.working_week(&p.scope(), user.id).await?;
     let days: Vec<Value> = week
         .iter()
@@ -376,7 +376,7 @@ pub async fn save_hours(
     if !e.is_empty() {
         return render_hours(&state, &page, &user, Some(&form), Some(&e)).await;
     }
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     state.db.set_week(&p.scope(), &page.actor(), user.id, &days).await?;
     let back =
         if user.id == p.user.id { "/account/hours".to_owned() } else { format!("/account/hours?worker={}", user.id) };

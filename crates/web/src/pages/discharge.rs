@@ -26,7 +26,7 @@ async fn render_form(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
     let html = page.render(
         state,
@@ -45,8 +45,8 @@ async fn render_form(
 }
 
 pub async fn form(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     render_form(&state, &page, &r, &FormPairs(vec![]), None, StatusCode::OK).await
 }
 
@@ -56,8 +56,8 @@ pub async fn discharge(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let mut e = ValidationErrors::new();
     let reason = e.check("reason", DischargeReason::parse(form.get("reason")));
@@ -94,8 +94,8 @@ pub async fn discharge(
 }
 
 async fn discharged_case(state: &AppState, page: &Page, id: &str) -> Result<Referral, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(id)?).await?;
     if r.status != ReferralStatus::Discharged {
         return Err(PageError::NotFound);
     }
@@ -104,7 +104,7 @@ async fn discharged_case(state: &AppState, page: &Page, id: &str) -> Result<Refe
 
 pub async fn summary(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
     let r = discharged_case(&state, &page, &id).await?;
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
     Ok(page
         .render(
@@ -127,7 +127,7 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let r = discharged_case(&state, &page, &id).await?;
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
     Ok((
         [

@@ -18,7 +18,7 @@ struct Card {
 }
 
 pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let mut cards = Vec::new();
     if p.can(Action::ReferPeople) {

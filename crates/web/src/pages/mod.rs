@@ -1,7 +1,8 @@
 //! Server-rendered pages, one module per capability.
 //!
 //! Every page handler takes a [`Page`], which knows who is signed in, the session's CSRF
-//! token and the current path, and renders a template inside the shared layout.
+//! token and the current path, and renders a template inside the shared layout;
+//! `Page::caller` gives the use cases who is asking.
 
 pub mod account;
 pub mod audit;
@@ -40,7 +41,7 @@ use minijinja::value::Serde;
 use serde::Serialize;
 use tower_sessions::Session;
 
-use crate::auth::{MaybePrincipal, Principal, SESSION_FLASH, csrf_token};
+use crate::auth::{Caller, MaybePrincipal, Principal, SESSION_FLASH, csrf_token};
 use crate::error::{ErrorPage, PageError};
 use crate::state::AppState;
 
@@ -148,11 +149,14 @@ impl Page {
         Ok(Html(state.templates.render(template, ctx)?))
     }
 
-    pub fn principal(&self) -> Result<&Arc<Principal>, PageError> {
-        self.principal.as_ref().ok_or(PageError::Forbidden)
+    /// Who is asking, as the use cases take it: the signed-in principal with this request's
+    /// id. A page that needs it is behind sign-in, so its absence is a refusal.
+    pub fn caller(&self) -> Result<Caller, PageError> {
+        let principal = self.principal.clone().ok_or(PageError::Forbidden)?;
+        Ok(Caller::new(principal, self.request_id.clone()))
     }
 
-    /// The signed-in user as the actor of a change, with this request's id.
+    /// The signed-in user (if any) as the actor of a change, with this request's id.
     pub fn actor(&self) -> linkwell_store::Actor {
         linkwell_store::Actor {
             user_id: self.principal.as_ref().map(|p| p.user_id()),

@@ -28,8 +28,8 @@ pub async fn show(
     Path(id): Path<String>,
     crate::input::Query(q): crate::input::Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let person = open_person(&state.db, &p, path_id(&id)?).await?;
     // A distance outside what makes sense falls back to the default, as a link would.
     let miles = q
         .miles
@@ -84,7 +84,7 @@ pub async fn merge(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let duplicate: PersonId = path_id(&id)?;
     // Another organisation's record is not found, whatever the form holds.
     state.db.person(&p.scope(), duplicate).await?;
@@ -142,7 +142,7 @@ async fn render_edit(
     errors: Option<&linkwell_domain::ValidationErrors>,
     status: axum::http::StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let choices = super::shared::person_choices(state, &p.scope(), form, None).await?;
     let html = page.render(
         state,
@@ -161,8 +161,8 @@ async fn render_edit(
 }
 
 pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let person = open_person(&state.db, &p, path_id(&id)?).await?;
     render_edit(&state, &page, &person, &form_of(&person), None, axum::http::StatusCode::OK).await
 }
 
@@ -172,8 +172,8 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let person = open_person(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let today = linkwell_app::today();
     let fields = super::shared::person_fields(&form);

@@ -99,7 +99,7 @@ async fn render_edit(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
     let (goals, actions) = form_rows(fields);
     // The organisation's offered tools, and any this plan already gave that are no longer offered.
@@ -128,8 +128,8 @@ async fn render_edit(
 }
 
 pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let current = state.db.current_plan(&p.scope(), r.id).await?;
     let (fields, based_on) = match &current {
         Some(v) => (fields_of(&v.plan), v.version),
@@ -145,8 +145,8 @@ pub async fn save(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let based_on = form
         .get("based_on")
         .trim()
@@ -188,7 +188,7 @@ async fn render_plan(
     shown: Option<&PlanVersion>,
     versions: &[PlanVersion],
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let person = state.db.person(&scope, r.person_id).await?;
     let mut ids: Vec<String> = versions.iter().filter_map(|v| v.saved_by.clone()).collect();
@@ -229,8 +229,8 @@ async fn render_plan(
 }
 
 pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let versions = state.db.plan_versions(&p.scope(), r.id).await?;
     render_plan(&state, &page, &r, versions.first(), &versions).await
 }
@@ -240,8 +240,8 @@ pub async fn version(
     page: Page,
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let version: i64 = path_id(&version)?;
     let versions = state.db.plan_versions(&p.scope(), r.id).await?;
     let shown = versions.iter().find(|v| v.version == version).ok_or(PageError::NotFound)?;

@@ -16,7 +16,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let practices = state.db.practices_by_name(&p.scope()).await?;
     Ok(page
         .render(
@@ -71,7 +71,7 @@ pub async fn create(
     page: Page,
     FormData(form): FormData<PracticeForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let input = match PracticeInput::parse(&form.name, &form.ods_code) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)),
@@ -84,7 +84,7 @@ pub async fn create(
 }
 
 pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
     let pr = state.db.practice(&p.scope(), id).await?;
     let form = PracticeForm { name: pr.name, ods_code: pr.ods_code, version: pr.version.to_string() };
@@ -97,7 +97,7 @@ pub async fn update(
     Path(id): Path<String>,
     FormData(form): FormData<PracticeForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: PracticeId = id.parse().map_err(|_| PageError::NotFound)?;
     let version = form_version(&form.version)?;
     let input = match PracticeInput::parse(&form.name, &form.ods_code) {
@@ -134,7 +134,7 @@ async fn render_sites(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let sites = state.db.sites_with_rooms(&p.scope()).await?;
     let practices = state.db.practices_by_name(&p.scope()).await?;
     let sites: Vec<_> = sites
@@ -165,7 +165,7 @@ pub async fn create_site(
     page: Page,
     FormData(form): FormData<SiteForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let mut errors = ValidationErrors::new();
     let name = errors.check("site_name", required_text("the site name", &form.name, 200));
     let address = errors.check(
@@ -208,7 +208,7 @@ pub async fn create_room(
     Path(site): Path<String>,
     FormData(form): FormData<RoomForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let site: SiteId = site.parse().map_err(|_| PageError::NotFound)?;
     if !state.db.sites_with_rooms(&p.scope()).await?.iter().any(|(s, _)| s.id == site) {
         return Err(PageError::NotFound);

@@ -137,8 +137,8 @@ pub async fn save_free_times(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let person = open_person(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let person = open_person(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let mut slots = BTreeSet::new();
     for code in form.all("free") {
@@ -165,7 +165,7 @@ async fn render_new(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let person = state.db.person(&scope, referral.person_id).await?;
     let chosen = match query.service.parse::<ServiceId>() {
@@ -217,8 +217,8 @@ pub async fn new(
     Path(id): Path<String>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let referral = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let referral = open_case(&state.db, &p, path_id(&id)?).await?;
     render_new(&state, &page, &referral, &q, &FormPairs(vec![]), None).await
 }
 
@@ -228,9 +228,9 @@ pub async fn create(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
-    let referral = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let referral = open_case(&state.db, &p, path_id(&id)?).await?;
     let query = NewQuery { service: form.get("service_id").into(), q: String::new() };
     if !open_for_prescribing(&referral.status) {
         let e = ValidationErrors::single(
@@ -273,9 +273,9 @@ async fn open_prescription(
     page: &Page,
     id: &str,
 ) -> Result<(Prescription, linkwell_store::referrals::Referral), PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let rx = state.db.prescription(&p.scope(), path_id::<PrescriptionId>(id)?).await?;
-    let referral = open_case(&state.db, &p, rx.referral_id, page.request_id.clone()).await?;
+    let referral = open_case(&state.db, &p, rx.referral_id).await?;
     Ok((rx, referral))
 }
 
@@ -317,7 +317,7 @@ pub async fn record_outcome(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let (rx, referral) = open_prescription(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let (outcome, reason) =
@@ -350,7 +350,7 @@ async fn render_unmet(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let need = Need::parse(&q.need).ok();
     let list = state.db.unmet_needs(&p.scope(), need, (!q.before.is_empty()).then_some(q.before.as_str()), 50).await?;
     let user_ids: Vec<String> = list.iter().filter_map(|u| u.recorded_by.clone()).collect();
@@ -398,10 +398,10 @@ pub async fn record_unmet_need(
     page: Page,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let referral: Option<ReferralId> = match form.get("referral_id").trim() {
         "" => None,
-        raw => Some(open_case(&state.db, &p, path_id(raw)?, page.request_id.clone()).await?.id),
+        raw => Some(open_case(&state.db, &p, path_id(raw)?).await?.id),
     };
     let fields = UnmetNeedFields {
         need: form.get("need").into(),

@@ -19,7 +19,7 @@ async fn render(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let programmes = state.db.programmes(&p.scope()).await?;
     let defaults = ProgrammeRules::default();
     let mut values = form.values();
@@ -75,7 +75,7 @@ pub fn parse_rules(f: &FormPairs) -> Result<ProgrammeRules, ValidationErrors> {
 }
 
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let mut e = ValidationErrors::new();
     let name = e.check("name", required_text("the programme name", form.get("name"), 200));
     let commissioner = e.check(

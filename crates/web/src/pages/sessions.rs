@@ -28,7 +28,7 @@ async fn render_book(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let person = state.db.person(&scope, r.person_id).await?;
     let kind = state.db.next_session_kind(&scope, r.id).await?;
@@ -63,8 +63,8 @@ async fn render_book(
 }
 
 pub async fn new(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     render_book(&state, &page, &r, &FormPairs(vec![]), None).await
 }
 
@@ -74,8 +74,8 @@ pub async fn create(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
-    let r = open_case(&state.db, &p, path_id(&id)?, page.request_id.clone()).await?;
+    let p = page.caller()?;
+    let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let mut e = ValidationErrors::new();
     let starts =
         session_start(form.get("day"), form.get("month"), form.get("year"), form.get("time"), form.get("fold"))
@@ -119,10 +119,10 @@ async fn open_session(
     page: &Page,
     id: &str,
 ) -> Result<(linkwell_store::sessions::Session, Referral), PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: SessionId = path_id(id)?;
     let s = state.db.session(&p.scope(), id).await?;
-    let r = open_case(&state.db, &p, s.referral_id, page.request_id.clone()).await?;
+    let r = open_case(&state.db, &p, s.referral_id).await?;
     Ok((s, r))
 }
 
@@ -135,7 +135,7 @@ async fn render_outcome(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (s, r) = open_session(state, page, id).await?;
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
     let outcomes = [
         ("attended", "Attended"),
@@ -186,7 +186,7 @@ pub async fn record_outcome(
     let Some(outcome) = outcome.filter(|_| e.is_empty()) else {
         return render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     match state.db.record_session_outcome(&p.scope(), &page.actor(), s.id, version, outcome, notes).await {
         Ok(_) => {
             // Coming to a session is contact made: a referral still waiting becomes active.

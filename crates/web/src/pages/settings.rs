@@ -25,7 +25,7 @@ async fn render(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let org = state.db.organisation(&p.scope()).await?;
     let messaging = state.db.messaging_settings(&p.scope()).await?;
     let has_password = !messaging.smtp_password.is_empty();
@@ -148,7 +148,7 @@ async fn check_destinations(
 }
 
 pub async fn save_messaging(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let version: i64 = form
         .get("messaging_version")
         .trim()
@@ -189,7 +189,7 @@ pub async fn outbox(
     page: Page,
     Query(q): Query<OutboxQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let before = Some(q.before.trim()).filter(|b| !b.is_empty());
     let list = state.db.outbox_page(&p.scope(), before, 100).await?;
     let rows: Vec<minijinja::Value> = list
@@ -227,7 +227,7 @@ fn mask(recipient: &str) -> String {
 }
 
 pub async fn save(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let version = form_version(form.get("version"))?;
     let enabled = form.get("self_referral") == "on";
     state
@@ -249,7 +249,7 @@ pub async fn save(State(state): State<AppState>, page: Page, form: FormPairs) ->
 
 /// Publish the directory (public pages and the ORUK feed), or stop.
 pub async fn save_directory(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let version = form_version(form.get("version"))?;
     let enabled = form.get("directory_public") == "on";
     state

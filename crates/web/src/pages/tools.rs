@@ -14,7 +14,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 async fn render(state: &AppState, page: &Page, errors: Option<&ValidationErrors>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let tools = state.db.tools(&p.scope()).await?;
     let html = page.render(
         state,
@@ -30,7 +30,7 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
 }
 
 pub async fn add(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let name = match required_text("the tool's name", form.get("name"), 200) {
         Ok(n) => n,
         Err(m) => return render(&state, &page, Some(&ValidationErrors::single("name", m))).await,
@@ -50,7 +50,7 @@ pub async fn retire(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     // The list's two buttons: "offer again" sends offer=true, "stop offering" nothing.
     let retired = match form.get("offer") {
         "" => true,

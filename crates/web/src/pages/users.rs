@@ -38,7 +38,7 @@ pub async fn list(
     page: Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let after = match q.after.trim() {
         "" => None,
         id => Some(state.db.user(&p.scope(), parse_id(id)?).await?),
@@ -92,7 +92,7 @@ async fn render_form(
     form: &UserForm,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?;
+    let p = page.caller()?;
     let practices: Vec<_> = state
         .db
         .practices_by_name(&p.scope())
@@ -123,7 +123,7 @@ pub async fn create(
     page: Page,
     FormData(form): FormData<UserForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let input = match UserInput::parse(&form.display_name, &form.email, &form.role, &form.practice_id) {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, &form, Some(&e)).await,
@@ -156,7 +156,7 @@ async fn render_show(
     id: UserId,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let user = state.db.user(&p.scope(), id).await?;
     let practices = state.db.practices_by_name(&p.scope()).await?;
     let practice = user.practice_id.and_then(|pid| practices.iter().find(|pr| pr.id == pid)).cloned();
@@ -204,7 +204,7 @@ pub async fn change_role(
     Path(id): Path<String>,
     FormData(form): FormData<RoleForm>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id = parse_id(&id)?;
     let user = state.db.user(&p.scope(), id).await?;
     if id == p.user.id {
@@ -246,7 +246,7 @@ async fn set_disabled(
     form: VersionForm,
     disabled: bool,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id = parse_id(&id)?;
     if id == p.user.id && disabled {
         return Err(PageError::BadRequest("You cannot disable your own account.".into()));
@@ -280,7 +280,7 @@ pub async fn reset_link(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let user = state.db.user(&p.scope(), parse_id(&id)?).await?;
     let link = issue_reset_link(&state.db, &p.scope(), &page.actor(), user.id).await.map_err(|e| match e {
         AdminError::Store(s) => PageError::from(s),

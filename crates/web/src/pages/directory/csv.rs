@@ -20,7 +20,7 @@ pub(super) fn csv_download(name: &str, body: Vec<u8>) -> Response {
 
 /// Every listing as CSV (a row per time it runs), for spreadsheets and other systems.
 pub async fn export_csv(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let body = linkwell_app::directory::csv::export(&state.db, &p.scope()).await?;
     Ok(csv_download("directory.csv", body))
 }
@@ -59,7 +59,7 @@ pub async fn import_csv(
     page: Page,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let unreadable = || {
         PageError::BadRequest(
             "The upload could not be read. Choose the file on the import page, then upload it.".into(),

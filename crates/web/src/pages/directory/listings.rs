@@ -157,7 +157,7 @@ pub(super) async fn render_form(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let providers = state.db.providers(&p.scope()).await?;
     let chosen = |name: &str| form.all(name);
     let html = page.render(
@@ -215,7 +215,7 @@ pub async fn new(
 }
 
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let input = match parse_listing(&state, &p.scope(), &form).await? {
         Ok(i) => i,
         Err(e) => return render_form(&state, &page, None, &form, Some(&e)).await,
@@ -226,7 +226,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
 }
 
 pub(super) async fn load(state: &AppState, page: &Page, id: &str) -> Result<Service, PageError> {
-    let p = page.principal()?;
+    let p = page.caller()?;
     Ok(state.db.service(&p.scope(), path_id::<ServiceId>(id)?).await?)
 }
 
@@ -244,7 +244,7 @@ pub(super) async fn render_show(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let today = linkwell_app::today();
     let history = state.db.service_history(&p.scope(), s.id).await?;
     let user_ids: Vec<String> = history.iter().filter_map(|e| e.actor_user_id.clone()).collect();
@@ -326,7 +326,7 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let input = match parse_listing(&state, &p.scope(), &form).await? {

@@ -32,7 +32,7 @@ pub(super) async fn render_providers(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let providers = state.db.providers(&p.scope()).await?;
     let rows: Vec<Value> = providers
         .iter()
@@ -62,7 +62,7 @@ pub async fn create_provider(
     page: Page,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let input = match ProviderInput::parse(&provider_fields(&form)) {
         Ok(i) => i,
         Err(e) => return render_providers(&state, &page, &form, Some(&e)).await,
@@ -97,7 +97,7 @@ pub async fn edit_provider(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let provider = state.db.provider(&p.scope(), path_id(&id)?).await?;
     let form = FormPairs(vec![
         ("name".into(), provider.name.clone()),
@@ -117,7 +117,7 @@ pub async fn update_provider(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let provider = state.db.provider(&p.scope(), path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let input = match ProviderInput::parse(&provider_fields(&form)) {

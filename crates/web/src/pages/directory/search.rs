@@ -23,7 +23,7 @@ pub async fn index(
     page: Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let term = Term::parse_key(&q.term);
     let provider = q.provider.parse::<ProviderId>().ok();

@@ -67,7 +67,7 @@ pub async fn pause(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let fields = PauseFields { restart: form.get("restart").into(), note: form.get("note").into() };
@@ -93,7 +93,7 @@ pub async fn close(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let reason = match (ClosureFields { reason: form.get("reason").into() }).parse() {
@@ -114,7 +114,7 @@ pub async fn reopen(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
@@ -128,7 +128,7 @@ pub async fn verify(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let note =
         linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
@@ -146,7 +146,7 @@ pub async fn exception(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let remove = form.get("remove");
     if !remove.is_empty() {
@@ -173,7 +173,7 @@ pub async fn exception(
 
 /// Listings someone should check: not verified for six months, or past their restart date.
 pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let today = linkwell_app::today();
     let (list, total) = state.db.services_to_check(&p.scope(), today, CHECK_LIMIT).await?;
     let rows: Vec<Value> = list

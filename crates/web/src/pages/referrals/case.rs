@@ -23,9 +23,9 @@ use crate::pages::shared::*;
 
 /// The case page, or the status page for a referrer.
 pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let id: ReferralId = path_id(&id)?;
-    let (r, view) = open_referral(&state.db, &p, id, page.request_id.clone()).await?;
+    let (r, view) = open_referral(&state.db, &p, id).await?;
     match view {
         View::Status => render_status(&state, &page, &r).await,
         View::Case => render_case(&state, &page, &r, None, StatusCode::OK).await,
@@ -35,7 +35,7 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
 /// A referral as its referrer follows it: the person as the referral named them, the
 /// status and when it changed — nothing from the case or the person's record.
 pub(super) async fn render_status(state: &AppState, page: &Page, r: &Referral) -> Result<Response, PageError> {
-    let p = page.principal()?;
+    let p = page.caller()?;
     let practice = match r.practice_id {
         Some(id) => Some(state.db.practice(&p.scope(), id).await?.name),
         None => None,
@@ -82,7 +82,7 @@ pub async fn render_case(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let person = state.db.person(&scope, r.person_id).await?;
     let practice_ids: Vec<String> =
@@ -149,7 +149,7 @@ pub async fn render_case(
         let mut found = state.db.possible_duplicates_of(&scope, &person).await?;
         found.retain(|d| nhs_match.as_ref().is_none_or(|m| m.id != d.id));
         let shown: Vec<PersonId> = nhs_match.iter().chain(found.iter()).map(|d| d.id).collect();
-        casework::audit_shown(&state.db, &p, page.request_id.clone(), &shown, "possible_duplicate").await?;
+        casework::audit_shown(&state.db, &p, &shown, "possible_duplicate").await?;
         nhs_match
             .iter()
             .map(|d| (d, true))

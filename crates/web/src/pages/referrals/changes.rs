@@ -32,7 +32,7 @@ pub(super) async fn change(
     field: &str,
     done: &str,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let result = state.db.change_referral(&p.scope(), &page.actor(), r.id, version, change).await;
     finish(state, page, r, result, field, done).await
 }
@@ -58,7 +58,7 @@ pub(super) async fn finish(
 }
 
 pub(super) async fn stale(state: &AppState, page: &Page, id: ReferralId, field: &str) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let current = state.db.referral(&p.scope(), id).await?;
     let e = ValidationErrors::single(
         field,
@@ -68,8 +68,8 @@ pub(super) async fn stale(state: &AppState, page: &Page, id: ReferralId, field: 
 }
 
 pub(super) async fn case_for_form(state: &AppState, page: &Page, id: &str) -> Result<Referral, PageError> {
-    let p = page.principal()?.clone();
-    Ok(open_case(&state.db, &p, path_id(id)?, page.request_id.clone()).await?)
+    let p = page.caller()?;
+    Ok(open_case(&state.db, &p, path_id(id)?).await?)
 }
 
 pub async fn accept(
@@ -100,7 +100,7 @@ pub(super) async fn give_to_worker(
 ) -> Result<Response, PageError> {
     let r = case_for_form(state, page, id).await?;
     let version = form_version(form.get("version"))?;
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let worker = match casework::chosen_worker(&state.db, &p.scope(), form.get("worker_id"), "worker_id").await {
         Ok(w) => w,
         Err(e) => return render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -201,7 +201,7 @@ pub async fn extend(
     let (Some(extra), Some(reason)) = (extra, reason) else {
         return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     match state.db.extend_follow_ups(&p.scope(), &page.actor(), r.id, version, extra, &reason).await {
         Ok(_) => page.done("Follow-up limit extended", &format!("/referrals/{}", r.id)).await,
         Err(StoreError::Conflict) => stale(&state, &page, r.id, "extra").await,

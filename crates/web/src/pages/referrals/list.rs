@@ -29,7 +29,7 @@ pub async fn list(
     page: Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let filter = list_filter(&p, q.status.trim());
     let cursor = Some(q.after.trim()).filter(|c| !c.is_empty());
     let result = state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, cursor, PAGE_SIZE).await?;

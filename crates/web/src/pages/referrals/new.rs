@@ -25,7 +25,7 @@ pub(super) async fn render_new(
     errors: Option<&ValidationErrors>,
     duplicates: &[Person],
 ) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let programmes = state.db.programmes(&scope).await?;
     let one = |name: &str| vec![form.get(name).to_owned()];
@@ -67,7 +67,7 @@ pub async fn new(State(state): State<AppState>, page: Page) -> Result<Response, 
 }
 
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
-    let p = page.principal()?.clone();
+    let p = page.caller()?;
     let scope = p.scope();
     let organisation = &p.organisation;
     let today = linkwell_app::today();
@@ -115,7 +115,7 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         }
         Ok(IntakeOutcome::PossibleDuplicates(found)) => {
             let ids: Vec<PersonId> = found.iter().map(|d| d.id).collect();
-            casework::audit_shown(&state.db, &p, page.request_id.clone(), &ids, "possible_duplicate").await?;
+            casework::audit_shown(&state.db, &p, &ids, "possible_duplicate").await?;
             render_new(&state, &page, &form, None, &found).await
         }
         Err(StoreError::NotFound) => Err(PageError::BadRequest("The chosen record no longer exists.".into())),
