@@ -26,19 +26,83 @@ pub fn display_london(t: Timestamp) -> String {
     t.to_zoned(london()).strftime("%-d %b %Y, %H:%M").to_string()
 }
 
-/// A date from the three boxes of the NHS date input (day, month, year).
-pub fn civil_date(day: &str, month: &str, year: &str) -> Result<Date, &'static str> {
-    if day.trim().is_empty() && month.trim().is_empty() && year.trim().is_empty() {
-        return Err("Enter a date");
+/// A date as it was typed: the three boxes of the NHS date input on pages, or ISO 8601
+/// (`2027-03-27`) in the API. The rules that take a date do not care which; their error
+/// messages give an example written the same way as the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateEntry {
+    Boxes { day: String, month: String, year: String },
+    Iso(String),
+}
+
+impl Default for DateEntry {
+    /// Three empty boxes, as a page form starts.
+    fn default() -> DateEntry {
+        DateEntry::boxes("", "", "")
     }
-    let (Ok(d), Ok(m), Ok(y)) = (day.trim().parse::<i8>(), month.trim().parse::<i8>(), year.trim().parse::<i16>())
-    else {
-        return Err("Enter a real date, like 27 3 2027");
-    };
-    if !(1900..=2200).contains(&y) {
-        return Err("Enter a real date, like 27 3 2027");
+}
+
+/// Why a typed date is not a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateEntryError {
+    Empty,
+    NotReal,
+}
+
+impl DateEntry {
+    pub fn boxes(day: &str, month: &str, year: &str) -> DateEntry {
+        DateEntry::Boxes { day: day.to_owned(), month: month.to_owned(), year: year.to_owned() }
     }
-    Date::new(y, m, d).map_err(|_| "Enter a real date, like 27 3 2027")
+
+    pub fn read(&self) -> Result<Date, DateEntryError> {
+        match self {
+            DateEntry::Boxes { day, month, year } => {
+                if day.trim().is_empty() && month.trim().is_empty() && year.trim().is_empty() {
+                    return Err(DateEntryError::Empty);
+                }
+                let (Ok(d), Ok(m), Ok(y)) =
+                    (day.trim().parse::<i8>(), month.trim().parse::<i8>(), year.trim().parse::<i16>())
+                else {
+                    return Err(DateEntryError::NotReal);
+                };
+                Date::new(y, m, d).map_err(|_| DateEntryError::NotReal)
+            }
+            DateEntry::Iso(text) => {
+                let t = text.trim();
+                if t.is_empty() {
+                    return Err(DateEntryError::Empty);
+                }
+                // Exactly YYYY-MM-DD: jiff would also take the basic form and a time.
+                let shaped = t.len() == 10
+                    && t.bytes()
+                        .enumerate()
+                        .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+                if !shaped {
+                    return Err(DateEntryError::NotReal);
+                }
+                t.parse::<Date>().map_err(|_| DateEntryError::NotReal)
+            }
+        }
+    }
+
+    /// `date` written the way this entry is, for an error message's example.
+    pub fn example(&self, date: Date) -> String {
+        match self {
+            DateEntry::Boxes { .. } => date.strftime("%-d %-m %Y").to_string(),
+            DateEntry::Iso(_) => date.to_string(),
+        }
+    }
+}
+
+/// A date for the service's own records (sessions, plans): real, and from 1900 to 2200.
+pub fn civil_date(entry: &DateEntry) -> Result<Date, String> {
+    let real = || format!("Enter a real date, like {}", entry.example(jiff::civil::date(2027, 3, 27)));
+    match entry.read() {
+        Err(DateEntryError::Empty) => Err("Enter a date".into()),
+        Err(DateEntryError::NotReal) => Err(real()),
+        Ok(d) if !(1900..=2200).contains(&d.year()) => Err(real()),
+        Ok(d) => Ok(d),
+    }
 }
 
 /// A 24-hour wall-clock time, "9:30" or "14:05".
@@ -65,9 +129,17 @@ mod tests {
 
     #[test]
     fn dates_and_times_from_forms() {
-        assert_eq!(civil_date("1", "12", "2026"), Ok(jiff::civil::date(2026, 12, 1)));
-        assert_eq!(civil_date("31", "2", "2026"), Err("Enter a real date, like 27 3 2027"));
-        assert_eq!(civil_date("", "", ""), Err("Enter a date"));
+        let boxes = |d, m, y| civil_date(&DateEntry::boxes(d, m, y));
+        assert_eq!(boxes("1", "12", "2026"), Ok(jiff::civil::date(2026, 12, 1)));
+        assert_eq!(boxes("31", "2", "2026"), Err("Enter a real date, like 27 3 2027".into()));
+        assert_eq!(boxes("", "", ""), Err("Enter a date".into()));
+        assert_eq!(boxes("1", "1", "1899"), Err("Enter a real date, like 27 3 2027".into()));
+        let iso = |s: &str| civil_date(&DateEntry::Iso(s.into()));
+        assert_eq!(iso("2026-12-01"), Ok(jiff::civil::date(2026, 12, 1)));
+        for bad in ["2026-02-30", "1 12 2026", "2026-12-1", "20261201", "2026-12-01T10:00", "+02026-12-01"] {
+            assert_eq!(iso(bad), Err("Enter a real date, like 2027-03-27".into()), "{bad}");
+        }
+        assert_eq!(iso(""), Err("Enter a date".into()));
         assert_eq!(wall_time("9:30"), Ok(jiff::civil::time(9, 30, 0, 0)));
         assert_eq!(wall_time("14.05"), Ok(jiff::civil::time(14, 5, 0, 0)));
         for bad in ["", "25:00", "9", "9:3", "09:60", "noon", "-1:30"] {

@@ -17,7 +17,7 @@ use linkwell_domain::organisations::{OdsCode, parse_slug};
 use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput, Postcode};
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
 use linkwell_domain::referrals::{ReferralFields, ReferralInput};
-use linkwell_domain::time::{civil_date, wall_time};
+use linkwell_domain::time::{DateEntry, civil_date, wall_time};
 use proptest::prelude::*;
 
 struct Counting;
@@ -114,7 +114,8 @@ proptest! {
             let _ = OdsCode::parse(&s);
             let _ = parse_slug(&s);
             let _ = wall_time(&s);
-            let _ = civil_date(&s, &s, &s);
+            let _ = civil_date(&DateEntry::boxes(&s, &s, &s));
+            let _ = civil_date(&DateEntry::Iso(s.clone()));
             let _ = parse_pounds(&s);
             let _ = Recurrence::parse(&s);
             let _ = DayPart::parse(&s);
@@ -129,8 +130,7 @@ proptest! {
         let n: usize = f.iter().map(String::len).sum::<usize>() + needs.iter().map(String::len).sum::<usize>();
         bounded(n, || {
             let person = PersonFields {
-                nhs_number: f[0].clone(), given_name: f[1].clone(), family_name: f[2].clone(), dob_day: f[3].clone(),
-                dob_month: f[4].clone(), dob_year: f[5].clone(), sex: f[6].clone(), gender_identity: f[7].clone(),
+                nhs_number: f[0].clone(), given_name: f[1].clone(), family_name: f[2].clone(), date_of_birth: linkwell_domain::time::DateEntry::boxes(&f[3], &f[4], &f[5]), sex: f[6].clone(), gender_identity: f[7].clone(),
                 ethnic_category: f[8].clone(), postcode: f[9].clone(), address: f[10].clone(), phone: f[11].clone(),
                 email: f[12].clone(), preferred_channel: f[13].clone(), access_needs: f[14].clone(),
                 practice_id: f[15].clone(), consent_contact: bools[0], consent_share: bools[1], consent_feedback: bools[2],

@@ -34,7 +34,7 @@ impl Db {
             DiaryOf::Room(r) => ("s.room_id", r.to_string()),
         };
         let sql = format!(
-            "SELECT s.id, s.referral_id, s.worker_id, p.given_name, p.family_name, s.kind, s.mode, s.room_id, s.starts_at, s.ends_at, s.status, s.version \
+            "SELECT s.id, s.referral_id, s.worker_id, p.given_name, p.family_name, s.kind, s.mode, s.room_id, s.starts_at, s.ends_at, s.status, s.notes, s.version \
              FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
              JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id \
              WHERE s.organisation_id = $1 AND {column} = $2 AND s.starts_at >= $3 AND s.starts_at < $4 ORDER BY s.starts_at, s.id LIMIT 2000"

@@ -227,68 +227,8 @@ impl Db {
             .find(|p| p.id == current.programme_id)
             .map(|p| p.rules.contact_attempt_limit)
             .ok_or(StoreError::NotFound)?;
-        let next = current.status.apply(change.event(), limit)?;
-        let now = now_ms();
-        let (worker, decline, redirect, discharge_reason, summary, detail) = match &change {
-            Change::Accept { worker } => (Some(worker.to_string()), None, None, None, None, format!("worker={worker}")),
-            Change::Decline { reason } => (None, Some(reason.clone()), None, None, None, String::new()),
-            Change::Redirect { to } => (None, None, Some(to.clone()), None, None, String::new()),
-            Change::ContactAttempt { note, .. } => (None, None, None, None, None, note.clone()),
-            Change::ContactMade => (None, None, None, None, None, String::new()),
-            Change::Discharge { reason, summary } => {
-                (None, None, None, Some(reason.code()), Some(summary.clone()), format!("reason={}", reason.code()))
-            }
-        };
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, conn => {
-            let n = sqlx::query(
-                "UPDATE referrals SET status = $1, failed_attempts = $2, assigned_worker_id = COALESCE($3, assigned_worker_id), decline_reason = COALESCE($4, decline_reason), \
-                 redirected_to = COALESCE($5, redirected_to), discharge_reason = COALESCE($6, discharge_reason), discharge_summary = COALESCE($7, discharge_summary), \
-                 status_changed_at = $8, updated_at = $8, version = version + 1 WHERE organisation_id = $9 AND id = $10 AND version = $11",
-            )
-            .bind(next.code())
-            .bind(failed_attempts(next))
-            .bind(worker)
-            .bind(decline)
-            .bind(redirect)
-            .bind(discharge_reason)
-            .bind(summary)
-            .bind(now)
-            .bind(scope.key())
-            .bind(id.to_string())
-            .bind(expected.0)
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::from)?
-            .rows_affected();
-            if n == 1 {
-                sqlx::query(
-                    "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
-                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
-                )
-                .bind(scope.key())
-                .bind(id.to_string())
-                .bind(now)
-                .bind(&actor.user_id)
-                .bind(change.name())
-                .bind(current.status.code())
-                .bind(next.code())
-                .bind(&detail)
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::from)?;
-            }
-            n
-        });
-        if n == 0 {
-            return Err(StoreError::Conflict.into());
-        }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", change.name()))),
-        )
-        .await?;
+        change_referral_in(&mut tx, scope, actor, &current, limit, &change).await?;
         tx.commit().await.map_err(ChangeError::from)?;
         Ok(self.referral(scope, id).await?)
     }
@@ -477,4 +417,80 @@ pub async fn create_referral_in(
     }
     append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into()))).await?;
     Ok(id)
+}
+
+/// Apply a lifecycle change to `current` inside the caller's transaction: checked against
+/// the state machine with the programme's contact-attempt limit, and only if the row is
+/// still at `current`'s version; recorded as an event and audited.
+pub async fn change_referral_in(
+    tx: &mut crate::Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    current: &Referral,
+    contact_attempt_limit: u32,
+    change: &Change,
+) -> std::result::Result<(), ChangeError> {
+    let (id, limit) = (current.id, contact_attempt_limit);
+    let next = current.status.apply(change.event(), limit)?;
+    let now = now_ms();
+    let (worker, decline, redirect, discharge_reason, summary, detail) = match change {
+        Change::Accept { worker } => (Some(worker.to_string()), None, None, None, None, format!("worker={worker}")),
+        Change::Decline { reason } => (None, Some(reason.clone()), None, None, None, String::new()),
+        Change::Redirect { to } => (None, None, Some(to.clone()), None, None, String::new()),
+        Change::ContactAttempt { note, .. } => (None, None, None, None, None, note.clone()),
+        Change::ContactMade => (None, None, None, None, None, String::new()),
+        Change::Discharge { reason, summary } => {
+            (None, None, None, Some(reason.code()), Some(summary.clone()), format!("reason={}", reason.code()))
+        }
+    };
+    let n = on_tx!(tx, conn => {
+        let n = sqlx::query(
+            "UPDATE referrals SET status = $1, failed_attempts = $2, assigned_worker_id = COALESCE($3, assigned_worker_id), decline_reason = COALESCE($4, decline_reason), \
+             redirected_to = COALESCE($5, redirected_to), discharge_reason = COALESCE($6, discharge_reason), discharge_summary = COALESCE($7, discharge_summary), \
+             status_changed_at = $8, updated_at = $8, version = version + 1 WHERE organisation_id = $9 AND id = $10 AND version = $11",
+        )
+        .bind(next.code())
+        .bind(failed_attempts(next))
+        .bind(worker)
+        .bind(decline)
+        .bind(redirect)
+        .bind(discharge_reason)
+        .bind(summary)
+        .bind(now)
+        .bind(scope.key())
+        .bind(id.to_string())
+        .bind(current.version)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::from)?
+        .rows_affected();
+        if n == 1 {
+            sqlx::query(
+                "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
+                 SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+            )
+            .bind(scope.key())
+            .bind(id.to_string())
+            .bind(now)
+            .bind(&actor.user_id)
+            .bind(change.name())
+            .bind(current.status.code())
+            .bind(next.code())
+            .bind(&detail)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        n
+    });
+    if n == 0 {
+        return Err(StoreError::Conflict.into());
+    }
+    append_in(
+        tx,
+        scope,
+        &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", change.name()))),
+    )
+    .await?;
+    Ok(())
 }

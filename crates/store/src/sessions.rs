@@ -5,7 +5,9 @@ use jiff::Timestamp;
 use jiff::civil::Time;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::{ReferralId, SessionId};
-use linkwell_domain::sessions::{BookingError, SessionKind, SessionMode, Slot, next_session_kind};
+use linkwell_domain::sessions::{
+    BookingError, Outcome, SessionKind, SessionMode, SessionNotes, SessionStatus, Slot, next_session_kind,
+};
 use linkwell_domain::{RoomId, UserId};
 use sqlx::Row;
 
@@ -25,7 +27,9 @@ pub struct Session {
     pub room_id: Option<RoomId>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub status: String,
+    pub status: SessionStatus,
+    /// The worker's notes from recording the outcome (empty until then).
+    pub notes: String,
     pub version: i64,
 }
 
@@ -67,34 +71,6 @@ impl From<sqlx::Error> for BookingProblem {
     }
 }
 
-/// How a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Attended,
-    DidNotAttend,
-    CancelledByPerson,
-    CancelledByService,
-}
-
-impl Outcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            Outcome::Attended => "attended",
-            Outcome::DidNotAttend => "did_not_attend",
-            Outcome::CancelledByPerson => "cancelled_by_person",
-            Outcome::CancelledByService => "cancelled_by_service",
-        }
-    }
-
-    pub fn parse(code: &str) -> std::result::Result<Outcome, &'static str> {
-        [Outcome::Attended, Outcome::DidNotAttend, Outcome::CancelledByPerson, Outcome::CancelledByService]
-            .into_iter()
-            .find(|o| o.code() == code.trim())
-            .ok_or("Select how the session ended")
-    }
-}
-
 /// A `Session` from a row with the sessions table's columns (also read by `diary`).
 macro_rules! session_from_row {
     ($r:expr) => {{
@@ -112,7 +88,10 @@ macro_rules! session_from_row {
             room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| crate::error::stored(s.parse())).transpose()?,
             starts_at: r.try_get("starts_at")?,
             ends_at: r.try_get("ends_at")?,
-            status: r.try_get("status")?,
+            status: crate::error::stored(linkwell_domain::sessions::SessionStatus::parse(
+                &r.try_get::<String, _>("status")?,
+            ))?,
+            notes: r.try_get::<Option<String>, _>("notes")?.unwrap_or_default(),
             version: r.try_get("version")?,
         }
     }};
@@ -185,9 +164,7 @@ impl Db {
             .collect()
     }
 
-    /// Book a session. The worker's and room's rows are locked first (a row lock on
-    /// PostgreSQL; SQLite's write transaction is already exclusive), so two concurrent
-    /// bookings cannot both see the slot free.
+    /// Book a session for an open referral, in a transaction of its own.
     pub async fn book_session(
         &self,
         scope: &OrgScope,
@@ -195,17 +172,6 @@ impl Db {
         new: &NewSession,
     ) -> std::result::Result<Session, BookingProblem> {
         let referral = self.referral(scope, new.referral_id).await?;
-        if !matches!(
-            referral.status,
-            linkwell_domain::referrals::ReferralStatus::Accepted
-                | linkwell_domain::referrals::ReferralStatus::Contacting { .. }
-                | linkwell_domain::referrals::ReferralStatus::Active
-        ) {
-            return Err(BookingProblem::ReferralNotOpen);
-        }
-        if new.mode.needs_room() && new.room_id.is_none() {
-            return Err(BookingProblem::RoomRequired);
-        }
         let rules = self
             .programmes(scope)
             .await?
@@ -213,100 +179,14 @@ impl Db {
             .find(|p| p.id == referral.programme_id)
             .ok_or(StoreError::NotFound)?
             .rules;
-        let id = SessionId::new();
-        let now = now_ms();
         let mut tx = self.begin().await?;
-        let org = scope.key();
-        let session = on_tx!(&mut tx, conn => {
-            // Lock the worker (and room) rows; a missing one is NotFound.
-            let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
-                .bind(&org).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound.into());
-            }
-            if let Some(room) = new.room_id {
-                let n = sqlx::query("UPDATE rooms SET version = version WHERE organisation_id = $1 AND id = $2")
-                    .bind(&org).bind(room.to_string()).execute(&mut *conn).await?.rows_affected();
-                if n == 0 {
-                    return Err(StoreError::NotFound.into());
-                }
-            }
-            // The programme's limit, counting sessions not cancelled.
-            let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
-            )))
-            .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
-            let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
-            let extension = u32::try_from(referral.follow_up_extension).unwrap_or(0);
-            let kind = next_session_kind(&rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
-            let slot = Slot::starting(new.starts, rules.length(kind));
-            // Working hours on the session's London weekday.
-            let weekday = new.starts.to_zoned(linkwell_domain::time::london()).weekday().to_monday_one_offset();
-            let hours = sqlx::query("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
-                .bind(&org).bind(new.worker_id.to_string()).bind(i64::from(weekday)).fetch_optional(&mut *conn).await?;
-            let (from, to) = match hours {
-                Some(h) => (
-                    h.try_get::<String, _>("starts")?.parse::<Time>().map_err(StoreError::corrupt)?,
-                    h.try_get::<String, _>("ends")?.parse::<Time>().map_err(StoreError::corrupt)?,
-                ),
-                None if weekday <= 5 => DEFAULT_HOURS,
-                None => return Err(BookingProblem::OutsideHours),
-            };
-            if !slot.within_hours(from, to) {
-                return Err(BookingProblem::OutsideHours);
-            }
-            let busy = |column: &'static str| format!("SELECT COUNT(*) FROM sessions WHERE organisation_id = $1 AND {column} = $2 AND {LIVE} AND starts_at < $3 AND ends_at > $4");
-            let worker_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("worker_id")))
-                .bind(&org).bind(new.worker_id.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
-            if worker_clash > 0 {
-                return Err(BookingProblem::WorkerBusy);
-            }
-            if let Some(room) = new.room_id {
-                let room_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("room_id")))
-                    .bind(&org).bind(room.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
-                if room_clash > 0 {
-                    return Err(BookingProblem::RoomBusy);
-                }
-            }
-            sqlx::query("INSERT INTO sessions (organisation_id, id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $10, 1)")
-                .bind(&org).bind(id.to_string()).bind(new.referral_id.to_string()).bind(new.worker_id.to_string())
-                .bind(kind.code()).bind(new.mode.code()).bind(new.room_id.map(|r| r.to_string()))
-                .bind(slot.start_ms).bind(slot.end_ms).bind(now)
-                .execute(&mut *conn).await?;
-            Session {
-                id,
-                referral_id: new.referral_id,
-                worker_id: new.worker_id,
-                kind,
-                mode: new.mode,
-                room_id: new.room_id,
-                starts_at: slot.start_ms,
-                ends_at: slot.end_ms,
-                status: "booked".into(),
-                version: 1,
-            }
-        });
-        if let Some(reminder) = &new.reminder {
-            let reminder = crate::outbox::NewMessage { session_id: Some(id), ..reminder.clone() };
-            crate::outbox::enqueue_in(&mut tx, scope, &reminder).await?;
-        }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(
-                AuditAction::RecordChanged,
-                "session",
-                id,
-                Some(format!("booked kind={}", session.kind.code())),
-            ),
-        )
-        .await?;
+        let session = book_session_in(&mut tx, scope, actor, &referral, &rules, new).await?;
         tx.commit().await?;
         Ok(session)
     }
 
-    /// Record how a booked session ended, with the worker's notes. Only a booked session
-    /// takes an outcome; a stale version is a conflict.
+    /// Record how a booked session ended, with the worker's notes, in a transaction of its
+    /// own (`app::sessions::record_outcome` also makes a waiting referral active).
     pub async fn record_session_outcome(
         &self,
         scope: &OrgScope,
@@ -314,28 +194,10 @@ impl Db {
         id: SessionId,
         expected: linkwell_domain::Version,
         outcome: Outcome,
-        notes: &str,
+        notes: &SessionNotes,
     ) -> Result<Session> {
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
-                .bind(outcome.code()).bind(notes).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
-                .execute(&mut *conn).await?.rows_affected()
-        });
-        if n == 0 {
-            drop(tx);
-            self.session(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
-        if matches!(outcome, Outcome::CancelledByPerson | Outcome::CancelledByService) {
-            crate::outbox::cancel_for_session_in(&mut tx, scope, id).await?;
-        }
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
-        )
-        .await?;
+        record_session_outcome_in(&mut tx, scope, actor, id, expected, outcome, notes).await?;
         tx.commit().await?;
         self.session(scope, id).await
     }
@@ -349,7 +211,7 @@ impl Db {
     /// booked or held (cancelled ones do not count), then follow-ups.
     pub async fn next_session_kind(&self, scope: &OrgScope, referral: ReferralId) -> Result<SessionKind> {
         let sessions = self.sessions_for_referral(scope, referral).await?;
-        let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.starts_with("cancelled"));
+        let has_initial = sessions.iter().any(|s| s.kind == SessionKind::Initial && !s.status.is_cancelled());
         Ok(if has_initial { SessionKind::FollowUp } else { SessionKind::Initial })
     }
 
@@ -360,11 +222,158 @@ impl Db {
 
     async fn sessions_where(&self, scope: &OrgScope, column: &'static str, value: &str) -> Result<Vec<Session>> {
         let sql = format!(
-            "SELECT id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, version FROM sessions WHERE organisation_id = $1 AND {column} = $2 ORDER BY starts_at, id"
+            "SELECT id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, notes, version FROM sessions WHERE organisation_id = $1 AND {column} = $2 ORDER BY starts_at, id"
         );
         on_db!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(session_from_row!(r))).collect()
         })
     }
+}
+
+/// Record how a booked session ended, inside the caller's transaction. Only a booked
+/// session takes an outcome; a stale version (or one already recorded) is a conflict, and
+/// a session that is not there is not found. A cancellation withdraws its reminder.
+pub async fn record_session_outcome_in(
+    tx: &mut crate::Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    id: SessionId,
+    expected: linkwell_domain::Version,
+    outcome: Outcome,
+    notes: &SessionNotes,
+) -> Result<()> {
+    let n = on_tx!(tx, conn => {
+        let n = sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
+            .bind(outcome.code()).bind(notes.as_str()).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+            .execute(&mut *conn).await?.rows_affected();
+        if n == 0 {
+            let there: Option<i64> = sqlx::query_scalar("SELECT version FROM sessions WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            there.ok_or(StoreError::NotFound)?;
+        }
+        n
+    });
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    if outcome.is_cancellation() {
+        crate::outbox::cancel_for_session_in(tx, scope, id).await?;
+    }
+    append_in(
+        tx,
+        scope,
+        &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Book a session inside the caller's transaction, once the referral is known to be open
+/// and its programme's rules are read. The worker's and room's rows are locked first (a
+/// row lock on PostgreSQL; SQLite's write transaction is already exclusive), so two
+/// concurrent bookings cannot both see the slot free.
+pub async fn book_session_in(
+    tx: &mut crate::Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    referral: &crate::referrals::Referral,
+    rules: &linkwell_domain::sessions::ProgrammeRules,
+    new: &NewSession,
+) -> std::result::Result<Session, BookingProblem> {
+    if !matches!(
+        referral.status,
+        linkwell_domain::referrals::ReferralStatus::Accepted
+            | linkwell_domain::referrals::ReferralStatus::Contacting { .. }
+            | linkwell_domain::referrals::ReferralStatus::Active
+    ) {
+        return Err(BookingProblem::ReferralNotOpen);
+    }
+    if new.mode.needs_room() && new.room_id.is_none() {
+        return Err(BookingProblem::RoomRequired);
+    }
+    let id = SessionId::new();
+    let now = now_ms();
+    let org = scope.key();
+    let session = on_tx!(tx, conn => {
+        // Lock the worker (and room) rows; a missing one is NotFound.
+        let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
+            .bind(&org).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound.into());
+        }
+        if let Some(room) = new.room_id {
+            let n = sqlx::query("UPDATE rooms SET version = version WHERE organisation_id = $1 AND id = $2")
+                .bind(&org).bind(room.to_string()).execute(&mut *conn).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+        }
+        // The programme's limit, counting sessions not cancelled.
+        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
+        )))
+        .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
+        let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
+        let extension = u32::try_from(referral.follow_up_extension).unwrap_or(0);
+        let kind = next_session_kind(rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
+        let slot = Slot::starting(new.starts, rules.length(kind));
+        // Working hours on the session's London weekday.
+        let weekday = new.starts.to_zoned(linkwell_domain::time::london()).weekday().to_monday_one_offset();
+        let hours = sqlx::query("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
+            .bind(&org).bind(new.worker_id.to_string()).bind(i64::from(weekday)).fetch_optional(&mut *conn).await?;
+        let (from, to) = match hours {
+            Some(h) => (
+                h.try_get::<String, _>("starts")?.parse::<Time>().map_err(StoreError::corrupt)?,
+                h.try_get::<String, _>("ends")?.parse::<Time>().map_err(StoreError::corrupt)?,
+            ),
+            None if weekday <= 5 => DEFAULT_HOURS,
+            None => return Err(BookingProblem::OutsideHours),
+        };
+        if !slot.within_hours(from, to) {
+            return Err(BookingProblem::OutsideHours);
+        }
+        let busy = |column: &'static str| format!("SELECT COUNT(*) FROM sessions WHERE organisation_id = $1 AND {column} = $2 AND {LIVE} AND starts_at < $3 AND ends_at > $4");
+        let worker_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("worker_id")))
+            .bind(&org).bind(new.worker_id.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+        if worker_clash > 0 {
+            return Err(BookingProblem::WorkerBusy);
+        }
+        if let Some(room) = new.room_id {
+            let room_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("room_id")))
+                .bind(&org).bind(room.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;
+            if room_clash > 0 {
+                return Err(BookingProblem::RoomBusy);
+            }
+        }
+        sqlx::query("INSERT INTO sessions (organisation_id, id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $10, 1)")
+            .bind(&org).bind(id.to_string()).bind(new.referral_id.to_string()).bind(new.worker_id.to_string())
+            .bind(kind.code()).bind(new.mode.code()).bind(new.room_id.map(|r| r.to_string()))
+            .bind(slot.start_ms).bind(slot.end_ms).bind(now)
+            .execute(&mut *conn).await?;
+        Session {
+            id,
+            referral_id: new.referral_id,
+            worker_id: new.worker_id,
+            kind,
+            mode: new.mode,
+            room_id: new.room_id,
+            starts_at: slot.start_ms,
+            ends_at: slot.end_ms,
+            status: SessionStatus::Booked,
+            notes: String::new(),
+            version: 1,
+        }
+    });
+    if let Some(reminder) = &new.reminder {
+        let reminder = crate::outbox::NewMessage { session_id: Some(id), ..reminder.clone() };
+        crate::outbox::enqueue_in(tx, scope, &reminder).await?;
+    }
+    append_in(
+        tx,
+        scope,
+        &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("booked kind={}", session.kind.code()))),
+    )
+    .await?;
+    Ok(session)
 }

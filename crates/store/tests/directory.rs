@@ -278,9 +278,7 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
         &PersonFields {
             given_name: "Ann".into(),
             family_name: "Lee".into(),
-            dob_day: "1".into(),
-            dob_month: "2".into(),
-            dob_year: "1950".into(),
+            date_of_birth: linkwell_domain::time::DateEntry::boxes("1", "2", "1950"),
             sex: "female".into(),
             preferred_channel: "letter".into(),
             ..Default::default()

@@ -28,9 +28,7 @@ fn person(given: &str, family: &str, nhs: &str, postcode: &str) -> PersonInput {
         nhs_number: nhs.into(),
         given_name: given.into(),
         family_name: family.into(),
-        dob_day: "27".into(),
-        dob_month: "3".into(),
-        dob_year: "1951".into(),
+        date_of_birth: linkwell_domain::time::DateEntry::boxes("27", "3", "1951"),
         sex: "female".into(),
         postcode: postcode.into(),
         phone: "07700 900982".into(),
@@ -445,7 +443,7 @@ async fn booking_respects_limits_hours_and_double_booking(engine: Engine) {
 
 both_engines!(outcomes_and_extensions);
 
-use linkwell_store::sessions::Outcome;
+use linkwell_domain::sessions::{Outcome, SessionNotes, SessionStatus};
 
 async fn outcomes_and_extensions(engine: Engine) {
     let t = TestDb::new(engine).await.expect("test database");
@@ -466,13 +464,22 @@ async fn outcomes_and_extensions(engine: Engine) {
     };
     let initial = db.book_session(&a, SYS, &book(SessionKind::Initial, at(1, 10))).await.unwrap();
     let attended = db
-        .record_session_outcome(&a, SYS, initial.id, Version(1), Outcome::Attended, "Talked about walking")
+        .record_session_outcome(
+            &a,
+            SYS,
+            initial.id,
+            Version(1),
+            Outcome::Attended,
+            &SessionNotes::parse("Talked about walking").unwrap(),
+        )
         .await
         .unwrap();
-    assert_eq!((attended.status.as_str(), attended.version), ("attended", 2));
+    assert_eq!((attended.status, attended.version), (SessionStatus::Ended(Outcome::Attended), 2));
+    assert_eq!(attended.notes, "Talked about walking");
     // An outcome is recorded once; a second (or stale) one is a conflict.
     assert!(matches!(
-        db.record_session_outcome(&a, SYS, initial.id, Version(2), Outcome::DidNotAttend, "").await,
+        db.record_session_outcome(&a, SYS, initial.id, Version(2), Outcome::DidNotAttend, &SessionNotes::default())
+            .await,
         Err(StoreError::Conflict)
     ));
 
@@ -483,7 +490,16 @@ async fn outcomes_and_extensions(engine: Engine) {
     let sixth = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(9, 10))).await;
     assert!(matches!(sixth, Err(BookingProblem::Limit(BookingError::FollowUpLimit { allowed: 5 }))), "{sixth:?}");
     // A cancelled session frees its place and its time.
-    db.record_session_outcome(&a, SYS, follow_ups[0].id, Version(1), Outcome::CancelledByPerson, "").await.unwrap();
+    db.record_session_outcome(
+        &a,
+        SYS,
+        follow_ups[0].id,
+        Version(1),
+        Outcome::CancelledByPerson,
+        &SessionNotes::default(),
+    )
+    .await
+    .unwrap();
     let again = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(2, 10))).await.unwrap();
     assert_eq!(again.starts_at, follow_ups[0].starts_at);
     // A coordinator extends the limit with a reason: one more can be booked, then no more.

@@ -166,6 +166,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<linkwell_app::casework::CaseError> for ApiError {
+    fn from(e: linkwell_app::casework::CaseError) -> Self {
+        match e {
+            linkwell_app::casework::CaseError::NotFound => ApiError::NotFound,
+            // What a principal may not see answers exactly as if it did not exist.
+            linkwell_app::casework::CaseError::NotYours => ApiError::NotFound,
+            linkwell_app::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
+            linkwell_app::casework::CaseError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         ApiError::Invalid(e)

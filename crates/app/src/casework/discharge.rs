@@ -29,12 +29,12 @@ pub async fn discharge_summary(
         .sessions_for_referral(scope, r.id)
         .await?
         .into_iter()
-        .filter(|s| s.status == "attended" || s.status == "did_not_attend")
+        .filter(|s| s.status.was_due())
         .map(|s| SessionLine {
             when: display_london(from_millis(s.starts_at)),
             kind: if s.kind == linkwell_domain::sessions::SessionKind::Initial { "Initial" } else { "Follow-up" }
                 .into(),
-            outcome: if s.status == "attended" { "Attended" } else { "Did not attend" }.into(),
+            outcome: s.status.label().into(),
         })
         .collect();
     let goals = db

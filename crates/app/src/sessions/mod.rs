@@ -1,13 +1,16 @@
 //! Sessions with the link worker: booking the next one (its kind follows the programme's
-//! limits, its reminder is queued with it).
+//! limits, its reminder is queued with it), recording how one ended, and moving one.
 
 use jiff::Timestamp;
-use linkwell_domain::RoomId;
-use linkwell_domain::sessions::SessionMode;
-use linkwell_store::referrals::Referral;
-use linkwell_store::sessions::{BookingProblem, NewSession, Session};
+use linkwell_domain::ids::SessionId;
+use linkwell_domain::sessions::{AskedBy, Outcome, SessionMode, SessionNotes, SessionStatus};
+use linkwell_domain::{RoomId, Version};
+use linkwell_store::referrals::{Change, ChangeError, Referral, change_referral_in};
+use linkwell_store::sessions::{BookingProblem, NewSession, Session, book_session_in, record_session_outcome_in};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
+use crate::Caller;
+use crate::casework::{CaseError, open_case};
 use crate::messaging::reminders::reminder_for;
 
 /// A session to book on an open case.
@@ -70,10 +73,98 @@ pub async fn book(db: &Db, scope: &OrgScope, actor: &Actor, r: &Referral, b: &Bo
         starts: b.starts,
         reminder,
     };
-    match db.book_session(scope, actor, &new).await {
-        Ok(s) => Ok(s),
-        Err(BookingProblem::Store(StoreError::NotFound)) => Err(BookError::UnknownRoom),
-        Err(BookingProblem::Store(e)) => Err(BookError::Store(e)),
-        Err(problem) => Err(BookError::Refused(problem)),
+    db.book_session(scope, actor, &new).await.map_err(BookError::from)
+}
+
+impl From<BookingProblem> for BookError {
+    fn from(problem: BookingProblem) -> Self {
+        match problem {
+            // The worker was checked when the case was opened: what is missing is the room.
+            BookingProblem::Store(StoreError::NotFound) => BookError::UnknownRoom,
+            BookingProblem::Store(e) => BookError::Store(e),
+            problem => BookError::Refused(problem),
+        }
     }
+}
+
+/// A session and its case, for a caller who may work the case (an audited read of it).
+pub async fn open_session(db: &Db, caller: &Caller, id: SessionId) -> Result<(Session, Referral), CaseError> {
+    let s = db.session(&caller.scope(), id).await?;
+    let r = open_case(db, caller, s.referral_id).await?;
+    Ok((s, r))
+}
+
+/// Record how session `s` of case `r` ended, if it is still booked and at `expected`.
+/// Coming to a session is contact made: a referral still waiting becomes active, in the
+/// same transaction.
+pub async fn record_outcome(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    (s, r): (&Session, &Referral),
+    expected: Version,
+    outcome: Outcome,
+    notes: &SessionNotes,
+) -> Result<Session, StoreError> {
+    let contact_limit = contact_attempt_limit(db, scope, r).await?;
+    let mut tx = db.begin().await?;
+    record_session_outcome_in(&mut tx, scope, actor, s.id, expected, outcome, notes).await?;
+    if outcome == Outcome::Attended && r.status.is_waiting() {
+        match change_referral_in(&mut tx, scope, actor, r, contact_limit, &Change::ContactMade).await {
+            Ok(()) => {}
+            // The referral changed since the case was opened: record the session again.
+            Err(ChangeError::Illegal(_)) => return Err(StoreError::Conflict),
+            Err(ChangeError::Store(e)) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    db.session(scope, s.id).await
+}
+
+async fn contact_attempt_limit(db: &Db, scope: &OrgScope, r: &Referral) -> Result<u32, StoreError> {
+    db.programmes(scope)
+        .await?
+        .into_iter()
+        .find(|p| p.id == r.programme_id)
+        .map(|p| p.rules.contact_attempt_limit)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Move booked session `s` of case `r` (still at `expected`) to another time, mode or
+/// room: in one transaction it is recorded as cancelled by whoever asked, and a session of
+/// the same kind is booked by the same rules as any booking (the worker's hours, no
+/// double-booking, the programme's limits). A move that cannot be booked changes nothing.
+pub async fn reschedule(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    (s, r): (&Session, &Referral),
+    expected: Version,
+    asked_by: AskedBy,
+    to: &Booking,
+) -> Result<Session, BookError> {
+    if s.status != SessionStatus::Booked || s.version != expected.0 {
+        return Err(BookError::Store(StoreError::Conflict));
+    }
+    let worker = r.assigned_worker_id.ok_or(BookError::NoWorker)?;
+    let room_id = if to.mode.needs_room() { to.room } else { None };
+    let rules =
+        db.programmes(scope).await?.into_iter().find(|p| p.id == r.programme_id).ok_or(StoreError::NotFound)?.rules;
+    let reminder = reminder_for(db, scope, r, to.starts, to.mode, room_id).await?;
+    let new = NewSession {
+        referral_id: r.id,
+        worker_id: worker,
+        kind: s.kind,
+        mode: to.mode,
+        room_id,
+        starts: to.starts,
+        reminder,
+    };
+    let when = linkwell_domain::time::display_london(to.starts);
+    let notes = SessionNotes::parse(&format!("Moved to {when}")).map_err(|_| StoreError::Conflict)?;
+    let mut tx = db.begin().await?;
+    record_session_outcome_in(&mut tx, scope, actor, s.id, expected, asked_by.cancellation(), &notes).await?;
+    let moved = book_session_in(&mut tx, scope, actor, r, &rules, &new).await?;
+    tx.commit().await?;
+    Ok(moved)
 }

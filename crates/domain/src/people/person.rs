@@ -2,6 +2,8 @@
 
 use jiff::civil::Date;
 
+use crate::time::{DateEntry, DateEntryError};
+
 use super::{NhsNumber, Postcode};
 use crate::PracticeId;
 use crate::identity::EmailAddress;
@@ -52,15 +54,12 @@ vocabulary!(
 );
 
 /// The raw fields of the person form or API body, all text as entered.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct PersonFields {
     pub nhs_number: String,
     pub given_name: String,
     pub family_name: String,
-    pub dob_day: String,
-    pub dob_month: String,
-    pub dob_year: String,
+    pub date_of_birth: DateEntry,
     pub sex: String,
     pub gender_identity: String,
     pub ethnic_category: String,
@@ -115,22 +114,23 @@ pub(crate) fn phone(s: &str) -> Result<String, &'static str> {
     }
 }
 
-/// A date of birth from the three fields of the NHS date input: real, in the past, and
-/// not before 1900.
-pub fn date_of_birth(day: &str, month: &str, year: &str, today: Date) -> Result<Date, &'static str> {
-    if day.trim().is_empty() && month.trim().is_empty() && year.trim().is_empty() {
-        return Err("Enter the date of birth");
-    }
-    let (Ok(d), Ok(m), Ok(y)) = (day.trim().parse::<i8>(), month.trim().parse::<i8>(), year.trim().parse::<i16>())
-    else {
-        return Err("Date of birth must be a real date, like 27 3 1961");
+/// A date of birth: real, in the past, and not before 1900.
+pub fn date_of_birth(entry: &DateEntry, today: Date) -> Result<Date, String> {
+    let date = match entry.read() {
+        Err(DateEntryError::Empty) => return Err("Enter the date of birth".into()),
+        Err(DateEntryError::NotReal) => {
+            return Err(format!(
+                "Date of birth must be a real date, like {}",
+                entry.example(jiff::civil::date(1961, 3, 27))
+            ));
+        }
+        Ok(d) => d,
     };
-    let date = Date::new(y, m, d).map_err(|_| "Date of birth must be a real date, like 27 3 1961")?;
     if date > today {
-        return Err("Date of birth must be in the past");
+        return Err("Date of birth must be in the past".into());
     }
-    if y < 1900 {
-        return Err("Date of birth must be after 1900");
+    if date.year() < 1900 {
+        return Err("Date of birth must be after 1900".into());
     }
     Ok(date)
 }
@@ -141,7 +141,7 @@ impl PersonInput {
         let nhs_number = e.check("nhs_number", optional(&f.nhs_number, |s| NhsNumber::parse(s, test_mode)));
         let given_name = e.check("given_name", required_text("the person's first name", &f.given_name, 100));
         let family_name = e.check("family_name", required_text("the person's last name", &f.family_name, 100));
-        let date_of_birth = e.check("dob_day", date_of_birth(&f.dob_day, &f.dob_month, &f.dob_year, today));
+        let date_of_birth = e.check("dob_day", date_of_birth(&f.date_of_birth, today));
         let sex = e.check("sex", Sex::parse(&f.sex));
         let gender_identity = e.check("gender_identity", optional_text("Gender identity", &f.gender_identity, 100));
         let ethnic_category = e.check("ethnic_category", optional(&f.ethnic_category, EthnicCategory::parse));
@@ -244,9 +244,7 @@ mod tests {
             nhs_number: "943 476 5919".into(),
             given_name: "Margaret".into(),
             family_name: "O'Neil".into(),
-            dob_day: "27".into(),
-            dob_month: "3".into(),
-            dob_year: "1951".into(),
+            date_of_birth: DateEntry::boxes("27", "3", "1951"),
             sex: "female".into(),
             postcode: "ls1 4ap".into(),
             phone: "07700 900982".into(),
@@ -269,9 +267,7 @@ mod tests {
     fn every_bad_field_is_named() {
         let f = PersonFields {
             nhs_number: "123".into(),
-            dob_day: "31".into(),
-            dob_month: "2".into(),
-            dob_year: "1990".into(),
+            date_of_birth: DateEntry::boxes("31", "2", "1990"),
             sex: "x".into(),
             ethnic_category: "Q".into(),
             postcode: "nowhere".into(),
@@ -306,11 +302,20 @@ mod tests {
     #[test]
     fn dates_of_birth() {
         let today = date(2026, 11, 22);
-        assert_eq!(date_of_birth("", "", "", today), Err("Enter the date of birth"));
-        assert_eq!(date_of_birth("23", "11", "2026", today), Err("Date of birth must be in the past"));
-        assert_eq!(date_of_birth("1", "1", "1899", today), Err("Date of birth must be after 1900"));
-        assert_eq!(date_of_birth("29", "2", "2023", today), Err("Date of birth must be a real date, like 27 3 1961"));
-        assert_eq!(date_of_birth("29", "2", "2024", today), Ok(date(2024, 2, 29)));
+        let boxes = |d, m, y| date_of_birth(&DateEntry::boxes(d, m, y), today);
+        assert_eq!(boxes("", "", ""), Err("Enter the date of birth".into()));
+        assert_eq!(boxes("23", "11", "2026"), Err("Date of birth must be in the past".into()));
+        assert_eq!(boxes("1", "1", "1899"), Err("Date of birth must be after 1900".into()));
+        assert_eq!(boxes("29", "2", "2023"), Err("Date of birth must be a real date, like 27 3 1961".into()));
+        assert_eq!(boxes("29", "2", "2024"), Ok(date(2024, 2, 29)));
+        // The API's ISO dates get the same rules, with an example written their way.
+        let iso = |s: &str| date_of_birth(&DateEntry::Iso(s.into()), today);
+        assert_eq!(iso("1961-02-30"), Err("Date of birth must be a real date, like 1961-03-27".into()));
+        assert_eq!(iso("27 3 1961"), Err("Date of birth must be a real date, like 1961-03-27".into()));
+        assert_eq!(iso("19610327"), Err("Date of birth must be a real date, like 1961-03-27".into()));
+        assert_eq!(iso(" "), Err("Enter the date of birth".into()));
+        assert_eq!(iso("2026-11-23"), Err("Date of birth must be in the past".into()));
+        assert_eq!(iso("1961-03-27"), Ok(date(1961, 3, 27)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::AmbiguousOffset;
 
 use super::rules::Minutes;
-use crate::time::london;
+use crate::time::{DateEntry, london};
 
 /// Which of the two instants an autumn wall-clock time means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,15 +60,9 @@ impl Fold {
 
 /// The start of a session from the booking form's fields (the date's three boxes, a
 /// 24-hour time and, for the repeated autumn hour, which one), each error under its field.
-pub fn session_start(
-    day: &str,
-    month: &str,
-    year: &str,
-    time: &str,
-    fold: &str,
-) -> Result<Timestamp, crate::ValidationErrors> {
+pub fn session_start(date: &DateEntry, time: &str, fold: &str) -> Result<Timestamp, crate::ValidationErrors> {
     let mut e = crate::ValidationErrors::new();
-    let date = e.check("date", crate::time::civil_date(day, month, year));
+    let date = e.check("date", crate::time::civil_date(date));
     let t = e.check("time", crate::time::wall_time(time));
     let fold = e.check("fold", Fold::parse(fold));
     let (Some(date), Some(t), Some(fold)) = (date, t, fold) else { return Err(e) };
@@ -140,13 +134,19 @@ mod tests {
 
     #[test]
     fn session_start_from_a_form() {
-        assert_eq!(session_start("14", "7", "2026", "10:00", "").unwrap().to_string(), "2026-07-14T09:00:00Z");
-        let e = session_start("29", "3", "2026", "01:30", "").unwrap_err();
+        assert_eq!(
+            session_start(&DateEntry::boxes("14", "7", "2026"), "10:00", "").unwrap().to_string(),
+            "2026-07-14T09:00:00Z"
+        );
+        let e = session_start(&DateEntry::boxes("29", "3", "2026"), "01:30", "").unwrap_err();
         assert!(e.for_field("time").unwrap().contains("does not exist"));
-        let e = session_start("25", "10", "2026", "01:30", "").unwrap_err();
+        let e = session_start(&DateEntry::boxes("25", "10", "2026"), "01:30", "").unwrap_err();
         assert!(e.for_field("fold").unwrap().contains("happens twice"));
-        assert_eq!(session_start("25", "10", "2026", "01:30", "later").unwrap().to_string(), "2026-10-25T01:30:00Z");
-        let e = session_start("31", "2", "2026", "25:00", "maybe").unwrap_err();
+        assert_eq!(
+            session_start(&DateEntry::boxes("25", "10", "2026"), "01:30", "later").unwrap().to_string(),
+            "2026-10-25T01:30:00Z"
+        );
+        let e = session_start(&DateEntry::boxes("31", "2", "2026"), "25:00", "maybe").unwrap_err();
         let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["date", "time", "fold"]);
     }

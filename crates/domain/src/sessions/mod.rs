@@ -3,6 +3,8 @@
 
 mod clock;
 mod rules;
+mod status;
 
 pub use clock::{Fold, LocalTimeError, Slot, london_instant, session_start};
 pub use rules::{BookingError, Minutes, ProgrammeRules, SessionKind, SessionMode, next_session_kind};
+pub use status::{AskedBy, Outcome, SessionNotes, SessionStatus};

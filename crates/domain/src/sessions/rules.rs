@@ -44,6 +44,8 @@ pub enum SessionMode {
 }
 
 impl SessionKind {
+    pub const ALL: [SessionKind; 2] = [SessionKind::Initial, SessionKind::FollowUp];
+
     pub fn code(self) -> &'static str {
         match self {
             SessionKind::Initial => "initial",

@@ -12,12 +12,12 @@ use linkwell_domain::identity::Role;
 use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
 use linkwell_domain::referrals::{DischargeReason, Need, ReferralFields, ReferralInput};
-use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode, london_instant};
-use linkwell_domain::time::london;
+use linkwell_domain::sessions::{Outcome, ProgrammeRules, SessionKind, SessionMode, SessionNotes, london_instant};
+use linkwell_domain::time::{DateEntry, london};
 use linkwell_domain::{UserId, Version};
 use linkwell_store::practices::Practice;
 use linkwell_store::referrals::{Change, NewReferral, Referral};
-use linkwell_store::sessions::{BookingProblem, NewSession, Outcome};
+use linkwell_store::sessions::{BookingProblem, NewSession};
 use linkwell_store::users::User;
 use linkwell_store::{Actor, Db, OrgScope};
 
@@ -149,9 +149,11 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
             nhs_number: if i % 9 == 4 { String::new() } else { nhs.next().unwrap_or_default() },
             given_name: GIVEN[(i * 11 + i / 6) % GIVEN.len()].into(),
             family_name: FAMILY[(i * 7 + i / GIVEN.len()) % FAMILY.len()].into(),
-            dob_day: (1 + i % 28).to_string(),
-            dob_month: (1 + i % 12).to_string(),
-            dob_year: (1936 + (i * 13) % 70).to_string(),
+            date_of_birth: DateEntry::boxes(
+                &(1 + i % 28).to_string(),
+                &(1 + i % 12).to_string(),
+                &(1936 + (i * 13) % 70).to_string(),
+            ),
             sex: if i % 2 == 0 { "female" } else { "male" }.into(),
             postcode: POSTCODES[i % POSTCODES.len()].into(),
             phone: format!("07700 900{:03}", i % 1000),
@@ -227,12 +229,13 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
                             let s = book(db, scope, &actor, &step.r, worker.id, kind, at, i + k, &rooms).await?;
                             let outcome =
                                 if k > 0 && (i + k) % 7 == 0 { Outcome::DidNotAttend } else { Outcome::Attended };
-                            let notes = if outcome == Outcome::Attended {
+                            let notes = SessionNotes::parse(if outcome == Outcome::Attended {
                                 "Talked through what matters and next steps."
                             } else {
                                 ""
-                            };
-                            db.record_session_outcome(scope, &actor, s.id, Version(s.version), outcome, notes).await?;
+                            })
+                            .map_err(anyhow::Error::msg)?;
+                            db.record_session_outcome(scope, &actor, s.id, Version(s.version), outcome, &notes).await?;
                         }
                         plan(db, scope, &actor, &step.r, i, now.date()).await?;
                         if discharged {

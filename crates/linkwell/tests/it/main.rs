@@ -13,6 +13,7 @@ mod admin;
 mod api;
 mod api_casework;
 mod api_conformance;
+mod api_sessions;
 mod authz;
 mod browser;
 mod casework;

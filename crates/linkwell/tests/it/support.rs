@@ -67,9 +67,7 @@ pub fn person_input(given: &str, family: &str) -> PersonInput {
     let f = PersonFields {
         given_name: given.into(),
         family_name: family.into(),
-        dob_day: "27".into(),
-        dob_month: "3".into(),
-        dob_year: "1951".into(),
+        date_of_birth: linkwell_domain::time::DateEntry::boxes("27", "3", "1951"),
         sex: "female".into(),
         postcode: "LS1 4AP".into(),
         phone: "07700 900982".into(),

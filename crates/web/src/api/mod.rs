@@ -7,6 +7,7 @@
 //! answered 409.
 
 pub mod audit;
+pub mod codes;
 pub mod me;
 pub mod people;
 pub mod plans;
@@ -126,14 +127,6 @@ impl PageQuery {
     }
 }
 
-/// An ISO date (`2026-12-01`) as the (day, month, year) boxes the domain's date rules
-/// take, so a bad one is reported under the body's own field name.
-pub fn date_parts(iso: &str) -> (String, String, String) {
-    let mut parts = iso.trim().splitn(3, '-');
-    let (y, m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    (d.to_owned(), m.to_owned(), y.to_owned())
-}
-
 pub fn rfc3339(ms: i64) -> String {
     linkwell_domain::time::from_millis(ms).to_string()
 }
@@ -148,7 +141,7 @@ pub fn rfc3339(ms: i64) -> String {
         audit::list,
         referrals::list, referrals::create, referrals::get, referrals::triage, referrals::contact_attempt,
         referrals::discharge, referrals::waiting_list, referrals::caseload,
-        sessions::list, sessions::book, sessions::outcome,
+        sessions::list, sessions::get, sessions::book, sessions::outcome, sessions::reschedule,
         plans::get, plans::put,
         people::get, people::put,
         programmes::list,

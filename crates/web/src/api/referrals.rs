@@ -10,6 +10,7 @@ use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
 use linkwell_domain::referrals::{ContactOutcome, DischargeReason, ReferralFields, ReferralInput};
+use linkwell_domain::time::DateEntry;
 use linkwell_domain::validation::required_text;
 use linkwell_domain::{PersonId, UserId, ValidationErrors, Version};
 use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
@@ -38,6 +39,7 @@ pub struct ReferralSummaryDto {
     pub given_name: String,
     pub family_name: String,
     /// ISO date.
+    #[schema(format = Date)]
     pub date_of_birth: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
@@ -122,6 +124,7 @@ pub struct PersonDto {
     pub nhs_number: Option<String>,
     pub given_name: String,
     pub family_name: String,
+    #[schema(format = Date)]
     pub date_of_birth: String,
     pub sex: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -281,6 +284,7 @@ pub struct PersonBody {
     pub given_name: String,
     pub family_name: String,
     /// ISO date, like 1951-03-27.
+    #[schema(format = Date)]
     pub date_of_birth: String,
     /// female, male, indeterminate or not_known.
     pub sex: String,
@@ -340,14 +344,11 @@ pub fn parse_person(
     test_mode: bool,
     prefix: &str,
 ) -> Result<PersonInput, ValidationErrors> {
-    let (d, m, y) = super::date_parts(&b.date_of_birth);
     let mut fields = PersonFields {
         nhs_number: b.nhs_number.clone(),
         given_name: b.given_name.clone(),
         family_name: b.family_name.clone(),
-        dob_day: d,
-        dob_month: m,
-        dob_year: y,
+        date_of_birth: DateEntry::Iso(b.date_of_birth.clone()),
         sex: b.sex.clone(),
         gender_identity: b.gender_identity.clone(),
         ethnic_category: b.ethnic_category.clone(),
@@ -383,18 +384,6 @@ fn under(prefix: &str, e: ValidationErrors) -> ValidationErrors {
                 f
             })
             .collect(),
-    }
-}
-
-impl From<linkwell_app::casework::CaseError> for ApiError {
-    fn from(e: linkwell_app::casework::CaseError) -> Self {
-        match e {
-            linkwell_app::casework::CaseError::NotFound => ApiError::NotFound,
-            // What a principal may not see answers exactly as if it did not exist.
-            linkwell_app::casework::CaseError::NotYours => ApiError::NotFound,
-            linkwell_app::casework::CaseError::Invalid(e) => ApiError::Invalid(e),
-            linkwell_app::casework::CaseError::Store(s) => s.into(),
-        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Sessions through the API: a referral's sessions, booking the next one, and outcomes.
+//! Sessions through the API: a referral's sessions, one session with its notes, booking
+//! the next one, recording how one ended (cancelling is an outcome), and moving one.
 
 use crate::input::Path;
 use axum::Json;
@@ -6,13 +7,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use linkwell_app::sessions::{self as use_case, BookError, Booking};
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{SessionMode, session_start};
+use linkwell_domain::sessions::{AskedBy, Outcome, SessionMode, SessionNotes, session_start};
+use linkwell_domain::time::DateEntry;
 use linkwell_domain::{RoomId, ValidationErrors, Version};
-use linkwell_store::sessions::{Outcome, Session};
+use linkwell_store::sessions::Session;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{JsonBody, rfc3339};
+use super::{JsonBody, codes, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -23,16 +25,18 @@ pub struct SessionDto {
     pub id: String,
     pub referral_id: String,
     pub worker_id: String,
-    /// initial or follow_up.
+    #[schema(schema_with = codes::session_kind)]
     pub kind: String,
-    /// in_person, telephone, video or home_visit.
+    #[schema(schema_with = codes::session_mode)]
     pub mode: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     pub starts_at: String,
     pub ends_at: String,
-    /// booked, attended, did_not_attend, cancelled_by_person or cancelled_by_service.
+    #[schema(schema_with = codes::session_status)]
     pub status: String,
+    /// The notes written when the outcome was recorded (empty before).
+    pub notes: String,
     pub version: i64,
 }
 
@@ -47,7 +51,8 @@ impl From<&Session> for SessionDto {
             room_id: s.room_id.map(|r| r.to_string()),
             starts_at: rfc3339(s.starts_at),
             ends_at: rfc3339(s.ends_at),
-            status: s.status.clone(),
+            status: s.status.code().into(),
+            notes: s.notes.clone(),
             version: s.version,
         }
     }
@@ -62,17 +67,51 @@ pub struct SessionList {
 #[serde(deny_unknown_fields)]
 pub struct BookingBody {
     /// The London date, like 2026-12-01.
+    #[schema(format = Date)]
     pub date: String,
     /// The London wall-clock time, like 10:00.
     pub time: String,
-    /// For a time the autumn clock change repeats: earlier (BST) or later (GMT).
     #[serde(default)]
+    #[schema(schema_with = codes::fold)]
     pub fold: Option<String>,
-    /// in_person, telephone, video or home_visit.
+    #[schema(schema_with = codes::session_mode)]
     pub mode: String,
     /// Required in person.
     #[serde(default)]
     pub room_id: Option<String>,
+}
+
+impl BookingBody {
+    /// The booking, or every problem with it, each under its field's name.
+    fn parse(&self) -> Result<Booking, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let starts = session_start(&DateEntry::Iso(self.date.clone()), &self.time, self.fold.as_deref().unwrap_or(""))
+            .map_err(|err| e.errors.extend(err.errors))
+            .ok();
+        let mode = e.check("mode", SessionMode::parse(&self.mode));
+        let room = match self.room_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "room_id must be the id of a room")),
+        };
+        match (starts, mode) {
+            (Some(starts), Some(mode)) if e.is_empty() => Ok(Booking { starts, mode, room }),
+            _ => Err(e),
+        }
+    }
+}
+
+impl From<BookError> for ApiError {
+    fn from(e: BookError) -> Self {
+        match e {
+            BookError::NoWorker => ApiError::Conflict(BookError::NoWorker.to_string()),
+            BookError::Store(e) => e.into(),
+            problem => ValidationErrors::single(problem.field(), problem.to_string()).into(),
+        }
+    }
+}
+
+fn session_id(id: &str) -> Result<SessionId, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound)
 }
 
 /// A referral's sessions, in time order.
@@ -88,6 +127,18 @@ pub async fn list(
     Ok(Json(SessionList { items: sessions.iter().map(Into::into).collect() }))
 }
 
+/// One session, with the notes written on its outcome.
+#[utoipa::path(get, operation_id = "getSession", path = "/api/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path)),
+    responses((status = 200, body = SessionDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<SessionDto>, ApiError> {
+    let (s, _) = use_case::open_session(&state.db, &p, session_id(&id)?).await?;
+    Ok(Json((&s).into()))
+}
+
 /// Book the next session: the initial one first, then follow-ups within the programme's
 /// limit, never double-booking the worker or room, inside the worker's hours.
 #[utoipa::path(post, operation_id = "bookSession", path = "/api/v1/referrals/{id}/sessions", tag = "sessions", params(("id" = String, Path)), request_body = BookingBody,
@@ -99,38 +150,25 @@ pub async fn book(
     body: JsonBody,
 ) -> Result<(StatusCode, Json<SessionDto>), ApiError> {
     let r = open_case(&state.db, &p, id.parse().map_err(|_| ApiError::NotFound)?).await?;
-    let body: BookingBody = body.parse()?;
-    let (d, m, y) = super::date_parts(&body.date);
-    let mut e = ValidationErrors::new();
-    let starts = session_start(&d, &m, &y, &body.time, body.fold.as_deref().unwrap_or(""))
-        .map_err(|err| e.errors.extend(err.errors))
-        .ok();
-    let mode = e.check("mode", SessionMode::parse(&body.mode));
-    let room = match body.room_id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "room_id must be the id of a room")),
-    };
-    let (Some(starts), Some(mode)) = (starts, mode) else { return Err(e.into()) };
-    e.into_result()?;
-    match use_case::book(&state.db, &p.scope(), &p.actor(), &r, &Booking { starts, mode, room }).await {
-        Ok(s) => Ok((StatusCode::CREATED, Json((&s).into()))),
-        Err(BookError::NoWorker) => Err(ApiError::Conflict(BookError::NoWorker.to_string())),
-        Err(BookError::Store(e)) => Err(e.into()),
-        Err(problem) => Err(ValidationErrors::single(problem.field(), problem.to_string()).into()),
-    }
+    let booking = body.parse::<BookingBody>()?.parse()?;
+    let s = use_case::book(&state.db, &p.scope(), &p.actor(), &r, &booking).await?;
+    Ok((StatusCode::CREATED, Json((&s).into())))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeBody {
     pub version: i64,
-    /// attended, did_not_attend, cancelled_by_person or cancelled_by_service.
+    /// A cancellation frees the time and withdraws the reminder.
+    #[schema(schema_with = codes::session_outcome)]
     pub outcome: String,
+    /// At most 8,000 characters.
     #[serde(default)]
     pub notes: String,
 }
 
-/// Record how a booked session ended (once).
+/// Record how a booked session ended (once), or cancel it. Attending makes a referral
+/// still waiting active.
 #[utoipa::path(post, operation_id = "recordSessionOutcome", path = "/api/v1/sessions/{id}/outcome", tag = "sessions", params(("id" = String, Path)), request_body = OutcomeBody,
     responses((status = 200, body = SessionDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn outcome(
@@ -139,19 +177,68 @@ pub async fn outcome(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<SessionDto>, ApiError> {
-    let id: SessionId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let s = state.db.session(&p.scope(), id).await?;
-    open_case(&state.db, &p, s.referral_id).await?;
+    let (s, r) = use_case::open_session(&state.db, &p, session_id(&id)?).await?;
     let body: OutcomeBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let outcome = e.check("outcome", Outcome::parse(&body.outcome));
-    if body.notes.chars().count() > 8000 {
-        e.add("notes", "Notes must be 8000 characters or fewer");
-    }
-    let Some(outcome) = outcome.filter(|_| e.is_empty()) else { return Err(e.into()) };
-    let saved = state
-        .db
-        .record_session_outcome(&p.scope(), &p.actor(), s.id, Version(body.version), outcome, body.notes.trim())
-        .await?;
+    let notes = e.check("notes", SessionNotes::parse(&body.notes));
+    let (Some(outcome), Some(notes)) = (outcome, notes) else { return Err(e.into()) };
+    let saved =
+        use_case::record_outcome(&state.db, &p.scope(), &p.actor(), (&s, &r), Version(body.version), outcome, &notes)
+            .await?;
     Ok(Json((&saved).into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    /// The version of the session you read; a stale one is refused with 409.
+    pub version: i64,
+    /// Who asked for the move: the old session is recorded as cancelled by them.
+    #[schema(schema_with = codes::asked_by)]
+    pub asked_by: String,
+    /// The new London date, like 2026-12-01.
+    #[schema(format = Date)]
+    pub date: String,
+    /// The new London wall-clock time, like 10:00.
+    pub time: String,
+    #[serde(default)]
+    #[schema(schema_with = codes::fold)]
+    pub fold: Option<String>,
+    #[schema(schema_with = codes::session_mode)]
+    pub mode: String,
+    /// Required in person.
+    #[serde(default)]
+    pub room_id: Option<String>,
+}
+
+/// Move a booked session to another time (or mode, or room): the session is recorded as
+/// cancelled by whoever asked, and one of the same kind is booked by the usual rules, in
+/// one change. Answers the new session.
+#[utoipa::path(post, operation_id = "rescheduleSession", path = "/api/v1/sessions/{id}/reschedule", tag = "sessions", params(("id" = String, Path)), request_body = RescheduleBody,
+    responses((status = 201, body = SessionDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<SessionDto>), ApiError> {
+    let (s, r) = use_case::open_session(&state.db, &p, session_id(&id)?).await?;
+    let b: RescheduleBody = body.parse()?;
+    let booking = BookingBody { date: b.date, time: b.time, fold: b.fold, mode: b.mode, room_id: b.room_id }.parse();
+    let asked_by = AskedBy::parse(&b.asked_by);
+    let (booking, asked_by) = match (booking, asked_by) {
+        (Ok(booking), Ok(asked_by)) => (booking, asked_by),
+        (booking, asked_by) => {
+            let mut e = booking.err().unwrap_or_default();
+            if let Err(message) = asked_by {
+                e.add("asked_by", message);
+            }
+            return Err(e.into());
+        }
+    };
+    let moved =
+        use_case::reschedule(&state.db, &p.scope(), &p.actor(), (&s, &r), Version(b.version), asked_by, &booking)
+            .await?;
+    Ok((StatusCode::CREATED, Json((&moved).into())))
 }

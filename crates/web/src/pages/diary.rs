@@ -18,7 +18,7 @@ use linkwell_store::practices::room_label;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::shared::{items, session_status_label};
+use super::shared::items;
 use super::{Page, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -93,8 +93,8 @@ async fn days(
                     kind => if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
                     place => room.unwrap_or_else(|| e.session.mode.label().to_owned()),
                     worker => team.iter().find(|u| u.id == e.session.worker_id).map(|u| u.display_name.clone()),
-                    status => session_status_label(&e.session.status),
-                    cancelled => e.session.status.starts_with("cancelled"),
+                    status => e.session.status.label(),
+                    cancelled => e.session.status.is_cancelled(),
                 }
             })
             .collect();
@@ -135,7 +135,7 @@ async fn render(
             next => link(shift(step), view),
             other_view => link(date.to_string(), if week { "day" } else { "week" }),
             workers => workers,
-            count => entries.iter().filter(|e| !e.session.status.starts_with("cancelled")).count(),
+            count => entries.iter().filter(|e| !e.session.status.is_cancelled()).count(),
             monday_first => date.weekday() == Weekday::Monday,
             worker_id => match of { DiaryOf::Worker(w) if w != p.user.id => Some(w.to_string()), _ => None },
         },
@@ -272,7 +272,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
             ),
             description: None,
             sequence: e.session.version,
-            cancelled: e.session.status.starts_with("cancelled"),
+            cancelled: e.session.status.is_cancelled(),
         })
         .collect();
     let body = calendar(&format!("{} – Linkwell sessions", user.display_name), &events, jiff::Timestamp::now());

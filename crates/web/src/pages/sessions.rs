@@ -5,16 +5,18 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use linkwell_app::sessions::{BookError, Booking, book};
+use linkwell_app::sessions::{BookError, Booking, book, open_session, record_outcome as record};
+use linkwell_domain::RoomId;
+use linkwell_domain::ValidationErrors;
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{SessionKind, SessionMode, session_start};
-use linkwell_domain::{RoomId, ValidationErrors};
+use linkwell_domain::sessions::{Outcome, SessionKind, SessionMode, SessionNotes, session_start};
+use linkwell_domain::time::DateEntry;
 use linkwell_store::StoreError;
-use linkwell_store::referrals::{Change, Referral};
-use linkwell_store::sessions::Outcome;
+use linkwell_store::referrals::Referral;
+use linkwell_store::sessions::Session;
 use minijinja::value::Serde;
 
-use super::shared::{items, session_status_label};
+use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -77,10 +79,13 @@ pub async fn create(
     let p = page.caller()?;
     let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let mut e = ValidationErrors::new();
-    let starts =
-        session_start(form.get("day"), form.get("month"), form.get("year"), form.get("time"), form.get("fold"))
-            .map_err(|err| e.errors.extend(err.errors))
-            .ok();
+    let starts = session_start(
+        &DateEntry::boxes(form.get("day"), form.get("month"), form.get("year")),
+        form.get("time"),
+        form.get("fold"),
+    )
+    .map_err(|err| e.errors.extend(err.errors))
+    .ok();
     let mode = e.check("mode", SessionMode::parse(form.get("mode")));
     let room = match form.get("room_id").trim() {
         "" => None,
@@ -114,16 +119,10 @@ pub async fn create(
     }
 }
 
-async fn open_session(
-    state: &AppState,
-    page: &Page,
-    id: &str,
-) -> Result<(linkwell_store::sessions::Session, Referral), PageError> {
-    let p = page.caller()?;
+/// The session named in the path and its case, if the caller may work it.
+async fn session_and_case(state: &AppState, page: &Page, id: &str) -> Result<(Session, Referral), PageError> {
     let id: SessionId = path_id(id)?;
-    let s = state.db.session(&p.scope(), id).await?;
-    let r = open_case(&state.db, &p, s.referral_id).await?;
-    Ok((s, r))
+    Ok(open_session(&state.db, &page.caller()?, id).await?)
 }
 
 async fn render_outcome(
@@ -134,26 +133,20 @@ async fn render_outcome(
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (s, r) = open_session(state, page, id).await?;
+    let (s, r) = session_and_case(state, page, id).await?;
     let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
-    let outcomes = [
-        ("attended", "Attended"),
-        ("did_not_attend", "Did not attend"),
-        ("cancelled_by_person", "Cancelled by the person"),
-        ("cancelled_by_service", "Cancelled by the service"),
-    ];
     let html = page.render(
         state,
         "pages/sessions/outcome.html",
         minijinja::context! {
             title => "Record how the session went",
             session => Serde(&s),
-            status => session_status_label(&s.status),
+            status => s.status.label(),
             mode => s.mode.label(),
             name => format!("{} {}", person.given_name, person.family_name),
             referral_id => r.id.to_string(),
-            outcomes => items(outcomes, &[form.get("outcome").to_owned()]),
+            outcomes => items(Outcome::ALL.iter().map(|o| (o.code(), o.label())), &[form.get("outcome").to_owned()]),
             form => form.values(),
             errors => errors.map(form_errors),
         },
@@ -175,31 +168,17 @@ pub async fn record_outcome(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let (s, r) = open_session(&state, &page, &id).await?;
+    let (s, r) = session_and_case(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
     let mut e = ValidationErrors::new();
     let outcome = e.check("outcome", Outcome::parse(form.get("outcome")));
-    let notes = form.get("notes").trim();
-    if notes.chars().count() > 8000 {
-        e.add("notes", "Notes must be 8000 characters or fewer");
-    }
-    let Some(outcome) = outcome.filter(|_| e.is_empty()) else {
+    let notes = e.check("notes", SessionNotes::parse(form.get("notes")));
+    let (Some(outcome), Some(notes)) = (outcome, notes) else {
         return render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let p = page.caller()?;
-    match state.db.record_session_outcome(&p.scope(), &page.actor(), s.id, version, outcome, notes).await {
-        Ok(_) => {
-            // Coming to a session is contact made: a referral still waiting becomes active.
-            if outcome == Outcome::Attended && r.status.is_waiting() {
-                let current = state.db.referral(&p.scope(), r.id).await?;
-                let v = linkwell_domain::Version(current.version);
-                if let Err(e) = state.db.change_referral(&p.scope(), &page.actor(), r.id, v, Change::ContactMade).await
-                {
-                    tracing::warn!(error = %e, "attended session did not make the referral active");
-                }
-            }
-            page.done("Session outcome recorded", &format!("/referrals/{}", r.id)).await
-        }
+    match record(&state.db, &p.scope(), &p.actor(), (&s, &r), version, outcome, &notes).await {
+        Ok(_) => page.done("Session outcome recorded", &format!("/referrals/{}", r.id)).await,
         Err(StoreError::Conflict) => {
             let e = ValidationErrors::single(
                 "outcome",

@@ -8,6 +8,7 @@ use linkwell_domain::authz::Action;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::referrals::{ContactOutcome, ReferralStatus};
+use linkwell_domain::sessions::SessionStatus;
 use linkwell_domain::{PersonId, ValidationErrors};
 use linkwell_store::practices::room_label;
 use linkwell_store::referrals::Referral;
@@ -123,8 +124,8 @@ pub async fn render_case(
                 mode => s.mode.label(),
                 room => room_name(s.room_id),
                 worker => name_of(Some(s.worker_id)),
-                status => session_status_label(&s.status),
-                booked => s.status == "booked",
+                status => s.status.label(),
+                booked => s.status == SessionStatus::Booked,
                 past => s.starts_at <= now,
             }
         })
@@ -161,7 +162,7 @@ pub async fn render_case(
     };
     let plan = state.db.current_plan(&scope, r.id).await?;
     let programme = state.db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id);
-    let live = sessions.iter().filter(|s| !s.status.starts_with("cancelled")).count();
+    let live = sessions.iter().filter(|s| !s.status.is_cancelled()).count();
     let mut worker_items = vec![minijinja::context! { value => "", text => "Choose a link worker" }];
     worker_items.extend(items(
         choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),

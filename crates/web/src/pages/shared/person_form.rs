@@ -3,6 +3,7 @@
 
 use linkwell_domain::people::{ContactChannel, EthnicCategory, PersonFields, Sex};
 use linkwell_domain::referrals::{Need, ReferralFields};
+use linkwell_domain::time::DateEntry;
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -16,9 +17,7 @@ pub fn person_fields(f: &FormPairs) -> PersonFields {
         nhs_number: f.get("nhs_number").into(),
         given_name: f.get("given_name").into(),
         family_name: f.get("family_name").into(),
-        dob_day: f.get("dob_day").into(),
-        dob_month: f.get("dob_month").into(),
-        dob_year: f.get("dob_year").into(),
+        date_of_birth: DateEntry::boxes(f.get("dob_day"), f.get("dob_month"), f.get("dob_year")),
         sex: f.get("sex").into(),
         gender_identity: f.get("gender_identity").into(),
         ethnic_category: f.get("ethnic_category").into(),

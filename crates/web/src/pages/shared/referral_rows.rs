@@ -71,17 +71,6 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
         .collect())
 }
 
-pub fn session_status_label(code: &str) -> &'static str {
-    match code {
-        "booked" => "Booked",
-        "attended" => "Attended",
-        "did_not_attend" => "Did not attend",
-        "cancelled_by_person" => "Cancelled by the person",
-        "cancelled_by_service" => "Cancelled by the service",
-        _ => "Unknown",
-    }
-}
-
 /// A referral's prescriptions as rows for the case, plan and discharge pages.
 pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
     list.iter()

@@ -1,0 +1,39 @@
+//! The OpenAPI schemas of the domain's coded values: each lists its codes, so a client
+//! sees every value an enum field may take. The domain types stay free of utoipa; the
+//! codes come from the types themselves, so the document cannot drift from the rules.
+
+use linkwell_domain::sessions::{AskedBy, Outcome, SessionKind, SessionMode, SessionStatus};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+/// A string that is one of `codes`.
+pub fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(codes)).build()
+}
+
+pub fn session_status() -> Object {
+    one_of(SessionStatus::ALL.iter().map(|s| s.code()))
+}
+
+pub fn session_kind() -> Object {
+    one_of(SessionKind::ALL.iter().map(|k| k.code()))
+}
+
+pub fn session_mode() -> Object {
+    one_of(SessionMode::ALL.iter().map(|m| m.code()))
+}
+
+pub fn session_outcome() -> Object {
+    one_of(Outcome::ALL.iter().map(|o| o.code()))
+}
+
+pub fn asked_by() -> Object {
+    one_of(AskedBy::ALL.iter().map(|a| a.code()))
+}
+
+/// The clock change's repeated hour: which of the two times is meant.
+pub fn fold() -> Object {
+    let mut o = one_of(["earlier", "later"]);
+    o.description =
+        Some("For a time the autumn clock change repeats: earlier (BST) or later (GMT). Omit it otherwise.".into());
+    o
+}
