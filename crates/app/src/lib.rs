@@ -7,7 +7,8 @@
 //! outbox message and the search refresh its change causes.
 //!
 //! Modules are cut by capability: `casework` (who may open which case, referral intake,
-//! discharge summaries), `sessions` (booking), `users` (adding users, reset links), `directory` (CSV sheets,
+//! discharge summaries), `sessions` (booking, outcomes, moving a session), `organisation`
+//! (sites and rooms, programmes, working hours), `users` (adding users, reset links), `directory` (CSV sheets,
 //! ORUK imports, the search index follower), `messaging` (session reminders and the
 //! outbox sender).
 
@@ -15,6 +16,7 @@ pub mod audit;
 pub mod casework;
 pub mod directory;
 pub mod messaging;
+pub mod organisation;
 mod principal;
 pub mod sessions;
 pub mod users;

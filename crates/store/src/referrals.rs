@@ -233,19 +233,17 @@ impl Db {
         Ok(self.referral(scope, id).await?)
     }
 
-    /// Allow `extra` follow-up sessions beyond the programme's limit for this referral, with
-    /// the coordinator's reason (validated by the caller: required text). Recorded as an
-    /// event and audited.
+    /// Allow more follow-up sessions than the programme's limit for this referral, with the
+    /// coordinator's reason. Recorded as an event and audited.
     pub async fn extend_follow_ups(
         &self,
         scope: &OrgScope,
         actor: &Actor,
         id: ReferralId,
         expected: Version,
-        extra: std::num::NonZeroU32,
-        reason: &str,
+        extension: &linkwell_domain::referrals::FollowUpExtension,
     ) -> Result<Referral> {
-        let extra = extra.get();
+        let (extra, reason) = (extension.extra.get(), extension.reason.as_str());
         let current = self.referral(scope, id).await?;
         let now = now_ms();
         let mut tx = self.begin().await?;

@@ -443,6 +443,7 @@ async fn booking_respects_limits_hours_and_double_booking(engine: Engine) {
 
 both_engines!(outcomes_and_extensions);
 
+use linkwell_domain::referrals::FollowUpExtension;
 use linkwell_domain::sessions::{Outcome, SessionNotes, SessionStatus};
 
 async fn outcomes_and_extensions(engine: Engine) {
@@ -503,12 +504,20 @@ async fn outcomes_and_extensions(engine: Engine) {
     let again = db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(2, 10))).await.unwrap();
     assert_eq!(again.starts_at, follow_ups[0].starts_at);
     // A coordinator extends the limit with a reason: one more can be booked, then no more.
-    r = db.referral(&a, r.id).await.unwrap();
-    let one = std::num::NonZeroU32::new(1).unwrap();
-    r = db.extend_follow_ups(&a, SYS, r.id, Version(r.version), one, "Debt advice appointment pending").await.unwrap();
+    r = db
+        .extend_follow_ups(
+            &a,
+            SYS,
+            r.id,
+            Version(r.version),
+            &FollowUpExtension::parse("1", "Debt advice appointment pending").unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(r.follow_up_extension, 1);
     assert!(matches!(
-        db.extend_follow_ups(&a, SYS, r.id, Version(r.version - 1), one, "again").await,
+        db.extend_follow_ups(&a, SYS, r.id, Version(r.version - 1), &FollowUpExtension::parse("1", "again").unwrap())
+            .await,
         Err(StoreError::Conflict)
     ));
     db.book_session(&a, SYS, &book(SessionKind::FollowUp, at(9, 10))).await.unwrap();

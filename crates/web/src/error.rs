@@ -166,6 +166,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<linkwell_app::users::AdminError> for ApiError {
+    fn from(e: linkwell_app::users::AdminError) -> Self {
+        use linkwell_app::users::AdminError;
+        match e {
+            AdminError::Invalid(e) => ApiError::Invalid(e),
+            AdminError::OwnAccount(why) => ApiError::Conflict(why.into()),
+            AdminError::Store(s) => s.into(),
+            AdminError::Hashing => ApiError::Internal("hashing".into()),
+        }
+    }
+}
+
 impl From<linkwell_app::casework::CaseError> for ApiError {
     fn from(e: linkwell_app::casework::CaseError) -> Self {
         match e {

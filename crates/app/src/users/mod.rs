@@ -18,6 +18,43 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error("password hashing failed")]
     Hashing,
+    /// A change an admin may not make to their own account (another admin can).
+    #[error("{0}")]
+    OwnAccount(&'static str),
+}
+
+/// Give a user another role (and practice, for a referrer), if they are still at
+/// `expected`. Admins cannot change their own role: another admin must.
+pub async fn change_role(
+    db: &Db,
+    caller: &crate::Caller,
+    id: UserId,
+    expected: linkwell_domain::Version,
+    assignment: &linkwell_domain::identity::RoleAssignment,
+) -> Result<User, AdminError> {
+    let user = db.user(&caller.scope(), id).await?;
+    if user.id == caller.user.id {
+        return Err(AdminError::OwnAccount("You cannot change your own role: ask another admin."));
+    }
+    check_practice(db, &caller.scope(), assignment.practice_id).await?;
+    Ok(db
+        .change_user_role(&caller.scope(), &caller.actor(), user.id, expected, assignment.role, assignment.practice_id)
+        .await?)
+}
+
+/// Disable a user (they can no longer sign in, and their API tokens stop working), or
+/// enable them again. Nobody disables their own account.
+pub async fn set_disabled(
+    db: &Db,
+    caller: &crate::Caller,
+    id: UserId,
+    expected: linkwell_domain::Version,
+    disabled: bool,
+) -> Result<User, AdminError> {
+    if id == caller.user.id && disabled {
+        return Err(AdminError::OwnAccount("You cannot disable your own account."));
+    }
+    Ok(db.set_user_disabled(&caller.scope(), &caller.actor(), id, expected, disabled).await?)
 }
 
 /// Check that a chosen practice belongs to this organisation.

@@ -1,8 +1,10 @@
 //! Organisations (tenants), GP practices, sites and rooms.
 
 mod ods;
+mod programme;
 
 pub use ods::{OdsCode, OdsCodeError};
+pub use programme::{ProgrammeFields, ProgrammeInput};
 
 use crate::validation::{ValidationErrors, required_text};
 
@@ -38,4 +40,29 @@ impl PracticeInput {
             _ => Err(errors),
         }
     }
+}
+
+/// A site where rooms are booked for sessions in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteInput {
+    pub name: String,
+    pub address: String,
+}
+
+impl SiteInput {
+    /// Errors are named `site_name` and `address` (the site form's fields).
+    pub fn parse(name: &str, address: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.check("site_name", required_text("the site name", name, 200));
+        let address = errors.check("address", crate::validation::optional_text("Address", address, 500));
+        match (name, address) {
+            (Some(name), Some(address)) if errors.is_empty() => Ok(Self { name, address }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A room's name at its site.
+pub fn room_name(input: &str) -> Result<String, String> {
+    required_text("the room name", input, 100)
 }

@@ -117,3 +117,36 @@ mod tests {
         assert_eq!(ReferralInput::parse(&bad).unwrap_err().for_field("needs"), Some("Select a need from the list"));
     }
 }
+
+/// More follow-up sessions than the programme allows, for one referral, with the
+/// coordinator's reason: 1 to 10 at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpExtension {
+    pub extra: std::num::NonZeroU32,
+    pub reason: String,
+}
+
+impl FollowUpExtension {
+    /// Errors are named `extra` and `extension_reason`.
+    pub fn parse(extra: &str, reason: &str) -> Result<FollowUpExtension, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let extra = e.check(
+            "extra",
+            extra
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10).contains(n))
+                .and_then(std::num::NonZeroU32::new)
+                .ok_or("Enter how many more follow-ups, from 1 to 10"),
+        );
+        let reason = e.check(
+            "extension_reason",
+            crate::validation::required_text("the reason for more follow-ups", reason, 1000),
+        );
+        match (extra, reason) {
+            (Some(extra), Some(reason)) if e.is_empty() => Ok(FollowUpExtension { extra, reason }),
+            _ => Err(e),
+        }
+    }
+}

@@ -4,6 +4,6 @@ mod input;
 mod lifecycle;
 mod taxonomy;
 
-pub use input::{ReferralFields, ReferralInput};
+pub use input::{FollowUpExtension, ReferralFields, ReferralInput};
 pub use lifecycle::{DischargeReason, Event, ReferralStatus, TransitionError};
 pub use taxonomy::{ContactOutcome, Need, ReferralSource, Urgency};

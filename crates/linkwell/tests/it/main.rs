@@ -11,6 +11,7 @@ mod support;
 mod access_points;
 mod admin;
 mod api;
+mod api_admin;
 mod api_casework;
 mod api_conformance;
 mod api_sessions;

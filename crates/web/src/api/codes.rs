@@ -2,6 +2,7 @@
 //! sees every value an enum field may take. The domain types stay free of utoipa; the
 //! codes come from the types themselves, so the document cannot drift from the rules.
 
+use linkwell_domain::identity::Role;
 use linkwell_domain::sessions::{AskedBy, Outcome, SessionKind, SessionMode, SessionStatus};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
@@ -36,4 +37,8 @@ pub fn fold() -> Object {
     o.description =
         Some("For a time the autumn clock change repeats: earlier (BST) or later (GMT). Omit it otherwise.".into());
     o
+}
+
+pub fn role() -> Object {
+    one_of(Role::ALL.iter().map(|r| r.as_str()))
 }

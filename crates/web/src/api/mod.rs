@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod codes;
 pub mod me;
+pub mod organisation;
 pub mod people;
 pub mod plans;
 pub mod practices;
@@ -137,10 +138,12 @@ pub fn rfc3339(ms: i64) -> String {
     paths(
         me::me,
         practices::list, practices::create, practices::get, practices::update,
-        users::list, users::create,
+        users::list, users::create, users::get, users::change_role, users::disable, users::enable,
+        organisation::sites, organisation::create_site, organisation::create_room,
+        organisation::working_hours, organisation::set_working_hours, organisation::create_programme,
         audit::list,
         referrals::list, referrals::create, referrals::get, referrals::triage, referrals::contact_attempt,
-        referrals::discharge, referrals::waiting_list, referrals::caseload,
+        referrals::discharge, referrals::waiting_list, referrals::caseload, referrals::extend_follow_ups,
         sessions::list, sessions::get, sessions::book, sessions::outcome, sessions::reschedule,
         plans::get, plans::put,
         people::get, people::put,

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use linkwell_store::programmes::Programme;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,21 +26,9 @@ pub struct ProgrammeDto {
     pub funded_to: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ProgrammeList {
-    pub items: Vec<ProgrammeDto>,
-}
-
-/// The organisation's programmes, by name; a referral names one when there are several.
-#[utoipa::path(get, operation_id = "listProgrammes", path = "/api/v1/programmes", tag = "referrals",
-    responses((status = 200, body = ProgrammeList), (status = 403, body = Problem)))]
-pub async fn list(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<ProgrammeList>, ApiError> {
-    let items = state
-        .db
-        .programmes(&p.scope())
-        .await?
-        .into_iter()
-        .map(|pr| ProgrammeDto {
+impl From<Programme> for ProgrammeDto {
+    fn from(pr: Programme) -> Self {
+        ProgrammeDto {
             id: pr.id.to_string(),
             name: pr.name,
             initial_minutes: pr.rules.initial_length.get(),
@@ -49,7 +38,19 @@ pub async fn list(State(state): State<AppState>, Signed(p): Signed) -> Result<Js
             commissioner: pr.commissioner,
             funded_from: pr.funded_from,
             funded_to: pr.funded_to,
-        })
-        .collect();
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeList {
+    pub items: Vec<ProgrammeDto>,
+}
+
+/// The organisation's programmes, by name; a referral names one when there are several.
+#[utoipa::path(get, operation_id = "listProgrammes", path = "/api/v1/programmes", tag = "referrals",
+    responses((status = 200, body = ProgrammeList), (status = 403, body = Problem)))]
+pub async fn list(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<ProgrammeList>, ApiError> {
+    let items = state.db.programmes(&p.scope()).await?.into_iter().map(ProgrammeDto::from).collect();
     Ok(Json(ProgrammeList { items }))
 }

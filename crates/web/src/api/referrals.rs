@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
-use linkwell_domain::referrals::{ContactOutcome, DischargeReason, ReferralFields, ReferralInput};
+use linkwell_domain::referrals::{ContactOutcome, DischargeReason, FollowUpExtension, ReferralFields, ReferralInput};
 use linkwell_domain::time::DateEntry;
 use linkwell_domain::validation::required_text;
 use linkwell_domain::{PersonId, UserId, ValidationErrors, Version};
@@ -699,4 +699,43 @@ pub async fn caseload(
     };
     let items = state.db.caseload(&p.scope(), worker, 1000).await?;
     Ok(Json(ReferralPage { items: items.iter().map(Into::into).collect(), next_cursor: None }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionBody {
+    /// The version of the referral you read; a stale one is refused with 409.
+    pub version: i64,
+    /// How many more follow-up sessions, 1 to 10.
+    pub extra: u32,
+    /// Why the person needs them (kept with the case).
+    pub reason: String,
+}
+
+/// Allow more follow-up sessions than the programme's limit for this referral
+/// (coordinators), with the reason.
+#[utoipa::path(post, operation_id = "extendFollowUps", path = "/api/v1/referrals/{id}/follow-up-extension", tag = "referrals", params(("id" = String, Path)), request_body = ExtensionBody,
+    responses((status = 200, body = ReferralDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn extend_follow_ups(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ReferralDto>, ApiError> {
+    let r = open_case(&state.db, &p, parse_referral_id(&id)?).await?;
+    let body: ExtensionBody = body.parse()?;
+    let extension = FollowUpExtension::parse(&body.extra.to_string(), &body.reason).map_err(|e| ValidationErrors {
+        errors: e
+            .errors
+            .into_iter()
+            .map(|mut f| {
+                if f.field == "extension_reason" {
+                    f.field = "reason".into();
+                }
+                f
+            })
+            .collect(),
+    })?;
+    let saved = state.db.extend_follow_ups(&p.scope(), &p.actor(), r.id, Version(body.version), &extension).await?;
+    shown(&state, &p, saved.id).await
 }

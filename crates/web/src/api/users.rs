@@ -1,8 +1,9 @@
-use crate::input::Query;
+use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use linkwell_domain::identity::UserInput;
+use linkwell_domain::identity::{RoleAssignment, UserInput};
+use linkwell_domain::{UserId, Version};
 use linkwell_store::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,14 +12,14 @@ use super::{ApiJson, PageQuery};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use linkwell_app::users::{AdminError, add_user, reset_path};
+use linkwell_app::users::{self as use_case, add_user, reset_path};
 
 #[derive(Serialize, ToSchema)]
 pub struct UserDto {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    /// admin, coordinator, link_worker, referrer, facilitator or commissioner.
+    #[schema(schema_with = super::codes::role)]
     pub role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
@@ -52,6 +53,7 @@ pub struct UserPage {
 pub struct NewUserBody {
     pub display_name: String,
     pub email: String,
+    #[schema(schema_with = super::codes::role)]
     pub role: String,
     /// Required for referrers: the practice they refer for.
     #[serde(default)]
@@ -92,8 +94,94 @@ pub async fn create(
             StatusCode::CREATED,
             Json(NewUserDto { user: UserDto::from(&user), password_reset_path: reset_path(&link) }),
         )),
-        Err(AdminError::Invalid(e)) => Err(e.into()),
-        Err(AdminError::Store(e)) => Err(e.into()),
-        Err(AdminError::Hashing) => Err(ApiError::Internal("hashing".into())),
+        Err(e) => Err(e.into()),
     }
+}
+
+fn user_id(id: &str) -> Result<UserId, ApiError> {
+    id.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// One user (admins and coordinators).
+#[utoipa::path(get, operation_id = "getUser", path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = UserDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<UserDto>, ApiError> {
+    Ok(Json(UserDto::from(&state.db.user(&p.scope(), user_id(&id)?).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+    #[schema(schema_with = super::codes::role)]
+    pub role: String,
+    /// Required for a referrer: the practice they refer for.
+    #[serde(default)]
+    pub practice_id: Option<String>,
+}
+
+/// Give a user another role (admins; not their own).
+#[utoipa::path(put, operation_id = "changeUserRole", path = "/api/v1/users/{id}/role", tag = "users", params(("id" = String, Path)), request_body = RoleChange,
+    responses((status = 200, body = UserDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: super::JsonBody,
+) -> Result<Json<UserDto>, ApiError> {
+    let id = state.db.user(&p.scope(), user_id(&id)?).await?.id;
+    let body: RoleChange = body.parse()?;
+    let assignment = RoleAssignment::parse(&body.role, body.practice_id.as_deref().unwrap_or(""))?;
+    let user = use_case::change_role(&state.db, &p, id, Version(body.version), &assignment).await?;
+    Ok(Json(UserDto::from(&user)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+}
+
+async fn set_disabled(
+    state: AppState,
+    p: linkwell_app::Caller,
+    id: String,
+    body: super::JsonBody,
+    disabled: bool,
+) -> Result<Json<UserDto>, ApiError> {
+    let id = state.db.user(&p.scope(), user_id(&id)?).await?.id;
+    let body: VersionBody = body.parse()?;
+    let user = use_case::set_disabled(&state.db, &p, id, Version(body.version), disabled).await?;
+    Ok(Json(UserDto::from(&user)))
+}
+
+/// Disable a user (admins; not themselves): they can no longer sign in, and their API
+/// tokens stop working.
+#[utoipa::path(post, operation_id = "disableUser", path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = String, Path)), request_body = VersionBody,
+    responses((status = 200, body = UserDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: super::JsonBody,
+) -> Result<Json<UserDto>, ApiError> {
+    set_disabled(state, p, id, body, true).await
+}
+
+/// Enable a disabled user again (admins).
+#[utoipa::path(post, operation_id = "enableUser", path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = String, Path)), request_body = VersionBody,
+    responses((status = 200, body = UserDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: super::JsonBody,
+) -> Result<Json<UserDto>, ApiError> {
+    set_disabled(state, p, id, body, false).await
 }

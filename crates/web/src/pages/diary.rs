@@ -7,12 +7,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
+use linkwell_app::organisation::{set_hours, worker_for};
+use linkwell_domain::RoomId;
 use linkwell_domain::authz::sees_case;
 use linkwell_domain::calendar::{Event, calendar, initials};
 use linkwell_domain::identity::{Role, Secret, SecretHash};
-use linkwell_domain::sessions::SessionKind;
+use linkwell_domain::sessions::{DayFields, SessionKind, WEEKDAYS, parse_week};
 use linkwell_domain::time::{display_london_date, london};
-use linkwell_domain::{RoomId, UserId};
 use linkwell_store::diary::{DiaryEntry, DiaryOf};
 use linkwell_store::practices::room_label;
 use minijinja::Value;
@@ -150,14 +151,8 @@ pub async fn worker(
     Query(q): Query<DiaryQuery>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let worker: UserId = match (p.user.role, q.worker.trim()) {
-        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
-        _ => p.user.id,
-    };
-    let whose = state.db.user(&p.scope(), worker).await?;
-    if !matches!(whose.role, Role::LinkWorker | Role::Coordinator) {
-        return Err(PageError::NotFound);
-    }
+    let whose = hours_of(&state, &page, &q.worker).await?;
+    let worker = whose.id;
     let choices = if p.user.role == Role::Coordinator {
         let team = casework::workers(&state.db, &p.scope()).await?;
         items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()])
@@ -280,8 +275,6 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
         .into_response()
 }
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
 #[derive(Deserialize, Default)]
 pub struct HoursQuery {
     #[serde(default)]
@@ -289,17 +282,13 @@ pub struct HoursQuery {
 }
 
 /// Whose hours: a link worker their own, a coordinator anyone's in the team.
+/// The worker named in `?worker=` (a coordinator's choice), else the caller.
 async fn hours_of(state: &AppState, page: &Page, raw: &str) -> Result<linkwell_store::users::User, PageError> {
-    let p = page.caller()?;
-    let id: UserId = match (p.user.role, raw.trim()) {
-        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
-        _ => p.user.id,
+    let requested = match raw.trim() {
+        "" => None,
+        raw => Some(path_id(raw)?),
     };
-    let user = state.db.user(&p.scope(), id).await?;
-    if !matches!(user.role, Role::LinkWorker | Role::Coordinator) {
-        return Err(PageError::NotFound);
-    }
-    Ok(user)
+    Ok(worker_for(&state.db, &page.caller()?, requested).await?)
 }
 
 async fn render_hours(
@@ -355,29 +344,17 @@ pub async fn save_hours(
     form: super::FormPairs,
 ) -> Result<Response, PageError> {
     let user = hours_of(&state, &page, form.get("worker")).await?;
-    let mut e = linkwell_domain::ValidationErrors::new();
-    let mut days = Vec::new();
-    for d in 1..=7i8 {
-        if form.checked(&format!("off_{d}")) {
-            days.push((d, None));
-            continue;
-        }
-        let starts =
-            e.check(&format!("starts_{d}"), linkwell_domain::time::wall_time(form.get(&format!("starts_{d}"))));
-        let ends = e.check(&format!("ends_{d}"), linkwell_domain::time::wall_time(form.get(&format!("ends_{d}"))));
-        match (starts, ends) {
-            (Some(s), Some(en)) if s < en => days.push((d, Some((s, en)))),
-            (Some(_), Some(_)) => {
-                e.add(&format!("ends_{d}"), format!("{} must end after it starts", WEEKDAYS[(d - 1) as usize]))
-            }
-            _ => {}
-        }
-    }
-    if !e.is_empty() {
-        return render_hours(&state, &page, &user, Some(&form), Some(&e)).await;
-    }
+    let days: [DayFields; 7] = std::array::from_fn(|i| DayFields {
+        off: form.checked(&format!("off_{}", i + 1)),
+        starts: form.get(&format!("starts_{}", i + 1)).to_owned(),
+        ends: form.get(&format!("ends_{}", i + 1)).to_owned(),
+    });
+    let days = match parse_week(&days) {
+        Ok(week) => week,
+        Err(e) => return render_hours(&state, &page, &user, Some(&form), Some(&e)).await,
+    };
     let p = page.caller()?;
-    state.db.set_week(&p.scope(), &page.actor(), user.id, &days).await?;
+    set_hours(&state.db, &p, &user, &days).await?;
     let back =
         if user.id == p.user.id { "/account/hours".to_owned() } else { format!("/account/hours?worker={}", user.id) };
     page.done("Working hours saved: sessions are booked only within them", &back).await

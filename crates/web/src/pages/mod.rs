@@ -253,6 +253,20 @@ pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
     raw.parse().map_err(|_| PageError::NotFound)
 }
 
+impl From<linkwell_app::users::AdminError> for PageError {
+    fn from(e: linkwell_app::users::AdminError) -> Self {
+        use linkwell_app::users::AdminError;
+        match e {
+            AdminError::Invalid(e) => {
+                PageError::BadRequest(e.errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+            }
+            AdminError::OwnAccount(why) => PageError::BadRequest(why.into()),
+            AdminError::Store(s) => PageError::from(s),
+            AdminError::Hashing => PageError::Internal("hashing".into()),
+        }
+    }
+}
+
 impl From<linkwell_app::casework::CaseError> for PageError {
     fn from(e: linkwell_app::casework::CaseError) -> Self {
         match e {

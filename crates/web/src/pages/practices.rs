@@ -4,9 +4,10 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::casework::CaseError;
+use linkwell_app::organisation::{add_room, add_site};
 use linkwell_domain::authz::Action;
-use linkwell_domain::organisations::PracticeInput;
-use linkwell_domain::validation::required_text;
+use linkwell_domain::organisations::{PracticeInput, SiteInput, room_name};
 use linkwell_domain::{PracticeId, SiteId, ValidationErrors};
 use linkwell_store::StoreError;
 use serde::Deserialize;
@@ -167,32 +168,22 @@ pub async fn create_site(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let mut errors = ValidationErrors::new();
-    let name = errors.check("site_name", required_text("the site name", &form.name, 200));
-    let address = errors.check(
-        "address",
-        if form.address.len() > 500 {
-            Err("Address must be 500 characters or fewer".to_string())
-        } else {
-            Ok(form.address.trim().to_owned())
-        },
-    );
+    let input = SiteInput::parse(&form.name, &form.address).map_err(|e| errors.errors.extend(e.errors)).ok();
     let practice_id = match form.practice_id.trim() {
         "" => None,
-        s => match s.parse::<PracticeId>() {
-            Ok(id) if state.db.practice(&p.scope(), id).await.is_ok() => Some(id),
-            _ => {
-                errors.add("practice_id", "Select a practice from the list");
-                None
-            }
-        },
+        s => errors.check("practice_id", s.parse::<PracticeId>().map_err(|_| "Select a practice from the list")),
     };
-    let (Some(name), Some(address)) = (name, address) else {
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
         return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    if !errors.is_empty() {
-        return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+    match add_site(&state.db, &p.scope(), &p.actor(), &input, practice_id, "practice_id").await {
+        Ok(_) => {}
+        Err(CaseError::Invalid(errors)) => {
+            return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e.into()),
     }
-    state.db.create_site(&p.scope(), &page.actor(), practice_id, &name, &address, None).await?;
+    let name = input.name;
     page.done(&format!("{name} added"), "/admin/sites").await
 }
 
@@ -214,19 +205,14 @@ pub async fn create_room(
         return Err(PageError::NotFound);
     }
     let field = format!("room_name_{site}");
-    let name = match required_text("the room name", &form.name, 100) {
+    let name = match room_name(&form.name) {
         Ok(n) => n,
         Err(m) => {
-            return render_sites(
-                &state,
-                &page,
-                Some(&ValidationErrors::single(&field, m)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let errors = ValidationErrors::single(&field, m);
+            return render_sites(&state, &page, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match state.db.create_room(&p.scope(), &page.actor(), site, &name).await {
+    match add_room(&state.db, &p.scope(), &p.actor(), site, &name).await {
         Ok(_) => page.done(&format!("{name} added"), "/admin/sites").await,
         Err(StoreError::Duplicate { .. }) => {
             render_sites(

@@ -3,9 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::organisation::add_programme;
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::sessions::{Minutes, ProgrammeRules};
-use linkwell_domain::validation::required_text;
+use linkwell_domain::organisations::{ProgrammeFields, ProgrammeInput};
+use linkwell_domain::sessions::ProgrammeRules;
 use linkwell_store::StoreError;
 use minijinja::value::Serde;
 
@@ -44,72 +45,24 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
     render(&state, &page, &FormPairs(vec![]), None).await
 }
 
-/// A programme's rules from a form, each problem under its field.
-pub fn parse_rules(f: &FormPairs) -> Result<ProgrammeRules, ValidationErrors> {
-    let mut e = ValidationErrors::new();
-    let minutes =
-        |raw: &str| raw.trim().parse::<u16>().map_err(|_| "Enter a length in minutes, like 45").and_then(Minutes::new);
-    let count = |raw: &str, max: u32, what: &str| {
-        raw.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or(format!("Enter {what}, a whole number from 0 to {max}"))
-    };
-    let initial = e.check("initial_minutes", minutes(f.get("initial_minutes")));
-    let follow_up = e.check("follow_up_minutes", minutes(f.get("follow_up_minutes")));
-    let max = e.check("max_follow_ups", count(f.get("max_follow_ups"), 50, "the number of follow-up sessions"));
-    let attempts = e.check(
-        "contact_attempt_limit",
-        count(f.get("contact_attempt_limit"), 20, "the number of contact attempts")
-            .and_then(|n| if n == 0 { Err("Allow at least 1 contact attempt".to_owned()) } else { Ok(n) }),
-    );
-    match (initial, follow_up, max, attempts) {
-        (Some(initial_length), Some(follow_up_length), Some(max_follow_ups), Some(contact_attempt_limit))
-            if e.is_empty() =>
-        {
-            Ok(ProgrammeRules { initial_length, follow_up_length, max_follow_ups, contact_attempt_limit })
-        }
-        _ => Err(e),
-    }
-}
-
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let mut e = ValidationErrors::new();
-    let name = e.check("name", required_text("the programme name", form.get("name"), 200));
-    let commissioner = e.check(
-        "commissioner",
-        linkwell_domain::validation::optional_text("Commissioner", form.get("commissioner"), 200),
-    );
-    let rules = parse_rules(&form).map_err(|err| e.errors.extend(err.errors)).ok();
-    let date = |field: &str, e: &mut ValidationErrors| match form.get(field).trim() {
-        "" => None,
-        s => e.check(field, s.parse::<jiff::civil::Date>().map_err(|_| "Enter a real date, like 2026-04-01")),
+    let fields = ProgrammeFields {
+        name: form.get("name").to_owned(),
+        commissioner: form.get("commissioner").to_owned(),
+        initial_minutes: form.get("initial_minutes").to_owned(),
+        follow_up_minutes: form.get("follow_up_minutes").to_owned(),
+        max_follow_ups: form.get("max_follow_ups").to_owned(),
+        contact_attempt_limit: form.get("contact_attempt_limit").to_owned(),
+        funded_from: form.get("funded_from").to_owned(),
+        funded_to: form.get("funded_to").to_owned(),
     };
-    let funding = match (date("funded_from", &mut e), date("funded_to", &mut e)) {
-        (Some(from), Some(to)) if from < to => Some((from, to)),
-        (Some(_), Some(_)) => {
-            e.add("funded_to", "The funding must end after it starts");
-            None
-        }
-        (Some(_), None) if e.for_field("funded_to").is_none() => {
-            e.add("funded_to", "Enter when the funding ends");
-            None
-        }
-        (None, Some(_)) if e.for_field("funded_from").is_none() => {
-            e.add("funded_from", "Enter when the funding starts");
-            None
-        }
-        _ => None,
+    let input = match ProgrammeInput::parse(&fields) {
+        Ok(input) => input,
+        Err(e) => return render(&state, &page, &form, Some(&e)).await,
     };
-    let (Some(name), Some(commissioner), Some(rules)) = (name, commissioner, rules) else {
-        return render(&state, &page, &form, Some(&e)).await;
-    };
-    if !e.is_empty() {
-        return render(&state, &page, &form, Some(&e)).await;
-    }
-    match state.db.create_programme_funded(&p.scope(), &page.actor(), &name, rules, &commissioner, funding).await {
+    let name = &input.name;
+    match add_programme(&state.db, &p.scope(), &p.actor(), &input).await {
         Ok(_) => page.done(&format!("{name} added"), "/admin/programmes").await,
         Err(StoreError::Duplicate { .. }) => {
             render(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{FormData, Page, form_errors, form_version};
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_app::users::{AdminError, add_user, check_practice, issue_reset_link, reset_path};
+use linkwell_app::users::{self, AdminError, add_user, issue_reset_link, reset_path};
 
 fn parse_id(id: &str) -> Result<UserId, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
@@ -131,8 +131,7 @@ pub async fn create(
     match add_user(&state.db, &p.scope(), &page.actor(), input).await {
         Ok((user, link)) => show_link(&state, &page, &user.display_name, &reset_path(&link), true),
         Err(AdminError::Invalid(e)) => render_form(&state, &page, &form, Some(&e)).await,
-        Err(AdminError::Store(e)) => Err(e.into()),
-        Err(AdminError::Hashing) => Err(PageError::Internal("hashing".into())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -206,26 +205,16 @@ pub async fn change_role(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let id = parse_id(&id)?;
-    let user = state.db.user(&p.scope(), id).await?;
-    if id == p.user.id {
-        return Err(PageError::BadRequest("You cannot change your own role: ask another admin.".into()));
-    }
     let version = form_version(&form.version)?;
     let assignment = match RoleAssignment::parse(&form.role, &form.practice_id) {
         Ok(a) => a,
         Err(e) => return render_show(&state, &page, id, Some(&e)).await,
     };
-    if let Err(e) = check_practice(&state.db, &p.scope(), assignment.practice_id).await {
-        return match e {
-            AdminError::Invalid(v) => render_show(&state, &page, id, Some(&v)).await,
-            AdminError::Store(s) => Err(s.into()),
-            AdminError::Hashing => Err(PageError::Internal("hashing".into())),
-        };
-    }
-    let updated = state
-        .db
-        .change_user_role(&p.scope(), &page.actor(), user.id, version, assignment.role, assignment.practice_id)
-        .await?;
+    let updated = match users::change_role(&state.db, &p, id, version, &assignment).await {
+        Ok(u) => u,
+        Err(AdminError::Invalid(v)) => return render_show(&state, &page, id, Some(&v)).await,
+        Err(e) => return Err(e.into()),
+    };
     page.done(
         &format!("{} is now {}", updated.display_name, updated.role.label().to_lowercase()),
         &format!("/admin/users/{id}"),
@@ -248,11 +237,8 @@ async fn set_disabled(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let id = parse_id(&id)?;
-    if id == p.user.id && disabled {
-        return Err(PageError::BadRequest("You cannot disable your own account.".into()));
-    }
     let version = form_version(&form.version)?;
-    let user = state.db.set_user_disabled(&p.scope(), &page.actor(), id, version, disabled).await?;
+    let user = users::set_disabled(&state.db, &p, id, version, disabled).await?;
     let message = format!("{} has been {}", user.display_name, if disabled { "disabled" } else { "enabled again" });
     page.done(&message, &format!("/admin/users/{id}")).await
 }

@@ -1,6 +1,6 @@
 //! Triage, assignment, contact attempts and follow-up extensions: the changes to a referral.
 
-use std::num::NonZeroU32;
+use linkwell_domain::referrals::FollowUpExtension;
 
 use crate::input::Path;
 use axum::extract::State;
@@ -185,24 +185,12 @@ pub async fn extend(
 ) -> Result<Response, PageError> {
     let r = case_for_form(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
-    let mut e = ValidationErrors::new();
-    let extra = e.check(
-        "extra",
-        form.get("extra")
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=10).contains(n))
-            .and_then(NonZeroU32::new)
-            .ok_or("Enter how many more follow-ups, from 1 to 10"),
-    );
-    let reason = e
-        .check("extension_reason", required_text("the reason for more follow-ups", form.get("extension_reason"), 1000));
-    let (Some(extra), Some(reason)) = (extra, reason) else {
-        return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let extension = match FollowUpExtension::parse(form.get("extra"), form.get("extension_reason")) {
+        Ok(x) => x,
+        Err(e) => return render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let p = page.caller()?;
-    match state.db.extend_follow_ups(&p.scope(), &page.actor(), r.id, version, extra, &reason).await {
+    match state.db.extend_follow_ups(&p.scope(), &p.actor(), r.id, version, &extension).await {
         Ok(_) => page.done("Follow-up limit extended", &format!("/referrals/{}", r.id)).await,
         Err(StoreError::Conflict) => stale(&state, &page, r.id, "extra").await,
         Err(e) => Err(e.into()),

@@ -1,0 +1,70 @@
+//! How an organisation is set up: sites and rooms, programmes, and each worker's hours.
+
+use linkwell_domain::identity::Role;
+use linkwell_domain::organisations::{ProgrammeInput, SiteInput};
+use linkwell_domain::sessions::Week;
+use linkwell_domain::{PracticeId, SiteId, UserId, ValidationErrors};
+use linkwell_store::practices::{Room, Site};
+use linkwell_store::programmes::Programme;
+use linkwell_store::users::User;
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+use crate::Caller;
+use crate::casework::CaseError;
+use crate::users::check_practice_into;
+
+/// Add a site, at one of the organisation's practices or none. A practice that is not
+/// the organisation's is refused under `practice_field`.
+pub async fn add_site(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    input: &SiteInput,
+    practice: Option<PracticeId>,
+    practice_field: &str,
+) -> Result<Site, CaseError> {
+    let mut errors = ValidationErrors::new();
+    check_practice_into(db, scope, practice, practice_field, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(CaseError::Invalid(errors));
+    }
+    Ok(db.create_site(scope, actor, practice, &input.name, &input.address, None).await?)
+}
+
+/// Add a room to one of the organisation's sites (another organisation's is not found; a
+/// name the site already has is `Duplicate`).
+pub async fn add_room(db: &Db, scope: &OrgScope, actor: &Actor, site: SiteId, name: &str) -> Result<Room, StoreError> {
+    if !db.sites_with_rooms(scope).await?.iter().any(|(s, _)| s.id == site) {
+        return Err(StoreError::NotFound);
+    }
+    db.create_room(scope, actor, site, name).await
+}
+
+/// Add a programme (a name the organisation already uses is `Duplicate`).
+pub async fn add_programme(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    input: &ProgrammeInput,
+) -> Result<Programme, StoreError> {
+    db.create_programme_funded(scope, actor, &input.name, input.rules, &input.commissioner, input.funding).await
+}
+
+/// Whose diary or working hours the caller reads or sets: their own, or (a coordinator)
+/// any link worker's or coordinator's. Anyone else's are not found.
+pub async fn worker_for(db: &Db, caller: &Caller, requested: Option<UserId>) -> Result<User, StoreError> {
+    let id = match (caller.user.role, requested) {
+        (Role::Coordinator, Some(id)) => id,
+        _ => caller.user.id,
+    };
+    let user = db.user(&caller.scope(), id).await?;
+    if !matches!(user.role, Role::LinkWorker | Role::Coordinator) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(user)
+}
+
+/// Set a worker's week (see [`worker_for`] for whose).
+pub async fn set_hours(db: &Db, caller: &Caller, owner: &User, week: &Week) -> Result<(), StoreError> {
+    db.set_week(&caller.scope(), &caller.actor(), owner.id, week).await
+}
