@@ -50,11 +50,13 @@ pub async fn add_programme(
     db.create_programme_funded(scope, actor, &input.name, input.rules, &input.commissioner, input.funding).await
 }
 
-/// Whose diary or working hours the caller reads or sets: their own, or (a coordinator)
-/// any link worker's or coordinator's. Anyone else's are not found.
+/// Whose diary or working hours the caller reads or sets: a coordinator's choice of any
+/// link worker or coordinator (anyone else is not found); for everyone else, their own,
+/// whoever they name.
 pub async fn worker_for(db: &Db, caller: &Caller, requested: Option<UserId>) -> Result<User, StoreError> {
     let id = match (caller.user.role, requested) {
         (Role::Coordinator, Some(id)) => id,
+        // A link worker's choice of worker is ignored, as the diary page always has.
         _ => caller.user.id,
     };
     let user = db.user(&caller.scope(), id).await?;

@@ -127,6 +127,12 @@ impl Db {
         let midnight = Time::midnight();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
+            // The same lock a booking takes, so a booking never reads a week half-changed.
+            let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(user.to_string()).execute(&mut *conn).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
             for (weekday, hours) in days {
                 let (starts, ends) = hours.unwrap_or((midnight, midnight));
                 sqlx::query("INSERT INTO working_hours (organisation_id, user_id, weekday, starts, ends) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, user_id, weekday) DO UPDATE SET starts = excluded.starts, ends = excluded.ends")
@@ -296,6 +302,16 @@ pub async fn book_session_in(
     let now = now_ms();
     let org = scope.key();
     let session = on_tx!(tx, conn => {
+        // Lock the referral first and read it again inside the transaction: a discharge or
+        // a reassignment that committed since the case was opened refuses the booking, and
+        // the extension counted is the current one.
+        let n = sqlx::query("UPDATE referrals SET version = version WHERE organisation_id = $1 AND id = $2 AND assigned_worker_id = $3 AND status IN ('accepted', 'contacting', 'active')")
+            .bind(&org).bind(new.referral_id.to_string()).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
+        if n == 0 {
+            return Err(BookingProblem::ReferralNotOpen);
+        }
+        let extension: i64 = sqlx::query_scalar("SELECT follow_up_extension FROM referrals WHERE organisation_id = $1 AND id = $2")
+            .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
         // Lock the worker (and room) rows; a missing one is NotFound.
         let n = sqlx::query("UPDATE users SET updated_at = updated_at WHERE organisation_id = $1 AND id = $2")
             .bind(&org).bind(new.worker_id.to_string()).execute(&mut *conn).await?.rows_affected();
@@ -315,7 +331,7 @@ pub async fn book_session_in(
         )))
         .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
         let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
-        let extension = u32::try_from(referral.follow_up_extension).unwrap_or(0);
+        let extension = u32::try_from(extension).unwrap_or(0);
         let kind = next_session_kind(rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
         let slot = Slot::starting(new.starts, rules.length(kind));
         // Working hours on the session's London weekday.

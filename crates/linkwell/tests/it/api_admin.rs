@@ -91,15 +91,24 @@ async fn working_hours_read_and_set(engine: Engine) {
         (Some("08:00"), Some("12:30"))
     );
     assert_eq!(saved["days"][4]["off"], true);
-    // A coordinator reads a worker's; a worker naming someone else reads their own.
+    // A coordinator reads a worker's; a link worker naming someone else gets their own
+    // (as on the diary page), and changes only their own week.
     let worker = app.a.user(Role::LinkWorker).id;
     let (_, seen) =
         call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={worker}"), Role::Coordinator, None).await;
     assert_eq!(seen["days"][1]["ends"], "12:30");
     let coordinator = app.a.user(Role::Coordinator).id;
-    let (_, own) =
-        call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={coordinator}"), Role::LinkWorker, None).await;
+    let theirs = format!("/api/v1/working-hours?worker_id={coordinator}");
+    let (_, own) = call(&app, M::GET, &theirs, Role::LinkWorker, None).await;
     assert_eq!(own["worker_id"], worker.to_string());
+    let (_, coordinators) = call(&app, M::GET, "/api/v1/working-hours", Role::Coordinator, None).await;
+    assert_eq!(coordinators["days"][1]["starts"], "09:00", "the coordinator's own week is untouched");
+    // A day named out of its place is refused, not stored a day out.
+    let mut shifted = days.clone();
+    shifted[0]["weekday"] = json!("Sunday");
+    let (status, p) =
+        call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": shifted}))).await;
+    assert_eq!((status, fields(&p)), (422, vec!["days[0].weekday"]), "{p}");
     let referrer = app.a.user(Role::Referrer).id;
     let (status, _) =
         call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={referrer}"), Role::Coordinator, None).await;

@@ -185,14 +185,16 @@ pub async fn create_programme(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct WorkerQuery {
-    /// A coordinator may name another link worker or coordinator; otherwise the caller.
+    /// A coordinator may name any link worker or coordinator. For anyone else this is
+    /// ignored: they read and set their own hours.
     pub worker_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct DayHoursDto {
-    /// Monday, …, Sunday (in a body, the position in `days` says which day).
+    /// Monday, …, Sunday. In a body it may be left out: the position in `days` says which
+    /// day, and a name that does not match its position is refused.
     pub weekday: String,
     /// A day off; `starts` and `ends` are then ignored.
     pub off: bool,
@@ -259,6 +261,13 @@ pub async fn set_working_hours(
     let Ok(days) = <[DayHoursDto; 7]>::try_from(body.days) else {
         return Err(ValidationErrors::single("days", "days must list the seven days, Monday first").into());
     };
+    let mut e = ValidationErrors::new();
+    for (i, d) in days.iter().enumerate() {
+        if !d.weekday.trim().is_empty() && !d.weekday.trim().eq_ignore_ascii_case(WEEKDAYS[i]) {
+            e.add(&format!("days[{i}].weekday"), format!("Day {} of the week is {}", i + 1, WEEKDAYS[i]));
+        }
+    }
+    e.into_result()?;
     let fields = days.map(|d| DayFields { off: d.off, starts: d.starts, ends: d.ends });
     let week = parse_week(&fields).map_err(|e| ValidationErrors {
         errors: e
