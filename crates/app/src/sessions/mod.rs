@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{AskedBy, Outcome, SessionMode, SessionNotes, SessionStatus};
+use linkwell_domain::sessions::{AskedBy, Outcome, ProgrammeRules, SessionMode, SessionNotes, SessionStatus};
 use linkwell_domain::{RoomId, Version};
 use linkwell_store::referrals::{Change, ChangeError, Referral, change_referral_in};
 use linkwell_store::sessions::{BookingProblem, NewSession, Session, book_session_in, record_session_outcome_in};
@@ -106,7 +106,7 @@ pub async fn record_outcome(
     outcome: Outcome,
     notes: &SessionNotes,
 ) -> Result<Session, StoreError> {
-    let contact_limit = contact_attempt_limit(db, scope, r).await?;
+    let contact_limit = rules_of(db, scope, r).await?.contact_attempt_limit;
     let mut tx = db.begin().await?;
     record_session_outcome_in(&mut tx, scope, actor, s.id, expected, outcome, notes).await?;
     if outcome == Outcome::Attended && r.status.is_waiting() {
@@ -121,12 +121,13 @@ pub async fn record_outcome(
     db.session(scope, s.id).await
 }
 
-async fn contact_attempt_limit(db: &Db, scope: &OrgScope, r: &Referral) -> Result<u32, StoreError> {
+/// The rules of the programme `r` was referred to.
+async fn rules_of(db: &Db, scope: &OrgScope, r: &Referral) -> Result<ProgrammeRules, StoreError> {
     db.programmes(scope)
         .await?
         .into_iter()
         .find(|p| p.id == r.programme_id)
-        .map(|p| p.rules.contact_attempt_limit)
+        .map(|p| p.rules)
         .ok_or(StoreError::NotFound)
 }
 
@@ -148,8 +149,7 @@ pub async fn reschedule(
     }
     let worker = r.assigned_worker_id.ok_or(BookError::NoWorker)?;
     let room_id = if to.mode.needs_room() { to.room } else { None };
-    let rules =
-        db.programmes(scope).await?.into_iter().find(|p| p.id == r.programme_id).ok_or(StoreError::NotFound)?.rules;
+    let rules = rules_of(db, scope, r).await?;
     let reminder = reminder_for(db, scope, r, to.starts, to.mode, room_id).await?;
     let new = NewSession {
         referral_id: r.id,
@@ -160,8 +160,7 @@ pub async fn reschedule(
         starts: to.starts,
         reminder,
     };
-    let when = linkwell_domain::time::display_london(to.starts);
-    let notes = SessionNotes::parse(&format!("Moved to {when}")).map_err(|_| StoreError::Conflict)?;
+    let notes = SessionNotes::moved_to(to.starts);
     let mut tx = db.begin().await?;
     record_session_outcome_in(&mut tx, scope, actor, s.id, expected, asked_by.cancellation(), &notes).await?;
     let moved = book_session_in(&mut tx, scope, actor, r, &rules, &new).await?;

@@ -104,6 +104,11 @@ impl SessionNotes {
         Ok(SessionNotes(t.to_owned()))
     }
 
+    /// The note left on a session that was moved: where to find the one that replaced it.
+    pub fn moved_to(starts: jiff::Timestamp) -> SessionNotes {
+        SessionNotes(format!("Moved to {}", crate::time::display_london(starts)))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -6,7 +6,7 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, spawn};
+use crate::support::{api_call, problem_fields, spawn};
 
 both_engines!(sites_and_rooms);
 both_engines!(working_hours_read_and_set);
@@ -14,47 +14,44 @@ both_engines!(programmes_are_added_with_their_rules);
 both_engines!(users_read_role_and_disable);
 both_engines!(a_coordinator_extends_follow_ups);
 
-async fn call(app: &TestApp, method: M, path: &str, role: Role, body: Option<Value>) -> (u16, Value) {
-    let token = app.token(&app.a, app.a.user(role)).await;
-    let mut r = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(problem: &Value) -> Vec<&str> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default()
-}
-
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
     let (status, p) =
-        call(&app, M::POST, "/api/v1/sites", Role::Admin, Some(json!({"name": " ", "practice_id": "nope"}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["name", "practice_id"]), "{p}");
+        api_call(&app, M::POST, "/api/v1/sites", Role::Admin, Some(json!({"name": " ", "practice_id": "nope"}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["name", "practice_id"]), "{p}");
     let other_practice = app.b.practice.id.to_string();
-    let (status, p) =
-        call(&app, M::POST, "/api/v1/sites", Role::Admin, Some(json!({"name": "Hub", "practice_id": other_practice})))
-            .await;
-    assert_eq!((status, fields(&p)), (422, vec!["practice_id"]), "another organisation's practice: {p}");
+    let (status, p) = api_call(
+        &app,
+        M::POST,
+        "/api/v1/sites",
+        Role::Admin,
+        Some(json!({"name": "Hub", "practice_id": other_practice})),
+    )
+    .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["practice_id"]), "another organisation's practice: {p}");
     let body = json!({"name": "Riverside Hub", "address": "1 River Street\nLeeds", "practice_id": app.a.practice.id.to_string()});
-    let (status, site) = call(&app, M::POST, "/api/v1/sites", Role::Admin, Some(body)).await;
+    let (status, site) = api_call(&app, M::POST, "/api/v1/sites", Role::Admin, Some(body)).await;
     assert_eq!(status, 201, "{site}");
     let id = site["id"].as_str().unwrap().to_owned();
     let (status, room) =
-        call(&app, M::POST, &format!("/api/v1/sites/{id}/rooms"), Role::Admin, Some(json!({"name": "Room 2"}))).await;
+        api_call(&app, M::POST, &format!("/api/v1/sites/{id}/rooms"), Role::Admin, Some(json!({"name": "Room 2"})))
+            .await;
     assert_eq!(status, 201, "{room}");
     let (status, p) =
-        call(&app, M::POST, &format!("/api/v1/sites/{id}/rooms"), Role::Admin, Some(json!({"name": "Room 2"}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["name"]));
-    let (status, _) =
-        call(&app, M::POST, &format!("/api/v1/sites/{}/rooms", app.b.site.id), Role::Admin, Some(json!({"name": "X"})))
+        api_call(&app, M::POST, &format!("/api/v1/sites/{id}/rooms"), Role::Admin, Some(json!({"name": "Room 2"})))
             .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["name"]));
+    let (status, _) = api_call(
+        &app,
+        M::POST,
+        &format!("/api/v1/sites/{}/rooms", app.b.site.id),
+        Role::Admin,
+        Some(json!({"name": "X"})),
+    )
+    .await;
     assert_eq!(status, 404, "another organisation's site");
     // A link worker finds the room to book a session in.
-    let (status, list) = call(&app, M::GET, "/api/v1/sites", Role::LinkWorker, None).await;
+    let (status, list) = api_call(&app, M::GET, "/api/v1/sites", Role::LinkWorker, None).await;
     assert_eq!(status, 200);
     let hub = list["items"].as_array().unwrap().iter().find(|s| s["id"] == id.as_str()).unwrap();
     assert_eq!(
@@ -66,7 +63,7 @@ async fn sites_and_rooms(engine: Engine) {
 
 async fn working_hours_read_and_set(engine: Engine) {
     let app = spawn(engine).await;
-    let (status, week) = call(&app, M::GET, "/api/v1/working-hours", Role::LinkWorker, None).await;
+    let (status, week) = api_call(&app, M::GET, "/api/v1/working-hours", Role::LinkWorker, None).await;
     assert_eq!(status, 200);
     assert_eq!(week["worker_id"], app.a.user(Role::LinkWorker).id.to_string());
     assert_eq!((week["days"][0]["starts"].as_str(), week["days"][6]["off"].as_bool()), (Some("09:00"), Some(true)));
@@ -74,17 +71,23 @@ async fn working_hours_read_and_set(engine: Engine) {
     let mut days: Vec<Value> = (0..7).map(|_| day("10:00", "16:00")).collect();
     days[1] = day("16:00", "10:00");
     days[4] = day("nine", "16:00");
-    let (status, p) = call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": days}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["days[1].ends", "days[4].starts"]), "{p}");
+    let (status, p) =
+        api_call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": days}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["days[1].ends", "days[4].starts"]), "{p}");
     assert_eq!(p["errors"][0]["message"], "Tuesday must end after it starts");
-    let (status, _) =
-        call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": [day("9:00", "17:00")]})))
-            .await;
+    let (status, _) = api_call(
+        &app,
+        M::PUT,
+        "/api/v1/working-hours",
+        Role::LinkWorker,
+        Some(json!({"days": [day("9:00", "17:00")]})),
+    )
+    .await;
     assert_eq!(status, 422, "seven days or none");
     days[1] = day("08:00", "12:30");
     days[4] = json!({"off": true});
     let (status, saved) =
-        call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": days}))).await;
+        api_call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": days}))).await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(
         (saved["days"][1]["starts"].as_str(), saved["days"][1]["ends"].as_str()),
@@ -95,60 +98,66 @@ async fn working_hours_read_and_set(engine: Engine) {
     // (as on the diary page), and changes only their own week.
     let worker = app.a.user(Role::LinkWorker).id;
     let (_, seen) =
-        call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={worker}"), Role::Coordinator, None).await;
+        api_call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={worker}"), Role::Coordinator, None).await;
     assert_eq!(seen["days"][1]["ends"], "12:30");
     let coordinator = app.a.user(Role::Coordinator).id;
     let theirs = format!("/api/v1/working-hours?worker_id={coordinator}");
-    let (_, own) = call(&app, M::GET, &theirs, Role::LinkWorker, None).await;
+    let (_, own) = api_call(&app, M::GET, &theirs, Role::LinkWorker, None).await;
     assert_eq!(own["worker_id"], worker.to_string());
-    let (_, coordinators) = call(&app, M::GET, "/api/v1/working-hours", Role::Coordinator, None).await;
+    let (_, coordinators) = api_call(&app, M::GET, "/api/v1/working-hours", Role::Coordinator, None).await;
     assert_eq!(coordinators["days"][1]["starts"], "09:00", "the coordinator's own week is untouched");
     // A day named out of its place is refused, not stored a day out.
     let mut shifted = days.clone();
     shifted[0]["weekday"] = json!("Sunday");
     let (status, p) =
-        call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": shifted}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["days[0].weekday"]), "{p}");
+        api_call(&app, M::PUT, "/api/v1/working-hours", Role::LinkWorker, Some(json!({"days": shifted}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["days[0].weekday"]), "{p}");
     let referrer = app.a.user(Role::Referrer).id;
     let (status, _) =
-        call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={referrer}"), Role::Coordinator, None).await;
+        api_call(&app, M::GET, &format!("/api/v1/working-hours?worker_id={referrer}"), Role::Coordinator, None).await;
     assert_eq!(status, 404, "only link workers and coordinators have hours");
 }
 
 async fn programmes_are_added_with_their_rules(engine: Engine) {
     let app = spawn(engine).await;
     let body = json!({"name": "", "initial_minutes": 0, "follow_up_minutes": 30, "max_follow_ups": 60, "contact_attempt_limit": 3, "funded_from": "2026-04-01"});
-    let (status, p) = call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body)).await;
-    assert_eq!((status, fields(&p)), (422, vec!["name", "initial_minutes", "max_follow_ups", "funded_to"]), "{p}");
+    let (status, p) = api_call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body)).await;
+    assert_eq!(
+        (status, problem_fields(&p)),
+        (422, vec!["name", "initial_minutes", "max_follow_ups", "funded_to"]),
+        "{p}"
+    );
     let body = json!({"name": "Walk and Talk", "commissioner": "West Yorkshire ICB", "initial_minutes": 60, "follow_up_minutes": 30, "max_follow_ups": 3, "contact_attempt_limit": 2, "funded_from": "2026-04-01", "funded_to": "2027-03-31"});
-    let (status, created) = call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body.clone())).await;
+    let (status, created) = api_call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body.clone())).await;
     assert_eq!(status, 201, "{created}");
     assert_eq!((created["initial_minutes"].as_u64(), created["funded_to"].as_str()), (Some(60), Some("2027-03-31")));
-    let (status, p) = call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body)).await;
-    assert_eq!((status, fields(&p)), (422, vec!["name"]));
-    let (_, list) = call(&app, M::GET, "/api/v1/programmes", Role::Referrer, None).await;
+    let (status, p) = api_call(&app, M::POST, "/api/v1/programmes", Role::Admin, Some(body)).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["name"]));
+    let (_, list) = api_call(&app, M::GET, "/api/v1/programmes", Role::Referrer, None).await;
     assert!(list["items"].as_array().unwrap().iter().any(|p| p["name"] == "Walk and Talk"));
 }
 
 async fn users_read_role_and_disable(engine: Engine) {
     let app = spawn(engine).await;
     let worker = app.a.user(Role::LinkWorker);
-    let (status, user) = call(&app, M::GET, &format!("/api/v1/users/{}", worker.id), Role::Coordinator, None).await;
+    let (status, user) = api_call(&app, M::GET, &format!("/api/v1/users/{}", worker.id), Role::Coordinator, None).await;
     assert_eq!((status, user["role"].as_str(), user["disabled"].as_bool()), (200, Some("link_worker"), Some(false)));
     let (status, _) =
-        call(&app, M::GET, &format!("/api/v1/users/{}", app.b.user(Role::LinkWorker).id), Role::Admin, None).await;
+        api_call(&app, M::GET, &format!("/api/v1/users/{}", app.b.user(Role::LinkWorker).id), Role::Admin, None).await;
     assert_eq!(status, 404);
     let path = format!("/api/v1/users/{}/role", worker.id);
     let (status, p) =
-        call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "referrer"}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["practice_id"]), "{p}");
+        api_call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "referrer"}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["practice_id"]), "{p}");
     let (status, changed) =
-        call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "coordinator"}))).await;
+        api_call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "coordinator"})))
+            .await;
     assert_eq!((status, changed["role"].as_str()), (200, Some("coordinator")), "{changed}");
     let (status, _) =
-        call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "link_worker"}))).await;
+        api_call(&app, M::PUT, &path, Role::Admin, Some(json!({"version": user["version"], "role": "link_worker"})))
+            .await;
     assert_eq!(status, 409, "a stale version");
-    let (status, off) = call(
+    let (status, off) = api_call(
         &app,
         M::POST,
         &format!("/api/v1/users/{}/disable", worker.id),
@@ -157,7 +166,7 @@ async fn users_read_role_and_disable(engine: Engine) {
     )
     .await;
     assert_eq!((status, off["disabled"].as_bool()), (200, Some(true)));
-    let (status, on) = call(
+    let (status, on) = api_call(
         &app,
         M::POST,
         &format!("/api/v1/users/{}/enable", worker.id),
@@ -168,7 +177,7 @@ async fn users_read_role_and_disable(engine: Engine) {
     assert_eq!((status, on["disabled"].as_bool()), (200, Some(false)));
     // Not one's own account.
     let admin = app.a.user(Role::Admin);
-    let (status, p) = call(
+    let (status, p) = api_call(
         &app,
         M::POST,
         &format!("/api/v1/users/{}/disable", admin.id),
@@ -177,7 +186,7 @@ async fn users_read_role_and_disable(engine: Engine) {
     )
     .await;
     assert_eq!((status, p["detail"].as_str()), (409, Some("You cannot disable your own account.")));
-    let (status, _) = call(
+    let (status, _) = api_call(
         &app,
         M::PUT,
         &format!("/api/v1/users/{}/role", admin.id),
@@ -191,9 +200,9 @@ async fn users_read_role_and_disable(engine: Engine) {
 async fn a_coordinator_extends_follow_ups(engine: Engine) {
     let app = spawn(engine).await;
     let id = app.a.case.referral;
-    let (_, r) = call(&app, M::GET, &format!("/api/v1/referrals/{id}"), Role::Coordinator, None).await;
+    let (_, r) = api_call(&app, M::GET, &format!("/api/v1/referrals/{id}"), Role::Coordinator, None).await;
     let path = format!("/api/v1/referrals/{id}/follow-up-extension");
-    let (status, p) = call(
+    let (status, p) = api_call(
         &app,
         M::POST,
         &path,
@@ -201,10 +210,10 @@ async fn a_coordinator_extends_follow_ups(engine: Engine) {
         Some(json!({"version": r["version"], "extra": 11, "reason": ""})),
     )
     .await;
-    assert_eq!((status, fields(&p)), (422, vec!["extra", "reason"]), "{p}");
+    assert_eq!((status, problem_fields(&p)), (422, vec!["extra", "reason"]), "{p}");
     let body = json!({"version": r["version"], "extra": 2, "reason": "Needs support through the winter"});
-    let (status, extended) = call(&app, M::POST, &path, Role::Coordinator, Some(body.clone())).await;
+    let (status, extended) = api_call(&app, M::POST, &path, Role::Coordinator, Some(body.clone())).await;
     assert_eq!((status, extended["case"]["follow_up_extension"].as_i64()), (200, Some(2)), "{extended}");
-    let (status, _) = call(&app, M::POST, &path, Role::Coordinator, Some(body)).await;
+    let (status, _) = api_call(&app, M::POST, &path, Role::Coordinator, Some(body)).await;
     assert_eq!(status, 409, "a stale version");
 }

@@ -5,13 +5,9 @@ use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
 use serde_json::{Value, json};
 
-use crate::support::{count, next_monday_at, spawn};
+use crate::support::{count, next_monday_at, problem_fields, spawn};
 
 both_engines!(the_journey_through_the_api);
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
-}
 
 async fn the_journey_through_the_api(engine: Engine) {
     let app = spawn(engine).await;
@@ -37,7 +33,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert_eq!(
-        fields(&p),
+        problem_fields(&p),
         ["person.nhs_number", "person.given_name", "person.family_name", "person.date_of_birth", "referral.urgency"],
         "{p}"
     );
@@ -83,7 +79,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(fields(&r.json().await.unwrap()), ["worker_id"]);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["worker_id"]);
     let r = call(
         M::POST,
         &format!("/api/v1/referrals/{id}/triage"),
@@ -152,7 +148,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     .await
     .unwrap();
     let p: Value = r.json().await.unwrap();
-    assert_eq!(fields(&p), ["time"]);
+    assert_eq!(problem_fields(&p), ["time"]);
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("does not exist"));
     let r = book(monday).await.unwrap();
     assert_eq!(r.status(), 201);
@@ -192,7 +188,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(fields(&r.json().await.unwrap()), ["goals[0].text", "goals[0].target"]);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["goals[0].text", "goals[0].target"]);
     let body = json!({"based_on": 0, "plan": {"what_matters": "Company", "goals": [{"text": "Bereavement group", "progress": "3"}, {"text": "Walk and Talk", "target": "2027-02-01"}]}});
     let saved: Value = call(M::PUT, &format!("/api/v1/referrals/{id}/plan"), &worker, Some(body.clone()))
         .await
@@ -213,7 +209,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(fields(&r.json().await.unwrap()), ["tools"]);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["tools"]);
 
     // Discharge; the referrer then sees "discharged" and still nothing else.
     let current: Value =
@@ -234,7 +230,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     let mine: Value = call(M::GET, "/api/v1/referrals", &referrer, None).await.unwrap().json().await.unwrap();
     assert!(mine["items"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str() && r["status"] == "discharged"));
     let r = call(M::GET, "/api/v1/referrals?status=nonsense", &referrer, None).await.unwrap();
-    assert_eq!(fields(&r.json().await.unwrap()), ["status"]);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["status"]);
 
     // The same NHS number with the same details again is the same person.
     let refer_again = |given: &str| {

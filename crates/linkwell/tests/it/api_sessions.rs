@@ -5,29 +5,14 @@
 use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
 use reqwest::Method as M;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{TestApp, next_monday_at, spawn};
+use crate::support::{api_call, next_monday_at, problem_fields, spawn};
 
 both_engines!(attending_makes_a_waiting_referral_active_and_the_notes_read_back);
 both_engines!(moving_a_session_cancels_it_and_books_the_same_kind_in_one_change);
 both_engines!(a_move_that_cannot_be_booked_changes_nothing);
 both_engines!(api_dates_are_iso_and_say_so);
-
-async fn call(app: &TestApp, method: M, path: &str, role: Role, body: Option<Value>) -> (u16, Value) {
-    let token = app.token(&app.a, app.a.user(role)).await;
-    let mut r = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(problem: &Value) -> Vec<&str> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default()
-}
 
 fn london_date(t: jiff::Timestamp) -> String {
     t.to_zoned(linkwell_domain::time::london()).date().to_string()
@@ -35,7 +20,7 @@ fn london_date(t: jiff::Timestamp) -> String {
 
 async fn attending_makes_a_waiting_referral_active_and_the_notes_read_back(engine: Engine) {
     let app = spawn(engine).await;
-    let (status, created) = call(&app, M::POST, "/api/v1/referrals", Role::Coordinator, Some(json!({
+    let (status, created) = api_call(&app, M::POST, "/api/v1/referrals", Role::Coordinator, Some(json!({
         "person": {"given_name": "Albert", "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
         "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
     }))).await;
@@ -44,10 +29,10 @@ async fn attending_makes_a_waiting_referral_active_and_the_notes_read_back(engin
     let worker = app.a.user(Role::LinkWorker).id.to_string();
     let triage = json!({"action": "accept", "version": created["version"], "worker_id": worker});
     let (_, accepted) =
-        call(&app, M::POST, &format!("/api/v1/referrals/{id}/triage"), Role::Coordinator, Some(triage)).await;
+        api_call(&app, M::POST, &format!("/api/v1/referrals/{id}/triage"), Role::Coordinator, Some(triage)).await;
     assert_eq!(accepted["status"], "accepted");
     let when = next_monday_at(14);
-    let (status, session) = call(
+    let (status, session) = api_call(
         &app,
         M::POST,
         &format!("/api/v1/referrals/{id}/sessions"),
@@ -61,29 +46,29 @@ async fn attending_makes_a_waiting_referral_active_and_the_notes_read_back(engin
 
     let outcome = json!({"version": 1, "outcome": "attended", "notes": "  Talked about the walking group.  "});
     let (status, held) =
-        call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(outcome)).await;
+        api_call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(outcome)).await;
     assert_eq!(status, 200, "{held}");
-    let (status, read) = call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
+    let (status, read) = api_call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
     assert_eq!(status, 200);
     assert_eq!(
         (read["status"].as_str(), read["notes"].as_str()),
         (Some("attended"), Some("Talked about the walking group."))
     );
-    let (_, referral) = call(&app, M::GET, &format!("/api/v1/referrals/{id}"), Role::LinkWorker, None).await;
+    let (_, referral) = api_call(&app, M::GET, &format!("/api/v1/referrals/{id}"), Role::LinkWorker, None).await;
     assert_eq!(referral["status"], "active", "coming to a session is contact made");
 
     // Once only; and too long notes are refused by name.
     let again = json!({"version": 2, "outcome": "did_not_attend"});
     let (status, _) =
-        call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(again)).await;
+        api_call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(again)).await;
     assert_eq!(status, 409);
     let long = json!({"version": 2, "outcome": "attended", "notes": "x".repeat(8001)});
     let (status, p) =
-        call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(long)).await;
-    assert_eq!((status, fields(&p)), (422, vec!["notes"]));
+        api_call(&app, M::POST, &format!("/api/v1/sessions/{sid}/outcome"), Role::LinkWorker, Some(long)).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["notes"]));
     // Another organisation's session is not there.
     let (status, _) =
-        call(&app, M::GET, &format!("/api/v1/sessions/{}", app.b.case.session), Role::LinkWorker, None).await;
+        api_call(&app, M::GET, &format!("/api/v1/sessions/{}", app.b.case.session), Role::LinkWorker, None).await;
     assert_eq!(status, 404);
 }
 
@@ -92,28 +77,28 @@ async fn moving_a_session_cancels_it_and_books_the_same_kind_in_one_change(engin
     let sid = app.a.case.session;
     let path = format!("/api/v1/sessions/{sid}/reschedule");
     let later = next_monday_at(11);
-    let to = |version: i64| json!({"version": version, "asked_by": "person", "date": london_date(later), "time": "11:30", "mode": "telephone"});
+    let to = |version: i64| json!({"version": version, "asked_by": "person", "to": {"date": london_date(later), "time": "11:30", "mode": "telephone"}});
 
-    let (status, p) = call(&app, M::POST, &path, Role::LinkWorker, Some(json!({"version": 1, "asked_by": "nobody", "date": "31/12/2026", "time": "11:30", "mode": "carrier_pigeon"}))).await;
-    assert_eq!((status, fields(&p)), (422, vec!["date", "mode", "asked_by"]), "{p}");
-    assert_eq!(p["errors"][0]["message"], "Enter a real date, like 2027-03-27");
-    let (status, _) = call(&app, M::POST, &path, Role::LinkWorker, Some(to(7))).await;
+    let (status, p) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(json!({"version": 1, "asked_by": "nobody", "to": {"date": "31/12/2026", "time": "11:30", "mode": "carrier_pigeon"}}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["asked_by", "to.date", "to.mode"]), "{p}");
+    assert_eq!(p["errors"][1]["message"], "Enter a real date, like 2027-03-27");
+    let (status, _) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(to(7))).await;
     assert_eq!(status, 409, "a stale version");
 
-    let (status, moved) = call(&app, M::POST, &path, Role::LinkWorker, Some(to(1))).await;
+    let (status, moved) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(to(1))).await;
     assert_eq!(status, 201, "{moved}");
     assert_eq!((moved["kind"].as_str(), moved["status"].as_str()), (Some("initial"), Some("booked")));
     assert_ne!(moved["id"], sid.to_string());
-    let (_, old) = call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
+    let (_, old) = api_call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
     assert_eq!(old["status"], "cancelled_by_person");
     assert!(old["notes"].as_str().unwrap().starts_with("Moved to "), "{old}");
     let (_, all) =
-        call(&app, M::GET, &format!("/api/v1/referrals/{}/sessions", app.a.case.referral), Role::LinkWorker, None)
+        api_call(&app, M::GET, &format!("/api/v1/referrals/{}/sessions", app.a.case.referral), Role::LinkWorker, None)
             .await;
     let statuses: Vec<_> = all["items"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["cancelled_by_person", "booked"]);
     // The old one cannot be moved again.
-    let (status, _) = call(&app, M::POST, &path, Role::LinkWorker, Some(to(2))).await;
+    let (status, _) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(to(2))).await;
     assert_eq!(status, 409);
 }
 
@@ -122,15 +107,14 @@ async fn a_move_that_cannot_be_booked_changes_nothing(engine: Engine) {
     let sid = app.a.case.session;
     // A Sunday is outside the worker's default hours.
     let sunday = next_monday_at(11).checked_add(jiff::Span::new().hours(24 * 6)).unwrap();
-    let body =
-        json!({"version": 1, "asked_by": "service", "date": london_date(sunday), "time": "11:00", "mode": "telephone"});
+    let body = json!({"version": 1, "asked_by": "service", "to": {"date": london_date(sunday), "time": "11:00", "mode": "telephone"}});
     let (status, p) =
-        call(&app, M::POST, &format!("/api/v1/sessions/{sid}/reschedule"), Role::LinkWorker, Some(body)).await;
-    assert_eq!((status, fields(&p)), (422, vec!["time"]), "{p}");
-    let (_, old) = call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
+        api_call(&app, M::POST, &format!("/api/v1/sessions/{sid}/reschedule"), Role::LinkWorker, Some(body)).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["to.time"]), "{p}");
+    let (_, old) = api_call(&app, M::GET, &format!("/api/v1/sessions/{sid}"), Role::LinkWorker, None).await;
     assert_eq!((old["status"].as_str(), old["version"].as_i64()), (Some("booked"), Some(1)));
     let (_, all) =
-        call(&app, M::GET, &format!("/api/v1/referrals/{}/sessions", app.a.case.referral), Role::LinkWorker, None)
+        api_call(&app, M::GET, &format!("/api/v1/referrals/{}/sessions", app.a.case.referral), Role::LinkWorker, None)
             .await;
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
 }
@@ -147,8 +131,8 @@ async fn api_dates_are_iso_and_say_so(engine: Engine) {
             "person": {"given_name": "Ada", "family_name": "Lovelace", "date_of_birth": dob, "sex": "female", "phone": "07700 900123", "preferred_channel": "phone"},
             "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
         });
-        let (status, p) = call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(body)).await;
-        assert_eq!((status, fields(&p)), (422, vec!["person.date_of_birth"]), "{dob}: {p}");
+        let (status, p) = api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(body)).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["person.date_of_birth"]), "{dob}: {p}");
         assert_eq!(p["errors"][0]["message"], message, "{dob}");
     }
 }

@@ -5,7 +5,7 @@ use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
 use serde_json::{Value, json};
 
-use crate::support::{count, location, spawn};
+use crate::support::{count, location, problem_fields, spawn};
 
 both_engines!(
     a_huge_row_index_is_refused_by_name_and_the_server_lives,
@@ -29,10 +29,6 @@ both_engines!(
     the_oruk_feed_streams_by_keyset_and_pages_organisations_in_sql,
     sign_ins_sent_all_at_once_are_counted_all_at_once,
 );
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or(vec![], |a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())
-}
 
 /// Issue 10 item 1: `goals[99999999999].text` made the server allocate 7.2 TB and abort.
 async fn a_huge_row_index_is_refused_by_name_and_the_server_lives(engine: Engine) {
@@ -304,7 +300,7 @@ async fn json_errors_name_the_field_in_the_products_words(engine: Engine) {
         let r = post(body).await.unwrap();
         assert_eq!(r.status(), 422);
         let p: Value = r.json().await.unwrap();
-        assert_eq!(fields(&p), [field], "{p}");
+        assert_eq!(problem_fields(&p), [field], "{p}");
         assert_eq!(p["errors"][0]["message"], message, "{p}");
         let text = p.to_string();
         for parser_word in ["line ", "column", "expected", "invalid type"] {
@@ -322,8 +318,8 @@ async fn json_errors_name_the_field_in_the_products_words(engine: Engine) {
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert_eq!(
-        (fields(&p), p["errors"][0]["message"].as_str()),
-        (vec!["body".to_owned()], Some("The body is not valid JSON"))
+        (problem_fields(&p), p["errors"][0]["message"].as_str()),
+        (vec!["body"], Some("The body is not valid JSON"))
     );
 }
 
@@ -622,7 +618,7 @@ async fn search_words_are_limited_and_named(engine: Engine) {
     let r = http.get(app.url("/oruk/a/services")).query(&[("search", words.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
-    assert_eq!(fields(&p), ["search"], "{p}");
+    assert_eq!(problem_fields(&p), ["search"], "{p}");
     let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
     let r = lw.get(&format!("/directory?q={}", "walk+".repeat(2000))).await;
     assert_eq!(r.status(), 422);

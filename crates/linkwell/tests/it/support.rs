@@ -595,3 +595,27 @@ pub fn referral_form<'a>(
     f.extend_from_slice(extra);
     f
 }
+
+/// The fields a problem details body names, in order (none for another body).
+pub fn problem_fields(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default()
+}
+
+/// Call the API as organisation A's user of `role` (a fresh token), with an optional JSON
+/// body: the status and the body (`Null` when it is not JSON).
+pub async fn api_call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    role: Role,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let token = app.token(&app.a, app.a.user(role)).await;
+    let mut r = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}

@@ -197,19 +197,8 @@ pub struct RescheduleBody {
     /// Who asked for the move: the old session is recorded as cancelled by them.
     #[schema(schema_with = codes::asked_by)]
     pub asked_by: String,
-    /// The new London date, like 2026-12-01.
-    #[schema(format = Date)]
-    pub date: String,
-    /// The new London wall-clock time, like 10:00.
-    pub time: String,
-    #[serde(default)]
-    #[schema(schema_with = codes::fold)]
-    pub fold: Option<String>,
-    #[schema(schema_with = codes::session_mode)]
-    pub mode: String,
-    /// Required in person.
-    #[serde(default)]
-    pub room_id: Option<String>,
+    /// When, how and where it happens now, as in a booking.
+    pub to: BookingBody,
 }
 
 /// Move a booked session to another time (or mode, or room): the session is recorded as
@@ -225,20 +214,21 @@ pub async fn reschedule(
 ) -> Result<(StatusCode, Json<SessionDto>), ApiError> {
     let (s, r) = use_case::open_session(&state.db, &p, session_id(&id)?).await?;
     let b: RescheduleBody = body.parse()?;
-    let booking = BookingBody { date: b.date, time: b.time, fold: b.fold, mode: b.mode, room_id: b.room_id }.parse();
-    let asked_by = AskedBy::parse(&b.asked_by);
-    let (booking, asked_by) = match (booking, asked_by) {
-        (Ok(booking), Ok(asked_by)) => (booking, asked_by),
-        (booking, asked_by) => {
-            let mut e = booking.err().unwrap_or_default();
-            if let Err(message) = asked_by {
-                e.add("asked_by", message);
-            }
-            return Err(e.into());
-        }
-    };
+    let mut e = ValidationErrors::new();
+    let asked_by = e.check("asked_by", AskedBy::parse(&b.asked_by));
+    let booking = b.to.parse().map_err(|to| {
+        e.errors.extend(to.errors.into_iter().map(|mut f| {
+            f.field = format!("to.{}", f.field);
+            f
+        }))
+    });
+    let (Some(asked_by), Ok(booking)) = (asked_by, booking) else { return Err(e.into()) };
     let moved =
         use_case::reschedule(&state.db, &p.scope(), &p.actor(), (&s, &r), Version(b.version), asked_by, &booking)
-            .await?;
+            .await
+            .map_err(|err| match err {
+                BookError::NoWorker | BookError::Store(_) => ApiError::from(err),
+                refused => ValidationErrors::single(&format!("to.{}", refused.field()), refused.to_string()).into(),
+            })?;
     Ok((StatusCode::CREATED, Json((&moved).into())))
 }
