@@ -19,7 +19,8 @@ both_engines!(
     listings_keep_their_parts_and_history,
     status_checks_and_imports,
     postcodes_locate_with_district_fallback,
-    prescriptions_follow_up_and_unmet_needs
+    prescriptions_follow_up_and_unmet_needs,
+    stale_and_missing_are_told_apart
 );
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
@@ -392,4 +393,40 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
     let all = db.unmet_needs(&a, None, None, 10).await.unwrap();
     assert_eq!(all.iter().map(|u| u.area.as_str()).collect::<Vec<_>>(), ["Seacroft", "LS8"]);
     assert_eq!(db.unmet_needs(&a, Some(Need::Bereavement), None, 10).await.unwrap(), vec![u]);
+}
+
+/// A versioned change that matches no row is a `Conflict` when the record is there at
+/// another version, and `NotFound` when it is not (or is another organisation's).
+async fn stale_and_missing_are_told_apart(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let a = org(db, "a").await;
+    let b = org(db, "b").await;
+    let p = provider(db, &a, "Leeds Ramblers").await;
+    let input = ProviderInput::parse(&ProviderFields {
+        name: "Leeds Ramblers CIO".into(),
+        kind: "voluntary".into(),
+        description: "Local charity".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let stale = db.update_provider(&a, SYS, p.id, Version(p.version + 1), &input).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    let other = db.update_provider(&b, SYS, p.id, Version(p.version), &input).await;
+    assert!(matches!(other, Err(StoreError::NotFound)), "{other:?}");
+    let missing = db.update_provider(&a, SYS, linkwell_domain::ProviderId::new(), Version(1), &input).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+
+    let s = db.create_service(&a, SYS, &parse(&listing(&p, "Walk and Talk")), date(2026, 11, 23)).await.unwrap();
+    let pause = ServiceStatus::Paused { restart: None };
+    let stale = db.set_service_status(&a, SYS, s.id, Version(s.version + 1), &pause, "").await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    let other = db.set_service_status(&b, SYS, s.id, Version(s.version), &pause, "").await;
+    assert!(matches!(other, Err(StoreError::NotFound)), "{other:?}");
+    let missing = db.set_service_status(&a, SYS, linkwell_domain::ServiceId::new(), Version(1), &pause, "").await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    // Nothing was changed or recorded by the refused attempts.
+    assert_eq!(db.provider(&a, p.id).await.unwrap().version, p.version);
+    assert_eq!(db.service(&a, s.id).await.unwrap().version, s.version);
+    assert_eq!(db.service_history(&a, s.id).await.unwrap().len(), 1);
 }

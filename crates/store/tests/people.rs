@@ -483,6 +483,18 @@ async fn outcomes_and_extensions(engine: Engine) {
             .await,
         Err(StoreError::Conflict)
     ));
+    // A session that is not there is not found.
+    let missing = db
+        .record_session_outcome(
+            &a,
+            SYS,
+            linkwell_domain::ids::SessionId::new(),
+            Version(1),
+            Outcome::Attended,
+            &SessionNotes::default(),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
 
     let mut follow_ups = Vec::new();
     for d in [2, 3, 4, 7, 8] {
