@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod testing;
 pub mod tokens;
 pub mod users;
+mod versioned;
 /// Browser sign-in sessions (tower-sessions), not to be confused with `sessions`.
 pub mod web_sessions;
 

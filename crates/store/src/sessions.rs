@@ -12,6 +12,7 @@ use linkwell_domain::{RoomId, UserId};
 use sqlx::Row;
 
 use crate::audit::append_in;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 /// Working hours when a worker has none recorded for a weekday: Monday to Friday, 9 to 5.
@@ -250,19 +251,11 @@ pub async fn record_session_outcome_in(
     notes: &SessionNotes,
 ) -> Result<()> {
     let n = on_tx!(tx, conn => {
-        let n = sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
+        sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
             .bind(outcome.code()).bind(notes.as_str()).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
-            .execute(&mut *conn).await?.rows_affected();
-        if n == 0 {
-            let there: Option<i64> = sqlx::query_scalar("SELECT version FROM sessions WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?;
-            there.ok_or(StoreError::NotFound)?;
-        }
-        n
+            .execute(&mut *conn).await?.rows_affected()
     });
-    if n == 0 {
-        return Err(StoreError::Conflict);
-    }
+    expect_version(tx, "sessions", scope, id, n).await?;
     if outcome.is_cancellation() {
         crate::outbox::cancel_for_session_in(tx, scope, id).await?;
     }

@@ -10,6 +10,7 @@ use sqlx::Row;
 use super::SaveOrigin;
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms, push_in_list};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -175,13 +176,7 @@ pub async fn save_provider_in(
                 .execute(&mut *conn).await?.rows_affected(),
         }
     });
-    if n == 0 {
-        let exists: Option<String> = on_tx!(tx, conn => {
-            sqlx::query_scalar("SELECT id FROM providers WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?
-        });
-        return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
-    }
+    expect_version(tx, "providers", scope, id, n).await?;
     // Its listings show its name: they have changed too (for ORUK's modified_after
     // and the search index), though not in content their history need record.
     on_tx!(tx, conn => {

@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::listings::{SUMMARY_COLUMNS, summary_from};
 use super::{Location, Service, ServiceSummary};
 use crate::audit::append_in;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 /// One entry of a listing's history.
@@ -246,13 +247,7 @@ pub async fn set_service_status_in(
             .bind(scope.key()).bind(id.to_string()).bind(expected.0)
             .execute(&mut *conn).await?.rows_affected()
     });
-    if n == 0 {
-        let exists: Option<String> = on_tx!(tx, conn => {
-            sqlx::query_scalar("SELECT id FROM services WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?
-        });
-        return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
-    }
+    expect_version(tx, "services", scope, id, n).await?;
     let (kind, detail) = match status {
         ServiceStatus::Active => ("reopened", note.to_owned()),
         ServiceStatus::Paused { restart } => (
