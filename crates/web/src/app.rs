@@ -10,7 +10,7 @@ use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use linkwell_domain::authz::Action;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
@@ -202,6 +202,22 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/directory/services/{id}/verify", Allowed(Action::EditDirectory), post(pages::directory::verify)),
         route(p.clone(), "/directory/services/{id}/exceptions", Allowed(Action::EditDirectory), post(pages::directory::exception)),
         // Social prescribing: suggestions live on the person's page.
+        route(g.clone(), "/api/v1/directory/providers", Allowed(Action::ViewDirectory), get(api::directory::providers)),
+        route(p.clone(), "/api/v1/directory/providers", Allowed(Action::EditDirectory), post(api::directory::create_provider)),
+        route(g.clone(), "/api/v1/directory/providers/{id}", Allowed(Action::ViewDirectory), get(api::directory::provider)),
+        route(Method::PUT, "/api/v1/directory/providers/{id}", Allowed(Action::EditDirectory), put(api::directory::update_provider)),
+        route(g.clone(), "/api/v1/directory/services", Allowed(Action::ViewDirectory), get(api::directory::services)),
+        route(p.clone(), "/api/v1/directory/services", Allowed(Action::EditDirectory), post(api::directory::create_service)),
+        route(g.clone(), "/api/v1/directory/services/{id}", Allowed(Action::ViewDirectory), get(api::directory::service)),
+        route(Method::PUT, "/api/v1/directory/services/{id}", Allowed(Action::EditDirectory), put(api::directory::update_service)),
+        route(p.clone(), "/api/v1/directory/services/{id}/status", Allowed(Action::EditDirectory), post(api::directory::set_status)),
+        route(p.clone(), "/api/v1/directory/services/{id}/verify", Allowed(Action::EditDirectory), post(api::directory::verify)),
+        route(Method::PUT, "/api/v1/directory/services/{id}/dates-off/{date}", Allowed(Action::EditDirectory), put(api::directory::set_date_off)),
+        route(Method::DELETE, "/api/v1/directory/services/{id}/dates-off/{date}", Allowed(Action::EditDirectory), delete(api::directory::remove_date_off)),
+        route(g.clone(), "/api/v1/directory/to-check", Allowed(Action::ViewDirectory), get(api::directory::to_check)),
+        route(g.clone(), "/api/v1/directory/services.csv", Allowed(Action::ViewDirectory), get(api::directory::export_csv)),
+        route(p.clone(), "/api/v1/directory/services.csv", Allowed(Action::EditDirectory), post(api::directory::import_csv)),
+
         route(p.clone(), "/people/{id}/free-times", Allowed(Action::WorkCases), post(pages::prescriptions::save_free_times)),
         route(g.clone(), "/referrals/{id}/prescriptions/new", Allowed(Action::WorkCases), get(pages::prescriptions::new)),
         route(p.clone(), "/referrals/{id}/prescriptions", Allowed(Action::WorkCases), post(pages::prescriptions::create)),

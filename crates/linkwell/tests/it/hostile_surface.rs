@@ -25,9 +25,21 @@ use crate::support::{Client, TestApp, concrete, open_every_route, spawn};
 
 both_engines!(every_route_holds_under_hostile_input);
 
-/// Routes a hostile request may complete, and why: they take no input at all, so there
-/// is nothing wrong with what was sent.
+/// Routes a hostile request may complete, and why: they take no input at all, or only
+/// optional free text that any short string is (a note), so there may be nothing wrong
+/// with what was sent. Their NUL bytes and over-long text are still refused.
 const TAKE_NO_INPUT: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/api/v1/directory/services/{id}/verify",
+        "records a check today; its one member, a note, is optional free text",
+    ),
+    (
+        "PUT",
+        "/api/v1/directory/services/{id}/dates-off/{date}",
+        "the date is the address; its one member, a note, is optional free text",
+    ),
+    ("DELETE", "/api/v1/directory/services/{id}/dates-off/{date}", "takes no body: the date is the address"),
     ("POST", "/account/calendar", "makes a new calendar address; takes no fields"),
     ("POST", "/account/calendar/revoke", "turns the calendar address off; takes no fields"),
     ("POST", "/admin/users/{id}/reset-link", "issues a new reset link; takes no fields"),

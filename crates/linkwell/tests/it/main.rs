@@ -14,6 +14,7 @@ mod api;
 mod api_admin;
 mod api_casework;
 mod api_conformance;
+mod api_directory;
 mod api_sessions;
 mod authz;
 mod browser;

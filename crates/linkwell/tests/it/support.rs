@@ -462,6 +462,7 @@ pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("/people/{id}", &format!("/people/{}", case.person))
         .replace("/sessions/{id}", &format!("/sessions/{}", case.session))
         .replace("{version}", "1")
+        .replace("{date}", "2027-01-05")
         .replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))
         .replace("/admin/sites/{id}", &format!("/admin/sites/{}", app.a.site.id))
         .replace("/api/v1/sites/{id}", &format!("/api/v1/sites/{}", app.a.site.id))

@@ -142,7 +142,8 @@ impl Db {
         self.service(scope, id).await
     }
 
-    /// A date the service does not run (added) or runs after all (removed).
+    /// A date the service does not run (added) or runs after all (removed). `NotFound` for
+    /// another organisation's listing, or for removing a date off it does not have.
     pub async fn set_service_exception(
         &self,
         scope: &OrgScope,
@@ -158,12 +159,15 @@ impl Db {
             if n > 0 {
                 match note {
                     Some(note) => sqlx::query("INSERT INTO service_exceptions (organisation_id, service_id, on_date, note) VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, service_id, on_date) DO UPDATE SET note = excluded.note")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?,
+                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?.rows_affected(),
+                    // Removing a date off that is not there changes nothing (the version
+                    // bump rolls back) and says so, rather than writing history.
                     None => sqlx::query("DELETE FROM service_exceptions WHERE organisation_id = $1 AND service_id = $2 AND on_date = $3")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?,
-                };
+                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?.rows_affected(),
+                }
+            } else {
+                0
             }
-            n
         });
         if n == 0 {
             return Err(StoreError::NotFound);

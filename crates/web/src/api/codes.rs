@@ -2,9 +2,11 @@
 //! sees every value an enum field may take. The domain types stay free of utoipa; the
 //! codes come from the types themselves, so the document cannot drift from the rules.
 
+use linkwell_domain::directory::{ActivityType, ProviderKind};
 use linkwell_domain::identity::Role;
+use linkwell_domain::referrals::Need;
 use linkwell_domain::sessions::{AskedBy, Outcome, SessionKind, SessionMode, SessionStatus};
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::openapi::schema::{Array, Object, ObjectBuilder, Type};
 
 /// A string that is one of `codes`.
 pub fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Object {
@@ -41,4 +43,41 @@ pub fn fold() -> Object {
 
 pub fn role() -> Object {
     one_of(Role::ALL.iter().map(|r| r.as_str()))
+}
+
+/// A list whose items are each one of `codes`.
+fn list_of(codes: impl IntoIterator<Item = &'static str>) -> Array {
+    Array::new(one_of(codes))
+}
+
+pub fn provider_kind() -> Object {
+    one_of(ProviderKind::ALL.iter().map(|k| k.code()))
+}
+
+pub fn need() -> Object {
+    one_of(Need::ALL.iter().map(|n| n.code()))
+}
+
+pub fn needs() -> Array {
+    list_of(Need::ALL.iter().map(|n| n.code()))
+}
+
+pub fn activity() -> Object {
+    one_of(ActivityType::ALL.iter().map(|a| a.code()))
+}
+
+pub fn activities() -> Array {
+    list_of(ActivityType::ALL.iter().map(|a| a.code()))
+}
+
+pub fn cost() -> Object {
+    one_of(["free", "paid"])
+}
+
+pub fn service_status() -> Object {
+    one_of(["active", "paused", "closed"])
+}
+
+pub fn check_reason() -> Object {
+    one_of(["never_checked", "not_checked_recently", "past_restart_date"])
 }

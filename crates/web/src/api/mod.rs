@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod codes;
+pub mod directory;
 pub mod me;
 pub mod organisation;
 pub mod people;
@@ -148,6 +149,10 @@ pub fn rfc3339(ms: i64) -> String {
         plans::get, plans::put,
         people::get, people::put,
         programmes::list,
+        directory::providers, directory::provider, directory::create_provider, directory::update_provider,
+        directory::services, directory::service, directory::create_service, directory::update_service,
+        directory::set_status, directory::verify, directory::set_date_off, directory::remove_date_off,
+        directory::to_check, directory::export_csv, directory::import_csv,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

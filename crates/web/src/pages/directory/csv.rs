@@ -82,13 +82,10 @@ pub async fn import_csv(
             return render_import(&state, &page, Some(&report)).await;
         }
     };
-    let (report, saved) =
-        linkwell_app::directory::csv::import(&state.db, &p.scope(), &page.actor(), &data, linkwell_app::today())
-            .await?;
+    let report = linkwell_app::directory::listings::import_sheet(&state.db, &state.search, &p, &data).await?;
     if !report.errors.is_empty() {
         return render_import(&state, &page, Some(&report)).await;
     }
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &saved).await;
     let message = format!(
         "Imported {} listings: {} new, {} updated",
         report.created + report.updated,

@@ -3,16 +3,16 @@
 use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::casework::CaseError;
+use linkwell_app::directory::listings;
 use linkwell_domain::ServiceId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{
-    ActivityType, ScheduleFields, ServiceFields, ServiceInput, ServiceStatus, Term, day_code, day_name, is_stale,
-    weekdays,
+    ActivityType, ScheduleFields, ServiceFields, ServiceStatus, Term, day_code, day_name, is_stale, weekdays,
 };
 use linkwell_domain::referrals::Need;
 use linkwell_store::directory::Service;
-use linkwell_store::{OrgScope, StoreError};
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -179,29 +179,6 @@ pub(super) async fn render_form(
     Ok((form_status(errors), html).into_response())
 }
 
-/// Parse a posted listing: the fields, the organisation (this tenant's), and each
-/// location's point from the postcode directory.
-pub(super) async fn parse_listing(
-    state: &AppState,
-    scope: &OrgScope,
-    form: &FormPairs,
-) -> Result<Result<ServiceInput, ValidationErrors>, PageError> {
-    let fields = service_fields(form);
-    let mut input = match ServiceInput::parse(&fields, linkwell_app::today()) {
-        Ok(i) => i,
-        Err(e) => return Ok(Err(e)),
-    };
-    match state.db.provider(scope, input.provider_id).await {
-        Ok(_) => {}
-        Err(StoreError::NotFound) => {
-            return Ok(Err(ValidationErrors::single("provider_id", "Select the organisation that runs it")));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    state.db.locate_places(&mut input.locations).await?;
-    Ok(Ok(input))
-}
-
 pub async fn new(
     State(state): State<AppState>,
     page: Page,
@@ -216,12 +193,11 @@ pub async fn new(
 
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let input = match parse_listing(&state, &p.scope(), &form).await? {
-        Ok(i) => i,
-        Err(e) => return render_form(&state, &page, None, &form, Some(&e)).await,
+    let input = match listings::parse_listing(&state.db, &p.scope(), &service_fields(&form)).await {
+        Err(CaseError::Invalid(e)) => return render_form(&state, &page, None, &form, Some(&e)).await,
+        other => other?,
     };
-    let s = state.db.create_service(&p.scope(), &page.actor(), &input, linkwell_app::today()).await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    let s = listings::add_listing(&state.db, &state.search, &p, &input).await?;
     page.done(&format!("{} added to the directory", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -329,11 +305,10 @@ pub async fn update(
     let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
-    let input = match parse_listing(&state, &p.scope(), &form).await? {
-        Ok(i) => i,
-        Err(e) => return render_form(&state, &page, Some(&s), &form, Some(&e)).await,
+    let input = match listings::parse_listing(&state.db, &p.scope(), &service_fields(&form)).await {
+        Err(CaseError::Invalid(e)) => return render_form(&state, &page, Some(&s), &form, Some(&e)).await,
+        other => other?,
     };
-    let saved = state.db.update_service(&p.scope(), &page.actor(), s.id, version, &input).await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    let saved = listings::change_listing(&state.db, &state.search, &p, s.id, version, &input).await?;
     page.done(&format!("{} saved", saved.name), &format!("/directory/services/{}", s.id)).await
 }

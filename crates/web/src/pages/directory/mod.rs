@@ -13,8 +13,5 @@ pub use providers::*;
 pub use search::*;
 pub use status::*;
 
-/// How many listings the check list shows at once (the oldest checks first).
-pub(super) const CHECK_LIMIT: u64 = 200;
-
 /// How far the directory page counts listings to check (the check page has the total).
 pub(super) const TO_CHECK_COUNTED: u64 = 1_000;

@@ -3,10 +3,10 @@
 use crate::input::Path;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::directory::listings;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{ProviderFields, ProviderInput, ProviderKind};
-use linkwell_store::directory::ServiceFilter;
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -67,7 +67,7 @@ pub async fn create_provider(
         Ok(i) => i,
         Err(e) => return render_providers(&state, &page, &form, Some(&e)).await,
     };
-    let saved = state.db.create_provider(&p.scope(), &page.actor(), &input).await?;
+    let saved = listings::add_provider(&state.db, &p, &input).await?;
     page.done(&format!("{} added", saved.name), "/directory/providers").await
 }
 
@@ -124,16 +124,6 @@ pub async fn update_provider(
         Ok(i) => i,
         Err(e) => return render_provider_edit(&state, &page, &provider, &form, Some(&e)).await,
     };
-    let saved = state.db.update_provider(&p.scope(), &page.actor(), provider.id, version, &input).await?;
-    // Its listings carry its name in search.
-    let filter = ServiceFilter { provider_id: Some(provider.id), ..Default::default() };
-    let (listings, _) = state.db.services_page(&p.scope(), &filter, 0, 10_000).await?;
-    linkwell_app::directory::search::refresh(
-        &state.db,
-        &state.search,
-        &p.scope(),
-        &listings.iter().map(|l| l.id).collect::<Vec<_>>(),
-    )
-    .await;
+    let saved = listings::change_provider(&state.db, &state.search, &p, provider.id, version, &input).await?;
     page.done(&format!("{} saved", saved.name), "/directory/providers").await
 }

@@ -3,6 +3,7 @@
 use crate::input::Path;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::directory::listings::{self, CheckReason};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{ClosureFields, PauseFields, ServiceStatus, flexible_date};
@@ -75,11 +76,8 @@ pub async fn pause(
         Ok(v) => v,
         Err(e) => return render_status(&state, &page, &s, StatusForm::Pause, &form, Some(&e)).await,
     };
-    state
-        .db
-        .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Paused { restart }, &note)
+    listings::set_status(&state.db, &state.search, &p, s.id, version, &ServiceStatus::Paused { restart }, &note)
         .await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
     page.done(
         &format!("{} is paused: it will not be offered to people until it runs again", s.name),
         &format!("/directory/services/{}", s.id),
@@ -100,11 +98,7 @@ pub async fn close(
         Ok(r) => r,
         Err(e) => return render_status(&state, &page, &s, StatusForm::Close, &form, Some(&e)).await,
     };
-    state
-        .db
-        .set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Closed { reason }, "")
-        .await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    listings::set_status(&state.db, &state.search, &p, s.id, version, &ServiceStatus::Closed { reason }, "").await?;
     page.done(&format!("{} is closed", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -117,8 +111,7 @@ pub async fn reopen(
     let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
-    state.db.set_service_status(&p.scope(), &page.actor(), s.id, version, &ServiceStatus::Active, "").await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    listings::set_status(&state.db, &state.search, &p, s.id, version, &ServiceStatus::Active, "").await?;
     page.done(&format!("{} is running again", s.name), &format!("/directory/services/{}", s.id)).await
 }
 
@@ -132,8 +125,7 @@ pub async fn verify(
     let s = load(&state, &page, &id).await?;
     let note =
         linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
-    state.db.verify_service(&p.scope(), &page.actor(), s.id, linkwell_app::today(), &note).await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    listings::verify(&state.db, &state.search, &p, s.id, &note).await?;
     let back = form.get("back");
     let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
     page.done(&format!("{} checked today", s.name), &to).await
@@ -153,8 +145,10 @@ pub async fn exception(
         let date = remove
             .parse::<jiff::civil::Date>()
             .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
-        state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, None).await?;
-        linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+        // A second click on "remove" finds it gone already: that is what was asked.
+        if s.exceptions.iter().any(|e| e.date == date) {
+            listings::set_date_off(&state.db, &state.search, &p, s.id, date, None).await?;
+        }
         return page.done("Date off removed", &format!("/directory/services/{}", s.id)).await;
     }
     let mut e = ValidationErrors::new();
@@ -164,8 +158,7 @@ pub async fn exception(
     let (Some(date), Some(note)) = (date, note) else {
         return render_show(&state, &page, &s, &form, Some(&e)).await;
     };
-    state.db.set_service_exception(&p.scope(), &page.actor(), s.id, date, Some(&note)).await?;
-    linkwell_app::directory::search::refresh(&state.db, &state.search, &p.scope(), &[s.id]).await;
+    listings::set_date_off(&state.db, &state.search, &p, s.id, date, Some(&note)).await?;
     let message =
         format!("{} will show as not running on {}", s.name, linkwell_domain::time::display_london_date(date));
     page.done(&message, &format!("/directory/services/{}", s.id)).await
@@ -174,15 +167,14 @@ pub async fn exception(
 /// Listings someone should check: not verified for six months, or past their restart date.
 pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let today = linkwell_app::today();
-    let (list, total) = state.db.services_to_check(&p.scope(), today, CHECK_LIMIT).await?;
+    let (list, total) = listings::to_check(&state.db, &p.scope()).await?;
     let rows: Vec<Value> = list
         .iter()
-        .map(|s| {
-            let why = match (&s.status, s.last_verified) {
-                (ServiceStatus::Paused { restart: Some(d) }, _) if *d <= today => format!("Expected back {}", linkwell_domain::time::display_london_date(*d)),
-                (_, None) => "Never checked".to_owned(),
-                (_, Some(d)) => format!("Last checked {}", linkwell_domain::time::display_london_date(d)),
+        .map(|(s, reason)| {
+            let why = match reason {
+                CheckReason::PastRestart(d) => format!("Expected back {}", linkwell_domain::time::display_london_date(*d)),
+                CheckReason::NeverChecked => "Never checked".to_owned(),
+                CheckReason::NotCheckedSince(d) => format!("Last checked {}", linkwell_domain::time::display_london_date(*d)),
             };
             minijinja::context! { id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(), status => s.status.label(), why => why }
         })
