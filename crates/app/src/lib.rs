@@ -8,7 +8,8 @@
 //!
 //! Modules are cut by capability: `casework` (who may open which case, referral intake,
 //! discharge summaries), `sessions` (booking, outcomes, moving a session), `organisation`
-//! (sites and rooms, programmes, working hours), `users` (adding users, reset links), `directory` (CSV sheets,
+//! (sites and rooms, programmes, working hours), `prescriptions` (connecting people to
+//! listings, following up, unmet needs), `users` (adding users, reset links), `directory` (CSV sheets,
 //! ORUK imports, the search index follower), `messaging` (session reminders and the
 //! outbox sender).
 
@@ -17,6 +18,7 @@ pub mod casework;
 pub mod directory;
 pub mod messaging;
 pub mod organisation;
+pub mod prescriptions;
 mod principal;
 pub mod sessions;
 pub mod users;

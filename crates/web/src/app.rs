@@ -218,6 +218,13 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/directory/services.csv", Allowed(Action::ViewDirectory), get(api::directory::export_csv)),
         route(p.clone(), "/api/v1/directory/services.csv", Allowed(Action::EditDirectory), post(api::directory::import_csv)),
 
+        route(Method::PUT, "/api/v1/people/{id}/free-times", Allowed(Action::WorkCases), put(api::prescriptions::set_free_times)),
+        route(g.clone(), "/api/v1/referrals/{id}/prescriptions", Allowed(Action::WorkCases), get(api::prescriptions::list)),
+        route(p.clone(), "/api/v1/referrals/{id}/prescriptions", Allowed(Action::WorkCases), post(api::prescriptions::create)),
+        route(g.clone(), "/api/v1/prescriptions/{id}", Allowed(Action::WorkCases), get(api::prescriptions::get)),
+        route(p.clone(), "/api/v1/prescriptions/{id}/outcome", Allowed(Action::WorkCases), post(api::prescriptions::outcome)),
+        route(g.clone(), "/api/v1/unmet-needs", Allowed(Action::WorkCases), get(api::prescriptions::unmet_needs)),
+        route(p.clone(), "/api/v1/unmet-needs", Allowed(Action::WorkCases), post(api::prescriptions::record_unmet_need)),
         route(p.clone(), "/people/{id}/free-times", Allowed(Action::WorkCases), post(pages::prescriptions::save_free_times)),
         route(g.clone(), "/referrals/{id}/prescriptions/new", Allowed(Action::WorkCases), get(pages::prescriptions::new)),
         route(p.clone(), "/referrals/{id}/prescriptions", Allowed(Action::WorkCases), post(pages::prescriptions::create)),

@@ -88,7 +88,9 @@ pub async fn verify(
     Ok(s)
 }
 
-/// A date the listing does not run (`Some(note)`), or runs after all (`None`).
+/// A date the listing does not run (`Some(note)`), or runs after all (`None`). Removing a
+/// date off the listing does not have is done already: it changes nothing and writes no
+/// history (a second click, a retried request).
 pub async fn set_date_off(
     db: &Db,
     index: &DirectoryIndex,
@@ -97,7 +99,10 @@ pub async fn set_date_off(
     date: Date,
     note: Option<&str>,
 ) -> Result<Service, StoreError> {
-    let s = db.set_service_exception(&caller.scope(), &caller.actor(), id, date, note).await?;
+    let s = match db.set_service_exception(&caller.scope(), &caller.actor(), id, date, note).await {
+        Err(StoreError::NotFound) if note.is_none() => return db.service(&caller.scope(), id).await,
+        other => other?,
+    };
     refresh(db, index, &caller.scope(), &[id]).await;
     Ok(s)
 }

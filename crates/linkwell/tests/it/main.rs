@@ -15,6 +15,7 @@ mod api_admin;
 mod api_casework;
 mod api_conformance;
 mod api_directory;
+mod api_prescriptions;
 mod api_sessions;
 mod authz;
 mod browser;

@@ -2,14 +2,14 @@
 //! sees every value an enum field may take. The domain types stay free of utoipa; the
 //! codes come from the types themselves, so the document cannot drift from the rules.
 
-use linkwell_domain::directory::{ActivityType, ProviderKind};
+use linkwell_domain::directory::{ActivityType, PrescriptionKind, PrescriptionOutcome, ProviderKind, WeekSlot};
 use linkwell_domain::identity::Role;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::sessions::{AskedBy, Outcome, SessionKind, SessionMode, SessionStatus};
 use utoipa::openapi::schema::{Array, Object, ObjectBuilder, Type};
 
 /// A string that is one of `codes`.
-pub fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Object {
+pub fn one_of<C: Into<serde_json::Value>>(codes: impl IntoIterator<Item = C>) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(codes)).build()
 }
 
@@ -46,7 +46,7 @@ pub fn role() -> Object {
 }
 
 /// A list whose items are each one of `codes`.
-fn list_of(codes: impl IntoIterator<Item = &'static str>) -> Array {
+fn list_of<C: Into<serde_json::Value>>(codes: impl IntoIterator<Item = C>) -> Array {
     Array::new(one_of(codes))
 }
 
@@ -80,4 +80,17 @@ pub fn service_status() -> Object {
 
 pub fn check_reason() -> Object {
     one_of(["never_checked", "not_checked_recently", "past_restart_date"])
+}
+
+/// A part of a week, like `tu-morning`: what "when they are free" is made of.
+pub fn week_slots() -> Array {
+    list_of(WeekSlot::all().map(|s| s.code()))
+}
+
+pub fn prescription_kind() -> Object {
+    one_of(PrescriptionKind::ALL.iter().map(|k| k.code()))
+}
+
+pub fn prescription_outcome() -> Object {
+    one_of(PrescriptionOutcome::ALL.iter().map(|o| o.code()))
 }

@@ -21,18 +21,10 @@ use linkwell_store::directory::{Provider, Service, ServiceFilter, ServiceSummary
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, JsonBody, PageQuery, codes, rfc3339};
+use super::{ApiJson, JsonBody, PageQuery, codes, path_id, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-
-fn service_id(id: &str) -> Result<ServiceId, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound)
-}
-
-fn provider_id(id: &str) -> Result<ProviderId, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound)
-}
 
 /// The version a change is based on: required, so a client cannot overwrite blindly.
 fn required_version(v: Option<i64>) -> Result<Version, ValidationErrors> {
@@ -140,7 +132,7 @@ pub async fn provider(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<ProviderDto>, ApiError> {
-    Ok(Json(state.db.provider(&p.scope(), provider_id(&id)?).await?.into()))
+    Ok(Json(state.db.provider(&p.scope(), path_id::<ProviderId>(&id)?).await?.into()))
 }
 
 /// Add an organisation that runs listings.
@@ -164,7 +156,7 @@ pub async fn update_provider(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ProviderDto>, ApiError> {
-    let provider = state.db.provider(&p.scope(), provider_id(&id)?).await?;
+    let provider = state.db.provider(&p.scope(), path_id::<ProviderId>(&id)?).await?;
     let body: ProviderBody = body.parse()?;
     let version = required_version(body.version)?;
     let input = body.input()?;
@@ -591,7 +583,7 @@ pub async fn service(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    Ok(Json(state.db.service(&p.scope(), service_id(&id)?).await?.into()))
+    Ok(Json(state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?.into()))
 }
 
 /// Add a listing. It starts running, and checked today.
@@ -616,7 +608,7 @@ pub async fn update_service(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    let s = state.db.service(&p.scope(), service_id(&id)?).await?;
+    let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: ServiceBody = body.parse()?;
     let version = required_version(body.version)?;
     let input = body.input(&state, &p.scope()).await?;
@@ -652,7 +644,7 @@ pub async fn set_status(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    let s = state.db.service(&p.scope(), service_id(&id)?).await?;
+    let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: StatusBody = body.parse()?;
     let (status, note) = match body.status.trim() {
         "active" => (ServiceStatus::Active, String::new()),
@@ -689,7 +681,7 @@ pub async fn verify(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    let s = state.db.service(&p.scope(), service_id(&id)?).await?;
+    let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: VerifyBody = body.parse()?;
     let note = optional_text("Note", &body.note, 1000).map_err(|m| ValidationErrors::single("note", m))?;
     Ok(Json(listings::verify(&state.db, &state.search, &p, s.id, &note).await?.into()))
@@ -711,7 +703,7 @@ pub async fn set_date_off(
     Path((id, date)): Path<(String, String)>,
     body: JsonBody,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    let s = state.db.service(&p.scope(), service_id(&id)?).await?;
+    let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: DateOffBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let date = e.check("date", iso_date("date", &date).map_err(|_| "The date in the address must be like 2027-01-31"));
@@ -720,7 +712,8 @@ pub async fn set_date_off(
     Ok(Json(listings::set_date_off(&state.db, &state.search, &p, s.id, date, Some(&note)).await?.into()))
 }
 
-/// The listing runs on this date after all (404 if it has no such date off).
+/// The listing runs on this date after all. Removing a date off it does not have changes
+/// nothing (the request is idempotent).
 #[utoipa::path(delete, operation_id = "removeServiceDateOff", path = "/api/v1/directory/services/{id}/dates-off/{date}", tag = "directory", params(("id" = String, Path), ("date" = String, Path)),
     responses((status = 200, body = ServiceDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn remove_date_off(
@@ -728,7 +721,7 @@ pub async fn remove_date_off(
     Signed(p): Signed,
     Path((id, date)): Path<(String, String)>,
 ) -> Result<Json<ServiceDto>, ApiError> {
-    let s = state.db.service(&p.scope(), service_id(&id)?).await?;
+    let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let date = iso_date("date", &date)?;
     Ok(Json(listings::set_date_off(&state.db, &state.search, &p, s.id, date, None).await?.into()))
 }

@@ -14,6 +14,7 @@ pub mod organisation;
 pub mod people;
 pub mod plans;
 pub mod practices;
+pub mod prescriptions;
 pub mod programmes;
 pub mod referrals;
 pub mod sessions;
@@ -129,6 +130,12 @@ impl PageQuery {
     }
 }
 
+/// A record's id from the path. One that cannot be an id names no record: "not found",
+/// the same as a well-formed id that matches nothing.
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
 pub fn rfc3339(ms: i64) -> String {
     linkwell_domain::time::from_millis(ms).to_string()
 }
@@ -153,6 +160,8 @@ pub fn rfc3339(ms: i64) -> String {
         directory::services, directory::service, directory::create_service, directory::update_service,
         directory::set_status, directory::verify, directory::set_date_off, directory::remove_date_off,
         directory::to_check, directory::export_csv, directory::import_csv,
+        prescriptions::list, prescriptions::create, prescriptions::get, prescriptions::outcome,
+        prescriptions::set_free_times, prescriptions::unmet_needs, prescriptions::record_unmet_need,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

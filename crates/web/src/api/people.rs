@@ -22,10 +22,6 @@ pub struct PersonUpdate {
     pub version: i64,
 }
 
-fn parse_id(id: &str) -> Result<PersonId, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound)
-}
-
 /// A person's record (those who work one of their cases; coordinators anyone's).
 #[utoipa::path(get, operation_id = "getPerson", path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path)),
     responses((status = 200, body = PersonDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -34,7 +30,7 @@ pub async fn get(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<PersonDto>, ApiError> {
-    let person = open_person(&state.db, &p, parse_id(&id)?).await?;
+    let person = open_person(&state.db, &p, super::path_id::<PersonId>(&id)?).await?;
     Ok(Json((&person).into()))
 }
 
@@ -47,7 +43,7 @@ pub async fn put(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<PersonDto>, ApiError> {
-    let person = open_person(&state.db, &p, parse_id(&id)?).await?;
+    let person = open_person(&state.db, &p, super::path_id::<PersonId>(&id)?).await?;
     let body: PersonUpdate = body.parse()?;
     let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
     let mut errors = linkwell_domain::ValidationErrors::new();

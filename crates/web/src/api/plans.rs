@@ -53,10 +53,6 @@ pub struct PlanBody {
     pub plan: PlanFields,
 }
 
-fn parse_id(id: &str) -> Result<linkwell_domain::ids::ReferralId, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound)
-}
-
 /// The current plan.
 #[utoipa::path(get, operation_id = "getPlan", path = "/api/v1/referrals/{id}/plan", tag = "plans", params(("id" = String, Path)),
     responses((status = 200, body = PlanDto), (status = 404, body = Problem)))]
@@ -65,7 +61,7 @@ pub async fn get(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<PlanDto>, ApiError> {
-    let r = open_case(&state.db, &p, parse_id(&id)?).await?;
+    let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
     Ok(Json(state.db.current_plan(&p.scope(), r.id).await?.into()))
 }
 
@@ -78,7 +74,7 @@ pub async fn put(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<Json<PlanDto>, ApiError> {
-    let r = open_case(&state.db, &p, parse_id(&id)?).await?;
+    let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
     let body: PlanBody = body.parse()?;
     let plan = Plan::parse(&body.plan)?;
     let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();

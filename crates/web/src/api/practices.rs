@@ -62,10 +62,6 @@ pub struct PracticeUpdate {
     pub version: i64,
 }
 
-fn parse_id(id: &str) -> Result<PracticeId, ApiError> {
-    id.parse().map_err(|_| ApiError::NotFound)
-}
-
 /// The organisation's GP practices, in creation order.
 #[utoipa::path(get, operation_id = "listPractices", path = "/api/v1/practices", tag = "practices", params(PageQuery),
     responses((status = 200, body = PracticePage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -99,7 +95,7 @@ pub async fn get(
     Signed(p): Signed,
     Path(id): Path<String>,
 ) -> Result<Json<PracticeDto>, ApiError> {
-    Ok(Json(state.db.practice(&p.scope(), parse_id(&id)?).await?.into()))
+    Ok(Json(state.db.practice(&p.scope(), super::path_id::<PracticeId>(&id)?).await?.into()))
 }
 
 /// Change a practice (admins), if it is still at `version`.
@@ -111,7 +107,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PracticeUpdate>,
 ) -> Result<Json<PracticeDto>, ApiError> {
-    let id = parse_id(&id)?;
+    let id = super::path_id::<PracticeId>(&id)?;
     let input = PracticeInput::parse(&body.name, &body.ods_code)?;
     Ok(Json(state.db.update_practice(&p.scope(), &p.actor(), id, Version(body.version), &input).await?.into()))
 }

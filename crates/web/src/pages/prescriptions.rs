@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use linkwell_domain::ServiceId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::directory::{
     Distance, Offer, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome,
@@ -14,8 +15,7 @@ use linkwell_domain::directory::{
 };
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::Postcode;
-use linkwell_domain::referrals::{Need, ReferralStatus};
-use linkwell_domain::{PrescriptionId, ServiceId};
+use linkwell_domain::referrals::Need;
 use linkwell_search::SearchQuery;
 use linkwell_store::directory::{Located, Prescription};
 use linkwell_store::people::Person;
@@ -26,16 +26,12 @@ use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_app::casework::{open_case, open_person};
+use linkwell_app::casework::{CaseError, open_case};
+use linkwell_app::prescriptions::{self as rx_case, open_for_prescribing};
 
 /// How far suggestions reach unless the link worker chooses otherwise.
 pub const DEFAULT_SUGGESTION_MILES: f64 = 3.0;
 const SUGGESTIONS: usize = 10;
-
-/// Whether a referral is open for connecting the person to services.
-pub fn open_for_prescribing(status: &ReferralStatus) -> bool {
-    matches!(status, ReferralStatus::Accepted | ReferralStatus::Contacting { .. } | ReferralStatus::Active)
-}
 
 /// Suggested listings for a person: offered (running, not full), for their needs, on
 /// days and times they are free, for their age, within `miles` of their postcode — each
@@ -138,7 +134,6 @@ pub async fn save_free_times(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let person = open_person(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let mut slots = BTreeSet::new();
     for code in form.all("free") {
@@ -146,7 +141,7 @@ pub async fn save_free_times(
             WeekSlot::parse(&code).ok_or_else(|| PageError::BadRequest(format!("{code:?} is not a day and time")))?,
         );
     }
-    state.db.set_free_times(&p.scope(), &page.actor(), person.id, version, &slots).await?;
+    let person = rx_case::set_free_times(&state.db, &p, path_id(&id)?, version, &slots).await?;
     page.done("When they are free is saved", &format!("/people/{}#suggestions", person.id)).await
 }
 
@@ -229,54 +224,26 @@ pub async fn create(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let scope = p.scope();
     let referral = open_case(&state.db, &p, path_id(&id)?).await?;
     let query = NewQuery { service: form.get("service_id").into(), q: String::new() };
-    if !open_for_prescribing(&referral.status) {
-        let e = ValidationErrors::single(
-            "service_id",
-            "This referral is not open: people are connected to services while their referral is open",
-        );
-        return render_new(&state, &page, &referral, &query, &form, Some(&e)).await;
-    }
     let fields = PrescriptionFields {
         service_id: form.get("service_id").into(),
         date: form.get("date").into(),
         kind: form.get("kind").into(),
         notes: form.get("notes").into(),
     };
-    let input = match PrescriptionInput::parse(&fields, linkwell_app::today()) {
-        Ok(i) => i,
-        Err(e) => return render_new(&state, &page, &referral, &query, &form, Some(&e)).await,
+    let refused = match PrescriptionInput::parse(&fields, linkwell_app::today()) {
+        Ok(input) => match rx_case::prescribe(&state.db, &p, referral.id, &input).await {
+            Ok(rx) => {
+                let to = format!("/referrals/{}#prescriptions", referral.id);
+                return page.done(&format!("Connection to {} recorded", rx.service_name), &to).await;
+            }
+            Err(CaseError::Invalid(e)) => e,
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => e,
     };
-    // Only this organisation's listings, and only ones that can be offered now.
-    let Some(service) = state.db.services_by_ids(&scope, &[input.service_id]).await?.pop() else {
-        let e = ValidationErrors::single("service_id", "Select the service from the directory");
-        return render_new(&state, &page, &referral, &NewQuery::default(), &form, Some(&e)).await;
-    };
-    if !service.is_offered() {
-        let why = if service.full { "full" } else { service.status.label() };
-        let e = ValidationErrors::single(
-            "service_id",
-            format!("{} is {} at the moment: choose another service", service.name, why.to_lowercase()),
-        );
-        return render_new(&state, &page, &referral, &query, &form, Some(&e)).await;
-    }
-    state.db.record_prescription(&scope, &page.actor(), referral.id, referral.person_id, &input).await?;
-    page.done(&format!("Connection to {} recorded", service.name), &format!("/referrals/{}#prescriptions", referral.id))
-        .await
-}
-
-/// A prescription, for those who work its case.
-async fn open_prescription(
-    state: &AppState,
-    page: &Page,
-    id: &str,
-) -> Result<(Prescription, linkwell_store::referrals::Referral), PageError> {
-    let p = page.caller()?;
-    let rx = state.db.prescription(&p.scope(), path_id::<PrescriptionId>(id)?).await?;
-    let referral = open_case(&state.db, &p, rx.referral_id).await?;
-    Ok((rx, referral))
+    render_new(&state, &page, &referral, &query, &form, Some(&refused)).await
 }
 
 async fn render_outcome(
@@ -307,7 +274,7 @@ pub async fn outcome_form(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (rx, _) = open_prescription(&state, &page, &id).await?;
+    let (rx, _) = rx_case::open_prescription(&state.db, &page.caller()?, path_id(&id)?).await?;
     render_outcome(&state, &page, &rx, &FormPairs(vec![]), None).await
 }
 
@@ -318,17 +285,14 @@ pub async fn record_outcome(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let (rx, referral) = open_prescription(&state, &page, &id).await?;
+    let (rx, referral) = rx_case::open_prescription(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
     let (outcome, reason) =
         match (OutcomeFields { outcome: form.get("outcome").into(), reason: form.get("reason").into() }).parse() {
             Ok(v) => v,
             Err(e) => return render_outcome(&state, &page, &rx, &form, Some(&e)).await,
         };
-    state
-        .db
-        .record_prescription_outcome(&p.scope(), &page.actor(), rx.id, version, outcome, &reason, linkwell_app::today())
-        .await?;
+    rx_case::record_outcome(&state.db, &p, rx.id, version, outcome, &reason).await?;
     page.done(
         &format!("{}: {}", rx.service_name, outcome.label().to_lowercase()),
         &format!("/referrals/{}#prescriptions", referral.id),
@@ -401,7 +365,7 @@ pub async fn record_unmet_need(
     let p = page.caller()?;
     let referral: Option<ReferralId> = match form.get("referral_id").trim() {
         "" => None,
-        raw => Some(open_case(&state.db, &p, path_id(raw)?).await?.id),
+        raw => Some(path_id(raw)?),
     };
     let fields = UnmetNeedFields {
         need: form.get("need").into(),
@@ -412,7 +376,7 @@ pub async fn record_unmet_need(
         Ok(i) => i,
         Err(e) => return render_unmet(&state, &page, &UnmetQuery::default(), &form, Some(&e)).await,
     };
-    state.db.record_unmet_need(&p.scope(), &page.actor(), referral, &input).await?;
+    rx_case::record_unmet_need(&state.db, &p, referral, &input).await?;
     let to = match referral {
         Some(r) => format!("/referrals/{r}#prescriptions"),
         None => "/unmet-needs".to_owned(),

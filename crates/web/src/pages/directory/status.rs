@@ -145,10 +145,7 @@ pub async fn exception(
         let date = remove
             .parse::<jiff::civil::Date>()
             .map_err(|_| PageError::BadRequest("That date could not be read.".into()))?;
-        // A second click on "remove" finds it gone already: that is what was asked.
-        if s.exceptions.iter().any(|e| e.date == date) {
-            listings::set_date_off(&state.db, &state.search, &p, s.id, date, None).await?;
-        }
+        listings::set_date_off(&state.db, &state.search, &p, s.id, date, None).await?;
         return page.done("Date off removed", &format!("/directory/services/{}", s.id)).await;
     }
     let mut e = ValidationErrors::new();
