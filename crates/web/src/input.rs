@@ -61,11 +61,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
                 pairs.into_iter().find(|(_, v)| v.contains('\0')).map_or_else(|| "query".to_owned(), |(k, _)| k);
             return Err(refuse(field.clone(), format!("{field} must not contain a NUL character")));
         }
-        match serde_urlencoded::from_str::<T>(raw) {
+        let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+        match serde_path_to_error::deserialize::<_, T>(parameters) {
             Ok(v) => Ok(Query(v)),
             Err(e) => {
-                let (field, message) = describe(&e.to_string(), "parameter");
-                Err(refuse(field.unwrap_or_else(|| "query".into()), message))
+                let path = e.path().to_string();
+                let (named, message) = describe(&e.into_inner().to_string(), "parameter");
+                // A value of the wrong kind (`limit=ten`) is named by where it was found.
+                let field = named.or_else(|| (path != ".").then_some(path)).unwrap_or_else(|| "query".into());
+                let message = if message.starts_with("must ") { format!("{field} {message}") } else { message };
+                Err(refuse(field, message))
             }
         }
     }
@@ -116,7 +121,14 @@ pub fn describe(serde_message: &str, what: &str) -> (Option<String>, String) {
     if m.contains("recursion limit") {
         return (None, "The body is nested too deeply".into());
     }
-    if m.contains("number out of range") {
+    // What the standard library's number parsers say of a query parameter's text.
+    if m.contains("invalid digit") || m.contains("cannot parse integer") {
+        return (None, "must be a whole number".into());
+    }
+    if m.contains("invalid float literal") {
+        return (None, "must be a number".into());
+    }
+    if m.contains("too large to fit") || m.contains("too small to fit") || m.contains("number out of range") {
         return (None, "must be a smaller number".into());
     }
     if m.contains("invalid unicode") || m.contains("utf-8") || m.contains("UTF-8") {

@@ -1,5 +1,8 @@
 //! Sessions with the link worker: booking the next one (its kind follows the programme's
-//! limits, its reminder is queued with it), recording how one ended, and moving one.
+//! limits, its reminder is queued with it), recording how one ended, and moving one; and
+//! (`diary`) reading a worker's or a room's diary.
+
+pub mod diary;
 
 use jiff::Timestamp;
 use linkwell_domain::ids::SessionId;

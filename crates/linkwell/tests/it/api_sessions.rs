@@ -13,6 +13,7 @@ both_engines!(attending_makes_a_waiting_referral_active_and_the_notes_read_back)
 both_engines!(moving_a_session_cancels_it_and_books_the_same_kind_in_one_change);
 both_engines!(a_move_that_cannot_be_booked_changes_nothing);
 both_engines!(api_dates_are_iso_and_say_so);
+both_engines!(diaries_show_names_only_on_the_callers_cases);
 
 fn london_date(t: jiff::Timestamp) -> String {
     t.to_zoned(linkwell_domain::time::london()).date().to_string()
@@ -135,4 +136,64 @@ async fn api_dates_are_iso_and_say_so(engine: Engine) {
         assert_eq!((status, problem_fields(&p)), (422, vec!["person.date_of_birth"]), "{dob}: {p}");
         assert_eq!(p["errors"][0]["message"], message, "{dob}");
     }
+}
+
+async fn diaries_show_names_only_on_the_callers_cases(engine: Engine) {
+    let app = spawn(engine).await;
+    let monday = london_date(next_monday_at(10));
+    let session = app.a.case.session.to_string();
+    let diary = format!("/api/v1/diary?from={monday}&days=1");
+    let (status, own) = api_call(&app, M::GET, &diary, Role::LinkWorker, None).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(
+        (own["from"].as_str(), own["items"].as_array().map(Vec::len)),
+        (Some(monday.as_str()), Some(1)),
+        "{own}"
+    );
+    let item = &own["items"][0];
+    assert_eq!(
+        (
+            item["session_id"].as_str(),
+            item["with"].as_str(),
+            item["kind"].as_str(),
+            item["mode"].as_str(),
+            item["status"].as_str()
+        ),
+        (Some(session.as_str()), Some("Margaret Oakes"), Some("initial"), Some("telephone"), Some("booked"))
+    );
+    assert_eq!(item["referral_id"], app.a.case.referral.to_string().as_str());
+    // A coordinator reads the link worker's diary by naming them.
+    let worker = app.a.user(Role::LinkWorker).id;
+    let (_, theirs) = api_call(&app, M::GET, &format!("{diary}&worker_id={worker}"), Role::Coordinator, None).await;
+    assert_eq!(
+        (theirs["name"].as_str(), theirs["items"][0]["session_id"].as_str()),
+        (Some(app.a.user(Role::LinkWorker).display_name.as_str()), Some(session.as_str()))
+    );
+    // A coordinator's own diary is empty; the day before holds nothing.
+    let (_, mine) = api_call(&app, M::GET, &diary, Role::Coordinator, None).await;
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(0));
+    for (query, field) in [("from=1/1/2027", "from"), ("days=0", "days"), ("days=32", "days"), ("days=many", "days")] {
+        let (status, p) = api_call(&app, M::GET, &format!("/api/v1/diary?{query}"), Role::LinkWorker, None).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec![field]), "{query}: {p}");
+    }
+    let (status, room) =
+        api_call(&app, M::GET, &format!("/api/v1/rooms/{}/diary", app.a.room.id), Role::LinkWorker, None).await;
+    assert_eq!(
+        (status, room["items"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "a telephone session takes no room: {room}"
+    );
+    assert_eq!(
+        api_call(&app, M::GET, &format!("/api/v1/rooms/{}/diary", app.b.room.id), Role::LinkWorker, None).await.0,
+        404
+    );
+    // The calendar feed: a new secret address, then turned off.
+    let (status, feed) = api_call(&app, M::POST, "/api/v1/calendar-feed", Role::LinkWorker, None).await;
+    let url = feed["url"].as_str().unwrap().to_owned();
+    assert_eq!(status, 201);
+    let path = &url[url.find("/calendar/").unwrap()..];
+    let ics = reqwest::get(app.url(path)).await.unwrap().text().await.unwrap();
+    assert!(ics.contains("SUMMARY:Initial session with M. O."), "{ics}");
+    assert_eq!(api_call(&app, M::DELETE, "/api/v1/calendar-feed", Role::LinkWorker, None).await.0, 204);
+    assert_eq!(reqwest::get(app.url(path)).await.unwrap().status().as_u16(), 404);
 }

@@ -41,6 +41,8 @@ const TAKE_NO_INPUT: &[(&str, &str, &str)] = &[
     ),
     ("DELETE", "/api/v1/directory/services/{id}/dates-off/{date}", "takes no body: the date is the address"),
     ("POST", "/account/calendar", "makes a new calendar address; takes no fields"),
+    ("POST", "/api/v1/calendar-feed", "makes a new calendar address; takes no body"),
+    ("DELETE", "/api/v1/calendar-feed", "turns the calendar address off; takes no body"),
     ("POST", "/account/calendar/revoke", "turns the calendar address off; takes no fields"),
     ("POST", "/admin/users/{id}/reset-link", "issues a new reset link; takes no fields"),
     (

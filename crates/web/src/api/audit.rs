@@ -46,20 +46,18 @@ pub struct AuditParams {
     /// A London date, YYYY-MM-DD (inclusive).
     pub from: String,
     pub to: String,
-    pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: String,
 }
 
 /// The audit trail, newest first (admins).
-#[utoipa::path(get, operation_id = "listAuditEntries", path = "/api/v1/audit", tag = "audit", params(AuditParams),
+#[utoipa::path(get, operation_id = "listAuditEntries", path = "/api/v1/audit", tag = "audit", params(AuditParams, super::PageQuery),
     responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<AuditParams>,
+    Query(page): Query<super::PageQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = super::PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
+    let limit = page.limit()?;
     let fields = AuditFilterFields {
         action: &q.action,
         user: &q.user,
@@ -68,7 +66,7 @@ pub async fn list(
         from: &q.from,
         to: &q.to,
     };
-    let (filter, before) = parse_filter(&fields, &q.cursor, "cursor")?;
+    let (filter, before) = parse_filter(&fields, page.cursor.as_deref().unwrap_or(""), "cursor")?;
     let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
     Ok(Json(AuditPage {
         items: page

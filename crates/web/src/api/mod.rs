@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod codes;
+pub mod diary;
 pub mod directory;
 pub mod me;
 pub mod organisation;
@@ -109,23 +110,21 @@ impl JsonBody {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// How many items to return, 1 to 200 (default 50).
-    pub limit: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
-        match self.limit.as_deref().map(str::trim) {
-            None | Some("") => Ok(DEFAULT_LIMIT),
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-                _ => Err(ValidationErrors::single(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-                .into()),
-            },
+        match self.limit.map(usize::from) {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => {
+                Err(ValidationErrors::single("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))
+                    .into())
+            }
         }
     }
 }
@@ -162,6 +161,7 @@ pub fn rfc3339(ms: i64) -> String {
         directory::to_check, directory::export_csv, directory::import_csv,
         prescriptions::list, prescriptions::create, prescriptions::get, prescriptions::outcome,
         prescriptions::set_free_times, prescriptions::unmet_needs, prescriptions::record_unmet_need,
+        diary::worker, diary::room, diary::create_feed, diary::revoke_feed,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

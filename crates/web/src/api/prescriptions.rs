@@ -35,8 +35,9 @@ pub struct PrescriptionDto {
     #[schema(schema_with = codes::prescription_kind)]
     pub kind: String,
     pub notes: String,
-    /// How it went, once recorded.
+    /// How it went, once recorded (absent until then).
     #[schema(schema_with = codes::prescription_outcome)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     pub outcome_reason: String,
     pub outcome_on: Option<String>,

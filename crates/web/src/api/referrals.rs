@@ -476,27 +476,26 @@ pub async fn create(
 pub struct ListParams {
     /// One status code to filter by.
     pub status: Option<String>,
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
 }
 
 /// The referrals the caller may see: a referrer their own and their practice's, a link
 /// worker their cases, a coordinator everyone's. Newest first.
-#[utoipa::path(get, operation_id = "listReferrals", path = "/api/v1/referrals", tag = "referrals", params(ListParams),
+#[utoipa::path(get, operation_id = "listReferrals", path = "/api/v1/referrals", tag = "referrals", params(ListParams, PageQuery),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<ListParams>,
+    Query(page): Query<PageQuery>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let limit = PageQuery { limit: q.limit.clone(), cursor: None }.limit()?;
+    let limit = page.limit()?;
     let status = q.status.as_deref().unwrap_or("").trim();
     let filter = list_filter(&p, status);
     if !status.is_empty() && filter.statuses.is_empty() {
         return Err(ValidationErrors::single("status", "status must be a referral status code").into());
     }
     let page =
-        state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, q.cursor.as_deref(), limit).await?;
+        state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, page.cursor.as_deref(), limit).await?;
     // The filter gives each role only what it may follow: the team its cases, a referrer
     // the referrals they or their practice made, which they see the status of.
     let view = if p.can(linkwell_domain::authz::Action::WorkCases) { View::Case } else { View::Status };

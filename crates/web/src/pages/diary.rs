@@ -8,13 +8,13 @@ use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use linkwell_app::organisation::{set_hours, worker_for};
-use linkwell_domain::RoomId;
-use linkwell_domain::authz::sees_case;
+use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
 use linkwell_domain::calendar::{Event, calendar, initials};
-use linkwell_domain::identity::{Role, Secret, SecretHash};
+use linkwell_domain::identity::{Role, SecretHash};
 use linkwell_domain::sessions::{DayFields, SessionKind, WEEKDAYS, parse_week};
 use linkwell_domain::time::{display_london_date, london};
-use linkwell_store::diary::{DiaryEntry, DiaryOf};
+use linkwell_domain::{RoomId, UserId};
+use linkwell_store::diary::DiaryOf;
 use linkwell_store::practices::room_label;
 use minijinja::Value;
 use serde::Deserialize;
@@ -47,12 +47,6 @@ fn period(date: Date, week: bool) -> Result<(Date, Date), PageError> {
     Ok((monday, monday.checked_add(7.days()).map_err(bad)?))
 }
 
-fn start_ms(d: Date) -> Result<i64, PageError> {
-    d.to_zoned(london())
-        .map(|z| z.timestamp().as_millisecond())
-        .map_err(|_| PageError::BadRequest("That date is out of range.".into()))
-}
-
 fn parse_date(raw: &str) -> Result<Date, PageError> {
     match raw.trim() {
         "" => Ok(jiff::Zoned::now().with_time_zone(london()).date()),
@@ -60,40 +54,26 @@ fn parse_date(raw: &str) -> Result<Date, PageError> {
     }
 }
 
-/// Rows for the template, grouped by day; names shown in full only to those who may
-/// open the case, initials otherwise.
-async fn days(
-    state: &AppState,
-    page: &Page,
-    entries: &[DiaryEntry],
-    from: Date,
-    to: Date,
-) -> Result<Vec<Value>, PageError> {
-    let p = page.caller()?;
-    let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let mut worker_ids: Vec<String> = entries.iter().map(|e| e.session.worker_id.to_string()).collect();
-    worker_ids.sort();
-    worker_ids.dedup();
-    let team = state.db.users_by_ids(&p.scope(), &worker_ids).await?;
+/// Rows for the template, grouped by day.
+fn days(items: &[DiaryItem], from: Date, to: Date) -> Result<Vec<Value>, PageError> {
     let mut out = Vec::new();
     let mut d = from;
+    let time = |ms: i64| linkwell_domain::time::from_millis(ms).to_zoned(london());
     while d < to {
-        let rows: Vec<Value> = entries
+        let rows: Vec<Value> = items
             .iter()
-            .filter(|e| linkwell_domain::time::from_millis(e.session.starts_at).to_zoned(london()).date() == d)
+            .filter(|e| time(e.session.starts_at).date() == d)
             .map(|e| {
-                let mine = sees_case(p.user.role, e.session.worker_id == p.user.id);
-                let room = e.session.room_id.and_then(|id| room_label(&sites, id));
                 minijinja::context! {
                     starts_at => e.session.starts_at,
                     ends_at => e.session.ends_at,
-                    time => linkwell_domain::time::from_millis(e.session.starts_at).to_zoned(london()).strftime("%H:%M").to_string(),
-                    end => linkwell_domain::time::from_millis(e.session.ends_at).to_zoned(london()).strftime("%H:%M").to_string(),
-                    who => if mine { format!("{} {}", e.given_name, e.family_name) } else { initials(&e.given_name, &e.family_name) },
-                    referral_id => mine.then(|| e.session.referral_id.to_string()),
+                    time => time(e.session.starts_at).strftime("%H:%M").to_string(),
+                    end => time(e.session.ends_at).strftime("%H:%M").to_string(),
+                    who => e.with.clone(),
+                    referral_id => e.opens_case.then(|| e.session.referral_id.to_string()),
                     kind => if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
-                    place => room.unwrap_or_else(|| e.session.mode.label().to_owned()),
-                    worker => team.iter().find(|u| u.id == e.session.worker_id).map(|u| u.display_name.clone()),
+                    place => e.place.clone(),
+                    worker => e.worker.clone(),
                     status => e.session.status.label(),
                     cancelled => e.session.status.is_cancelled(),
                 }
@@ -105,20 +85,27 @@ async fn days(
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A diary page: the worker's or room's sessions over the day or week around `date`.
 async fn render(
     state: &AppState,
     page: &Page,
-    title: String,
-    of: DiaryOf,
+    whose: Whose,
     date: Date,
     week: bool,
-    base: &str,
-    workers: Vec<Value>,
+    workers: impl FnOnce(UserId) -> Vec<Value>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let (from, to) = period(date, week)?;
-    let entries = state.db.diary(&p.scope(), of, start_ms(from)?, start_ms(to)?).await?;
+    let (name, of, items) = diary(&state.db, &p, whose, from, to).await?;
+    let (title, base, worker_id) = match of {
+        DiaryOf::Worker(w) if w == p.user.id => ("Your diary".to_owned(), format!("/diary?worker={w}"), None),
+        DiaryOf::Worker(w) => (format!("{name}'s diary"), format!("/diary?worker={w}"), Some(w.to_string())),
+        DiaryOf::Room(r) => (name, format!("/rooms/{r}/diary"), None),
+    };
+    let workers = match of {
+        DiaryOf::Worker(w) => workers(w),
+        DiaryOf::Room(_) => vec![],
+    };
     let step = if week { 7 } else { 1 };
     let shift = |n: i64| date.checked_add(n.days()).map(|d| d.to_string()).unwrap_or_default();
     let view = if week { "week" } else { "day" };
@@ -130,15 +117,15 @@ async fn render(
         minijinja::context! {
             title => title,
             heading => if week { format!("Week of {}", display_london_date(from)) } else { display_london_date(date) },
-            days => days(state, page, &entries, from, to).await?,
+            days => days(&items, from, to)?,
             week => week,
             previous => link(shift(-step), view),
             next => link(shift(step), view),
             other_view => link(date.to_string(), if week { "day" } else { "week" }),
             workers => workers,
-            count => entries.iter().filter(|e| !e.session.status.is_cancelled()).count(),
+            count => items.iter().filter(|e| !e.session.status.is_cancelled()).count(),
             monday_first => date.weekday() == Weekday::Monday,
-            worker_id => match of { DiaryOf::Worker(w) if w != p.user.id => Some(w.to_string()), _ => None },
+            worker_id => worker_id,
         },
     )?;
     Ok(html.into_response())
@@ -151,17 +138,14 @@ pub async fn worker(
     Query(q): Query<DiaryQuery>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let whose = hours_of(&state, &page, &q.worker).await?;
-    let worker = whose.id;
-    let choices = if p.user.role == Role::Coordinator {
-        let team = casework::workers(&state.db, &p.scope()).await?;
-        items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()])
-    } else {
-        vec![]
+    let requested = match q.worker.trim() {
+        "" => None,
+        raw => Some(path_id(raw)?),
     };
-    let title = if worker == p.user.id { "Your diary".to_owned() } else { format!("{}'s diary", whose.display_name) };
-    let base = format!("/diary?worker={worker}");
-    render(&state, &page, title, DiaryOf::Worker(worker), parse_date(&q.date)?, q.view != "day", &base, choices).await
+    let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &p.scope()).await? } else { vec![] };
+    let choices =
+        |worker: UserId| items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()]);
+    render(&state, &page, Whose::Worker(requested), parse_date(&q.date)?, q.view != "day", choices).await
 }
 
 /// A room's diary: who has it booked (initials only for others' cases).
@@ -171,12 +155,8 @@ pub async fn room(
     Path(id): Path<String>,
     Query(q): Query<DiaryQuery>,
 ) -> Result<Response, PageError> {
-    let p = page.caller()?;
     let id: RoomId = path_id(&id)?;
-    let sites = state.db.sites_with_rooms(&p.scope()).await?;
-    let name = room_label(&sites, id).ok_or(PageError::NotFound)?;
-    let base = format!("/rooms/{id}/diary");
-    render(&state, &page, name, DiaryOf::Room(id), parse_date(&q.date)?, q.view != "day", &base, vec![]).await
+    render(&state, &page, Whose::Room(id), parse_date(&q.date)?, q.view != "day", |_| vec![]).await
 }
 
 /// The rooms, each linking to its diary.
@@ -193,7 +173,7 @@ pub async fn rooms(State(state): State<AppState>, page: Page) -> Result<Response
         .into_response())
 }
 
-fn feed_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+pub(crate) fn feed_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
     let scheme = if state.config.secure_cookies { "https" } else { "http" };
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         Some(host) => format!("{scheme}://{host}/calendar/{token}.ics"),
@@ -219,15 +199,12 @@ pub async fn feed_page(State(state): State<AppState>, page: Page) -> Result<Resp
 
 /// A new feed URL (the old one stops working); shown once, stored only as a hash.
 pub async fn create_feed(State(state): State<AppState>, page: Page, headers: HeaderMap) -> Result<Response, PageError> {
-    let p = page.caller()?;
-    let secret = Secret::generate("cal_");
-    state.db.create_calendar_feed(&p.scope(), &page.actor(), p.user.id, &secret.hash()).await?;
+    let secret = new_calendar_feed(&state.db, &page.caller()?).await?;
     render_feed(&state, &page, Some(feed_url(&state, &headers, secret.expose()))).await
 }
 
 pub async fn revoke_feed(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
-    let p = page.caller()?;
-    state.db.revoke_calendar_feed(&p.scope(), &page.actor(), p.user.id).await?;
+    revoke_calendar_feed(&state.db, &page.caller()?).await?;
     page.done("Calendar feed turned off: the old address no longer works", "/account/calendar").await
 }
 

@@ -1,0 +1,100 @@
+//! Diaries: a worker's or a room's sessions over a period, each with whom it is with —
+//! in full to those who may open the case, as initials to anyone else — where it is and
+//! whose it is. Pages and the API read diaries through here, so the rule on names holds
+//! for both.
+
+use jiff::civil::Date;
+use linkwell_domain::RoomId;
+use linkwell_domain::authz::sees_case;
+use linkwell_domain::calendar::initials;
+use linkwell_domain::time::london;
+use linkwell_store::diary::DiaryOf;
+use linkwell_store::practices::room_label;
+use linkwell_store::sessions::Session;
+use linkwell_store::users::User;
+use linkwell_store::{Db, StoreError};
+
+use crate::Caller;
+use crate::organisation::worker_for;
+
+/// One session in a diary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiaryItem {
+    pub session: Session,
+    /// The person's name when the caller may open the case; their initials otherwise.
+    pub with: String,
+    /// Whether the caller may open the case (and so was shown the name).
+    pub opens_case: bool,
+    /// The room and site, or how it is held (phone, video, home visit).
+    pub place: String,
+    /// The worker's display name.
+    pub worker: Option<String>,
+}
+
+/// Whose diary a request is for: a room, or a worker (see [`worker_for`] for which).
+pub enum Whose {
+    Worker(Option<linkwell_domain::UserId>),
+    Room(RoomId),
+}
+
+/// A diary over `[from, to)` London days: the worker's or room's name and its sessions in
+/// time order. Another organisation's room, or a worker the caller may not see, is
+/// `NotFound`.
+pub async fn diary(
+    db: &Db,
+    caller: &Caller,
+    whose: Whose,
+    from: Date,
+    to: Date,
+) -> Result<(String, DiaryOf, Vec<DiaryItem>), StoreError> {
+    let scope = caller.scope();
+    let sites = db.sites_with_rooms(&scope).await?;
+    let (name, of) = match whose {
+        Whose::Worker(requested) => {
+            let worker: User = worker_for(db, caller, requested).await?;
+            (worker.display_name, DiaryOf::Worker(worker.id))
+        }
+        Whose::Room(room) => (room_label(&sites, room).ok_or(StoreError::NotFound)?, DiaryOf::Room(room)),
+    };
+    let ms = |d: Date| d.to_zoned(london()).map(|z| z.timestamp().as_millisecond()).map_err(|_| StoreError::NotFound);
+    let entries = db.diary(&scope, of, ms(from)?, ms(to)?).await?;
+    let mut worker_ids: Vec<String> = entries.iter().map(|e| e.session.worker_id.to_string()).collect();
+    worker_ids.sort();
+    worker_ids.dedup();
+    let team = db.users_by_ids(&scope, &worker_ids).await?;
+    let items = entries
+        .into_iter()
+        .map(|e| {
+            let opens_case = sees_case(caller.user.role, e.session.worker_id == caller.user.id);
+            DiaryItem {
+                with: if opens_case {
+                    format!("{} {}", e.given_name, e.family_name)
+                } else {
+                    initials(&e.given_name, &e.family_name)
+                },
+                opens_case,
+                place: e
+                    .session
+                    .room_id
+                    .and_then(|id| room_label(&sites, id))
+                    .unwrap_or_else(|| e.session.mode.label().to_owned()),
+                worker: team.iter().find(|u| u.id == e.session.worker_id).map(|u| u.display_name.clone()),
+                session: e.session,
+            }
+        })
+        .collect();
+    Ok((name, of, items))
+}
+
+/// A new secret address for the caller's calendar feed; the old one stops working. The
+/// secret is shown once and stored only as a hash.
+pub async fn new_calendar_feed(db: &Db, caller: &Caller) -> Result<linkwell_domain::identity::Secret, StoreError> {
+    let secret = linkwell_domain::identity::Secret::generate("cal_");
+    db.create_calendar_feed(&caller.scope(), &caller.actor(), caller.user.id, &secret.hash()).await?;
+    Ok(secret)
+}
+
+/// Turn the caller's calendar feed off: its address no longer works. Whether there was one.
+pub async fn revoke_calendar_feed(db: &Db, caller: &Caller) -> Result<bool, StoreError> {
+    db.revoke_calendar_feed(&caller.scope(), &caller.actor(), caller.user.id).await
+}
