@@ -4,6 +4,7 @@ use linkwell_domain::identity::Role;
 use linkwell_domain::organisations::{ProgrammeInput, SiteInput};
 use linkwell_domain::sessions::Week;
 use linkwell_domain::{PracticeId, SiteId, UserId, ValidationErrors};
+use linkwell_store::organisations::{Organisation, PublicSwitch};
 use linkwell_store::practices::{Room, Site};
 use linkwell_store::programmes::Programme;
 use linkwell_store::users::User;
@@ -69,4 +70,17 @@ pub async fn worker_for(db: &Db, caller: &Caller, requested: Option<UserId>) -> 
 /// Set a worker's week (see [`worker_for`] for whose).
 pub async fn set_hours(db: &Db, caller: &Caller, owner: &User, week: &Week) -> Result<(), StoreError> {
     db.set_week(&caller.scope(), &caller.actor(), owner.id, week).await
+}
+
+/// Open or close the public self-referral form, or publish or stop publishing the
+/// directory (its public pages and ORUK feed), if the organisation is still at `version`.
+pub async fn set_public_switch(
+    db: &Db,
+    caller: &Caller,
+    switch: PublicSwitch,
+    enabled: bool,
+    version: linkwell_domain::Version,
+) -> Result<Organisation, StoreError> {
+    db.set_public_switch(&caller.scope(), &caller.actor(), switch, enabled, version).await?;
+    db.organisation(&caller.scope()).await
 }

@@ -108,6 +108,11 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/admin/settings/messaging", Allowed(Action::ManageSettings), post(pages::settings::save_messaging)),
         route(p.clone(), "/admin/settings/directory", Allowed(Action::ManageSettings), post(pages::settings::save_directory)),
         route(g.clone(), "/admin/outbox", Allowed(Action::ManageSettings), get(pages::settings::outbox)),
+        route(g.clone(), "/api/v1/settings", Allowed(Action::ManageSettings), get(api::settings::get)),
+        route(Method::PUT, "/api/v1/settings/self-referral", Allowed(Action::ManageSettings), put(api::settings::set_self_referral)),
+        route(Method::PUT, "/api/v1/settings/directory", Allowed(Action::ManageSettings), put(api::settings::set_directory)),
+        route(Method::PUT, "/api/v1/settings/messaging", Allowed(Action::ManageSettings), put(api::settings::set_messaging)),
+        route(g.clone(), "/api/v1/outbox", Allowed(Action::ManageSettings), get(api::settings::outbox)),
         // Diaries and calendar feeds.
         route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
         route(g.clone(), "/rooms", Allowed(Action::WorkCases), get(pages::diary::rooms)),

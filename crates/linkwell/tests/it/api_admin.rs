@@ -13,6 +13,7 @@ both_engines!(working_hours_read_and_set);
 both_engines!(programmes_are_added_with_their_rules);
 both_engines!(users_read_role_and_disable);
 both_engines!(a_coordinator_extends_follow_ups);
+both_engines!(settings_read_and_changed);
 
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
@@ -216,4 +217,60 @@ async fn a_coordinator_extends_follow_ups(engine: Engine) {
     assert_eq!((status, extended["case"]["follow_up_extension"].as_i64()), (200, Some(2)), "{extended}");
     let (status, _) = api_call(&app, M::POST, &path, Role::Coordinator, Some(body)).await;
     assert_eq!(status, 409, "a stale version");
+}
+
+async fn settings_read_and_changed(engine: Engine) {
+    let app = spawn(engine).await;
+    let (status, s) = api_call(&app, M::GET, "/api/v1/settings", Role::Admin, None).await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["messaging"].get("smtp_password"), None, "a secret is never sent back");
+    let v = s["organisation"]["version"].as_i64().unwrap();
+    let was = s["organisation"]["self_referral_enabled"].as_bool().unwrap();
+    let (status, org) = api_call(
+        &app,
+        M::PUT,
+        "/api/v1/settings/self-referral",
+        Role::Admin,
+        Some(json!({"enabled": !was, "version": v})),
+    )
+    .await;
+    assert_eq!(
+        (status, org["self_referral_enabled"].as_bool(), org["version"].as_i64()),
+        (200, Some(!was), Some(v + 1)),
+        "{org}"
+    );
+    let (status, _) =
+        api_call(&app, M::PUT, "/api/v1/settings/directory", Role::Admin, Some(json!({"enabled": true, "version": v})))
+            .await;
+    assert_eq!(status, 409, "a stale version");
+    let (status, org) = api_call(
+        &app,
+        M::PUT,
+        "/api/v1/settings/directory",
+        Role::Admin,
+        Some(json!({"enabled": true, "version": v + 1})),
+    )
+    .await;
+    assert_eq!((status, org["directory_public"].as_bool()), (200, Some(true)));
+    let mv = s["messaging"]["version"].as_i64().unwrap();
+    let messaging = |port: u16, security: &str, hours: i64, version: i64| json!({"smtp_port": port, "smtp_security": security, "reminder_hours": hours, "sms_sender": "Riverside", "version": version});
+    let (status, p) =
+        api_call(&app, M::PUT, "/api/v1/settings/messaging", Role::Admin, Some(messaging(0, "ssl", 0, mv))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["smtp_port", "smtp_security", "reminder_hours"]), "{p}");
+    let (status, saved) =
+        api_call(&app, M::PUT, "/api/v1/settings/messaging", Role::Admin, Some(messaging(587, "starttls", 48, mv)))
+            .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        (saved["reminder_hours"].as_i64(), saved["sms_sender"].as_str(), saved["has_smtp_password"].as_bool()),
+        (Some(48), Some("Riverside"), Some(false))
+    );
+    let (status, _) =
+        api_call(&app, M::PUT, "/api/v1/settings/messaging", Role::Admin, Some(messaging(587, "starttls", 24, mv)))
+            .await;
+    assert_eq!(status, 409, "a stale version");
+    let (status, outbox) = api_call(&app, M::GET, "/api/v1/outbox?limit=5", Role::Admin, None).await;
+    assert_eq!((status, outbox["items"].is_array()), (200, true), "{outbox}");
+    let (status, p) = api_call(&app, M::GET, "/api/v1/outbox?cursor=%27%20OR%201", Role::Admin, None).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["cursor"]));
 }

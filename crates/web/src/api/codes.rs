@@ -94,3 +94,15 @@ pub fn prescription_kind() -> Object {
 pub fn prescription_outcome() -> Object {
     one_of(PrescriptionOutcome::ALL.iter().map(|o| o.code()))
 }
+
+pub fn smtp_security() -> Object {
+    one_of(["none", "starttls", "tls"])
+}
+
+pub fn channel() -> Object {
+    one_of(["email", "sms"])
+}
+
+pub fn outbox_status() -> Object {
+    one_of(["pending", "sent", "failed", "cancelled"])
+}

@@ -19,6 +19,7 @@ pub mod prescriptions;
 pub mod programmes;
 pub mod referrals;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use axum::Json;
@@ -162,6 +163,7 @@ pub fn rfc3339(ms: i64) -> String {
         prescriptions::list, prescriptions::create, prescriptions::get, prescriptions::outcome,
         prescriptions::set_free_times, prescriptions::unmet_needs, prescriptions::record_unmet_need,
         diary::worker, diary::room, diary::create_feed, diary::revoke_feed,
+        settings::get, settings::set_self_referral, settings::set_directory, settings::set_messaging, settings::outbox,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),
