@@ -5,6 +5,7 @@ use linkwell_domain::organisations::{ProgrammeInput, SiteInput};
 use linkwell_domain::sessions::Week;
 use linkwell_domain::{PracticeId, SiteId, UserId, ValidationErrors};
 use linkwell_store::organisations::{Organisation, PublicSwitch};
+use linkwell_store::plans::Tool;
 use linkwell_store::practices::{Room, Site};
 use linkwell_store::programmes::Programme;
 use linkwell_store::users::User;
@@ -83,4 +84,15 @@ pub async fn set_public_switch(
 ) -> Result<Organisation, StoreError> {
     db.set_public_switch(&caller.scope(), &caller.actor(), switch, enabled, version).await?;
     db.organisation(&caller.scope()).await
+}
+
+/// Add a self-management tool to the list plans give from (a name already on it is
+/// `Duplicate`).
+pub async fn add_tool(db: &Db, caller: &Caller, name: &str) -> Result<Tool, StoreError> {
+    db.add_tool(&caller.scope(), &caller.actor(), name).await
+}
+
+/// Offer a tool in plans again, or stop offering it (plans that gave it keep it).
+pub async fn set_tool_offered(db: &Db, caller: &Caller, id: &str, offered: bool) -> Result<(), StoreError> {
+    db.set_tool_retired(&caller.scope(), &caller.actor(), id, !offered).await
 }

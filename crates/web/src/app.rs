@@ -102,6 +102,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(Method::PUT, "/api/v1/users/{id}/role", Allowed(Action::ManageUsers), put(api::users::change_role)),
         route(p.clone(), "/api/v1/users/{id}/disable", Allowed(Action::ManageUsers), post(api::users::disable)),
         route(p.clone(), "/api/v1/users/{id}/enable", Allowed(Action::ManageUsers), post(api::users::enable)),
+        route(p.clone(), "/api/v1/users/{id}/reset-link", Allowed(Action::ManageUsers), post(api::users::reset_link)),
         // Settings.
         route(g.clone(), "/admin/settings", Allowed(Action::ManageSettings), get(pages::settings::show)),
         route(p.clone(), "/admin/settings", Allowed(Action::ManageSettings), post(pages::settings::save)),
@@ -135,6 +136,9 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/admin/tools", Allowed(Action::ManageProgrammes), get(pages::tools::list)),
         route(p.clone(), "/admin/tools", Allowed(Action::ManageProgrammes), post(pages::tools::add)),
         route(p.clone(), "/admin/tools/{id}/retire", Allowed(Action::ManageProgrammes), post(pages::tools::retire)),
+        route(g.clone(), "/api/v1/tools", Allowed(Action::ManageProgrammes), get(api::organisation::tools)),
+        route(p.clone(), "/api/v1/tools", Allowed(Action::ManageProgrammes), post(api::organisation::create_tool)),
+        route(Method::PUT, "/api/v1/tools/{id}/offered", Allowed(Action::ManageProgrammes), put(api::organisation::set_tool_offered)),
         // Referrals: intake, lists, the case page, triage and contact.
         route(g.clone(), "/referrals", Allowed(Action::ViewReferrals), get(pages::referrals::list)),
         route(g.clone(), "/referrals/new", Allowed(Action::ReferPeople), get(pages::referrals::new)),
@@ -185,8 +189,12 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/api/v1/sessions/{id}/reschedule", Allowed(Action::WorkCases), post(api::sessions::reschedule)),
         route(g.clone(), "/api/v1/people/{id}", Allowed(Action::WorkCases), get(api::people::get)),
         route(Method::PUT, "/api/v1/people/{id}", Allowed(Action::WorkCases), put(api::people::put)),
+        route(p.clone(), "/api/v1/people/{id}/merge", Allowed(Action::TriageReferrals), post(api::people::merge)),
         route(g.clone(), "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), get(api::plans::get)),
         route(Method::PUT, "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), put(api::plans::put)),
+        route(g.clone(), "/api/v1/referrals/{id}/plan/versions", Allowed(Action::WorkCases), get(api::plans::versions)),
+        route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}", Allowed(Action::WorkCases), get(api::plans::version)),
+        route(g.clone(), "/api/v1/referrals/{id}/discharge-summary", Allowed(Action::WorkCases), get(api::plans::discharge_summary)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),

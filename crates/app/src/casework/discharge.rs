@@ -1,7 +1,27 @@
 //! The discharge summary: what the practice is sent when a case ends.
 
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::referrals::ReferralStatus;
 use linkwell_store::referrals::Referral;
 use linkwell_store::{Db, OrgScope, StoreError};
+
+use super::{CaseError, open_case};
+use crate::Caller;
+
+/// A discharged case the caller works, with its summary. A case still open has no
+/// summary yet: not found.
+pub async fn summary_of_case(
+    db: &Db,
+    caller: &Caller,
+    id: ReferralId,
+) -> Result<(Referral, linkwell_domain::discharge::DischargeSummary), CaseError> {
+    let r = open_case(db, caller, id).await?;
+    if r.status != ReferralStatus::Discharged {
+        return Err(CaseError::NotFound);
+    }
+    let doc = discharge_summary(db, &caller.scope(), &r).await?;
+    Ok((r, doc))
+}
 
 /// The discharge summary of a discharged referral, from its record, sessions and plan.
 pub async fn discharge_summary(

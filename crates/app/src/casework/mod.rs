@@ -5,7 +5,7 @@
 mod discharge;
 mod intake;
 
-pub use discharge::discharge_summary;
+pub use discharge::{discharge_summary, summary_of_case};
 pub use intake::{DuplicateChoice, Intake, IntakeFrom, IntakeOutcome, choose_programme, intake};
 
 use linkwell_domain::audit::AuditAction;
@@ -182,4 +182,19 @@ pub fn list_filter(p: &Principal, status: &str) -> linkwell_store::caseload::Ref
         _ => {}
     }
     filter
+}
+
+/// Merge a duplicate person's record into the one kept, if the duplicate is still at
+/// `version`: its referrals move to the kept record, and it is marked merged. Another
+/// organisation's record is not found; merging a record into itself is `Conflict`.
+pub async fn merge_people(
+    db: &Db,
+    caller: &Caller,
+    keep: PersonId,
+    duplicate: PersonId,
+    version: linkwell_domain::Version,
+) -> Result<Person, CaseError> {
+    db.person(&caller.scope(), duplicate).await?;
+    db.person(&caller.scope(), keep).await?;
+    Ok(db.merge_people(&caller.scope(), &caller.actor(), keep, duplicate, version).await?)
 }

@@ -14,6 +14,7 @@ both_engines!(programmes_are_added_with_their_rules);
 both_engines!(users_read_role_and_disable);
 both_engines!(a_coordinator_extends_follow_ups);
 both_engines!(settings_read_and_changed);
+both_engines!(tools_and_reset_links);
 
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
@@ -273,4 +274,43 @@ async fn settings_read_and_changed(engine: Engine) {
     assert_eq!((status, outbox["items"].is_array()), (200, true), "{outbox}");
     let (status, p) = api_call(&app, M::GET, "/api/v1/outbox?cursor=%27%20OR%201", Role::Admin, None).await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["cursor"]));
+}
+
+async fn tools_and_reset_links(engine: Engine) {
+    let app = spawn(engine).await;
+    let (status, p) = api_call(&app, M::POST, "/api/v1/tools", Role::Admin, Some(json!({"name": " "}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["name"]));
+    let (status, tool) =
+        api_call(&app, M::POST, "/api/v1/tools", Role::Admin, Some(json!({"name": "Sleep diary"}))).await;
+    assert_eq!((status, tool["offered"].as_bool()), (201, Some(true)), "{tool}");
+    let (status, p) = api_call(&app, M::POST, "/api/v1/tools", Role::Admin, Some(json!({"name": "Sleep diary"}))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["name"]), "already on the list");
+    let path = format!("/api/v1/tools/{}/offered", tool["id"].as_str().unwrap());
+    let (status, t) = api_call(&app, M::PUT, &path, Role::Admin, Some(json!({"offered": false}))).await;
+    assert_eq!((status, t["offered"].as_bool()), (200, Some(false)));
+    let (_, list) = api_call(&app, M::GET, "/api/v1/tools", Role::Admin, None).await;
+    let sleep = list["items"].as_array().unwrap().iter().find(|t| t["name"] == "Sleep diary").unwrap();
+    assert_eq!(sleep["offered"].as_bool(), Some(false), "{list}");
+    assert_eq!(
+        api_call(&app, M::PUT, "/api/v1/tools/nope/offered", Role::Admin, Some(json!({"offered": true}))).await.0,
+        404
+    );
+    // A reset link works once, for its user.
+    let user = app.a.user(Role::Referrer).id;
+    let (status, link) = api_call(&app, M::POST, &format!("/api/v1/users/{user}/reset-link"), Role::Admin, None).await;
+    assert_eq!((status, link["expires_in_hours"].as_i64()), (201, Some(72)), "{link}");
+    let page = reqwest::get(app.url(link["path"].as_str().unwrap())).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(
+        api_call(
+            &app,
+            M::POST,
+            &format!("/api/v1/users/{}/reset-link", app.b.user(Role::Referrer).id),
+            Role::Admin,
+            None
+        )
+        .await
+        .0,
+        404
+    );
 }

@@ -218,6 +218,14 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/unmet-needs", Roles(CASEWORK)),
     ("GET", "/admin/audit", Roles(&[Admin])),
     ("GET", "/api/v1/audit", Roles(&[Admin])),
+    ("GET", "/api/v1/tools", Roles(&[Admin])),
+    ("POST", "/api/v1/tools", Roles(&[Admin])),
+    ("PUT", "/api/v1/tools/{id}/offered", Roles(&[Admin])),
+    ("POST", "/api/v1/users/{id}/reset-link", Roles(&[Admin])),
+    ("POST", "/api/v1/people/{id}/merge", Roles(TRIAGE)),
+    ("GET", "/api/v1/referrals/{id}/plan/versions", Roles(CASEWORK)),
+    ("GET", "/api/v1/referrals/{id}/plan/versions/{version}", Roles(CASEWORK)),
+    ("GET", "/api/v1/referrals/{id}/discharge-summary", Roles(CASEWORK)),
     // Signing out ends the session, so it is walked last.
     ("POST", "/sign-out", SignedIn),
 ];

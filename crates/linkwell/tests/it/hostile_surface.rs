@@ -45,6 +45,8 @@ const TAKE_NO_INPUT: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/calendar-feed", "turns the calendar address off; takes no body"),
     ("POST", "/account/calendar/revoke", "turns the calendar address off; takes no fields"),
     ("POST", "/admin/users/{id}/reset-link", "issues a new reset link; takes no fields"),
+    ("POST", "/api/v1/users/{id}/reset-link", "issues a new reset link; takes no body"),
+    ("PUT", "/api/v1/tools/{id}/offered", "its one member is true or false, and either is a fine answer"),
     (
         "POST",
         "/admin/tools/{id}/retire",

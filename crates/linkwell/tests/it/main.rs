@@ -16,6 +16,7 @@ mod api_casework;
 mod api_conformance;
 mod api_directory;
 mod api_prescriptions;
+mod api_records;
 mod api_sessions;
 mod authz;
 mod browser;

@@ -471,6 +471,7 @@ pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("{token}", "rs_not-a-real-token")
         .replace("/rooms/{id}", &format!("/rooms/{}", app.a.room.id))
         .replace("/admin/tools/{id}", &format!("/admin/tools/{}", app.a.tool.id))
+        .replace("/api/v1/tools/{id}", &format!("/api/v1/tools/{}", app.a.tool.id))
         .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
         .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
         .replace("/prescriptions/{id}", &format!("/prescriptions/{}", app.a.prescription))

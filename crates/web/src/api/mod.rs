@@ -164,6 +164,8 @@ pub fn rfc3339(ms: i64) -> String {
         prescriptions::set_free_times, prescriptions::unmet_needs, prescriptions::record_unmet_need,
         diary::worker, diary::room, diary::create_feed, diary::revoke_feed,
         settings::get, settings::set_self_referral, settings::set_directory, settings::set_messaging, settings::outbox,
+        organisation::tools, organisation::create_tool, organisation::set_tool_offered,
+        users::reset_link, people::merge, plans::versions, plans::version, plans::discharge_summary,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

@@ -5,7 +5,7 @@ use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use linkwell_app::organisation::{add_programme, add_room, add_site, set_hours, worker_for};
+use linkwell_app::organisation::{add_programme, add_room, add_site, add_tool, set_hours, worker_for};
 use linkwell_domain::organisations::{ProgrammeFields, ProgrammeInput, SiteInput, room_name};
 use linkwell_domain::sessions::{DayFields, WEEKDAYS, parse_week};
 use linkwell_domain::{PracticeId, SiteId, UserId, ValidationErrors};
@@ -284,4 +284,77 @@ pub async fn set_working_hours(
     })?;
     set_hours(&state.db, &p, &worker, &week).await?;
     working_hours(State(state), Signed(p), Query(q)).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ToolDto {
+    pub id: String,
+    pub name: String,
+    /// Whether plans can give it now (plans that gave it keep it either way).
+    pub offered: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ToolList {
+    /// By name, those no longer offered included.
+    pub items: Vec<ToolDto>,
+}
+
+impl From<linkwell_store::plans::Tool> for ToolDto {
+    fn from(t: linkwell_store::plans::Tool) -> Self {
+        ToolDto { id: t.id, name: t.name, offered: !t.retired }
+    }
+}
+
+/// The self-management tools plans give from.
+#[utoipa::path(get, operation_id = "listTools", path = "/api/v1/tools", tag = "organisation",
+    responses((status = 200, body = ToolList)))]
+pub async fn tools(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<ToolList>, ApiError> {
+    Ok(Json(ToolList { items: state.db.tools(&p.scope()).await?.into_iter().map(Into::into).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolBody {
+    pub name: String,
+}
+
+/// Add a tool to the list (a name already on it is refused).
+#[utoipa::path(post, operation_id = "createTool", path = "/api/v1/tools", tag = "organisation", request_body = ToolBody,
+    responses((status = 201, body = ToolDto), (status = 422, body = Problem)))]
+pub async fn create_tool(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    ApiJson(body): ApiJson<ToolBody>,
+) -> Result<(StatusCode, Json<ToolDto>), ApiError> {
+    let name = linkwell_domain::validation::required_text("the tool's name", &body.name, 200)
+        .map_err(|m| ValidationErrors::single("name", m))?;
+    match add_tool(&state.db, &p, &name).await {
+        Ok(tool) => Ok((StatusCode::CREATED, Json(tool.into()))),
+        Err(StoreError::Duplicate { .. }) => {
+            Err(ValidationErrors::single("name", "That tool is already on the list").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferedBody {
+    pub offered: bool,
+}
+
+/// Offer a tool in plans again, or stop offering it.
+#[utoipa::path(put, operation_id = "setToolOffered", path = "/api/v1/tools/{id}/offered", tag = "organisation", params(("id" = String, Path)), request_body = OfferedBody,
+    responses((status = 200, body = ToolDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_tool_offered(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<ToolDto>, ApiError> {
+    let tool = state.db.tools(&p.scope()).await?.into_iter().find(|t| t.id == id).ok_or(ApiError::NotFound)?;
+    let body: OfferedBody = body.parse()?;
+    linkwell_app::organisation::set_tool_offered(&state.db, &p, &tool.id, body.offered).await?;
+    Ok(Json(ToolDto { offered: body.offered, ..tool.into() }))
 }

@@ -59,3 +59,41 @@ pub async fn put(
     let saved = state.db.update_person(&p.scope(), &p.actor(), person.id, Version(body.version), &input).await?;
     Ok(Json((&saved).into()))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The record to keep: this record's referrals move to it.
+    pub into: String,
+    /// The version of this (the duplicate) record you read; a stale one is refused with 409.
+    pub version: i64,
+}
+
+/// Merge this duplicate record into another (coordinators): its referrals move to the
+/// record kept, which is returned.
+#[utoipa::path(post, operation_id = "mergePerson", path = "/api/v1/people/{id}/merge", tag = "people", params(("id" = String, Path)), request_body = MergeBody,
+    responses((status = 200, body = PersonDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<Json<PersonDto>, ApiError> {
+    let duplicate = super::path_id::<PersonId>(&id)?;
+    state.db.person(&p.scope(), duplicate).await?;
+    let body: MergeBody = body.parse()?;
+    let keep: PersonId =
+        body.into.trim().parse().map_err(|_| {
+            linkwell_domain::ValidationErrors::single("into", "into must be the id of the record to keep")
+        })?;
+    let kept = linkwell_app::casework::merge_people(&state.db, &p, keep, duplicate, Version(body.version))
+        .await
+        .map_err(|e| match e {
+            // The record to keep is named in the body: another organisation's is a bad value.
+            linkwell_app::casework::CaseError::NotFound => {
+                ApiError::Invalid(linkwell_domain::ValidationErrors::single("into", "No record has that id"))
+            }
+            other => other.into(),
+        })?;
+    Ok(Json((&kept).into()))
+}

@@ -82,3 +82,60 @@ pub async fn put(
     let saved = state.db.save_plan(&p.scope(), &p.actor(), r.id, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanVersionList {
+    /// Every saved version, newest first.
+    pub items: Vec<PlanDto>,
+}
+
+/// Every version of the plan, newest first: what was agreed, and when it changed.
+#[utoipa::path(get, operation_id = "listPlanVersions", path = "/api/v1/referrals/{id}/plan/versions", tag = "plans", params(("id" = String, Path)),
+    responses((status = 200, body = PlanVersionList), (status = 404, body = Problem)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<PlanVersionList>, ApiError> {
+    let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
+    let items = state.db.plan_versions(&p.scope(), r.id).await?.into_iter().map(|v| Some(v).into()).collect();
+    Ok(Json(PlanVersionList { items }))
+}
+
+/// One version of the plan.
+#[utoipa::path(get, operation_id = "getPlanVersion", path = "/api/v1/referrals/{id}/plan/versions/{version}", tag = "plans", params(("id" = String, Path), ("version" = i64, Path)),
+    responses((status = 200, body = PlanDto), (status = 404, body = Problem)))]
+pub async fn version(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<PlanDto>, ApiError> {
+    let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
+    let version: i64 = super::path_id(&version)?;
+    let shown = state.db.plan_versions(&p.scope(), r.id).await?.into_iter().find(|v| v.version == version);
+    Ok(Json(Some(shown.ok_or(ApiError::NotFound)?).into()))
+}
+
+/// The discharge summary the practice is sent when the case ends.
+#[derive(Serialize, ToSchema)]
+pub struct DischargeSummaryDto {
+    /// The summary's parts: person, programme, sessions, goals, connections, the reason
+    /// and summary of the discharge, and its SNOMED CT codes.
+    #[schema(value_type = Object)]
+    pub summary: linkwell_domain::discharge::DischargeSummary,
+    /// The same summary as plain text, as downloaded from the case page.
+    pub text: String,
+}
+
+/// The discharge summary of a discharged case (a case still open has none: 404).
+#[utoipa::path(get, operation_id = "getDischargeSummary", path = "/api/v1/referrals/{id}/discharge-summary", tag = "referrals", params(("id" = String, Path)),
+    responses((status = 200, body = DischargeSummaryDto), (status = 404, body = Problem)))]
+pub async fn discharge_summary(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<DischargeSummaryDto>, ApiError> {
+    let id = super::path_id::<linkwell_domain::ids::ReferralId>(&id)?;
+    let (_, summary) = linkwell_app::casework::summary_of_case(&state.db, &p, id).await?;
+    Ok(Json(DischargeSummaryDto { text: summary.to_text(), summary }))
+}

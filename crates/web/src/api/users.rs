@@ -185,3 +185,29 @@ pub async fn enable(
 ) -> Result<Json<UserDto>, ApiError> {
     set_disabled(state, p, id, body, false).await
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetLinkDto {
+    /// The path of the one-time link to set a password, on this service's address: shown
+    /// this once. Earlier links stop working.
+    pub path: String,
+    /// How many hours it works for.
+    pub expires_in_hours: i64,
+}
+
+/// A new link for a user to set their password (admins).
+#[utoipa::path(post, operation_id = "createResetLink", path = "/api/v1/users/{id}/reset-link", tag = "users", params(("id" = String, Path)),
+    responses((status = 201, body = ResetLinkDto), (status = 404, body = Problem)))]
+pub async fn reset_link(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<(axum::http::StatusCode, Json<ResetLinkDto>), ApiError> {
+    let user = state.db.user(&p.scope(), super::path_id(&id)?).await?;
+    let link = linkwell_app::users::issue_reset_link(&state.db, &p.scope(), &p.actor(), user.id).await?;
+    let dto = ResetLinkDto {
+        path: linkwell_app::users::reset_path(&link),
+        expires_in_hours: linkwell_app::users::RESET_LINK_HOURS,
+    };
+    Ok((axum::http::StatusCode::CREATED, Json(dto)))
+}

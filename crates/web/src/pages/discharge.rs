@@ -16,7 +16,7 @@ use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_app::casework::{discharge_summary, open_case};
+use linkwell_app::casework::{open_case, summary_of_case};
 
 async fn render_form(
     state: &AppState,
@@ -93,19 +93,8 @@ pub async fn discharge(
     }
 }
 
-async fn discharged_case(state: &AppState, page: &Page, id: &str) -> Result<Referral, PageError> {
-    let p = page.caller()?;
-    let r = open_case(&state.db, &p, path_id(id)?).await?;
-    if r.status != ReferralStatus::Discharged {
-        return Err(PageError::NotFound);
-    }
-    Ok(r)
-}
-
 pub async fn summary(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    let r = discharged_case(&state, &page, &id).await?;
-    let p = page.caller()?;
-    let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
+    let (r, doc) = summary_of_case(&state.db, &page.caller()?, path_id(&id)?).await?;
     Ok(page
         .render(
             &state,
@@ -126,9 +115,7 @@ pub async fn download(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let r = discharged_case(&state, &page, &id).await?;
-    let p = page.caller()?;
-    let doc = discharge_summary(&state.db, &p.scope(), &r).await?;
+    let (r, doc) = summary_of_case(&state.db, &page.caller()?, path_id(&id)?).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),

@@ -3,8 +3,8 @@
 use crate::input::Path;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use linkwell_domain::PersonId;
 use linkwell_domain::authz::Action;
-use linkwell_domain::{PersonId, Version};
 use linkwell_store::StoreError;
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
 use minijinja::value::Serde;
@@ -91,13 +91,12 @@ pub async fn merge(
     let version = form_version(form.get("version"))?;
     let keep: PersonId =
         form.get("into").trim().parse().map_err(|_| PageError::BadRequest("Choose the record to keep.".into()))?;
-    match state.db.merge_people(&p.scope(), &page.actor(), keep, duplicate, Version(version.0)).await {
+    match linkwell_app::casework::merge_people(&state.db, &p, keep, duplicate, version).await {
         Ok(kept) => {
             let back = form.get("back");
             let target = if back.starts_with("/referrals/") { back.to_owned() } else { format!("/people/{keep}") };
             page.done(&format!("Records merged into {} {}'s record", kept.given_name, kept.family_name), &target).await
         }
-        Err(StoreError::Conflict) => Err(PageError::Store(StoreError::Conflict)),
         Err(e) => Err(e.into()),
     }
 }

@@ -4,6 +4,7 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::organisation::{add_tool, set_tool_offered};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::validation::required_text;
 use linkwell_store::StoreError;
@@ -35,7 +36,7 @@ pub async fn add(State(state): State<AppState>, page: Page, form: FormPairs) -> 
         Ok(n) => n,
         Err(m) => return render(&state, &page, Some(&ValidationErrors::single("name", m))).await,
     };
-    match state.db.add_tool(&p.scope(), &page.actor(), &name).await {
+    match add_tool(&state.db, &p, &name).await {
         Ok(_) => page.done(&format!("{name} added"), "/admin/tools").await,
         Err(StoreError::Duplicate { .. }) => {
             render(&state, &page, Some(&ValidationErrors::single("name", "That tool is already on the list"))).await
@@ -57,6 +58,6 @@ pub async fn retire(
         "true" => false,
         _ => return Err(PageError::BadRequest("The form was not one this page sends. Go back and try again.".into())),
     };
-    state.db.set_tool_retired(&p.scope(), &page.actor(), &id, retired).await?;
+    set_tool_offered(&state.db, &p, &id, !retired).await?;
     page.done(if retired { "No longer offered" } else { "Offered again" }, "/admin/tools").await
 }
