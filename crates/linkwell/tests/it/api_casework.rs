@@ -189,7 +189,7 @@ async fn the_journey_through_the_api(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["goals[0].text", "goals[0].target"]);
-    let body = json!({"based_on": 0, "plan": {"what_matters": "Company", "goals": [{"text": "Bereavement group", "progress": "3"}, {"text": "Walk and Talk", "target": "2027-02-01"}]}});
+    let body = json!({"based_on": 0, "plan": {"what_matters": "Company", "goals": [{"text": "Bereavement group", "progress": 3}, {"text": "Walk and Talk", "target": "2027-02-01"}]}});
     let saved: Value = call(M::PUT, &format!("/api/v1/referrals/{id}/plan"), &worker, Some(body.clone()))
         .await
         .unwrap()

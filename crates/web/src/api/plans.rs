@@ -3,12 +3,12 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
-use linkwell_domain::plans::{Plan, PlanFields};
+use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
 use linkwell_store::plans::PlanVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{JsonBody, rfc3339};
+use super::{JsonBody, codes, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -22,9 +22,7 @@ pub struct PlanDto {
     pub saved_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved_by: Option<String>,
-    /// what_matters, strengths, needs, goals [{text, target, progress}], actions
-    /// [{who, what, by, done}], tools and next_review; dates are ISO.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<PlanContent>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
 }
@@ -43,14 +41,76 @@ impl From<Option<PlanVersion>> for PlanDto {
     }
 }
 
+/// A plan's content: what is sent to save one, and what is read back. Dates are ISO 8601.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanContent {
+    /// What matters to the person, in their words (required).
+    pub what_matters: String,
+    pub strengths: String,
+    #[schema(schema_with = codes::needs)]
+    pub needs: Vec<String>,
+    pub goals: Vec<GoalContent>,
+    pub actions: Vec<ActionContent>,
+    /// Self-management tools from the organisation's list.
+    pub tools: Vec<String>,
+    pub next_review: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct GoalContent {
+    pub text: String,
+    pub target: Option<String>,
+    /// 0 (not started) to 10 (achieved), as the person rates it.
+    #[schema(minimum = 0, maximum = 10)]
+    pub progress: Option<u8>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionContent {
+    /// Who will do it: the person, the link worker, or someone named.
+    pub who: String,
+    pub what: String,
+    pub by: Option<String>,
+    pub done: bool,
+}
+
+impl PlanContent {
+    /// The plan's fields for the one parser pages use too.
+    fn fields(self) -> PlanFields {
+        let text = |s: Option<String>| s.unwrap_or_default();
+        PlanFields {
+            what_matters: self.what_matters,
+            strengths: self.strengths,
+            needs: self.needs,
+            goals: self
+                .goals
+                .into_iter()
+                .map(|g| GoalFields {
+                    text: g.text,
+                    target: text(g.target),
+                    progress: g.progress.map(|p| p.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .into_iter()
+                .map(|a| ActionFields { who: a.who, what: a.what, by: text(a.by), done: a.done })
+                .collect(),
+            tools: self.tools,
+            next_review: text(self.next_review),
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
     /// The version you edited (0 for a first plan); a stale one is refused with 409.
     pub based_on: i64,
-    /// As `PlanDto.plan`, with every value as entered: dates and progress as text.
-    #[schema(value_type = Object)]
-    pub plan: PlanFields,
+    pub plan: PlanContent,
 }
 
 /// The current plan.
@@ -76,7 +136,7 @@ pub async fn put(
 ) -> Result<Json<PlanDto>, ApiError> {
     let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
     let body: PlanBody = body.parse()?;
-    let plan = Plan::parse(&body.plan)?;
+    let plan = Plan::parse(&body.plan.fields())?;
     let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
     linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
     let saved = state.db.save_plan(&p.scope(), &p.actor(), r.id, body.based_on, &plan).await?;
