@@ -86,10 +86,17 @@ pub async fn set_public_switch(
     db.organisation(&caller.scope()).await
 }
 
-/// Add a self-management tool to the list plans give from (a name already on it is
-/// `Duplicate`).
-pub async fn add_tool(db: &Db, caller: &Caller, name: &str) -> Result<Tool, StoreError> {
-    db.add_tool(&caller.scope(), &caller.actor(), name).await
+/// Add a self-management tool to the list plans give from: a name is required, at most
+/// 200 characters, and once on the list (refusals name `name`).
+pub async fn add_tool(db: &Db, caller: &Caller, name: &str) -> Result<Tool, CaseError> {
+    let name = linkwell_domain::validation::required_text("the tool's name", name, 200)
+        .map_err(|m| CaseError::Invalid(ValidationErrors::single("name", m)))?;
+    match db.add_tool(&caller.scope(), &caller.actor(), &name).await {
+        Err(StoreError::Duplicate { .. }) => {
+            Err(CaseError::Invalid(ValidationErrors::single("name", "That tool is already on the list")))
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Offer a tool in plans again, or stop offering it (plans that gave it keep it).

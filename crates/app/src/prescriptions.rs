@@ -8,30 +8,29 @@ use std::collections::BTreeSet;
 use linkwell_domain::directory::{PrescriptionInput, PrescriptionOutcome, UnmetNeedInput, WeekSlot};
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::ReferralStatus;
-use linkwell_domain::{PersonId, PrescriptionId, ValidationErrors, Version};
+use linkwell_domain::{PrescriptionId, ValidationErrors, Version};
 use linkwell_store::Db;
 use linkwell_store::directory::{Prescription, UnmetNeed};
 use linkwell_store::people::Person;
 use linkwell_store::referrals::Referral;
 
 use crate::Caller;
-use crate::casework::{CaseError, open_case, open_person};
+use crate::casework::{CaseError, open_case};
 
 /// Whether a referral is open for connecting the person to services.
 pub fn open_for_prescribing(status: &ReferralStatus) -> bool {
     matches!(status, ReferralStatus::Accepted | ReferralStatus::Contacting { .. } | ReferralStatus::Active)
 }
 
-/// Record that the person on this case was connected to a listing: only while the case is
-/// open, only to this organisation's listings, and only to one that can be offered now
+/// Record that the person on this case (opened by the caller with `open_case`) was
+/// connected to a listing: only while the case is open, only to this organisation's listings, and only to one that can be offered now
 /// (running and not full). Refusals name `service_id`.
 pub async fn prescribe(
     db: &Db,
     caller: &Caller,
-    referral: ReferralId,
+    referral: &Referral,
     input: &PrescriptionInput,
 ) -> Result<Prescription, CaseError> {
-    let referral = open_case(db, caller, referral).await?;
     let refuse = |m: String| CaseError::Invalid(ValidationErrors::single("service_id", m));
     if !open_for_prescribing(&referral.status) {
         return Err(refuse(
@@ -63,16 +62,16 @@ pub async fn open_prescription(
     Ok((rx, referral))
 }
 
-/// Record how a prescription is going, if it is still at `version`.
+/// Record how a prescription (opened by the caller with [`open_prescription`]) is going,
+/// if it is still at `version`.
 pub async fn record_outcome(
     db: &Db,
     caller: &Caller,
-    id: PrescriptionId,
+    rx: &Prescription,
     version: Version,
     outcome: PrescriptionOutcome,
     reason: &str,
 ) -> Result<Prescription, CaseError> {
-    let (rx, _) = open_prescription(db, caller, id).await?;
     Ok(db
         .record_prescription_outcome(&caller.scope(), &caller.actor(), rx.id, version, outcome, reason, crate::today())
         .await?)
@@ -93,14 +92,14 @@ pub async fn record_unmet_need(
     Ok(db.record_unmet_need(&caller.scope(), &caller.actor(), referral, input).await?)
 }
 
-/// Record when the person is free, if their record is still at `version`.
+/// Record when the person (opened by the caller with `open_person`) is free, if their
+/// record is still at `version`.
 pub async fn set_free_times(
     db: &Db,
     caller: &Caller,
-    person: PersonId,
+    person: &Person,
     version: Version,
     slots: &BTreeSet<WeekSlot>,
 ) -> Result<Person, CaseError> {
-    let person = open_person(db, caller, person).await?;
     Ok(db.set_free_times(&caller.scope(), &caller.actor(), person.id, version, slots).await?)
 }

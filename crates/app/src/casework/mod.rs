@@ -158,6 +158,22 @@ pub async fn check_tools(db: &Db, scope: &OrgScope, chosen: &[String], previous:
     }
 }
 
+/// Save a new version of the plan of a case the caller opened, based on version
+/// `based_on` (0 for a first plan; a stale one is `Conflict`). Its tools must be on the
+/// organisation's list, or kept from the version before.
+pub async fn save_plan(
+    db: &Db,
+    caller: &Caller,
+    case: &Referral,
+    based_on: i64,
+    plan: &linkwell_domain::plans::Plan,
+) -> Result<linkwell_store::plans::PlanVersion, CaseError> {
+    let scope = caller.scope();
+    let previous = db.current_plan(&scope, case.id).await?.map(|v| v.plan.tools).unwrap_or_default();
+    check_tools(db, &scope, &plan.tools, &previous).await?;
+    Ok(db.save_plan(&scope, &caller.actor(), case.id, based_on, plan).await?)
+}
+
 /// The statuses a list can be filtered by, as (code, label).
 pub const STATUS_FILTERS: &[(&str, &str)] = &[
     ("received", "Received"),
@@ -186,7 +202,7 @@ pub fn list_filter(p: &Principal, status: &str) -> linkwell_store::caseload::Ref
 
 /// Merge a duplicate person's record into the one kept, if the duplicate is still at
 /// `version`: its referrals move to the kept record, and it is marked merged. Another
-/// organisation's record is not found; merging a record into itself is `Conflict`.
+/// organisation's record is not found; a record cannot be merged into itself.
 pub async fn merge_people(
     db: &Db,
     caller: &Caller,
@@ -195,6 +211,12 @@ pub async fn merge_people(
     version: linkwell_domain::Version,
 ) -> Result<Person, CaseError> {
     db.person(&caller.scope(), duplicate).await?;
+    if keep == duplicate {
+        return Err(CaseError::Invalid(ValidationErrors::single(
+            "into",
+            "Choose another record to keep: this is the duplicate",
+        )));
+    }
     db.person(&caller.scope(), keep).await?;
     Ok(db.merge_people(&caller.scope(), &caller.actor(), keep, duplicate, version).await?)
 }

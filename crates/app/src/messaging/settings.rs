@@ -5,7 +5,7 @@
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::validation::optional_text;
 use linkwell_store::outbox::{Message, MessagingSettings};
-use linkwell_store::{Db, Page, StoreError};
+use linkwell_store::{Db, Page};
 
 use crate::Caller;
 use crate::casework::CaseError;
@@ -148,13 +148,21 @@ pub struct OutboxItem {
     pub masked_recipient: String,
 }
 
-/// The organisation's messages to people, newest first, a page at a time.
+/// The organisation's messages to people, newest first, a page at a time: `before` is the
+/// `next_cursor` of the page before (anything else is refused under `cursor`).
 pub async fn outbox(
     db: &Db,
     caller: &Caller,
     before: Option<&str>,
     limit: usize,
-) -> Result<Page<OutboxItem>, StoreError> {
+) -> Result<Page<OutboxItem>, CaseError> {
+    let before = before.map(str::trim).filter(|c| !c.is_empty());
+    if before.is_some_and(|c| c.len() > 64 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        return Err(CaseError::Invalid(ValidationErrors::single(
+            "cursor",
+            "cursor must be a next_cursor from a previous page",
+        )));
+    }
     let page = db.outbox_page(&caller.scope(), before, limit).await?;
     Ok(Page {
         items: page

@@ -25,7 +25,7 @@ pub use schedule::{
 };
 pub use service::{
     ClosureFields, LocationInput, PauseFields, ProviderFields, ProviderInput, ScheduleFields, ServiceFields,
-    ServiceInput, flexible_date, parse_pounds,
+    ServiceInput, check_note, date_off_note, flexible_date, parse_pounds,
 };
 
 use jiff::civil::Date;

@@ -399,6 +399,29 @@ impl WeekSlot {
         format!("{} {}", day_name(self.day), self.part.code())
     }
 
+    /// The parts of the week a person is free, from their codes (`tu-morning`): each bad
+    /// code named as `field[i]`.
+    pub fn parse_set(
+        field: &str,
+        codes: &[String],
+    ) -> Result<std::collections::BTreeSet<WeekSlot>, crate::ValidationErrors> {
+        let mut e = crate::ValidationErrors::new();
+        if codes.len() > 21 {
+            e.add(field, "Each part of the week may be given once: there are 21");
+            return Err(e);
+        }
+        let mut slots = std::collections::BTreeSet::new();
+        for (i, code) in codes.iter().enumerate() {
+            match WeekSlot::parse(code) {
+                Some(s) => {
+                    slots.insert(s);
+                }
+                None => e.add(&format!("{field}[{i}]"), "Each must be a day and part of the day, like tu-morning"),
+            }
+        }
+        if e.is_empty() { Ok(slots) } else { Err(e) }
+    }
+
     /// Every slot of the week, Monday morning first.
     pub fn all() -> impl Iterator<Item = WeekSlot> {
         weekdays().flat_map(|day| DayPart::ALL.into_iter().map(move |part| WeekSlot { day, part }))

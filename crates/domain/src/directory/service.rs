@@ -285,6 +285,14 @@ impl ServiceInput {
         if languages.len() > 20 || languages.iter().any(|l| l.chars().count() > 40 || l.chars().any(char::is_control)) {
             e.add("languages", "Enter up to 20 languages, separated by commas, like English, Urdu");
         }
+        let before = e.errors.len();
+        crate::validation::check_rows(&mut e, "needs", "needs", f.needs.len());
+        crate::validation::check_rows(&mut e, "activities", "activity types", f.activities.len());
+        crate::validation::check_rows(&mut e, "schedules", "times it runs", f.schedules.len());
+        if e.errors.len() > before {
+            // Too many rows: say so, without an error for each of thousands of rows.
+            return Err(e);
+        }
         let mut terms = Vec::new();
         for n in f.needs.iter().filter(|n| !n.trim().is_empty()) {
             if let Some(n) = e.check("needs", Need::parse(n)) {
@@ -319,7 +327,6 @@ impl ServiceInput {
         if has_place && matches!(postcode, Some(None)) {
             e.add("postcode", "Enter the postcode of where it meets, so people can see how far it is");
         }
-        crate::validation::check_rows(&mut e, "schedules", "times it runs", f.schedules.len());
         let mut schedules = Vec::new();
         for (i, s) in f.schedules.iter().enumerate().take(crate::validation::MAX_ROWS) {
             if !s.is_blank()
@@ -430,6 +437,17 @@ impl PauseFields {
             _ => Err(e),
         }
     }
+}
+
+/// The note kept with a check ("Rang the organiser"): optional, at most 1,000 characters.
+pub fn check_note(input: &str) -> Result<String, String> {
+    optional_text("Note", input, 1000)
+}
+
+/// Why a listing does not run on a date ("Bank holiday"), shown to people: optional, at
+/// most 500 characters.
+pub fn date_off_note(input: &str) -> Result<String, String> {
+    optional_text("Note", input, 500)
 }
 
 /// Closing a service, with the reason (it may reopen later).

@@ -239,6 +239,8 @@ async fn the_list_filters_and_pages(engine: Engine) {
         }
         assert_eq!(api_call(&app, M::POST, "/api/v1/directory/services", Role::LinkWorker, Some(body)).await.0, 201);
     }
+    let (status, all) = api_call(&app, M::GET, "/api/v1/directory/services?limit=", Role::Referrer, None).await;
+    assert_eq!((status, all["items"].as_array().map(Vec::len)), (200, Some(4)), "an empty limit is the default");
     let (status, first) = api_call(&app, M::GET, "/api/v1/directory/services?limit=2", Role::Referrer, None).await;
     assert_eq!(status, 200);
     let names = |page: &Value| {
@@ -261,6 +263,7 @@ async fn the_list_filters_and_pages(engine: Engine) {
         ("limit=0", "limit"),
         ("limit=ten", "limit"),
         ("cursor=abc", "cursor"),
+        ("cursor=9223372036854775808", "cursor"),
         ("provider_id=x", "provider_id"),
     ] {
         let (status, p) =

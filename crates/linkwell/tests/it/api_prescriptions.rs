@@ -6,7 +6,7 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::{Value, json};
 
-use crate::support::{api_call, problem_fields, spawn};
+use crate::support::{Stage, api_call, problem_fields, spawn};
 
 both_engines!(a_connection_is_recorded_on_an_open_case);
 both_engines!(a_connection_is_followed_up);
@@ -80,6 +80,18 @@ async fn a_connection_is_recorded_on_an_open_case(engine: Engine) {
         api_call(&app, M::POST, &closed, Role::Coordinator, Some(json!({"service_id": service, "kind": "referred"})))
             .await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["service_id"]), "{p}");
+    // Open for connections from acceptance on; not while waiting for triage.
+    let albert = app.a.person(&app.db, "Albert", "Njoku").await;
+    let to = |r: linkwell_domain::ids::ReferralId| format!("/api/v1/referrals/{r}/prescriptions");
+    let body = json!({"service_id": app.b.service.id.to_string(), "kind": "referred"});
+    let waiting = app.a.referral(&app.db, albert, Stage::Received).await;
+    let (status, p) = api_call(&app, M::POST, &to(waiting), Role::Coordinator, Some(body.clone())).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["service_id"]), "{p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("not open"), "{p}");
+    let accepted = app.a.referral(&app.db, albert, Stage::Accepted).await;
+    let (status, p) = api_call(&app, M::POST, &to(accepted), Role::LinkWorker, Some(body)).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["service_id"]), "open, but not their listing: {p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("Select the service"), "{p}");
     let theirs = format!("/api/v1/referrals/{}/prescriptions", app.b.case.referral);
     assert_eq!(api_call(&app, M::GET, &theirs, Role::Coordinator, None).await.0, 404);
 }

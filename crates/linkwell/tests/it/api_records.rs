@@ -6,7 +6,7 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::json;
 
-use crate::support::{api_call, problem_fields, spawn};
+use crate::support::{Stage, api_call, problem_fields, spawn};
 
 both_engines!(every_plan_version_is_kept_and_read);
 both_engines!(a_discharged_case_has_a_summary);
@@ -18,6 +18,9 @@ async fn every_plan_version_is_kept_and_read(engine: Engine) {
     let body = json!({"based_on": 1, "plan": {"what_matters": "Seeing friends again"}});
     let (status, saved) = api_call(&app, M::PUT, &plan, Role::LinkWorker, Some(body)).await;
     assert_eq!((status, saved["version"].as_i64()), (200, Some(2)), "{saved}");
+    let basic = json!({"based_on": 2, "plan": {"what_matters": "Seeing friends", "goals": [{"text": "Choir", "target": "20270201"}]}});
+    let (status, p) = api_call(&app, M::PUT, &plan, Role::LinkWorker, Some(basic)).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["goals[0].target"]), "only ISO 8601 dates: {p}");
     let (status, list) = api_call(&app, M::GET, &format!("{plan}/versions"), Role::LinkWorker, None).await;
     let versions: Vec<i64> = list["items"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
     assert_eq!((status, versions), (200, vec![2, 1]));
@@ -43,12 +46,8 @@ async fn a_discharged_case_has_a_summary(engine: Engine) {
 
 async fn a_duplicate_person_is_merged(engine: Engine) {
     let app = spawn(engine).await;
-    let (status, made) = api_call(&app, M::POST, "/api/v1/referrals", Role::Coordinator, Some(json!({
-        "person": {"given_name": "Maggie", "family_name": "Oakes", "date_of_birth": "1958-03-02", "sex": "female", "phone": "07700 900456", "preferred_channel": "phone"},
-        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
-    }))).await;
-    assert_eq!(status, 201, "{made}");
-    let duplicate = made["case"]["person"]["id"].as_str().unwrap().to_owned();
+    let duplicate = app.a.person(&app.db, "Maggie", "Oakes").await;
+    let referral = app.a.referral(&app.db, duplicate, Stage::Received).await;
     let (_, person) = api_call(&app, M::GET, &format!("/api/v1/people/{duplicate}"), Role::Coordinator, None).await;
     let v = person["version"].as_i64().unwrap();
     let merge = format!("/api/v1/people/{duplicate}/merge");
@@ -60,14 +59,16 @@ async fn a_duplicate_person_is_merged(engine: Engine) {
     let (status, p) =
         api_call(&app, M::POST, &merge, Role::Coordinator, Some(json!({"into": theirs, "version": v}))).await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["into"]), "another organisation's record: {p}");
+    let (status, p) =
+        api_call(&app, M::POST, &merge, Role::Coordinator, Some(json!({"into": duplicate.to_string(), "version": v})))
+            .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["into"]), "into itself: {p}");
     let (status, _) =
         api_call(&app, M::POST, &merge, Role::Coordinator, Some(json!({"into": keep, "version": v + 5}))).await;
     assert_eq!(status, 409, "a stale version");
     let (status, kept) =
         api_call(&app, M::POST, &merge, Role::Coordinator, Some(json!({"into": keep, "version": v}))).await;
     assert_eq!((status, kept["id"].as_str()), (200, Some(keep.as_str())), "{kept}");
-    let (_, moved) =
-        api_call(&app, M::GET, &format!("/api/v1/referrals/{}", made["id"].as_str().unwrap()), Role::Coordinator, None)
-            .await;
+    let (_, moved) = api_call(&app, M::GET, &format!("/api/v1/referrals/{referral}"), Role::Coordinator, None).await;
     assert_eq!(moved["case"]["person"]["id"].as_str(), Some(keep.as_str()), "the referral moved to the record kept");
 }

@@ -12,6 +12,7 @@ mod access_points;
 mod admin;
 mod api;
 mod api_admin;
+mod api_bodies;
 mod api_casework;
 mod api_conformance;
 mod api_directory;

@@ -13,7 +13,7 @@ use linkwell_domain::sessions::{ProgrammeRules, SessionKind, SessionMode};
 use linkwell_domain::{PersonId, Version};
 use linkwell_store::practices::{Practice, Site};
 use linkwell_store::programmes::Programme;
-use linkwell_store::referrals::{Change, NewReferral};
+use linkwell_store::referrals::{Change, NewReferral, Referral};
 use linkwell_store::sessions::NewSession;
 use linkwell_store::testing::TestDb;
 use linkwell_store::users::{NewUser, User};
@@ -39,6 +39,7 @@ pub struct Org {
     /// The case's person connected to Walk and Talk a week ago (signposted).
     pub prescription: linkwell_domain::PrescriptionId,
     pub users: HashMap<Role, User>,
+    pub programme: Programme,
     pub case: Case,
 }
 
@@ -90,6 +91,51 @@ pub fn referral_input() -> ReferralInput {
     .unwrap()
 }
 
+/// How far a referral made by [`Org::referral`] has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for triage.
+    Received,
+    /// Accepted and assigned to the organisation's link worker.
+    Accepted,
+    /// Assigned, and the person has been reached.
+    Active,
+    /// Reached, then discharged with goals met.
+    Discharged,
+}
+
+/// A referral for `person` from the organisation's referrer at its practice, taken to `stage`.
+async fn refer(
+    db: &Db,
+    scope: &OrgScope,
+    practice: &Practice,
+    users: &HashMap<Role, User>,
+    programme: &Programme,
+    person: PersonId,
+    stage: Stage,
+) -> Referral {
+    let actor = Actor::system();
+    let input = referral_input();
+    let new = NewReferral {
+        referrer: Some(users[&Role::Referrer].id),
+        practice: Some(practice.id),
+        ..NewReferral::new(person, programme.id, &input)
+    };
+    let mut r = db.create_referral(scope, &actor, &new).await.unwrap();
+    let worker = users[&Role::LinkWorker].id;
+    let discharge = Change::Discharge { reason: DischargeReason::GoalsMet, summary: "Walks every week.".into() };
+    let steps = match stage {
+        Stage::Received => vec![],
+        Stage::Accepted => vec![Change::Accept { worker }],
+        Stage::Active => vec![Change::Accept { worker }, Change::ContactMade],
+        Stage::Discharged => vec![Change::Accept { worker }, Change::ContactMade, discharge],
+    };
+    for change in steps {
+        r = db.change_referral(scope, &actor, r.id, Version(r.version), change).await.unwrap();
+    }
+    r
+}
+
 async fn seed_case(
     db: &Db,
     scope: &OrgScope,
@@ -99,27 +145,10 @@ async fn seed_case(
 ) -> Case {
     let actor = Actor::system();
     let worker = users[&Role::LinkWorker].id;
-    let referrer = users[&Role::Referrer].id;
     let mut input = person_input("Margaret", "Oakes");
     input.practice_id = Some(practice.id);
     let person = db.create_person(scope, &actor, &input).await.unwrap();
-    let refer = async || {
-        let r = db
-            .create_referral(
-                scope,
-                &actor,
-                &NewReferral {
-                    referrer: Some(referrer),
-                    practice: Some(practice.id),
-                    ..NewReferral::new(person.id, programme.id, &referral_input())
-                },
-            )
-            .await
-            .unwrap();
-        let r = db.change_referral(scope, &actor, r.id, Version(r.version), Change::Accept { worker }).await.unwrap();
-        db.change_referral(scope, &actor, r.id, Version(r.version), Change::ContactMade).await.unwrap()
-    };
-    let active = refer().await;
+    let active = refer(db, scope, practice, users, programme, person.id, Stage::Active).await;
     let session = db
         .book_session(
             scope,
@@ -138,15 +167,28 @@ async fn seed_case(
         .unwrap();
     let plan = Plan::parse(&PlanFields { what_matters: "Getting out again".into(), ..Default::default() }).unwrap();
     db.save_plan(scope, &actor, active.id, 0, &plan).await.unwrap();
-    let done = refer().await;
-    let discharge = Change::Discharge { reason: DischargeReason::GoalsMet, summary: "Walks every week.".into() };
-    db.change_referral(scope, &actor, done.id, Version(done.version), discharge).await.unwrap();
+    let done = refer(db, scope, practice, users, programme, person.id, Stage::Discharged).await;
     Case { person: person.id, referral: active.id, session: session.id, discharged: done.id }
 }
 
 impl Org {
     pub fn user(&self, role: Role) -> &User {
         &self.users[&role]
+    }
+
+    /// A new person at the organisation's practice, in one line:
+    /// `let albert = app.a.person(&app.db, "Albert", "Njoku").await;`
+    pub async fn person(&self, db: &Db, given: &str, family: &str) -> PersonId {
+        let mut input = person_input(given, family);
+        input.practice_id = Some(self.practice.id);
+        db.create_person(&self.scope, &Actor::system(), &input).await.unwrap().id
+    }
+
+    /// A referral for `person`, from the organisation's referrer, taken to `stage` (from
+    /// accepted on, the organisation's link worker has it), in one line:
+    /// `let case = app.a.referral(&app.db, albert, Stage::Active).await;`
+    pub async fn referral(&self, db: &Db, person: PersonId, stage: Stage) -> ReferralId {
+        refer(db, &self.scope, &self.practice, &self.users, &self.programme, person, stage).await.id
     }
 
     pub fn email(&self, role: Role) -> String {
@@ -195,7 +237,7 @@ pub async fn seed_org(db: &Db, slug: &str) -> Org {
     };
     let prescription =
         db.record_prescription(&scope, &Actor::system(), case.referral, case.person, &rx).await.unwrap().id;
-    Org { scope, practice, site, room, tool, provider, service, prescription, users, case }
+    Org { scope, practice, site, room, tool, provider, service, prescription, users, programme, case }
 }
 
 pub struct TestApp {

@@ -34,7 +34,9 @@ pub struct WorkerQuery {
 
 #[derive(Serialize, ToSchema)]
 pub struct DiaryItemDto {
-    pub session_id: String,
+    /// Only for a case the caller may open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     /// Only for a case the caller may open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_id: Option<String>,
@@ -57,7 +59,7 @@ pub struct DiaryItemDto {
 impl From<DiaryItem> for DiaryItemDto {
     fn from(e: DiaryItem) -> Self {
         DiaryItemDto {
-            session_id: e.session.id.to_string(),
+            session_id: e.opens_case.then(|| e.session.id.to_string()),
             referral_id: e.opens_case.then(|| e.session.referral_id.to_string()),
             with: e.with,
             starts_at: rfc3339(e.session.starts_at),

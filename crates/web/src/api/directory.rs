@@ -12,10 +12,9 @@ use axum::response::{IntoResponse, Response};
 use linkwell_app::directory::{csv, listings};
 use linkwell_domain::directory::{
     ClosureFields, Cost, PauseFields, ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput,
-    ServiceStatus, Term,
+    ServiceStatus, Term, check_note, date_off_note,
 };
 use linkwell_domain::time::{DateEntry, civil_date};
-use linkwell_domain::validation::optional_text;
 use linkwell_domain::{ProviderId, ServiceId, ValidationErrors, Version};
 use linkwell_store::directory::{Provider, Service, ServiceFilter, ServiceSummary};
 use serde::{Deserialize, Serialize};
@@ -373,6 +372,24 @@ pub struct ServiceQuery {
     pub activity: Option<String>,
 }
 
+impl ServiceQuery {
+    /// The list's filter, each bad parameter named in `e`.
+    fn filter(&self, e: &mut ValidationErrors) -> Option<ServiceFilter> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let provider_id = given(&self.provider_id).map(|raw| {
+            e.check("provider_id", raw.parse::<ProviderId>().map_err(|_| "provider_id must be an organisation's id"))
+        });
+        let need = given(&self.need).map(|raw| e.check("need", linkwell_domain::referrals::Need::parse(&raw)));
+        let activity =
+            given(&self.activity).map(|raw| e.check("activity", linkwell_domain::directory::ActivityType::parse(&raw)));
+        if need.is_some() && activity.is_some() {
+            e.add("activity", "Filter by a need or an activity, not both");
+        }
+        let term = need.flatten().map(Term::Need).or(activity.flatten().map(Term::Activity));
+        e.is_empty().then(|| ServiceFilter { provider_id: provider_id.flatten(), term, ..Default::default() })
+    }
+}
+
 /// A listing's time row, as sent: a weekly, fortnightly or monthly day, or an RRULE.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -535,39 +552,18 @@ pub async fn services(
     Query(page): Query<PageQuery>,
 ) -> Result<Json<ServicePage>, ApiError> {
     let mut e = ValidationErrors::new();
-    let provider_id = match q.provider_id.as_deref() {
-        None | Some("") => None,
-        Some(raw) => {
-            e.check("provider_id", raw.parse::<ProviderId>().map_err(|_| "provider_id must be an organisation's id"))
-        }
-    };
-    let need = q
-        .need
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .and_then(|raw| e.check("need", linkwell_domain::referrals::Need::parse(raw)));
-    let activity = q
-        .activity
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .and_then(|raw| e.check("activity", linkwell_domain::directory::ActivityType::parse(raw)));
-    let limit = page.limit()? as u64;
+    let filter = q.filter(&mut e);
+    // A cursor is an offset into the list: bounded, so it can neither overflow nor be negative.
     let offset = match page.cursor.as_deref() {
         None | Some("") => 0,
         Some(raw) => e
-            .check("cursor", raw.parse::<u64>().map_err(|_| "cursor must be a next_cursor from a previous page"))
-            .unwrap_or(0),
+            .check("cursor", raw.parse::<u32>().map_err(|_| "cursor must be a next_cursor from a previous page"))
+            .map_or(0, u64::from),
     };
-    if need.is_some() && activity.is_some() {
-        e.add("activity", "Filter by a need or an activity, not both");
-    }
-    if !e.is_empty() {
-        return Err(e.into());
-    }
-    let term = need.map(Term::Need).or(activity.map(Term::Activity));
-    let filter = ServiceFilter { provider_id, term, ..Default::default() };
+    let limit = page.limit()? as u64;
+    let Some(filter) = filter.filter(|_| e.is_empty()) else { return Err(e.into()) };
     let (list, total) = state.db.services_page(&p.scope(), &filter, offset, limit).await?;
-    let next = offset + list.len() as u64;
+    let next = offset.saturating_add(list.len() as u64);
     Ok(Json(ServicePage {
         items: list.iter().map(Into::into).collect(),
         total,
@@ -683,7 +679,7 @@ pub async fn verify(
 ) -> Result<Json<ServiceDto>, ApiError> {
     let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: VerifyBody = body.parse()?;
-    let note = optional_text("Note", &body.note, 1000).map_err(|m| ValidationErrors::single("note", m))?;
+    let note = check_note(&body.note).map_err(|m| ValidationErrors::single("note", m))?;
     Ok(Json(listings::verify(&state.db, &state.search, &p, s.id, &note).await?.into()))
 }
 
@@ -707,7 +703,7 @@ pub async fn set_date_off(
     let body: DateOffBody = body.parse()?;
     let mut e = ValidationErrors::new();
     let date = e.check("date", iso_date("date", &date).map_err(|_| "The date in the address must be like 2027-01-31"));
-    let note = e.check("note", optional_text("Note", &body.note, 500));
+    let note = e.check("note", date_off_note(&body.note));
     let (Some(date), Some(note)) = (date, note) else { return Err(e.into()) };
     Ok(Json(listings::set_date_off(&state.db, &state.search, &p, s.id, date, Some(&note)).await?.into()))
 }

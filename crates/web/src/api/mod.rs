@@ -110,11 +110,21 @@ impl JsonBody {
 /// `?limit=&cursor=` on list endpoints.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
-    /// How many items to return, 1 to 200 (default 50).
+    /// How many items to return, 1 to 200 (default 50; an empty `limit=` is the default).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "empty_is_none")]
     pub limit: Option<u16>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// A number parameter given empty (`limit=`) is absent, as a form with an empty box sends it.
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 impl PageQuery {

@@ -327,15 +327,8 @@ pub async fn create_tool(
     Signed(p): Signed,
     ApiJson(body): ApiJson<ToolBody>,
 ) -> Result<(StatusCode, Json<ToolDto>), ApiError> {
-    let name = linkwell_domain::validation::required_text("the tool's name", &body.name, 200)
-        .map_err(|m| ValidationErrors::single("name", m))?;
-    match add_tool(&state.db, &p, &name).await {
-        Ok(tool) => Ok((StatusCode::CREATED, Json(tool.into()))),
-        Err(StoreError::Duplicate { .. }) => {
-            Err(ValidationErrors::single("name", "That tool is already on the list").into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let tool = add_tool(&state.db, &p, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(tool.into())))
 }
 
 #[derive(Deserialize, ToSchema)]

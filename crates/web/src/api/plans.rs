@@ -3,7 +3,9 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
+use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
+use linkwell_domain::time::{DateEntry, civil_date};
 use linkwell_store::plans::PlanVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -78,30 +80,53 @@ pub struct ActionContent {
 }
 
 impl PlanContent {
-    /// The plan's fields for the one parser pages use too.
-    fn fields(self) -> PlanFields {
-        let text = |s: Option<String>| s.unwrap_or_default();
-        PlanFields {
+    /// The plan's fields for the one parser pages use too, and the errors of dates that
+    /// are not ISO 8601 (the API takes no other shape), named by where they are.
+    fn fields(self) -> (PlanFields, ValidationErrors) {
+        let mut e = ValidationErrors::new();
+        // A date that is not ISO is kept as sent (the plan's parser names it too, or takes
+        // a shape the API does not promise, which is refused here).
+        let mut iso = |field: String, raw: Option<String>| match raw.as_deref().map(str::trim) {
+            None | Some("") => String::new(),
+            Some(t) => {
+                e.check(&field, civil_date(&DateEntry::Iso(t.into())));
+                t.to_owned()
+            }
+        };
+        let goals = self
+            .goals
+            .into_iter()
+            .enumerate()
+            .take(linkwell_domain::validation::MAX_ROWS + 1)
+            .map(|(i, g)| GoalFields {
+                text: g.text,
+                target: iso(format!("goals[{i}].target"), g.target),
+                progress: g.progress.map(|p| p.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        let actions = self
+            .actions
+            .into_iter()
+            .enumerate()
+            .take(linkwell_domain::validation::MAX_ROWS + 1)
+            .map(|(i, a)| ActionFields {
+                who: a.who,
+                what: a.what,
+                by: iso(format!("actions[{i}].by"), a.by),
+                done: a.done,
+            })
+            .collect();
+        let next_review = iso("next_review".into(), self.next_review);
+        let fields = PlanFields {
             what_matters: self.what_matters,
             strengths: self.strengths,
             needs: self.needs,
-            goals: self
-                .goals
-                .into_iter()
-                .map(|g| GoalFields {
-                    text: g.text,
-                    target: text(g.target),
-                    progress: g.progress.map(|p| p.to_string()).unwrap_or_default(),
-                })
-                .collect(),
-            actions: self
-                .actions
-                .into_iter()
-                .map(|a| ActionFields { who: a.who, what: a.what, by: text(a.by), done: a.done })
-                .collect(),
+            goals,
+            actions,
             tools: self.tools,
-            next_review: text(self.next_review),
-        }
+            next_review,
+        };
+        (fields, e)
     }
 }
 
@@ -136,10 +161,18 @@ pub async fn put(
 ) -> Result<Json<PlanDto>, ApiError> {
     let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
     let body: PlanBody = body.parse()?;
-    let plan = Plan::parse(&body.plan.fields())?;
-    let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
-    linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await?;
-    let saved = state.db.save_plan(&p.scope(), &p.actor(), r.id, body.based_on, &plan).await?;
+    let (fields, mut dates) = body.plan.fields();
+    let plan = match Plan::parse(&fields) {
+        Ok(plan) if dates.is_empty() => plan,
+        Ok(_) => return Err(dates.into()),
+        Err(mut e) => {
+            // Each field once: the parser's message where it has one, else the API's.
+            dates.errors.retain(|d| !e.errors.iter().any(|f| f.field == d.field));
+            e.errors.append(&mut dates.errors);
+            return Err(e.into());
+        }
+    };
+    let saved = linkwell_app::casework::save_plan(&state.db, &p, &r, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }
 

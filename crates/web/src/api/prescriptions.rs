@@ -118,7 +118,7 @@ pub async fn create(
     };
     let fields = PrescriptionFields { service_id: body.service_id, date, kind: body.kind, notes: body.notes };
     let input = PrescriptionInput::parse(&fields, linkwell_app::today())?;
-    let rx = rx_case::prescribe(&state.db, &p, referral.id, &input).await?;
+    let rx = rx_case::prescribe(&state.db, &p, &referral, &input).await?;
     Ok((StatusCode::CREATED, Json(rx.into())))
 }
 
@@ -158,7 +158,7 @@ pub async fn outcome(
     let (rx, _) = rx_case::open_prescription(&state.db, &p, path_id::<PrescriptionId>(&id)?).await?;
     let body: PrescriptionOutcomeBody = body.parse()?;
     let (outcome, reason) = OutcomeFields { outcome: body.outcome, reason: body.reason }.parse()?;
-    Ok(Json(rx_case::record_outcome(&state.db, &p, rx.id, Version(body.version), outcome, &reason).await?.into()))
+    Ok(Json(rx_case::record_outcome(&state.db, &p, &rx, Version(body.version), outcome, &reason).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -191,23 +191,8 @@ pub async fn set_free_times(
 ) -> Result<Json<FreeTimesDto>, ApiError> {
     let person = linkwell_app::casework::open_person(&state.db, &p, path_id::<PersonId>(&id)?).await?;
     let body: FreeTimesBody = body.parse()?;
-    let mut e = ValidationErrors::new();
-    let mut slots = std::collections::BTreeSet::new();
-    for (i, code) in body.free.iter().enumerate().take(linkwell_domain::validation::MAX_ROWS) {
-        match WeekSlot::parse(code) {
-            Some(s) => {
-                slots.insert(s);
-            }
-            None => e.add(&format!("free[{i}]"), "Each must be a day and part of the day, like tu-morning"),
-        }
-    }
-    if body.free.len() > linkwell_domain::validation::MAX_ROWS {
-        e.add("free", "Send each part of the week at most once");
-    }
-    if !e.is_empty() {
-        return Err(e.into());
-    }
-    let saved = rx_case::set_free_times(&state.db, &p, person.id, Version(body.version), &slots).await?;
+    let slots = WeekSlot::parse_set("free", &body.free)?;
+    let saved = rx_case::set_free_times(&state.db, &p, &person, Version(body.version), &slots).await?;
     Ok(Json(FreeTimesDto { free: saved.free_times.iter().map(|s| s.code()).collect(), version: saved.version }))
 }
 
@@ -219,6 +204,9 @@ pub struct UnmetNeedDto {
     /// A postcode district or a place name.
     pub area: String,
     pub notes: String,
+    /// The case it came up in: given back to whoever recorded it, and never listed (the
+    /// list is the organisation's, its cases are not everyone's).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub referral_id: Option<String>,
     pub recorded_by: Option<String>,
     pub recorded_at: String,
@@ -277,7 +265,8 @@ pub async fn unmet_needs(
     let limit = page.limit()?;
     let list = state.db.unmet_needs(&p.scope(), need, before.as_deref(), limit).await?;
     let next_cursor = (list.len() == limit).then(|| list.last().map(|u| u.id.to_string())).flatten();
-    Ok(Json(UnmetNeedPage { items: list.into_iter().map(Into::into).collect(), next_cursor }))
+    let items = list.into_iter().map(|u| UnmetNeedDto { referral_id: None, ..u.into() }).collect();
+    Ok(Json(UnmetNeedPage { items, next_cursor }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use axum::extract::State;
 use linkwell_app::casework::CaseError;
 use linkwell_app::messaging::settings::{self as messaging, MessagingFields, OutboxItem};
 use linkwell_app::organisation::set_public_switch;
-use linkwell_domain::{ValidationErrors, Version};
+use linkwell_domain::Version;
 use linkwell_store::StoreError;
 use linkwell_store::organisations::{Organisation, PublicSwitch};
 use linkwell_store::outbox::MessagingSettings;
@@ -244,10 +244,6 @@ pub async fn outbox(
     Query(page): Query<PageQuery>,
 ) -> Result<Json<OutboxPage>, ApiError> {
     let limit = page.limit()?;
-    let before = page.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    if before.is_some_and(|c| c.len() > 64 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
-        return Err(ValidationErrors::single("cursor", "cursor must be a next_cursor from a previous page").into());
-    }
-    let list = messaging::outbox(&state.db, &p, before, limit).await?;
+    let list = messaging::outbox(&state.db, &p, page.cursor.as_deref(), limit).await?;
     Ok(Json(OutboxPage { items: list.items.into_iter().map(Into::into).collect(), next_cursor: list.next_cursor }))
 }

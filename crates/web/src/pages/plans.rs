@@ -159,17 +159,12 @@ pub async fn save(
             return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let previous = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.plan.tools).unwrap_or_default();
-    match linkwell_app::casework::check_tools(&state.db, &p.scope(), &plan.tools, &previous).await {
-        Ok(()) => {}
-        Err(linkwell_app::casework::CaseError::Invalid(e)) => {
-            return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    match state.db.save_plan(&p.scope(), &page.actor(), r.id, based_on, &plan).await {
+    match linkwell_app::casework::save_plan(&state.db, &p, &r, based_on, &plan).await {
         Ok(v) => page.done(&format!("Plan saved (version {})", v.version), &format!("/referrals/{}/plan", r.id)).await,
-        Err(StoreError::Conflict) => {
+        Err(linkwell_app::casework::CaseError::Invalid(e)) => {
+            render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(linkwell_app::casework::CaseError::Store(StoreError::Conflict)) => {
             let e = ValidationErrors::single(
                 "what_matters",
                 "Someone else saved this plan while you were editing it. Your changes are below but were not saved: check the current plan, then save again.",

@@ -2,8 +2,6 @@
 //! why it matched), when the person is free, recording a prescription and following it
 //! up, and unmet needs when nothing suitable exists.
 
-use std::collections::BTreeSet;
-
 use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -134,14 +132,12 @@ pub async fn save_free_times(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
+    let person = linkwell_app::casework::open_person(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
-    let mut slots = BTreeSet::new();
-    for code in form.all("free") {
-        slots.insert(
-            WeekSlot::parse(&code).ok_or_else(|| PageError::BadRequest(format!("{code:?} is not a day and time")))?,
-        );
-    }
-    let person = rx_case::set_free_times(&state.db, &p, path_id(&id)?, version, &slots).await?;
+    // The page's boxes send only codes it offers: a bad one is a tampered form.
+    let slots = WeekSlot::parse_set("free", &form.all("free"))
+        .map_err(|e| PageError::BadRequest(e.errors.first().map(|f| f.message.clone()).unwrap_or_default()))?;
+    let person = rx_case::set_free_times(&state.db, &p, &person, version, &slots).await?;
     page.done("When they are free is saved", &format!("/people/{}#suggestions", person.id)).await
 }
 
@@ -233,7 +229,7 @@ pub async fn create(
         notes: form.get("notes").into(),
     };
     let refused = match PrescriptionInput::parse(&fields, linkwell_app::today()) {
-        Ok(input) => match rx_case::prescribe(&state.db, &p, referral.id, &input).await {
+        Ok(input) => match rx_case::prescribe(&state.db, &p, &referral, &input).await {
             Ok(rx) => {
                 let to = format!("/referrals/{}#prescriptions", referral.id);
                 return page.done(&format!("Connection to {} recorded", rx.service_name), &to).await;
@@ -292,7 +288,7 @@ pub async fn record_outcome(
             Ok(v) => v,
             Err(e) => return render_outcome(&state, &page, &rx, &form, Some(&e)).await,
         };
-    rx_case::record_outcome(&state.db, &p, rx.id, version, outcome, &reason).await?;
+    rx_case::record_outcome(&state.db, &p, &rx, version, outcome, &reason).await?;
     page.done(
         &format!("{}: {}", rx.service_name, outcome.label().to_lowercase()),
         &format!("/referrals/{}#prescriptions", referral.id),

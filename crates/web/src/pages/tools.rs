@@ -6,8 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::organisation::{add_tool, set_tool_offered};
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::validation::required_text;
-use linkwell_store::StoreError;
 use minijinja::value::Serde;
 
 use super::{FormPairs, Page, form_errors};
@@ -32,15 +30,9 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
 
 pub async fn add(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let name = match required_text("the tool's name", form.get("name"), 200) {
-        Ok(n) => n,
-        Err(m) => return render(&state, &page, Some(&ValidationErrors::single("name", m))).await,
-    };
-    match add_tool(&state.db, &p, &name).await {
-        Ok(_) => page.done(&format!("{name} added"), "/admin/tools").await,
-        Err(StoreError::Duplicate { .. }) => {
-            render(&state, &page, Some(&ValidationErrors::single("name", "That tool is already on the list"))).await
-        }
+    match add_tool(&state.db, &p, form.get("name")).await {
+        Ok(tool) => page.done(&format!("{} added", tool.name), "/admin/tools").await,
+        Err(linkwell_app::casework::CaseError::Invalid(e)) => render(&state, &page, Some(&e)).await,
         Err(e) => Err(e.into()),
     }
 }

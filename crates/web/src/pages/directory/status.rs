@@ -123,8 +123,7 @@ pub async fn verify(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
-    let note =
-        linkwell_domain::validation::optional_text("Note", form.get("note"), 1000).map_err(PageError::BadRequest)?;
+    let note = linkwell_domain::directory::check_note(form.get("note")).map_err(PageError::BadRequest)?;
     listings::verify(&state.db, &state.search, &p, s.id, &note).await?;
     let back = form.get("back");
     let to = if back == "/directory/check" { back.to_owned() } else { format!("/directory/services/{}", s.id) };
@@ -150,8 +149,7 @@ pub async fn exception(
     }
     let mut e = ValidationErrors::new();
     let date = e.check("exception_date", flexible_date(form.get("exception_date")));
-    let note =
-        e.check("exception_note", linkwell_domain::validation::optional_text("Note", form.get("exception_note"), 500));
+    let note = e.check("exception_note", linkwell_domain::directory::date_off_note(form.get("exception_note")));
     let (Some(date), Some(note)) = (date, note) else {
         return render_show(&state, &page, &s, &form, Some(&e)).await;
     };
