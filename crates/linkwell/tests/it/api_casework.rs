@@ -1,13 +1,71 @@
-//! The link worker's journey through the JSON API, on both engines: a GP system refers,
-//! a coordinator triages, the worker books and holds sessions, saves a plan and discharges.
+//! Casework through the JSON API, on both engines: the link worker's journey (a GP system
+//! refers, a coordinator triages, the worker books and holds sessions, saves a plan and
+//! discharges), and intake's rules on bad input and on who a referral is for.
 
 use linkwell_domain::identity::Role;
 use linkwell_store::Engine;
 use serde_json::{Value, json};
 
-use crate::support::{count, next_monday_at, problem_fields, spawn};
+use crate::support::{api_call, count, next_monday_at, problem_fields, spawn};
 
 both_engines!(the_journey_through_the_api);
+both_engines!(bad_intake_names_every_field_and_stores_nothing);
+both_engines!(the_same_nhs_number_is_the_same_person);
+
+async fn bad_intake_names_every_field_and_stores_nothing(engine: Engine) {
+    let app = spawn(engine).await;
+    let before = count(&app.db, "SELECT COUNT(*) FROM referrals").await;
+    let (status, p) = api_call(&app, reqwest::Method::POST, "/api/v1/referrals", Role::Referrer, Some(json!({
+        "person": {"given_name": "", "nhs_number": "943 476 5918", "date_of_birth": "1951-02-30", "sex": "female", "preferred_channel": "phone", "phone": "07700 900982"},
+        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "whenever", "consent_confirmed": true}
+    }))).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        problem_fields(&p),
+        ["person.nhs_number", "person.given_name", "person.family_name", "person.date_of_birth", "referral.urgency"],
+        "{p}"
+    );
+    let body = json!({"person": {"shoe_size": 9}, "referral": {}});
+    let (status, _) = api_call(&app, reqwest::Method::POST, "/api/v1/referrals", Role::Referrer, Some(body)).await;
+    assert_eq!(status, 422);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
+}
+
+async fn the_same_nhs_number_is_the_same_person(engine: Engine) {
+    use reqwest::Method as M;
+    let app = spawn(engine).await;
+    let refer = |given: &str, source: &str| {
+        json!({
+            "person": {"nhs_number": "9434765919", "given_name": given, "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
+            "referral": {"source": source, "needs": ["money_debt"], "urgency": "routine", "consent_confirmed": true}
+        })
+    };
+    let person_of = async |created: Value| -> Value {
+        let path = format!("/api/v1/referrals/{}", created["id"].as_str().unwrap());
+        api_call(&app, M::GET, &path, Role::Coordinator, None).await.1["case"]["person"].clone()
+    };
+    let (status, first) =
+        api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(refer("Albert", "gp"))).await;
+    assert_eq!(status, 201, "{first}");
+    let albert = person_of(first).await;
+    // The same NHS number with the same details again is the same person.
+    let (_, again) =
+        api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(refer("Albert", "practice_nurse"))).await;
+    assert_eq!(person_of(again).await["id"], albert["id"]);
+    // From a referrer, a name that differs is not the known record: it gets its own, with
+    // the NHS number unconfirmed, for the coordinator to merge.
+    let (_, other) =
+        api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(refer("Bert", "practice_nurse"))).await;
+    let bert = person_of(other).await;
+    assert_ne!(bert["id"], albert["id"]);
+    assert!(bert.get("nhs_number").is_none(), "{bert}");
+    // A coordinator referring gets the case back, with the person it was filed under.
+    let (status, made) =
+        api_call(&app, M::POST, "/api/v1/referrals", Role::Coordinator, Some(refer("Albert", "practice_nurse"))).await;
+    assert_eq!(status, 201);
+    assert_eq!(made["case"]["person"]["id"], albert["id"], "{made}");
+    assert_eq!(made["case"]["source"], "practice_nurse");
+}
 
 async fn the_journey_through_the_api(engine: Engine) {
     let app = spawn(engine).await;
@@ -23,25 +81,6 @@ async fn the_journey_through_the_api(engine: Engine) {
         r.send()
     };
     use reqwest::Method as M;
-
-    // Bad input: every problem named with its path, nothing stored.
-    let before = count(&app.db, "SELECT COUNT(*) FROM referrals").await;
-    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({
-        "person": {"given_name": "", "nhs_number": "943 476 5918", "date_of_birth": "1951-02-30", "sex": "female", "preferred_channel": "phone", "phone": "07700 900982"},
-        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "whenever", "consent_confirmed": true}
-    }))).await.unwrap();
-    assert_eq!(r.status(), 422);
-    let p: Value = r.json().await.unwrap();
-    assert_eq!(
-        problem_fields(&p),
-        ["person.nhs_number", "person.given_name", "person.family_name", "person.date_of_birth", "referral.urgency"],
-        "{p}"
-    );
-    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(json!({"person": {"shoe_size": 9}, "referral": {}})))
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
 
     // A GP system finds the programme to refer into, then refers.
     let programmes: Value = call(M::GET, "/api/v1/programmes", &referrer, None).await.unwrap().json().await.unwrap();
@@ -231,37 +270,4 @@ async fn the_journey_through_the_api(engine: Engine) {
     assert!(mine["items"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str() && r["status"] == "discharged"));
     let r = call(M::GET, "/api/v1/referrals?status=nonsense", &referrer, None).await.unwrap();
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["status"]);
-
-    // The same NHS number with the same details again is the same person.
-    let refer_again = |given: &str| {
-        json!({
-            "person": {"nhs_number": "9434765919", "given_name": given, "family_name": "Njoku", "date_of_birth": "1948-02-14", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
-            "referral": {"source": "practice_nurse", "needs": ["money_debt"], "urgency": "routine", "consent_confirmed": true}
-        })
-    };
-    let person_of = async |created: Value| -> Value {
-        let seen: Value =
-            call(M::GET, &format!("/api/v1/referrals/{}", created["id"].as_str().unwrap()), &coordinator, None)
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        seen["case"]["person"].clone()
-    };
-    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(refer_again("Albert"))).await.unwrap();
-    let again = person_of(r.json().await.unwrap()).await;
-    assert_eq!(again["id"], full["case"]["person"]["id"]);
-    // From a referrer, a name that differs is not the known record: it gets its own, with
-    // the NHS number unconfirmed, for the coordinator to merge.
-    let r = call(M::POST, "/api/v1/referrals", &referrer, Some(refer_again("Bert"))).await.unwrap();
-    let bert = person_of(r.json().await.unwrap()).await;
-    assert_ne!(bert["id"], full["case"]["person"]["id"]);
-    assert!(bert.get("nhs_number").is_none(), "{bert}");
-    // A coordinator referring gets the case back, with the person it was filed under.
-    let r = call(M::POST, "/api/v1/referrals", &coordinator, Some(refer_again("Albert"))).await.unwrap();
-    assert_eq!(r.status(), 201);
-    let made: Value = r.json().await.unwrap();
-    assert_eq!(made["case"]["person"]["id"], full["case"]["person"]["id"], "{made}");
-    assert_eq!(made["case"]["source"], "practice_nurse");
 }
