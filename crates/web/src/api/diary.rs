@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::ToSpan;
 use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
-use linkwell_domain::time::{DateEntry, civil_date};
 use linkwell_domain::{RoomId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -88,7 +87,7 @@ async fn read(state: &AppState, p: &crate::auth::Caller, whose: Whose, q: &Diary
     let mut e = ValidationErrors::new();
     let from = match q.from.as_deref().map(str::trim) {
         None | Some("") => Some(linkwell_app::today()),
-        Some(raw) => e.check("from", civil_date(&DateEntry::Iso(raw.into()))),
+        Some(raw) => e.check("from", super::iso_date(raw)),
     };
     let days = q.days.unwrap_or(7);
     if !(1..=31).contains(&days) {

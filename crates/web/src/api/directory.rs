@@ -14,13 +14,12 @@ use linkwell_domain::directory::{
     ClosureFields, Cost, PauseFields, ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput,
     ServiceStatus, Term, check_note, date_off_note,
 };
-use linkwell_domain::time::{DateEntry, civil_date};
 use linkwell_domain::{ProviderId, ServiceId, ValidationErrors, Version};
 use linkwell_store::directory::{Provider, Service, ServiceFilter, ServiceSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, JsonBody, PageQuery, codes, path_id, rfc3339};
+use super::{ApiJson, JsonBody, PageQuery, codes, iso_date, path_id, renamed, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -28,21 +27,6 @@ use crate::state::AppState;
 /// The version a change is based on: required, so a client cannot overwrite blindly.
 fn required_version(v: Option<i64>) -> Result<Version, ValidationErrors> {
     v.map(Version).ok_or_else(|| ValidationErrors::single("version", "version is required: send the version you read"))
-}
-
-/// An ISO 8601 date (`2027-01-31`) from the API, named `field` when it is not one.
-fn iso_date(field: &str, raw: &str) -> Result<jiff::civil::Date, ValidationErrors> {
-    civil_date(&DateEntry::Iso(raw.to_owned())).map_err(|m| ValidationErrors::single(field, m))
-}
-
-/// The domain names a form's fields; the API nests some. Rename them in the errors.
-fn renamed(mut e: ValidationErrors, names: &[(&str, &str)]) -> ValidationErrors {
-    for f in &mut e.errors {
-        if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
-            f.field = (*to).to_owned();
-        }
-    }
-    e
 }
 
 // ---------------------------------------------------------------- providers
@@ -471,7 +455,7 @@ impl ServiceBody {
                 Some(raw) => e
                     .check(
                         &format!("schedules[{i}].starts"),
-                        iso_date("", raw).map_err(|_| "Enter the first date like 2027-01-31"),
+                        iso_date(raw).map_err(|_| "Enter the first date like 2027-01-31"),
                     )
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
@@ -647,7 +631,7 @@ pub async fn set_status(
         "paused" => {
             let restart = match body.restart.as_deref().map(str::trim) {
                 None | Some("") => String::new(),
-                Some(raw) => iso_date("restart", raw)?.to_string(),
+                Some(raw) => iso_date(raw).map_err(|m| ValidationErrors::single("restart", m))?.to_string(),
             };
             let (restart, note) = PauseFields { restart, note: body.note.clone() }.parse(linkwell_app::today())?;
             (ServiceStatus::Paused { restart }, note)
@@ -702,7 +686,7 @@ pub async fn set_date_off(
     let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
     let body: DateOffBody = body.parse()?;
     let mut e = ValidationErrors::new();
-    let date = e.check("date", iso_date("date", &date).map_err(|_| "The date in the address must be like 2027-01-31"));
+    let date = e.check("date", iso_date(&date).map_err(|_| "The date in the address must be like 2027-01-31"));
     let note = e.check("note", date_off_note(&body.note));
     let (Some(date), Some(note)) = (date, note) else { return Err(e.into()) };
     Ok(Json(listings::set_date_off(&state.db, &state.search, &p, s.id, date, Some(&note)).await?.into()))
@@ -718,7 +702,7 @@ pub async fn remove_date_off(
     Path((id, date)): Path<(String, String)>,
 ) -> Result<Json<ServiceDto>, ApiError> {
     let s = state.db.service(&p.scope(), path_id::<ServiceId>(&id)?).await?;
-    let date = iso_date("date", &date)?;
+    let date = iso_date(&date).map_err(|m| ValidationErrors::single("date", m))?;
     Ok(Json(listings::set_date_off(&state.db, &state.search, &p, s.id, date, None).await?.into()))
 }
 

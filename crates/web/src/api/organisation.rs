@@ -89,14 +89,7 @@ pub async fn create_site(
 ) -> Result<(StatusCode, Json<SiteDto>), ApiError> {
     let mut e = ValidationErrors::new();
     let input = SiteInput::parse(&body.name, &body.address)
-        .map_err(|err| {
-            e.errors.extend(err.errors.into_iter().map(|mut f| {
-                if f.field == "site_name" {
-                    f.field = "name".into();
-                }
-                f
-            }))
-        })
+        .map_err(|err| e.errors.extend(super::renamed(err, &[("site_name", "name")]).errors))
         .ok();
     let practice = match body.practice_id.as_deref().map(str::trim) {
         None | Some("") => None,

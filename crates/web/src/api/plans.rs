@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
-use linkwell_domain::time::{DateEntry, civil_date};
 use linkwell_store::plans::PlanVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,7 +88,7 @@ impl PlanContent {
         let mut iso = |field: String, raw: Option<String>| match raw.as_deref().map(str::trim) {
             None | Some("") => String::new(),
             Some(t) => {
-                e.check(&field, civil_date(&DateEntry::Iso(t.into())));
+                e.check(&field, super::iso_date(t));
                 t.to_owned()
             }
         };

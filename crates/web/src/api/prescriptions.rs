@@ -12,7 +12,6 @@ use linkwell_domain::directory::{
 };
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::Need;
-use linkwell_domain::time::{DateEntry, civil_date};
 use linkwell_domain::{PersonId, PrescriptionId, ValidationErrors, Version};
 use linkwell_store::directory::{Prescription, UnmetNeed};
 use serde::{Deserialize, Serialize};
@@ -112,9 +111,7 @@ pub async fn create(
     let body: PrescriptionBody = body.parse()?;
     let date = match body.date.as_deref().map(str::trim) {
         None | Some("") => String::new(),
-        Some(raw) => {
-            civil_date(&DateEntry::Iso(raw.into())).map_err(|m| ValidationErrors::single("date", m))?.to_string()
-        }
+        Some(raw) => super::iso_date(raw).map_err(|m| ValidationErrors::single("date", m))?.to_string(),
     };
     let fields = PrescriptionFields { service_id: body.service_id, date, kind: body.kind, notes: body.notes };
     let input = PrescriptionInput::parse(&fields, linkwell_app::today())?;
