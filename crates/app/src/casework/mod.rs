@@ -1,10 +1,13 @@
 //! Casework: who may open which case (the record-level half of authorization; the route
-//! table does the role half), audited reads, choosing a worker, and — in `intake` and
-//! `discharge` — taking a referral in and summarising it for the practice at the end.
+//! table does the role half), audited reads, choosing a worker, and — in `intake`,
+//! `case_file` and `discharge` — taking a referral in, reading a case whole, and
+//! summarising it for the practice at the end.
 
+mod case_file;
 mod discharge;
 mod intake;
 
+pub use case_file::CaseFile;
 pub use discharge::{discharge_summary, summary_of_case};
 pub use intake::{DuplicateChoice, Intake, IntakeFrom, IntakeOutcome, choose_programme, intake};
 

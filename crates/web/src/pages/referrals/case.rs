@@ -4,21 +4,24 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
+use linkwell_domain::people::Postcode;
+use linkwell_domain::referrals::Need;
 use linkwell_domain::referrals::{ContactOutcome, ReferralStatus};
-use linkwell_domain::sessions::SessionStatus;
-use linkwell_domain::{PersonId, ValidationErrors};
-use linkwell_store::practices::room_label;
+use linkwell_domain::sessions::{SessionKind, SessionStatus};
+use linkwell_store::people::Person;
+use linkwell_store::programmes::Programme;
 use linkwell_store::referrals::Referral;
 use minijinja::Value;
-use minijinja::value::Serde;
+use serde::Serialize;
 
 use crate::error::PageError;
 use crate::pages::{Page, form_errors, path_id};
 use crate::state::AppState;
-use linkwell_app::casework::{self, View, open_referral};
+use linkwell_app::casework::{CaseFile, View, open_referral};
 
 use crate::pages::shared::*;
 
@@ -75,6 +78,82 @@ pub(super) fn status_hint(s: ReferralStatus) -> &'static str {
     }
 }
 
+/// The case page's template context: one field per thing the page shows.
+#[derive(Serialize)]
+struct CaseView<'a> {
+    title: String,
+    person: &'a Person,
+    person_practice: Option<String>,
+    sex: &'static str,
+    ethnic_category: Option<&'static str>,
+    channel: &'static str,
+    referral: &'a Referral,
+    referral_practice: Option<String>,
+    referrer: Option<String>,
+    source: &'static str,
+    urgency: &'static str,
+    needs: Vec<&'static str>,
+    status: &'static str,
+    status_code: &'static str,
+    failed_attempts: u32,
+    worker: Option<String>,
+    /// The link worker chooser (coordinators only).
+    workers: Vec<Value>,
+    discharge_reason: Option<&'static str>,
+    sessions: Vec<SessionRow>,
+    /// Sessions that still count towards the follow-up limit.
+    sessions_live: usize,
+    history: Vec<HistoryRow>,
+    duplicates: Vec<DuplicateRow>,
+    /// The plan's current version, if one was saved.
+    plan: Option<i64>,
+    programme: Option<&'a Programme>,
+    can_triage: bool,
+    open: bool,
+    waiting: bool,
+    active: bool,
+    received: bool,
+    contact_outcomes: Vec<Value>,
+    contact_channels: Vec<Value>,
+    errors: Option<Value>,
+    prescriptions: Vec<Value>,
+    /// The referral's needs first, then the rest: for recording a need nothing meets.
+    unmet_needs: Vec<Value>,
+    /// The postcode district (never the full postcode) for directory searches.
+    person_district: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SessionRow {
+    id: String,
+    kind: &'static str,
+    starts_at: i64,
+    minutes: i64,
+    mode: &'static str,
+    room: Option<String>,
+    worker: Option<String>,
+    status: &'static str,
+    booked: bool,
+    past: bool,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    at: i64,
+    what: String,
+    by: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DuplicateRow {
+    id: String,
+    name: String,
+    dob: String,
+    postcode: Option<String>,
+    /// The record holds the NHS number this referral gave.
+    same_nhs_number: bool,
+}
+
 /// Render the case page, with `errors` from one of its forms.
 pub async fn render_case(
     state: &AppState,
@@ -84,132 +163,117 @@ pub async fn render_case(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let scope = p.scope();
-    let person = state.db.person(&scope, r.person_id).await?;
-    let practice_ids: Vec<String> =
-        [person.practice_id, r.practice_id].iter().flatten().map(|id| id.to_string()).collect();
-    let practices = state.db.practices_by_ids(&scope, &practice_ids).await?;
-    let practice_of = |id: Option<linkwell_domain::PracticeId>| {
-        id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| format!("{} ({})", pr.name, pr.ods_code))
-    };
-    let sessions = state.db.sessions_for_referral(&scope, r.id).await?;
-    let history = state.db.referral_history(&scope, r.id).await?;
-    // The people this page names (the whole team only for a coordinator's chooser).
-    let mut named: Vec<String> =
-        r.assigned_worker_id.iter().chain(&r.referrer_user_id).map(|u| u.to_string()).collect();
-    named.extend(sessions.iter().map(|s| s.worker_id.to_string()));
-    named.extend(history.iter().filter_map(|e| e.actor_user_id.map(|u| u.to_string())));
-    named.extend(
-        history.iter().filter_map(|e| e.detail.split(' ').find_map(|kv| kv.strip_prefix("worker=")).map(str::to_owned)),
-    );
-    named.sort();
-    named.dedup();
-    let team = state.db.users_by_ids(&scope, &named).await?;
-    let name_of = |id: Option<linkwell_domain::UserId>| {
-        id.and_then(|id| team.iter().find(|u| u.id == id)).map(|u| u.display_name.clone())
-    };
-    let referrer = name_of(r.referrer_user_id);
-    let choosable = if p.can(Action::TriageReferrals) { casework::workers(&state.db, &scope).await? } else { vec![] };
-    let rooms = state.db.sites_with_rooms(&scope).await?;
-    let room_name = |id: Option<linkwell_domain::RoomId>| id.and_then(|id| room_label(&rooms, id));
+    let file = CaseFile::read(&state.db, &p, r).await?;
+    let html =
+        page.render(state, "pages/referrals/show.html", case_view(&file, r, p.can(Action::TriageReferrals), errors))?;
+    Ok((status, html).into_response())
+}
+
+fn case_view<'a>(
+    file: &'a CaseFile,
+    r: &'a Referral,
+    can_triage: bool,
+    errors: Option<&ValidationErrors>,
+) -> CaseView<'a> {
+    let person = &file.person;
     let now = linkwell_store::now_ms();
-    let session_rows: Vec<Value> = sessions
+    let name_of = |id| file.name_of(id);
+    let sessions = file
+        .sessions
         .iter()
-        .map(|s| {
-            minijinja::context! {
-                id => s.id.to_string(),
-                kind => if s.kind == linkwell_domain::sessions::SessionKind::Initial { "Initial" } else { "Follow-up" },
-                starts_at => s.starts_at,
-                minutes => (s.ends_at - s.starts_at) / 60_000,
-                mode => s.mode.label(),
-                room => room_name(s.room_id),
-                worker => name_of(Some(s.worker_id)),
-                status => s.status.label(),
-                booked => s.status == SessionStatus::Booked,
-                past => s.starts_at <= now,
-            }
+        .map(|s| SessionRow {
+            id: s.id.to_string(),
+            kind: if s.kind == SessionKind::Initial { "Initial" } else { "Follow-up" },
+            starts_at: s.starts_at,
+            minutes: (s.ends_at - s.starts_at) / 60_000,
+            mode: s.mode.label(),
+            room: file.room_name(s.room_id),
+            worker: file.name_of(Some(s.worker_id)),
+            status: s.status.label(),
+            booked: s.status == SessionStatus::Booked,
+            past: s.starts_at <= now,
         })
         .collect();
-    let history_rows: Vec<Value> = history
+    let history = file
+        .history
         .iter()
-        .map(|e| {
-            minijinja::context! {
-                at => e.at,
-                what => event_label(&e.event, &e.detail, &name_of),
-                by => e.actor_user_id.and_then(|id| team.iter().find(|u| u.id == id).map(|u| u.display_name.clone())),
-            }
+        .map(|e| HistoryRow {
+            at: e.at,
+            what: event_label(&e.event, &e.detail, &name_of),
+            by: file.name_of(e.actor_user_id),
         })
         .collect();
-    let triaging = p.can(Action::TriageReferrals) && r.status == ReferralStatus::Received;
-    // The record holding the NHS number this referral gave, when its details differ.
-    let nhs_match = match triaging {
-        true => state.db.nhs_number_match_of(&scope, &person).await?,
-        false => None,
-    };
-    let duplicates: Vec<Value> = if triaging {
-        let mut found = state.db.possible_duplicates_of(&scope, &person).await?;
-        found.retain(|d| nhs_match.as_ref().is_none_or(|m| m.id != d.id));
-        let shown: Vec<PersonId> = nhs_match.iter().chain(found.iter()).map(|d| d.id).collect();
-        casework::audit_shown(&state.db, &p, &shown, "possible_duplicate").await?;
-        nhs_match
-            .iter()
-            .map(|d| (d, true))
-            .chain(found.iter().map(|d| (d, false)))
-            .map(|(d, same_nhs)| minijinja::context! { id => d.id.to_string(), name => format!("{} {}", d.given_name, d.family_name), dob => d.date_of_birth.to_string(), postcode => d.postcode.clone(), same_nhs_number => same_nhs })
-            .collect()
-    } else {
-        vec![]
-    };
-    let plan = state.db.current_plan(&scope, r.id).await?;
-    let programme = state.db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id);
-    let live = sessions.iter().filter(|s| !s.status.is_cancelled()).count();
-    let mut worker_items = vec![minijinja::context! { value => "", text => "Choose a link worker" }];
-    worker_items.extend(items(
-        choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),
+    let duplicates = file
+        .same_nhs_number
+        .iter()
+        .map(|d| (d, true))
+        .chain(file.possible_duplicates.iter().map(|d| (d, false)))
+        .map(|(d, same_nhs_number)| DuplicateRow {
+            id: d.id.to_string(),
+            name: format!("{} {}", d.given_name, d.family_name),
+            dob: d.date_of_birth.to_string(),
+            postcode: d.postcode.clone(),
+            same_nhs_number,
+        })
+        .collect();
+    let mut workers = vec![minijinja::context! { value => "", text => "Choose a link worker" }];
+    workers.extend(items(
+        file.choosable_workers.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),
         &[r.assigned_worker_id.map(|w| w.to_string()).unwrap_or_default()],
     ));
-    let html = page.render(
-        state,
-        "pages/referrals/show.html",
-        minijinja::context! {
-            title => format!("{} {}", person.given_name, person.family_name),
-            person => Serde(&person),
-            person_practice => practice_of(person.practice_id),
-            sex => person.sex.label(),
-            ethnic_category => person.ethnic_category.map(|e| e.label()),
-            channel => person.preferred_channel.label(),
-            referral => Serde(r),
-            referral_practice => practice_of(r.practice_id),
-            referrer => referrer,
-            source => r.source.label(),
-            urgency => r.urgency.label(),
-            needs => r.needs.iter().map(|n| n.label()).collect::<Vec<_>>(),
-            status => r.status.label(),
-            status_code => r.status.code(),
-            failed_attempts => match r.status { ReferralStatus::Contacting { failed_attempts } => failed_attempts, _ => 0 },
-            worker => name_of(r.assigned_worker_id),
-            workers => worker_items,
-            discharge_reason => r.discharge_reason.map(|d| d.label()),
-            sessions => session_rows,
-            sessions_live => live,
-            history => history_rows,
-            duplicates => duplicates,
-            plan => Serde(plan.map(|v| v.version)),
-            programme => Serde(programme),
-            can_triage => p.can(Action::TriageReferrals),
-            open => !r.status.is_closed(),
-            waiting => r.status.is_waiting() && r.status != ReferralStatus::Received,
-            active => r.status == ReferralStatus::Active,
-            received => r.status == ReferralStatus::Received,
-            contact_outcomes => items(ContactOutcome::ALL.iter().map(|o| (o.code(), o.label())), &[]),
-            contact_channels => items(ContactChannel::ALL.iter().map(|c| (c.code(), c.label())), &[person.preferred_channel.code().to_owned()]),
-            errors => errors.map(form_errors),
-            prescriptions => crate::pages::shared::prescription_rows(&state.db.prescriptions_for_referral(&p.scope(), r.id).await?),
-            unmet_needs => items(r.needs.iter().map(|n| (n.code(), n.label())).chain(linkwell_domain::referrals::Need::ALL.iter().filter(|n| !r.needs.contains(n)).map(|n| (n.code(), n.label()))), &[]),
-            person_district => person.postcode.as_deref().and_then(|pc| linkwell_domain::people::Postcode::parse(pc).ok()).map(|pc| pc.outward().to_owned()),
+    CaseView {
+        title: format!("{} {}", person.given_name, person.family_name),
+        person,
+        person_practice: file.practice(person.practice_id),
+        sex: person.sex.label(),
+        ethnic_category: person.ethnic_category.map(|e| e.label()),
+        channel: person.preferred_channel.label(),
+        referral: r,
+        referral_practice: file.practice(r.practice_id),
+        referrer: file.name_of(r.referrer_user_id),
+        source: r.source.label(),
+        urgency: r.urgency.label(),
+        needs: r.needs.iter().map(|n| n.label()).collect(),
+        status: r.status.label(),
+        status_code: r.status.code(),
+        failed_attempts: match r.status {
+            ReferralStatus::Contacting { failed_attempts } => failed_attempts,
+            _ => 0,
         },
-    )?;
-    Ok((status, html).into_response())
+        worker: file.name_of(r.assigned_worker_id),
+        workers,
+        discharge_reason: r.discharge_reason.map(|d| d.label()),
+        sessions,
+        sessions_live: file.live_sessions(),
+        history,
+        duplicates,
+        plan: file.plan_version,
+        programme: file.programme.as_ref(),
+        can_triage,
+        open: !r.status.is_closed(),
+        waiting: r.status.is_waiting() && r.status != ReferralStatus::Received,
+        active: r.status == ReferralStatus::Active,
+        received: r.status == ReferralStatus::Received,
+        contact_outcomes: items(ContactOutcome::ALL.iter().map(|o| (o.code(), o.label())), &[]),
+        contact_channels: items(
+            ContactChannel::ALL.iter().map(|c| (c.code(), c.label())),
+            &[person.preferred_channel.code().to_owned()],
+        ),
+        errors: errors.map(form_errors),
+        prescriptions: prescription_rows(&file.prescriptions),
+        unmet_needs: items(
+            r.needs
+                .iter()
+                .map(|n| (n.code(), n.label()))
+                .chain(Need::ALL.iter().filter(|n| !r.needs.contains(n)).map(|n| (n.code(), n.label()))),
+            &[],
+        ),
+        person_district: person
+            .postcode
+            .as_deref()
+            .and_then(|pc| Postcode::parse(pc).ok())
+            .map(|pc| pc.outward().to_owned()),
+    }
 }
 
 pub(super) fn event_label(
