@@ -306,6 +306,12 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     // The list filters by need and organisation; another organisation sees none of it.
     let list = lw.text(&format!("/directory?term=activities:arts_crafts&provider={hub_id}")).await;
     assert!(list.contains("Knit and Natter") && !list.contains("Walk and Talk"));
+    assert!(list.contains("Showing listings run by Seacroft Community Hub"), "{list}");
+    // A search keeps the organisation; an organisation that is not this one's narrows nothing.
+    let searched = lw.text(&format!("/directory?q=knit&provider={hub_id}")).await;
+    assert!(searched.contains(&format!(r#"name="provider" value="{hub_id}""#)), "{searched}");
+    let unknown = lw.text("/directory?provider=00000000-0000-7000-8000-000000000000").await;
+    assert!(unknown.contains("Walk and Talk") && !unknown.contains("Showing listings run by"));
     let other = app.signed_in(&app.b.email(Role::LinkWorker)).await;
     assert_eq!(other.get(&at).await.status(), 404);
     assert!(!other.text("/directory").await.contains("Knit and Natter"));

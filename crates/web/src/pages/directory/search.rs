@@ -6,8 +6,10 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ProviderId;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};
+use linkwell_store::StoreError;
 use linkwell_store::directory::ServiceFilter;
 use minijinja::Value;
+use serde::Serialize;
 
 use crate::error::PageError;
 use crate::pages::shared::*;
@@ -16,8 +18,49 @@ use crate::state::AppState;
 
 use super::*;
 
+/// The directory page's template context.
+#[derive(Serialize)]
+struct DirectoryView {
+    title: &'static str,
+    rows: Vec<Value>,
+    total: u64,
+    searched: bool,
+    form: SearchForm,
+    errors: Option<Value>,
+    terms: Vec<Value>,
+    days: Vec<Value>,
+    times: Vec<Value>,
+    /// The organisation the list is narrowed to (from its "listings" link), if any.
+    provider: Option<ProviderChosen>,
+    /// How many listings to check, for those who keep the directory ("1,000 or more" at most).
+    to_check: Option<String>,
+    can_edit: bool,
+    previous: Option<String>,
+    next: Option<String>,
+    page_number: u64,
+    pages: u64,
+}
+
+/// The search form as typed.
+#[derive(Serialize)]
+struct SearchForm {
+    q: String,
+    age: String,
+    postcode: String,
+    miles: String,
+    free: bool,
+    wheelchair: bool,
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct ProviderChosen {
+    id: String,
+    name: String,
+}
+
 /// The directory: a search (words, need, day and time, cost, access, age, distance) or,
-/// with no search, every listing by name.
+/// with no search, every listing by name. Either can be narrowed to one organisation.
 pub async fn index(
     State(state): State<AppState>,
     page: Page,
@@ -26,7 +69,16 @@ pub async fn index(
     let p = page.caller()?;
     let scope = p.scope();
     let term = Term::parse_key(&q.term);
-    let provider = q.provider.parse::<ProviderId>().ok();
+    // An organisation that is not (or no longer) this organisation's narrows nothing.
+    let provider = match q.provider.parse::<ProviderId>() {
+        Ok(id) => match state.db.provider(&scope, id).await {
+            Ok(found) => Some(found),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let provider_id = provider.as_ref().map(|p| p.id);
     let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
     let today = linkwell_app::today();
     let searched = q.is_search();
@@ -38,7 +90,7 @@ pub async fn index(
                 let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
                 let rows: Vec<Value> = services
                     .iter()
-                    .filter(|s| provider.is_none_or(|p| s.provider_id == p))
+                    .filter(|s| provider_id.is_none_or(|p| s.provider_id == p))
                     .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
                     .collect();
                 let n = rows.len() as u64;
@@ -50,44 +102,55 @@ pub async fn index(
             }
         }
     } else {
-        let filter = ServiceFilter { term, provider_id: provider, ..Default::default() };
+        let filter = ServiceFilter { term, provider_id, ..Default::default() };
         let (list, total) =
             state.db.services_page(&scope, &filter, (number - 1) * LISTINGS_PER_PAGE, LISTINGS_PER_PAGE).await?;
         let services = state.db.services_by_ids(&scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
         let rows = services.iter().map(|s| result_row(s, today, None)).collect();
         (rows, total, total.div_ceil(LISTINGS_PER_PAGE).max(1))
     };
-    let providers = state.db.providers(&scope).await?;
-    let to_check = match state.db.count_services_to_check(&scope, today, TO_CHECK_COUNTED).await? {
-        n if n >= TO_CHECK_COUNTED => "1,000 or more".to_owned(),
-        n => n.to_string(),
+    let can_edit = p.can(Action::EditDirectory);
+    let to_check = match can_edit {
+        true => Some(match state.db.count_services_to_check(&scope, today, TO_CHECK_COUNTED).await? {
+            n if n >= TO_CHECK_COUNTED => "1,000 or more".to_owned(),
+            n => n.to_string(),
+        }),
+        false => None,
     };
     let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
     let status = form_status(errors.as_ref());
-    let html = page.render(
-        &state,
-        "pages/directory/index.html",
-        minijinja::context! {
-            title => "Community directory",
-            rows => rows,
-            total => total,
-            searched => searched,
-            form => minijinja::context! {
-                q => q.q.clone(), age => q.age.clone(), postcode => q.postcode.clone(), miles => q.miles.clone(),
-                free => !q.free.is_empty(), wheelchair => !q.wheelchair.is_empty(), all => q.show == "all",
-            },
-            errors => errors.as_ref().map(form_errors),
-            terms => term_items(term),
-            days => items(std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), std::slice::from_ref(&q.day)),
-            times => items(std::iter::once(("", "Any time")).chain(DayPart::ALL.iter().map(|p| (p.code(), p.label()))), std::slice::from_ref(&q.time)),
-            providers => items(providers.iter().map(|p| (p.id.to_string(), p.name.clone())), std::slice::from_ref(&q.provider)),
-            to_check => to_check,
-            can_edit => p.can(Action::EditDirectory),
-            previous => (!searched && number > 1).then(|| link(number - 1)),
-            next => (!searched && number < pages).then(|| link(number + 1)),
-            page_number => number,
-            pages => pages,
+    let view = DirectoryView {
+        title: "Community directory",
+        rows,
+        total,
+        searched,
+        form: SearchForm {
+            q: q.q.clone(),
+            age: q.age.clone(),
+            postcode: q.postcode.clone(),
+            miles: q.miles.clone(),
+            free: !q.free.is_empty(),
+            wheelchair: !q.wheelchair.is_empty(),
+            all: q.show == "all",
         },
-    )?;
+        errors: errors.as_ref().map(form_errors),
+        terms: term_items(term),
+        days: items(
+            std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))),
+            std::slice::from_ref(&q.day),
+        ),
+        times: items(
+            std::iter::once(("", "Any time")).chain(DayPart::ALL.iter().map(|p| (p.code(), p.label()))),
+            std::slice::from_ref(&q.time),
+        ),
+        provider: provider.map(|p| ProviderChosen { id: p.id.to_string(), name: p.name }),
+        to_check,
+        can_edit,
+        previous: (!searched && number > 1).then(|| link(number - 1)),
+        next: (!searched && number < pages).then(|| link(number + 1)),
+        page_number: number,
+        pages,
+    };
+    let html = page.render(&state, "pages/directory/index.html", view)?;
     Ok((status, html).into_response())
 }
