@@ -6,7 +6,8 @@
 //! Settings: `BENCH_SECONDS` per endpoint (default 3), `BENCH_CONCURRENCY` (default 8),
 //! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000),
 //! `BENCH_REFERRALS` (default 250000, one person each), `BENCH_SESSIONS` (default 1000000)
-//! and `BENCH_SERVICES` (default 100000 directory listings, loaded through the ORUK import).
+//! and `BENCH_SERVICES` (default 100000 directory listings, loaded through the ORUK import);
+//! `BENCH_ONLY` runs only the endpoints whose name contains it (the seeding is the same).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -468,6 +469,9 @@ struct Result {
 }
 
 async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'static str, auth: Auth) -> Result {
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
+        return Result { name, requests: 0, rps: 0.0, p50_ms: 0.0, p99_ms: 0.0 };
+    }
     let seconds = env_or("BENCH_SECONDS", 3) as u64;
     let concurrency = env_or("BENCH_CONCURRENCY", 8);
     let client = reqwest::Client::builder()
@@ -603,7 +607,7 @@ fn main() {
             "{:<34} {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8}",
             "endpoint", "sqlite/s", "p50 ms", "p99 ms", "pg/s", "p50 ms", "p99 ms"
         );
-        for (i, s) in sqlite.iter().enumerate() {
+        for (i, s) in sqlite.iter().enumerate().filter(|(_, s)| s.requests > 0) {
             let p = postgres.as_ref().map(|p| &p[i]);
             println!(
                 "{:<34} {:>9.0} {:>8.2} {:>8.2} | {:>9} {:>8} {:>8}",
@@ -615,7 +619,6 @@ fn main() {
                 p.map(|p| format!("{:.2}", p.p50_ms)).unwrap_or("-".into()),
                 p.map(|p| format!("{:.2}", p.p99_ms)).unwrap_or("-".into()),
             );
-            let _ = s.requests;
         }
         println!("\nDirectory: {} services", sqlite_dir.services);
         println!("{:<44} {:>12} | {:>12}", "", "sqlite", "pg");
