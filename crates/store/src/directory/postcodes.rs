@@ -4,7 +4,6 @@
 
 use linkwell_domain::directory::LatLon;
 use linkwell_domain::people::Postcode;
-use sqlx::Row;
 
 use crate::{Db, Result};
 
@@ -115,17 +114,14 @@ impl Db {
     /// The point of a district (`LS8`) or a full postcode, as loaded.
     pub async fn postcode_point(&self, key: &str) -> Result<Option<LatLon>> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(key).fetch_optional(pool).await?;
-            Ok(match r {
-                Some(r) => LatLon::new(r.try_get("latitude")?, r.try_get("longitude")?),
-                None => None,
-            })
+            let r: Option<(f64, f64)> = sqlx::query_as("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(key).fetch_optional(pool).await?;
+            Ok(r.and_then(|(lat, lon)| LatLon::new(lat, lon)))
         })
     }
 
     pub async fn postcode_count(&self) -> Result<u64> {
         on_db!(self, pool => {
-            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM postcodes").fetch_one(pool).await?.try_get("n")?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM postcodes").fetch_one(pool).await?;
             Ok(n.max(0) as u64)
         })
     }
