@@ -498,27 +498,6 @@ impl Db {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn summary_from(
-    id: String,
-    name: String,
-    provider_name: String,
-    status: &str,
-    restart: Option<String>,
-    reason: Option<String>,
-    last_verified: Option<String>,
-    updated_at: i64,
-) -> Result<ServiceSummary> {
-    Ok(ServiceSummary {
-        id: stored(id.parse())?,
-        name,
-        provider_name,
-        status: status_from(status, restart, reason)?,
-        last_verified: parse_date(last_verified)?,
-        updated_at,
-    })
-}
-
 /// How one listing is to be saved (see `Db::save_service`): its id, the version an edit
 /// was based on, what was stored before (read by the caller), where the change comes
 /// from, and the date it was checked for a new listing.
