@@ -7,6 +7,7 @@ use linkwell_domain::audit::AuditAction;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -157,12 +158,7 @@ impl Db {
                 .map_err(StoreError::unique_as("ods_code"))?
                 .rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            // Not there at all (or another organisation's) is NotFound; there but moved on is a conflict.
-            self.practice(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "practices", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::PracticeUpdated, "practice", id, None)).await?;
         tx.commit().await?;
         self.practice(scope, id).await
