@@ -7,6 +7,7 @@ use linkwell_domain::{PersonId, PracticeId};
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -246,11 +247,7 @@ impl Db {
             .map_err(StoreError::unique_as("nhs_number"))?
             .rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.person(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())))
             .await?;
         tx.commit().await?;
@@ -274,11 +271,7 @@ impl Db {
                 .bind(&text).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.person(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())))
             .await?;
         tx.commit().await?;
@@ -326,13 +319,10 @@ impl Db {
             Some(false) => return Err(StoreError::Conflict),
             Some(true) => {}
         }
-        if n == 0 {
-            drop(tx);
-            self.person(scope, duplicate).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, duplicate, n).await?;
         // The duplicate's referrals now belong to the kept record, so caseloads count the
-        // person once; the duplicate record itself stays, marked as merged.
+        // person once; the duplicate record itself stays, marked as merged. Not checked with
+        // expect_version: it moves every referral of the person, and a person may have none.
         let moved = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE referrals SET person_id = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND person_id = $4")
                 .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string())
