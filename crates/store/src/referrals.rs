@@ -12,6 +12,7 @@ use linkwell_domain::{PersonId, PracticeId, ProgrammeId, UserId, Version};
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -313,9 +314,7 @@ impl Db {
             }
             n
         });
-        if n == 0 {
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "referrals", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
@@ -362,9 +361,7 @@ impl Db {
             }
             n
         });
-        if n == 0 {
-            return Err(StoreError::Conflict.into());
-        }
+        expect_version(&mut tx, "referrals", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
@@ -526,9 +523,7 @@ pub async fn change_referral_in(
         }
         n
     });
-    if n == 0 {
-        return Err(StoreError::Conflict.into());
-    }
+    expect_version(tx, "referrals", scope, id, n).await?;
     append_in(
         tx,
         scope,
