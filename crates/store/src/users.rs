@@ -7,6 +7,7 @@ use linkwell_domain::audit::AuditAction;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -229,11 +230,7 @@ impl Db {
                 .bind(disabled).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.user(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "users", scope, id, n).await?;
         let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
         append_in(&mut tx, scope, &actor.event(action, "user", id, None)).await?;
         tx.commit().await?;
@@ -256,11 +253,7 @@ impl Db {
                 .bind(role.as_str()).bind(practice_id.map(|p| p.to_string())).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.user(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "users", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RoleChanged, "user", id, Some(format!("role={role}"))))
             .await?;
         tx.commit().await?;
@@ -285,9 +278,8 @@ impl Db {
                 .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
             n
         });
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "users", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None)).await?;
         tx.commit().await?;
         self.user(scope, id).await
@@ -409,20 +401,22 @@ impl Db {
         let scope = OrgScope::new(user.organisation_id);
         let now = now_ms();
         let mut tx = self.begin().await?;
-        let used = on_tx!(&mut tx, conn => {
+        let (used, changed) = on_tx!(&mut tx, conn => {
             let n = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $1")
                 .bind(now).bind(scope.key()).bind(&hash.0).execute(&mut *conn).await?.rows_affected();
-            sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
-                .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
+            let changed = sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+                .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?.rows_affected();
             sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2")
                 .bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
-            n
+            (n, changed)
         });
         if used == 0 {
             return Err(StoreError::NotFound);
         }
+        // No version to check (the link's user was just read): no row changed is NotFound.
+        expect_version(&mut tx, "users", &scope, user.id, changed).await?;
         let actor = Actor::user(user.id, None);
         append_in(
             &mut tx,
