@@ -12,6 +12,7 @@ use linkwell_domain::{PersonId, PrescriptionId, ServiceId, UnmetNeedId, UserId, 
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -203,9 +204,7 @@ impl Db {
                 .bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "social_prescriptions", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
