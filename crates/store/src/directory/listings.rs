@@ -12,6 +12,7 @@ use linkwell_domain::{LocationId, ProviderId, ServiceId, Version};
 
 use super::status::{changed_fields, record_event};
 use crate::error::stored;
+use crate::versioned::expect_returned;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms, push_in_list};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -568,9 +569,9 @@ pub async fn save_service_in(
         };
         q.fetch_optional(&mut *conn).await?
     });
-    let Some(version) = version else {
-        return Err(StoreError::Conflict);
-    };
+    // An edit at a stale version, or an import over a listing made here: the listing is
+    // there (Conflict); an edit of one that is not is NotFound.
+    let version = expect_returned(tx, "services", scope, id, version).await?;
     on_tx!(tx, conn => {
         sqlx::query("DELETE FROM service_terms WHERE organisation_id = $1 AND service_id = $2")
             .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
