@@ -148,9 +148,8 @@ impl Db {
                 .bind(today.to_string()).bind(now_ms()).bind(scope.key()).bind(id.to_string())
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "services", scope, id, n).await?;
         record_event(&mut tx, scope, actor, id, "verified", note).await?;
         tx.commit().await?;
         self.service(scope, id).await
@@ -168,21 +167,22 @@ impl Db {
     ) -> Result<Service> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            let n = sqlx::query("UPDATE services SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND id = $3")
-                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?.rows_affected();
-            if n > 0 {
-                match note {
-                    Some(note) => sqlx::query("INSERT INTO service_exceptions (organisation_id, service_id, on_date, note) VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, service_id, on_date) DO UPDATE SET note = excluded.note")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?.rows_affected(),
-                    // Removing a date off that is not there changes nothing (the version
-                    // bump rolls back) and says so, rather than writing history.
-                    None => sqlx::query("DELETE FROM service_exceptions WHERE organisation_id = $1 AND service_id = $2 AND on_date = $3")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?.rows_affected(),
-                }
-            } else {
-                0
+            sqlx::query("UPDATE services SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND id = $3")
+                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?.rows_affected()
+        });
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "services", scope, id, n).await?;
+        let n = on_tx!(&mut tx, conn => {
+            match note {
+                Some(note) => sqlx::query("INSERT INTO service_exceptions (organisation_id, service_id, on_date, note) VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, service_id, on_date) DO UPDATE SET note = excluded.note")
+                    .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?.rows_affected(),
+                None => sqlx::query("DELETE FROM service_exceptions WHERE organisation_id = $1 AND service_id = $2 AND on_date = $3")
+                    .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?.rows_affected(),
             }
         });
+        // Removing a date off that is not there changes nothing (the version bump rolls
+        // back) and says so, rather than writing history: NotFound, though the listing is
+        // there, so not expect_version's answer.
         if n == 0 {
             return Err(StoreError::NotFound);
         }
