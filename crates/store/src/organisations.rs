@@ -135,6 +135,7 @@ impl Db {
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(sql).bind(enabled).bind(scope.key()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
         });
+        // Not expect_version (it finds a record by organisation_id and id; this table has only id): same answers.
         if n == 0 {
             drop(tx);
             self.organisation(scope).await?;

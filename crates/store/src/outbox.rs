@@ -433,6 +433,7 @@ impl Db {
                 .bind(scope.key()).bind(expected)
                 .execute(&mut *conn).await?.rows_affected()
         });
+        // Not expect_version (this row has no id, and was made above if missing): no row changed is Conflict.
         if n == 0 {
             return Err(StoreError::Conflict);
         }

@@ -321,8 +321,8 @@ impl Db {
         }
         expect_version(&mut tx, "people", scope, duplicate, n).await?;
         // The duplicate's referrals now belong to the kept record, so caseloads count the
-        // person once; the duplicate record itself stays, marked as merged. Not checked with
-        // expect_version: it moves every referral of the person, and a person may have none.
+        // person once; the duplicate record itself stays, marked as merged.
+        // Not expect_version: this moves all the person's referrals, of which there may be none.
         let moved = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE referrals SET person_id = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND person_id = $4")
                 .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string())

@@ -181,8 +181,8 @@ impl Db {
             }
         });
         // Removing a date off that is not there changes nothing (the version bump rolls
-        // back) and says so, rather than writing history: NotFound, though the listing is
-        // there, so not expect_version's answer.
+        // back) and says so, rather than writing history.
+        // Not expect_version: this is NotFound though the listing is there.
         if n == 0 {
             return Err(StoreError::NotFound);
         }
