@@ -68,13 +68,9 @@ impl Db {
     /// Work out each district's centroid from its full postcodes (the mean point), for
     /// postcodes that are not themselves loaded. Returns how many districts.
     pub async fn refresh_district_centroids(&self) -> Result<u64> {
-        // The engines name "the part before the space" differently.
-        let n = match self {
-            Db::Sqlite(s) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT substr(postcode, 1, instr(postcode, ' ') - 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE instr(postcode, ' ') > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
-                .execute(&s.writes).await?.rows_affected(),
-            Db::Postgres(pool) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT split_part(postcode, ' ', 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE position(' ' in postcode) > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
-                .execute(pool).await?.rows_affected(),
-        };
+        // The engines name "the part before the space" differently (see dialect).
+        let sql = crate::dialect::district_centroids(self.engine());
+        let n = on_writer!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected());
         Ok(n)
     }
 
