@@ -1,7 +1,6 @@
 //! The audit trail's storage: append under the chain head's lock, browse, verify.
 
 use linkwell_domain::audit::{AuditEntry, AuditEvent, ChainBreak, ChainVerifier, chain_hash};
-use sqlx::Row;
 
 use crate::{Db, OrgScope, Page, Result, StoreError, Tx, now_ms};
 
@@ -30,22 +29,36 @@ pub enum ChainReport {
     },
 }
 
-macro_rules! entry_from_row {
-    ($r:expr) => {{
-        let r = $r;
+/// An `audit_log` row as read. Every column is as the entry holds it: nothing to parse.
+#[derive(sqlx::FromRow)]
+struct AuditEntryRow {
+    seq: i64,
+    at: i64,
+    actor_user_id: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: Option<String>,
+    request_id: Option<String>,
+    detail: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditEntryRow> for AuditEntry {
+    fn from(r: AuditEntryRow) -> AuditEntry {
         AuditEntry {
-            seq: r.try_get("seq")?,
-            at_ms: r.try_get("at")?,
-            actor_user_id: r.try_get("actor_user_id")?,
-            action: r.try_get("action")?,
-            entity_type: r.try_get("entity_type")?,
-            entity_id: r.try_get("entity_id")?,
-            request_id: r.try_get("request_id")?,
-            detail: r.try_get("detail")?,
-            prev_hash: r.try_get("prev_hash")?,
-            hash: r.try_get("hash")?,
+            seq: r.seq,
+            at_ms: r.at,
+            actor_user_id: r.actor_user_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            request_id: r.request_id,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
         }
-    }};
+    }
 }
 
 impl Db {
@@ -93,9 +106,9 @@ impl Db {
                 qb.push(" AND at <= ").push_bind(to);
             }
             qb.push(" ORDER BY seq DESC LIMIT ").push_bind((limit + 1) as i64);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(entry_from_row!(r))).collect::<Result<Vec<_>>>()
-        })?;
+            let rows = qb.build_query_as::<AuditEntryRow>().fetch_all(pool).await?;
+            rows.into_iter().map(AuditEntry::from).collect::<Vec<_>>()
+        });
         Ok(Page::from_overfetch(rows, limit, |e| e.seq.to_string()))
     }
 
@@ -106,10 +119,10 @@ impl Db {
         let mut after = 0i64;
         loop {
             let batch: Vec<AuditEntry> = on_db!(self, pool => {
-                let rows = sqlx::query("SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log WHERE organisation_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
+                let rows = sqlx::query_as::<_, AuditEntryRow>("SELECT seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_log WHERE organisation_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
                     .bind(&org).bind(after).fetch_all(pool).await?;
-                rows.iter().map(|r| Ok(entry_from_row!(r))).collect::<Result<Vec<_>>>()
-            })?;
+                rows.into_iter().map(AuditEntry::from).collect::<Vec<_>>()
+            });
             let Some(last) = batch.last() else { break };
             after = last.seq;
             for e in &batch {
@@ -119,8 +132,7 @@ impl Db {
             }
         }
         let (head_seq, head_hash): (i64, String) = on_db!(self, pool => {
-            let r = sqlx::query("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(&org).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            (r.try_get("seq")?, r.try_get("hash")?)
+            sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(&org).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?
         });
         if head_seq != verifier.verified() || head_hash != verifier.head() {
             return Ok(ChainReport::Truncated { entries: verifier.verified(), head_seq });
@@ -133,8 +145,7 @@ impl Db {
     /// The organisation's chain head now: its sequence number and hash.
     pub async fn audit_head(&self, scope: &OrgScope) -> Result<(i64, String)> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok((r.try_get("seq")?, r.try_get("hash")?))
+            Ok(sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE organisation_id = $1").bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?)
         })
     }
 
@@ -154,13 +165,11 @@ pub async fn append_in(tx: &mut Tx, scope: &OrgScope, event: &AuditEvent) -> Res
     let org = scope.key();
     let at = now_ms();
     on_tx!(tx, conn => {
-        let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE organisation_id = $1 RETURNING seq, hash")
+        let (seq, prev_hash): (i64, String) = sqlx::query_as("UPDATE audit_heads SET seq = seq + 1 WHERE organisation_id = $1 RETURNING seq, hash")
             .bind(&org)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let seq: i64 = head.try_get("seq")?;
-        let prev_hash: String = head.try_get("hash")?;
         let hash = chain_hash(
             &org, &prev_hash, seq, at,
             event.actor_user_id.as_deref(), event.action.as_str(), &event.entity_type,

@@ -5,11 +5,10 @@
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::{Need, ReferralSource, ReferralStatus, Urgency};
 use linkwell_domain::{PersonId, PracticeId, UserId};
-use sqlx::Row;
 
 use crate::error::stored;
-use crate::referrals::status_from;
-use crate::{Db, OrgScope, Page, Result, now_ms};
+use crate::referrals::{needs_from, status_from};
+use crate::{Db, OrgScope, Page, Result, StoreError, now_ms};
 
 /// One referral as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,6 +34,63 @@ pub struct ReferralSummary {
     pub next_review: Option<String>,
     /// The person as the referral named them (what a referrer sees).
     pub referred_as: crate::referrals::ReferredAs,
+}
+
+/// A row of `SELECT … FROM` as read.
+#[derive(sqlx::FromRow)]
+struct ReferralSummaryRow {
+    id: String,
+    person_id: String,
+    given_name: String,
+    family_name: String,
+    date_of_birth: String,
+    practice_id: Option<String>,
+    source: String,
+    received_at: i64,
+    status_changed_at: i64,
+    urgency: String,
+    /// Not shown: the waiting list's cursor holds it.
+    urgency_rank: i64,
+    needs: String,
+    status: String,
+    failed_attempts: i64,
+    assigned_worker_id: Option<String>,
+    safeguarding: bool,
+    next_review: Option<String>,
+    referred_given_name: String,
+    referred_family_name: String,
+    referred_date_of_birth: String,
+    next_session_at: Option<i64>,
+}
+
+impl TryFrom<ReferralSummaryRow> for ReferralSummary {
+    type Error = StoreError;
+
+    fn try_from(r: ReferralSummaryRow) -> Result<ReferralSummary> {
+        Ok(ReferralSummary {
+            id: stored(r.id.parse())?,
+            person_id: stored(r.person_id.parse())?,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            date_of_birth: r.date_of_birth,
+            practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
+            source: stored(ReferralSource::parse(&r.source))?,
+            received_at: r.received_at,
+            status_changed_at: r.status_changed_at,
+            urgency: stored(Urgency::parse(&r.urgency))?,
+            needs: needs_from(&r.needs)?,
+            status: status_from(&r.status, r.failed_attempts)?,
+            assigned_worker_id: r.assigned_worker_id.map(|s| stored(s.parse())).transpose()?,
+            safeguarding: r.safeguarding,
+            next_session_at: r.next_session_at,
+            next_review: r.next_review,
+            referred_as: crate::referrals::ReferredAs {
+                given_name: r.referred_given_name,
+                family_name: r.referred_family_name,
+                date_of_birth: r.referred_date_of_birth,
+            },
+        })
+    }
 }
 
 /// Which referrals a list shows; every filter given is ANDed.
@@ -125,32 +181,10 @@ impl Db {
                 ReferralOrder::Waiting => " ORDER BY r.urgency_rank, r.received_at, r.id",
             });
             qb.push(" LIMIT ").push_bind((limit + 1) as i64);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| {
-                let opt = |col: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(col)?) };
-                Ok((ReferralSummary {
-                    id: stored(r.try_get::<String, _>("id")?.parse())?,
-                    person_id: stored(r.try_get::<String, _>("person_id")?.parse())?,
-                    given_name: r.try_get("given_name")?,
-                    family_name: r.try_get("family_name")?,
-                    date_of_birth: r.try_get("date_of_birth")?,
-                    practice_id: opt("practice_id")?.map(|s| stored(s.parse())).transpose()?,
-                    source: stored(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
-                    received_at: r.try_get("received_at")?,
-                    status_changed_at: r.try_get("status_changed_at")?,
-                    urgency: stored(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
-                    needs: r.try_get::<String, _>("needs")?.split(',').filter(|s| !s.is_empty()).map(|n| stored(Need::parse(n))).collect::<Result<Vec<_>>>()?,
-                    status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,
-                    assigned_worker_id: opt("assigned_worker_id")?.map(|s| stored(s.parse())).transpose()?,
-                    safeguarding: r.try_get("safeguarding")?,
-                    next_session_at: r.try_get("next_session_at")?,
-                    next_review: r.try_get("next_review")?,
-                    referred_as: crate::referrals::ReferredAs {
-                        given_name: r.try_get("referred_given_name")?,
-                        family_name: r.try_get("referred_family_name")?,
-                        date_of_birth: r.try_get("referred_date_of_birth")?,
-                    },
-                }, r.try_get::<i64, _>("urgency_rank")?))
+            let rows = qb.build_query_as::<ReferralSummaryRow>().fetch_all(pool).await?;
+            rows.into_iter().map(|r| {
+                let rank = r.urgency_rank;
+                Ok((ReferralSummary::try_from(r)?, rank))
             }).collect::<Result<Vec<_>>>()
         })?;
         let page = Page::from_overfetch(rows, limit, |(s, rank)| match order {

@@ -93,12 +93,12 @@ impl Db {
     }
 
     /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock
-    /// up front: a deferred transaction that reads and then writes fails with
-    /// SQLITE_BUSY when another writer got in between, instead of waiting.
+    /// up front (see `dialect::begin_write`).
     pub async fn begin(&self) -> Result<Tx> {
+        let begin = crate::dialect::begin_write(self.engine());
         Ok(match self {
-            Db::Sqlite(s) => Tx::Sqlite(s.writes.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.writes.begin_with(begin).await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin_with(begin).await?),
         })
     }
 

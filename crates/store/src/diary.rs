@@ -4,11 +4,10 @@
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::identity::SecretHash;
 use linkwell_domain::{RoomId, UserId};
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
-use crate::sessions::{Session, session_from_row};
+use crate::sessions::{Session, SessionRow};
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 /// Whose diary.
@@ -26,6 +25,23 @@ pub struct DiaryEntry {
     pub family_name: String,
 }
 
+/// A diary's row: a session's columns, and the names of the person it is with.
+#[derive(sqlx::FromRow)]
+struct DiaryRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    given_name: String,
+    family_name: String,
+}
+
+impl TryFrom<DiaryRow> for DiaryEntry {
+    type Error = StoreError;
+
+    fn try_from(r: DiaryRow) -> Result<DiaryEntry> {
+        Ok(DiaryEntry { session: r.session.try_into()?, given_name: r.given_name, family_name: r.family_name })
+    }
+}
+
 impl Db {
     /// Sessions starting in `[from_ms, to_ms)`, in time order, cancelled ones included.
     pub async fn diary(&self, scope: &OrgScope, of: DiaryOf, from_ms: i64, to_ms: i64) -> Result<Vec<DiaryEntry>> {
@@ -40,8 +56,8 @@ impl Db {
              WHERE s.organisation_id = $1 AND {column} = $2 AND s.starts_at >= $3 AND s.starts_at < $4 ORDER BY s.starts_at, s.id LIMIT 2000"
         );
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(&key).bind(from_ms).bind(to_ms).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(DiaryEntry { session: session_from_row!(r), given_name: r.try_get("given_name")?, family_name: r.try_get("family_name")? })).collect()
+            let rows = sqlx::query_as::<_, DiaryRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(&key).bind(from_ms).bind(to_ms).fetch_all(pool).await?;
+            rows.into_iter().map(DiaryEntry::try_from).collect()
         })
     }
 
@@ -103,9 +119,9 @@ impl Db {
     /// organisation is known, as API tokens are).
     pub async fn calendar_feed_owner(&self, hash: &SecretHash) -> Result<(OrgScope, UserId)> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT f.organisation_id, f.user_id FROM calendar_feeds f JOIN users u ON u.organisation_id = f.organisation_id AND u.id = f.user_id WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.disabled = $2")
+            let (organisation_id, user_id): (String, String) = sqlx::query_as("SELECT f.organisation_id, f.user_id FROM calendar_feeds f JOIN users u ON u.organisation_id = f.organisation_id AND u.id = f.user_id WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.disabled = $2")
                 .bind(&hash.0).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok((OrgScope::new(stored(r.try_get::<String, _>("organisation_id")?.parse())?), stored(r.try_get::<String, _>("user_id")?.parse())?))
+            Ok((OrgScope::new(stored(organisation_id.parse())?), stored(user_id.parse())?))
         })
     }
 }

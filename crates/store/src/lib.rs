@@ -4,8 +4,10 @@
 //! `$1` placeholders that both engines accept; the `on_db!`/`on_tx!` macros expand the
 //! code that binds and reads rows once per engine, because sqlx's row and argument types
 //! differ by engine (see STACK.md for why not sqlx's `Any` driver or generic functions).
-//! Where the engines need different SQL, the difference is spelled out beside the
-//! `Db::Sqlite`/`Db::Postgres` match arm so it can be found with grep.
+//! Rows are read into private structs that derive `sqlx::FromRow` (generic over the row
+//! type, so one struct serves both engines) and parsed into their types by a `TryFrom`
+//! beside them. Where the engines need different SQL, the difference is in `dialect`,
+//! the one place that returns each engine's text.
 //!
 //! Tenant data is reached only through an [`OrgScope`]: there is no function that reads a
 //! tenant table without one.
@@ -15,6 +17,7 @@ mod macros;
 pub mod audit;
 pub mod caseload;
 mod db;
+mod dialect;
 pub mod diary;
 pub mod directory;
 mod error;

@@ -48,10 +48,7 @@ impl Db {
         let current = self.schema_version().await?;
         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
             let mut tx = self.begin().await?;
-            let script = match self {
-                Db::Sqlite(_) => m.sqlite,
-                Db::Postgres(_) => m.postgres,
-            };
+            let script = crate::dialect::migration(self.engine(), m);
             on_tx!(&mut tx, conn => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(script))
                     .execute(&mut *conn)

@@ -1,8 +1,8 @@
 //! Organisations: the tenants themselves.
 
 use linkwell_domain::OrganisationId;
-use sqlx::Row;
 
+use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -21,20 +21,34 @@ pub struct Organisation {
 
 const COLUMNS: &str = "id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version";
 
-macro_rules! org_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Organisation {
-            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-            slug: r.try_get("slug")?,
-            name: r.try_get("name")?,
-            test_mode: r.try_get("test_mode")?,
-            self_referral_enabled: r.try_get("self_referral_enabled")?,
-            directory_public: r.try_get("directory_public")?,
-            created_at: r.try_get("created_at")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// An `organisations` row as read (the columns of `COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct OrganisationRow {
+    id: String,
+    slug: String,
+    name: String,
+    test_mode: bool,
+    self_referral_enabled: bool,
+    directory_public: bool,
+    created_at: i64,
+    version: i64,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = StoreError;
+
+    fn try_from(r: OrganisationRow) -> Result<Organisation> {
+        Ok(Organisation {
+            id: stored(r.id.parse())?,
+            slug: r.slug,
+            name: r.name,
+            test_mode: r.test_mode,
+            self_referral_enabled: r.self_referral_enabled,
+            directory_public: r.directory_public,
+            created_at: r.created_at,
+            version: r.version,
+        })
+    }
 }
 
 /// What an organisation can open to the public, without signing in.
@@ -121,6 +135,7 @@ impl Db {
         let n = on_tx!(&mut tx, conn => {
             sqlx::query(sql).bind(enabled).bind(scope.key()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
         });
+        // Not expect_version (it finds a record by organisation_id and id; this table has only id): same answers.
         if n == 0 {
             drop(tx);
             self.organisation(scope).await?;
@@ -154,8 +169,8 @@ impl Db {
     pub async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
         let sql = const_format("slug");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(org_from_row!(&r))
+            let r = sqlx::query_as::<_, OrganisationRow>(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -163,16 +178,16 @@ impl Db {
     pub async fn organisation(&self, scope: &OrgScope) -> Result<Organisation> {
         let sql = const_format("id");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(org_from_row!(&r))
+            let r = sqlx::query_as::<_, OrganisationRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
     /// Every organisation, for the command line (`linkwell org list`) and the audit verifier.
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version FROM organisations ORDER BY slug").fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(org_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, OrganisationRow>("SELECT id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version FROM organisations ORDER BY slug").fetch_all(pool).await?;
+            rows.into_iter().map(Organisation::try_from).collect()
         })
     }
 }

@@ -8,7 +8,6 @@
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::SessionId;
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
@@ -115,29 +114,96 @@ impl Default for MessagingSettings {
 
 const COLUMNS: &str = "id, channel, recipient, subject, body, purpose, session_id, status, attempts, due_at, last_error, created_at, sent_at";
 
-macro_rules! message_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Message {
-            id: r.try_get("id")?,
-            channel: match r.try_get::<String, _>("channel")?.as_str() {
+/// An `outbox` row as read (the columns of `COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    channel: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    purpose: String,
+    session_id: Option<String>,
+    status: String,
+    attempts: i64,
+    due_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+
+    fn try_from(r: MessageRow) -> Result<Message> {
+        Ok(Message {
+            id: r.id,
+            channel: match r.channel.as_str() {
                 "email" => Channel::Email,
                 "sms" => Channel::Sms,
                 other => return Err(StoreError::corrupt(format!("channel {other}"))),
             },
-            recipient: r.try_get("recipient")?,
-            subject: r.try_get("subject")?,
-            body: r.try_get("body")?,
-            purpose: r.try_get("purpose")?,
-            session_id: r.try_get::<Option<String>, _>("session_id")?.map(|s| stored(s.parse())).transpose()?,
-            status: r.try_get("status")?,
-            attempts: r.try_get("attempts")?,
-            due_at: r.try_get("due_at")?,
-            last_error: r.try_get("last_error")?,
-            created_at: r.try_get("created_at")?,
-            sent_at: r.try_get("sent_at")?,
-        }
-    }};
+            recipient: r.recipient,
+            subject: r.subject,
+            body: r.body,
+            purpose: r.purpose,
+            session_id: r.session_id.map(|s| stored(s.parse())).transpose()?,
+            status: r.status,
+            attempts: r.attempts,
+            due_at: r.due_at,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        })
+    }
+}
+
+/// A `messaging_settings` row as read.
+#[derive(sqlx::FromRow)]
+struct MessagingSettingsRow {
+    smtp_host: String,
+    smtp_port: i64,
+    smtp_security: String,
+    smtp_username: String,
+    smtp_password: String,
+    smtp_from: String,
+    sms_url: String,
+    sms_api_key: String,
+    sms_sender: String,
+    reminder_hours: i64,
+    version: i64,
+}
+
+impl TryFrom<MessagingSettingsRow> for MessagingSettings {
+    type Error = StoreError;
+
+    fn try_from(r: MessagingSettingsRow) -> Result<MessagingSettings> {
+        Ok(MessagingSettings {
+            smtp_host: r.smtp_host,
+            smtp_port: u16::try_from(r.smtp_port).map_err(StoreError::corrupt)?,
+            smtp_security: r.smtp_security,
+            smtp_username: r.smtp_username,
+            smtp_password: r.smtp_password,
+            smtp_from: r.smtp_from,
+            sms_url: r.sms_url,
+            sms_api_key: r.sms_api_key,
+            sms_sender: r.sms_sender,
+            reminder_hours: r.reminder_hours,
+            version: r.version,
+        })
+    }
+}
+
+/// What `reminder_now` reads of a session, its referral and the person, as stored.
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    session_status: String,
+    starts_at: i64,
+    referral_status: String,
+    consent_contact: bool,
+    preferred_channel: String,
+    phone: Option<String>,
+    email: Option<String>,
 }
 
 /// Queue a message inside the caller's transaction, so it is stored with what caused it.
@@ -216,8 +282,8 @@ impl Db {
         let sql =
             format!("SELECT {COLUMNS} FROM outbox WHERE organisation_id = $2 AND {DUE} ORDER BY due_at, id LIMIT 3");
         let candidates: Vec<Message> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(message_from_row!(r))).collect::<Result<Vec<_>>>()?
+            let rows = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(now).bind(scope.key()).fetch_all(pool).await?;
+            rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?
         });
         for m in candidates {
             let token = uuid::Uuid::now_v7().to_string();
@@ -292,20 +358,19 @@ impl Db {
     /// A session reminder's recipient as they are now (`None`: no such session).
     pub async fn reminder_now(&self, scope: &OrgScope, session: SessionId, now: i64) -> Result<Option<ReminderNow>> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT s.status AS session_status, s.starts_at, r.status AS referral_status, p.consent_contact, p.preferred_channel, p.phone, p.email \
+            let r = sqlx::query_as::<_, ReminderRow>("SELECT s.status AS session_status, s.starts_at, r.status AS referral_status, p.consent_contact, p.preferred_channel, p.phone, p.email \
                  FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
                  JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id \
                  WHERE s.organisation_id = $1 AND s.id = $2")
                 .bind(scope.key()).bind(session.to_string()).fetch_optional(pool).await?;
             let Some(r) = r else { return Ok(None) };
-            let referral_status: String = r.try_get("referral_status")?;
             Ok(Some(ReminderNow {
-                session_ahead: r.try_get::<String, _>("session_status")? == "booked" && r.try_get::<i64, _>("starts_at")? > now,
-                referral_open: !matches!(referral_status.as_str(), "discharged" | "declined" | "redirected" | "unable_to_contact"),
-                consent_contact: r.try_get("consent_contact")?,
-                preferred_channel: r.try_get("preferred_channel")?,
-                phone: r.try_get("phone")?,
-                email: r.try_get("email")?,
+                session_ahead: r.session_status == "booked" && r.starts_at > now,
+                referral_open: !matches!(r.referral_status.as_str(), "discharged" | "declined" | "redirected" | "unable_to_contact"),
+                consent_contact: r.consent_contact,
+                preferred_channel: r.preferred_channel,
+                phone: r.phone,
+                email: r.email,
             }))
         })
     }
@@ -315,8 +380,8 @@ impl Db {
         let sql =
             format!("SELECT {COLUMNS} FROM outbox WHERE organisation_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
         let rows: Vec<Message> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(before.unwrap_or("~")).bind((limit + 1) as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(message_from_row!(r))).collect::<Result<Vec<_>>>()
+            let rows = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(before.unwrap_or("~")).bind((limit + 1) as i64).fetch_all(pool).await?;
+            rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()
         })?;
         Ok(Page::from_overfetch(rows, limit, |m| m.id.clone()))
     }
@@ -325,31 +390,19 @@ impl Db {
     pub async fn messages_for_session(&self, scope: &OrgScope, session: SessionId) -> Result<Vec<Message>> {
         let sql = format!("SELECT {COLUMNS} FROM outbox WHERE organisation_id = $1 AND session_id = $2 ORDER BY id");
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(session.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(message_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(session.to_string()).fetch_all(pool).await?;
+            rows.into_iter().map(Message::try_from).collect()
         })
     }
 
     /// The organisation's messaging settings (defaults until an admin saves some).
     pub async fn messaging_settings(&self, scope: &OrgScope) -> Result<MessagingSettings> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT smtp_host, smtp_port, smtp_security, smtp_username, smtp_password, smtp_from, sms_url, sms_api_key, sms_sender, reminder_hours, version FROM messaging_settings WHERE organisation_id = $1")
+            let r = sqlx::query_as::<_, MessagingSettingsRow>("SELECT smtp_host, smtp_port, smtp_security, smtp_username, smtp_password, smtp_from, sms_url, sms_api_key, sms_sender, reminder_hours, version FROM messaging_settings WHERE organisation_id = $1")
                 .bind(scope.key()).fetch_optional(pool).await?;
             match r {
                 None => Ok(MessagingSettings::default()),
-                Some(r) => Ok(MessagingSettings {
-                    smtp_host: r.try_get("smtp_host")?,
-                    smtp_port: u16::try_from(r.try_get::<i64, _>("smtp_port")?).map_err(StoreError::corrupt)?,
-                    smtp_security: r.try_get("smtp_security")?,
-                    smtp_username: r.try_get("smtp_username")?,
-                    smtp_password: r.try_get("smtp_password")?,
-                    smtp_from: r.try_get("smtp_from")?,
-                    sms_url: r.try_get("sms_url")?,
-                    sms_api_key: r.try_get("sms_api_key")?,
-                    sms_sender: r.try_get("sms_sender")?,
-                    reminder_hours: r.try_get("reminder_hours")?,
-                    version: r.try_get("version")?,
-                }),
+                Some(r) => r.try_into(),
             }
         })
     }
@@ -380,6 +433,7 @@ impl Db {
                 .bind(scope.key()).bind(expected)
                 .execute(&mut *conn).await?.rows_affected()
         });
+        // Not expect_version (this row has no id, and was made above if missing): no row changed is Conflict.
         if n == 0 {
             return Err(StoreError::Conflict);
         }

@@ -4,10 +4,10 @@ use jiff::civil::Date;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::people::{ContactChannel, EthnicCategory, NhsNumber, PersonInput, Sex, possibly_same};
 use linkwell_domain::{PersonId, PracticeId};
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -69,45 +69,70 @@ macro_rules! bind_person {
     }};
 }
 
-macro_rules! person_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Person {
-            id: stored(r.try_get::<String, _>("id")?.parse())?,
-            nhs_number: r.try_get("nhs_number")?,
-            given_name: r.try_get("given_name")?,
-            family_name: r.try_get("family_name")?,
-            date_of_birth: stored(r.try_get::<String, _>("date_of_birth")?.parse())?,
-            sex: stored(Sex::parse(&r.try_get::<String, _>("sex")?))?,
-            gender_identity: r.try_get("gender_identity")?,
-            ethnic_category: r
-                .try_get::<Option<String>, _>("ethnic_category")?
-                .map(|c| stored(EthnicCategory::parse(&c)))
-                .transpose()?,
-            postcode: r.try_get("postcode")?,
-            address: r.try_get("address")?,
-            phone: r.try_get("phone")?,
-            email: r.try_get("email")?,
-            preferred_channel: stored(ContactChannel::parse(&r.try_get::<String, _>("preferred_channel")?))?,
-            access_needs: r.try_get("access_needs")?,
-            practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| stored(s.parse())).transpose()?,
-            consent_contact: r.try_get("consent_contact")?,
-            consent_share: r.try_get("consent_share")?,
-            consent_feedback: r.try_get("consent_feedback")?,
-            consents_recorded_at: r.try_get("consents_recorded_at")?,
-            consents_recorded_by: r.try_get("consents_recorded_by")?,
-            merged_into: r.try_get::<Option<String>, _>("merged_into")?.map(|s| stored(s.parse())).transpose()?,
-            unconfirmed_nhs_number: r.try_get("unconfirmed_nhs_number")?,
-            free_times: r
-                .try_get::<String, _>("free_times")?
-                .split(',')
-                .filter_map(linkwell_domain::directory::WeekSlot::parse)
-                .collect(),
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `people` row as read (the columns of `COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: String,
+    nhs_number: Option<String>,
+    given_name: String,
+    family_name: String,
+    date_of_birth: String,
+    sex: String,
+    gender_identity: Option<String>,
+    ethnic_category: Option<String>,
+    postcode: Option<String>,
+    address: String,
+    phone: Option<String>,
+    email: Option<String>,
+    preferred_channel: String,
+    access_needs: String,
+    practice_id: Option<String>,
+    consent_contact: bool,
+    consent_share: bool,
+    consent_feedback: bool,
+    consents_recorded_at: i64,
+    consents_recorded_by: Option<String>,
+    merged_into: Option<String>,
+    unconfirmed_nhs_number: Option<String>,
+    free_times: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<PersonRow> for Person {
+    type Error = StoreError;
+
+    fn try_from(r: PersonRow) -> Result<Person> {
+        Ok(Person {
+            id: stored(r.id.parse())?,
+            nhs_number: r.nhs_number,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            date_of_birth: stored(r.date_of_birth.parse())?,
+            sex: stored(Sex::parse(&r.sex))?,
+            gender_identity: r.gender_identity,
+            ethnic_category: r.ethnic_category.map(|c| stored(EthnicCategory::parse(&c))).transpose()?,
+            postcode: r.postcode,
+            address: r.address,
+            phone: r.phone,
+            email: r.email,
+            preferred_channel: stored(ContactChannel::parse(&r.preferred_channel))?,
+            access_needs: r.access_needs,
+            practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
+            consent_contact: r.consent_contact,
+            consent_share: r.consent_share,
+            consent_feedback: r.consent_feedback,
+            consents_recorded_at: r.consents_recorded_at,
+            consents_recorded_by: r.consents_recorded_by,
+            merged_into: r.merged_into.map(|s| stored(s.parse())).transpose()?,
+            unconfirmed_nhs_number: r.unconfirmed_nhs_number,
+            free_times: r.free_times.split(',').filter_map(linkwell_domain::directory::WeekSlot::parse).collect(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
 }
 
 impl Db {
@@ -123,8 +148,8 @@ impl Db {
     pub async fn person(&self, scope: &OrgScope, id: PersonId) -> Result<Person> {
         let sql = format!("SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND id = $2");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(person_from_row!(&r))
+            let r = sqlx::query_as::<_, PersonRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -132,10 +157,7 @@ impl Db {
     pub async fn person_by_nhs_number(&self, scope: &OrgScope, nhs: &NhsNumber) -> Result<Option<Person>> {
         let sql = format!("SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND nhs_number = $2");
         let found: Option<Person> = on_db!(self, pool => {
-            match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(nhs.digits()).fetch_optional(pool).await? {
-                Some(r) => Some(person_from_row!(&r)),
-                None => None,
-            }
+            sqlx::query_as::<_, PersonRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(nhs.digits()).fetch_optional(pool).await?.map(Person::try_from).transpose()?
         });
         match found {
             Some(p) => match p.merged_into {
@@ -181,8 +203,8 @@ impl Db {
             "SELECT {COLUMNS} FROM people WHERE organisation_id = $1 AND date_of_birth = $2 AND merged_into IS NULL ORDER BY id LIMIT 200"
         );
         let same_day: Vec<Person> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(wanted.2.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(person_from_row!(r))).collect::<Result<Vec<_>>>()
+            let rows = sqlx::query_as::<_, PersonRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(wanted.2.to_string()).fetch_all(pool).await?;
+            rows.into_iter().map(Person::try_from).collect::<Result<Vec<_>>>()
         })?;
         Ok(same_day
             .into_iter()
@@ -225,11 +247,7 @@ impl Db {
             .map_err(StoreError::unique_as("nhs_number"))?
             .rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.person(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())))
             .await?;
         tx.commit().await?;
@@ -253,11 +271,7 @@ impl Db {
                 .bind(&text).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.person(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())))
             .await?;
         tx.commit().await?;
@@ -305,13 +319,10 @@ impl Db {
             Some(false) => return Err(StoreError::Conflict),
             Some(true) => {}
         }
-        if n == 0 {
-            drop(tx);
-            self.person(scope, duplicate).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "people", scope, duplicate, n).await?;
         // The duplicate's referrals now belong to the kept record, so caseloads count the
         // person once; the duplicate record itself stays, marked as merged.
+        // Not expect_version: this moves all the person's referrals, of which there may be none.
         let moved = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE referrals SET person_id = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND person_id = $4")
                 .bind(keep.to_string()).bind(now_ms()).bind(scope.key()).bind(duplicate.to_string())

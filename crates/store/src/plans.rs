@@ -3,7 +3,6 @@
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::plans::Plan;
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
@@ -15,6 +14,28 @@ pub struct PlanVersion {
     pub saved_at: i64,
     pub saved_by: Option<String>,
     pub plan: Plan,
+}
+
+/// A `plan_versions` row as read.
+#[derive(sqlx::FromRow)]
+struct PlanVersionRow {
+    version: i64,
+    saved_at: i64,
+    saved_by: Option<String>,
+    content: String,
+}
+
+impl TryFrom<PlanVersionRow> for PlanVersion {
+    type Error = StoreError;
+
+    fn try_from(r: PlanVersionRow) -> Result<PlanVersion> {
+        Ok(PlanVersion {
+            version: r.version,
+            saved_at: r.saved_at,
+            saved_by: r.saved_by,
+            plan: serde_json::from_str(&r.content).map_err(StoreError::corrupt)?,
+        })
+    }
 }
 
 impl Db {
@@ -78,18 +99,9 @@ impl Db {
     /// Every version of the plan, newest first.
     pub async fn plan_versions(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<PlanVersion>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT version, saved_at, saved_by, content FROM plan_versions WHERE organisation_id = $1 AND referral_id = $2 ORDER BY version DESC")
+            let rows = sqlx::query_as::<_, PlanVersionRow>("SELECT version, saved_at, saved_by, content FROM plan_versions WHERE organisation_id = $1 AND referral_id = $2 ORDER BY version DESC")
                 .bind(scope.key()).bind(referral.to_string()).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(PlanVersion {
-                        version: r.try_get("version")?,
-                        saved_at: r.try_get("saved_at")?,
-                        saved_by: r.try_get("saved_by")?,
-                        plan: serde_json::from_str(&r.try_get::<String, _>("content")?).map_err(StoreError::corrupt)?,
-                    })
-                })
-                .collect()
+            rows.into_iter().map(PlanVersion::try_from).collect()
         })
     }
 
@@ -111,9 +123,9 @@ impl Db {
     /// The organisation's tools by name, retired ones included.
     pub async fn tools(&self, scope: &OrgScope) -> Result<Vec<Tool>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, retired FROM self_management_tools WHERE organisation_id = $1 ORDER BY name, id")
+            let rows: Vec<(String, String, bool)> = sqlx::query_as("SELECT id, name, retired FROM self_management_tools WHERE organisation_id = $1 ORDER BY name, id")
                 .bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(Tool { id: r.try_get("id")?, name: r.try_get("name")?, retired: r.try_get("retired")? })).collect()
+            Ok(rows.into_iter().map(|(id, name, retired)| Tool { id, name, retired }).collect())
         })
     }
 

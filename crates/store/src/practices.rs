@@ -2,11 +2,12 @@
 
 use linkwell_domain::organisations::PracticeInput;
 use linkwell_domain::{PracticeId, RoomId, SiteId, Version};
-use sqlx::Row;
 
 use linkwell_domain::audit::AuditAction;
 
 use crate::audit::append_in;
+use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,18 +41,70 @@ pub fn room_label(sites: &[(Site, Vec<Room>)], id: RoomId) -> Option<String> {
     sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
 }
 
-macro_rules! practice_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Practice {
-            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-            name: r.try_get("name")?,
-            ods_code: r.try_get("ods_code")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `practices` row as read.
+#[derive(sqlx::FromRow)]
+struct PracticeRow {
+    id: String,
+    name: String,
+    ods_code: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<PracticeRow> for Practice {
+    type Error = StoreError;
+
+    fn try_from(r: PracticeRow) -> Result<Practice> {
+        Ok(Practice {
+            id: stored(r.id.parse())?,
+            name: r.name,
+            ods_code: r.ods_code,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// A `sites` row as read.
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: String,
+    practice_id: Option<String>,
+    name: String,
+    address: String,
+    postcode: Option<String>,
+}
+
+impl TryFrom<SiteRow> for Site {
+    type Error = StoreError;
+
+    fn try_from(r: SiteRow) -> Result<Site> {
+        Ok(Site {
+            id: stored(r.id.parse())?,
+            practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
+            name: r.name,
+            address: r.address,
+            postcode: r.postcode,
+        })
+    }
+}
+
+/// A `rooms` row as read.
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: String,
+    site_id: String,
+    name: String,
+}
+
+impl TryFrom<RoomRow> for Room {
+    type Error = StoreError;
+
+    fn try_from(r: RoomRow) -> Result<Room> {
+        Ok(Room { id: stored(r.id.parse())?, site_id: stored(r.site_id.parse())?, name: r.name })
+    }
 }
 
 impl Db {
@@ -105,12 +158,7 @@ impl Db {
                 .map_err(StoreError::unique_as("ods_code"))?
                 .rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            // Not there at all (or another organisation's) is NotFound; there but moved on is a conflict.
-            self.practice(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "practices", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::PracticeUpdated, "practice", id, None)).await?;
         tx.commit().await?;
         self.practice(scope, id).await
@@ -118,26 +166,26 @@ impl Db {
 
     pub async fn practice(&self, scope: &OrgScope, id: PracticeId) -> Result<Practice> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id = $2")
+            let r = sqlx::query_as::<_, PracticeRow>("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id = $2")
                 .bind(scope.key())
                 .bind(id.to_string())
                 .fetch_optional(pool)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            Ok(practice_from_row!(&r))
+            r.try_into()
         })
     }
 
     /// Practices in creation order, `limit` at a time after the `after` cursor.
     pub async fn practices_page(&self, scope: &OrgScope, after: Option<&str>, limit: usize) -> Result<Page<Practice>> {
         let rows: Vec<Practice> = on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+            let rows = sqlx::query_as::<_, PracticeRow>("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3")
                 .bind(scope.key())
                 .bind(after.unwrap_or(""))
                 .bind((limit + 1) as i64)
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(|r| Ok(practice_from_row!(r))).collect::<Result<Vec<_>>>()
+            rows.into_iter().map(Practice::try_from).collect::<Result<Vec<_>>>()
         })?;
         Ok(Page::from_overfetch(rows, limit, |p| p.id.to_string()))
     }
@@ -151,11 +199,11 @@ impl Db {
     /// Every practice, by name: the lists behind pick-lists and the admin page.
     pub async fn practices_by_name(&self, scope: &OrgScope) -> Result<Vec<Practice>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 ORDER BY name, id")
+            let rows = sqlx::query_as::<_, PracticeRow>("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = $1 ORDER BY name, id")
                 .bind(scope.key())
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(|r| Ok(practice_from_row!(r))).collect()
+            rows.into_iter().map(Practice::try_from).collect()
         })
     }
 
@@ -169,8 +217,8 @@ impl Db {
             let mut qb = sqlx::QueryBuilder::new("SELECT id, name, ods_code, created_at, updated_at, version FROM practices WHERE organisation_id = ");
             qb.push_bind(scope.key()).push(" AND id");
             crate::push_in_list(&mut qb, ids);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(practice_from_row!(r))).collect()
+            let rows = qb.build_query_as::<PracticeRow>().fetch_all(pool).await?;
+            rows.into_iter().map(Practice::try_from).collect()
         })
     }
 
@@ -230,22 +278,12 @@ impl Db {
     /// Sites with their rooms, by site name.
     pub async fn sites_with_rooms(&self, scope: &OrgScope) -> Result<Vec<(Site, Vec<Room>)>> {
         let (sites, rooms): (Vec<Site>, Vec<Room>) = on_db!(self, pool => {
-            let srows = sqlx::query("SELECT id, practice_id, name, address, postcode FROM sites WHERE organisation_id = $1 ORDER BY name, id")
+            let srows = sqlx::query_as::<_, SiteRow>("SELECT id, practice_id, name, address, postcode FROM sites WHERE organisation_id = $1 ORDER BY name, id")
                 .bind(scope.key()).fetch_all(pool).await?;
-            let rrows = sqlx::query("SELECT id, site_id, name FROM rooms WHERE organisation_id = $1 ORDER BY name, id")
+            let rrows = sqlx::query_as::<_, RoomRow>("SELECT id, site_id, name FROM rooms WHERE organisation_id = $1 ORDER BY name, id")
                 .bind(scope.key()).fetch_all(pool).await?;
-            let sites = srows.iter().map(|r| Ok(Site {
-                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-                practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|s| s.parse()).transpose().map_err(StoreError::corrupt)?,
-                name: r.try_get("name")?,
-                address: r.try_get("address")?,
-                postcode: r.try_get("postcode")?,
-            })).collect::<Result<Vec<_>>>()?;
-            let rooms = rrows.iter().map(|r| Ok(Room {
-                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-                site_id: r.try_get::<String, _>("site_id")?.parse().map_err(StoreError::corrupt)?,
-                name: r.try_get("name")?,
-            })).collect::<Result<Vec<_>>>()?;
+            let sites = srows.into_iter().map(Site::try_from).collect::<Result<Vec<_>>>()?;
+            let rooms = rrows.into_iter().map(Room::try_from).collect::<Result<Vec<_>>>()?;
             (sites, rooms)
         });
         Ok(sites

@@ -3,9 +3,9 @@
 use linkwell_domain::ProgrammeId;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::sessions::{Minutes, ProgrammeRules};
-use sqlx::Row;
 
 use crate::audit::append_in;
+use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -26,6 +26,42 @@ fn minutes(m: i64) -> Result<Minutes> {
 
 fn count(n: i64) -> Result<u32> {
     u32::try_from(n).map_err(StoreError::corrupt)
+}
+
+/// A `programmes` row as read.
+#[derive(sqlx::FromRow)]
+struct ProgrammeRow {
+    id: String,
+    name: String,
+    initial_minutes: i64,
+    follow_up_minutes: i64,
+    max_follow_ups: i64,
+    contact_attempt_limit: i64,
+    funded_from: Option<String>,
+    funded_to: Option<String>,
+    commissioner: String,
+    version: i64,
+}
+
+impl TryFrom<ProgrammeRow> for Programme {
+    type Error = StoreError;
+
+    fn try_from(r: ProgrammeRow) -> Result<Programme> {
+        Ok(Programme {
+            id: stored(r.id.parse())?,
+            name: r.name,
+            rules: ProgrammeRules {
+                initial_length: minutes(r.initial_minutes)?,
+                follow_up_length: minutes(r.follow_up_minutes)?,
+                max_follow_ups: count(r.max_follow_ups)?,
+                contact_attempt_limit: count(r.contact_attempt_limit)?,
+            },
+            funded_from: r.funded_from,
+            funded_to: r.funded_to,
+            commissioner: r.commissioner,
+            version: r.version,
+        })
+    }
 }
 
 impl Db {
@@ -85,22 +121,9 @@ impl Db {
 
     pub async fn programmes(&self, scope: &OrgScope) -> Result<Vec<Programme>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, funded_from, funded_to, commissioner, version FROM programmes WHERE organisation_id = $1 ORDER BY name")
+            let rows = sqlx::query_as::<_, ProgrammeRow>("SELECT id, name, initial_minutes, follow_up_minutes, max_follow_ups, contact_attempt_limit, funded_from, funded_to, commissioner, version FROM programmes WHERE organisation_id = $1 ORDER BY name")
                 .bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(Programme {
-                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-                name: r.try_get("name")?,
-                rules: ProgrammeRules {
-                    initial_length: minutes(r.try_get("initial_minutes")?)?,
-                    follow_up_length: minutes(r.try_get("follow_up_minutes")?)?,
-                    max_follow_ups: count(r.try_get("max_follow_ups")?)?,
-                    contact_attempt_limit: count(r.try_get("contact_attempt_limit")?)?,
-                },
-                funded_from: r.try_get("funded_from")?,
-                funded_to: r.try_get("funded_to")?,
-                commissioner: r.try_get("commissioner")?,
-                version: r.try_get("version")?,
-            })).collect()
+            rows.into_iter().map(Programme::try_from).collect()
         })
     }
 }

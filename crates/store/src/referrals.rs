@@ -9,10 +9,10 @@ use linkwell_domain::referrals::{
     DischargeReason, Event, Need, ReferralInput, ReferralSource, ReferralStatus, TransitionError, Urgency,
 };
 use linkwell_domain::{PersonId, PracticeId, ProgrammeId, UserId, Version};
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -145,47 +145,100 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
 
 const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, version";
 
-macro_rules! referral_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        let opt_id = |col: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(col)?) };
-        Referral {
-            id: stored(r.try_get::<String, _>("id")?.parse())?,
-            person_id: stored(r.try_get::<String, _>("person_id")?.parse())?,
-            programme_id: stored(r.try_get::<String, _>("programme_id")?.parse())?,
-            source: stored(ReferralSource::parse(&r.try_get::<String, _>("source")?))?,
-            referrer_user_id: opt_id("referrer_user_id")?.map(|s| stored(s.parse())).transpose()?,
-            practice_id: opt_id("practice_id")?.map(|s| stored(s.parse())).transpose()?,
-            received_at: r.try_get("received_at")?,
-            urgency: stored(Urgency::parse(&r.try_get::<String, _>("urgency")?))?,
-            needs: r
-                .try_get::<String, _>("needs")?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|n| stored(Need::parse(n)))
-                .collect::<Result<Vec<_>>>()?,
-            risk_flags: r.try_get("risk_flags")?,
-            safeguarding: r.try_get("safeguarding")?,
-            free_text: r.try_get("free_text")?,
-            status: status_from(&r.try_get::<String, _>("status")?, r.try_get("failed_attempts")?)?,
-            assigned_worker_id: opt_id("assigned_worker_id")?.map(|s| stored(s.parse())).transpose()?,
-            follow_up_extension: r.try_get("follow_up_extension")?,
-            decline_reason: r.try_get("decline_reason")?,
-            redirected_to: r.try_get("redirected_to")?,
-            discharge_reason: r
-                .try_get::<Option<String>, _>("discharge_reason")?
-                .map(|s| stored(DischargeReason::parse(&s)))
-                .transpose()?,
-            discharge_summary: r.try_get("discharge_summary")?,
-            status_changed_at: r.try_get("status_changed_at")?,
+/// A `referrals` row as read (the columns of `COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct ReferralRow {
+    id: String,
+    person_id: String,
+    programme_id: String,
+    source: String,
+    referrer_user_id: Option<String>,
+    practice_id: Option<String>,
+    received_at: i64,
+    urgency: String,
+    needs: String,
+    risk_flags: String,
+    safeguarding: bool,
+    free_text: String,
+    status: String,
+    failed_attempts: i64,
+    assigned_worker_id: Option<String>,
+    follow_up_extension: i64,
+    decline_reason: Option<String>,
+    redirected_to: Option<String>,
+    discharge_reason: Option<String>,
+    discharge_summary: Option<String>,
+    status_changed_at: i64,
+    referred_given_name: Option<String>,
+    referred_family_name: Option<String>,
+    referred_date_of_birth: Option<String>,
+    version: i64,
+}
+
+/// The needs as stored: codes separated by commas.
+pub(crate) fn needs_from(codes: &str) -> Result<Vec<Need>> {
+    codes.split(',').filter(|s| !s.is_empty()).map(|n| stored(Need::parse(n))).collect()
+}
+
+impl TryFrom<ReferralRow> for Referral {
+    type Error = StoreError;
+
+    fn try_from(r: ReferralRow) -> Result<Referral> {
+        Ok(Referral {
+            id: stored(r.id.parse())?,
+            person_id: stored(r.person_id.parse())?,
+            programme_id: stored(r.programme_id.parse())?,
+            source: stored(ReferralSource::parse(&r.source))?,
+            referrer_user_id: r.referrer_user_id.map(|s| stored(s.parse())).transpose()?,
+            practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
+            received_at: r.received_at,
+            urgency: stored(Urgency::parse(&r.urgency))?,
+            needs: needs_from(&r.needs)?,
+            risk_flags: r.risk_flags,
+            safeguarding: r.safeguarding,
+            free_text: r.free_text,
+            status: status_from(&r.status, r.failed_attempts)?,
+            assigned_worker_id: r.assigned_worker_id.map(|s| stored(s.parse())).transpose()?,
+            follow_up_extension: r.follow_up_extension,
+            decline_reason: r.decline_reason,
+            redirected_to: r.redirected_to,
+            discharge_reason: r.discharge_reason.map(|s| stored(DischargeReason::parse(&s))).transpose()?,
+            discharge_summary: r.discharge_summary,
+            status_changed_at: r.status_changed_at,
             referred_as: ReferredAs {
-                given_name: r.try_get::<Option<String>, _>("referred_given_name")?.unwrap_or_default(),
-                family_name: r.try_get::<Option<String>, _>("referred_family_name")?.unwrap_or_default(),
-                date_of_birth: r.try_get::<Option<String>, _>("referred_date_of_birth")?.unwrap_or_default(),
+                given_name: r.referred_given_name.unwrap_or_default(),
+                family_name: r.referred_family_name.unwrap_or_default(),
+                date_of_birth: r.referred_date_of_birth.unwrap_or_default(),
             },
-            version: r.try_get("version")?,
-        }
-    }};
+            version: r.version,
+        })
+    }
+}
+
+/// A `referral_events` row as read.
+#[derive(sqlx::FromRow)]
+struct ReferralEventRow {
+    event: String,
+    from_status: String,
+    to_status: String,
+    at: i64,
+    actor_user_id: Option<String>,
+    detail: String,
+}
+
+impl TryFrom<ReferralEventRow> for ReferralEvent {
+    type Error = StoreError;
+
+    fn try_from(r: ReferralEventRow) -> Result<ReferralEvent> {
+        Ok(ReferralEvent {
+            event: r.event,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            at: r.at,
+            actor_user_id: r.actor_user_id.map(|s| stored(s.parse())).transpose()?,
+            detail: r.detail,
+        })
+    }
 }
 
 impl Db {
@@ -200,8 +253,8 @@ impl Db {
     pub async fn referral(&self, scope: &OrgScope, id: ReferralId) -> Result<Referral> {
         let sql = format!("SELECT {COLUMNS} FROM referrals WHERE organisation_id = $1 AND id = $2");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(referral_from_row!(&r))
+            let r = sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -261,9 +314,7 @@ impl Db {
             }
             n
         });
-        if n == 0 {
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "referrals", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
@@ -277,16 +328,9 @@ impl Db {
     /// The lifecycle events of a referral, oldest first.
     pub async fn referral_history(&self, scope: &OrgScope, id: ReferralId) -> Result<Vec<ReferralEvent>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT event, from_status, to_status, at, actor_user_id, detail FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
+            let rows = sqlx::query_as::<_, ReferralEventRow>("SELECT event, from_status, to_status, at, actor_user_id, detail FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
                 .bind(scope.key()).bind(id.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(ReferralEvent {
-                event: r.try_get("event")?,
-                from_status: r.try_get("from_status")?,
-                to_status: r.try_get("to_status")?,
-                at: r.try_get("at")?,
-                actor_user_id: r.try_get::<Option<String>, _>("actor_user_id")?.map(|s| stored(s.parse())).transpose()?,
-                detail: r.try_get("detail")?,
-            })).collect()
+            rows.into_iter().map(ReferralEvent::try_from).collect()
         })
     }
 
@@ -317,9 +361,7 @@ impl Db {
             }
             n
         });
-        if n == 0 {
-            return Err(StoreError::Conflict.into());
-        }
+        expect_version(&mut tx, "referrals", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
@@ -481,9 +523,7 @@ pub async fn change_referral_in(
         }
         n
     });
-    if n == 0 {
-        return Err(StoreError::Conflict.into());
-    }
+    expect_version(tx, "referrals", scope, id, n).await?;
     append_in(
         tx,
         scope,

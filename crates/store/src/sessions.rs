@@ -9,9 +9,9 @@ use linkwell_domain::sessions::{
     BookingError, Outcome, SessionKind, SessionMode, SessionNotes, SessionStatus, Slot, next_session_kind,
 };
 use linkwell_domain::{RoomId, UserId};
-use sqlx::Row;
 
 use crate::audit::append_in;
+use crate::error::stored;
 use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
@@ -72,32 +72,41 @@ impl From<sqlx::Error> for BookingProblem {
     }
 }
 
-/// A `Session` from a row with the sessions table's columns (also read by `diary`).
-macro_rules! session_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        $crate::sessions::Session {
-            id: crate::error::stored(r.try_get::<String, _>("id")?.parse())?,
-            referral_id: crate::error::stored(r.try_get::<String, _>("referral_id")?.parse())?,
-            worker_id: crate::error::stored(r.try_get::<String, _>("worker_id")?.parse())?,
-            kind: crate::error::stored(linkwell_domain::sessions::SessionKind::parse(
-                &r.try_get::<String, _>("kind")?,
-            ))?,
-            mode: crate::error::stored(linkwell_domain::sessions::SessionMode::parse(
-                &r.try_get::<String, _>("mode")?,
-            ))?,
-            room_id: r.try_get::<Option<String>, _>("room_id")?.map(|s| crate::error::stored(s.parse())).transpose()?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            status: crate::error::stored(linkwell_domain::sessions::SessionStatus::parse(
-                &r.try_get::<String, _>("status")?,
-            ))?,
-            notes: r.try_get::<Option<String>, _>("notes")?.unwrap_or_default(),
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `sessions` row as read (also by `diary`, flattened into its own).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    id: String,
+    referral_id: String,
+    worker_id: String,
+    kind: String,
+    mode: String,
+    room_id: Option<String>,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+    notes: Option<String>,
+    version: i64,
 }
-pub(crate) use session_from_row;
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(r: SessionRow) -> Result<Session> {
+        Ok(Session {
+            id: stored(r.id.parse())?,
+            referral_id: stored(r.referral_id.parse())?,
+            worker_id: stored(r.worker_id.parse())?,
+            kind: stored(SessionKind::parse(&r.kind))?,
+            mode: stored(SessionMode::parse(&r.mode))?,
+            room_id: r.room_id.map(|s| stored(s.parse())).transpose()?,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            status: stored(SessionStatus::parse(&r.status))?,
+            notes: r.notes.unwrap_or_default(),
+            version: r.version,
+        })
+    }
+}
 
 /// Sessions that still take up time (not cancelled).
 const LIVE: &str = "status IN ('booked', 'attended', 'did_not_attend')";
@@ -232,8 +241,8 @@ impl Db {
             "SELECT id, referral_id, worker_id, kind, mode, room_id, starts_at, ends_at, status, notes, version FROM sessions WHERE organisation_id = $1 AND {column} = $2 ORDER BY starts_at, id"
         );
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(session_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(value).fetch_all(pool).await?;
+            rows.into_iter().map(Session::try_from).collect()
         })
     }
 }
@@ -319,22 +328,21 @@ pub async fn book_session_in(
             }
         }
         // The programme's limit, counting sessions not cancelled.
-        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let (initial, follow_ups): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
         )))
         .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
-        let (initial, follow_ups): (i64, i64) = (counts.try_get("initial")?, counts.try_get("follow_ups")?);
         let extension = u32::try_from(extension).unwrap_or(0);
         let kind = next_session_kind(rules, initial > 0, u32::try_from(follow_ups).unwrap_or(u32::MAX), extension, new.kind)?;
         let slot = Slot::starting(new.starts, rules.length(kind));
         // Working hours on the session's London weekday.
         let weekday = new.starts.to_zoned(linkwell_domain::time::london()).weekday().to_monday_one_offset();
-        let hours = sqlx::query("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
+        let hours: Option<(String, String)> = sqlx::query_as("SELECT starts, ends FROM working_hours WHERE organisation_id = $1 AND user_id = $2 AND weekday = $3")
             .bind(&org).bind(new.worker_id.to_string()).bind(i64::from(weekday)).fetch_optional(&mut *conn).await?;
         let (from, to) = match hours {
-            Some(h) => (
-                h.try_get::<String, _>("starts")?.parse::<Time>().map_err(StoreError::corrupt)?,
-                h.try_get::<String, _>("ends")?.parse::<Time>().map_err(StoreError::corrupt)?,
+            Some((starts, ends)) => (
+                starts.parse::<Time>().map_err(StoreError::corrupt)?,
+                ends.parse::<Time>().map_err(StoreError::corrupt)?,
             ),
             None if weekday <= 5 => DEFAULT_HOURS,
             None => return Err(BookingProblem::OutsideHours),

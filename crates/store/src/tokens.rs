@@ -2,12 +2,12 @@
 
 use linkwell_domain::identity::SecretHash;
 use linkwell_domain::{UserId, ids::ApiTokenId};
-use sqlx::Row;
 
-use crate::users::{USER_COLUMNS, User, prefixed, user_from_row};
+use crate::users::{USER_COLUMNS, User, UserRow, prefixed};
 use linkwell_domain::audit::AuditAction;
 
 use crate::audit::append_in;
+use crate::error::stored;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -18,6 +18,32 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// An `api_tokens` row as read.
+#[derive(sqlx::FromRow)]
+struct ApiTokenRow {
+    id: String,
+    user_id: String,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<ApiTokenRow> for ApiToken {
+    type Error = StoreError;
+
+    fn try_from(r: ApiTokenRow) -> Result<ApiToken> {
+        Ok(ApiToken {
+            id: stored(r.id.parse())?,
+            user_id: stored(r.user_id.parse())?,
+            name: r.name,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+    }
 }
 
 impl Db {
@@ -60,8 +86,8 @@ impl Db {
             prefixed("u", USER_COLUMNS)
         );
         let user = on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            user_from_row!(&r)
+            let r = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            User::try_from(r)?
         });
         on_writer!(self, pool => {
             // At most once a minute: a busy integration must not make every call a write.
@@ -86,16 +112,9 @@ impl Db {
 
     pub async fn api_tokens(&self, scope: &OrgScope) -> Result<Vec<ApiToken>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id")
+            let rows = sqlx::query_as::<_, ApiTokenRow>("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id")
                 .bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(ApiToken {
-                id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-                user_id: r.try_get::<String, _>("user_id")?.parse().map_err(StoreError::corrupt)?,
-                name: r.try_get("name")?,
-                created_at: r.try_get("created_at")?,
-                last_used_at: r.try_get("last_used_at")?,
-                revoked_at: r.try_get("revoked_at")?,
-            })).collect()
+            rows.into_iter().map(ApiToken::try_from).collect()
         })
     }
 }

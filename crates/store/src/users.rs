@@ -2,11 +2,12 @@
 
 use linkwell_domain::identity::{EmailAddress, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, PasswordHash, Role, SecretHash};
 use linkwell_domain::{OrganisationId, PracticeId, UserId, Version};
-use sqlx::Row;
 
 use linkwell_domain::audit::AuditAction;
 
 use crate::audit::append_in;
+use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Page, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,27 +39,48 @@ pub struct NewUser {
 
 pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, credentials_changed_at, created_at, updated_at, version";
 
-macro_rules! user_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        User {
-            id: r.try_get::<String, _>("id")?.parse().map_err(StoreError::corrupt)?,
-            organisation_id: r.try_get::<String, _>("organisation_id")?.parse().map_err(StoreError::corrupt)?,
-            email: r.try_get("email")?,
-            display_name: r.try_get("display_name")?,
-            role: r.try_get::<String, _>("role")?.parse().map_err(StoreError::corrupt)?,
-            practice_id: r
-                .try_get::<Option<String>, _>("practice_id")?
-                .map(|s| s.parse())
-                .transpose()
-                .map_err(StoreError::corrupt)?,
-            disabled: r.try_get("disabled")?,
-            credentials_changed_at: r.try_get("credentials_changed_at")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `users` row as read (the columns of `USER_COLUMNS`; also read by `tokens`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: String,
+    organisation_id: String,
+    email: String,
+    display_name: String,
+    role: String,
+    practice_id: Option<String>,
+    disabled: bool,
+    credentials_changed_at: i64,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<User> {
+        Ok(User {
+            id: stored(r.id.parse())?,
+            organisation_id: stored(r.organisation_id.parse())?,
+            email: r.email,
+            display_name: r.display_name,
+            role: stored(r.role.parse())?,
+            practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
+            disabled: r.disabled,
+            credentials_changed_at: r.credentials_changed_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// A user's row with their password hash, for signing in.
+#[derive(sqlx::FromRow)]
+struct SignInRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
 }
 
 /// What counting an attempt to sign in allows.
@@ -118,8 +140,8 @@ impl Db {
     pub async fn user(&self, scope: &OrgScope, id: UserId) -> Result<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id = $2");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(user_from_row!(&r))
+            let r = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -128,8 +150,8 @@ impl Db {
     pub async fn user_for_sign_in(&self, email: &EmailAddress) -> Result<(User, PasswordHash)> {
         let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(email.as_str()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok((user_from_row!(&r), PasswordHash(r.try_get("password_hash")?)))
+            let r = sqlx::query_as::<_, SignInRow>(sqlx::AssertSqlSafe(sql)).bind(email.as_str()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            Ok((r.user.try_into()?, PasswordHash(r.password_hash)))
         })
     }
 
@@ -138,8 +160,8 @@ impl Db {
         let sql =
             format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
         let rows: Vec<User> = on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(after.unwrap_or("")).bind((limit + 1) as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(user_from_row!(r))).collect::<Result<Vec<_>>>()
+            let rows = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(after.unwrap_or("")).bind((limit + 1) as i64).fetch_all(pool).await?;
+            rows.into_iter().map(User::try_from).collect::<Result<Vec<_>>>()
         })?;
         Ok(Page::from_overfetch(rows, limit, |u| u.id.to_string()))
     }
@@ -156,8 +178,8 @@ impl Db {
             "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND (display_name > $2 OR (display_name = $2 AND id > $3)) ORDER BY display_name, id LIMIT $4"
         );
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(name).bind(id).bind(limit as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(name).bind(id).bind(limit as i64).fetch_all(pool).await?;
+            rows.into_iter().map(User::try_from).collect()
         })
     }
 
@@ -170,17 +192,16 @@ impl Db {
             let mut qb = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = "));
             qb.push_bind(scope.key()).push(" AND id");
             crate::push_in_list(&mut qb, ids);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+            let rows = qb.build_query_as::<UserRow>().fetch_all(pool).await?;
+            rows.into_iter().map(User::try_from).collect()
         })
     }
 
     /// (active users, active link workers): the figures on the home page.
     pub async fn count_active_users(&self, scope: &OrgScope) -> Result<(i64, i64)> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN role = 'link_worker' THEN 1 ELSE 0 END), 0) AS workers FROM users WHERE organisation_id = $1 AND disabled = $2")
-                .bind(scope.key()).bind(false).fetch_one(pool).await?;
-            Ok((r.try_get("active")?, r.try_get("workers")?))
+            Ok(sqlx::query_as::<_, (i64, i64)>("SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN role = 'link_worker' THEN 1 ELSE 0 END), 0) AS workers FROM users WHERE organisation_id = $1 AND disabled = $2")
+                .bind(scope.key()).bind(false).fetch_one(pool).await?)
         })
     }
 
@@ -188,8 +209,8 @@ impl Db {
     pub async fn users_by_name(&self, scope: &OrgScope) -> Result<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 ORDER BY display_name, id");
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(user_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).fetch_all(pool).await?;
+            rows.into_iter().map(User::try_from).collect()
         })
     }
 
@@ -209,11 +230,7 @@ impl Db {
                 .bind(disabled).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.user(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "users", scope, id, n).await?;
         let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
         append_in(&mut tx, scope, &actor.event(action, "user", id, None)).await?;
         tx.commit().await?;
@@ -236,11 +253,7 @@ impl Db {
                 .bind(role.as_str()).bind(practice_id.map(|p| p.to_string())).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            drop(tx);
-            self.user(scope, id).await?;
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "users", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RoleChanged, "user", id, Some(format!("role={role}"))))
             .await?;
         tx.commit().await?;
@@ -265,9 +278,8 @@ impl Db {
                 .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
             n
         });
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "users", scope, id, n).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None)).await?;
         tx.commit().await?;
         self.user(scope, id).await
@@ -378,8 +390,8 @@ impl Db {
             prefixed("u", USER_COLUMNS)
         );
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(now_ms()).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(user_from_row!(&r))
+            let r = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(&hash.0).bind(now_ms()).bind(false).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -389,20 +401,22 @@ impl Db {
         let scope = OrgScope::new(user.organisation_id);
         let now = now_ms();
         let mut tx = self.begin().await?;
-        let used = on_tx!(&mut tx, conn => {
+        let (used, changed) = on_tx!(&mut tx, conn => {
             let n = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE organisation_id = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $1")
                 .bind(now).bind(scope.key()).bind(&hash.0).execute(&mut *conn).await?.rows_affected();
-            sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
-                .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
+            let changed = sqlx::query("UPDATE users SET password_hash = $1, credentials_changed_at = $2, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4")
+                .bind(&new_hash.0).bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?.rows_affected();
             sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2")
                 .bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE organisation_id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(now).bind(scope.key()).bind(user.id.to_string()).execute(&mut *conn).await?;
-            n
+            (n, changed)
         });
         if used == 0 {
             return Err(StoreError::NotFound);
         }
+        // No version to check (the link's user was just read): no row changed is NotFound.
+        expect_version(&mut tx, "users", &scope, user.id, changed).await?;
         let actor = Actor::user(user.id, None);
         append_in(
             &mut tx,
@@ -419,5 +433,3 @@ impl Db {
 pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
     columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
-
-pub(crate) use user_from_row;

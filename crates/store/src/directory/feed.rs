@@ -2,7 +2,6 @@
 //! search index follows to keep up with the database.
 
 use linkwell_domain::ServiceId;
-use sqlx::Row;
 
 use crate::error::stored;
 use crate::{Db, Result};
@@ -17,12 +16,12 @@ impl Db {
         limit: u64,
     ) -> Result<Vec<(crate::OrgScope, ServiceId, i64)>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT organisation_id, id, updated_at FROM services WHERE updated_at > $1 OR (updated_at = $1 AND id > $2) ORDER BY updated_at, id LIMIT $3")
+            let rows: Vec<(String, String, i64)> = sqlx::query_as("SELECT organisation_id, id, updated_at FROM services WHERE updated_at > $1 OR (updated_at = $1 AND id > $2) ORDER BY updated_at, id LIMIT $3")
                 .bind(since.0).bind(since.1).bind(limit as i64).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((
-                crate::OrgScope::new(stored(r.try_get::<String, _>("organisation_id")?.parse())?),
-                stored(r.try_get::<String, _>("id")?.parse())?,
-                r.try_get("updated_at")?,
+            rows.into_iter().map(|(organisation_id, id, updated_at)| Ok((
+                crate::OrgScope::new(stored(organisation_id.parse())?),
+                stored(id.parse())?,
+                updated_at,
             ))).collect()
         })
     }

@@ -9,10 +9,10 @@ use linkwell_domain::directory::{
     Cost, LatLon, LocationInput, ProviderKind, Recurrence, Schedule, ServiceInput, ServiceStatus, Term,
 };
 use linkwell_domain::{LocationId, ProviderId, ServiceId, Version};
-use sqlx::Row;
 
 use super::status::{changed_fields, record_event};
 use crate::error::stored;
+use crate::versioned::expect_returned;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms, push_in_list};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -157,50 +157,180 @@ fn small<T: TryFrom<i64>>(v: Option<i64>) -> Result<Option<T>> {
     v.map(|v| T::try_from(v).map_err(|_| StoreError::corrupt("number out of range"))).transpose()
 }
 
-macro_rules! service_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        let free: bool = r.try_get("cost_free")?;
-        Service {
-            id: stored(r.try_get::<String, _>("id")?.parse())?,
-            provider_id: stored(r.try_get::<String, _>("provider_id")?.parse())?,
-            provider_name: r.try_get("provider_name")?,
-            provider_kind: stored(ProviderKind::parse(&r.try_get::<String, _>("provider_kind")?))?,
-            name: r.try_get("name")?,
-            description: r.try_get("description")?,
-            url: r.try_get("url")?,
-            email: r.try_get("email")?,
-            phone: r.try_get("phone")?,
-            contact_name: r.try_get("contact_name")?,
-            minimum_age: small(r.try_get("minimum_age")?)?,
-            maximum_age: small(r.try_get("maximum_age")?)?,
-            eligibility: r.try_get("eligibility")?,
-            cost: if free {
+/// A `services` row with its provider's name and kind, as read (`SERVICE_COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    id: String,
+    provider_id: String,
+    provider_name: String,
+    provider_kind: String,
+    name: String,
+    description: String,
+    url: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    contact_name: String,
+    minimum_age: Option<i64>,
+    maximum_age: Option<i64>,
+    eligibility: String,
+    cost_free: bool,
+    cost_pence: Option<i64>,
+    cost_description: String,
+    wheelchair: bool,
+    accessibility: String,
+    languages: String,
+    capacity: Option<i64>,
+    is_full: bool,
+    status: String,
+    restart_on: Option<String>,
+    closed_reason: Option<String>,
+    last_verified: Option<String>,
+    source: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+/// A listing without its terms, places, schedules and dates off (read separately).
+impl TryFrom<ServiceRow> for Service {
+    type Error = StoreError;
+
+    fn try_from(r: ServiceRow) -> Result<Service> {
+        Ok(Service {
+            id: stored(r.id.parse())?,
+            provider_id: stored(r.provider_id.parse())?,
+            provider_name: r.provider_name,
+            provider_kind: stored(ProviderKind::parse(&r.provider_kind))?,
+            name: r.name,
+            description: r.description,
+            url: r.url,
+            email: r.email,
+            phone: r.phone,
+            contact_name: r.contact_name,
+            minimum_age: small(r.minimum_age)?,
+            maximum_age: small(r.maximum_age)?,
+            eligibility: r.eligibility,
+            cost: if r.cost_free {
                 Cost::Free
             } else {
-                Cost::Paid { pence: small(r.try_get("cost_pence")?)?, description: r.try_get("cost_description")? }
+                Cost::Paid { pence: small(r.cost_pence)?, description: r.cost_description }
             },
-            wheelchair: r.try_get("wheelchair")?,
-            accessibility: r.try_get("accessibility")?,
-            languages: r.try_get::<String, _>("languages")?.lines().map(str::to_owned).collect(),
+            wheelchair: r.wheelchair,
+            accessibility: r.accessibility,
+            languages: r.languages.lines().map(str::to_owned).collect(),
             terms: vec![],
-            capacity: small(r.try_get("capacity")?)?,
-            full: r.try_get("is_full")?,
-            status: status_from(
-                &r.try_get::<String, _>("status")?,
-                r.try_get("restart_on")?,
-                r.try_get("closed_reason")?,
-            )?,
-            last_verified: parse_date(r.try_get("last_verified")?)?,
-            source: r.try_get("source")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            version: r.try_get("version")?,
+            capacity: small(r.capacity)?,
+            full: r.is_full,
+            status: status_from(&r.status, r.restart_on, r.closed_reason)?,
+            last_verified: parse_date(r.last_verified)?,
+            source: r.source,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
             locations: vec![],
             schedules: vec![],
             exceptions: vec![],
-        }
-    }};
+        })
+    }
+}
+
+/// A place of a listing as read: its ORUK service_at_location (`sl`) with the location
+/// (`l`), the columns of `PLACE_COLUMNS` (also read by `published`).
+#[derive(sqlx::FromRow)]
+pub(super) struct PlaceRow {
+    sal_id: String,
+    service_id: String,
+    id: String,
+    name: String,
+    address: String,
+    town: String,
+    postcode: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+/// What a place row holds: the listing it belongs to, and the place.
+pub(super) const PLACE_COLUMNS: &str =
+    "SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude";
+
+impl TryFrom<PlaceRow> for (ServiceId, Location) {
+    type Error = StoreError;
+
+    fn try_from(r: PlaceRow) -> Result<(ServiceId, Location)> {
+        Ok((
+            stored(r.service_id.parse())?,
+            Location {
+                id: stored(r.id.parse())?,
+                service_at_location_id: stored(r.sal_id.parse())?,
+                name: r.name,
+                address: r.address,
+                town: r.town,
+                postcode: r.postcode,
+                point: r.latitude.zip(r.longitude).and_then(|(lat, lon)| LatLon::new(lat, lon)),
+            },
+        ))
+    }
+}
+
+/// A `schedules` row as read.
+#[derive(sqlx::FromRow)]
+struct ScheduleRow {
+    id: String,
+    service_id: String,
+    rrule: String,
+    dtstart: String,
+    opens_at: String,
+    closes_at: String,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+    description: String,
+}
+
+impl TryFrom<ScheduleRow> for (ServiceId, StoredSchedule) {
+    type Error = StoreError;
+
+    fn try_from(r: ScheduleRow) -> Result<(ServiceId, StoredSchedule)> {
+        let sid: ServiceId = stored(r.service_id.parse())?;
+        let time = |t: &str| -> Result<Time> { stored(linkwell_domain::time::wall_time(t)) };
+        let schedule = stored(Schedule::new(
+            stored(Recurrence::parse(&r.rrule))?,
+            stored(r.dtstart.parse::<Date>())?,
+            time(&r.opens_at)?,
+            time(&r.closes_at)?,
+            parse_date(r.valid_from)?,
+            parse_date(r.valid_to)?,
+            r.description,
+        ))?;
+        Ok((sid, StoredSchedule { id: stored(r.id.parse())?, schedule }))
+    }
+}
+
+/// A row of what a list shows of each listing (`SUMMARY_COLUMNS`), as read.
+#[derive(sqlx::FromRow)]
+pub(super) struct SummaryRow {
+    id: String,
+    name: String,
+    provider_name: String,
+    status: String,
+    restart_on: Option<String>,
+    closed_reason: Option<String>,
+    last_verified: Option<String>,
+    updated_at: i64,
+}
+
+impl TryFrom<SummaryRow> for ServiceSummary {
+    type Error = StoreError;
+
+    fn try_from(r: SummaryRow) -> Result<ServiceSummary> {
+        Ok(ServiceSummary {
+            id: stored(r.id.parse())?,
+            name: r.name,
+            provider_name: r.provider_name,
+            status: status_from(&r.status, r.restart_on, r.closed_reason)?,
+            last_verified: parse_date(r.last_verified)?,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// What a list shows of each listing (`s`, and its provider `p`).
@@ -281,8 +411,8 @@ impl Db {
             let mut qb = sqlx::QueryBuilder::new(format!("SELECT {SERVICE_COLUMNS} FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = "));
             qb.push_bind(scope.key()).push(" AND s.id");
             push_in_list(&mut qb, &keys);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(service_from_row!(r))).collect::<Result<Vec<_>>>()?
+            let rows = qb.build_query_as::<ServiceRow>().fetch_all(pool).await?;
+            rows.into_iter().map(Service::try_from).collect::<Result<Vec<_>>>()?
         });
         let found: Vec<String> = services.iter().map(|s| s.id.to_string()).collect();
         let mut by_id: HashMap<ServiceId, usize> = services.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
@@ -314,33 +444,21 @@ impl Db {
             // No ORDER BY (terms are sorted below): ordering by term led SQLite to walk the
             // (organisation, term) index, every term of the organisation, instead of
             // looking up these services.
-            for r in qb.build().fetch_all(pool).await? {
-                let sid: ServiceId = stored(r.try_get::<String, _>("service_id")?.parse())?;
-                let term = Term::parse_key(&r.try_get::<String, _>("term")?).ok_or_else(|| StoreError::corrupt("taxonomy term"))?;
+            for (sid, term) in qb.build_query_as::<(String, String)>().fetch_all(pool).await? {
+                let sid: ServiceId = stored(sid.parse())?;
+                let term = Term::parse_key(&term).ok_or_else(|| StoreError::corrupt("taxonomy term"))?;
                 if let Some(&i) = by_id.get(&sid) {
                     services[i].terms.push(term);
                 }
             }
-            let mut qb = sqlx::QueryBuilder::new("SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = ");
+            let mut qb = sqlx::QueryBuilder::new(PLACE_COLUMNS);
+            qb.push(" FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = ");
             qb.push_bind(scope.key()).push(" AND sl.service_id");
             push_in_list(&mut qb, keys);
             // No ORDER BY: sorting by sl.id led SQLite to walk the primary key (every place
             // of the organisation) instead of the (organisation, service) index. Sorted below.
-            for r in qb.build().fetch_all(pool).await? {
-                let sid: ServiceId = stored(r.try_get::<String, _>("service_id")?.parse())?;
-                let point = match (r.try_get::<Option<f64>, _>("latitude")?, r.try_get::<Option<f64>, _>("longitude")?) {
-                    (Some(lat), Some(lon)) => LatLon::new(lat, lon),
-                    _ => None,
-                };
-                let loc = Location {
-                    id: stored(r.try_get::<String, _>("id")?.parse())?,
-                    service_at_location_id: stored(r.try_get::<String, _>("sal_id")?.parse())?,
-                    name: r.try_get("name")?,
-                    address: r.try_get("address")?,
-                    town: r.try_get("town")?,
-                    postcode: r.try_get("postcode")?,
-                    point,
-                };
+            for r in qb.build_query_as::<PlaceRow>().fetch_all(pool).await? {
+                let (sid, loc) = r.try_into()?;
                 if let Some(&i) = by_id.get(&sid) {
                     services[i].locations.push(loc);
                 }
@@ -349,29 +467,19 @@ impl Db {
             qb.push_bind(scope.key()).push(" AND service_id");
             push_in_list(&mut qb, keys);
             qb.push(" ORDER BY service_id, position");
-            for r in qb.build().fetch_all(pool).await? {
-                let sid: ServiceId = stored(r.try_get::<String, _>("service_id")?.parse())?;
-                let time = |c: &str| -> Result<Time> { stored(linkwell_domain::time::wall_time(&r.try_get::<String, _>(c)?)) };
-                let schedule = stored(Schedule::new(
-                    stored(Recurrence::parse(&r.try_get::<String, _>("rrule")?))?,
-                    stored(r.try_get::<String, _>("dtstart")?.parse::<Date>())?,
-                    time("opens_at")?,
-                    time("closes_at")?,
-                    parse_date(r.try_get("valid_from")?)?,
-                    parse_date(r.try_get("valid_to")?)?,
-                    r.try_get("description")?,
-                ))?;
+            for r in qb.build_query_as::<ScheduleRow>().fetch_all(pool).await? {
+                let (sid, schedule): (ServiceId, StoredSchedule) = r.try_into()?;
                 if let Some(&i) = by_id.get(&sid) {
-                    services[i].schedules.push(StoredSchedule { id: stored(r.try_get::<String, _>("id")?.parse())?, schedule });
+                    services[i].schedules.push(schedule);
                 }
             }
             let mut qb = sqlx::QueryBuilder::new("SELECT service_id, on_date, note FROM service_exceptions WHERE organisation_id = ");
             qb.push_bind(scope.key()).push(" AND service_id");
             push_in_list(&mut qb, keys);
             qb.push(" ORDER BY on_date");
-            for r in qb.build().fetch_all(pool).await? {
-                let sid: ServiceId = stored(r.try_get::<String, _>("service_id")?.parse())?;
-                let e = ServiceException { date: stored(r.try_get::<String, _>("on_date")?.parse())?, note: r.try_get("note")? };
+            for (sid, on_date, note) in qb.build_query_as::<(String, String, String)>().fetch_all(pool).await? {
+                let sid: ServiceId = stored(sid.parse())?;
+                let e = ServiceException { date: stored(on_date.parse())?, note };
                 if let Some(&i) = by_id.get(&sid) {
                     services[i].exceptions.push(e);
                 }
@@ -382,45 +490,13 @@ impl Db {
 
     /// One place of a listing, by its service_at_location id.
     pub async fn service_location(&self, scope: &OrgScope, id: uuid::Uuid) -> Result<(ServiceId, Location)> {
+        let sql = format!(
+            "{PLACE_COLUMNS} FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = $1 AND sl.id = $2"
+        );
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude FROM service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = $1 AND sl.id = $2")
-                .bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            let point = match (r.try_get::<Option<f64>, _>("latitude")?, r.try_get::<Option<f64>, _>("longitude")?) {
-                (Some(a), Some(o)) => LatLon::new(a, o),
-                _ => None,
-            };
-            Ok((stored(r.try_get::<String, _>("service_id")?.parse())?, Location {
-                id: stored(r.try_get::<String, _>("id")?.parse())?,
-                service_at_location_id: stored(r.try_get::<String, _>("sal_id")?.parse())?,
-                name: r.try_get("name")?,
-                address: r.try_get("address")?,
-                town: r.try_get("town")?,
-                postcode: r.try_get("postcode")?,
-                point,
-            }))
+            sqlx::query_as::<_, PlaceRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?.try_into()
         })
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) fn summary_from(
-    id: String,
-    name: String,
-    provider_name: String,
-    status: &str,
-    restart: Option<String>,
-    reason: Option<String>,
-    last_verified: Option<String>,
-    updated_at: i64,
-) -> Result<ServiceSummary> {
-    Ok(ServiceSummary {
-        id: stored(id.parse())?,
-        name,
-        provider_name,
-        status: status_from(status, restart, reason)?,
-        last_verified: parse_date(last_verified)?,
-        updated_at,
-    })
 }
 
 /// How one listing is to be saved (see `Db::save_service`): its id, the version an edit
@@ -493,9 +569,9 @@ pub async fn save_service_in(
         };
         q.fetch_optional(&mut *conn).await?
     });
-    let Some(version) = version else {
-        return Err(StoreError::Conflict);
-    };
+    // An edit at a stale version, or an import over a listing made here: the listing is
+    // there (Conflict); an edit of one that is not is NotFound.
+    let version = expect_returned(tx, "services", scope, id, version).await?;
     on_tx!(tx, conn => {
         sqlx::query("DELETE FROM service_terms WHERE organisation_id = $1 AND service_id = $2")
             .bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;

@@ -4,7 +4,6 @@
 
 use linkwell_domain::directory::LatLon;
 use linkwell_domain::people::Postcode;
-use sqlx::Row;
 
 use crate::{Db, Result};
 
@@ -69,13 +68,9 @@ impl Db {
     /// Work out each district's centroid from its full postcodes (the mean point), for
     /// postcodes that are not themselves loaded. Returns how many districts.
     pub async fn refresh_district_centroids(&self) -> Result<u64> {
-        // The engines name "the part before the space" differently.
-        let n = match self {
-            Db::Sqlite(s) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT substr(postcode, 1, instr(postcode, ' ') - 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE instr(postcode, ' ') > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
-                .execute(&s.writes).await?.rows_affected(),
-            Db::Postgres(pool) => sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude) SELECT split_part(postcode, ' ', 1), AVG(latitude), AVG(longitude) FROM postcodes WHERE position(' ' in postcode) > 0 GROUP BY 1 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude")
-                .execute(pool).await?.rows_affected(),
-        };
+        // The engines name "the part before the space" differently (see dialect).
+        let sql = crate::dialect::district_centroids(self.engine());
+        let n = on_writer!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected());
         Ok(n)
     }
 
@@ -115,17 +110,14 @@ impl Db {
     /// The point of a district (`LS8`) or a full postcode, as loaded.
     pub async fn postcode_point(&self, key: &str) -> Result<Option<LatLon>> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(key).fetch_optional(pool).await?;
-            Ok(match r {
-                Some(r) => LatLon::new(r.try_get("latitude")?, r.try_get("longitude")?),
-                None => None,
-            })
+            let r: Option<(f64, f64)> = sqlx::query_as("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(key).fetch_optional(pool).await?;
+            Ok(r.and_then(|(lat, lon)| LatLon::new(lat, lon)))
         })
     }
 
     pub async fn postcode_count(&self) -> Result<u64> {
         on_db!(self, pool => {
-            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM postcodes").fetch_one(pool).await?.try_get("n")?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM postcodes").fetch_one(pool).await?;
             Ok(n.max(0) as u64)
         })
     }

@@ -9,10 +9,10 @@ use linkwell_domain::directory::{
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::{PersonId, PrescriptionId, ServiceId, UnmetNeedId, UserId, Version};
-use sqlx::Row;
 
 use crate::audit::append_in;
 use crate::error::stored;
+use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -56,29 +56,91 @@ const COLUMNS: &str = "sp.id, sp.referral_id, sp.person_id, sp.service_id, s.nam
 const FROM: &str =
     "FROM social_prescriptions sp JOIN services s ON s.organisation_id = sp.organisation_id AND s.id = sp.service_id";
 
-macro_rules! prescription_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Prescription {
-            id: stored(r.try_get::<String, _>("id")?.parse())?,
-            referral_id: stored(r.try_get::<String, _>("referral_id")?.parse())?,
-            person_id: stored(r.try_get::<String, _>("person_id")?.parse())?,
-            service_id: stored(r.try_get::<String, _>("service_id")?.parse())?,
-            service_name: r.try_get("service_name")?,
-            prescribed_on: stored(r.try_get::<String, _>("prescribed_on")?.parse())?,
-            kind: stored(PrescriptionKind::parse(&r.try_get::<String, _>("kind")?))?,
-            notes: r.try_get("notes")?,
-            outcome: r
-                .try_get::<Option<String>, _>("outcome")?
-                .map(|o| stored(PrescriptionOutcome::parse(&o)))
-                .transpose()?,
-            outcome_reason: r.try_get("outcome_reason")?,
-            outcome_on: r.try_get::<Option<String>, _>("outcome_on")?.map(|d| stored(d.parse())).transpose()?,
-            follow_up_due: r.try_get::<Option<String>, _>("follow_up_due")?.map(|d| stored(d.parse())).transpose()?,
-            created_by: r.try_get("created_by")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `social_prescriptions` row with its service's name, as read (`COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct PrescriptionRow {
+    id: String,
+    referral_id: String,
+    person_id: String,
+    service_id: String,
+    service_name: String,
+    prescribed_on: String,
+    kind: String,
+    notes: String,
+    outcome: Option<String>,
+    outcome_reason: String,
+    outcome_on: Option<String>,
+    follow_up_due: Option<String>,
+    created_by: Option<String>,
+    version: i64,
+}
+
+impl TryFrom<PrescriptionRow> for Prescription {
+    type Error = StoreError;
+
+    fn try_from(r: PrescriptionRow) -> Result<Prescription> {
+        Ok(Prescription {
+            id: stored(r.id.parse())?,
+            referral_id: stored(r.referral_id.parse())?,
+            person_id: stored(r.person_id.parse())?,
+            service_id: stored(r.service_id.parse())?,
+            service_name: r.service_name,
+            prescribed_on: stored(r.prescribed_on.parse())?,
+            kind: stored(PrescriptionKind::parse(&r.kind))?,
+            notes: r.notes,
+            outcome: r.outcome.map(|o| stored(PrescriptionOutcome::parse(&o))).transpose()?,
+            outcome_reason: r.outcome_reason,
+            outcome_on: r.outcome_on.map(|d| stored(d.parse())).transpose()?,
+            follow_up_due: r.follow_up_due.map(|d| stored(d.parse())).transpose()?,
+            created_by: r.created_by,
+            version: r.version,
+        })
+    }
+}
+
+/// A prescription's row with the names of the person it is for.
+#[derive(sqlx::FromRow)]
+struct FollowUpRow {
+    #[sqlx(flatten)]
+    prescription: PrescriptionRow,
+    given_name: String,
+    family_name: String,
+}
+
+impl TryFrom<FollowUpRow> for FollowUp {
+    type Error = StoreError;
+
+    fn try_from(r: FollowUpRow) -> Result<FollowUp> {
+        Ok(FollowUp { prescription: r.prescription.try_into()?, given_name: r.given_name, family_name: r.family_name })
+    }
+}
+
+/// An `unmet_needs` row as read.
+#[derive(sqlx::FromRow)]
+struct UnmetNeedRow {
+    id: String,
+    need: String,
+    area: String,
+    notes: String,
+    referral_id: Option<String>,
+    recorded_by: Option<String>,
+    recorded_at: i64,
+}
+
+impl TryFrom<UnmetNeedRow> for UnmetNeed {
+    type Error = StoreError;
+
+    fn try_from(r: UnmetNeedRow) -> Result<UnmetNeed> {
+        Ok(UnmetNeed {
+            id: stored(r.id.parse())?,
+            need: stored(Need::parse(&r.need))?,
+            area: r.area,
+            notes: r.notes,
+            referral_id: r.referral_id.map(|x| stored(x.parse())).transpose()?,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        })
+    }
 }
 
 impl Db {
@@ -142,9 +204,7 @@ impl Db {
                 .bind(scope.key()).bind(id.to_string()).bind(expected.0)
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            return Err(StoreError::Conflict);
-        }
+        expect_version(&mut tx, "social_prescriptions", scope, id, n).await?;
         append_in(
             &mut tx,
             scope,
@@ -163,8 +223,8 @@ impl Db {
     pub async fn prescription(&self, scope: &OrgScope, id: PrescriptionId) -> Result<Prescription> {
         let sql = format!("SELECT {COLUMNS} {FROM} WHERE sp.organisation_id = $1 AND sp.id = $2");
         on_db!(self, pool => {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(prescription_from_row!(&r))
+            let r = sqlx::query_as::<_, PrescriptionRow>(sqlx::AssertSqlSafe(sql.clone())).bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
+            r.try_into()
         })
     }
 
@@ -178,8 +238,8 @@ impl Db {
             "SELECT {COLUMNS} {FROM} WHERE sp.organisation_id = $1 AND sp.referral_id = $2 ORDER BY sp.prescribed_on, sp.id"
         );
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(scope.key()).bind(referral.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(prescription_from_row!(r))).collect()
+            let rows = sqlx::query_as::<_, PrescriptionRow>(sqlx::AssertSqlSafe(sql.clone())).bind(scope.key()).bind(referral.to_string()).fetch_all(pool).await?;
+            rows.into_iter().map(Prescription::try_from).collect()
         })
     }
 
@@ -194,10 +254,10 @@ impl Db {
             "SELECT {COLUMNS}, pe.given_name, pe.family_name {FROM} JOIN referrals r ON r.organisation_id = sp.organisation_id AND r.id = sp.referral_id JOIN people pe ON pe.organisation_id = sp.organisation_id AND pe.id = sp.person_id WHERE sp.organisation_id = $1 AND sp.follow_up_due IS NOT NULL AND sp.follow_up_due <= $2 AND r.status IN ('accepted', 'contacting', 'active') AND ($3 = '' OR r.assigned_worker_id = $3) ORDER BY sp.follow_up_due, sp.id LIMIT 200"
         );
         on_db!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            let rows = sqlx::query_as::<_, FollowUpRow>(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(scope.key()).bind(today.to_string()).bind(worker.map(|w| w.to_string()).unwrap_or_default())
                 .fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(FollowUp { prescription: prescription_from_row!(r), given_name: r.try_get("given_name")?, family_name: r.try_get("family_name")? })).collect()
+            rows.into_iter().map(FollowUp::try_from).collect()
         })
     }
 
@@ -239,18 +299,10 @@ impl Db {
         limit: usize,
     ) -> Result<Vec<UnmetNeed>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, need, area, notes, referral_id, recorded_by, recorded_at FROM unmet_needs WHERE organisation_id = $1 AND ($2 = '' OR need = $2) AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4")
+            let rows = sqlx::query_as::<_, UnmetNeedRow>("SELECT id, need, area, notes, referral_id, recorded_by, recorded_at FROM unmet_needs WHERE organisation_id = $1 AND ($2 = '' OR need = $2) AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4")
                 .bind(scope.key()).bind(need.map(|n| n.code()).unwrap_or_default()).bind(before.unwrap_or_default()).bind(limit as i64)
                 .fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(UnmetNeed {
-                id: stored(r.try_get::<String, _>("id")?.parse())?,
-                need: stored(Need::parse(&r.try_get::<String, _>("need")?))?,
-                area: r.try_get("area")?,
-                notes: r.try_get("notes")?,
-                referral_id: r.try_get::<Option<String>, _>("referral_id")?.map(|x| stored(x.parse())).transpose()?,
-                recorded_by: r.try_get("recorded_by")?,
-                recorded_at: r.try_get("recorded_at")?,
-            })).collect()
+            rows.into_iter().map(UnmetNeed::try_from).collect()
         })
     }
 }

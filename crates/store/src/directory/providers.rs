@@ -5,7 +5,6 @@
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::directory::{ProviderInput, ProviderKind};
 use linkwell_domain::{ProviderId, Version};
-use sqlx::Row;
 
 use super::SaveOrigin;
 use crate::audit::append_in;
@@ -28,22 +27,38 @@ pub struct Provider {
     pub version: i64,
 }
 
-macro_rules! provider_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        Provider {
-            id: stored(r.try_get::<String, _>("id")?.parse())?,
-            name: r.try_get("name")?,
-            kind: stored(ProviderKind::parse(&r.try_get::<String, _>("kind")?))?,
-            description: r.try_get("description")?,
-            website: r.try_get("website")?,
-            email: r.try_get("email")?,
-            phone: r.try_get("phone")?,
-            source: r.try_get("source")?,
-            updated_at: r.try_get("updated_at")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `providers` row as read.
+#[derive(sqlx::FromRow)]
+struct ProviderRow {
+    id: String,
+    name: String,
+    kind: String,
+    description: String,
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    source: String,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<ProviderRow> for Provider {
+    type Error = StoreError;
+
+    fn try_from(r: ProviderRow) -> Result<Provider> {
+        Ok(Provider {
+            id: stored(r.id.parse())?,
+            name: r.name,
+            kind: stored(ProviderKind::parse(&r.kind))?,
+            description: r.description,
+            website: r.website,
+            email: r.email,
+            phone: r.phone,
+            source: r.source,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
 }
 
 impl Db {
@@ -84,18 +99,18 @@ impl Db {
 
     pub async fn provider(&self, scope: &OrgScope, id: ProviderId) -> Result<Provider> {
         on_db!(self, pool => {
-            let r = sqlx::query("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = $1 AND id = $2")
+            let r = sqlx::query_as::<_, ProviderRow>("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = $1 AND id = $2")
                 .bind(scope.key()).bind(id.to_string()).fetch_optional(pool).await?.ok_or(StoreError::NotFound)?;
-            Ok(provider_from_row!(&r))
+            r.try_into()
         })
     }
 
     /// Every provider, by name.
     pub async fn providers(&self, scope: &OrgScope) -> Result<Vec<Provider>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = $1 ORDER BY name, id")
+            let rows = sqlx::query_as::<_, ProviderRow>("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = $1 ORDER BY name, id")
                 .bind(scope.key()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(provider_from_row!(r))).collect()
+            rows.into_iter().map(Provider::try_from).collect()
         })
     }
 
@@ -109,8 +124,8 @@ impl Db {
             let mut qb = sqlx::QueryBuilder::new("SELECT id, name, kind, description, website, email, phone, source, updated_at, version FROM providers WHERE organisation_id = ");
             qb.push_bind(scope.key()).push(" AND id");
             push_in_list(&mut qb, &keys);
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(provider_from_row!(r))).collect()
+            let rows = qb.build_query_as::<ProviderRow>().fetch_all(pool).await?;
+            rows.into_iter().map(Provider::try_from).collect()
         })
     }
 
@@ -136,12 +151,12 @@ impl Db {
         on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
             push_filter(&mut |sql, bind| { qb.push(sql); if let Some(b) = bind { qb.push_bind(b); } });
-            let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
+            let total: i64 = qb.build_query_scalar().fetch_one(pool).await?;
             let mut qb = sqlx::QueryBuilder::new("SELECT id, name, kind, description, website, email, phone, source, updated_at, version");
             push_filter(&mut |sql, bind| { qb.push(sql); if let Some(b) = bind { qb.push_bind(b); } });
             qb.push(" ORDER BY name, id LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
-            let rows = qb.build().fetch_all(pool).await?;
-            let list = rows.iter().map(|r| Ok(provider_from_row!(r))).collect::<Result<Vec<_>>>()?;
+            let rows = qb.build_query_as::<ProviderRow>().fetch_all(pool).await?;
+            let list = rows.into_iter().map(Provider::try_from).collect::<Result<Vec<_>>>()?;
             Ok((list, total.max(0) as u64))
         })
     }

@@ -5,11 +5,9 @@
 
 use linkwell_domain::directory::{LatLon, Term};
 use linkwell_domain::{ProviderId, ServiceId};
-use sqlx::Row;
 
-use super::listings::{SUMMARY_COLUMNS, summary_from};
+use super::listings::{PLACE_COLUMNS, PlaceRow, SUMMARY_COLUMNS, SummaryRow};
 use super::{Location, ServiceSummary};
-use crate::error::stored;
 use crate::{Db, OrgScope, Result, push_in_list};
 
 /// Which services a list shows.
@@ -32,10 +30,6 @@ impl ServiceFilter {
         provider_id.is_none() && term.is_none() && taxonomy.is_none() && modified_after.is_none() && ids.is_none()
     }
 }
-
-/// A place of a listing as read: service_at_location id, service id, location id, name,
-/// address, town, postcode, latitude, longitude.
-type PlaceRow = (String, String, String, String, String, String, Option<String>, Option<f64>, Option<f64>);
 
 /// The services (`s`) to filter. Counts and pages of keys read this alone, from indexes;
 /// only the page found is joined to what it shows (a deferred join), because at 100,000
@@ -122,8 +116,8 @@ impl Db {
             qb.push(" ORDER BY s.name, s.id LIMIT ").push_bind(limit as i64);
             qb.push(") AS k CROSS JOIN services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ").push_bind(scope.key());
             qb.push(" AND s.id = k.id ORDER BY s.name, s.id");
-            let rows = qb.build().fetch_all(pool).await?;
-            rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()
+            let rows = qb.build_query_as::<SummaryRow>().fetch_all(pool).await?;
+            rows.into_iter().map(ServiceSummary::try_from).collect::<Result<Vec<_>>>()
         })
     }
 
@@ -143,7 +137,7 @@ impl Db {
         on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
             filtered!(&mut qb, SERVICES_FROM, scope, filter, &ids);
-            let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
+            let total: i64 = qb.build_query_scalar().fetch_one(pool).await?;
             let mut qb = sqlx::QueryBuilder::new(SUMMARY_COLUMNS);
             qb.push(" FROM (SELECT s.id");
             filtered!(&mut qb, SERVICES_FROM, scope, filter, &ids);
@@ -153,8 +147,8 @@ impl Db {
             // the page for each (230 ms at 100,000 listings).
             qb.push(") AS k CROSS JOIN services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE s.organisation_id = ").push_bind(scope.key());
             qb.push(" AND s.id = k.id ORDER BY s.name, s.id");
-            let rows = qb.build().fetch_all(pool).await?;
-            let list = rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()?;
+            let rows = qb.build_query_as::<SummaryRow>().fetch_all(pool).await?;
+            let list = rows.into_iter().map(ServiceSummary::try_from).collect::<Result<Vec<_>>>()?;
             Ok((list, total.max(0) as u64))
         })
     }
@@ -174,57 +168,20 @@ impl Db {
             return Ok((vec![], 0));
         }
         let ids: Option<Vec<String>> = filter.ids.as_ref().map(|ids| ids.iter().map(|i| i.to_string()).collect());
-        const COLUMNS: &str = "SELECT sl.id AS sal_id, sl.service_id, l.id, l.name, l.address, l.town, l.postcode, l.latitude, l.longitude";
-        let read = |rows: &[PlaceRow]| -> Result<Vec<(ServiceId, Location)>> {
-            rows.iter()
-                .map(|(sal, sid, id, name, address, town, postcode, lat, lon)| {
-                    Ok((
-                        stored(sid.parse())?,
-                        Location {
-                            id: stored(id.parse())?,
-                            service_at_location_id: stored(sal.parse())?,
-                            name: name.clone(),
-                            address: address.clone(),
-                            town: town.clone(),
-                            postcode: postcode.clone(),
-                            point: lat.zip(*lon).and_then(|(a, o)| LatLon::new(a, o)),
-                        },
-                    ))
-                })
-                .collect()
+        let read = |rows: Vec<PlaceRow>| -> Result<Vec<(ServiceId, Location)>> {
+            rows.into_iter().map(<(ServiceId, Location)>::try_from).collect()
         };
-        macro_rules! tuples {
-            ($rows:expr) => {
-                $rows
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get("sal_id")?,
-                            r.try_get("service_id")?,
-                            r.try_get("id")?,
-                            r.try_get("name")?,
-                            r.try_get("address")?,
-                            r.try_get("town")?,
-                            r.try_get("postcode")?,
-                            r.try_get("latitude")?,
-                            r.try_get("longitude")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()?
-            };
-        }
         match near {
             Some((point, miles)) => {
                 let b = point.bounding_box(miles);
                 let rows = on_db!(self, pool => {
-                    let mut qb = sqlx::QueryBuilder::new(COLUMNS);
+                    let mut qb = sqlx::QueryBuilder::new(PLACE_COLUMNS);
                     filtered!(&mut qb, SERVICE_LOCATIONS_WITH_PLACES_FROM, scope, filter, &ids);
                     qb.push(" AND l.latitude BETWEEN ").push_bind(b.min_lat).push(" AND ").push_bind(b.max_lat);
                     qb.push(" AND l.longitude BETWEEN ").push_bind(b.min_lon).push(" AND ").push_bind(b.max_lon);
-                    let rows = qb.build().fetch_all(pool).await?;
-                    tuples!(rows)
+                    qb.build_query_as::<PlaceRow>().fetch_all(pool).await?
                 });
-                let mut all: Vec<(f64, (ServiceId, Location))> = read(&rows)?
+                let mut all: Vec<(f64, (ServiceId, Location))> = read(rows)?
                     .into_iter()
                     .filter_map(|x| x.1.point.map(|p| (point.miles_to(p), x)))
                     .filter(|(d, _)| *d <= miles)
@@ -238,17 +195,16 @@ impl Db {
             None => on_db!(self, pool => {
                 let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) AS n");
                 push_places_filtered(&mut qb, scope, filter, &ids);
-                let total: i64 = qb.build().fetch_one(pool).await?.try_get("n")?;
-                let mut qb = sqlx::QueryBuilder::new(COLUMNS);
+                let total: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+                let mut qb = sqlx::QueryBuilder::new(PLACE_COLUMNS);
                 qb.push(" FROM (SELECT sl.id");
                 push_places_filtered(&mut qb, scope, filter, &ids);
                 qb.push(" ORDER BY sl.id LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
                 // CROSS JOIN keeps SQLite reading the page first (see services_page).
                 qb.push(") AS k CROSS JOIN service_locations sl JOIN locations l ON l.organisation_id = sl.organisation_id AND l.id = sl.location_id WHERE sl.organisation_id = ").push_bind(scope.key());
                 qb.push(" AND sl.id = k.id ORDER BY sl.id");
-                let rows = qb.build().fetch_all(pool).await?;
-                let rows = tuples!(rows);
-                Ok((read(&rows)?, total.max(0) as u64))
+                let rows = qb.build_query_as::<PlaceRow>().fetch_all(pool).await?;
+                Ok((read(rows)?, total.max(0) as u64))
             }),
         }
     }

@@ -6,9 +6,8 @@ use jiff::civil::Date;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::directory::{ServiceInput, ServiceStatus};
 use linkwell_domain::{ServiceId, Version};
-use sqlx::Row;
 
-use super::listings::{SUMMARY_COLUMNS, summary_from};
+use super::listings::{SUMMARY_COLUMNS, SummaryRow};
 use super::{Location, Service, ServiceSummary};
 use crate::audit::append_in;
 use crate::versioned::expect_version;
@@ -66,6 +65,21 @@ pub(super) fn changed_fields(old: &Service, new: &ServiceInput) -> Vec<&'static 
         "when it runs",
     );
     changed
+}
+
+/// A `service_events` row as read. Every column is as the event holds it.
+#[derive(sqlx::FromRow)]
+struct ServiceEventRow {
+    at: i64,
+    actor_user_id: Option<String>,
+    kind: String,
+    detail: String,
+}
+
+impl From<ServiceEventRow> for ServiceEvent {
+    fn from(r: ServiceEventRow) -> ServiceEvent {
+        ServiceEvent { at: r.at, actor_user_id: r.actor_user_id, kind: r.kind, detail: r.detail }
+    }
 }
 
 pub(super) async fn record_event(
@@ -134,9 +148,8 @@ impl Db {
                 .bind(today.to_string()).bind(now_ms()).bind(scope.key()).bind(id.to_string())
                 .execute(&mut *conn).await?.rows_affected()
         });
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "services", scope, id, n).await?;
         record_event(&mut tx, scope, actor, id, "verified", note).await?;
         tx.commit().await?;
         self.service(scope, id).await
@@ -154,21 +167,22 @@ impl Db {
     ) -> Result<Service> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            let n = sqlx::query("UPDATE services SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND id = $3")
-                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?.rows_affected();
-            if n > 0 {
-                match note {
-                    Some(note) => sqlx::query("INSERT INTO service_exceptions (organisation_id, service_id, on_date, note) VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, service_id, on_date) DO UPDATE SET note = excluded.note")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?.rows_affected(),
-                    // Removing a date off that is not there changes nothing (the version
-                    // bump rolls back) and says so, rather than writing history.
-                    None => sqlx::query("DELETE FROM service_exceptions WHERE organisation_id = $1 AND service_id = $2 AND on_date = $3")
-                        .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?.rows_affected(),
-                }
-            } else {
-                0
+            sqlx::query("UPDATE services SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND id = $3")
+                .bind(now_ms()).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?.rows_affected()
+        });
+        // No version to check: no row changed is NotFound.
+        expect_version(&mut tx, "services", scope, id, n).await?;
+        let n = on_tx!(&mut tx, conn => {
+            match note {
+                Some(note) => sqlx::query("INSERT INTO service_exceptions (organisation_id, service_id, on_date, note) VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, service_id, on_date) DO UPDATE SET note = excluded.note")
+                    .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).bind(note).execute(&mut *conn).await?.rows_affected(),
+                None => sqlx::query("DELETE FROM service_exceptions WHERE organisation_id = $1 AND service_id = $2 AND on_date = $3")
+                    .bind(scope.key()).bind(id.to_string()).bind(date.to_string()).execute(&mut *conn).await?.rows_affected(),
             }
         });
+        // Removing a date off that is not there changes nothing (the version bump rolls
+        // back) and says so, rather than writing history.
+        // Not expect_version: this is NotFound though the listing is there.
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -186,9 +200,9 @@ impl Db {
     /// A listing's history, newest first.
     pub async fn service_history(&self, scope: &OrgScope, id: ServiceId) -> Result<Vec<ServiceEvent>> {
         on_db!(self, pool => {
-            let rows = sqlx::query("SELECT at, actor_user_id, kind, detail FROM service_events WHERE organisation_id = $1 AND service_id = $2 ORDER BY at DESC, id DESC")
+            let rows = sqlx::query_as::<_, ServiceEventRow>("SELECT at, actor_user_id, kind, detail FROM service_events WHERE organisation_id = $1 AND service_id = $2 ORDER BY at DESC, id DESC")
                 .bind(scope.key()).bind(id.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(ServiceEvent { at: r.try_get("at")?, actor_user_id: r.try_get("actor_user_id")?, kind: r.try_get("kind")?, detail: r.try_get("detail")? })).collect()
+            Ok(rows.into_iter().map(ServiceEvent::from).collect())
         })
     }
 
@@ -209,10 +223,10 @@ impl Db {
             "{SUMMARY_COLUMNS} FROM services s JOIN providers p ON p.organisation_id = s.organisation_id AND p.id = s.provider_id WHERE {TO_CHECK} ORDER BY s.last_verified NULLS FIRST, s.name, s.id LIMIT $4"
         );
         on_db!(self, pool => {
-            let total: i64 = sqlx::query(sqlx::AssertSqlSafe(count.clone())).bind(scope.key()).bind(&before).bind(today.to_string()).fetch_one(pool).await?.try_get("n")?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(list.clone()))
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())).bind(scope.key()).bind(&before).bind(today.to_string()).fetch_one(pool).await?;
+            let rows = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(list.clone()))
                 .bind(scope.key()).bind(&before).bind(today.to_string()).bind(limit as i64).fetch_all(pool).await?;
-            let items = rows.iter().map(|r| summary_from(r.try_get("id")?, r.try_get("name")?, r.try_get("provider_name")?, &r.try_get::<String, _>("status")?, r.try_get("restart_on")?, r.try_get("closed_reason")?, r.try_get("last_verified")?, r.try_get("updated_at")?)).collect::<Result<Vec<_>>>()?;
+            let items = rows.into_iter().map(ServiceSummary::try_from).collect::<Result<Vec<_>>>()?;
             Ok((items, total.max(0) as u64))
         })
     }
@@ -224,7 +238,7 @@ impl Db {
         let before = linkwell_domain::directory::stale_before(today).to_string();
         let count = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM services s WHERE {TO_CHECK} LIMIT $4) AS c");
         on_db!(self, pool => {
-            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(count.clone())).bind(scope.key()).bind(&before).bind(today.to_string()).bind(at_most as i64).fetch_one(pool).await?.try_get("n")?;
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())).bind(scope.key()).bind(&before).bind(today.to_string()).bind(at_most as i64).fetch_one(pool).await?;
             Ok(n.max(0) as u64)
         })
     }
