@@ -29,19 +29,20 @@ pub enum ChainReport {
     },
 }
 
-/// An `audit_log` row as read. Every column is as the entry holds it: nothing to parse.
-#[derive(sqlx::FromRow)]
-struct AuditEntryRow {
-    seq: i64,
-    at: i64,
-    actor_user_id: Option<String>,
-    action: String,
-    entity_type: String,
-    entity_id: Option<String>,
-    request_id: Option<String>,
-    detail: Option<String>,
-    prev_hash: String,
-    hash: String,
+row_struct! {
+    /// An `audit_log` row as read. Every column is as the entry holds it: nothing to parse.
+    struct AuditEntryRow {
+        seq: i64,
+        at: i64,
+        actor_user_id: Option<String>,
+        action: String,
+        entity_type: String,
+        entity_id: Option<String>,
+        request_id: Option<String>,
+        detail: Option<String>,
+        prev_hash: String,
+        hash: String,
+    }
 }
 
 impl From<AuditEntryRow> for AuditEntry {

@@ -36,31 +36,32 @@ pub struct ReferralSummary {
     pub referred_as: crate::referrals::ReferredAs,
 }
 
-/// A row of `SELECT … FROM` as read.
-#[derive(sqlx::FromRow)]
-struct ReferralSummaryRow {
-    id: String,
-    person_id: String,
-    given_name: String,
-    family_name: String,
-    date_of_birth: String,
-    practice_id: Option<String>,
-    source: String,
-    received_at: i64,
-    status_changed_at: i64,
-    urgency: String,
-    /// Not shown: the waiting list's cursor holds it.
-    urgency_rank: i64,
-    needs: String,
-    status: String,
-    failed_attempts: i64,
-    assigned_worker_id: Option<String>,
-    safeguarding: bool,
-    next_review: Option<String>,
-    referred_given_name: String,
-    referred_family_name: String,
-    referred_date_of_birth: String,
-    next_session_at: Option<i64>,
+row_struct! {
+    /// A row of `SELECT … FROM` as read.
+    struct ReferralSummaryRow {
+        id: String,
+        person_id: String,
+        given_name: String,
+        family_name: String,
+        date_of_birth: String,
+        practice_id: Option<String>,
+        source: String,
+        received_at: i64,
+        status_changed_at: i64,
+        urgency: String,
+        /// Not shown: the waiting list's cursor holds it.
+        urgency_rank: i64,
+        needs: String,
+        status: String,
+        failed_attempts: i64,
+        assigned_worker_id: Option<String>,
+        safeguarding: bool,
+        next_review: Option<String>,
+        referred_given_name: String,
+        referred_family_name: String,
+        referred_date_of_birth: String,
+        next_session_at: Option<i64>,
+    }
 }
 
 impl TryFrom<ReferralSummaryRow> for ReferralSummary {

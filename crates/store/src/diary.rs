@@ -25,13 +25,15 @@ pub struct DiaryEntry {
     pub family_name: String,
 }
 
-/// A diary's row: a session's columns, and the names of the person it is with.
-#[derive(sqlx::FromRow)]
-struct DiaryRow {
-    #[sqlx(flatten)]
-    session: SessionRow,
-    given_name: String,
-    family_name: String,
+row_struct! {
+    /// A diary's row: a session's columns, and the names of the person it is with.
+    struct DiaryRow {
+        given_name: String,
+        family_name: String,
+    }
+    flatten {
+        session: SessionRow,
+    }
 }
 
 impl TryFrom<DiaryRow> for DiaryEntry {

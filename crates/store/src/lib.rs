@@ -3,10 +3,9 @@
 //! `Db` holds a pool for one engine or the other. Each SQL string is written once, with
 //! `$1` placeholders that both engines accept; the `on_db!`/`on_tx!` macros expand the
 //! code that binds and reads rows once per engine, because sqlx's row and argument types
-//! differ by engine (see STACK.md for why not sqlx's `Any` driver or generic functions).
-//! Rows are read into private structs that derive `sqlx::FromRow` (generic over the row
-//! type, so one struct serves both engines) and parsed into their types by a `TryFrom`
-//! beside them. Where the engines need different SQL, the difference is in `dialect`,
+//! differ by engine (see the project's STACK notes for why not sqlx's `Any` driver or generic functions).
+//! Rows are read into private row structs (`row_struct!`: `sqlx::FromRow` for both
+//! engines' rows) and parsed into their types by a `TryFrom` beside them. Where the engines need different SQL, the difference is in `dialect`,
 //! the one place that returns each engine's text.
 //!
 //! Tenant data is reached only through an [`OrgScope`]: there is no function that reads a

@@ -21,17 +21,18 @@ pub struct Organisation {
 
 const COLUMNS: &str = "id, slug, name, test_mode, self_referral_enabled, directory_public, created_at, version";
 
-/// An `organisations` row as read (the columns of `COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct OrganisationRow {
-    id: String,
-    slug: String,
-    name: String,
-    test_mode: bool,
-    self_referral_enabled: bool,
-    directory_public: bool,
-    created_at: i64,
-    version: i64,
+row_struct! {
+    /// An `organisations` row as read (the columns of `COLUMNS`).
+    struct OrganisationRow {
+        id: String,
+        slug: String,
+        name: String,
+        test_mode: bool,
+        self_referral_enabled: bool,
+        directory_public: bool,
+        created_at: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<OrganisationRow> for Organisation {

@@ -114,22 +114,23 @@ impl Default for MessagingSettings {
 
 const COLUMNS: &str = "id, channel, recipient, subject, body, purpose, session_id, status, attempts, due_at, last_error, created_at, sent_at";
 
-/// An `outbox` row as read (the columns of `COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: String,
-    channel: String,
-    recipient: String,
-    subject: String,
-    body: String,
-    purpose: String,
-    session_id: Option<String>,
-    status: String,
-    attempts: i64,
-    due_at: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    sent_at: Option<i64>,
+row_struct! {
+    /// An `outbox` row as read (the columns of `COLUMNS`).
+    struct MessageRow {
+        id: String,
+        channel: String,
+        recipient: String,
+        subject: String,
+        body: String,
+        purpose: String,
+        session_id: Option<String>,
+        status: String,
+        attempts: i64,
+        due_at: i64,
+        last_error: Option<String>,
+        created_at: i64,
+        sent_at: Option<i64>,
+    }
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -158,20 +159,21 @@ impl TryFrom<MessageRow> for Message {
     }
 }
 
-/// A `messaging_settings` row as read.
-#[derive(sqlx::FromRow)]
-struct MessagingSettingsRow {
-    smtp_host: String,
-    smtp_port: i64,
-    smtp_security: String,
-    smtp_username: String,
-    smtp_password: String,
-    smtp_from: String,
-    sms_url: String,
-    sms_api_key: String,
-    sms_sender: String,
-    reminder_hours: i64,
-    version: i64,
+row_struct! {
+    /// A `messaging_settings` row as read.
+    struct MessagingSettingsRow {
+        smtp_host: String,
+        smtp_port: i64,
+        smtp_security: String,
+        smtp_username: String,
+        smtp_password: String,
+        smtp_from: String,
+        sms_url: String,
+        sms_api_key: String,
+        sms_sender: String,
+        reminder_hours: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<MessagingSettingsRow> for MessagingSettings {
@@ -194,16 +196,17 @@ impl TryFrom<MessagingSettingsRow> for MessagingSettings {
     }
 }
 
-/// What `reminder_now` reads of a session, its referral and the person, as stored.
-#[derive(sqlx::FromRow)]
-struct ReminderRow {
-    session_status: String,
-    starts_at: i64,
-    referral_status: String,
-    consent_contact: bool,
-    preferred_channel: String,
-    phone: Option<String>,
-    email: Option<String>,
+row_struct! {
+    /// What `reminder_now` reads of a session, its referral and the person, as stored.
+    struct ReminderRow {
+        session_status: String,
+        starts_at: i64,
+        referral_status: String,
+        consent_contact: bool,
+        preferred_channel: String,
+        phone: Option<String>,
+        email: Option<String>,
+    }
 }
 
 /// Queue a message inside the caller's transaction, so it is stored with what caused it.

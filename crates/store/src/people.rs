@@ -69,35 +69,36 @@ macro_rules! bind_person {
     }};
 }
 
-/// A `people` row as read (the columns of `COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    id: String,
-    nhs_number: Option<String>,
-    given_name: String,
-    family_name: String,
-    date_of_birth: String,
-    sex: String,
-    gender_identity: Option<String>,
-    ethnic_category: Option<String>,
-    postcode: Option<String>,
-    address: String,
-    phone: Option<String>,
-    email: Option<String>,
-    preferred_channel: String,
-    access_needs: String,
-    practice_id: Option<String>,
-    consent_contact: bool,
-    consent_share: bool,
-    consent_feedback: bool,
-    consents_recorded_at: i64,
-    consents_recorded_by: Option<String>,
-    merged_into: Option<String>,
-    unconfirmed_nhs_number: Option<String>,
-    free_times: String,
-    created_at: i64,
-    updated_at: i64,
-    version: i64,
+row_struct! {
+    /// A `people` row as read (the columns of `COLUMNS`).
+    struct PersonRow {
+        id: String,
+        nhs_number: Option<String>,
+        given_name: String,
+        family_name: String,
+        date_of_birth: String,
+        sex: String,
+        gender_identity: Option<String>,
+        ethnic_category: Option<String>,
+        postcode: Option<String>,
+        address: String,
+        phone: Option<String>,
+        email: Option<String>,
+        preferred_channel: String,
+        access_needs: String,
+        practice_id: Option<String>,
+        consent_contact: bool,
+        consent_share: bool,
+        consent_feedback: bool,
+        consents_recorded_at: i64,
+        consents_recorded_by: Option<String>,
+        merged_into: Option<String>,
+        unconfirmed_nhs_number: Option<String>,
+        free_times: String,
+        created_at: i64,
+        updated_at: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<PersonRow> for Person {

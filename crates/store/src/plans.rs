@@ -16,13 +16,14 @@ pub struct PlanVersion {
     pub plan: Plan,
 }
 
-/// A `plan_versions` row as read.
-#[derive(sqlx::FromRow)]
-struct PlanVersionRow {
-    version: i64,
-    saved_at: i64,
-    saved_by: Option<String>,
-    content: String,
+row_struct! {
+    /// A `plan_versions` row as read.
+    struct PlanVersionRow {
+        version: i64,
+        saved_at: i64,
+        saved_by: Option<String>,
+        content: String,
+    }
 }
 
 impl TryFrom<PlanVersionRow> for PlanVersion {

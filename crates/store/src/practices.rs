@@ -41,15 +41,16 @@ pub fn room_label(sites: &[(Site, Vec<Room>)], id: RoomId) -> Option<String> {
     sites.iter().find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{}, {}", r.name, s.name)))
 }
 
-/// A `practices` row as read.
-#[derive(sqlx::FromRow)]
-struct PracticeRow {
-    id: String,
-    name: String,
-    ods_code: String,
-    created_at: i64,
-    updated_at: i64,
-    version: i64,
+row_struct! {
+    /// A `practices` row as read.
+    struct PracticeRow {
+        id: String,
+        name: String,
+        ods_code: String,
+        created_at: i64,
+        updated_at: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<PracticeRow> for Practice {
@@ -67,14 +68,15 @@ impl TryFrom<PracticeRow> for Practice {
     }
 }
 
-/// A `sites` row as read.
-#[derive(sqlx::FromRow)]
-struct SiteRow {
-    id: String,
-    practice_id: Option<String>,
-    name: String,
-    address: String,
-    postcode: Option<String>,
+row_struct! {
+    /// A `sites` row as read.
+    struct SiteRow {
+        id: String,
+        practice_id: Option<String>,
+        name: String,
+        address: String,
+        postcode: Option<String>,
+    }
 }
 
 impl TryFrom<SiteRow> for Site {
@@ -91,12 +93,13 @@ impl TryFrom<SiteRow> for Site {
     }
 }
 
-/// A `rooms` row as read.
-#[derive(sqlx::FromRow)]
-struct RoomRow {
-    id: String,
-    site_id: String,
-    name: String,
+row_struct! {
+    /// A `rooms` row as read.
+    struct RoomRow {
+        id: String,
+        site_id: String,
+        name: String,
+    }
 }
 
 impl TryFrom<RoomRow> for Room {

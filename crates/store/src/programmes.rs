@@ -28,19 +28,20 @@ fn count(n: i64) -> Result<u32> {
     u32::try_from(n).map_err(StoreError::corrupt)
 }
 
-/// A `programmes` row as read.
-#[derive(sqlx::FromRow)]
-struct ProgrammeRow {
-    id: String,
-    name: String,
-    initial_minutes: i64,
-    follow_up_minutes: i64,
-    max_follow_ups: i64,
-    contact_attempt_limit: i64,
-    funded_from: Option<String>,
-    funded_to: Option<String>,
-    commissioner: String,
-    version: i64,
+row_struct! {
+    /// A `programmes` row as read.
+    struct ProgrammeRow {
+        id: String,
+        name: String,
+        initial_minutes: i64,
+        follow_up_minutes: i64,
+        max_follow_ups: i64,
+        contact_attempt_limit: i64,
+        funded_from: Option<String>,
+        funded_to: Option<String>,
+        commissioner: String,
+        version: i64,
+    }
 }
 
 impl TryFrom<ProgrammeRow> for Programme {

@@ -145,34 +145,35 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
 
 const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, version";
 
-/// A `referrals` row as read (the columns of `COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct ReferralRow {
-    id: String,
-    person_id: String,
-    programme_id: String,
-    source: String,
-    referrer_user_id: Option<String>,
-    practice_id: Option<String>,
-    received_at: i64,
-    urgency: String,
-    needs: String,
-    risk_flags: String,
-    safeguarding: bool,
-    free_text: String,
-    status: String,
-    failed_attempts: i64,
-    assigned_worker_id: Option<String>,
-    follow_up_extension: i64,
-    decline_reason: Option<String>,
-    redirected_to: Option<String>,
-    discharge_reason: Option<String>,
-    discharge_summary: Option<String>,
-    status_changed_at: i64,
-    referred_given_name: Option<String>,
-    referred_family_name: Option<String>,
-    referred_date_of_birth: Option<String>,
-    version: i64,
+row_struct! {
+    /// A `referrals` row as read (the columns of `COLUMNS`).
+    struct ReferralRow {
+        id: String,
+        person_id: String,
+        programme_id: String,
+        source: String,
+        referrer_user_id: Option<String>,
+        practice_id: Option<String>,
+        received_at: i64,
+        urgency: String,
+        needs: String,
+        risk_flags: String,
+        safeguarding: bool,
+        free_text: String,
+        status: String,
+        failed_attempts: i64,
+        assigned_worker_id: Option<String>,
+        follow_up_extension: i64,
+        decline_reason: Option<String>,
+        redirected_to: Option<String>,
+        discharge_reason: Option<String>,
+        discharge_summary: Option<String>,
+        status_changed_at: i64,
+        referred_given_name: Option<String>,
+        referred_family_name: Option<String>,
+        referred_date_of_birth: Option<String>,
+        version: i64,
+    }
 }
 
 /// The needs as stored: codes separated by commas.
@@ -215,15 +216,16 @@ impl TryFrom<ReferralRow> for Referral {
     }
 }
 
-/// A `referral_events` row as read.
-#[derive(sqlx::FromRow)]
-struct ReferralEventRow {
-    event: String,
-    from_status: String,
-    to_status: String,
-    at: i64,
-    actor_user_id: Option<String>,
-    detail: String,
+row_struct! {
+    /// A `referral_events` row as read.
+    struct ReferralEventRow {
+        event: String,
+        from_status: String,
+        to_status: String,
+        at: i64,
+        actor_user_id: Option<String>,
+        detail: String,
+    }
 }
 
 impl TryFrom<ReferralEventRow> for ReferralEvent {

@@ -72,20 +72,21 @@ impl From<sqlx::Error> for BookingProblem {
     }
 }
 
-/// A `sessions` row as read (also by `diary`, flattened into its own).
-#[derive(sqlx::FromRow)]
-pub(crate) struct SessionRow {
-    id: String,
-    referral_id: String,
-    worker_id: String,
-    kind: String,
-    mode: String,
-    room_id: Option<String>,
-    starts_at: i64,
-    ends_at: i64,
-    status: String,
-    notes: Option<String>,
-    version: i64,
+row_struct! {
+    /// A `sessions` row as read (also by `diary`, flattened into its own).
+    pub(crate) struct SessionRow {
+        id: String,
+        referral_id: String,
+        worker_id: String,
+        kind: String,
+        mode: String,
+        room_id: Option<String>,
+        starts_at: i64,
+        ends_at: i64,
+        status: String,
+        notes: Option<String>,
+        version: i64,
+    }
 }
 
 impl TryFrom<SessionRow> for Session {

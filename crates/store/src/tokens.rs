@@ -20,15 +20,16 @@ pub struct ApiToken {
     pub revoked_at: Option<i64>,
 }
 
-/// An `api_tokens` row as read.
-#[derive(sqlx::FromRow)]
-struct ApiTokenRow {
-    id: String,
-    user_id: String,
-    name: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
+row_struct! {
+    /// An `api_tokens` row as read.
+    struct ApiTokenRow {
+        id: String,
+        user_id: String,
+        name: String,
+        created_at: i64,
+        last_used_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 }
 
 impl TryFrom<ApiTokenRow> for ApiToken {

@@ -39,20 +39,21 @@ pub struct NewUser {
 
 pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, credentials_changed_at, created_at, updated_at, version";
 
-/// A `users` row as read (the columns of `USER_COLUMNS`; also read by `tokens`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: String,
-    organisation_id: String,
-    email: String,
-    display_name: String,
-    role: String,
-    practice_id: Option<String>,
-    disabled: bool,
-    credentials_changed_at: i64,
-    created_at: i64,
-    updated_at: i64,
-    version: i64,
+row_struct! {
+    /// A `users` row as read (the columns of `USER_COLUMNS`; also read by `tokens`).
+    pub(crate) struct UserRow {
+        id: String,
+        organisation_id: String,
+        email: String,
+        display_name: String,
+        role: String,
+        practice_id: Option<String>,
+        disabled: bool,
+        credentials_changed_at: i64,
+        created_at: i64,
+        updated_at: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<UserRow> for User {
@@ -75,12 +76,14 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-/// A user's row with their password hash, for signing in.
-#[derive(sqlx::FromRow)]
-struct SignInRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    password_hash: String,
+row_struct! {
+    /// A user's row with their password hash, for signing in.
+    struct SignInRow {
+        password_hash: String,
+    }
+    flatten {
+        user: UserRow,
+    }
 }
 
 /// What counting an attempt to sign in allows.

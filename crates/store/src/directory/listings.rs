@@ -157,38 +157,39 @@ fn small<T: TryFrom<i64>>(v: Option<i64>) -> Result<Option<T>> {
     v.map(|v| T::try_from(v).map_err(|_| StoreError::corrupt("number out of range"))).transpose()
 }
 
-/// A `services` row with its provider's name and kind, as read (`SERVICE_COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct ServiceRow {
-    id: String,
-    provider_id: String,
-    provider_name: String,
-    provider_kind: String,
-    name: String,
-    description: String,
-    url: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    contact_name: String,
-    minimum_age: Option<i64>,
-    maximum_age: Option<i64>,
-    eligibility: String,
-    cost_free: bool,
-    cost_pence: Option<i64>,
-    cost_description: String,
-    wheelchair: bool,
-    accessibility: String,
-    languages: String,
-    capacity: Option<i64>,
-    is_full: bool,
-    status: String,
-    restart_on: Option<String>,
-    closed_reason: Option<String>,
-    last_verified: Option<String>,
-    source: String,
-    created_at: i64,
-    updated_at: i64,
-    version: i64,
+row_struct! {
+    /// A `services` row with its provider's name and kind, as read (`SERVICE_COLUMNS`).
+    struct ServiceRow {
+        id: String,
+        provider_id: String,
+        provider_name: String,
+        provider_kind: String,
+        name: String,
+        description: String,
+        url: Option<String>,
+        email: Option<String>,
+        phone: Option<String>,
+        contact_name: String,
+        minimum_age: Option<i64>,
+        maximum_age: Option<i64>,
+        eligibility: String,
+        cost_free: bool,
+        cost_pence: Option<i64>,
+        cost_description: String,
+        wheelchair: bool,
+        accessibility: String,
+        languages: String,
+        capacity: Option<i64>,
+        is_full: bool,
+        status: String,
+        restart_on: Option<String>,
+        closed_reason: Option<String>,
+        last_verified: Option<String>,
+        source: String,
+        created_at: i64,
+        updated_at: i64,
+        version: i64,
+    }
 }
 
 /// A listing without its terms, places, schedules and dates off (read separately).
@@ -234,19 +235,20 @@ impl TryFrom<ServiceRow> for Service {
     }
 }
 
-/// A place of a listing as read: its ORUK service_at_location (`sl`) with the location
-/// (`l`), the columns of `PLACE_COLUMNS` (also read by `published`).
-#[derive(sqlx::FromRow)]
-pub(super) struct PlaceRow {
-    sal_id: String,
-    service_id: String,
-    id: String,
-    name: String,
-    address: String,
-    town: String,
-    postcode: Option<String>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
+row_struct! {
+    /// A place of a listing as read: its ORUK service_at_location (`sl`) with the location
+    /// (`l`), the columns of `PLACE_COLUMNS` (also read by `published`).
+    pub(super) struct PlaceRow {
+        sal_id: String,
+        service_id: String,
+        id: String,
+        name: String,
+        address: String,
+        town: String,
+        postcode: Option<String>,
+        latitude: Option<f64>,
+        longitude: Option<f64>,
+    }
 }
 
 /// What a place row holds: the listing it belongs to, and the place.
@@ -272,18 +274,19 @@ impl TryFrom<PlaceRow> for (ServiceId, Location) {
     }
 }
 
-/// A `schedules` row as read.
-#[derive(sqlx::FromRow)]
-struct ScheduleRow {
-    id: String,
-    service_id: String,
-    rrule: String,
-    dtstart: String,
-    opens_at: String,
-    closes_at: String,
-    valid_from: Option<String>,
-    valid_to: Option<String>,
-    description: String,
+row_struct! {
+    /// A `schedules` row as read.
+    struct ScheduleRow {
+        id: String,
+        service_id: String,
+        rrule: String,
+        dtstart: String,
+        opens_at: String,
+        closes_at: String,
+        valid_from: Option<String>,
+        valid_to: Option<String>,
+        description: String,
+    }
 }
 
 impl TryFrom<ScheduleRow> for (ServiceId, StoredSchedule) {
@@ -305,17 +308,18 @@ impl TryFrom<ScheduleRow> for (ServiceId, StoredSchedule) {
     }
 }
 
-/// A row of what a list shows of each listing (`SUMMARY_COLUMNS`), as read.
-#[derive(sqlx::FromRow)]
-pub(super) struct SummaryRow {
-    id: String,
-    name: String,
-    provider_name: String,
-    status: String,
-    restart_on: Option<String>,
-    closed_reason: Option<String>,
-    last_verified: Option<String>,
-    updated_at: i64,
+row_struct! {
+    /// A row of what a list shows of each listing (`SUMMARY_COLUMNS`), as read.
+    pub(super) struct SummaryRow {
+        id: String,
+        name: String,
+        provider_name: String,
+        status: String,
+        restart_on: Option<String>,
+        closed_reason: Option<String>,
+        last_verified: Option<String>,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<SummaryRow> for ServiceSummary {

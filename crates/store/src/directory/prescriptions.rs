@@ -56,23 +56,24 @@ const COLUMNS: &str = "sp.id, sp.referral_id, sp.person_id, sp.service_id, s.nam
 const FROM: &str =
     "FROM social_prescriptions sp JOIN services s ON s.organisation_id = sp.organisation_id AND s.id = sp.service_id";
 
-/// A `social_prescriptions` row with its service's name, as read (`COLUMNS`).
-#[derive(sqlx::FromRow)]
-struct PrescriptionRow {
-    id: String,
-    referral_id: String,
-    person_id: String,
-    service_id: String,
-    service_name: String,
-    prescribed_on: String,
-    kind: String,
-    notes: String,
-    outcome: Option<String>,
-    outcome_reason: String,
-    outcome_on: Option<String>,
-    follow_up_due: Option<String>,
-    created_by: Option<String>,
-    version: i64,
+row_struct! {
+    /// A `social_prescriptions` row with its service's name, as read (`COLUMNS`).
+    struct PrescriptionRow {
+        id: String,
+        referral_id: String,
+        person_id: String,
+        service_id: String,
+        service_name: String,
+        prescribed_on: String,
+        kind: String,
+        notes: String,
+        outcome: Option<String>,
+        outcome_reason: String,
+        outcome_on: Option<String>,
+        follow_up_due: Option<String>,
+        created_by: Option<String>,
+        version: i64,
+    }
 }
 
 impl TryFrom<PrescriptionRow> for Prescription {
@@ -98,13 +99,15 @@ impl TryFrom<PrescriptionRow> for Prescription {
     }
 }
 
-/// A prescription's row with the names of the person it is for.
-#[derive(sqlx::FromRow)]
-struct FollowUpRow {
-    #[sqlx(flatten)]
-    prescription: PrescriptionRow,
-    given_name: String,
-    family_name: String,
+row_struct! {
+    /// A prescription's row with the names of the person it is for.
+    struct FollowUpRow {
+        given_name: String,
+        family_name: String,
+    }
+    flatten {
+        prescription: PrescriptionRow,
+    }
 }
 
 impl TryFrom<FollowUpRow> for FollowUp {
@@ -115,16 +118,17 @@ impl TryFrom<FollowUpRow> for FollowUp {
     }
 }
 
-/// An `unmet_needs` row as read.
-#[derive(sqlx::FromRow)]
-struct UnmetNeedRow {
-    id: String,
-    need: String,
-    area: String,
-    notes: String,
-    referral_id: Option<String>,
-    recorded_by: Option<String>,
-    recorded_at: i64,
+row_struct! {
+    /// An `unmet_needs` row as read.
+    struct UnmetNeedRow {
+        id: String,
+        need: String,
+        area: String,
+        notes: String,
+        referral_id: Option<String>,
+        recorded_by: Option<String>,
+        recorded_at: i64,
+    }
 }
 
 impl TryFrom<UnmetNeedRow> for UnmetNeed {

@@ -27,19 +27,20 @@ pub struct Provider {
     pub version: i64,
 }
 
-/// A `providers` row as read.
-#[derive(sqlx::FromRow)]
-struct ProviderRow {
-    id: String,
-    name: String,
-    kind: String,
-    description: String,
-    website: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    source: String,
-    updated_at: i64,
-    version: i64,
+row_struct! {
+    /// A `providers` row as read.
+    struct ProviderRow {
+        id: String,
+        name: String,
+        kind: String,
+        description: String,
+        website: Option<String>,
+        email: Option<String>,
+        phone: Option<String>,
+        source: String,
+        updated_at: i64,
+        version: i64,
+    }
 }
 
 impl TryFrom<ProviderRow> for Provider {

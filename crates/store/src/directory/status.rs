@@ -67,13 +67,14 @@ pub(super) fn changed_fields(old: &Service, new: &ServiceInput) -> Vec<&'static 
     changed
 }
 
-/// A `service_events` row as read. Every column is as the event holds it.
-#[derive(sqlx::FromRow)]
-struct ServiceEventRow {
-    at: i64,
-    actor_user_id: Option<String>,
-    kind: String,
-    detail: String,
+row_struct! {
+    /// A `service_events` row as read. Every column is as the event holds it.
+    struct ServiceEventRow {
+        at: i64,
+        actor_user_id: Option<String>,
+        kind: String,
+        detail: String,
+    }
 }
 
 impl From<ServiceEventRow> for ServiceEvent {
