@@ -108,15 +108,8 @@ impl<T> Page<T> {
     }
 }
 
-/// Append ` IN ($n, …)` binding each of `ids`: the one way a list of ids is queried.
-pub(crate) fn push_in_list<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, ids: &[String])
-where
-    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
-    qb.push(" IN (");
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id.clone());
-    }
-    sep.push_unseparated(")");
+/// Append the test that a column is one of `ids`: the one way a list of ids is queried
+/// (each engine's form is in `dialect::IdList`).
+pub(crate) fn push_in_list<DB: dialect::IdList>(qb: &mut sqlx::QueryBuilder<DB>, ids: &[String]) {
+    DB::push_in_list(qb, ids);
 }

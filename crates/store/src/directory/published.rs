@@ -73,7 +73,7 @@ macro_rules! filtered {
 
 /// The places (`sl`) of the listings `filter` lets through. Unfiltered, the places alone
 /// are read: counting them through their services cost 100 ms at 100,000 listings.
-fn push_places_filtered<DB: sqlx::Database>(
+fn push_places_filtered<DB: crate::dialect::IdList>(
     qb: &mut sqlx::QueryBuilder<DB>,
     scope: &OrgScope,
     filter: &ServiceFilter,
