@@ -4,7 +4,7 @@
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
-use linkwell_domain::referrals::ContactOutcome;
+use linkwell_domain::referrals::{ContactOutcome, HistoryEvent};
 use linkwell_domain::referrals::{
     DischargeReason, Event, Need, ReferralInput, ReferralSource, ReferralStatus, TransitionError, Urgency,
 };
@@ -64,10 +64,10 @@ pub enum Change {
     Redirect {
         to: String,
     },
-    /// `note` says how (channel, time) — never the person's words.
+    /// An attempt to reach the person: how, and what happened.
     ContactAttempt {
-        reached: bool,
-        note: String,
+        channel: ContactChannel,
+        outcome: ContactOutcome,
     },
     ContactMade,
     Discharge {
@@ -82,32 +82,31 @@ impl Change {
             Change::Accept { .. } => Event::Accept,
             Change::Decline { .. } => Event::Decline,
             Change::Redirect { .. } => Event::Redirect,
-            Change::ContactAttempt { reached, .. } => Event::ContactAttempt { reached: *reached },
+            Change::ContactAttempt { outcome, .. } => Event::ContactAttempt { reached: outcome.reached() },
             Change::ContactMade => Event::ContactMade,
             Change::Discharge { .. } => Event::Discharge,
         }
     }
 
-    fn name(&self) -> &'static str {
+    /// The step the referral's history records for this change.
+    fn history(&self) -> HistoryEvent {
         match self {
-            Change::Accept { .. } => "accepted",
-            Change::Decline { .. } => "declined",
-            Change::Redirect { .. } => "redirected",
-            Change::ContactAttempt { reached: true, .. } => "contact_attempt_reached",
-            Change::ContactAttempt { reached: false, .. } => "contact_attempt_failed",
-            Change::ContactMade => "contact_made",
-            Change::Discharge { .. } => "discharged",
+            Change::Accept { worker } => HistoryEvent::Accepted { worker: *worker },
+            Change::Decline { .. } => HistoryEvent::Declined,
+            Change::Redirect { .. } => HistoryEvent::Redirected,
+            Change::ContactAttempt { channel, outcome } => {
+                HistoryEvent::ContactAttempt { channel: *channel, outcome: *outcome }
+            }
+            Change::ContactMade => HistoryEvent::ContactMade,
+            Change::Discharge { reason, .. } => HistoryEvent::Discharged { reason: *reason },
         }
     }
 }
 
 impl Change {
-    /// An attempt to reach the person, noted as facts (`channel=phone outcome=no_answer`).
+    /// An attempt to reach the person.
     pub fn contact_attempt(channel: ContactChannel, outcome: ContactOutcome) -> Change {
-        Change::ContactAttempt {
-            reached: outcome.reached(),
-            note: format!("channel={} outcome={}", channel.code(), outcome.code()),
-        }
+        Change::ContactAttempt { channel, outcome }
     }
 }
 
@@ -233,12 +232,11 @@ impl TryFrom<ReferralEventRow> for ReferralEvent {
 
     fn try_from(r: ReferralEventRow) -> Result<ReferralEvent> {
         Ok(ReferralEvent {
-            event: r.event,
+            event: HistoryEvent::parse(&r.event, &r.detail).map_err(StoreError::corrupt)?,
             from_status: r.from_status,
             to_status: r.to_status,
             at: r.at,
             actor_user_id: r.actor_user_id.map(|s| stored(s.parse())).transpose()?,
-            detail: r.detail,
         })
     }
 }
@@ -299,6 +297,7 @@ impl Db {
         extension: &linkwell_domain::referrals::FollowUpExtension,
     ) -> Result<Referral> {
         let (extra, reason) = (extension.extra.get(), extension.reason.as_str());
+        let step = HistoryEvent::FollowUpsExtended { extra };
         let current = self.referral(scope, id).await?;
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -309,9 +308,9 @@ impl Db {
             if n == 1 {
                 sqlx::query(
                     "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
-                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, 'follow_ups_extended', $5, $5, $6 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $6, $7 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
                 )
-                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(current.status.code()).bind(format!("extra={extra}"))
+                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(step.code()).bind(current.status.code()).bind(step.facts())
                 .execute(&mut *conn).await?;
             }
             n
@@ -347,6 +346,7 @@ impl Db {
     ) -> std::result::Result<Referral, ChangeError> {
         let current = self.referral(scope, id).await?;
         current.status.check_reassign()?;
+        let step = HistoryEvent::Reassigned { worker };
         let now = now_ms();
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
@@ -356,9 +356,9 @@ impl Db {
             if n == 1 {
                 sqlx::query(
                     "INSERT INTO referral_events (organisation_id, referral_id, seq, at, actor_user_id, event, from_status, to_status, detail) \
-                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, 'reassigned', $5, $5, $6 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $6, $7 FROM referral_events WHERE organisation_id = $1 AND referral_id = $2",
                 )
-                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(current.status.code()).bind(format!("worker={worker}"))
+                .bind(scope.key()).bind(id.to_string()).bind(now).bind(&actor.user_id).bind(step.code()).bind(current.status.code()).bind(step.facts())
                 .execute(&mut *conn).await.map_err(StoreError::from)?;
             }
             n
@@ -376,16 +376,14 @@ impl Db {
 }
 
 /// One step in a referral's history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralEvent {
-    /// `accepted`, `contact_attempt_failed`, `reassigned`, `follow_ups_extended`, …
-    pub event: String,
+    /// What happened, with its facts (never the person's words).
+    pub event: HistoryEvent,
     pub from_status: String,
     pub to_status: String,
     pub at: i64,
     pub actor_user_id: Option<UserId>,
-    /// Machine-readable facts (`worker=…`, `channel=phone outcome=no_answer`), never the person's words.
-    pub detail: String,
 }
 
 /// A referral to record: for whom, into which programme, from whom, and what it says.
@@ -475,16 +473,14 @@ pub async fn change_referral_in(
     let (id, limit) = (current.id, contact_attempt_limit);
     let next = current.status.apply(change.event(), limit)?;
     let now = now_ms();
-    let (worker, decline, redirect, discharge_reason, summary, detail) = match change {
-        Change::Accept { worker } => (Some(worker.to_string()), None, None, None, None, format!("worker={worker}")),
-        Change::Decline { reason } => (None, Some(reason.clone()), None, None, None, String::new()),
-        Change::Redirect { to } => (None, None, Some(to.clone()), None, None, String::new()),
-        Change::ContactAttempt { note, .. } => (None, None, None, None, None, note.clone()),
-        Change::ContactMade => (None, None, None, None, None, String::new()),
-        Change::Discharge { reason, summary } => {
-            (None, None, None, Some(reason.code()), Some(summary.clone()), format!("reason={}", reason.code()))
-        }
+    let (worker, decline, redirect, discharge_reason, summary) = match change {
+        Change::Accept { worker } => (Some(worker.to_string()), None, None, None, None),
+        Change::Decline { reason } => (None, Some(reason.clone()), None, None, None),
+        Change::Redirect { to } => (None, None, Some(to.clone()), None, None),
+        Change::ContactAttempt { .. } | Change::ContactMade => (None, None, None, None, None),
+        Change::Discharge { reason, summary } => (None, None, None, Some(reason.code()), Some(summary.clone())),
     };
+    let step = change.history();
     let n = on_tx!(tx, conn => {
         let n = sqlx::query(
             "UPDATE referrals SET status = $1, failed_attempts = $2, assigned_worker_id = COALESCE($3, assigned_worker_id), decline_reason = COALESCE($4, decline_reason), \
@@ -515,10 +511,10 @@ pub async fn change_referral_in(
             .bind(id.to_string())
             .bind(now)
             .bind(&actor.user_id)
-            .bind(change.name())
+            .bind(step.code())
             .bind(current.status.code())
             .bind(next.code())
-            .bind(&detail)
+            .bind(step.facts())
             .execute(&mut *conn)
             .await
             .map_err(StoreError::from)?;
@@ -529,7 +525,7 @@ pub async fn change_referral_in(
     append_in(
         tx,
         scope,
-        &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", change.name()))),
+        &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", step.code()))),
     )
     .await?;
     Ok(())

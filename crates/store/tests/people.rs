@@ -130,7 +130,10 @@ async fn programmes_hold_their_rules(engine: Engine) {
 both_engines!(referral_lifecycle_is_recorded_and_enforced, waiting_list_orders_by_urgency_then_age);
 
 use linkwell_domain::identity::{EmailAddress, PasswordHash, Role};
-use linkwell_domain::referrals::{DischargeReason, ReferralFields, ReferralInput, ReferralStatus, TransitionError};
+use linkwell_domain::people::ContactChannel;
+use linkwell_domain::referrals::{
+    ContactOutcome, DischargeReason, ReferralFields, ReferralInput, ReferralStatus, TransitionError,
+};
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
 use linkwell_store::referrals::{Change, ChangeError};
 
@@ -193,18 +196,12 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
     let stale = db.change_referral(&a, SYS, r.id, Version(1), Change::ContactMade).await;
     assert!(matches!(stale, Err(ChangeError::Store(StoreError::Conflict))));
     let r = db
-        .change_referral(
-            &a,
-            SYS,
-            r.id,
-            v(&r),
-            Change::ContactAttempt { reached: false, note: "phone, no answer".into() },
-        )
+        .change_referral(&a, SYS, r.id, v(&r), Change::contact_attempt(ContactChannel::Phone, ContactOutcome::NoAnswer))
         .await
         .unwrap();
     assert_eq!(r.status, ReferralStatus::Contacting { failed_attempts: 1 });
     let r = db
-        .change_referral(&a, SYS, r.id, v(&r), Change::ContactAttempt { reached: true, note: "phone".into() })
+        .change_referral(&a, SYS, r.id, v(&r), Change::contact_attempt(ContactChannel::Phone, ContactOutcome::Reached))
         .await
         .unwrap();
     assert_eq!(r.status, ReferralStatus::Active);
@@ -224,7 +221,7 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| format!("{}:{}->{}", e.event, e.from_status, e.to_status))
+        .map(|e| format!("{}:{}->{}", e.event.code(), e.from_status, e.to_status))
         .collect();
     assert_eq!(
         history,
@@ -241,7 +238,13 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
     r = db.change_referral(&a, SYS, r.id, v(&r), Change::Accept { worker }).await.unwrap();
     for _ in 0..3 {
         r = db
-            .change_referral(&a, SYS, r.id, v(&r), Change::ContactAttempt { reached: false, note: "letter".into() })
+            .change_referral(
+                &a,
+                SYS,
+                r.id,
+                v(&r),
+                Change::contact_attempt(ContactChannel::Letter, ContactOutcome::WrongNumber),
+            )
             .await
             .unwrap();
     }
@@ -305,8 +308,8 @@ async fn waiting_list_orders_by_urgency_then_age(engine: Engine) {
     assert!(matches!(not_triaged, Err(ChangeError::Illegal(TransitionError::NotTriaged))), "{not_triaged:?}");
     let history = db.referral_history(&a, soon.id).await.unwrap();
     assert_eq!(
-        history.last().map(|e| (e.event.as_str(), e.detail.clone())),
-        Some(("reassigned", format!("worker={}", other.id)))
+        history.last().map(|e| e.event),
+        Some(linkwell_domain::referrals::HistoryEvent::Reassigned { worker: other.id })
     );
 }
 
@@ -538,7 +541,8 @@ async fn outcomes_and_extensions(engine: Engine) {
     let sessions = db.sessions_for_referral(&a, r.id).await.unwrap();
     assert_eq!(sessions.len(), 8);
     assert!(sessions.windows(2).all(|w| w[0].starts_at <= w[1].starts_at));
-    let history: Vec<String> = db.referral_history(&a, r.id).await.unwrap().into_iter().map(|e| e.event).collect();
+    let history: Vec<String> =
+        db.referral_history(&a, r.id).await.unwrap().into_iter().map(|e| e.event.code().to_owned()).collect();
     assert_eq!(history, ["accepted", "follow_ups_extended"]);
 }
 

@@ -54,11 +54,7 @@ impl CaseFile {
             r.assigned_worker_id.iter().chain(&r.referrer_user_id).map(|u| u.to_string()).collect();
         named.extend(sessions.iter().map(|s| s.worker_id.to_string()));
         named.extend(history.iter().filter_map(|e| e.actor_user_id.map(|u| u.to_string())));
-        named.extend(
-            history
-                .iter()
-                .filter_map(|e| e.detail.split(' ').find_map(|kv| kv.strip_prefix("worker=")).map(str::to_owned)),
-        );
+        named.extend(history.iter().filter_map(|e| e.event.worker().map(|u| u.to_string())));
         named.sort();
         named.dedup();
         let named = db.users_by_ids(&scope, &named).await?;

@@ -1,7 +1,7 @@
 //! The discharge summary: what the practice is sent when a case ends.
 
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::referrals::ReferralStatus;
+use linkwell_domain::referrals::{HistoryEvent, ReferralStatus};
 use linkwell_store::referrals::Referral;
 use linkwell_store::{Db, OrgScope, StoreError};
 
@@ -42,9 +42,13 @@ pub async fn discharge_summary(
         None => None,
     };
     let history = db.referral_history(scope, r.id).await?;
-    let accepted = history.iter().find(|e| e.event == "accepted").map(|e| day(e.at));
-    let discharged =
-        history.iter().rev().find(|e| e.event == "discharged").map(|e| e.at).unwrap_or(r.status_changed_at);
+    let accepted = history.iter().find(|e| matches!(e.event, HistoryEvent::Accepted { .. })).map(|e| day(e.at));
+    let discharged = history
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event, HistoryEvent::Discharged { .. }))
+        .map(|e| e.at)
+        .unwrap_or(r.status_changed_at);
     let sessions = db
         .sessions_for_referral(scope, r.id)
         .await?

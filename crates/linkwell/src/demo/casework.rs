@@ -9,9 +9,9 @@
 use jiff::civil::{Date, Time};
 use jiff::{Span, Timestamp, ToSpan};
 use linkwell_domain::identity::Role;
-use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
+use linkwell_domain::people::{ContactChannel, NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
-use linkwell_domain::referrals::{DischargeReason, Need, ReferralFields, ReferralInput};
+use linkwell_domain::referrals::{ContactOutcome, DischargeReason, Need, ReferralFields, ReferralInput};
 use linkwell_domain::sessions::{Outcome, ProgrammeRules, SessionKind, SessionMode, SessionNotes, london_instant};
 use linkwell_domain::time::{DateEntry, london};
 use linkwell_domain::{UserId, Version};
@@ -219,8 +219,7 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
                         }
                     }
                     _ => {
-                        step.go(Change::ContactAttempt { reached: true, note: "channel=phone outcome=reached".into() })
-                            .await?;
+                        step.go(Change::contact_attempt(ContactChannel::Phone, ContactOutcome::Reached)).await?;
                         let discharged = state == "discharged";
                         let held = if discharged { 3 + i % 4 } else { 1 + i % 4 };
                         for k in 0..held {
@@ -273,7 +272,7 @@ impl Stepper<'_> {
     }
 
     async fn failed_attempt(&mut self) -> anyhow::Result<()> {
-        self.go(Change::ContactAttempt { reached: false, note: "channel=phone outcome=no_answer".into() }).await
+        self.go(Change::contact_attempt(ContactChannel::Phone, ContactOutcome::NoAnswer)).await
     }
 }
 

@@ -10,7 +10,7 @@ use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
-use linkwell_domain::referrals::{ContactOutcome, ReferralStatus};
+use linkwell_domain::referrals::{ContactOutcome, HistoryEvent, ReferralStatus};
 use linkwell_domain::sessions::{SessionKind, SessionStatus};
 use linkwell_store::people::Person;
 use linkwell_store::programmes::Programme;
@@ -197,11 +197,7 @@ fn case_view<'a>(
     let history = file
         .history
         .iter()
-        .map(|e| HistoryRow {
-            at: e.at,
-            what: event_label(&e.event, &e.detail, &name_of),
-            by: file.name_of(e.actor_user_id),
-        })
+        .map(|e| HistoryRow { at: e.at, what: event_label(&e.event, &name_of), by: file.name_of(e.actor_user_id) })
         .collect();
     let duplicates = file
         .same_nhs_number
@@ -276,28 +272,22 @@ fn case_view<'a>(
     }
 }
 
-pub(super) fn event_label(
-    event: &str,
-    detail: &str,
-    name_of: &dyn Fn(Option<linkwell_domain::UserId>) -> Option<String>,
-) -> String {
-    let fact = |key: &str| detail.split(' ').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')).unwrap_or("");
-    let worker = || name_of(fact("worker").parse().ok()).unwrap_or_else(|| "a link worker".into());
-    let attempt = || {
-        let channel = ContactChannel::parse(fact("channel")).map(|c| c.label()).unwrap_or("Contact");
-        let outcome = ContactOutcome::parse(fact("outcome")).map(|o| o.label()).unwrap_or("");
-        format!("{channel}: {outcome}")
-    };
-    match event {
-        "accepted" => format!("Accepted and assigned to {}", worker()),
-        "reassigned" => format!("Reassigned to {}", worker()),
-        "declined" => "Declined".into(),
-        "redirected" => "Redirected".into(),
-        "contact_attempt_failed" => format!("Contact attempt failed ({})", attempt()),
-        "contact_attempt_reached" => format!("Contact made ({})", attempt()),
-        "contact_made" => "Contact made".into(),
-        "follow_ups_extended" => format!("Follow-up limit extended by {}", fact("extra")),
-        "discharged" => "Discharged".into(),
-        other => other.replace('_', " "),
+/// A step of the history in words, naming the worker it was given to.
+fn event_label(event: &HistoryEvent, name_of: &dyn Fn(Option<linkwell_domain::UserId>) -> Option<String>) -> String {
+    let worker = |w| name_of(Some(w)).unwrap_or_else(|| "a link worker".into());
+    match *event {
+        HistoryEvent::Accepted { worker: w } => format!("Accepted and assigned to {}", worker(w)),
+        HistoryEvent::Reassigned { worker: w } => format!("Reassigned to {}", worker(w)),
+        HistoryEvent::Declined => "Declined".into(),
+        HistoryEvent::Redirected => "Redirected".into(),
+        HistoryEvent::ContactAttempt { channel, outcome } if outcome.reached() => {
+            format!("Contact made ({}: {})", channel.label(), outcome.label())
+        }
+        HistoryEvent::ContactAttempt { channel, outcome } => {
+            format!("Contact attempt failed ({}: {})", channel.label(), outcome.label())
+        }
+        HistoryEvent::ContactMade => "Contact made".into(),
+        HistoryEvent::FollowUpsExtended { extra } => format!("Follow-up limit extended by {extra}"),
+        HistoryEvent::Discharged { .. } => "Discharged".into(),
     }
 }
