@@ -6,6 +6,8 @@ use linkwell_domain::authz::Action;
 use linkwell_domain::identity::Role;
 use serde::Serialize;
 
+use linkwell_app::Caller;
+
 use super::Page;
 use crate::error::PageError;
 use crate::state::AppState;
@@ -19,6 +21,28 @@ struct Card {
 
 pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.caller()?;
+    let cards = cards(&state, &p).await?;
+    let practice = match p.user.practice_id {
+        Some(id) => Some(state.db.practice(&p.scope(), id).await?),
+        None => None,
+    };
+    Ok(page
+        .render(
+            &state,
+            "pages/home.html",
+            minijinja::context! {
+                title => "Home",
+                intro => intro(p.user.role),
+                cards => minijinja::value::Serde(cards),
+                practice => minijinja::value::Serde(practice),
+                organisation => minijinja::value::Serde(&p.organisation),
+            },
+        )?
+        .into_response())
+}
+
+/// What this role can do from here, with the organisation's figures it may see.
+async fn cards(state: &AppState, p: &Caller) -> Result<Vec<Card>, PageError> {
     let scope = p.scope();
     let mut cards = Vec::new();
     if p.can(Action::ReferPeople) {
@@ -87,12 +111,12 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
         });
     }
     cards.push(Card { heading: "Your account", href: "/account", description: "Your details and password.".into() });
+    Ok(cards)
+}
 
-    let practice = match p.user.practice_id {
-        Some(id) => Some(state.db.practice(&scope, id).await?),
-        None => None,
-    };
-    let intro = match p.user.role {
+/// What the role is for, in a sentence.
+fn intro(role: Role) -> &'static str {
+    match role {
         Role::Admin => {
             "You manage who uses Linkwell in your organisation, the practices you work with, and where sessions are held."
         }
@@ -105,18 +129,5 @@ pub async fn home(State(state): State<AppState>, page: Page) -> Result<Response,
         }
         Role::Facilitator => "You keep the register of the groups you run.",
         Role::Commissioner => "You see the service's impact in aggregate reports, with small numbers suppressed.",
-    };
-    Ok(page
-        .render(
-            &state,
-            "pages/home.html",
-            minijinja::context! {
-                title => "Home",
-                intro => intro,
-                cards => minijinja::value::Serde(cards),
-                practice => minijinja::value::Serde(practice),
-                organisation => minijinja::value::Serde(&p.organisation),
-            },
-        )?
-        .into_response())
+    }
 }

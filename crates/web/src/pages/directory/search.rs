@@ -4,10 +4,12 @@ use crate::input::Query;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ProviderId;
+use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};
-use linkwell_store::StoreError;
+use linkwell_store::directory::Provider;
 use linkwell_store::directory::ServiceFilter;
+use linkwell_store::{OrgScope, StoreError};
 use minijinja::Value;
 use serde::Serialize;
 
@@ -68,7 +70,6 @@ pub async fn index(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let scope = p.scope();
-    let term = Term::parse_key(&q.term);
     // An organisation that is not (or no longer) this organisation's narrows nothing.
     let provider = match q.provider.parse::<ProviderId>() {
         Ok(id) => match state.db.provider(&scope, id).await {
@@ -78,51 +79,77 @@ pub async fn index(
         },
         Err(_) => None,
     };
-    let provider_id = provider.as_ref().map(|p| p.id);
-    let number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
-    let today = linkwell_app::today();
-    let searched = q.is_search();
-    let mut errors = None;
-    let (rows, total, pages) = if searched {
-        match search_query(&state, &q).await? {
-            Ok(query) => {
-                let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
-                let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
-                let rows: Vec<Value> = services
-                    .iter()
-                    .filter(|s| provider_id.is_none_or(|p| s.provider_id == p))
-                    .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
-                    .collect();
-                let n = rows.len() as u64;
-                (rows, n, 1)
-            }
-            Err(e) => {
-                errors = Some(e);
-                (vec![], 0, 1)
-            }
-        }
-    } else {
-        let filter = ServiceFilter { term, provider_id, ..Default::default() };
-        let (list, total) =
-            state.db.services_page(&scope, &filter, (number - 1) * LISTINGS_PER_PAGE, LISTINGS_PER_PAGE).await?;
-        let services = state.db.services_by_ids(&scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
-        let rows = services.iter().map(|s| result_row(s, today, None)).collect();
-        (rows, total, total.div_ceil(LISTINGS_PER_PAGE).max(1))
-    };
+    let found = listings(&state, &scope, &q, provider.as_ref().map(|p| p.id)).await?;
     let can_edit = p.can(Action::EditDirectory);
     let to_check = match can_edit {
-        true => Some(match state.db.count_services_to_check(&scope, today, TO_CHECK_COUNTED).await? {
+        true => Some(match state.db.count_services_to_check(&scope, linkwell_app::today(), TO_CHECK_COUNTED).await? {
             n if n >= TO_CHECK_COUNTED => "1,000 or more".to_owned(),
             n => n.to_string(),
         }),
         false => None,
     };
+    let status = form_status(found.errors.as_ref());
+    let html = page.render(&state, "pages/directory/index.html", view(&q, found, provider, to_check, can_edit))?;
+    Ok((status, html).into_response())
+}
+
+/// One page of the directory: a search's results, or a page of every listing by name.
+struct Found {
+    rows: Vec<Value>,
+    total: u64,
+    searched: bool,
+    errors: Option<ValidationErrors>,
+    page_number: u64,
+    pages: u64,
+}
+
+async fn listings(
+    state: &AppState,
+    scope: &OrgScope,
+    q: &ListQuery,
+    provider: Option<ProviderId>,
+) -> Result<Found, PageError> {
+    let today = linkwell_app::today();
+    let page_number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    if !q.is_search() {
+        let filter = ServiceFilter { term: Term::parse_key(&q.term), provider_id: provider, ..Default::default() };
+        let (list, total) =
+            state.db.services_page(scope, &filter, (page_number - 1) * LISTINGS_PER_PAGE, LISTINGS_PER_PAGE).await?;
+        let services = state.db.services_by_ids(scope, &list.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
+        let rows = services.iter().map(|s| result_row(s, today, None)).collect();
+        let pages = total.div_ceil(LISTINGS_PER_PAGE).max(1);
+        return Ok(Found { rows, total, searched: false, errors: None, page_number, pages });
+    }
+    let query = match search_query(state, q).await? {
+        Ok(query) => query,
+        Err(e) => {
+            return Ok(Found { rows: vec![], total: 0, searched: true, errors: Some(e), page_number: 1, pages: 1 });
+        }
+    };
+    let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
+    let services = state.db.services_by_ids(scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+    let rows: Vec<Value> = services
+        .iter()
+        .filter(|s| provider.is_none_or(|p| s.provider_id == p))
+        .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
+        .collect();
+    let total = rows.len() as u64;
+    Ok(Found { rows, total, searched: true, errors: None, page_number: 1, pages: 1 })
+}
+
+fn view(
+    q: &ListQuery,
+    found: Found,
+    provider: Option<Provider>,
+    to_check: Option<String>,
+    can_edit: bool,
+) -> DirectoryView {
     let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
-    let status = form_status(errors.as_ref());
-    let view = DirectoryView {
+    let (number, pages, searched) = (found.page_number, found.pages, found.searched);
+    DirectoryView {
         title: "Community directory",
-        rows,
-        total,
+        rows: found.rows,
+        total: found.total,
         searched,
         form: SearchForm {
             q: q.q.clone(),
@@ -133,8 +160,8 @@ pub async fn index(
             wheelchair: !q.wheelchair.is_empty(),
             all: q.show == "all",
         },
-        errors: errors.as_ref().map(form_errors),
-        terms: term_items(term),
+        errors: found.errors.as_ref().map(form_errors),
+        terms: term_items(Term::parse_key(&q.term)),
         days: items(
             std::iter::once(("", "Any day")).chain(weekdays().map(|d| (day_code(d), day_name(d)))),
             std::slice::from_ref(&q.day),
@@ -150,7 +177,5 @@ pub async fn index(
         next: (!searched && number < pages).then(|| link(number + 1)),
         page_number: number,
         pages,
-    };
-    let html = page.render(&state, "pages/directory/index.html", view)?;
-    Ok((status, html).into_response())
+    }
 }
