@@ -9,9 +9,10 @@ use serde_json::Value;
 use crate::api::JsonBody;
 use crate::pages::FormPairs;
 
-/// Any JSON value, nested a few levels, with the member names the API's bodies use.
+/// A body of the API's shape: an object of the API's member names whose values are
+/// scalars, lists or objects, three levels deep (as deep as any of its bodies go).
 fn json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
+    let scalar = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
@@ -20,7 +21,8 @@ fn json() -> impl Strategy<Value = Value> {
         "[0-9a-f-]{36}".prop_map(Value::from),
         "(accept|decline|attended|video|routine|gp|loneliness|2026-0[0-9]-3[0-9]|[0-9]{2}:[0-9]{2}|-1|[0-9]{1,3})"
             .prop_map(Value::from),
-    ];
+    ]
+    .boxed();
     let names = prop::sample::select(vec![
         "person",
         "referral",
@@ -55,13 +57,15 @@ fn json() -> impl Strategy<Value = Value> {
         "mode",
         "room_id",
     ]);
-    leaf.prop_recursive(4, 64, 8, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            prop::collection::btree_map(names.clone(), inner, 0..10)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
-        ]
-    })
+    let object = move |values: BoxedStrategy<Value>| {
+        prop::collection::btree_map(names.clone(), values, 0..10)
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
+            .boxed()
+    };
+    let list = |values: BoxedStrategy<Value>| prop::collection::vec(values, 0..6).prop_map(Value::from).boxed();
+    let inner = prop_oneof![scalar.clone(), list(scalar.clone()), object(scalar.clone())].boxed();
+    let member = prop_oneof![scalar, object(inner.clone()), list(object(inner))].boxed();
+    object(member)
 }
 
 fn today() -> jiff::civil::Date {

@@ -65,6 +65,8 @@ fn hostile_strings() -> Vec<String> {
         "-1".into(),
         "0".into(),
         "99999999999999999999999".into(),
+        // Parses as a u64, and overflows anything it is multiplied by (a page's offset).
+        "18446744073709551615".into(),
         "-9223372036854775809".into(),
         "1e309".into(),
         "NaN".into(),

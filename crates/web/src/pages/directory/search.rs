@@ -110,7 +110,8 @@ async fn listings(
     provider: Option<ProviderId>,
 ) -> Result<Found, PageError> {
     let today = linkwell_app::today();
-    let page_number = q.page.parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    // A page number is at most u32::MAX: its offset cannot overflow, whatever is typed.
+    let page_number = q.page.parse::<u32>().ok().filter(|n| *n >= 1).map_or(1, u64::from);
     if !q.is_search() {
         let filter = ServiceFilter { term: Term::parse_key(&q.term), provider_id: provider, ..Default::default() };
         let (list, total) =
@@ -144,7 +145,10 @@ fn view(
     to_check: Option<String>,
     can_edit: bool,
 ) -> DirectoryView {
-    let link = |n: u64| format!("/directory?term={}&provider={}&page={n}", q.term, q.provider);
+    let link = |n: u64| {
+        let query = [("term", q.term.as_str()), ("provider", q.provider.as_str()), ("page", &n.to_string())];
+        format!("/directory?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish())
+    };
     let (number, pages, searched) = (found.page_number, found.pages, found.searched);
     DirectoryView {
         title: "Community directory",
