@@ -502,8 +502,11 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
                     Auth::Token | Auth::ReferrerToken | Auth::CoordinatorToken => req.bearer_auth(&token),
                 };
                 if method == reqwest::Method::POST && path == "/api/v1/referrals" {
+                    // Birth dates spread as a population's are: one shared date would make each
+                    // intake's duplicate check read the most people a date may have.
+                    let born = format!("19{:02}-{:02}-{:02}", 30 + n % 60, 1 + n / 60 % 12, 1 + n / 720 % 28);
                     req = req.json(&serde_json::json!({
-                        "person": {"given_name": format!("Intake{n}"), "family_name": "Bench", "date_of_birth": "1950-01-01", "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
+                        "person": {"given_name": format!("Intake{n}"), "family_name": "Bench", "date_of_birth": born, "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
                         "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
                     }));
                 } else if method == reqwest::Method::POST {
