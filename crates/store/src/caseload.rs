@@ -36,6 +36,13 @@ pub struct ReferralSummary {
     pub referred_as: crate::referrals::ReferredAs,
 }
 
+impl ReferralSummary {
+    /// The plan's next review date has passed.
+    pub fn review_overdue(&self, today: jiff::civil::Date) -> bool {
+        self.next_review.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d < today)
+    }
+}
+
 row_struct! {
     /// A row of `SELECT … FROM` as read.
     struct ReferralSummaryRow {

@@ -5,6 +5,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::UserId;
 use linkwell_domain::identity::Role;
+use linkwell_domain::referrals::ReferralStatus;
+use linkwell_store::directory::FollowUp;
+use minijinja::Value;
 use serde::Deserialize;
 
 use super::shared::{items, summary_rows};
@@ -16,6 +19,22 @@ use linkwell_app::casework;
 /// More than any real caseload (200–250 people a year), so nobody's list is cut short.
 const CASELOAD_LIMIT: usize = 1000;
 const WAITING_PAGE: usize = 100;
+
+/// Social prescriptions due a follow-up on this worker's open cases.
+fn follow_up_rows(due: Vec<FollowUp>) -> Vec<Value> {
+    due.into_iter()
+        .map(|f| {
+            minijinja::context! {
+                id => f.prescription.id.to_string(),
+                referral_id => f.prescription.referral_id.to_string(),
+                name => format!("{} {}", f.given_name, f.family_name),
+                service => f.prescription.service_name.clone(),
+                due => f.prescription.follow_up_due.map(linkwell_domain::time::display_london_date),
+                stage => if f.prescription.outcome.is_some() { "still going at 6 weeks?" } else { "did they start?" },
+            }
+        })
+        .collect()
+}
 
 #[derive(Deserialize, Default)]
 pub struct CaseloadQuery {
@@ -41,28 +60,16 @@ pub async fn caseload(
     }
     // The whole team only for a coordinator's chooser.
     let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &scope).await? } else { vec![] };
-    let rows = summary_rows(&state, &p, &state.db.caseload(&scope, worker, CASELOAD_LIMIT).await?).await?;
-    let (active, waiting): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        .partition(|r| r.get_attr("status_code").map(|s| s.as_str() == Some("active")).unwrap_or(false));
-    let overdue = active.iter().filter(|r| r.get_attr("review_overdue").is_ok_and(|v| v.is_true())).count();
-    // Social prescriptions due a follow-up on this worker's open cases.
-    let follow_ups: Vec<_> = state
+    let (active, waiting): (Vec<_>, Vec<_>) = state
         .db
-        .prescription_follow_ups_due(&scope, Some(worker), linkwell_app::today())
+        .caseload(&scope, worker, CASELOAD_LIMIT)
         .await?
         .into_iter()
-        .map(|f| {
-            minijinja::context! {
-                id => f.prescription.id.to_string(),
-                referral_id => f.prescription.referral_id.to_string(),
-                name => format!("{} {}", f.given_name, f.family_name),
-                service => f.prescription.service_name.clone(),
-                due => f.prescription.follow_up_due.map(linkwell_domain::time::display_london_date),
-                stage => if f.prescription.outcome.is_some() { "still going at 6 weeks?" } else { "did they start?" },
-            }
-        })
-        .collect();
+        .partition(|r| r.status == ReferralStatus::Active);
+    let today = linkwell_app::today();
+    let overdue = active.iter().filter(|r| r.review_overdue(today)).count();
+    let (active, waiting) = (summary_rows(&state, &p, &active).await?, summary_rows(&state, &p, &waiting).await?);
+    let follow_ups = follow_up_rows(state.db.prescription_follow_ups_due(&scope, Some(worker), today).await?);
     Ok(page
         .render(
             &state,

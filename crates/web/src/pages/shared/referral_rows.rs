@@ -32,7 +32,7 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
         .iter()
         .map(|r| {
             let received = linkwell_domain::time::from_millis(r.received_at).to_zoned(linkwell_domain::time::london()).date();
-            let overdue = r.next_review.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).is_some_and(|d| d < today);
+            let overdue = r.review_overdue(today);
             let (given, family, born) = if team {
                 (&r.given_name, &r.family_name, &r.date_of_birth)
             } else {
