@@ -7,7 +7,10 @@
 //! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000),
 //! `BENCH_REFERRALS` (default 250000, one person each), `BENCH_SESSIONS` (default 1000000)
 //! and `BENCH_SERVICES` (default 100000 directory listings, loaded through the ORUK import);
-//! `BENCH_ONLY` runs only the endpoints whose name contains it (the seeding is the same).
+//! `BENCH_ONLY` runs only the endpoints whose name contains it, or one of its `|`-separated
+//! parts (the seeding is the same); `BENCH_SLOWEST=1` prints when, into each endpoint's
+//! run, its slowest 1% of requests started (a stall shows as a cluster), and the
+//! application's warnings (sqlx's slow statements among them).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,6 +82,7 @@ async fn seed(engine: Engine) -> Fixture {
     bulk_casework(&db, &scope, programme.id, &practices).await;
     eprintln!("{engine:?}: casework bulk-loaded in {:.1} s", started.elapsed().as_secs_f64());
     let directory = bulk_directory(&db, &scope, engine).await;
+    settle(&db).await;
     let secret = Secret::generate("lw_");
     db.create_api_token(&scope, &actor, admin.id, "bench", &secret.hash()).await.unwrap();
     let token_for = async |email: &str| {
@@ -283,6 +287,21 @@ async fn bulk_directory(db: &Db, scope: &OrgScope, engine: Engine) -> DirectoryF
     DirectoryFigures { services: n, import_seconds, index_seconds, searches }
 }
 
+/// Write the bulk load out of the write-ahead log into the database files, as a running
+/// server's checkpoints would long since have done: otherwise the checkpoint of a year's
+/// data loaded in a minute lands in the middle of the measurements (PostgreSQL spreads
+/// its checkpoints over minutes; SQLite's runs on a commit).
+async fn settle(db: &Db) {
+    match db {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query("CHECKPOINT").execute(p).await.unwrap();
+        }
+    }
+}
+
 /// A signed-in session cookie for the page benchmarks.
 async fn sign_in(base: &str, email: &str) -> String {
     let client =
@@ -390,10 +409,6 @@ async fn bulk_casework(
     match db {
         Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
             load!(p, sqlx::Sqlite);
-            // Fold the bulk load's write-ahead log into the database, as a running server's
-            // checkpoints would have long since done; otherwise the first checkpoint lands
-            // in the middle of a measurement.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.unwrap();
         }
         Db::Postgres(p) => {
             load!(p, sqlx::Postgres);
@@ -469,7 +484,7 @@ struct Result {
 }
 
 async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'static str, auth: Auth) -> Result {
-    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !only.split('|').any(|part| name.contains(part))) {
         return Result { name, requests: 0, rps: 0.0, p50_ms: 0.0, p99_ms: 0.0 };
     }
     let seconds = env_or("BENCH_SECONDS", 3) as u64;
@@ -479,7 +494,8 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let began = Instant::now();
+    let deadline = began + Duration::from_secs(seconds);
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -518,7 +534,7 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
                 let r = req.send().await.expect("request");
                 let status = r.status();
                 let _ = r.bytes().await;
-                latencies.push(start.elapsed());
+                latencies.push((start.elapsed(), start - began));
                 assert!(status.is_success() || status.as_u16() == 422, "{name}: {status}");
             }
             latencies
@@ -529,7 +545,16 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
         all.extend(t.await.unwrap());
     }
     all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    if std::env::var("BENCH_SLOWEST").is_ok() {
+        let slowest = &all[all.len() - all.len().div_ceil(100)..];
+        let mut when: Vec<String> = slowest
+            .iter()
+            .map(|(took, at)| format!("{:.2}s:{:.0}ms", at.as_secs_f64(), took.as_secs_f64() * 1000.0))
+            .collect();
+        when.sort();
+        eprintln!("{name}: slowest 1% (started at: took) {}", when.join(" "));
+    }
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].0.as_secs_f64() * 1000.0;
     Result { name, requests: all.len(), rps: all.len() as f64 / seconds as f64, p50_ms: pct(0.50), p99_ms: pct(0.99) }
 }
 
@@ -588,6 +613,9 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
 }
 
 fn main() {
+    if std::env::var("BENCH_SLOWEST").is_ok() {
+        tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let (sqlite, sqlite_dir) = run(Engine::Sqlite).await;

@@ -66,7 +66,8 @@ impl Db {
     /// Append an event in a transaction of its own.
     pub async fn audit(&self, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
         let mut tx = self.begin().await?;
-        let entry = append_in(&mut tx, scope, event).await?;
+        append_in(&mut tx, scope, event);
+        let entry = flush(&mut tx).await?.pop().ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(entry)
     }
@@ -159,40 +160,78 @@ impl Db {
     }
 }
 
-/// Append an event inside the caller's transaction, so a change and its audit entry
-/// commit together. Bumping the head row first takes its lock (a row lock on PostgreSQL;
-/// the write lock on SQLite), which serialises appends per organisation.
-pub async fn append_in(tx: &mut Tx, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
-    let org = scope.key();
-    let at = now_ms();
-    on_tx!(tx, conn => {
-        let (seq, prev_hash): (i64, String) = sqlx::query_as("UPDATE audit_heads SET seq = seq + 1 WHERE organisation_id = $1 RETURNING seq, hash")
-            .bind(&org)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let hash = chain_hash(
-            &org, &prev_hash, seq, at,
-            event.actor_user_id.as_deref(), event.action.as_str(), &event.entity_type,
-            event.entity_id.as_deref(), event.request_id.as_deref(), event.detail.as_deref(),
-        );
-        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE organisation_id = $2")
-            .bind(&hash).bind(&org).execute(&mut *conn).await?;
-        sqlx::query("INSERT INTO audit_log (organisation_id, seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            .bind(&org).bind(seq).bind(at)
-            .bind(event.actor_user_id.as_deref()).bind(event.action.as_str()).bind(&event.entity_type)
-            .bind(event.entity_id.as_deref()).bind(event.request_id.as_deref()).bind(event.detail.as_deref())
-            .bind(&prev_hash).bind(&hash)
-            .execute(&mut *conn).await?;
-        Ok(AuditEntry {
-            seq, at_ms: at,
-            actor_user_id: event.actor_user_id.clone(),
-            action: event.action.as_str().to_owned(),
-            entity_type: event.entity_type.clone(),
-            entity_id: event.entity_id.clone(),
-            request_id: event.request_id.clone(),
-            detail: event.detail.clone(),
-            prev_hash, hash,
-        })
-    })
+/// Record an event inside the caller's transaction, so a change and its audit entry
+/// commit together: the entry is written when the transaction commits (`flush`), or not
+/// at all if it does not.
+pub fn append_in(tx: &mut Tx, scope: &OrgScope, event: &AuditEvent) {
+    tx.audit.push((scope.key(), event.clone()));
+}
+
+/// Write the events recorded in `tx`, in order, each organisation's run of them under its
+/// chain head's lock: bumping the head row by the run's length takes that lock (a row
+/// lock on PostgreSQL; SQLite's one writer holds it already), which serialises appends
+/// per organisation until the commit that follows.
+pub(crate) async fn flush(tx: &mut Tx) -> Result<Vec<AuditEntry>> {
+    let pending = std::mem::take(&mut tx.audit);
+    let mut written = Vec::with_capacity(pending.len());
+    for run in pending.chunk_by(|a, b| a.0 == b.0) {
+        let org = &run[0].0;
+        // A transaction's handful of entries.
+        let n = run.len() as i64;
+        let (last, mut prev_hash): (i64, String) = on_tx!(tx, conn => {
+            sqlx::query_as("UPDATE audit_heads SET seq = seq + $1 WHERE organisation_id = $2 RETURNING seq, hash")
+                .bind(n)
+                .bind(org)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?
+        });
+        let at = now_ms();
+        let entries: Vec<AuditEntry> = run
+            .iter()
+            .zip(last - n + 1..)
+            .map(|((_, event), seq)| {
+                let hash = chain_hash(
+                    org,
+                    &prev_hash,
+                    seq,
+                    at,
+                    event.actor_user_id.as_deref(),
+                    event.action.as_str(),
+                    &event.entity_type,
+                    event.entity_id.as_deref(),
+                    event.request_id.as_deref(),
+                    event.detail.as_deref(),
+                );
+                AuditEntry {
+                    seq,
+                    at_ms: at,
+                    actor_user_id: event.actor_user_id.clone(),
+                    action: event.action.as_str().to_owned(),
+                    entity_type: event.entity_type.clone(),
+                    entity_id: event.entity_id.clone(),
+                    request_id: event.request_id.clone(),
+                    detail: event.detail.clone(),
+                    prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                    hash,
+                }
+            })
+            .collect();
+        on_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_log (organisation_id, seq, at, actor_user_id, action, entity_type, entity_id, request_id, detail, prev_hash, hash) ",
+            );
+            qb.push_values(&entries, |mut b, e| {
+                b.push_bind(org).push_bind(e.seq).push_bind(e.at_ms)
+                    .push_bind(e.actor_user_id.as_deref()).push_bind(e.action.as_str()).push_bind(e.entity_type.as_str())
+                    .push_bind(e.entity_id.as_deref()).push_bind(e.request_id.as_deref()).push_bind(e.detail.as_deref())
+                    .push_bind(e.prev_hash.as_str()).push_bind(e.hash.as_str());
+            });
+            qb.build().execute(&mut *conn).await?;
+            sqlx::query("UPDATE audit_heads SET hash = $1 WHERE organisation_id = $2")
+                .bind(&prev_hash).bind(org).execute(&mut *conn).await?;
+        });
+        written.extend(entries);
+    }
+    Ok(written)
 }

@@ -35,8 +35,20 @@ pub struct SqliteDb {
     pub writes: SqlitePool,
 }
 
-/// An open write transaction.
-pub enum Tx {
+/// An open write transaction, and the audit entries it appends when it commits.
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    /// Audit events recorded by `audit::append_in`, in order, with their organisation.
+    /// They are written at commit (`audit::flush`): taking the chain head's lock there,
+    /// rather than at a use case's first change, holds it only for the appends and the
+    /// commit, so an organisation's writes queue behind one another's commits, not behind
+    /// one another's whole transactions (on PostgreSQL, where writes are otherwise
+    /// concurrent); and one use case's entries take three statements, not three each.
+    pub(crate) audit: Vec<(String, linkwell_domain::audit::AuditEvent)>,
+}
+
+/// The connection a `Tx` runs on.
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -96,10 +108,11 @@ impl Db {
     /// up front (see `dialect::begin_write`).
     pub async fn begin(&self) -> Result<Tx> {
         let begin = crate::dialect::begin_write(self.engine());
-        Ok(match self {
-            Db::Sqlite(s) => Tx::Sqlite(s.writes.begin_with(begin).await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin_with(begin).await?),
-        })
+        let conn = match self {
+            Db::Sqlite(s) => TxConn::Sqlite(s.writes.begin_with(begin).await?),
+            Db::Postgres(p) => TxConn::Postgres(p.begin_with(begin).await?),
+        };
+        Ok(Tx { conn, audit: Vec::new() })
     }
 
     /// A trivial round trip, for `/readyz`.
@@ -120,10 +133,12 @@ impl Db {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+    /// Append the audit entries recorded in this transaction, then commit.
+    pub async fn commit(mut self) -> Result<()> {
+        crate::audit::flush(&mut self).await?;
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }

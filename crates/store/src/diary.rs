@@ -84,8 +84,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::TokenCreated, "calendar_feed", &id, Some(format!("user={user}"))),
-        )
-        .await?;
+        );
         tx.commit().await
     }
 
@@ -103,8 +102,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::TokenRevoked, "calendar_feed", user, Some(format!("user={user}"))),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(true)
     }

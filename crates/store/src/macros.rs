@@ -30,12 +30,12 @@ macro_rules! on_writer {
 /// As `on_db!`, inside a transaction: `$conn` is the transaction's connection.
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::Tx::Postgres(t) => {
+            $crate::db::TxConn::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }

@@ -109,8 +109,7 @@ impl Db {
                 org.id,
                 None,
             ),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(org)
     }
@@ -152,8 +151,7 @@ impl Db {
                 scope.organisation_id(),
                 Some(detail),
             ),
-        )
-        .await?;
+        );
         tx.commit().await?;
         self.organisation(scope).await
     }

@@ -327,8 +327,7 @@ impl Db {
         if n == 0 {
             return Ok(false);
         }
-        append_in(&mut tx, &c.scope, &Actor::system().event(AuditAction::MessageSent, "message", &c.message.id, None))
-            .await?;
+        append_in(&mut tx, &c.scope, &Actor::system().event(AuditAction::MessageSent, "message", &c.message.id, None));
         tx.commit().await?;
         Ok(true)
     }
@@ -444,8 +443,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::SettingsChanged, "messaging_settings", scope.organisation_id(), None),
-        )
-        .await?;
+        );
         tx.commit().await
     }
 }

@@ -249,8 +249,7 @@ impl Db {
             .rows_affected()
         });
         expect_version(&mut tx, "people", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())))
-            .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())));
         tx.commit().await?;
         self.person(scope, id).await
     }
@@ -273,8 +272,7 @@ impl Db {
                 .execute(&mut *conn).await?.rows_affected()
         });
         expect_version(&mut tx, "people", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())))
-            .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())));
         tx.commit().await?;
         self.person(scope, id).await
     }
@@ -338,8 +336,7 @@ impl Db {
                 duplicate,
                 Some(format!("into={keep} referrals_moved={moved}")),
             ),
-        )
-        .await?;
+        );
         tx.commit().await?;
         self.person(scope, keep).await
     }
@@ -391,6 +388,6 @@ pub async fn create_person_in(
         .await
         .map_err(StoreError::unique_as("nhs_number"))?;
     });
-    append_in(tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None)).await?;
+    append_in(tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None));
     Ok(id)
 }

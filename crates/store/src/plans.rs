@@ -91,8 +91,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::RecordChanged, "plan", referral, Some(format!("version={version}"))),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(PlanVersion { version, saved_at: now, saved_by: actor.user_id.clone(), plan: plan.clone() })
     }
@@ -139,8 +138,7 @@ impl Db {
                 .bind(scope.key()).bind(&tool.id).bind(&tool.name).bind(false).bind(now_ms())
                 .execute(&mut *conn).await.map_err(StoreError::unique_as("name"))?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", &tool.id, Some("added".into())))
-            .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", &tool.id, Some("added".into())));
         tx.commit().await?;
         Ok(tool)
     }
@@ -156,7 +154,7 @@ impl Db {
             return Err(StoreError::NotFound);
         }
         let detail = if retired { "retired" } else { "offered" };
-        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", id, Some(detail.into()))).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "tool", id, Some(detail.into())));
         tx.commit().await
     }
 }

@@ -133,7 +133,7 @@ impl Db {
                 .await
                 .map_err(StoreError::unique_as("ods_code"))?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeCreated, "practice", p.id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeCreated, "practice", p.id, None));
         tx.commit().await?;
         Ok(p)
     }
@@ -162,7 +162,7 @@ impl Db {
                 .rows_affected()
         });
         expect_version(&mut tx, "practices", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeUpdated, "practice", id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PracticeUpdated, "practice", id, None));
         tx.commit().await?;
         self.practice(scope, id).await
     }
@@ -254,7 +254,7 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::SiteCreated, "site", site.id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::SiteCreated, "site", site.id, None));
         tx.commit().await?;
         Ok(site)
     }
@@ -273,7 +273,7 @@ impl Db {
                 .await
                 .map_err(StoreError::unique_as("name"))?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::RoomCreated, "room", room.id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RoomCreated, "room", room.id, None));
         tx.commit().await?;
         Ok(room)
     }

@@ -115,7 +115,7 @@ impl Db {
                 .await
                 .map_err(StoreError::unique_as("name"))?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::ProgrammeCreated, "programme", p.id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::ProgrammeCreated, "programme", p.id, None));
         tx.commit().await?;
         Ok(p)
     }

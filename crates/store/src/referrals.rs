@@ -320,8 +320,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("follow_ups_extended={extra}"))),
-        )
-        .await?;
+        );
         tx.commit().await?;
         self.referral(scope, id).await
     }
@@ -368,8 +367,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event=reassigned worker={worker}"))),
-        )
-        .await?;
+        );
         tx.commit().await.map_err(ChangeError::from)?;
         Ok(self.referral(scope, id).await?)
     }
@@ -455,7 +453,7 @@ pub async fn create_referral_in(
         // The person is not in this organisation.
         return Err(StoreError::NotFound);
     }
-    append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into()))).await?;
+    append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into())));
     Ok(id)
 }
 
@@ -526,7 +524,6 @@ pub async fn change_referral_in(
         tx,
         scope,
         &actor.event(AuditAction::RecordChanged, "referral", id, Some(format!("event={}", step.code()))),
-    )
-    .await?;
+    );
     Ok(())
 }

@@ -152,7 +152,7 @@ impl Db {
                     .execute(&mut *conn).await?;
             }
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "working_hours", user, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::SettingsChanged, "working_hours", user, None));
         tx.commit().await
     }
 
@@ -273,8 +273,7 @@ pub async fn record_session_outcome_in(
         tx,
         scope,
         &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -391,7 +390,6 @@ pub async fn book_session_in(
         tx,
         scope,
         &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("booked kind={}", session.kind.code()))),
-    )
-    .await?;
+    );
     Ok(session)
 }

@@ -74,8 +74,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::TokenCreated, "api_token", t.id, Some(format!("user={user}"))),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(t)
     }
@@ -107,7 +106,7 @@ impl Db {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        append_in(&mut tx, scope, &actor.event(AuditAction::TokenRevoked, "api_token", id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::TokenRevoked, "api_token", id, None));
         tx.commit().await
     }
 

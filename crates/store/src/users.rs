@@ -134,8 +134,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::UserCreated, "user", user.id, Some(format!("role={}", user.role))),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(user)
     }
@@ -235,7 +234,7 @@ impl Db {
         });
         expect_version(&mut tx, "users", scope, id, n).await?;
         let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
-        append_in(&mut tx, scope, &actor.event(action, "user", id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(action, "user", id, None));
         tx.commit().await?;
         self.user(scope, id).await
     }
@@ -257,8 +256,7 @@ impl Db {
                 .execute(&mut *conn).await?.rows_affected()
         });
         expect_version(&mut tx, "users", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::RoleChanged, "user", id, Some(format!("role={role}"))))
-            .await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RoleChanged, "user", id, Some(format!("role={role}"))));
         tx.commit().await?;
         self.user(scope, id).await
     }
@@ -283,7 +281,7 @@ impl Db {
         });
         // No version to check: no row changed is NotFound.
         expect_version(&mut tx, "users", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordChanged, "user", id, None));
         tx.commit().await?;
         self.user(scope, id).await
     }
@@ -382,7 +380,7 @@ impl Db {
                 .bind(scope.key()).bind(uuid::Uuid::now_v7().to_string()).bind(user.to_string()).bind(&hash.0).bind(now).bind(now + valid_ms)
                 .execute(&mut *conn).await?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordResetIssued, "user", user, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::PasswordResetIssued, "user", user, None));
         tx.commit().await
     }
 
@@ -425,8 +423,7 @@ impl Db {
             &mut tx,
             &scope,
             &actor.event(AuditAction::PasswordChanged, "user", user.id, Some("via=reset_link".into())),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(user)
     }

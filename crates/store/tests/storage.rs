@@ -18,6 +18,7 @@ both_engines!(
     api_tokens_resolve_until_revoked,
     audit_chain_detects_tampering,
     audit_appends_concurrently_without_gaps,
+    a_transactions_audit_entries_are_written_at_its_commit,
     audit_filters_and_pages,
     pagination_walks_every_row_once,
     sessions_round_trip,
@@ -250,6 +251,40 @@ async fn audit_appends_concurrently_without_gaps(engine: Engine) {
     seqs.sort();
     assert_eq!(seqs, (2..=25).collect::<Vec<_>>());
     assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 25 });
+}
+
+async fn a_transactions_audit_entries_are_written_at_its_commit(engine: Engine) {
+    use linkwell_store::audit::append_in;
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let (a, b) = (org(db, "a").await, org(db, "b").await);
+    let mut tx = db.begin().await.unwrap();
+    for (scope, who) in [(&a, "a1"), (&a, "a2"), (&b, "b1"), (&a, "a3")] {
+        append_in(&mut tx, scope, &event(AuditAction::SignIn, who));
+    }
+    // Recorded, not yet written: the heads have not moved.
+    assert_eq!(db.audit_head(&a).await.unwrap().0, 1);
+    tx.commit().await.unwrap();
+    let page = db.audit_page(&a, &AuditFilter::default(), None, 10).await.unwrap();
+    let written: Vec<(i64, Option<String>)> = page.items.into_iter().map(|e| (e.seq, e.entity_id)).collect();
+    assert_eq!(
+        written,
+        vec![
+            (4, Some("a3".into())),
+            (3, Some("a2".into())),
+            (2, Some("a1".into())),
+            (1, Some(a.organisation_id().to_string()))
+        ]
+    );
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 4 });
+    assert_eq!(db.verify_audit_chain(&b).await.unwrap(), ChainReport::Intact { entries: 2 });
+
+    // A transaction that does not commit writes none of its entries.
+    let mut tx = db.begin().await.unwrap();
+    append_in(&mut tx, &a, &event(AuditAction::SignIn, "never"));
+    drop(tx);
+    assert_eq!(db.audit_head(&a).await.unwrap().0, 4);
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 4 });
 }
 
 async fn audit_filters_and_pages(engine: Engine) {

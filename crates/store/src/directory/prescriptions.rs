@@ -180,8 +180,7 @@ impl Db {
             &mut tx,
             scope,
             &actor.event(AuditAction::RecordChanged, "social_prescription", id, Some("prescribed".into())),
-        )
-        .await?;
+        );
         tx.commit().await?;
         self.prescription(scope, id).await
     }
@@ -218,8 +217,7 @@ impl Db {
                 id,
                 Some(format!("outcome={}", outcome.code())),
             ),
-        )
-        .await?;
+        );
         tx.commit().await?;
         self.prescription(scope, id).await
     }
@@ -289,7 +287,7 @@ impl Db {
                 .bind(referral.map(|r| r.to_string())).bind(&u.recorded_by).bind(u.recorded_at)
                 .execute(&mut *conn).await?;
         });
-        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "unmet_need", u.id, None)).await?;
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "unmet_need", u.id, None));
         tx.commit().await?;
         Ok(u)
     }

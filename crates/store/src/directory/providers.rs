@@ -199,6 +199,6 @@ pub async fn save_provider_in(
         sqlx::query("UPDATE services SET updated_at = $1 WHERE organisation_id = $2 AND provider_id = $3")
             .bind(now).bind(scope.key()).bind(id.to_string()).execute(&mut *conn).await?;
     });
-    append_in(tx, scope, &actor.event(AuditAction::DirectoryChanged, "provider", id, None)).await?;
+    append_in(tx, scope, &actor.event(AuditAction::DirectoryChanged, "provider", id, None));
     Ok(())
 }

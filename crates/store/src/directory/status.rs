@@ -108,8 +108,7 @@ pub(super) async fn record_event(
         tx,
         scope,
         &actor.event(AuditAction::DirectoryChanged, "service", service, Some(format!("service_{kind}"))),
-    )
-    .await?;
+    );
     Ok(())
 }
 
