@@ -67,6 +67,8 @@ impl Db {
     pub async fn audit(&self, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
         let mut tx = self.begin().await?;
         append_in(&mut tx, scope, event);
+        // Flushed here to return the entry; the commit then has nothing left to append.
+        let _turns = turns(&tx).await;
         let entry = flush(&mut tx).await?.pop().ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(entry)
@@ -165,6 +167,42 @@ impl Db {
 /// at all if it does not.
 pub fn append_in(tx: &mut Tx, scope: &OrgScope, event: &AuditEvent) {
     tx.audit.push((scope.key(), event.clone()));
+}
+
+/// Turns at an organisation's chain head, for PostgreSQL, one per shard of organisations.
+///
+/// PostgreSQL's row lock on the head is not a fair queue: when its holder commits, a
+/// transaction arriving just then can update the new row version before those already
+/// waiting wake, so under load some waited through dozens of commits (intake's p99 was
+/// 4× its p50 at concurrency 8). Waiting for a turn here first, in order (tokio's mutex
+/// is first come, first served), makes this process's appends queue fairly; the row lock
+/// still serialises appends across processes. SQLite's one writer is in order already.
+static HEAD_TURNS: [tokio::sync::Mutex<()>; 64] = [const { tokio::sync::Mutex::const_new(()) }; 64];
+
+/// Take the turns the entries recorded in `tx` need, in a fixed order (so two
+/// transactions that each append for two organisations cannot wait for each other),
+/// before `flush`; they are held until the transaction has committed.
+pub(crate) async fn turns(tx: &Tx) -> Vec<tokio::sync::MutexGuard<'static, ()>> {
+    use std::hash::{Hash, Hasher};
+    if !matches!(tx.conn, crate::db::TxConn::Postgres(_)) {
+        return vec![];
+    }
+    let mut shards: Vec<usize> = tx
+        .audit
+        .iter()
+        .map(|(org, _)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            org.hash(&mut h);
+            (h.finish() % HEAD_TURNS.len() as u64) as usize
+        })
+        .collect();
+    shards.sort_unstable();
+    shards.dedup();
+    let mut held = Vec::with_capacity(shards.len());
+    for shard in shards {
+        held.push(HEAD_TURNS[shard].lock().await);
+    }
+    held
 }
 
 /// Write the events recorded in `tx`, in order, each organisation's run of them under its

@@ -135,6 +135,7 @@ impl Db {
 impl Tx {
     /// Append the audit entries recorded in this transaction, then commit.
     pub async fn commit(mut self) -> Result<()> {
+        let _turns = crate::audit::turns(&self).await;
         crate::audit::flush(&mut self).await?;
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,

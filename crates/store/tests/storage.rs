@@ -19,6 +19,7 @@ both_engines!(
     audit_chain_detects_tampering,
     audit_appends_concurrently_without_gaps,
     a_transactions_audit_entries_are_written_at_its_commit,
+    transactions_appending_for_two_organisations_in_either_order_all_commit,
     audit_filters_and_pages,
     pagination_walks_every_row_once,
     sessions_round_trip,
@@ -285,6 +286,33 @@ async fn a_transactions_audit_entries_are_written_at_its_commit(engine: Engine) 
     drop(tx);
     assert_eq!(db.audit_head(&a).await.unwrap().0, 4);
     assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 4 });
+}
+
+/// Each commit waits its turn at every organisation it appends for; taken in a fixed order,
+/// transactions naming the same two organisations in opposite orders cannot wait for each
+/// other for ever.
+async fn transactions_appending_for_two_organisations_in_either_order_all_commit(engine: Engine) {
+    use linkwell_store::audit::append_in;
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let (a, b) = (org(db, "a").await, org(db, "b").await);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let db = db.clone();
+            let (first, second) = if i % 2 == 0 { (a, b) } else { (b, a) };
+            tokio::spawn(async move {
+                let mut tx = db.begin().await?;
+                append_in(&mut tx, &first, &event(AuditAction::SignIn, &format!("first{i}")));
+                append_in(&mut tx, &second, &event(AuditAction::SignIn, &format!("second{i}")));
+                tx.commit().await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(db.verify_audit_chain(&a).await.unwrap(), ChainReport::Intact { entries: 17 });
+    assert_eq!(db.verify_audit_chain(&b).await.unwrap(), ChainReport::Intact { entries: 17 });
 }
 
 async fn audit_filters_and_pages(engine: Engine) {
