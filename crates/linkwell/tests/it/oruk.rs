@@ -285,6 +285,15 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     }
     let search = get_json(&app, "/oruk/a/services?search=walkng").await;
     assert!(names(&search).contains(&"Walk and Talk".to_owned()), "{search}");
+    // A search's pages count every hit, the page after the last one included.
+    let all = search["total_items"].as_u64();
+    assert!(all >= Some(2), "{search}");
+    let second = get_json(&app, "/oruk/a/services?search=walkng&per_page=1&page=2").await;
+    let beyond = get_json(&app, "/oruk/a/services?search=walkng&per_page=1&page=99").await;
+    assert_eq!(
+        (second["total_items"].as_u64(), beyond["total_items"].as_u64(), beyond["contents"].as_array().map(Vec::len)),
+        (all, all, Some(0))
+    );
     let and = get_json(&app, &format!("/oruk/a/services?search=moortown&taxonomy_term_id={walking}")).await;
     assert_eq!(names(&and), ["Moortown Rambles"]);
     let none = get_json(&app, &format!("/oruk/a/services?search=moortown&organization_id={}", hub.id)).await;
