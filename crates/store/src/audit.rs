@@ -67,11 +67,7 @@ impl Db {
     pub async fn audit(&self, scope: &OrgScope, event: &AuditEvent) -> Result<AuditEntry> {
         let mut tx = self.begin().await?;
         append_in(&mut tx, scope, event);
-        // Flushed here to return the entry; the commit then has nothing left to append.
-        let _turns = turns(&tx).await;
-        let entry = flush(&mut tx).await?.pop().ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(entry)
+        tx.commit_audited().await?.pop().ok_or(StoreError::NotFound)
     }
 
     /// Entries newest first, `limit` at a time before the `before` cursor (a sequence number).

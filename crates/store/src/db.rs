@@ -134,13 +134,18 @@ impl Db {
 
 impl Tx {
     /// Append the audit entries recorded in this transaction, then commit.
-    pub async fn commit(mut self) -> Result<()> {
+    pub async fn commit(self) -> Result<()> {
+        self.commit_audited().await.map(|_| ())
+    }
+
+    /// `commit`, answering the audit entries it wrote.
+    pub(crate) async fn commit_audited(mut self) -> Result<Vec<linkwell_domain::audit::AuditEntry>> {
         let _turns = crate::audit::turns(&self).await;
-        crate::audit::flush(&mut self).await?;
+        let written = crate::audit::flush(&mut self).await?;
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Postgres(t) => t.commit().await?,
         }
-        Ok(())
+        Ok(written)
     }
 }

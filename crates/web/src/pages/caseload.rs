@@ -60,15 +60,20 @@ pub async fn caseload(
     }
     // The whole team only for a coordinator's chooser.
     let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &scope).await? } else { vec![] };
-    let (active, waiting): (Vec<_>, Vec<_>) = state
+    let (mut cases, waiting): (Vec<_>, Vec<_>) = state
         .db
         .caseload(&scope, worker, CASELOAD_LIMIT)
         .await?
         .into_iter()
         .partition(|r| r.status == ReferralStatus::Active);
     let today = linkwell_app::today();
-    let overdue = active.iter().filter(|r| r.review_overdue(today)).count();
-    let (active, waiting) = (summary_rows(&state, &p, &active).await?, summary_rows(&state, &p, &waiting).await?);
+    let overdue = cases.iter().filter(|r| r.review_overdue(today)).count();
+    // One set of rows (one lookup of the practices and workers they name), split after
+    // the active cases.
+    let active_count = cases.len();
+    cases.extend(waiting);
+    let mut active = summary_rows(&state, &p, &cases).await?;
+    let waiting = active.split_off(active_count);
     let follow_ups = follow_up_rows(state.db.prescription_follow_ups_due(&scope, Some(worker), today).await?);
     Ok(page
         .render(
