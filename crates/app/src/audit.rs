@@ -1,16 +1,23 @@
-//! Reading the audit trail: the filter a person or a client types, checked once.
+//! Reading the audit trail: the filter a person or a client types, checked once, and a
+//! page of entries with the names of the people who acted.
+
+use std::collections::HashMap;
 
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::audit::AuditAction;
+use linkwell_domain::audit::{AuditAction, AuditEntry};
+use linkwell_domain::identity::EmailAddress;
 use linkwell_store::audit::AuditFilter;
+use linkwell_store::{Db, OrgScope, Page, StoreError};
 
 /// The audit trail's filter as given (each field may be empty: no filter on it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuditFilterFields<'a> {
     /// An action name, such as `sign_in`.
     pub action: &'a str,
-    /// A user id.
+    /// A user id, or
     pub user: &'a str,
+    /// a user's email (the trail itself holds user ids), which wins over `user`.
+    pub email: &'a str,
     pub entity_type: &'a str,
     pub entity_id: &'a str,
     /// London dates, YYYY-MM-DD, inclusive.
@@ -41,9 +48,68 @@ fn london_day(s: &str, field: &str, errors: &mut ValidationErrors, end: bool) ->
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum TrailError {
+    #[error("invalid filter")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A page of the trail, newest first: up to `limit` entries before `cursor` (the previous
+/// page's `next_cursor`, named `cursor_field` in errors) that match the filter.
+pub async fn trail(
+    db: &Db,
+    scope: &OrgScope,
+    fields: &AuditFilterFields<'_>,
+    cursor: &str,
+    cursor_field: &str,
+    limit: usize,
+) -> Result<Page<AuditEntry>, TrailError> {
+    let (mut filter, before) = parse_filter(fields, cursor, cursor_field).map_err(TrailError::Invalid)?;
+    if let Some(user) = user_by_email(db, scope, fields.email).await? {
+        filter.actor_user_id = Some(user);
+    }
+    Ok(db.audit_page(scope, &filter, before, limit).await?)
+}
+
+/// The id of the organisation's user with this email, if one was typed; another
+/// organisation's user is "no user" like nobody at all.
+async fn user_by_email(db: &Db, scope: &OrgScope, email: &str) -> Result<Option<String>, TrailError> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let Ok(email) = EmailAddress::parse(email) else {
+        let why = "Enter an email address in the correct format, like name@example.org";
+        return Err(TrailError::Invalid(ValidationErrors::single("email", why)));
+    };
+    match db.user_for_sign_in(&email).await {
+        Ok((user, _)) if user.organisation_id == scope.organisation_id() => Ok(Some(user.id.to_string())),
+        Ok(_) | Err(StoreError::NotFound) => Err(TrailError::Invalid(ValidationErrors::single(
+            "email",
+            "No user in your organisation has this email address",
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The display names of the users who made `entries`, by user id.
+pub async fn actor_names(
+    db: &Db,
+    scope: &OrgScope,
+    entries: &[AuditEntry],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut ids: Vec<String> = entries.iter().filter_map(|e| e.actor_user_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let users = db.users_by_ids(scope, &ids).await?;
+    Ok(users.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect())
+}
+
 /// Turn the filter into the store's, naming each field that is wrong; `cursor` is the
 /// previous page's cursor, reported under `cursor_field` when it is not one.
-pub fn parse_filter(
+fn parse_filter(
     f: &AuditFilterFields<'_>,
     cursor: &str,
     cursor_field: &str,

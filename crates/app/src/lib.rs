@@ -9,13 +9,14 @@
 //! Modules are cut by capability: `casework` (who may open which case, referral intake,
 //! discharge summaries), `sessions` (booking, outcomes, moving a session), `organisation`
 //! (sites and rooms, programmes, working hours), `prescriptions` (connecting people to
-//! listings, following up, unmet needs), `users` (adding users, reset links), `directory` (CSV sheets,
+//! listings, following up, unmet needs), `identity` (signing in, passwords), `users` (adding users, reset links), `directory` (CSV sheets,
 //! ORUK imports, the search index follower), `messaging` (session reminders and the
 //! outbox sender).
 
 pub mod audit;
 pub mod casework;
 pub mod directory;
+pub mod identity;
 pub mod messaging;
 pub mod organisation;
 pub mod prescriptions;

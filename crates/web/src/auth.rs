@@ -37,6 +37,20 @@ pub const IDLE_SESSION_MINUTES: i64 = 30;
 
 pub use linkwell_app::{AuthVia, Caller, Principal};
 
+/// Sign `user` in on this session. A new session id at sign-in defeats session fixation;
+/// the session's own form token is stored with the rest (one write, not two).
+pub async fn start_session(
+    session: &Session,
+    user: &linkwell_store::users::User,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(SESSION_USER, user.id).await?;
+    session.insert(SESSION_ORG, user.organisation_id).await?;
+    session.insert(SESSION_SIGNED_IN_AT, now_ms()).await?;
+    session.insert(SESSION_CREDENTIALS, user.credentials_changed_at).await?;
+    session.insert(SESSION_CSRF, linkwell_domain::identity::Secret::generate("").expose()).await
+}
+
 /// The principal of this request, if anyone is signed in.
 #[derive(Debug, Clone)]
 pub struct MaybePrincipal(pub Option<Arc<Principal>>);

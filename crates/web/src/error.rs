@@ -190,6 +190,24 @@ impl From<linkwell_app::casework::CaseError> for ApiError {
     }
 }
 
+impl From<linkwell_app::audit::TrailError> for ApiError {
+    fn from(e: linkwell_app::audit::TrailError) -> Self {
+        match e {
+            linkwell_app::audit::TrailError::Invalid(e) => ApiError::Invalid(e),
+            linkwell_app::audit::TrailError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<linkwell_app::directory::search::SyncError> for ApiError {
+    fn from(e: linkwell_app::directory::search::SyncError) -> Self {
+        match e {
+            linkwell_app::directory::search::SyncError::Store(s) => s.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         ApiError::Invalid(e)

@@ -42,7 +42,7 @@ impl Default for Config {
     }
 }
 
-/// How many password checks may run at once (see `AppState::password_checks`).
+/// How many password checks may run at once (see `AppState::passwords`).
 const PASSWORD_CHECKS: usize = 4;
 
 #[derive(Clone)]
@@ -55,9 +55,8 @@ pub struct AppState {
     pub search: Arc<linkwell_search::DirectoryIndex>,
     /// Failed sign-ins per client (only failures count).
     pub sign_in_throttle: Arc<crate::client::FailureThrottle>,
-    /// Password checks running at once, across the server: each argon2 check holds about
-    /// 19 MiB and a core, so a flood of sign-ins waits here instead of exhausting both.
-    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Password checks, a bounded number at once across the server.
+    pub passwords: linkwell_app::identity::Passwords,
 }
 
 impl AppState {
@@ -72,36 +71,9 @@ impl AppState {
                 config.sign_in_burst,
                 std::time::Duration::from_secs(config.sign_in_replenish_seconds.max(1)),
             )),
-            password_checks: Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS)),
+            passwords: linkwell_app::identity::Passwords::new(PASSWORD_CHECKS),
             config: Arc::new(config),
             search: Arc::new(search),
         }
-    }
-
-    /// Search the directory index on a blocking thread: a search is CPU work that grows
-    /// with the directory, and must not hold up the async threads serving other requests.
-    /// The error is the index's, in words for a log line.
-    pub async fn search(
-        &self,
-        organisation: linkwell_domain::OrganisationId,
-        q: linkwell_search::SearchQuery,
-    ) -> Result<Vec<linkwell_search::Hit>, String> {
-        let index = self.search.clone();
-        match tokio::task::spawn_blocking(move || index.search(organisation, &q)).await {
-            Ok(found) => found.map_err(|e| e.to_string()),
-            Err(e) => Err(format!("the search did not finish: {e}")),
-        }
-    }
-
-    /// Check `password` against `hash` on a blocking thread, waiting at most 10 seconds for
-    /// one of the server's password-check slots. `None` when the server is too busy.
-    pub async fn check_password(
-        &self,
-        password: String,
-        hash: linkwell_domain::identity::PasswordHash,
-    ) -> Option<bool> {
-        let wait = std::time::Duration::from_secs(10);
-        let _slot = tokio::time::timeout(wait, self.password_checks.clone().acquire_owned()).await.ok()?.ok()?;
-        tokio::task::spawn_blocking(move || linkwell_domain::identity::verify_password(&password, &hash)).await.ok()
     }
 }

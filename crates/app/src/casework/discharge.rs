@@ -1,12 +1,38 @@
-//! The discharge summary: what the practice is sent when a case ends.
+//! Ending a case, and the discharge summary: what the practice is sent when it ends.
 
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::referrals::{HistoryEvent, ReferralStatus};
-use linkwell_store::referrals::Referral;
+use linkwell_domain::referrals::{DischargeReason, HistoryEvent, ReferralStatus};
+use linkwell_domain::validation::required_text;
+use linkwell_domain::{ValidationErrors, Version};
+use linkwell_store::referrals::{Change, ChangeError, Referral};
 use linkwell_store::{Db, OrgScope, StoreError};
 
 use super::{CaseError, open_case};
 use crate::Caller;
+
+/// Why a case ends and the summary for the practice, as typed (the summary is required,
+/// at most 4,000 characters).
+pub fn discharge_of(reason: &str, summary: &str) -> Result<Change, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let reason = e.check("reason", DischargeReason::parse(reason));
+    let summary = e.check("summary", required_text("a summary for the practice", summary, 4000));
+    match (reason, summary) {
+        (Some(reason), Some(summary)) => Ok(Change::Discharge { reason, summary }),
+        _ => Err(e),
+    }
+}
+
+/// Discharge a case the caller opened, if it is still at `version` (a stale one is
+/// `Store(Conflict)`, a case that is not active `Illegal`).
+pub async fn discharge(
+    db: &Db,
+    caller: &Caller,
+    case: &Referral,
+    version: Version,
+    discharge: Change,
+) -> Result<Referral, ChangeError> {
+    db.change_referral(&caller.scope(), &caller.actor(), case.id, version, discharge).await
+}
 
 /// A discharged case the caller works, with its summary. A case still open has no
 /// summary yet: not found.

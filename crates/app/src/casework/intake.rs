@@ -58,13 +58,8 @@ impl Intake {
     /// A referral made by a signed-in user: the referrer is recorded when it is a referrer
     /// (staff entering a referral on someone's behalf are not its referrer), the practice
     /// is the person's, and what may be learnt about known records follows from the role.
-    pub fn by(
-        p: &Principal,
-        person: PersonInput,
-        referral: ReferralInput,
-        programme: ProgrammeId,
-        duplicates: DuplicateChoice,
-    ) -> Intake {
+    pub fn by(p: &Principal, checked: CheckedIntake, duplicates: DuplicateChoice) -> Intake {
+        let CheckedIntake { person, referral, programme } = checked;
         Intake {
             practice: person.practice_id,
             person,
@@ -78,7 +73,8 @@ impl Intake {
 
     /// A referral the person makes for themselves (the public self-referral form): no
     /// referrer, and nothing learnt about records already held.
-    pub fn by_the_person(person: PersonInput, referral: ReferralInput, programme: ProgrammeId) -> Intake {
+    pub fn by_the_person(checked: CheckedIntake) -> Intake {
+        let CheckedIntake { person, referral, programme } = checked;
         Intake {
             practice: person.practice_id,
             person,
@@ -178,8 +174,60 @@ pub async fn intake(db: &Db, scope: &OrgScope, actor: &Actor, i: &Intake) -> Res
     Ok(IntakeOutcome::Created { referral: Box::new(referral), matched_existing: matched })
 }
 
+/// Which programme a new referral joins, as asked.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgrammeChoice<'a> {
+    /// The one named by id, or — when nothing is named — the organisation's only one.
+    Named(&'a str),
+    /// The organisation's first (the public self-referral form, which does not ask).
+    First,
+}
+
+/// A referral as typed, each part already parsed by its adapter (the page form or the API
+/// body name their fields differently), before it is checked against the organisation.
+pub struct IntakeDraft<'a> {
+    pub person: Result<PersonInput, ValidationErrors>,
+    pub referral: Result<ReferralInput, ValidationErrors>,
+    pub programme: ProgrammeChoice<'a>,
+    /// The field a practice that is not the organisation's is reported under.
+    pub practice_field: &'a str,
+    /// What else the adapter found wrong, reported with the rest.
+    pub errors: ValidationErrors,
+}
+
+/// The parts of a referral that are right in themselves and for this organisation.
+pub struct CheckedIntake {
+    pub person: PersonInput,
+    pub referral: ReferralInput,
+    pub programme: ProgrammeId,
+}
+
+impl IntakeDraft<'_> {
+    /// Check the programme and the person's practice against the organisation, and report
+    /// every error of the draft at once (`CaseError::Invalid`).
+    pub async fn check(self, db: &Db, scope: &OrgScope) -> Result<CheckedIntake, crate::casework::CaseError> {
+        let mut errors = self.errors;
+        let person = self.person.map_err(|e| errors.errors.extend(e.errors)).ok();
+        let referral = self.referral.map_err(|e| errors.errors.extend(e.errors)).ok();
+        let programmes = db.programmes(scope).await?;
+        let named = match self.programme {
+            ProgrammeChoice::Named(raw) => raw.to_owned(),
+            ProgrammeChoice::First => programmes.first().map(|p| p.id.to_string()).unwrap_or_default(),
+        };
+        let programme = choose_programme(&programmes, &named).map_err(|e| errors.errors.extend(e.errors)).ok();
+        let practice = person.as_ref().and_then(|p| p.practice_id);
+        crate::users::check_practice_into(db, scope, practice, self.practice_field, &mut errors).await?;
+        match (person, referral, programme) {
+            (Some(person), Some(referral), Some(programme)) if errors.is_empty() => {
+                Ok(CheckedIntake { person, referral, programme })
+            }
+            _ => Err(crate::casework::CaseError::Invalid(errors)),
+        }
+    }
+}
+
 /// The programme a new referral joins: the one named, or the organisation's only one.
-pub fn choose_programme(programmes: &[Programme], raw: &str) -> Result<ProgrammeId, ValidationErrors> {
+fn choose_programme(programmes: &[Programme], raw: &str) -> Result<ProgrammeId, ValidationErrors> {
     match raw.trim() {
         "" if programmes.len() == 1 => Ok(programmes[0].id),
         "" if programmes.is_empty() => Err(ValidationErrors::single(

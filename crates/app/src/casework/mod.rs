@@ -4,12 +4,20 @@
 //! summarising it for the practice at the end.
 
 mod case_file;
+mod caseload;
 mod discharge;
 mod intake;
+mod people;
+mod triage;
 
 pub use case_file::CaseFile;
-pub use discharge::{discharge_summary, summary_of_case};
-pub use intake::{DuplicateChoice, Intake, IntakeFrom, IntakeOutcome, choose_programme, intake};
+pub use caseload::{Caseload, caseload, open_cases, whose_caseload};
+pub use discharge::{discharge, discharge_of, discharge_summary, summary_of_case};
+pub use intake::{
+    CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
+};
+pub use people::{PersonRecord, person_record, update_person};
+pub use triage::{TriageDecision, decline_reason, redirect_destination, triage};
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::authz::{follows_referral, sees_case};

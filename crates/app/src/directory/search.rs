@@ -8,10 +8,11 @@
 //! are read from its next eight weeks of dates. Pages re-index what they change at once,
 //! so the person who made the change sees it in the next search.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::Date;
-use linkwell_search::{DirectoryIndex, Listing};
+use linkwell_search::{DirectoryIndex, Hit, Listing, SearchQuery};
 use linkwell_store::directory::Service;
 use linkwell_store::{Db, OrgScope};
 
@@ -21,6 +22,44 @@ pub enum SyncError {
     Store(#[from] linkwell_store::StoreError),
     #[error(transparent)]
     Search(#[from] linkwell_search::SearchError),
+    /// The blocking thread running a search stopped before answering.
+    #[error("the search did not finish")]
+    Unfinished,
+}
+
+/// Search an organisation's listings on a blocking thread: a search is CPU work that grows
+/// with the directory, and must not hold up the async threads serving other requests.
+pub async fn hits(index: &Arc<DirectoryIndex>, scope: &OrgScope, q: SearchQuery) -> Result<Vec<Hit>, SyncError> {
+    let (index, organisation) = (index.clone(), scope.organisation_id());
+    match tokio::task::spawn_blocking(move || index.search(organisation, &q)).await {
+        Ok(found) => Ok(found?),
+        Err(_) => Err(SyncError::Unfinished),
+    }
+}
+
+/// A listing a search found, and how far away it is when the search was near a place.
+pub struct Found {
+    pub service: Service,
+    pub miles: Option<f64>,
+}
+
+/// Search, then read what was found from the database (the index is only a cache of it),
+/// best match first.
+pub async fn find(
+    db: &Db,
+    index: &Arc<DirectoryIndex>,
+    scope: &OrgScope,
+    q: SearchQuery,
+) -> Result<Vec<Found>, SyncError> {
+    let hits = hits(index, scope, q).await?;
+    let services = db.services_by_ids(scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+    Ok(services
+        .into_iter()
+        .map(|service| {
+            let miles = hits.iter().find(|h| h.id == service.id).and_then(|h| h.miles);
+            Found { service, miles }
+        })
+        .collect())
 }
 
 /// How far back each catch-up re-reads, for transactions that commit after a later one.

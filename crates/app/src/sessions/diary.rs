@@ -6,7 +6,9 @@
 use jiff::civil::Date;
 use linkwell_domain::RoomId;
 use linkwell_domain::authz::sees_case;
-use linkwell_domain::calendar::initials;
+use linkwell_domain::calendar::{Event, calendar, initials};
+use linkwell_domain::sessions::SessionKind;
+use linkwell_domain::time::from_millis;
 use linkwell_domain::time::london;
 use linkwell_store::diary::DiaryOf;
 use linkwell_store::practices::room_label;
@@ -97,4 +99,49 @@ pub async fn new_calendar_feed(db: &Db, caller: &Caller) -> Result<linkwell_doma
 /// Turn the caller's calendar feed off: its address no longer works. Whether there was one.
 pub async fn revoke_calendar_feed(db: &Db, caller: &Caller) -> Result<bool, StoreError> {
     db.revoke_calendar_feed(&caller.scope(), &caller.actor(), caller.user.id).await
+}
+
+/// A calendar feed as a subscriber's calendar reads it (iCalendar text), for the owner of
+/// the secret address `token`: their sessions from 30 days ago to 180 days ahead, the
+/// person by initials only (a calendar is not a safe place for names). `None` when the
+/// address is unknown or revoked, or its owner no longer works cases.
+pub async fn calendar_feed(db: &Db, token: &str) -> Result<Option<String>, StoreError> {
+    let owner = match db.calendar_feed_owner(&linkwell_domain::identity::SecretHash::of(token)).await {
+        Ok(owner) => owner,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (scope, user_id) = owner;
+    let user = match db.user(&scope, user_id).await {
+        Ok(user) if linkwell_domain::authz::allows(user.role, linkwell_domain::authz::Action::WorkCases) => user,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (now, day) = (linkwell_store::now_ms(), 86_400_000);
+    let entries = db.diary(&scope, DiaryOf::Worker(user_id), now - 30 * day, now + 180 * day).await?;
+    let sites = db.sites_with_rooms(&scope).await?;
+    let events: Vec<Event> = entries
+        .iter()
+        .map(|e| Event {
+            uid: format!("{}@linkwell", e.session.id),
+            starts: from_millis(e.session.starts_at),
+            ends: from_millis(e.session.ends_at),
+            summary: format!(
+                "{} with {}",
+                if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                initials(&e.given_name, &e.family_name)
+            ),
+            location: Some(
+                e.session
+                    .room_id
+                    .and_then(|id| room_label(&sites, id))
+                    .unwrap_or_else(|| e.session.mode.label().into()),
+            ),
+            description: None,
+            sequence: e.session.version,
+            cancelled: e.session.status.is_cancelled(),
+        })
+        .collect();
+    let name = format!("{} – Linkwell sessions", user.display_name);
+    Ok(Some(calendar(&name, &events, jiff::Timestamp::now())))
 }

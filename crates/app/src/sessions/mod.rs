@@ -6,8 +6,10 @@ pub mod diary;
 
 use jiff::Timestamp;
 use linkwell_domain::ids::SessionId;
+use linkwell_domain::sessions::session_start;
 use linkwell_domain::sessions::{AskedBy, Outcome, ProgrammeRules, SessionMode, SessionNotes, SessionStatus};
-use linkwell_domain::{RoomId, Version};
+use linkwell_domain::time::DateEntry;
+use linkwell_domain::{RoomId, ValidationErrors, Version};
 use linkwell_store::referrals::{Change, ChangeError, Referral, change_referral_in};
 use linkwell_store::sessions::{BookingProblem, NewSession, Session, book_session_in, record_session_outcome_in};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
@@ -25,13 +27,41 @@ pub struct Booking {
     pub room: Option<RoomId>,
 }
 
+/// A booking as typed on the booking form or in an API body.
+pub struct BookingFields<'a> {
+    pub date: DateEntry,
+    /// London wall-clock time, like 10:00.
+    pub time: &'a str,
+    /// Which of a repeated hour (the autumn clock change), when asked.
+    pub fold: &'a str,
+    pub mode: &'a str,
+    pub room: &'a str,
+}
+
+impl Booking {
+    /// The booking, or every problem with it, each under its field's name.
+    pub fn parse(f: &BookingFields<'_>) -> Result<Booking, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let starts = session_start(&f.date, f.time, f.fold).map_err(|err| e.errors.extend(err.errors)).ok();
+        let mode = e.check("mode", SessionMode::parse(f.mode));
+        let room = match f.room.trim() {
+            "" => None,
+            raw => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "Select a room from the list")),
+        };
+        match (starts, mode) {
+            (Some(starts), Some(mode)) if e.is_empty() => Ok(Booking { starts, mode, room }),
+            _ => Err(e),
+        }
+    }
+}
+
 /// Why a booking was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     #[error("Assign a link worker before booking sessions")]
     NoWorker,
     /// The room named is not one of this organisation's.
-    #[error("No such room")]
+    #[error("Select a room from the list")]
     UnknownRoom,
     #[error(transparent)]
     Refused(BookingProblem),

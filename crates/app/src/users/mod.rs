@@ -2,7 +2,7 @@
 //! a password-reset link.
 
 use linkwell_domain::ValidationErrors;
-use linkwell_domain::identity::{Secret, UserInput, check_password_policy, hash_password};
+use linkwell_domain::identity::{Secret, UserInput, check_password_policy};
 use linkwell_domain::{PracticeId, UserId};
 use linkwell_store::users::{NewUser, User};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
@@ -83,11 +83,8 @@ pub async fn check_practice_into(
     Ok(())
 }
 
-async fn hash(password: String) -> Result<linkwell_domain::identity::PasswordHash, AdminError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| AdminError::Hashing)?
-        .map_err(|_| AdminError::Hashing)
+async fn hash(password: &str) -> Result<linkwell_domain::identity::PasswordHash, AdminError> {
+    crate::identity::hash(password).await.map_err(|_| AdminError::Hashing)
 }
 
 /// Add a user who has no password yet, and return the one-time link with which they set
@@ -100,7 +97,7 @@ pub async fn add_user(
 ) -> Result<(User, Secret), AdminError> {
     // An unguessable password nobody knows, until the user sets their own.
     let placeholder = Secret::generate("").expose().to_owned();
-    let user = insert_user(db, scope, actor, input, hash(placeholder).await?).await?;
+    let user = insert_user(db, scope, actor, input, hash(&placeholder).await?).await?;
     let link = issue_reset_link(db, scope, actor, user.id).await?;
     Ok((user, link))
 }
@@ -115,7 +112,7 @@ pub async fn add_user_with_password(
 ) -> Result<User, AdminError> {
     check_password_policy(password, input.email.as_str())
         .map_err(|e| AdminError::Invalid(ValidationErrors::single("password", e.to_string())))?;
-    let hash = hash(password.to_owned()).await?;
+    let hash = hash(password).await?;
     insert_user(db, scope, actor, input, hash).await
 }
 

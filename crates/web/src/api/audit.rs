@@ -8,7 +8,7 @@ use super::{MAX_LIMIT, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use linkwell_app::audit::{AuditFilterFields, parse_filter};
+use linkwell_app::audit::{self, AuditFilterFields};
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntryDto {
@@ -61,13 +61,14 @@ pub async fn list(
     let fields = AuditFilterFields {
         action: &q.action,
         user: &q.user,
+        email: "",
         entity_type: &q.entity_type,
         entity_id: &q.entity_id,
         from: &q.from,
         to: &q.to,
     };
-    let (filter, before) = parse_filter(&fields, page.cursor.as_deref().unwrap_or(""), "cursor")?;
-    let page = state.db.audit_page(&p.scope(), &filter, before, limit.min(MAX_LIMIT)).await?;
+    let cursor = page.cursor.as_deref().unwrap_or("");
+    let page = audit::trail(&state.db, &p.scope(), &fields, cursor, "cursor", limit.min(MAX_LIMIT)).await?;
     Ok(Json(AuditPage {
         items: page
             .items

@@ -45,18 +45,9 @@ pub async fn put(
 ) -> Result<Json<PersonDto>, ApiError> {
     let person = open_person(&state.db, &p, super::path_id::<PersonId>(&id)?).await?;
     let body: PersonUpdate = body.parse()?;
-    let input = parse_person(&body.person, None, p.organisation.test_mode, "person")?;
-    let mut errors = linkwell_domain::ValidationErrors::new();
-    linkwell_app::users::check_practice_into(
-        &state.db,
-        &p.scope(),
-        input.practice_id,
-        "person.practice_id",
-        &mut errors,
-    )
-    .await?;
-    errors.into_result()?;
-    let saved = state.db.update_person(&p.scope(), &p.actor(), person.id, Version(body.version), &input).await?;
+    let input = parse_person(&body.person, None, p.organisation.test_mode, "person");
+    let saved =
+        linkwell_app::casework::update_person(&state.db, &p, &person, Version(body.version), input, "person.").await?;
     Ok(Json((&saved).into()))
 }
 

@@ -6,13 +6,11 @@ use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use linkwell_domain::identity::Role;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
-use linkwell_domain::referrals::{ContactOutcome, DischargeReason, FollowUpExtension, ReferralFields, ReferralInput};
+use linkwell_domain::referrals::{ContactOutcome, FollowUpExtension, ReferralFields, ReferralInput};
 use linkwell_domain::time::DateEntry;
-use linkwell_domain::validation::required_text;
-use linkwell_domain::{PersonId, UserId, ValidationErrors, Version};
+use linkwell_domain::{ValidationErrors, Version};
 use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
 use linkwell_store::people::Person;
 use linkwell_store::referrals::{Change, ChangeError, Referral, ReferralEvent};
@@ -24,7 +22,8 @@ use crate::auth::{Caller, Principal, Signed};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use linkwell_app::casework::{
-    self, DuplicateChoice, Intake, IntakeOutcome, View, list_filter, open_case, open_referral,
+    self, DuplicateChoice, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice, TriageDecision, View, list_filter,
+    open_case, open_referral,
 };
 
 /// A referral as lists show it. A referrer sees only what the referral gave (the person's
@@ -408,68 +407,63 @@ pub async fn create(
     Signed(p): Signed,
     ApiJson(body): ApiJson<NewReferralBody>,
 ) -> Result<(StatusCode, Json<ReferralDto>), ApiError> {
-    let scope = p.scope();
     let mut errors = ValidationErrors::new();
-    let person = parse_person(&body.person, p.user.practice_id, p.organisation.test_mode, "person")
-        .map_err(|e| errors.errors.extend(e.errors))
-        .ok();
+    let duplicates = duplicate_choice(&p, body.person_id.as_deref(), &mut errors);
     let r = &body.referral;
-    let referral = ReferralInput::parse_by(
-        p.user.role,
-        &ReferralFields {
-            source: r.source.clone(),
-            needs: r.needs.clone(),
-            urgency: r.urgency.clone(),
-            risk_flags: r.risk_flags.clone(),
-            safeguarding: r.safeguarding,
-            free_text: r.free_text.clone(),
-            consent_confirmed: r.consent_confirmed,
-        },
-    )
-    .map_err(|e| errors.errors.extend(under("referral", e).errors))
-    .ok();
-    let programmes = state.db.programmes(&scope).await?;
-    let programme = casework::choose_programme(&programmes, body.programme_id.as_deref().unwrap_or(""))
-        .map_err(|e| errors.errors.extend(e.errors))
-        .ok();
-    let practice = person.as_ref().and_then(|p| p.practice_id);
-    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "person.practice_id", &mut errors).await?;
-    let duplicates = match body.person_id.as_deref().map(str::trim) {
-        Some(id) if !id.is_empty() && p.can(linkwell_domain::authz::Action::WorkCases) => {
-            match id.parse::<PersonId>() {
-                Ok(id) => DuplicateChoice::Existing(id),
-                Err(_) => {
-                    errors.add("person_id", "person_id must be the id of a person");
-                    DuplicateChoice::CreateAndFlag
-                }
-            }
-        }
-        Some(id) if !id.is_empty() => {
-            errors.add("person_id", "Only staff who work cases may name an existing person");
-            DuplicateChoice::CreateAndFlag
-        }
-        _ => DuplicateChoice::CreateAndFlag,
+    let fields = ReferralFields {
+        source: r.source.clone(),
+        needs: r.needs.clone(),
+        urgency: r.urgency.clone(),
+        risk_flags: r.risk_flags.clone(),
+        safeguarding: r.safeguarding,
+        free_text: r.free_text.clone(),
+        consent_confirmed: r.consent_confirmed,
     };
-    let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
-        return Err(errors.into());
+    let draft = IntakeDraft {
+        person: parse_person(&body.person, p.user.practice_id, p.organisation.test_mode, "person"),
+        referral: ReferralInput::parse_by(p.user.role, &fields).map_err(|e| under("referral", e)),
+        programme: ProgrammeChoice::Named(body.programme_id.as_deref().unwrap_or("")),
+        practice_field: "person.practice_id",
+        errors,
     };
-    errors.clone().into_result()?;
-    let intake = Intake::by(&p, person, referral, programme, duplicates);
-    match casework::intake(&state.db, &scope, &p.actor(), &intake).await {
-        // Staff who may work the case get it back whole; a referrer gets its status.
-        Ok(IntakeOutcome::Created { referral, .. }) if casework::view_of(&p, &referral) == Some(View::Case) => {
-            Ok((StatusCode::CREATED, shown(&state, &p, referral.id).await?))
-        }
-        Ok(IntakeOutcome::Created { referral, .. }) => {
-            let history = state.db.referral_history(&scope, referral.id).await?;
-            Ok((StatusCode::CREATED, Json(referral_dto(&referral, &history, None))))
-        }
+    let intake = Intake::by(&p, draft.check(&state.db, &p.scope()).await?, duplicates);
+    match casework::intake(&state.db, &p.scope(), &p.actor(), &intake).await {
+        Ok(IntakeOutcome::Created { referral, .. }) => Ok((StatusCode::CREATED, created(&state, &p, &referral).await?)),
         Ok(IntakeOutcome::PossibleDuplicates(_)) => Err(ApiError::Internal("intake asked to check duplicates".into())),
         Err(linkwell_store::StoreError::NotFound) => {
             Err(ValidationErrors::single("person_id", "No such person in this organisation").into())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An existing person named in the body (staff who work cases only); otherwise a new
+/// record, flagged at triage if it might be someone known.
+fn duplicate_choice(p: &Caller, person_id: Option<&str>, errors: &mut ValidationErrors) -> DuplicateChoice {
+    match person_id.map(str::trim) {
+        Some(id) if !id.is_empty() && p.can(linkwell_domain::authz::Action::WorkCases) => match id.parse() {
+            Ok(id) => DuplicateChoice::Existing(id),
+            Err(_) => {
+                errors.add("person_id", "person_id must be the id of a person");
+                DuplicateChoice::CreateAndFlag
+            }
+        },
+        Some(id) if !id.is_empty() => {
+            errors.add("person_id", "Only staff who work cases may name an existing person");
+            DuplicateChoice::CreateAndFlag
+        }
+        _ => DuplicateChoice::CreateAndFlag,
+    }
+}
+
+/// A new referral as its maker may see it: staff who may work the case get it back whole,
+/// a referrer gets its status.
+async fn created(state: &AppState, p: &Caller, referral: &Referral) -> Result<Json<ReferralDto>, ApiError> {
+    if casework::view_of(p, referral) == Some(View::Case) {
+        return shown(state, p, referral.id).await;
+    }
+    let history = state.db.referral_history(&p.scope(), referral.id).await?;
+    Ok(Json(referral_dto(referral, &history, None)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -564,39 +558,21 @@ pub async fn triage(
 ) -> Result<Json<ReferralDto>, ApiError> {
     let r = opened(&state, &p, &id).await?;
     let body: TriageBody = body.parse()?;
-    let scope = p.scope();
-    let who = p.actor();
-    let version = Version(body.version);
-    let worker = async |raw: &Option<String>| -> Result<UserId, ApiError> {
-        Ok(casework::chosen_worker(&state.db, &scope, raw.as_deref().unwrap_or(""), "worker_id").await?)
+    let worker = async |raw: &Option<String>| {
+        casework::chosen_worker(&state.db, &p.scope(), raw.as_deref().unwrap_or(""), "worker_id").await
     };
-    let text = |raw: &Option<String>, field: &str, what: &str, max| {
-        required_text(what, raw.as_deref().unwrap_or(""), max)
-            .map_err(|m| ApiError::from(ValidationErrors::single(field, m)))
-    };
-    let changed = match body.action.trim() {
-        "accept" => {
-            let worker = worker(&body.worker_id).await?;
-            state.db.change_referral(&scope, &who, r.id, version, Change::Accept { worker }).await?
-        }
-        "reassign" => {
-            let worker = worker(&body.worker_id).await?;
-            state.db.reassign_referral(&scope, &who, r.id, version, worker).await?
-        }
-        "decline" => {
-            let reason = text(&body.reason, "reason", "why the referral is declined", 1000)?;
-            state.db.change_referral(&scope, &who, r.id, version, Change::Decline { reason }).await?
-        }
-        "redirect" => {
-            let to = text(&body.redirected_to, "redirected_to", "where the referral is redirected to", 500)?;
-            state.db.change_referral(&scope, &who, r.id, version, Change::Redirect { to }).await?
-        }
+    let text = |raw: &Option<String>| raw.as_deref().unwrap_or("").to_owned();
+    let decision = match body.action.trim() {
+        "accept" => TriageDecision::Accept(worker(&body.worker_id).await?),
+        "reassign" => TriageDecision::Reassign(worker(&body.worker_id).await?),
+        "decline" => casework::decline_reason(&text(&body.reason), "reason")?,
+        "redirect" => casework::redirect_destination(&text(&body.redirected_to), "redirected_to")?,
         _ => {
-            return Err(
-                ValidationErrors::single("action", "action must be accept, reassign, decline or redirect").into()
-            );
+            let why = "action must be accept, reassign, decline or redirect";
+            return Err(ValidationErrors::single("action", why).into());
         }
     };
+    let changed = casework::triage(&state.db, &p, &r, Version(body.version), decision).await?;
     answer(&state, &p, &changed).await
 }
 
@@ -653,14 +629,8 @@ pub async fn discharge(
 ) -> Result<Json<ReferralDto>, ApiError> {
     let r = opened(&state, &p, &id).await?;
     let body: DischargeBody = body.parse()?;
-    let mut e = ValidationErrors::new();
-    let reason = e.check("reason", DischargeReason::parse(&body.reason));
-    let summary = e.check("summary", required_text("a summary for the practice", &body.summary, 4000));
-    let (Some(reason), Some(summary)) = (reason, summary) else { return Err(e.into()) };
-    let changed = state
-        .db
-        .change_referral(&p.scope(), &p.actor(), r.id, Version(body.version), Change::Discharge { reason, summary })
-        .await?;
+    let discharge = casework::discharge_of(&body.reason, &body.summary)?;
+    let changed = casework::discharge(&state.db, &p, &r, Version(body.version), discharge).await?;
     answer(&state, &p, &changed).await
 }
 
@@ -690,13 +660,8 @@ pub async fn caseload(
     Signed(p): Signed,
     Query(q): Query<CaseloadParams>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let worker = match (p.user.role, q.worker.as_deref().map(str::trim)) {
-        (Role::Coordinator, Some(raw)) if !raw.is_empty() => {
-            casework::chosen_worker(&state.db, &p.scope(), raw, "worker").await?
-        }
-        _ => p.user.id,
-    };
-    let items = state.db.caseload(&p.scope(), worker, 1000).await?;
+    let worker = casework::whose_caseload(&state.db, &p, q.worker.as_deref().unwrap_or(""), "worker").await?;
+    let items = casework::open_cases(&state.db, &p, &worker).await?;
     Ok(Json(ReferralPage { items: items.iter().map(Into::into).collect(), next_cursor: None }))
 }
 

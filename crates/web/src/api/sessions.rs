@@ -5,11 +5,11 @@ use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use linkwell_app::sessions::{self as use_case, BookError, Booking};
+use linkwell_app::sessions::{self as use_case, BookError, Booking, BookingFields};
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{AskedBy, Outcome, SessionMode, SessionNotes, session_start};
+use linkwell_domain::sessions::{AskedBy, Outcome, SessionNotes};
 use linkwell_domain::time::DateEntry;
-use linkwell_domain::{RoomId, ValidationErrors, Version};
+use linkwell_domain::{ValidationErrors, Version};
 use linkwell_store::sessions::Session;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -84,19 +84,13 @@ pub struct BookingBody {
 impl BookingBody {
     /// The booking, or every problem with it, each under its field's name.
     fn parse(&self) -> Result<Booking, ValidationErrors> {
-        let mut e = ValidationErrors::new();
-        let starts = session_start(&DateEntry::Iso(self.date.clone()), &self.time, self.fold.as_deref().unwrap_or(""))
-            .map_err(|err| e.errors.extend(err.errors))
-            .ok();
-        let mode = e.check("mode", SessionMode::parse(&self.mode));
-        let room = match self.room_id.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "room_id must be the id of a room")),
-        };
-        match (starts, mode) {
-            (Some(starts), Some(mode)) if e.is_empty() => Ok(Booking { starts, mode, room }),
-            _ => Err(e),
-        }
+        Booking::parse(&BookingFields {
+            date: DateEntry::Iso(self.date.clone()),
+            time: &self.time,
+            fold: self.fold.as_deref().unwrap_or(""),
+            mode: &self.mode,
+            room: self.room_id.as_deref().unwrap_or(""),
+        })
     }
 }
 

@@ -188,7 +188,7 @@ async fn with_search(state: &AppState, scope: &OrgScope, p: &Parsed) -> Result<S
         filter.ids = Some(vec![]);
     } else if !p.search.is_empty() {
         let q = SearchQuery { text: p.search.clone(), limit: MAX_SEARCH_HITS, ..Default::default() };
-        let hits = state.search(scope.organisation_id(), q).await.map_err(ApiError::Internal)?;
+        let hits = linkwell_app::directory::search::hits(&state.search, scope, q).await?;
         filter.ids = Some(hits.into_iter().map(|h| h.id).collect());
     }
     Ok(filter)

@@ -2,14 +2,11 @@
 
 use crate::input::Query;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use linkwell_app::audit::{AuditFilterFields, parse_filter};
-use linkwell_domain::ValidationErrors;
-use linkwell_domain::audit::AuditAction;
-use linkwell_domain::identity::EmailAddress;
-use linkwell_store::StoreError;
+use linkwell_app::audit::{self, AuditFilterFields, TrailError};
+use linkwell_domain::audit::{AuditAction, AuditEntry};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::{Page, form_errors};
 use crate::error::PageError;
@@ -41,74 +38,58 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let actions: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
-    // The page filters by a person's email; the trail itself holds user ids only.
-    let mut user = q.user.clone();
-    let mut email_error = None;
-    let email = q.email.trim().to_owned();
-    if !email.is_empty() {
-        match EmailAddress::parse(&email) {
-            Ok(e) => match state.db.user_for_sign_in(&e).await {
-                Ok((u, _)) if u.organisation_id == p.user.organisation_id => user = u.id.to_string(),
-                Ok(_) | Err(StoreError::NotFound) => {
-                    email_error = Some("No user in your organisation has this email address")
-                }
-                Err(e) => return Err(e.into()),
-            },
-            Err(_) => email_error = Some("Enter an email address in the correct format, like name@example.org"),
-        }
-    }
     let fields = AuditFilterFields {
         action: &q.action,
-        user: &user,
+        user: &q.user,
+        email: &q.email,
         entity_type: &q.entity_type,
         entity_id: &q.entity_id,
         from: &q.from,
         to: &q.to,
     };
-    let parsed = parse_filter(&fields, &q.before, "before").and_then(|f| match email_error {
-        Some(m) => Err(ValidationErrors::single("email", m)),
-        None => Ok(f),
-    });
-    let (entries, next, errors, status) = match parsed {
-        Ok((filter, before)) => {
-            let page_ = state.db.audit_page(&p.scope(), &filter, before, PAGE_SIZE).await?;
-            (page_.items, page_.next_cursor, None, StatusCode::OK)
-        }
-        Err(e) => (vec![], None, Some(e), StatusCode::UNPROCESSABLE_ENTITY),
-    };
-    let mut actor_ids: Vec<String> = entries.iter().filter_map(|e| e.actor_user_id.clone()).collect();
-    actor_ids.sort();
-    actor_ids.dedup();
-    let users = state.db.users_by_ids(&p.scope(), &actor_ids).await?;
-    let rows: Vec<_> = entries
-        .iter()
-        .map(|e| {
-            let who = e.actor_user_id.as_ref().map(|id| users.iter().find(|u| &u.id.to_string() == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.clone()));
-            minijinja::context! { seq => e.seq, at => e.at_ms, who => who, action => e.action.clone(), entity_type => e.entity_type.clone(), entity_id => e.entity_id.clone(), request_id => e.request_id.clone() }
-        })
-        .collect();
-    let next_href = next.map(|c| {
-        let qs = serde_urlencoded::to_string([
-            ("action", q.action.as_str()),
-            ("email", q.email.as_str()),
-            ("entity_type", q.entity_type.as_str()),
-            ("entity_id", q.entity_id.as_str()),
-            ("from", q.from.as_str()),
-            ("to", q.to.as_str()),
-            ("before", c.as_str()),
-        ])
-        .unwrap_or_default();
-        format!("/admin/audit?{qs}")
-    });
+    let (entries, next, errors) =
+        match audit::trail(&state.db, &p.scope(), &fields, &q.before, "before", PAGE_SIZE).await {
+            Ok(found) => (found.items, found.next_cursor, None),
+            Err(TrailError::Invalid(e)) => (vec![], None, Some(e)),
+            Err(TrailError::Store(e)) => return Err(e.into()),
+        };
+    let names = audit::actor_names(&state.db, &p.scope(), &entries).await?;
+    let next_href = next.map(|cursor| next_href(&q, &cursor));
     let html = page.render(
         &state,
         "pages/admin/audit.html",
         minijinja::context! {
-            title => "Audit trail", rows => rows, actions => actions,
+            title => "Audit trail", rows => rows(&entries, &names),
+            actions => AuditAction::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             q => minijinja::context! { action => q.action, email => q.email, entity_type => q.entity_type, entity_id => q.entity_id, from => q.from, to => q.to },
             next_href => next_href, errors => errors.as_ref().map(form_errors),
         },
     )?;
-    Ok((status, html).into_response())
+    Ok((super::form_status(errors.as_ref()), html).into_response())
+}
+
+/// One row per entry, the actor by name where they are still a user here.
+fn rows(entries: &[AuditEntry], names: &HashMap<String, String>) -> Vec<minijinja::Value> {
+    entries
+        .iter()
+        .map(|e| {
+            let who = e.actor_user_id.as_ref().map(|id| names.get(id).unwrap_or(id));
+            minijinja::context! { seq => e.seq, at => e.at_ms, who => who, action => &e.action, entity_type => &e.entity_type, entity_id => &e.entity_id, request_id => &e.request_id }
+        })
+        .collect()
+}
+
+/// The next page's link: the same filter, before the cursor.
+fn next_href(q: &AuditQuery, cursor: &str) -> String {
+    let qs = serde_urlencoded::to_string([
+        ("action", q.action.as_str()),
+        ("email", q.email.as_str()),
+        ("entity_type", q.entity_type.as_str()),
+        ("entity_id", q.entity_id.as_str()),
+        ("from", q.from.as_str()),
+        ("to", q.to.as_str()),
+        ("before", cursor),
+    ])
+    .unwrap_or_default();
+    format!("/admin/audit?{qs}")
 }

@@ -3,21 +3,17 @@
 use crate::input::Query;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use linkwell_domain::UserId;
 use linkwell_domain::identity::Role;
-use linkwell_domain::referrals::ReferralStatus;
 use linkwell_store::directory::FollowUp;
 use minijinja::Value;
 use serde::Deserialize;
 
+use super::Page;
 use super::shared::{items, summary_rows};
-use super::{Page, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_app::casework;
 
-/// More than any real caseload (200–250 people a year), so nobody's list is cut short.
-const CASELOAD_LIMIT: usize = 1000;
 const WAITING_PAGE: usize = 100;
 
 /// Social prescriptions due a follow-up on this worker's open cases.
@@ -48,44 +44,25 @@ pub async fn caseload(
     Query(q): Query<CaseloadQuery>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let scope = p.scope();
-    // Coordinators choose whose caseload; a link worker always sees their own.
-    let worker: UserId = match (p.user.role, q.worker.trim()) {
-        (Role::Coordinator, raw) if !raw.is_empty() => path_id(raw)?,
-        _ => p.user.id,
-    };
-    let whose = state.db.user(&scope, worker).await?;
-    if !matches!(whose.role, Role::LinkWorker | Role::Coordinator) {
-        return Err(PageError::NotFound);
-    }
+    let whose = casework::whose_caseload(&state.db, &p, &q.worker, "worker").await?;
     // The whole team only for a coordinator's chooser.
-    let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &scope).await? } else { vec![] };
-    let (mut cases, waiting): (Vec<_>, Vec<_>) = state
-        .db
-        .caseload(&scope, worker, CASELOAD_LIMIT)
-        .await?
-        .into_iter()
-        .partition(|r| r.status == ReferralStatus::Active);
-    let today = linkwell_app::today();
-    let overdue = cases.iter().filter(|r| r.review_overdue(today)).count();
+    let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &p.scope()).await? } else { vec![] };
+    let c = casework::caseload(&state.db, &p, whose).await?;
     // One set of rows (one lookup of the practices and workers they name), split after
     // the active cases.
-    let active_count = cases.len();
-    cases.extend(waiting);
-    let mut active = summary_rows(&state, &p, &cases).await?;
-    let waiting = active.split_off(active_count);
-    let follow_ups = follow_up_rows(state.db.prescription_follow_ups_due(&scope, Some(worker), today).await?);
+    let mut active = summary_rows(&state, &p, &[c.active.as_slice(), c.waiting.as_slice()].concat()).await?;
+    let waiting = active.split_off(c.active.len());
+    let (worker, mine) = (c.worker.id.to_string(), c.worker.id == p.user.id);
     Ok(page
         .render(
             &state,
             "pages/caseload.html",
             minijinja::context! {
-                title => if worker == p.user.id { "Your caseload".to_owned() } else { format!("{}'s caseload", whose.display_name) },
-                worker_name => whose.display_name.clone(),
-                worker_id => worker.to_string(),
-                active => active, waiting => waiting, overdue => overdue, follow_ups => follow_ups,
+                title => if mine { "Your caseload".to_owned() } else { format!("{}'s caseload", c.worker.display_name) },
+                worker_name => c.worker.display_name, worker_id => worker.clone(),
+                active => active, waiting => waiting, overdue => c.reviews_overdue, follow_ups => follow_up_rows(c.follow_ups),
                 coordinator => p.user.role == Role::Coordinator,
-                workers => items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()]),
+                workers => items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker]),
             },
         )?
         .into_response())

@@ -9,13 +9,11 @@ use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use linkwell_app::organisation::{set_hours, worker_for};
 use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
-use linkwell_domain::calendar::{Event, calendar, initials};
-use linkwell_domain::identity::{Role, SecretHash};
+use linkwell_domain::identity::Role;
 use linkwell_domain::sessions::{DayFields, SessionKind, WEEKDAYS, parse_week};
 use linkwell_domain::time::{display_london_date, london};
 use linkwell_domain::{RoomId, UserId};
 use linkwell_store::diary::DiaryOf;
-use linkwell_store::practices::room_label;
 use minijinja::Value;
 use serde::Deserialize;
 
@@ -211,45 +209,18 @@ pub async fn revoke_feed(State(state): State<AppState>, page: Page) -> Result<Re
 /// The feed itself: the owner's sessions from 30 days ago to 180 days ahead, initials only.
 pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let token = file.strip_suffix(".ics").unwrap_or(&file);
-    let not_found = || (StatusCode::NOT_FOUND, "No such calendar feed").into_response();
-    let Ok((scope, user_id)) = state.db.calendar_feed_owner(&SecretHash::of(token)).await else { return not_found() };
-    let Ok(user) = state.db.user(&scope, user_id).await else { return not_found() };
-    if !linkwell_domain::authz::allows(user.role, linkwell_domain::authz::Action::WorkCases) {
-        return not_found();
+    match linkwell_app::sessions::diary::calendar_feed(&state.db, token).await {
+        Ok(Some(body)) => (
+            [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+            body,
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "No such calendar feed").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a calendar feed");
+            (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
+        }
     }
-    let now = linkwell_store::now_ms();
-    let day = 86_400_000;
-    let (Ok(entries), Ok(sites)) = (
-        state.db.diary(&scope, DiaryOf::Worker(user_id), now - 30 * day, now + 180 * day).await,
-        state.db.sites_with_rooms(&scope).await,
-    ) else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
-    };
-    let events: Vec<Event> = entries
-        .iter()
-        .map(|e| Event {
-            uid: format!("{}@linkwell", e.session.id),
-            starts: linkwell_domain::time::from_millis(e.session.starts_at),
-            ends: linkwell_domain::time::from_millis(e.session.ends_at),
-            summary: format!(
-                "{} with {}",
-                if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
-                initials(&e.given_name, &e.family_name)
-            ),
-            location: Some(
-                e.session
-                    .room_id
-                    .and_then(|id| room_label(&sites, id))
-                    .unwrap_or_else(|| e.session.mode.label().to_owned()),
-            ),
-            description: None,
-            sequence: e.session.version,
-            cancelled: e.session.status.is_cancelled(),
-        })
-        .collect();
-    let body = calendar(&format!("{} – Linkwell sessions", user.display_name), &events, jiff::Timestamp::now());
-    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")], body)
-        .into_response()
 }
 
 #[derive(Deserialize, Default)]

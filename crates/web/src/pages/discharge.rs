@@ -7,16 +7,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
-use linkwell_domain::validation::required_text;
 use linkwell_store::StoreError;
-use linkwell_store::referrals::{Change, ChangeError, Referral};
+use linkwell_store::referrals::{ChangeError, Referral};
 use minijinja::value::Serde;
 
 use super::shared::items;
 use super::{FormPairs, Page, form_errors, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_app::casework::{open_case, summary_of_case};
+use linkwell_app::casework::{self, open_case, summary_of_case};
 
 async fn render_form(
     state: &AppState,
@@ -59,23 +58,14 @@ pub async fn discharge(
     let p = page.caller()?;
     let r = open_case(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
-    let mut e = ValidationErrors::new();
-    let reason = e.check("reason", DischargeReason::parse(form.get("reason")));
-    let summary = e.check("summary", required_text("a summary for the practice", form.get("summary"), 4000));
-    let (Some(reason), Some(summary)) = (reason, summary) else {
-        return render_form(&state, &page, &r, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let discharge = match casework::discharge_of(form.get("reason"), form.get("summary")) {
+        Ok(discharge) => discharge,
+        Err(e) => return render_form(&state, &page, &r, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    match state
-        .db
-        .change_referral(&p.scope(), &page.actor(), r.id, version, Change::Discharge { reason, summary })
-        .await
-    {
+    match casework::discharge(&state.db, &p, &r, version, discharge).await {
         Ok(_) => {
-            page.done(
-                "Discharged. The discharge summary for the practice is below.",
-                &format!("/referrals/{}/discharge-summary", r.id),
-            )
-            .await
+            let done = "Discharged. The discharge summary for the practice is below.";
+            page.done(done, &format!("/referrals/{}/discharge-summary", r.id)).await
         }
         Err(ChangeError::Illegal(err)) => {
             let e = ValidationErrors::single("reason", err.to_string());
@@ -83,10 +73,8 @@ pub async fn discharge(
         }
         Err(ChangeError::Store(StoreError::Conflict)) => {
             let current = state.db.referral(&p.scope(), r.id).await?;
-            let e = ValidationErrors::single(
-                "reason",
-                "Someone else changed this referral while you had it open. Check it and try again.",
-            );
+            let why = "Someone else changed this referral while you had it open. Check it and try again.";
+            let e = ValidationErrors::single("reason", why);
             render_form(&state, &page, &current, &form, Some(&e), StatusCode::CONFLICT).await
         }
         Err(ChangeError::Store(e)) => Err(e.into()),

@@ -267,6 +267,36 @@ impl From<linkwell_app::users::AdminError> for PageError {
     }
 }
 
+impl From<linkwell_app::directory::search::SyncError> for PageError {
+    fn from(e: linkwell_app::directory::search::SyncError) -> Self {
+        match e {
+            linkwell_app::directory::search::SyncError::Store(s) => PageError::from(s),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<linkwell_app::identity::AccountError> for PageError {
+    fn from(e: linkwell_app::identity::AccountError) -> Self {
+        use linkwell_app::identity::AccountError;
+        match e {
+            AccountError::Busy => PageError::Unavailable,
+            AccountError::Hashing => PageError::Internal("hashing".into()),
+            AccountError::Locked => PageError::TooManyRequests(
+                "There have been too many wrong passwords from this device. Wait 15 minutes, or ask an admin in your organisation for a password reset link.",
+            ),
+            AccountError::Invalid(e) => {
+                PageError::BadRequest(e.errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+            }
+            AccountError::LinkExpired => PageError::BadRequest(
+                "This link has expired or has already been used. Ask an admin in your organisation for a new one."
+                    .into(),
+            ),
+            AccountError::Store(s) => PageError::from(s),
+        }
+    }
+}
+
 impl From<linkwell_app::casework::CaseError> for PageError {
     fn from(e: linkwell_app::casework::CaseError) -> Self {
         match e {

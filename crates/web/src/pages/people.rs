@@ -2,11 +2,14 @@
 
 use crate::input::Path;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use linkwell_app::casework::{self, CaseError};
 use linkwell_domain::PersonId;
+use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
+use linkwell_domain::people::PersonInput;
 use linkwell_store::StoreError;
-use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
 use minijinja::value::Serde;
 
 use super::shared::summary_rows;
@@ -29,7 +32,8 @@ pub async fn show(
     crate::input::Query(q): crate::input::Query<ShowQuery>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let person = open_person(&state.db, &p, path_id(&id)?).await?;
+    let record = casework::person_record(&state.db, &p, path_id(&id)?).await?;
+    let person = &record.person;
     // A distance outside what makes sense falls back to the default, as a link would.
     let miles = q
         .miles
@@ -38,42 +42,25 @@ pub async fn show(
         .ok()
         .filter(|m| *m > 0.0 && *m <= 50.0)
         .unwrap_or(super::prescriptions::DEFAULT_SUGGESTION_MILES);
-    let suggestions = if person.merged_into.is_none() {
-        Some(super::prescriptions::suggestions(&state, &p, &person, miles).await?)
-    } else {
-        None
+    let suggestions = match person.merged_into {
+        None => Some(super::prescriptions::suggestions(&state, &p, person, miles).await?),
+        Some(_) => None,
     };
-    let scope = p.scope();
-    let filter = ReferralFilter { person: Some(person.merged_into.unwrap_or(person.id)), ..Default::default() };
-    let referrals = state.db.referral_summaries(&scope, &filter, ReferralOrder::Newest, None, 100).await?;
-    let rows = summary_rows(&state, &p, &referrals.items).await?;
-    let practice = match person.practice_id {
-        Some(id) => Some(state.db.practice(&scope, id).await?),
-        None => None,
-    };
-    let consents_by = match person.consents_recorded_by.as_deref().and_then(|id| id.parse().ok()) {
-        Some(id) => state.db.user(&scope, id).await.ok().map(|u| u.display_name),
-        None => None,
-    };
-    Ok(page
-        .render(
-            &state,
-            "pages/people/show.html",
-            minijinja::context! {
-                title => format!("{} {}", person.given_name, person.family_name),
-                person => Serde(&person),
-                practice => Serde(practice),
-                sex => person.sex.label(),
-                ethnic_category => person.ethnic_category.map(|e| e.label()),
-                channel => person.preferred_channel.label(),
-                referrals => rows,
-                consents_by => consents_by,
-                can_triage => p.can(Action::TriageReferrals),
-                suggestions => suggestions,
-                miles_choices => super::shared::items(["1", "2", "3", "5", "10"].map(|m| (m, format!("{m} miles"))), &[format!("{miles}")]),
-            },
-        )?
-        .into_response())
+    let miles_choices = ["1", "2", "3", "5", "10"].map(|m| (m, format!("{m} miles")));
+    let html = page.render(
+        &state,
+        "pages/people/show.html",
+        minijinja::context! {
+            title => format!("{} {}", person.given_name, person.family_name),
+            person => Serde(person), practice => Serde(&record.practice),
+            sex => person.sex.label(), ethnic_category => person.ethnic_category.map(|e| e.label()),
+            channel => person.preferred_channel.label(),
+            referrals => summary_rows(&state, &p, &record.referrals).await?,
+            consents_by => record.consents_recorded_by, can_triage => p.can(Action::TriageReferrals),
+            suggestions => suggestions, miles_choices => super::shared::items(miles_choices, &[format!("{miles}")]),
+        },
+    )?;
+    Ok(html.into_response())
 }
 
 /// Merge this person (a duplicate) into the record named by `into`: the duplicate's
@@ -174,34 +161,20 @@ pub async fn update(
     let p = page.caller()?;
     let person = open_person(&state.db, &p, path_id(&id)?).await?;
     let version = form_version(form.get("version"))?;
-    let today = linkwell_app::today();
-    let fields = super::shared::person_fields(&form);
-    let mut errors = linkwell_domain::ValidationErrors::new();
-    let input = linkwell_domain::people::PersonInput::parse(&fields, p.organisation.test_mode, today)
-        .map_err(|e| errors.errors.extend(e.errors))
-        .ok();
-    let practice = input.as_ref().and_then(|i| i.practice_id);
-    linkwell_app::users::check_practice_into(&state.db, &p.scope(), practice, "practice_id", &mut errors).await?;
-    let Some(input) = input.filter(|_| errors.is_empty()) else {
-        return render_edit(&state, &page, &person, &form, Some(&errors), axum::http::StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
-    };
-    match state.db.update_person(&p.scope(), &page.actor(), person.id, version, &input).await {
+    let input =
+        PersonInput::parse(&super::shared::person_fields(&form), p.organisation.test_mode, linkwell_app::today());
+    match casework::update_person(&state.db, &p, &person, version, input, "").await {
         Ok(saved) => page.done("Details saved", &format!("/people/{}", saved.id)).await,
-        Err(StoreError::Duplicate { .. }) => {
-            let e = linkwell_domain::ValidationErrors::single(
-                "nhs_number",
-                "Another person in this organisation has this NHS number: merge the records instead",
-            );
-            render_edit(&state, &page, &person, &form, Some(&e), axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+        Err(CaseError::Invalid(e)) => {
+            render_edit(&state, &page, &person, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(StoreError::Conflict) => {
+        Err(CaseError::Store(StoreError::Conflict)) => {
             let current = state.db.person(&p.scope(), person.id).await?;
-            let e = linkwell_domain::ValidationErrors::single(
+            let e = ValidationErrors::single(
                 "given_name",
                 "Someone else changed these details while you had them open. The current details are below: make your change again.",
             );
-            render_edit(&state, &page, &current, &form_of(&current), Some(&e), axum::http::StatusCode::CONFLICT).await
+            render_edit(&state, &page, &current, &form_of(&current), Some(&e), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }

@@ -73,17 +73,15 @@ pub async fn suggestions(
         limit: SUGGESTIONS,
         ..Default::default()
     };
-    let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
-    let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
+    let found = linkwell_app::directory::search::find(&state.db, &state.search, &scope, query).await?;
     let referral = open.first().map(|r| r.id.to_string());
-    let rows: Vec<Value> = services
+    let rows: Vec<Value> = found
         .iter()
-        .map(|s| {
+        .map(|f| {
+            let s = &f.service;
             let slots = s.week_slots(today);
-            let hit = hits.iter().find(|h| h.id == s.id);
-            let distance = hit
-                .and_then(|h| h.miles)
-                .map(|m| Distance { miles: m, from_district: matches!(located, Some(Located::District(_))) });
+            let distance =
+                f.miles.map(|m| Distance { miles: m, from_district: matches!(located, Some(Located::District(_))) });
             let offer = Offer {
                 terms: &s.terms,
                 slots: &slots,
@@ -167,12 +165,10 @@ async fn render_new(
     let words = linkwell_domain::directory::search_words(&query.q).unwrap_or_default();
     let results: Vec<Value> = if chosen.is_none() && !words.is_empty() {
         let q = SearchQuery { text: words, offered_only: true, limit: 20, ..Default::default() };
-        let hits = state.search(scope.organisation_id(), q).await.map_err(PageError::Internal)?;
-        state
-            .db
-            .services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>())
-            .await?
+        let found = linkwell_app::directory::search::find(&state.db, &state.search, &scope, q).await?;
+        found
             .iter()
+            .map(|f| &f.service)
             .map(|s| minijinja::context! { id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone() })
             .collect()
     } else {

@@ -5,8 +5,9 @@
 use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use linkwell_domain::ServiceId;
+use linkwell_app::directory::search::find;
 use linkwell_domain::directory::{DayPart, Term, day_code, day_name, weekdays};
+use linkwell_domain::{ServiceId, ValidationErrors};
 use linkwell_store::OrgScope;
 use linkwell_store::organisations::Organisation;
 use minijinja::Value;
@@ -22,6 +23,21 @@ async fn published(state: &AppState, slug: &str) -> Result<Organisation, PageErr
     Ok(state.db.organisation_publishing_directory(slug).await?)
 }
 
+/// What a public search finds, or what is wrong with it.
+async fn results(
+    state: &AppState,
+    org: &Organisation,
+    q: &ListQuery,
+) -> Result<(Vec<Value>, Option<ValidationErrors>), PageError> {
+    let query = match search_query(state, q).await? {
+        Ok(query) => query,
+        Err(e) => return Ok((vec![], Some(e))),
+    };
+    let found = find(&state.db, &state.search, &OrgScope::new(org.id), query).await?;
+    let today = linkwell_app::today();
+    Ok((found.iter().map(|f| result_row(&f.service, today, f.miles)).collect(), None))
+}
+
 pub async fn search(
     State(state): State<AppState>,
     page: Page,
@@ -29,26 +45,10 @@ pub async fn search(
     Query(mut q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let org = published(&state, &slug).await?;
-    let scope = OrgScope::new(org.id);
     // The public never sees paused, closed or full listings in a search.
     q.show.clear();
-    let today = linkwell_app::today();
-    let mut errors = None;
-    let mut rows: Vec<Value> = vec![];
     let searched = q.is_search() || !q.term.is_empty();
-    if searched {
-        match search_query(&state, &q).await? {
-            Ok(query) => {
-                let hits = state.search(org.id, query).await.map_err(PageError::Internal)?;
-                let services = state.db.services_by_ids(&scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
-                rows = services
-                    .iter()
-                    .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
-                    .collect();
-            }
-            Err(e) => errors = Some(e),
-        }
-    }
+    let (rows, errors) = if searched { results(&state, &org, &q).await? } else { (vec![], None) };
     let status = form_status(errors.as_ref());
     let html = page.render(
         &state,

@@ -16,7 +16,7 @@ use super::shared::{person_choices, person_fields, referral_fields};
 use super::{FormPairs, Page, form_errors, form_status};
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_app::casework::{self, Intake, IntakeOutcome};
+use linkwell_app::casework::{self, CaseError, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice};
 
 /// The organisation, if it has opened self-referral; otherwise the form does not exist.
 async fn open_org(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
@@ -64,29 +64,22 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let org = open_org(&state, &slug).await?;
     let scope = OrgScope::new(org.id);
-    let today = linkwell_app::today();
-    let mut errors = ValidationErrors::new();
-    let person = PersonInput::parse(&person_fields(&form), org.test_mode, today)
-        .map_err(|e| errors.errors.extend(e.errors))
-        .ok();
     let mut rf = referral_fields(&form);
     rf.source = "self".into();
     rf.urgency = "routine".into();
-    let referral = ReferralInput::parse(&rf).map_err(|e| errors.errors.extend(e.errors)).ok();
-    let programmes = state.db.programmes(&scope).await?;
-    let programme =
-        casework::choose_programme(&programmes, &programmes.first().map(|p| p.id.to_string()).unwrap_or_default())
-            .map_err(|e| errors.errors.extend(e.errors))
-            .ok();
-    let practice = person.as_ref().and_then(|p| p.practice_id);
-    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
-    let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
-        return render(&state, &page, &org, &form, Some(&errors)).await;
+    let draft = IntakeDraft {
+        person: PersonInput::parse(&person_fields(&form), org.test_mode, linkwell_app::today()),
+        referral: ReferralInput::parse(&rf),
+        programme: ProgrammeChoice::First,
+        practice_field: "practice_id",
+        errors: ValidationErrors::new(),
     };
-    if !errors.is_empty() {
-        return render(&state, &page, &org, &form, Some(&errors)).await;
-    }
-    let intake = Intake::by_the_person(person, referral, programme);
+    let checked = match draft.check(&state.db, &scope).await {
+        Ok(checked) => checked,
+        Err(CaseError::Invalid(errors)) => return render(&state, &page, &org, &form, Some(&errors)).await,
+        Err(e) => return Err(e.into()),
+    };
+    let intake = Intake::by_the_person(checked);
     let actor = Actor { user_id: None, request_id: page.request_id.clone() };
     match casework::intake(&state.db, &scope, &actor, &intake).await? {
         IntakeOutcome::Created { referral, .. } => {

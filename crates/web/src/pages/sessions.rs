@@ -5,11 +5,10 @@ use crate::input::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use linkwell_app::sessions::{BookError, Booking, book, open_session, record_outcome as record};
-use linkwell_domain::RoomId;
+use linkwell_app::sessions::{BookError, Booking, BookingFields, book, open_session, record_outcome as record};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::sessions::{Outcome, SessionKind, SessionMode, SessionNotes, session_start};
+use linkwell_domain::sessions::{Outcome, SessionKind, SessionMode, SessionNotes};
 use linkwell_domain::time::DateEntry;
 use linkwell_store::StoreError;
 use linkwell_store::referrals::Referral;
@@ -78,26 +77,18 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let r = open_case(&state.db, &p, path_id(&id)?).await?;
-    let mut e = ValidationErrors::new();
-    let starts = session_start(
-        &DateEntry::boxes(form.get("day"), form.get("month"), form.get("year")),
-        form.get("time"),
-        form.get("fold"),
-    )
-    .map_err(|err| e.errors.extend(err.errors))
-    .ok();
-    let mode = e.check("mode", SessionMode::parse(form.get("mode")));
-    let room = match form.get("room_id").trim() {
-        "" => None,
-        raw => e.check("room_id", raw.parse::<RoomId>().map_err(|_| "Select a room from the list")),
+    let booking = Booking::parse(&BookingFields {
+        date: DateEntry::boxes(form.get("day"), form.get("month"), form.get("year")),
+        time: form.get("time"),
+        fold: form.get("fold"),
+        mode: form.get("mode"),
+        room: form.get("room_id"),
+    });
+    let booking = match booking {
+        Ok(booking) => booking,
+        Err(e) => return render_book(&state, &page, &r, &form, Some(&e)).await,
     };
-    let (Some(starts), Some(mode)) = (starts, mode) else {
-        return render_book(&state, &page, &r, &form, Some(&e)).await;
-    };
-    if !e.is_empty() {
-        return render_book(&state, &page, &r, &form, Some(&e)).await;
-    }
-    let booking = Booking { starts, mode, room };
+
     match book(&state.db, &p.scope(), &page.actor(), &r, &booking).await {
         Ok(s) => {
             let message = format!(
@@ -108,10 +99,6 @@ pub async fn create(
             page.done(&message, &format!("/referrals/{}", r.id)).await
         }
         Err(BookError::Store(e)) => Err(e.into()),
-        Err(BookError::UnknownRoom) => {
-            let e = ValidationErrors::single("room_id", "Select a room from the list");
-            render_book(&state, &page, &r, &form, Some(&e)).await
-        }
         Err(problem) => {
             let e = ValidationErrors::single(problem.field(), problem.to_string());
             render_book(&state, &page, &r, &form, Some(&e)).await

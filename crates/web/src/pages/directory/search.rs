@@ -127,12 +127,11 @@ async fn listings(
             return Ok(Found { rows: vec![], total: 0, searched: true, errors: Some(e), page_number: 1, pages: 1 });
         }
     };
-    let hits = state.search(scope.organisation_id(), query).await.map_err(PageError::Internal)?;
-    let services = state.db.services_by_ids(scope, &hits.iter().map(|h| h.id).collect::<Vec<_>>()).await?;
-    let rows: Vec<Value> = services
+    let found = linkwell_app::directory::search::find(&state.db, &state.search, scope, query).await?;
+    let rows: Vec<Value> = found
         .iter()
-        .filter(|s| provider.is_none_or(|p| s.provider_id == p))
-        .map(|s| result_row(s, today, hits.iter().find(|h| h.id == s.id).and_then(|h| h.miles)))
+        .filter(|f| provider.is_none_or(|p| f.service.provider_id == p))
+        .map(|f| result_row(&f.service, today, f.miles))
         .collect();
     let total = rows.len() as u64;
     Ok(Found { rows, total, searched: true, errors: None, page_number: 1, pages: 1 })

@@ -10,14 +10,13 @@ use linkwell_domain::ValidationErrors;
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::referrals::ContactOutcome;
-use linkwell_domain::validation::required_text;
 use linkwell_store::StoreError;
 use linkwell_store::referrals::{Change, ChangeError, Referral};
 
 use crate::error::PageError;
 use crate::pages::{FormPairs, Page, form_version, path_id};
 use crate::state::AppState;
-use linkwell_app::casework::{self, open_case};
+use linkwell_app::casework::{self, TriageDecision, open_case};
 
 use super::*;
 
@@ -105,15 +104,12 @@ pub(super) async fn give_to_worker(
         Ok(w) => w,
         Err(e) => return render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let (result, done) = if reassign {
-        (state.db.reassign_referral(&p.scope(), &page.actor(), r.id, version, worker).await, "Referral reassigned")
+    let (decision, done) = if reassign {
+        (TriageDecision::Reassign(worker), "Referral reassigned")
     } else {
-        let accept = Change::Accept { worker };
-        (
-            state.db.change_referral(&p.scope(), &page.actor(), r.id, version, accept).await,
-            "Referral accepted and assigned",
-        )
+        (TriageDecision::Accept(worker), "Referral accepted and assigned")
     };
+    let result = casework::triage(&state.db, &p, &r, version, decision).await;
     finish(state, page, &r, result, "worker_id", done).await
 }
 
@@ -123,8 +119,8 @@ pub async fn decline(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let why = ("decline_reason", "why the referral is declined", 1000);
-    close_with_text(&state, &page, &id, &form, why, |reason| Change::Decline { reason }, "Referral declined").await
+    let decision = casework::decline_reason(form.get("decline_reason"), "decline_reason");
+    close(&state, &page, &id, &form, decision, ("decline_reason", "Referral declined")).await
 }
 
 pub async fn redirect(
@@ -133,29 +129,27 @@ pub async fn redirect(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let to = ("redirected_to", "where the referral is redirected to", 500);
-    close_with_text(&state, &page, &id, &form, to, |to| Change::Redirect { to }, "Referral redirected").await
+    let decision = casework::redirect_destination(form.get("redirected_to"), "redirected_to");
+    close(&state, &page, &id, &form, decision, ("redirected_to", "Referral redirected")).await
 }
 
-/// Decline or redirect: the form's required text `(field, what it is, max length)`
-/// becomes the change.
-pub(super) async fn close_with_text(
+/// Decline or redirect, once the form's text (in `field`) was checked.
+async fn close(
     state: &AppState,
     page: &Page,
     id: &str,
     form: &FormPairs,
-    (field, what, max): (&str, &str, usize),
-    make: impl FnOnce(String) -> Change,
-    done: &str,
+    decision: Result<TriageDecision, ValidationErrors>,
+    (field, done): (&str, &str),
 ) -> Result<Response, PageError> {
     let r = case_for_form(state, page, id).await?;
     let version = form_version(form.get("version"))?;
-    match required_text(what, form.get(field), max) {
-        Ok(text) => change(state, page, &r, version, make(text), field, done).await,
-        Err(m) => {
-            let e = ValidationErrors::single(field, m);
-            render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+    match decision {
+        Ok(decision) => {
+            let result = casework::triage(&state.db, &page.caller()?, &r, version, decision).await;
+            finish(state, page, &r, result, field, done).await
         }
+        Err(e) => render_case(state, page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 

@@ -14,7 +14,7 @@ use minijinja::Value;
 use crate::error::PageError;
 use crate::pages::{FormPairs, Page, form_errors, form_status, path_id};
 use crate::state::AppState;
-use linkwell_app::casework::{self, DuplicateChoice, Intake, IntakeOutcome};
+use linkwell_app::casework::{self, CaseError, DuplicateChoice, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice};
 
 use crate::pages::shared::*;
 
@@ -68,42 +68,25 @@ pub async fn new(State(state): State<AppState>, page: Page) -> Result<Response, 
 
 pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let scope = p.scope();
-    let organisation = &p.organisation;
-    let today = linkwell_app::today();
     let mut pf = person_fields(&form);
     if let Some(practice) = p.user.practice_id {
         // A referrer refers for their own practice, whatever the form says.
         pf.practice_id = practice.to_string();
     }
-    let mut errors = ValidationErrors::new();
-    let person =
-        PersonInput::parse(&pf, organisation.test_mode, today).map_err(|e| errors.errors.extend(e.errors)).ok();
-    let referral =
-        ReferralInput::parse_by(p.user.role, &referral_fields(&form)).map_err(|e| errors.errors.extend(e.errors)).ok();
-    let programmes = state.db.programmes(&scope).await?;
-    let programme = casework::choose_programme(&programmes, form.get("programme_id"))
-        .map_err(|e| errors.errors.extend(e.errors))
-        .ok();
-    let practice = person.as_ref().and_then(|p| p.practice_id);
-    linkwell_app::users::check_practice_into(&state.db, &scope, practice, "practice_id", &mut errors).await?;
-    let (Some(person), Some(referral), Some(programme)) = (person, referral, programme) else {
-        return render_new(&state, &page, &form, Some(&errors), &[]).await;
+    let draft = IntakeDraft {
+        person: PersonInput::parse(&pf, p.organisation.test_mode, linkwell_app::today()),
+        referral: ReferralInput::parse_by(p.user.role, &referral_fields(&form)),
+        programme: ProgrammeChoice::Named(form.get("programme_id")),
+        practice_field: "practice_id",
+        errors: ValidationErrors::new(),
     };
-    if !errors.is_empty() {
-        return render_new(&state, &page, &form, Some(&errors), &[]).await;
-    }
-    let duplicates = match form.get("duplicate") {
-        _ if !p.can(Action::WorkCases) => DuplicateChoice::CreateAndFlag,
-        "" => DuplicateChoice::Check,
-        "new" => DuplicateChoice::CreateAndFlag,
-        id => DuplicateChoice::Existing(
-            path_id::<PersonId>(id)
-                .map_err(|_| PageError::BadRequest("The chosen record is not one of those offered.".into()))?,
-        ),
+    let checked = match draft.check(&state.db, &p.scope()).await {
+        Ok(checked) => checked,
+        Err(CaseError::Invalid(errors)) => return render_new(&state, &page, &form, Some(&errors), &[]).await,
+        Err(e) => return Err(e.into()),
     };
-    let intake = Intake::by(&p, person, referral, programme, duplicates);
-    match casework::intake(&state.db, &scope, &page.actor(), &intake).await {
+    let intake = Intake::by(&p, checked, duplicate_choice(&p, form.get("duplicate"))?);
+    match casework::intake(&state.db, &p.scope(), &page.actor(), &intake).await {
         Ok(IntakeOutcome::Created { referral, matched_existing }) => {
             // Only the team may learn that the person was known already.
             let message = if matched_existing && casework::IntakeFrom::of(&p) == casework::IntakeFrom::Team {
@@ -121,4 +104,18 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
         Err(StoreError::NotFound) => Err(PageError::BadRequest("The chosen record no longer exists.".into())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The form's answer to "is this one of these people?": nothing yet (check first), a new
+/// record, or one of the records offered. Only staff who work cases are asked.
+fn duplicate_choice(p: &linkwell_app::Caller, raw: &str) -> Result<DuplicateChoice, PageError> {
+    Ok(match raw {
+        _ if !p.can(Action::WorkCases) => DuplicateChoice::CreateAndFlag,
+        "" => DuplicateChoice::Check,
+        "new" => DuplicateChoice::CreateAndFlag,
+        id => DuplicateChoice::Existing(
+            path_id::<PersonId>(id)
+                .map_err(|_| PageError::BadRequest("The chosen record is not one of those offered.".into()))?,
+        ),
+    })
 }
