@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "directory", "0008_directory"),
     migration!(9, "directory at scale", "0009_directory_at_scale"),
     migration!(10, "hostile input", "0010_hostile_input"),
+    migration!(11, "caseload index", "0011_caseload_index"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
