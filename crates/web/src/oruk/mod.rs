@@ -290,14 +290,9 @@ pub async fn service(
     Ok(json(&out(s, &providers, Detail::Full)))
 }
 
-pub async fn service_at_locations(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, ApiError> {
-    let scope = published(&state, &slug).await?;
-    let p = parse(&q)?;
-    let filter = with_search(&state, &scope, &p).await?;
+/// Where to measure from and how far: a postcode alone orders by distance within 10
+/// miles; with `proximity` (metres), within that.
+async fn radius(state: &AppState, q: &ListQuery) -> Result<Option<(LatLon, f64)>, ApiError> {
     let mut e = ValidationErrors::new();
     let proximity = match q.proximity.trim() {
         "" => None,
@@ -317,8 +312,18 @@ pub async fn service_at_locations(
         e.add("postcode", "is needed to measure proximity from");
     }
     e.into_result()?;
-    // A postcode alone orders by distance within 10 miles; with proximity, within that.
-    let radius = near.map(|n| (n, proximity.map_or(10.0, |m| m / METRES_PER_MILE)));
+    Ok(near.map(|n| (n, proximity.map_or(10.0, |m| m / METRES_PER_MILE))))
+}
+
+pub async fn service_at_locations(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let scope = published(&state, &slug).await?;
+    let p = parse(&q)?;
+    let filter = with_search(&state, &scope, &p).await?;
+    let radius = radius(&state, &q).await?;
     let (list, total) =
         state.db.service_locations_page(&scope, &filter, radius, (p.page - 1) * p.per_page, p.per_page).await?;
     let mut ids: Vec<ServiceId> = list.iter().map(|(s, _)| *s).collect();
