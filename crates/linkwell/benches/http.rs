@@ -98,7 +98,11 @@ async fn seed(engine: Engine) -> Fixture {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let config = Config { sign_in_burst: 1_000_000, sign_in_replenish_seconds: 1, ..Config::default() };
-    tokio::spawn(linkwell_web::serve(AppState::new(db.clone(), config), listener));
+    // The server starts on the loaded database, as after a deployment, with connections of
+    // its own: on SQLite a connection reads the planner's statistics when it first reads
+    // the schema, and the seeding's connections hold those of before its last ANALYZE.
+    let served = Db::connect(&t.url).await.expect("the loaded database");
+    tokio::spawn(linkwell_web::serve(AppState::new(served, config), listener));
 
     Fixture {
         cookie: sign_in(&base, "user0@ics.example").await,
@@ -494,12 +498,15 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let began = Instant::now();
-    let deadline = began + Duration::from_secs(seconds);
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Every worker sends one request before the clock starts, as a load generator warms up:
+    // connections opened, statements prepared, caches filled. Without it a 3-second run's
+    // p99 was its first round (8 requests of about 500, all at t=0).
+    let start_line = Arc::new(tokio::sync::Barrier::new(concurrency + 1));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, base, method, counter) = (client.clone(), f.base.clone(), method.clone(), counter.clone());
+        let start_line = start_line.clone();
         let (token, cookie) = match auth {
             Auth::None | Auth::Session | Auth::Token => (f.token.clone(), f.cookie.clone()),
             Auth::CoordinatorSession => (String::new(), f.coordinator_cookie.clone()),
@@ -508,9 +515,7 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
             Auth::CoordinatorToken => (f.coordinator_token.clone(), String::new()),
         };
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let send = async |n: usize| {
                 let mut req = client.request(method.clone(), format!("{base}{path}"));
                 req = match auth {
                     Auth::None => req,
@@ -534,12 +539,23 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
                 let r = req.send().await.expect("request");
                 let status = r.status();
                 let _ = r.bytes().await;
-                latencies.push((start.elapsed(), start - began));
                 assert!(status.is_success() || status.as_u16() == 422, "{name}: {status}");
+                (start, start.elapsed())
+            };
+            let next = || counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            send(next()).await;
+            start_line.wait().await;
+            let began = Instant::now();
+            let deadline = began + Duration::from_secs(seconds);
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let (start, took) = send(next()).await;
+                latencies.push((took, start - began));
             }
             latencies
         }));
     }
+    start_line.wait().await;
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.unwrap());
