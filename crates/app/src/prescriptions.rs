@@ -63,7 +63,9 @@ pub async fn open_prescription(
 }
 
 /// Record how a prescription (opened by the caller with [`open_prescription`]) is going,
-/// if it is still at `version`.
+/// if it is still at `version`, and not before the service could have run: the first
+/// meeting on or after the day of the connection is read from the listing's schedule
+/// (none when its times are not known, or it has gone from the directory).
 pub async fn record_outcome(
     db: &Db,
     caller: &Caller,
@@ -72,8 +74,12 @@ pub async fn record_outcome(
     outcome: PrescriptionOutcome,
     reason: &str,
 ) -> Result<Prescription, CaseError> {
+    let scope = caller.scope();
+    let service = db.services_by_ids(&scope, &[rx.service_id]).await?.pop();
+    let first_meeting = service.and_then(|s| s.next_date(rx.prescribed_on));
+    let today = crate::today();
     Ok(db
-        .record_prescription_outcome(&caller.scope(), &caller.actor(), rx.id, version, outcome, reason, crate::today())
+        .record_prescription_outcome(&scope, &caller.actor(), rx.id, version, outcome, reason, today, first_meeting)
         .await?)
 }
 

@@ -11,6 +11,7 @@ mod vocabulary;
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod chronology;
 pub mod directory;
 pub mod discharge;
 pub mod identity;

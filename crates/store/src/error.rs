@@ -11,6 +11,10 @@ pub enum StoreError {
     /// to contact): it is kept as it was, read-only.
     #[error("the referral is closed")]
     Closed,
+    /// The change would contradict the record's own times (`linkwell_domain::chronology`),
+    /// checked against the rows as they are inside the change's transaction.
+    #[error("{0}")]
+    Untimely(#[from] linkwell_domain::chronology::Untimely),
     /// A unique field already holds this value.
     #[error("{field} is already in use")]
     Duplicate { field: &'static str },

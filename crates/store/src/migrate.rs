@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "directory at scale", "0009_directory_at_scale"),
     migration!(10, "hostile input", "0010_hostile_input"),
     migration!(11, "caseload index", "0011_caseload_index"),
+    migration!(12, "unable to contact counts", "0012_unable_to_contact_counts"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

@@ -2,12 +2,14 @@
 //! and the waiting list.
 
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::chronology::{self, Untimely};
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::referrals::{ContactOutcome, HistoryEvent};
 use linkwell_domain::referrals::{
     DischargeReason, Event, Need, ReferralInput, ReferralSource, ReferralStatus, TransitionError, Urgency,
 };
+use linkwell_domain::time::from_millis;
 use linkwell_domain::{PersonId, PracticeId, ProgrammeId, UserId, Version};
 
 use crate::audit::append_in;
@@ -115,6 +117,9 @@ impl Change {
 pub enum ChangeError {
     #[error(transparent)]
     Illegal(#[from] TransitionError),
+    /// A discharge before a session of the case (`chronology::discharge`).
+    #[error(transparent)]
+    Untimely(#[from] Untimely),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -126,7 +131,9 @@ pub(crate) fn status_from(code: &str, failed: i64) -> Result<ReferralStatus> {
         "contacting" => {
             ReferralStatus::Contacting { failed_attempts: u32::try_from(failed).map_err(StoreError::corrupt)? }
         }
-        "unable_to_contact" => ReferralStatus::UnableToContact,
+        "unable_to_contact" => {
+            ReferralStatus::UnableToContact { failed_attempts: u32::try_from(failed).map_err(StoreError::corrupt)? }
+        }
         "declined" => ReferralStatus::Declined,
         "redirected" => ReferralStatus::Redirected,
         "active" => ReferralStatus::Active,
@@ -136,10 +143,7 @@ pub(crate) fn status_from(code: &str, failed: i64) -> Result<ReferralStatus> {
 }
 
 fn failed_attempts(s: ReferralStatus) -> i64 {
-    match s {
-        ReferralStatus::Contacting { failed_attempts } => i64::from(failed_attempts),
-        _ => 0,
-    }
+    i64::from(s.failed_attempts())
 }
 
 const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, version";
@@ -480,6 +484,15 @@ pub async fn change_referral_in(
     };
     let step = change.history();
     let n = on_tx!(tx, conn => {
+        if matches!(change, Change::Discharge { .. }) {
+            // Read inside the transaction: a session recorded since the case was opened counts.
+            let attended: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(starts_at) FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND status = 'attended'",
+            )
+            .bind(scope.key()).bind(id.to_string())
+            .fetch_one(&mut *conn).await.map_err(StoreError::from)?;
+            chronology::discharge(from_millis(now), attended.map(from_millis))?;
+        }
         let n = sqlx::query(
             "UPDATE referrals SET status = $1, failed_attempts = $2, assigned_worker_id = COALESCE($3, assigned_worker_id), decline_reason = COALESCE($4, decline_reason), \
              redirected_to = COALESCE($5, redirected_to), discharge_reason = COALESCE($6, discharge_reason), discharge_summary = COALESCE($7, discharge_summary), \
@@ -520,6 +533,9 @@ pub async fn change_referral_in(
         n
     });
     expect_version(tx, "referrals", scope, id, n).await?;
+    if matches!(change, Change::Discharge { .. }) {
+        crate::sessions::cancel_booked_from_in(tx, scope, actor, id, now).await?;
+    }
     append_in(
         tx,
         scope,

@@ -4,10 +4,12 @@
 use jiff::Timestamp;
 use jiff::civil::Time;
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::chronology::{self, BookedSoFar, Untimely};
 use linkwell_domain::ids::{ReferralId, SessionId};
 use linkwell_domain::sessions::{
     BookingError, Outcome, SessionKind, SessionMode, SessionNotes, SessionStatus, Slot, next_session_kind,
 };
+use linkwell_domain::time::from_millis;
 use linkwell_domain::{RoomId, UserId};
 
 use crate::audit::append_in;
@@ -62,6 +64,8 @@ pub enum BookingProblem {
     RoomBusy,
     #[error("That time is outside the link worker's working hours")]
     OutsideHours,
+    #[error(transparent)]
+    Untimely(#[from] Untimely),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -260,9 +264,15 @@ pub async fn record_session_outcome_in(
     outcome: Outcome,
     notes: &SessionNotes,
 ) -> Result<()> {
+    let now = now_ms();
     let n = on_tx!(tx, conn => {
+        let starts: Option<i64> = sqlx::query_scalar("SELECT starts_at FROM sessions WHERE organisation_id = $1 AND id = $2")
+            .bind(scope.key()).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+        if let Some(starts) = starts {
+            chronology::session_outcome(outcome, from_millis(starts), from_millis(now))?;
+        }
         sqlx::query("UPDATE sessions SET status = $1, notes = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND id = $5 AND version = $6 AND status = 'booked'")
-            .bind(outcome.code()).bind(notes.as_str()).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+            .bind(outcome.code()).bind(notes.as_str()).bind(now).bind(scope.key()).bind(id.to_string()).bind(expected.0)
             .execute(&mut *conn).await?.rows_affected()
     });
     expect_version(tx, "sessions", scope, id, n).await?;
@@ -274,6 +284,38 @@ pub async fn record_session_outcome_in(
         scope,
         &actor.event(AuditAction::RecordChanged, "session", id, Some(format!("outcome={}", outcome.code()))),
     );
+    Ok(())
+}
+
+/// Cancel, as the service, every session of `referral` still booked to start at `from` or
+/// later, withdrawing their reminders: a discharge does this, so no session is held after
+/// it. Sessions that have started keep their status for their outcome to be recorded.
+pub(crate) async fn cancel_booked_from_in(
+    tx: &mut crate::Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    referral: ReferralId,
+    from: i64,
+) -> Result<()> {
+    let booked: Vec<(String, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT id, version FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND status = 'booked' AND starts_at >= $3")
+            .bind(scope.key()).bind(referral.to_string()).bind(from)
+            .fetch_all(&mut *conn).await?
+    });
+    for (id, version) in booked {
+        let id = stored(id.parse::<SessionId>())?;
+        let notes = SessionNotes::discharged();
+        record_session_outcome_in(
+            tx,
+            scope,
+            actor,
+            id,
+            linkwell_domain::Version(version),
+            Outcome::CancelledByService,
+            &notes,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -327,9 +369,11 @@ pub async fn book_session_in(
                 return Err(StoreError::NotFound.into());
             }
         }
-        // The programme's limit, counting sessions not cancelled.
-        let (initial, follow_ups): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
+        // The programme's limit, counting sessions not cancelled, and when the initial
+        // session and the first follow-up start (the initial one comes first in time too).
+        let (initial, follow_ups, initial_at, first_follow_up_at): (i64, i64, Option<i64>, Option<i64>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'initial' THEN 1 ELSE 0 END), 0) AS initial, COALESCE(SUM(CASE WHEN kind = 'follow_up' THEN 1 ELSE 0 END), 0) AS follow_ups, \
+             MIN(CASE WHEN kind = 'initial' THEN starts_at END), MIN(CASE WHEN kind = 'follow_up' THEN starts_at END) FROM sessions WHERE organisation_id = $1 AND referral_id = $2 AND {LIVE}"
         )))
         .bind(&org).bind(new.referral_id.to_string()).fetch_one(&mut *conn).await?;
         let extension = u32::try_from(extension).unwrap_or(0);
@@ -350,6 +394,8 @@ pub async fn book_session_in(
         if !slot.within_hours(from, to) {
             return Err(BookingProblem::OutsideHours);
         }
+        let so_far = BookedSoFar { initial: initial_at.map(from_millis), first_follow_up: first_follow_up_at.map(from_millis) };
+        chronology::session_order(kind, new.starts, so_far)?;
         let busy = |column: &'static str| format!("SELECT COUNT(*) FROM sessions WHERE organisation_id = $1 AND {column} = $2 AND {LIVE} AND starts_at < $3 AND ends_at > $4");
         let worker_clash: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(busy("worker_id")))
             .bind(&org).bind(new.worker_id.to_string()).bind(slot.end_ms).bind(slot.start_ms).fetch_one(&mut *conn).await?;

@@ -3,6 +3,7 @@
 
 use jiff::civil::date;
 use linkwell_domain::Version;
+use linkwell_domain::chronology::Untimely;
 use linkwell_domain::directory::{
     LatLon, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionOutcome, ProviderFields, ProviderInput,
     ScheduleFields, ServiceFields, ServiceInput, ServiceStatus, Term, UnmetNeedFields, UnmetNeedInput,
@@ -345,8 +346,47 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
     assert!(db.prescription_follow_ups_due(&a, None, date(2026, 11, 16)).await.unwrap().is_empty());
 
     let (o, why) = OutcomeFields { outcome: "started".into(), reason: String::new() }.parse().unwrap();
-    let started =
-        db.record_prescription_outcome(&a, SYS, rx.id, Version(rx.version), o, &why, date(2026, 11, 23)).await.unwrap();
+    // Not before the service first met, nor "at 6 weeks" before six weeks: refused, unchanged.
+    let early = db
+        .record_prescription_outcome(
+            &a,
+            SYS,
+            rx.id,
+            Version(rx.version),
+            o,
+            &why,
+            date(2026, 11, 23),
+            Some(date(2026, 11, 24)),
+        )
+        .await;
+    assert!(matches!(early, Err(StoreError::Untimely(Untimely::BeforeServiceMet { .. }))), "{early:?}");
+    let early = db
+        .record_prescription_outcome(
+            &a,
+            SYS,
+            rx.id,
+            Version(rx.version),
+            PrescriptionOutcome::Attending6Weeks,
+            "",
+            date(2026, 12, 14),
+            None,
+        )
+        .await;
+    assert!(matches!(early, Err(StoreError::Untimely(Untimely::BeforeSixWeeks { .. }))), "{early:?}");
+    assert_eq!(db.prescription(&a, rx.id).await.unwrap(), rx);
+    let started = db
+        .record_prescription_outcome(
+            &a,
+            SYS,
+            rx.id,
+            Version(rx.version),
+            o,
+            &why,
+            date(2026, 11, 23),
+            Some(date(2026, 11, 23)),
+        )
+        .await
+        .unwrap();
     assert_eq!(started.follow_up_due, Some(date(2026, 12, 15)));
     assert!(db.prescription_follow_ups_due(&a, None, date(2026, 11, 23)).await.unwrap().is_empty());
     let stale = db
@@ -358,6 +398,7 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
             PrescriptionOutcome::Attending6Weeks,
             "",
             date(2026, 12, 15),
+            None,
         )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)));
@@ -370,6 +411,7 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
             PrescriptionOutcome::Attending6Weeks,
             "",
             date(2026, 12, 15),
+            None,
         )
         .await
         .unwrap();

@@ -248,7 +248,7 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
             .await
             .unwrap();
     }
-    assert_eq!(r.status, ReferralStatus::UnableToContact);
+    assert_eq!(r.status, ReferralStatus::UnableToContact { failed_attempts: 3 }, "closed, keeping its count");
 
     // Another organisation cannot see or change it.
     let b = org(db, "b").await;

@@ -161,6 +161,7 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate { field } => {
                 ApiError::Invalid(ValidationErrors::single(field, format!("{field} is already in use")))
             }
+            StoreError::Untimely(u) => ApiError::Invalid(ValidationErrors::single(u.field(), u.to_string())),
             other => ApiError::Store(other),
         }
     }

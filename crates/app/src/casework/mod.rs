@@ -51,6 +51,7 @@ impl From<StoreError> for CaseError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => CaseError::NotFound,
+            StoreError::Untimely(u) => CaseError::Invalid(ValidationErrors::single(u.field(), u.to_string())),
             other => CaseError::Store(other),
         }
     }

@@ -77,6 +77,7 @@ impl BookError {
                 "room_id"
             }
             BookError::Refused(BookingProblem::WorkerBusy | BookingProblem::OutsideHours) => "time",
+            BookError::Refused(BookingProblem::Untimely(u)) => u.field(),
             _ => "date",
         }
     }
@@ -147,6 +148,7 @@ pub async fn record_outcome(
             Ok(()) => {}
             // The referral changed since the case was opened: record the session again.
             Err(ChangeError::Illegal(_)) => return Err(StoreError::Conflict),
+            Err(ChangeError::Untimely(u)) => return Err(u.into()),
             Err(ChangeError::Store(e)) => return Err(e),
         }
     }

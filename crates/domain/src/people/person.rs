@@ -114,7 +114,7 @@ pub(crate) fn phone(s: &str) -> Result<String, &'static str> {
     }
 }
 
-/// A date of birth: real, in the past, and not before 1900.
+/// A date of birth: real, in the past, and at most 120 years ago.
 pub fn date_of_birth(entry: &DateEntry, today: Date) -> Result<Date, String> {
     let date = match entry.read() {
         Err(DateEntryError::Empty) => return Err("Enter the date of birth".into()),
@@ -129,8 +129,10 @@ pub fn date_of_birth(entry: &DateEntry, today: Date) -> Result<Date, String> {
     if date > today {
         return Err("Date of birth must be in the past".into());
     }
-    if date.year() < 1900 {
-        return Err("Date of birth must be after 1900".into());
+    // Nobody alive was born longer ago than that; an earlier year is a slip of the keys.
+    let earliest = today.checked_sub(jiff::Span::new().years(120)).unwrap_or(Date::MIN);
+    if date < earliest {
+        return Err("Date of birth must be no more than 120 years ago".into());
     }
     Ok(date)
 }
@@ -305,7 +307,8 @@ mod tests {
         let boxes = |d, m, y| date_of_birth(&DateEntry::boxes(d, m, y), today);
         assert_eq!(boxes("", "", ""), Err("Enter the date of birth".into()));
         assert_eq!(boxes("23", "11", "2026"), Err("Date of birth must be in the past".into()));
-        assert_eq!(boxes("1", "1", "1899"), Err("Date of birth must be after 1900".into()));
+        assert_eq!(boxes("21", "11", "1906"), Err("Date of birth must be no more than 120 years ago".into()));
+        assert_eq!(boxes("22", "11", "1906"), Ok(date(1906, 11, 22)));
         assert_eq!(boxes("29", "2", "2023"), Err("Date of birth must be a real date, like 27 3 1961".into()));
         assert_eq!(boxes("29", "2", "2024"), Ok(date(2024, 2, 29)));
         // The API's ISO dates get the same rules, with an example written their way.
@@ -316,6 +319,20 @@ mod tests {
         assert_eq!(iso(" "), Err("Enter the date of birth".into()));
         assert_eq!(iso("2026-11-23"), Err("Date of birth must be in the past".into()));
         assert_eq!(iso("1961-03-27"), Ok(date(1961, 3, 27)));
+    }
+
+    proptest::proptest! {
+        /// Any date is accepted as a date of birth exactly when it is before today and no
+        /// more than 120 years before it.
+        #[test]
+        fn a_date_of_birth_is_past_and_within_a_lifetime(days_before in -400i32..50_000, today_offset in 0i32..20_000) {
+            let today = date(2000, 1, 1).checked_add(jiff::Span::new().days(today_offset)).unwrap();
+            let born = today.checked_sub(jiff::Span::new().days(days_before)).unwrap();
+            let typed = DateEntry::Iso(born.to_string());
+            let accepted = date_of_birth(&typed, today).is_ok();
+            let within = born >= today.checked_sub(jiff::Span::new().years(120)).unwrap();
+            proptest::prop_assert_eq!(accepted, days_before > 0 && within);
+        }
     }
 
     #[test]

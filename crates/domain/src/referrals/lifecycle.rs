@@ -72,7 +72,10 @@ pub enum ReferralStatus {
     Contacting {
         failed_attempts: u32,
     },
-    UnableToContact,
+    /// Closed after the programme's limit of failed attempts; keeps how many there were.
+    UnableToContact {
+        failed_attempts: u32,
+    },
     Declined,
     Redirected,
     Active,
@@ -114,7 +117,7 @@ impl ReferralStatus {
             ReferralStatus::Received => "received",
             ReferralStatus::Accepted => "accepted",
             ReferralStatus::Contacting { .. } => "contacting",
-            ReferralStatus::UnableToContact => "unable_to_contact",
+            ReferralStatus::UnableToContact { .. } => "unable_to_contact",
             ReferralStatus::Declined => "declined",
             ReferralStatus::Redirected => "redirected",
             ReferralStatus::Active => "active",
@@ -127,7 +130,7 @@ impl ReferralStatus {
             ReferralStatus::Received => "Received",
             ReferralStatus::Accepted => "Accepted",
             ReferralStatus::Contacting { .. } => "Contacting",
-            ReferralStatus::UnableToContact => "Unable to contact",
+            ReferralStatus::UnableToContact { .. } => "Unable to contact",
             ReferralStatus::Declined => "Declined",
             ReferralStatus::Redirected => "Redirected",
             ReferralStatus::Active => "Active",
@@ -135,11 +138,21 @@ impl ReferralStatus {
         }
     }
 
+    /// Failed contact attempts so far: while contacting, and once closed as unable to contact.
+    pub fn failed_attempts(self) -> u32 {
+        match self {
+            ReferralStatus::Contacting { failed_attempts } | ReferralStatus::UnableToContact { failed_attempts } => {
+                failed_attempts
+            }
+            _ => 0,
+        }
+    }
+
     /// Closed referrals take no further events.
     pub fn is_closed(self) -> bool {
         matches!(
             self,
-            ReferralStatus::UnableToContact
+            ReferralStatus::UnableToContact { .. }
                 | ReferralStatus::Declined
                 | ReferralStatus::Redirected
                 | ReferralStatus::Discharged
@@ -183,7 +196,7 @@ impl ReferralStatus {
     /// How a closed referral ended, for "This referral has already been …".
     fn closed_as(self) -> &'static str {
         match self {
-            ReferralStatus::UnableToContact => "closed as unable to contact",
+            ReferralStatus::UnableToContact { .. } => "closed as unable to contact",
             ReferralStatus::Declined => "declined",
             ReferralStatus::Redirected => "redirected",
             _ => "discharged",
@@ -204,7 +217,7 @@ impl ReferralStatus {
 
     fn after_failure(failed_attempts: u32, limit: u32) -> ReferralStatus {
         if failed_attempts >= limit.max(1) {
-            ReferralStatus::UnableToContact
+            ReferralStatus::UnableToContact { failed_attempts }
         } else {
             ReferralStatus::Contacting { failed_attempts }
         }
@@ -233,7 +246,8 @@ mod tests {
         for _ in 0..3 {
             s = s.apply(Event::ContactAttempt { reached: false }, 3).unwrap();
         }
-        assert_eq!(s, S::UnableToContact);
+        assert_eq!(s, S::UnableToContact { failed_attempts: 3 });
+        assert_eq!(s.failed_attempts(), 3, "the count survives the closing");
         assert_eq!(s.apply(Event::ContactMade, 3), Err(TransitionError::Closed("closed as unable to contact")));
     }
 

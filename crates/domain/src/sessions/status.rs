@@ -109,6 +109,12 @@ impl SessionNotes {
         SessionNotes(format!("Moved to {}", crate::time::display_london(starts)))
     }
 
+    /// The note left on a session still booked when its case was discharged (and so
+    /// cancelled by the service).
+    pub fn discharged() -> SessionNotes {
+        SessionNotes("Cancelled when the case was discharged".into())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

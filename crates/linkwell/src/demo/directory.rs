@@ -199,11 +199,14 @@ async fn casework(db: &Db, scope: &OrgScope, today: Date) -> anyhow::Result<()> 
                         PrescriptionOutcome::Started,
                         "",
                         today,
+                        None,
                     )
                     .await?
                     .version;
             }
-            db.record_prescription_outcome(scope, &actor, rx.id, Version(v), o, why, today).await?;
+            // The demo's groups meet weekly and its outcomes are three weeks or more after
+            // the connection, so none is before the group met: no first meeting to check.
+            db.record_prescription_outcome(scope, &actor, rx.id, Version(v), o, why, today, None).await?;
         }
     }
     for (need, area, notes) in [

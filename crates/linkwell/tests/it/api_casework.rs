@@ -8,7 +8,7 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::{Value, json};
 
-use crate::support::{Stage, TestApp, api_call, count, next_monday_at, problem_fields, spawn};
+use crate::support::{Stage, TestApp, api_call, count, last_monday_at, problem_fields, spawn};
 
 both_engines!(a_gp_system_refers_and_sees_the_status_alone);
 both_engines!(triage_names_a_bad_worker_and_refuses_an_illegal_move);
@@ -153,7 +153,7 @@ async fn sessions_keep_to_the_programme_limits(engine: Engine) {
     assert_eq!((status, problem_fields(&p)), (422, vec!["time"]));
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("does not exist"), "{p}");
     // The first session is the initial one; then five follow-ups, and no sixth.
-    let monday = next_monday_at(15).to_zoned(linkwell_domain::time::london()).date();
+    let monday = last_monday_at(15).to_zoned(linkwell_domain::time::london()).date();
     let (status, initial) = book(monday).await;
     assert_eq!(status, 201, "{initial}");
     assert_eq!((initial["kind"].as_str(), initial["mode"].as_str()), (Some("initial"), Some("video")));

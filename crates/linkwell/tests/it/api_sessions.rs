@@ -7,7 +7,7 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::json;
 
-use crate::support::{api_call, next_monday_at, problem_fields, spawn};
+use crate::support::{api_call, last_monday_at, next_monday_at, problem_fields, spawn};
 
 both_engines!(attending_makes_a_waiting_referral_active_and_the_notes_read_back);
 both_engines!(moving_a_session_cancels_it_and_books_the_same_kind_in_one_change);
@@ -32,7 +32,7 @@ async fn attending_makes_a_waiting_referral_active_and_the_notes_read_back(engin
     let (_, accepted) =
         api_call(&app, M::POST, &format!("/api/v1/referrals/{id}/triage"), Role::Coordinator, Some(triage)).await;
     assert_eq!(accepted["status"], "accepted");
-    let when = next_monday_at(14);
+    let when = last_monday_at(14);
     let (status, session) = api_call(
         &app,
         M::POST,
@@ -127,6 +127,7 @@ async fn api_dates_are_iso_and_say_so(engine: Engine) {
         ("27 3 1961", "Date of birth must be a real date, like 1961-03-27"),
         ("", "Enter the date of birth"),
         ("2999-01-01", "Date of birth must be in the past"),
+        ("1900-01-01", "Date of birth must be no more than 120 years ago"),
     ] {
         let body = json!({
             "person": {"given_name": "Ada", "family_name": "Lovelace", "date_of_birth": dob, "sex": "female", "phone": "07700 900123", "preferred_channel": "phone"},

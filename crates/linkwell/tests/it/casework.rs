@@ -202,8 +202,9 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     assert!(r.text().await.unwrap().contains("does not exist: the clocks go forward"));
     let r = book(&lw, &id, ("25", "10", "2026"), "01:30").await;
     assert!(r.text().await.unwrap().contains("happens twice"));
-    // Mondays from next week, in working hours (the seeded case has 10:00 on the first).
-    let first = crate::support::next_monday_at(10).to_zoned(linkwell_domain::time::london()).date();
+    // Mondays from last week (the initial session has happened when its outcome is
+    // recorded), in working hours.
+    let first = crate::support::last_monday_at(10).to_zoned(linkwell_domain::time::london()).date();
     let day = |weeks: i64| {
         let d = first.checked_add(jiff::Span::new().weeks(weeks)).unwrap();
         (d.day().to_string(), d.month().to_string(), d.year().to_string())
@@ -298,6 +299,7 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     let case = lw.text(&format!("/referrals/{id}")).await;
     assert!(!case.contains(&format!("/referrals/{id}/extend")), "only coordinators extend the limit");
     let form = lw.text(&format!("/referrals/{id}/discharge")).await;
+    assert!(form.contains("Discharging cancels the sessions still booked, and their reminders"), "{form}");
     let v = version_in(&form, &format!("/referrals/{id}/discharge"));
     let r = lw.post_form(&format!("/referrals/{id}/discharge"), &[("version", &v), ("reason", "goals_met")]).await;
     assert_eq!(r.status(), 422);

@@ -33,3 +33,4 @@ mod peers;
 mod prescribing;
 mod reminders;
 mod sign_in;
+mod time_true;

@@ -29,6 +29,7 @@ async fn add_listing(
         ("postcode", postcode),
         ("schedules[0].repeat", "weekly"),
         ("schedules[0].day", "TU"),
+        ("schedules[0].starts", "6/1/2026"),
         ("schedules[0].opens", opens),
         ("schedules[0].closes", if opens < "12:00" { "11:30" } else { "19:30" }),
     ];
@@ -142,13 +143,15 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
     assert_eq!(r.status(), 303);
     // Started: the next question is at six weeks, three weeks from now.
     assert!(!lw.text("/caseload").await.split("Follow-ups due").nth(1).unwrap().contains("Tuesday Walk"));
-    let r = lw.post_form(&outcome, &[("version", &rx.version.to_string()), ("outcome", "attending_6_weeks")]).await;
+    let r = lw.post_form(&outcome, &[("version", &rx.version.to_string()), ("outcome", "service_closed")]).await;
     assert_eq!(r.status(), 409, "a stale form");
+    // Three weeks in, "still attending at 6 weeks" would contradict the calendar.
     let r =
         lw.post_form(&outcome, &[("version", &(rx.version + 1).to_string()), ("outcome", "attending_6_weeks")]).await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Six weeks have not passed since the person was connected to it"));
     let case = lw.text(&format!("/referrals/{referral}")).await;
-    assert!(case.contains("Still attending at 6 weeks") && case.contains("Met Sue at the gates"));
+    assert!(case.contains("Started going") && case.contains("Met Sue at the gates"), "{case}");
     assert!(
         lw.text(&format!("/referrals/{referral}/plan"))
             .await
@@ -188,7 +191,7 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
         lines[0].starts_with("- Tuesday Walk: accompanied to the first session, ")
-            && lines[0].ends_with("; still attending at 6 weeks"),
+            && lines[0].ends_with("; started going"),
         "{text}"
     );
     assert!(lines[1].starts_with("- Walk and Talk: signposted, ") && lines[1].ends_with("; not known yet"), "{text}");

@@ -54,9 +54,19 @@ pub struct Case {
 
 /// The next Monday (not today) at `hour`:00 on the London clock: inside default working hours.
 pub fn next_monday_at(hour: i8) -> jiff::Timestamp {
+    monday_at(hour, |d| d.tomorrow())
+}
+
+/// The Monday before today, at `hour` on the London clock: a session there has happened,
+/// so its outcome can be recorded.
+pub fn last_monday_at(hour: i8) -> jiff::Timestamp {
+    monday_at(hour, |d| d.yesterday())
+}
+
+fn monday_at(hour: i8, step: impl Fn(jiff::civil::Date) -> Result<jiff::civil::Date, jiff::Error>) -> jiff::Timestamp {
     let mut d = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
     loop {
-        d = d.tomorrow().unwrap();
+        d = step(d).unwrap();
         if d.weekday() == jiff::civil::Weekday::Monday {
             break;
         }
@@ -398,7 +408,7 @@ pub async fn seed_listing_named(
 }
 
 /// A walking group in `scope` run by `provider`: free, for loneliness and physical
-/// activity, every Tuesday 10:00–11:30 at `postcode` (placed on the map when the postcode
+/// activity, every Tuesday 10:00–11:30 for a year at `postcode` (placed on the map when the postcode
 /// is loaded), as `edit` changes it. Straight into the database: search follows it.
 pub async fn add_listing(
     db: &Db,
@@ -418,9 +428,11 @@ pub async fn add_listing(
         activities: vec!["walking".into()],
         location_name: format!("{name} meeting point"),
         postcode: postcode.into(),
+        // It has met for a year: a connection made in the past can have started.
         schedules: vec![ScheduleFields {
             repeat: "weekly".into(),
             day: "TU".into(),
+            starts: linkwell_app::today().checked_sub(jiff::Span::new().days(364)).unwrap().to_string(),
             opens: "10:00".into(),
             closes: "11:30".into(),
             ..Default::default()

@@ -3,6 +3,7 @@
 
 use jiff::civil::Date;
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::chronology;
 use linkwell_domain::directory::{
     PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedInput, follow_up_due,
 };
@@ -186,7 +187,9 @@ impl Db {
     }
 
     /// Record what came of a prescription, if it is still at `expected`; the next
-    /// follow-up moves on (to six weeks after "started") or ends.
+    /// follow-up moves on (to six weeks after "started") or ends. `first_meeting` is when
+    /// the service first met on or after the day of the connection, if its times are known:
+    /// nothing is said to have come of it before the service could have run.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_prescription_outcome(
         &self,
@@ -197,8 +200,14 @@ impl Db {
         outcome: PrescriptionOutcome,
         reason: &str,
         today: Date,
+        first_meeting: Option<Date>,
     ) -> Result<Prescription> {
         let current = self.prescription(scope, id).await?;
+        if current.version != expected.0 {
+            return Err(StoreError::Conflict);
+        }
+        // The day of the connection never changes, so it is checked as read.
+        chronology::connection_outcome(outcome, current.prescribed_on, first_meeting, today)?;
         let due = follow_up_due(current.prescribed_on, Some(outcome));
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {

@@ -261,10 +261,7 @@ fn referral_dto(r: &Referral, history: &[ReferralEvent], person: Option<&Person>
             risk_flags: r.risk_flags.clone(),
             safeguarding: r.safeguarding,
             free_text: r.free_text.clone(),
-            failed_contact_attempts: match r.status {
-                linkwell_domain::referrals::ReferralStatus::Contacting { failed_attempts } => failed_attempts,
-                _ => 0,
-            },
+            failed_contact_attempts: r.status.failed_attempts(),
             assigned_worker_id: r.assigned_worker_id.map(|w| w.to_string()),
             follow_up_extension: r.follow_up_extension,
             decline_reason: r.decline_reason.clone(),
@@ -390,6 +387,7 @@ impl From<ChangeError> for ApiError {
     fn from(e: ChangeError) -> Self {
         match e {
             ChangeError::Illegal(t) => ApiError::Conflict(t.to_string()),
+            ChangeError::Untimely(u) => linkwell_store::StoreError::Untimely(u).into(),
             ChangeError::Store(s) => s.into(),
         }
     }
@@ -619,6 +617,9 @@ pub struct DischargeBody {
 }
 
 /// Discharge an active referral.
+///
+/// Sessions still booked from now on are cancelled by the service, with their reminders;
+/// a discharge before a session attended is refused (422).
 #[utoipa::path(post, operation_id = "dischargeReferral", path = "/api/v1/referrals/{id}/discharge", tag = "referrals", params(("id" = String, Path)), request_body = DischargeBody,
     responses((status = 200, body = ReferralDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn discharge(

@@ -7,6 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
+use linkwell_domain::sessions::SessionStatus;
+use linkwell_domain::time::{display_london, from_millis};
 use linkwell_store::StoreError;
 use linkwell_store::referrals::{ChangeError, Referral};
 use minijinja::value::Serde;
@@ -27,6 +29,16 @@ async fn render_form(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
+    // What the discharge will cancel, so nobody is surprised by it.
+    let now = linkwell_domain::time::to_millis(jiff::Timestamp::now());
+    let to_cancel: Vec<String> = state
+        .db
+        .sessions_for_referral(&p.scope(), r.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == SessionStatus::Booked && s.starts_at >= now)
+        .map(|s| display_london(from_millis(s.starts_at)))
+        .collect();
     let html = page.render(
         state,
         "pages/discharge/form.html",
@@ -35,6 +47,7 @@ async fn render_form(
             name => format!("{} {}", person.given_name, person.family_name),
             referral => Serde(r),
             active => r.status == ReferralStatus::Active,
+            to_cancel,
             reasons => items(DischargeReason::ALL.iter().map(|d| (d.code(), d.label())), &[form.get("reason").to_owned()]),
             form => form.values(),
             errors => errors.map(form_errors),
@@ -76,6 +89,10 @@ pub async fn discharge(
             let why = "Someone else changed this referral while you had it open. Check it and try again.";
             let e = ValidationErrors::single("reason", why);
             render_form(&state, &page, &current, &form, Some(&e), StatusCode::CONFLICT).await
+        }
+        Err(ChangeError::Untimely(u)) => {
+            let e = ValidationErrors::single(u.field(), u.to_string());
+            render_form(&state, &page, &r, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ChangeError::Store(e)) => Err(e.into()),
     }

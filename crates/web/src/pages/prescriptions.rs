@@ -284,7 +284,11 @@ pub async fn record_outcome(
             Ok(v) => v,
             Err(e) => return render_outcome(&state, &page, &rx, &form, Some(&e)).await,
         };
-    rx_case::record_outcome(&state.db, &p, &rx, version, outcome, &reason).await?;
+    match rx_case::record_outcome(&state.db, &p, &rx, version, outcome, &reason).await {
+        Ok(_) => {}
+        Err(CaseError::Invalid(e)) => return render_outcome(&state, &page, &rx, &form, Some(&e)).await,
+        Err(e) => return Err(e.into()),
+    }
     page.done(
         &format!("{}: {}", rx.service_name, outcome.label().to_lowercase()),
         &format!("/referrals/{}#prescriptions", referral.id),

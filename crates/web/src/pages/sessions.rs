@@ -173,6 +173,10 @@ pub async fn record_outcome(
             );
             render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::CONFLICT).await
         }
+        Err(StoreError::Untimely(u)) => {
+            let e = ValidationErrors::single(u.field(), u.to_string());
+            render_outcome(&state, &page, &id, &form, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(e.into()),
     }
 }

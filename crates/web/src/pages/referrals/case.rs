@@ -74,7 +74,7 @@ pub(super) fn status_hint(s: ReferralStatus) -> &'static str {
         ReferralStatus::Discharged => "The person's support from the service has ended.",
         ReferralStatus::Declined => "The service could not accept this referral.",
         ReferralStatus::Redirected => "The referral was passed to a more suitable service.",
-        ReferralStatus::UnableToContact => "The service could not reach the person, so the referral was closed.",
+        ReferralStatus::UnableToContact { .. } => "The service could not reach the person, so the referral was closed.",
     }
 }
 
@@ -232,10 +232,7 @@ fn case_view<'a>(
         needs: r.needs.iter().map(|n| n.label()).collect(),
         status: r.status.label(),
         status_code: r.status.code(),
-        failed_attempts: match r.status {
-            ReferralStatus::Contacting { failed_attempts } => failed_attempts,
-            _ => 0,
-        },
+        failed_attempts: r.status.failed_attempts(),
         worker: file.name_of(r.assigned_worker_id),
         workers,
         discharge_reason: r.discharge_reason.map(|d| d.label()),

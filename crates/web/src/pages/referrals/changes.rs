@@ -51,6 +51,10 @@ pub(super) async fn finish(
             let e = ValidationErrors::single(field, e.to_string());
             render_case(state, page, r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(ChangeError::Untimely(u)) => {
+            let e = ValidationErrors::single(field, u.to_string());
+            render_case(state, page, r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(ChangeError::Store(StoreError::Conflict)) => stale(state, page, r.id, field).await,
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
