@@ -195,6 +195,19 @@ async fn with_search(state: &AppState, scope: &OrgScope, p: &Parsed) -> Result<S
 }
 
 /// Full listings with their providers, in the order given.
+/// A list of a published organisation's listings, as asked: its scope, the query read,
+/// and the filter with a word search's hits.
+async fn listing_query(
+    state: &AppState,
+    slug: &str,
+    q: &ListQuery,
+) -> Result<(OrgScope, Parsed, ServiceFilter), ApiError> {
+    let scope = published(state, slug).await?;
+    let p = parse(q)?;
+    let filter = with_search(state, &scope, &p).await?;
+    Ok((scope, p, filter))
+}
+
 async fn load(
     state: &AppState,
     scope: &OrgScope,
@@ -217,9 +230,7 @@ pub async fn services(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let scope = published(&state, &slug).await?;
-    let p = parse(&q)?;
-    let filter = with_search(&state, &scope, &p).await?;
+    let (scope, p, filter) = listing_query(&state, &slug, &q).await?;
     let detail = p.detail();
     if p.ndjson {
         return Ok(ndjson(state, scope, filter, detail));
@@ -320,9 +331,7 @@ pub async fn service_at_locations(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let scope = published(&state, &slug).await?;
-    let p = parse(&q)?;
-    let filter = with_search(&state, &scope, &p).await?;
+    let (scope, p, filter) = listing_query(&state, &slug, &q).await?;
     let radius = radius(&state, &q).await?;
     let (list, total) =
         state.db.service_locations_page(&scope, &filter, radius, (p.page - 1) * p.per_page, p.per_page).await?;
