@@ -34,6 +34,21 @@ pub async fn discharge(
     db.change_referral(&caller.scope(), &caller.actor(), case.id, version, discharge).await
 }
 
+/// The sessions of `case` a discharge made now would cancel (booked to start from now on,
+/// the same rule as the store's), as their London times, for the form to list.
+pub async fn cancelled_by_discharge(db: &Db, scope: &OrgScope, case: &Referral) -> Result<Vec<String>, StoreError> {
+    use linkwell_domain::sessions::SessionStatus;
+    use linkwell_domain::time::{display_london, from_millis};
+    let now = linkwell_store::now_ms();
+    Ok(db
+        .sessions_for_referral(scope, case.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == SessionStatus::Booked && s.starts_at >= now)
+        .map(|s| display_london(from_millis(s.starts_at)))
+        .collect())
+}
+
 /// A discharged case the caller works, with its summary. A case still open has no
 /// summary yet: not found.
 pub async fn summary_of_case(

@@ -12,7 +12,7 @@ mod triage;
 
 pub use case_file::CaseFile;
 pub use caseload::{Caseload, caseload, open_cases, whose_caseload};
-pub use discharge::{discharge, discharge_of, discharge_summary, summary_of_case};
+pub use discharge::{cancelled_by_discharge, discharge, discharge_of, discharge_summary, summary_of_case};
 pub use intake::{
     CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
 };

@@ -7,17 +7,13 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::json;
 
-use crate::support::{api_call, last_monday_at, next_monday_at, problem_fields, spawn};
+use crate::support::{api_call, last_monday_at, london_date, next_monday_at, problem_fields, spawn};
 
 both_engines!(attending_makes_a_waiting_referral_active_and_the_notes_read_back);
 both_engines!(moving_a_session_cancels_it_and_books_the_same_kind_in_one_change);
 both_engines!(a_move_that_cannot_be_booked_changes_nothing);
 both_engines!(api_dates_are_iso_and_say_so);
 both_engines!(diaries_show_names_only_on_the_callers_cases);
-
-fn london_date(t: jiff::Timestamp) -> String {
-    t.to_zoned(linkwell_domain::time::london()).date().to_string()
-}
 
 async fn attending_makes_a_waiting_referral_active_and_the_notes_read_back(engine: Engine) {
     let app = spawn(engine).await;

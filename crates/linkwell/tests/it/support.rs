@@ -57,6 +57,11 @@ pub fn next_monday_at(hour: i8) -> jiff::Timestamp {
     monday_at(hour, |d| d.tomorrow())
 }
 
+/// The London date of `t`, as the API writes dates (ISO 8601).
+pub fn london_date(t: jiff::Timestamp) -> String {
+    t.to_zoned(linkwell_domain::time::london()).date().to_string()
+}
+
 /// The Monday before today, at `hour` on the London clock: a session there has happened,
 /// so its outcome can be recorded.
 pub fn last_monday_at(hour: i8) -> jiff::Timestamp {

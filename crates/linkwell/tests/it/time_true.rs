@@ -6,16 +6,12 @@ use linkwell_store::Engine;
 use reqwest::Method as M;
 use serde_json::json;
 
-use crate::support::{add_listing, api_call, last_monday_at, next_monday_at, problem_fields, spawn};
+use crate::support::{add_listing, api_call, last_monday_at, london_date, next_monday_at, problem_fields, spawn};
 
 both_engines!(an_outcome_waits_for_the_session_to_start);
 both_engines!(the_initial_session_comes_first_in_time);
 both_engines!(a_discharge_cancels_the_sessions_still_booked);
 both_engines!(a_connection_is_followed_up_once_the_service_has_met);
-
-fn london_date(t: jiff::Timestamp) -> String {
-    t.to_zoned(linkwell_domain::time::london()).date().to_string()
-}
 
 async fn an_outcome_waits_for_the_session_to_start(engine: Engine) {
     let app = spawn(engine).await;

@@ -7,8 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
-use linkwell_domain::sessions::SessionStatus;
-use linkwell_domain::time::{display_london, from_millis};
 use linkwell_store::StoreError;
 use linkwell_store::referrals::{ChangeError, Referral};
 use minijinja::value::Serde;
@@ -30,15 +28,7 @@ async fn render_form(
     let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
     // What the discharge will cancel, so nobody is surprised by it.
-    let now = linkwell_domain::time::to_millis(jiff::Timestamp::now());
-    let to_cancel: Vec<String> = state
-        .db
-        .sessions_for_referral(&p.scope(), r.id)
-        .await?
-        .into_iter()
-        .filter(|s| s.status == SessionStatus::Booked && s.starts_at >= now)
-        .map(|s| display_london(from_millis(s.starts_at)))
-        .collect();
+    let to_cancel = casework::cancelled_by_discharge(&state.db, &p.scope(), r).await?;
     let html = page.render(
         state,
         "pages/discharge/form.html",
