@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod casework;
 pub mod directory;
+pub mod home;
 pub mod identity;
 pub mod messaging;
 pub mod organisation;

@@ -21,6 +21,19 @@ pub fn from_millis(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// The London date an instant (ms) falls on.
+pub fn london_date(ms: i64) -> Date {
+    from_millis(ms).to_zoned(london()).date()
+}
+
+/// The instant (ms) a London date begins. Dates beyond jiff's range are clamped to it.
+pub fn london_day_start(d: Date) -> i64 {
+    d.to_zoned(london())
+        .map(|z| z.timestamp())
+        .unwrap_or(if d < Date::ZERO { Timestamp::MIN } else { Timestamp::MAX })
+        .as_millisecond()
+}
+
 /// "22 Nov 2026, 14:05" on the London clock.
 pub fn display_london(t: Timestamp) -> String {
     t.to_zoned(london()).strftime("%-d %b %Y, %H:%M").to_string()

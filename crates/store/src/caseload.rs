@@ -110,6 +110,38 @@ pub struct ReferralFilter {
     /// A referrer's view: made by this user or for this practice.
     pub referred_by: Option<(UserId, Option<PracticeId>)>,
     pub person: Option<PersonId>,
+    /// Only referrals no one is assigned to.
+    pub unassigned: bool,
+    pub urgency: Option<Urgency>,
+    pub practice: Option<PracticeId>,
+    /// Referrals giving this need among their reasons.
+    pub need: Option<Need>,
+    /// Received at or after this instant (ms).
+    pub received_from: Option<i64>,
+    /// Received before this instant (ms).
+    pub received_before: Option<i64>,
+}
+
+/// The waiting list in figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct WaitingFigures {
+    pub waiting: i64,
+    pub unassigned: i64,
+    pub urgent: i64,
+    /// Close to the response window, not yet past it.
+    pub closing: i64,
+    /// Past the response window.
+    pub missed: i64,
+}
+
+/// One worker's open cases as counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct OpenCases {
+    pub worker: UserId,
+    /// Accepted, being contacted or active.
+    pub open: i64,
+    /// Of those, active.
+    pub active: i64,
 }
 
 /// Open referrals not yet seen: the waiting list's statuses (its partial index says the same).
@@ -171,6 +203,25 @@ impl Db {
             if let Some(person) = filter.person {
                 qb.push(" AND r.person_id = ").push_bind(person.to_string());
             }
+            if filter.unassigned {
+                qb.push(" AND r.assigned_worker_id IS NULL");
+            }
+            if let Some(u) = filter.urgency {
+                qb.push(" AND r.urgency = ").push_bind(u.code());
+            }
+            if let Some(pr) = filter.practice {
+                qb.push(" AND r.practice_id = ").push_bind(pr.to_string());
+            }
+            if let Some(n) = filter.need {
+                // Needs are stored comma-separated; the commas around both sides match whole codes.
+                qb.push(" AND (',' || r.needs || ',') LIKE ").push_bind(format!("%,{},%", n.code()));
+            }
+            if let Some(from) = filter.received_from {
+                qb.push(" AND r.received_at >= ").push_bind(from);
+            }
+            if let Some(before) = filter.received_before {
+                qb.push(" AND r.received_at < ").push_bind(before);
+            }
             match (order, cursor) {
                 (ReferralOrder::Newest, Some(c)) => {
                     qb.push(" AND r.id < ").push_bind(c.to_owned());
@@ -211,6 +262,60 @@ impl Db {
     ) -> Result<Page<ReferralSummary>> {
         let filter = ReferralFilter { statuses: WAITING.to_vec(), ..Default::default() };
         self.referral_summaries(scope, &filter, ReferralOrder::Waiting, cursor, limit).await
+    }
+
+    /// How many referrals wait to be seen: in all, unassigned, urgent, received in
+    /// `[missed_before, closing_before)` (close to the response window) and before
+    /// `missed_before` (past it).
+    pub async fn waiting_figures(
+        &self,
+        scope: &OrgScope,
+        closing_before: i64,
+        missed_before: i64,
+    ) -> Result<WaitingFigures> {
+        let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN assigned_worker_id IS NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN urgency = 'urgent' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN received_at < $2 AND received_at >= $3 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN received_at < $3 THEN 1 ELSE 0 END), 0) \
+             FROM referrals WHERE organisation_id = $1 AND status IN ('received', 'accepted', 'contacting')";
+        let (waiting, unassigned, urgent, closing, missed): (i64, i64, i64, i64, i64) = on_db!(self, pool => {
+            sqlx::query_as(sql).bind(scope.key()).bind(closing_before).bind(missed_before).fetch_one(pool).await?
+        });
+        Ok(WaitingFigures { waiting, unassigned, urgent, closing, missed })
+    }
+
+    /// Each worker's open cases (accepted, being contacted or active) as counts, for the
+    /// workers who hold any.
+    pub async fn open_cases_by_worker(&self, scope: &OrgScope) -> Result<Vec<OpenCases>> {
+        let sql = "SELECT assigned_worker_id, COUNT(*), COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) \
+             FROM referrals WHERE organisation_id = $1 AND status IN ('accepted', 'contacting', 'active') AND assigned_worker_id IS NOT NULL \
+             GROUP BY assigned_worker_id";
+        let rows: Vec<(String, i64, i64)> = on_db!(self, pool => {
+            sqlx::query_as(sql).bind(scope.key()).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(worker, open, active)| Ok(OpenCases { worker: stored(worker.parse())?, open, active }))
+            .collect()
+    }
+
+    /// How many of the referrals a user made, or their practice's, are in each status (by
+    /// status code; statuses with none are left out).
+    pub async fn referral_counts_by_status(
+        &self,
+        scope: &OrgScope,
+        referred_by: (UserId, Option<PracticeId>),
+    ) -> Result<Vec<(&'static str, i64)>> {
+        let (user, practice) = referred_by;
+        let sql = "SELECT status, COUNT(*) FROM referrals WHERE organisation_id = $1 AND (referrer_user_id = $2 OR practice_id = $3) GROUP BY status";
+        let rows: Vec<(String, i64)> = on_db!(self, pool => {
+            sqlx::query_as(sql).bind(scope.key()).bind(user.to_string()).bind(practice.map(|p| p.to_string())).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(status, n)| {
+                let code = STATUSES.iter().find(|s| **s == status).ok_or_else(|| StoreError::corrupt(status))?;
+                Ok((*code, n))
+            })
+            .collect()
     }
 
     /// A worker's caseload: every open referral assigned to them (at most `limit`), the

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "hostile input", "0010_hostile_input"),
     migration!(11, "caseload index", "0011_caseload_index"),
     migration!(12, "unable to contact counts", "0012_unable_to_contact_counts"),
+    migration!(13, "open cases by worker", "0013_open_cases_by_worker"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

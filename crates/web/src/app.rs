@@ -70,6 +70,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/account", SignedIn, get(pages::account::account)),
         route(p.clone(), "/account/password", SignedIn, post(pages::account::change_password)),
         route(g.clone(), "/api/v1/me", SignedIn, get(api::me::me)),
+        route(g.clone(), "/api/v1/home", SignedIn, get(api::home::home)),
         // Practices.
         route(g.clone(), "/practices", Allowed(Action::ViewPractices), get(pages::practices::list)),
         route(g.clone(), "/practices/new", Allowed(Action::ManagePractices), get(pages::practices::new)),

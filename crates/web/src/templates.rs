@@ -62,6 +62,13 @@ impl Templates {
         env.add_filter("london_time", |ms: i64| {
             linkwell_domain::time::display_london(linkwell_domain::time::from_millis(ms))
         });
+        // The time of day only ("14:05"), for lists of one day.
+        env.add_filter("london_clock", |ms: i64| {
+            linkwell_domain::time::from_millis(ms)
+                .to_zoned(linkwell_domain::time::london())
+                .strftime("%H:%M")
+                .to_string()
+        });
         env.add_filter("london_date", |ms: i64| {
             linkwell_domain::time::from_millis(ms)
                 .to_zoned(linkwell_domain::time::london())

@@ -21,8 +21,9 @@ pub struct CaseFile {
     pub person: Person,
     pub sessions: Vec<Session>,
     pub history: Vec<ReferralEvent>,
-    /// The coordinator's choice of worker (empty for anyone who cannot assign).
-    pub choosable_workers: Vec<User>,
+    /// The coordinator's choice of worker, each with their open cases (empty for anyone
+    /// who cannot assign).
+    pub choosable_workers: Vec<super::WorkerLoad>,
     /// When a coordinator triages: the record holding the NHS number this referral gave,
     /// if its details differ, then other records that look like the same person. Each one
     /// shown is a read of that record, audited as such.
@@ -59,7 +60,11 @@ impl CaseFile {
         named.dedup();
         let named = db.users_by_ids(&scope, &named).await?;
         let can_assign = caller.can(Action::TriageReferrals);
-        let choosable_workers = if can_assign { super::workers(db, &scope).await? } else { vec![] };
+        let choosable_workers = if can_assign {
+            super::team_loads(db, &scope).await?.into_iter().filter(|w| !w.worker.disabled).collect()
+        } else {
+            vec![]
+        };
         let rooms = db.sites_with_rooms(&scope).await?;
         let triaging = can_assign && r.status == ReferralStatus::Received;
         let (same_nhs_number, possible_duplicates) = if triaging {

@@ -5,16 +5,16 @@ use linkwell_domain::UserId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::Role;
 use linkwell_domain::referrals::ReferralStatus;
-use linkwell_store::Db;
 use linkwell_store::caseload::ReferralSummary;
 use linkwell_store::directory::FollowUp;
 use linkwell_store::users::User;
+use linkwell_store::{Db, StoreError};
 
 use super::CaseError;
 use crate::Caller;
 
 /// More than any real caseload (200–250 people a year), so nobody's list is cut short.
-const CASELOAD_LIMIT: usize = 1000;
+pub const CASELOAD_LIMIT: usize = 1000;
 
 pub struct Caseload {
     /// Whose caseload this is.
@@ -37,12 +37,19 @@ pub async fn whose_caseload(db: &Db, caller: &Caller, named: &str, field: &str) 
     if caller.user.role != Role::Coordinator || named.is_empty() {
         return Ok(caller.user.clone());
     }
-    let bad = || CaseError::Invalid(ValidationErrors::single(field, "Select a link worker from the list"));
-    let id: UserId = named.parse().map_err(|_| bad())?;
+    team_member(db, caller, named)
+        .await?
+        .ok_or_else(|| CaseError::Invalid(ValidationErrors::single(field, "Select a link worker from the list")))
+}
+
+/// A user of the caller's organisation who can hold cases (also one since disabled), by
+/// id as typed; `None` for anything else.
+pub(super) async fn team_member(db: &Db, caller: &Caller, id: &str) -> Result<Option<User>, StoreError> {
+    let Ok(id) = id.trim().parse::<UserId>() else { return Ok(None) };
     match db.user(&caller.scope(), id).await {
-        Ok(u) if matches!(u.role, Role::LinkWorker | Role::Coordinator) => Ok(u),
-        Ok(_) | Err(linkwell_store::StoreError::NotFound) => Err(bad()),
-        Err(e) => Err(e.into()),
+        Ok(u) if matches!(u.role, Role::LinkWorker | Role::Coordinator) => Ok(Some(u)),
+        Ok(_) | Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -97,8 +97,7 @@ pub async fn discharge_summary(
         .filter(|s| s.status.was_due())
         .map(|s| SessionLine {
             when: display_london(from_millis(s.starts_at)),
-            kind: if s.kind == linkwell_domain::sessions::SessionKind::Initial { "Initial" } else { "Follow-up" }
-                .into(),
+            kind: s.kind.label().into(),
             outcome: s.status.label().into(),
         })
         .collect();

@@ -9,15 +9,17 @@ mod discharge;
 mod intake;
 mod people;
 mod triage;
+mod waiting;
 
 pub use case_file::CaseFile;
-pub use caseload::{Caseload, caseload, open_cases, whose_caseload};
+pub use caseload::{CASELOAD_LIMIT, Caseload, caseload, open_cases, whose_caseload};
 pub use discharge::{cancelled_by_discharge, discharge, discharge_of, discharge_summary, summary_of_case};
 pub use intake::{
     CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
 };
 pub use people::{PersonRecord, person_record, update_person};
 pub use triage::{TriageDecision, decline_reason, redirect_destination, triage};
+pub use waiting::{UNASSIGNED, WINDOW_FILTERS, WaitingFields, waiting_filter, waiting_list};
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::authz::{follows_referral, sees_case};
@@ -137,6 +139,34 @@ pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<User>, StoreError>
         .await?
         .into_iter()
         .filter(|u| !u.disabled && matches!(u.role, Role::LinkWorker | Role::Coordinator))
+        .collect())
+}
+
+/// A member of the team with their open cases as counts.
+#[derive(Debug, Clone)]
+pub struct WorkerLoad {
+    pub worker: User,
+    /// Accepted, being contacted or active.
+    pub open: i64,
+    /// Of those, active.
+    pub active: i64,
+}
+
+/// The team by name, each with their open cases: the active link workers and coordinators
+/// (whom a referral can be assigned to), and anyone since disabled who still holds cases
+/// (to hand on).
+pub async fn team_loads(db: &Db, scope: &OrgScope) -> Result<Vec<WorkerLoad>, StoreError> {
+    let counts = db.open_cases_by_worker(scope).await?;
+    Ok(db
+        .users_by_name(scope)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            let c = counts.iter().find(|c| c.worker == u.id);
+            let (open, active) = c.map_or((0, 0), |c| (c.open, c.active));
+            let team = matches!(u.role, Role::LinkWorker | Role::Coordinator);
+            (team && (!u.disabled || open > 0)).then_some(WorkerLoad { worker: u, open, active })
+        })
         .collect())
 }
 

@@ -7,7 +7,6 @@ use jiff::civil::Date;
 use linkwell_domain::RoomId;
 use linkwell_domain::authz::sees_case;
 use linkwell_domain::calendar::{Event, calendar, initials};
-use linkwell_domain::sessions::SessionKind;
 use linkwell_domain::time::from_millis;
 use linkwell_domain::time::london;
 use linkwell_store::diary::DiaryOf;
@@ -126,11 +125,7 @@ pub async fn calendar_feed(db: &Db, token: &str) -> Result<Option<String>, Store
             uid: format!("{}@linkwell", e.session.id),
             starts: from_millis(e.session.starts_at),
             ends: from_millis(e.session.ends_at),
-            summary: format!(
-                "{} with {}",
-                if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
-                initials(&e.given_name, &e.family_name)
-            ),
+            summary: format!("{} with {}", e.session.kind.label(), initials(&e.given_name, &e.family_name)),
             location: Some(
                 e.session
                     .room_id

@@ -53,6 +53,14 @@ impl SessionKind {
         }
     }
 
+    /// How pages and documents name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionKind::Initial => "Initial session",
+            SessionKind::FollowUp => "Follow-up",
+        }
+    }
+
     pub fn parse(code: &str) -> Result<SessionKind, &'static str> {
         match code.trim() {
             "initial" => Ok(SessionKind::Initial),

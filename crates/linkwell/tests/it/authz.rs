@@ -83,6 +83,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/account", SignedIn),
     ("POST", "/account/password", SignedIn),
     ("GET", "/api/v1/me", SignedIn),
+    ("GET", "/api/v1/home", SignedIn),
     ("GET", "/practices", Roles(STAFF)),
     ("GET", "/practices/new", Roles(&[Admin])),
     ("POST", "/practices", Roles(&[Admin])),

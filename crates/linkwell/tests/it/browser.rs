@@ -555,7 +555,7 @@ async fn the_link_workers_journey(engine: Engine) {
     b.assert_accessible("booking form").await;
     book(0, true).await;
     assert!(b.body().await.contains("Initial session booked"), "{}", b.body().await);
-    assert!(b.body().await.contains("Initial, 45 minutes"));
+    assert!(b.body().await.contains("Initial session, 45 minutes"));
     let record = b.client.find(Locator::Css("a[href$='/outcome']")).await.unwrap();
     b.navigate_by(record).await;
     b.assert_accessible("session outcome form").await;
@@ -579,7 +579,7 @@ async fn the_link_workers_journey(engine: Engine) {
     // Five follow-ups, then a sixth is refused with a clear message.
     for week in 1..=5 {
         book(week, false).await;
-        assert!(b.body().await.contains("Follow-up session booked"), "follow-up {week}: {}", b.body().await);
+        assert!(b.body().await.contains("Follow-up booked"), "follow-up {week}: {}", b.body().await);
     }
     book(6, false).await;
     let body = b.body().await;

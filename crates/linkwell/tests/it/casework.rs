@@ -217,7 +217,7 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     let r = book(&lw, &id, (&d, &m, &y), "07:00").await;
     assert!(r.text().await.unwrap().contains("outside the link worker&#39;s working hours"));
     let case = lw.text(&format!("/referrals/{id}")).await;
-    assert!(case.contains("Initial, 45 minutes"), "{case}");
+    assert!(case.contains("Initial session, 45 minutes"), "{case}");
     let session = case.split("/sessions/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let r = lw
         .post_form(

@@ -175,6 +175,8 @@ const QUERY_NAMES: &[&str] = &[
     "provider",
     "practice",
     "urgency",
+    "assigned",
+    "window",
 ];
 
 /// Numbered rows the forms use, with indexes no form would send.

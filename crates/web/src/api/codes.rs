@@ -4,7 +4,7 @@
 
 use linkwell_domain::directory::{ActivityType, PrescriptionKind, PrescriptionOutcome, ProviderKind, WeekSlot};
 use linkwell_domain::identity::Role;
-use linkwell_domain::referrals::Need;
+use linkwell_domain::referrals::{Need, Urgency};
 use linkwell_domain::sessions::{AskedBy, Outcome, SessionKind, SessionMode, SessionStatus};
 use utoipa::openapi::schema::{Array, Object, ObjectBuilder, Type};
 
@@ -52,6 +52,15 @@ fn list_of<C: Into<serde_json::Value>>(codes: impl IntoIterator<Item = C>) -> Ar
 
 pub fn provider_kind() -> Object {
     one_of(ProviderKind::ALL.iter().map(|k| k.code()))
+}
+
+pub fn urgency() -> Object {
+    one_of(Urgency::ALL.iter().map(|u| u.code()))
+}
+
+/// The stages of the response window a waiting-list filter may name.
+pub fn response_window() -> Object {
+    one_of(linkwell_app::casework::WINDOW_FILTERS.iter().map(|(code, _)| *code))
 }
 
 pub fn need() -> Object {

@@ -635,15 +635,41 @@ pub async fn discharge(
     answer(&state, &p, &changed).await
 }
 
+/// The waiting list's filters; each one given narrows the list.
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct WaitingParams {
+    #[param(schema_with = super::codes::urgency)]
+    pub urgency: String,
+    /// A worker's id, or `none` for referrals nobody is assigned to.
+    pub assigned: String,
+    /// A practice's id.
+    pub practice: String,
+    /// Referrals giving this need among their reasons.
+    #[param(schema_with = super::codes::need)]
+    pub need: String,
+    /// `closing`: close to the 14-day response window (10 to 14 days waiting); `missed`: past it.
+    #[param(schema_with = super::codes::response_window)]
+    pub window: String,
+}
+
 /// The waiting list: open referrals not yet seen, most urgent first, then oldest.
-#[utoipa::path(get, operation_id = "getWaitingList", path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery),
+#[utoipa::path(get, operation_id = "getWaitingList", path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery, WaitingParams),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn waiting_list(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<PageQuery>,
+    Query(w): Query<WaitingParams>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let page = state.db.waiting_list(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
+    let fields = casework::WaitingFields {
+        urgency: &w.urgency,
+        assigned: &w.assigned,
+        practice: &w.practice,
+        need: &w.need,
+        window: &w.window,
+    };
+    let page = casework::waiting_list(&state.db, &p, &fields, q.cursor.as_deref(), q.limit()?).await?;
     Ok(Json(ReferralPage { items: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 

@@ -4,33 +4,16 @@ use crate::input::Query;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::identity::Role;
-use linkwell_store::directory::FollowUp;
 use minijinja::Value;
 use serde::Deserialize;
 
 use super::Page;
-use super::shared::{items, summary_rows};
+use super::shared::{follow_up_rows, items, summary_rows};
 use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_app::casework;
 
 const WAITING_PAGE: usize = 100;
-
-/// Social prescriptions due a follow-up on this worker's open cases.
-fn follow_up_rows(due: Vec<FollowUp>) -> Vec<Value> {
-    due.into_iter()
-        .map(|f| {
-            minijinja::context! {
-                id => f.prescription.id.to_string(),
-                referral_id => f.prescription.referral_id.to_string(),
-                name => format!("{} {}", f.given_name, f.family_name),
-                service => f.prescription.service_name.clone(),
-                due => f.prescription.follow_up_due.map(linkwell_domain::time::display_london_date),
-                stage => if f.prescription.outcome.is_some() { "still going at 6 weeks?" } else { "did they start?" },
-            }
-        })
-        .collect()
-}
 
 #[derive(Deserialize, Default)]
 pub struct CaseloadQuery {
@@ -68,10 +51,47 @@ pub async fn caseload(
         .into_response())
 }
 
+/// The waiting list's filters (see [`casework::WaitingFields`]) and the page after which
+/// to read.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct WaitingQuery {
-    #[serde(default)]
+    urgency: String,
+    assigned: String,
+    practice: String,
+    need: String,
+    window: String,
     after: String,
+}
+
+impl WaitingQuery {
+    fn fields(&self) -> casework::WaitingFields<'_> {
+        casework::WaitingFields {
+            urgency: &self.urgency,
+            assigned: &self.assigned,
+            practice: &self.practice,
+            need: &self.need,
+            window: &self.window,
+        }
+    }
+
+    /// This list's address with its filters, from `after` if given.
+    fn href(&self, after: Option<&str>) -> String {
+        let pairs = [
+            ("urgency", self.urgency.as_str()),
+            ("assigned", &self.assigned),
+            ("practice", &self.practice),
+            ("need", &self.need),
+            ("window", &self.window),
+            ("after", after.unwrap_or("")),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::access::urlencode(v.trim())))
+            .collect();
+        if query.is_empty() { "/waiting-list".into() } else { format!("/waiting-list?{}", query.join("&")) }
+    }
 }
 
 pub async fn waiting_list(
@@ -81,18 +101,48 @@ pub async fn waiting_list(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let cursor = Some(q.after.trim()).filter(|c| !c.is_empty());
-    let list = state.db.waiting_list(&p.scope(), cursor, WAITING_PAGE).await?;
+    let (list, errors) = match casework::waiting_list(&state.db, &p, &q.fields(), cursor, WAITING_PAGE).await {
+        Ok(list) => (list, None),
+        Err(casework::CaseError::Invalid(e)) => (linkwell_store::Page { items: vec![], next_cursor: None }, Some(e)),
+        Err(e) => return Err(e.into()),
+    };
     let rows = summary_rows(&state, &p, &list.items).await?;
-    Ok(page
-        .render(
-            &state,
-            "pages/waiting_list.html",
-            minijinja::context! {
-                title => "Waiting list",
-                rows => rows,
-                next_href => list.next_cursor.map(|c| format!("/waiting-list?after={}", crate::access::urlencode(&c))),
-                first_page => cursor.is_none(),
-            },
-        )?
-        .into_response())
+    let filtered = q.href(None) != "/waiting-list";
+    let choices = filter_choices(&state, &p, &q).await?;
+    let html = page.render(
+        &state,
+        "pages/waiting_list.html",
+        minijinja::context! {
+            title => "Waiting list",
+            rows => rows, choices => choices, filtered => filtered,
+            next_href => list.next_cursor.map(|c| q.href(Some(&c))),
+            first_href => cursor.map(|_| q.href(None)),
+            errors => errors.as_ref().map(super::form_errors),
+        },
+    )?;
+    Ok((super::form_status(errors.as_ref()), html).into_response())
+}
+
+/// The choices of each filter, the ones in `q` selected.
+async fn filter_choices(state: &AppState, p: &linkwell_app::Caller, q: &WaitingQuery) -> Result<Value, PageError> {
+    use linkwell_domain::referrals::{Need, Urgency};
+    let any = |text: &str| minijinja::context! { value => "", text => text };
+    let with_any = |text: &str, rest: Vec<Value>| std::iter::once(any(text)).chain(rest).collect::<Vec<_>>();
+    let team = casework::team_loads(&state.db, &p.scope()).await?;
+    let practices = state.db.practices_by_name(&p.scope()).await?;
+    let mut assigned = vec![
+        any("Anyone or nobody"),
+        minijinja::context! { value => casework::UNASSIGNED, text => "Not assigned", selected => q.assigned.trim() == casework::UNASSIGNED },
+    ];
+    assigned.extend(items(
+        team.iter().map(|w| (w.worker.id.to_string(), w.worker.display_name.as_str())),
+        &[q.assigned.trim().to_owned()],
+    ));
+    Ok(minijinja::context! {
+        urgency => with_any("Any urgency", items(Urgency::ALL.iter().map(|u| (u.code(), u.label())), &[q.urgency.trim().to_owned()])),
+        assigned => assigned,
+        practice => with_any("Any practice", items(practices.iter().map(|pr| (pr.id.to_string(), pr.name.as_str())), &[q.practice.trim().to_owned()])),
+        need => with_any("Any reason", items(Need::ALL.iter().map(|n| (n.code(), n.label())), &[q.need.trim().to_owned()])),
+        window => with_any("Any time waiting", items(casework::WINDOW_FILTERS.iter().copied(), &[q.window.trim().to_owned()])),
+    })
 }

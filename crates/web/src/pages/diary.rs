@@ -10,7 +10,7 @@ use jiff::civil::{Date, Weekday};
 use linkwell_app::organisation::{set_hours, worker_for};
 use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
 use linkwell_domain::identity::Role;
-use linkwell_domain::sessions::{DayFields, SessionKind, WEEKDAYS, parse_week};
+use linkwell_domain::sessions::{DayFields, WEEKDAYS, parse_week};
 use linkwell_domain::time::{display_london_date, london};
 use linkwell_domain::{RoomId, UserId};
 use linkwell_store::diary::DiaryOf;
@@ -69,7 +69,7 @@ fn days(items: &[DiaryItem], from: Date, to: Date) -> Result<Vec<Value>, PageErr
                     end => time(e.session.ends_at).strftime("%H:%M").to_string(),
                     who => e.with.clone(),
                     referral_id => e.opens_case.then(|| e.session.referral_id.to_string()),
-                    kind => if e.session.kind == SessionKind::Initial { "Initial session" } else { "Follow-up" },
+                    kind => e.session.kind.label(),
                     place => e.place.clone(),
                     worker => e.worker.clone(),
                     status => e.session.status.label(),

@@ -92,8 +92,8 @@ pub async fn create(
     match book(&state.db, &p.scope(), &page.actor(), &r, &booking).await {
         Ok(s) => {
             let message = format!(
-                "{} session booked for {}",
-                if s.kind == SessionKind::Initial { "Initial" } else { "Follow-up" },
+                "{} booked for {}",
+                s.kind.label(),
                 linkwell_domain::time::display_london(linkwell_domain::time::from_millis(s.starts_at))
             );
             page.done(&message, &format!("/referrals/{}", r.id)).await

@@ -11,7 +11,7 @@ use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::referrals::{ContactOutcome, HistoryEvent, ReferralStatus};
-use linkwell_domain::sessions::{SessionKind, SessionStatus};
+use linkwell_domain::sessions::SessionStatus;
 use linkwell_store::people::Person;
 use linkwell_store::programmes::Programme;
 use linkwell_store::referrals::Referral;
@@ -183,7 +183,7 @@ fn case_view<'a>(
         .iter()
         .map(|s| SessionRow {
             id: s.id.to_string(),
-            kind: if s.kind == SessionKind::Initial { "Initial" } else { "Follow-up" },
+            kind: s.kind.label(),
             starts_at: s.starts_at,
             minutes: (s.ends_at - s.starts_at) / 60_000,
             mode: s.mode.label(),
@@ -214,7 +214,10 @@ fn case_view<'a>(
         .collect();
     let mut workers = vec![minijinja::context! { value => "", text => "Choose a link worker" }];
     workers.extend(items(
-        file.choosable_workers.iter().map(|u| (u.id.to_string(), u.display_name.as_str())),
+        file.choosable_workers.iter().map(|w| {
+            let cases = if w.open == 1 { "1 open case".to_owned() } else { format!("{} open cases", w.open) };
+            (w.worker.id.to_string(), format!("{} ({cases})", w.worker.display_name))
+        }),
         &[r.assigned_worker_id.map(|w| w.to_string()).unwrap_or_default()],
     ));
     CaseView {

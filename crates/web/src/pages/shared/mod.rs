@@ -9,4 +9,4 @@ mod referral_rows;
 pub use choices::items;
 pub use listings::{LISTINGS_PER_PAGE, ListQuery, detail_rows, result_row, search_query, term_items};
 pub use person_form::{person_choices, person_fields, referral_fields};
-pub use referral_rows::{prescription_rows, summary_rows};
+pub use referral_rows::{follow_up_rows, prescription_rows, summary_rows};

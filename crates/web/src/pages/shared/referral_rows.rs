@@ -2,13 +2,14 @@
 
 use linkwell_domain::authz::Action;
 use linkwell_domain::referrals::Urgency;
+use linkwell_domain::referrals::response::{ResponseWindow, days_waiting};
 use linkwell_store::caseload::ReferralSummary;
 use minijinja::Value;
 
 use crate::auth::Principal;
 use crate::error::PageError;
 use crate::state::AppState;
-use linkwell_store::directory::Prescription;
+use linkwell_store::directory::{FollowUp, Prescription};
 
 /// Summaries as table rows, with the worker's and practice's names.
 pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSummary]) -> Result<Vec<Value>, PageError> {
@@ -31,8 +32,13 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
     Ok(rows
         .iter()
         .map(|r| {
-            let received = linkwell_domain::time::from_millis(r.received_at).to_zoned(linkwell_domain::time::london()).date();
+            let received = linkwell_domain::time::london_date(r.received_at);
             let overdue = r.review_overdue(today);
+            // Only a referral still waiting to be seen stands against the response window.
+            let window = linkwell_store::caseload::WAITING
+                .contains(&r.status.code())
+                .then(|| ResponseWindow::of(received, today))
+                .filter(|w| w.flagged());
             let (given, family, born) = if team {
                 (&r.given_name, &r.family_name, &r.date_of_birth)
             } else {
@@ -55,7 +61,10 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
                 date_of_birth => born.clone(),
                 practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
                 received_at => r.received_at,
-                days_waiting => (today - received).get_days(),
+                days_waiting => days_waiting(received, today),
+                window => window.map(|w| w.label()),
+                window_flagged => window.is_some(),
+                window_closing => matches!(window, Some(ResponseWindow::Closing { .. })),
                 urgency => r.urgency.label(),
                 urgent => r.urgency == Urgency::Urgent,
                 needs => r.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "),
@@ -86,6 +95,22 @@ pub fn prescription_rows(list: &[Prescription]) -> Vec<Value> {
                 due => rx.follow_up_due.map(linkwell_domain::time::display_london_date),
                 overdue => rx.follow_up_due.is_some_and(|d| d <= linkwell_app::today()),
                 notes => rx.notes.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Social prescriptions due a follow-up, as rows with the question to ask.
+pub fn follow_up_rows(due: Vec<FollowUp>) -> Vec<Value> {
+    due.into_iter()
+        .map(|f| {
+            minijinja::context! {
+                id => f.prescription.id.to_string(),
+                referral_id => f.prescription.referral_id.to_string(),
+                name => format!("{} {}", f.given_name, f.family_name),
+                service => f.prescription.service_name.clone(),
+                due => f.prescription.follow_up_due.map(linkwell_domain::time::display_london_date),
+                stage => if f.prescription.outcome.is_some() { "still going at 6 weeks?" } else { "did they start?" },
             }
         })
         .collect()
