@@ -42,6 +42,8 @@ pub enum AuditAction {
     RecordViewed,
     /// A record about a person was changed (used from the referrals issue on).
     RecordChanged,
+    /// Someone searched for a person: how, and the records the search showed (their ids).
+    PeopleSearched,
     /// A directory listing (a provider or a service) was added or changed.
     DirectoryChanged,
     /// Open data was loaded (postcode coordinates, an ORUK feed).
@@ -49,7 +51,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -74,6 +76,7 @@ impl AuditAction {
         AuditAction::MessageSent,
         AuditAction::RecordViewed,
         AuditAction::RecordChanged,
+        AuditAction::PeopleSearched,
         AuditAction::DirectoryChanged,
         AuditAction::DataImported,
     ];
@@ -104,6 +107,7 @@ impl AuditAction {
             AuditAction::MessageSent => "message_sent",
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::RecordChanged => "record_changed",
+            AuditAction::PeopleSearched => "people_searched",
             AuditAction::DirectoryChanged => "directory_changed",
             AuditAction::DataImported => "data_imported",
         }

@@ -24,6 +24,7 @@ mod migrate;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod people_search;
 pub mod plans;
 pub mod practices;
 pub mod programmes;

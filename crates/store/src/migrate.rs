@@ -38,7 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "caseload index", "0011_caseload_index"),
     migration!(12, "unable to contact counts", "0012_unable_to_contact_counts"),
     migration!(13, "open cases by worker", "0013_open_cases_by_worker"),
+    migration!(14, "find a person", "0014_find_a_person"),
 ];
+
+/// The migration that creates the name index, which the application then fills.
+const FIND_A_PERSON: i64 = 14;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -64,6 +68,11 @@ impl Db {
                     .execute(&mut *conn)
                     .await?;
             });
+            if m.version == FIND_A_PERSON {
+                // The name index is Rust's folding of the names: filled here for the people
+                // already stored, in the migration's own transaction.
+                crate::people_search::index_every_name_in(&mut tx).await?;
+            }
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }

@@ -44,7 +44,7 @@ pub struct Person {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, unconfirmed_nhs_number, free_times, created_at, updated_at, version";
+pub(crate) const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, unconfirmed_nhs_number, free_times, created_at, updated_at, version";
 
 /// Bind a person's fields, in the order both INSERT and UPDATE list them: nhs_number,
 /// given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category,
@@ -71,7 +71,7 @@ macro_rules! bind_person {
 
 row_struct! {
     /// A `people` row as read (the columns of `COLUMNS`).
-    struct PersonRow {
+    pub(crate) struct PersonRow {
         id: String,
         nhs_number: Option<String>,
         given_name: String,
@@ -249,6 +249,7 @@ impl Db {
             .rows_affected()
         });
         expect_version(&mut tx, "people", scope, id, n).await?;
+        crate::people_search::index_name_in(&mut tx, scope, id, &p.given_name, &p.family_name).await?;
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("details".into())));
         tx.commit().await?;
         self.person(scope, id).await
@@ -388,6 +389,7 @@ pub async fn create_person_in(
         .await
         .map_err(StoreError::unique_as("nhs_number"))?;
     });
+    crate::people_search::index_name_in(tx, scope, id, &p.given_name, &p.family_name).await?;
     append_in(tx, scope, &actor.event(AuditAction::PersonCreated, "person", id, None));
     Ok(id)
 }

@@ -6,6 +6,7 @@
 mod case_file;
 mod caseload;
 mod discharge;
+mod find;
 mod intake;
 mod people;
 mod triage;
@@ -14,6 +15,7 @@ mod waiting;
 pub use case_file::CaseFile;
 pub use caseload::{CASELOAD_LIMIT, Caseload, caseload, open_cases, whose_caseload};
 pub use discharge::{cancelled_by_discharge, discharge, discharge_of, discharge_summary, summary_of_case};
+pub use find::{Found, RESULTS as FOUND_PER_PAGE, find_people};
 pub use intake::{
     CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
 };

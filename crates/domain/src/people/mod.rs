@@ -3,6 +3,7 @@
 mod nhs_number;
 pub(crate) mod person;
 mod postcode;
+pub mod search;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use person::{

@@ -25,6 +25,7 @@ mod casework;
 mod cli;
 mod crash;
 mod directory;
+mod find_people;
 mod home;
 mod hostile;
 mod hostile_surface;

@@ -181,7 +181,7 @@ pub fn rfc3339(ms: i64) -> String {
         referrals::discharge, referrals::waiting_list, referrals::caseload, referrals::extend_follow_ups,
         sessions::list, sessions::get, sessions::book, sessions::outcome, sessions::reschedule,
         plans::get, plans::put,
-        people::get, people::put,
+        people::find, people::get, people::put,
         programmes::list,
         directory::providers, directory::provider, directory::create_provider, directory::update_provider,
         directory::services, directory::service, directory::create_service, directory::update_service,

@@ -1,10 +1,10 @@
 //! A person's record through the API: read it (audited) and change their details.
 
-use crate::input::Path;
+use crate::input::{Path, Query};
 use axum::Json;
 use axum::extract::State;
 use linkwell_domain::{PersonId, Version};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::JsonBody;
@@ -13,6 +13,69 @@ use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use linkwell_app::casework::open_person;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FindParams {
+    /// A name (one typo is forgiven; the last name typed may be only its start), an NHS
+    /// number (10 digits, spaces allowed), a date of birth (27/3/1961 or 1961-03-27) or a
+    /// postcode.
+    pub q: Option<String>,
+}
+
+/// A person a search found: enough to tell them apart, nothing more.
+#[derive(Serialize, ToSchema)]
+pub struct PersonMatchDto {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    #[schema(format = Date)]
+    pub date_of_birth: String,
+    /// Ten digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeopleFound {
+    /// How the text was read: name, nhs_number, date_of_birth or postcode.
+    pub searched_by: String,
+    /// Closest first, at most 50.
+    pub items: Vec<PersonMatchDto>,
+    /// More people match than are listed: a fuller name or a date of birth narrows it.
+    pub more: bool,
+}
+
+/// Find people by name, NHS number, date of birth or postcode.
+///
+/// Coordinators find anyone in the organisation; link workers the people with a referral
+/// assigned to them. Every search is audited (how it searched and whom it showed).
+#[utoipa::path(get, operation_id = "findPeople", path = "/api/v1/people", tag = "people", params(FindParams),
+    responses((status = 200, body = PeopleFound), (status = 422, body = Problem)))]
+pub async fn find(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<FindParams>,
+) -> Result<Json<PeopleFound>, ApiError> {
+    let found = linkwell_app::casework::find_people(&state.db, &p, q.q.as_deref().unwrap_or(""), "q").await?;
+    Ok(Json(PeopleFound {
+        searched_by: found.kind.into(),
+        items: found
+            .people
+            .into_iter()
+            .map(|person| PersonMatchDto {
+                id: person.id.to_string(),
+                given_name: person.given_name,
+                family_name: person.family_name,
+                date_of_birth: person.date_of_birth.to_string(),
+                nhs_number: person.nhs_number,
+                postcode: person.postcode,
+            })
+            .collect(),
+        more: found.more,
+    }))
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -99,6 +99,8 @@ struct Me {
     role: &'static str,
     role_label: &'static str,
     organisation: String,
+    /// Whether the header offers "find a person".
+    finds_people: bool,
 }
 
 fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
@@ -136,6 +138,7 @@ impl Page {
             role: p.user.role.as_str(),
             role_label: p.user.role.label(),
             organisation: p.organisation.name.clone(),
+            finds_people: p.can(Action::WorkCases),
         });
         let nav = self.principal.as_ref().map(|p| navigation(p, &self.path)).unwrap_or_default();
         let base = minijinja::context! {

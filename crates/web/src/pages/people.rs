@@ -20,6 +20,56 @@ use linkwell_app::casework::open_person;
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
+pub struct FindQuery {
+    q: String,
+}
+
+/// Find a person: the search box, then whom it found (nothing is searched, or audited,
+/// until something is typed).
+pub async fn find(
+    State(state): State<AppState>,
+    page: Page,
+    crate::input::Query(q): crate::input::Query<FindQuery>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let searched = !q.q.trim().is_empty();
+    let (found, errors) = if searched {
+        match casework::find_people(&state.db, &p, &q.q, "q").await {
+            Ok(found) => (Some(found), None),
+            Err(CaseError::Invalid(e)) => (None, Some(e)),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        (None, None)
+    };
+    let rows: Vec<minijinja::Value> = found
+        .iter()
+        .flat_map(|f| &f.people)
+        .map(|person| {
+            minijinja::context! {
+                id => person.id.to_string(),
+                name => format!("{} {}", person.given_name, person.family_name),
+                date_of_birth => person.date_of_birth.to_string(),
+                nhs_number => person.nhs_number.clone(),
+                postcode => person.postcode.clone(),
+            }
+        })
+        .collect();
+    let html = page.render(
+        &state,
+        "pages/people/find.html",
+        minijinja::context! {
+            title => "Find a person", q => q.q.trim(), searched => found.is_some(),
+            rows => rows, more => found.as_ref().is_some_and(|f| f.more),
+            coordinator => p.can(Action::TriageReferrals),
+            errors => errors.as_ref().map(super::form_errors),
+        },
+    )?;
+    Ok((super::form_status(errors.as_ref()), html).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct ShowQuery {
     /// How far suggestions may be, in miles.
     miles: String,

@@ -1,0 +1,152 @@
+//! Finding people: the name index (each person's name tokens, and each token's one-letter
+//! deletions — see `linkwell_domain::people::search`) kept in the transaction that adds a
+//! person or changes their name, and the lookups by name tokens, NHS number, date of
+//! birth and postcode. A lookup may be narrowed to the people with a referral assigned to
+//! one worker (a link worker finds only their own).
+
+use jiff::civil::Date;
+use linkwell_domain::people::search::{person_tokens, variants};
+use linkwell_domain::people::{NhsNumber, Postcode};
+use linkwell_domain::{PersonId, UserId};
+
+use crate::db::Tx;
+use crate::people::{COLUMNS, Person, PersonRow};
+use crate::{Db, OrgScope, Result, push_in_list};
+
+/// What a lookup matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonLookup {
+    NhsNumber(NhsNumber),
+    DateOfBirth(Date),
+    Postcode(Postcode),
+    /// For each typed name, the stored tokens it may be: a person matches with one token
+    /// from every set.
+    NameTokens(Vec<Vec<String>>),
+}
+
+/// Write `person`'s name tokens, replacing any earlier ones, and add the variants of any
+/// token the organisation did not have.
+pub async fn index_name_in(tx: &mut Tx, scope: &OrgScope, person: PersonId, given: &str, family: &str) -> Result<()> {
+    let tokens = person_tokens(given, family);
+    let org = scope.key();
+    let id = person.to_string();
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM person_names WHERE organisation_id = $1 AND person_id = $2")
+            .bind(&org).bind(&id).execute(&mut *conn).await?;
+        if !tokens.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO person_names (organisation_id, token, person_id) ");
+            qb.push_values(&tokens, |mut b, t| { b.push_bind(&org).push_bind(t).push_bind(&id); });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *conn).await?;
+            let pairs: Vec<(String, &String)> = tokens.iter().flat_map(|t| variants(t).into_iter().map(move |v| (v, t))).collect();
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO person_name_variants (organisation_id, variant, token) ");
+            qb.push_values(&pairs, |mut b, (v, t)| { b.push_bind(&org).push_bind(v).push_bind(*t); });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *conn).await?;
+        }
+    });
+    Ok(())
+}
+
+/// Index the names of everyone not yet indexed, in `tx` (when the index is created, and
+/// after a bulk load), a thousand people at a time.
+pub async fn index_every_name_in(tx: &mut Tx) -> Result<()> {
+    loop {
+        let batch: Vec<(String, String, String, String)> = on_tx!(tx, conn => {
+            sqlx::query_as(
+                "SELECT p.organisation_id, p.id, p.given_name, p.family_name FROM people p \
+                 WHERE NOT EXISTS (SELECT 1 FROM person_names n WHERE n.organisation_id = p.organisation_id AND n.person_id = p.id) \
+                 ORDER BY p.organisation_id, p.id LIMIT 1000",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        let mut indexed = 0;
+        for (org, id, given, family) in &batch {
+            let scope = OrgScope::new(crate::error::stored(org.parse())?);
+            let person: PersonId = crate::error::stored(id.parse())?;
+            index_name_in(tx, &scope, person, given, family).await?;
+            indexed += usize::from(!person_tokens(given, family).is_empty());
+        }
+        // A batch of names with no letters at all indexes nothing and would come back.
+        if batch.len() < 1000 || indexed == 0 {
+            return Ok(());
+        }
+    }
+}
+
+impl Db {
+    /// The stored tokens that share a variant with one of `variants`, each once.
+    pub async fn name_tokens_by_variant(&self, scope: &OrgScope, variants: &[String]) -> Result<Vec<String>> {
+        if variants.is_empty() {
+            return Ok(vec![]);
+        }
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT DISTINCT token FROM person_name_variants WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND variant");
+            push_in_list(&mut qb, variants);
+            qb.push(" LIMIT 1000");
+            Ok(qb.build_query_scalar::<String>().fetch_all(pool).await?)
+        })
+    }
+
+    /// Up to `limit` stored tokens that begin with `prefix` (lower-case letters), in order.
+    pub async fn name_tokens_with_prefix(&self, scope: &OrgScope, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        // Tokens are lower-case ASCII letters, so the prefix's range ends before "{prefix}{".
+        let end = format!("{prefix}{{");
+        on_db!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT token FROM person_names WHERE organisation_id = $1 AND token >= $2 AND token < $3 ORDER BY token LIMIT $4",
+            )
+            .bind(scope.key()).bind(prefix).bind(&end).bind(limit as i64)
+            .fetch_all(pool).await?)
+        })
+    }
+
+    /// Up to `limit` current (not merged) people a lookup matches, by family then given
+    /// name; with `worker`, only people with a referral assigned to them.
+    pub async fn find_people(
+        &self,
+        scope: &OrgScope,
+        lookup: &PersonLookup,
+        worker: Option<UserId>,
+        limit: usize,
+    ) -> Result<Vec<Person>> {
+        if let PersonLookup::NameTokens(sets) = lookup
+            && (sets.is_empty() || sets.iter().any(Vec::is_empty))
+        {
+            return Ok(vec![]);
+        }
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM people WHERE organisation_id = "));
+            qb.push_bind(scope.key()).push(" AND merged_into IS NULL");
+            match lookup {
+                PersonLookup::NhsNumber(n) => { qb.push(" AND nhs_number = ").push_bind(n.digits()); }
+                PersonLookup::DateOfBirth(d) => { qb.push(" AND date_of_birth = ").push_bind(d.to_string()); }
+                PersonLookup::Postcode(p) => { qb.push(" AND postcode = ").push_bind(p.to_string()); }
+                PersonLookup::NameTokens(sets) => {
+                    for set in sets {
+                        qb.push(" AND id IN (SELECT person_id FROM person_names WHERE organisation_id = ").push_bind(scope.key()).push(" AND token");
+                        push_in_list(&mut qb, set);
+                        qb.push(")");
+                    }
+                }
+            }
+            if let Some(w) = worker {
+                qb.push(" AND id IN (SELECT person_id FROM referrals WHERE organisation_id = ").push_bind(scope.key())
+                    .push(" AND assigned_worker_id = ").push_bind(w.to_string()).push(")");
+            }
+            qb.push(" ORDER BY family_name, given_name, id LIMIT ").push_bind(limit as i64);
+            let rows = qb.build_query_as::<PersonRow>().fetch_all(pool).await?;
+            rows.into_iter().map(Person::try_from).collect()
+        })
+    }
+
+    /// Index the names of everyone not yet indexed (after a bulk load that wrote people
+    /// directly, as the benchmark does).
+    pub async fn index_every_name(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        index_every_name_in(&mut tx).await?;
+        tx.commit().await
+    }
+}
