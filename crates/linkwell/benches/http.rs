@@ -81,6 +81,9 @@ async fn seed(engine: Engine) -> Fixture {
     let started = Instant::now();
     bulk_casework(&db, &scope, programme.id, &practices).await;
     eprintln!("{engine:?}: casework bulk-loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    db.index_every_name().await.unwrap();
+    eprintln!("{engine:?}: people's names indexed in {:.1} s", started.elapsed().as_secs_f64());
     let directory = bulk_directory(&db, &scope, engine).await;
     settle(&db).await;
     let secret = Secret::generate("lw_");
@@ -355,6 +358,7 @@ async fn bulk_casework(
         _ => statuses[6],
     };
     let person_id = |i: usize| format!("00000000-0000-7000-8000-{:012}", i);
+    let (given_of, family_of) = (|i: usize| bench_name(i).0, |i: usize| bench_name(i).1);
     let referral_id = |i: usize| format!("00000000-0000-7000-9000-{:012}", i);
     macro_rules! load {
         ($pool:expr, $db:ty) => {{
@@ -362,10 +366,10 @@ async fn bulk_casework(
             let people: Vec<usize> = (0..n).collect();
             for chunk in people.chunks(1000) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO people (organisation_id, id, given_name, family_name, date_of_birth, sex, preferred_channel, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, created_at, updated_at, version) ",
+                    "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, preferred_channel, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, created_at, updated_at, version) ",
                 );
                 qb.push_values(chunk, |mut b, &i| {
-                    b.push_bind(&org).push_bind(person_id(i)).push_bind(format!("Person{i}")).push_bind("Bench")
+                    b.push_bind(&org).push_bind(person_id(i)).push_bind(bench_nhs_number(i)).push_bind(given_of(i)).push_bind(family_of(i))
                         .push_bind(format!("19{:02}-{:02}-{:02}", 30 + i % 60, 1 + i % 12, 1 + i % 28)).push_bind("female").push_bind("phone")
                         .push_bind(practices[i % practices.len()].id.to_string()).push_bind(true).push_bind(true).push_bind(true)
                         .push_bind(now).push_bind(now).push_bind(now).push_bind(1i64);
@@ -418,6 +422,45 @@ async fn bulk_casework(
             load!(p, sqlx::Postgres);
             sqlx::query("VACUUM ANALYZE").execute(p).await.unwrap();
         }
+    }
+}
+
+const GIVEN: &[&str] = &[
+    "Margaret", "Albert", "Aisha", "Barbara", "Chidi", "Dorothy", "Edward", "Fatima", "George", "Hannah", "Imran",
+    "Joan", "Kwame", "Linda", "Mohammed", "Norman", "Olu", "Patricia", "Rita", "Stanley", "Susan", "Tomasz", "Una",
+    "Vera", "Wendy", "Yusuf", "Zofia", "Arthur", "Brenda", "Colin", "Deborah", "Elaine", "Frank", "Gareth", "Helen",
+    "Ivy", "Jack", "Kathleen", "Leonard", "Mary", "Nasreen", "Owen", "Pauline", "Raymond", "Sandra", "Terence",
+    "Valerie", "Walter", "Priya", "Dev", "Siobhan", "Kevin", "Maureen", "Derek", "Joyce", "Ronald", "Irene", "Harold",
+    "Sheila", "Dennis", "Ann", "Keith", "Jean", "Brian", "Carol", "Graham", "Janet", "Roy", "Lesley",
+];
+const FAMILY_STARTS: &[&str] = &[
+    "Ash", "Brad", "Carl", "Dun", "Ell", "Fair", "Gold", "Hart", "Ken", "Lang", "Mor", "Nor", "Old", "Pen", "Rad",
+    "Sel", "Thorn", "Wal", "Wood", "Whit", "Black", "Crom", "Hol", "Stan",
+];
+const FAMILY_ENDS: &[&str] =
+    &["ford", "ley", "ton", "well", "wick", "by", "ham", "worth", "field", "more", "stead", "ridge", "brook", "den"];
+
+/// Person `i`'s given and family names: 69 given names and 336 family names, so a full
+/// name is shared by about ten people in 250,000.
+fn bench_name(i: usize) -> (&'static str, String) {
+    let family = i / GIVEN.len();
+    let family = format!(
+        "{}{}",
+        FAMILY_STARTS[family % FAMILY_STARTS.len()],
+        FAMILY_ENDS[(family / FAMILY_STARTS.len()) % FAMILY_ENDS.len()]
+    );
+    (GIVEN[i % GIVEN.len()], family)
+}
+
+/// Person `i`'s NHS number: ten digits whose last is the Modulus 11 check digit of the
+/// first nine, or none where there is no such digit.
+fn bench_nhs_number(i: usize) -> Option<String> {
+    let nine = format!("{:09}", 400_000_000 + i);
+    let sum: u32 = nine.bytes().zip((2..=10).rev()).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    match 11 - sum % 11 {
+        10 => None,
+        11 => Some(format!("{nine}0")),
+        c => Some(format!("{nine}{c}")),
     }
 }
 
@@ -581,6 +624,16 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
     use reqwest::Method as M;
     let middle: &'static str =
         Box::leak(format!("/oruk/ics/services?page={}&per_page=50", f.directory.services / 100).into_boxed_str());
+    // A person in the middle of the table: their given name with a letter left out, and
+    // their family name; and their NHS number with spaces.
+    let half = env_or("BENCH_REFERRALS", 250_000) / 2;
+    let someone = (half..).find(|&i| bench_nhs_number(i).is_some()).unwrap_or(half);
+    let (given, family) = bench_name(someone);
+    let typo: &'static str =
+        Box::leak(format!("/people?q={}{}+{family}", &given[..1], &given[2..]).to_lowercase().into_boxed_str());
+    let digits = bench_nhs_number(someone).unwrap_or_default();
+    let nhs: &'static str =
+        Box::leak(format!("/people?q={}+{}+{}", &digits[..3], &digits[3..6], &digits[6..]).into_boxed_str());
     let results = vec![
         load(&f, "GET /healthz", M::GET, "/healthz", Auth::None).await,
         load(&f, "GET /sign-in", M::GET, "/sign-in", Auth::None).await,
@@ -597,6 +650,11 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
         load(&f, "GET /waiting-list", M::GET, "/waiting-list", Auth::CoordinatorSession).await,
         load(&f, "GET /api/v1/waiting-list", M::GET, "/api/v1/waiting-list?limit=100", Auth::CoordinatorToken).await,
         load(&f, "GET /referrals (coordinator)", M::GET, "/referrals", Auth::CoordinatorSession).await,
+        load(&f, "GET / (link worker home)", M::GET, "/", Auth::WorkerSession).await,
+        load(&f, "GET / (coordinator home)", M::GET, "/", Auth::CoordinatorSession).await,
+        load(&f, "GET /api/v1/home (referrer)", M::GET, "/api/v1/home", Auth::ReferrerToken).await,
+        load(&f, "GET /people?q= name with a typo", M::GET, typo, Auth::CoordinatorSession).await,
+        load(&f, "GET /people?q= NHS number", M::GET, nhs, Auth::CoordinatorSession).await,
         load(&f, "POST /api/v1/referrals (intake)", M::POST, "/api/v1/referrals", Auth::ReferrerToken).await,
         load(&f, "GET /directory?q=walking+group", M::GET, "/directory?q=walking+group", Auth::WorkerSession).await,
         load(
