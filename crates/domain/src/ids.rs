@@ -61,3 +61,4 @@ id_type!(ServiceId);
 id_type!(LocationId);
 id_type!(PrescriptionId);
 id_type!(UnmetNeedId);
+id_type!(CaseNoteId);

@@ -14,6 +14,7 @@
 #[macro_use]
 mod macros;
 pub mod audit;
+pub mod case_notes;
 pub mod caseload;
 mod db;
 mod dialect;

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "unable to contact counts", "0012_unable_to_contact_counts"),
     migration!(13, "open cases by worker", "0013_open_cases_by_worker"),
     migration!(14, "find a person", "0014_find_a_person"),
+    migration!(15, "case notes", "0015_case_notes"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

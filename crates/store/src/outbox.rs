@@ -7,7 +7,7 @@
 //! lapse, and the message is sent again: delivery is at least once, never silently lost.
 
 use linkwell_domain::audit::AuditAction;
-use linkwell_domain::ids::SessionId;
+use linkwell_domain::ids::{ReferralId, SessionId};
 
 use crate::audit::append_in;
 use crate::error::stored;
@@ -38,6 +38,31 @@ impl Channel {
             Channel::Sms => "sms",
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Email => "Email",
+            Channel::Sms => "Text message",
+        }
+    }
+
+    /// A stored code; anything else means the row is corrupt.
+    fn stored(code: &str) -> Result<Channel> {
+        match code {
+            "email" => Ok(Channel::Email),
+            "sms" => Ok(Channel::Sms),
+            other => Err(StoreError::corrupt(format!("channel {other}"))),
+        }
+    }
+}
+
+/// A message that went to the person about one of a referral's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMessage {
+    pub channel: Channel,
+    /// What it was for, such as `session_reminder`.
+    pub purpose: String,
+    pub sent_at: i64,
 }
 
 /// A message to queue.
@@ -139,11 +164,7 @@ impl TryFrom<MessageRow> for Message {
     fn try_from(r: MessageRow) -> Result<Message> {
         Ok(Message {
             id: r.id,
-            channel: match r.channel.as_str() {
-                "email" => Channel::Email,
-                "sms" => Channel::Sms,
-                other => return Err(StoreError::corrupt(format!("channel {other}"))),
-            },
+            channel: Channel::stored(&r.channel)?,
             recipient: r.recipient,
             subject: r.subject,
             body: r.body,
@@ -445,5 +466,23 @@ impl Db {
             &actor.event(AuditAction::SettingsChanged, "messaging_settings", scope.organisation_id(), None),
         );
         tx.commit().await
+    }
+}
+
+impl Db {
+    /// The messages sent to the person about a referral's sessions, oldest first.
+    pub async fn messages_sent_for_referral(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<SentMessage>> {
+        let rows: Vec<(String, String, i64)> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.channel, o.purpose, o.sent_at FROM outbox o JOIN sessions s ON s.organisation_id = o.organisation_id AND s.id = o.session_id \
+                 WHERE o.organisation_id = $1 AND s.referral_id = $2 AND o.status = 'sent' AND o.sent_at IS NOT NULL ORDER BY o.sent_at",
+            )
+            .bind(scope.key()).bind(referral.to_string()).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(channel, purpose, sent_at)| {
+                Ok(SentMessage { channel: Channel::stored(&channel)?, purpose, sent_at })
+            })
+            .collect()
     }
 }

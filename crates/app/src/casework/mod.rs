@@ -9,6 +9,7 @@ mod discharge;
 mod find;
 mod intake;
 mod people;
+mod timeline;
 mod triage;
 mod waiting;
 
@@ -20,6 +21,9 @@ pub use intake::{
     CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
 };
 pub use people::{PersonRecord, person_record, update_person};
+pub use timeline::{
+    TimelineEntry, TimelineKind, TimelineRecord, add_note, correct_note, event_label, note_versions, timeline,
+};
 pub use triage::{TriageDecision, decline_reason, redirect_destination, triage};
 pub use waiting::{UNASSIGNED, WINDOW_FILTERS, WaitingFields, waiting_filter, waiting_list};
 

@@ -3,6 +3,7 @@
 mod history;
 mod input;
 mod lifecycle;
+pub mod notes;
 pub mod response;
 mod taxonomy;
 

@@ -179,6 +179,20 @@ impl Browser {
         assert!(violations.is_empty(), "{what}: accessibility violations:\n{}", violations.join("\n"));
     }
 
+    /// At a phone's width of 320 CSS px, the page fits: nothing scrolls sideways (WCAG
+    /// 1.4.10 reflow). The window goes back to its desktop size after.
+    async fn assert_reflows(&self, what: &str) {
+        self.client.set_window_size(320, 800).await.unwrap();
+        let widths = self
+            .client
+            .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];", vec![])
+            .await
+            .unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
+        let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert!(scroll <= client, "{what}: {scroll} px wide in a {client} px window at 320 px");
+    }
+
     async fn violations(&self) -> Vec<String> {
         self.client.execute(&format!("{};return true;", self.axe), vec![]).await.unwrap();
         let script = r#"
@@ -197,7 +211,8 @@ both_engines!(
     sign_in_errors_throttling_and_csrf,
     users_admin_journey,
     the_link_workers_journey,
-    a_lonely_person_is_connected_to_a_walking_group
+    a_lonely_person_is_connected_to_a_walking_group,
+    a_coordinator_and_a_link_worker_start_the_day
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -640,4 +655,78 @@ async fn the_link_workers_journey(engine: Engine) {
     for private in ["allotment", "Recently bereaved", "Walks with the group", "Walk and Talk"] {
         assert!(!body.contains(private), "the referrer must not see {private:?}");
     }
+}
+
+/// The issue's journey for the working day: a coordinator starts from home, follows the
+/// urgent count to the waiting list, narrows it to referrals nobody holds, and assigns one
+/// to the least-loaded worker by the counts the chooser shows; that worker starts their
+/// day from home, where it is a new assignment, and finds the person by a misspelt name
+/// from the header. axe on every page, and each at 320 px without sideways scrolling.
+async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
+    use crate::support::{Stage, add_user, exec};
+    let app = spawn(engine).await;
+    let una = app.a.person(&app.db, "Una", "Urgent").await;
+    let referral = app.a.referral(&app.db, una, Stage::Received).await;
+    exec(&app.db, &format!("UPDATE referrals SET urgency = 'urgent', urgency_rank = 0 WHERE id = '{referral}'")).await;
+    let olive = app.a.person(&app.db, "Olive", "Routine").await;
+    app.a.referral(&app.db, olive, Stage::Received).await;
+    // The seeded worker holds Margaret Oakes's case; Lena holds none.
+    let lena = add_user(&app, Role::LinkWorker, "lena@a.example").await;
+
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    assert!(b.body().await.contains("The waiting list today"), "{}", b.body().await);
+    b.assert_accessible("coordinator's home").await;
+    b.assert_reflows("coordinator's home").await;
+    b.click_link("Urgent").await;
+    assert_eq!(b.path().await, "/waiting-list");
+    b.select("assigned", "none").await;
+    b.click_button("Filter the list").await;
+    let url = b.client.current_url().await.unwrap();
+    let query = url.query().unwrap_or_default().to_owned();
+    assert!(query.contains("urgency=urgent") && query.contains("assigned=none"), "{query}");
+    let list = b.body().await;
+    assert!(list.contains("Una Urgent") && !list.contains("Olive Routine"), "{list}");
+    b.assert_accessible("filtered waiting list").await;
+    b.assert_reflows("filtered waiting list").await;
+
+    b.click_partial_link("Assign").await;
+    let chooser = b.client.find(Locator::Css("#worker_id")).await.unwrap().text().await.unwrap();
+    assert!(chooser.contains(&format!("{} (0 open cases)", lena.display_name)), "{chooser}");
+    assert!(chooser.contains("(1 open case)"), "{chooser}");
+    b.select("worker_id", &lena.id.to_string()).await;
+    b.click_button("Accept referral").await;
+    assert!(b.body().await.contains(&format!("Link worker: {}", lena.display_name)), "{}", b.body().await);
+    b.go("/").await;
+    assert!(!b.body().await.contains("Una Urgent"), "no longer waiting for a worker");
+    b.sign_out().await;
+
+    b.sign_in("lena@a.example", PASSWORD).await;
+    let home = b.body().await;
+    let new = home.find("New assignments").expect("new assignments");
+    assert!(home[new..].contains("Una Urgent"), "{home}");
+    b.assert_accessible("link worker's home").await;
+    b.assert_reflows("link worker's home").await;
+    b.fill("header-search", "una urgnet").await;
+    let search = b.client.find(Locator::Css(".nhsuk-header__search-submit")).await.unwrap();
+    b.navigate_by(search).await;
+    assert!(b.body().await.contains("1 person found"), "{}", b.body().await);
+    b.assert_accessible("people found").await;
+    b.assert_reflows("people found").await;
+    b.click_link("Una Urgent").await;
+    assert_eq!(b.path().await, format!("/people/{una}"));
+
+    // A note on the case, then the case's story with it.
+    b.go(&format!("/referrals/{referral}")).await;
+    b.click_link("Timeline and case notes").await;
+    b.assert_accessible("timeline").await;
+    b.client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    b.choose("kind-2").await;
+    b.fill("text", "Phoned Una: she would like to meet at the library.").await;
+    b.click_button("Add note").await;
+    let timeline = b.body().await;
+    assert!(timeline.contains("Phoned Una: she would like to meet at the library."), "{timeline}");
+    assert!(timeline.contains("Accepted and assigned to"), "{timeline}");
+    b.assert_accessible("timeline with a note").await;
+    b.assert_reflows("timeline with a note").await;
 }

@@ -36,3 +36,4 @@ mod prescribing;
 mod reminders;
 mod sign_in;
 mod time_true;
+mod timeline;

@@ -50,6 +50,8 @@ pub struct Case {
     pub referral: ReferralId,
     pub session: SessionId,
     pub discharged: ReferralId,
+    /// A case note on `referral`.
+    pub note: linkwell_domain::ids::CaseNoteId,
 }
 
 /// The next Monday (not today) at `hour`:00 on the London clock: inside default working hours.
@@ -183,7 +185,14 @@ async fn seed_case(
     let plan = Plan::parse(&PlanFields { what_matters: "Getting out again".into(), ..Default::default() }).unwrap();
     db.save_plan(scope, &actor, active.id, 0, &plan).await.unwrap();
     let done = refer(db, scope, practice, users, programme, person.id, Stage::Discharged).await;
-    Case { person: person.id, referral: active.id, session: session.id, discharged: done.id }
+    let note = linkwell_domain::referrals::notes::NoteInput {
+        date: jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date(),
+        kind: linkwell_domain::referrals::notes::NoteKind::Call,
+        text: "Called to say hello; she is looking forward to the first session.".into(),
+        safeguarding: false,
+    };
+    let note = db.add_case_note(scope, &actor, active.id, &note).await.unwrap().id;
+    Case { person: person.id, referral: active.id, session: session.id, discharged: done.id, note }
 }
 
 impl Org {
@@ -520,6 +529,7 @@ pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
     path.replace("/referrals/{id}", &format!("/referrals/{referral}"))
         .replace("/people/{id}", &format!("/people/{}", case.person))
         .replace("/sessions/{id}", &format!("/sessions/{}", case.session))
+        .replace("{note}", &case.note.to_string())
         .replace("{version}", "1")
         .replace("{date}", "2027-01-05")
         .replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))

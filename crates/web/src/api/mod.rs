@@ -21,6 +21,7 @@ pub mod programmes;
 pub mod referrals;
 pub mod sessions;
 pub mod settings;
+pub mod timeline;
 pub mod users;
 
 use axum::Json;
@@ -178,6 +179,7 @@ pub fn rfc3339(ms: i64) -> String {
         organisation::working_hours, organisation::set_working_hours, organisation::create_programme,
         audit::list,
         referrals::list, referrals::create, referrals::get, referrals::triage, referrals::contact_attempt,
+        timeline::timeline, timeline::add_note, timeline::note, timeline::correct_note,
         referrals::discharge, referrals::waiting_list, referrals::caseload, referrals::extend_follow_ups,
         sessions::list, sessions::get, sessions::book, sessions::outcome, sessions::reschedule,
         plans::get, plans::put,

@@ -10,7 +10,7 @@ use linkwell_domain::ids::ReferralId;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
-use linkwell_domain::referrals::{ContactOutcome, HistoryEvent, ReferralStatus};
+use linkwell_domain::referrals::{ContactOutcome, ReferralStatus};
 use linkwell_domain::sessions::SessionStatus;
 use linkwell_store::people::Person;
 use linkwell_store::programmes::Programme;
@@ -197,7 +197,11 @@ fn case_view<'a>(
     let history = file
         .history
         .iter()
-        .map(|e| HistoryRow { at: e.at, what: event_label(&e.event, &name_of), by: file.name_of(e.actor_user_id) })
+        .map(|e| HistoryRow {
+            at: e.at,
+            what: linkwell_app::casework::event_label(&e.event, &name_of),
+            by: file.name_of(e.actor_user_id),
+        })
         .collect();
     let duplicates = file
         .same_nhs_number
@@ -269,25 +273,5 @@ fn case_view<'a>(
             .as_deref()
             .and_then(|pc| Postcode::parse(pc).ok())
             .map(|pc| pc.outward().to_owned()),
-    }
-}
-
-/// A step of the history in words, naming the worker it was given to.
-fn event_label(event: &HistoryEvent, name_of: &dyn Fn(Option<linkwell_domain::UserId>) -> Option<String>) -> String {
-    let worker = |w| name_of(Some(w)).unwrap_or_else(|| "a link worker".into());
-    match *event {
-        HistoryEvent::Accepted { worker: w } => format!("Accepted and assigned to {}", worker(w)),
-        HistoryEvent::Reassigned { worker: w } => format!("Reassigned to {}", worker(w)),
-        HistoryEvent::Declined => "Declined".into(),
-        HistoryEvent::Redirected => "Redirected".into(),
-        HistoryEvent::ContactAttempt { channel, outcome } if outcome.reached() => {
-            format!("Contact made ({}: {})", channel.label(), outcome.label())
-        }
-        HistoryEvent::ContactAttempt { channel, outcome } => {
-            format!("Contact attempt failed ({}: {})", channel.label(), outcome.label())
-        }
-        HistoryEvent::ContactMade => "Contact made".into(),
-        HistoryEvent::FollowUpsExtended { extra } => format!("Follow-up limit extended by {extra}"),
-        HistoryEvent::Discharged { .. } => "Discharged".into(),
     }
 }

@@ -6,11 +6,13 @@ mod case;
 mod changes;
 mod list;
 mod new;
+mod timeline;
 
 pub use case::*;
 pub use changes::*;
 pub use list::*;
 pub use new::*;
+pub use timeline::*;
 
 /// Referrals shown per page of a list.
 pub const PAGE_SIZE: usize = 50;
