@@ -27,51 +27,82 @@ pub enum PersonLookup {
 /// Write `person`'s name tokens, replacing any earlier ones, and add the variants of any
 /// token the organisation did not have.
 pub async fn index_name_in(tx: &mut Tx, scope: &OrgScope, person: PersonId, given: &str, family: &str) -> Result<()> {
-    let tokens = person_tokens(given, family);
     let org = scope.key();
     let id = person.to_string();
     on_tx!(tx, conn => {
         sqlx::query("DELETE FROM person_names WHERE organisation_id = $1 AND person_id = $2")
             .bind(&org).bind(&id).execute(&mut *conn).await?;
-        if !tokens.is_empty() {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO person_names (organisation_id, token, person_id) ");
-            qb.push_values(&tokens, |mut b, t| { b.push_bind(&org).push_bind(t).push_bind(&id); });
-            qb.push(" ON CONFLICT DO NOTHING");
-            qb.build().execute(&mut *conn).await?;
-            let pairs: Vec<(String, &String)> = tokens.iter().flat_map(|t| variants(t).into_iter().map(move |v| (v, t))).collect();
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO person_name_variants (organisation_id, variant, token) ");
-            qb.push_values(&pairs, |mut b, (v, t)| { b.push_bind(&org).push_bind(v).push_bind(*t); });
-            qb.push(" ON CONFLICT DO NOTHING");
-            qb.build().execute(&mut *conn).await?;
-        }
     });
-    Ok(())
+    let mut rows = NameRows::default();
+    rows.add(&org, &id, given, family);
+    rows.write_in(tx).await
 }
 
 /// Index the names of everyone not yet indexed, in `tx` (when the index is created, and
-/// after a bulk load), a thousand people at a time.
+/// after a bulk load): a thousand people at a time in the primary key's order, each
+/// thousand's tokens and variants written in a few statements.
 pub async fn index_every_name_in(tx: &mut Tx) -> Result<()> {
+    let (mut after_org, mut after_id) = (String::new(), String::new());
     loop {
         let batch: Vec<(String, String, String, String)> = on_tx!(tx, conn => {
             sqlx::query_as(
                 "SELECT p.organisation_id, p.id, p.given_name, p.family_name FROM people p \
-                 WHERE NOT EXISTS (SELECT 1 FROM person_names n WHERE n.organisation_id = p.organisation_id AND n.person_id = p.id) \
+                 WHERE (p.organisation_id, p.id) > ($1, $2) \
+                 AND NOT EXISTS (SELECT 1 FROM person_names n WHERE n.organisation_id = p.organisation_id AND n.person_id = p.id) \
                  ORDER BY p.organisation_id, p.id LIMIT 1000",
             )
+            .bind(&after_org).bind(&after_id)
             .fetch_all(&mut *conn)
             .await?
         });
-        let mut indexed = 0;
+        let Some(last) = batch.last() else { return Ok(()) };
+        (after_org, after_id) = (last.0.clone(), last.1.clone());
+        let mut rows = NameRows::default();
         for (org, id, given, family) in &batch {
-            let scope = OrgScope::new(crate::error::stored(org.parse())?);
-            let person: PersonId = crate::error::stored(id.parse())?;
-            index_name_in(tx, &scope, person, given, family).await?;
-            indexed += usize::from(!person_tokens(given, family).is_empty());
+            rows.add(org, id, given, family);
         }
-        // A batch of names with no letters at all indexes nothing and would come back.
-        if batch.len() < 1000 || indexed == 0 {
+        rows.write_in(tx).await?;
+        if batch.len() < 1000 {
             return Ok(());
         }
+    }
+}
+
+/// Name index rows to write: (organisation, token, person) and, each once,
+/// (organisation, variant, token).
+#[derive(Default)]
+struct NameRows {
+    tokens: Vec<(String, String, String)>,
+    variants: std::collections::BTreeSet<(String, String, String)>,
+}
+
+impl NameRows {
+    fn add(&mut self, org: &str, person: &str, given: &str, family: &str) {
+        for t in person_tokens(given, family) {
+            for v in variants(&t) {
+                self.variants.insert((org.to_owned(), v, t.clone()));
+            }
+            self.tokens.push((org.to_owned(), t, person.to_owned()));
+        }
+    }
+
+    /// Insert the rows, a thousand to a statement; rows already there are left alone.
+    async fn write_in(self, tx: &mut Tx) -> Result<()> {
+        let variants: Vec<(String, String, String)> = self.variants.into_iter().collect();
+        for (table, columns, rows) in [
+            ("person_names", "(organisation_id, token, person_id)", &self.tokens),
+            ("person_name_variants", "(organisation_id, variant, token)", &variants),
+        ] {
+            for chunk in rows.chunks(1000) {
+                on_tx!(tx, conn => {
+                    let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO {table} {columns} "));
+                    qb.push_values(chunk, |mut b, (a, c, d)| { b.push_bind(a).push_bind(c).push_bind(d); });
+                    qb.push(" ON CONFLICT DO NOTHING");
+                    qb.build().execute(&mut *conn).await?;
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -25,7 +25,7 @@ async fn a_case_tells_its_story_newest_first(engine: Engine) {
     for kind in ["session", "note", "plan", "connection", "contact", "referral"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
-    let at: Vec<&str> = items.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let at: Vec<jiff::Timestamp> = items.iter().map(|e| e["at"].as_str().unwrap().parse().unwrap()).collect();
     let mut sorted = at.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(at, sorted, "newest first");

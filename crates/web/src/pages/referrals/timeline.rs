@@ -3,7 +3,6 @@
 
 use crate::input::{Path, Query};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::{self, CaseError, TimelineEntry, TimelineKind, TimelineRecord, open_case};
 use linkwell_domain::ValidationErrors;
@@ -19,7 +18,7 @@ use serde::Deserialize;
 
 use crate::error::PageError;
 use crate::pages::shared::items;
-use crate::pages::{FormPairs, Page, form_errors, path_id};
+use crate::pages::{FormPairs, Page, form_errors, form_status, path_id};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -98,8 +97,7 @@ async fn render_timeline(
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, html).into_response())
+    Ok((form_status(errors), html).into_response())
 }
 
 pub async fn timeline(
@@ -177,8 +175,7 @@ async fn render_note(
             errors => errors.map(form_errors),
         },
     )?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, html).into_response())
+    Ok((form_status(errors), html).into_response())
 }
 
 pub async fn note(
