@@ -128,14 +128,15 @@ async fn filter_choices(state: &AppState, p: &linkwell_app::Caller, q: &WaitingQ
     use linkwell_domain::referrals::{Need, Urgency};
     let any = |text: &str| minijinja::context! { value => "", text => text };
     let with_any = |text: &str, rest: Vec<Value>| std::iter::once(any(text)).chain(rest).collect::<Vec<_>>();
-    let team = casework::team_loads(&state.db, &p.scope()).await?;
+    // Names only: the counts of open cases are the home page's, and cost a count of them.
+    let team = casework::workers(&state.db, &p.scope()).await?;
     let practices = state.db.practices_by_name(&p.scope()).await?;
     let mut assigned = vec![
         any("Anyone or nobody"),
         minijinja::context! { value => casework::UNASSIGNED, text => "Not assigned", selected => q.assigned.trim() == casework::UNASSIGNED },
     ];
     assigned.extend(items(
-        team.iter().map(|w| (w.worker.id.to_string(), w.worker.display_name.as_str())),
+        team.iter().map(|w| (w.id.to_string(), w.display_name.as_str())),
         &[q.assigned.trim().to_owned()],
     ));
     Ok(minijinja::context! {
