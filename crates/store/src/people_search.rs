@@ -156,25 +156,14 @@ impl Db {
                 PersonLookup::DateOfBirth(d) => { qb.push(" AND date_of_birth = ").push_bind(d.to_string()); }
                 PersonLookup::Postcode(p) => { qb.push(" AND postcode = ").push_bind(p.to_string()); }
                 PersonLookup::NameTokens(sets) => {
-                    // The people with a token of every set, found in the name index alone
-                    // (an INTERSECT of index ranges) before any person's row is read: as
-                    // one `IN` per set, PostgreSQL read every person's row by name order.
-                    qb.push(" AND id IN (");
-                    for (i, set) in sets.iter().enumerate() {
-                        if i > 0 {
-                            qb.push(" INTERSECT ");
-                        }
-                        qb.push("SELECT person_id FROM person_names WHERE organisation_id = ").push_bind(scope.key()).push(" AND token");
+                    for set in sets {
+                        qb.push(" AND id IN (SELECT person_id FROM person_names WHERE organisation_id = ").push_bind(scope.key()).push(" AND token");
                         push_in_list(&mut qb, set);
+                        qb.push(")");
                     }
-                    if let Some(w) = worker {
-                        qb.push(" INTERSECT SELECT person_id FROM referrals WHERE organisation_id = ").push_bind(scope.key())
-                            .push(" AND assigned_worker_id = ").push_bind(w.to_string());
-                    }
-                    qb.push(")");
                 }
             }
-            if let (Some(w), false) = (worker, matches!(lookup, PersonLookup::NameTokens(_))) {
+            if let Some(w) = worker {
                 qb.push(" AND id IN (SELECT person_id FROM referrals WHERE organisation_id = ").push_bind(scope.key())
                     .push(" AND assigned_worker_id = ").push_bind(w.to_string()).push(")");
             }
