@@ -10,7 +10,6 @@ use linkwell_domain::identity::Role;
 use linkwell_domain::referrals::ReferralStatus;
 use linkwell_domain::referrals::response::WindowDates;
 use linkwell_domain::sessions::SessionStatus;
-use linkwell_domain::time::london_day_start;
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder, ReferralSummary, WAITING, WaitingFigures};
 use linkwell_store::directory::FollowUp;
 use linkwell_store::{Db, StoreError};
@@ -119,8 +118,7 @@ fn review_date(r: &ReferralSummary) -> Option<Date> {
 async fn team_day(db: &Db, caller: &Caller, today: Date) -> Result<TeamDay, StoreError> {
     let scope = caller.scope();
     let dates = WindowDates::on(today);
-    let after = |d: Date| london_day_start(d.tomorrow().unwrap_or(d));
-    let (closing_before, missed_before) = (after(dates.closing_on), after(dates.missed_on));
+    let (closing_before, missed_before) = dates.instants();
     let waiting = db.waiting_figures(&scope, closing_before, missed_before).await?;
     let first = |filter: ReferralFilter| async move {
         let filter = ReferralFilter { statuses: WAITING.to_vec(), ..filter };

@@ -5,7 +5,6 @@
 
 use linkwell_domain::referrals::response::WindowDates;
 use linkwell_domain::referrals::{Need, Urgency};
-use linkwell_domain::time::london_day_start;
 use linkwell_domain::{PracticeId, ValidationErrors};
 use linkwell_store::caseload::{ReferralFilter, ReferralOrder, ReferralSummary, WAITING};
 use linkwell_store::{Db, Page, StoreError};
@@ -63,13 +62,13 @@ pub async fn waiting_filter(db: &Db, caller: &Caller, f: &WaitingFields<'_>) -> 
     }
     if let Some(w) = given(f.window) {
         let dates = WindowDates::on(crate::today());
-        let after = |d: jiff::civil::Date| london_day_start(d.tomorrow().unwrap_or(d));
+        let (closing_before, missed_before) = dates.instants();
         match w.as_str() {
             "closing" => {
-                filter.received_from = Some(after(dates.missed_on));
-                filter.received_before = Some(after(dates.closing_on));
+                filter.received_from = Some(missed_before);
+                filter.received_before = Some(closing_before);
             }
-            "missed" => filter.received_before = Some(after(dates.missed_on)),
+            "missed" => filter.received_before = Some(missed_before),
             _ => errors.add("window", "Select how long the referral has waited from the list"),
         }
     }

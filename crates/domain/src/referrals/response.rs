@@ -76,6 +76,13 @@ impl WindowDates {
         let back = |days: i64| today.checked_sub(jiff::Span::new().days(days)).unwrap_or(Date::MIN);
         WindowDates { closing_on: back(RESPONSE_WINDOW_DAYS - CLOSING_DAYS), missed_on: back(RESPONSE_WINDOW_DAYS + 1) }
     }
+
+    /// The instants (ms) a query compares arrival times with: received before the first
+    /// is closing or missed; before the second, missed (the ends of those London days).
+    pub fn instants(&self) -> (i64, i64) {
+        let after = |d: Date| crate::time::london_day_start(d.tomorrow().unwrap_or(d));
+        (after(self.closing_on), after(self.missed_on))
+    }
 }
 
 #[cfg(test)]
