@@ -122,7 +122,7 @@ async fn team_day(db: &Db, caller: &Caller, today: Date) -> Result<TeamDay, Stor
     let waiting = db.waiting_figures(&scope, closing_before, missed_before).await?;
     let first = |filter: ReferralFilter| async move {
         let filter = ReferralFilter { statuses: WAITING.to_vec(), ..filter };
-        db.referral_summaries(&scope, &filter, ReferralOrder::Waiting, None, LISTED).await.map(|p| p.items)
+        db.referral_summaries(&scope, &filter, ReferralOrder::WAITING, None, LISTED).await.map(|p| p.items)
     };
     let unassigned = first(ReferralFilter { unassigned: true, ..Default::default() }).await?;
     let closing = first(ReferralFilter {
@@ -148,7 +148,7 @@ async fn practice_referrals(db: &Db, caller: &Caller) -> Result<PracticeReferral
         .iter()
         .filter_map(|(code, label)| counts.iter().find(|(c, _)| c == code).map(|(_, n)| (*code, *label, *n)))
         .collect();
-    let filter = crate::casework::list_filter(caller, "");
-    let newest = db.referral_summaries(&scope, &filter, ReferralOrder::Newest, None, 5).await?.items;
+    let received = ReferralOrder { by: linkwell_store::caseload::SortBy::Received, descending: true };
+    let newest = db.referral_summaries(&scope, &crate::casework::visible(caller), received, None, 5).await?.items;
     Ok(PracticeReferrals { by_status, newest })
 }

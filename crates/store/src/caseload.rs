@@ -3,6 +3,7 @@
 //! list stays fast at integrated-care-system scale (hundreds of thousands of referrals).
 
 use linkwell_domain::ids::ReferralId;
+use linkwell_domain::people::search::PersonQuery;
 use linkwell_domain::referrals::{Need, ReferralSource, ReferralStatus, Urgency};
 use linkwell_domain::{PersonId, PracticeId, UserId};
 
@@ -67,6 +68,10 @@ row_struct! {
         referred_given_name: String,
         referred_family_name: String,
         referred_date_of_birth: String,
+        referred_nhs_number: Option<String>,
+        /// Not shown: the names as sorted (lower case), which a cursor by name holds.
+        family_key: String,
+        given_key: String,
         next_session_at: Option<i64>,
     }
 }
@@ -96,6 +101,7 @@ impl TryFrom<ReferralSummaryRow> for ReferralSummary {
                 given_name: r.referred_given_name,
                 family_name: r.referred_family_name,
                 date_of_birth: r.referred_date_of_birth,
+                nhs_number: r.referred_nhs_number,
             },
         })
     }
@@ -106,10 +112,17 @@ impl TryFrom<ReferralSummaryRow> for ReferralSummary {
 pub struct ReferralFilter {
     /// Status codes; empty means any.
     pub statuses: Vec<&'static str>,
-    pub worker: Option<UserId>,
+    /// Assigned to one of these workers; empty means anyone's (or nobody's).
+    pub workers: Vec<UserId>,
     /// A referrer's view: made by this user or for this practice.
     pub referred_by: Option<(UserId, Option<PracticeId>)>,
     pub person: Option<PersonId>,
+    /// Only these people's referrals (what a search found); `Some` of none lists nothing.
+    pub people: Option<Vec<PersonId>>,
+    /// A referrer's search of their referrals, as each referral named the person (never
+    /// the person's record, which they may not see): every name contained, the NHS number
+    /// the referral gave, or the date of birth. A postcode matches nothing.
+    pub referred: Option<PersonQuery>,
     /// Only referrals no one is assigned to.
     pub unassigned: bool,
     pub urgency: Option<Urgency>,
@@ -152,17 +165,114 @@ const STATUSES: &[&str] =
 /// Referrals on a worker's caseload.
 pub const OPEN: &[&str] = &["accepted", "contacting", "active"];
 
-/// The order of a list, which also decides what its cursor holds.
+/// A column a list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReferralOrder {
-    /// Newest first (ids are time-ordered); the cursor is the last id.
-    Newest,
-    /// Most urgent, then longest waiting; the cursor is `rank:received_at:id`.
-    Waiting,
+pub enum SortBy {
+    /// When the record was made (ids are time-ordered): a person's referrals, a caseload.
+    Created,
+    /// When the referral was received (which an import or the demo may set in the past).
+    Received,
+    /// The person's family name, then given name.
+    Name,
+    /// Most urgent first, then by when received.
+    Urgency,
+    /// By status code, then by when received.
+    Status,
 }
 
+/// The order of a list, which also decides what its cursor holds: the sort keys of the
+/// page's last row, then its id (so rows with equal keys keep one order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralOrder {
+    pub by: SortBy,
+    pub descending: bool,
+}
+
+impl ReferralOrder {
+    /// Newest first.
+    pub const NEWEST: ReferralOrder = ReferralOrder { by: SortBy::Created, descending: true };
+    /// The waiting list's: most urgent, then longest waiting.
+    pub const WAITING: ReferralOrder = ReferralOrder { by: SortBy::Urgency, descending: false };
+
+    /// The columns sorted on before the id, and whether each holds text.
+    fn keys(self) -> &'static [(&'static str, bool)] {
+        match self.by {
+            SortBy::Created => &[],
+            SortBy::Received => &[("r.received_at", false)],
+            // Case aside ("de Souza" among the Ds), by each engine's own `lower` and collation.
+            SortBy::Name => &[("lower(p.family_name)", true), ("lower(p.given_name)", true)],
+            SortBy::Urgency => &[("r.urgency_rank", false), ("r.received_at", false)],
+            SortBy::Status => &[("r.status", true), ("r.received_at", false)],
+        }
+    }
+
+    /// The cursor after `row`: its sort keys and id, hex-encoded JSON so that it travels in
+    /// an address as it is.
+    fn cursor_of(self, row: &ReferralSummaryRow) -> String {
+        use serde_json::Value;
+        let mut values: Vec<Value> = match self.by {
+            SortBy::Created => vec![],
+            SortBy::Received => vec![row.received_at.into()],
+            SortBy::Name => vec![row.family_key.clone().into(), row.given_key.clone().into()],
+            SortBy::Urgency => vec![row.urgency_rank.into(), row.received_at.into()],
+            SortBy::Status => vec![row.status.clone().into(), row.received_at.into()],
+        };
+        values.push(row.id.clone().into());
+        hex::encode(Value::Array(values).to_string())
+    }
+
+    /// Push `AND (keys…, id) > (cursor…)` (`<` descending), or refuse a cursor this order
+    /// did not give.
+    fn push_after<DB: sqlx::Database>(self, qb: &mut sqlx::QueryBuilder<DB>, cursor: &str) -> Result<()>
+    where
+        i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        use serde_json::Value;
+        let keys = self.keys();
+        // Two names and an id fit in far less; anything longer was not made here.
+        let decoded = (cursor.len() <= MAX_CURSOR)
+            .then(|| hex::decode(cursor).ok())
+            .flatten()
+            .and_then(|bytes| serde_json::from_slice::<Vec<Value>>(&bytes).ok())
+            .filter(|v| v.len() == keys.len() + 1)
+            .ok_or(StoreError::BadCursor)?;
+        let columns: Vec<&str> = keys.iter().map(|(c, _)| *c).chain(std::iter::once("r.id")).collect();
+        qb.push(" AND (").push(columns.join(", ")).push(if self.descending { ") < (" } else { ") > (" });
+        let text = keys.iter().map(|(_, t)| *t).chain(std::iter::once(true));
+        for (i, (value, is_text)) in decoded.into_iter().zip(text).enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            match (value, is_text) {
+                (Value::String(s), true) => qb.push_bind(s),
+                (Value::Number(n), false) => qb.push_bind(n.as_i64().ok_or(StoreError::BadCursor)?),
+                _ => return Err(StoreError::BadCursor),
+            };
+        }
+        qb.push(")");
+        Ok(())
+    }
+
+    fn push_order_by<DB: sqlx::Database>(self, qb: &mut sqlx::QueryBuilder<DB>) {
+        let direction = if self.descending { " DESC" } else { "" };
+        let columns: Vec<String> = self
+            .keys()
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(std::iter::once("r.id"))
+            .map(|c| format!("{c}{direction}"))
+            .collect();
+        qb.push(" ORDER BY ").push(columns.join(", "));
+    }
+}
+
+/// The longest cursor read: a cursor holds two names of at most 100 characters each, a
+/// number and an id, hex-encoded.
+const MAX_CURSOR: usize = 1000;
+
 const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.status_changed_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
-     COALESCE(r.referred_given_name, p.given_name) AS referred_given_name, COALESCE(r.referred_family_name, p.family_name) AS referred_family_name, COALESCE(r.referred_date_of_birth, p.date_of_birth) AS referred_date_of_birth, \
+     COALESCE(r.referred_given_name, p.given_name) AS referred_given_name, COALESCE(r.referred_family_name, p.family_name) AS referred_family_name, COALESCE(r.referred_date_of_birth, p.date_of_birth) AS referred_date_of_birth, r.referred_nhs_number, lower(p.family_name) AS family_key, lower(p.given_name) AS given_key, \
      (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'booked' AND s.starts_at >= ";
 /// `CROSS JOIN` keeps referrals the outer loop on SQLite, so "newest first" walks the
 /// referrals' primary key backwards and stops at the page. Left to choose, SQLite sometimes
@@ -181,7 +291,7 @@ impl Db {
         limit: usize,
     ) -> Result<Page<ReferralSummary>> {
         let now = now_ms();
-        let rows: Vec<(ReferralSummary, i64)> = on_db!(self, pool => {
+        let rows: Vec<(ReferralSummary, String)> = on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new(SELECT);
             qb.push_bind(now).push(FROM).push_bind(scope.key());
             if !filter.statuses.is_empty() {
@@ -190,8 +300,9 @@ impl Db {
                 qb.push(filter.statuses.iter().filter(|s| STATUSES.contains(s)).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "));
                 qb.push(")");
             }
-            if let Some(w) = filter.worker {
-                qb.push(" AND r.assigned_worker_id = ").push_bind(w.to_string());
+            if !filter.workers.is_empty() {
+                qb.push(" AND r.assigned_worker_id");
+                crate::push_in_list(&mut qb, &filter.workers.iter().map(|w| w.to_string()).collect::<Vec<_>>());
             }
             if let Some((user, practice)) = filter.referred_by {
                 qb.push(" AND (r.referrer_user_id = ").push_bind(user.to_string());
@@ -202,6 +313,24 @@ impl Db {
             }
             if let Some(person) = filter.person {
                 qb.push(" AND r.person_id = ").push_bind(person.to_string());
+            }
+            if let Some(people) = &filter.people {
+                qb.push(" AND r.person_id");
+                crate::push_in_list(&mut qb, &people.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            }
+            match &filter.referred {
+                None => {}
+                Some(PersonQuery::Name(tokens)) => {
+                    // Tokens are folded to ASCII letters, so none holds a LIKE wildcard.
+                    for t in tokens {
+                        qb.push(" AND lower(COALESCE(r.referred_given_name, p.given_name) || ' ' || COALESCE(r.referred_family_name, p.family_name)) LIKE ").push_bind(format!("%{t}%"));
+                    }
+                }
+                Some(PersonQuery::NhsNumber(n)) => { qb.push(" AND r.referred_nhs_number = ").push_bind(n.digits()); }
+                Some(PersonQuery::DateOfBirth(d)) => {
+                    qb.push(" AND COALESCE(r.referred_date_of_birth, p.date_of_birth) = ").push_bind(d.to_string());
+                }
+                Some(PersonQuery::Postcode(_)) => { qb.push(" AND 1 = 0"); }
             }
             if filter.unassigned {
                 qb.push(" AND r.assigned_worker_id IS NULL");
@@ -222,34 +351,18 @@ impl Db {
             if let Some(before) = filter.received_before {
                 qb.push(" AND r.received_at < ").push_bind(before);
             }
-            match (order, cursor) {
-                (ReferralOrder::Newest, Some(c)) => {
-                    qb.push(" AND r.id < ").push_bind(c.to_owned());
-                }
-                (ReferralOrder::Waiting, Some(c)) => {
-                    let mut parts = c.splitn(3, ':');
-                    let rank = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-                    let at = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-                    let id = parts.next().unwrap_or("").to_owned();
-                    qb.push(" AND (r.urgency_rank, r.received_at, r.id) > (").push_bind(rank).push(", ").push_bind(at).push(", ").push_bind(id).push(")");
-                }
-                (_, None) => {}
+            if let Some(c) = cursor {
+                order.push_after(&mut qb, c)?;
             }
-            qb.push(match order {
-                ReferralOrder::Newest => " ORDER BY r.id DESC",
-                ReferralOrder::Waiting => " ORDER BY r.urgency_rank, r.received_at, r.id",
-            });
+            order.push_order_by(&mut qb);
             qb.push(" LIMIT ").push_bind((limit + 1) as i64);
             let rows = qb.build_query_as::<ReferralSummaryRow>().fetch_all(pool).await?;
             rows.into_iter().map(|r| {
-                let rank = r.urgency_rank;
-                Ok((ReferralSummary::try_from(r)?, rank))
+                let cursor = order.cursor_of(&r);
+                Ok((ReferralSummary::try_from(r)?, cursor))
             }).collect::<Result<Vec<_>>>()
         })?;
-        let page = Page::from_overfetch(rows, limit, |(s, rank)| match order {
-            ReferralOrder::Newest => s.id.to_string(),
-            ReferralOrder::Waiting => format!("{rank}:{}:{}", s.received_at, s.id),
-        });
+        let page = Page::from_overfetch(rows, limit, |(_, cursor)| cursor.clone());
         Ok(Page { items: page.items.into_iter().map(|(s, _)| s).collect(), next_cursor: page.next_cursor })
     }
 
@@ -261,7 +374,7 @@ impl Db {
         limit: usize,
     ) -> Result<Page<ReferralSummary>> {
         let filter = ReferralFilter { statuses: WAITING.to_vec(), ..Default::default() };
-        self.referral_summaries(scope, &filter, ReferralOrder::Waiting, cursor, limit).await
+        self.referral_summaries(scope, &filter, ReferralOrder::WAITING, cursor, limit).await
     }
 
     /// How many referrals wait to be seen: in all, unassigned, urgent, received in
@@ -321,8 +434,8 @@ impl Db {
     /// A worker's caseload: every open referral assigned to them (at most `limit`), the
     /// soonest next session first, then those with none booked, longest waiting first.
     pub async fn caseload(&self, scope: &OrgScope, worker: UserId, limit: usize) -> Result<Vec<ReferralSummary>> {
-        let filter = ReferralFilter { statuses: OPEN.to_vec(), worker: Some(worker), ..Default::default() };
-        let mut items = self.referral_summaries(scope, &filter, ReferralOrder::Newest, None, limit).await?.items;
+        let filter = ReferralFilter { statuses: OPEN.to_vec(), workers: vec![worker], ..Default::default() };
+        let mut items = self.referral_summaries(scope, &filter, ReferralOrder::NEWEST, None, limit).await?.items;
         items.sort_by_key(|r| (r.next_session_at.is_none(), r.next_session_at, r.received_at));
         Ok(items)
     }

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A unique field already holds this value.
     #[error("{field} is already in use")]
     Duplicate { field: &'static str },
+    /// A list's cursor that this list did not give (typed, or from another order).
+    #[error("the cursor is not one this list gave")]
+    BadCursor,
     #[error("unsupported database URL: {0}")]
     BadUrl(String),
     #[error("stored data is not valid: {0}")]

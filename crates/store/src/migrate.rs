@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "open cases by worker", "0013_open_cases_by_worker"),
     migration!(14, "find a person", "0014_find_a_person"),
     migration!(15, "case notes", "0015_case_notes"),
+    migration!(16, "team lists", "0016_team_lists"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

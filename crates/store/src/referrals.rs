@@ -52,6 +52,8 @@ pub struct ReferredAs {
     pub family_name: String,
     /// ISO date.
     pub date_of_birth: String,
+    /// The ten digits, if the referral gave an NHS number.
+    pub nhs_number: Option<String>,
 }
 
 /// A change to a referral, with what it needs.
@@ -146,7 +148,7 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
     i64::from(s.failed_attempts())
 }
 
-const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, version";
+const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number, version";
 
 row_struct! {
     /// A `referrals` row as read (the columns of `COLUMNS`).
@@ -175,6 +177,7 @@ row_struct! {
         referred_given_name: Option<String>,
         referred_family_name: Option<String>,
         referred_date_of_birth: Option<String>,
+        referred_nhs_number: Option<String>,
         version: i64,
     }
 }
@@ -213,6 +216,7 @@ impl TryFrom<ReferralRow> for Referral {
                 given_name: r.referred_given_name.unwrap_or_default(),
                 family_name: r.referred_family_name.unwrap_or_default(),
                 date_of_birth: r.referred_date_of_birth.unwrap_or_default(),
+                nhs_number: r.referred_nhs_number,
             },
             version: r.version,
         })
@@ -426,9 +430,9 @@ pub async fn create_referral_in(
     let inserted = on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version, \
-             referred_given_name, referred_family_name, referred_date_of_birth) \
+             referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1, \
-             COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth) \
+             COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth), CASE WHEN $19 THEN $20 ELSE p.nhs_number END \
              FROM people p WHERE p.organisation_id = $1 AND p.id = $3",
         )
         .bind(scope.key())
@@ -449,6 +453,9 @@ pub async fn create_referral_in(
         .bind(referred_as.map(|r| r.given_name.clone()))
         .bind(referred_as.map(|r| r.family_name.clone()))
         .bind(referred_as.map(|r| r.date_of_birth.clone()))
+        // Named as the referral gave it: its NHS number too, or none; otherwise the person's.
+        .bind(referred_as.is_some())
+        .bind(referred_as.and_then(|r| r.nhs_number.clone()))
         .execute(&mut *conn)
         .await?
         .rows_affected()

@@ -108,7 +108,7 @@ async fn possible_duplicates_and_merging(engine: Engine) {
     db.merge_people(&a, SYS, first.id, twin.id, Version(twin.version)).await.unwrap();
     assert_eq!(db.referral(&a, r.id).await.unwrap().person_id, first.id);
     let filter = ReferralFilter { person: Some(first.id), ..Default::default() };
-    let of_first = db.referral_summaries(&a, &filter, ReferralOrder::Newest, None, 10).await.unwrap();
+    let of_first = db.referral_summaries(&a, &filter, ReferralOrder::NEWEST, None, 10).await.unwrap();
     assert_eq!(of_first.items.iter().map(|s| s.id).collect::<Vec<_>>(), [r.id]);
 }
 
@@ -567,7 +567,7 @@ async fn plans_keep_every_version(engine: Engine) {
     let v1 = db.save_plan(&a, SYS, r.id, 0, &plan("Join a walking group")).await.unwrap();
     assert_eq!(v1.version, 1);
     assert_eq!(
-        db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::Newest, None, 5).await.unwrap().items[0]
+        db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::NEWEST, None, 5).await.unwrap().items[0]
             .next_review,
         None
     );
@@ -575,7 +575,7 @@ async fn plans_keep_every_version(engine: Engine) {
     reviewed.next_review = Some(date(2027, 1, 5));
     let v2 = db.save_plan(&a, SYS, r.id, 1, &reviewed).await.unwrap();
     assert_eq!(v2.version, 2);
-    let listed = db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::Newest, None, 5).await.unwrap();
+    let listed = db.referral_summaries(&a, &ReferralFilter::default(), ReferralOrder::NEWEST, None, 5).await.unwrap();
     assert_eq!(listed.items[0].next_review.as_deref(), Some("2027-01-05"), "caseloads see the plan's next review");
     // A save based on an old version is refused, not merged over the newer one.
     assert!(matches!(db.save_plan(&a, SYS, r.id, 1, &plan("Lost edit")).await, Err(StoreError::Conflict)));

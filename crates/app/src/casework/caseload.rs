@@ -1,25 +1,26 @@
-//! A worker's caseload: whose it is (a coordinator may open anyone's, a link worker sees
-//! their own), their open cases, and the social prescriptions due a follow-up on them.
+//! Caseloads: whose they are (a coordinator may open anyone's, several at once; a link
+//! worker sees their own), their open cases, and the social prescriptions due a
+//! follow-up on them.
 
 use linkwell_domain::UserId;
-use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::Role;
 use linkwell_domain::referrals::ReferralStatus;
-use linkwell_store::caseload::ReferralSummary;
+use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
 use linkwell_store::directory::FollowUp;
 use linkwell_store::users::User;
 use linkwell_store::{Db, StoreError};
 
 use super::CaseError;
+use super::lists::{ListFields, TeamList, checked, fetch};
 use crate::Caller;
 
 /// More than any real caseload (200–250 people a year), so nobody's list is cut short.
 pub const CASELOAD_LIMIT: usize = 1000;
 
 pub struct Caseload {
-    /// Whose caseload this is.
-    pub worker: User,
-    /// Open cases being worked (active), soonest session first.
+    /// Whose caseload this is: one worker, or several a coordinator chose.
+    pub workers: Vec<User>,
+    /// Open cases being worked (active), in the order chosen (soonest session first if none).
     pub active: Vec<ReferralSummary>,
     /// Assigned cases not yet active (accepted, being contacted).
     pub waiting: Vec<ReferralSummary>,
@@ -27,19 +28,10 @@ pub struct Caseload {
     pub reviews_overdue: usize,
     /// Social prescriptions on these cases due a follow-up today or before.
     pub follow_ups: Vec<FollowUp>,
-}
-
-/// The worker a caseload is asked for: a coordinator may name anyone who can hold cases
-/// (also a worker since disabled, whose cases must be handed on); anyone else gets their
-/// own, whatever they name. A name that is not such a worker is an error on `field`.
-pub async fn whose_caseload(db: &Db, caller: &Caller, named: &str, field: &str) -> Result<User, CaseError> {
-    let named = named.trim();
-    if caller.user.role != Role::Coordinator || named.is_empty() {
-        return Ok(caller.user.clone());
-    }
-    team_member(db, caller, named)
-        .await?
-        .ok_or_else(|| CaseError::Invalid(ValidationErrors::single(field, "Select a link worker from the list")))
+    /// The order the cases are in (`None`: soonest session first).
+    pub order: Option<ReferralOrder>,
+    /// The search matched more people than a list is narrowed to.
+    pub search_more: bool,
 }
 
 /// A user of the caller's organisation who can hold cases (also one since disabled), by
@@ -53,18 +45,22 @@ pub(super) async fn team_member(db: &Db, caller: &Caller, id: &str) -> Result<Op
     }
 }
 
-/// The open cases assigned to `worker`, soonest session first.
-pub async fn open_cases(db: &Db, caller: &Caller, worker: &User) -> Result<Vec<ReferralSummary>, CaseError> {
-    Ok(db.caseload(&caller.scope(), worker.id, CASELOAD_LIMIT).await?)
-}
-
-/// The caseload page: cases split into active and waiting, overdue reviews counted, and
-/// the follow-ups due.
-pub async fn caseload(db: &Db, caller: &Caller, worker: User) -> Result<Caseload, CaseError> {
-    let (active, waiting): (Vec<_>, Vec<_>) =
-        open_cases(db, caller, &worker).await?.into_iter().partition(|r| r.status == ReferralStatus::Active);
+/// The caseload page and API: the open cases of the workers `assigned` names (a
+/// coordinator may name anyone who can hold cases, also a worker since disabled whose
+/// cases must be handed on; anyone else gets their own), filtered, searched and sorted as
+/// the other lists are, split into active and waiting, with the follow-ups due on them.
+pub async fn caseload(db: &Db, caller: &Caller, fields: &ListFields<'_>) -> Result<Caseload, CaseError> {
+    let (filter, search_more, order) = checked(db, caller, TeamList::Caseload, fields).await?;
+    let scope = caller.scope();
+    let ids: Vec<String> = filter.workers.iter().map(|w| w.to_string()).collect();
+    let workers = db.users_by_ids(&scope, &ids).await?;
+    let cases = fetch(db, caller, &filter, order, None, CASELOAD_LIMIT).await?.items;
+    let (active, waiting): (Vec<_>, Vec<_>) = cases.into_iter().partition(|r| r.status == ReferralStatus::Active);
     let today = crate::today();
     let reviews_overdue = active.iter().filter(|r| r.review_overdue(today)).count();
-    let follow_ups = db.prescription_follow_ups_due(&caller.scope(), Some(worker.id), today).await?;
-    Ok(Caseload { worker, active, waiting, reviews_overdue, follow_ups })
+    let mut follow_ups = Vec::new();
+    for w in &filter.workers {
+        follow_ups.extend(db.prescription_follow_ups_due(&scope, Some(*w), today).await?);
+    }
+    Ok(Caseload { workers, active, waiting, reviews_overdue, follow_ups, order, search_more })
 }

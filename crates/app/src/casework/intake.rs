@@ -156,6 +156,7 @@ pub async fn intake(db: &Db, scope: &OrgScope, actor: &Actor, i: &Intake) -> Res
         given_name: i.person.given_name.clone(),
         family_name: i.person.family_name.clone(),
         date_of_birth: i.person.date_of_birth.to_string(),
+        nhs_number: i.person.nhs_number.map(|n| n.digits()),
     };
     let mut tx = db.begin().await?;
     let (person, matched) = match joins {

@@ -8,24 +8,27 @@ mod caseload;
 mod discharge;
 mod find;
 mod intake;
+mod lists;
 mod people;
 mod timeline;
 mod triage;
-mod waiting;
 
 pub use case_file::CaseFile;
-pub use caseload::{CASELOAD_LIMIT, Caseload, caseload, open_cases, whose_caseload};
+pub use caseload::{CASELOAD_LIMIT, Caseload, caseload};
 pub use discharge::{cancelled_by_discharge, discharge, discharge_of, discharge_summary, summary_of_case};
 pub use find::{Found, RESULTS as FOUND_PER_PAGE, find_people};
 pub use intake::{
     CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
+};
+pub use lists::{
+    ListFields, Listed, MAX_WORKERS, SORTS, STATUS_FILTERS, TeamList, UNASSIGNED, WINDOW_FILTERS, list_filter,
+    list_order, team_list, visible,
 };
 pub use people::{PersonRecord, person_record, update_person};
 pub use timeline::{
     TimelineEntry, TimelineKind, TimelineRecord, add_note, correct_note, event_label, note_versions, timeline,
 };
 pub use triage::{TriageDecision, decline_reason, redirect_destination, triage};
-pub use waiting::{UNASSIGNED, WINDOW_FILTERS, WaitingFields, waiting_filter, waiting_list};
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::authz::{follows_referral, sees_case};
@@ -115,10 +118,10 @@ pub async fn open_person(db: &Db, p: &Caller, id: PersonId) -> Result<Person, Ca
     let assigned = p.user.role == Role::LinkWorker && {
         let filter = linkwell_store::caseload::ReferralFilter {
             person: Some(id),
-            worker: Some(p.user.id),
+            workers: vec![p.user.id],
             ..Default::default()
         };
-        let order = linkwell_store::caseload::ReferralOrder::Newest;
+        let order = linkwell_store::caseload::ReferralOrder::NEWEST;
         !db.referral_summaries(&p.scope(), &filter, order, None, 1).await?.items.is_empty()
     };
     if !sees_case(p.user.role, assigned) {
@@ -220,32 +223,6 @@ pub async fn save_plan(
     let previous = db.current_plan(&scope, case.id).await?.map(|v| v.plan.tools).unwrap_or_default();
     check_tools(db, &scope, &plan.tools, &previous).await?;
     Ok(db.save_plan(&scope, &caller.actor(), case.id, based_on, plan).await?)
-}
-
-/// The statuses a list can be filtered by, as (code, label).
-pub const STATUS_FILTERS: &[(&str, &str)] = &[
-    ("received", "Received"),
-    ("accepted", "Accepted"),
-    ("contacting", "Contacting"),
-    ("active", "Active"),
-    ("discharged", "Discharged"),
-    ("declined", "Declined"),
-    ("redirected", "Redirected"),
-    ("unable_to_contact", "Unable to contact"),
-];
-
-/// What each role's list holds: a referrer their own and their practice's referrals, a
-/// link worker their caseload's, a coordinator everyone's.
-pub fn list_filter(p: &Principal, status: &str) -> linkwell_store::caseload::ReferralFilter {
-    let statuses: Vec<&'static str> =
-        STATUS_FILTERS.iter().filter(|(code, _)| *code == status).map(|(code, _)| *code).collect();
-    let mut filter = linkwell_store::caseload::ReferralFilter { statuses, ..Default::default() };
-    match p.user.role {
-        Role::Referrer => filter.referred_by = Some((p.user.id, p.user.practice_id)),
-        Role::LinkWorker => filter.worker = Some(p.user.id),
-        _ => {}
-    }
-    filter
 }
 
 /// Merge a duplicate person's record into the one kept, if the duplicate is still at

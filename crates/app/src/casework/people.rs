@@ -29,7 +29,7 @@ pub async fn person_record(db: &Db, caller: &Caller, id: PersonId) -> Result<Per
     let scope = caller.scope();
     let person = open_person(db, caller, id).await?;
     let filter = ReferralFilter { person: Some(person.merged_into.unwrap_or(person.id)), ..Default::default() };
-    let referrals = db.referral_summaries(&scope, &filter, ReferralOrder::Newest, None, REFERRALS_SHOWN).await?.items;
+    let referrals = db.referral_summaries(&scope, &filter, ReferralOrder::NEWEST, None, REFERRALS_SHOWN).await?.items;
     let practice = match person.practice_id {
         Some(id) => Some(db.practice(&scope, id).await?),
         None => None,

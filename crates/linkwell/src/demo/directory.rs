@@ -145,7 +145,7 @@ async fn casework(db: &Db, scope: &OrgScope, today: Date) -> anyhow::Result<()> 
         .referral_summaries(
             scope,
             &ReferralFilter { statuses: vec!["active"], ..Default::default() },
-            ReferralOrder::Newest,
+            ReferralOrder::NEWEST,
             None,
             500,
         )

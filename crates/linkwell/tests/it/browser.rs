@@ -681,7 +681,7 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     b.click_link("Urgent").await;
     assert_eq!(b.path().await, "/waiting-list");
     b.select("assigned", "none").await;
-    b.click_button("Filter the list").await;
+    b.click_button("Search and filter").await;
     let url = b.client.current_url().await.unwrap();
     let query = url.query().unwrap_or_default().to_owned();
     assert!(query.contains("urgency=urgent") && query.contains("assigned=none"), "{query}");
@@ -689,6 +689,20 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     assert!(list.contains("Una Urgent") && !list.contains("Olive Routine"), "{list}");
     b.assert_accessible("filtered waiting list").await;
     b.assert_reflows("filtered waiting list").await;
+    // Sorted by a column, the filters kept; then all referrals, and two caseloads at once.
+    b.click_partial_link("Person").await;
+    let query = b.client.current_url().await.unwrap().query().unwrap_or_default().to_owned();
+    assert!(query.contains("urgency=urgent") && query.contains("sort=name"), "{query}");
+    b.assert_accessible("waiting list sorted by name").await;
+    b.go("/referrals?sort=received&direction=ascending").await;
+    b.assert_accessible("all referrals, oldest first").await;
+    b.assert_reflows("all referrals, oldest first").await;
+    let seeded = app.a.user(Role::LinkWorker).id;
+    b.go(&format!("/caseload?assigned={seeded}&assigned={}", lena.id)).await;
+    assert!(b.body().await.contains("2 caseloads"), "{}", b.body().await);
+    b.assert_accessible("two caseloads").await;
+    b.assert_reflows("two caseloads").await;
+    b.go("/waiting-list?urgency=urgent&assigned=none").await;
 
     b.click_partial_link("Assign").await;
     let chooser = b.client.find(Locator::Css("#worker_id")).await.unwrap().text().await.unwrap();

@@ -2,16 +2,15 @@
 //! tasks, a coordinator's waiting list in figures that match the lists they link to, a
 //! referrer's referrals by status — on the page and through `GET /api/v1/home`.
 
+use linkwell_domain::Version;
 use linkwell_domain::identity::Role;
-use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::ContactOutcome;
 use linkwell_domain::time::london_day_start;
-use linkwell_domain::{PersonId, Version};
 use linkwell_store::referrals::Change;
 use linkwell_store::{Actor, Engine};
 use reqwest::Method as M;
 
-use crate::support::{Stage, TestApp, api_call, exec, problem_fields, spawn};
+use crate::support::{Stage, TestApp, api_call, exec, person_referred, problem_fields, received_days_ago, spawn};
 
 both_engines!(a_link_workers_home_leads_the_day);
 both_engines!(a_coordinators_figures_are_the_lists_they_link_to);
@@ -21,26 +20,15 @@ fn today() -> jiff::civil::Date {
     jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date()
 }
 
-/// A referral that arrived `days` ago (at this time of day).
-async fn received_days_ago(app: &TestApp, r: ReferralId, days: i64) {
-    let at = linkwell_store::now_ms() - days * 86_400_000;
-    exec(&app.db, &format!("UPDATE referrals SET received_at = {at} WHERE id = '{r}'")).await;
-}
-
-async fn referral(app: &TestApp, given: &str, family: &str, stage: Stage) -> (PersonId, ReferralId) {
-    let person = app.a.person(&app.db, given, family).await;
-    (person, app.a.referral(&app.db, person, stage).await)
-}
-
 async fn a_link_workers_home_leads_the_day(engine: Engine) {
     let app = spawn(engine).await;
     let worker = app.a.user(Role::LinkWorker).id;
-    let (_, albert) = referral(&app, "Albert", "Njoku", Stage::Accepted).await;
-    let (_, carol) = referral(&app, "Carol", "Pike", Stage::Accepted).await;
+    let (_, albert) = person_referred(&app, "Albert", "Njoku", Stage::Accepted).await;
+    let (_, carol) = person_referred(&app, "Carol", "Pike", Stage::Accepted).await;
     let r = app.db.referral(&app.a.scope, carol).await.unwrap();
     let attempt = Change::contact_attempt(linkwell_domain::people::ContactChannel::Phone, ContactOutcome::NoAnswer);
     app.db.change_referral(&app.a.scope, &Actor::system(), carol, Version(r.version), attempt).await.unwrap();
-    let (_, dev) = referral(&app, "Dev", "Shah", Stage::Active).await;
+    let (_, dev) = person_referred(&app, "Dev", "Shah", Stage::Active).await;
     exec(&app.db, &format!("UPDATE referrals SET safeguarding = TRUE WHERE id = '{dev}'")).await;
     // The seeded case's review is in three days; Dev's was last week.
     let in_three = today().checked_add(jiff::Span::new().days(3)).unwrap();
@@ -101,13 +89,13 @@ async fn api_call_b(app: &TestApp) -> (u16, serde_json::Value) {
 
 async fn a_coordinators_figures_are_the_lists_they_link_to(engine: Engine) {
     let app = spawn(engine).await;
-    let (_, urgent) = referral(&app, "Una", "Urgent", Stage::Received).await;
+    let (_, urgent) = person_referred(&app, "Una", "Urgent", Stage::Received).await;
     exec(&app.db, &format!("UPDATE referrals SET urgency = 'urgent', urgency_rank = 0 WHERE id = '{urgent}'")).await;
     received_days_ago(&app, urgent, 12).await;
-    let (_, old) = referral(&app, "Olive", "Old", Stage::Received).await;
+    let (_, old) = person_referred(&app, "Olive", "Old", Stage::Received).await;
     received_days_ago(&app, old, 20).await;
-    let (_, fresh) = referral(&app, "Fred", "Fresh", Stage::Received).await;
-    let (_, assigned) = referral(&app, "Ada", "Assigned", Stage::Accepted).await;
+    let (_, fresh) = person_referred(&app, "Fred", "Fresh", Stage::Received).await;
+    let (_, assigned) = person_referred(&app, "Ada", "Assigned", Stage::Accepted).await;
     received_days_ago(&app, assigned, 11).await;
 
     let (status, home) = api_call(&app, M::GET, "/api/v1/home", Role::Coordinator, None).await;
@@ -183,8 +171,8 @@ async fn a_coordinators_figures_are_the_lists_they_link_to(engine: Engine) {
 
 async fn a_referrers_home_counts_their_referrals_by_status(engine: Engine) {
     let app = spawn(engine).await;
-    referral(&app, "Una", "Waiting", Stage::Received).await;
-    referral(&app, "Vera", "Waiting", Stage::Received).await;
+    person_referred(&app, "Una", "Waiting", Stage::Received).await;
+    person_referred(&app, "Vera", "Waiting", Stage::Received).await;
     let (status, home) = api_call(&app, M::GET, "/api/v1/home", Role::Referrer, None).await;
     assert_eq!(status, 200, "{home}");
     let counts: Vec<(String, i64)> = home["referrals"]["by_status"]

@@ -176,6 +176,8 @@ const QUERY_NAMES: &[&str] = &[
     "practice",
     "urgency",
     "assigned",
+    "sort",
+    "direction",
     "window",
 ];
 

@@ -35,5 +35,6 @@ mod peers;
 mod prescribing;
 mod reminders;
 mod sign_in;
+mod team_lists;
 mod time_true;
 mod timeline;

@@ -690,3 +690,15 @@ pub async fn api_call(
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// Make referral `r` one that arrived `days` ago (at this time of day).
+pub async fn received_days_ago(app: &TestApp, r: ReferralId, days: i64) {
+    let at = linkwell_store::now_ms() - days * 86_400_000;
+    exec(&app.db, &format!("UPDATE referrals SET received_at = {at} WHERE id = '{r}'")).await;
+}
+
+/// A new person of organisation A and a referral for them taken to `stage`, in one line.
+pub async fn person_referred(app: &TestApp, given: &str, family: &str, stage: Stage) -> (PersonId, ReferralId) {
+    let person = app.a.person(&app.db, given, family).await;
+    (person, app.a.referral(&app.db, person, stage).await)
+}

@@ -63,6 +63,20 @@ pub fn response_window() -> Object {
     one_of(linkwell_app::casework::WINDOW_FILTERS.iter().map(|(code, _)| *code))
 }
 
+/// The status codes a list may be filtered by.
+pub fn referral_status() -> Object {
+    one_of(linkwell_app::casework::STATUS_FILTERS.iter().map(|(code, _)| *code))
+}
+
+/// The columns a list may be sorted by.
+pub fn list_sort() -> Object {
+    one_of(linkwell_app::casework::SORTS.iter().map(|(code, _)| *code))
+}
+
+pub fn sort_direction() -> Object {
+    one_of(["ascending", "descending"])
+}
+
 pub fn need() -> Object {
     one_of(Need::ALL.iter().map(|n| n.code()))
 }

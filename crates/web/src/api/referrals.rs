@@ -11,7 +11,7 @@ use linkwell_domain::people::{ContactChannel, PersonFields, PersonInput};
 use linkwell_domain::referrals::{ContactOutcome, FollowUpExtension, ReferralFields, ReferralInput};
 use linkwell_domain::time::DateEntry;
 use linkwell_domain::{ValidationErrors, Version};
-use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
+use linkwell_store::caseload::ReferralSummary;
 use linkwell_store::people::Person;
 use linkwell_store::referrals::{Change, ChangeError, Referral, ReferralEvent};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::auth::{Caller, Principal, Signed};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use linkwell_app::casework::{
-    self, DuplicateChoice, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice, TriageDecision, View, list_filter,
+    self, DuplicateChoice, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice, TeamList, TriageDecision, View,
     open_case, open_referral,
 };
 
@@ -65,6 +65,9 @@ pub struct ReferralSummaryDto {
     /// Case: ISO date of the plan's next review.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_review: Option<String>,
+    /// Status (the referrer's view): the NHS number the referral gave, ten digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<String>,
 }
 
 impl ReferralSummaryDto {
@@ -96,6 +99,7 @@ impl ReferralSummaryDto {
             safeguarding: case.then_some(r.safeguarding),
             next_session_at: r.next_session_at.filter(|_| case).map(rfc3339),
             next_review: r.next_review.clone().filter(|_| case),
+            nhs_number: r.referred_as.nhs_number.clone().filter(|_| !case),
         }
     }
 }
@@ -464,14 +468,56 @@ async fn created(state: &AppState, p: &Caller, referral: &Referral) -> Result<Js
     Ok(Json(referral_dto(referral, &history, None)))
 }
 
-#[derive(Deserialize, IntoParams)]
+/// The filters, search and order of the team's lists (all referrals, the waiting list,
+/// caseloads); each one given narrows the list.
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
 pub struct ListParams {
-    /// One status code to filter by.
-    pub status: Option<String>,
+    /// A status code (on the waiting list and caseloads, one of theirs).
+    #[param(schema_with = super::codes::referral_status)]
+    pub status: String,
+    #[param(schema_with = super::codes::urgency)]
+    pub urgency: String,
+    /// Coordinators: workers' ids separated by commas, or `none` for referrals nobody is
+    /// assigned to (not on caseloads). Ignored for anyone else, whose list is their own.
+    pub assigned: String,
+    /// A practice's id.
+    pub practice: String,
+    /// Referrals giving this need among their reasons.
+    #[param(schema_with = super::codes::need)]
+    pub need: String,
+    /// `closing`: close to the 14-day response window (10 to 14 days waiting); `missed`: past it.
+    #[param(schema_with = super::codes::response_window)]
+    pub window: String,
+    /// A name (a typo forgiven), NHS number, date of birth (ISO 8601) or postcode; for a
+    /// referrer, a name, NHS number or date of birth as their referrals gave them. Audited.
+    pub search: String,
+    /// The column to sort by; each list has its own order when none is given.
+    #[param(schema_with = super::codes::list_sort)]
+    pub sort: String,
+    /// `ascending` (the default) or `descending`.
+    #[param(schema_with = super::codes::sort_direction)]
+    pub direction: String,
+}
+
+impl ListParams {
+    fn fields(&self) -> casework::ListFields<'_> {
+        casework::ListFields {
+            status: &self.status,
+            urgency: &self.urgency,
+            assigned: &self.assigned,
+            practice: &self.practice,
+            need: &self.need,
+            window: &self.window,
+            search: &self.search,
+            sort: &self.sort,
+            direction: &self.direction,
+        }
+    }
 }
 
 /// The referrals the caller may see: a referrer their own and their practice's, a link
-/// worker their cases, a coordinator everyone's. Newest first.
+/// worker their cases, a coordinator everyone's. Newest received first unless sorted.
 #[utoipa::path(get, operation_id = "listReferrals", path = "/api/v1/referrals", tag = "referrals", params(ListParams, PageQuery),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn list(
@@ -480,19 +526,13 @@ pub async fn list(
     Query(q): Query<ListParams>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let limit = page.limit()?;
-    let status = q.status.as_deref().unwrap_or("").trim();
-    let filter = list_filter(&p, status);
-    if !status.is_empty() && filter.statuses.is_empty() {
-        return Err(ValidationErrors::single("status", "status must be a referral status code").into());
-    }
-    let page =
-        state.db.referral_summaries(&p.scope(), &filter, ReferralOrder::Newest, page.cursor.as_deref(), limit).await?;
+    let listed =
+        casework::team_list(&state.db, &p, TeamList::All, &q.fields(), page.cursor.as_deref(), page.limit()?).await?;
     // The filter gives each role only what it may follow: the team its cases, a referrer
     // the referrals they or their practice made, which they see the status of.
     let view = if p.can(linkwell_domain::authz::Action::WorkCases) { View::Case } else { View::Status };
-    let items = page.items.iter().map(|r| ReferralSummaryDto::of(r, view)).collect();
-    Ok(Json(ReferralPage { items, next_cursor: page.next_cursor }))
+    let items = listed.page.items.iter().map(|r| ReferralSummaryDto::of(r, view)).collect();
+    Ok(Json(ReferralPage { items, next_cursor: listed.page.next_cursor }))
 }
 
 /// One referral: the whole case for its team, the status alone for its referrer.
@@ -635,61 +675,45 @@ pub async fn discharge(
     answer(&state, &p, &changed).await
 }
 
-/// The waiting list's filters; each one given narrows the list.
-#[derive(Deserialize, IntoParams, Default)]
-#[serde(default)]
-pub struct WaitingParams {
-    #[param(schema_with = super::codes::urgency)]
-    pub urgency: String,
-    /// A worker's id, or `none` for referrals nobody is assigned to.
-    pub assigned: String,
-    /// A practice's id.
-    pub practice: String,
-    /// Referrals giving this need among their reasons.
-    #[param(schema_with = super::codes::need)]
-    pub need: String,
-    /// `closing`: close to the 14-day response window (10 to 14 days waiting); `missed`: past it.
-    #[param(schema_with = super::codes::response_window)]
-    pub window: String,
-}
-
-/// The waiting list: open referrals not yet seen, most urgent first, then oldest.
-#[utoipa::path(get, operation_id = "getWaitingList", path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery, WaitingParams),
+/// The waiting list: open referrals not yet seen, most urgent first, then oldest, unless
+/// sorted otherwise.
+#[utoipa::path(get, operation_id = "getWaitingList", path = "/api/v1/waiting-list", tag = "referrals", params(PageQuery, ListParams),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn waiting_list(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<PageQuery>,
-    Query(w): Query<WaitingParams>,
+    Query(w): Query<ListParams>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let fields = casework::WaitingFields {
-        urgency: &w.urgency,
-        assigned: &w.assigned,
-        practice: &w.practice,
-        need: &w.need,
-        window: &w.window,
-    };
-    let page = casework::waiting_list(&state.db, &p, &fields, q.cursor.as_deref(), q.limit()?).await?;
+    let listed =
+        casework::team_list(&state.db, &p, TeamList::Waiting, &w.fields(), q.cursor.as_deref(), q.limit()?).await?;
+    let page = listed.page;
     Ok(Json(ReferralPage { items: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
 #[derive(Deserialize, IntoParams)]
 pub struct CaseloadParams {
-    /// A coordinator may name a worker; a link worker always gets their own.
+    /// A coordinator may name a worker, or several separated by commas (the same as
+    /// `assigned`); anyone else always gets their own.
     pub worker: Option<String>,
 }
 
-/// A caseload: every open referral assigned to the worker.
-#[utoipa::path(get, operation_id = "getCaseload", path = "/api/v1/caseload", tag = "referrals", params(CaseloadParams),
+/// A caseload: every open referral assigned to the worker (or workers), soonest session
+/// first unless sorted.
+#[utoipa::path(get, operation_id = "getCaseload", path = "/api/v1/caseload", tag = "referrals", params(CaseloadParams, ListParams),
     responses((status = 200, body = ReferralPage), (status = 422, body = Problem)))]
 pub async fn caseload(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<CaseloadParams>,
+    Query(mut list): Query<ListParams>,
 ) -> Result<Json<ReferralPage>, ApiError> {
-    let worker = casework::whose_caseload(&state.db, &p, q.worker.as_deref().unwrap_or(""), "worker").await?;
-    let items = casework::open_cases(&state.db, &p, &worker).await?;
-    Ok(Json(ReferralPage { items: items.iter().map(Into::into).collect(), next_cursor: None }))
+    if let Some(worker) = q.worker.filter(|w| !w.trim().is_empty()) {
+        list.assigned = worker;
+    }
+    let c = casework::caseload(&state.db, &p, &list.fields()).await?;
+    let items = c.active.iter().chain(&c.waiting).map(Into::into).collect();
+    Ok(Json(ReferralPage { items, next_cursor: None }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -44,7 +44,7 @@ pub async fn suggestions(
     let today = linkwell_app::today();
     let filter = linkwell_store::caseload::ReferralFilter { person: Some(person.id), ..Default::default() };
     let referrals =
-        state.db.referral_summaries(&scope, &filter, linkwell_store::caseload::ReferralOrder::Newest, None, 50).await?;
+        state.db.referral_summaries(&scope, &filter, linkwell_store::caseload::ReferralOrder::NEWEST, None, 50).await?;
     let open: Vec<_> = referrals.items.iter().filter(|r| open_for_prescribing(&r.status)).collect();
     let mut needs: Vec<Need> = open.iter().flat_map(|r| r.needs.iter().copied()).collect();
     for r in &open {

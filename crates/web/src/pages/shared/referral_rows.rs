@@ -49,6 +49,7 @@ pub async fn summary_rows(state: &AppState, p: &Principal, rows: &[ReferralSumma
                     id => r.id.to_string(),
                     name => format!("{given} {family}"),
                     date_of_birth => born.clone(),
+                    nhs_number => r.referred_as.nhs_number.clone(),
                     practice => r.practice_id.and_then(|id| practices.iter().find(|pr| pr.id == id)).map(|pr| pr.name.clone()),
                     received_at => r.received_at,
                     status => r.status.label(),

@@ -1,0 +1,11 @@
+-- Team lists sort by when a referral was received (which imports and the demo may set in
+-- the past, so it is not the id's order): a page of "newest received" or "oldest received"
+-- reads this index from one end and stops at the page.
+CREATE INDEX referrals_received ON referrals (organisation_id, received_at, id);
+
+-- The NHS number as the referral gave it (NULL if it gave none), kept with the referral like
+-- the names and date of birth: a referrer's list shows it and searches by it, never the
+-- person record's (which a merge or another referral may have set). Referrals made before
+-- take their person's, as `referred_given_name` did.
+ALTER TABLE referrals ADD COLUMN referred_nhs_number TEXT;
+UPDATE referrals SET referred_nhs_number = (SELECT p.nhs_number FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id);
