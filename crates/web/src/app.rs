@@ -117,6 +117,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/outbox", Allowed(Action::ManageSettings), get(api::settings::outbox)),
         // Diaries and calendar feeds.
         route(g.clone(), "/diary", Allowed(Action::WorkCases), get(pages::diary::worker)),
+        route(g.clone(), "/diary/book", Allowed(Action::WorkCases), get(pages::diary::book_from_diary)),
         route(g.clone(), "/rooms", Allowed(Action::WorkCases), get(pages::diary::rooms)),
         route(g.clone(), "/rooms/{id}/diary", Allowed(Action::WorkCases), get(pages::diary::room)),
         route(g.clone(), "/account/hours", Allowed(Action::WorkCases), get(pages::diary::hours)),
@@ -167,6 +168,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/referrals/{id}/sessions", Allowed(Action::WorkCases), post(pages::sessions::create)),
         route(g.clone(), "/sessions/{id}/outcome", Allowed(Action::WorkCases), get(pages::sessions::outcome_form)),
         route(p.clone(), "/sessions/{id}/outcome", Allowed(Action::WorkCases), post(pages::sessions::record_outcome)),
+        route(g.clone(), "/sessions/{id}/move", Allowed(Action::WorkCases), get(pages::sessions::move_form)),
+        route(p.clone(), "/sessions/{id}/move", Allowed(Action::WorkCases), post(pages::sessions::move_session)),
         // Plans.
         route(g.clone(), "/referrals/{id}/plan", Allowed(Action::WorkCases), get(pages::plans::show)),
         route(g.clone(), "/referrals/{id}/plan/edit", Allowed(Action::WorkCases), get(pages::plans::edit)),

@@ -21,18 +21,85 @@ pub async fn reminder_for(
     mode: SessionMode,
     room: Option<linkwell_domain::RoomId>,
 ) -> Result<Option<NewMessage>, StoreError> {
+    let Some(to) = appointment(db, scope, r, starts, mode, room).await? else { return Ok(None) };
+    let settings = db.messaging_settings(scope).await?;
+    let text = format!(
+        "Reminder from {}: your social prescribing appointment is on {}, {}. If you cannot make it, please let us know.",
+        to.organisation, to.when, to.how
+    );
+    Ok(Some(NewMessage {
+        channel: to.channel,
+        recipient: to.recipient,
+        subject: format!("Your appointment on {}", to.when),
+        body: text,
+        purpose: "session_reminder",
+        session_id: None,
+        due_at: (starts.as_millisecond() - settings.reminder_hours * 3_600_000).max(now_ms()),
+    }))
+}
+
+/// The one message that tells the person their appointment has moved, sent now (by the
+/// same channel and consent as reminders, or none); the moved session's own reminder
+/// follows before it, as for any booking.
+pub async fn move_notice_for(
+    db: &Db,
+    scope: &OrgScope,
+    r: &Referral,
+    starts: Timestamp,
+    mode: SessionMode,
+    room: Option<linkwell_domain::RoomId>,
+) -> Result<Option<NewMessage>, StoreError> {
+    let Some(to) = appointment(db, scope, r, starts, mode, room).await? else { return Ok(None) };
+    let text = format!(
+        "From {}: your social prescribing appointment has moved. It is now on {}, {}. If you cannot make it, please let us know.",
+        to.organisation, to.when, to.how
+    );
+    Ok(Some(NewMessage {
+        channel: to.channel,
+        recipient: to.recipient,
+        subject: format!("Your appointment has moved to {}", to.when),
+        body: text,
+        purpose: "session_moved",
+        session_id: None,
+        due_at: now_ms(),
+    }))
+}
+
+/// Whom to tell about an appointment, how, and what to say of it.
+struct Appointment {
+    channel: Channel,
+    recipient: String,
+    organisation: String,
+    /// "Monday 7 December at 10:00"
+    when: String,
+    /// "at Wellbeing room, Abbey Lane Surgery", "by phone: we will call you"…
+    how: String,
+}
+
+/// The appointment as the person is told of it, or `None` when nothing is sent: they have
+/// not agreed to be contacted, prefer a call or a letter, or it is already past.
+async fn appointment(
+    db: &Db,
+    scope: &OrgScope,
+    r: &Referral,
+    starts: Timestamp,
+    mode: SessionMode,
+    room: Option<linkwell_domain::RoomId>,
+) -> Result<Option<Appointment>, StoreError> {
     let person = db.person(scope, r.person_id).await?;
-    let now = now_ms();
-    let starts_ms = starts.as_millisecond();
-    if !person.consent_contact || starts_ms <= now {
+    if !person.consent_contact || starts.as_millisecond() <= now_ms() {
         return Ok(None);
     }
-    let organisation = db.organisation(scope).await?;
+    let (channel, recipient) = match (person.preferred_channel, &person.phone, &person.email) {
+        (ContactChannel::Sms, Some(phone), _) => (Channel::Sms, phone.clone()),
+        (ContactChannel::Email, _, Some(email)) => (Channel::Email, email.clone()),
+        _ => return Ok(None),
+    };
+    let organisation = db.organisation(scope).await?.name;
     let place = match room {
         Some(id) => linkwell_store::practices::room_label(&db.sites_with_rooms(scope).await?, id),
         None => None,
     };
-    let settings = db.messaging_settings(scope).await?;
     let when = starts.to_zoned(linkwell_domain::time::london()).strftime("%A %-d %B at %H:%M").to_string();
     let how = match mode {
         SessionMode::InPerson => format!("at {}", place.unwrap_or_else(|| "your GP surgery".into())),
@@ -40,24 +107,7 @@ pub async fn reminder_for(
         SessionMode::Telephone => "by phone: we will call you".into(),
         SessionMode::Video => "by video call".into(),
     };
-    let text = format!(
-        "Reminder from {}: your social prescribing appointment is on {when}, {how}. If you cannot make it, please let us know.",
-        organisation.name
-    );
-    let (channel, recipient) = match (person.preferred_channel, &person.phone, &person.email) {
-        (ContactChannel::Sms, Some(phone), _) => (Channel::Sms, phone.clone()),
-        (ContactChannel::Email, _, Some(email)) => (Channel::Email, email.clone()),
-        _ => return Ok(None),
-    };
-    Ok(Some(NewMessage {
-        channel,
-        recipient,
-        subject: format!("Your appointment on {when}"),
-        body: text,
-        purpose: "session_reminder",
-        session_id: None,
-        due_at: (starts_ms - settings.reminder_hours * 3_600_000).max(now),
-    }))
+    Ok(Some(Appointment { channel, recipient, organisation, when, how }))
 }
 
 /// Send what is due now, each organisation's messages in a task of its own, and wait for

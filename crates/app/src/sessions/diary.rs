@@ -87,6 +87,71 @@ pub async fn diary(
     Ok((name, of, items))
 }
 
+/// A stretch of a worker's hours with no session in it, from now on (epoch ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreePeriod {
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The shortest free time worth offering: the shortest session a programme books.
+const SHORTEST_FREE_MINUTES: i64 = 30;
+
+/// A worker's free time over `[from, to)` London days: their working hours less the
+/// sessions in `items` that take up time, from now on, each at least
+/// [`SHORTEST_FREE_MINUTES`] long — where a session can be booked from the diary.
+pub async fn free_time(
+    db: &Db,
+    caller: &Caller,
+    worker: linkwell_domain::UserId,
+    from: Date,
+    to: Date,
+    items: &[DiaryItem],
+) -> Result<Vec<FreePeriod>, StoreError> {
+    use linkwell_domain::sessions::free_periods;
+    let week = db.working_week(&caller.scope(), worker).await?;
+    let now = jiff::Timestamp::now().to_zoned(london());
+    let shortest = jiff::SignedDuration::from_mins(SHORTEST_FREE_MINUTES);
+    let wall = |ms: i64| from_millis(ms).to_zoned(london());
+    let mut free = Vec::new();
+    let mut day = from;
+    while day < to {
+        let weekday = day.weekday().to_monday_one_offset();
+        if let Some((_, Some((open, close)))) = week.iter().find(|(d, _)| *d == weekday) {
+            // Today's free time starts now, at the next quarter hour.
+            let open = if day == now.date() {
+                let minutes = i32::from(now.hour()) * 60 + i32::from(now.minute());
+                let next = (minutes + 14) / 15 * 15;
+                (*open)
+                    .max(jiff::civil::Time::new((next / 60).min(23) as i8, (next % 60) as i8, 0, 0).unwrap_or(*close))
+            } else {
+                *open
+            };
+            let busy: Vec<_> = items
+                .iter()
+                .filter(|e| e.session.worker_id == worker && !e.session.status.is_cancelled())
+                .filter(|e| wall(e.session.starts_at).date() == day)
+                .map(|e| (wall(e.session.starts_at).time(), wall(e.session.ends_at).time()))
+                .collect();
+            if day >= now.date() && open < *close {
+                for (s, e) in free_periods((open, *close), &busy, shortest) {
+                    let ms = |t: jiff::civil::Time| {
+                        day.to_datetime(t).to_zoned(london()).map(|z| z.timestamp().as_millisecond())
+                    };
+                    if let (Ok(starts_at), Ok(ends_at)) = (ms(s), ms(e)) {
+                        free.push(FreePeriod { starts_at, ends_at });
+                    }
+                }
+            }
+        }
+        day = match day.tomorrow() {
+            Ok(d) => d,
+            Err(_) => break,
+        };
+    }
+    Ok(free)
+}
+
 /// A new secret address for the caller's calendar feed; the old one stops working. The
 /// secret is shown once and stored only as a hash.
 pub async fn new_calendar_feed(db: &Db, caller: &Caller) -> Result<linkwell_domain::identity::Secret, StoreError> {

@@ -16,7 +16,8 @@ use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 use crate::Caller;
 use crate::casework::{CaseError, open_case};
-use crate::messaging::reminders::reminder_for;
+use crate::messaging::reminders::{move_notice_for, reminder_for};
+use linkwell_store::outbox::{NewMessage, enqueue_in};
 
 /// A session to book on an open case.
 #[derive(Debug, Clone, Copy)]
@@ -169,7 +170,9 @@ async fn rules_of(db: &Db, scope: &OrgScope, r: &Referral) -> Result<ProgrammeRu
 /// Move booked session `s` of case `r` (still at `expected`) to another time, mode or
 /// room: in one transaction it is recorded as cancelled by whoever asked, and a session of
 /// the same kind is booked by the same rules as any booking (the worker's hours, no
-/// double-booking, the programme's limits). A move that cannot be booked changes nothing.
+/// double-booking, the programme's limits). The old session's reminder is withdrawn, the
+/// new one's queued, and the person is told of the move once, now. A move that cannot be
+/// booked changes nothing.
 pub async fn reschedule(
     db: &Db,
     scope: &OrgScope,
@@ -195,10 +198,15 @@ pub async fn reschedule(
         starts: to.starts,
         reminder,
     };
+    let notice = move_notice_for(db, scope, r, to.starts, to.mode, room_id).await?;
     let notes = SessionNotes::moved_to(to.starts);
     let mut tx = db.begin().await?;
     record_session_outcome_in(&mut tx, scope, actor, s.id, expected, asked_by.cancellation(), &notes).await?;
     let moved = book_session_in(&mut tx, scope, actor, r, &rules, &new).await?;
+    if let Some(notice) = notice {
+        // Withdrawn with the new session if that is cancelled before it goes.
+        enqueue_in(&mut tx, scope, &NewMessage { session_id: Some(moved.id), ..notice }).await?;
+    }
     tx.commit().await?;
     Ok(moved)
 }

@@ -7,6 +7,6 @@ mod rules;
 mod status;
 
 pub use clock::{Fold, LocalTimeError, Slot, london_instant, session_start};
-pub use hours::{DayFields, WEEKDAYS, Week, parse_week};
+pub use hours::{DayFields, WEEKDAYS, Week, free_periods, parse_week};
 pub use rules::{BookingError, Minutes, ProgrammeRules, SessionKind, SessionMode, next_session_kind};
 pub use status::{AskedBy, Outcome, SessionNotes, SessionStatus};

@@ -743,4 +743,29 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     assert!(timeline.contains("Accepted and assigned to"), "{timeline}");
     b.assert_accessible("timeline with a note").await;
     b.assert_reflows("timeline with a note").await;
+
+    // Una's first session, booked from a free period of next week's diary, then moved.
+    let monday = crate::support::london_date(crate::support::next_monday_at(9));
+    b.go(&format!("/diary?date={monday}")).await;
+    b.assert_accessible("the week's diary").await;
+    b.assert_reflows("the week's diary").await;
+    b.click_partial_link("Book").await;
+    b.assert_accessible("whose session to book").await;
+    b.choose("referral").await;
+    b.click_button("Continue").await;
+    assert!(b.path().await.ends_with("/sessions/new"), "{}: {}", b.path().await, b.body().await);
+    b.choose("mode-2").await;
+    b.click_button("Book session").await;
+    assert!(b.body().await.contains("Initial session booked for"), "{}", b.body().await);
+    b.go(&format!("/diary?date={monday}")).await;
+    b.click_partial_link("Move").await;
+    b.assert_accessible("moving a session").await;
+    b.fill("time", "11:00").await;
+    b.choose("asked_by").await;
+    b.click_button("Move session").await;
+    let diary = b.body().await;
+    assert!(diary.contains("Session moved to") && diary.contains("11:00–11:45"), "{diary}");
+    b.go(&format!("/referrals/{referral}/timeline")).await;
+    let timeline = b.body().await;
+    assert!(timeline.contains("Moved to") && timeline.contains("Phoned Una"), "{timeline}");
 }

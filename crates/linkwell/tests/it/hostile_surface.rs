@@ -178,6 +178,8 @@ const QUERY_NAMES: &[&str] = &[
     "assigned",
     "sort",
     "direction",
+    "at",
+    "referral",
     "window",
 ];
 

@@ -24,6 +24,7 @@ mod browser;
 mod casework;
 mod cli;
 mod crash;
+mod diary;
 mod directory;
 mod find_people;
 mod home;

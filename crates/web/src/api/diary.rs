@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::ToSpan;
-use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
+use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, free_time, new_calendar_feed, revoke_calendar_feed};
 use linkwell_domain::{RoomId, UserId, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -81,6 +81,15 @@ pub struct DiaryDto {
     /// The day after the last day shown.
     pub to: String,
     pub items: Vec<DiaryItemDto>,
+    /// A worker's diary: the stretches of their working hours with no session, from now
+    /// on and at least 30 minutes long — where a session can be booked. None for a room.
+    pub free: Vec<FreePeriodDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FreePeriodDto {
+    pub starts_at: String,
+    pub ends_at: String,
 }
 
 async fn read(state: &AppState, p: &crate::auth::Caller, whose: Whose, q: &DiaryQuery) -> Result<DiaryDto, ApiError> {
@@ -103,12 +112,20 @@ async fn read(state: &AppState, p: &crate::auth::Caller, whose: Whose, q: &Diary
     if !e.is_empty() {
         return Err(e.into());
     }
-    let (name, _, items) = diary(&state.db, p, whose, from, to).await?;
+    let (name, of, items) = diary(&state.db, p, whose, from, to).await?;
+    let free = match of {
+        linkwell_store::diary::DiaryOf::Worker(w) => free_time(&state.db, p, w, from, to, &items).await?,
+        linkwell_store::diary::DiaryOf::Room(_) => vec![],
+    };
     Ok(DiaryDto {
         name,
         from: from.to_string(),
         to: to.to_string(),
         items: items.into_iter().map(Into::into).collect(),
+        free: free
+            .iter()
+            .map(|f| FreePeriodDto { starts_at: rfc3339(f.starts_at), ends_at: rfc3339(f.ends_at) })
+            .collect(),
     })
 }
 

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use linkwell_app::organisation::{set_hours, worker_for};
-use linkwell_app::sessions::diary::{DiaryItem, Whose, diary, new_calendar_feed, revoke_calendar_feed};
+use linkwell_app::sessions::diary::{
+    DiaryItem, FreePeriod, Whose, diary, free_time, new_calendar_feed, revoke_calendar_feed,
+};
 use linkwell_domain::identity::Role;
 use linkwell_domain::sessions::{DayFields, WEEKDAYS, parse_week};
 use linkwell_domain::time::{display_london_date, london};
@@ -52,35 +54,49 @@ fn parse_date(raw: &str) -> Result<Date, PageError> {
     }
 }
 
-/// Rows for the template, grouped by day.
-fn days(items: &[DiaryItem], from: Date, to: Date) -> Result<Vec<Value>, PageError> {
-    let mut out = Vec::new();
-    let mut d = from;
+/// The period's sessions and free time as the rows of one table, in time order: each
+/// session with whom and where (and a way to move it, to those who may), each free
+/// stretch of the worker's hours with a way to book into it.
+fn rows(items: &[DiaryItem], free: &[FreePeriod], worker: Option<UserId>) -> Vec<Value> {
     let time = |ms: i64| linkwell_domain::time::from_millis(ms).to_zoned(london());
-    while d < to {
-        let rows: Vec<Value> = items
-            .iter()
-            .filter(|e| time(e.session.starts_at).date() == d)
-            .map(|e| {
+    let clock = |ms: i64| time(ms).strftime("%H:%M").to_string();
+    let day = |ms: i64| time(ms).strftime("%a %-d %b").to_string();
+    let mut rows: Vec<(i64, Value)> = items
+        .iter()
+        .map(|e| {
+            let s = &e.session;
+            let movable = e.opens_case && s.status == linkwell_domain::sessions::SessionStatus::Booked;
+            (
+                s.starts_at,
                 minijinja::context! {
-                    starts_at => e.session.starts_at,
-                    ends_at => e.session.ends_at,
-                    time => time(e.session.starts_at).strftime("%H:%M").to_string(),
-                    end => time(e.session.ends_at).strftime("%H:%M").to_string(),
+                    day => day(s.starts_at), time => clock(s.starts_at), end => clock(s.ends_at),
                     who => e.with.clone(),
-                    referral_id => e.opens_case.then(|| e.session.referral_id.to_string()),
-                    kind => e.session.kind.label(),
+                    referral_id => e.opens_case.then(|| s.referral_id.to_string()),
+                    kind => s.kind.label(),
                     place => e.place.clone(),
                     worker => e.worker.clone(),
-                    status => e.session.status.label(),
-                    cancelled => e.session.status.is_cancelled(),
-                }
-            })
-            .collect();
-        out.push(minijinja::context! { date => d.to_string(), label => display_london_date(d), rows => rows });
-        d = d.tomorrow().map_err(|_| PageError::BadRequest("That date is out of range.".into()))?;
+                    status => s.status.label(),
+                    cancelled => s.status.is_cancelled(),
+                    move_href => movable.then(|| format!("/sessions/{}/move", s.id)),
+                },
+            )
+        })
+        .collect();
+    if let Some(w) = worker {
+        rows.extend(free.iter().map(|f| {
+            let at = time(f.starts_at).strftime("%Y-%m-%dT%H:%M").to_string();
+            (
+                f.starts_at,
+                minijinja::context! {
+                    day => day(f.starts_at), time => clock(f.starts_at), end => clock(f.ends_at),
+                    free => true,
+                    book_href => format!("/diary/book?worker={w}&at={at}"),
+                },
+            )
+        }));
     }
-    Ok(out)
+    rows.sort_by_key(|(at, _)| *at);
+    rows.into_iter().map(|(_, v)| v).collect()
 }
 
 /// A diary page: the worker's or room's sessions over the day or week around `date`.
@@ -95,6 +111,10 @@ async fn render(
     let p = page.caller()?;
     let (from, to) = period(date, week)?;
     let (name, of, items) = diary(&state.db, &p, whose, from, to).await?;
+    let (free, worker) = match of {
+        DiaryOf::Worker(w) => (free_time(&state.db, &p, w, from, to, &items).await?, Some(w)),
+        DiaryOf::Room(_) => (vec![], None),
+    };
     let (title, base, worker_id) = match of {
         DiaryOf::Worker(w) if w == p.user.id => ("Your diary".to_owned(), format!("/diary?worker={w}"), None),
         DiaryOf::Worker(w) => (format!("{name}'s diary"), format!("/diary?worker={w}"), Some(w.to_string())),
@@ -115,8 +135,9 @@ async fn render(
         minijinja::context! {
             title => title,
             heading => if week { format!("Week of {}", display_london_date(from)) } else { display_london_date(date) },
-            days => days(&items, from, to)?,
-            week => week,
+            rows => rows(&items, &free, worker),
+            week => week, room => worker.is_none(),
+            free => free.len(),
             previous => link(shift(-step), view),
             next => link(shift(step), view),
             other_view => link(date.to_string(), if week { "day" } else { "week" }),
@@ -155,6 +176,72 @@ pub async fn room(
 ) -> Result<Response, PageError> {
     let id: RoomId = path_id(&id)?;
     render(&state, &page, Whose::Room(id), parse_date(&q.date)?, q.view != "day", |_| vec![]).await
+}
+
+/// Booking into a free period of a worker's diary: which of their cases, at that time.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BookFromDiary {
+    worker: String,
+    /// London wall-clock time, like 2026-12-07T10:00.
+    at: String,
+    /// The case chosen.
+    referral: String,
+}
+
+/// Choose whose session to book at a free time of the diary; the choice goes on to the
+/// booking form with the date and time filled in (its own rules still check them).
+pub async fn book_from_diary(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<BookFromDiary>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let requested = match q.worker.trim() {
+        "" => None,
+        raw => Some(path_id(raw)?),
+    };
+    let worker = worker_for(&state.db, &p, requested).await?;
+    let at: jiff::civil::DateTime =
+        q.at.trim()
+            .parse()
+            .map_err(|_| PageError::BadRequest("The time to book must look like 2026-12-07T10:00.".into()))?;
+    let fields = casework::ListFields { assigned: q.worker.trim(), ..Default::default() };
+    let cases = casework::caseload(&state.db, &p, &fields).await?;
+    let open: Vec<_> = cases.active.iter().chain(&cases.waiting).collect();
+    let chosen = q.referral.trim();
+    let mut error = None;
+    if !chosen.is_empty() {
+        match open.iter().find(|r| r.id.to_string() == chosen) {
+            Some(r) => {
+                let to =
+                    format!("/referrals/{}/sessions/new?date={}&time={}", r.id, at.date(), at.time().strftime("%H:%M"));
+                return Ok(axum::response::Redirect::to(&to).into_response());
+            }
+            None => {
+                error = Some(linkwell_domain::ValidationErrors::single(
+                    "referral",
+                    "Select whose session it is from the list",
+                ))
+            }
+        }
+    }
+    let when = linkwell_domain::time::display_london(
+        at.to_zoned(london()).map_err(|_| PageError::BadRequest("That time is out of range.".into()))?.timestamp(),
+    );
+    let html = page.render(
+        &state,
+        "pages/sessions/choose_case.html",
+        minijinja::context! {
+            title => "Book a session",
+            when => when, at => q.at.trim(), worker_id => worker.id.to_string(),
+            worker_name => worker.display_name, mine => worker.id == p.user.id,
+            cases => items(open.iter().map(|r| (r.id.to_string(), format!("{} {}", r.given_name, r.family_name))), &[chosen.to_owned()]),
+            back => format!("/diary?worker={}&date={}", worker.id, at.date()),
+            errors => error.as_ref().map(super::form_errors),
+        },
+    )?;
+    Ok((super::form_status(error.as_ref()), html).into_response())
 }
 
 /// The rooms, each linking to its diary.
