@@ -9,3 +9,13 @@ CREATE INDEX referrals_received ON referrals (organisation_id, received_at, id);
 -- take their person's, as `referred_given_name` did.
 ALTER TABLE referrals ADD COLUMN referred_nhs_number TEXT;
 UPDATE referrals SET referred_nhs_number = (SELECT p.nhs_number FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id);
+
+-- A reference to read out over the phone (LW-4K7-Q2M: six characters with no look-alikes),
+-- unique in the organisation. Referrals made before are given theirs by the application
+-- when this migration runs (`reference_every_referral_in`).
+ALTER TABLE referrals ADD COLUMN reference TEXT;
+CREATE UNIQUE INDEX referrals_reference ON referrals (organisation_id, reference);
+
+-- The expected wait on a referral's confirmation: the most recent first contacts (a
+-- referral becoming active), newest first, from this index alone.
+CREATE INDEX referral_events_reached ON referral_events (organisation_id, to_status, at);

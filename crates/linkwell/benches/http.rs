@@ -631,6 +631,7 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
     let (given, family) = bench_name(someone);
     let typo: &'static str =
         Box::leak(format!("/people?q={}{}+{family}", &given[..1], &given[2..]).to_lowercase().into_boxed_str());
+    let list_typo: &'static str = Box::leak(typo.replacen("/people?q=", "/referrals?search=", 1).into_boxed_str());
     let digits = bench_nhs_number(someone).unwrap_or_default();
     let nhs: &'static str =
         Box::leak(format!("/people?q={}+{}+{}", &digits[..3], &digits[3..6], &digits[6..]).into_boxed_str());
@@ -650,6 +651,18 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
         load(&f, "GET /waiting-list", M::GET, "/waiting-list", Auth::CoordinatorSession).await,
         load(&f, "GET /api/v1/waiting-list", M::GET, "/api/v1/waiting-list?limit=100", Auth::CoordinatorToken).await,
         load(&f, "GET /referrals (coordinator)", M::GET, "/referrals", Auth::CoordinatorSession).await,
+        load(&f, "GET /referrals?sort=name", M::GET, "/referrals?sort=name", Auth::CoordinatorSession).await,
+        load(
+            &f,
+            "GET /referrals oldest received",
+            M::GET,
+            "/referrals?sort=received&direction=ascending",
+            Auth::CoordinatorSession,
+        )
+        .await,
+        load(&f, "GET /referrals?search= name with a typo", M::GET, list_typo, Auth::CoordinatorSession).await,
+        load(&f, "GET /api/v1/referrals (referrer)", M::GET, "/api/v1/referrals", Auth::ReferrerToken).await,
+        load(&f, "GET /diary (link worker, week)", M::GET, "/diary", Auth::WorkerSession).await,
         load(&f, "GET / (link worker home)", M::GET, "/", Auth::WorkerSession).await,
         load(&f, "GET / (coordinator home)", M::GET, "/", Auth::CoordinatorSession).await,
         load(&f, "GET /api/v1/home (referrer)", M::GET, "/api/v1/home", Auth::ReferrerToken).await,

@@ -123,6 +123,8 @@ pub struct ReferralFilter {
     /// the person's record, which they may not see): every name contained, the NHS number
     /// the referral gave, or the date of birth. A postcode matches nothing.
     pub referred: Option<PersonQuery>,
+    /// The referral with this reference (as stored: six characters).
+    pub reference: Option<String>,
     /// Only referrals no one is assigned to.
     pub unassigned: bool,
     pub urgency: Option<Urgency>,
@@ -331,6 +333,9 @@ impl Db {
                     qb.push(" AND COALESCE(r.referred_date_of_birth, p.date_of_birth) = ").push_bind(d.to_string());
                 }
                 Some(PersonQuery::Postcode(_)) => { qb.push(" AND 1 = 0"); }
+            }
+            if let Some(reference) = &filter.reference {
+                qb.push(" AND r.reference = ").push_bind(reference.clone());
             }
             if filter.unassigned {
                 qb.push(" AND r.assigned_worker_id IS NULL");

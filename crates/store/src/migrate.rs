@@ -45,6 +45,8 @@ pub const MIGRATIONS: &[Migration] = &[
 
 /// The migration that creates the name index, which the application then fills.
 const FIND_A_PERSON: i64 = 14;
+/// The migration that gives referrals a reference, which the application then draws.
+const REFERENCES: i64 = 16;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -74,6 +76,9 @@ impl Db {
                 // The name index is Rust's folding of the names: filled here for the people
                 // already stored, in the migration's own transaction.
                 crate::people_search::index_every_name_in(&mut tx).await?;
+            }
+            if m.version == REFERENCES {
+                crate::referrals::reference_every_referral_in(&mut tx).await?;
             }
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");

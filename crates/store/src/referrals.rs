@@ -16,6 +16,7 @@ use crate::audit::append_in;
 use crate::error::stored;
 use crate::versioned::expect_version;
 use crate::{Actor, Db, OrgScope, Result, StoreError, Tx, now_ms};
+use linkwell_domain::referrals::reference::Reference;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Referral {
@@ -41,6 +42,9 @@ pub struct Referral {
     pub status_changed_at: i64,
     /// The person as the referral named them, for those who see only its status.
     pub referred_as: ReferredAs,
+    /// What the referrer and the person quote over the phone (every referral has one once
+    /// migration 16 has run; `None` only for rows loaded in bulk around the store).
+    pub reference: Option<Reference>,
     pub version: i64,
 }
 
@@ -148,7 +152,7 @@ fn failed_attempts(s: ReferralStatus) -> i64 {
     i64::from(s.failed_attempts())
 }
 
-const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number, version";
+const COLUMNS: &str = "id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, needs, risk_flags, safeguarding, free_text, status, failed_attempts, assigned_worker_id, follow_up_extension, decline_reason, redirected_to, discharge_reason, discharge_summary, status_changed_at, referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number, reference, version";
 
 row_struct! {
     /// A `referrals` row as read (the columns of `COLUMNS`).
@@ -178,6 +182,7 @@ row_struct! {
         referred_family_name: Option<String>,
         referred_date_of_birth: Option<String>,
         referred_nhs_number: Option<String>,
+        reference: Option<String>,
         version: i64,
     }
 }
@@ -218,6 +223,7 @@ impl TryFrom<ReferralRow> for Referral {
                 date_of_birth: r.referred_date_of_birth.unwrap_or_default(),
                 nhs_number: r.referred_nhs_number,
             },
+            reference: r.reference.map(|s| stored(Reference::from_stored(&s))).transpose()?,
             version: r.version,
         })
     }
@@ -334,6 +340,20 @@ impl Db {
     }
 
     /// The lifecycle events of a referral, oldest first.
+    /// How long the most recent first contacts since `since` (ms) took from receipt, in
+    /// ms, newest first, at most `limit`: what an expected wait is worked out from.
+    pub async fn first_contact_waits(&self, scope: &OrgScope, since: i64, limit: usize) -> Result<Vec<i64>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT e.at - r.received_at FROM referral_events e \
+                 JOIN referrals r ON r.organisation_id = e.organisation_id AND r.id = e.referral_id \
+                 WHERE e.organisation_id = $1 AND e.to_status = 'active' AND e.from_status <> 'active' AND e.at >= $2 \
+                 ORDER BY e.at DESC LIMIT $3",
+            )
+            .bind(scope.key()).bind(since).bind(limit as i64).fetch_all(pool).await?
+        }))
+    }
+
     pub async fn referral_history(&self, scope: &OrgScope, id: ReferralId) -> Result<Vec<ReferralEvent>> {
         on_db!(self, pool => {
             let rows = sqlx::query_as::<_, ReferralEventRow>("SELECT event, from_status, to_status, at, actor_user_id, detail FROM referral_events WHERE organisation_id = $1 AND referral_id = $2 ORDER BY seq")
@@ -423,6 +443,7 @@ pub async fn create_referral_in(
     new: &NewReferral<'_>,
 ) -> Result<ReferralId> {
     let id = ReferralId::new();
+    let reference = unused_reference_in(tx, &scope.key()).await?;
     let now = new.received_at.unwrap_or_else(now_ms);
     let input = new.input;
     let referred_as = new.referred_as;
@@ -430,9 +451,9 @@ pub async fn create_referral_in(
     let inserted = on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO referrals (organisation_id, id, person_id, programme_id, source, referrer_user_id, practice_id, received_at, urgency, urgency_rank, needs, risk_flags, safeguarding, free_text, consent_confirmed, status, status_changed_at, created_at, updated_at, version, \
-             referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number) \
+             referred_given_name, referred_family_name, referred_date_of_birth, referred_nhs_number, reference) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $8, $8, $8, 1, \
-             COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth), CASE WHEN $19 THEN $20 ELSE p.nhs_number END \
+             COALESCE($16, p.given_name), COALESCE($17, p.family_name), COALESCE($18, p.date_of_birth), CASE WHEN $19 THEN $20 ELSE p.nhs_number END, $21 \
              FROM people p WHERE p.organisation_id = $1 AND p.id = $3",
         )
         .bind(scope.key())
@@ -456,6 +477,7 @@ pub async fn create_referral_in(
         // Named as the referral gave it: its NHS number too, or none; otherwise the person's.
         .bind(referred_as.is_some())
         .bind(referred_as.and_then(|r| r.nhs_number.clone()))
+        .bind(reference.as_stored())
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -466,6 +488,43 @@ pub async fn create_referral_in(
     }
     append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "referral", id, Some("created".into())));
     Ok(id)
+}
+
+/// A reference no referral of the organisation has yet. At 244 million a clash is rare
+/// even at hundreds of thousands of referrals; the unique index catches the race of two
+/// intakes drawing the same one at once.
+async fn unused_reference_in(tx: &mut crate::Tx, organisation: &str) -> Result<Reference> {
+    loop {
+        let candidate = Reference::random();
+        let taken: Option<i64> = on_tx!(tx, conn => {
+            sqlx::query_scalar("SELECT 1 FROM referrals WHERE organisation_id = $1 AND reference = $2")
+                .bind(organisation).bind(candidate.as_stored()).fetch_optional(&mut *conn).await?
+        });
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+    }
+}
+
+/// Give a reference to every referral without one (those made before migration 16), in
+/// `tx`, a thousand at a time.
+pub(crate) async fn reference_every_referral_in(tx: &mut crate::Tx) -> Result<()> {
+    loop {
+        let batch: Vec<(String, String)> = on_tx!(tx, conn => {
+            sqlx::query_as("SELECT organisation_id, id FROM referrals WHERE reference IS NULL ORDER BY organisation_id, id LIMIT 1000")
+                .fetch_all(&mut *conn).await?
+        });
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for (org, id) in batch {
+            let reference = unused_reference_in(tx, &org).await?;
+            on_tx!(tx, conn => {
+                sqlx::query("UPDATE referrals SET reference = $1 WHERE organisation_id = $2 AND id = $3")
+                    .bind(reference.as_stored()).bind(&org).bind(&id).execute(&mut *conn).await?.rows_affected()
+            });
+        }
+    }
 }
 
 /// Apply a lifecycle change to `current` inside the caller's transaction: checked against

@@ -178,8 +178,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         // Discharge.
         route(g.clone(), "/referrals/{id}/discharge", Allowed(Action::WorkCases), get(pages::discharge::form)),
         route(p.clone(), "/referrals/{id}/discharge", Allowed(Action::WorkCases), post(pages::discharge::discharge)),
-        route(g.clone(), "/referrals/{id}/discharge-summary", Allowed(Action::WorkCases), get(pages::discharge::summary)),
-        route(g.clone(), "/referrals/{id}/discharge-summary.txt", Allowed(Action::WorkCases), get(pages::discharge::download)),
+        route(g.clone(), "/referrals/{id}/discharge-summary", Allowed(Action::ViewReferrals), get(pages::discharge::summary)),
+        route(g.clone(), "/referrals/{id}/discharge-summary.txt", Allowed(Action::ViewReferrals), get(pages::discharge::download)),
         // Referrals, sessions and plans through the API.
         route(g.clone(), "/api/v1/programmes", Allowed(Action::ReferPeople), get(api::programmes::list)),
         route(g.clone(), "/api/v1/referrals", Allowed(Action::ViewReferrals), get(api::referrals::list)),
@@ -208,7 +208,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(Method::PUT, "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), put(api::plans::put)),
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions", Allowed(Action::WorkCases), get(api::plans::versions)),
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}", Allowed(Action::WorkCases), get(api::plans::version)),
-        route(g.clone(), "/api/v1/referrals/{id}/discharge-summary", Allowed(Action::WorkCases), get(api::plans::discharge_summary)),
+        route(g.clone(), "/api/v1/referrals/{id}/discharge-summary", Allowed(Action::ViewReferrals), get(api::plans::discharge_summary)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),

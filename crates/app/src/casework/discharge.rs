@@ -7,7 +7,7 @@ use linkwell_domain::{ValidationErrors, Version};
 use linkwell_store::referrals::{Change, ChangeError, Referral};
 use linkwell_store::{Db, OrgScope, StoreError};
 
-use super::{CaseError, open_case};
+use super::CaseError;
 use crate::Caller;
 
 /// Why a case ends and the summary for the practice, as typed (the summary is required,
@@ -56,11 +56,41 @@ pub async fn summary_of_case(
     caller: &Caller,
     id: ReferralId,
 ) -> Result<(Referral, linkwell_domain::discharge::DischargeSummary), CaseError> {
-    let r = open_case(db, caller, id).await?;
+    let (r, view) = super::open_referral(db, caller, id).await?;
     if r.status != ReferralStatus::Discharged {
         return Err(CaseError::NotFound);
     }
     let doc = discharge_summary(db, &caller.scope(), &r).await?;
+    // The referring practice reads it in full only if the person consented to share;
+    // either way it names the person as the referral did.
+    let doc = match view {
+        super::View::Case => doc,
+        super::View::Status => {
+            let scope = caller.scope();
+            let person = db.person(&scope, r.person_id).await?;
+            let practice = match r.practice_id {
+                Some(id) => db.practice(&scope, id).await.ok().map(|p| format!("{} ({})", p.name, p.ods_code)),
+                None => None,
+            };
+            let as_referred = &r.referred_as;
+            let doc = linkwell_domain::discharge::DischargeSummary {
+                person_name: format!("{} {}", as_referred.given_name, as_referred.family_name),
+                nhs_number: as_referred
+                    .nhs_number
+                    .as_deref()
+                    .and_then(|n| linkwell_domain::people::NhsNumber::parse(n, true).ok())
+                    .map(|n| n.to_string()),
+                date_of_birth: as_referred
+                    .date_of_birth
+                    .parse::<jiff::civil::Date>()
+                    .map(|d| d.strftime("%-d %b %Y").to_string())
+                    .unwrap_or_default(),
+                practice,
+                ..doc
+            };
+            if person.consent_share { doc } else { doc.codes_and_dates_only() }
+        }
+    };
     Ok((r, doc))
 }
 
@@ -160,5 +190,6 @@ pub async fn discharge_summary(
         reason: r.discharge_reason.map(|d| d.label().to_owned()).unwrap_or_default(),
         summary: r.discharge_summary.clone().unwrap_or_default(),
         worker,
+        withheld: false,
     })
 }

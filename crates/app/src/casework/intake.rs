@@ -243,3 +243,32 @@ fn choose_programme(programmes: &[Programme], raw: &str) -> Result<ProgrammeId, 
             .ok_or_else(|| ValidationErrors::single("programme_id", "Select a programme from the list")),
     }
 }
+
+/// How many recent first contacts the expected wait looks at, and how far back.
+const WAIT_SAMPLES: usize = 200;
+const WAIT_LOOKBACK_DAYS: i64 = 90;
+
+/// How long people referred now can expect to wait to be reached, in days: the median of
+/// the organisation's most recent first contacts (up to 200 in the last 90 days), or
+/// `None` when there are too few to say (the confirmation then gives only the 14-day aim).
+pub async fn expected_wait(db: &Db, scope: &OrgScope) -> Result<Option<i64>, StoreError> {
+    let since = linkwell_store::now_ms() - WAIT_LOOKBACK_DAYS * 86_400_000;
+    let waits = db.first_contact_waits(scope, since, WAIT_SAMPLES).await?;
+    Ok(linkwell_domain::referrals::response::expected_wait_days(&waits))
+}
+
+/// What a confirmation says of the wait: the recent figure if there is one, and the
+/// service's aim. `you`: said to the person referring themselves, not to a referrer.
+pub fn wait_sentence(wait_days: Option<i64>, you: bool) -> String {
+    let who = if you { "you" } else { "them" };
+    let aim = linkwell_domain::referrals::response::RESPONSE_WINDOW_DAYS;
+    match wait_days {
+        Some(1) => format!(
+            "A link worker will contact {who}. Recently, people have been contacted within about a day (we aim for {aim} days)."
+        ),
+        Some(days) => format!(
+            "A link worker will contact {who}. Recently, people have been contacted within about {days} days (we aim for {aim} days)."
+        ),
+        None => format!("A link worker will contact {who}, usually within {aim} days."),
+    }
+}

@@ -186,6 +186,14 @@ pub async fn list_filter(
 /// (audited; a link worker finds only their own cases' people); a referrer's looks only
 /// at their referrals, as the referral named the person.
 async fn searched(db: &Db, caller: &Caller, text: &str, filter: &mut ReferralFilter) -> Result<bool, CaseError> {
+    // A reference as given (`LW-4K7-Q2M`, the LW required so that no six-letter name is
+    // taken for one) finds that referral, among those the list holds.
+    if text.trim().to_ascii_uppercase().starts_with("LW")
+        && let Ok(reference) = linkwell_domain::referrals::reference::Reference::parse(text)
+    {
+        filter.reference = Some(reference.as_stored().to_owned());
+        return Ok(false);
+    }
     if caller.user.role == Role::Referrer {
         let query = PersonQuery::parse(text, caller.organisation.test_mode)
             .map_err(|e| CaseError::Invalid(ValidationErrors::single("search", e.to_string())))?;

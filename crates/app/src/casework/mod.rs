@@ -18,7 +18,8 @@ pub use caseload::{CASELOAD_LIMIT, Caseload, caseload};
 pub use discharge::{cancelled_by_discharge, discharge, discharge_of, discharge_summary, summary_of_case};
 pub use find::{Found, RESULTS as FOUND_PER_PAGE, find_people};
 pub use intake::{
-    CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, intake,
+    CheckedIntake, DuplicateChoice, Intake, IntakeDraft, IntakeFrom, IntakeOutcome, ProgrammeChoice, expected_wait,
+    intake, wait_sentence,
 };
 pub use lists::{
     ListFields, Listed, MAX_WORKERS, SORTS, STATUS_FILTERS, TeamList, UNASSIGNED, WINDOW_FILTERS, list_filter,

@@ -69,9 +69,18 @@ pub struct DischargeSummary {
     pub summary: String,
     pub worker: Option<String>,
     pub codes: Vec<CodedEntry>,
+    /// The person did not consent to share details with the practice: the summary keeps
+    /// the codes, dates and outcomes, and leaves out goals, services and the narrative.
+    pub withheld: bool,
 }
 
 impl DischargeSummary {
+    /// The summary as the referring practice may read it without the person's consent to
+    /// share: codes, dates and outcomes only.
+    pub fn codes_and_dates_only(self) -> DischargeSummary {
+        DischargeSummary { goals: vec![], connections: vec![], summary: String::new(), withheld: true, ..self }
+    }
+
     /// Sessions that took place.
     pub fn attended(&self) -> usize {
         self.sessions.iter().filter(|s| s.outcome == "Attended").count()
@@ -99,6 +108,9 @@ impl DischargeSummary {
             line(&format!("NHS number: {n}"));
         }
         line(&format!("Date of birth: {}", self.date_of_birth));
+        if self.withheld {
+            line("The person has not consented to share details with the practice: codes, dates and outcomes only.");
+        }
         line("");
         line("REFERRAL");
         line(&format!("Received: {} (source: {})", self.received, self.source));
@@ -113,7 +125,9 @@ impl DischargeSummary {
         }
         line("");
         line("GOALS AND PROGRESS");
-        if self.goals.is_empty() {
+        if self.withheld {
+            line("Not shared.");
+        } else if self.goals.is_empty() {
             line("No goals were recorded.");
         }
         for g in &self.goals {
@@ -122,7 +136,9 @@ impl DischargeSummary {
         }
         line("");
         line("COMMUNITY SERVICES");
-        if self.connections.is_empty() {
+        if self.withheld {
+            line("Not shared.");
+        } else if self.connections.is_empty() {
             line("No connections to community services were recorded.");
         }
         for c in &self.connections {
@@ -193,6 +209,7 @@ mod tests {
                 term: "Referral to social prescribing service",
                 date: "2 Oct 2026".into(),
             }],
+            withheld: false,
         };
         assert_eq!((d.attended(), d.did_not_attend()), (2, 1));
         insta::assert_snapshot!(d.to_text());

@@ -4,6 +4,7 @@ mod history;
 mod input;
 mod lifecycle;
 pub mod notes;
+pub mod reference;
 pub mod response;
 mod taxonomy;
 

@@ -85,11 +85,46 @@ impl WindowDates {
     }
 }
 
+/// The fewest recent first contacts an expected wait is worked out from: fewer say
+/// nothing reliable, and the confirmation gives only the service's aim.
+pub const WAIT_SAMPLES_NEEDED: usize = 5;
+
+/// How long people have recently waited to be reached, in whole days (the median, rounded
+/// up), from the waits of recent first contacts (ms from receipt to contact); `None` with
+/// fewer than [`WAIT_SAMPLES_NEEDED`].
+pub fn expected_wait_days(waits_ms: &[i64]) -> Option<i64> {
+    if waits_ms.len() < WAIT_SAMPLES_NEEDED {
+        return None;
+    }
+    let mut sorted: Vec<i64> = waits_ms.iter().map(|w| (*w).max(0)).collect();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2];
+    Some(((median + 86_399_999) / 86_400_000).max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_expected_wait_is_the_median_in_whole_days() {
+        let day = 86_400_000;
+        assert_eq!(expected_wait_days(&[day; 4]), None, "too few to say");
+        assert_eq!(expected_wait_days(&[day, 2 * day, 3 * day + 1, 9 * day, 40 * day]), Some(4));
+        assert_eq!(expected_wait_days(&[0, 0, 0, 5, -3]), Some(1), "the same day is a day");
+    }
+
+    proptest! {
+        /// Half the recent waits were at most the expected wait.
+        #[test]
+        fn at_least_half_waited_no_longer(waits in proptest::collection::vec(0i64..60 * 86_400_000, 5..100)) {
+            let days = expected_wait_days(&waits).unwrap();
+            let within = waits.iter().filter(|w| **w <= days * 86_400_000).count();
+            prop_assert!(within * 2 >= waits.len());
+        }
+    }
 
     #[test]
     fn the_window_in_words() {

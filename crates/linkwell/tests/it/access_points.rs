@@ -92,7 +92,11 @@ async fn diaries_and_the_calendar_feed(engine: Engine) {
     assert!(day.contains("10:00–10:45") && day.contains("Margaret Oakes") && day.contains("Telephone"), "{day}");
     let week = lw.text(&format!("/diary?date={}", monday.tomorrow().unwrap())).await;
     assert!(week.contains("Week of") && week.contains("Margaret Oakes"));
-    assert!(lw.text(&format!("/diary?date={}&view=day", monday.tomorrow().unwrap())).await.contains("No sessions."));
+    let tuesday = lw.text(&format!("/diary?date={}&view=day", monday.tomorrow().unwrap())).await;
+    assert!(
+        tuesday.contains("0 sessions; 1 free period to book into.") && tuesday.contains("09:00–17:00"),
+        "{tuesday}"
+    );
     assert_eq!(lw.get("/diary?date=someday").await.status(), 400);
     // A coordinator opens anyone's diary; a link worker always gets their own.
     let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;

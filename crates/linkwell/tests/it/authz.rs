@@ -160,8 +160,8 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/referrals/{id}/notes/{note}/corrections", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/discharge", Roles(CASEWORK)),
     ("POST", "/referrals/{id}/discharge", Roles(CASEWORK)),
-    ("GET", "/referrals/{id}/discharge-summary", Roles(CASEWORK)),
-    ("GET", "/referrals/{id}/discharge-summary.txt", Roles(CASEWORK)),
+    ("GET", "/referrals/{id}/discharge-summary", Roles(REFERRING)),
+    ("GET", "/referrals/{id}/discharge-summary.txt", Roles(REFERRING)),
     ("GET", "/api/v1/programmes", Roles(REFERRING)),
     ("GET", "/api/v1/referrals", Roles(REFERRING)),
     ("POST", "/api/v1/referrals", Roles(REFERRING)),
@@ -239,7 +239,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/people/{id}/merge", Roles(TRIAGE)),
     ("GET", "/api/v1/referrals/{id}/plan/versions", Roles(CASEWORK)),
     ("GET", "/api/v1/referrals/{id}/plan/versions/{version}", Roles(CASEWORK)),
-    ("GET", "/api/v1/referrals/{id}/discharge-summary", Roles(CASEWORK)),
+    ("GET", "/api/v1/referrals/{id}/discharge-summary", Roles(REFERRING)),
     // Signing out ends the session, so it is walked last.
     ("POST", "/sign-out", SignedIn),
 ];

@@ -20,6 +20,8 @@ both_engines!(lists_search_and_filter_within_what_the_caller_may_see);
 both_engines!(a_coordinator_sees_several_caseloads_together);
 both_engines!(a_referrers_list_is_in_date_order_with_what_they_gave);
 both_engines!(a_bad_sort_direction_or_cursor_is_named);
+both_engines!(a_referral_is_confirmed_with_its_reference_and_the_expected_wait);
+both_engines!(the_referring_practice_reads_the_discharge_summary_as_consented);
 
 /// The given names of a list's items, in order.
 fn names(list: &serde_json::Value) -> Vec<String> {
@@ -285,4 +287,77 @@ async fn a_bad_sort_direction_or_cursor_is_named(engine: Engine) {
     let r = coordinator.get("/waiting-list?sort=colour").await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("href=\"#sort\""));
+}
+
+async fn a_referral_is_confirmed_with_its_reference_and_the_expected_wait(engine: Engine) {
+    let app = spawn(engine).await;
+    let body = serde_json::json!({
+        "person": {"given_name": "Kit", "family_name": "Marlowe", "date_of_birth": "1950-02-06", "sex": "male",
+                   "postcode": "LS1 4AP", "phone": "07700 900123", "preferred_channel": "phone"},
+        "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true},
+    });
+    let (status, made) = api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(body.clone())).await;
+    assert_eq!(status, 201, "{made}");
+    let reference = made["reference"].as_str().unwrap().to_owned();
+    let alphabet = linkwell_domain::referrals::reference::ALPHABET;
+    assert!(reference.starts_with("LW-") && reference.len() == 10, "{reference}");
+    assert!(reference[3..].bytes().filter(|b| *b != b'-').all(|b| alphabet.contains(&b)), "{reference}");
+    assert!(made.get("expected_wait_days").is_none(), "too few first contacts yet: {made}");
+    // Found by its reference, as said over the phone.
+    let said = reference.to_lowercase().replace('-', " ");
+    let (_, found) =
+        api_call(&app, M::GET, &format!("/api/v1/referrals?search={}", said.replace(' ', "%20")), Role::Referrer, None)
+            .await;
+    assert_eq!(names(&found), ["Kit"], "{found}");
+
+    // Five people reached about six days after they were referred.
+    for given in ["Amy", "Ben", "Cy", "Di", "Ed"] {
+        let (_, r) = person_referred(&app, given, "Reached", Stage::Active).await;
+        let at = linkwell_store::now_ms() - 6 * 86_400_000 + 3_600_000;
+        exec(&app.db, &format!("UPDATE referrals SET received_at = {at} WHERE id = '{r}'")).await;
+    }
+    let (_, made) = api_call(&app, M::POST, "/api/v1/referrals", Role::Referrer, Some(body)).await;
+    assert_eq!(made["expected_wait_days"], 6, "{made}");
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    let form = crate::support::referral_form("Lu", "Page", ("2", "2", "1980"), &[]);
+    let r = referrer.post_form("/referrals", &form).await;
+    assert_eq!(r.status(), 303);
+    let page = referrer.text(&crate::support::location(&r)).await;
+    assert!(page.contains("Referral sent. Its reference is LW-"), "{page}");
+    assert!(page.contains("contacted within about 6 days (we aim for 14 days)"), "{page}");
+    assert!(page.contains("<dt class=\"nhsuk-summary-list__key\">Reference</dt>"), "{page}");
+}
+
+async fn the_referring_practice_reads_the_discharge_summary_as_consented(engine: Engine) {
+    let app = spawn(engine).await;
+    let done = app.a.case.discharged;
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    let status = referrer.text(&format!("/referrals/{done}")).await;
+    assert!(
+        status.contains(&format!("href=\"/referrals/{done}/discharge-summary\">Read the discharge summary")),
+        "{status}"
+    );
+    // Without the person's consent to share: codes, dates and outcomes only.
+    let page = referrer.text(&format!("/referrals/{done}/discharge-summary")).await;
+    assert!(page.contains("codes, dates and outcomes only") && page.contains("Goals met"), "{page}");
+    assert!(!page.contains("Walks every week."), "{page}");
+    let (status, api) =
+        api_call(&app, M::GET, &format!("/api/v1/referrals/{done}/discharge-summary"), Role::Referrer, None).await;
+    assert_eq!(
+        (status, &api["summary"]["withheld"], &api["summary"]["summary"]),
+        (200, &serde_json::json!(true), &serde_json::json!("")),
+        "{api}"
+    );
+    let text = referrer.text(&format!("/referrals/{done}/discharge-summary.txt")).await;
+    assert!(text.contains("codes, dates and outcomes only") && !text.contains("Walks every week."), "{text}");
+    // With it: the whole summary.
+    exec(&app.db, &format!("UPDATE people SET consent_share = TRUE WHERE id = '{}'", app.a.case.person)).await;
+    let page = referrer.text(&format!("/referrals/{done}/discharge-summary")).await;
+    assert!(page.contains("Walks every week.") && !page.contains("codes, dates and outcomes only"), "{page}");
+    // Another practice's referrer is told nothing, as if it did not exist.
+    let other = crate::support::add_practice_referrer(&app, "B82001", "other.referrer@a.example").await;
+    let theirs = app.signed_in(&other.email).await;
+    assert_eq!(theirs.get(&format!("/referrals/{done}/discharge-summary")).await.status(), 404);
+    // An open referral has no summary yet.
+    assert_eq!(referrer.get(&format!("/referrals/{}/discharge-summary", app.a.case.referral)).await.status(), 404);
 }

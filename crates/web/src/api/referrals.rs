@@ -235,6 +235,13 @@ pub struct ReferralDto {
     pub discharge_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
+    /// What the referrer and the person quote over the phone, like `LW-4K7-Q2M`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Only when the referral is made: how many days people referred recently waited to
+    /// be contacted (the median), when there are enough recent contacts to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_wait_days: Option<i64>,
     /// Send this back with a change.
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,6 +261,8 @@ fn referral_dto(r: &Referral, history: &[ReferralEvent], person: Option<&Person>
             .collect(),
         discharge_reason: r.discharge_reason.map(|d| d.code().to_owned()),
         practice_id: r.practice_id.map(|p| p.to_string()),
+        reference: r.reference.as_ref().map(|x| x.to_string()),
+        expected_wait_days: None,
         version: r.version,
         case: person.map(|p| CaseDto {
             person: p.into(),
@@ -461,11 +470,14 @@ fn duplicate_choice(p: &Caller, person_id: Option<&str>, errors: &mut Validation
 /// A new referral as its maker may see it: staff who may work the case get it back whole,
 /// a referrer gets its status.
 async fn created(state: &AppState, p: &Caller, referral: &Referral) -> Result<Json<ReferralDto>, ApiError> {
-    if casework::view_of(p, referral) == Some(View::Case) {
-        return shown(state, p, referral.id).await;
-    }
-    let history = state.db.referral_history(&p.scope(), referral.id).await?;
-    Ok(Json(referral_dto(referral, &history, None)))
+    let Json(mut dto) = if casework::view_of(p, referral) == Some(View::Case) {
+        shown(state, p, referral.id).await?
+    } else {
+        let history = state.db.referral_history(&p.scope(), referral.id).await?;
+        Json(referral_dto(referral, &history, None))
+    };
+    dto.expected_wait_days = casework::expected_wait(&state.db, &p.scope()).await?;
+    Ok(Json(dto))
 }
 
 /// The filters, search and order of the team's lists (all referrals, the waiting list,

@@ -83,11 +83,14 @@ pub async fn submit(
     let actor = Actor { user_id: None, request_id: page.request_id.clone() };
     match casework::intake(&state.db, &scope, &actor, &intake).await? {
         IntakeOutcome::Created { referral, .. } => {
-            let reference = referral.id.to_string()[24..].to_uppercase();
+            let wait = casework::wait_sentence(casework::expected_wait(&state.db, &scope).await?, true);
             let html = page.render(
                 &state,
                 "pages/self_referral_sent.html",
-                minijinja::context! { title => "Your referral has been sent", organisation => org.name, reference => reference },
+                minijinja::context! {
+                    title => "Your referral has been sent", organisation => org.name,
+                    reference => referral.reference.as_ref().map(|r| r.to_string()), wait => wait,
+                },
             )?;
             Ok((StatusCode::OK, html).into_response())
         }

@@ -89,12 +89,15 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     match casework::intake(&state.db, &p.scope(), &page.actor(), &intake).await {
         Ok(IntakeOutcome::Created { referral, matched_existing }) => {
             // Only the team may learn that the person was known already.
-            let message = if matched_existing && casework::IntakeFrom::of(&p) == casework::IntakeFrom::Team {
-                "Referral sent. The person was already known to the service, so it was added to their record."
+            let known = if matched_existing && casework::IntakeFrom::of(&p) == casework::IntakeFrom::Team {
+                " The person was already known to the service, so it was added to their record."
             } else {
-                "Referral sent"
+                ""
             };
-            page.done(message, &format!("/referrals/{}", referral.id)).await
+            let reference = referral.reference.as_ref().map(|r| format!(" Its reference is {r}.")).unwrap_or_default();
+            let wait = casework::wait_sentence(casework::expected_wait(&state.db, &p.scope()).await?, false);
+            let message = format!("Referral sent.{reference}{known} {wait}");
+            page.done(&message, &format!("/referrals/{}", referral.id)).await
         }
         Ok(IntakeOutcome::PossibleDuplicates(found)) => {
             let ids: Vec<PersonId> = found.iter().map(|d| d.id).collect();
