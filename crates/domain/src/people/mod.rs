@@ -7,6 +7,6 @@ pub mod search;
 
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use person::{
-    ContactChannel, EthnicCategory, PersonFields, PersonInput, Sex, date_of_birth, possibly_same, same_details,
+    ContactChannel, EthnicCategory, PersonFields, PersonInput, Sex, Voice, date_of_birth, possibly_same, same_details,
 };
 pub use postcode::{Postcode, PostcodeError};

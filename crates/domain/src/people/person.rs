@@ -137,21 +137,56 @@ pub fn date_of_birth(entry: &DateEntry, today: Date) -> Result<Date, String> {
     Ok(date)
 }
 
+/// Who fills in a person's details, which decides what its messages call them: staff
+/// writing about someone ("the person's first name"), or the person themselves ("your
+/// first name"), as on the public self-referral form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    Staff,
+    Themselves,
+}
+
 impl PersonInput {
     pub fn parse(f: &PersonFields, test_mode: bool, today: Date) -> Result<PersonInput, ValidationErrors> {
+        Self::parse_as(f, test_mode, today, Voice::Staff)
+    }
+
+    /// Parse, with every message in `voice`.
+    pub fn parse_as(
+        f: &PersonFields,
+        test_mode: bool,
+        today: Date,
+        voice: Voice,
+    ) -> Result<PersonInput, ValidationErrors> {
         let mut e = ValidationErrors::new();
+        let (whose, them) = match voice {
+            Voice::Staff => ("the person's", "to contact the person"),
+            Voice::Themselves => ("your", "for us to contact you"),
+        };
         let nhs_number = e.check("nhs_number", optional(&f.nhs_number, |s| NhsNumber::parse(s, test_mode)));
-        let given_name = e.check("given_name", required_text("the person's first name", &f.given_name, 100));
-        let family_name = e.check("family_name", required_text("the person's last name", &f.family_name, 100));
-        let date_of_birth = e.check("dob_day", date_of_birth(&f.date_of_birth, today));
-        let sex = e.check("sex", Sex::parse(&f.sex));
+        let given_name = e.check("given_name", required_text(&format!("{whose} first name"), &f.given_name, 100));
+        let family_name = e.check("family_name", required_text(&format!("{whose} last name"), &f.family_name, 100));
+        let date_of_birth = e.check(
+            "dob_day",
+            date_of_birth(&f.date_of_birth, today).map_err(|why| match voice {
+                Voice::Themselves if why == "Enter the date of birth" => "Enter your date of birth".to_owned(),
+                _ => why,
+            }),
+        );
+        let sex = e.check("sex", Sex::parse(&f.sex).map_err(|_| format!("Select {whose} sex")));
         let gender_identity = e.check("gender_identity", optional_text("Gender identity", &f.gender_identity, 100));
         let ethnic_category = e.check("ethnic_category", optional(&f.ethnic_category, EthnicCategory::parse));
         let postcode = e.check("postcode", optional(&f.postcode, Postcode::parse));
         let address = e.check("address", optional_text("Address", &f.address, 500));
         let phone = e.check("phone", optional(&f.phone, phone));
         let email = e.check("email", optional(&f.email, EmailAddress::parse));
-        let preferred_channel = e.check("preferred_channel", ContactChannel::parse(&f.preferred_channel));
+        let preferred_channel = e.check(
+            "preferred_channel",
+            ContactChannel::parse(&f.preferred_channel).map_err(|why| match voice {
+                Voice::Staff => why.to_string(),
+                Voice::Themselves => "Select how you would like us to contact you".to_owned(),
+            }),
+        );
         let access_needs =
             e.check("access_needs", optional_text("Communication and access needs", &f.access_needs, 2000));
         let practice_id = e.check(
@@ -161,10 +196,10 @@ impl PersonInput {
         // The chosen channel must be usable.
         match (preferred_channel, &phone, &email, &postcode) {
             (Some(ContactChannel::Phone | ContactChannel::Sms), Some(None), _, _) => {
-                e.add("phone", "Enter a phone number, or choose another way to contact the person")
+                e.add("phone", format!("Enter a phone number, or choose another way {them}"))
             }
             (Some(ContactChannel::Email), _, Some(None), _) => {
-                e.add("email", "Enter an email address, or choose another way to contact the person")
+                e.add("email", format!("Enter an email address, or choose another way {them}"))
             }
             _ => {}
         }

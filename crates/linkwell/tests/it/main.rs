@@ -34,6 +34,7 @@ mod ops;
 mod oruk;
 mod peers;
 mod prescribing;
+mod public_pages;
 mod reminders;
 mod sign_in;
 mod team_lists;

@@ -179,7 +179,8 @@ async fn render_edit(
     status: axum::http::StatusCode,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let choices = super::shared::person_choices(state, &p.scope(), form, None).await?;
+    let choices =
+        super::shared::person_choices(state, &p.scope(), form, None, linkwell_domain::people::Voice::Staff).await?;
     let html = page.render(
         state,
         "pages/people/edit.html",

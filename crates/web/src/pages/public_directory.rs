@@ -56,6 +56,10 @@ pub async fn search(
         minijinja::context! {
             title => format!("Find local groups and services – {}", org.name),
             organisation => org.name.clone(),
+            public_home => format!("/community/{slug}"), public_name => org.name.clone(),
+            self_referral => org.self_referral_enabled,
+            back => q.query_string(),
+            more_filters => !(q.term.is_empty() && q.day.is_empty() && q.time.is_empty() && q.miles.is_empty() && q.free.is_empty() && q.wheelchair.is_empty()),
             slug => slug,
             rows => rows,
             searched => searched,
@@ -69,10 +73,18 @@ pub async fn search(
     Ok((status, html).into_response())
 }
 
+/// The search a listing was opened from, to go back to.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct BackTo {
+    back: String,
+}
+
 pub async fn service(
     State(state): State<AppState>,
     page: Page,
     Path((slug, id)): Path<(String, String)>,
+    Query(from): Query<BackTo>,
 ) -> Result<Response, PageError> {
     let org = published(&state, &slug).await?;
     let scope = OrgScope::new(org.id);
@@ -91,6 +103,9 @@ pub async fn service(
             minijinja::context! {
                 title => s.name.clone(),
                 organisation => org.name.clone(),
+                public_home => format!("/community/{slug}"), public_name => org.name.clone(),
+                // Only a search's own parameters, re-encoded: never an address of its own.
+                back_href => back_to(&slug, &from.back),
                 slug => slug,
                 s => minijinja::value::Serde(&s),
                 paused => !s.status.is_active(),
@@ -101,4 +116,19 @@ pub async fn service(
             },
         )?
         .into_response())
+}
+
+/// "Back to the search": the directory with the search the listing was opened from. The
+/// query is read and written again parameter by parameter, so nothing but a search of
+/// this directory can come of it.
+fn back_to(slug: &str, back: &str) -> String {
+    let base = format!("/community/{slug}");
+    if back.len() > 1000 {
+        return base;
+    }
+    let q: ListQuery = serde_urlencoded::from_str(back).unwrap_or_default();
+    match q.query_string() {
+        s if s.is_empty() => base,
+        s => format!("{base}?{s}"),
+    }
 }

@@ -18,12 +18,40 @@ use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_app::casework::{self, CaseError, Intake, IntakeDraft, IntakeOutcome, ProgrammeChoice};
 
-/// The organisation, if it has opened self-referral; otherwise the form does not exist.
-async fn open_org(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
+/// The organisation, if it has opened self-referral. An organisation that has not says
+/// so at this address (a page the person may have been given), and how else to be
+/// referred; an address that names no organisation is not found.
+async fn open_org(state: &AppState, slug: &str) -> Result<Organisation, Response> {
     match state.db.organisation_by_slug(slug).await {
         Ok(org) if org.self_referral_enabled => Ok(org),
-        _ => Err(PageError::NotFound),
+        Ok(org) => Err(crate::error::error_page(
+            StatusCode::NOT_FOUND,
+            "Self-referral is not open",
+            format!(
+                "{} does not take referrals from people themselves online at the moment. To be referred to a link worker, ask your GP practice. If you need help urgently, call 111, or 999 in an emergency.",
+                org.name
+            ),
+        )),
+        Err(_) => Err(PageError::NotFound.into_response()),
     }
+}
+
+/// The referral's questions as the person answers them about themselves: the reasons are
+/// what they would like help with, and the consent is their own request to be contacted.
+fn in_your_words(mut errors: ValidationErrors) -> ValidationErrors {
+    for e in &mut errors.errors {
+        match e.field.as_str() {
+            "needs" => e.message = "Select what you would like help with".into(),
+            "consent_confirmed" => e.message = "Tick the box to ask a link worker to contact you".into(),
+            _ => {}
+        }
+    }
+    errors
+}
+
+/// Where the public header leads: the organisation's published directory, else this form.
+fn public_home(org: &Organisation) -> String {
+    if org.directory_public { format!("/community/{}", org.slug) } else { format!("/self-referral/{}", org.slug) }
 }
 
 async fn render(
@@ -33,7 +61,8 @@ async fn render(
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let person = person_choices(state, &OrgScope::new(org.id), form, None).await?;
+    let person =
+        person_choices(state, &OrgScope::new(org.id), form, None, linkwell_domain::people::Voice::Themselves).await?;
     let html = page.render(
         state,
         "pages/self_referral.html",
@@ -41,6 +70,7 @@ async fn render(
             ..person,
             ..minijinja::context! {
                 title => format!("Refer yourself to {}", org.name),
+                public_home => public_home(org), public_name => org.name.clone(),
                 organisation => org.name.clone(),
                 slug => org.slug.clone(),
                 self_referral => true,
@@ -52,7 +82,10 @@ async fn render(
 }
 
 pub async fn form(State(state): State<AppState>, page: Page, Path(slug): Path<String>) -> Result<Response, PageError> {
-    let org = open_org(&state, &slug).await?;
+    let org = match open_org(&state, &slug).await {
+        Ok(org) => org,
+        Err(closed) => return Ok(closed),
+    };
     render(&state, &page, &org, &FormPairs(vec![]), None).await
 }
 
@@ -62,14 +95,22 @@ pub async fn submit(
     Path(slug): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let org = open_org(&state, &slug).await?;
+    let org = match open_org(&state, &slug).await {
+        Ok(org) => org,
+        Err(closed) => return Ok(closed),
+    };
     let scope = OrgScope::new(org.id);
     let mut rf = referral_fields(&form);
     rf.source = "self".into();
     rf.urgency = "routine".into();
     let draft = IntakeDraft {
-        person: PersonInput::parse(&person_fields(&form), org.test_mode, linkwell_app::today()),
-        referral: ReferralInput::parse(&rf),
+        person: PersonInput::parse_as(
+            &person_fields(&form),
+            org.test_mode,
+            linkwell_app::today(),
+            linkwell_domain::people::Voice::Themselves,
+        ),
+        referral: ReferralInput::parse(&rf).map_err(in_your_words),
         programme: ProgrammeChoice::First,
         practice_field: "practice_id",
         errors: ValidationErrors::new(),
@@ -88,7 +129,7 @@ pub async fn submit(
                 &state,
                 "pages/self_referral_sent.html",
                 minijinja::context! {
-                    title => "Your referral has been sent", organisation => org.name,
+                    title => "Your referral has been sent", public_home => public_home(&org), public_name => org.name.clone(), organisation => org.name,
                     reference => referral.reference.as_ref().map(|r| r.to_string()), wait => wait,
                 },
             )?;

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::authz::Action;
 use linkwell_domain::people::PersonInput;
+use linkwell_domain::people::Voice;
 use linkwell_domain::referrals::{ReferralInput, ReferralSource, Urgency};
 use linkwell_domain::{PersonId, ValidationErrors};
 use linkwell_store::StoreError;
@@ -41,7 +42,7 @@ pub(super) async fn render_new(
             }
         })
         .collect();
-    let person = person_choices(state, &scope, form, p.user.practice_id).await?;
+    let person = person_choices(state, &scope, form, p.user.practice_id, Voice::Staff).await?;
     let html = page.render(
         state,
         "pages/referrals/new.html",

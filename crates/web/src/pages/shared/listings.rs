@@ -35,6 +35,25 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The search as an address's query (what "back to the search" returns to).
+    pub(crate) fn query_string(&self) -> String {
+        [
+            ("q", &self.q),
+            ("term", &self.term),
+            ("day", &self.day),
+            ("time", &self.time),
+            ("free", &self.free),
+            ("wheelchair", &self.wheelchair),
+            ("postcode", &self.postcode),
+            ("miles", &self.miles),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::access::urlencode(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
     pub(crate) fn is_search(&self) -> bool {
         [&self.q, &self.day, &self.time, &self.free, &self.wheelchair, &self.age, &self.postcode]
             .iter()
@@ -153,14 +172,22 @@ pub fn detail_rows(s: &Service) -> Vec<Value> {
         (Some(c), false) => format!("{c} places"),
         (None, false) => "No limit given".to_owned(),
     };
+    // Tap to call, tap to email: each part escaped, the links made only from what they are.
+    let esc = |t: &str| minijinja::HtmlEscape(t).to_string();
     let contact = [
-        s.contact_name.clone(),
-        s.phone.clone().unwrap_or_default(),
-        s.email.clone().unwrap_or_default(),
-        s.url.clone().unwrap_or_default(),
+        Some(s.contact_name.clone()).filter(|n| !n.trim().is_empty()).map(|n| esc(&n)),
+        s.phone.as_deref().filter(|p| !p.trim().is_empty()).map(|p| {
+            let dial: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+            format!("<a href=\"tel:{dial}\">{}</a>", esc(p))
+        }),
+        s.email.as_deref().filter(|e| !e.trim().is_empty()).map(|e| format!("<a href=\"mailto:{0}\">{0}</a>", esc(e))),
+        s.url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .map(|u| format!("<a href=\"{0}\">{0}</a>", esc(u))),
     ]
     .into_iter()
-    .filter(|x| !x.is_empty())
+    .flatten()
     .collect::<Vec<_>>()
     .join(", ");
     vec![
@@ -179,6 +206,9 @@ pub fn detail_rows(s: &Service) -> Vec<Value> {
         row("Accessibility", none(access, "Not recorded")),
         row("Languages", none(s.languages.join(", "), "Not recorded")),
         row("Places", capacity),
-        row("Contact", none(contact, "Not given")),
+        minijinja::context! {
+            key => minijinja::context! { text => "Contact" },
+            value => minijinja::context! { html => none(contact, "Not given") },
+        },
     ]
 }

@@ -1,7 +1,7 @@
 //! The person's fields of the referral forms (staff, referrers and self-referral) and the
 //! person page, read from a form, with their choices.
 
-use linkwell_domain::people::{ContactChannel, EthnicCategory, PersonFields, Sex};
+use linkwell_domain::people::{ContactChannel, EthnicCategory, PersonFields, Sex, Voice};
 use linkwell_domain::referrals::{Need, ReferralFields};
 use linkwell_domain::time::DateEntry;
 use minijinja::Value;
@@ -46,13 +46,13 @@ pub fn referral_fields(f: &FormPairs) -> ReferralFields {
     }
 }
 
-/// Sources a referrer may choose: the professions of primary care.
 /// The choices of the person's fields (shared with the self-referral form).
 pub async fn person_choices(
     state: &AppState,
     scope: &linkwell_store::OrgScope,
     form: &FormPairs,
     fixed_practice: Option<linkwell_domain::PracticeId>,
+    voice: linkwell_domain::people::Voice,
 ) -> Result<Value, PageError> {
     let practices = state.db.practices_by_name(scope).await?;
     let one = |name: &str| vec![form.get(name).to_owned()];
@@ -71,11 +71,18 @@ pub async fn person_choices(
         sexes => items(Sex::ALL.iter().map(|s| (s.code(), s.label())), &one("sex")),
         channels => items(ContactChannel::ALL.iter().map(|c| (c.code(), c.label())), &one("preferred_channel")),
         ethnic_categories => ethnic,
-        consents => items([
-            ("consent_contact", "They agree to be contacted by the service"),
-            ("consent_share", "They agree that their details can be shared with community services they are referred to"),
-            ("consent_feedback", "They agree to be asked for feedback"),
-        ], &consented),
+        consents => items(match voice {
+            Voice::Staff => [
+                ("consent_contact", "They agree to be contacted by the service"),
+                ("consent_share", "They agree that their details can be shared with community services they are referred to, and the summary of their support with their GP practice"),
+                ("consent_feedback", "They agree to be asked for feedback"),
+            ],
+            Voice::Themselves => [
+                ("consent_contact", "I agree to be contacted by the service"),
+                ("consent_share", "I agree that my details can be shared with community services I am referred to, and the summary of my support with my GP practice"),
+                ("consent_feedback", "I agree to be asked for feedback"),
+            ],
+        }, &consented),
         practices => practice_items,
         fixed_practice => Serde(fixed),
         needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &form.all("needs")),
