@@ -19,3 +19,7 @@ CREATE UNIQUE INDEX referrals_reference ON referrals (organisation_id, reference
 -- The expected wait on a referral's confirmation: the most recent first contacts (a
 -- referral becoming active), newest first, from this index alone.
 CREATE INDEX referral_events_reached ON referral_events (organisation_id, to_status, at);
+
+-- Everyone's referrals by name: people walked in the order the list sorts by (case aside),
+-- so a page of the whole organisation by name stops at the page.
+CREATE INDEX people_by_name ON people (organisation_id, lower(family_name), lower(given_name), id);
