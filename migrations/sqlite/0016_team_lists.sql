@@ -6,9 +6,8 @@ CREATE INDEX referrals_received ON referrals (organisation_id, received_at, id);
 -- The NHS number as the referral gave it (NULL if it gave none), kept with the referral like
 -- the names and date of birth: a referrer's list shows it and searches by it, never the
 -- person record's (which a merge or another referral may have set). Referrals made before
--- take their person's, as `referred_given_name` did.
+-- have none: what they gave was not kept, and the record's may not be it.
 ALTER TABLE referrals ADD COLUMN referred_nhs_number TEXT;
-UPDATE referrals SET referred_nhs_number = (SELECT p.nhs_number FROM people p WHERE p.organisation_id = referrals.organisation_id AND p.id = referrals.person_id);
 
 -- A reference to read out over the phone (LW-4K7-Q2M: six characters with no look-alikes),
 -- unique in the organisation. Referrals made before are given theirs by the application

@@ -285,9 +285,9 @@ impl ReferralOrder {
     }
 }
 
-/// The longest cursor read: a cursor holds two names of at most 100 characters each, a
-/// number and an id, hex-encoded.
-const MAX_CURSOR: usize = 1000;
+/// The longest cursor read: two names of at most 100 characters (up to 4 bytes each in
+/// UTF-8, escaped in JSON) and two ids, hex-encoded, fit well within it.
+const MAX_CURSOR: usize = 4096;
 
 const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.status_changed_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
      COALESCE(r.referred_given_name, p.given_name) AS referred_given_name, COALESCE(r.referred_family_name, p.family_name) AS referred_family_name, COALESCE(r.referred_date_of_birth, p.date_of_birth) AS referred_date_of_birth, r.referred_nhs_number, lower(p.family_name) AS family_key, lower(p.given_name) AS given_key, \

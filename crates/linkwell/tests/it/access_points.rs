@@ -36,7 +36,7 @@ async fn self_referral_is_opened_by_an_admin_and_flags_duplicates(engine: Engine
     let r = public.post_form("/self-referral/a", &[("given_name", "Margaret")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Enter the person&#39;s last name") && html.contains("Select at least one reason"));
+    assert!(html.contains("Enter your last name") && html.contains("Select what you would like help with"), "{html}");
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM referrals").await, before);
     // The seeded Margaret Oakes refers herself: the form never says she is known.
     let r = public

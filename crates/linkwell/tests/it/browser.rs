@@ -334,6 +334,8 @@ async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
     b.go("/community/a").await;
     b.assert_accessible("the public directory").await;
     b.fill("q", "walk").await;
+    // The other filters wait behind a disclosure.
+    b.client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
     b.select("day", "TU").await;
     b.click_button("Search").await;
     let public = b.body().await;

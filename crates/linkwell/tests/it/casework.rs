@@ -326,9 +326,10 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     assert!(
         status.contains(">Discharged<") && !status.contains("Walks with the group") && !status.contains("allotment")
     );
-    for path in [format!("/referrals/{id}/plan"), format!("/referrals/{id}/discharge-summary")] {
-        assert_eq!(referrer.get(&path).await.status(), 403, "{path}");
-    }
+    assert_eq!(referrer.get(&format!("/referrals/{id}/plan")).await.status(), 403);
+    // The practice reads the discharge summary: without consent to share, codes and dates only.
+    let summary = referrer.text(&format!("/referrals/{id}/discharge-summary")).await;
+    assert!(summary.contains("codes, dates and outcomes only") && !summary.contains("allotment"), "{summary}");
 
     // Every read of the record is in the audit trail, and the other organisation finds nothing.
     let views = count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'record_viewed'").await;
