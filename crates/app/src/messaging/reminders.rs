@@ -27,15 +27,9 @@ pub async fn reminder_for(
         "Reminder from {}: your social prescribing appointment is on {}, {}. If you cannot make it, please let us know.",
         to.organisation, to.when, to.how
     );
-    Ok(Some(NewMessage {
-        channel: to.channel,
-        recipient: to.recipient,
-        subject: format!("Your appointment on {}", to.when),
-        body: text,
-        purpose: "session_reminder",
-        session_id: None,
-        due_at: (starts.as_millisecond() - settings.reminder_hours * 3_600_000).max(now_ms()),
-    }))
+    let subject = format!("Your appointment on {}", to.when);
+    let due_at = (starts.as_millisecond() - settings.reminder_hours * 3_600_000).max(now_ms());
+    Ok(Some(to.message(subject, text, "session_reminder", due_at)))
 }
 
 /// The one message that tells the person their appointment has moved, sent now (by the
@@ -54,15 +48,8 @@ pub async fn move_notice_for(
         "From {}: your social prescribing appointment has moved. It is now on {}, {}. If you cannot make it, please let us know.",
         to.organisation, to.when, to.how
     );
-    Ok(Some(NewMessage {
-        channel: to.channel,
-        recipient: to.recipient,
-        subject: format!("Your appointment has moved to {}", to.when),
-        body: text,
-        purpose: "session_moved",
-        session_id: None,
-        due_at: now_ms(),
-    }))
+    let subject = format!("Your appointment has moved to {}", to.when);
+    Ok(Some(to.message(subject, text, "session_moved", now_ms())))
 }
 
 /// Whom to tell about an appointment, how, and what to say of it.
@@ -74,6 +61,21 @@ struct Appointment {
     when: String,
     /// "at Wellbeing room, Abbey Lane Surgery", "by phone: we will call you"…
     how: String,
+}
+
+impl Appointment {
+    /// A message about this appointment to the person, by their channel.
+    fn message(self, subject: String, body: String, purpose: &'static str, due_at: i64) -> NewMessage {
+        NewMessage {
+            channel: self.channel,
+            recipient: self.recipient,
+            subject,
+            body,
+            purpose,
+            session_id: None,
+            due_at,
+        }
+    }
 }
 
 /// The appointment as the person is told of it, or `None` when nothing is sent: they have
