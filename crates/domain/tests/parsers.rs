@@ -133,7 +133,7 @@ proptest! {
                 nhs_number: f[0].clone(), given_name: f[1].clone(), family_name: f[2].clone(), date_of_birth: linkwell_domain::time::DateEntry::boxes(&f[3], &f[4], &f[5]), sex: f[6].clone(), gender_identity: f[7].clone(),
                 ethnic_category: f[8].clone(), postcode: f[9].clone(), address: f[10].clone(), phone: f[11].clone(),
                 email: f[12].clone(), preferred_channel: f[13].clone(), access_needs: f[14].clone(),
-                practice_id: f[15].clone(), consent_contact: bools[0], consent_share: bools[1], consent_feedback: bools[2],
+                practice_id: f[15].clone(), consent_contact: bools[0], consent_share: bools[1], consent_share_practice: !bools[1], consent_feedback: bools[2],
             };
             let _ = PersonInput::parse(&person, bools[3], date(2026, 12, 2));
             let referral = ReferralFields {
@@ -167,7 +167,7 @@ proptest! {
             phone: f[5].clone(), contact_name: f[6].clone(), minimum_age: f[7].clone(), maximum_age: f[8].clone(),
             eligibility: f[9].clone(), cost: f[10].clone(), cost_amount: f[11].clone(), cost_description: f[12].clone(),
             wheelchair: false, accessibility: f[13].clone(), languages: f[14].clone(), needs: terms.clone(),
-            activities: terms.clone(), capacity: f[15].clone(), full: true, location_name: f[16].clone(),
+            activities: terms.clone(), audiences: terms.clone(), capacity: f[15].clone(), full: true, location_name: f[16].clone(),
             address: f[17].clone(), town: f[18].clone(), postcode: f[19].clone(), schedules,
         };
         let parsed = bounded(n, || ServiceInput::parse(&fields, date(2026, 12, 2)));

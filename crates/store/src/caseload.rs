@@ -72,6 +72,9 @@ row_struct! {
         /// Not shown: the names as sorted (lower case), which a cursor by name holds.
         family_key: String,
         given_key: String,
+        /// Not shown: the referred names as a referrer's list sorts them.
+        referred_family_key: String,
+        referred_given_key: String,
         next_session_at: Option<i64>,
     }
 }
@@ -196,11 +199,14 @@ impl ReferralOrder {
     /// The waiting list's: most urgent, then longest waiting.
     pub const WAITING: ReferralOrder = ReferralOrder { by: SortBy::Urgency, descending: false };
 
-    /// The columns sorted on before the id, and whether each holds text.
-    fn keys(self) -> &'static [(&'static str, bool)] {
+    /// The columns sorted on before the id, and whether each holds text. `as_referred`: by
+    /// the names the referral gave, for a referrer, who must learn nothing of the person's
+    /// record (not even its order or its id through a cursor).
+    fn keys(self, as_referred: bool) -> &'static [(&'static str, bool)] {
         match self.by {
             SortBy::Created => &[],
             SortBy::Received => &[("r.received_at", false)],
+            SortBy::Name if as_referred => &[(REFERRED_FAMILY_KEY, true), (REFERRED_GIVEN_KEY, true)],
             // Case aside ("de Souza" among the Ds), by each engine's own `lower` and collation.
             SortBy::Name => &[("lower(p.family_name)", true), ("lower(p.given_name)", true), ("p.id", true)],
             SortBy::Urgency => &[("r.urgency_rank", false), ("r.received_at", false)],
@@ -224,11 +230,14 @@ impl ReferralOrder {
 
     /// The cursor after `row`: its sort keys and id, hex-encoded JSON so that it travels in
     /// an address as it is.
-    fn cursor_of(self, row: &ReferralSummaryRow) -> String {
+    fn cursor_of(self, row: &ReferralSummaryRow, as_referred: bool) -> String {
         use serde_json::Value;
         let mut values: Vec<Value> = match self.by {
             SortBy::Created => vec![],
             SortBy::Received => vec![row.received_at.into()],
+            SortBy::Name if as_referred => {
+                vec![row.referred_family_key.clone().into(), row.referred_given_key.clone().into()]
+            }
             SortBy::Name => {
                 vec![row.family_key.clone().into(), row.given_key.clone().into(), row.person_id.clone().into()]
             }
@@ -241,13 +250,18 @@ impl ReferralOrder {
 
     /// Push `AND (keys…, id) > (cursor…)` (`<` descending), or refuse a cursor this order
     /// did not give.
-    fn push_after<DB: sqlx::Database>(self, qb: &mut sqlx::QueryBuilder<DB>, cursor: &str) -> Result<()>
+    fn push_after<DB: sqlx::Database>(
+        self,
+        qb: &mut sqlx::QueryBuilder<DB>,
+        cursor: &str,
+        as_referred: bool,
+    ) -> Result<()>
     where
         i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
         String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     {
         use serde_json::Value;
-        let keys = self.keys();
+        let keys = self.keys(as_referred);
         // Two names and an id fit in far less; anything longer was not made here.
         let decoded = (cursor.len() <= MAX_CURSOR)
             .then(|| hex::decode(cursor).ok())
@@ -272,10 +286,10 @@ impl ReferralOrder {
         Ok(())
     }
 
-    fn push_order_by<DB: sqlx::Database>(self, qb: &mut sqlx::QueryBuilder<DB>) {
+    fn push_order_by<DB: sqlx::Database>(self, qb: &mut sqlx::QueryBuilder<DB>, as_referred: bool) {
         let direction = if self.descending { " DESC" } else { "" };
         let columns: Vec<String> = self
-            .keys()
+            .keys(as_referred)
             .iter()
             .map(|(c, _)| *c)
             .chain(std::iter::once("r.id"))
@@ -289,8 +303,14 @@ impl ReferralOrder {
 /// UTF-8, escaped in JSON) and two ids, hex-encoded, fit well within it.
 const MAX_CURSOR: usize = 4096;
 
+/// The names a referral gave (the record's for referrals made before they were kept), as
+/// a referrer's list sorts them.
+const REFERRED_FAMILY_KEY: &str = "lower(COALESCE(r.referred_family_name, p.family_name))";
+const REFERRED_GIVEN_KEY: &str = "lower(COALESCE(r.referred_given_name, p.given_name))";
+
 const SELECT: &str = "SELECT r.id, r.person_id, p.given_name, p.family_name, p.date_of_birth, r.practice_id, r.source, r.received_at, r.status_changed_at, r.urgency, r.urgency_rank, r.needs, r.status, r.failed_attempts, r.assigned_worker_id, r.safeguarding, r.next_review, \
      COALESCE(r.referred_given_name, p.given_name) AS referred_given_name, COALESCE(r.referred_family_name, p.family_name) AS referred_family_name, COALESCE(r.referred_date_of_birth, p.date_of_birth) AS referred_date_of_birth, r.referred_nhs_number, lower(p.family_name) AS family_key, lower(p.given_name) AS given_key, \
+     lower(COALESCE(r.referred_family_name, p.family_name)) AS referred_family_key, lower(COALESCE(r.referred_given_name, p.given_name)) AS referred_given_key, \
      (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'booked' AND s.starts_at >= ";
 /// `CROSS JOIN` keeps referrals the outer loop on SQLite, so "newest first" walks the
 /// referrals' primary key backwards and stops at the page. Left to choose, SQLite sometimes
@@ -313,6 +333,7 @@ impl Db {
         limit: usize,
     ) -> Result<Page<ReferralSummary>> {
         let now = now_ms();
+        let as_referred = filter.referred_by.is_some();
         let rows: Vec<(ReferralSummary, String)> = on_db!(self, pool => {
             let mut qb = sqlx::QueryBuilder::new(SELECT);
             qb.push_bind(now).push(if order.walks_people(filter) { FROM_PEOPLE } else { FROM }).push_bind(scope.key());
@@ -377,13 +398,13 @@ impl Db {
                 qb.push(" AND r.received_at < ").push_bind(before);
             }
             if let Some(c) = cursor {
-                order.push_after(&mut qb, c)?;
+                order.push_after(&mut qb, c, as_referred)?;
             }
-            order.push_order_by(&mut qb);
+            order.push_order_by(&mut qb, as_referred);
             qb.push(" LIMIT ").push_bind((limit + 1) as i64);
             let rows = qb.build_query_as::<ReferralSummaryRow>().fetch_all(pool).await?;
             rows.into_iter().map(|r| {
-                let cursor = order.cursor_of(&r);
+                let cursor = order.cursor_of(&r, as_referred);
                 Ok((ReferralSummary::try_from(r)?, cursor))
             }).collect::<Result<Vec<_>>>()
         })?;

@@ -41,6 +41,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "find a person", "0014_find_a_person"),
     migration!(15, "case notes", "0015_case_notes"),
     migration!(16, "team lists", "0016_team_lists"),
+    migration!(17, "consent to share with the practice", "0017_practice_consent"),
+    migration!(18, "users list", "0018_users_list"),
+    migration!(19, "circumstances", "0019_circumstances"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -30,6 +30,7 @@ pub struct Person {
     pub practice_id: Option<PracticeId>,
     pub consent_contact: bool,
     pub consent_share: bool,
+    pub consent_share_practice: bool,
     pub consent_feedback: bool,
     pub consents_recorded_at: i64,
     pub consents_recorded_by: Option<String>,
@@ -39,12 +40,15 @@ pub struct Person {
     pub unconfirmed_nhs_number: Option<String>,
     /// When they are free, for matching them to groups (`tu-morning`, …).
     pub free_times: Vec<linkwell_domain::directory::WeekSlot>,
+    /// What the link worker recorded that some listings are only for (new parent, carer,
+    /// bereaved, veteran): suggestions leave out listings for people they are not.
+    pub circumstances: std::collections::BTreeSet<linkwell_domain::directory::Audience>,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
 }
 
-pub(crate) const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, unconfirmed_nhs_number, free_times, created_at, updated_at, version";
+pub(crate) const COLUMNS: &str = "id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_share_practice, consent_feedback, consents_recorded_at, consents_recorded_by, merged_into, unconfirmed_nhs_number, free_times, circumstances, created_at, updated_at, version";
 
 /// Bind a person's fields, in the order both INSERT and UPDATE list them: nhs_number,
 /// given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category,
@@ -89,12 +93,14 @@ row_struct! {
         practice_id: Option<String>,
         consent_contact: bool,
         consent_share: bool,
+        consent_share_practice: bool,
         consent_feedback: bool,
         consents_recorded_at: i64,
         consents_recorded_by: Option<String>,
         merged_into: Option<String>,
         unconfirmed_nhs_number: Option<String>,
         free_times: String,
+        circumstances: String,
         created_at: i64,
         updated_at: i64,
         version: i64,
@@ -123,12 +129,18 @@ impl TryFrom<PersonRow> for Person {
             practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
             consent_contact: r.consent_contact,
             consent_share: r.consent_share,
+            consent_share_practice: r.consent_share_practice,
             consent_feedback: r.consent_feedback,
             consents_recorded_at: r.consents_recorded_at,
             consents_recorded_by: r.consents_recorded_by,
             merged_into: r.merged_into.map(|s| stored(s.parse())).transpose()?,
             unconfirmed_nhs_number: r.unconfirmed_nhs_number,
             free_times: r.free_times.split(',').filter_map(linkwell_domain::directory::WeekSlot::parse).collect(),
+            circumstances: r
+                .circumstances
+                .split(',')
+                .filter_map(|c| linkwell_domain::directory::Audience::parse(c).ok())
+                .collect(),
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -229,9 +241,9 @@ impl Db {
             let q = sqlx::query(
                 "UPDATE people SET nhs_number = $1, given_name = $2, family_name = $3, date_of_birth = $4, sex = $5, gender_identity = $6, ethnic_category = $7, \
                  postcode = $8, address = $9, phone = $10, email = $11, preferred_channel = $12, access_needs = $13, practice_id = $14, \
-                 consents_recorded_at = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $18 ELSE consents_recorded_at END, \
-                 consents_recorded_by = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 THEN $19 ELSE consents_recorded_by END, \
-                 consent_contact = $15, consent_share = $16, consent_feedback = $17, updated_at = $18, version = version + 1 \
+                 consents_recorded_at = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 OR consent_share_practice <> $23 THEN $18 ELSE consents_recorded_at END, \
+                 consents_recorded_by = CASE WHEN consent_contact <> $15 OR consent_share <> $16 OR consent_feedback <> $17 OR consent_share_practice <> $23 THEN $19 ELSE consents_recorded_by END, \
+                 consent_contact = $15, consent_share = $16, consent_feedback = $17, consent_share_practice = $23, updated_at = $18, version = version + 1 \
                  WHERE organisation_id = $20 AND id = $21 AND version = $22 AND merged_into IS NULL",
             );
             bind_person!(q, p)
@@ -243,6 +255,7 @@ impl Db {
             .bind(scope.key())
             .bind(id.to_string())
             .bind(expected.0)
+            .bind(p.consent_share_practice)
             .execute(&mut *conn)
             .await
             .map_err(StoreError::unique_as("nhs_number"))?
@@ -255,25 +268,28 @@ impl Db {
         self.person(scope, id).await
     }
 
-    /// Record when the person is free (replacing what was recorded), if the record is
-    /// still at `expected`.
-    pub async fn set_free_times(
+    /// Record when the person is free and, if given, their circumstances (each replacing
+    /// what was recorded), if the record is still at `expected`.
+    pub async fn set_free_times_and_circumstances(
         &self,
         scope: &OrgScope,
         actor: &Actor,
         id: PersonId,
         expected: linkwell_domain::Version,
         slots: &std::collections::BTreeSet<linkwell_domain::directory::WeekSlot>,
+        circumstances: Option<&std::collections::BTreeSet<linkwell_domain::directory::Audience>>,
     ) -> Result<Person> {
         let text = slots.iter().map(|s| s.code()).collect::<Vec<_>>().join(",");
+        let circumstances = circumstances.map(|c| c.iter().map(|a| a.code()).collect::<Vec<_>>().join(","));
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE people SET free_times = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
-                .bind(&text).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0)
+            sqlx::query("UPDATE people SET free_times = $1, circumstances = COALESCE($6, circumstances), updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND version = $5 AND merged_into IS NULL")
+                .bind(&text).bind(now_ms()).bind(scope.key()).bind(id.to_string()).bind(expected.0).bind(&circumstances)
                 .execute(&mut *conn).await?.rows_affected()
         });
         expect_version(&mut tx, "people", scope, id, n).await?;
-        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some("free_times".into())));
+        let detail = if circumstances.is_some() { "free_times,circumstances" } else { "free_times" };
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "person", id, Some(detail.into())));
         tx.commit().await?;
         self.person(scope, id).await
     }
@@ -373,8 +389,8 @@ pub async fn create_person_in(
     let now = now_ms();
     on_tx!(tx, conn => {
         let q = sqlx::query(
-            "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, unconfirmed_nhs_number, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $20, $20, 1)",
+            "INSERT INTO people (organisation_id, id, nhs_number, given_name, family_name, date_of_birth, sex, gender_identity, ethnic_category, postcode, address, phone, email, preferred_channel, access_needs, practice_id, consent_contact, consent_share, consent_feedback, consents_recorded_at, consents_recorded_by, unconfirmed_nhs_number, created_at, updated_at, version, consent_share_practice) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $20, $20, 1, $23)",
         )
         .bind(scope.key())
         .bind(id.to_string());
@@ -385,6 +401,7 @@ pub async fn create_person_in(
         .bind(now)
         .bind(&actor.user_id)
         .bind(unconfirmed.map(|n| n.digits()))
+        .bind(p.consent_share_practice)
         .execute(&mut *conn)
         .await
         .map_err(StoreError::unique_as("nhs_number"))?;

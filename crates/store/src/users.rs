@@ -22,9 +22,44 @@ pub struct User {
     /// When the password last changed (set or reset): a session signed in before then
     /// has ended, and so has every API token issued before it.
     pub credentials_changed_at: i64,
+    /// When they last signed in (epoch ms); `None` if never.
+    pub last_signed_in_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
+}
+
+/// Which users a list shows; every filter given is ANDed.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    /// `Some(true)`: only disabled users; `Some(false)`: only active ones.
+    pub disabled: Option<bool>,
+    /// Part of the name or email address, any case.
+    pub search: Option<String>,
+}
+
+impl UserFilter {
+    /// Append the filter's conditions.
+    fn push_to<DB: sqlx::Database>(&self, qb: &mut sqlx::QueryBuilder<DB>)
+    where
+        bool: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        if let Some(role) = self.role {
+            qb.push(" AND role = ").push_bind(role.as_str().to_owned());
+        }
+        if let Some(disabled) = self.disabled {
+            qb.push(" AND disabled = ").push_bind(disabled);
+        }
+        if let Some(text) = self.search.as_deref() {
+            // Escaped for LIKE, so `%` and `_` typed match themselves.
+            let like =
+                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            qb.push(" AND (lower(display_name) LIKE ").push_bind(like.clone());
+            qb.push(" ESCAPE '\\' OR lower(email) LIKE ").push_bind(like).push(" ESCAPE '\\')");
+        }
+    }
 }
 
 /// What is needed to create a user; validated by the caller (form, API or CLI).
@@ -37,7 +72,7 @@ pub struct NewUser {
     pub password_hash: PasswordHash,
 }
 
-pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, credentials_changed_at, created_at, updated_at, version";
+pub(crate) const USER_COLUMNS: &str = "organisation_id, id, email, display_name, role, practice_id, disabled, credentials_changed_at, last_signed_in_at, created_at, updated_at, version";
 
 row_struct! {
     /// A `users` row as read (the columns of `USER_COLUMNS`; also read by `tokens`).
@@ -50,6 +85,7 @@ row_struct! {
         practice_id: Option<String>,
         disabled: bool,
         credentials_changed_at: i64,
+        last_signed_in_at: Option<i64>,
         created_at: i64,
         updated_at: i64,
         version: i64,
@@ -69,6 +105,7 @@ impl TryFrom<UserRow> for User {
             practice_id: r.practice_id.map(|s| stored(s.parse())).transpose()?,
             disabled: r.disabled,
             credentials_changed_at: r.credentials_changed_at,
+            last_signed_in_at: r.last_signed_in_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -110,6 +147,7 @@ impl Db {
             practice_id: new.practice_id,
             disabled: false,
             credentials_changed_at: 0,
+            last_signed_in_at: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -158,29 +196,41 @@ impl Db {
     }
 
     /// Users in creation order, `limit` at a time after the `after` cursor.
-    pub async fn users_page(&self, scope: &OrgScope, after: Option<&str>, limit: usize) -> Result<Page<User>> {
-        let sql =
-            format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+    pub async fn users_page(
+        &self,
+        scope: &OrgScope,
+        filter: &UserFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<User>> {
         let rows: Vec<User> = on_db!(self, pool => {
-            let rows = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(after.unwrap_or("")).bind((limit + 1) as i64).fetch_all(pool).await?;
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = "));
+            qb.push_bind(scope.key()).push(" AND id > ").push_bind(after.unwrap_or("").to_owned());
+            filter.push_to(&mut qb);
+            qb.push(" ORDER BY id LIMIT ").push_bind((limit + 1) as i64);
+            let rows = qb.build_query_as::<UserRow>().fetch_all(pool).await?;
             rows.into_iter().map(User::try_from).collect::<Result<Vec<_>>>()
         })?;
         Ok(Page::from_overfetch(rows, limit, |u| u.id.to_string()))
     }
 
-    /// Users by name, `limit` at a time after the `(display_name, id)` of the last one seen.
+    /// Users by name matching `filter`, `limit` at a time after the `(display_name, id)`
+    /// of the last one seen.
     pub async fn users_by_name_page(
         &self,
         scope: &OrgScope,
+        filter: &UserFilter,
         after: Option<(&str, &str)>,
         limit: usize,
     ) -> Result<Vec<User>> {
         let (name, id) = after.unwrap_or(("", ""));
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE organisation_id = $1 AND (display_name > $2 OR (display_name = $2 AND id > $3)) ORDER BY display_name, id LIMIT $4"
-        );
         on_db!(self, pool => {
-            let rows = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(name).bind(id).bind(limit as i64).fetch_all(pool).await?;
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE organisation_id = "));
+            qb.push_bind(scope.key());
+            qb.push(" AND (display_name > ").push_bind(name.to_owned()).push(" OR (display_name = ").push_bind(name.to_owned()).push(" AND id > ").push_bind(id.to_owned()).push("))");
+            filter.push_to(&mut qb);
+            qb.push(" ORDER BY display_name, id LIMIT ").push_bind(limit as i64);
+            let rows = qb.build_query_as::<UserRow>().fetch_all(pool).await?;
             rows.into_iter().map(User::try_from).collect()
         })
     }
@@ -339,11 +389,16 @@ impl Db {
         Ok(SignInAttempt::Last)
     }
 
-    /// A successful sign-in from `client` clears that client's failures.
+    /// A sign-in that succeeded: the client's failures are forgotten, and the user's last
+    /// sign-in is now (the users list shows it).
     pub async fn record_successful_sign_in(&self, scope: &OrgScope, id: UserId, client: &str) -> Result<()> {
         on_writer!(self, pool => {
             sqlx::query("DELETE FROM sign_in_failures WHERE organisation_id = $1 AND user_id = $2 AND client = $3")
                 .bind(scope.key()).bind(id.to_string()).bind(client).execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        on_writer!(self, pool => {
+            sqlx::query("UPDATE users SET last_signed_in_at = $3 WHERE organisation_id = $1 AND id = $2")
+                .bind(scope.key()).bind(id.to_string()).bind(now_ms()).execute(pool).await.map(|r| r.rows_affected())
         })?;
         Ok(())
     }

@@ -61,7 +61,8 @@ pub async fn summary_of_case(
         return Err(CaseError::NotFound);
     }
     let doc = discharge_summary(db, &caller.scope(), &r).await?;
-    // The referring practice reads it in full only if the person consented to share;
+    // The referring practice reads it in full only if the person consented to share it with
+    // the practice;
     // either way it names the person as the referral did.
     let doc = match view {
         super::View::Case => doc,
@@ -88,7 +89,7 @@ pub async fn summary_of_case(
                 practice,
                 ..doc
             };
-            if person.consent_share { doc } else { doc.codes_and_dates_only() }
+            if person.consent_share_practice { doc } else { doc.codes_and_dates_only() }
         }
     };
     Ok((r, doc))

@@ -31,6 +31,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("closed_reason", "Why it closed (required when closed)"),
     ("needs", "Needs it helps with, separated by semicolons, like loneliness; money_debt"),
     ("activities", "Activity types, separated by semicolons, like walking"),
+    ("only_for", "Who it is only for, separated by semicolons, like new_parents (empty for anyone)"),
     ("minimum_age", "Whole years"),
     ("maximum_age", "Whole years"),
     ("eligibility", "Anything else about who can go"),
@@ -72,6 +73,7 @@ fn column_of(field: &str) -> String {
         "provider_id" => "organisation",
         "location_name" => "place",
         "url" => "website",
+        "audiences" => "only_for",
         "description" if field.starts_with("schedules[") => "times_note",
         other => other,
     }
@@ -196,7 +198,8 @@ pub async fn import(
         }
         let (needs, bad_needs) = codes(&get("needs"), Taxonomy::Needs);
         let (activities, bad_activities) = codes(&get("activities"), Taxonomy::Activities);
-        for (column, bad) in [("needs", bad_needs), ("activities", bad_activities)] {
+        let (audiences, bad_audiences) = codes(&get("only_for"), Taxonomy::Audiences);
+        for (column, bad) in [("needs", bad_needs), ("activities", bad_activities), ("only_for", bad_audiences)] {
             for b in bad {
                 report
                     .errors
@@ -222,6 +225,7 @@ pub async fn import(
             languages: get("languages"),
             needs,
             activities,
+            audiences,
             capacity: get("capacity"),
             full: yes(&get("full")),
             location_name: get("place"),
@@ -401,6 +405,7 @@ fn row_of(s: &Service, schedule: Option<&linkwell_store::directory::StoredSchedu
         reason,
         terms(Taxonomy::Needs),
         terms(Taxonomy::Activities),
+        terms(Taxonomy::Audiences),
         s.minimum_age.map(|a| a.to_string()).unwrap_or_default(),
         s.maximum_age.map(|a| a.to_string()).unwrap_or_default(),
         s.eligibility.clone(),
@@ -498,6 +503,7 @@ pub fn template() -> Vec<u8> {
         "",
         "loneliness; physical_activity",
         "walking",
+        "",
         "18",
         "",
         "",

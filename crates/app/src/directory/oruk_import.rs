@@ -157,10 +157,12 @@ pub fn parse_service(v: &Value, today: Date) -> Result<Imported, Rejected> {
         .unwrap_or_default();
     let mut needs = vec![];
     let mut activities = vec![];
+    let mut audiences = vec![];
     for a in array(v, "attributes") {
         match term_of(a) {
             Some(Term::Need(n)) => needs.push(n.code().to_owned()),
             Some(Term::Activity(t)) => activities.push(t.code().to_owned()),
+            Some(Term::Audience(t)) => audiences.push(t.code().to_owned()),
             None => {}
         }
     }
@@ -196,6 +198,7 @@ pub fn parse_service(v: &Value, today: Date) -> Result<Imported, Rejected> {
             .join(", "),
         needs,
         activities,
+        audiences,
         capacity: String::new(),
         full: false,
         location_name: String::new(),

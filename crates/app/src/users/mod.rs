@@ -7,6 +7,47 @@ use linkwell_domain::{PracticeId, UserId};
 use linkwell_store::users::{NewUser, User};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
+/// The users list's filters as typed; an empty field filters nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserListFields<'a> {
+    /// A role code.
+    pub role: &'a str,
+    /// `active` or `disabled`.
+    pub status: &'a str,
+    /// Part of a name or email address.
+    pub search: &'a str,
+}
+
+/// The longest search of the users list.
+const MAX_SEARCH: usize = 100;
+
+/// Read the users list's filters; each bad one is named.
+pub fn user_filter(f: &UserListFields<'_>) -> Result<linkwell_store::users::UserFilter, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let mut filter = linkwell_store::users::UserFilter::default();
+    match f.role.trim() {
+        "" => {}
+        code => {
+            filter.role = e.check(
+                "role",
+                code.parse::<linkwell_domain::identity::Role>().map_err(|_| "Select a role from the list"),
+            )
+        }
+    }
+    match f.status.trim() {
+        "" => {}
+        "active" => filter.disabled = Some(false),
+        "disabled" => filter.disabled = Some(true),
+        _ => e.add("status", "Select active or disabled"),
+    }
+    match f.search.trim() {
+        "" => {}
+        s if s.chars().count() > MAX_SEARCH => e.add("search", format!("Enter {MAX_SEARCH} characters or fewer")),
+        s => filter.search = Some(s.to_owned()),
+    }
+    e.into_result().map(|()| filter)
+}
+
 /// How long a password-reset (or first sign-in) link works.
 pub const RESET_LINK_HOURS: i64 = 72;
 

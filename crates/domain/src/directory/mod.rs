@@ -14,7 +14,7 @@ mod schedule;
 mod service;
 
 pub use geo::{BoundingBox, LatLon, METRES_PER_MILE, display_miles, from_british_national_grid};
-pub use matching::{Distance, Offer, Seeker, reasons};
+pub use matching::{Distance, Fit, Ineligible, Offer, Seeker, rank, reasons};
 pub use prescriptions::{
     OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome, UnmetNeedFields,
     UnmetNeedInput, follow_up_due,
@@ -66,23 +66,71 @@ vocabulary!(
     }
 );
 
-/// The two taxonomies services are classified by.
+vocabulary!(
+    /// Who a listing is only for, as structured criteria (its eligibility text says the
+    /// rest in words): a person is eligible only if every one it names applies to them.
+    /// The third taxonomy of the directory, so that the published feed carries it too.
+    Audience, "Select who it is for from the list" {
+        Women => "women", "Women";
+        Men => "men", "Men";
+        NewParents => "new_parents", "New and expectant parents";
+        Carers => "carers", "Unpaid carers";
+        Bereaved => "bereaved", "People who have been bereaved";
+        Veterans => "veterans", "Armed forces veterans";
+    }
+);
+
+impl Audience {
+    /// The circumstances a link worker records about a person (a person's sex is on their
+    /// record already).
+    pub const CIRCUMSTANCES: [Audience; 4] =
+        [Audience::NewParents, Audience::Carers, Audience::Bereaved, Audience::Veterans];
+
+    /// A person's circumstances as sent (codes of `CIRCUMSTANCES`), each bad one named
+    /// `circumstances[i]`; more than there are is refused without reading them.
+    pub fn parse_circumstances(
+        codes: &[String],
+    ) -> Result<std::collections::BTreeSet<Audience>, crate::ValidationErrors> {
+        let mut e = crate::ValidationErrors::new();
+        if codes.len() > Audience::CIRCUMSTANCES.len() {
+            e.add("circumstances", "Each circumstance may be given once: there are 4");
+            return Err(e);
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for (i, code) in codes.iter().enumerate() {
+            match Audience::parse(code) {
+                Ok(a) if Audience::CIRCUMSTANCES.contains(&a) => {
+                    out.insert(a);
+                }
+                _ => e.add(
+                    &format!("circumstances[{i}]"),
+                    "Each must be one of new_parents, carers, bereaved or veterans",
+                ),
+            }
+        }
+        if e.is_empty() { Ok(out) } else { Err(e) }
+    }
+}
+
+/// The taxonomies services are classified by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Taxonomy {
     Needs,
     Activities,
+    Audiences,
 }
 
 /// Deterministic ids, so a taxonomy term keeps its ORUK id across servers and restarts.
 const TAXONOMY_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c69_6e6b_7765_6c6c_8000_0000_0000_0001);
 
 impl Taxonomy {
-    pub const ALL: [Taxonomy; 2] = [Taxonomy::Needs, Taxonomy::Activities];
+    pub const ALL: [Taxonomy; 3] = [Taxonomy::Needs, Taxonomy::Activities, Taxonomy::Audiences];
 
     pub fn code(self) -> &'static str {
         match self {
             Taxonomy::Needs => "needs",
             Taxonomy::Activities => "activities",
+            Taxonomy::Audiences => "audiences",
         }
     }
 
@@ -94,6 +142,7 @@ impl Taxonomy {
         match self {
             Taxonomy::Needs => "Linkwell needs",
             Taxonomy::Activities => "Linkwell activity types",
+            Taxonomy::Audiences => "Linkwell who it is only for",
         }
     }
 
@@ -101,6 +150,7 @@ impl Taxonomy {
         match self {
             Taxonomy::Needs => "The needs a social prescribing referral names and a service meets",
             Taxonomy::Activities => "What kind of activity, group or service it is",
+            Taxonomy::Audiences => "Who a service is only for; a service with none of these is open to anyone",
         }
     }
 
@@ -112,6 +162,7 @@ impl Taxonomy {
         match self {
             Taxonomy::Needs => Need::ALL.iter().map(|n| Term::Need(*n)).collect(),
             Taxonomy::Activities => ActivityType::ALL.iter().map(|a| Term::Activity(*a)).collect(),
+            Taxonomy::Audiences => Audience::ALL.iter().map(|a| Term::Audience(*a)).collect(),
         }
     }
 }
@@ -121,6 +172,7 @@ impl Taxonomy {
 pub enum Term {
     Need(Need),
     Activity(ActivityType),
+    Audience(Audience),
 }
 
 impl Term {
@@ -128,6 +180,7 @@ impl Term {
         match self {
             Term::Need(_) => Taxonomy::Needs,
             Term::Activity(_) => Taxonomy::Activities,
+            Term::Audience(_) => Taxonomy::Audiences,
         }
     }
 
@@ -135,6 +188,7 @@ impl Term {
         match self {
             Term::Need(n) => n.code(),
             Term::Activity(a) => a.code(),
+            Term::Audience(a) => a.code(),
         }
     }
 
@@ -142,6 +196,7 @@ impl Term {
         match self {
             Term::Need(n) => n.label(),
             Term::Activity(a) => a.label(),
+            Term::Audience(a) => a.label(),
         }
     }
 
@@ -159,6 +214,7 @@ impl Term {
         match taxonomy {
             Taxonomy::Needs => Need::parse(code).ok().map(Term::Need),
             Taxonomy::Activities => ActivityType::parse(code).ok().map(Term::Activity),
+            Taxonomy::Audiences => Audience::parse(code).ok().map(Term::Audience),
         }
     }
 

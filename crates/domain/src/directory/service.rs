@@ -193,6 +193,8 @@ pub struct ServiceFields {
     pub languages: String,
     pub needs: Vec<String>,
     pub activities: Vec<String>,
+    /// Who it is only for (audience codes); none for anyone.
+    pub audiences: Vec<String>,
     pub capacity: String,
     pub full: bool,
     pub location_name: String,
@@ -288,6 +290,7 @@ impl ServiceInput {
         let before = e.errors.len();
         crate::validation::check_rows(&mut e, "needs", "needs", f.needs.len());
         crate::validation::check_rows(&mut e, "activities", "activity types", f.activities.len());
+        crate::validation::check_rows(&mut e, "audiences", "who it is for", f.audiences.len());
         crate::validation::check_rows(&mut e, "schedules", "times it runs", f.schedules.len());
         if e.errors.len() > before {
             // Too many rows: say so, without an error for each of thousands of rows.
@@ -304,9 +307,19 @@ impl ServiceInput {
                 terms.push(Term::Activity(a));
             }
         }
+        let mut for_sexes = 0;
+        for a in f.audiences.iter().filter(|a| !a.trim().is_empty()) {
+            if let Some(a) = e.check("audiences", super::Audience::parse(a)) {
+                for_sexes += usize::from(matches!(a, super::Audience::Women | super::Audience::Men));
+                terms.push(Term::Audience(a));
+            }
+        }
+        if for_sexes > 1 {
+            e.add("audiences", "Select women or men, not both: a listing for anyone selects neither");
+        }
         terms.sort();
         terms.dedup();
-        if terms.is_empty() {
+        if !terms.iter().any(|t| !matches!(t, Term::Audience(_))) {
             e.add("needs", "Select at least one need it helps with, or an activity type");
         }
         let capacity = e.check(

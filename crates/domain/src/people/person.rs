@@ -72,6 +72,7 @@ pub struct PersonFields {
     pub practice_id: String,
     pub consent_contact: bool,
     pub consent_share: bool,
+    pub consent_share_practice: bool,
     pub consent_feedback: bool,
 }
 
@@ -94,7 +95,12 @@ pub struct PersonInput {
     pub access_needs: String,
     pub practice_id: Option<PracticeId>,
     pub consent_contact: bool,
+    /// To share their details with the community services they are referred to.
     pub consent_share: bool,
+    /// To share the summary of their support with their GP practice (the discharge summary
+    /// in full; without it the practice reads codes and dates only). Asked on its own: a
+    /// consent given to community services does not reach the practice.
+    pub consent_share_practice: bool,
     pub consent_feedback: bool,
 }
 
@@ -221,6 +227,7 @@ impl PersonInput {
                 practice_id: practice_id?,
                 consent_contact: f.consent_contact,
                 consent_share: f.consent_share,
+                consent_share_practice: f.consent_share_practice,
                 consent_feedback: f.consent_feedback,
             })
         })();

@@ -6,8 +6,10 @@
 //! Everything goes through the same storage API as the service itself, so the demo's
 //! data obeys the same rules (limits, working hours, no double-booking) and is audited.
 
+use jiff::civil::Weekday;
 use jiff::civil::{Date, Time};
 use jiff::{Span, Timestamp, ToSpan};
+use linkwell_domain::directory::{Audience, DayPart, WeekSlot};
 use linkwell_domain::identity::Role;
 use linkwell_domain::people::{ContactChannel, NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
@@ -141,7 +143,13 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
     // Each person's sessions a week apart, the weeks counted back from the last.
     let mut nhs = nhs_numbers();
     let states = STATES.iter().flat_map(|(s, n)| std::iter::repeat_n(*s, *n));
+    let mut walker_seeded = false;
     for (i, state) in states.enumerate() {
+        // The users' example, on the first active case: Edith Marsh, 68 and widowed, lonely
+        // and wanting to be more active, free on Tuesday and Thursday mornings. A walk
+        // meeting both needs should be her first suggestion; a parent and baby group never.
+        let walker = state == "active" && !walker_seeded;
+        walker_seeded |= walker;
         let practice = &practices[i % practices.len()];
         let referrer = &referrers[i % referrers.len()];
         let worker = &workers[i % workers.len()];
@@ -162,12 +170,48 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
             practice_id: practice.id.to_string(),
             consent_contact: true,
             consent_share: i % 5 != 0,
+            consent_share_practice: i % 4 != 0,
             consent_feedback: i % 3 != 0,
             ..Default::default()
         };
+        let fields = if walker {
+            let born = now.date().checked_sub(68.years().days(100)).map_err(err)?;
+            PersonFields {
+                given_name: "Edith".into(),
+                family_name: "Marsh".into(),
+                date_of_birth: DateEntry::boxes(
+                    &born.day().to_string(),
+                    &born.month().to_string(),
+                    &born.year().to_string(),
+                ),
+                sex: "female".into(),
+                postcode: POSTCODES[0].into(),
+                ..fields
+            }
+        } else {
+            fields
+        };
         let person = PersonInput::parse(&fields, true, now.date()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let person = db.create_person(scope, &actor, &person).await?;
-        let needs = [Need::ALL[i % Need::ALL.len()], Need::ALL[(i * 5 + 3) % Need::ALL.len()]];
+        let needs = if walker {
+            let free = [
+                WeekSlot { day: Weekday::Tuesday, part: DayPart::Morning },
+                WeekSlot { day: Weekday::Thursday, part: DayPart::Morning },
+            ]
+            .into();
+            db.set_free_times_and_circumstances(
+                scope,
+                &actor,
+                person.id,
+                Version(person.version),
+                &free,
+                Some(&[Audience::Bereaved].into()),
+            )
+            .await?;
+            [Need::Loneliness, Need::PhysicalActivity]
+        } else {
+            [Need::ALL[i % Need::ALL.len()], Need::ALL[(i * 5 + 3) % Need::ALL.len()]]
+        };
         let referral = ReferralInput::parse(&ReferralFields {
             source: ["gp", "gp", "practice_nurse", "pharmacist", "other_primary_care"][i % 5].into(),
             needs: needs.iter().map(|n| n.code().to_owned()).collect(),

@@ -166,7 +166,10 @@ async fn casework(db: &Db, scope: &OrgScope, today: Date) -> anyhow::Result<()> 
             .iter()
             .map(|(day, part)| WeekSlot { day: *day, part: *part })
             .collect();
-        db.set_free_times(scope, &actor, person.id, Version(person.version), &slots).await?;
+        if person.free_times.is_empty() {
+            db.set_free_times_and_circumstances(scope, &actor, person.id, Version(person.version), &slots, None)
+                .await?;
+        }
         // Two in three have been connected to one of the team's groups, over the last ten weeks.
         if i % 3 == 2 {
             continue;

@@ -12,6 +12,7 @@ both_engines!(
     practices_bad_input_and_concurrent_edits,
     sites_and_rooms,
     users_list_pages_by_name,
+    users_filter_by_role_and_status_with_a_search_and_show_the_last_sign_in,
     audit_page_filters,
     every_page_renders_for_its_roles,
     programmes_hold_rules_and_funding,
@@ -260,6 +261,74 @@ async fn users_list_pages_by_name(engine: Engine) {
     assert_eq!(admin.get("/admin/users?after=nonsense").await.status(), 404);
 }
 
+async fn users_filter_by_role_and_status_with_a_search_and_show_the_last_sign_in(engine: Engine) {
+    let app = spawn(engine).await;
+    for i in 0..120 {
+        crate::support::add_user(&app, Role::LinkWorker, &format!("walker{i:03}@a.example")).await;
+    }
+    let quiet = crate::support::add_user(&app, Role::Coordinator, "quiet_one@a.example").await;
+    crate::support::exec(
+        &app.db,
+        &format!("UPDATE users SET disabled = TRUE, version = version + 1 WHERE id = '{}'", quiet.id),
+    )
+    .await;
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+
+    // A search of names and email addresses, any case, with the filters kept from page to page.
+    let found = admin.text("/admin/users?search=WALKER11&role=link_worker").await;
+    let rows = found.matches("<tr class=\"nhsuk-table__row\" role=\"row\">").count() - 1;
+    assert_eq!(rows, 10, "walker110 to walker119: {found}");
+    let all_workers = admin.text("/admin/users?role=link_worker").await;
+    let next = between(&all_workers, "nhsuk-pagination__link--next\" href=\"", "\"").replace("&amp;", "&");
+    assert!(next.starts_with("/admin/users?role=link_worker&after="), "{next}");
+    let second = admin.text(&next).await;
+    assert!(!second.contains(">Admin of a<") && second.contains("walker119@a.example"), "{second}");
+    // `%` and `_` typed are themselves, not wildcards.
+    let none = admin.text("/admin/users?search=%25").await;
+    assert!(none.contains("No one matches the search and filters."), "{none}");
+    let underscore = admin.text("/admin/users?search=_one").await;
+    assert!(underscore.contains("quiet_one@a.example") && !underscore.contains("walker0"), "{underscore}");
+    // Disabled users on their own.
+    let disabled = admin.text("/admin/users?status=disabled").await;
+    assert!(disabled.contains("quiet_one@a.example") && !disabled.contains("walker000"), "{disabled}");
+    // The admin has signed in; the new users never have.
+    let admins = admin.text("/admin/users?role=admin").await;
+    assert!(!admins.contains("Never") && admins.contains("Last signed in </span>"), "{admins}");
+    let walker = admin.text("/admin/users?search=walker000").await;
+    assert!(walker.contains("Last signed in </span>Never"), "{walker}");
+    // Bad filters are named and find no one.
+    let r = admin.get("/admin/users?role=wizard&status=gone").await;
+    assert_eq!(r.status(), 422);
+    let bad = r.text().await.unwrap();
+    assert!(bad.contains("Select a role from the list") && bad.contains("Select active or disabled"), "{bad}");
+    // The API filters alike.
+    let (status, page) = crate::support::api_call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/users?role=admin&status=active",
+        Role::Admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert!(items[0]["last_signed_in_at"].as_str().is_some_and(|t| t.starts_with("20")), "{page}");
+    let (status, page) = crate::support::api_call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/users?search=walker11&limit=100",
+        Role::Admin,
+        None,
+    )
+    .await;
+    assert_eq!((status, page["items"].as_array().map(Vec::len)), (200, Some(10)), "{page}");
+    assert!(page["items"][0].get("last_signed_in_at").is_none(), "never signed in: {page}");
+    let (status, p) =
+        crate::support::api_call(&app, reqwest::Method::GET, "/api/v1/users?status=sleeping", Role::Admin, None).await;
+    assert_eq!((status, crate::support::problem_fields(&p)), (422, vec!["status"]), "{p}");
+}
+
 async fn sites_and_rooms(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
@@ -284,24 +353,45 @@ async fn audit_page_filters(engine: Engine) {
     let app = spawn(engine).await;
     let admin = app.signed_in(&app.a.email(Role::Admin)).await;
     let html = admin.text("/admin/audit?action=sign_in").await;
-    assert!(html.contains("<td class=\"nhsuk-table__cell\">sign in</td>"));
-    assert!(!html.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
+    assert!(html.contains("Action </span>sign in</td>"), "{html}");
+    assert!(!html.contains("Action </span>user created</td>"));
     // Filter by a person's email.
     let by_email = admin.text(&format!("/admin/audit?email={}", app.a.email(Role::Admin))).await;
-    assert!(by_email.contains("<td class=\"nhsuk-table__cell\">sign in</td>"));
-    assert!(
-        !by_email.contains("<td class=\"nhsuk-table__cell\">user created</td>"),
-        "seeded by the system, not the admin"
-    );
+    assert!(by_email.contains("Action </span>sign in</td>"));
+    assert!(!by_email.contains("Action </span>user created</td>"), "seeded by the system, not the admin");
     let r = admin.get(&format!("/admin/audit?email={}", app.b.email(Role::Admin))).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("No user in your organisation has this email address"));
     let all = admin.text("/admin/audit").await;
-    assert!(all.contains("<td class=\"nhsuk-table__cell\">user created</td>"));
-    let r = admin.get("/admin/audit?from=2026-02-30&action=nonsense").await;
+    assert!(all.contains("Action </span>user created</td>"));
+    // Records by name: a user by theirs.
+    assert!(all.contains(&format!("User: {}", app.a.user(Role::LinkWorker).display_name)), "{all}");
+    // Dates in the NHS date input, with its messages; an end before the start is named.
+    let r = admin.get("/admin/audit?from_day=30&from_month=2&from_year=2026&action=nonsense").await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Enter a real date") && html.contains("Select an action from the list"));
+    assert!(html.contains("Enter a real date, like 27 3 2027") && html.contains("Select an action from the list"));
+    let r = admin.get("/admin/audit?from_day=2&from_month=12&from_year=2026&to_day=1&to_month=12&to_year=2026").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("The end date must be the same as or after the start date"));
+    let today = jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date();
+    let (d, m, y) = (today.day(), today.month(), today.year());
+    let today_only = admin
+        .text(&format!(
+            "/admin/audit?from_day={d}&from_month={m}&from_year={y}&to_day={d}&to_month={m}&to_year={y}&action=sign_in"
+        ))
+        .await;
+    assert!(today_only.contains("Action </span>sign in</td>"), "{today_only}");
+    // A link worker opening one case three times is one row; the referral is named by its
+    // reference, and the person not at all (admins do not see cases).
+    let worker = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    for _ in 0..3 {
+        assert_eq!(worker.get(&format!("/referrals/{}", app.a.case.referral)).await.status(), 200);
+    }
+    let views = admin.text(&format!("/admin/audit?action=record_viewed&entity_id={}", app.a.case.referral)).await;
+    assert_eq!(views.matches("data-testid=\"repeats\">(3 times)").count(), 1, "{views}");
+    assert!(views.contains("Record </span><span>Referral: LW-"), "{views}");
+    assert!(!views.contains("Margaret") && !views.contains("Oakes"), "{views}");
     // Organisation B's entries never show in A's trail.
     app.signed_in(&app.b.email(Role::Admin)).await;
     let html = admin.text(&format!("/admin/audit?user={}", app.b.user(Role::Admin).id)).await;

@@ -444,7 +444,7 @@ async fn users_admin_journey(engine: Engine) {
         (format!("/practices/{}/edit", app.a.practice.id), "edit practice"),
         ("/admin/sites".into(), "sites and rooms"),
         ("/admin/audit".into(), "audit trail"),
-        ("/admin/audit?from=nonsense".into(), "audit trail with an error"),
+        ("/admin/audit?from_day=nonsense".into(), "audit trail with an error"),
         (format!("/admin/users/{}", app.a.user(Role::Referrer).id), "user details"),
         ("/accessibility".into(), "accessibility statement"),
         ("/privacy".into(), "privacy"),

@@ -35,6 +35,7 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
         ("preferred_channel", "sms"),
         ("consent_contact", "true"),
         ("consent_share", "true"),
+        ("consent_share_practice", "true"),
     ];
     let bad: Vec<_> = fields.iter().map(|(k, v)| if *k == "postcode" { (*k, "nowhere") } else { (*k, *v) }).collect();
     let r = lw.post_form(&format!("/people/{person}"), &bad).await;
@@ -51,6 +52,7 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
     assert_eq!(r.status(), 303);
     let shown = lw.text(&format!("/people/{person}")).await;
     assert!(shown.contains("07700 900555") && shown.contains("share with community services: yes"));
+    assert!(shown.contains("share a summary with their GP practice: yes"), "{shown}");
     assert!(shown.contains(&format!(" by {}", app.a.user(Role::LinkWorker).display_name)), "who recorded the consents");
     // The same form again is stale.
     let r = lw.post_form(&format!("/people/{person}"), &fields).await;
@@ -78,7 +80,11 @@ async fn details_and_consents_change_with_who_and_when(engine: Engine) {
     let r =
         http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["consent_share"], false);
+    let changed = r.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(
+        (&changed["consent_share"], &changed["consent_share_practice"]),
+        (&serde_json::json!(false), &serde_json::json!(false))
+    );
     let r =
         http.put(app.url(&format!("/api/v1/people/{person}"))).bearer_auth(&token).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 409);

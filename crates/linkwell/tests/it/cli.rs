@@ -303,6 +303,26 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
                 52,
                 "the waiting ones (rows under the header): received, accepted, contacting"
             );
+            // The older lonely walker's first suggestion is a walk meeting both her needs,
+            // and no group for new parents is suggested to her at all.
+            let db = linkwell_store::Db::connect(&url).await.unwrap();
+            const EDITH: &str = "SELECT id FROM people WHERE given_name = 'Edith' AND family_name = 'Marsh'";
+            let edith: String = match &db {
+                linkwell_store::Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+                    sqlx::query_scalar(EDITH).fetch_one(p).await.unwrap()
+                }
+                linkwell_store::Db::Postgres(p) => sqlx::query_scalar(EDITH).fetch_one(p).await.unwrap(),
+            };
+            db.close().await;
+            let page = c.get(format!("{base}/people/{edith}")).send().await.unwrap().text().await.unwrap();
+            let suggested = page.split("id=\"suggestions\"").nth(1).unwrap();
+            let first = suggested.split("<h3 class=\"nhsuk-heading-s").nth(1).unwrap();
+            assert!(
+                first.contains("Helps with loneliness and isolation and physical activity")
+                    && (first.contains("Walk</a>") || first.contains("Walk (") || first.contains("Walk and Talk")),
+                "{first}"
+            );
+            assert!(!suggested.contains("Parent and Baby") && !suggested.contains("Buggy Talk"), "{suggested}");
         }
         if email.starts_with("worker@") {
             let caseload = c.get(format!("{base}/caseload")).send().await.unwrap().text().await.unwrap();

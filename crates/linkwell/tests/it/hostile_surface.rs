@@ -181,6 +181,7 @@ const QUERY_NAMES: &[&str] = &[
     "at",
     "referral",
     "window",
+    "role",
 ];
 
 /// Numbered rows the forms use, with indexes no form would send.

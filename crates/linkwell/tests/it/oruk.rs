@@ -369,7 +369,7 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     // Taxonomies, terms and organisations.
     let t = get_json(&app, "/oruk/a/taxonomies").await;
     schemas.assert_valid("taxonomy_list", &t, "taxonomies");
-    assert_eq!(t["total_items"].as_u64(), Some(2));
+    assert_eq!(t["total_items"].as_u64(), Some(3));
     schemas.assert_valid("taxonomy", &get_json(&app, &format!("/oruk/a/taxonomies/{activities}")).await, "a taxonomy");
     let terms = get_json(&app, &format!("/oruk/a/taxonomy_terms?taxonomy_id={activities}&per_page=100")).await;
     schemas.assert_valid("taxonomy_term_list", &terms, "terms");

@@ -55,6 +55,9 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
     add_listing(&lw, &provider, "Evening Walkers", "LS2 9JT", "18:00", &[]).await;
     add_listing(&lw, &provider, "Moortown Walkers", "LS17 5AA", "10:00", &[]).await;
     add_listing(&lw, &provider, "Over 80s Walk", "LS2 9JT", "10:00", &[("minimum_age", "80")]).await;
+    add_listing(&lw, &provider, "Buggy Walk", "LS2 9JT", "10:00", &[("audiences", "new_parents")]).await;
+    add_listing(&lw, &provider, "Men's Walk", "LS2 9JT", "10:00", &[("audiences", "men")]).await;
+    add_listing(&lw, &provider, "Women's Walk", "LS2 9JT", "10:00", &[("audiences", "women")]).await;
     let v = app
         .db
         .service(&app.a.scope, paused.rsplit('/').next().unwrap().parse().unwrap())
@@ -81,9 +84,35 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
     ] {
         assert!(suggestions.contains(reason), "{reason} in {suggestions}");
     }
-    for not_offered in ["Woodhouse Strollers", "Evening Walkers", "Moortown Walkers", "Over 80s Walk"] {
+    for not_offered in ["Woodhouse Strollers", "Moortown Walkers", "Over 80s Walk", "Buggy Walk", "Men's Walk"] {
         assert!(!suggestions.contains(not_offered), "{not_offered} is not suggested");
     }
+    // For women, and she is one; at a time she is not free, later and without saying so.
+    assert!(suggestions.contains("Only for women"), "{suggestions}");
+    let (walk, evening) =
+        (suggestions.find(">Tuesday Walk</a>").unwrap(), suggestions.find(">Evening Walkers</a>").unwrap());
+    assert!(walk < evening, "{suggestions}");
+    assert!(!suggestions[evening..].split("</li>\n</ul>").next().unwrap().contains("when they are free"));
+    // Recorded as a new parent (a grandmother raising a baby), the buggy walk is hers too.
+    let version = app.db.person(&app.a.scope, person).await.unwrap().version.to_string();
+    let r = lw
+        .post_form(
+            &format!("/people/{person}/free-times"),
+            &[("version", &version), ("free", "tu-morning"), ("circumstances", "new_parents")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = lw.text(&format!("/people/{person}?miles=3")).await;
+    assert!(page.split("id=\"suggestions\"").nth(1).unwrap().contains(">Buggy Walk</a>"), "{page}");
+    let recorded = app.db.person(&app.a.scope, person).await.unwrap().circumstances;
+    assert_eq!(recorded, [linkwell_domain::directory::Audience::NewParents].into());
+    // A circumstance that is not one is refused and changes nothing.
+    let version = app.db.person(&app.a.scope, person).await.unwrap().version.to_string();
+    let r = lw
+        .post_form(&format!("/people/{person}/free-times"), &[("version", &version), ("circumstances", "women")])
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.db.person(&app.a.scope, person).await.unwrap().free_times.len(), 1);
     // A wider distance brings in Moortown (4.1 miles).
     assert!(lw.text(&format!("/people/{person}?miles=5")).await.contains(">Moortown Walkers</a>"));
 

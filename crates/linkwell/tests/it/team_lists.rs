@@ -227,7 +227,7 @@ async fn a_referrers_list_is_in_date_order_with_what_they_gave(engine: Engine) {
     let app = spawn(engine).await;
     let (_, older) = person_referred(&app, "Ivy", "Older", Stage::Received).await;
     received_days_ago(&app, older, 30).await;
-    let (_, newer) = person_referred(&app, "Jo", "Newer", Stage::Received).await;
+    let (jo, newer) = person_referred(&app, "Jo", "Newer", Stage::Received).await;
     received_days_ago(&app, newer, 2).await;
     exec(&app.db, &format!("UPDATE referrals SET referred_nhs_number = '9434765919' WHERE id = '{newer}'")).await;
     let (status, list) = api_call(&app, M::GET, "/api/v1/referrals", Role::Referrer, None).await;
@@ -235,6 +235,16 @@ async fn a_referrers_list_is_in_date_order_with_what_they_gave(engine: Engine) {
     assert_eq!(names(&list), ["Margaret", "Margaret", "Jo", "Ivy"], "newest received first: {list}");
     assert_eq!(list["items"][2]["nhs_number"], "9434765919");
     assert!(list["items"][3].get("nhs_number").is_none(), "Ivy's referral gave none: {list}");
+    // By name, as their referrals gave the names: the record's (corrected since) neither
+    // orders the list nor travels in its cursor.
+    exec(&app.db, &format!("UPDATE people SET given_name = 'Zara', family_name = 'Zzyzx' WHERE id = '{jo}'")).await;
+    let by_name = walk(&app, "/api/v1/referrals?sort=name", Role::Referrer, 1).await;
+    assert_eq!(by_name, ["Jo", "Margaret", "Margaret", "Ivy"]);
+    let (_, first) = api_call(&app, M::GET, "/api/v1/referrals?sort=name&limit=1", Role::Referrer, None).await;
+    let hex = first["next_cursor"].as_str().unwrap();
+    let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let cursor = String::from_utf8(bytes).unwrap();
+    assert!(cursor.contains("newer") && !cursor.contains("zzyzx") && !cursor.contains(&jo.to_string()), "{cursor}");
 
     let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
     let html = referrer.text("/referrals").await;
@@ -350,8 +360,12 @@ async fn the_referring_practice_reads_the_discharge_summary_as_consented(engine:
     );
     let text = referrer.text(&format!("/referrals/{done}/discharge-summary.txt")).await;
     assert!(text.contains("codes, dates and outcomes only") && !text.contains("Walks every week."), "{text}");
-    // With it: the whole summary.
+    // Consent to share with community services is not consent to share with the practice.
     exec(&app.db, &format!("UPDATE people SET consent_share = TRUE WHERE id = '{}'", app.a.case.person)).await;
+    let page = referrer.text(&format!("/referrals/{done}/discharge-summary")).await;
+    assert!(page.contains("codes, dates and outcomes only") && !page.contains("Walks every week."), "{page}");
+    // With consent to share with the practice: the whole summary.
+    exec(&app.db, &format!("UPDATE people SET consent_share_practice = TRUE WHERE id = '{}'", app.a.case.person)).await;
     let page = referrer.text(&format!("/referrals/{done}/discharge-summary")).await;
     assert!(page.contains("Walks every week.") && !page.contains("codes, dates and outcomes only"), "{page}");
     // Another practice's referrer is told nothing, as if it did not exist.

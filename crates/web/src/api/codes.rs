@@ -73,6 +73,10 @@ pub fn list_sort() -> Object {
     one_of(linkwell_app::casework::SORTS.iter().map(|(code, _)| *code))
 }
 
+pub fn user_status() -> Object {
+    one_of(["active", "disabled"])
+}
+
 pub fn sort_direction() -> Object {
     one_of(["ascending", "descending"])
 }
@@ -91,6 +95,14 @@ pub fn activity() -> Object {
 
 pub fn activities() -> Array {
     list_of(ActivityType::ALL.iter().map(|a| a.code()))
+}
+
+pub fn circumstances() -> Array {
+    list_of(linkwell_domain::directory::Audience::CIRCUMSTANCES.iter().map(|a| a.code()))
+}
+
+pub fn audiences() -> Array {
+    list_of(linkwell_domain::directory::Audience::ALL.iter().map(|a| a.code()))
 }
 
 pub fn cost() -> Object {

@@ -209,6 +209,9 @@ pub struct ServiceDto {
     pub needs: Vec<String>,
     #[schema(schema_with = codes::activities)]
     pub activities: Vec<String>,
+    /// Who it is only for (every one must apply); empty for anyone.
+    #[schema(schema_with = codes::audiences)]
+    pub audiences: Vec<String>,
     pub capacity: Option<u32>,
     pub full: bool,
     #[schema(schema_with = codes::service_status)]
@@ -248,6 +251,7 @@ impl From<Service> for ServiceDto {
             provider_id: s.provider_id.to_string(),
             needs: codes(linkwell_domain::directory::Taxonomy::Needs),
             activities: codes(linkwell_domain::directory::Taxonomy::Activities),
+            audiences: codes(linkwell_domain::directory::Taxonomy::Audiences),
             provider_name: s.provider_name,
             name: s.name,
             description: s.description,
@@ -434,6 +438,9 @@ pub struct ServiceBody {
     pub needs: Vec<String>,
     #[schema(schema_with = codes::activities)]
     pub activities: Vec<String>,
+    /// Who it is only for (every one must apply); empty for anyone.
+    #[schema(schema_with = codes::audiences)]
+    pub audiences: Vec<String>,
     pub capacity: Option<u32>,
     pub full: bool,
     pub location: Option<LocationBody>,
@@ -491,6 +498,7 @@ impl ServiceBody {
             languages: self.languages.join(", "),
             needs: self.needs.clone(),
             activities: self.activities.clone(),
+            audiences: self.audiences.clone(),
             capacity: number(self.capacity),
             full: self.full,
             location_name: place.map(|l| l.name.clone()).unwrap_or_default(),

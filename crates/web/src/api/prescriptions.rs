@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use linkwell_app::casework::open_case;
 use linkwell_app::prescriptions as rx_case;
 use linkwell_domain::directory::{
-    OutcomeFields, PrescriptionFields, PrescriptionInput, UnmetNeedFields, UnmetNeedInput, WeekSlot,
+    Audience, OutcomeFields, PrescriptionFields, PrescriptionInput, UnmetNeedFields, UnmetNeedInput, WeekSlot,
 };
 use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::Need;
@@ -165,6 +165,11 @@ pub struct FreeTimesBody {
     /// against them.
     #[schema(schema_with = codes::week_slots)]
     pub free: Vec<String>,
+    /// What applies to them that some listings are only for (`new_parents`, `carers`,
+    /// `bereaved`, `veterans`), replacing what was recorded; left out, it is kept.
+    #[serde(default)]
+    #[schema(schema_with = codes::circumstances)]
+    pub circumstances: Option<Vec<String>>,
     /// The person's version you read; a stale one is refused with 409.
     pub version: i64,
 }
@@ -173,11 +178,13 @@ pub struct FreeTimesBody {
 pub struct FreeTimesDto {
     #[schema(schema_with = codes::week_slots)]
     pub free: Vec<String>,
+    #[schema(schema_with = codes::circumstances)]
+    pub circumstances: Vec<String>,
     /// The person's record's version now.
     pub version: i64,
 }
 
-/// Record when the person is free (replacing what was recorded).
+/// Record when the person is free and what applies to them (replacing what was recorded).
 #[utoipa::path(put, operation_id = "setFreeTimes", path = "/api/v1/people/{id}/free-times", tag = "prescriptions", params(("id" = String, Path)), request_body = FreeTimesBody,
     responses((status = 200, body = FreeTimesDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_free_times(
@@ -189,8 +196,14 @@ pub async fn set_free_times(
     let person = linkwell_app::casework::open_person(&state.db, &p, path_id::<PersonId>(&id)?).await?;
     let body: FreeTimesBody = body.parse()?;
     let slots = WeekSlot::parse_set("free", &body.free)?;
-    let saved = rx_case::set_free_times(&state.db, &p, &person, Version(body.version), &slots).await?;
-    Ok(Json(FreeTimesDto { free: saved.free_times.iter().map(|s| s.code()).collect(), version: saved.version }))
+    let circumstances = body.circumstances.as_deref().map(Audience::parse_circumstances).transpose()?;
+    let saved =
+        rx_case::set_free_times(&state.db, &p, &person, Version(body.version), &slots, circumstances.as_ref()).await?;
+    Ok(Json(FreeTimesDto {
+        free: saved.free_times.iter().map(|s| s.code()).collect(),
+        circumstances: saved.circumstances.iter().map(|c| c.code().to_owned()).collect(),
+        version: saved.version,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

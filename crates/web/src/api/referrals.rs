@@ -147,7 +147,11 @@ pub struct PersonDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
     pub consent_contact: bool,
+    /// To share their details with the community services they are referred to.
     pub consent_share: bool,
+    /// To share a summary of their support with their GP practice (the discharge summary
+    /// in full; otherwise the practice reads codes and dates only).
+    pub consent_share_practice: bool,
     pub consent_feedback: bool,
     /// Set when this record was merged into another, which is the one to use.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,6 +183,7 @@ impl From<&Person> for PersonDto {
             practice_id: p.practice_id.map(|id| id.to_string()),
             consent_contact: p.consent_contact,
             consent_share: p.consent_share,
+            consent_share_practice: p.consent_share_practice,
             consent_feedback: p.consent_feedback,
             merged_into: p.merged_into.map(|id| id.to_string()),
             unconfirmed_nhs_number: p.unconfirmed_nhs_number.clone(),
@@ -309,7 +314,11 @@ pub struct PersonBody {
     /// Ignored for referrers: their own practice is used.
     pub practice_id: String,
     pub consent_contact: bool,
+    /// To share their details with the community services they are referred to.
     pub consent_share: bool,
+    /// To share a summary of their support with their GP practice (the discharge summary
+    /// in full; otherwise the practice reads codes and dates only).
+    pub consent_share_practice: bool,
     pub consent_feedback: bool,
 }
 
@@ -370,6 +379,7 @@ pub fn parse_person(
         practice_id: b.practice_id.clone(),
         consent_contact: b.consent_contact,
         consent_share: b.consent_share,
+        consent_share_practice: b.consent_share_practice,
         consent_feedback: b.consent_feedback,
     };
     if let Some(practice) = own_practice {

@@ -24,6 +24,9 @@ pub struct UserDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub practice_id: Option<String>,
     pub disabled: bool,
+    /// When they last signed in (RFC 3339); absent if never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_signed_in_at: Option<String>,
     pub version: i64,
 }
 
@@ -36,6 +39,7 @@ impl From<&User> for UserDto {
             role: u.role.as_str().into(),
             practice_id: u.practice_id.map(|p| p.to_string()),
             disabled: u.disabled,
+            last_signed_in_at: u.last_signed_in_at.map(super::rfc3339),
             version: u.version,
         }
     }
@@ -67,15 +71,32 @@ pub struct NewUserDto {
     pub password_reset_path: String,
 }
 
-/// The organisation's users (admins and coordinators).
-#[utoipa::path(get, operation_id = "listUsers", path = "/api/v1/users", tag = "users", params(PageQuery),
+/// The users list's filters; each one given narrows it.
+#[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+#[serde(default)]
+pub struct UserListParams {
+    #[param(schema_with = super::codes::role)]
+    pub role: String,
+    /// `active` or `disabled`.
+    #[param(schema_with = super::codes::user_status)]
+    pub status: String,
+    /// Part of a name or email address, any case.
+    pub search: String,
+}
+
+/// The organisation's users (admins and coordinators), filtered by role, status and a
+/// search of names and email addresses.
+#[utoipa::path(get, operation_id = "listUsers", path = "/api/v1/users", tag = "users", params(PageQuery, UserListParams),
     responses((status = 200, body = UserPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     Signed(p): Signed,
     Query(q): Query<PageQuery>,
+    Query(f): Query<UserListParams>,
 ) -> Result<Json<UserPage>, ApiError> {
-    let page = state.db.users_page(&p.scope(), q.cursor.as_deref(), q.limit()?).await?;
+    let fields = use_case::UserListFields { role: &f.role, status: &f.status, search: &f.search };
+    let filter = use_case::user_filter(&fields)?;
+    let page = state.db.users_page(&p.scope(), &filter, q.cursor.as_deref(), q.limit()?).await?;
     Ok(Json(UserPage { items: page.items.iter().map(UserDto::from).collect(), next_cursor: page.next_cursor }))
 }
 

@@ -161,6 +161,7 @@ fn form_of(p: &linkwell_store::people::Person) -> FormPairs {
     for (name, on) in [
         ("consent_contact", p.consent_contact),
         ("consent_share", p.consent_share),
+        ("consent_share_practice", p.consent_share_practice),
         ("consent_feedback", p.consent_feedback),
     ] {
         if on {

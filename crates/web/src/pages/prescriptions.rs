@@ -8,14 +8,13 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ServiceId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::directory::{
-    Distance, Offer, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome,
-    Seeker, Term, UnmetNeedFields, UnmetNeedInput, WeekSlot, age_on, reasons,
+    Audience, OutcomeFields, PrescriptionFields, PrescriptionInput, PrescriptionKind, PrescriptionOutcome,
+    UnmetNeedFields, UnmetNeedInput, WeekSlot,
 };
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
 use linkwell_search::SearchQuery;
-use linkwell_store::directory::{Located, Prescription};
+use linkwell_store::directory::Prescription;
 use linkwell_store::people::Person;
 use minijinja::Value;
 use serde::Deserialize;
@@ -25,89 +24,43 @@ use super::{FormPairs, Page, form_errors, form_status, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_app::casework::{CaseError, open_case};
-use linkwell_app::prescriptions::{self as rx_case, open_for_prescribing};
+use linkwell_app::prescriptions::{self as rx_case};
 
 /// How far suggestions reach unless the link worker chooses otherwise.
 pub const DEFAULT_SUGGESTION_MILES: f64 = 3.0;
-const SUGGESTIONS: usize = 10;
 
-/// Suggested listings for a person: offered (running, not full), for their needs, on
-/// days and times they are free, for their age, within `miles` of their postcode — each
-/// with the reasons it matched.
+/// The suggestions section of a person's page (`rx_case::suggestions` decides them).
 pub async fn suggestions(
     state: &AppState,
-    p: &crate::auth::Principal,
+    p: &linkwell_app::Caller,
     person: &Person,
     miles: f64,
 ) -> Result<Value, PageError> {
-    let scope = p.scope();
-    let today = linkwell_app::today();
-    let filter = linkwell_store::caseload::ReferralFilter { person: Some(person.id), ..Default::default() };
-    let referrals =
-        state.db.referral_summaries(&scope, &filter, linkwell_store::caseload::ReferralOrder::NEWEST, None, 50).await?;
-    let open: Vec<_> = referrals.items.iter().filter(|r| open_for_prescribing(&r.status)).collect();
-    let mut needs: Vec<Need> = open.iter().flat_map(|r| r.needs.iter().copied()).collect();
-    for r in &open {
-        if let Some(plan) = state.db.current_plan(&scope, r.id).await? {
-            needs.extend(plan.plan.needs.iter().filter_map(|n| Need::parse(n).ok()));
-        }
-    }
-    needs.sort();
-    needs.dedup();
-    let located = match person.postcode.as_deref().map(Postcode::parse) {
-        Some(Ok(pc)) => state.db.locate_postcode(&pc).await?,
-        _ => None,
-    };
-    let seeker = Seeker {
-        needs: needs.clone(),
-        free: person.free_times.iter().copied().collect(),
-        age: Some(age_on(person.date_of_birth, today)),
-    };
-    let query = SearchQuery {
-        terms: needs.iter().map(|n| Term::Need(*n)).collect(),
-        free_slots: person.free_times.clone(),
-        age: seeker.age,
-        near: located.map(Located::point),
-        within_miles: located.map(|_| miles),
-        offered_only: true,
-        limit: SUGGESTIONS,
-        ..Default::default()
-    };
-    let found = linkwell_app::directory::search::find(&state.db, &state.search, &scope, query).await?;
-    let referral = open.first().map(|r| r.id.to_string());
+    let found = rx_case::suggestions(&state.db, &state.search, p, person, miles).await?;
+    let referral = found.referral.map(|r| r.to_string());
     let rows: Vec<Value> = found
+        .items
         .iter()
         .map(|f| {
             let s = &f.service;
-            let slots = s.week_slots(today);
-            let distance =
-                f.miles.map(|m| Distance { miles: m, from_district: matches!(located, Some(Located::District(_))) });
-            let offer = Offer {
-                terms: &s.terms,
-                slots: &slots,
-                cost: &s.cost,
-                minimum_age: s.minimum_age,
-                maximum_age: s.maximum_age,
-                wheelchair: s.wheelchair,
-            };
             minijinja::context! {
                 id => s.id.to_string(), name => s.name.clone(), provider => s.provider_name.clone(),
                 when => s.schedules.first().map(|x| x.schedule.summary()),
-                reasons => reasons(&seeker, offer, distance),
+                reasons => f.reasons.clone(),
                 prescribe => referral.as_ref().map(|r| format!("/referrals/{r}/prescriptions/new?service={}", s.id)),
             }
         })
         .collect();
     let mut notes = vec![];
-    if located.is_none() {
+    if !found.located {
         notes.push(
             "Linkwell does not know where their postcode is, so suggestions are not limited by distance.".to_owned(),
         );
     }
     if person.free_times.is_empty() {
-        notes.push("Record when they are free to suggest only groups at those times.".to_owned());
+        notes.push("Record when they are free to put groups at those times first.".to_owned());
     }
-    if needs.is_empty() {
+    if found.needs.is_empty() {
         notes.push(
             "No needs are recorded on an open referral or plan, so suggestions are not matched to needs.".to_owned(),
         );
@@ -116,13 +69,14 @@ pub async fn suggestions(
         rows => rows,
         notes => notes,
         miles => miles,
-        needs => needs.iter().map(|n| n.label()).collect::<Vec<_>>(),
+        needs => found.needs.iter().map(|n| n.label()).collect::<Vec<_>>(),
         referral => referral,
         free_times => WeekSlot::all().map(|s| minijinja::context! { code => s.code(), label => s.label(), checked => person.free_times.contains(&s) }).collect::<Vec<_>>(),
+        circumstances => Audience::CIRCUMSTANCES.iter().map(|a| minijinja::context! { code => a.code(), label => a.label(), checked => person.circumstances.contains(a) }).collect::<Vec<_>>(),
     })
 }
 
-/// Record when the person is free.
+/// Record when the person is free, and what applies to them.
 pub async fn save_free_times(
     State(state): State<AppState>,
     page: Page,
@@ -135,8 +89,11 @@ pub async fn save_free_times(
     // The page's boxes send only codes it offers: a bad one is a tampered form.
     let slots = WeekSlot::parse_set("free", &form.all("free"))
         .map_err(|e| PageError::BadRequest(e.errors.first().map(|f| f.message.clone()).unwrap_or_default()))?;
-    let person = rx_case::set_free_times(&state.db, &p, &person, version, &slots).await?;
-    page.done("When they are free is saved", &format!("/people/{}#suggestions", person.id)).await
+    let circumstances = Audience::parse_circumstances(&form.all("circumstances"))
+        .map_err(|e| PageError::BadRequest(e.errors.first().map(|f| f.message.clone()).unwrap_or_default()))?;
+    let person = rx_case::set_free_times(&state.db, &p, &person, version, &slots, Some(&circumstances)).await?;
+    page.done("When they are free and what applies to them are saved", &format!("/people/{}#suggestions", person.id))
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]

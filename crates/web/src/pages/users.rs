@@ -27,10 +27,32 @@ fn roles() -> Vec<minijinja::Value> {
 pub const PAGE_SIZE: usize = 100;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ListQuery {
     /// The id of the last user on the previous page.
-    #[serde(default)]
     after: String,
+    role: String,
+    /// `active` or `disabled`.
+    status: String,
+    search: String,
+}
+
+impl ListQuery {
+    /// The list's address with its filters, after the user `after` if given.
+    fn href(&self, after: Option<&str>) -> String {
+        let pairs = [
+            ("role", self.role.as_str()),
+            ("status", &self.status),
+            ("search", &self.search),
+            ("after", after.unwrap_or("")),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::access::urlencode(v.trim())))
+            .collect();
+        if query.is_empty() { "/admin/users".into() } else { format!("/admin/users?{}", query.join("&")) }
+    }
 }
 
 pub async fn list(
@@ -45,10 +67,14 @@ pub async fn list(
     };
     let after_key = after.as_ref().map(|u| (u.display_name.clone(), u.id.to_string()));
     let after_key = after_key.as_ref().map(|(name, id)| (name.as_str(), id.as_str()));
-    let mut users = state.db.users_by_name_page(&p.scope(), after_key, PAGE_SIZE + 1).await?;
+    let fields = users::UserListFields { role: &q.role, status: &q.status, search: &q.search };
+    let (mut users, errors) = match users::user_filter(&fields) {
+        Ok(filter) => (state.db.users_by_name_page(&p.scope(), &filter, after_key, PAGE_SIZE + 1).await?, None),
+        Err(e) => (vec![], Some(e)),
+    };
     let next = (users.len() > PAGE_SIZE).then(|| {
         users.truncate(PAGE_SIZE);
-        users.last().map(|u| format!("/admin/users?after={}", u.id))
+        users.last().map(|u| q.href(Some(&u.id.to_string())))
     });
     let practices = state.db.practices_by_name(&p.scope()).await?;
     let rows: Vec<_> = users
@@ -58,20 +84,33 @@ pub async fn list(
             minijinja::context! {
                 id => u.id.to_string(), name => u.display_name.clone(), email => u.email.clone(),
                 role => u.role.label(), practice => practice, disabled => u.disabled,
+                last_signed_in_at => u.last_signed_in_at,
             }
         })
         .collect();
     let can_manage = p.can(Action::ManageUsers);
-    Ok(page
-        .render(
-            &state,
-            "pages/users/list.html",
-            minijinja::context! {
-                title => if can_manage { "Users" } else { "Team" },
-                users => rows, can_manage => can_manage, next_href => next.flatten(), first_page => after.is_none(),
-            },
-        )?
-        .into_response())
+    let any = |text: &str| minijinja::context! { value => "", text => text };
+    let mut role_items = vec![any("Any role")];
+    role_items
+        .extend(super::shared::items(Role::ALL.iter().map(|r| (r.as_str(), r.label())), std::slice::from_ref(&q.role)));
+    let mut status_items = vec![any("Active or disabled")];
+    status_items.extend(super::shared::items(
+        [("active", "Active"), ("disabled", "Disabled")],
+        std::slice::from_ref(&q.status),
+    ));
+    let filtered = q.href(None) != "/admin/users";
+    let html = page.render(
+        &state,
+        "pages/users/list.html",
+        minijinja::context! {
+            title => if can_manage { "Users" } else { "Team" },
+            users => rows, can_manage => can_manage, next_href => next.flatten(),
+            first_href => after.is_some().then(|| q.href(None)),
+            roles => role_items, statuses => status_items, search => q.search.clone(), filtered => filtered,
+            errors => errors.as_ref().map(form_errors),
+        },
+    )?;
+    Ok((super::form_status(errors.as_ref()), html).into_response())
 }
 
 #[derive(Deserialize, Default)]

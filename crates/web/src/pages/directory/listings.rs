@@ -59,6 +59,7 @@ pub(crate) fn service_fields(f: &FormPairs) -> ServiceFields {
         languages: f.get("languages").into(),
         needs: f.all("needs"),
         activities: f.all("activities"),
+        audiences: f.all("audiences"),
         capacity: f.get("capacity").into(),
         full: f.checked("full"),
         location_name: f.get("location_name").into(),
@@ -103,6 +104,7 @@ pub(super) fn form_of(s: &Service) -> FormPairs {
         let name = match t {
             Term::Need(_) => "needs",
             Term::Activity(_) => "activities",
+            Term::Audience(_) => "audiences",
         };
         v.push((name.into(), t.code().into()));
     }
@@ -172,6 +174,7 @@ pub(super) async fn render_form(
             costs => items([("free", "Free"), ("paid", "There is a cost")], &chosen("cost")),
             needs => items(Need::ALL.iter().map(|n| (n.code(), n.label())), &chosen("needs")),
             activities => items(ActivityType::ALL.iter().map(|a| (a.code(), a.label())), &chosen("activities")),
+            audiences => items(linkwell_domain::directory::Audience::ALL.iter().map(|a| (a.code(), a.label())), &chosen("audiences")),
             schedules => schedule_rows(form),
             no_providers => providers.is_empty(),
         },

@@ -133,14 +133,14 @@ pub fn result_row(s: &Service, today: jiff::civil::Date, miles: Option<f64>) -> 
     }
 }
 
-/// Both taxonomies as one select, grouped by a prefix in the label.
+/// The needs and activities taxonomies as one select, grouped by a prefix in the label.
 pub fn term_items(chosen: Option<Term>) -> Vec<Value> {
     let mut out =
         vec![minijinja::context! { value => "", text => "Any need or activity", selected => chosen.is_none() }];
     for t in Need::ALL.iter().map(|n| Term::Need(*n)).chain(ActivityType::ALL.iter().map(|a| Term::Activity(*a))) {
         let prefix = match t {
             Term::Need(_) => "Need",
-            Term::Activity(_) => "Activity",
+            Term::Activity(_) | Term::Audience(_) => "Activity",
         };
         out.push(minijinja::context! { value => t.key(), text => format!("{prefix}: {}", t.label()), selected => Some(t) == chosen });
     }
@@ -157,7 +157,11 @@ pub fn detail_rows(s: &Service) -> Vec<Value> {
         (None, Some(b)) => format!("Up to age {b}"),
         (None, None) => "All ages".into(),
     };
-    let who = [ages, s.eligibility.clone()].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(". ");
+    let only_for: Vec<String> =
+        s.terms.iter().filter(|t| matches!(t, Term::Audience(_))).map(|t| t.label().to_lowercase()).collect();
+    let only_for = if only_for.is_empty() { String::new() } else { format!("Only for {}", only_for.join(" and ")) };
+    let who =
+        [ages, only_for, s.eligibility.clone()].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(". ");
     let needs = s.terms.iter().filter(|t| matches!(t, Term::Need(_))).map(|t| t.label()).collect::<Vec<_>>().join(", ");
     let activities =
         s.terms.iter().filter(|t| matches!(t, Term::Activity(_))).map(|t| t.label()).collect::<Vec<_>>().join(", ");

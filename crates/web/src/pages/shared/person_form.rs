@@ -30,6 +30,7 @@ pub fn person_fields(f: &FormPairs) -> PersonFields {
         practice_id: f.get("practice_id").into(),
         consent_contact: f.checked("consent_contact"),
         consent_share: f.checked("consent_share"),
+        consent_share_practice: f.checked("consent_share_practice"),
         consent_feedback: f.checked("consent_feedback"),
     }
 }
@@ -61,7 +62,7 @@ pub async fn person_choices(
     practice_items.extend(items(practices.iter().map(|pr| (pr.id.to_string(), pr.name.as_str())), &one("practice_id")));
     let mut ethnic = vec![minijinja::context! { value => "", text => "Not recorded" }];
     ethnic.extend(items(EthnicCategory::ALL.iter().map(|e| (e.code(), e.label())), &one("ethnic_category")));
-    let consented: Vec<String> = ["consent_contact", "consent_share", "consent_feedback"]
+    let consented: Vec<String> = ["consent_contact", "consent_share", "consent_share_practice", "consent_feedback"]
         .iter()
         .filter(|c| form.checked(c))
         .map(|c| c.to_string())
@@ -74,12 +75,14 @@ pub async fn person_choices(
         consents => items(match voice {
             Voice::Staff => [
                 ("consent_contact", "They agree to be contacted by the service"),
-                ("consent_share", "They agree that their details can be shared with community services they are referred to, and the summary of their support with their GP practice"),
+                ("consent_share", "They agree that their details can be shared with community services they are referred to"),
+                ("consent_share_practice", "They agree that a summary of their support can be shared with their GP practice"),
                 ("consent_feedback", "They agree to be asked for feedback"),
             ],
             Voice::Themselves => [
                 ("consent_contact", "I agree to be contacted by the service"),
-                ("consent_share", "I agree that my details can be shared with community services I am referred to, and the summary of my support with my GP practice"),
+                ("consent_share", "I agree that my details can be shared with community services I am referred to"),
+                ("consent_share_practice", "I agree that a summary of my support can be shared with my GP practice"),
                 ("consent_feedback", "I agree to be asked for feedback"),
             ],
         }, &consented),
