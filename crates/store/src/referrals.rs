@@ -256,6 +256,20 @@ impl TryFrom<ReferralEventRow> for ReferralEvent {
 }
 
 impl Db {
+    /// The references of the referrals with these ids (those that exist here), by id: how
+    /// the audit trail names a referral to someone who may not open it.
+    pub async fn referral_references(&self, scope: &OrgScope, ids: &[String]) -> Result<Vec<(String, String)>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, reference FROM referrals WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND reference IS NOT NULL AND id");
+            crate::push_in_list(&mut qb, ids);
+            Ok(qb.build_query_as::<(String, String)>().fetch_all(pool).await?)
+        })
+    }
+
     /// Record a new referral (status received), audited, in a transaction of its own.
     pub async fn create_referral(&self, scope: &OrgScope, actor: &Actor, new: &NewReferral<'_>) -> Result<Referral> {
         let mut tx = self.begin().await?;

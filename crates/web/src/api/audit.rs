@@ -9,6 +9,7 @@ use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use linkwell_app::audit::{self, AuditFilterFields};
+use linkwell_domain::time::DateEntry;
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntryDto {
@@ -64,8 +65,8 @@ pub async fn list(
         email: "",
         entity_type: &q.entity_type,
         entity_id: &q.entity_id,
-        from: &q.from,
-        to: &q.to,
+        from: DateEntry::Iso(q.from.clone()),
+        to: DateEntry::Iso(q.to.clone()),
     };
     let cursor = page.cursor.as_deref().unwrap_or("");
     let page = audit::trail(&state.db, &p.scope(), &fields, cursor, "cursor", limit.min(MAX_LIMIT)).await?;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::audit::{self, AuditFilterFields, TrailError};
 use linkwell_domain::audit::{AuditAction, AuditEntry};
+use linkwell_domain::time::DateEntry;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -26,9 +27,13 @@ pub struct AuditQuery {
     email: String,
     entity_type: String,
     entity_id: String,
-    /// London dates, YYYY-MM-DD, inclusive.
-    from: String,
-    to: String,
+    /// London dates, inclusive, in the NHS date input's three boxes each.
+    from_day: String,
+    from_month: String,
+    from_year: String,
+    to_day: String,
+    to_month: String,
+    to_year: String,
     before: String,
 }
 
@@ -44,8 +49,8 @@ pub async fn audit(
         email: &q.email,
         entity_type: &q.entity_type,
         entity_id: &q.entity_id,
-        from: &q.from,
-        to: &q.to,
+        from: DateEntry::boxes(&q.from_day, &q.from_month, &q.from_year),
+        to: DateEntry::boxes(&q.to_day, &q.to_month, &q.to_year),
     };
     let (entries, next, errors) =
         match audit::trail(&state.db, &p.scope(), &fields, &q.before, "before", PAGE_SIZE).await {
@@ -54,27 +59,43 @@ pub async fn audit(
             Err(TrailError::Store(e)) => return Err(e.into()),
         };
     let names = audit::actor_names(&state.db, &p.scope(), &entries).await?;
+    let records = audit::record_names(&state.db, &p.scope(), &entries).await?;
     let next_href = next.map(|cursor| next_href(&q, &cursor));
     let html = page.render(
         &state,
         "pages/admin/audit.html",
         minijinja::context! {
-            title => "Audit trail", rows => rows(&entries, &names),
+            title => "Audit trail", rows => rows(entries, &names, &records),
             actions => AuditAction::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-            q => minijinja::context! { action => q.action, email => q.email, entity_type => q.entity_type, entity_id => q.entity_id, from => q.from, to => q.to },
+            q => minijinja::context! {
+                action => q.action, email => q.email, entity_type => q.entity_type, entity_id => q.entity_id,
+                from_day => q.from_day, from_month => q.from_month, from_year => q.from_year,
+                to_day => q.to_day, to_month => q.to_month, to_year => q.to_year,
+            },
             next_href => next_href, errors => errors.as_ref().map(form_errors),
         },
     )?;
     Ok((super::form_status(errors.as_ref()), html).into_response())
 }
 
-/// One row per entry, the actor by name where they are still a user here.
-fn rows(entries: &[AuditEntry], names: &HashMap<String, String>) -> Vec<minijinja::Value> {
-    entries
-        .iter()
-        .map(|e| {
+/// One row per entry or run of repeated views: the actor by name where they are still a
+/// user here, the record by name where the trail may name it.
+fn rows(
+    entries: Vec<AuditEntry>,
+    names: &HashMap<String, String>,
+    records: &HashMap<(String, String), String>,
+) -> Vec<minijinja::Value> {
+    audit::group_repeated_views(entries)
+        .into_iter()
+        .map(|row| {
+            let e = &row.entry;
             let who = e.actor_user_id.as_ref().map(|id| names.get(id).unwrap_or(id));
-            minijinja::context! { seq => e.seq, at => e.at_ms, who => who, action => &e.action, entity_type => &e.entity_type, entity_id => &e.entity_id, request_id => &e.request_id }
+            let record = e.entity_id.as_ref().and_then(|id| records.get(&(e.entity_type.clone(), id.clone())));
+            minijinja::context! {
+                seq => e.seq, at => e.at_ms, since => (row.repeats > 1).then_some(row.since_ms), repeats => row.repeats,
+                who => who, action => &e.action, entity_type => e.entity_type.replace('_', " "),
+                entity_id => &e.entity_id, record => record, request_id => &e.request_id,
+            }
         })
         .collect()
 }
@@ -86,8 +107,12 @@ fn next_href(q: &AuditQuery, cursor: &str) -> String {
         ("email", q.email.as_str()),
         ("entity_type", q.entity_type.as_str()),
         ("entity_id", q.entity_id.as_str()),
-        ("from", q.from.as_str()),
-        ("to", q.to.as_str()),
+        ("from_day", q.from_day.as_str()),
+        ("from_month", q.from_month.as_str()),
+        ("from_year", q.from_year.as_str()),
+        ("to_day", q.to_day.as_str()),
+        ("to_month", q.to_month.as_str()),
+        ("to_year", q.to_year.as_str()),
         ("before", cursor),
     ])
     .unwrap_or_default();
