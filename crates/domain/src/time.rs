@@ -39,13 +39,22 @@ pub fn display_london(t: Timestamp) -> String {
     t.to_zoned(london()).strftime("%-d %b %Y, %H:%M").to_string()
 }
 
-/// A date as it was typed: the three boxes of the NHS date input on pages, or ISO 8601
-/// (`2027-03-27`) in the API. The rules that take a date do not care which; their error
-/// messages give an example written the same way as the entry.
+/// A date as it was typed: the three boxes of the NHS date input on pages, ISO 8601
+/// (`2027-03-27`) in the API, or a spreadsheet cell (`27/3/2027` or ISO) in a CSV import.
+/// The rules that take a date do not care which; their error messages give an example
+/// written the same way as the entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateEntry {
     Boxes { day: String, month: String, year: String },
     Iso(String),
+    Sheet(String),
+}
+
+/// A date in JSON is ISO 8601, as the API takes it.
+impl<'de> serde::Deserialize<'de> for DateEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DateEntry, D::Error> {
+        String::deserialize(d).map(DateEntry::Iso)
+    }
 }
 
 impl Default for DateEntry {
@@ -95,6 +104,21 @@ impl DateEntry {
                 }
                 t.parse::<Date>().map_err(|_| DateEntryError::NotReal)
             }
+            DateEntry::Sheet(text) => {
+                let t = text.trim();
+                if t.is_empty() {
+                    return Err(DateEntryError::Empty);
+                }
+                if let Ok(d) = t.parse::<Date>() {
+                    return Ok(d);
+                }
+                let parts: Vec<&str> = t.split(['/', ' ', '-', '.']).filter(|p| !p.is_empty()).collect();
+                let [d, m, y] = parts[..] else { return Err(DateEntryError::NotReal) };
+                let (Ok(d), Ok(m), Ok(y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) else {
+                    return Err(DateEntryError::NotReal);
+                };
+                Date::new(y, m, d).map_err(|_| DateEntryError::NotReal)
+            }
         }
     }
 
@@ -103,6 +127,7 @@ impl DateEntry {
         match self {
             DateEntry::Boxes { .. } => date.strftime("%-d %-m %Y").to_string(),
             DateEntry::Iso(_) => date.to_string(),
+            DateEntry::Sheet(_) => date.strftime("%-d/%-m/%Y").to_string(),
         }
     }
 }
@@ -115,6 +140,35 @@ pub fn civil_date(entry: &DateEntry) -> Result<Date, String> {
         Err(DateEntryError::NotReal) => Err(real()),
         Ok(d) if !(1900..=2200).contains(&d.year()) => Err(real()),
         Ok(d) => Ok(d),
+    }
+}
+
+impl DateEntry {
+    /// A date as the page's three boxes, to show it in a form again.
+    pub fn of(date: Date) -> DateEntry {
+        DateEntry::boxes(&date.day().to_string(), &date.month().to_string(), &date.year().to_string())
+    }
+
+    /// The day, month and year boxes as typed (all empty for an entry not made in boxes).
+    pub fn typed_boxes(&self) -> (String, String, String) {
+        match self {
+            DateEntry::Boxes { day, month, year } => (day.clone(), month.clone(), year.clone()),
+            DateEntry::Iso(_) | DateEntry::Sheet(_) => Default::default(),
+        }
+    }
+
+    /// Whether nothing was typed.
+    pub fn is_empty(&self) -> bool {
+        self.read() == Err(DateEntryError::Empty)
+    }
+}
+
+/// A date for the service's own records that may be left out: none when every box (or the
+/// ISO text) is empty, otherwise as `civil_date`.
+pub fn optional_civil_date(entry: &DateEntry) -> Result<Option<Date>, String> {
+    match entry.read() {
+        Err(DateEntryError::Empty) => Ok(None),
+        _ => civil_date(entry).map(Some),
     }
 }
 

@@ -92,7 +92,7 @@ fn schedule() -> impl Strategy<Value = ScheduleFields> {
             repeat,
             day,
             week,
-            starts,
+            starts: DateEntry::Sheet(starts),
             opens,
             closes,
             description,
@@ -149,9 +149,9 @@ proptest! {
         let n = f.iter().map(String::len).sum::<usize>() + goals.len() * 64 + actions.len() * 64 + list.len() * 16;
         let fields = PlanFields {
             what_matters: f[0].clone(), strengths: f[1].clone(), needs: list.clone(),
-            goals: goals.iter().map(|(text, target, progress)| GoalFields { text: text.clone(), target: target.clone(), progress: progress.clone() }).collect(),
-            actions: actions.iter().map(|(who, what, by, done)| ActionFields { who: who.clone(), what: what.clone(), by: by.clone(), done: *done }).collect(),
-            tools: list.clone(), next_review: f[2].clone(),
+            goals: goals.iter().map(|(text, target, progress)| GoalFields { text: text.clone(), target: DateEntry::Iso(target.clone()), progress: progress.clone() }).collect(),
+            actions: actions.iter().map(|(who, what, by, done)| ActionFields { who: who.clone(), what: what.clone(), by: DateEntry::Sheet(by.clone()), done: *done }).collect(),
+            tools: list.clone(), next_review: DateEntry::boxes(&f[2], &f[0], &f[1]),
         };
         let plan = bounded(n, || Plan::parse(&fields));
         if let Ok(plan) = plan {
@@ -180,7 +180,7 @@ proptest! {
         }
         let provider = ProviderFields { name: f[0].clone(), kind: f[1].clone(), description: f[2].clone(), website: f[3].clone(), email: f[4].clone(), phone: f[5].clone() };
         bounded(n, || { let _ = ProviderInput::parse(&provider); });
-        let rx = PrescriptionFields { service_id: f[0].clone(), date: f[1].clone(), kind: f[2].clone(), notes: f[3].clone() };
+        let rx = PrescriptionFields { service_id: f[0].clone(), date: DateEntry::Iso(f[1].clone()), kind: f[2].clone(), notes: f[3].clone() };
         bounded(n, || { let _ = PrescriptionInput::parse(&rx, date(2026, 12, 2)); });
         let unmet = UnmetNeedFields { need: f[0].clone(), area: f[1].clone(), notes: f[2].clone() };
         bounded(n, || { let _ = UnmetNeedInput::parse(&unmet); });

@@ -57,7 +57,7 @@ fn listing(provider: &linkwell_store::directory::Provider, name: &str) -> Servic
         schedules: vec![ScheduleFields {
             repeat: "weekly".into(),
             day: "TU".into(),
-            starts: "2026-12-01".into(),
+            starts: linkwell_domain::time::DateEntry::Iso("2026-12-01".into()),
             opens: "10:00".into(),
             closes: "11:30".into(),
             ..Default::default()
@@ -222,7 +222,7 @@ async fn status_checks_and_imports(engine: Engine) {
     let mut f = listing(&p, "Chair yoga for all");
     f.schedules.push(ScheduleFields {
         rule: "FREQ=MONTHLY;BYDAY=-1FR".into(),
-        starts: "2026-01-01".into(),
+        starts: linkwell_domain::time::DateEntry::Iso("2026-01-01".into()),
         opens: "14:00".into(),
         closes: "15:00".into(),
         ..Default::default()
@@ -323,7 +323,7 @@ async fn prescriptions_follow_up_and_unmet_needs(engine: Engine) {
     let rx = PrescriptionInput::parse(
         &PrescriptionFields {
             service_id: s.id.to_string(),
-            date: "3/11/2026".into(),
+            date: linkwell_domain::time::DateEntry::boxes("3", "11", "2026"),
             kind: "accompanied".into(),
             notes: "Met at the gates".into(),
         },

@@ -182,7 +182,7 @@ pub async fn import(
             repeat: get("repeat"),
             day: get("day"),
             week: get("week"),
-            starts: get("starts"),
+            starts: linkwell_domain::time::DateEntry::Sheet(get("starts")),
             opens: get("opens"),
             closes: get("closes"),
             description: get("times_note"),
@@ -273,7 +273,12 @@ pub async fn import(
         };
         let status = match d.status.as_str() {
             "" | "running" | "active" => Some(ServiceStatus::Active),
-            "paused" => match (PauseFields { restart: d.restart_on.clone(), note: String::new() }).parse(today) {
+            "paused" => match (PauseFields {
+                restart: linkwell_domain::time::DateEntry::Sheet(d.restart_on.clone()),
+                note: String::new(),
+            })
+            .parse(today)
+            {
                 Ok((restart, _)) => Some(ServiceStatus::Paused { restart }),
                 Err(e) => {
                     for err in e.errors {
@@ -429,7 +434,7 @@ fn row_of(s: &Service, schedule: Option<&linkwell_store::directory::StoredSchedu
         f.day,
         f.week,
         f.rule,
-        f.starts,
+        schedule.map(|x| x.schedule.dtstart.to_string()).unwrap_or_default(),
         f.opens,
         f.closes,
         f.description,

@@ -209,11 +209,13 @@ pub fn parse_service(v: &Value, today: Date) -> Result<Imported, Rejected> {
             .iter()
             .map(|s| ScheduleFields {
                 rule: rrule(s),
-                starts: [text(s, "dtstart"), text(s, "valid_from")]
-                    .into_iter()
-                    .find(|d| !d.is_empty())
-                    .map(|d| d.get(..10).unwrap_or(&d).to_owned())
-                    .unwrap_or_default(),
+                starts: linkwell_domain::time::DateEntry::Sheet(
+                    [text(s, "dtstart"), text(s, "valid_from")]
+                        .into_iter()
+                        .find(|d| !d.is_empty())
+                        .map(|d| d.get(..10).unwrap_or(&d).to_owned())
+                        .unwrap_or_default(),
+                ),
                 opens: hh_mm(&text(s, "opens_at")),
                 closes: hh_mm(&text(s, "closes_at")),
                 description: text(s, "description").chars().take(500).collect(),

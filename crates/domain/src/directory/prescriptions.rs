@@ -4,7 +4,6 @@
 use jiff::civil::Date;
 use serde::Deserialize;
 
-use super::flexible_date;
 use crate::ServiceId;
 use crate::people::Postcode;
 use crate::people::person::optional;
@@ -50,11 +49,12 @@ pub fn follow_up_due(prescribed_on: Date, outcome: Option<PrescriptionOutcome>) 
     prescribed_on.checked_add(jiff::Span::new().days(days)).ok()
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct PrescriptionFields {
     pub service_id: String,
-    pub date: String,
+    /// When they were connected: three boxes on the page, ISO 8601 in the API; today if
+    /// left empty.
+    pub date: crate::time::DateEntry,
     pub kind: String,
     pub notes: String,
 }
@@ -75,7 +75,7 @@ impl PrescriptionInput {
             "service_id",
             f.service_id.trim().parse::<ServiceId>().map_err(|_| "Select the service from the directory"),
         );
-        let date = if f.date.trim().is_empty() { Some(today) } else { e.check("date", flexible_date(&f.date)) };
+        let date = e.check("date", crate::time::optional_civil_date(&f.date)).map(|d| d.unwrap_or(today));
         if date.is_some_and(|d| d > today) {
             e.add("date", "The date must be today or in the past");
         }
@@ -175,8 +175,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(PrescriptionInput::parse(&f, today).map(|p| p.date), Ok(today));
-        let e = PrescriptionInput::parse(&PrescriptionFields { date: "1/1/2030".into(), ..Default::default() }, today)
-            .unwrap_err();
+        let e = PrescriptionInput::parse(
+            &PrescriptionFields { date: crate::time::DateEntry::boxes("1", "1", "2030"), ..Default::default() },
+            today,
+        )
+        .unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["service_id", "date", "kind"]);
         let e = OutcomeFields { outcome: "did_not_start".into(), reason: String::new() }.parse().unwrap_err();

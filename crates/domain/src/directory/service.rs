@@ -11,24 +11,14 @@ use crate::identity::EmailAddress;
 use crate::people::Postcode;
 use crate::people::person::{optional, phone};
 use crate::referrals::Need;
-use crate::time::wall_time;
+use crate::time::{DateEntry, optional_civil_date, wall_time};
 use crate::validation::{ValidationErrors, optional_text, required_text};
 use crate::{LocationId, ProviderId, ValidationErrors as Errors};
 
-/// A date typed as `2026-12-01`, `1/12/2026` or `1 12 2026`.
-pub fn flexible_date(input: &str) -> Result<Date, &'static str> {
-    const MESSAGE: &str = "Enter a real date, like 1/12/2026";
-    let t = input.trim();
-    if let Ok(d) = t.parse::<Date>() {
-        return Ok(d);
-    }
-    let parts: Vec<&str> = t.split(['/', ' ', '-', '.']).filter(|p| !p.is_empty()).collect();
-    let [d, m, y] = parts[..] else { return Err(MESSAGE) };
-    let (Ok(d), Ok(m), Ok(y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) else { return Err(MESSAGE) };
-    if !(1900..=2200).contains(&y) {
-        return Err(MESSAGE);
-    }
-    Date::new(y, m, d).map_err(|_| MESSAGE)
+/// A date as a spreadsheet or a feed writes it: `2026-12-01`, `1/12/2026` or `1 12 2026`
+/// (`DateEntry::Sheet`, with its message).
+pub fn flexible_date(input: &str) -> Result<Date, String> {
+    crate::time::civil_date(&DateEntry::Sheet(input.to_owned()))
 }
 
 /// An amount of money typed as `3.50`, `£3.50` or `3`, in pence.
@@ -72,7 +62,8 @@ pub struct ScheduleFields {
     pub day: String,
     /// For monthly: 1 to 4, or -1 for the last.
     pub week: String,
-    pub starts: String,
+    /// The first date; today if empty.
+    pub starts: DateEntry,
     pub opens: String,
     pub closes: String,
     pub description: String,
@@ -80,9 +71,10 @@ pub struct ScheduleFields {
 
 impl ScheduleFields {
     fn is_blank(&self) -> bool {
-        [&self.rule, &self.repeat, &self.day, &self.week, &self.starts, &self.opens, &self.closes, &self.description]
+        [&self.rule, &self.repeat, &self.day, &self.week, &self.opens, &self.closes, &self.description]
             .iter()
             .all(|s| s.trim().is_empty())
+            && self.starts.is_empty()
     }
 
     /// Fields for a stored schedule, so an edit form shows what is there.
@@ -105,7 +97,7 @@ impl ScheduleFields {
             repeat: repeat.into(),
             day: day.into(),
             week,
-            starts: s.dtstart.to_string(),
+            starts: DateEntry::of(s.dtstart),
             opens: s.opens_at.strftime("%H:%M").to_string(),
             closes: s.closes_at.strftime("%H:%M").to_string(),
             description: s.description.clone(),
@@ -145,11 +137,7 @@ impl ScheduleFields {
                 }
             }
         };
-        let starts = if self.starts.trim().is_empty() {
-            Some(today)
-        } else {
-            e.check(&f("starts"), flexible_date(&self.starts))
-        };
+        let starts = e.check(&f("starts"), optional_civil_date(&self.starts)).map(|d| d.unwrap_or(today));
         let opens: Option<Time> = e.check(&f("opens"), wall_time(&self.opens));
         let closes: Option<Time> = e.check(&f("closes"), wall_time(&self.closes));
         let description =
@@ -431,14 +419,15 @@ impl ProviderInput {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct PauseFields {
-    pub restart: String,
+    /// When it is expected back, if known.
+    pub restart: DateEntry,
     pub note: String,
 }
 
 impl PauseFields {
     pub fn parse(&self, today: Date) -> Result<(Option<Date>, String), Errors> {
         let mut e = ValidationErrors::new();
-        let restart = e.check("restart", optional(&self.restart, flexible_date));
+        let restart = e.check("restart", optional_civil_date(&self.restart));
         if let Some(Some(r)) = restart
             && r <= today
         {
@@ -584,10 +573,11 @@ mod tests {
         assert!(flexible_date("31/2/2026").is_err());
         let today = date(2026, 11, 23);
         assert_eq!(
-            PauseFields { restart: "1/3/2027".into(), note: "Winter break".into() }.parse(today),
+            PauseFields { restart: DateEntry::boxes("1", "3", "2027"), note: "Winter break".into() }.parse(today),
             Ok((Some(date(2027, 3, 1)), "Winter break".into()))
         );
-        let e = PauseFields { restart: "1/3/2020".into(), note: String::new() }.parse(today).unwrap_err();
+        let e =
+            PauseFields { restart: DateEntry::boxes("1", "3", "2020"), note: String::new() }.parse(today).unwrap_err();
         assert_eq!(e.for_field("restart"), Some("The restart date must be in the future"));
         assert_eq!(
             ClosureFields { reason: " ".into() }.parse().unwrap_err().for_field("reason"),

@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::referrals::Need;
+use crate::time::{DateEntry, optional_civil_date};
 use crate::validation::{ValidationErrors, check_rows, optional_text, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,9 +39,8 @@ pub struct Plan {
 }
 
 /// The plan form's fields as entered; list items are numbered `goals[0].text` etc. on the
-/// page and are arrays in the API.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+/// page and are arrays in the API. Dates are three boxes on the page, ISO 8601 in the API.
+#[derive(Debug, Clone, Default)]
 pub struct PlanFields {
     pub what_matters: String,
     pub strengths: String,
@@ -48,29 +48,26 @@ pub struct PlanFields {
     pub goals: Vec<GoalFields>,
     pub actions: Vec<ActionFields>,
     pub tools: Vec<String>,
-    pub next_review: String,
+    pub next_review: DateEntry,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct GoalFields {
     pub text: String,
-    pub target: String,
+    pub target: DateEntry,
     pub progress: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct ActionFields {
     pub who: String,
     pub what: String,
-    pub by: String,
+    pub by: DateEntry,
     pub done: bool,
 }
 
-fn optional_date(s: &str) -> Result<Option<Date>, &'static str> {
-    let t = s.trim();
-    if t.is_empty() { Ok(None) } else { t.parse::<Date>().map(Some).map_err(|_| "Enter a real date, like 2026-12-01") }
+fn is_empty(entry: &DateEntry) -> bool {
+    entry.read() == Err(crate::time::DateEntryError::Empty)
 }
 
 impl Plan {
@@ -96,11 +93,9 @@ impl Plan {
             }
         }
         let mut goals = Vec::new();
-        for (i, g) in
-            f.goals.iter().enumerate().filter(|(_, g)| !(g.text.trim().is_empty() && g.target.trim().is_empty()))
-        {
+        for (i, g) in f.goals.iter().enumerate().filter(|(_, g)| !(g.text.trim().is_empty() && is_empty(&g.target))) {
             let text = e.check(&format!("goals[{i}].text"), required_text("the goal", &g.text, 500));
-            let target = e.check(&format!("goals[{i}].target"), optional_date(&g.target));
+            let target = e.check(&format!("goals[{i}].target"), optional_civil_date(&g.target));
             let progress = e.check(
                 &format!("goals[{i}].progress"),
                 match g.progress.trim() {
@@ -120,7 +115,7 @@ impl Plan {
         {
             let who = e.check(&format!("actions[{i}].who"), required_text("who will do it", &a.who, 200));
             let what = e.check(&format!("actions[{i}].what"), required_text("what will be done", &a.what, 500));
-            let by = e.check(&format!("actions[{i}].by"), optional_date(&a.by));
+            let by = e.check(&format!("actions[{i}].by"), optional_civil_date(&a.by));
             if let (Some(who), Some(what), Some(by)) = (who, what, by) {
                 actions.push(AgreedAction { who, what, by, done: a.done });
             }
@@ -129,7 +124,7 @@ impl Plan {
         if tools.iter().any(|t| t.chars().count() > 200) {
             e.add("tools", "Each tool must be 200 characters or fewer");
         }
-        let next_review = e.check("next_review", optional_date(&f.next_review));
+        let next_review = e.check("next_review", optional_civil_date(&f.next_review));
         match (what_matters, strengths, next_review) {
             (Some(what_matters), Some(strengths), Some(next_review)) if e.is_empty() => {
                 Ok(Plan { what_matters, strengths, needs, goals, actions, tools, next_review })
@@ -149,18 +144,22 @@ mod tests {
             what_matters: "Getting out of the house and seeing people again".into(),
             needs: vec!["loneliness".into(), "physical_activity".into()],
             goals: vec![
-                GoalFields { text: "Join a walking group".into(), target: "2027-01-31".into(), progress: "2".into() },
+                GoalFields {
+                    text: "Join a walking group".into(),
+                    target: DateEntry::boxes("31", "1", "2027"),
+                    progress: "2".into(),
+                },
                 GoalFields { text: "Talk to a neighbour every week".into(), ..Default::default() },
                 GoalFields::default(),
             ],
             actions: vec![ActionFields {
                 who: "Sam (link worker)".into(),
                 what: "Send Walk and Talk details".into(),
-                by: "2026-12-01".into(),
+                by: DateEntry::Iso("2026-12-01".into()),
                 done: false,
             }],
             tools: vec!["Five ways to wellbeing".into(), " ".into()],
-            next_review: "2027-01-05".into(),
+            next_review: DateEntry::boxes("5", "1", "2027"),
             ..Default::default()
         };
         let p = Plan::parse(&f).unwrap();
@@ -174,9 +173,13 @@ mod tests {
     #[test]
     fn errors_name_the_row_and_field() {
         let f = PlanFields {
-            goals: vec![GoalFields { text: "".into(), target: "31/01/2027".into(), progress: "11".into() }],
+            goals: vec![GoalFields {
+                text: "".into(),
+                target: DateEntry::Iso("31/01/2027".into()),
+                progress: "11".into(),
+            }],
             actions: vec![ActionFields { who: "".into(), what: "Call".into(), ..Default::default() }],
-            next_review: "soon".into(),
+            next_review: DateEntry::boxes("soon", "", ""),
             ..Default::default()
         };
         let e = Plan::parse(&f).unwrap_err();

@@ -389,7 +389,7 @@ async fn plan(db: &Db, scope: &OrgScope, actor: &Actor, r: &Referral, i: usize, 
             ..Default::default()
         }],
         tools: vec!["Five ways to wellbeing".into()],
-        next_review: review.map(|d| d.to_string()).unwrap_or_default(),
+        next_review: review.map(DateEntry::of).unwrap_or_default(),
     };
     let plan = Plan::parse(&fields).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     db.save_plan(scope, actor, r.id, 0, &plan).await?;

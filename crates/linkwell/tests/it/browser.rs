@@ -273,7 +273,9 @@ async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
     b.assert_accessible("connecting to a service").await;
     b.choose("kind-3").await;
     let d = linkwell_app::today().checked_sub(jiff::Span::new().days(43)).unwrap();
-    b.fill("date", &format!("{}/{}/{}", d.day(), d.month(), d.year())).await;
+    b.fill("date", &d.day().to_string()).await;
+    b.fill("date-month", &d.month().to_string()).await;
+    b.fill("date-year", &d.year().to_string()).await;
     b.fill("notes", "Walked there together").await;
     b.click_button("Record the connection").await;
     assert!(b.body().await.contains("Connection to Tuesday Strollers recorded"));

@@ -244,28 +244,62 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
                 ("what_matters", "Getting back to the allotment and seeing people"),
                 ("needs", "loneliness"),
                 ("goals[0].text", "Join the Walk and Talk group"),
-                ("goals[0].target", "2027-01-31"),
+                ("goals[0].target_day", "31"),
+                ("goals[0].target_month", "1"),
+                ("goals[0].target_year", "2027"),
                 ("goals[0].progress", "2"),
                 ("goals[1].text", "Visit the allotment weekly"),
                 ("goals[1].progress", "11"),
-                ("next_review", "2027-01-05"),
+                ("goals[1].target_day", "31"),
+                ("goals[1].target_month", "2"),
+                ("goals[1].target_year", "2027"),
+                ("next_review_day", "5"),
+                ("next_review_month", "1"),
+                ("next_review_year", "2027"),
             ],
         )
         .await;
     assert_eq!(r.status(), 422, "progress 11 is refused");
-    assert!(r.text().await.unwrap().contains("Progress must be a whole number from 0 to 10"));
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("Progress must be a whole number from 0 to 10"));
+    // Dates in the three boxes, with the one message every form gives, linked to the day box.
+    assert!(refused.contains("<a href=\"#goals[1].target\">Enter a real date, like 27 3 2027</a>"), "{refused}");
+    assert!(refused.contains("id=\"goals[1].target\" name=\"goals[1].target_day\""), "{refused}");
+    // "Add another goal" without JavaScript: the form again with a third goal, nothing saved.
+    let plans_before = count(&app.db, "SELECT COUNT(*) FROM plan_versions").await;
+    let r = lw
+        .post_form(
+            &format!("/referrals/{id}/plan"),
+            &[
+                ("based_on", "0"),
+                ("what_matters", "Getting back to the allotment"),
+                ("goals[0].text", "Join the Walk and Talk group"),
+                ("goals[1].text", "Visit the allotment weekly"),
+                ("add", "goal"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let more = r.text().await.unwrap();
+    assert!(more.contains("name=\"goals[2].text\"") && !more.contains("name=\"goals[3].text\""), "{more}");
+    assert!(more.contains("value=\"Visit the allotment weekly\"") && more.contains("Goal 3"), "{more}");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM plan_versions").await, plans_before, "nothing saved");
     let plan_fields = [
         ("based_on", "0"),
         ("what_matters", "Getting back to the allotment and seeing people"),
         ("needs", "loneliness"),
         ("goals[0].text", "Join the Walk and Talk group"),
-        ("goals[0].target", "2027-01-31"),
+        ("goals[0].target_day", "31"),
+        ("goals[0].target_month", "1"),
+        ("goals[0].target_year", "2027"),
         ("goals[0].progress", "2"),
         ("goals[1].text", "Visit the allotment weekly"),
         ("goals[1].progress", "4"),
         ("actions[0].who", "Sam"),
         ("actions[0].what", "Send the Walk and Talk details"),
-        ("next_review", "2027-01-05"),
+        ("next_review_day", "5"),
+        ("next_review_month", "1"),
+        ("next_review_year", "2027"),
     ];
     post_ok(&lw, &format!("/referrals/{id}/plan"), &plan_fields).await;
     let plan = lw.text(&format!("/referrals/{id}/plan")).await;
@@ -278,6 +312,9 @@ async fn the_whole_journey_through_the_pages(engine: Engine) {
     // Tools come from the organisation's list.
     let edit = lw.text(&format!("/referrals/{id}/plan/edit")).await;
     assert!(edit.contains("value=\"Five ways to wellbeing\""), "the list is offered");
+    // The saved dates come back in their boxes, and one blank goal and action to add.
+    assert!(edit.contains("name=\"next_review_day\" type=\"text\" value=\"5\""), "{edit}");
+    assert!(edit.contains("name=\"goals[2].text\"") && edit.contains("name=\"actions[1].who\""), "{edit}");
     let mut with_tool = plan_fields.to_vec();
     with_tool[0] = ("based_on", "1");
     with_tool.push(("tools", "Crystal healing"));

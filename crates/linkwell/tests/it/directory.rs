@@ -214,13 +214,27 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     // Pause: a restart date in the past is named; then paused, then closed, then running again.
     let s = app.db.service(&app.a.scope, id).await.unwrap();
     let v = s.version.to_string();
-    let r = lw.post_form(&format!("{at}/pause"), &[("version", &v), ("restart", "1/1/2020")]).await;
+    let r = lw
+        .post_form(
+            &format!("{at}/pause"),
+            &[("version", &v), ("restart_day", "1"), ("restart_month", "1"), ("restart_year", "2020")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("The restart date must be in the future"));
     let restart = crate::support::next_monday_at(9).to_zoned(linkwell_domain::time::london()).date();
-    let restart = format!("{}/{}/{}", restart.day(), restart.month(), restart.year());
+    let (d, m, y) = (restart.day().to_string(), restart.month().to_string(), restart.year().to_string());
     let r = lw
-        .post_form(&format!("{at}/pause"), &[("version", &v), ("restart", &restart), ("note", "Organiser unwell")])
+        .post_form(
+            &format!("{at}/pause"),
+            &[
+                ("version", &v),
+                ("restart_day", &d),
+                ("restart_month", &m),
+                ("restart_year", &y),
+                ("note", "Organiser unwell"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let page = lw.text(&at).await;
@@ -241,13 +255,21 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     // and changes nothing.
     let before = app.db.service(&app.a.scope, id).await.unwrap();
     let r = lw
-        .post_form(&format!("{at}/exceptions"), &[("exception_date", "31/02/2026"), ("exception_note", "Storm")])
+        .post_form(
+            &format!("{at}/exceptions"),
+            &[
+                ("exception_date_day", "31"),
+                ("exception_date_month", "2"),
+                ("exception_date_year", "2026"),
+                ("exception_note", "Storm"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("href=\"#exception_date\""), "in the error summary");
-    assert!(page.contains("id=\"exception_date-error\""), "beside the field");
-    assert!(page.contains("value=\"31/02/2026\"") && page.contains("value=\"Storm\""), "as typed");
+    assert!(page.contains("id=\"exception_date-input-error\""), "beside the field");
+    assert!(page.contains("name=\"exception_date_day\" type=\"text\" value=\"31\"") && page.contains("value=\"Storm\""), "as typed");
     let after = app.db.service(&app.a.scope, id).await.unwrap();
     assert_eq!((after.version, after.exceptions.len()), (before.version, 0));
 
@@ -255,7 +277,12 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     let r = lw
         .post_form(
             &format!("{at}/exceptions"),
-            &[("exception_date", "24/12/2026"), ("exception_note", "Christmas Eve")],
+            &[
+                ("exception_date_day", "24"),
+                ("exception_date_month", "12"),
+                ("exception_date_year", "2026"),
+                ("exception_note", "Christmas Eve"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -374,14 +401,14 @@ async fn spreadsheets_round_trip_and_name_their_errors(engine: Engine) {
                     day: "TU".into(),
                     opens: "10:00".into(),
                     closes: "11:30".into(),
-                    starts: "2026-12-01".into(),
+                    starts: linkwell_domain::time::DateEntry::Iso("2026-12-01".into()),
                     ..Default::default()
                 },
                 linkwell_domain::directory::ScheduleFields {
                     rule: "FREQ=MONTHLY;BYDAY=-1FR".into(),
                     opens: "14:00".into(),
                     closes: "15:00".into(),
-                    starts: "2026-01-01".into(),
+                    starts: linkwell_domain::time::DateEntry::Iso("2026-01-01".into()),
                     ..Default::default()
                 },
             ],

@@ -182,7 +182,7 @@ async fn the_feed_is_valid_oruk_filtered_and_paged(engine: Engine) {
     .await;
     let knit = listing(&app, "Knit and Natter", "arts_crafts", "LS6 2AB", |f| {
         f.schedules[0].rule = "FREQ=MONTHLY;BYDAY=2TH;COUNT=12".into();
-        f.schedules[0].starts = "2026-01-01".into();
+        f.schedules[0].starts = linkwell_domain::time::DateEntry::Iso("2026-01-01".into());
     })
     .await;
     let paused = listing(&app, "Paused Strollers", "walking", "LS6 4LD", |_| {}).await;

@@ -29,7 +29,9 @@ async fn add_listing(
         ("postcode", postcode),
         ("schedules[0].repeat", "weekly"),
         ("schedules[0].day", "TU"),
-        ("schedules[0].starts", "6/1/2026"),
+        ("schedules[0].starts_day", "6"),
+        ("schedules[0].starts_month", "1"),
+        ("schedules[0].starts_year", "2026"),
         ("schedules[0].opens", opens),
         ("schedules[0].closes", if opens < "12:00" { "11:30" } else { "19:30" }),
     ];
@@ -39,9 +41,10 @@ async fn add_listing(
     location(&r)
 }
 
-fn date_days_ago(days: i64) -> String {
+/// A date `days` ago as the three boxes of the NHS date input: (day, month, year).
+fn date_days_ago(days: i64) -> (String, String, String) {
     let d = linkwell_app::today().checked_sub(jiff::Span::new().days(days)).unwrap();
-    format!("{}/{}/{}", d.day(), d.month(), d.year())
+    (d.day().to_string(), d.month().to_string(), d.year().to_string())
 }
 
 async fn a_person_is_connected_and_followed_up(engine: Engine) {
@@ -123,7 +126,10 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
     let form = lw.text(&format!("/referrals/{referral}/prescriptions/new?service={service}")).await;
     assert!(form.contains("Tuesday Walk") && form.contains("Accompanied to the first session"));
     let bad = lw
-        .post_form(&format!("/referrals/{referral}/prescriptions"), &[("service_id", &service), ("date", "1/1/2090")])
+        .post_form(
+            &format!("/referrals/{referral}/prescriptions"),
+            &[("service_id", &service), ("date_day", "1"), ("date_month", "1"), ("date_year", "2090")],
+        )
         .await;
     assert_eq!(bad.status(), 422);
     let html = bad.text().await.unwrap();
@@ -137,14 +143,16 @@ async fn a_person_is_connected_and_followed_up(engine: Engine) {
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Woodhouse Strollers is paused at the moment: choose another service"));
-    let three_weeks = date_days_ago(21);
+    let (d, m, y) = date_days_ago(21);
     let r = lw
         .post_form(
             &format!("/referrals/{referral}/prescriptions"),
             &[
                 ("service_id", &service),
                 ("kind", "accompanied"),
-                ("date", &three_weeks),
+                ("date_day", &d),
+                ("date_month", &m),
+                ("date_year", &y),
                 ("notes", "Met Sue at the gates"),
             ],
         )

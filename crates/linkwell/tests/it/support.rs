@@ -446,7 +446,9 @@ pub async fn add_listing(
         schedules: vec![ScheduleFields {
             repeat: "weekly".into(),
             day: "TU".into(),
-            starts: linkwell_app::today().checked_sub(jiff::Span::new().days(364)).unwrap().to_string(),
+            starts: linkwell_domain::time::DateEntry::of(
+                linkwell_app::today().checked_sub(jiff::Span::new().days(364)).unwrap(),
+            ),
             opens: "10:00".into(),
             closes: "11:30".into(),
             ..Default::default()

@@ -456,17 +456,8 @@ impl ServiceBody {
         let text = |s: &Option<String>| s.clone().unwrap_or_default();
         let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
         let mut schedules = Vec::with_capacity(self.schedules.len().min(linkwell_domain::validation::MAX_ROWS));
-        for (i, s) in self.schedules.iter().enumerate().take(linkwell_domain::validation::MAX_ROWS + 1) {
-            let starts = match s.starts.as_deref().map(str::trim) {
-                None | Some("") => String::new(),
-                Some(raw) => e
-                    .check(
-                        &format!("schedules[{i}].starts"),
-                        iso_date(raw).map_err(|_| "Enter the first date like 2027-01-31"),
-                    )
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            };
+        for s in self.schedules.iter().take(linkwell_domain::validation::MAX_ROWS + 1) {
+            let starts = linkwell_domain::time::DateEntry::Iso(text(&s.starts));
             schedules.push(ScheduleFields {
                 rule: text(&s.rule),
                 repeat: text(&s.repeat),
@@ -637,10 +628,7 @@ pub async fn set_status(
     let (status, note) = match body.status.trim() {
         "active" => (ServiceStatus::Active, String::new()),
         "paused" => {
-            let restart = match body.restart.as_deref().map(str::trim) {
-                None | Some("") => String::new(),
-                Some(raw) => iso_date(raw).map_err(|m| ValidationErrors::single("restart", m))?.to_string(),
-            };
+            let restart = linkwell_domain::time::DateEntry::Iso(body.restart.clone().unwrap_or_default());
             let (restart, note) = PauseFields { restart, note: body.note.clone() }.parse(linkwell_app::today())?;
             (ServiceStatus::Paused { restart }, note)
         }

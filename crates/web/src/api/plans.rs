@@ -3,8 +3,8 @@
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
-use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
+use linkwell_domain::time::DateEntry;
 use linkwell_store::plans::PlanVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -79,53 +79,34 @@ pub struct ActionContent {
 }
 
 impl PlanContent {
-    /// The plan's fields for the one parser pages use too, and the errors of dates that
-    /// are not ISO 8601 (the API takes no other shape), named by where they are.
-    fn fields(self) -> (PlanFields, ValidationErrors) {
-        let mut e = ValidationErrors::new();
-        // A date that is not ISO is kept as sent (the plan's parser names it too, or takes
-        // a shape the API does not promise, which is refused here).
-        let mut iso = |field: String, raw: Option<String>| match raw.as_deref().map(str::trim) {
-            None | Some("") => String::new(),
-            Some(t) => {
-                e.check(&field, super::iso_date(t));
-                t.to_owned()
-            }
-        };
+    /// The plan's fields for the one parser pages use too; dates are ISO 8601 only.
+    fn fields(self) -> PlanFields {
+        let iso = |raw: Option<String>| DateEntry::Iso(raw.unwrap_or_default());
         let goals = self
             .goals
             .into_iter()
-            .enumerate()
             .take(linkwell_domain::validation::MAX_ROWS + 1)
-            .map(|(i, g)| GoalFields {
+            .map(|g| GoalFields {
                 text: g.text,
-                target: iso(format!("goals[{i}].target"), g.target),
+                target: iso(g.target),
                 progress: g.progress.map(|p| p.to_string()).unwrap_or_default(),
             })
             .collect();
         let actions = self
             .actions
             .into_iter()
-            .enumerate()
             .take(linkwell_domain::validation::MAX_ROWS + 1)
-            .map(|(i, a)| ActionFields {
-                who: a.who,
-                what: a.what,
-                by: iso(format!("actions[{i}].by"), a.by),
-                done: a.done,
-            })
+            .map(|a| ActionFields { who: a.who, what: a.what, by: iso(a.by), done: a.done })
             .collect();
-        let next_review = iso("next_review".into(), self.next_review);
-        let fields = PlanFields {
+        PlanFields {
             what_matters: self.what_matters,
             strengths: self.strengths,
             needs: self.needs,
             goals,
             actions,
             tools: self.tools,
-            next_review,
-        };
-        (fields, e)
+            next_review: iso(self.next_review),
+        }
     }
 }
 
@@ -160,17 +141,7 @@ pub async fn put(
 ) -> Result<Json<PlanDto>, ApiError> {
     let r = open_case(&state.db, &p, super::path_id::<linkwell_domain::ids::ReferralId>(&id)?).await?;
     let body: PlanBody = body.parse()?;
-    let (fields, mut dates) = body.plan.fields();
-    let plan = match Plan::parse(&fields) {
-        Ok(plan) if dates.is_empty() => plan,
-        Ok(_) => return Err(dates.into()),
-        Err(mut e) => {
-            // Each field once: the parser's message where it has one, else the API's.
-            dates.errors.retain(|d| !e.errors.iter().any(|f| f.field == d.field));
-            e.errors.append(&mut dates.errors);
-            return Err(e.into());
-        }
-    };
+    let plan = Plan::parse(&body.plan.fields())?;
     let saved = linkwell_app::casework::save_plan(&state.db, &p, &r, body.based_on, &plan).await?;
     Ok(Json(Some(saved).into()))
 }

@@ -109,10 +109,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<PrescriptionDto>), ApiError> {
     let referral = open_case(&state.db, &p, path_id::<ReferralId>(&id)?).await?;
     let body: PrescriptionBody = body.parse()?;
-    let date = match body.date.as_deref().map(str::trim) {
-        None | Some("") => String::new(),
-        Some(raw) => super::iso_date(raw).map_err(|m| ValidationErrors::single("date", m))?.to_string(),
-    };
+    let date = linkwell_domain::time::DateEntry::Iso(body.date.unwrap_or_default());
     let fields = PrescriptionFields { service_id: body.service_id, date, kind: body.kind, notes: body.notes };
     let input = PrescriptionInput::parse(&fields, linkwell_app::today())?;
     let rx = rx_case::prescribe(&state.db, &p, &referral, &input).await?;

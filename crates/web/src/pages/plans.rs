@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
 use linkwell_domain::referrals::Need;
+use linkwell_domain::time::DateEntry;
 use linkwell_store::StoreError;
 use linkwell_store::plans::PlanVersion;
 use linkwell_store::referrals::Referral;
@@ -20,12 +21,16 @@ use crate::error::PageError;
 use crate::state::AppState;
 use linkwell_app::casework::open_case;
 
-/// Blank rows offered on the form for new goals and actions.
-const SPARE_ROWS: usize = 2;
+/// One blank goal and one blank action on a form opened to edit ("Add another" adds more).
+const SPARE: Blank = Blank { goals: 1, actions: 1 };
 
-/// The plan form's fields from numbered rows (`goals[0].text`, `actions[1].done`, …).
+/// The plan form's fields from numbered rows (`goals[0].text`, `actions[1].done`, …); a
+/// date is three boxes (`goals[0].target_day`, `_month`, `_year`).
 pub fn plan_fields(f: &FormPairs) -> PlanFields {
     let row = |prefix: &str, i: usize, field: &str| f.get(&format!("{prefix}[{i}].{field}")).to_owned();
+    let date = |name: &str| {
+        DateEntry::boxes(f.get(&format!("{name}_day")), f.get(&format!("{name}_month")), f.get(&format!("{name}_year")))
+    };
     PlanFields {
         what_matters: f.get("what_matters").into(),
         strengths: f.get("strengths").into(),
@@ -33,7 +38,7 @@ pub fn plan_fields(f: &FormPairs) -> PlanFields {
         goals: (0..f.rows("goals"))
             .map(|i| GoalFields {
                 text: row("goals", i, "text"),
-                target: row("goals", i, "target"),
+                target: date(&format!("goals[{i}].target")),
                 progress: row("goals", i, "progress"),
             })
             .collect(),
@@ -41,36 +46,53 @@ pub fn plan_fields(f: &FormPairs) -> PlanFields {
             .map(|i| ActionFields {
                 who: row("actions", i, "who"),
                 what: row("actions", i, "what"),
-                by: row("actions", i, "by"),
+                by: date(&format!("actions[{i}].by")),
                 done: f.checked(&format!("actions[{i}].done")),
             })
             .collect(),
         tools: f.all("tools"),
-        next_review: f.get("next_review").into(),
+        next_review: date("next_review"),
     }
 }
 
-/// The rows of the form from a plan (or what was entered), plus blank ones to add.
-fn form_rows(fields: &PlanFields) -> (Vec<Value>, Vec<Value>) {
+/// A date entry's three boxes for the form.
+fn boxes(entry: &DateEntry) -> Value {
+    let (day, month, year) = entry.typed_boxes();
+    minijinja::context! { day => day, month => month, year => year }
+}
+
+/// The rows of the form from a plan (or what was entered, row for row, so that errors keep
+/// naming theirs), then `blank` more goals and actions (a new one to fill, or "Add another").
+fn form_rows(fields: &PlanFields, blank: Blank) -> (Vec<Value>, Vec<Value>) {
     let mut goals: Vec<Value> = fields
         .goals
         .iter()
-        .map(|g| minijinja::context! { text => g.text.clone(), target => g.target.clone(), progress => g.progress.clone() })
+        .map(|g| minijinja::context! { text => g.text.clone(), target => boxes(&g.target), progress => g.progress.clone() })
         .collect();
     let mut actions: Vec<Value> = fields
         .actions
         .iter()
-        .map(|a| minijinja::context! { who => a.who.clone(), what => a.what.clone(), by => a.by.clone(), done => a.done })
+        .map(|a| minijinja::context! { who => a.who.clone(), what => a.what.clone(), by => boxes(&a.by), done => a.done })
         .collect();
-    for _ in 0..SPARE_ROWS {
-        goals.push(minijinja::context! { text => "", target => "", progress => "" });
-        actions.push(minijinja::context! { who => "", what => "", by => "", done => false });
+    let empty = DateEntry::default();
+    for _ in 0..blank.goals {
+        goals.push(minijinja::context! { text => "", target => boxes(&empty), progress => "" });
+    }
+    for _ in 0..blank.actions {
+        actions.push(minijinja::context! { who => "", what => "", by => boxes(&empty), done => false });
     }
     (goals, actions)
 }
 
+/// How many blank goal and action rows to add to the form.
+#[derive(Clone, Copy)]
+struct Blank {
+    goals: usize,
+    actions: usize,
+}
+
 fn fields_of(plan: &Plan) -> PlanFields {
-    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let date = |d: Option<jiff::civil::Date>| d.map(DateEntry::of).unwrap_or_default();
     PlanFields {
         what_matters: plan.what_matters.clone(),
         strengths: plan.strengths.clone(),
@@ -90,18 +112,20 @@ fn fields_of(plan: &Plan) -> PlanFields {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_edit(
     state: &AppState,
     page: &Page,
     r: &Referral,
     fields: &PlanFields,
     based_on: i64,
+    blank: Blank,
     errors: Option<&ValidationErrors>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
-    let (goals, actions) = form_rows(fields);
+    let (goals, actions) = form_rows(fields, blank);
     // The organisation's offered tools, and any this plan already gave that are no longer offered.
     let listed = state.db.tools(&p.scope()).await?;
     let mut names: Vec<String> = listed.iter().filter(|t| !t.retired).map(|t| t.name.clone()).collect();
@@ -120,7 +144,7 @@ async fn render_edit(
             goals => goals,
             actions => actions,
             tools => items(names.iter().map(|n| (n.as_str(), n.as_str())), &fields.tools),
-            next_review => fields.next_review.clone(),
+            next_review => boxes(&fields.next_review),
             errors => errors.map(form_errors),
         },
     )?;
@@ -136,7 +160,7 @@ pub async fn edit(State(state): State<AppState>, page: Page, Path(id): Path<Stri
         // A first plan starts from the needs the referral gave.
         None => (PlanFields { needs: r.needs.iter().map(|n| n.code().to_owned()).collect(), ..Default::default() }, 0),
     };
-    render_edit(&state, &page, &r, &fields, based_on, None, StatusCode::OK).await
+    render_edit(&state, &page, &r, &fields, based_on, SPARE, None, StatusCode::OK).await
 }
 
 pub async fn save(
@@ -153,16 +177,40 @@ pub async fn save(
         .parse::<i64>()
         .map_err(|_| PageError::BadRequest("The form was missing the plan version.".into()))?;
     let fields = plan_fields(&form);
+    // "Add another goal" or "action" without JavaScript: the same form back with one more
+    // row, nothing saved.
+    let none = Blank { goals: 0, actions: 0 };
+    match form.get("add") {
+        "goal" => {
+            return render_edit(&state, &page, &r, &fields, based_on, Blank { goals: 1, ..none }, None, StatusCode::OK)
+                .await;
+        }
+        "action" => {
+            return render_edit(
+                &state,
+                &page,
+                &r,
+                &fields,
+                based_on,
+                Blank { actions: 1, ..none },
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        }
+        _ => {}
+    }
     let plan = match Plan::parse(&fields) {
         Ok(plan) => plan,
         Err(e) => {
-            return render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_edit(&state, &page, &r, &fields, based_on, none, Some(&e), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
     match linkwell_app::casework::save_plan(&state.db, &p, &r, based_on, &plan).await {
         Ok(v) => page.done(&format!("Plan saved (version {})", v.version), &format!("/referrals/{}/plan", r.id)).await,
         Err(linkwell_app::casework::CaseError::Invalid(e)) => {
-            render_edit(&state, &page, &r, &fields, based_on, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_edit(&state, &page, &r, &fields, based_on, none, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(linkwell_app::casework::CaseError::Store(StoreError::Conflict)) => {
             let e = ValidationErrors::single(
@@ -170,7 +218,7 @@ pub async fn save(
                 "Someone else saved this plan while you were editing it. Your changes are below but were not saved: check the current plan, then save again.",
             );
             let latest = state.db.current_plan(&p.scope(), r.id).await?.map(|v| v.version).unwrap_or(0);
-            render_edit(&state, &page, &r, &fields, latest, Some(&e), StatusCode::CONFLICT).await
+            render_edit(&state, &page, &r, &fields, latest, none, Some(&e), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }

@@ -177,7 +177,11 @@ pub async fn create(
     let query = NewQuery { service: form.get("service_id").into(), q: String::new() };
     let fields = PrescriptionFields {
         service_id: form.get("service_id").into(),
-        date: form.get("date").into(),
+        date: linkwell_domain::time::DateEntry::boxes(
+            form.get("date_day"),
+            form.get("date_month"),
+            form.get("date_year"),
+        ),
         kind: form.get("kind").into(),
         notes: form.get("notes").into(),
     };

@@ -33,7 +33,7 @@ pub(crate) fn service_fields(f: &FormPairs) -> ServiceFields {
                 repeat: g("repeat"),
                 day: g("day"),
                 week: g("week"),
-                starts: g("starts"),
+                starts: super::status::date_boxes(f, &format!("schedules[{i}].starts")),
                 opens: g("opens"),
                 closes: g("closes"),
                 description: g("description"),
@@ -121,7 +121,9 @@ pub(super) fn form_of(s: &Service) -> FormPairs {
             ("repeat", f.repeat),
             ("day", f.day),
             ("week", f.week),
-            ("starts", f.starts),
+            ("starts_day", f.starts.typed_boxes().0),
+            ("starts_month", f.starts.typed_boxes().1),
+            ("starts_year", f.starts.typed_boxes().2),
             ("opens", f.opens),
             ("closes", f.closes),
             ("description", f.description),
@@ -143,7 +145,7 @@ pub(super) fn schedule_rows(form: &FormPairs) -> Vec<Value> {
             let week = g("week");
             minijinja::context! {
                 i => i,
-                rule => g("rule"), starts => g("starts"), opens => g("opens"), closes => g("closes"), description => g("description"),
+                rule => g("rule"), starts_day => g("starts_day"), starts_month => g("starts_month"), starts_year => g("starts_year"), opens => g("opens"), closes => g("closes"), description => g("description"),
                 repeats => items([("", "Choose"), ("weekly", "Every week"), ("fortnightly", "Every other week"), ("monthly", "Once a month")], &[repeat]),
                 days => items(std::iter::once(("", "Choose")).chain(weekdays().map(|d| (day_code(d), day_name(d)))), &[day]),
                 weeks => items([("", "Not monthly"), ("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")], &[week]),
@@ -259,7 +261,7 @@ pub(super) async fn render_show(
                 history => history,
                 unmapped => unmapped,
                 can_edit => p.can(Action::EditDirectory),
-                form => minijinja::context! { exception_date => form.get("exception_date"), exception_note => form.get("exception_note") },
+                form => minijinja::context! { exception_date_day => form.get("exception_date_day"), exception_date_month => form.get("exception_date_month"), exception_date_year => form.get("exception_date_year"), exception_note => form.get("exception_note") },
                 errors => errors.map(form_errors),
             },
         )?;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use linkwell_app::directory::listings::{self, CheckReason};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
-use linkwell_domain::directory::{ClosureFields, PauseFields, ServiceStatus, flexible_date};
+use linkwell_domain::directory::{ClosureFields, PauseFields, ServiceStatus};
 use linkwell_store::directory::Service;
 use minijinja::Value;
 use minijinja::value::Serde;
@@ -71,7 +71,7 @@ pub async fn pause(
     let p = page.caller()?;
     let s = load(&state, &page, &id).await?;
     let version = form_version(form.get("version"))?;
-    let fields = PauseFields { restart: form.get("restart").into(), note: form.get("note").into() };
+    let fields = PauseFields { restart: date_boxes(&form, "restart"), note: form.get("note").into() };
     let (restart, note) = match fields.parse(linkwell_app::today()) {
         Ok(v) => v,
         Err(e) => return render_status(&state, &page, &s, StatusForm::Pause, &form, Some(&e)).await,
@@ -148,7 +148,7 @@ pub async fn exception(
         return page.done("Date off removed", &format!("/directory/services/{}", s.id)).await;
     }
     let mut e = ValidationErrors::new();
-    let date = e.check("exception_date", flexible_date(form.get("exception_date")));
+    let date = e.check("exception_date", linkwell_domain::time::civil_date(&date_boxes(&form, "exception_date")));
     let note = e.check("exception_note", linkwell_domain::directory::date_off_note(form.get("exception_note")));
     let (Some(date), Some(note)) = (date, note) else {
         return render_show(&state, &page, &s, &form, Some(&e)).await;
@@ -177,4 +177,13 @@ pub async fn to_check(State(state): State<AppState>, page: Page) -> Result<Respo
     Ok(page
         .render(&state, "pages/directory/check.html", minijinja::context! { title => "Listings to check", rows => rows, total => total, can_edit => p.can(Action::EditDirectory) })?
         .into_response())
+}
+
+/// The NHS date input's three boxes named `{name}_day`, `_month` and `_year`.
+pub(crate) fn date_boxes(form: &FormPairs, name: &str) -> linkwell_domain::time::DateEntry {
+    linkwell_domain::time::DateEntry::boxes(
+        form.get(&format!("{name}_day")),
+        form.get(&format!("{name}_month")),
+        form.get(&format!("{name}_year")),
+    )
 }
