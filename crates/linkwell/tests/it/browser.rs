@@ -98,9 +98,14 @@ impl Browser {
     }
 
     async fn click_button(&self, text: &str) {
-        let xpath = format!("//main//button[normalize-space()='{text}']");
-        let e = self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("button {text}"));
+        let e = self.button(text).await;
         self.navigate_by(e).await;
+    }
+
+    /// A visible button by its text (a form's hidden default button is not one to click).
+    async fn button(&self, text: &str) -> fantoccini::elements::Element {
+        let xpath = format!("//main//button[normalize-space()='{text}' and not(@aria-hidden)]");
+        self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("button {text}"))
     }
 
     /// Click something that loads a new page, and wait until the new page has loaded.
@@ -180,17 +185,24 @@ impl Browser {
     }
 
     /// At a phone's width of 320 CSS px, the page fits: nothing scrolls sideways (WCAG
-    /// 1.4.10 reflow). The window goes back to its desktop size after.
+    /// 1.4.10 reflow). The window goes back to the size it had after.
     async fn assert_reflows(&self, what: &str) {
+        let (width, height) = self.client.get_window_size().await.unwrap();
         self.client.set_window_size(320, 800).await.unwrap();
         let widths = self
             .client
             .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];", vec![])
             .await
             .unwrap();
-        self.client.set_window_size(1280, 900).await.unwrap();
+        self.client.set_window_size(width as u32, height as u32).await.unwrap();
         let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
         assert!(scroll <= client, "{what}: {scroll} px wide in a {client} px window at 320 px");
+    }
+
+    /// How far down the page (CSS px) the first element matching `css` starts.
+    async fn top_of(&self, css: &str) -> i64 {
+        let script = format!("return Math.round(document.querySelector('{css}').getBoundingClientRect().top + window.scrollY);");
+        self.client.execute(&script, vec![]).await.unwrap().as_i64().unwrap_or_else(|| panic!("no {css}"))
     }
 
     async fn violations(&self) -> Vec<String> {
@@ -212,7 +224,8 @@ both_engines!(
     users_admin_journey,
     the_link_workers_journey,
     a_lonely_person_is_connected_to_a_walking_group,
-    a_coordinator_and_a_link_worker_start_the_day
+    a_coordinator_and_a_link_worker_start_the_day,
+    on_a_phone_a_coordinator_assigns_and_a_person_finds_help
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -246,7 +259,7 @@ async fn a_lonely_person_is_connected_to_a_walking_group(engine: Engine) {
     b.go(&format!("/people/{person}")).await;
     b.assert_accessible("a person's record with suggestions").await;
     b.choose("free-tu-morning").await;
-    b.click_button("Save when they are free").await;
+    b.click_button("Save").await;
     b.select("miles", "3").await;
     b.click_button("Update suggestions").await;
     // The follower may take a moment to index the groups written straight to the database.
@@ -589,10 +602,21 @@ async fn the_link_workers_journey(engine: Engine) {
     b.fill("what_matters", "Getting back to the allotment and seeing people").await;
     b.fill("goals[0].text", "Join the Walk and Talk group").await;
     b.fill("goals[0].progress", "2").await;
+    b.fill("goals[0].target", "31").await;
+    b.fill("goals[0].target-month", "1").await;
+    b.fill("goals[0].target-year", "2027").await;
+    // One blank goal is offered; "Add another goal" copies it in place (JavaScript), numbered
+    // next, empty, with the focus in it.
+    b.button("Add another goal").await.click().await.unwrap();
+    assert_eq!(b.path().await, format!("{referral}/plan/edit"), "no page load");
+    let focused = b.client.execute("return document.activeElement.id", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("goals[1].text"));
     b.fill("goals[1].text", "Visit the allotment every week").await;
+    b.assert_accessible("plan form with a goal added").await;
     b.click_button("Save plan").await;
     let body = b.body().await;
     assert!(body.contains("Plan saved (version 1)") && body.contains("Visit the allotment every week"), "{body}");
+    assert!(body.contains("31 Jan 2027") && body.contains("Print or save as PDF"), "{body}");
     b.assert_accessible("plan").await;
 
     // Five follow-ups, then a sixth is refused with a clear message.
@@ -772,4 +796,77 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     b.go(&format!("/referrals/{referral}/timeline")).await;
     let timeline = b.body().await;
     assert!(timeline.contains("Moved to") && timeline.contains("Phoned Una"), "{timeline}");
+}
+
+/// The same work on a phone (390 × 844): a coordinator filters the waiting list to urgent
+/// and unassigned (the filters behind their toggle, the rows stacked) and assigns to the
+/// least-loaded worker; then a member of the public finds a walk (results before the
+/// filters), taps to call, goes back to the search as it was, and refers themselves. axe
+/// on every page, and each fits at 320 px.
+async fn on_a_phone_a_coordinator_assigns_and_a_person_finds_help(engine: Engine) {
+    use crate::support::{Stage, add_user, exec, switch_on};
+    use linkwell_store::organisations::PublicSwitch;
+    let app = spawn(engine).await;
+    let una = app.a.person(&app.db, "Una", "Urgent").await;
+    let referral = app.a.referral(&app.db, una, Stage::Received).await;
+    exec(&app.db, &format!("UPDATE referrals SET urgency = 'urgent', urgency_rank = 0 WHERE id = '{referral}'")).await;
+    let olive = app.a.person(&app.db, "Olive", "Routine").await;
+    app.a.referral(&app.db, olive, Stage::Received).await;
+    let lena = add_user(&app, Role::LinkWorker, "lena@a.example").await;
+
+    let b = browser(&app).await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    b.assert_accessible("coordinator's home on a phone").await;
+    b.assert_reflows("coordinator's home on a phone").await;
+    b.click_link("Urgent").await;
+    // The filters are behind their toggle, open since one (urgent) is in use.
+    let open = b.client.execute("return document.querySelector('details.nhsuk-details').open", vec![]).await.unwrap();
+    assert_eq!(open, serde_json::json!(true), "a filter in use shows the filters");
+    b.select("assigned", "none").await;
+    b.click_button("Search and filter").await;
+    let list = b.body().await;
+    assert!(list.contains("Una Urgent") && !list.contains("Olive Routine"), "{list}");
+    // Each row is a stacked summary: the column headings are beside each value, not above.
+    let heading_shown = b
+        .client
+        .execute("return getComputedStyle(document.querySelector('.nhsuk-table-responsive__heading')).display", vec![])
+        .await
+        .unwrap();
+    assert_ne!(heading_shown, serde_json::json!("none"), "stacked rows name each value");
+    b.assert_accessible("filtered waiting list on a phone").await;
+    b.assert_reflows("filtered waiting list on a phone").await;
+    b.click_partial_link("Assign").await;
+    let chooser = b.client.find(Locator::Css("#worker_id")).await.unwrap().text().await.unwrap();
+    assert!(chooser.contains(&format!("{} (0 open cases)", lena.display_name)), "the least loaded: {chooser}");
+    b.assert_accessible("assigning on a phone").await;
+    b.assert_reflows("assigning on a phone").await;
+    b.select("worker_id", &lena.id.to_string()).await;
+    b.click_button("Accept referral").await;
+    assert!(b.body().await.contains(&format!("Link worker: {}", lena.display_name)), "{}", b.body().await);
+    b.sign_out().await;
+
+    // The public, on the same phone.
+    switch_on(&app, PublicSwitch::Directory).await;
+    switch_on(&app, PublicSwitch::SelfReferral).await;
+    let walk = app.a.service.id;
+    exec(&app.db, &format!("UPDATE services SET phone = '0113 496 0000' WHERE id = '{walk}'")).await;
+    b.go("/community/a?q=walk").await;
+    b.assert_accessible("public search results on a phone").await;
+    b.assert_reflows("public search results on a phone").await;
+    let results = b.top_of("main h2").await;
+    assert!(results < 844, "the results start on the first screen, not below the filters: {results} px down");
+    let open = b.client.execute("return document.querySelector('details.nhsuk-details').open", vec![]).await.unwrap();
+    assert_eq!(open, serde_json::json!(false), "the filters wait behind their toggle");
+    b.click_link("Walk and Talk").await;
+    let call = b.client.find(Locator::Css("a[href^='tel:']")).await.unwrap();
+    assert_eq!(call.attr("href").await.unwrap().as_deref(), Some("tel:01134960000"));
+    b.assert_accessible("a listing on a phone").await;
+    b.assert_reflows("a listing on a phone").await;
+    b.click_link("Back to the search").await;
+    assert_eq!(b.client.current_url().await.unwrap().query(), Some("q=walk"), "the search is kept");
+    b.click_link("Refer yourself to social prescribing").await;
+    assert!(b.body().await.contains("How would you like us to contact you?"));
+    b.assert_accessible("self-referral on a phone").await;
+    b.assert_reflows("self-referral on a phone").await;
 }
