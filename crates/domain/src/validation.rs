@@ -52,6 +52,18 @@ impl ValidationErrors {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
+    /// The same errors with fields renamed (`from`, `to`): for a rule written with one
+    /// adapter's field names, told through another's (the API's `name` for a form's
+    /// `site_name`, a list page's `sort` for the `direction` it chooses with it).
+    pub fn renamed(mut self, names: &[(&str, &str)]) -> ValidationErrors {
+        for f in &mut self.errors {
+            if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
+                f.field = (*to).to_owned();
+            }
+        }
+        self
+    }
+
     pub fn into_result(self) -> Result<(), ValidationErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
@@ -102,7 +114,8 @@ pub fn optional_text(label: &str, input: &str, max: usize) -> Result<String, Str
     Ok(t.to_owned())
 }
 
-fn capitalise(s: &str) -> String {
+/// The text with its first letter a capital, for a label that starts a sentence.
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -635,6 +635,9 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
     let digits = bench_nhs_number(someone).unwrap_or_default();
     let nhs: &'static str =
         Box::leak(format!("/people?q={}+{}+{}", &digits[..3], &digits[3..6], &digits[6..]).into_boxed_str());
+    // Their record, with suggestions judged and ranked from up to 200 candidate listings.
+    let person_page: &'static str =
+        Box::leak(format!("/people/00000000-0000-7000-8000-{someone:012}").into_boxed_str());
     let results = vec![
         load(&f, "GET /healthz", M::GET, "/healthz", Auth::None).await,
         load(&f, "GET /sign-in", M::GET, "/sign-in", Auth::None).await,
@@ -668,6 +671,7 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
         load(&f, "GET /api/v1/home (referrer)", M::GET, "/api/v1/home", Auth::ReferrerToken).await,
         load(&f, "GET /people?q= name with a typo", M::GET, typo, Auth::CoordinatorSession).await,
         load(&f, "GET /people?q= NHS number", M::GET, nhs, Auth::CoordinatorSession).await,
+        load(&f, "GET /people/{id} (with suggestions)", M::GET, person_page, Auth::CoordinatorSession).await,
         load(&f, "POST /api/v1/referrals (intake)", M::POST, "/api/v1/referrals", Auth::ReferrerToken).await,
         load(&f, "GET /directory?q=walking+group", M::GET, "/directory?q=walking+group", Auth::WorkerSession).await,
         load(

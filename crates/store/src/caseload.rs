@@ -364,9 +364,11 @@ impl Db {
             match &filter.referred {
                 None => {}
                 Some(PersonQuery::Name(tokens)) => {
-                    // Tokens are folded to ASCII letters, so none holds a LIKE wildcard.
+                    // Tokens are folded to ASCII letters, so none holds a LIKE wildcard; the
+                    // names lose their apostrophes and hyphens the same way ("oneil" finds
+                    // O'Neil). Accented letters are not folded here (no engine-neutral SQL).
                     for t in tokens {
-                        qb.push(" AND lower(COALESCE(r.referred_given_name, p.given_name) || ' ' || COALESCE(r.referred_family_name, p.family_name)) LIKE ").push_bind(format!("%{t}%"));
+                        qb.push(" AND replace(replace(replace(lower(COALESCE(r.referred_given_name, p.given_name) || ' ' || COALESCE(r.referred_family_name, p.family_name)), '''', ''), '\u{2019}', ''), '-', '') LIKE ").push_bind(format!("%{t}%"));
                     }
                 }
                 Some(PersonQuery::NhsNumber(n)) => { qb.push(" AND r.referred_nhs_number = ").push_bind(n.digits()); }

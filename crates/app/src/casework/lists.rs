@@ -31,7 +31,7 @@ pub enum TeamList {
 impl TeamList {
     /// The order when none is chosen (`None`: the caseload's, soonest session first, which
     /// the caller sorts).
-    fn default_order(self) -> Option<ReferralOrder> {
+    pub fn default_order(self) -> Option<ReferralOrder> {
         match self {
             TeamList::Waiting => Some(ReferralOrder::WAITING),
             TeamList::All => Some(ReferralOrder { by: SortBy::Received, descending: true }),

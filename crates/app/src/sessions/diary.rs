@@ -122,8 +122,13 @@ pub async fn free_time(
             let open = if day == now.date() {
                 let minutes = i32::from(now.hour()) * 60 + i32::from(now.minute());
                 let next = (minutes + 14) / 15 * 15;
-                (*open)
-                    .max(jiff::civil::Time::new((next / 60).min(23) as i8, (next % 60) as i8, 0, 0).unwrap_or(*close))
+                // After 23:45 the next quarter hour is tomorrow: nothing is left today.
+                let starts = if next < 24 * 60 {
+                    jiff::civil::Time::new((next / 60) as i8, (next % 60) as i8, 0, 0).unwrap_or(*close)
+                } else {
+                    *close
+                };
+                (*open).max(starts)
             } else {
                 *open
             };

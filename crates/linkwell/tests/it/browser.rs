@@ -201,7 +201,8 @@ impl Browser {
 
     /// How far down the page (CSS px) the first element matching `css` starts.
     async fn top_of(&self, css: &str) -> i64 {
-        let script = format!("return Math.round(document.querySelector('{css}').getBoundingClientRect().top + window.scrollY);");
+        let script =
+            format!("return Math.round(document.querySelector('{css}').getBoundingClientRect().top + window.scrollY);");
         self.client.execute(&script, vec![]).await.unwrap().as_i64().unwrap_or_else(|| panic!("no {css}"))
     }
 
@@ -225,7 +226,8 @@ both_engines!(
     the_link_workers_journey,
     a_lonely_person_is_connected_to_a_walking_group,
     a_coordinator_and_a_link_worker_start_the_day,
-    on_a_phone_a_coordinator_assigns_and_a_person_finds_help
+    a_coordinator_and_a_link_worker_start_the_day_on_a_phone,
+    on_a_phone_a_person_finds_help_and_refers_themselves
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -616,7 +618,10 @@ async fn the_link_workers_journey(engine: Engine) {
     b.click_button("Save plan").await;
     let body = b.body().await;
     assert!(body.contains("Plan saved (version 1)") && body.contains("Visit the allotment every week"), "{body}");
-    assert!(body.contains("31 Jan 2027") && body.contains("Print or save as PDF"), "{body}");
+    assert!(
+        body.contains("31 Jan 2027") && body.contains("Print this plan") && body.contains("Download as PDF"),
+        "{body}"
+    );
     b.assert_accessible("plan").await;
 
     // Five follow-ups, then a sixth is refused with a clear message.
@@ -691,17 +696,20 @@ async fn the_link_workers_journey(engine: Engine) {
 /// day from home, where it is a new assignment, and finds the person by a misspelt name
 /// from the header. axe on every page, and each at 320 px without sideways scrolling.
 async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
-    use crate::support::{Stage, add_user, exec};
+    start_the_day(engine, (1280, 900)).await;
+}
+
+/// The same day on a phone (390 × 844).
+async fn a_coordinator_and_a_link_worker_start_the_day_on_a_phone(engine: Engine) {
+    start_the_day(engine, (390, 844)).await;
+}
+
+async fn start_the_day(engine: Engine, (width, height): (u32, u32)) {
     let app = spawn(engine).await;
-    let una = app.a.person(&app.db, "Una", "Urgent").await;
-    let referral = app.a.referral(&app.db, una, Stage::Received).await;
-    exec(&app.db, &format!("UPDATE referrals SET urgency = 'urgent', urgency_rank = 0 WHERE id = '{referral}'")).await;
-    let olive = app.a.person(&app.db, "Olive", "Routine").await;
-    app.a.referral(&app.db, olive, Stage::Received).await;
-    // The seeded worker holds Margaret Oakes's case; Lena holds none.
-    let lena = add_user(&app, Role::LinkWorker, "lena@a.example").await;
+    let (una, referral, lena) = una_waits_urgently(&app).await;
 
     let b = browser(&app).await;
+    b.client.set_window_size(width, height).await.unwrap();
     b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
     assert!(b.body().await.contains("The waiting list today"), "{}", b.body().await);
     b.assert_accessible("coordinator's home").await;
@@ -715,12 +723,26 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     assert!(query.contains("urgency=urgent") && query.contains("assigned=none"), "{query}");
     let list = b.body().await;
     assert!(list.contains("Una Urgent") && !list.contains("Olive Routine"), "{list}");
+    if width < 640 {
+        // On a phone each row is a stacked summary, each value with its heading beside it.
+        let heading = "return getComputedStyle(document.querySelector('.nhsuk-table-responsive__heading')).display";
+        let shown = b.client.execute(heading, vec![]).await.unwrap();
+        assert_ne!(shown, serde_json::json!("none"), "stacked rows name each value");
+    }
     b.assert_accessible("filtered waiting list").await;
     b.assert_reflows("filtered waiting list").await;
-    // Sorted by a column, the filters kept; then all referrals, and two caseloads at once.
-    b.click_partial_link("Person").await;
+    // Sorted by name, the filters kept: by the column heading, or on a phone (whose stacked
+    // rows show no headings) by "Sort by". Then all referrals, and two caseloads at once.
+    if width < 640 {
+        b.select("sort", "name-ascending").await;
+        b.click_button("Search and filter").await;
+    } else {
+        b.click_partial_link("Person").await;
+    }
     let query = b.client.current_url().await.unwrap().query().unwrap_or_default().to_owned();
-    assert!(query.contains("urgency=urgent") && query.contains("sort=name"), "{query}");
+    let by_name = if width < 640 { "order=name-ascending" } else { "sort=name" };
+    assert!(query.contains("urgency=urgent") && query.contains(by_name), "{query}");
+    assert!(b.body().await.contains("by family name, A to Z"), "{}", b.body().await);
     b.assert_accessible("waiting list sorted by name").await;
     b.go("/referrals?sort=received&direction=ascending").await;
     b.assert_accessible("all referrals, oldest first").await;
@@ -798,55 +820,30 @@ async fn a_coordinator_and_a_link_worker_start_the_day(engine: Engine) {
     assert!(timeline.contains("Moved to") && timeline.contains("Phoned Una"), "{timeline}");
 }
 
-/// The same work on a phone (390 × 844): a coordinator filters the waiting list to urgent
-/// and unassigned (the filters behind their toggle, the rows stacked) and assigns to the
-/// least-loaded worker; then a member of the public finds a walk (results before the
-/// filters), taps to call, goes back to the search as it was, and refers themselves. axe
-/// on every page, and each fits at 320 px.
-async fn on_a_phone_a_coordinator_assigns_and_a_person_finds_help(engine: Engine) {
-    use crate::support::{Stage, add_user, exec, switch_on};
-    use linkwell_store::organisations::PublicSwitch;
-    let app = spawn(engine).await;
+/// Una Urgent waits, urgent and unassigned, beside Olive Routine; the seeded worker holds
+/// Margaret Oakes's case and Lena, added, holds none. Returns Una's referral and Lena.
+async fn una_waits_urgently(
+    app: &TestApp,
+) -> (linkwell_domain::PersonId, linkwell_domain::ids::ReferralId, linkwell_store::users::User) {
+    use crate::support::{Stage, add_user, exec};
     let una = app.a.person(&app.db, "Una", "Urgent").await;
     let referral = app.a.referral(&app.db, una, Stage::Received).await;
     exec(&app.db, &format!("UPDATE referrals SET urgency = 'urgent', urgency_rank = 0 WHERE id = '{referral}'")).await;
     let olive = app.a.person(&app.db, "Olive", "Routine").await;
     app.a.referral(&app.db, olive, Stage::Received).await;
-    let lena = add_user(&app, Role::LinkWorker, "lena@a.example").await;
+    (una, referral, add_user(app, Role::LinkWorker, "lena@a.example").await)
+}
 
+/// A member of the public on a phone (390 × 844) finds a walk (the results on the first
+/// screen, the filters behind their toggle), taps to call, goes back to the search as it
+/// was, and refers themselves. axe on every page, and each fits at 320 px.
+async fn on_a_phone_a_person_finds_help_and_refers_themselves(engine: Engine) {
+    use crate::support::{exec, switch_on};
+    use linkwell_store::organisations::PublicSwitch;
+    let app = spawn(engine).await;
     let b = browser(&app).await;
     b.client.set_window_size(390, 844).await.unwrap();
-    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
-    b.assert_accessible("coordinator's home on a phone").await;
-    b.assert_reflows("coordinator's home on a phone").await;
-    b.click_link("Urgent").await;
-    // The filters are behind their toggle, open since one (urgent) is in use.
-    let open = b.client.execute("return document.querySelector('details.nhsuk-details').open", vec![]).await.unwrap();
-    assert_eq!(open, serde_json::json!(true), "a filter in use shows the filters");
-    b.select("assigned", "none").await;
-    b.click_button("Search and filter").await;
-    let list = b.body().await;
-    assert!(list.contains("Una Urgent") && !list.contains("Olive Routine"), "{list}");
-    // Each row is a stacked summary: the column headings are beside each value, not above.
-    let heading_shown = b
-        .client
-        .execute("return getComputedStyle(document.querySelector('.nhsuk-table-responsive__heading')).display", vec![])
-        .await
-        .unwrap();
-    assert_ne!(heading_shown, serde_json::json!("none"), "stacked rows name each value");
-    b.assert_accessible("filtered waiting list on a phone").await;
-    b.assert_reflows("filtered waiting list on a phone").await;
-    b.click_partial_link("Assign").await;
-    let chooser = b.client.find(Locator::Css("#worker_id")).await.unwrap().text().await.unwrap();
-    assert!(chooser.contains(&format!("{} (0 open cases)", lena.display_name)), "the least loaded: {chooser}");
-    b.assert_accessible("assigning on a phone").await;
-    b.assert_reflows("assigning on a phone").await;
-    b.select("worker_id", &lena.id.to_string()).await;
-    b.click_button("Accept referral").await;
-    assert!(b.body().await.contains(&format!("Link worker: {}", lena.display_name)), "{}", b.body().await);
-    b.sign_out().await;
-
-    // The public, on the same phone.
+    // The directory and self-referral are open to the public.
     switch_on(&app, PublicSwitch::Directory).await;
     switch_on(&app, PublicSwitch::SelfReferral).await;
     let walk = app.a.service.id;

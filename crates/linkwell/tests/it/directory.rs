@@ -269,7 +269,10 @@ async fn listings_are_added_changed_and_kept_true(engine: Engine) {
     let page = r.text().await.unwrap();
     assert!(page.contains("href=\"#exception_date\""), "in the error summary");
     assert!(page.contains("id=\"exception_date-input-error\""), "beside the field");
-    assert!(page.contains("name=\"exception_date_day\" type=\"text\" value=\"31\"") && page.contains("value=\"Storm\""), "as typed");
+    assert!(
+        page.contains("name=\"exception_date_day\" type=\"text\" value=\"31\"") && page.contains("value=\"Storm\""),
+        "as typed"
+    );
     let after = app.db.service(&app.a.scope, id).await.unwrap();
     assert_eq!((after.version, after.exceptions.len()), (before.version, 0));
 

@@ -128,6 +128,17 @@ async fn lists_sort_by_each_column_and_page_without_losing_a_row(engine: Engine)
     let all = coordinator.text("/referrals?sort=name").await;
     assert!(all.contains("Sorted by family name, A to Z."), "{all}");
     assert_eq!(rows(&all), 7);
+    // "Sort by" in the filter form (for a phone, whose rows show no headings) says the same
+    // in one choice, and shows the order the list is in.
+    let chosen = coordinator.text("/referrals?urgency=routine&order=name-descending").await;
+    assert!(chosen.contains("Sorted by family name, Z to A."), "{chosen}");
+    assert!(chosen.contains("<option value=\"name-descending\" selected>By family name, Z to A</option>"), "{chosen}");
+    assert!(chosen.contains("href=\"/referrals?urgency=routine&amp;sort=name&amp;direction=ascending\""), "{chosen}");
+    let usual = coordinator.text("/waiting-list").await;
+    assert!(
+        usual.contains("<option value=\"\" selected>Usual order: most urgent first, then longest waiting</option>"),
+        "{usual}"
+    );
 }
 
 async fn lists_search_and_filter_within_what_the_caller_may_see(engine: Engine) {
@@ -258,6 +269,13 @@ async fn a_referrers_list_is_in_date_order_with_what_they_gave(engine: Engine) {
     assert_eq!(names(&found), ["Ivy"]);
     let (status, p) = api_call(&app, M::GET, "/api/v1/referrals?search=LS1%204AP", Role::Referrer, None).await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["search"]), "{p}");
+    // A name with an apostrophe or a hyphen is found however it is typed.
+    person_referred(&app, "Nora", "O'Neil-Hart", Stage::Received).await;
+    for typed in ["oneil", "o%27neil", "O%27Neil%20Hart", "neilhart"] {
+        let (_, found) =
+            api_call(&app, M::GET, &format!("/api/v1/referrals?search={typed}"), Role::Referrer, None).await;
+        assert_eq!(names(&found), ["Nora"], "{typed}");
+    }
     // Another practice's referrer finds nothing of these, by any search.
     let other = crate::support::add_practice_referrer(&app, "B82001", "other.referrer@a.example").await;
     let token = app.token(&app.a, &other).await;
@@ -294,9 +312,11 @@ async fn a_bad_sort_direction_or_cursor_is_named(engine: Engine) {
             .await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["cursor"]), "{p}");
     let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
-    let r = coordinator.get("/waiting-list?sort=colour").await;
-    assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("href=\"#sort\""));
+    for asked in ["sort=colour", "order=colour-ascending", "order=name-sideways"] {
+        let r = coordinator.get(&format!("/waiting-list?{asked}")).await;
+        assert_eq!(r.status(), 422, "{asked}");
+        assert!(r.text().await.unwrap().contains("href=\"#sort\""), "{asked}");
+    }
 }
 
 async fn a_referral_is_confirmed_with_its_reference_and_the_expected_wait(engine: Engine) {

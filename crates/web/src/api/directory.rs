@@ -19,7 +19,7 @@ use linkwell_store::directory::{Provider, Service, ServiceFilter, ServiceSummary
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, JsonBody, PageQuery, codes, iso_date, path_id, renamed, rfc3339};
+use super::{ApiJson, JsonBody, PageQuery, codes, iso_date, path_id, rfc3339};
 use crate::auth::Signed;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -508,16 +508,13 @@ impl ServiceBody {
     async fn input(&self, state: &AppState, scope: &linkwell_store::OrgScope) -> Result<ServiceInput, ApiError> {
         let fields = self.fields()?;
         listings::parse_listing(&state.db, scope, &fields).await.map_err(|e| match e {
-            linkwell_app::casework::CaseError::Invalid(e) => ApiError::Invalid(renamed(
-                e,
-                &[
-                    ("cost_amount", "cost_pence"),
-                    ("location_name", "location.name"),
-                    ("address", "location.address"),
-                    ("town", "location.town"),
-                    ("postcode", "location.postcode"),
-                ],
-            )),
+            linkwell_app::casework::CaseError::Invalid(e) => ApiError::Invalid(e.renamed(&[
+                ("cost_amount", "cost_pence"),
+                ("location_name", "location.name"),
+                ("address", "location.address"),
+                ("town", "location.town"),
+                ("postcode", "location.postcode"),
+            ])),
             other => other.into(),
         })
     }

@@ -154,16 +154,6 @@ pub fn iso_date(raw: &str) -> Result<jiff::civil::Date, String> {
     linkwell_domain::time::civil_date(&linkwell_domain::time::DateEntry::Iso(raw.trim().to_owned()))
 }
 
-/// Errors from a rule that names a page form's fields, renamed to the API's (`from`, `to`).
-pub fn renamed(mut e: ValidationErrors, names: &[(&str, &str)]) -> ValidationErrors {
-    for f in &mut e.errors {
-        if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
-            f.field = (*to).to_owned();
-        }
-    }
-    e
-}
-
 pub fn rfc3339(ms: i64) -> String {
     linkwell_domain::time::from_millis(ms).to_string()
 }

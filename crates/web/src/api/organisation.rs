@@ -89,7 +89,7 @@ pub async fn create_site(
 ) -> Result<(StatusCode, Json<SiteDto>), ApiError> {
     let mut e = ValidationErrors::new();
     let input = SiteInput::parse(&body.name, &body.address)
-        .map_err(|err| e.errors.extend(super::renamed(err, &[("site_name", "name")]).errors))
+        .map_err(|err| e.errors.extend(err.renamed(&[("site_name", "name")]).errors))
         .ok();
     let practice = match body.practice_id.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -8,7 +8,9 @@ use linkwell_app::casework::{self, TeamList};
 use linkwell_domain::identity::Role;
 
 use super::Page;
-use super::shared::{CLEARED, TeamListQuery, filter_choices, follow_up_rows, order_label, sort_headers, summary_rows};
+use super::shared::{
+    CLEARED, TeamListQuery, filter_choices, follow_up_rows, on_the_form, order_label, sort_headers, summary_rows,
+};
 use crate::error::PageError;
 use crate::state::AppState;
 
@@ -26,6 +28,7 @@ pub async fn caseload(
     let c = match casework::caseload(&state.db, &p, &q.fields()).await {
         Ok(c) => c,
         Err(casework::CaseError::Invalid(e)) => {
+            let e = on_the_form(e);
             let html = page.render(
                 &state,
                 "pages/caseload.html",
@@ -90,7 +93,7 @@ pub async fn waiting_list(
     let (listed, errors) =
         match casework::team_list(&state.db, &p, TeamList::Waiting, &q.fields(), q.cursor(), WAITING_PAGE).await {
             Ok(listed) => (Some(listed), None),
-            Err(casework::CaseError::Invalid(e)) => (None, Some(e)),
+            Err(casework::CaseError::Invalid(e)) => (None, Some(on_the_form(e))),
             Err(e) => return Err(e.into()),
         };
     let rows = summary_rows(&state, &p, listed.as_ref().map(|l| l.page.items.as_slice()).unwrap_or_default()).await?;

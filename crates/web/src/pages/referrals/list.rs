@@ -24,7 +24,7 @@ pub async fn list(
     let (listed, errors) =
         match casework::team_list(&state.db, &p, TeamList::All, &q.fields(), q.cursor(), PAGE_SIZE).await {
             Ok(listed) => (Some(listed), None),
-            Err(casework::CaseError::Invalid(e)) => (None, Some(e)),
+            Err(casework::CaseError::Invalid(e)) => (None, Some(on_the_form(e))),
             Err(e) => return Err(e.into()),
         };
     let items = listed.as_ref().map(|l| l.page.items.as_slice()).unwrap_or_default();

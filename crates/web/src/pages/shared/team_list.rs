@@ -5,6 +5,7 @@
 
 use linkwell_app::casework::{self, ListFields, TeamList};
 use linkwell_domain::identity::Role;
+use linkwell_domain::validation::ValidationErrors;
 use linkwell_store::caseload::{ReferralOrder, SortBy};
 use minijinja::Value;
 
@@ -64,6 +65,15 @@ impl TeamListQuery {
                 "search" => &mut q.search,
                 "sort" => &mut q.sort,
                 "direction" => &mut q.direction,
+                // The filter form's one "Sort by" choice: a column and a direction
+                // (`name-descending`), for where the column headings are not shown (a phone).
+                "order" => {
+                    if q.sort.is_empty() && q.direction.is_empty() {
+                        let (sort, direction) = v.rsplit_once('-').unwrap_or((v.as_str(), ""));
+                        (q.sort, q.direction) = (sort.to_owned(), direction.to_owned());
+                    }
+                    continue;
+                }
                 "after" => &mut q.after,
                 _ => continue,
             };
@@ -130,6 +140,12 @@ impl TeamListQuery {
     pub fn cursor(&self) -> Option<&str> {
         Some(self.after.as_str()).filter(|c| !c.is_empty())
     }
+}
+
+/// A list's errors as its page shows them: there the direction is chosen with the column,
+/// in "Sort by" (`#sort`).
+pub fn on_the_form(errors: ValidationErrors) -> ValidationErrors {
+    errors.renamed(&[("direction", "sort")])
 }
 
 /// The column headers of a list: each sortable one links to the list sorted by it
@@ -221,7 +237,27 @@ pub async fn filter_choices(
         need => with_any("Any reason", items(Need::ALL.iter().map(|n| (n.code(), n.label())), std::slice::from_ref(&q.need))),
         window => (list == TeamList::Waiting).then(|| with_any("Any time waiting", items(casework::WINDOW_FILTERS.iter().copied(), std::slice::from_ref(&q.window)))),
         search => q.search.clone(),
-        sort => q.sort.clone(),
-        direction => q.direction.clone(),
+        order => order_choices(q, list),
     })
+}
+
+/// The "Sort by" choices: the list's usual order, then each column both ways, named as the
+/// sentence above the list names them.
+fn order_choices(q: &TeamListQuery, list: TeamList) -> Vec<Value> {
+    let chosen = match (q.sort.as_str(), q.direction.as_str()) {
+        ("", _) => String::new(),
+        (sort, "") => format!("{sort}-ascending"),
+        (sort, direction) => format!("{sort}-{direction}"),
+    };
+    let usual = (String::new(), format!("Usual order: {}", order_label(list.default_order())));
+    let columns = casework::SORTS.iter().flat_map(|(code, by)| {
+        [false, true].map(|descending| {
+            let direction = if descending { "descending" } else { "ascending" };
+            (
+                format!("{code}-{direction}"),
+                linkwell_domain::validation::capitalise(order_label(Some(ReferralOrder { by: *by, descending }))),
+            )
+        })
+    });
+    items(std::iter::once(usual).chain(columns), std::slice::from_ref(&chosen))
 }
