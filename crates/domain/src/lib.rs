@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod chronology;
 pub mod directory;
 pub mod discharge;
+pub mod documents;
 pub mod identity;
 pub mod ids;
 pub mod organisations;

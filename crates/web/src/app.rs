@@ -175,6 +175,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/referrals/{id}/plan/edit", Allowed(Action::WorkCases), get(pages::plans::edit)),
         route(p.clone(), "/referrals/{id}/plan", Allowed(Action::WorkCases), post(pages::plans::save)),
         route(g.clone(), "/referrals/{id}/plan/versions/{version}", Allowed(Action::WorkCases), get(pages::plans::version)),
+        route(g.clone(), "/referrals/{id}/plan/versions/{version}/pdf", Allowed(Action::WorkCases), get(pages::plans::pdf)),
         // Discharge.
         route(g.clone(), "/referrals/{id}/discharge", Allowed(Action::WorkCases), get(pages::discharge::form)),
         route(p.clone(), "/referrals/{id}/discharge", Allowed(Action::WorkCases), post(pages::discharge::discharge)),

@@ -17,6 +17,7 @@ mod input;
 mod ops;
 pub mod oruk;
 mod pages;
+mod pdf;
 mod security;
 pub mod state;
 pub mod templates;

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::documents::Document;
 use crate::referrals::Need;
 use crate::time::{DateEntry, optional_civil_date};
 use crate::validation::{ValidationErrors, check_rows, optional_text, required_text};
@@ -131,6 +132,74 @@ impl Plan {
             }
             _ => Err(e),
         }
+    }
+}
+
+/// Whose plan a printed copy is and which version: what the page shows above the plan.
+#[derive(Debug, Clone)]
+pub struct PlanCopy<'a> {
+    pub organisation: &'a str,
+    pub person_name: &'a str,
+    /// Shown 3-3-4.
+    pub nhs_number: Option<&'a str>,
+    pub date_of_birth: Date,
+    pub version: i64,
+    /// When it was agreed, as the page shows it ("1 Dec 2026, 10:05").
+    pub agreed: &'a str,
+    pub agreed_with: Option<&'a str>,
+    /// The groups and services the person is connected to, each as the page words it.
+    pub connections: &'a [String],
+}
+
+fn short_date(d: Date) -> String {
+    d.strftime("%-d %b %Y").to_string()
+}
+
+impl Plan {
+    /// The plan for the person to take home: the page's sections in the page's words (the
+    /// person's own: "What matters to me"), for the PDF download.
+    pub fn document(&self, copy: &PlanCopy<'_>) -> Document {
+        let mut about = vec![copy.person_name.to_owned()];
+        about.extend(copy.nhs_number.map(|n| format!("NHS number: {n}")));
+        about.push(format!("Date of birth: {}", short_date(copy.date_of_birth)));
+        let with = copy.agreed_with.map(|w| format!(" with {w}")).unwrap_or_default();
+        about.push(format!("Version {}, agreed {}{with}", copy.version, copy.agreed));
+        about.push(copy.organisation.to_owned());
+        let mut d = Document::new("Personalised care and support plan", about);
+        d.heading("What matters to me").paragraph(&self.what_matters);
+        if !self.strengths.is_empty() {
+            d.heading("My strengths").paragraph(&self.strengths);
+        }
+        let needs: Vec<&str> = self.needs.iter().filter_map(|n| Need::parse(n).ok()).map(|n| n.label()).collect();
+        if !needs.is_empty() {
+            d.heading("What I would like help with").items(needs);
+        }
+        d.heading("My goals");
+        if self.goals.is_empty() {
+            d.paragraph("No goals yet.");
+        }
+        d.items(self.goals.iter().map(|g| {
+            let by = g.target.map(|t| format!(", by {}", short_date(t))).unwrap_or_default();
+            format!("{}{by} (progress {} out of 10)", g.text, g.progress)
+        }));
+        d.heading("What we agreed to do");
+        if self.actions.is_empty() {
+            d.paragraph("No actions yet.");
+        }
+        d.items(self.actions.iter().map(|a| {
+            let by = a.by.map(|t| format!(", by {}", short_date(t))).unwrap_or_default();
+            format!("{}: {}{by} ({})", a.who, a.what, if a.done { "done" } else { "not done yet" })
+        }));
+        if !self.tools.is_empty() {
+            d.heading("Tools to help me").items(&self.tools);
+        }
+        if !copy.connections.is_empty() {
+            d.heading("Groups and services I am connected to").items(copy.connections);
+        }
+        if let Some(review) = self.next_review {
+            d.heading("Next review").paragraph(short_date(review));
+        }
+        d
     }
 }
 

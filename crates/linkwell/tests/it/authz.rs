@@ -150,6 +150,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/referrals/{id}/plan/edit", Roles(CASEWORK)),
     ("POST", "/referrals/{id}/plan", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/plan/versions/{version}", Roles(CASEWORK)),
+    ("GET", "/referrals/{id}/plan/versions/{version}/pdf", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/timeline", Roles(CASEWORK)),
     ("POST", "/referrals/{id}/notes", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/notes/{note}", Roles(CASEWORK)),

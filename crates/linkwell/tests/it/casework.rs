@@ -10,8 +10,49 @@ use crate::support::{Client, TestApp, count, location, spawn};
 both_engines!(
     the_whole_journey_through_the_pages,
     staff_see_possible_duplicates_before_creating_a_person,
-    details_and_consents_change_with_who_and_when
+    details_and_consents_change_with_who_and_when,
+    the_plan_downloads_as_a_pdf_for_the_person
 );
+
+/// A version of the plan as a PDF: the plan as agreed, whose it is, a footer; only a version
+/// that exists, and only for those who work the case.
+async fn the_plan_downloads_as_a_pdf_for_the_person(engine: Engine) {
+    let app = spawn(engine).await;
+    let referral = app.a.case.referral;
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let plan = lw.text(&format!("/referrals/{referral}/plan")).await;
+    let href = format!("/referrals/{referral}/plan/versions/1/pdf");
+    assert!(plan.contains(&format!("href=\"{href}\"")) && plan.contains("Download as PDF"), "{plan}");
+    let r = lw.get(&href).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"care-and-support-plan-version-1.pdf\"");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&bytes);
+    for shown in [
+        "(Personalised care and support plan) Tj",
+        "(Margaret Oakes) Tj",
+        "(What matters to me) Tj",
+        "(Getting out again) Tj",
+        "(My goals) Tj",
+        "(No goals yet.) Tj",
+    ] {
+        assert!(text.contains(shown), "{shown} in {text}");
+    }
+    assert!(text.contains("(Version 1, agreed ") && text.contains("(Walk and Talk: signposted "), "{text}");
+    // The footer has en dashes (WinAnsi 0x96), so it is written as a hex string.
+    let footer: String = "Margaret Oakes \u{96} Personalised care and support plan \u{96} page 1 of 1"
+        .chars()
+        .map(|c| format!("{:02X}", u32::from(c)))
+        .collect();
+    assert!(text.contains(&format!("<{footer}> Tj")), "{text}");
+    // No such version; another organisation's case; a role that does not work cases.
+    assert_eq!(lw.get(&format!("/referrals/{referral}/plan/versions/2/pdf")).await.status(), 404);
+    assert_eq!(lw.get(&format!("/referrals/{}/plan/versions/1/pdf", app.b.case.referral)).await.status(), 404);
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    assert_eq!(referrer.get(&href).await.status(), 403);
+}
 
 async fn details_and_consents_change_with_who_and_when(engine: Engine) {
     let app = spawn(engine).await;

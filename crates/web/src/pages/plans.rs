@@ -3,7 +3,7 @@
 
 use crate::input::Path;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
@@ -289,4 +289,25 @@ pub async fn version(
     let versions = state.db.plan_versions(&p.scope(), r.id).await?;
     let shown = versions.iter().find(|v| v.version == version).ok_or(PageError::NotFound)?;
     render_plan(&state, &page, &r, Some(shown), &versions).await
+}
+
+/// A version of the plan as a PDF for the person to take home.
+pub async fn pdf(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let version: i64 = path_id(&version)?;
+    let doc = linkwell_app::casework::plan_copy(&state.db, &page.caller()?, path_id(&id)?, version).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"care-and-support-plan-version-{version}.pdf\""),
+            ),
+        ],
+        crate::pdf::render(&doc),
+    )
+        .into_response())
 }
