@@ -5,7 +5,7 @@
 //! Laid out first ([`layout`], pure and tested), then written with `pdf-writer`. The text is
 //! set in WinAnsi, the standard fonts' encoding: Latin letters with their accents, the
 //! dashes and quotes. A letter outside it is printed as its base letter when it has one
-//! ("ő" as "o") and as "?" otherwise — the page and the text download keep every letter.
+//! ("ő" as "o") and as "?" otherwise — the page and the print dialog keep every letter.
 
 use linkwell_domain::documents::{Block, Document};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -44,9 +44,10 @@ impl Font {
         }
     }
 
-    /// The width of WinAnsi text at `size` points. A character beyond ASCII counts as 722,
-    /// the width of the widest accented capitals, so a line with accents may end a little
-    /// early but does not run past the margin.
+    /// The width of WinAnsi text at `size` points. A character beyond ASCII counts as wide
+    /// as the widest of its kind in either font — 1000 for the dashes, ellipsis and other
+    /// signs at 0x80–0x9F and for Æ, 834 for the other Latin-1 letters and signs — so a
+    /// line with them may end a little early but does not run past the margin.
     pub fn width(self, text: &[u8], size: f32) -> f32 {
         let widths = self.ascii_widths();
         let units: u32 = text
@@ -54,7 +55,8 @@ impl Font {
             .map(|b| match b {
                 32..=126 => u32::from(widths[usize::from(b - 32)]),
                 0x95 => 350,
-                _ => 722,
+                0x80..=0x9F | 0xC6 => 1000,
+                _ => 834,
             })
             .sum();
         units as f32 * size / 1000.0
@@ -244,6 +246,9 @@ pub fn layout(doc: &Document) -> Vec<Vec<Line>> {
                 }
             }
             Block::Item(text) => {
+                if encode(text).iter().all(|b| *b == b' ') {
+                    continue;
+                }
                 // The bullet beside the item's first line.
                 l.room_for(15.0);
                 let y = l.y - 15.0;
@@ -256,9 +261,22 @@ pub fn layout(doc: &Document) -> Vec<Vec<Line>> {
         }
     }
     let count = l.pages.len();
-    let whose = doc.about.first().map(|w| format!("{w} – ")).unwrap_or_default();
+    let fits = |text: &[u8]| Font::Regular.width(text, 9.0) <= PAGE_WIDTH - 2.0 * MARGIN;
+    let whose = doc.about.first().map(String::as_str).unwrap_or_default();
     for (n, page) in l.pages.iter_mut().enumerate() {
-        let footer = encode(&format!("{whose}{} – page {} of {count}", doc.title, n + 1));
+        let of = format!("page {} of {count}", n + 1);
+        // One line: without the title if a long name needs the room, the name cut short if
+        // even that is too wide.
+        let mut footer = encode(&format!("{whose} – {} – {of}", doc.title));
+        if !fits(&footer) {
+            let mut name = encode(whose);
+            footer = [name.as_slice(), &encode(&format!(" – {of}"))].concat();
+            let tail = encode(&format!("... – {of}"));
+            while !fits(&footer) && !name.is_empty() {
+                name.pop();
+                footer = [name.as_slice(), &tail].concat();
+            }
+        }
         page.push(Line { font: Font::Regular, size: 9.0, x: MARGIN, y: FOOTER_Y, text: footer, grey: true });
     }
     l.pages
@@ -336,6 +354,21 @@ mod tests {
         assert_eq!(texts[79], "Goal 80: walk to the park and back");
         let bullets = pages.iter().flatten().filter(|l| l.text == [0x95]).count();
         assert_eq!(bullets, 80);
+    }
+
+    #[test]
+    fn a_footer_fits_whatever_the_name_and_an_empty_item_has_no_bullet() {
+        let long = "Anastasia-Wilhelmina ".repeat(8);
+        let mut doc = Document::new("Personalised care and support plan", vec![long.clone()]);
+        doc.heading("Tools").items(["\u{7}", "Five ways to wellbeing"]);
+        let page = &layout(&doc)[0];
+        let footer = page.iter().find(|l| l.y == FOOTER_Y).expect("a footer");
+        assert!(Font::Regular.width(&footer.text, 9.0) <= PAGE_WIDTH - 2.0 * MARGIN);
+        assert!(footer.text.starts_with(b"Anastasia-Wilhelmina") && footer.text.ends_with(b"... \x96 page 1 of 1"));
+        assert_eq!(page.iter().filter(|l| l.text == [0x95]).count(), 1);
+        // A name that fits leaves the title in.
+        let short = layout(&Document::new("Plan", vec!["Ann Lee".into()]));
+        assert_eq!(short[0].last().map(|l| l.text.clone()), Some(b"Ann Lee \x96 Plan \x96 page 1 of 1".to_vec()));
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub struct PlanCopy<'a> {
     /// When it was agreed, as the page shows it ("1 Dec 2026, 10:05").
     pub agreed: &'a str,
     pub agreed_with: Option<&'a str>,
-    /// The groups and services the person is connected to, each as the page words it.
+    /// The groups and services the person is connected to, a line each.
     pub connections: &'a [String],
 }
 

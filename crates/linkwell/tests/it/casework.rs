@@ -52,6 +52,10 @@ async fn the_plan_downloads_as_a_pdf_for_the_person(engine: Engine) {
     assert_eq!(lw.get(&format!("/referrals/{}/plan/versions/1/pdf", app.b.case.referral)).await.status(), 404);
     let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
     assert_eq!(referrer.get(&href).await.status(), 403);
+    // A link worker whose case it is not: as if there were no such case.
+    crate::support::add_user(&app, Role::LinkWorker, "lena@a.example").await;
+    let other_worker = app.signed_in("lena@a.example").await;
+    assert_eq!(other_worker.get(&href).await.status(), 404);
 }
 
 async fn details_and_consents_change_with_who_and_when(engine: Engine) {

@@ -68,8 +68,9 @@ impl TeamListQuery {
                 // The filter form's one "Sort by" choice: a column and a direction
                 // (`name-descending`), for where the column headings are not shown (a phone).
                 "order" => {
-                    if q.sort.is_empty() && q.direction.is_empty() {
-                        let (sort, direction) = v.rsplit_once('-').unwrap_or((v.as_str(), ""));
+                    // An empty column is the usual order, whichever way it asks for.
+                    let (sort, direction) = v.rsplit_once('-').unwrap_or((v.as_str(), ""));
+                    if q.sort.is_empty() && q.direction.is_empty() && !sort.is_empty() {
                         (q.sort, q.direction) = (sort.to_owned(), direction.to_owned());
                     }
                     continue;
