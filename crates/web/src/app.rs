@@ -209,6 +209,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(Method::PUT, "/api/v1/referrals/{id}/plan", Allowed(Action::WorkCases), put(api::plans::put)),
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions", Allowed(Action::WorkCases), get(api::plans::versions)),
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}", Allowed(Action::WorkCases), get(api::plans::version)),
+        route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}/pdf", Allowed(Action::WorkCases), get(api::plans::version_pdf)),
         route(g.clone(), "/api/v1/referrals/{id}/discharge-summary", Allowed(Action::ViewReferrals), get(api::plans::discharge_summary)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),

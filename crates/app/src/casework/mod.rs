@@ -27,7 +27,7 @@ pub use lists::{
     list_order, team_list, visible,
 };
 pub use people::{PersonRecord, person_record, update_person};
-pub use plan_copy::plan_copy;
+pub use plan_copy::{plan_copy, plan_copy_filename};
 pub use timeline::{
     TimelineEntry, TimelineKind, TimelineRecord, add_note, correct_note, event_label, note_versions, timeline,
 };

@@ -49,3 +49,9 @@ pub async fn plan_copy(db: &Db, caller: &Caller, id: ReferralId, version: i64) -
         connections: &connections,
     }))
 }
+
+/// The name a downloaded copy of version `version` is saved under (no name or number of
+/// the person in it: downloads folders are shared and synced).
+pub fn plan_copy_filename(version: i64) -> String {
+    format!("care-and-support-plan-version-{version}.pdf")
+}

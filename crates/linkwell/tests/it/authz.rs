@@ -240,6 +240,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/people/{id}/merge", Roles(TRIAGE)),
     ("GET", "/api/v1/referrals/{id}/plan/versions", Roles(CASEWORK)),
     ("GET", "/api/v1/referrals/{id}/plan/versions/{version}", Roles(CASEWORK)),
+    ("GET", "/api/v1/referrals/{id}/plan/versions/{version}/pdf", Roles(CASEWORK)),
     ("GET", "/api/v1/referrals/{id}/discharge-summary", Roles(REFERRING)),
     // Signing out ends the session, so it is walked last.
     ("POST", "/sign-out", SignedIn),

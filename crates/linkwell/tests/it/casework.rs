@@ -53,9 +53,31 @@ async fn the_plan_downloads_as_a_pdf_for_the_person(engine: Engine) {
     let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
     assert_eq!(referrer.get(&href).await.status(), 403);
     // A link worker whose case it is not: as if there were no such case.
-    crate::support::add_user(&app, Role::LinkWorker, "lena@a.example").await;
+    let lena = crate::support::add_user(&app, Role::LinkWorker, "lena@a.example").await;
     let other_worker = app.signed_in("lena@a.example").await;
     assert_eq!(other_worker.get(&href).await.status(), 404);
+    // Hostile versions: too large for a number, negative, not a number.
+    for version in ["99999999999999999999999", "-1", "one"] {
+        let r = lw.get(&format!("/referrals/{referral}/plan/versions/{version}/pdf")).await;
+        assert_eq!(r.status(), 404, "{version}");
+    }
+
+    // The API gives the same file to an integration, under the same rules.
+    let api = format!("/api/v1{href}");
+    let token = app.token(&app.a, app.a.user(Role::LinkWorker)).await;
+    let r = reqwest::Client::new().get(app.url(&api)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "application/pdf"));
+    assert_eq!(r.bytes().await.unwrap(), bytes, "the page's file, byte for byte");
+    let lena_token = app.token(&app.a, &lena).await;
+    let r = reqwest::Client::new().get(app.url(&api)).bearer_auth(&lena_token).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/referrals/{referral}/plan/versions/7/pdf")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 async fn details_and_consents_change_with_who_and_when(engine: Engine) {

@@ -184,7 +184,7 @@ pub fn rfc3339(ms: i64) -> String {
         diary::worker, diary::room, diary::create_feed, diary::revoke_feed,
         settings::get, settings::set_self_referral, settings::set_directory, settings::set_messaging, settings::outbox,
         organisation::tools, organisation::create_tool, organisation::set_tool_offered,
-        users::reset_link, people::merge, plans::versions, plans::version, plans::discharge_summary,
+        users::reset_link, people::merge, plans::versions, plans::version, plans::version_pdf, plans::discharge_summary,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

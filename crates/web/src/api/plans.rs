@@ -179,6 +179,20 @@ pub async fn version(
     Ok(Json(Some(shown.ok_or(ApiError::NotFound)?).into()))
 }
 
+/// One version of the plan as a PDF for the person to take home: the plan page's
+/// "Download as PDF".
+#[utoipa::path(get, operation_id = "getPlanVersionPdf", path = "/api/v1/referrals/{id}/plan/versions/{version}/pdf", tag = "plans", params(("id" = String, Path), ("version" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", body = String, description = "The PDF (binary)"), (status = 404, body = Problem)))]
+pub async fn version_pdf(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let version: i64 = super::path_id(&version)?;
+    let doc = linkwell_app::casework::plan_copy(&state.db, &p, super::path_id(&id)?, version).await?;
+    Ok(crate::pdf::attachment(&doc, &linkwell_app::casework::plan_copy_filename(version)))
+}
+
 /// The discharge summary the practice is sent when the case ends.
 #[derive(Serialize, ToSchema)]
 pub struct DischargeSummaryDto {

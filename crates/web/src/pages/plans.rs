@@ -3,7 +3,7 @@
 
 use crate::input::Path;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::plans::{ActionFields, GoalFields, Plan, PlanFields};
@@ -299,15 +299,5 @@ pub async fn pdf(
 ) -> Result<Response, PageError> {
     let version: i64 = path_id(&version)?;
     let doc = linkwell_app::casework::plan_copy(&state.db, &page.caller()?, path_id(&id)?, version).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"care-and-support-plan-version-{version}.pdf\""),
-            ),
-        ],
-        crate::pdf::render(&doc),
-    )
-        .into_response())
+    Ok(crate::pdf::attachment(&doc, &linkwell_app::casework::plan_copy_filename(version)))
 }
