@@ -34,6 +34,11 @@ pub fn london_day_start(d: Date) -> i64 {
         .as_millisecond()
 }
 
+/// "5 Jan 2027": a date in a list, a summary or a printed document.
+pub fn display_date(d: Date) -> String {
+    d.strftime("%-d %b %Y").to_string()
+}
+
 /// "22 Nov 2026, 14:05" on the London clock.
 pub fn display_london(t: Timestamp) -> String {
     t.to_zoned(london()).strftime("%-d %b %Y, %H:%M").to_string()

@@ -70,14 +70,11 @@ impl Templates {
                 .to_string()
         });
         env.add_filter("london_date", |ms: i64| {
-            linkwell_domain::time::from_millis(ms)
-                .to_zoned(linkwell_domain::time::london())
-                .strftime("%-d %b %Y")
-                .to_string()
+            linkwell_domain::time::display_date(linkwell_domain::time::london_date(ms))
         });
         // Stored ISO dates ("2027-01-05") as people read them ("5 Jan 2027").
         env.add_filter("iso_date", |iso: String| {
-            iso.parse::<jiff::civil::Date>().map(|d| d.strftime("%-d %b %Y").to_string()).unwrap_or(iso)
+            iso.parse::<jiff::civil::Date>().map(linkwell_domain::time::display_date).unwrap_or(iso)
         });
         // Ten stored digits shown 3-3-4.
         env.add_filter("nhs_number", |digits: String| {

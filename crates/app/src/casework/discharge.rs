@@ -84,7 +84,7 @@ pub async fn summary_of_case(
                 date_of_birth: as_referred
                     .date_of_birth
                     .parse::<jiff::civil::Date>()
-                    .map(|d| d.strftime("%-d %b %Y").to_string())
+                    .map(linkwell_domain::time::display_date)
                     .unwrap_or_default(),
                 practice,
                 ..doc
@@ -104,8 +104,8 @@ pub async fn discharge_summary(
     use linkwell_domain::discharge::{
         CodedEntry, DischargeSummary, GoalLine, SNOMED_REFERRAL_TO_SOCIAL_PRESCRIBING, SessionLine,
     };
-    use linkwell_domain::time::{display_london, from_millis, london};
-    let day = |ms: i64| from_millis(ms).to_zoned(london()).strftime("%-d %b %Y").to_string();
+    use linkwell_domain::time::{display_date, display_london, from_millis, london_date};
+    let day = |ms: i64| display_date(london_date(ms));
     let organisation = db.organisation(scope).await?;
     let person = db.person(scope, r.person_id).await?;
     let programme = db.programmes(scope).await?.into_iter().find(|p| p.id == r.programme_id);
@@ -142,7 +142,7 @@ pub async fn discharge_summary(
                 .map(|g| GoalLine {
                     text: g.text,
                     progress: g.progress,
-                    target: g.target.map(|d| d.strftime("%-d %b %Y").to_string()),
+                    target: g.target.map(linkwell_domain::time::display_date),
                 })
                 .collect()
         })
@@ -161,7 +161,7 @@ pub async fn discharge_summary(
             .as_deref()
             .and_then(|n| linkwell_domain::people::NhsNumber::parse(n, true).ok())
             .map(|n| n.to_string()),
-        date_of_birth: person.date_of_birth.strftime("%-d %b %Y").to_string(),
+        date_of_birth: display_date(person.date_of_birth),
         received: day(r.received_at),
         source: r.source.label().into(),
         needs: r.needs.iter().map(|n| n.label().to_owned()).collect(),
@@ -183,7 +183,7 @@ pub async fn discharge_summary(
             .map(|rx| linkwell_domain::discharge::ConnectionLine {
                 service: rx.service_name,
                 how: rx.kind.label().split(" (").next().unwrap_or_default().to_owned(),
-                on: rx.prescribed_on.strftime("%-d %b %Y").to_string(),
+                on: display_date(rx.prescribed_on),
                 outcome: rx.outcome.map_or("Not known yet", |o| o.label()).to_owned(),
             })
             .collect(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::documents::Document;
 use crate::referrals::Need;
-use crate::time::{DateEntry, optional_civil_date};
+use crate::time::{DateEntry, display_date, optional_civil_date};
 use crate::validation::{ValidationErrors, check_rows, optional_text, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,17 +151,13 @@ pub struct PlanCopy<'a> {
     pub connections: &'a [String],
 }
 
-fn short_date(d: Date) -> String {
-    d.strftime("%-d %b %Y").to_string()
-}
-
 impl Plan {
     /// The plan for the person to take home: the page's sections in the page's words (the
     /// person's own: "What matters to me"), for the PDF download.
     pub fn document(&self, copy: &PlanCopy<'_>) -> Document {
         let mut about = vec![copy.person_name.to_owned()];
         about.extend(copy.nhs_number.map(|n| format!("NHS number: {n}")));
-        about.push(format!("Date of birth: {}", short_date(copy.date_of_birth)));
+        about.push(format!("Date of birth: {}", display_date(copy.date_of_birth)));
         let with = copy.agreed_with.map(|w| format!(" with {w}")).unwrap_or_default();
         about.push(format!("Version {}, agreed {}{with}", copy.version, copy.agreed));
         about.push(copy.organisation.to_owned());
@@ -179,7 +175,7 @@ impl Plan {
             d.paragraph("No goals yet.");
         }
         d.items(self.goals.iter().map(|g| {
-            let by = g.target.map(|t| format!(", by {}", short_date(t))).unwrap_or_default();
+            let by = g.target.map(|t| format!(", by {}", display_date(t))).unwrap_or_default();
             format!("{}{by} (progress {} out of 10)", g.text, g.progress)
         }));
         d.heading("What we agreed to do");
@@ -187,7 +183,7 @@ impl Plan {
             d.paragraph("No actions yet.");
         }
         d.items(self.actions.iter().map(|a| {
-            let by = a.by.map(|t| format!(", by {}", short_date(t))).unwrap_or_default();
+            let by = a.by.map(|t| format!(", by {}", display_date(t))).unwrap_or_default();
             format!("{}: {}{by} ({})", a.who, a.what, if a.done { "done" } else { "not done yet" })
         }));
         if !self.tools.is_empty() {
@@ -197,7 +193,7 @@ impl Plan {
             d.heading("Groups and services I am connected to").items(copy.connections);
         }
         if let Some(review) = self.next_review {
-            d.heading("Next review").paragraph(short_date(review));
+            d.heading("Next review").paragraph(display_date(review));
         }
         d
     }

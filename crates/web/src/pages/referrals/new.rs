@@ -38,7 +38,7 @@ pub(super) async fn render_new(
         .map(|d| {
             minijinja::context! {
                 value => d.id.to_string(),
-                text => format!("{} {}, born {}{}", d.given_name, d.family_name, d.date_of_birth.strftime("%-d %b %Y"), d.postcode.as_ref().map(|c| format!(", {c}")).unwrap_or_default()),
+                text => format!("{} {}, born {}{}", d.given_name, d.family_name, linkwell_domain::time::display_date(d.date_of_birth), d.postcode.as_ref().map(|c| format!(", {c}")).unwrap_or_default()),
             }
         })
         .collect();
