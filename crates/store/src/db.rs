@@ -53,6 +53,12 @@ pub(crate) enum TxConn {
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
+/// How much of a SQLite file reads may map (the address space is reserved, not memory).
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
+/// Rows a SQLite connection's thread hands over before it waits for them to be read.
+const SQLITE_ROW_CHANNEL: usize = 1024;
+
 impl Db {
     /// Connect to `url`: `postgres://…` or `postgresql://…` for PostgreSQL; `sqlite:PATH`,
     /// `sqlite://PATH` or a bare file path for SQLite (the file is created if missing).
@@ -79,7 +85,15 @@ impl Db {
             .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Reads map the file instead of copying each page in with a system call, and
+            // each connection keeps 16 MiB of pages (the default is 2 MiB): a list at an
+            // integrated care system's scale reads tens of thousands of index pages.
+            .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+            .pragma("cache_size", "-16384")
+            // sqlx steps a statement on a thread of its own and hands rows over a channel of
+            // this many; at sqlx's 50 a team of 2,000 took 40 stops and wake-ups.
+            .row_buffer_size(SQLITE_ROW_CHANNEL);
         let writes = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
