@@ -435,12 +435,12 @@ impl Db {
         missed_before: i64,
     ) -> Result<WaitingFigures> {
         let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN assigned_worker_id IS NULL THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN urgency = 'urgent' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN urgency_rank = $4 THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN received_at < $2 AND received_at >= $3 THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN received_at < $3 THEN 1 ELSE 0 END), 0) \
              FROM referrals WHERE organisation_id = $1 AND status IN ('received', 'accepted', 'contacting')";
         let (waiting, unassigned, urgent, closing, missed): (i64, i64, i64, i64, i64) = on_db!(self, pool => {
-            sqlx::query_as(sql).bind(scope.key()).bind(closing_before).bind(missed_before).fetch_one(pool).await?
+            sqlx::query_as(sql).bind(scope.key()).bind(closing_before).bind(missed_before).bind(i64::from(Urgency::Urgent.rank())).fetch_one(pool).await?
         });
         Ok(WaitingFigures { waiting, unassigned, urgent, closing, missed })
     }

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "consent to share with the practice", "0017_practice_consent"),
     migration!(18, "users list", "0018_users_list"),
     migration!(19, "circumstances", "0019_circumstances"),
+    migration!(20, "indexes for the day's lists", "0020_list_indexes"),
 ];
 
 /// The migration that creates the name index, which the application then fills.
