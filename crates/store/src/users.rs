@@ -29,6 +29,14 @@ pub struct User {
     pub version: i64,
 }
 
+/// A user as a team's choosers and tables name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName {
+    pub id: UserId,
+    pub display_name: String,
+    pub disabled: bool,
+}
+
 /// Which users a list shows; every filter given is ANDed.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -254,6 +262,26 @@ impl Db {
         on_db!(self, pool => {
             Ok(sqlx::query_as::<_, (i64, i64)>("SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN role = 'link_worker' THEN 1 ELSE 0 END), 0) AS workers FROM users WHERE organisation_id = $1 AND disabled = $2")
                 .bind(scope.key()).bind(false).fetch_one(pool).await?)
+        })
+    }
+
+    /// The users of `roles` by name (disabled ones too), as a team's choosers and tables
+    /// name them: those list the whole team, thousands in an integrated care system, so
+    /// only what they show is read.
+    pub async fn user_names_by_role(&self, scope: &OrgScope, roles: &[Role]) -> Result<Vec<UserName>> {
+        if roles.is_empty() {
+            return Ok(vec![]);
+        }
+        let codes: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
+        on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, display_name, disabled FROM users WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND role");
+            crate::push_in_list(&mut qb, &codes);
+            qb.push(" ORDER BY display_name, id");
+            let rows: Vec<(String, String, bool)> = qb.build_query_as().fetch_all(pool).await?;
+            rows.into_iter()
+                .map(|(id, display_name, disabled)| Ok(UserName { id: stored(id.parse())?, display_name, disabled }))
+                .collect()
         })
     }
 

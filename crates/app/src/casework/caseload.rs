@@ -3,7 +3,6 @@
 //! follow-up on them.
 
 use linkwell_domain::UserId;
-use linkwell_domain::identity::Role;
 use linkwell_domain::referrals::ReferralStatus;
 use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
 use linkwell_store::directory::FollowUp;
@@ -39,7 +38,7 @@ pub struct Caseload {
 pub(super) async fn team_member(db: &Db, caller: &Caller, id: &str) -> Result<Option<User>, StoreError> {
     let Ok(id) = id.trim().parse::<UserId>() else { return Ok(None) };
     match db.user(&caller.scope(), id).await {
-        Ok(u) if matches!(u.role, Role::LinkWorker | Role::Coordinator) => Ok(Some(u)),
+        Ok(u) if super::CASE_HOLDERS.contains(&u.role) => Ok(Some(u)),
         Ok(_) | Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }

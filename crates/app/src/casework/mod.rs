@@ -40,7 +40,7 @@ use linkwell_domain::ids::ReferralId;
 use linkwell_domain::{PersonId, UserId, ValidationErrors};
 use linkwell_store::people::Person;
 use linkwell_store::referrals::Referral;
-use linkwell_store::users::User;
+use linkwell_store::users::UserName;
 use linkwell_store::{Db, OrgScope, StoreError};
 
 use crate::{Caller, Principal};
@@ -144,20 +144,18 @@ pub async fn audit_shown(db: &Db, p: &Caller, people: &[PersonId], detail: &str)
     Ok(())
 }
 
-/// The people a referral can be assigned to: active link workers and coordinators.
-pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<User>, StoreError> {
-    Ok(db
-        .users_by_name(scope)
-        .await?
-        .into_iter()
-        .filter(|u| !u.disabled && matches!(u.role, Role::LinkWorker | Role::Coordinator))
-        .collect())
+/// Who can hold cases: link workers and coordinators.
+pub(crate) const CASE_HOLDERS: [Role; 2] = [Role::LinkWorker, Role::Coordinator];
+
+/// The people a referral can be assigned to, by name: active link workers and coordinators.
+pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<UserName>, StoreError> {
+    Ok(db.user_names_by_role(scope, &CASE_HOLDERS).await?.into_iter().filter(|u| !u.disabled).collect())
 }
 
 /// A member of the team with their open cases as counts.
 #[derive(Debug, Clone)]
 pub struct WorkerLoad {
-    pub worker: User,
+    pub worker: UserName,
     /// Accepted, being contacted or active.
     pub open: i64,
     /// Of those, active.
@@ -168,16 +166,15 @@ pub struct WorkerLoad {
 /// (whom a referral can be assigned to), and anyone since disabled who still holds cases
 /// (to hand on).
 pub async fn team_loads(db: &Db, scope: &OrgScope) -> Result<Vec<WorkerLoad>, StoreError> {
-    let counts = db.open_cases_by_worker(scope).await?;
+    let counts: std::collections::HashMap<UserId, (i64, i64)> =
+        db.open_cases_by_worker(scope).await?.into_iter().map(|c| (c.worker, (c.open, c.active))).collect();
     Ok(db
-        .users_by_name(scope)
+        .user_names_by_role(scope, &CASE_HOLDERS)
         .await?
         .into_iter()
         .filter_map(|u| {
-            let c = counts.iter().find(|c| c.worker == u.id);
-            let (open, active) = c.map_or((0, 0), |c| (c.open, c.active));
-            let team = matches!(u.role, Role::LinkWorker | Role::Coordinator);
-            (team && (!u.disabled || open > 0)).then_some(WorkerLoad { worker: u, open, active })
+            let (open, active) = counts.get(&u.id).copied().unwrap_or((0, 0));
+            (!u.disabled || open > 0).then_some(WorkerLoad { worker: u, open, active })
         })
         .collect())
 }
@@ -187,7 +184,7 @@ pub async fn chosen_worker(db: &Db, scope: &OrgScope, raw: &str, field: &str) ->
     let bad = || ValidationErrors::single(field, "Select a link worker from the list");
     let id: UserId = raw.trim().parse().map_err(|_| bad())?;
     match db.user(scope, id).await {
-        Ok(u) if !u.disabled && matches!(u.role, Role::LinkWorker | Role::Coordinator) => Ok(id),
+        Ok(u) if !u.disabled && CASE_HOLDERS.contains(&u.role) => Ok(id),
         _ => Err(bad()),
     }
 }

@@ -163,7 +163,7 @@ pub async fn worker(
     };
     let team = if p.user.role == Role::Coordinator { casework::workers(&state.db, &p.scope()).await? } else { vec![] };
     let choices =
-        |worker: UserId| items(team.iter().map(|u| (u.id.to_string(), u.display_name.clone())), &[worker.to_string()]);
+        |worker: UserId| items(team.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &[worker.to_string()]);
     render(&state, &page, Whose::Worker(requested), parse_date(&q.date)?, q.view != "day", choices).await
 }
 
