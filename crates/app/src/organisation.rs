@@ -62,7 +62,7 @@ pub async fn worker_for(db: &Db, caller: &Caller, requested: Option<UserId>) -> 
         _ => caller.user.id,
     };
     let user = db.user(&caller.scope(), id).await?;
-    if !matches!(user.role, Role::LinkWorker | Role::Coordinator) {
+    if !crate::casework::holds_cases(user.role) {
         return Err(StoreError::NotFound);
     }
     Ok(user)

@@ -38,7 +38,7 @@ pub struct Caseload {
 pub(super) async fn team_member(db: &Db, caller: &Caller, id: &str) -> Result<Option<User>, StoreError> {
     let Ok(id) = id.trim().parse::<UserId>() else { return Ok(None) };
     match db.user(&caller.scope(), id).await {
-        Ok(u) if super::CASE_HOLDERS.contains(&u.role) => Ok(Some(u)),
+        Ok(u) if super::holds_cases(u.role) => Ok(Some(u)),
         Ok(_) | Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }

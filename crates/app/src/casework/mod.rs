@@ -144,12 +144,20 @@ pub async fn audit_shown(db: &Db, p: &Caller, people: &[PersonId], detail: &str)
     Ok(())
 }
 
-/// Who can hold cases: link workers and coordinators.
-pub(crate) const CASE_HOLDERS: [Role; 2] = [Role::LinkWorker, Role::Coordinator];
+/// Whether a user of `role` can hold cases: whoever works them (link workers and
+/// coordinators), by the one access rule.
+pub(crate) fn holds_cases(role: Role) -> bool {
+    linkwell_domain::authz::allows(role, linkwell_domain::authz::Action::WorkCases)
+}
+
+/// The roles that can hold cases.
+fn case_holders() -> Vec<Role> {
+    Role::ALL.into_iter().filter(|r| holds_cases(*r)).collect()
+}
 
 /// The people a referral can be assigned to, by name: active link workers and coordinators.
 pub async fn workers(db: &Db, scope: &OrgScope) -> Result<Vec<UserName>, StoreError> {
-    Ok(db.user_names_by_role(scope, &CASE_HOLDERS).await?.into_iter().filter(|u| !u.disabled).collect())
+    Ok(db.user_names_by_role(scope, &case_holders()).await?.into_iter().filter(|u| !u.disabled).collect())
 }
 
 /// A member of the team with their open cases as counts.
@@ -169,7 +177,7 @@ pub async fn team_loads(db: &Db, scope: &OrgScope) -> Result<Vec<WorkerLoad>, St
     let counts: std::collections::HashMap<UserId, (i64, i64)> =
         db.open_cases_by_worker(scope).await?.into_iter().map(|c| (c.worker, (c.open, c.active))).collect();
     Ok(db
-        .user_names_by_role(scope, &CASE_HOLDERS)
+        .user_names_by_role(scope, &case_holders())
         .await?
         .into_iter()
         .filter_map(|u| {
@@ -184,7 +192,7 @@ pub async fn chosen_worker(db: &Db, scope: &OrgScope, raw: &str, field: &str) ->
     let bad = || ValidationErrors::single(field, "Select a link worker from the list");
     let id: UserId = raw.trim().parse().map_err(|_| bad())?;
     match db.user(scope, id).await {
-        Ok(u) if !u.disabled && CASE_HOLDERS.contains(&u.role) => Ok(id),
+        Ok(u) if !u.disabled && holds_cases(u.role) => Ok(id),
         _ => Err(bad()),
     }
 }
