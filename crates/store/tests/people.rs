@@ -5,6 +5,7 @@ use linkwell_domain::Version;
 use linkwell_domain::people::{NhsNumber, PersonFields, PersonInput};
 use linkwell_domain::sessions::ProgrammeRules;
 use linkwell_store::people::{NhsNumberAs, create_person_in};
+use linkwell_store::people_search::PersonLookup;
 use linkwell_store::referrals::NewReferral;
 use linkwell_store::testing::TestDb;
 use linkwell_store::{Actor, Db, Engine, OrgScope, StoreError, both_engines};
@@ -15,6 +16,7 @@ both_engines!(
     programmes_hold_their_rules,
     crossed_merges_never_make_a_cycle,
     an_unconfirmed_nhs_number_points_at_the_record_that_holds_it,
+    a_name_is_found_in_name_order_however_many_share_it,
 );
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
@@ -624,4 +626,43 @@ async fn an_unconfirmed_nhs_number_points_at_the_record_that_holds_it(engine: En
     // The number still finds the record that holds it.
     let nhs = NhsNumber::parse("9434765919", false).unwrap();
     assert_eq!(db.person_by_nhs_number(&a, &nhs).await.unwrap().map(|p| p.id), Some(known.id));
+}
+
+/// A name's people are read in two steps when up to 1,000 share it and in one statement
+/// beyond: either way the same people, merged records left out, in name order.
+async fn a_name_is_found_in_name_order_however_many_share_it(engine: Engine) {
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let a = org(db, "a").await;
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    // 1,010 Anns with family names Smithaaa … Smithbmv, written backwards so that the
+    // order found is not the order written; and one Ann Smithaaa merged into another record.
+    let family = |i: usize| format!("Smith{}{}{}", letter(i / 676), letter(i / 26), letter(i));
+    let mut tx = db.begin().await.unwrap();
+    for i in (0..1010).rev() {
+        create_person_in(&mut tx, &a, SYS, &person("Ann", &family(i), "", ""), NhsNumberAs::Confirmed).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let extra = db.create_person(&a, SYS, &person("Ann", "Smithaaa", "", "")).await.unwrap();
+    let kept = db.create_person(&a, SYS, &person("Bob", "Kept", "", "")).await.unwrap();
+    db.merge_people(&a, SYS, kept.id, extra.id, Version(extra.version)).await.unwrap();
+    let families = |sets: Vec<Vec<&str>>| {
+        let lookup =
+            PersonLookup::NameTokens(sets.into_iter().map(|s| s.into_iter().map(str::to_owned).collect()).collect());
+        async move {
+            let found = db.find_people(&a, &lookup, None, 51).await.unwrap();
+            assert!(found.iter().all(|p| p.given_name == "Ann" && p.merged_into.is_none()), "{found:?}");
+            found.into_iter().map(|p| p.family_name).collect::<Vec<_>>()
+        }
+    };
+    let tokens: Vec<String> = (0..1010).map(|i| family(i).to_lowercase()).collect();
+    // More than 1,000 share both names: the first 51 by family name.
+    let many = families(vec![vec!["ann"], tokens.iter().map(String::as_str).collect()]).await;
+    assert_eq!(many, (0..51).map(family).collect::<Vec<_>>());
+    // A few do: in order, the merged record left out.
+    let few = families(vec![vec!["ann"], vec!["smithaab", "smithaaa", "smithzzz"]]).await;
+    assert_eq!(few, ["Smithaaa", "Smithaab"]);
+    // One name alone, shared by more than 1,000, and a name nobody has.
+    assert_eq!(families(vec![vec!["ann"]]).await.len(), 51);
+    assert!(families(vec![vec!["ann"], vec!["nobody"]]).await.is_empty());
 }
