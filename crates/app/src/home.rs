@@ -58,8 +58,12 @@ pub struct TeamDay {
     pub unassigned: Vec<ReferralSummary>,
     /// The first referrals close to the response window, most urgent then longest waiting.
     pub closing: Vec<ReferralSummary>,
-    /// The team by name with their open cases.
+    /// The members of the team with the most open cases, at most [`LISTED`]: first anyone
+    /// disabled who still holds cases (to hand on), then the busiest, then by name. The
+    /// whole team is [`crate::casework::team_loads`] (`/caseloads`).
     pub caseloads: Vec<WorkerLoad>,
+    /// How many are in the whole team's list.
+    pub team_size: usize,
     /// Follow-ups due across the team (the first 200, soonest due first).
     pub follow_ups: Vec<FollowUp>,
 }
@@ -131,12 +135,15 @@ async fn team_day(db: &Db, caller: &Caller, today: Date) -> Result<TeamDay, Stor
         ..Default::default()
     })
     .await?;
+    let mut loads = team_loads(db, &scope).await?;
+    loads.sort_by_key(|l| (std::cmp::Reverse(l.worker.disabled), std::cmp::Reverse(l.open)));
     Ok(TeamDay {
         today,
         waiting,
         unassigned,
         closing,
-        caseloads: team_loads(db, &scope).await?,
+        team_size: loads.len(),
+        caseloads: loads.into_iter().take(LISTED).collect(),
         follow_ups: db.prescription_follow_ups_due(&scope, None, today).await?,
     })
 }

@@ -752,6 +752,10 @@ async fn start_the_day(engine: Engine, (width, height): (u32, u32)) {
     assert!(b.body().await.contains("2 caseloads"), "{}", b.body().await);
     b.assert_accessible("two caseloads").await;
     b.assert_reflows("two caseloads").await;
+    b.go("/caseloads").await;
+    assert!(b.body().await.contains(&lena.display_name), "{}", b.body().await);
+    b.assert_accessible("the team's caseloads").await;
+    b.assert_reflows("the team's caseloads").await;
     b.go("/waiting-list?urgency=urgent&assigned=none").await;
 
     b.click_partial_link("Assign").await;

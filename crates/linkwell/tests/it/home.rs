@@ -10,11 +10,14 @@ use linkwell_store::referrals::Change;
 use linkwell_store::{Actor, Engine};
 use reqwest::Method as M;
 
-use crate::support::{Stage, TestApp, api_call, exec, person_referred, problem_fields, received_days_ago, spawn};
+use crate::support::{
+    Stage, TestApp, add_user, api_call, exec, person_referred, problem_fields, received_days_ago, spawn,
+};
 
 both_engines!(a_link_workers_home_leads_the_day);
 both_engines!(a_coordinators_figures_are_the_lists_they_link_to);
 both_engines!(a_referrers_home_counts_their_referrals_by_status);
+both_engines!(the_home_lists_the_busiest_and_the_whole_team_is_a_page);
 
 fn today() -> jiff::civil::Date {
     jiff::Zoned::now().with_time_zone(linkwell_domain::time::london()).date()
@@ -190,4 +193,60 @@ async fn a_referrers_home_counts_their_referrals_by_status(engine: Engine) {
     assert!(page.contains("<p class=\"nhsuk-heading-l nhsuk-u-margin-bottom-1\">2</p>"), "{page}");
     assert!(page.contains("href=\"/referrals?status=received\">Received</a>"), "{page}");
     assert!(page.contains("Vera Waiting"), "{page}");
+}
+
+/// A team of 130 who can hold cases (the coordinator, the organisation's link worker and
+/// 128 more): the home lists ten — the disabled worker still holding a case, then the
+/// busiest, then by name — and links to the whole team, a hundred to a page.
+async fn the_home_lists_the_busiest_and_the_whole_team_is_a_page(engine: Engine) {
+    let app = spawn(engine).await;
+    let mut added = Vec::new();
+    for i in 0..128 {
+        added.push(add_user(&app, Role::LinkWorker, &format!("w{i:03}@a.example")).await);
+    }
+    let worker = app.a.user(Role::LinkWorker).clone();
+    for name in ["Ada", "Bea"] {
+        person_referred(&app, name, "Busy", Stage::Accepted).await;
+    }
+    let (_, handed) = person_referred(&app, "Cy", "Handed", Stage::Accepted).await;
+    let leaver = &added[77];
+    exec(&app.db, &format!("UPDATE referrals SET assigned_worker_id = '{}' WHERE id = '{handed}'", leaver.id)).await;
+    let scope = &app.a.scope;
+    app.db.set_user_disabled(scope, &Actor::system(), leaver.id, Version(leaver.version), true).await.unwrap();
+    // A disabled worker with no cases is not in the team's list.
+    let gone = &added[5];
+    app.db.set_user_disabled(scope, &Actor::system(), gone.id, Version(gone.version), true).await.unwrap();
+
+    let (status, home) = api_call(&app, M::GET, "/api/v1/home", Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{home}");
+    let day = &home["team_day"];
+    assert_eq!(day["team_size"], 129, "{day}");
+    let ids: Vec<&str> =
+        day["caseloads"].as_array().unwrap().iter().map(|w| w["worker_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 10, "{day}");
+    assert_eq!(ids[..2], [leaver.id.to_string(), worker.id.to_string()], "{day}");
+    assert_eq!(day["caseloads"][0]["disabled"], true);
+
+    let (status, all) = api_call(&app, M::GET, "/api/v1/caseloads", Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{all}");
+    let names: Vec<&str> = all.as_array().unwrap().iter().map(|w| w["display_name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 129);
+    assert!(names.windows(2).all(|w| w[0].to_lowercase() <= w[1].to_lowercase()), "by name: {names:?}");
+    assert!(!all.as_array().unwrap().iter().any(|w| w["worker_id"] == gone.id.to_string()));
+
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let page = coordinator.text("/").await;
+    assert!(page.contains("<a href=\"/caseloads\">All 129 caseloads</a>"), "{page}");
+    assert!(page.contains(&format!("/caseload?worker={}", leaver.id)) && page.contains("Disabled: hand on"));
+    let rows = |html: &str| html.matches("<a href=\"/caseload?worker=").count();
+    let first = coordinator.text("/caseloads").await;
+    assert_eq!(rows(&first), 100);
+    assert!(first.contains("1 to 100 of 129") && first.contains("href=\"/caseloads?page=2\""), "{first}");
+    let second = coordinator.text("/caseloads?page=2").await;
+    assert_eq!(rows(&second), 29);
+    assert!(second.contains("101 to 129 of 129") && second.contains("href=\"/caseloads?page=1\""), "{second}");
+    // A page that is not there is the first.
+    for page in ["3", "0", "x", "99999999999999999999999"] {
+        assert_eq!(rows(&coordinator.text(&format!("/caseloads?page={page}")).await), 100, "{page}");
+    }
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use linkwell_app::casework::View;
+use linkwell_app::casework::{View, WorkerLoad, team_loads};
 use linkwell_app::home::{self, Home};
 use linkwell_store::directory::FollowUp;
 use serde::Serialize;
@@ -78,8 +78,12 @@ pub struct TeamDayDto {
     pub first_unassigned: Vec<ReferralSummaryDto>,
     /// The first referrals close to the response window.
     pub first_closing: Vec<ReferralSummaryDto>,
-    /// The team by name, with their open cases.
+    /// The members of the team with the most open cases, at most ten: first anyone
+    /// disabled who still holds cases (to hand on), then the busiest, then by name. The
+    /// whole team is `GET /api/v1/caseloads`.
     pub caseloads: Vec<WorkerLoadDto>,
+    /// How many are in the whole team's list.
+    pub team_size: usize,
     /// Follow-ups due across the team (the first 200).
     pub follow_ups: Vec<FollowUpDto>,
 }
@@ -94,6 +98,26 @@ pub struct WorkerLoadDto {
     pub open: i64,
     /// Of those, active.
     pub active: i64,
+}
+
+impl From<WorkerLoad> for WorkerLoadDto {
+    fn from(w: WorkerLoad) -> Self {
+        WorkerLoadDto {
+            worker_id: w.worker.id.to_string(),
+            display_name: w.worker.display_name,
+            disabled: w.worker.disabled,
+            open: w.open,
+            active: w.active,
+        }
+    }
+}
+
+/// The team's caseloads: everyone who can hold cases (the link workers and coordinators)
+/// and anyone since disabled who still holds some, by name, each with their open cases.
+#[utoipa::path(get, operation_id = "listCaseloads", path = "/api/v1/caseloads", tag = "referrals",
+    responses((status = 200, body = [WorkerLoadDto]), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn caseloads(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<Vec<WorkerLoadDto>>, ApiError> {
+    Ok(Json(team_loads(&state.db, &p.scope()).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -142,17 +166,8 @@ pub async fn home(State(state): State<AppState>, Signed(p): Signed) -> Result<Js
                 missed: d.waiting.missed,
                 first_unassigned: list(d.unassigned),
                 first_closing: list(d.closing),
-                caseloads: d
-                    .caseloads
-                    .into_iter()
-                    .map(|w| WorkerLoadDto {
-                        worker_id: w.worker.id.to_string(),
-                        display_name: w.worker.display_name,
-                        disabled: w.worker.disabled,
-                        open: w.open,
-                        active: w.active,
-                    })
-                    .collect(),
+                caseloads: d.caseloads.into_iter().map(Into::into).collect(),
+                team_size: d.team_size,
                 follow_ups: d.follow_ups.into_iter().map(Into::into).collect(),
             })
         }

@@ -162,7 +162,7 @@ pub fn rfc3339(ms: i64) -> String {
 #[openapi(
     info(title = "Linkwell API", version = "1", description = "Social prescribing: the JSON API. Authenticate with `Authorization: Bearer <API token>` (create one with `linkwell token create`). Lists are cursor-paginated; errors are RFC 9457 problem details."),
     paths(
-        me::me, home::home,
+        me::me, home::home, home::caseloads,
         practices::list, practices::create, practices::get, practices::update,
         users::list, users::create, users::get, users::change_role, users::disable, users::enable,
         organisation::sites, organisation::create_site, organisation::create_room,

@@ -9,12 +9,49 @@ use linkwell_domain::identity::Role;
 
 use super::Page;
 use super::shared::{
-    CLEARED, TeamListQuery, filter_choices, follow_up_rows, on_the_form, order_label, sort_headers, summary_rows,
+    CLEARED, TeamListQuery, caseload_rows, filter_choices, follow_up_rows, on_the_form, order_label, sort_headers,
+    summary_rows,
 };
 use crate::error::PageError;
 use crate::state::AppState;
 
 const WAITING_PAGE: usize = 100;
+/// Team members on a page of the team's caseloads.
+const CASELOADS_PAGE: usize = 100;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CaseloadsQuery {
+    /// The page, from 1; anything else is the first.
+    page: String,
+}
+
+/// The team's caseloads: everyone who holds cases or can, by name, a hundred to a page
+/// (the home lists the busiest).
+pub async fn team(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<CaseloadsQuery>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let loads = casework::team_loads(&state.db, &p.scope()).await?;
+    let pages = loads.len().div_ceil(CASELOADS_PAGE).max(1);
+    let n = q.page.trim().parse::<usize>().ok().filter(|n| (1..=pages).contains(n)).unwrap_or(1);
+    let shown = loads.iter().skip((n - 1) * CASELOADS_PAGE).take(CASELOADS_PAGE).cloned().collect::<Vec<_>>();
+    let href = |n: usize| format!("/caseloads?page={n}");
+    Ok(page
+        .render(
+            &state,
+            "pages/caseloads.html",
+            minijinja::context! {
+                title => "The team's caseloads",
+                caseloads => caseload_rows(&shown), team_size => loads.len(),
+                first => (n - 1) * CASELOADS_PAGE + 1, last => (n - 1) * CASELOADS_PAGE + shown.len(),
+                previous_href => (n > 1).then(|| href(n - 1)), next_href => (n < pages).then(|| href(n + 1)),
+            },
+        )?
+        .into_response())
+}
 
 pub async fn caseload(
     State(state): State<AppState>,

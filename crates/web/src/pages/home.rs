@@ -13,7 +13,7 @@ use serde::Serialize;
 use linkwell_app::Caller;
 
 use super::Page;
-use super::shared::{follow_up_rows, summary_rows};
+use super::shared::{caseload_rows, follow_up_rows, summary_rows};
 use crate::error::PageError;
 use crate::state::AppState;
 
@@ -125,16 +125,6 @@ async fn team_day(state: &AppState, p: &Caller, d: TeamDay) -> Result<Value, Pag
     ];
     let mut lists = row_lists(state, p, &[&d.unassigned, &d.closing]).await?;
     let (unassigned, closing) = (lists.next().unwrap_or_default(), lists.next().unwrap_or_default());
-    let caseloads: Vec<Value> = d
-        .caseloads
-        .iter()
-        .map(|l| {
-            minijinja::context! {
-                id => l.worker.id.to_string(), name => l.worker.display_name.clone(), disabled => l.worker.disabled,
-                open => l.open, active => l.active, waiting => l.open - l.active,
-            }
-        })
-        .collect();
     let follow_ups_due = d.follow_ups.len();
     let follow_ups = follow_up_rows(d.follow_ups.into_iter().take(home::LISTED).collect());
     Ok(minijinja::context! {
@@ -142,7 +132,7 @@ async fn team_day(state: &AppState, p: &Caller, d: TeamDay) -> Result<Value, Pag
         figures => minijinja::value::Serde(figures),
         unassigned => unassigned, unassigned_count => w.unassigned,
         closing => closing, closing_count => w.closing,
-        caseloads => caseloads,
+        caseloads => caseload_rows(&d.caseloads), team_size => d.team_size,
         follow_ups => follow_ups, follow_ups_due => follow_ups_due,
     })
 }

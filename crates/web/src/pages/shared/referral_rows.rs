@@ -116,3 +116,16 @@ pub fn follow_up_rows(due: Vec<FollowUp>) -> Vec<Value> {
         })
         .collect()
 }
+
+/// The team's caseloads as rows: each member, with their open cases split.
+pub fn caseload_rows(loads: &[linkwell_app::casework::WorkerLoad]) -> Vec<Value> {
+    loads
+        .iter()
+        .map(|l| {
+            minijinja::context! {
+                id => l.worker.id.to_string(), name => l.worker.display_name.clone(), disabled => l.worker.disabled,
+                open => l.open, active => l.active, waiting => l.open - l.active,
+            }
+        })
+        .collect()
+}
