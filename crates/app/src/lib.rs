@@ -10,12 +10,13 @@
 //! discharge summaries), `sessions` (booking, outcomes, moving a session), `organisation`
 //! (sites and rooms, programmes, working hours), `prescriptions` (connecting people to
 //! listings, following up, unmet needs), `identity` (signing in, passwords), `users` (adding users, reset links), `directory` (CSV sheets,
-//! ORUK imports, the search index follower), `messaging` (session reminders and the
-//! outbox sender).
+//! ORUK imports, the search index follower), `groups` (groups the team runs and their
+//! sessions), `messaging` (session reminders and the outbox sender).
 
 pub mod audit;
 pub mod casework;
 pub mod directory;
+pub mod groups;
 pub mod home;
 pub mod identity;
 pub mod messaging;

@@ -46,12 +46,14 @@ pub enum AuditAction {
     PeopleSearched,
     /// A directory listing (a provider or a service) was added or changed.
     DirectoryChanged,
+    /// A group the team runs changed: its settings, facilitators or sessions.
+    GroupChanged,
     /// Open data was loaded (postcode coordinates, an ORUK feed).
     DataImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -78,6 +80,7 @@ impl AuditAction {
         AuditAction::RecordChanged,
         AuditAction::PeopleSearched,
         AuditAction::DirectoryChanged,
+        AuditAction::GroupChanged,
         AuditAction::DataImported,
     ];
 
@@ -109,6 +112,7 @@ impl AuditAction {
             AuditAction::RecordChanged => "record_changed",
             AuditAction::PeopleSearched => "people_searched",
             AuditAction::DirectoryChanged => "directory_changed",
+            AuditAction::GroupChanged => "group_changed",
             AuditAction::DataImported => "data_imported",
         }
     }

@@ -62,3 +62,4 @@ id_type!(LocationId);
 id_type!(PrescriptionId);
 id_type!(UnmetNeedId);
 id_type!(CaseNoteId);
+id_type!(GroupSessionId);

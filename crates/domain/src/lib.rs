@@ -15,6 +15,7 @@ pub mod chronology;
 pub mod directory;
 pub mod discharge;
 pub mod documents;
+pub mod groups;
 pub mod identity;
 pub mod ids;
 pub mod organisations;

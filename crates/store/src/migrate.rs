@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "users list", "0018_users_list"),
     migration!(19, "circumstances", "0019_circumstances"),
     migration!(20, "indexes for the day's lists", "0020_list_indexes"),
+    migration!(21, "groups the team runs", "0021_groups"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

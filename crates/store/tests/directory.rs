@@ -21,7 +21,8 @@ both_engines!(
     status_checks_and_imports,
     postcodes_locate_with_district_fallback,
     prescriptions_follow_up_and_unmet_needs,
-    stale_and_missing_are_told_apart
+    stale_and_missing_are_told_apart,
+    a_group_keeps_its_sessions_with_its_schedule
 );
 
 const SYS: &Actor = &Actor { user_id: None, request_id: None };
@@ -471,4 +472,111 @@ async fn stale_and_missing_are_told_apart(engine: Engine) {
     assert_eq!(db.provider(&a, p.id).await.unwrap().version, p.version);
     assert_eq!(db.service(&a, s.id).await.unwrap().version, s.version);
     assert_eq!(db.service_history(&a, s.id).await.unwrap().len(), 1);
+}
+
+/// A listing of the team's own made a group: its settings and facilitators, and its
+/// sessions from the schedule — kept past a change of day and time, the past untouched.
+async fn a_group_keeps_its_sessions_with_its_schedule(engine: Engine) {
+    use jiff::civil::{Weekday, time};
+    use linkwell_domain::directory::{Recurrence, Schedule};
+    use linkwell_domain::groups::sessions::{Occurrence, horizon_end, occurrences};
+    use linkwell_domain::groups::{GroupFields, GroupSettings};
+    use linkwell_store::groups::{GroupSessionStatus, SessionsRegenerated};
+
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let a = org(db, "a").await;
+    let b = org(db, "b").await;
+    let team = db
+        .create_provider(
+            &a,
+            SYS,
+            &ProviderInput::parse(&ProviderFields {
+                name: "Our team".into(),
+                kind: "own".into(),
+                description: "The social prescribing team".into(),
+                ..Default::default()
+            })
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let walk = db.create_service(&a, SYS, &parse(&listing(&team, "Walk and Talk")), date(2026, 11, 23)).await.unwrap();
+    let fields = GroupFields {
+        what_to_bring: "Water and a coat".into(),
+        wet_weather: "St Edmund's hall".into(),
+        ..Default::default()
+    };
+    let settings = GroupSettings::parse(&fields).unwrap();
+    let group = db.create_group(&a, SYS, walk.id, &settings).await.unwrap();
+    assert_eq!((group.version, group.settings.wet_weather.as_str()), (1, "St Edmund's hall"));
+    let again = db.create_group(&a, SYS, walk.id, &settings).await;
+    assert!(matches!(again, Err(StoreError::Duplicate { field: "service_id" })), "{again:?}");
+    assert!(matches!(db.group(&b, walk.id).await, Err(StoreError::NotFound)));
+
+    let open = GroupSettings { public_join: true, ..settings.clone() };
+    let changed = db.update_group(&a, SYS, walk.id, Version(1), &open).await.unwrap();
+    assert_eq!((changed.version, changed.settings.public_join), (2, true));
+    assert!(matches!(db.update_group(&a, SYS, walk.id, Version(1), &open).await, Err(StoreError::Conflict)));
+    assert!(matches!(db.update_group(&b, SYS, walk.id, Version(2), &open).await, Err(StoreError::NotFound)));
+    assert_eq!(db.group(&a, walk.id).await.unwrap(), changed);
+
+    let facilitator = {
+        let new = linkwell_store::users::NewUser {
+            email: linkwell_domain::identity::EmailAddress::parse("f@a.example").unwrap(),
+            display_name: "Fran".into(),
+            role: linkwell_domain::identity::Role::Facilitator,
+            practice_id: None,
+            password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+        };
+        db.create_user(&a, SYS, &new).await.unwrap()
+    };
+    db.set_group_facilitators(&a, SYS, walk.id, &[facilitator.id, facilitator.id]).await.unwrap();
+    assert_eq!(db.group_facilitators(&a, walk.id).await.unwrap(), [facilitator.id]);
+    assert_eq!(db.groups_facilitated_by(&a, facilitator.id).await.unwrap(), [walk.id]);
+    assert!(matches!(db.set_group_facilitators(&b, SYS, walk.id, &[]).await, Err(StoreError::NotFound)));
+    db.set_group_facilitators(&a, SYS, walk.id, &[]).await.unwrap();
+    assert!(db.groups_facilitated_by(&a, facilitator.id).await.unwrap().is_empty());
+
+    // Tuesdays 10:00 to 11:30 from 1 December: fourteen sessions to the horizon.
+    let at = |d, h| Occurrence::on(d, time(h, 0, 0, 0), time(h, 0, 0, 0)).unwrap().starts_at;
+    let first = date(2026, 12, 1);
+    let tuesdays = &walk.schedules[0].schedule;
+    let planned = occurrences(tuesdays, first, horizon_end(first), &[]);
+    let made = db.regenerate_group_sessions(&a, SYS, walk.id, first, &planned, at(first, 8)).await.unwrap();
+    assert_eq!(made, SessionsRegenerated { added: 14, retimed: 0, removed: 0 });
+    let held = db.group_sessions(&a, walk.id, first, date(2027, 12, 31)).await.unwrap();
+    assert_eq!(held.len(), 14);
+    assert_eq!((held[0].on_date, held[13].on_date), (first, date(2027, 3, 2)));
+    assert!(held.iter().all(|s| s.status == GroupSessionStatus::Scheduled));
+    assert_eq!(held[0].starts_at, planned[0].starts_at.as_millisecond());
+    // Again, nothing to do.
+    let same = db.regenerate_group_sessions(&a, SYS, walk.id, first, &planned, at(first, 8)).await.unwrap();
+    assert_eq!(same, SessionsRegenerated::default());
+
+    // On 15 December at noon the group moves to Thursdays at 14:00: that morning's
+    // session has happened; the later Tuesdays go, the Thursdays to the horizon come.
+    let today = date(2026, 12, 15);
+    let thursdays = Schedule::new(
+        Recurrence::weekly(Weekday::Thursday),
+        first,
+        time(14, 0, 0, 0),
+        time(15, 0, 0, 0),
+        None,
+        None,
+        String::new(),
+    )
+    .unwrap();
+    let planned = occurrences(&thursdays, today, horizon_end(today), &[]);
+    let moved = db.regenerate_group_sessions(&a, SYS, walk.id, today, &planned, at(today, 12)).await.unwrap();
+    assert_eq!(moved, SessionsRegenerated { added: 13, retimed: 0, removed: 11 });
+    let held = db.group_sessions(&a, walk.id, first, date(2027, 12, 31)).await.unwrap();
+    let days: Vec<Weekday> = held.iter().map(|s| s.on_date.weekday()).collect();
+    assert_eq!(days[..3], [Weekday::Tuesday; 3], "1, 8 and 15 December stay");
+    assert!(days[3..].iter().all(|d| *d == Weekday::Thursday), "{days:?}");
+    assert_eq!(held.len(), 16);
+    // Another organisation has none of them, and cannot regenerate them.
+    assert!(db.group_sessions(&b, walk.id, first, date(2027, 12, 31)).await.unwrap().is_empty());
+    let theirs = db.regenerate_group_sessions(&b, SYS, walk.id, today, &planned, at(today, 12)).await;
+    assert!(matches!(theirs, Err(StoreError::NotFound)), "{theirs:?}");
 }

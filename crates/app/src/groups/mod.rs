@@ -1,0 +1,111 @@
+//! Groups the team runs (PRODUCT.md journey 6), one function per use case for pages, the
+//! API and background jobs alike. A group is one of the organisation's own listings
+//! (run by "our own team"); making it a group adds what running it needs, and its
+//! sessions are kept from today to the horizon from the listing's schedule.
+//!
+//! Done so far (issue 13, first part): making a listing a group, its settings and
+//! facilitators, and its sessions generated and regenerated from the schedule. Members,
+//! registers, moving and cancelling one date, waiting lists, feedback, stories and the
+//! figures build on these.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use linkwell_domain::directory::ProviderKind;
+use linkwell_domain::groups::sessions::{Occurrence, horizon_end, occurrences};
+use linkwell_domain::groups::{GroupFields, GroupSettings};
+use linkwell_domain::identity::Role;
+use linkwell_domain::{ServiceId, UserId, ValidationErrors, Version};
+use linkwell_store::directory::Service;
+use linkwell_store::groups::{Group, SessionsRegenerated};
+use linkwell_store::{Actor, Db, OrgScope, StoreError};
+
+use crate::Caller;
+use crate::casework::CaseError;
+
+/// The sessions `listing`'s schedules give from `today` to the horizon, one per date (the
+/// first schedule's times where two give the same date), the listing's dates off left
+/// out.
+pub fn planned_sessions(listing: &Service, today: Date) -> Vec<Occurrence> {
+    let off: Vec<Date> = listing.exceptions.iter().map(|e| e.date).collect();
+    let mut planned: Vec<Occurrence> = Vec::new();
+    for s in &listing.schedules {
+        for o in occurrences(&s.schedule, today, horizon_end(today), &off) {
+            if !planned.iter().any(|p| p.date == o.date) {
+                planned.push(o);
+            }
+        }
+    }
+    planned.sort_by_key(|o| o.date);
+    planned
+}
+
+/// Make the listing `service` a group the team runs, and generate its sessions. Only the
+/// organisation's own listings can be: a group the team does not run has no register
+/// here.
+pub async fn make_group(
+    db: &Db,
+    caller: &Caller,
+    service: ServiceId,
+    fields: &GroupFields,
+) -> Result<(Group, SessionsRegenerated), CaseError> {
+    let scope = caller.scope();
+    let listing = db.service(&scope, service).await?;
+    let settings = GroupSettings::parse(fields);
+    let mut errors = settings.as_ref().err().cloned().unwrap_or_default();
+    if listing.provider_kind != ProviderKind::Own {
+        errors.add("service_id", "Select one of your own team's listings: only those can be run as groups here");
+    }
+    let settings = match settings {
+        Ok(s) if errors.is_empty() => s,
+        _ => return Err(CaseError::Invalid(errors)),
+    };
+    let group = match db.create_group(&scope, &caller.actor(), service, &settings).await {
+        Err(StoreError::Duplicate { .. }) => {
+            return Err(CaseError::Invalid(ValidationErrors::single("service_id", "This listing is already a group")));
+        }
+        other => other?,
+    };
+    let made = keep_sessions(db, &scope, &caller.actor(), &listing, crate::today(), Timestamp::now()).await?;
+    Ok((group, made))
+}
+
+/// Change a group's settings, if it is still at `version`.
+pub async fn change_group(
+    db: &Db,
+    caller: &Caller,
+    service: ServiceId,
+    version: Version,
+    fields: &GroupFields,
+) -> Result<Group, CaseError> {
+    let settings = GroupSettings::parse(fields).map_err(CaseError::Invalid)?;
+    Ok(db.update_group(&caller.scope(), &caller.actor(), service, version, &settings).await?)
+}
+
+/// Name the group's facilitators: users of the organisation with the facilitator role.
+pub async fn set_facilitators(db: &Db, caller: &Caller, service: ServiceId, users: &[UserId]) -> Result<(), CaseError> {
+    let scope = caller.scope();
+    let ids: Vec<String> = users.iter().map(ToString::to_string).collect();
+    let found = db.users_by_ids(&scope, &ids).await?;
+    let facilitators =
+        users.iter().all(|u| found.iter().any(|f| f.id == *u && f.role == Role::Facilitator && !f.disabled));
+    if !facilitators {
+        let why = "Select facilitators from the list: people with the facilitator role";
+        return Err(CaseError::Invalid(ValidationErrors::single("facilitators", why)));
+    }
+    Ok(db.set_group_facilitators(&scope, &caller.actor(), service, users).await?)
+}
+
+/// Bring a group's sessions in line with its listing's schedule from `today` on: after
+/// the schedule changes, and each day as the horizon moves (the past, and anything with a
+/// register, stay as they were).
+pub async fn keep_sessions(
+    db: &Db,
+    scope: &OrgScope,
+    actor: &Actor,
+    listing: &Service,
+    today: Date,
+    now: Timestamp,
+) -> Result<SessionsRegenerated, StoreError> {
+    let planned = planned_sessions(listing, today);
+    db.regenerate_group_sessions(scope, actor, listing.id, today, &planned, now).await
+}
