@@ -667,6 +667,7 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
         load(&f, "GET /diary (link worker, week)", M::GET, "/diary", Auth::WorkerSession).await,
         load(&f, "GET / (link worker home)", M::GET, "/", Auth::WorkerSession).await,
         load(&f, "GET / (coordinator home)", M::GET, "/", Auth::CoordinatorSession).await,
+        load(&f, "GET /caseloads (the team's, page 1)", M::GET, "/caseloads", Auth::CoordinatorSession).await,
         load(&f, "GET /api/v1/home (referrer)", M::GET, "/api/v1/home", Auth::ReferrerToken).await,
         load(&f, "GET /people?q= name with a typo", M::GET, typo, Auth::CoordinatorSession).await,
         load(&f, "GET /people?q= NHS number", M::GET, nhs, Auth::CoordinatorSession).await,
