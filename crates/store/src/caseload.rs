@@ -446,11 +446,11 @@ impl Db {
     }
 
     /// Each worker's open cases (accepted, being contacted or active) as counts, for the
-    /// workers who hold any.
+    /// workers who hold any: read from the counts the referrals' triggers keep
+    /// (migration 22), not counted again.
     pub async fn open_cases_by_worker(&self, scope: &OrgScope) -> Result<Vec<OpenCases>> {
-        let sql = "SELECT assigned_worker_id, COUNT(*), COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) \
-             FROM referrals WHERE organisation_id = $1 AND status IN ('accepted', 'contacting', 'active') AND assigned_worker_id IS NOT NULL \
-             GROUP BY assigned_worker_id";
+        let sql = "SELECT worker_id, CAST(SUM(cases) AS BIGINT), CAST(SUM(CASE WHEN status = 'active' THEN cases ELSE 0 END) AS BIGINT) \
+             FROM open_case_counts WHERE organisation_id = $1 AND cases > 0 GROUP BY worker_id";
         let rows: Vec<(String, i64, i64)> = on_db!(self, pool => {
             sqlx::query_as(sql).bind(scope.key()).fetch_all(pool).await?
         });

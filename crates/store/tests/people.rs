@@ -192,8 +192,17 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
     assert!(matches!(e, Err(ChangeError::Illegal(TransitionError::NotTriaged))), "{e:?}");
     assert_eq!(db.referral(&a, r.id).await.unwrap(), r);
 
+    // Each worker's open cases, as the triggers keep them (migration 22).
+    let loads = || async {
+        let mut l: Vec<_> =
+            db.open_cases_by_worker(&a).await.unwrap().into_iter().map(|c| (c.worker, c.open, c.active)).collect();
+        l.sort();
+        l
+    };
+    assert!(loads().await.is_empty(), "received is not open");
     let r = db.change_referral(&a, SYS, r.id, v(&r), Change::Accept { worker }).await.unwrap();
     assert_eq!((r.status, r.assigned_worker_id), (ReferralStatus::Accepted, Some(worker)));
+    assert_eq!(loads().await, [(worker, 1, 0)]);
     // A stale version is a conflict.
     let stale = db.change_referral(&a, SYS, r.id, Version(1), Change::ContactMade).await;
     assert!(matches!(stale, Err(ChangeError::Store(StoreError::Conflict))));
@@ -207,6 +216,13 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(r.status, ReferralStatus::Active);
+    assert_eq!(loads().await, [(worker, 1, 1)]);
+    // Handed to another worker and back: the count moves with it.
+    let other = link_worker(db, &a, "o@a.example", "Other").await.id;
+    let r = db.reassign_referral(&a, SYS, r.id, v(&r), other).await.unwrap();
+    assert_eq!(loads().await, [(other, 1, 1)]);
+    let r = db.reassign_referral(&a, SYS, r.id, v(&r), worker).await.unwrap();
+    assert_eq!(loads().await, [(worker, 1, 1)]);
     let r = db
         .change_referral(
             &a,
@@ -217,6 +233,7 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
         )
         .await
         .unwrap();
+    assert!(loads().await.is_empty(), "discharged is not open");
     assert_eq!((r.status, r.discharge_reason), (ReferralStatus::Discharged, Some(DischargeReason::GoalsMet)));
     let history: Vec<String> = db
         .referral_history(&a, r.id)
@@ -231,6 +248,8 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
             "accepted:received->accepted",
             "contact_attempt_failed:accepted->contacting",
             "contact_attempt_reached:contacting->active",
+            "reassigned:active->active",
+            "reassigned:active->active",
             "discharged:active->discharged"
         ]
     );
@@ -251,6 +270,7 @@ async fn referral_lifecycle_is_recorded_and_enforced(engine: Engine) {
             .unwrap();
     }
     assert_eq!(r.status, ReferralStatus::UnableToContact { failed_attempts: 3 }, "closed, keeping its count");
+    assert!(loads().await.is_empty());
 
     // Another organisation cannot see or change it.
     let b = org(db, "b").await;
