@@ -11,6 +11,10 @@ CREATE TABLE open_case_counts (
     PRIMARY KEY (organisation_id, worker_id, status)
 );
 
+-- No referral may change between the count and the trigger that keeps it (another
+-- instance may be serving while this one migrates): writers wait until this commits.
+LOCK TABLE referrals IN SHARE ROW EXCLUSIVE MODE;
+
 INSERT INTO open_case_counts (organisation_id, worker_id, status, cases)
 SELECT organisation_id, assigned_worker_id, status, COUNT(*) FROM referrals
 WHERE status IN ('accepted', 'contacting', 'active') AND assigned_worker_id IS NOT NULL
