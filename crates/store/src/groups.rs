@@ -233,6 +233,21 @@ impl Db {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    /// Every organisation's groups, for the job that keeps their sessions to the horizon:
+    /// up to `limit` after `after` (the last of the previous call), in key order.
+    pub async fn every_group(
+        &self,
+        after: Option<(OrgScope, ServiceId)>,
+        limit: usize,
+    ) -> Result<Vec<(OrgScope, ServiceId)>> {
+        let (org, service) = after.map(|(o, s)| (o.key(), s.to_string())).unwrap_or_default();
+        let rows: Vec<(String, String)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT organisation_id, service_id FROM team_groups WHERE (organisation_id, service_id) > ($1, $2) ORDER BY organisation_id, service_id LIMIT $3")
+                .bind(org).bind(service).bind(limit as i64).fetch_all(pool).await?
+        });
+        rows.into_iter().map(|(o, s)| Ok((OrgScope::new(stored(o.parse())?), stored(s.parse())?))).collect()
+    }
+
     /// Replace the group's facilitators with `users` (each once).
     pub async fn set_group_facilitators(
         &self,

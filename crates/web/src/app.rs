@@ -417,6 +417,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             throttle.forget_recovered();
         }
     });
+    // Each group's sessions kept to the horizon, hourly (idempotent: a day's new date is
+    // added once).
+    tokio::spawn(linkwell_app::groups::run(state.db.clone(), Duration::from_secs(3600)));
     tokio::spawn(linkwell_app::messaging::reminders::run(
         state.db.clone(),
         state.config.outbox_every,

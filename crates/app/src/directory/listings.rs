@@ -55,6 +55,7 @@ pub async fn change_listing(
 ) -> Result<Service, StoreError> {
     let s = db.update_service(&caller.scope(), &caller.actor(), id, version, input).await?;
     refresh(db, index, &caller.scope(), &[id]).await;
+    crate::groups::listing_changed(db, &caller.scope(), &caller.actor(), &s).await?;
     Ok(s)
 }
 
@@ -104,6 +105,7 @@ pub async fn set_date_off(
         other => other?,
     };
     refresh(db, index, &caller.scope(), &[id]).await;
+    crate::groups::listing_changed(db, &caller.scope(), &caller.actor(), &s).await?;
     Ok(s)
 }
 

@@ -4,9 +4,10 @@
 //! sessions are kept from today to the horizon from the listing's schedule.
 //!
 //! Done so far (issue 13, first part): making a listing a group, its settings and
-//! facilitators, and its sessions generated and regenerated from the schedule. Members,
-//! registers, moving and cancelling one date, waiting lists, feedback, stories and the
-//! figures build on these.
+//! facilitators, and its sessions generated and regenerated from the schedule — when the
+//! group is made, when its listing changes, and every hour as the horizon moves ([`run`]).
+//! Members, registers, moving and cancelling one date, waiting lists, feedback, stories
+//! and the figures build on these.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -108,4 +109,52 @@ pub async fn keep_sessions(
 ) -> Result<SessionsRegenerated, StoreError> {
     let planned = planned_sessions(listing, today);
     db.regenerate_group_sessions(scope, actor, listing.id, today, &planned, now).await
+}
+
+/// After the listing `listing` changed (its schedule, its dates off): if it is a group,
+/// its sessions follow.
+pub async fn listing_changed(db: &Db, scope: &OrgScope, actor: &Actor, listing: &Service) -> Result<(), StoreError> {
+    match db.group(scope, listing.id).await {
+        Ok(_) => keep_sessions(db, scope, actor, listing, crate::today(), Timestamp::now()).await.map(|_| ()),
+        Err(StoreError::NotFound) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Groups read at a time by [`keep_every_group`].
+const GROUPS_A_BATCH: usize = 200;
+
+/// Keep every organisation's groups' sessions to the horizon from `today` (one
+/// transaction per group); returns how many sessions were added. A group that fails is
+/// told in the log and the rest go on.
+pub async fn keep_every_group(db: &Db, today: Date, now: Timestamp) -> Result<usize, StoreError> {
+    let mut added = 0;
+    let mut after = None;
+    loop {
+        let batch = db.every_group(after, GROUPS_A_BATCH).await?;
+        for (scope, service) in &batch {
+            let kept = match db.service(scope, *service).await {
+                Ok(listing) => keep_sessions(db, scope, &Actor::system(), &listing, today, now).await,
+                Err(e) => Err(e),
+            };
+            match kept {
+                Ok(done) => added += done.added,
+                Err(e) => tracing::warn!(error = %e, "a group's sessions could not be kept"),
+            }
+        }
+        if batch.len() < GROUPS_A_BATCH {
+            return Ok(added);
+        }
+        after = batch.last().copied();
+    }
+}
+
+/// Keep every group's sessions to the horizon every `every` until the process ends.
+pub async fn run(db: Db, every: std::time::Duration) {
+    loop {
+        if let Err(e) = keep_every_group(&db, crate::today(), Timestamp::now()).await {
+            tracing::warn!(error = %e, "groups' sessions could not be kept");
+        }
+        tokio::time::sleep(every).await;
+    }
 }
