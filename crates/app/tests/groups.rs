@@ -114,8 +114,10 @@ async fn a_groups_sessions_follow_its_listing(engine: Engine) {
     assert_eq!(invalid_field(make_group(db, &caller, walk.id, &fields).await), "service_id", "already a group");
 
     // Facilitators have the facilitator role.
-    assert_eq!(invalid_field(set_facilitators(db, &caller, walk.id, &[worker.id]).await), "facilitators");
-    set_facilitators(db, &caller, walk.id, &[facilitator.id]).await.expect("facilitators");
+    assert_eq!(invalid_field(set_facilitators(db, &caller, walk.id, Version(1), &[worker.id]).await), "facilitators");
+    set_facilitators(db, &caller, walk.id, Version(1), &[facilitator.id]).await.expect("facilitators");
+    let stale = set_facilitators(db, &caller, walk.id, Version(1), &[]).await;
+    assert!(matches!(stale, Err(CaseError::Store(linkwell_store::StoreError::Conflict))), "{stale:?}");
     assert_eq!(db.group_facilitators(&scope, walk.id).await.expect("read"), [facilitator.id]);
 
     // The listing moves to Thursdays: the sessions to come follow.

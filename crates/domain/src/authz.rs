@@ -35,10 +35,12 @@ pub enum Action {
     ViewDirectory,
     /// Add, edit, pause, close and verify listings.
     EditDirectory,
+    /// Run the team's own listings as groups: their settings, facilitators and sessions.
+    RunGroups,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -54,6 +56,7 @@ impl Action {
         Action::ManageSettings,
         Action::ViewDirectory,
         Action::EditDirectory,
+        Action::RunGroups,
     ];
 }
 
@@ -77,6 +80,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         ViewDirectory => matches!(role, Admin | Coordinator | LinkWorker | Referrer),
         // Link workers know what is really running: keeping listings true is their job.
         EditDirectory => matches!(role, Coordinator | LinkWorker),
+        // The team's groups are its link workers' to run; facilitators take registers.
+        RunGroups => matches!(role, Coordinator | LinkWorker),
     }
 }
 

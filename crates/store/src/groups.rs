@@ -248,12 +248,23 @@ impl Db {
         rows.into_iter().map(|(o, s)| Ok((OrgScope::new(stored(o.parse())?), stored(s.parse())?))).collect()
     }
 
-    /// Replace the group's facilitators with `users` (each once).
+    /// The organisation's groups, in the order they were made.
+    pub async fn groups(&self, scope: &OrgScope) -> Result<Vec<Group>> {
+        let rows: Vec<GroupRow> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {GROUP_COLUMNS} FROM team_groups WHERE organisation_id = $1 ORDER BY created_at, service_id")))
+                .bind(scope.key()).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
+    /// Replace the group's facilitators with `users` (each once), if the group is still at
+    /// `expected` (its version counts its facilitators' changes too).
     pub async fn set_group_facilitators(
         &self,
         scope: &OrgScope,
         actor: &Actor,
         service: ServiceId,
+        expected: Version,
         users: &[UserId],
     ) -> Result<()> {
         let mut users = users.to_vec();
@@ -262,11 +273,15 @@ impl Db {
         let mut tx = self.begin().await?;
         // The group row first, so that a missing group is `NotFound`, not a foreign key.
         let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE team_groups SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND service_id = $3")
-                .bind(now_ms()).bind(scope.key()).bind(service.to_string()).execute(&mut *conn).await?.rows_affected()
+            sqlx::query("UPDATE team_groups SET updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND service_id = $3 AND version = $4")
+                .bind(now_ms()).bind(scope.key()).bind(service.to_string()).bind(expected.0).execute(&mut *conn).await?.rows_affected()
         });
         if n == 0 {
-            return Err(StoreError::NotFound);
+            return Err(if group_in(&mut tx, scope, service).await.is_ok() {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            });
         }
         on_tx!(&mut tx, conn => {
             sqlx::query("DELETE FROM group_facilitators WHERE organisation_id = $1 AND service_id = $2")

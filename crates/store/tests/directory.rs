@@ -531,11 +531,12 @@ async fn a_group_keeps_its_sessions_with_its_schedule(engine: Engine) {
         };
         db.create_user(&a, SYS, &new).await.unwrap()
     };
-    db.set_group_facilitators(&a, SYS, walk.id, &[facilitator.id, facilitator.id]).await.unwrap();
+    db.set_group_facilitators(&a, SYS, walk.id, Version(2), &[facilitator.id, facilitator.id]).await.unwrap();
     assert_eq!(db.group_facilitators(&a, walk.id).await.unwrap(), [facilitator.id]);
     assert_eq!(db.groups_facilitated_by(&a, facilitator.id).await.unwrap(), [walk.id]);
-    assert!(matches!(db.set_group_facilitators(&b, SYS, walk.id, &[]).await, Err(StoreError::NotFound)));
-    db.set_group_facilitators(&a, SYS, walk.id, &[]).await.unwrap();
+    assert!(matches!(db.set_group_facilitators(&b, SYS, walk.id, Version(3), &[]).await, Err(StoreError::NotFound)));
+    assert!(matches!(db.set_group_facilitators(&a, SYS, walk.id, Version(2), &[]).await, Err(StoreError::Conflict)));
+    db.set_group_facilitators(&a, SYS, walk.id, Version(3), &[]).await.unwrap();
     assert!(db.groups_facilitated_by(&a, facilitator.id).await.unwrap().is_empty());
 
     // Tuesdays 10:00 to 11:30 from 1 December: fourteen sessions to the horizon.

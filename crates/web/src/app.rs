@@ -213,6 +213,17 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}", Allowed(Action::WorkCases), get(api::plans::version)),
         route(g.clone(), "/api/v1/referrals/{id}/plan/versions/{version}/pdf", Allowed(Action::WorkCases), get(api::plans::version_pdf)),
         route(g.clone(), "/api/v1/referrals/{id}/discharge-summary", Allowed(Action::ViewReferrals), get(api::plans::discharge_summary)),
+        // Groups the team runs.
+        route(g.clone(), "/groups", Allowed(Action::RunGroups), get(pages::groups::list)),
+        route(p.clone(), "/groups", Allowed(Action::RunGroups), post(pages::groups::create)),
+        route(g.clone(), "/groups/{id}", Allowed(Action::RunGroups), get(pages::groups::show)),
+        route(p.clone(), "/groups/{id}", Allowed(Action::RunGroups), post(pages::groups::update)),
+        route(p.clone(), "/groups/{id}/facilitators", Allowed(Action::RunGroups), post(pages::groups::set_facilitators)),
+        route(g.clone(), "/api/v1/groups", Allowed(Action::RunGroups), get(api::groups::list)),
+        route(p.clone(), "/api/v1/groups", Allowed(Action::RunGroups), post(api::groups::create)),
+        route(g.clone(), "/api/v1/groups/{id}", Allowed(Action::RunGroups), get(api::groups::get)),
+        route(Method::PUT, "/api/v1/groups/{id}", Allowed(Action::RunGroups), put(api::groups::update)),
+        route(Method::PUT, "/api/v1/groups/{id}/facilitators", Allowed(Action::RunGroups), put(api::groups::set_facilitators)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),

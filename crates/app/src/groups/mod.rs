@@ -16,8 +16,9 @@ use linkwell_domain::groups::sessions::{Occurrence, horizon_end, occurrences};
 use linkwell_domain::groups::{GroupFields, GroupSettings};
 use linkwell_domain::identity::Role;
 use linkwell_domain::{ServiceId, UserId, ValidationErrors, Version};
-use linkwell_store::directory::Service;
-use linkwell_store::groups::{Group, SessionsRegenerated};
+use linkwell_store::directory::{Service, ServiceFilter, ServiceSummary};
+use linkwell_store::groups::{Group, GroupSession, GroupSessionStatus, SessionsRegenerated};
+use linkwell_store::users::{User, UserFilter};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 use crate::Caller;
@@ -82,9 +83,20 @@ pub async fn change_group(
     Ok(db.update_group(&caller.scope(), &caller.actor(), service, version, &settings).await?)
 }
 
-/// Name the group's facilitators: users of the organisation with the facilitator role.
-pub async fn set_facilitators(db: &Db, caller: &Caller, service: ServiceId, users: &[UserId]) -> Result<(), CaseError> {
+/// Name the group's facilitators, if it is still at `version`: users of the organisation
+/// with the facilitator role.
+pub async fn set_facilitators(
+    db: &Db,
+    caller: &Caller,
+    service: ServiceId,
+    version: Version,
+    users: &[UserId],
+) -> Result<(), CaseError> {
     let scope = caller.scope();
+    if users.len() > linkwell_domain::validation::MAX_ROWS {
+        let why = format!("Select no more than {} facilitators", linkwell_domain::validation::MAX_ROWS);
+        return Err(CaseError::Invalid(ValidationErrors::single("facilitators", why)));
+    }
     let ids: Vec<String> = users.iter().map(ToString::to_string).collect();
     let found = db.users_by_ids(&scope, &ids).await?;
     let facilitators =
@@ -93,7 +105,7 @@ pub async fn set_facilitators(db: &Db, caller: &Caller, service: ServiceId, user
         let why = "Select facilitators from the list: people with the facilitator role";
         return Err(CaseError::Invalid(ValidationErrors::single("facilitators", why)));
     }
-    Ok(db.set_group_facilitators(&scope, &caller.actor(), service, users).await?)
+    Ok(db.set_group_facilitators(&scope, &caller.actor(), service, version, users).await?)
 }
 
 /// Bring a group's sessions in line with its listing's schedule from `today` on: after
@@ -157,4 +169,71 @@ pub async fn run(db: Db, every: std::time::Duration) {
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// A group as the list of groups shows it.
+pub struct GroupSummary {
+    pub group: Group,
+    /// Its listing's name.
+    pub name: String,
+    /// The next session that goes ahead (not cancelled), from today.
+    pub next: Option<GroupSession>,
+    pub facilitators: usize,
+}
+
+/// The organisation's groups, in the order they were made.
+pub async fn groups(db: &Db, caller: &Caller) -> Result<Vec<GroupSummary>, StoreError> {
+    let scope = caller.scope();
+    let today = crate::today();
+    let groups = db.groups(&scope).await?;
+    let listings = db.services_by_ids(&scope, &groups.iter().map(|g| g.service_id).collect::<Vec<_>>()).await?;
+    let mut out = Vec::with_capacity(groups.len());
+    for group in groups {
+        let name = listings.iter().find(|l| l.id == group.service_id).map(|l| l.name.clone()).unwrap_or_default();
+        let sessions = db.group_sessions(&scope, group.service_id, today, horizon_end(today)).await?;
+        let next = sessions.into_iter().find(|s| s.status != GroupSessionStatus::Cancelled);
+        let facilitators = db.group_facilitators(&scope, group.service_id).await?.len();
+        out.push(GroupSummary { group, name, next, facilitators });
+    }
+    Ok(out)
+}
+
+/// The team's own listings that are not yet groups: what may be run as one.
+pub async fn runnable_listings(db: &Db, caller: &Caller) -> Result<Vec<ServiceSummary>, StoreError> {
+    let scope = caller.scope();
+    let groups: Vec<ServiceId> = db.groups(&scope).await?.into_iter().map(|g| g.service_id).collect();
+    let mut out = Vec::new();
+    for provider in db.providers(&scope).await?.into_iter().filter(|p| p.kind == ProviderKind::Own) {
+        let filter = ServiceFilter { provider_id: Some(provider.id), ..Default::default() };
+        let (listings, _) = db.services_page(&scope, &filter, 0, 1000).await?;
+        out.extend(listings.into_iter().filter(|l| !groups.contains(&l.id)));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// A group whole, for its page.
+pub struct GroupView {
+    pub group: Group,
+    pub listing: Service,
+    pub facilitators: Vec<User>,
+    /// Who may be chosen as a facilitator: the organisation's active facilitators.
+    pub choosable: Vec<User>,
+    /// From today to the horizon, in date order.
+    pub sessions: Vec<GroupSession>,
+}
+
+/// The group on the listing `service`; `NotFound` if it is not one of this
+/// organisation's groups.
+pub async fn group(db: &Db, caller: &Caller, service: ServiceId) -> Result<GroupView, CaseError> {
+    let scope = caller.scope();
+    let group = db.group(&scope, service).await?;
+    let listing = db.service(&scope, service).await?;
+    let ids: Vec<String> = db.group_facilitators(&scope, service).await?.iter().map(ToString::to_string).collect();
+    let facilitators = db.users_by_ids(&scope, &ids).await?;
+    let filter = UserFilter { role: Some(Role::Facilitator), disabled: Some(false), search: None };
+    let choosable = db.users_by_name_page(&scope, &filter, None, 500).await?;
+    let today = crate::today();
+    let sessions = db.group_sessions(&scope, service, today, horizon_end(today)).await?;
+    Ok(GroupView { group, listing, facilitators, choosable, sessions })
 }

@@ -512,9 +512,9 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         ),
         (
             Role::Coordinator,
-            vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Directory", "Practices", "Team"],
+            vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Directory", "Groups", "Practices", "Team"],
         ),
-        (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Directory", "Practices"]),
+        (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Directory", "Groups", "Practices"]),
         (Role::Referrer, vec!["Home", "Referrals", "Directory", "Practices"]),
         (Role::Facilitator, vec!["Home"]),
         (Role::Commissioner, vec!["Home"]),

@@ -374,8 +374,8 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
         (Role::Admin, "Home Directory Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
-        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Practices Team"),
-        (Role::LinkWorker, "Home Caseload Diary Referrals Directory Practices"),
+        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Groups Practices Team"),
+        (Role::LinkWorker, "Home Caseload Diary Referrals Directory Groups Practices"),
         (Role::Referrer, "Home Referrals Directory Practices"),
         (Role::Facilitator, "Home"),
         (Role::Commissioner, "Home"),
@@ -756,6 +756,16 @@ async fn start_the_day(engine: Engine, (width, height): (u32, u32)) {
     assert!(b.body().await.contains(&lena.display_name), "{}", b.body().await);
     b.assert_accessible("the team's caseloads").await;
     b.assert_reflows("the team's caseloads").await;
+    // The organisation's listing run as a group: the groups and the group's page.
+    let settings = linkwell_domain::groups::GroupSettings::parse(&Default::default()).unwrap();
+    app.db.create_group(&app.a.scope, &linkwell_store::Actor::system(), app.a.service.id, &settings).await.unwrap();
+    b.go("/groups").await;
+    assert!(b.body().await.contains(&app.a.service.name), "{}", b.body().await);
+    b.assert_accessible("groups").await;
+    b.go(&format!("/groups/{}", app.a.service.id)).await;
+    assert!(b.body().await.contains("Sessions to come"), "{}", b.body().await);
+    b.assert_accessible("a group").await;
+    b.assert_reflows("a group").await;
     b.go("/waiting-list?urgency=urgent&assigned=none").await;
 
     b.click_partial_link("Assign").await;

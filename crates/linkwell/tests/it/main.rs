@@ -27,6 +27,7 @@ mod crash;
 mod diary;
 mod directory;
 mod find_people;
+mod groups;
 mod home;
 mod hostile;
 mod hostile_surface;

@@ -545,6 +545,7 @@ pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
         .replace("/api/v1/tools/{id}", &format!("/api/v1/tools/{}", app.a.tool.id))
         .replace("/directory/providers/{id}", &format!("/directory/providers/{}", app.a.provider.id))
         .replace("/directory/services/{id}", &format!("/directory/services/{}", app.a.service.id))
+        .replace("/groups/{id}", &format!("/groups/{}", app.a.service.id))
         .replace("/prescriptions/{id}", &format!("/prescriptions/{}", app.a.prescription))
         .replace("/services/{id}", &format!("/services/{}", app.a.service.id))
         .replace(
@@ -600,6 +601,9 @@ pub async fn open_every_route(app: &TestApp) -> (String, String) {
         )
         .await
         .unwrap();
+    // Organisation A runs its listing as a group.
+    let settings = linkwell_domain::groups::GroupSettings::parse(&Default::default()).unwrap();
+    app.db.create_group(&app.a.scope, &linkwell_store::Actor::system(), app.a.service.id, &settings).await.unwrap();
     let owner = linkwell_store::users::NewUser {
         email: linkwell_domain::identity::EmailAddress::parse("feed@a.example").unwrap(),
         display_name: "Feed Owner".into(),

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod codes;
 pub mod diary;
 pub mod directory;
+pub mod groups;
 pub mod home;
 pub mod me;
 pub mod organisation;
@@ -185,6 +186,7 @@ pub fn rfc3339(ms: i64) -> String {
         settings::get, settings::set_self_referral, settings::set_directory, settings::set_messaging, settings::outbox,
         organisation::tools, organisation::create_tool, organisation::set_tool_offered,
         users::reset_link, people::merge, plans::versions, plans::version, plans::version_pdf, plans::discharge_summary,
+        groups::list, groups::create, groups::get, groups::update, groups::set_facilitators,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

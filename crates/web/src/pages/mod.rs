@@ -10,6 +10,7 @@ pub mod caseload;
 pub mod diary;
 pub mod directory;
 pub mod discharge;
+pub mod groups;
 pub mod home;
 pub mod people;
 pub mod plans;
@@ -112,6 +113,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     items.push(("/waiting-list", "Waiting list", Some(Action::TriageReferrals)));
     items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
     items.push(("/directory", "Directory", Some(Action::ViewDirectory)));
+    items.push(("/groups", "Groups", Some(Action::RunGroups)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

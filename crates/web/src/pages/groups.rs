@@ -1,0 +1,178 @@
+//! Groups the team runs: the organisation's groups with their next session, running one of
+//! the team's own listings as a group, and a group's page — its settings, facilitators and
+//! the sessions to come.
+
+use crate::input::Path;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use linkwell_app::casework::CaseError;
+use linkwell_app::groups;
+use linkwell_domain::groups::GroupFields;
+use linkwell_domain::{ServiceId, UserId, ValidationErrors, Version};
+use linkwell_store::groups::GroupSession;
+use minijinja::Value;
+
+use super::shared::items;
+use super::{FormPairs, Page, form_errors, path_id};
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// The settings a form carries.
+fn fields(form: &FormPairs) -> GroupFields {
+    GroupFields {
+        public_join: form.checked("public_join"),
+        what_to_bring: form.get("what_to_bring").to_owned(),
+        risk_assessment: form.get("risk_assessment").to_owned(),
+        risk_review_due: form.get("risk_review_due").to_owned(),
+        wet_weather: form.get("wet_weather").to_owned(),
+    }
+}
+
+fn session_rows(sessions: &[GroupSession]) -> Vec<Value> {
+    sessions
+        .iter()
+        .map(|s| {
+            minijinja::context! {
+                date => linkwell_domain::time::display_london_date(s.on_date),
+                starts_at => s.starts_at, ends_at => s.ends_at,
+                status => s.status.code(), reason => s.reason.clone(), venue => s.venue.clone(),
+            }
+        })
+        .collect()
+}
+
+async fn render_list(
+    state: &AppState,
+    page: &Page,
+    form: &FormPairs,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let rows: Vec<Value> = groups::groups(&state.db, &p)
+        .await?
+        .iter()
+        .map(|g| {
+            minijinja::context! {
+                id => g.group.service_id.to_string(), name => g.name.clone(), facilitators => g.facilitators,
+                next => g.next.as_ref().map(|s| session_rows(std::slice::from_ref(s))),
+            }
+        })
+        .collect();
+    let runnable = groups::runnable_listings(&state.db, &p).await?;
+    let chosen = vec![form.get("service_id").to_owned()];
+    let listings = items(runnable.iter().map(|l| (l.id.to_string(), l.name.as_str())), &chosen);
+    let html = page.render(
+        state,
+        "pages/groups/list.html",
+        minijinja::context! {
+            title => "Groups", groups => rows, listings => listings, form => form.values(), errors => errors.map(form_errors),
+        },
+    )?;
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    render_list(&state, &page, &FormPairs(vec![]), None).await
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let not_ours = || ValidationErrors::single("service_id", "Select one of your own team's listings");
+    let Ok(service) = form.get("service_id").trim().parse::<ServiceId>() else {
+        return render_list(&state, &page, &form, Some(&not_ours())).await;
+    };
+    match groups::make_group(&state.db, &p, service, &fields(&form)).await {
+        Ok((group, _)) => {
+            page.done("The listing is now run as a group", &format!("/groups/{}", group.service_id)).await
+        }
+        Err(CaseError::Invalid(e)) => render_list(&state, &page, &form, Some(&e)).await,
+        Err(CaseError::NotFound) => render_list(&state, &page, &form, Some(&not_ours())).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render_group(
+    state: &AppState,
+    page: &Page,
+    id: ServiceId,
+    form: Option<&FormPairs>,
+    errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let g = groups::group(&state.db, &p, id).await?;
+    let s = &g.group.settings;
+    let mut values = std::collections::BTreeMap::from([
+        ("what_to_bring".to_owned(), s.what_to_bring.clone()),
+        ("risk_assessment".to_owned(), s.risk_assessment.clone()),
+        ("risk_review_due".to_owned(), s.risk_review_due.map(|d| d.to_string()).unwrap_or_default()),
+        ("wet_weather".to_owned(), s.wet_weather.clone()),
+    ]);
+    let mut public_join = s.public_join;
+    if let Some(form) = form {
+        values = form.values();
+        public_join = form.checked("public_join");
+    }
+    let chosen: Vec<String> = g.facilitators.iter().map(|u| u.id.to_string()).collect();
+    let choosable = items(g.choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &chosen);
+    let html = page.render(
+        state,
+        "pages/groups/show.html",
+        minijinja::context! {
+            title => g.listing.name.clone(), id => id.to_string(), version => g.group.version,
+            listing => minijinja::context! { capacity => g.listing.capacity, eligibility => g.listing.eligibility.clone(), accessibility => g.listing.accessibility.clone() },
+            facilitators => g.facilitators.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
+            choosable => choosable, sessions => session_rows(&g.sessions),
+            form => values, public_join => public_join, risk_overdue => s.risk_review_overdue(linkwell_app::today()),
+            errors => errors.map(form_errors),
+        },
+    )?;
+    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, html).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+    render_group(&state, &page, path_id(&id)?, None, None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let id: ServiceId = path_id(&id)?;
+    // A version that cannot be read is none the group has: a conflict (or, for another
+    // organisation's group, not found).
+    let version = Version(form.get("version").trim().parse().unwrap_or(0));
+    match groups::change_group(&state.db, &p, id, version, &fields(&form)).await {
+        Ok(_) => page.done("The group's settings are saved", &format!("/groups/{id}")).await,
+        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, Some(&form), Some(&e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_facilitators(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let id: ServiceId = path_id(&id)?;
+    let chosen: Result<Vec<UserId>, _> = form.all("facilitators").iter().map(|u| u.trim().parse::<UserId>()).collect();
+    let version = Version(form.get("version").trim().parse().unwrap_or(0));
+    let result = match chosen {
+        Ok(users) => groups::set_facilitators(&state.db, &p, id, version, &users).await,
+        Err(_) => {
+            Err(CaseError::Invalid(ValidationErrors::single("facilitators", "Select facilitators from the list")))
+        }
+    };
+    match result {
+        Ok(()) => page.done("The group's facilitators are saved", &format!("/groups/{id}")).await,
+        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, None, Some(&e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
