@@ -109,6 +109,17 @@ async fn a_listing_of_the_teams_own_is_run_as_a_group(engine: Engine) {
     let r = coordinator.post_form(&format!("/groups/{walk}"), &settings).await;
     assert_eq!(r.status(), 303);
     assert_eq!(coordinator.post_form(&format!("/groups/{walk}"), &settings).await.status(), 409);
+    // A form sent back with an error keeps the version it was sent with, so fixing the
+    // field and saving is still checked against what was read.
+    let r = coordinator.post_form(&format!("/groups/{walk}"), &[("version", "2"), ("risk_review_due", "soon")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name=\"version\" value=\"2\"") && !html.contains("name=\"version\" value=\"3\""), "{html}");
+    assert_eq!(
+        coordinator.post_form(&format!("/groups/{walk}"), &[("risk_review_due", "")]).await.status(),
+        400,
+        "no version"
+    );
 
     // The same through the API.
     let (status, groups) = api_call(&app, M::GET, "/api/v1/groups", Role::LinkWorker, None).await;

@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
 use linkwell_app::groups;
 use linkwell_domain::groups::GroupFields;
-use linkwell_domain::{ServiceId, UserId, ValidationErrors, Version};
+use linkwell_domain::{ServiceId, UserId, ValidationErrors};
 use linkwell_store::groups::GroupSession;
 use minijinja::Value;
 
 use super::shared::items;
-use super::{FormPairs, Page, form_errors, path_id};
+use super::{FormPairs, Page, form_errors, form_version, path_id};
 use crate::error::PageError;
 use crate::state::AppState;
 
@@ -93,11 +93,19 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
     }
 }
 
+/// Which of the page's forms came back with errors, as it was sent: it is shown again as
+/// typed, at the version it was sent with (a save after fixing it is still checked against
+/// what the user read).
+enum Sent<'a> {
+    Settings(&'a FormPairs),
+    Facilitators(&'a FormPairs),
+}
+
 async fn render_group(
     state: &AppState,
     page: &Page,
     id: ServiceId,
-    form: Option<&FormPairs>,
+    sent: Option<Sent<'_>>,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
@@ -110,17 +118,26 @@ async fn render_group(
         ("wet_weather".to_owned(), s.wet_weather.clone()),
     ]);
     let mut public_join = s.public_join;
-    if let Some(form) = form {
-        values = form.values();
-        public_join = form.checked("public_join");
+    let mut chosen: Vec<String> = g.facilitators.iter().map(|u| u.id.to_string()).collect();
+    let mut version = g.group.version.to_string();
+    match sent {
+        Some(Sent::Settings(form)) => {
+            values = form.values();
+            public_join = form.checked("public_join");
+            version = form.get("version").to_owned();
+        }
+        Some(Sent::Facilitators(form)) => {
+            chosen = form.all("facilitators");
+            version = form.get("version").to_owned();
+        }
+        None => {}
     }
-    let chosen: Vec<String> = g.facilitators.iter().map(|u| u.id.to_string()).collect();
     let choosable = items(g.choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &chosen);
     let html = page.render(
         state,
         "pages/groups/show.html",
         minijinja::context! {
-            title => g.listing.name.clone(), id => id.to_string(), version => g.group.version,
+            title => g.listing.name.clone(), id => id.to_string(), version => version,
             listing => minijinja::context! { capacity => g.listing.capacity, eligibility => g.listing.eligibility.clone(), accessibility => g.listing.accessibility.clone() },
             facilitators => g.facilitators.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
             choosable => choosable, sessions => session_rows(&g.sessions),
@@ -144,12 +161,10 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let id: ServiceId = path_id(&id)?;
-    // A version that cannot be read is none the group has: a conflict (or, for another
-    // organisation's group, not found).
-    let version = Version(form.get("version").trim().parse().unwrap_or(0));
+    let version = form_version(form.get("version"))?;
     match groups::change_group(&state.db, &p, id, version, &fields(&form)).await {
         Ok(_) => page.done("The group's settings are saved", &format!("/groups/{id}")).await,
-        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, Some(&form), Some(&e)).await,
+        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, Some(Sent::Settings(&form)), Some(&e)).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -163,7 +178,7 @@ pub async fn set_facilitators(
     let p = page.caller()?;
     let id: ServiceId = path_id(&id)?;
     let chosen: Result<Vec<UserId>, _> = form.all("facilitators").iter().map(|u| u.trim().parse::<UserId>()).collect();
-    let version = Version(form.get("version").trim().parse().unwrap_or(0));
+    let version = form_version(form.get("version"))?;
     let result = match chosen {
         Ok(users) => groups::set_facilitators(&state.db, &p, id, version, &users).await,
         Err(_) => {
@@ -172,7 +187,7 @@ pub async fn set_facilitators(
     };
     match result {
         Ok(()) => page.done("The group's facilitators are saved", &format!("/groups/{id}")).await,
-        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, None, Some(&e)).await,
+        Err(CaseError::Invalid(e)) => render_group(&state, &page, id, Some(Sent::Facilitators(&form)), Some(&e)).await,
         Err(e) => Err(e.into()),
     }
 }
