@@ -237,7 +237,7 @@ pub async fn update(
 ) -> Result<Json<GroupDto>, ApiError> {
     // Another organisation's group is not found, whatever the body.
     let id = super::path_id::<ServiceId>(&id)?;
-    groups::group(&state.db, &p, id).await?;
+    state.db.group(&p.scope(), id).await?;
     let b: GroupUpdateBody = body.parse()?;
     let fields = settings(b.public_join, b.what_to_bring, b.risk_assessment, b.risk_review_due, b.wet_weather);
     groups::change_group(&state.db, &p, id, Version(b.version), &fields).await?;
@@ -254,7 +254,7 @@ pub async fn set_facilitators(
     body: JsonBody,
 ) -> Result<Json<GroupDto>, ApiError> {
     let id = super::path_id::<ServiceId>(&id)?;
-    groups::group(&state.db, &p, id).await?;
+    state.db.group(&p.scope(), id).await?;
     let b: FacilitatorsBody = body.parse()?;
     let users: Vec<UserId> = b
         .facilitators
