@@ -762,6 +762,7 @@ async fn start_the_day(engine: Engine, (width, height): (u32, u32)) {
     b.go("/groups").await;
     assert!(b.body().await.contains(&app.a.service.name), "{}", b.body().await);
     b.assert_accessible("groups").await;
+    b.assert_reflows("groups").await;
     b.go(&format!("/groups/{}", app.a.service.id)).await;
     assert!(b.body().await.contains("Sessions to come"), "{}", b.body().await);
     b.assert_accessible("a group").await;
