@@ -31,12 +31,15 @@ pub fn open_for_prescribing(status: &ReferralStatus) -> bool {
 
 /// Record that the person on this case (opened by the caller with `open_case`) was
 /// connected to a listing: only while the case is open, only to this organisation's listings, and only to one that can be offered now
-/// (running and not full). Refusals name `service_id`.
+/// (running and not full). Refusals name `service_id`. A prescription to one of the
+/// team's groups also signs the person up to it (links in its message start with
+/// `base_url`).
 pub async fn prescribe(
     db: &Db,
     caller: &Caller,
     referral: &Referral,
     input: &PrescriptionInput,
+    base_url: &str,
 ) -> Result<Prescription, CaseError> {
     let refuse = |m: String| CaseError::Invalid(ValidationErrors::single("service_id", m));
     if !open_for_prescribing(&referral.status) {
@@ -55,7 +58,11 @@ pub async fn prescribe(
             why.to_lowercase()
         )));
     }
-    Ok(db.record_prescription(&caller.scope(), &caller.actor(), referral.id, referral.person_id, input).await?)
+    let rx = db.record_prescription(&caller.scope(), &caller.actor(), referral.id, referral.person_id, input).await?;
+    // A prescription to one of the team's own groups signs the person up to it.
+    let person = db.person(&caller.scope(), referral.person_id).await?;
+    crate::groups::members::prescribed(db, caller, service.id, &person, rx.id, base_url).await?;
+    Ok(rx)
 }
 
 /// A prescription and its case, for those who work the case.

@@ -139,3 +139,130 @@ async fn a_groups_sessions_follow_its_listing(engine: Engine) {
     // The voluntary listing was never a group and has no sessions.
     assert!(db.group_sessions(&scope, theirs.id, today, horizon_end(later)).await.expect("read").is_empty());
 }
+
+both_engines!(places_are_given_in_order_and_never_past_the_capacity);
+
+fn member_fields(n: usize) -> linkwell_domain::groups::members::MemberFields {
+    linkwell_domain::groups::members::MemberFields {
+        first_name: format!("Member{n}"),
+        last_name: "Smith".into(),
+        email: format!("m{n}@example.org"),
+        consent_contact: n != 0,
+        ..Default::default()
+    }
+}
+
+/// The secret of the link in the newest message to `to` for `purpose`.
+async fn link_for(db: &Db, scope: &OrgScope, to: &str, purpose: &str) -> String {
+    let page = db.outbox_page(scope, None, 500).await.expect("the outbox");
+    let m = page.items.iter().find(|m| m.recipient == to && m.purpose == purpose);
+    let m = m.unwrap_or_else(|| {
+        panic!(
+            "a message to {to} for {purpose} in {:?}",
+            page.items.iter().map(|m| (&m.recipient, &m.purpose, &m.body)).collect::<Vec<_>>()
+        )
+    });
+    let at = m.body.find("/group-links/").unwrap_or_else(|| panic!("a link in {}", m.body)) + "/group-links/".len();
+    m.body[at..].split_whitespace().next().expect("a secret").to_owned()
+}
+
+async fn places_are_given_in_order_and_never_past_the_capacity(engine: Engine) {
+    use linkwell_app::groups::members;
+    use linkwell_domain::groups::members::MemberStatus;
+    use linkwell_domain::groups::sessions::SessionChangeFields;
+
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
+    let scope = OrgScope::new(organisation.id);
+    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
+    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
+    let mut walk = listing(db, &scope, "own").await;
+    let today = linkwell_app::today();
+    // Three places.
+    let three = ServiceInput::parse(
+        &ServiceFields { capacity: "3".into(), ..listing_fields(&walk.provider_id.to_string(), "TU") },
+        today,
+    )
+    .expect("a listing");
+    let index = DirectoryIndex::new().expect("an index");
+    walk = change_listing(db, &index, &caller, walk.id, Version(walk.version), &three).await.expect("changed");
+    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    let base = "https://linkwell.example";
+
+    // Twelve ask at once: three get a place, nine wait; never more.
+    let mut asks = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (db, caller) = (db.clone(), caller.clone());
+        asks.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5 * n as u64)).await;
+            members::add_member(&db, &caller, walk.id, &member_fields(n), false, base).await.expect("added")
+        });
+    }
+    let mut joined = asks.join_all().await;
+    joined.sort_by_key(|m| m.asked_at);
+    let held = joined.iter().filter(|m| m.status == MemberStatus::Member).count();
+    assert_eq!(held, 3, "{joined:?}");
+    assert!(joined[..3].iter().all(|m| m.status == MemberStatus::Member), "the first three to ask");
+    let list = members::members(db, &caller, walk.id).await.expect("the list");
+    let waiting: Vec<&str> =
+        list.iter().filter(|m| m.status == MemberStatus::Waiting).map(|m| m.first_name.as_str()).collect();
+    let asked: Vec<&str> = joined[3..].iter().map(|m| m.first_name.as_str()).collect();
+    assert_eq!(waiting, asked, "the waiting list keeps the order they asked in");
+
+    // A member leaves: the first waiting is offered the place by a message with a link.
+    let first_waiting = joined[3].clone();
+    let gone = joined.iter().find(|m| m.status == MemberStatus::Member && m.consent_contact).expect("a member");
+    let leave = link_for(db, &scope, gone.email.as_deref().expect("email"), "group_joined").await;
+    let found = db.group_member_by_link(&linkwell_domain::identity::SecretHash::of(&leave)).await;
+    let left = members::leave_by_link(db, &leave, base).await.expect("left");
+    let left = left.unwrap_or_else(|| panic!("a link {leave} {found:?}"));
+    assert_eq!(left.status, MemberStatus::Left);
+    let again = members::leave_by_link(db, &leave, base).await.expect("left").expect("a link");
+    assert_eq!(again.version, left.version, "leaving twice leaves once");
+    let offered = db.group_member(&scope, first_waiting.id).await.expect("read");
+    assert_eq!(offered.status, MemberStatus::Offered);
+    let offers = db.outbox_page(&scope, None, 500).await.expect("outbox").items;
+    assert_eq!(offers.iter().filter(|m| m.purpose == "group_place_offered").count(), 1, "one offer, once");
+    assert!(members::leave_by_link(db, "gm_not-a-link", base).await.expect("read").is_none());
+
+    // The offer lapses unanswered: the next in line is offered it.
+    let later = linkwell_store::now_ms() + linkwell_domain::groups::members::OFFER_HOURS * 3_600_000 + 1;
+    assert_eq!(members::lapse_offers(db, base, later - 60_000).await.expect("none yet"), 0);
+    assert_eq!(members::lapse_offers(db, base, later).await.expect("lapsed"), 1);
+    assert_eq!(db.group_member(&scope, first_waiting.id).await.expect("read").status, MemberStatus::Left);
+    let second = db.group_member(&scope, joined[4].id).await.expect("read");
+    assert_eq!(second.status, MemberStatus::Offered);
+    // Taken by the link in its message, once; a lapsed offer cannot be taken.
+    let take = link_for(db, &scope, second.email.as_deref().expect("email"), "group_place_offered").await;
+    let taken = members::take_place_by_link(db, &take).await.expect("taken").expect("a link");
+    assert_eq!(taken.status, MemberStatus::Member);
+    assert_eq!(members::take_place_by_link(db, &take).await.expect("again").expect("a link").version, taken.version);
+    let lapsed = link_for(db, &scope, first_waiting.email.as_deref().expect("email"), "group_place_offered").await;
+    let refused = members::take_place_by_link(db, &lapsed).await;
+    assert!(matches!(refused, Err(linkwell_store::StoreError::Conflict)), "{refused:?}");
+
+    // The next session is cancelled: each member who agreed to be contacted is told once,
+    // and the same form sent again tells nobody twice.
+    let next = db.group_sessions(&scope, walk.id, today.tomorrow().expect("a date"), horizon_end(today)).await;
+    let next = next.expect("sessions").remove(0);
+    let cancel = SessionChangeFields { action: "cancel".into(), reason: "Storm warning".into(), ..Default::default() };
+    let (session, told) =
+        members::change_session(db, &caller, walk.id, next.id, Version(next.version), &cancel, base).await.expect("ok");
+    let reachable = members::members(db, &caller, walk.id)
+        .await
+        .expect("members")
+        .iter()
+        .filter(|m| m.status == MemberStatus::Member && m.consent_contact)
+        .count();
+    assert_eq!((session.status.code(), told), ("cancelled", reachable));
+    let twice = members::change_session(db, &caller, walk.id, next.id, Version(next.version), &cancel, base).await;
+    assert!(matches!(twice, Err(CaseError::Store(linkwell_store::StoreError::Conflict))), "{twice:?}");
+    let notices = db.outbox_page(&scope, None, 500).await.expect("outbox").items;
+    let cancelled: Vec<_> = notices.iter().filter(|m| m.purpose == "group_session_cancelled").collect();
+    assert_eq!(cancelled.len(), reachable);
+    assert!(cancelled.iter().all(|m| m.body.contains("is cancelled (Storm warning)") && m.body.contains(base)));
+    // Nobody who did not agree to be contacted is messaged at all.
+    let silent = joined.iter().find(|m| !m.consent_contact).expect("one");
+    assert!(notices.iter().all(|m| Some(&m.recipient) != silent.email.as_ref()));
+}

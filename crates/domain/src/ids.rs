@@ -63,3 +63,4 @@ id_type!(PrescriptionId);
 id_type!(UnmetNeedId);
 id_type!(CaseNoteId);
 id_type!(GroupSessionId);
+id_type!(GroupMemberId);

@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// sent to internal services.
     #[arg(long, env = "LINKWELL_ALLOW_PRIVATE_MESSAGING_HOSTS", default_value_t = false)]
     allow_private_messaging_hosts: bool,
+    /// Where people reach this service, such as https://linkwell.example.org: the start of
+    /// the links in messages to group members. Default: the address it listens on.
+    #[arg(long, env = "LINKWELL_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -322,6 +326,7 @@ pub async fn serve(db: Db, args: &ServeArgs, banner: Option<String>) -> anyhow::
         secure_cookies: args.secure_cookies,
         trusted_proxies: args.trusted_proxies.clone(),
         allow_private_messaging_hosts: args.allow_private_messaging_hosts,
+        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
         ..Config::default()
     };
     let state = AppState::new(db, config);

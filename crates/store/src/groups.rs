@@ -332,6 +332,15 @@ impl Db {
         rows.into_iter().map(GroupSession::try_from).collect()
     }
 
+    /// One of the organisation's group sessions.
+    pub async fn group_session(&self, scope: &OrgScope, session: GroupSessionId) -> Result<GroupSession> {
+        let row: Option<GroupSessionRow> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM group_sessions WHERE organisation_id = $1 AND id = $2")))
+                .bind(scope.key()).bind(session.to_string()).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
     /// Bring the group's sessions from `from` on in line with `planned` (its schedule's
     /// sessions from `from` to the horizon) at `now`, in one transaction: the past and
     /// any session with a register stay, a session moved or cancelled on its own keeps
@@ -346,15 +355,8 @@ impl Db {
         now: Timestamp,
     ) -> Result<SessionsRegenerated> {
         let mut tx = self.begin().await?;
-        // Lock the group (a row lock on PostgreSQL; SQLite's write transaction is
-        // exclusive already): two regenerations of one group run one after the other.
-        let n = on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE team_groups SET version = version WHERE organisation_id = $1 AND service_id = $2")
-                .bind(scope.key()).bind(service.to_string()).execute(&mut *conn).await?.rows_affected()
-        });
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        // Two regenerations of one group run one after the other.
+        crate::group_members::lock_group_in(&mut tx, scope, service).await?;
         let held = sessions_from_in(&mut tx, scope, service, from).await?;
         let stored: Vec<Stored> = held.iter().map(GroupSession::as_stored).collect();
         let change = regenerate(&stored, planned, now);
@@ -410,4 +412,12 @@ async fn sessions_from_in(tx: &mut Tx, scope: &OrgScope, service: ServiceId, fro
         .fetch_all(&mut *conn).await?
     });
     rows.into_iter().map(GroupSession::try_from).collect()
+}
+
+pub(crate) async fn session_in(tx: &mut Tx, scope: &OrgScope, session: GroupSessionId) -> Result<GroupSession> {
+    let row: Option<GroupSessionRow> = on_tx!(tx, conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM group_sessions WHERE organisation_id = $1 AND id = $2")))
+            .bind(scope.key()).bind(session.to_string()).fetch_optional(&mut *conn).await?
+    });
+    row.ok_or(StoreError::NotFound)?.try_into()
 }

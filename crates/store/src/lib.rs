@@ -21,6 +21,7 @@ mod dialect;
 pub mod diary;
 pub mod directory;
 mod error;
+pub mod group_members;
 pub mod groups;
 mod migrate;
 pub mod organisations;

@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(20, "indexes for the day's lists", "0020_list_indexes"),
     migration!(21, "groups the team runs", "0021_groups"),
     migration!(22, "open case counts", "0022_open_case_counts"),
+    migration!(23, "group members", "0023_group_members"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -429,8 +429,12 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         }
     });
     // Each group's sessions kept to the horizon, hourly (idempotent: a day's new date is
-    // added once).
-    tokio::spawn(linkwell_app::groups::run(state.db.clone(), Duration::from_secs(3600)));
+    // added once), and offers of a place lapsed on time.
+    tokio::spawn(linkwell_app::groups::run(
+        state.db.clone(),
+        Duration::from_secs(3600),
+        state.config.public_url.clone(),
+    ));
     tokio::spawn(linkwell_app::messaging::reminders::run(
         state.db.clone(),
         state.config.outbox_every,

@@ -26,6 +26,9 @@ pub struct Config {
     /// relay on the same network). Off by default: an admin could otherwise aim the
     /// service's own requests, with the stored password, at internal hosts.
     pub allow_private_messaging_hosts: bool,
+    /// Where people reach this service (`https://linkwell.example.org`): the start of the
+    /// links messages carry.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             search_every: std::time::Duration::from_secs(2),
             trusted_proxies: Vec::new(),
             allow_private_messaging_hosts: false,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

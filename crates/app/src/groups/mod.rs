@@ -3,11 +3,13 @@
 //! (run by "our own team"); making it a group adds what running it needs, and its
 //! sessions are kept from today to the horizon from the listing's schedule.
 //!
-//! Done so far (issue 13, first part): making a listing a group, its settings and
-//! facilitators, and its sessions generated and regenerated from the schedule — when the
-//! group is made, when its listing changes, and every hour as the horizon moves ([`run`]).
-//! Members, registers, moving and cancelling one date, waiting lists, feedback, stories
-//! and the figures build on these.
+//! Done so far (issue 13): making a listing a group, its settings and facilitators, its
+//! sessions generated and regenerated from the schedule — when the group is made, when
+//! its listing changes, and every hour as the horizon moves ([`run`]) — and its members,
+//! waiting list and one-off changes to a session ([`members`]). Registers, feedback,
+//! stories and the figures build on these.
+
+pub mod members;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -161,13 +163,23 @@ pub async fn keep_every_group(db: &Db, today: Date, now: Timestamp) -> Result<us
     }
 }
 
-/// Keep every group's sessions to the horizon every `every` until the process ends.
-pub async fn run(db: Db, every: std::time::Duration) {
+/// Until the process ends: every `every`, keep every group's sessions to the horizon;
+/// every minute, let offers of a place that passed their time lapse and offer them on
+/// (links in messages start with `base_url`).
+pub async fn run(db: Db, every: std::time::Duration, base_url: String) {
+    let minute = std::time::Duration::from_secs(60);
+    let mut kept_at: Option<tokio::time::Instant> = None;
     loop {
-        if let Err(e) = keep_every_group(&db, crate::today(), Timestamp::now()).await {
-            tracing::warn!(error = %e, "groups' sessions could not be kept");
+        if kept_at.is_none_or(|at| at.elapsed() >= every) {
+            kept_at = Some(tokio::time::Instant::now());
+            if let Err(e) = keep_every_group(&db, crate::today(), Timestamp::now()).await {
+                tracing::warn!(error = %e, "groups' sessions could not be kept");
+            }
         }
-        tokio::time::sleep(every).await;
+        if let Err(e) = members::lapse_offers(&db, &base_url, linkwell_store::now_ms()).await {
+            tracing::warn!(error = %e, "offers of a place could not be lapsed");
+        }
+        tokio::time::sleep(minute.min(every)).await;
     }
 }
 

@@ -8,6 +8,7 @@
 //! eligibility) and its access (its accessibility notes). Its sessions come from the
 //! listing's schedule ([`sessions`]).
 
+pub mod members;
 pub mod sessions;
 
 use jiff::civil::Date;

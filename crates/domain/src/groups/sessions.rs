@@ -101,6 +101,87 @@ pub fn regenerate(stored: &[Stored], planned: &[Occurrence], now: Timestamp) -> 
     out
 }
 
+/// The longest reason kept for moving or cancelling a session (it goes into a text
+/// message, so short).
+pub const MAX_REASON: usize = 300;
+
+/// What happens to one session on its own: it moves (to other times that day, or another
+/// venue) or is called off. Members are told either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChange {
+    Move { at: Occurrence, venue: String, reason: String },
+    Cancel { reason: String },
+}
+
+/// Moving or cancelling a session as typed on the form or sent to the API.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SessionChangeFields {
+    /// `move` or `cancel`.
+    pub action: String,
+    /// `10:30`: the new start on the same date; empty with a move keeps the time.
+    pub starts: String,
+    pub ends: String,
+    /// Where it meets instead; empty keeps the usual place.
+    pub venue: String,
+    pub reason: String,
+}
+
+impl SessionChange {
+    /// Check the change to the session on `date` now `from`..`to`, naming each wrong field.
+    /// A cancellation needs its reason (members are told it); a move must change something
+    /// and end after it starts.
+    pub fn parse(
+        f: &SessionChangeFields,
+        date: Date,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SessionChange, crate::validation::ValidationErrors> {
+        use crate::validation::{ValidationErrors, optional_text, required_text};
+        let mut e = ValidationErrors::new();
+        let reason_label = "The reason";
+        match f.action.trim() {
+            "cancel" => {
+                let reason = e.check("reason", required_text(reason_label, &f.reason, MAX_REASON));
+                e.into_result()?;
+                Ok(SessionChange::Cancel { reason: reason.unwrap_or_default() })
+            }
+            "move" => {
+                let reason = e.check("reason", optional_text(reason_label, &f.reason, MAX_REASON));
+                let venue = e.check("venue", optional_text("The venue", &f.venue, MAX_REASON));
+                let wall = |t: Timestamp| t.to_zoned(london()).time();
+                let mut time = |field: &str, typed: &str, was: Timestamp| match typed.trim() {
+                    "" => Some(wall(was)),
+                    t => e.check(field, t.parse::<Time>().map_err(|_| "Enter a time like 10:30")),
+                };
+                let starts = time("starts", &f.starts, from);
+                let ends = time("ends", &f.ends, to);
+                let at = match (starts, ends) {
+                    (Some(s), Some(t)) if t <= s => {
+                        e.add("ends", "The end time must be after the start time");
+                        None
+                    }
+                    (Some(s), Some(t)) => Occurrence::on(date, s, t),
+                    _ => None,
+                };
+                if let (Some(at), Some(venue)) = (&at, &venue)
+                    && at.starts_at == from
+                    && at.ends_at == to
+                    && venue.is_empty()
+                {
+                    e.add("starts", "Enter a new time or a venue: the session would not change");
+                }
+                e.into_result()?;
+                match (at, venue, reason) {
+                    (Some(at), Some(venue), Some(reason)) => Ok(SessionChange::Move { at, venue, reason }),
+                    _ => Err(ValidationErrors::single("starts", "Enter a time like 10:30")),
+                }
+            }
+            _ => Err(ValidationErrors::single("action", "Select whether to move or cancel the session")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +309,33 @@ mod tests {
                 prop_assert_eq!(after.iter().filter(|s| s.date == p.date).count(), 1, "{:?}", p);
             }
         }
+    }
+    #[test]
+    fn a_change_to_one_session_is_checked() {
+        let date = jiff::civil::date(2027, 3, 30);
+        let was = Occurrence::on(date, jiff::civil::time(10, 0, 0, 0), jiff::civil::time(11, 0, 0, 0)).unwrap();
+        let f = |action: &str, starts: &str, venue: &str, reason: &str| SessionChangeFields {
+            action: action.into(),
+            starts: starts.into(),
+            ends: String::new(),
+            venue: venue.into(),
+            reason: reason.into(),
+        };
+        let parse = |x: &SessionChangeFields| SessionChange::parse(x, date, was.starts_at, was.ends_at);
+        assert!(parse(&f("cancel", "", "", "")).unwrap_err().for_field("reason").is_some());
+        assert_eq!(parse(&f("cancel", "", "", " Storm ")), Ok(SessionChange::Cancel { reason: "Storm".into() }));
+        // A move that changes nothing, or ends before it starts, is refused.
+        assert!(parse(&f("move", "", "", "")).unwrap_err().for_field("starts").is_some());
+        assert!(parse(&f("move", "11:00", "", "")).unwrap_err().for_field("ends").is_some());
+        assert!(parse(&f("move", "9.30", "", "")).unwrap_err().for_field("starts").is_some());
+        assert!(parse(&f("", "", "", "")).unwrap_err().for_field("action").is_some());
+        // An hour earlier, London time (BST on 30 March 2027), the same end.
+        let Ok(SessionChange::Move { at, venue, .. }) = parse(&f("move", "09:00", "", "")) else { panic!() };
+        assert_eq!(
+            (at.starts_at.to_string(), at.ends_at, venue),
+            ("2027-03-30T08:00:00Z".into(), was.ends_at, String::new())
+        );
+        let Ok(SessionChange::Move { at, venue, .. }) = parse(&f("move", "", "Church hall", "Rain")) else { panic!() };
+        assert_eq!((at, venue.as_str()), (was, "Church hall"));
     }
 }

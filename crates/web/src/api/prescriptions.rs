@@ -112,7 +112,7 @@ pub async fn create(
     let date = linkwell_domain::time::DateEntry::Iso(body.date.unwrap_or_default());
     let fields = PrescriptionFields { service_id: body.service_id, date, kind: body.kind, notes: body.notes };
     let input = PrescriptionInput::parse(&fields, linkwell_app::today())?;
-    let rx = rx_case::prescribe(&state.db, &p, &referral, &input).await?;
+    let rx = rx_case::prescribe(&state.db, &p, &referral, &input, &state.config.public_url).await?;
     Ok((StatusCode::CREATED, Json(rx.into())))
 }
 

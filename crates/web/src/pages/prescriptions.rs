@@ -186,7 +186,7 @@ pub async fn create(
         notes: form.get("notes").into(),
     };
     let refused = match PrescriptionInput::parse(&fields, linkwell_app::today()) {
-        Ok(input) => match rx_case::prescribe(&state.db, &p, &referral, &input).await {
+        Ok(input) => match rx_case::prescribe(&state.db, &p, &referral, &input, &state.config.public_url).await {
             Ok(rx) => {
                 let to = format!("/referrals/{}#prescriptions", referral.id);
                 return page.done(&format!("Connection to {} recorded", rx.service_name), &to).await;
