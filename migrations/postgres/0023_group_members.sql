@@ -44,9 +44,12 @@ CREATE UNIQUE INDEX group_members_person ON group_members (organisation_id, serv
 CREATE INDEX group_members_offers ON group_members (offer_expires_at) WHERE status = 'offered';
 
 CREATE TABLE group_member_links (
-    key_hash TEXT NOT NULL PRIMARY KEY,
     organisation_id TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
     member_id TEXT NOT NULL,
     created_at BIGINT NOT NULL,
+    PRIMARY KEY (organisation_id, key_hash),
     FOREIGN KEY (organisation_id, member_id) REFERENCES group_members (organisation_id, id)
 );
+-- A link opened: its secret is all it brings, so it is found across organisations.
+CREATE UNIQUE INDEX group_member_links_hash ON group_member_links (key_hash);

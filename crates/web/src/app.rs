@@ -64,6 +64,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/self-referral/{slug}", Public, get(pages::self_referral::form)),
         route(p.clone(), "/self-referral/{slug}", Public, post(pages::self_referral::submit).layer(throttle(state, "Too many referrals", "There have been too many referrals sent from this device. Wait a minute, then try again."))),
         route(g.clone(), "/calendar/{file}", Public, get(pages::diary::feed)),
+        route(g.clone(), "/group-links/{token}", Public, get(pages::groups::members::link)),
+        route(p.clone(), "/group-links/{token}", Public, post(pages::groups::members::act).layer(throttle(state, "Too many tries", "There have been too many tries from this device. Wait a minute, then try again."))),
         // Everyone signed in.
         route(g.clone(), "/", SignedIn, get(pages::home::home)),
         route(p.clone(), "/sign-out", SignedIn, post(pages::sign_in::sign_out)),
@@ -219,11 +221,19 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/groups/{id}", Allowed(Action::RunGroups), get(pages::groups::show)),
         route(p.clone(), "/groups/{id}", Allowed(Action::RunGroups), post(pages::groups::update)),
         route(p.clone(), "/groups/{id}/facilitators", Allowed(Action::RunGroups), post(pages::groups::set_facilitators)),
+        route(p.clone(), "/groups/{id}/members", Allowed(Action::RunGroups), post(pages::groups::members::add)),
+        route(p.clone(), "/groups/{id}/members/{member}/remove", Allowed(Action::RunGroups), post(pages::groups::members::remove)),
+        route(g.clone(), "/groups/{id}/sessions/{session}", Allowed(Action::RunGroups), get(pages::groups::sessions::show)),
+        route(p.clone(), "/groups/{id}/sessions/{session}", Allowed(Action::RunGroups), post(pages::groups::sessions::change)),
         route(g.clone(), "/api/v1/groups", Allowed(Action::RunGroups), get(api::groups::list)),
         route(p.clone(), "/api/v1/groups", Allowed(Action::RunGroups), post(api::groups::create)),
         route(g.clone(), "/api/v1/groups/{id}", Allowed(Action::RunGroups), get(api::groups::get)),
         route(Method::PUT, "/api/v1/groups/{id}", Allowed(Action::RunGroups), put(api::groups::update)),
         route(Method::PUT, "/api/v1/groups/{id}/facilitators", Allowed(Action::RunGroups), put(api::groups::set_facilitators)),
+        route(g.clone(), "/api/v1/groups/{id}/members", Allowed(Action::RunGroups), get(api::groups::members)),
+        route(p.clone(), "/api/v1/groups/{id}/members", Allowed(Action::RunGroups), post(api::groups::add_member)),
+        route(Method::DELETE, "/api/v1/groups/{id}/members/{member}", Allowed(Action::RunGroups), delete(api::groups::remove_member)),
+        route(p.clone(), "/api/v1/groups/{id}/sessions/{session}/change", Allowed(Action::RunGroups), post(api::groups::change_session)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),
@@ -281,6 +291,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         // The published directory for the public, without signing in.
         route(g.clone(), "/community/{slug}", Public, get(pages::public_directory::search)),
         route(g.clone(), "/community/{slug}/services/{id}", Public, get(pages::public_directory::service)),
+        route(p.clone(), "/community/{slug}/services/{id}/join", Public, post(pages::groups::members::join).layer(throttle(state, "Too many sign-ups", "There have been too many sign-ups sent from this device. Wait a minute, then try again."))),
         // The published directory as Open Referral UK 3.0 (anonymous, any origin).
         route(g.clone(), "/oruk/{slug}", Public, get(oruk::api_details).layer(cors())),
         route(g.clone(), "/oruk/{slug}/", Public, get(oruk::api_details).layer(cors())),

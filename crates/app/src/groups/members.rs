@@ -142,6 +142,9 @@ pub enum PublicJoinError {
     /// The listing is not a group people may join themselves (or does not exist).
     #[error("not open to join")]
     NotOpen,
+    /// The group is paused: it takes nobody new until it runs again.
+    #[error("paused")]
+    Paused,
     #[error("invalid")]
     Invalid(ValidationErrors),
     #[error(transparent)]
@@ -165,8 +168,11 @@ pub async fn join_from_directory(
         Err(e) => return Err(e.into()),
     };
     let listing = db.service(scope, service).await?;
-    if !group.settings.public_join || !listing.status.is_active() {
+    if !group.settings.public_join {
         return Err(PublicJoinError::NotOpen);
+    }
+    if !listing.status.is_active() {
+        return Err(PublicJoinError::Paused);
     }
     let member = NewMember::parse(fields, true).map_err(PublicJoinError::Invalid)?;
     let already = db.group_members(scope, service).await?.iter().any(|m| same_contact(m, &member));

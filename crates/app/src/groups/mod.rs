@@ -233,6 +233,8 @@ pub struct GroupView {
     pub choosable: Vec<User>,
     /// From today to the horizon, in date order.
     pub sessions: Vec<GroupSession>,
+    /// Its members, then places offered, then its waiting list.
+    pub members: Vec<linkwell_store::group_members::Member>,
 }
 
 /// The group on the listing `service`; `NotFound` if it is not one of this
@@ -247,5 +249,6 @@ pub async fn group(db: &Db, caller: &Caller, service: ServiceId) -> Result<Group
     let choosable = db.users_by_name_page(&scope, &filter, None, 500).await?;
     let today = crate::today();
     let sessions = db.group_sessions(&scope, service, today, horizon_end(today)).await?;
-    Ok(GroupView { group, listing, facilitators, choosable, sessions })
+    let members = db.group_members(&scope, service).await?;
+    Ok(GroupView { group, listing, facilitators, choosable, sessions, members })
 }

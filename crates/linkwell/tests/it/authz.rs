@@ -41,12 +41,15 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/self-referral/{slug}", Public),
     ("POST", "/self-referral/{slug}", Public),
     ("GET", "/calendar/{file}", Public),
+    ("GET", "/group-links/{token}", Public),
+    ("POST", "/group-links/{token}", Public),
     ("GET", "/admin/settings", Roles(&[Admin])),
     ("POST", "/admin/settings", Roles(&[Admin])),
     ("POST", "/admin/settings/messaging", Roles(&[Admin])),
     ("POST", "/admin/settings/directory", Roles(&[Admin])),
     ("GET", "/community/{slug}", Public),
     ("GET", "/community/{slug}/services/{id}", Public),
+    ("POST", "/community/{slug}/services/{id}/join", Public),
     ("GET", "/oruk/{slug}", Public),
     ("GET", "/oruk/{slug}/", Public),
     ("GET", "/oruk/{slug}/services", Public),
@@ -214,6 +217,14 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/api/v1/groups/{id}", Roles(CASEWORK)),
     ("PUT", "/api/v1/groups/{id}", Roles(CASEWORK)),
     ("PUT", "/api/v1/groups/{id}/facilitators", Roles(CASEWORK)),
+    ("POST", "/groups/{id}/members", Roles(CASEWORK)),
+    ("POST", "/groups/{id}/members/{member}/remove", Roles(CASEWORK)),
+    ("GET", "/groups/{id}/sessions/{session}", Roles(CASEWORK)),
+    ("POST", "/groups/{id}/sessions/{session}", Roles(CASEWORK)),
+    ("GET", "/api/v1/groups/{id}/members", Roles(CASEWORK)),
+    ("POST", "/api/v1/groups/{id}/members", Roles(CASEWORK)),
+    ("DELETE", "/api/v1/groups/{id}/members/{member}", Roles(CASEWORK)),
+    ("POST", "/api/v1/groups/{id}/sessions/{session}/change", Roles(CASEWORK)),
     ("GET", "/api/v1/directory/providers", Roles(STAFF)),
     ("POST", "/api/v1/directory/providers", Roles(CASEWORK)),
     ("GET", "/api/v1/directory/providers/{id}", Roles(STAFF)),
@@ -332,11 +343,11 @@ both_engines!(role_by_route_matrix);
 async fn role_by_route_matrix(engine: Engine) {
     let app = spawn(engine).await;
     let mut failures = Vec::new();
-    let (target, feed) = crate::support::open_every_route(&app).await;
+    let opened = crate::support::open_every_route(&app).await;
 
     // Anonymous.
     for (method, path, expect) in EXPECTED {
-        let r = send(&app, &Who::Anonymous, method, &concrete(&app, path, &target, &feed)).await;
+        let r = send(&app, &Who::Anonymous, method, &concrete(&app, path, &opened)).await;
         let got = classify(&r);
         let ok = match expect {
             Public => got != Outcome::NeedsSignIn && got != Outcome::Forbidden,
@@ -353,7 +364,7 @@ async fn role_by_route_matrix(engine: Engine) {
         let client = app.signed_in(&user.email).await;
         let token = app.token(&app.a, &user).await;
         for (method, path, expect) in EXPECTED {
-            let concrete = concrete(&app, path, &target, &feed);
+            let concrete = concrete(&app, path, &opened);
             let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
             let got = classify(&send(&app, &who, method, &concrete).await);
             let ok = if allowed(*expect, role) {
@@ -379,7 +390,7 @@ async fn role_by_route_matrix(engine: Engine) {
         let user = app.b.user(role).clone();
         let client = app.signed_in(&user.email).await;
         let token = app.token(&app.b, &user).await;
-        let concrete = concrete(&app, path, &target, &feed);
+        let concrete = concrete(&app, path, &opened);
         let who = if path.starts_with("/api/") { Who::Token(&token) } else { Who::Session(&client) };
         let got = classify(&send(&app, &who, method, &concrete).await);
         if got != Outcome::NotFound {

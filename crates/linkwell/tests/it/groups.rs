@@ -166,3 +166,167 @@ async fn a_listing_of_the_teams_own_is_run_as_a_group(engine: Engine) {
         assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
     }
 }
+
+both_engines!(people_join_three_ways_and_a_cancellation_reaches_each_member_once);
+
+/// The link's secret in a message body.
+fn link_in(body: &str) -> String {
+    let at = body.find("/group-links/").expect("a link") + "/group-links/".len();
+    body[at..].split(|c: char| c.is_whitespace() || c == '"').next().expect("a secret").to_owned()
+}
+
+async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engine: Engine) {
+    use crate::peers::{sms_gateway, smtp};
+    use std::time::Duration;
+
+    let config = linkwell_web::Config {
+        sign_in_burst: 1000,
+        sign_in_replenish_seconds: 1,
+        outbox_every: Duration::from_millis(100),
+        allow_private_messaging_hosts: true,
+        ..Default::default()
+    };
+    let app = crate::support::spawn_with(engine, config).await;
+    let (mail, texts) = (smtp(0).await, sms_gateway(0).await);
+    let admin = app.signed_in(&app.a.email(Role::Admin)).await;
+    let html = admin.text("/admin/settings").await;
+    let v = html.split("name=\"messaging_version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let (smtp_port, sms_url) = (mail.port.to_string(), format!("http://127.0.0.1:{}/send", texts.port));
+    let settings = [
+        ("messaging_version", v.as_str()),
+        ("smtp_host", "127.0.0.1"),
+        ("smtp_port", smtp_port.as_str()),
+        ("smtp_security", "none"),
+        ("smtp_from", "Riverside Wellbeing <wellbeing@a.example>"),
+        ("sms_url", sms_url.as_str()),
+        ("sms_api_key", "gateway-key"),
+        ("sms_sender", "Riverside"),
+        ("reminder_hours", "24"),
+    ];
+    assert_eq!(admin.post_form("/admin/settings/messaging", &settings).await.status(), 303);
+    crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
+
+    let walk = walk_and_talk(&app).await;
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let r = coordinator.post_form("/groups", &[("service_id", &walk), ("public_join", "on")]).await;
+    assert_eq!(r.status(), 303);
+
+    // 1. From the public directory: consent is needed; the same contact twice is one member,
+    // and the page says the same either way.
+    let public = app.client();
+    let listing = format!("/community/a/services/{walk}");
+    let page = public.text(&listing).await;
+    assert!(page.contains("Join this group"), "{page}");
+    let join = format!("{listing}/join");
+    let r = public.post_form(&join, &[("first_name", "Pat"), ("email", "pat@people.example")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#consent_contact\""));
+    let pat =
+        [("first_name", "Pat"), ("last_name", "o'Neil"), ("email", "pat@people.example"), ("consent_contact", "on")];
+    let first = public.post_form(&join, &pat).await.text().await.unwrap();
+    let second = public.post_form(&join, &pat).await.text().await.unwrap();
+    assert!(first.contains("Thank you for joining"), "{first}");
+    assert_eq!(first.replace(char::is_whitespace, "").len(), second.replace(char::is_whitespace, "").len());
+
+    // 2. Added by the team on the day, by text; and one who wants no messages.
+    let group_page = format!("/groups/{walk}");
+    let walk_in = [("first_name", "Sam"), ("phone", "07700 900333"), ("consent_contact", "on"), ("walk_in", "on")];
+    let r = coordinator.post_form(&format!("{group_page}/members"), &walk_in).await;
+    assert_eq!(r.status(), 303);
+    let r = coordinator.post_form(&format!("{group_page}/members"), &[("first_name", "Quiet"), ("phone", "12")]).await;
+    assert_eq!(r.status(), 422, "a bad number is named");
+    assert!(r.text().await.unwrap().contains("href=\"#phone\""));
+    let r = coordinator
+        .post_form(&format!("{group_page}/members"), &[("first_name", "Quiet"), ("email", "q@people.example")])
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // 3. A social prescription to the group signs the person up.
+    let rx = format!("/api/v1/referrals/{}/prescriptions", app.a.case.referral);
+    let (status, body) =
+        api_call(&app, M::POST, &rx, Role::LinkWorker, Some(json!({"service_id": walk, "kind": "referred"}))).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, members) =
+        api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::LinkWorker, None).await;
+    assert_eq!(status, 200, "{members}");
+    let routes: Vec<(&str, &str)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["first_name"].as_str().unwrap(), m["route"].as_str().unwrap()))
+        .collect();
+    assert_eq!(routes.len(), 4, "{members}");
+    assert_eq!(routes[..3], [("Pat", "public"), ("Sam", "walk_in"), ("Quiet", "staff")]);
+    assert_eq!(routes[3].1, "prescription");
+    assert_eq!(members[0]["last_initial"], "O");
+    let page = coordinator.text(&group_page).await;
+    assert!(page.contains("Pat O.") && page.contains("4 members of 30 places"), "{page}");
+
+    // Welcomes went to Pat (email) and Sam (text) with a link each.
+    let mails = {
+        for _ in 0..200 {
+            if !mail.messages().is_empty() && !texts.messages().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Quoted-printable bodies break long lines with a soft `=` at the end.
+        mail.messages().iter().map(|m| m.replace("=\n", "")).collect::<Vec<_>>()
+    };
+    let welcome = mails.iter().find(|m| m.contains("welcome to Walk and Talk, Pat")).expect("Pat's welcome");
+    assert!(texts.messages().iter().any(|m| m.contains("welcome to Walk and Talk, Sam")), "{:?}", texts.messages());
+    let (mails_before, texts_before) = (mail.messages().len(), texts.messages().len());
+
+    // The next session is cancelled from its page: each member who agreed is told once.
+    let (_, group) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}"), Role::Coordinator, None).await;
+    let next = &group["sessions"][0];
+    let session = format!("{group_page}/sessions/{}", next["id"].as_str().unwrap());
+    let version = next["version"].to_string();
+    let r = coordinator.post_form(&session, &[("version", &version), ("action", "cancel")]).await;
+    assert_eq!(r.status(), 422, "a cancellation needs its reason");
+    assert!(r.text().await.unwrap().contains("href=\"#reason\""));
+    let cancel = [("version", version.as_str()), ("action", "cancel"), ("reason", "Storm warning")];
+    let r = coordinator.post_form(&session, &cancel).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(coordinator.post_form(&session, &cancel).await.status(), 409, "sent twice, done once");
+    let told = |m: &String| m.replace("=\n", "").contains("is cancelled (Storm warning)");
+    for _ in 0..200 {
+        if mail.messages().iter().filter(|m| told(m)).count() >= 1
+            && texts.messages().iter().filter(|m| told(m)).count() >= 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cancelled_mails: Vec<String> = mail.messages()[mails_before..].iter().filter(|m| told(m)).cloned().collect();
+    let cancelled_texts: Vec<String> = texts.messages()[texts_before..].iter().filter(|m| told(m)).cloned().collect();
+    // Pat by email, Sam by text; Quiet agreed to nothing; the prescribed person by their
+    // own preference and consent.
+    let prescribed = &members[3];
+    let (by_mail, by_text) = match (prescribed["consent_contact"].as_bool(), prescribed["channel"].as_str()) {
+        (Some(true), Some("email")) => (2, 1),
+        (Some(true), Some("sms")) => (1, 2),
+        _ => (1, 1),
+    };
+    assert_eq!(
+        (cancelled_mails.len(), cancelled_texts.len()),
+        (by_mail, by_text),
+        "{cancelled_mails:?} {cancelled_texts:?}"
+    );
+    let page = coordinator.text(&group_page).await;
+    assert!(page.contains("Storm warning"), "{page}");
+
+    // Pat leaves by the link in the welcome: once, without signing in.
+    let link = format!("/group-links/{}", link_in(welcome));
+    let page = public.text(&link).await;
+    assert!(page.contains("Leave the group") && page.contains("Hello Pat"), "{page}");
+    let r = public.post_form(&link, &[("action", "leave")]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("You have left the group"));
+    assert_eq!(public.post_form(&link, &[("action", "leave")]).await.status(), 200);
+    assert_eq!(public.get("/group-links/gm_nothing").await.status(), 404);
+    let (_, members) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::LinkWorker, None).await;
+    assert_eq!(members.as_array().map(Vec::len), Some(3), "{members}");
+}

@@ -522,16 +522,32 @@ pub async fn switch_on(app: &TestApp, switch: linkwell_store::organisations::Pub
     app.db.set_public_switch(&app.a.scope, &Actor::system(), switch, true, Version(org.version)).await.unwrap();
 }
 
+/// What [`open_every_route`] made for the routes that name it.
+pub struct Opened {
+    /// A user who exists only to be disabled, enabled and reset.
+    pub target: String,
+    /// A calendar feed token of a user the matrix never signs in as.
+    pub feed: String,
+    /// A member of organisation A's group, and one of its sessions.
+    pub member: String,
+    pub session: String,
+    /// The secret of the link in the member's welcome.
+    pub link: String,
+}
+
 /// A route template with organisation A's records in it (the matrix's and the hostile
-/// suite's). `target` is a user who exists only to be disabled, enabled and reset.
-/// `feed` is a calendar feed token of a user the matrix never signs in as.
-pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
+/// suite's).
+pub fn concrete(app: &TestApp, path: &str, opened: &Opened) -> String {
+    let (target, feed) = (&opened.target, &opened.feed);
     let case = &app.a.case;
     let referral = if path.contains("discharge-summary") { case.discharged } else { case.referral };
     path.replace("/referrals/{id}", &format!("/referrals/{referral}"))
         .replace("/people/{id}", &format!("/people/{}", case.person))
         .replace("/sessions/{id}", &format!("/sessions/{}", case.session))
         .replace("{note}", &case.note.to_string())
+        .replace("{member}", &opened.member)
+        .replace("/group-links/{token}", &format!("/group-links/{}", opened.link))
+        .replace("{session}", &opened.session)
         .replace("{version}", "1")
         .replace("{date}", "2027-01-05")
         .replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))
@@ -569,7 +585,7 @@ pub fn concrete(app: &TestApp, path: &str, target: &str, feed: &str) -> String {
 /// Make every route of organisation A reachable, as the matrix and the hostile suite need:
 /// a user to disable, enable and reset (`target`), self-referral and the published
 /// directory switched on, and a calendar feed of a user nobody signs in as (`feed`).
-pub async fn open_every_route(app: &TestApp) -> (String, String) {
+pub async fn open_every_route(app: &TestApp) -> Opened {
     let target = linkwell_store::users::NewUser {
         email: linkwell_domain::identity::EmailAddress::parse("target@a.example").unwrap(),
         display_name: "Matrix Target".into(),
@@ -601,9 +617,36 @@ pub async fn open_every_route(app: &TestApp) -> (String, String) {
         )
         .await
         .unwrap();
-    // Organisation A runs its listing as a group.
-    let settings = linkwell_domain::groups::GroupSettings::parse(&Default::default()).unwrap();
-    app.db.create_group(&app.a.scope, &linkwell_store::Actor::system(), app.a.service.id, &settings).await.unwrap();
+    // Organisation A runs its listing as a group the public may join, with its sessions and
+    // a member.
+    let fields = linkwell_domain::groups::GroupFields { public_join: true, ..Default::default() };
+    let settings = linkwell_domain::groups::GroupSettings::parse(&fields).unwrap();
+    let system = linkwell_store::Actor::system();
+    app.db.create_group(&app.a.scope, &system, app.a.service.id, &settings).await.unwrap();
+    let today = linkwell_app::today();
+    linkwell_app::groups::keep_sessions(&app.db, &app.a.scope, &system, &app.a.service, today, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let session = app.db.group_sessions(&app.a.scope, app.a.service.id, today, today + jiff::Span::new().days(100));
+    let session = session.await.unwrap()[0].id.to_string();
+    let member = linkwell_domain::groups::members::MemberFields {
+        first_name: "Matrix".into(),
+        email: "member@a.example".into(),
+        consent_contact: true,
+        ..Default::default()
+    };
+    let member = linkwell_domain::groups::members::NewMember::parse(&member, false).unwrap();
+    let joining = linkwell_store::group_members::Joining {
+        member: &member,
+        route: linkwell_domain::groups::members::JoinRoute::Staff,
+        person: None,
+    };
+    let link = std::sync::Mutex::new(String::new());
+    let welcome = |_: &linkwell_store::group_members::Member, secret: &linkwell_domain::identity::Secret| {
+        *link.lock().unwrap() = secret.expose().to_owned();
+        linkwell_store::group_members::Notice { subject: String::new(), body: String::new(), purpose: "group_joined" }
+    };
+    let member = app.db.join_group(&app.a.scope, &system, app.a.service.id, &joining, &welcome).await.unwrap();
     let owner = linkwell_store::users::NewUser {
         email: linkwell_domain::identity::EmailAddress::parse("feed@a.example").unwrap(),
         display_name: "Feed Owner".into(),
@@ -618,7 +661,8 @@ pub async fn open_every_route(app: &TestApp) -> (String, String) {
         .await
         .unwrap();
     let feed = secret.expose().to_owned();
-    (target, feed)
+    let link = link.lock().unwrap().clone();
+    Opened { target, feed, member: member.id.to_string(), session, link }
 }
 
 /// `count`, asked until it gives `expected` (or five seconds pass): for what the server

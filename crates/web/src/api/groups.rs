@@ -1,14 +1,20 @@
 //! Groups the team runs, through the API: the organisation's groups, running one of the
 //! team's own listings as a group, a group with its facilitators and the sessions to
-//! come, its settings and its facilitators changed.
+//! come, its settings and its facilitators changed, its members and waiting list, and one
+//! session moved or cancelled.
 
 use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use linkwell_app::groups::members as group_members;
 use linkwell_app::groups::{self, GroupView};
 use linkwell_domain::groups::GroupFields;
+use linkwell_domain::groups::members::MemberFields;
+use linkwell_domain::groups::sessions::SessionChangeFields;
+use linkwell_domain::ids::{GroupMemberId, GroupSessionId};
 use linkwell_domain::{ServiceId, UserId, ValidationErrors, Version};
+use linkwell_store::group_members::Member;
 use linkwell_store::groups::{Group, GroupSession};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -35,6 +41,8 @@ pub struct GroupSessionDto {
     pub reason: String,
     /// Where it meets instead of the usual place; empty: the usual place.
     pub venue: String,
+    /// Send it back to move or cancel the session.
+    pub version: i64,
 }
 
 impl From<&GroupSession> for GroupSessionDto {
@@ -47,6 +55,7 @@ impl From<&GroupSession> for GroupSessionDto {
             status: s.status.code().to_owned(),
             reason: s.reason.clone(),
             venue: s.venue.clone(),
+            version: s.version,
         }
     }
 }
@@ -264,4 +273,204 @@ pub async fn set_facilitators(
         .map_err(|_| ValidationErrors::single("facilitators", "Select facilitators from the list"))?;
     groups::set_facilitators(&state.db, &p, id, Version(b.version), &users).await?;
     Ok(Json(view(&state, &p, id).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupMemberDto {
+    pub id: String,
+    pub first_name: String,
+    /// The last name's initial, or empty.
+    pub last_initial: String,
+    /// `prescription`, `public`, `walk_in` or `staff`.
+    #[schema(pattern = "^(prescription|public|walk_in|staff)$")]
+    pub route: String,
+    /// `member`, `offered` (a place held for them until `offer_expires_at`) or `waiting`.
+    #[schema(pattern = "^(member|offered|waiting|left)$")]
+    pub status: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `email` or `sms`: how messages go.
+    pub channel: String,
+    /// They agreed to be sent messages about the group.
+    pub consent_contact: bool,
+    pub access_needs: bool,
+    /// Only where they agreed to it being shown.
+    pub emergency_contact: Option<String>,
+    /// Their person record, when they came by social prescription.
+    pub person_id: Option<String>,
+    #[schema(format = DateTime)]
+    pub asked_at: String,
+    #[schema(format = DateTime)]
+    pub joined_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub offer_expires_at: Option<String>,
+}
+
+impl From<&Member> for GroupMemberDto {
+    fn from(m: &Member) -> Self {
+        GroupMemberDto {
+            id: m.id.to_string(),
+            first_name: m.first_name.clone(),
+            last_initial: m.last_initial.clone(),
+            route: m.route.code().to_owned(),
+            status: m.status.code().to_owned(),
+            email: m.email.clone(),
+            phone: m.phone.clone(),
+            channel: m.channel.code().to_owned(),
+            consent_contact: m.consent_contact,
+            access_needs: m.access_needs,
+            emergency_contact: m.emergency_contact.clone(),
+            person_id: m.person_id.map(|p| p.to_string()),
+            asked_at: rfc3339(m.asked_at),
+            joined_at: m.joined_at.map(rfc3339),
+            offer_expires_at: m.offer_expires_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMemberBody {
+    pub first_name: String,
+    /// Only its initial is kept.
+    #[serde(default)]
+    pub last_name: String,
+    /// An email address or a mobile number, or both.
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// `email` or `sms`; needed with both.
+    #[serde(default)]
+    pub channel: String,
+    /// They agree to be sent messages about the group.
+    #[serde(default)]
+    pub consent_contact: bool,
+    #[serde(default)]
+    pub access_needs: bool,
+    #[serde(default)]
+    pub emergency_contact: String,
+    /// They agree that facilitators may see the emergency contact; without it, it is not
+    /// kept.
+    #[serde(default)]
+    pub consent_emergency: bool,
+    /// They walked in on the day (otherwise the team added them).
+    #[serde(default)]
+    pub walk_in: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionChangeBody {
+    /// The session's version you read; a stale one is refused with 409.
+    pub version: i64,
+    /// `move` or `cancel`.
+    #[schema(pattern = "^(move|cancel)$")]
+    pub action: String,
+    /// `10:30`, London time, the same date; absent keeps the time.
+    #[serde(default)]
+    pub starts: String,
+    #[serde(default)]
+    pub ends: String,
+    /// Where it meets instead; empty: the usual place.
+    #[serde(default)]
+    pub venue: String,
+    /// What members are told; needed to cancel.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionChangedDto {
+    pub session: GroupSessionDto,
+    /// How many members are told (those who agreed to messages).
+    pub members_told: usize,
+}
+
+/// The group's members, then places offered, then its waiting list, each in the order they
+/// asked.
+#[utoipa::path(get, operation_id = "listGroupMembers", path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path)),
+    responses((status = 200, body = [GroupMemberDto]), (status = 404, body = Problem)))]
+pub async fn members(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<GroupMemberDto>>, ApiError> {
+    let id = super::path_id::<ServiceId>(&id)?;
+    Ok(Json(group_members::members(&state.db, &p, id).await?.iter().map(Into::into).collect()))
+}
+
+/// Add someone to the group (a walk-in, or someone the team adds): a place if one is free
+/// and nobody waits, else the waiting list. They are sent a message saying which, if they
+/// agreed to messages.
+#[utoipa::path(post, operation_id = "addGroupMember", path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = String, Path)), request_body = NewMemberBody,
+    responses((status = 201, body = GroupMemberDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<GroupMemberDto>), ApiError> {
+    let id = super::path_id::<ServiceId>(&id)?;
+    state.db.group(&p.scope(), id).await?;
+    let b: NewMemberBody = body.parse()?;
+    let fields = MemberFields {
+        first_name: b.first_name,
+        last_name: b.last_name,
+        email: b.email,
+        phone: b.phone,
+        channel: b.channel,
+        consent_contact: b.consent_contact,
+        access_needs: b.access_needs,
+        emergency_contact: b.emergency_contact,
+        consent_emergency: b.consent_emergency,
+    };
+    let m = group_members::add_member(&state.db, &p, id, &fields, b.walk_in, &state.config.public_url).await?;
+    Ok((StatusCode::CREATED, Json((&m).into())))
+}
+
+/// Take someone off the group or its waiting list; a place freed is offered to the first
+/// waiting. Taking someone off twice takes them off once.
+#[utoipa::path(delete, operation_id = "removeGroupMember", path = "/api/v1/groups/{id}/members/{member}", tag = "groups", params(("id" = String, Path), ("member" = String, Path)),
+    responses((status = 200, body = GroupMemberDto), (status = 404, body = Problem)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path((id, member)): Path<(String, String)>,
+) -> Result<Json<GroupMemberDto>, ApiError> {
+    let id = super::path_id::<ServiceId>(&id)?;
+    let member = super::path_id::<GroupMemberId>(&member)?;
+    let m = group_members::remove_member(&state.db, &p, id, member, &state.config.public_url).await?;
+    Ok(Json((&m).into()))
+}
+
+/// Move one session (another time that day, another venue) or cancel it with a reason,
+/// at the version read; each member who agreed to messages is told once.
+#[utoipa::path(post, operation_id = "changeGroupSession", path = "/api/v1/groups/{id}/sessions/{session}/change", tag = "groups", params(("id" = String, Path), ("session" = String, Path)), request_body = SessionChangeBody,
+    responses((status = 200, body = SessionChangedDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_session(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path((id, session)): Path<(String, String)>,
+    body: JsonBody,
+) -> Result<Json<SessionChangedDto>, ApiError> {
+    let id = super::path_id::<ServiceId>(&id)?;
+    let session = super::path_id::<GroupSessionId>(&session)?;
+    if state.db.group_session(&p.scope(), session).await?.service_id != id {
+        return Err(linkwell_store::StoreError::NotFound.into());
+    }
+    let b: SessionChangeBody = body.parse()?;
+    let fields =
+        SessionChangeFields { action: b.action, starts: b.starts, ends: b.ends, venue: b.venue, reason: b.reason };
+    let (s, told) = group_members::change_session(
+        &state.db,
+        &p,
+        id,
+        session,
+        Version(b.version),
+        &fields,
+        &state.config.public_url,
+    )
+    .await?;
+    Ok(Json(SessionChangedDto { session: (&s).into(), members_told: told }))
 }

@@ -19,7 +19,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 /// The organisation, if it publishes its directory; otherwise these pages do not exist.
-async fn published(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
+pub(crate) async fn published(state: &AppState, slug: &str) -> Result<Organisation, PageError> {
     Ok(state.db.organisation_publishing_directory(slug).await?)
 }
 
@@ -86,36 +86,68 @@ pub async fn service(
     Path((slug, id)): Path<(String, String)>,
     Query(from): Query<BackTo>,
 ) -> Result<Response, PageError> {
-    let org = published(&state, &slug).await?;
+    render_service(&state, &page, &slug, path_id(&id)?, &from.back, None).await
+}
+
+/// A listing as the public see it; a group the public may join has a form to join it
+/// (`join`: the form as sent back with what is wrong).
+pub(crate) async fn render_service(
+    state: &AppState,
+    page: &Page,
+    slug: &str,
+    id: ServiceId,
+    back: &str,
+    join: Option<(&crate::pages::FormPairs, &ValidationErrors)>,
+) -> Result<Response, PageError> {
+    let org = published(state, slug).await?;
     let scope = OrgScope::new(org.id);
-    let id: ServiceId = path_id(&id)?;
     let s = state.db.services_by_ids(&scope, &[id]).await?.pop().ok_or(PageError::NotFound)?;
     if matches!(s.status, linkwell_domain::directory::ServiceStatus::Closed { .. }) {
         return Err(PageError::NotFound);
     }
+    let joinable = s.status.is_active()
+        && match state.db.group(&scope, id).await {
+            Ok(g) => g.settings.public_join,
+            Err(linkwell_store::StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
     let today = linkwell_app::today();
     let upcoming: Vec<String> =
         s.upcoming(today, 42, 4).into_iter().map(linkwell_domain::time::display_london_date).collect();
-    Ok(page
-        .render(
-            &state,
-            "pages/directory/public_service.html",
-            minijinja::context! {
-                title => s.name.clone(),
-                organisation => org.name.clone(),
-                public_home => format!("/community/{slug}"), public_name => org.name.clone(),
-                // Only a search's own parameters, re-encoded: never an address of its own.
-                back_href => back_to(&slug, &from.back),
-                slug => slug,
-                s => minijinja::value::Serde(&s),
-                paused => !s.status.is_active(),
-                rows => detail_rows(&s),
-                schedules => s.schedules.iter().map(|x| x.schedule.summary()).collect::<Vec<_>>(),
-                upcoming => upcoming,
-                self_referral => org.self_referral_enabled,
-            },
-        )?
-        .into_response())
+    let (form, channel, checks) = match join {
+        Some((f, _)) => {
+            let checks: Vec<&str> =
+                ["consent_contact", "consent_emergency"].into_iter().filter(|c| f.checked(c)).collect();
+            (f.values(), f.get("channel").to_owned(), checks)
+        }
+        None => (Default::default(), String::new(), vec![]),
+    };
+    let channels = crate::pages::shared::items(
+        linkwell_domain::groups::members::MemberChannel::ALL.iter().map(|c| (c.code(), c.label())),
+        &[channel],
+    );
+    let errors = join.map(|(_, e)| crate::pages::form_errors(e));
+    let html = page.render(
+        state,
+        "pages/directory/public_service.html",
+        minijinja::context! {
+            title => s.name.clone(),
+            organisation => org.name.clone(),
+            public_home => format!("/community/{slug}"), public_name => org.name.clone(),
+            // Only a search's own parameters, re-encoded: never an address of its own.
+            back_href => back_to(slug, back),
+            slug => slug,
+            s => minijinja::value::Serde(&s),
+            paused => !s.status.is_active(),
+            rows => detail_rows(&s),
+            schedules => s.schedules.iter().map(|x| x.schedule.summary()).collect::<Vec<_>>(),
+            upcoming => upcoming,
+            self_referral => org.self_referral_enabled,
+            joinable => joinable, form => form, channels => channels, checks => checks, errors => errors,
+        },
+    )?;
+    let status = if join.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((status, html).into_response())
 }
 
 /// "Back to the search": the directory with the search the listing was opened from. The

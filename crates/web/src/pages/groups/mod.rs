@@ -1,6 +1,11 @@
 //! Groups the team runs: the organisation's groups with their next session, running one of
-//! the team's own listings as a group, and a group's page — its settings, facilitators and
-//! the sessions to come.
+//! the team's own listings as a group, and a group's page — its settings, facilitators,
+//! members and waiting list, and the sessions to come ([`members`] adds and takes off
+//! members, and serves the public's joining and the links in messages; [`sessions`] moves
+//! or cancels one session).
+
+pub mod members;
+pub mod sessions;
 
 use crate::input::Path;
 use axum::extract::State;
@@ -34,6 +39,7 @@ fn session_rows(sessions: &[GroupSession]) -> Vec<Value> {
         .iter()
         .map(|s| {
             minijinja::context! {
+                id => s.id.to_string(),
                 date => linkwell_domain::time::display_london_date(s.on_date),
                 starts_at => s.starts_at, ends_at => s.ends_at,
                 status => s.status.code(), reason => s.reason.clone(), venue => s.venue.clone(),
@@ -96,12 +102,13 @@ pub async fn create(State(state): State<AppState>, page: Page, form: FormPairs) 
 /// Which of the page's forms came back with errors, as it was sent: it is shown again as
 /// typed, at the version it was sent with (a save after fixing it is still checked against
 /// what the user read).
-enum Sent<'a> {
+pub(crate) enum Sent<'a> {
     Settings(&'a FormPairs),
     Facilitators(&'a FormPairs),
+    Member(&'a FormPairs),
 }
 
-async fn render_group(
+pub(crate) async fn render_group(
     state: &AppState,
     page: &Page,
     id: ServiceId,
@@ -120,6 +127,8 @@ async fn render_group(
     let mut public_join = s.public_join;
     let mut chosen: Vec<String> = g.facilitators.iter().map(|u| u.id.to_string()).collect();
     let mut version = g.group.version.to_string();
+    let mut member = std::collections::BTreeMap::new();
+    let mut member_checks: Vec<String> = vec![];
     match sent {
         Some(Sent::Settings(form)) => {
             values = form.values();
@@ -130,8 +139,17 @@ async fn render_group(
             chosen = form.all("facilitators");
             version = form.get("version").to_owned();
         }
+        Some(Sent::Member(form)) => {
+            member = form.values();
+            member_checks = ["consent_contact", "access_needs", "consent_emergency", "walk_in"]
+                .into_iter()
+                .filter(|c| form.checked(c))
+                .map(str::to_owned)
+                .collect();
+        }
         None => {}
     }
+    let member_channel = member.get("channel").cloned().unwrap_or_default();
     let choosable = items(g.choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &chosen);
     let html = page.render(
         state,
@@ -141,6 +159,8 @@ async fn render_group(
             listing => minijinja::context! { capacity => g.listing.capacity, eligibility => g.listing.eligibility.clone(), accessibility => g.listing.accessibility.clone() },
             facilitators => g.facilitators.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
             choosable => choosable, sessions => session_rows(&g.sessions),
+            members => members::member_rows(&g.members), member => member, member_checks => member_checks,
+            channels => items(linkwell_domain::groups::members::MemberChannel::ALL.iter().map(|c| (c.code(), c.label())), &[member_channel]),
             form => values, public_join => public_join, risk_overdue => s.risk_review_overdue(linkwell_app::today()),
             errors => errors.map(form_errors),
         },
