@@ -61,7 +61,11 @@ pub async fn prescribe(
     let rx = db.record_prescription(&caller.scope(), &caller.actor(), referral.id, referral.person_id, input).await?;
     // A prescription to one of the team's own groups signs the person up to it.
     let person = db.person(&caller.scope(), referral.person_id).await?;
-    crate::groups::members::prescribed(db, caller, service.id, &person, rx.id, base_url).await?;
+    // The prescription stands either way: a sign-up that fails is told in the log, and the
+    // team adds them from the group's page.
+    if let Err(e) = crate::groups::members::prescribed(db, caller, service.id, &person, rx.id, base_url).await {
+        tracing::warn!(error = %e, "a prescription to a group could not sign the person up");
+    }
     Ok(rx)
 }
 

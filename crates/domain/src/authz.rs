@@ -37,10 +37,12 @@ pub enum Action {
     EditDirectory,
     /// Run the team's own listings as groups: their settings, facilitators and sessions.
     RunGroups,
+    /// Take the registers of group sessions: a facilitator only their own groups'.
+    TakeRegisters,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -57,6 +59,7 @@ impl Action {
         Action::ViewDirectory,
         Action::EditDirectory,
         Action::RunGroups,
+        Action::TakeRegisters,
     ];
 }
 
@@ -82,6 +85,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         EditDirectory => matches!(role, Coordinator | LinkWorker),
         // The team's groups are its link workers' to run; facilitators take registers.
         RunGroups => matches!(role, Coordinator | LinkWorker),
+        TakeRegisters => matches!(role, Coordinator | LinkWorker | Facilitator),
     }
 }
 

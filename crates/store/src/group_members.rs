@@ -43,6 +43,10 @@ pub struct Member {
     pub offer_expires_at: Option<i64>,
     pub left_at: Option<i64>,
     pub left_reason: String,
+    /// Registers in a row they were expected at and missed.
+    pub missed_in_row: i64,
+    /// When they were flagged for missing three in a row (cleared when they come again).
+    pub flagged_at: Option<i64>,
     pub version: i64,
 }
 
@@ -81,15 +85,26 @@ pub struct Joining<'a> {
     pub route: JoinRoute,
     /// Their person record and the prescription that sent them, for a prescription.
     pub person: Option<(PersonId, PrescriptionId)>,
+    /// Someone already in the group (or waiting) with the same email address or mobile
+    /// number is not added again: they are told they are in already (public sign-ups).
+    pub once_per_contact: bool,
 }
 
-const COLUMNS: &str = "id, service_id, person_id, prescription_id, route, status, first_name, last_initial, email, phone, channel, consent_contact, access_needs, emergency_contact, asked_at, joined_at, offer_expires_at, left_at, left_reason, version";
+/// The same email address (ignoring case) or phone number (its digits).
+pub fn same_contact(m: &Member, new: &NewMember) -> bool {
+    let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
+    let email = matches!((&m.email, &new.email), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+    let phone = matches!((&m.phone, &new.phone), (Some(a), Some(b)) if digits(a) == digits(b));
+    email || phone
+}
+
+pub(crate) const COLUMNS: &str = "id, service_id, person_id, prescription_id, route, status, first_name, last_initial, email, phone, channel, consent_contact, access_needs, emergency_contact, asked_at, joined_at, offer_expires_at, left_at, left_reason, missed_in_row, flagged_at, version";
 
 /// Members read at most for one group (a register, a list): far above any group's size.
 pub const MAX_MEMBERS: usize = 5000;
 
 row_struct! {
-    struct MemberRow {
+    pub(crate) struct MemberRow {
         id: String,
         service_id: String,
         person_id: Option<String>,
@@ -109,6 +124,8 @@ row_struct! {
         offer_expires_at: Option<i64>,
         left_at: Option<i64>,
         left_reason: String,
+        missed_in_row: i64,
+        flagged_at: Option<i64>,
         version: i64,
     }
 }
@@ -137,6 +154,8 @@ impl TryFrom<MemberRow> for Member {
             offer_expires_at: r.offer_expires_at,
             left_at: r.left_at,
             left_reason: r.left_reason,
+            missed_in_row: r.missed_in_row,
+            flagged_at: r.flagged_at,
             version: r.version,
         })
     }
@@ -156,6 +175,18 @@ impl Db {
     ) -> Result<Member> {
         let mut tx = self.begin().await?;
         lock_group_in(&mut tx, scope, service).await?;
+        if joining.once_per_contact {
+            let mut current = members_in(&mut tx, scope, service, "member").await?;
+            for status in ["offered", "waiting"] {
+                current.extend(members_in(&mut tx, scope, service, status).await?);
+            }
+            if let Some(already) = current.into_iter().find(|m| same_contact(m, joining.member)) {
+                // Told they are in already, so the answer costs what a sign-up does.
+                tell_in(&mut tx, scope, &already, welcome).await?;
+                tx.commit().await?;
+                return Ok(already);
+            }
+        }
         let (capacity, holding, waiting) = places_in(&mut tx, scope, service).await?;
         let status = place_for(capacity, holding, waiting);
         // Strictly after everyone who asked before, so the waiting list has one order even
@@ -186,6 +217,8 @@ impl Db {
             offer_expires_at: None,
             left_at: None,
             left_reason: String::new(),
+            missed_in_row: 0,
+            flagged_at: None,
             version: 1,
         };
         on_tx!(&mut tx, conn => {
@@ -275,7 +308,17 @@ impl Db {
     /// Take the place `member` was offered, while the offer stands: `Conflict` once it has
     /// lapsed or they are not offered one. Taking it twice takes it once.
     pub async fn take_offered_place(&self, scope: &OrgScope, actor: &Actor, member: GroupMemberId) -> Result<Member> {
+        let service = self.group_member(scope, member).await?.service_id;
         let mut tx = self.begin().await?;
+        lock_group_in(&mut tx, scope, service).await?;
+        // The capacity may have been lowered since the offer: members alone must still
+        // leave room for one more.
+        let (capacity, _, _) = places_in(&mut tx, scope, service).await?;
+        let members = members_in(&mut tx, scope, service, "member").await?.len() as u64;
+        if capacity.is_some_and(|c| members >= u64::from(c)) {
+            let current = member_in(&mut tx, scope, member).await?;
+            return if current.status == MemberStatus::Member { Ok(current) } else { Err(StoreError::Conflict) };
+        }
         let now = now_ms();
         let n = on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE group_members SET status = 'member', joined_at = $1, offer_expires_at = NULL, updated_at = $1, version = version + 1 WHERE organisation_id = $2 AND id = $3 AND status = 'offered' AND offer_expires_at > $1")
@@ -361,7 +404,10 @@ impl Db {
         change: &SessionChange,
         notice: Compose<'_>,
     ) -> Result<(GroupSession, usize)> {
+        let service = self.group_session(scope, session).await?.service_id;
         let mut tx = self.begin().await?;
+        // After a regeneration of the group's sessions, not beside it.
+        lock_group_in(&mut tx, scope, service).await?;
         let now = now_ms();
         let n = on_tx!(&mut tx, conn => {
             match change {
@@ -382,7 +428,8 @@ impl Db {
         if n == 0 {
             return Err(StoreError::Conflict);
         }
-        let members = members_in(&mut tx, scope, after.service_id, "member").await?;
+        let mut members = members_in(&mut tx, scope, after.service_id, "member").await?;
+        members.extend(members_in(&mut tx, scope, after.service_id, "offered").await?);
         let mut told = 0;
         for m in &members {
             told += usize::from(tell_in(&mut tx, scope, m, notice).await?);
@@ -448,7 +495,23 @@ async fn offer_places_in(tx: &mut Tx, scope: &OrgScope, service: ServiceId, offe
 /// Queue the message `compose` writes to `member`, with a link of its own, if they can
 /// be reached; returns whether one was queued.
 async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compose<'_>) -> Result<bool> {
-    let Some((channel, recipient)) = member.reachable_at() else { return Ok(false) };
+    // Someone who came by prescription is reached as their person record says now: their
+    // consent or contact details may have changed since they joined.
+    let now_reachable = match member.person_id {
+        Some(person) => {
+            let row: Option<(bool, String, Option<String>, Option<String>)> = on_tx!(tx, conn => {
+                sqlx::query_as("SELECT consent_contact, preferred_channel, phone, email FROM people WHERE organisation_id = $1 AND id = $2")
+                    .bind(scope.key()).bind(person.to_string()).fetch_optional(&mut *conn).await?
+            });
+            row.and_then(|(consent, channel, phone, email)| match (consent, channel.as_str(), phone, email) {
+                (true, "sms", Some(p), _) => Some((Channel::Sms, p)),
+                (true, "email", _, Some(e)) => Some((Channel::Email, e)),
+                _ => None,
+            })
+        }
+        None => member.reachable_at().map(|(c, r)| (c, r.to_owned())),
+    };
+    let Some((channel, recipient)) = now_reachable else { return Ok(false) };
     let secret = Secret::generate("gm_");
     on_tx!(tx, conn => {
         sqlx::query("INSERT INTO group_member_links (key_hash, organisation_id, member_id, created_at) VALUES ($1, $2, $3, $4)")
@@ -457,7 +520,7 @@ async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compos
     let notice = compose(member, &secret);
     let message = NewMessage {
         channel,
-        recipient: recipient.to_owned(),
+        recipient,
         subject: notice.subject,
         body: notice.body,
         purpose: notice.purpose,
@@ -468,7 +531,7 @@ async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compos
     Ok(true)
 }
 
-async fn member_in(tx: &mut Tx, scope: &OrgScope, member: GroupMemberId) -> Result<Member> {
+pub(crate) async fn member_in(tx: &mut Tx, scope: &OrgScope, member: GroupMemberId) -> Result<Member> {
     let row: Option<MemberRow> = on_tx!(tx, conn => {
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM group_members WHERE organisation_id = $1 AND id = $2")))
             .bind(scope.key()).bind(member.to_string()).fetch_optional(&mut *conn).await?

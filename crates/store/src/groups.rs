@@ -68,6 +68,8 @@ pub struct GroupSession {
     pub venue: String,
     /// When its register was taken, if it was.
     pub register_taken_at: Option<i64>,
+    /// What the facilitator noted on the register (the weather, the venue).
+    pub register_note: String,
     pub version: i64,
 }
 
@@ -92,8 +94,8 @@ pub struct SessionsRegenerated {
 }
 
 const GROUP_COLUMNS: &str = "service_id, public_join, what_to_bring, risk_assessment, risk_review_due, wet_weather, created_at, updated_at, version";
-const SESSION_COLUMNS: &str =
-    "id, service_id, on_date, starts_at, ends_at, status, reason, venue, register_taken_at, version";
+pub(crate) const SESSION_COLUMNS: &str =
+    "id, service_id, on_date, starts_at, ends_at, status, reason, venue, register_taken_at, register_note, version";
 
 row_struct! {
     struct GroupRow {
@@ -130,7 +132,7 @@ impl TryFrom<GroupRow> for Group {
 }
 
 row_struct! {
-    struct GroupSessionRow {
+    pub(crate) struct GroupSessionRow {
         id: String,
         service_id: String,
         on_date: String,
@@ -140,6 +142,7 @@ row_struct! {
         reason: String,
         venue: String,
         register_taken_at: Option<i64>,
+        register_note: String,
         version: i64,
     }
 }
@@ -158,6 +161,7 @@ impl TryFrom<GroupSessionRow> for GroupSession {
             reason: r.reason,
             venue: r.venue,
             register_taken_at: r.register_taken_at,
+            register_note: r.register_note,
             version: r.version,
         })
     }
@@ -374,7 +378,7 @@ impl Db {
                     .bind(&org).bind(&group).bind(d.to_string()).execute(&mut *conn).await?;
             }
             for o in &change.retime {
-                sqlx::query("UPDATE group_sessions SET starts_at = $1, ends_at = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND service_id = $5 AND on_date = $6")
+                sqlx::query("UPDATE group_sessions SET starts_at = $1, ends_at = $2, updated_at = $3, version = version + 1 WHERE organisation_id = $4 AND service_id = $5 AND on_date = $6 AND status = 'scheduled' AND register_taken_at IS NULL")
                     .bind(o.starts_at.as_millisecond()).bind(o.ends_at.as_millisecond()).bind(stamp)
                     .bind(&org).bind(&group).bind(o.date.to_string()).execute(&mut *conn).await?;
             }

@@ -22,6 +22,7 @@ pub mod diary;
 pub mod directory;
 mod error;
 pub mod group_members;
+pub mod group_registers;
 pub mod groups;
 mod migrate;
 pub mod organisations;

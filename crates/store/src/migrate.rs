@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(21, "groups the team runs", "0021_groups"),
     migration!(22, "open case counts", "0022_open_case_counts"),
     migration!(23, "group members", "0023_group_members"),
+    migration!(24, "group registers", "0024_group_registers"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

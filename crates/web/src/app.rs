@@ -234,6 +234,13 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/api/v1/groups/{id}/members", Allowed(Action::RunGroups), post(api::groups::add_member)),
         route(Method::DELETE, "/api/v1/groups/{id}/members/{member}", Allowed(Action::RunGroups), delete(api::groups::remove_member)),
         route(p.clone(), "/api/v1/groups/{id}/sessions/{session}/change", Allowed(Action::RunGroups), post(api::groups::change_session)),
+        // Registers: facilitators (their own groups') and the team.
+        route(g.clone(), "/registers", Allowed(Action::TakeRegisters), get(pages::groups::registers::list)),
+        route(g.clone(), "/registers/{session}", Allowed(Action::TakeRegisters), get(pages::groups::registers::show)),
+        route(p.clone(), "/registers/{session}", Allowed(Action::TakeRegisters), post(pages::groups::registers::submit)),
+        route(g.clone(), "/api/v1/registers", Allowed(Action::TakeRegisters), get(api::registers::list)),
+        route(g.clone(), "/api/v1/registers/{session}", Allowed(Action::TakeRegisters), get(api::registers::get)),
+        route(p.clone(), "/api/v1/registers/{session}", Allowed(Action::TakeRegisters), post(api::registers::take)),
         // The community directory.
         route(g.clone(), "/directory", Allowed(Action::ViewDirectory), get(pages::directory::index)),
         route(g.clone(), "/directory/check", Allowed(Action::ViewDirectory), get(pages::directory::to_check)),

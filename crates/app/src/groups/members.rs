@@ -26,7 +26,7 @@ pub fn link_path(secret: &Secret) -> String {
 }
 
 /// What a message says of the group: who sends it, its name, and where the link goes.
-struct Letterhead {
+pub(crate) struct Letterhead {
     organisation: String,
     group: String,
     /// The service's public address, such as `https://linkwell.example.org`.
@@ -34,7 +34,12 @@ struct Letterhead {
 }
 
 impl Letterhead {
-    async fn of(db: &Db, scope: &OrgScope, service: ServiceId, base_url: &str) -> Result<Letterhead, StoreError> {
+    pub(crate) async fn of(
+        db: &Db,
+        scope: &OrgScope,
+        service: ServiceId,
+        base_url: &str,
+    ) -> Result<Letterhead, StoreError> {
         Ok(Letterhead {
             organisation: db.organisation(scope).await?.name,
             group: db.service(scope, service).await?.name,
@@ -47,7 +52,7 @@ impl Letterhead {
     }
 
     /// The message that tells someone they joined, or are on the waiting list.
-    fn welcome(&self, m: &Member, secret: &Secret) -> Notice {
+    pub(crate) fn welcome(&self, m: &Member, secret: &Secret) -> Notice {
         let (subject, body) = match m.status {
             MemberStatus::Waiting => (
                 format!("You are on the waiting list for {}", self.group),
@@ -60,11 +65,12 @@ impl Letterhead {
             ),
             _ => (
                 format!("Welcome to {}", self.group),
+                // No name: what someone typed on the public form is never sent back out
+                // in the organisation's name.
                 format!(
-                    "From {}: welcome to {}, {}. To leave the group at any time: {}",
+                    "From {}: you are a member of {}. To leave the group at any time: {}",
                     self.organisation,
                     self.group,
-                    m.first_name,
                     self.link(secret)
                 ),
             ),
@@ -132,7 +138,7 @@ pub async fn add_member(
     let member = NewMember::parse(fields, false).map_err(CaseError::Invalid)?;
     let route = if walk_in { JoinRoute::WalkIn } else { JoinRoute::Staff };
     let head = Letterhead::of(db, &scope, service, base_url).await?;
-    let joining = Joining { member: &member, route, person: None };
+    let joining = Joining { member: &member, route, person: None, once_per_contact: false };
     Ok(db.join_group(&scope, &caller.actor(), service, &joining, &|m, s| head.welcome(m, s)).await?)
 }
 
@@ -175,22 +181,12 @@ pub async fn join_from_directory(
         return Err(PublicJoinError::Paused);
     }
     let member = NewMember::parse(fields, true).map_err(PublicJoinError::Invalid)?;
-    let already = db.group_members(scope, service).await?.iter().any(|m| same_contact(m, &member));
-    if already {
-        return Ok(());
-    }
     let head = Letterhead::of(db, scope, service, base_url).await?;
-    let joining = Joining { member: &member, route: JoinRoute::Public, person: None };
+    // Someone in already is told so, under the same lock and with the same writes as a
+    // sign-up: neither the page nor its timing says which it was.
+    let joining = Joining { member: &member, route: JoinRoute::Public, person: None, once_per_contact: true };
     db.join_group(scope, &Actor::system(), service, &joining, &|m, s| head.welcome(m, s)).await?;
     Ok(())
-}
-
-/// The same email address (ignoring case) or phone number (ignoring spaces).
-fn same_contact(m: &Member, new: &NewMember) -> bool {
-    let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
-    let email = matches!((&m.email, &new.email), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
-    let phone = matches!((&m.phone, &new.phone), (Some(a), Some(b)) if digits(a) == digits(b));
-    email || phone
 }
 
 /// A social prescription to one of the team's groups signs the person up (once: someone
@@ -232,7 +228,12 @@ pub async fn prescribed(
         emergency_contact: None,
     };
     let head = Letterhead::of(db, &scope, service, base_url).await?;
-    let joining = Joining { member: &member, route: JoinRoute::Prescription, person: Some((person.id, prescription)) };
+    let joining = Joining {
+        member: &member,
+        route: JoinRoute::Prescription,
+        person: Some((person.id, prescription)),
+        once_per_contact: false,
+    };
     match db.join_group(&scope, &caller.actor(), service, &joining, &|m, s| head.welcome(m, s)).await {
         Ok(_) | Err(StoreError::Duplicate { .. }) => Ok(true),
         Err(e) => Err(e),
@@ -287,6 +288,18 @@ pub async fn take_place_by_link(db: &Db, secret: &str) -> Result<Option<Member>,
     Ok(Some(db.take_offered_place(&scope, &Actor::system(), member.id).await?))
 }
 
+/// Offer whatever places are free in the group on `service` to those waiting (after its
+/// capacity grew): each is told by a message with the link to take it.
+pub async fn offer_free_places(
+    db: &Db,
+    scope: &OrgScope,
+    service: ServiceId,
+    base_url: &str,
+) -> Result<usize, StoreError> {
+    let head = Letterhead::of(db, scope, service, base_url).await?;
+    db.offer_free_places(scope, service, &|m, s| head.offer(m, s)).await
+}
+
 /// Offers lapsed in one round of [`lapse_offers`]; the rest wait for the next round.
 const OFFERS_A_ROUND: usize = 200;
 
@@ -295,8 +308,15 @@ const OFFERS_A_ROUND: usize = 200;
 pub async fn lapse_offers(db: &Db, base_url: &str, now: i64) -> Result<usize, StoreError> {
     let mut lapsed = 0;
     for (scope, service, member) in db.group_offers_due(now, OFFERS_A_ROUND).await? {
-        let head = Letterhead::of(db, &scope, service, base_url).await?;
-        lapsed += usize::from(db.lapse_group_offer(&scope, service, member, now, &|m, s| head.offer(m, s)).await?);
+        let lapse = async {
+            let head = Letterhead::of(db, &scope, service, base_url).await?;
+            db.lapse_group_offer(&scope, service, member, now, &|m, s| head.offer(m, s)).await
+        };
+        // One group's trouble does not hold up every other's offers.
+        match lapse.await {
+            Ok(done) => lapsed += usize::from(done),
+            Err(e) => tracing::warn!(error = %e, "an offer of a place could not be lapsed"),
+        }
     }
     Ok(lapsed)
 }

@@ -10,6 +10,7 @@
 //! stories and the figures build on these.
 
 pub mod members;
+pub mod registers;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -142,6 +143,18 @@ const GROUPS_A_BATCH: usize = 200;
 /// transaction per group); returns how many sessions were added. A group that fails is
 /// told in the log and the rest go on.
 pub async fn keep_every_group(db: &Db, today: Date, now: Timestamp) -> Result<usize, StoreError> {
+    keep_every_group_offering(db, today, now, None).await
+}
+
+/// [`keep_every_group`], and with `base_url` (the start of the links in messages) also
+/// offer each group's free places to those waiting — places its capacity, raised since,
+/// now has room for.
+pub async fn keep_every_group_offering(
+    db: &Db,
+    today: Date,
+    now: Timestamp,
+    base_url: Option<&str>,
+) -> Result<usize, StoreError> {
     let mut added = 0;
     let mut after = None;
     loop {
@@ -155,6 +168,11 @@ pub async fn keep_every_group(db: &Db, today: Date, now: Timestamp) -> Result<us
                 Ok(done) => added += done.added,
                 Err(e) => tracing::warn!(error = %e, "a group's sessions could not be kept"),
             }
+            if let Some(base) = base_url
+                && let Err(e) = members::offer_free_places(db, scope, *service, base).await
+            {
+                tracing::warn!(error = %e, "a group's free places could not be offered");
+            }
         }
         if batch.len() < GROUPS_A_BATCH {
             return Ok(added);
@@ -163,7 +181,8 @@ pub async fn keep_every_group(db: &Db, today: Date, now: Timestamp) -> Result<us
     }
 }
 
-/// Until the process ends: every `every`, keep every group's sessions to the horizon;
+/// Until the process ends: every `every`, keep every group's sessions to the horizon and
+/// offer free places to those waiting;
 /// every minute, let offers of a place that passed their time lapse and offer them on
 /// (links in messages start with `base_url`).
 pub async fn run(db: Db, every: std::time::Duration, base_url: String) {
@@ -172,7 +191,7 @@ pub async fn run(db: Db, every: std::time::Duration, base_url: String) {
     loop {
         if kept_at.is_none_or(|at| at.elapsed() >= every) {
             kept_at = Some(tokio::time::Instant::now());
-            if let Err(e) = keep_every_group(&db, crate::today(), Timestamp::now()).await {
+            if let Err(e) = keep_every_group_offering(&db, crate::today(), Timestamp::now(), Some(&base_url)).await {
                 tracing::warn!(error = %e, "groups' sessions could not be kept");
             }
         }
@@ -235,6 +254,9 @@ pub struct GroupView {
     pub sessions: Vec<GroupSession>,
     /// Its members, then places offered, then its waiting list.
     pub members: Vec<linkwell_store::group_members::Member>,
+    /// The past four weeks' sessions, newest first, with how many came to each whose
+    /// register was taken.
+    pub past: Vec<(GroupSession, Option<i64>)>,
 }
 
 /// The group on the listing `service`; `NotFound` if it is not one of this
@@ -250,5 +272,28 @@ pub async fn group(db: &Db, caller: &Caller, service: ServiceId) -> Result<Group
     let today = crate::today();
     let sessions = db.group_sessions(&scope, service, today, horizon_end(today)).await?;
     let members = db.group_members(&scope, service).await?;
-    Ok(GroupView { group, listing, facilitators, choosable, sessions, members })
+    let four_weeks_ago = today.checked_sub(jiff::Span::new().weeks(4)).unwrap_or(today);
+    let yesterday = today.yesterday().unwrap_or(today);
+    let counts = db.attendance_counts(&scope, service, four_weeks_ago, today).await?;
+    let mut past: Vec<(GroupSession, Option<i64>)> = db
+        .group_sessions(&scope, service, four_weeks_ago, yesterday)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let came = counts.iter().find(|(id, _)| *id == s.id).map(|(_, n)| *n);
+            (s, came)
+        })
+        .collect();
+    past.reverse();
+    // Today's session, once its register is taken, counts among them too.
+    let mut sessions = sessions;
+    if let Some(first) = sessions.first()
+        && first.on_date == today
+        && first.register_taken_at.is_some()
+    {
+        let s = sessions.remove(0);
+        let came = counts.iter().find(|(id, _)| *id == s.id).map(|(_, n)| *n);
+        past.insert(0, (s, came));
+    }
+    Ok(GroupView { group, listing, facilitators, choosable, sessions, members, past })
 }

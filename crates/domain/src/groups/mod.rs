@@ -9,6 +9,7 @@
 //! listing's schedule ([`sessions`]).
 
 pub mod members;
+pub mod registers;
 pub mod sessions;
 
 use jiff::civil::Date;

@@ -25,6 +25,8 @@ const REFERRING: &[Role] = &[Coordinator, LinkWorker, Referrer];
 /// Those who work cases (a link worker only their own: the matrix's case is theirs).
 const CASEWORK: &[Role] = &[Coordinator, LinkWorker];
 const TRIAGE: &[Role] = &[Coordinator];
+/// Registers: the team, and facilitators (their own groups only).
+const REGISTERS: &[Role] = &[Coordinator, LinkWorker, Facilitator];
 
 const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/healthz", Public),
@@ -225,6 +227,12 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/groups/{id}/members", Roles(CASEWORK)),
     ("DELETE", "/api/v1/groups/{id}/members/{member}", Roles(CASEWORK)),
     ("POST", "/api/v1/groups/{id}/sessions/{session}/change", Roles(CASEWORK)),
+    ("GET", "/registers", Roles(REGISTERS)),
+    ("GET", "/registers/{session}", Roles(REGISTERS)),
+    ("POST", "/registers/{session}", Roles(REGISTERS)),
+    ("GET", "/api/v1/registers", Roles(REGISTERS)),
+    ("GET", "/api/v1/registers/{session}", Roles(REGISTERS)),
+    ("POST", "/api/v1/registers/{session}", Roles(REGISTERS)),
     ("GET", "/api/v1/directory/providers", Roles(STAFF)),
     ("POST", "/api/v1/directory/providers", Roles(CASEWORK)),
     ("GET", "/api/v1/directory/providers/{id}", Roles(STAFF)),
@@ -382,7 +390,8 @@ async fn role_by_route_matrix(engine: Engine) {
     // the route finds A's record simply not there.
     // Routes that name their organisation in the path ({slug}) show that organisation's
     // published directory to anyone, other organisations' users included.
-    for (method, path, expect) in EXPECTED.iter().filter(|(_, p, _)| p.contains("{id}") && !p.contains("{slug}")) {
+    let names_a_record = |p: &str| ["{id}", "{session}", "{member}"].iter().any(|r| p.contains(r));
+    for (method, path, expect) in EXPECTED.iter().filter(|(_, p, _)| names_a_record(p) && !p.contains("{slug}")) {
         let role = match expect {
             Roles(rs) => rs[0],
             Public | SignedIn => Admin,

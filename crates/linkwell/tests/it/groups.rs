@@ -274,8 +274,8 @@ async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engi
         // Quoted-printable bodies break long lines with a soft `=` at the end.
         mail.messages().iter().map(|m| m.replace("=\n", "")).collect::<Vec<_>>()
     };
-    let welcome = mails.iter().find(|m| m.contains("welcome to Walk and Talk, Pat")).expect("Pat's welcome");
-    assert!(texts.messages().iter().any(|m| m.contains("welcome to Walk and Talk, Sam")), "{:?}", texts.messages());
+    let welcome = mails.iter().find(|m| m.contains("you are a member of Walk and Talk")).expect("Pat's welcome");
+    assert!(texts.messages().iter().any(|m| m.contains("you are a member of Walk and Talk")), "{:?}", texts.messages());
     let (mails_before, texts_before) = (mail.messages().len(), texts.messages().len());
 
     // The next session is cancelled from its page: each member who agreed is told once.
@@ -329,4 +329,150 @@ async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engi
     assert_eq!(public.get("/group-links/gm_nothing").await.status(), 404);
     let (_, members) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::LinkWorker, None).await;
     assert_eq!(members.as_array().map(Vec::len), Some(3), "{members}");
+}
+
+both_engines!(a_facilitator_takes_todays_register_once_and_sees_only_their_groups);
+
+/// A session of `walk` today that began an hour ago (whatever day of the week it is).
+async fn session_today(app: &TestApp, walk: &str) -> String {
+    let today = linkwell_app::today();
+    let id = linkwell_domain::ids::GroupSessionId::new().to_string();
+    let now = linkwell_store::now_ms();
+    let org = app.a.scope.organisation_id();
+    crate::support::exec(
+        &app.db,
+        &format!(
+            "DELETE FROM group_sessions WHERE service_id = '{walk}' AND on_date = '{today}'; \
+             INSERT INTO group_sessions (organisation_id, id, service_id, on_date, starts_at, ends_at, status, created_at, updated_at) \
+             VALUES ('{org}', '{id}', '{walk}', '{today}', {}, {}, 'scheduled', {now}, {now})",
+            now - 3_600_000,
+            now + 1_800_000
+        ),
+    )
+    .await;
+    id
+}
+
+async fn a_facilitator_takes_todays_register_once_and_sees_only_their_groups(engine: Engine) {
+    let app = spawn(engine).await;
+    let walk = walk_and_talk(&app).await;
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    assert_eq!(coordinator.post_form("/groups", &[("service_id", &walk)]).await.status(), 303);
+    let facilitator = app.a.user(Role::Facilitator).clone();
+    let id = facilitator.id.to_string();
+    let r = coordinator
+        .post_form(&format!("/groups/{walk}/facilitators"), &[("version", "1"), ("facilitators", &id)])
+        .await;
+    assert_eq!(r.status(), 303);
+    // Seven members, one with access needs and an emergency contact they agreed to show,
+    // and the case's person by prescription.
+    for n in 0..7 {
+        let mut body =
+            json!({"first_name": format!("Member{n}"), "last_name": "Khan", "email": format!("m{n}@people.example")});
+        if n == 0 {
+            body["access_needs"] = json!(true);
+            body["emergency_contact"] = json!("Raj 07700 900001");
+            body["consent_emergency"] = json!(true);
+        }
+        let (status, m) =
+            api_call(&app, M::POST, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, Some(body)).await;
+        assert_eq!(status, 201, "{m}");
+    }
+    let rx = format!("/api/v1/referrals/{}/prescriptions", app.a.case.referral);
+    let (status, rx) =
+        api_call(&app, M::POST, &rx, Role::LinkWorker, Some(json!({"service_id": walk, "kind": "referred"}))).await;
+    assert_eq!(status, 201, "{rx}");
+    let session = session_today(&app, &walk).await;
+
+    // The facilitator's list and register: names as first name and initial, the access
+    // flag and the consented emergency contact, and nothing of anyone's case.
+    let f = app.signed_in(&facilitator.email).await;
+    let list = f.text("/registers").await;
+    assert!(list.contains(&format!("<a href=\"/registers/{session}\">Walk and Talk</a>, today")), "{list}");
+    assert_eq!(f.get("/groups").await.status(), 403, "a facilitator does not run groups");
+    let page = f.text(&format!("/registers/{session}")).await;
+    assert!(page.len() < 50_000, "{} bytes", page.len());
+    assert!(
+        page.contains("Member0 K.") && page.contains("Access needs") && page.contains("Raj 07700 900001"),
+        "{page}"
+    );
+    assert!(!page.contains("people.example") && !page.contains("Khan"), "no contact details or full names");
+    let ids: Vec<String> = page
+        .split("name=\"attended\" type=\"checkbox\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 8, "seven members and the prescribed person");
+    let key = page.split("name=\"key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+
+    // Six ticked, the prescribed person among them, and a walk-in; sent twice.
+    let (_, members) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, None).await;
+    let prescribed = members.as_array().unwrap().iter().find(|m| m["route"] == "prescription").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ticked: Vec<&str> = ids.iter().map(String::as_str).filter(|i| *i != prescribed).take(5).collect();
+    ticked.push(&prescribed);
+    let mut form: Vec<(&str, &str)> =
+        vec![("key", &key), ("note", "Sunny"), ("walk_in_first_name", "Wendy"), ("walk_in_phone", "07700 900444")];
+    form.extend(ticked.iter().map(|t| ("attended", *t)));
+    let path = format!("/registers/{session}");
+    let r = f.post_form(&path, &form).await;
+    assert_eq!(r.status(), 303);
+    let again = f.post_form(&path, &form).await;
+    assert_eq!(again.status(), 303);
+    assert!(f.text("/registers").await.contains("This register was saved already: 7 came"));
+    let (_, register) = api_call(&app, M::GET, &format!("/api/v1/registers/{session}"), Role::Coordinator, None).await;
+    let came = register["members"].as_array().unwrap().iter().filter(|m| m["attended"] == true).count();
+    assert_eq!(came, 7, "{register}");
+    assert_eq!(register["note"], "Sunny");
+    let group = coordinator.text(&format!("/groups/{walk}")).await;
+    assert!(group.contains("7 came (Sunny)"), "{group}");
+    // The prescription's "did they start?" is answered from the register.
+    let (_, answered) = api_call(
+        &app,
+        M::GET,
+        &format!("/api/v1/prescriptions/{}", rx["id"].as_str().unwrap()),
+        Role::LinkWorker,
+        None,
+    )
+    .await;
+    assert_eq!(answered["outcome"], "started", "{answered}");
+
+    // Bad input is named and changes nothing; a walk-in needs a contact.
+    let r = f.post_form(&path, &[("key", "<bad>"), ("attended", "not-an-id")]).await;
+    assert_eq!(r.status(), 422);
+    let r = f.post_form(&path, &[("key", &key), ("action", "walk_in"), ("walk_in_first_name", "Nobody")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#walk_in_email\""));
+
+    // Another facilitator, not of this group, finds nothing; nor does another organisation.
+    let other = crate::support::add_user(&app, Role::Facilitator, "other-facilitator@a.example").await;
+    let o = app.signed_in(&other.email).await;
+    assert_eq!(o.get(&path).await.status(), 404);
+    assert!(!o.text("/registers").await.contains("Walk and Talk"));
+    let token = app.token(&app.a, &other).await;
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/registers/{session}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let b = app.signed_in(&app.b.email(Role::Coordinator)).await;
+    assert_eq!(b.get(&path).await.status(), 404);
+
+    // Through the API with the facilitator's token, the same key records nothing again.
+    let token = app.token(&app.a, &facilitator).await;
+    let body = json!({"key": key, "attended": ticked, "note": "Sunny"});
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/registers/{session}")))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["recorded"], false, "{v}");
 }

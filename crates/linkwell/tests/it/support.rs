@@ -640,6 +640,7 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
         member: &member,
         route: linkwell_domain::groups::members::JoinRoute::Staff,
         person: None,
+        once_per_contact: false,
     };
     let link = std::sync::Mutex::new(String::new());
     let welcome = |_: &linkwell_store::group_members::Member, secret: &linkwell_domain::identity::Secret| {
@@ -662,6 +663,12 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
         .unwrap();
     let feed = secret.expose().to_owned();
     let link = link.lock().unwrap().clone();
+    // Organisation A's facilitator runs it.
+    let facilitator = app.a.user(Role::Facilitator).id;
+    app.db
+        .set_group_facilitators(&app.a.scope, &system, app.a.service.id, linkwell_domain::Version(1), &[facilitator])
+        .await
+        .unwrap();
     Opened { target, feed, member: member.id.to_string(), session, link }
 }
 

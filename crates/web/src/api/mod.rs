@@ -20,6 +20,7 @@ pub mod practices;
 pub mod prescriptions;
 pub mod programmes;
 pub mod referrals;
+pub mod registers;
 pub mod sessions;
 pub mod settings;
 pub mod timeline;
@@ -188,6 +189,7 @@ pub fn rfc3339(ms: i64) -> String {
         users::reset_link, people::merge, plans::versions, plans::version, plans::version_pdf, plans::discharge_summary,
         groups::list, groups::create, groups::get, groups::update, groups::set_facilitators,
         groups::members, groups::add_member, groups::remove_member, groups::change_session,
+        registers::list, registers::get, registers::take,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

@@ -114,6 +114,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
     items.push(("/directory", "Directory", Some(Action::ViewDirectory)));
     items.push(("/groups", "Groups", Some(Action::RunGroups)));
+    items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

@@ -46,7 +46,7 @@ pub(crate) fn member_rows(members: &[Member]) -> Vec<Value> {
                 route => m.route.label(), status => m.status.code(), status_label => m.status.label(),
                 since => m.joined_at.unwrap_or(m.asked_at), offer_expires_at => m.offer_expires_at,
                 access_needs => m.access_needs, contactable => m.reachable_at().is_some(),
-                prescribed => m.person_id.is_some(),
+                prescribed => m.person_id.is_some(), flagged => m.flagged_at.is_some(),
             }
         })
         .collect()

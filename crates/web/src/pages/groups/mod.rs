@@ -5,6 +5,7 @@
 //! or cancels one session).
 
 pub mod members;
+pub mod registers;
 pub mod sessions;
 
 use crate::input::Path;
@@ -159,6 +160,10 @@ pub(crate) async fn render_group(
             listing => minijinja::context! { capacity => g.listing.capacity, eligibility => g.listing.eligibility.clone(), accessibility => g.listing.accessibility.clone() },
             facilitators => g.facilitators.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
             choosable => choosable, sessions => session_rows(&g.sessions),
+            past => g.past.iter().map(|(s, came)| minijinja::context! {
+                id => s.id.to_string(), date => linkwell_domain::time::display_london_date(s.on_date),
+                status => s.status.code(), came => came, note => s.register_note.clone(),
+            }).collect::<Vec<_>>(),
             members => members::member_rows(&g.members), member => member, member_checks => member_checks,
             channels => items(linkwell_domain::groups::members::MemberChannel::ALL.iter().map(|c| (c.code(), c.label())), &[member_channel]),
             form => values, public_join => public_join, risk_overdue => s.risk_review_overdue(linkwell_app::today()),
