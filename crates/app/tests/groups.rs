@@ -266,3 +266,59 @@ async fn places_are_given_in_order_and_never_past_the_capacity(engine: Engine) {
     let silent = joined.iter().find(|m| !m.consent_contact).expect("one");
     assert!(notices.iter().all(|m| Some(&m.recipient) != silent.email.as_ref()));
 }
+
+both_engines!(three_missed_sessions_in_a_row_flag_a_member_once);
+
+async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
+    use linkwell_app::groups::members;
+    use linkwell_domain::groups::registers::{Register, RegisterFields};
+    use linkwell_domain::groups::sessions::Occurrence;
+
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
+    let scope = OrgScope::new(organisation.id);
+    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
+    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
+    let walk = listing(db, &scope, "own").await;
+    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    let base = "https://linkwell.example";
+    let ann = members::add_member(db, &caller, walk.id, &member_fields(1), false, base).await.expect("Ann");
+    let bob = members::add_member(db, &caller, walk.id, &member_fields(2), false, base).await.expect("Bob");
+
+    // Four weekly sessions after they joined, written as the schedule would have.
+    let today = linkwell_app::today();
+    let ten = jiff::civil::time(10, 0, 0, 0);
+    let dates: Vec<Date> = (1..=4).rev().map(|w| today.checked_add(Span::new().weeks(w)).expect("a date")).collect();
+    let planned: Vec<Occurrence> =
+        dates.iter().rev().map(|d| Occurrence::on(*d, ten, jiff::civil::time(11, 0, 0, 0)).expect("a time")).collect();
+    let long_ago = Timestamp::from_second(0).expect("a time");
+    db.regenerate_group_sessions(&scope, &Actor::system(), walk.id, today, &planned, long_ago).await.expect("sessions");
+    let sessions = db.group_sessions(&scope, walk.id, today, horizon_end(today)).await.expect("read");
+    let ours: Vec<_> = sessions.iter().filter(|s| planned.iter().any(|p| p.date == s.on_date)).collect();
+    assert_eq!(ours.len(), 4);
+
+    // Bob misses three in a row: flagged at the third, once; back at the fourth, cleared.
+    let mut flagged = vec![];
+    for (i, s) in ours.iter().enumerate() {
+        let came = if i < 3 { vec![ann.id.to_string()] } else { vec![ann.id.to_string(), bob.id.to_string()] };
+        let register =
+            Register::parse(&RegisterFields { key: format!("key-{i}-abcdef"), attended: came, note: String::new() })
+                .expect("a register");
+        let taken = db.take_register(&scope, &Actor::system(), s.id, &register, None).await.expect("taken");
+        flagged.push(taken.flagged.iter().map(|m| m.first_name.clone()).collect::<Vec<_>>());
+        let again = db.take_register(&scope, &Actor::system(), s.id, &register, None).await.expect("again");
+        assert!(!again.recorded && again.flagged.is_empty(), "the same form records once");
+        if i == 2 {
+            let bob_now = db.group_member(&scope, bob.id).await.expect("read");
+            assert_eq!((bob_now.missed_in_row, bob_now.flagged_at.is_some()), (3, true));
+            let listed = db.flagged_group_members(&scope, None).await.expect("read");
+            assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), [bob.id]);
+        }
+    }
+    assert_eq!(flagged, [vec![], vec![], vec!["Member2".to_owned()], vec![]]);
+    let bob_now = db.group_member(&scope, bob.id).await.expect("read");
+    assert_eq!((bob_now.missed_in_row, bob_now.flagged_at), (0, None));
+    let ann_now = db.group_member(&scope, ann.id).await.expect("read");
+    assert_eq!(ann_now.missed_in_row, 0);
+}

@@ -227,7 +227,8 @@ both_engines!(
     a_lonely_person_is_connected_to_a_walking_group,
     a_coordinator_and_a_link_worker_start_the_day,
     a_coordinator_and_a_link_worker_start_the_day_on_a_phone,
-    on_a_phone_a_person_finds_help_and_refers_themselves
+    on_a_phone_a_person_finds_help_and_refers_themselves,
+    on_a_phone_a_facilitator_takes_todays_register
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -881,4 +882,102 @@ async fn on_a_phone_a_person_finds_help_and_refers_themselves(engine: Engine) {
     assert!(b.body().await.contains("How would you like us to contact you?"));
     b.assert_accessible("self-referral on a phone").await;
     b.assert_reflows("self-referral on a phone").await;
+}
+
+/// A facilitator on a phone (390 × 844) opens today's Walk and Talk, ticks six members (the
+/// prescribed one among them), adds a walk-in and submits the register twice; the
+/// coordinator sees seven attendances once and the prescription's follow-up answered.
+async fn on_a_phone_a_facilitator_takes_todays_register(engine: Engine) {
+    use crate::support::api_call;
+    use reqwest::Method as M;
+    use serde_json::json;
+    let app = spawn(engine).await;
+    let walk = crate::groups::walk_and_talk(&app).await;
+    let (status, _) =
+        api_call(&app, M::POST, "/api/v1/groups", Role::Coordinator, Some(json!({"service_id": walk}))).await;
+    assert_eq!(status, 201);
+    let facilitator = app.a.user(Role::Facilitator).clone();
+    let body = json!({"version": 1, "facilitators": [facilitator.id.to_string()]});
+    let (status, _) =
+        api_call(&app, M::PUT, &format!("/api/v1/groups/{walk}/facilitators"), Role::Coordinator, Some(body)).await;
+    assert_eq!(status, 200);
+    for n in 0..8 {
+        let body =
+            json!({"first_name": format!("Walker{n}"), "last_name": "Lee", "email": format!("w{n}@people.example")});
+        api_call(&app, M::POST, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, Some(body)).await;
+    }
+    let rx = format!("/api/v1/referrals/{}/prescriptions", app.a.case.referral);
+    let (status, rx) =
+        api_call(&app, M::POST, &rx, Role::LinkWorker, Some(json!({"service_id": walk, "kind": "referred"}))).await;
+    assert_eq!(status, 201, "{rx}");
+    let (_, members) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, None).await;
+    let prescribed = members.as_array().unwrap().iter().find(|m| m["route"] == "prescription").unwrap();
+    let prescribed_name =
+        format!("{} {}.", prescribed["first_name"].as_str().unwrap(), prescribed["last_initial"].as_str().unwrap());
+    let session = crate::groups::session_today(&app, &walk).await;
+
+    let b = browser(&app).await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.sign_in(&facilitator.email, PASSWORD).await;
+    b.go("/registers").await;
+    b.assert_accessible("a facilitator's registers").await;
+    b.click_link("Walk and Talk").await;
+    assert_eq!(b.path().await, format!("/registers/{session}"));
+    b.assert_accessible("a register on a phone").await;
+    b.assert_reflows("a register on a phone").await;
+    // Five walkers and the prescribed person.
+    for n in 0..5 {
+        let label = b
+            .client
+            .find(Locator::XPath(&format!("//label[starts-with(normalize-space(), 'Walker{n} L.')]")))
+            .await
+            .unwrap();
+        label.click().await.unwrap();
+    }
+    let label = b
+        .client
+        .find(Locator::XPath(&format!("//label[starts-with(normalize-space(), '{prescribed_name}')]")))
+        .await
+        .unwrap();
+    label.click().await.unwrap();
+    // A walk-in, added and ticked; what was ticked stays ticked.
+    b.client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    b.fill("walk_in_first_name", "Wendy").await;
+    b.fill("walk_in_phone", "07700 900444").await;
+    b.click_button("Add and tick").await;
+    assert!(b.body().await.contains("Wendy is added and ticked"));
+    let ticked = b
+        .client
+        .execute("return document.querySelectorAll('input[name=attended]:checked').length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(ticked, json!(7));
+    b.assert_accessible("a register with a walk-in added").await;
+    // Submitted twice (a double tap on a poor signal), then once more by the button.
+    let twice = r#"
+        const done = arguments[arguments.length - 1];
+        const f = document.querySelector('main form');
+        const send = () => { const d = new FormData(f); d.set('action', 'submit'); return fetch(f.getAttribute('action'), {method: 'POST', body: new URLSearchParams(d), credentials: 'same-origin', redirect: 'manual'}); };
+        Promise.all([send(), send()]).then(rs => done(rs.map(r => r.type))).catch(e => done(String(e)));
+    "#;
+    let sent = b.client.execute_async(twice, vec![]).await.unwrap();
+    assert_eq!(sent, json!(["opaqueredirect", "opaqueredirect"]), "both answered with the redirect after a save");
+    b.click_button("Save the register").await;
+    assert!(b.body().await.contains("This register was saved already: 7 came"), "{}", b.body().await);
+    b.sign_out().await;
+
+    // The coordinator sees seven attendances, once, and the prescription answered.
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    b.go(&format!("/groups/{walk}")).await;
+    assert!(b.body().await.contains("7 came"), "{}", b.body().await);
+    b.assert_accessible("a group with its recent sessions on a phone").await;
+    let (_, answered) = api_call(
+        &app,
+        M::GET,
+        &format!("/api/v1/prescriptions/{}", rx["id"].as_str().unwrap()),
+        Role::LinkWorker,
+        None,
+    )
+    .await;
+    assert_eq!(answered["outcome"], "started", "{answered}");
 }

@@ -13,7 +13,7 @@ use crate::support::{TestApp, api_call, location, spawn};
 both_engines!(a_listing_of_the_teams_own_is_run_as_a_group);
 
 /// A weekly Walk and Talk run by the organisation's own team.
-async fn walk_and_talk(app: &TestApp) -> String {
+pub(crate) async fn walk_and_talk(app: &TestApp) -> String {
     let provider = ProviderFields {
         name: "Our social prescribing team".into(),
         kind: "own".into(),
@@ -334,7 +334,7 @@ async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engi
 both_engines!(a_facilitator_takes_todays_register_once_and_sees_only_their_groups);
 
 /// A session of `walk` today that began an hour ago (whatever day of the week it is).
-async fn session_today(app: &TestApp, walk: &str) -> String {
+pub(crate) async fn session_today(app: &TestApp, walk: &str) -> String {
     let today = linkwell_app::today();
     let id = linkwell_domain::ids::GroupSessionId::new().to_string();
     let now = linkwell_store::now_ms();
