@@ -1,10 +1,9 @@
 -- Registers of group sessions: who came, what the facilitator noted (the weather, the
--- venue), and the key of the form that recorded it, so the same form sent twice (a
--- phone on a poor signal) records once. A member's missed sessions in a row, and when
+-- venue), and the keys of the forms that recorded it, so a form sent twice (a phone on a
+-- poor signal, a retry arriving late) records once. A member's missed sessions in a row, and when
 -- they were flagged for having missed three.
 
 ALTER TABLE group_sessions ADD COLUMN register_note TEXT NOT NULL DEFAULT '';
-ALTER TABLE group_sessions ADD COLUMN register_key TEXT;
 ALTER TABLE group_sessions ADD COLUMN register_by TEXT;
 
 CREATE TABLE group_attendance (
@@ -17,6 +16,15 @@ CREATE TABLE group_attendance (
 );
 -- A member's attendance over time (missed in a row, retention).
 CREATE INDEX group_attendance_member ON group_attendance (organisation_id, member_id);
+
+CREATE TABLE group_register_keys (
+    organisation_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    form_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (organisation_id, session_id, form_key),
+    FOREIGN KEY (organisation_id, session_id) REFERENCES group_sessions (organisation_id, id)
+);
 
 ALTER TABLE group_members ADD COLUMN missed_in_row BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE group_members ADD COLUMN flagged_at BIGINT;

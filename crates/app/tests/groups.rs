@@ -312,7 +312,7 @@ async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
         if i == 2 {
             let bob_now = db.group_member(&scope, bob.id).await.expect("read");
             assert_eq!((bob_now.missed_in_row, bob_now.flagged_at.is_some()), (3, true));
-            let listed = db.flagged_group_members(&scope, None).await.expect("read");
+            let listed = db.flagged_group_members(&scope, None, None).await.expect("read");
             assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), [bob.id]);
         }
     }

@@ -240,6 +240,32 @@ impl Db {
         Ok(member)
     }
 
+    /// Record when a member joined, for members who joined before the group was run here
+    /// (an import of its list, the demo): their figures and missed sessions count from
+    /// then.
+    pub async fn record_joined_at(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        member: GroupMemberId,
+        joined_at: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE group_members SET asked_at = $1, joined_at = $1, updated_at = $2, version = version + 1 WHERE organisation_id = $3 AND id = $4 AND status = 'member'")
+                .bind(joined_at).bind(now_ms()).bind(scope.key()).bind(member.to_string()).execute(&mut *conn).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::GroupChanged, "group_member", member, Some("joined earlier".into())),
+        );
+        tx.commit().await
+    }
+
     /// The group's members, offers and waiting list (not those who left): members first,
     /// then offers, then the waiting list, each in the order they asked.
     pub async fn group_members(&self, scope: &OrgScope, service: ServiceId) -> Result<Vec<Member>> {

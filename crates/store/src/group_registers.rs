@@ -3,6 +3,7 @@
 //! row, and the flag when they reach three.
 
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::groups::figures::{MemberFacts, SessionFacts};
 use linkwell_domain::groups::members::MemberStatus;
 use linkwell_domain::groups::registers::{MISSED_TO_FLAG, Register, missed_in_row};
 use linkwell_domain::ids::{GroupMemberId, GroupSessionId};
@@ -63,8 +64,8 @@ impl Db {
     }
 
     /// Take the register of `session` (members of its group only, each once): who came
-    /// replaces what was recorded, unless this very form (`register.key`) was recorded
-    /// already, when nothing changes. A cancelled session has no register: `Conflict`.
+    /// replaces what was recorded, unless this very form (`register.key`) recorded it
+    /// before, when nothing changes. A cancelled session has no register: `Conflict`.
     /// Then each member's missed sessions in a row are counted again, and those reaching
     /// three are flagged once.
     pub async fn take_register(
@@ -82,11 +83,13 @@ impl Db {
         if before.status == GroupSessionStatus::Cancelled {
             return Err(StoreError::Conflict);
         }
-        let key: Option<String> = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar("SELECT register_key FROM group_sessions WHERE organisation_id = $1 AND id = $2")
-                .bind(scope.key()).bind(session.to_string()).fetch_one(&mut *conn).await?
+        // Every form that recorded this register is remembered: a late retry of an older
+        // form never overwrites a newer one.
+        let seen: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM group_register_keys WHERE organisation_id = $1 AND session_id = $2 AND form_key = $3")
+                .bind(scope.key()).bind(session.to_string()).bind(&register.key).fetch_one(&mut *conn).await?
         });
-        if key.as_deref() == Some(register.key.as_str()) {
+        if seen > 0 {
             let attended = attended_in(&mut tx, scope, session).await?;
             return Ok(RegisterTaken { session: before, recorded: false, attended, flagged: vec![] });
         }
@@ -105,8 +108,10 @@ impl Db {
                 });
                 qb.build().execute(&mut *conn).await?;
             }
-            sqlx::query("UPDATE group_sessions SET register_taken_at = COALESCE(register_taken_at, $1), register_key = $2, register_note = $3, register_by = $4, updated_at = $1, version = version + 1 WHERE organisation_id = $5 AND id = $6")
-                .bind(now).bind(&register.key).bind(&register.note).bind(by.map(|u| u.to_string()))
+            sqlx::query("INSERT INTO group_register_keys (organisation_id, session_id, form_key, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&org).bind(session.to_string()).bind(&register.key).bind(now).execute(&mut *conn).await?;
+            sqlx::query("UPDATE group_sessions SET register_taken_at = COALESCE(register_taken_at, $1), register_note = $2, register_by = $3, updated_at = $1, version = version + 1 WHERE organisation_id = $4 AND id = $5")
+                .bind(now).bind(&register.note).bind(by.map(|u| u.to_string()))
                 .bind(&org).bind(session.to_string()).execute(&mut *conn).await?;
         });
         let flagged = count_missed_in(&mut tx, scope, service, now).await?;
@@ -126,17 +131,17 @@ impl Db {
         from: i64,
         to: i64,
     ) -> Result<Vec<GroupSession>> {
+        if groups.is_some_and(<[ServiceId]>::is_empty) {
+            return Ok(vec![]);
+        }
         let rows: Vec<GroupSessionRow> = on_db!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {SESSION_COLUMNS} FROM group_sessions WHERE organisation_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id LIMIT 1000",
-            )))
-            .bind(scope.key()).bind(from).bind(to).fetch_all(pool).await?
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {SESSION_COLUMNS} FROM group_sessions WHERE organisation_id = "));
+            qb.push_bind(scope.key()).push(" AND starts_at >= ").push_bind(from).push(" AND starts_at < ").push_bind(to);
+            push_groups(&mut qb, groups);
+            qb.push(" ORDER BY starts_at, id LIMIT 1000");
+            qb.build_query_as().fetch_all(pool).await?
         });
-        let sessions = rows.into_iter().map(GroupSession::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(match groups {
-            Some(g) => sessions.into_iter().filter(|s| g.contains(&s.service_id)).collect(),
-            None => sessions,
-        })
+        rows.into_iter().map(GroupSession::try_from).collect()
     }
 
     /// How many came to each of the group's sessions on `from` to `to` whose register was
@@ -158,20 +163,90 @@ impl Db {
         rows.into_iter().map(|(id, n)| Ok((stored(id.parse())?, n))).collect()
     }
 
-    /// Members of the organisation's groups flagged for missing three sessions in a row,
-    /// newest flag first.
-    pub async fn flagged_group_members(&self, scope: &OrgScope, groups: Option<&[ServiceId]>) -> Result<Vec<Member>> {
-        let rows: Vec<MemberRow> = on_db!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {MEMBER_COLUMNS} FROM group_members WHERE organisation_id = $1 AND flagged_at IS NOT NULL AND status = 'member' ORDER BY flagged_at DESC, id LIMIT 500"
-            )))
-            .bind(scope.key()).fetch_all(pool).await?
+    /// What a group's figures are made of: each member who ever asked, and its sessions
+    /// on `from` to `to`.
+    pub async fn group_figure_facts(
+        &self,
+        scope: &OrgScope,
+        service: ServiceId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<(Vec<MemberFacts>, Vec<SessionFacts>)> {
+        type MemberFactRow = (Option<i64>, Option<i64>, String, String, Option<i64>);
+        type SessionFactRow = (String, i64, String, Option<i64>, i64);
+        let (members, sessions): (Vec<MemberFactRow>, Vec<SessionFactRow>) = on_db!(self, pool => {
+            let members: Vec<MemberFactRow> = sqlx::query_as(
+                "SELECT m.joined_at, m.left_at, m.status, m.route, \
+                 (SELECT MAX(s.starts_at) FROM group_attendance a JOIN group_sessions s ON s.organisation_id = a.organisation_id AND s.id = a.session_id \
+                  WHERE a.organisation_id = m.organisation_id AND a.member_id = m.id) \
+                 FROM group_members m WHERE m.organisation_id = $1 AND m.service_id = $2",
+            )
+            .bind(scope.key()).bind(service.to_string()).fetch_all(pool).await?;
+            let sessions: Vec<SessionFactRow> = sqlx::query_as(
+                "SELECT s.on_date, s.starts_at, s.status, s.register_taken_at, \
+                 (SELECT COUNT(*) FROM group_attendance a WHERE a.organisation_id = s.organisation_id AND a.session_id = s.id) \
+                 FROM group_sessions s WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 ORDER BY s.on_date",
+            )
+            .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?;
+            (members, sessions)
         });
-        let members = rows.into_iter().map(Member::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(match groups {
-            Some(g) => members.into_iter().filter(|m| g.contains(&m.service_id)).collect(),
-            None => members,
-        })
+        let members = members
+            .into_iter()
+            .map(|(joined_at, left_at, status, route, last_came_at)| MemberFacts {
+                joined_at,
+                left_at,
+                waiting: status == "waiting" || status == "offered",
+                prescribed: route == "prescription",
+                last_came_at,
+            })
+            .collect();
+        let sessions = sessions
+            .into_iter()
+            .map(|(on_date, starts_at, status, taken, came)| {
+                Ok(SessionFacts {
+                    on_date: stored(on_date.parse())?,
+                    starts_at,
+                    cancelled: status == "cancelled",
+                    came: taken.map(|_| u32::try_from(came).unwrap_or(u32::MAX)),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((members, sessions))
+    }
+
+    /// Members of the organisation's groups flagged for missing three sessions in a row,
+    /// newest flag first: of `groups` only, when given, and only those whose open case
+    /// `worker` holds, when given.
+    pub async fn flagged_group_members(
+        &self,
+        scope: &OrgScope,
+        groups: Option<&[ServiceId]>,
+        worker: Option<UserId>,
+    ) -> Result<Vec<Member>> {
+        if groups.is_some_and(<[ServiceId]>::is_empty) {
+            return Ok(vec![]);
+        }
+        let rows: Vec<MemberRow> = on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(format!("SELECT {MEMBER_COLUMNS} FROM group_members WHERE organisation_id = "));
+            qb.push_bind(scope.key()).push(" AND flagged_at IS NOT NULL AND status = 'member'");
+            push_groups(&mut qb, groups);
+            if let Some(w) = worker {
+                qb.push(" AND person_id IN (SELECT person_id FROM referrals WHERE organisation_id = ").push_bind(scope.key())
+                    .push(" AND assigned_worker_id = ").push_bind(w.to_string())
+                    .push(" AND status IN ('accepted', 'contacting', 'active'))");
+            }
+            qb.push(" ORDER BY flagged_at DESC, id LIMIT 500");
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter().map(Member::try_from).collect()
+    }
+}
+
+/// ` AND service_id IN (…)` when only some groups are asked for.
+fn push_groups<DB: crate::dialect::IdList>(qb: &mut sqlx::QueryBuilder<DB>, groups: Option<&[ServiceId]>) {
+    if let Some(groups) = groups {
+        qb.push(" AND service_id");
+        crate::push_in_list(qb, &groups.iter().map(ToString::to_string).collect::<Vec<_>>());
     }
 }
 
@@ -212,24 +287,22 @@ async fn count_missed_in(tx: &mut Tx, scope: &OrgScope, service: ServiceId, now:
     if !taken.is_empty() {
         on_tx!(tx, conn => {
             let mut qb = sqlx::QueryBuilder::new("SELECT session_id, member_id FROM group_attendance WHERE organisation_id = ");
-            qb.push_bind(org.clone()).push(" AND session_id IN (");
-            let mut list = qb.separated(", ");
-            for (id, _) in &taken {
-                list.push_bind(id.clone());
-            }
-            qb.push(")");
+            qb.push_bind(org.clone()).push(" AND session_id");
+            crate::push_in_list(&mut qb, &taken.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
             came = qb.build_query_as().fetch_all(&mut *conn).await?;
         });
     }
+    let came: std::collections::HashSet<(String, String)> = came.into_iter().collect();
     let mut flagged = Vec::new();
     for row in members {
         let m = Member::try_from(row)?;
         debug_assert_eq!(m.status, MemberStatus::Member);
         let since = m.joined_at.unwrap_or(m.asked_at);
+        let id = m.id.to_string();
         let history: Vec<bool> = taken
             .iter()
             .filter(|(_, ends)| *ends >= since)
-            .map(|(s, _)| came.iter().any(|(cs, cm)| cs == s && *cm == m.id.to_string()))
+            .map(|(s, _)| came.contains(&(s.clone(), id.clone())))
             .collect();
         let missed = i64::from(missed_in_row(&history));
         let flag = missed >= i64::from(MISSED_TO_FLAG);

@@ -218,6 +218,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         // Groups the team runs.
         route(g.clone(), "/groups", Allowed(Action::RunGroups), get(pages::groups::list)),
         route(p.clone(), "/groups", Allowed(Action::RunGroups), post(pages::groups::create)),
+        route(g.clone(), "/groups/figures.csv", Allowed(Action::RunGroups), get(pages::groups::figures_csv)),
         route(g.clone(), "/groups/{id}", Allowed(Action::RunGroups), get(pages::groups::show)),
         route(p.clone(), "/groups/{id}", Allowed(Action::RunGroups), post(pages::groups::update)),
         route(p.clone(), "/groups/{id}/facilitators", Allowed(Action::RunGroups), post(pages::groups::set_facilitators)),
@@ -230,6 +231,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/groups/{id}", Allowed(Action::RunGroups), get(api::groups::get)),
         route(Method::PUT, "/api/v1/groups/{id}", Allowed(Action::RunGroups), put(api::groups::update)),
         route(Method::PUT, "/api/v1/groups/{id}/facilitators", Allowed(Action::RunGroups), put(api::groups::set_facilitators)),
+        route(g.clone(), "/api/v1/groups/{id}/figures", Allowed(Action::RunGroups), get(api::groups::figures)),
         route(g.clone(), "/api/v1/groups/{id}/members", Allowed(Action::RunGroups), get(api::groups::members)),
         route(p.clone(), "/api/v1/groups/{id}/members", Allowed(Action::RunGroups), post(api::groups::add_member)),
         route(Method::DELETE, "/api/v1/groups/{id}/members/{member}", Allowed(Action::RunGroups), delete(api::groups::remove_member)),
@@ -298,6 +300,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         // The published directory for the public, without signing in.
         route(g.clone(), "/community/{slug}", Public, get(pages::public_directory::search)),
         route(g.clone(), "/community/{slug}/services/{id}", Public, get(pages::public_directory::service)),
+        route(g.clone(), "/community/{slug}/services/{id}/calendar.ics", Public, get(pages::groups::members::calendar)),
         route(p.clone(), "/community/{slug}/services/{id}/join", Public, post(pages::groups::members::join).layer(throttle(state, "Too many sign-ups", "There have been too many sign-ups sent from this device. Wait a minute, then try again."))),
         // The published directory as Open Referral UK 3.0 (anonymous, any origin).
         route(g.clone(), "/oruk/{slug}", Public, get(oruk::api_details).layer(cors())),

@@ -31,10 +31,16 @@ use crate::casework::CaseError;
 /// first schedule's times where two give the same date), the listing's dates off left
 /// out.
 pub fn planned_sessions(listing: &Service, today: Date) -> Vec<Occurrence> {
+    planned_between(listing, today, horizon_end(today))
+}
+
+/// The sessions `listing`'s schedules give on `from` to `to`, as [`planned_sessions`]
+/// (a group's past, for a list of members brought in with their history).
+pub fn planned_between(listing: &Service, from: Date, to: Date) -> Vec<Occurrence> {
     let off: Vec<Date> = listing.exceptions.iter().map(|e| e.date).collect();
     let mut planned: Vec<Occurrence> = Vec::new();
     for s in &listing.schedules {
-        for o in occurrences(&s.schedule, today, horizon_end(today), &off) {
+        for o in occurrences(&s.schedule, from, to, &off) {
             if !planned.iter().any(|p| p.date == o.date) {
                 planned.push(o);
             }
@@ -296,4 +302,113 @@ pub async fn group(db: &Db, caller: &Caller, service: ServiceId) -> Result<Group
         past.insert(0, (s, came));
     }
     Ok(GroupView { group, listing, facilitators, choosable, sessions, members, past })
+}
+
+/// The iCalendar feed of a group in the published directory: its sessions from four weeks
+/// ago to the horizon, moves and cancellations included (a cancelled one is marked so, and
+/// its reason given), so a calendar app that subscribed follows every change. `None`: the
+/// listing is not a group, or is closed.
+pub async fn public_calendar(db: &Db, scope: &OrgScope, service: ServiceId) -> Result<Option<String>, StoreError> {
+    use linkwell_domain::calendar::{Event, calendar};
+    match db.group(scope, service).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let listing = db.service(scope, service).await?;
+    if matches!(listing.status, linkwell_domain::directory::ServiceStatus::Closed { .. }) {
+        return Ok(None);
+    }
+    let today = crate::today();
+    let from = today.checked_sub(jiff::Span::new().weeks(4)).unwrap_or(today);
+    let usual = listing.locations.first().map(|l| l.label());
+    let events: Vec<Event> = db
+        .group_sessions(scope, service, from, horizon_end(today))
+        .await?
+        .iter()
+        .map(|s| Event {
+            uid: format!("{}@linkwell", s.id),
+            starts: linkwell_domain::time::from_millis(s.starts_at),
+            ends: linkwell_domain::time::from_millis(s.ends_at),
+            summary: match s.status {
+                GroupSessionStatus::Cancelled => format!("Cancelled: {}", listing.name),
+                _ => listing.name.clone(),
+            },
+            location: if s.venue.is_empty() { usual.clone() } else { Some(s.venue.clone()) },
+            description: (!s.reason.is_empty()).then(|| s.reason.clone()),
+            sequence: s.version,
+            cancelled: s.status == GroupSessionStatus::Cancelled,
+        })
+        .collect();
+    Ok(Some(calendar(&listing.name, &events, Timestamp::now())))
+}
+
+/// How the group on `service` is doing: the past year's sessions to today.
+pub async fn figures(
+    db: &Db,
+    scope: &OrgScope,
+    service: ServiceId,
+) -> Result<linkwell_domain::groups::figures::GroupFigures, StoreError> {
+    let today = crate::today();
+    let year_ago = today.checked_sub(jiff::Span::new().years(1)).unwrap_or(today);
+    let (members, sessions) = db.group_figure_facts(scope, service, year_ago, today).await?;
+    Ok(linkwell_domain::groups::figures::figures(&members, &sessions, linkwell_store::now_ms()))
+}
+
+/// Every group's figures, for the coordinator's dashboard and its CSV: each group's
+/// listing, name and figures, in the order the groups were made.
+pub async fn every_groups_figures(
+    db: &Db,
+    caller: &Caller,
+) -> Result<Vec<(ServiceId, String, linkwell_domain::groups::figures::GroupFigures)>, StoreError> {
+    let scope = caller.scope();
+    let groups = db.groups(&scope).await?;
+    let listings = db.services_by_ids(&scope, &groups.iter().map(|g| g.service_id).collect::<Vec<_>>()).await?;
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let name = listings.iter().find(|l| l.id == g.service_id).map(|l| l.name.clone()).unwrap_or_default();
+        out.push((g.service_id, name, figures(db, &scope, g.service_id).await?));
+    }
+    Ok(out)
+}
+
+/// The groups' figures as CSV, one row per group (cells a spreadsheet would run as a
+/// formula are written as text).
+pub async fn figures_csv(db: &Db, caller: &Caller) -> Result<Vec<u8>, StoreError> {
+    use crate::directory::csv::neutralise;
+    let rows = every_groups_figures(db, caller).await?;
+    let mut w = ::csv::Writer::from_writer(vec![]);
+    let bad = |e: ::csv::Error| StoreError::Corrupt(format!("CSV: {e}"));
+    w.write_record([
+        "group",
+        "signed_up",
+        "members",
+        "waiting",
+        "sessions_held",
+        "sessions_cancelled",
+        "average_attendance",
+        "attendance_rate",
+        "retention_4_weeks",
+        "retention_12_weeks",
+        "prescribed_share",
+    ])
+    .map_err(bad)?;
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
+    for (_, name, g) in rows {
+        w.write_record([
+            neutralise(&name).into_owned(),
+            g.signed_up.to_string(),
+            g.members.to_string(),
+            g.waiting.to_string(),
+            g.sessions_held.to_string(),
+            g.sessions_cancelled.to_string(),
+            f(g.average_attendance),
+            f(g.attendance_rate),
+            f(g.retention_4_weeks),
+            f(g.retention_12_weeks),
+            f(g.prescribed_share),
+        ])
+        .map_err(bad)?;
+    }
+    w.into_inner().map_err(|e| StoreError::Corrupt(format!("CSV: {e}")))
 }

@@ -60,7 +60,12 @@ pub async fn registers(db: &Db, caller: &Caller) -> Result<(Vec<RegisterItem>, V
         .into_iter()
         .filter(|s| s.status != GroupSessionStatus::Cancelled && (s.on_date == today || s.register_taken_at.is_none()))
         .collect();
-    let flagged = db.flagged_group_members(&scope, groups.as_deref()).await?;
+    // A flag goes to the member's link worker when they have one, and to the group's
+    // lead (its facilitators, the coordinators) otherwise.
+    let flagged = match caller.principal.user.role {
+        Role::LinkWorker => db.flagged_group_members(&scope, None, Some(caller.principal.user.id)).await?,
+        _ => db.flagged_group_members(&scope, groups.as_deref(), None).await?,
+    };
     let mut ids: Vec<ServiceId> =
         sessions.iter().map(|s| s.service_id).chain(flagged.iter().map(|m| m.service_id)).collect();
     ids.sort();
@@ -93,8 +98,18 @@ pub async fn register(db: &Db, caller: &Caller, session: GroupSessionId) -> Resu
     Ok(RegisterView { group, sheet, key: uuid::Uuid::now_v7().to_string() })
 }
 
-/// Refuse a register for a session still to come, or one called off.
-fn check_takeable(s: &GroupSession) -> Result<(), CaseError> {
+/// How far back a facilitator may take (or retake) a register: the week the list shows.
+const FACILITATOR_DAYS_BACK: i64 = 7;
+
+/// Refuse a register for a session still to come, or one called off; a facilitator's
+/// reach back is a week (the team's is not limited: corrections).
+fn check_takeable(caller: &Caller, s: &GroupSession) -> Result<(), CaseError> {
+    let today = crate::today();
+    let week_ago = today.checked_sub(Span::new().days(FACILITATOR_DAYS_BACK)).unwrap_or(today);
+    if caller.principal.user.role == Role::Facilitator && s.on_date < week_ago {
+        let why = "This register is more than a week old: ask the team to correct it";
+        return Err(CaseError::Invalid(ValidationErrors::single("attended", why)));
+    }
     if s.status == GroupSessionStatus::Cancelled {
         let why = "This session was cancelled, so it has no register";
         return Err(CaseError::Invalid(ValidationErrors::single("attended", why)));
@@ -116,15 +131,17 @@ pub async fn add_walk_in(
     base_url: &str,
 ) -> Result<Member, CaseError> {
     let s = reachable_session(db, caller, session).await?;
-    check_takeable(&s)?;
+    check_takeable(caller, &s)?;
     let new = NewMember::parse(fields, false).map_err(CaseError::Invalid)?;
     let scope = caller.scope();
-    if let Some(m) = db
-        .group_members(&scope, s.service_id)
-        .await?
-        .into_iter()
-        .find(|m| linkwell_store::group_members::same_contact(m, &new))
-    {
+    // Only a member with the same first name and contact is matched: a number typed in
+    // never shows who else has it.
+    let known = db.group_members(&scope, s.service_id).await?.into_iter().find(|m| {
+        m.status == linkwell_domain::groups::members::MemberStatus::Member
+            && m.first_name.eq_ignore_ascii_case(&new.first_name)
+            && linkwell_store::group_members::same_contact(m, &new)
+    });
+    if let Some(m) = known {
         return Ok(m);
     }
     let joining = Joining { member: &new, route: JoinRoute::WalkIn, person: None, once_per_contact: false };
@@ -141,7 +158,7 @@ pub async fn take(
     fields: &RegisterFields,
 ) -> Result<RegisterTaken, CaseError> {
     let s = reachable_session(db, caller, session).await?;
-    check_takeable(&s)?;
+    check_takeable(caller, &s)?;
     let register = Register::parse(fields).map_err(CaseError::Invalid)?;
     let scope = caller.scope();
     let user = Some(caller.principal.user.id);
@@ -152,8 +169,10 @@ pub async fn take(
         }
         other => other?,
     };
-    if taken.recorded {
-        answer_prescriptions(db, caller, &taken).await?;
+    // Answered again on a retry too (an answer already given is not given twice); the
+    // register stands whatever becomes of them.
+    if let Err(e) = answer_prescriptions(db, caller, &taken).await {
+        tracing::warn!(error = %e, "a register could not answer a prescription's follow-up");
     }
     Ok(taken)
 }

@@ -8,6 +8,7 @@
 //! eligibility) and its access (its accessibility notes). Its sessions come from the
 //! listing's schedule ([`sessions`]).
 
+pub mod figures;
 pub mod members;
 pub mod registers;
 pub mod sessions;

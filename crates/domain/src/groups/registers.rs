@@ -87,8 +87,10 @@ pub fn prescription_answer(
     on: Date,
 ) -> Option<PrescriptionOutcome> {
     let six_weeks = six_weeks_after(prescribed_on);
+    // One step at a time: a first visit says they started, whenever it is; only a visit
+    // after that, six weeks on, says they are still going.
     match now {
-        None | Some(PrescriptionOutcome::Started) if on >= six_weeks => Some(PrescriptionOutcome::Attending6Weeks),
+        Some(PrescriptionOutcome::Started) if on >= six_weeks => Some(PrescriptionOutcome::Attending6Weeks),
         None if on >= prescribed_on => Some(PrescriptionOutcome::Started),
         _ => None,
     }
@@ -133,7 +135,11 @@ mod tests {
             prescription_answer(Some(PrescriptionOutcome::Started), on, later),
             Some(PrescriptionOutcome::Attending6Weeks)
         );
-        assert_eq!(prescription_answer(None, on, later), Some(PrescriptionOutcome::Attending6Weeks));
+        assert_eq!(
+            prescription_answer(None, on, later),
+            Some(PrescriptionOutcome::Started),
+            "a first visit is a start"
+        );
         // What was decided is not overruled; nothing before the connection counts.
         assert_eq!(prescription_answer(Some(PrescriptionOutcome::DidNotStart), on, later), None);
         assert_eq!(prescription_answer(Some(PrescriptionOutcome::Attending6Weeks), on, later), None);

@@ -12,6 +12,7 @@ use linkwell_store::{Actor, Db, OrgScope, StoreError};
 
 mod casework;
 mod directory;
+mod groups;
 
 pub const SLUG: &str = "riverside-pcn";
 pub const NAME: &str = "Riverside Primary Care Network";
@@ -125,7 +126,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         referrers.push(db.create_user(&scope, &actor, &new).await?);
     }
     casework::seed(db, &scope, &practices, &referrers).await?;
-    directory::seed(db, &scope, NAME).await
+    directory::seed(db, &scope, NAME).await?;
+    groups::seed(db, &scope).await
 }
 
 pub fn banner() -> String {

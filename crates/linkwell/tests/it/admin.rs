@@ -516,7 +516,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         ),
         (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Directory", "Groups", "Practices"]),
         (Role::Referrer, vec!["Home", "Referrals", "Directory", "Practices"]),
-        (Role::Facilitator, vec!["Home"]),
+        (Role::Facilitator, vec!["Home", "Registers"]),
         (Role::Commissioner, vec!["Home"]),
     ] {
         let c = app.signed_in(&app.a.email(role)).await;

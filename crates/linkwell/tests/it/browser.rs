@@ -378,7 +378,7 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
         (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Groups Practices Team"),
         (Role::LinkWorker, "Home Caseload Diary Referrals Directory Groups Practices"),
         (Role::Referrer, "Home Referrals Directory Practices"),
-        (Role::Facilitator, "Home"),
+        (Role::Facilitator, "Home Registers"),
         (Role::Commissioner, "Home"),
     ] {
         b.sign_in(&app.a.email(role), PASSWORD).await;

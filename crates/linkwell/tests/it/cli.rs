@@ -337,7 +337,7 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM sessions WHERE status = 'attended'").await > 400);
     // A directory of about 150 listings, some paused, closed, full or not checked for months,
     // and the team's own groups.
-    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM services").await, 151);
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM services").await, 152);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'paused'").await >= 5);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE status = 'closed'").await >= 3);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM services WHERE is_full").await >= 3);
@@ -349,8 +349,17 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
             "SELECT COUNT(*) FROM services s JOIN providers p ON p.id = s.provider_id WHERE p.kind = 'own'"
         )
         .await,
-        5
+        6
     );
+    // The team runs them as groups, with a year behind them: Walk and Talk with over a
+    // hundred members and its registers, some weeks called off for rain, a waiting list.
+    assert_eq!(crate::support::count(&db, "SELECT COUNT(*) FROM team_groups").await, 6);
+    let walkers = "SELECT COUNT(*) FROM group_members m JOIN services s ON s.id = m.service_id WHERE s.name = 'Walk and Talk' AND m.status = 'member'";
+    assert!(crate::support::count(&db, walkers).await >= 100);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_members WHERE status = 'waiting'").await >= 3);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_sessions WHERE status = 'cancelled'").await >= 3);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_attendance").await > 2000);
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_members WHERE route = 'prescription'").await >= 10);
     let walk = crate::support::count(&db, "SELECT COUNT(*) FROM services s JOIN schedules sc ON sc.service_id = s.id WHERE s.name = 'Walk and Talk' AND sc.rrule = 'FREQ=WEEKLY;BYDAY=TU' AND sc.opens_at = '10:00'").await;
     assert_eq!(walk, 1, "Walk and Talk every Tuesday at 10:00");
     // People supported have free times and connections at every stage; some needs were unmet.

@@ -317,6 +317,15 @@ async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engi
     );
     let page = coordinator.text(&group_page).await;
     assert!(page.contains("Storm warning"), "{page}");
+    // The group's public calendar follows the cancellation.
+    let feed = public.get(&format!("{listing}/calendar.ics")).await;
+    assert_eq!(feed.status(), 200);
+    assert_eq!(feed.headers()["content-type"], "text/calendar; charset=utf-8");
+    let ics = feed.text().await.unwrap();
+    assert!(ics.contains("SUMMARY:Cancelled: Walk and Talk") && ics.contains("STATUS:CANCELLED"), "{ics}");
+    assert!(ics.contains("DESCRIPTION:Storm warning"), "{ics}");
+    assert!(ics.matches("BEGIN:VEVENT").count() >= 13, "{ics}");
+    assert_eq!(public.get(&format!("/community/a/services/{}/calendar.ics", app.a.service.id)).await.status(), 404);
 
     // Pat leaves by the link in the welcome: once, without signing in.
     let link = format!("/group-links/{}", link_in(welcome));

@@ -474,3 +474,59 @@ pub async fn change_session(
     .await?;
     Ok(Json(SessionChangedDto { session: (&s).into(), members_told: told }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupFiguresDto {
+    /// Everyone who ever had a place.
+    pub signed_up: u32,
+    pub members: u32,
+    /// Waiting or offered a place now.
+    pub waiting: u32,
+    /// Sign-ups in each month (`2026-11`), oldest first.
+    pub signups_by_month: Vec<MonthCountDto>,
+    /// In the past year: sessions held (register taken) and cancelled.
+    pub sessions_held: u32,
+    pub sessions_cancelled: u32,
+    pub average_attendance: Option<f64>,
+    /// Who came over who were members at each session held (0 to 1).
+    pub attendance_rate: Option<f64>,
+    /// Of those who joined at least 4 (12) weeks ago, the share who came 4 (12) or more
+    /// weeks after joining (0 to 1).
+    pub retention_4_weeks: Option<f64>,
+    pub retention_12_weeks: Option<f64>,
+    /// Of everyone who ever had a place, the share who came by social prescription.
+    pub prescribed_share: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthCountDto {
+    pub month: String,
+    pub count: u32,
+}
+
+/// How a group is doing: sign-ups, attendance, retention, its waiting list and sessions
+/// cancelled, and how many came by social prescription.
+#[utoipa::path(get, operation_id = "getGroupFigures", path = "/api/v1/groups/{id}/figures", tag = "groups", params(("id" = String, Path)),
+    responses((status = 200, body = GroupFiguresDto), (status = 404, body = Problem)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> Result<Json<GroupFiguresDto>, ApiError> {
+    let id = super::path_id::<ServiceId>(&id)?;
+    state.db.group(&p.scope(), id).await?;
+    let f = groups::figures(&state.db, &p.scope(), id).await?;
+    Ok(Json(GroupFiguresDto {
+        signed_up: f.signed_up,
+        members: f.members,
+        waiting: f.waiting,
+        signups_by_month: f.signups_by_month.into_iter().map(|(month, count)| MonthCountDto { month, count }).collect(),
+        sessions_held: f.sessions_held,
+        sessions_cancelled: f.sessions_cancelled,
+        average_attendance: f.average_attendance,
+        attendance_rate: f.attendance_rate,
+        retention_4_weeks: f.retention_4_weeks,
+        retention_12_weeks: f.retention_12_weeks,
+        prescribed_share: f.prescribed_share,
+    }))
+}

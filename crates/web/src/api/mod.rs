@@ -188,7 +188,7 @@ pub fn rfc3339(ms: i64) -> String {
         organisation::tools, organisation::create_tool, organisation::set_tool_offered,
         users::reset_link, people::merge, plans::versions, plans::version, plans::version_pdf, plans::discharge_summary,
         groups::list, groups::create, groups::get, groups::update, groups::set_facilitators,
-        groups::members, groups::add_member, groups::remove_member, groups::change_session,
+        groups::figures, groups::members, groups::add_member, groups::remove_member, groups::change_session,
         registers::list, registers::get, registers::take,
     ),
     components(schemas(Problem, ProblemField)),

@@ -164,6 +164,9 @@ pub async fn take(
             ValidationErrors::single("walk_ins", format!("Add no more than {MAX_ROWS} walk-ins at once")).into()
         );
     }
+    // The register is checked before anyone is added: a refused one changes nothing.
+    let check = RegisterFields { key: b.key.clone(), attended: b.attended.clone(), note: b.note.clone() };
+    linkwell_domain::groups::registers::Register::parse(&check)?;
     let mut attended = b.attended;
     for (i, w) in b.walk_ins.into_iter().enumerate() {
         let fields = MemberFields {

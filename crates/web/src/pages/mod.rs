@@ -114,7 +114,10 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     items.push(("/referrals", "Referrals", Some(Action::ViewReferrals)));
     items.push(("/directory", "Directory", Some(Action::ViewDirectory)));
     items.push(("/groups", "Groups", Some(Action::RunGroups)));
-    items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
+    // The team reaches registers from its groups; a facilitator has nothing else to run.
+    if !p.can(Action::RunGroups) {
+        items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
+    }
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

@@ -105,12 +105,12 @@ pub(crate) async fn render_service(
     if matches!(s.status, linkwell_domain::directory::ServiceStatus::Closed { .. }) {
         return Err(PageError::NotFound);
     }
-    let joinable = s.status.is_active()
-        && match state.db.group(&scope, id).await {
-            Ok(g) => g.settings.public_join,
-            Err(linkwell_store::StoreError::NotFound) => false,
-            Err(e) => return Err(e.into()),
-        };
+    let group = match state.db.group(&scope, id).await {
+        Ok(g) => Some(g),
+        Err(linkwell_store::StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let joinable = s.status.is_active() && group.as_ref().is_some_and(|g| g.settings.public_join);
     let today = linkwell_app::today();
     let upcoming: Vec<String> =
         s.upcoming(today, 42, 4).into_iter().map(linkwell_domain::time::display_london_date).collect();
@@ -143,7 +143,7 @@ pub(crate) async fn render_service(
             schedules => s.schedules.iter().map(|x| x.schedule.summary()).collect::<Vec<_>>(),
             upcoming => upcoming,
             self_referral => org.self_referral_enabled,
-            joinable => joinable, form => form, channels => channels, checks => checks, errors => errors,
+            joinable => joinable, is_group => group.is_some(), form => form, channels => channels, checks => checks, errors => errors,
         },
     )?;
     let status = if join.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };

@@ -7,7 +7,7 @@ use crate::error::PageError;
 use crate::pages::{Page, form_errors, form_status};
 use crate::state::AppState;
 
-pub(super) fn csv_download(name: &str, body: Vec<u8>) -> Response {
+pub(crate) fn csv_download(name: &str, body: Vec<u8>) -> Response {
     (
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

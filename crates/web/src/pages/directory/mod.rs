@@ -1,7 +1,7 @@
 //! The community directory for staff: listings (add, edit, pause, close, reopen, verify,
 //! dates off), the organisations that run them, and the listings due a check.
 
-mod csv;
+pub(crate) mod csv;
 mod listings;
 mod providers;
 mod search;

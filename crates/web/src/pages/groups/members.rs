@@ -176,3 +176,24 @@ pub async fn act(
         _ => Err(PageError::BadRequest("Choose to leave the group or to take the place.".into())),
     }
 }
+
+/// A group's dates as an iCalendar feed, for anyone the directory is published to:
+/// moves and cancellations reach a calendar that subscribed.
+pub async fn calendar(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let org = crate::pages::public_directory::published(&state, &slug).await?;
+    let id: ServiceId = path_id(&id)?;
+    match linkwell_app::groups::public_calendar(&state.db, &OrgScope::new(org.id), id).await? {
+        Some(body) => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            body,
+        )
+            .into_response()),
+        None => Err(PageError::NotFound),
+    }
+}

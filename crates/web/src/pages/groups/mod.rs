@@ -35,6 +35,11 @@ fn fields(form: &FormPairs) -> GroupFields {
     }
 }
 
+/// "42%", or "not yet" when there is nothing to count.
+fn percent(share: Option<f64>) -> String {
+    share.map(|s| format!("{:.0}%", s * 100.0)).unwrap_or_else(|| "not yet".into())
+}
+
 fn session_rows(sessions: &[GroupSession]) -> Vec<Value> {
     sessions
         .iter()
@@ -56,11 +61,14 @@ async fn render_list(
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
+    let figures = groups::every_groups_figures(&state.db, &p).await?;
     let rows: Vec<Value> = groups::groups(&state.db, &p)
         .await?
         .iter()
         .map(|g| {
+            let f = figures.iter().find(|(id, _, _)| *id == g.group.service_id).map(|(_, _, f)| f);
             minijinja::context! {
+                figures => f.map(minijinja::value::Serde),
                 id => g.group.service_id.to_string(), name => g.name.clone(), facilitators => g.facilitators,
                 next => g.next.as_ref().map(|s| session_rows(std::slice::from_ref(s))),
             }
@@ -118,6 +126,7 @@ pub(crate) async fn render_group(
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let g = groups::group(&state.db, &p, id).await?;
+    let figures = groups::figures(&state.db, &p.scope(), id).await?;
     let s = &g.group.settings;
     let mut values = std::collections::BTreeMap::from([
         ("what_to_bring".to_owned(), s.what_to_bring.clone()),
@@ -160,6 +169,11 @@ pub(crate) async fn render_group(
             listing => minijinja::context! { capacity => g.listing.capacity, eligibility => g.listing.eligibility.clone(), accessibility => g.listing.accessibility.clone() },
             facilitators => g.facilitators.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
             choosable => choosable, sessions => session_rows(&g.sessions),
+            figures => minijinja::value::Serde(&figures),
+            figures_pct => minijinja::context! {
+                attendance_rate => percent(figures.attendance_rate), retention_4_weeks => percent(figures.retention_4_weeks),
+                retention_12_weeks => percent(figures.retention_12_weeks), prescribed_share => percent(figures.prescribed_share),
+            },
             past => g.past.iter().map(|(s, came)| minijinja::context! {
                 id => s.id.to_string(), date => linkwell_domain::time::display_london_date(s.on_date),
                 status => s.status.code(), came => came, note => s.register_note.clone(),
@@ -215,4 +229,10 @@ pub async fn set_facilitators(
         Err(CaseError::Invalid(e)) => render_group(&state, &page, id, Some(Sent::Facilitators(&form)), Some(&e)).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// Every group's figures as a spreadsheet.
+pub async fn figures_csv(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let body = groups::figures_csv(&state.db, &page.caller()?).await?;
+    Ok(crate::pages::directory::csv::csv_download("groups.csv", body))
 }

@@ -120,7 +120,8 @@ fn walk_in_fields(form: &FormPairs) -> MemberFields {
         last_name: form.get("walk_in_last_name").to_owned(),
         email: form.get("walk_in_email").to_owned(),
         phone: form.get("walk_in_phone").to_owned(),
-        channel: String::new(),
+        // With both, texts: the facilitator has no time to ask.
+        channel: "sms".into(),
         consent_contact: form.checked("walk_in_consent"),
         ..Default::default()
     }
@@ -138,7 +139,19 @@ pub async fn submit(
     let typed =
         [&walk_in.first_name, &walk_in.last_name, &walk_in.email, &walk_in.phone].iter().any(|f| !f.trim().is_empty());
     let mut said = None;
-    if typed || form.get("action") == "walk_in" {
+    let submitting = form.get("action") != "walk_in";
+    // A register that cannot be taken adds nobody either.
+    if submitting {
+        let fields = RegisterFields {
+            key: form.get("key").to_owned(),
+            attended: form.all("attended"),
+            note: form.get("note").to_owned(),
+        };
+        if let Err(e) = linkwell_domain::groups::registers::Register::parse(&fields) {
+            return render(&state, &page, session, Some(Sent { form: &form, said: None }), Some(&e)).await;
+        }
+    }
+    if typed || !submitting {
         match registers::add_walk_in(&state.db, &p, session, &walk_in, &state.config.public_url).await {
             Ok(m) => {
                 said = Some(format!("{} is added and ticked", m.first_name));
