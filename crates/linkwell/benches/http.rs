@@ -5,7 +5,8 @@
 //!
 //! Settings: `BENCH_SECONDS` per endpoint (default 3), `BENCH_CONCURRENCY` (default 8),
 //! `BENCH_AUDIT_ENTRIES` (default 200000), `BENCH_USERS` (default 2000),
-//! `BENCH_REFERRALS` (default 250000, one person each), `BENCH_SESSIONS` (default 1000000)
+//! `BENCH_REFERRALS` (default 250000, one person each), `BENCH_SESSIONS` (default 1000000),
+//! `BENCH_GROUP_MEMBERS` (default 500, a group with a year of weekly registers)
 //! and `BENCH_SERVICES` (default 100000 directory listings, loaded through the ORUK import);
 //! `BENCH_ONLY` runs only the endpoints whose name contains it, or one of its `|`-separated
 //! parts (the seeding is the same); `BENCH_SLOWEST=1` prints when, into each endpoint's
@@ -39,8 +40,20 @@ struct Fixture {
     coordinator_cookie: String,
     worker_cookie: String,
     coordinator_token: String,
+    /// A facilitator of the benchmark's group.
+    facilitator_cookie: String,
+    group: GroupBench,
     directory: DirectoryFigures,
     _db: TestDb,
+}
+
+/// The group of `BENCH_GROUP_MEMBERS` (default 500) members with a year of weekly
+/// sessions and their registers: its pages' paths, and who came to its latest session.
+struct GroupBench {
+    page: &'static str,
+    register_page: &'static str,
+    register_api: &'static str,
+    attended: Arc<Vec<String>>,
 }
 
 /// An ICS-sized organisation: ~300 practices, thousands of users, a long audit trail.
@@ -85,6 +98,9 @@ async fn seed(engine: Engine) -> Fixture {
     db.index_every_name().await.unwrap();
     eprintln!("{engine:?}: people's names indexed in {:.1} s", started.elapsed().as_secs_f64());
     let directory = bulk_directory(&db, &scope, engine).await;
+    let started = Instant::now();
+    let group = bulk_group(&db, &scope, &hash).await;
+    eprintln!("{engine:?}: a group with a year of registers in {:.1} s", started.elapsed().as_secs_f64());
     settle(&db).await;
     let secret = Secret::generate("lw_");
     db.create_api_token(&scope, &actor, admin.id, "bench", &secret.hash()).await.unwrap();
@@ -111,12 +127,110 @@ async fn seed(engine: Engine) -> Fixture {
         cookie: sign_in(&base, "user0@ics.example").await,
         coordinator_cookie: sign_in(&base, "user2@ics.example").await,
         worker_cookie: sign_in(&base, "user3@ics.example").await,
+        facilitator_cookie: sign_in(&base, "facilitator@ics.example").await,
+        group,
         base,
         token: secret.expose().to_owned(),
         referrer_token,
         coordinator_token,
         directory,
         _db: t,
+    }
+}
+
+/// One of the organisation's own listings run as a group: `BENCH_GROUP_MEMBERS` members who
+/// joined a year ago, a session every week for a year with its register (about three in
+/// five coming), and a facilitator. Through the store's own writes, one by one.
+async fn bulk_group(db: &Db, scope: &OrgScope, hash: &linkwell_domain::identity::PasswordHash) -> GroupBench {
+    use linkwell_domain::directory::{ProviderFields, ProviderInput, ScheduleFields, ServiceFields, ServiceInput};
+    use linkwell_domain::groups::members::{JoinRoute, MemberChannel, NewMember};
+    use linkwell_domain::groups::registers::Register;
+    use linkwell_store::group_members::{Joining, Notice};
+    let actor = Actor::system();
+    let today = linkwell_app::today();
+    let year_ago = today.checked_sub(jiff::Span::new().years(1)).unwrap();
+    let provider = ProviderFields {
+        name: "The ICS wellbeing team".into(),
+        kind: "own".into(),
+        description: "Our own groups".into(),
+        ..Default::default()
+    };
+    let provider = db.create_provider(scope, &actor, &ProviderInput::parse(&provider).unwrap()).await.unwrap();
+    let fields = ServiceFields {
+        provider_id: provider.id.to_string(),
+        name: "Benchmark Walk and Talk".into(),
+        description: "A walk, a warm drink and a quiz.".into(),
+        cost: "free".into(),
+        needs: vec!["loneliness".into()],
+        schedules: vec![ScheduleFields {
+            repeat: "weekly".into(),
+            day: ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][today.weekday().to_monday_zero_offset() as usize].into(),
+            starts: linkwell_domain::time::DateEntry::Iso(year_ago.to_string()),
+            opens: "00:05".into(),
+            closes: "01:00".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let listing = db.create_service(scope, &actor, &ServiceInput::parse(&fields, today).unwrap(), today).await.unwrap();
+    let settings = linkwell_domain::groups::GroupSettings::parse(&Default::default()).unwrap();
+    db.create_group(scope, &actor, listing.id, &settings).await.unwrap();
+    let facilitator = NewUser {
+        email: EmailAddress::parse("facilitator@ics.example").unwrap(),
+        display_name: "Bench Facilitator".into(),
+        role: Role::Facilitator,
+        practice_id: None,
+        password_hash: hash.clone(),
+    };
+    let facilitator = db.create_user(scope, &actor, &facilitator).await.unwrap();
+    db.set_group_facilitators(scope, &actor, listing.id, linkwell_domain::Version(1), &[facilitator.id]).await.unwrap();
+    let planned = linkwell_app::groups::planned_between(
+        &listing,
+        year_ago,
+        linkwell_domain::groups::sessions::horizon_end(today),
+    );
+    let long_ago = jiff::Timestamp::from_millisecond(linkwell_domain::time::london_day_start(year_ago)).unwrap();
+    db.regenerate_group_sessions(scope, &actor, listing.id, year_ago, &planned, long_ago).await.unwrap();
+    let quiet = |_: &linkwell_store::group_members::Member, _: &Secret| Notice {
+        subject: String::new(),
+        body: String::new(),
+        purpose: "group_joined",
+    };
+    let mut members = Vec::new();
+    for m in 0..env_or("BENCH_GROUP_MEMBERS", 500) {
+        let new = NewMember {
+            first_name: format!("Walker{m}"),
+            last_initial: "B".into(),
+            email: Some(format!("walker{m}@people.example")),
+            phone: None,
+            channel: MemberChannel::Email,
+            consent_contact: false,
+            access_needs: m % 9 == 0,
+            emergency_contact: (m % 5 == 0).then(|| "Next of kin 07700 900123".into()),
+        };
+        let joining = Joining { member: &new, route: JoinRoute::Staff, person: None, once_per_contact: false };
+        let member = db.join_group(scope, &actor, listing.id, &joining, &quiet).await.unwrap();
+        db.record_joined_at(scope, &actor, member.id, linkwell_domain::time::london_day_start(year_ago)).await.unwrap();
+        members.push(member.id);
+    }
+    // Every session up to today's has its register.
+    let sessions = db.group_sessions(scope, listing.id, year_ago, today).await.unwrap();
+    let mut latest = None;
+    for (n, session) in sessions.iter().enumerate() {
+        let attended =
+            members.iter().enumerate().filter(|(m, _)| (m * 7 + n * 13) % 10 < 6).map(|(_, id)| *id).collect();
+        let register = Register { key: format!("bench-{n}-register"), attended, note: "Dry".into() };
+        db.take_register(scope, &actor, session.id, &register, None).await.unwrap();
+        latest = Some(session.id);
+    }
+    let latest = latest.expect("a session this year");
+    let attended: Vec<String> = members.iter().step_by(2).map(ToString::to_string).collect();
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    GroupBench {
+        page: leak(format!("/groups/{}", listing.id)),
+        register_page: leak(format!("/registers/{latest}")),
+        register_api: leak(format!("/api/v1/registers/{latest}")),
+        attended: Arc::new(attended),
     }
 }
 
@@ -520,6 +634,7 @@ enum Auth {
     WorkerSession,
     ReferrerToken,
     CoordinatorToken,
+    FacilitatorSession,
 }
 
 struct Result {
@@ -556,13 +671,17 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
             Auth::WorkerSession => (String::new(), f.worker_cookie.clone()),
             Auth::ReferrerToken => (f.referrer_token.clone(), String::new()),
             Auth::CoordinatorToken => (f.coordinator_token.clone(), String::new()),
+            Auth::FacilitatorSession => (String::new(), f.facilitator_cookie.clone()),
         };
+        let attended = f.group.attended.clone();
         tasks.push(tokio::spawn(async move {
             let send = async |n: usize| {
                 let mut req = client.request(method.clone(), format!("{base}{path}"));
                 req = match auth {
                     Auth::None => req,
-                    Auth::Session | Auth::CoordinatorSession | Auth::WorkerSession => req.header("cookie", &cookie),
+                    Auth::Session | Auth::CoordinatorSession | Auth::WorkerSession | Auth::FacilitatorSession => {
+                        req.header("cookie", &cookie)
+                    }
                     Auth::Token | Auth::ReferrerToken | Auth::CoordinatorToken => req.bearer_auth(&token),
                 };
                 if method == reqwest::Method::POST && path == "/api/v1/referrals" {
@@ -573,6 +692,9 @@ async fn load(f: &Fixture, name: &'static str, method: reqwest::Method, path: &'
                         "person": {"given_name": format!("Intake{n}"), "family_name": "Bench", "date_of_birth": born, "sex": "male", "phone": "07700 900123", "preferred_channel": "phone"},
                         "referral": {"source": "gp", "needs": ["loneliness"], "urgency": "routine", "consent_confirmed": true}
                     }));
+                } else if method == reqwest::Method::POST && path.starts_with("/api/v1/registers/") {
+                    // A register of half the group, each a new form: recorded, replacing the last.
+                    req = req.json(&serde_json::json!({"key": format!("bench-submit-{n}"), "attended": *attended, "note": "Sunny"}));
                 } else if method == reqwest::Method::POST {
                     req = req.json(
                         &serde_json::json!({"name": format!("Bench {n}"), "ods_code": format!("Z{:05}", n % 100_000)}),
@@ -695,6 +817,13 @@ async fn run(engine: Engine) -> (Vec<Result>, DirectoryFigures) {
             Auth::None,
         )
         .await,
+        load(&f, "GET /registers/{session} (500 members)", M::GET, f.group.register_page, Auth::FacilitatorSession)
+            .await,
+        load(&f, "POST /api/v1/registers/{session} (250 came)", M::POST, f.group.register_api, Auth::CoordinatorToken)
+            .await,
+        load(&f, "GET /groups/{id} (a year of registers)", M::GET, f.group.page, Auth::CoordinatorSession).await,
+        load(&f, "GET /groups (with figures)", M::GET, "/groups", Auth::CoordinatorSession).await,
+        load(&f, "GET /groups/figures.csv", M::GET, "/groups/figures.csv", Auth::CoordinatorSession).await,
         // Last: it adds a practice a request, about 3,000 in 3 s, ten times the ICS's 300,
         // and every later team list would offer them all in its practice chooser.
         load(&f, "POST /api/v1/practices", M::POST, "/api/v1/practices", Auth::Token).await,

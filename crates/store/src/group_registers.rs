@@ -155,8 +155,8 @@ impl Db {
     ) -> Result<Vec<(GroupSessionId, i64)>> {
         let rows: Vec<(String, i64)> = on_db!(self, pool => {
             sqlx::query_as(
-                "SELECT s.id, (SELECT COUNT(*) FROM group_attendance a WHERE a.organisation_id = s.organisation_id AND a.session_id = s.id) \
-                 FROM group_sessions s WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 AND s.register_taken_at IS NOT NULL",
+                "SELECT s.id, COUNT(a.member_id) FROM group_sessions s LEFT JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
+                 WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 AND s.register_taken_at IS NOT NULL GROUP BY s.id",
             )
             .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?
         });
@@ -172,42 +172,56 @@ impl Db {
         from: jiff::civil::Date,
         to: jiff::civil::Date,
     ) -> Result<(Vec<MemberFacts>, Vec<SessionFacts>)> {
-        type MemberFactRow = (Option<i64>, Option<i64>, String, String, Option<i64>);
-        type SessionFactRow = (String, i64, String, Option<i64>, i64);
-        let (members, sessions): (Vec<MemberFactRow>, Vec<SessionFactRow>) = on_db!(self, pool => {
+        type MemberFactRow = (String, Option<i64>, Option<i64>, String, String);
+        type SessionFactRow = (String, String, i64, String, Option<i64>);
+        // Three reads, each one pass over the group's rows: who the members are, when each
+        // last came (from the group's sessions to their attendance, by key), and how many
+        // came to each session. A subquery per member or per session read the attendance
+        // again for each.
+        type Counted = Vec<(String, i64)>;
+        let (members, last_came, sessions, came): (Vec<MemberFactRow>, Counted, Vec<SessionFactRow>, Counted) = on_db!(self, pool => {
             let members: Vec<MemberFactRow> = sqlx::query_as(
-                "SELECT m.joined_at, m.left_at, m.status, m.route, \
-                 (SELECT MAX(s.starts_at) FROM group_attendance a JOIN group_sessions s ON s.organisation_id = a.organisation_id AND s.id = a.session_id \
-                  WHERE a.organisation_id = m.organisation_id AND a.member_id = m.id) \
-                 FROM group_members m WHERE m.organisation_id = $1 AND m.service_id = $2",
+                "SELECT id, joined_at, left_at, status, route FROM group_members WHERE organisation_id = $1 AND service_id = $2",
+            )
+            .bind(scope.key()).bind(service.to_string()).fetch_all(pool).await?;
+            let last_came: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT a.member_id, MAX(s.starts_at) FROM group_sessions s JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
+                 WHERE s.organisation_id = $1 AND s.service_id = $2 GROUP BY a.member_id",
             )
             .bind(scope.key()).bind(service.to_string()).fetch_all(pool).await?;
             let sessions: Vec<SessionFactRow> = sqlx::query_as(
-                "SELECT s.on_date, s.starts_at, s.status, s.register_taken_at, \
-                 (SELECT COUNT(*) FROM group_attendance a WHERE a.organisation_id = s.organisation_id AND a.session_id = s.id) \
-                 FROM group_sessions s WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 ORDER BY s.on_date",
+                "SELECT id, on_date, starts_at, status, register_taken_at FROM group_sessions \
+                 WHERE organisation_id = $1 AND service_id = $2 AND on_date >= $3 AND on_date <= $4 ORDER BY on_date",
             )
             .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?;
-            (members, sessions)
+            let came: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT a.session_id, COUNT(*) FROM group_sessions s JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
+                 WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 GROUP BY a.session_id",
+            )
+            .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?;
+            (members, last_came, sessions, came)
         });
+        let last_came: std::collections::HashMap<String, i64> = last_came.into_iter().collect();
+        let came: std::collections::HashMap<String, i64> = came.into_iter().collect();
         let members = members
             .into_iter()
-            .map(|(joined_at, left_at, status, route, last_came_at)| MemberFacts {
+            .map(|(id, joined_at, left_at, status, route)| MemberFacts {
                 joined_at,
                 left_at,
                 waiting: status == "waiting" || status == "offered",
                 prescribed: route == "prescription",
-                last_came_at,
+                last_came_at: last_came.get(&id).copied(),
             })
             .collect();
         let sessions = sessions
             .into_iter()
-            .map(|(on_date, starts_at, status, taken, came)| {
+            .map(|(id, on_date, starts_at, status, taken)| {
+                let n = came.get(&id).copied().unwrap_or(0);
                 Ok(SessionFacts {
                     on_date: stored(on_date.parse())?,
                     starts_at,
                     cancelled: status == "cancelled",
-                    came: taken.map(|_| u32::try_from(came).unwrap_or(u32::MAX)),
+                    came: taken.map(|_| u32::try_from(n).unwrap_or(u32::MAX)),
                 })
             })
             .collect::<Result<_>>()?;

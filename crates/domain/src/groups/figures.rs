@@ -49,7 +49,7 @@ pub struct GroupFigures {
     pub sessions_cancelled: u32,
     /// Mean number who came to a session held; `None` with none held.
     pub average_attendance: Option<f64>,
-    /// Who came over who were members at each session held, as a share of 1.
+    /// Who came over who were members on the day of each session held, as a share of 1.
     pub attendance_rate: Option<f64>,
     /// Of those who joined at least 4 (12) weeks ago, the share who came to a session 4
     /// (12) or more weeks after joining.
@@ -81,14 +81,16 @@ pub fn figures(members: &[MemberFacts], sessions: &[SessionFacts], now: i64) -> 
     }
     let held: Vec<&SessionFacts> = sessions.iter().filter(|s| !s.cancelled && s.came.is_some()).collect();
     let came: u32 = held.iter().filter_map(|s| s.came).sum();
-    let expected: u32 =
-        held.iter()
-            .map(|s| {
-                count(joined.iter().map(|m| {
-                    m.joined_at.is_some_and(|j| j <= s.starts_at) && m.left_at.is_none_or(|l| l > s.starts_at)
-                }))
-            })
-            .sum();
+    let expected: u32 = held
+        .iter()
+        .map(|s| {
+            count(joined.iter().map(|m| {
+                // A member from the day they joined: a walk-in joins during the session.
+                m.joined_at.is_some_and(|j| crate::time::london_date(j) <= s.on_date)
+                    && m.left_at.is_none_or(|l| l > s.starts_at)
+            }))
+        })
+        .sum();
     let retention = |weeks: i64| {
         let old_enough: Vec<&&MemberFacts> =
             joined.iter().filter(|m| m.joined_at.is_some_and(|j| j + weeks * WEEK_MS <= now)).collect();

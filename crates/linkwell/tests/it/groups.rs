@@ -437,6 +437,23 @@ async fn a_facilitator_takes_todays_register_once_and_sees_only_their_groups(eng
     assert_eq!(register["note"], "Sunny");
     let group = coordinator.text(&format!("/groups/{walk}")).await;
     assert!(group.contains("7 came (Sunny)"), "{group}");
+    // The group's figures count it: nine signed up (seven, the prescribed person and the
+    // walk-in), one session held with seven there, one in nine by prescription.
+    let (status, figures) =
+        api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/figures"), Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{figures}");
+    assert_eq!(
+        (figures["signed_up"].as_u64(), figures["members"].as_u64(), figures["sessions_held"].as_u64()),
+        (Some(9), Some(9), Some(1))
+    );
+    assert_eq!(figures["average_attendance"].as_f64(), Some(7.0));
+    assert_eq!(figures["attendance_rate"].as_f64(), Some(7.0 / 9.0));
+    assert_eq!(figures["prescribed_share"].as_f64(), Some(1.0 / 9.0));
+    let csv = coordinator.text("/groups/figures.csv").await;
+    assert!(
+        csv.starts_with("group,signed_up,members,waiting,sessions_held") && csv.contains("Walk and Talk,9,9,0,1,"),
+        "{csv}"
+    );
     // The prescription's "did they start?" is answered from the register.
     let (_, answered) = api_call(
         &app,
