@@ -81,15 +81,13 @@ pub fn figures(members: &[MemberFacts], sessions: &[SessionFacts], now: i64) -> 
     }
     let held: Vec<&SessionFacts> = sessions.iter().filter(|s| !s.cancelled && s.came.is_some()).collect();
     let came: u32 = held.iter().filter_map(|s| s.came).sum();
+    // A member from the day they joined (a walk-in joins during the session): each
+    // member's day is read once, not once for every session.
+    let member_from: Vec<(Date, Option<i64>)> =
+        joined.iter().filter_map(|m| Some((crate::time::london_date(m.joined_at?), m.left_at))).collect();
     let expected: u32 = held
         .iter()
-        .map(|s| {
-            count(joined.iter().map(|m| {
-                // A member from the day they joined: a walk-in joins during the session.
-                m.joined_at.is_some_and(|j| crate::time::london_date(j) <= s.on_date)
-                    && m.left_at.is_none_or(|l| l > s.starts_at)
-            }))
-        })
+        .map(|s| count(member_from.iter().map(|(day, left)| *day <= s.on_date && left.is_none_or(|l| l > s.starts_at))))
         .sum();
     let retention = |weeks: i64| {
         let old_enough: Vec<&&MemberFacts> =
