@@ -971,6 +971,14 @@ async fn on_a_phone_a_facilitator_takes_todays_register(engine: Engine) {
     b.go(&format!("/groups/{walk}")).await;
     assert!(b.body().await.contains("7 came"), "{}", b.body().await);
     b.assert_accessible("a group with its recent sessions on a phone").await;
+    b.assert_reflows("a group with its figures on a phone").await;
+    b.go("/groups").await;
+    b.assert_accessible("the groups with their figures").await;
+    b.assert_reflows("the groups with their figures").await;
+    b.go(&format!("/groups/{walk}")).await;
+    b.click_partial_link("Move or cancel").await;
+    b.assert_accessible("moving or cancelling a session").await;
+    b.assert_reflows("moving or cancelling a session").await;
     let (_, answered) = api_call(
         &app,
         M::GET,
