@@ -31,6 +31,11 @@ const GROUPS: [(&str, usize, &str, &str, bool); 6] = [
     ("Active Sky Blues", 22, "Trainers and water", "The stadium's indoor hall", true),
 ];
 
+/// What a demo member would be told: nothing is sent (their consent is off), so nothing.
+fn quiet(_: &linkwell_store::group_members::Member, _: &linkwell_domain::identity::Secret) -> Notice {
+    Notice { subject: String::new(), body: String::new(), purpose: "group_joined" }
+}
+
 fn err(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
@@ -51,11 +56,6 @@ pub async fn seed(db: &Db, scope: &OrgScope) -> anyhow::Result<()> {
     let listings = db.services_page(scope, &linkwell_store::directory::ServiceFilter::default(), 0, 500).await?.0;
     let filter = UserFilter { role: Some(Role::Facilitator), disabled: Some(false), search: None };
     let facilitators: Vec<_> = db.users_by_name_page(scope, &filter, None, 10).await?.iter().map(|u| u.id).collect();
-    let quiet = |_: &linkwell_store::group_members::Member, _: &linkwell_domain::identity::Secret| Notice {
-        subject: String::new(),
-        body: String::new(),
-        purpose: "group_joined",
-    };
     for (g, (name, members, bring, wet, public)) in GROUPS.iter().enumerate() {
         let Some(summary) = listings.iter().find(|l| l.name == *name) else { continue };
         let listing = db.service(scope, summary.id).await?;
@@ -141,11 +141,6 @@ pub async fn seed(db: &Db, scope: &OrgScope) -> anyhow::Result<()> {
 /// from the day they were connected.
 async fn prescribed(db: &Db, scope: &OrgScope, actor: &Actor) -> anyhow::Result<()> {
     use linkwell_store::caseload::{ReferralFilter, ReferralOrder};
-    let quiet = |_: &linkwell_store::group_members::Member, _: &linkwell_domain::identity::Secret| Notice {
-        subject: String::new(),
-        body: String::new(),
-        purpose: "group_joined",
-    };
     let active = db
         .referral_summaries(
             scope,
