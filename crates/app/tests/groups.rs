@@ -322,3 +322,108 @@ async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
     let ann_now = db.group_member(&scope, ann.id).await.expect("read");
     assert_eq!(ann_now.missed_in_row, 0);
 }
+
+both_engines!(a_feedback_link_gives_once_and_a_withdrawn_story_is_gone);
+
+async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine) {
+    use linkwell_app::groups::{members, stories};
+    use linkwell_domain::groups::feedback::{Feedback, FeedbackFields};
+    use linkwell_domain::groups::sessions::Occurrence;
+    use linkwell_domain::groups::stories::StoryFields;
+    use linkwell_domain::identity::{Secret, SecretHash};
+    use linkwell_store::group_members::Notice;
+
+    let t = TestDb::new(engine).await.expect("test database");
+    let db = &t.db;
+    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
+    let scope = OrgScope::new(organisation.id);
+    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
+    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
+    let walk = listing(db, &scope, "own").await;
+    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    let base = "https://linkwell.example";
+    let quiet = members::add_member(db, &caller, walk.id, &member_fields(0), false, base).await.expect("no consent");
+    let ann = members::add_member(db, &caller, walk.id, &member_fields(1), false, base).await.expect("Ann");
+    let today = linkwell_app::today();
+    let on = today.checked_add(Span::new().weeks(1)).expect("a date");
+    let planned = [Occurrence::on(on, jiff::civil::time(10, 0, 0, 0), jiff::civil::time(11, 0, 0, 0)).expect("a time")];
+    let long_ago = Timestamp::from_second(0).expect("a time");
+    db.regenerate_group_sessions(&scope, &Actor::system(), walk.id, today, &planned, long_ago).await.expect("sessions");
+    let session = db.group_sessions(&scope, walk.id, on, on).await.expect("read")[0].id;
+
+    // The follow-up goes to whoever may be messaged, once however often it is asked for.
+    let secrets = std::sync::Mutex::new(vec![]);
+    let compose = |_: &linkwell_store::group_members::Member, feedback: &Secret, own: &Secret| {
+        secrets.lock().expect("lock").push((feedback.expose().to_owned(), own.expose().to_owned()));
+        Notice { subject: "How was it?".into(), body: String::new(), purpose: "group_follow_up" }
+    };
+    let later = linkwell_store::now_ms() + 3_600_000;
+    let both = [quiet.id, ann.id];
+    assert_eq!(db.send_follow_ups(&scope, session, &both, later, &compose).await.expect("sent"), 1);
+    assert_eq!(db.send_follow_ups(&scope, session, &both, later, &compose).await.expect("again"), 0);
+    let (feedback_secret, own_secret) = secrets.lock().expect("lock")[0].clone();
+
+    // Eight tries at once with one link: one is recorded.
+    let fields = FeedbackFields { rating: "5".into(), comment: "Lovely".into() };
+    let feedback = Feedback::parse(&fields).expect("valid");
+    let key = SecretHash::of(&feedback_secret);
+    let now = linkwell_store::now_ms();
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (db, key, feedback) = (db.clone(), key.clone(), feedback.clone());
+        tries.spawn(async move { db.give_feedback_by_link(&key, &feedback, now).await.expect("given") });
+    }
+    let given = tries.join_all().await;
+    assert_eq!(given.iter().filter(|g| **g).count(), 1, "{given:?}");
+    let bad = FeedbackFields { rating: "6".into(), comment: String::new() };
+    assert!(matches!(
+        linkwell_app::groups::feedback::give_by_link(db, &feedback_secret, &bad).await,
+        Err(CaseError::Invalid(_))
+    ));
+    assert!(matches!(
+        linkwell_app::groups::feedback::give_by_link(db, "gf_never-made", &fields).await,
+        Err(CaseError::NotFound)
+    ));
+    // A link past its time gives nothing.
+    let lapsed = secrets.lock().expect("lock").len();
+    let ben = members::add_member(db, &caller, walk.id, &member_fields(2), false, base).await.expect("Ben");
+    db.send_follow_ups(&scope, session, &[ben.id], now - 1, &compose).await.expect("sent");
+    let (lapsed_secret, _) = secrets.lock().expect("lock")[lapsed].clone();
+    assert!(!db.give_feedback_by_link(&SecretHash::of(&lapsed_secret), &feedback, now).await.expect("refused"));
+    let summary = db.group_feedback(&scope, walk.id).await.expect("read");
+    assert_eq!((summary.count, summary.average, summary.newest.len()), (1, Some(5.0), 1));
+    assert_eq!(summary.newest[0].comment, "Lovely");
+
+    // Stories: consent is needed, a member of another group cannot be named, and only
+    // what may be shown is published.
+    let story = |member: String, display: &str, consent: bool| StoryFields {
+        member,
+        story: format!("A story shown {display}"),
+        given_on: String::new(),
+        display: display.into(),
+        consent,
+    };
+    let refused = stories::record(db, &caller, walk.id, &story(ann.id.to_string(), "first_name", false)).await;
+    assert_eq!(invalid_field(refused), "consent");
+    let stranger = linkwell_domain::ids::GroupMemberId::new().to_string();
+    assert_eq!(
+        invalid_field(stories::record(db, &caller, walk.id, &story(stranger, "anonymous", true)).await),
+        "member"
+    );
+    let shown =
+        stories::record(db, &caller, walk.id, &story(ann.id.to_string(), "first_name", true)).await.expect("ok");
+    let kept = stories::record(db, &caller, walk.id, &story(ben.id.to_string(), "not_shown", true)).await.expect("ok");
+    let published = stories::published(db, &scope, walk.id).await.expect("read");
+    assert_eq!(published.iter().map(|s| s.published_as()).collect::<Vec<_>>(), [Some("Member1".to_owned())]);
+    assert_eq!(stories::stories(db, &caller, walk.id).await.expect("read").len(), 2);
+
+    // Ann withdraws hers by her link (not Ben's: not hers); twice withdraws once.
+    assert!(stories::withdraw_by_link(db, &own_secret, kept.id).await.expect("read").is_none());
+    let gone = stories::withdraw_by_link(db, &own_secret, shown.id).await.expect("read").expect("hers");
+    let again = stories::withdraw_by_link(db, &own_secret, shown.id).await.expect("read").expect("hers");
+    assert_eq!((gone.story.as_str(), gone.withdrawn_at.is_some()), ("", true));
+    assert_eq!(again.withdrawn_at, gone.withdrawn_at);
+    assert!(stories::published(db, &scope, walk.id).await.expect("read").is_empty());
+    let all = stories::stories(db, &caller, walk.id).await.expect("read");
+    assert!(all.iter().all(|s| !s.story.contains("first_name")), "its words are gone everywhere: {all:?}");
+}

@@ -64,3 +64,5 @@ id_type!(UnmetNeedId);
 id_type!(CaseNoteId);
 id_type!(GroupSessionId);
 id_type!(GroupMemberId);
+id_type!(GroupFeedbackId);
+id_type!(GroupStoryId);

@@ -521,9 +521,18 @@ async fn offer_places_in(tx: &mut Tx, scope: &OrgScope, service: ServiceId, offe
 /// Queue the message `compose` writes to `member`, with a link of its own, if they can
 /// be reached; returns whether one was queued.
 async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compose<'_>) -> Result<bool> {
+    let Some((channel, recipient)) = reach_in(tx, scope, member).await? else { return Ok(false) };
+    let secret = member_link_in(tx, scope, member.id).await?;
+    send_in(tx, scope, channel, recipient, compose(member, &secret)).await?;
+    Ok(true)
+}
+
+/// Where a message to `member` goes now, or `None`: they have not agreed to messages, or
+/// have no address for their channel.
+pub(crate) async fn reach_in(tx: &mut Tx, scope: &OrgScope, member: &Member) -> Result<Option<(Channel, String)>> {
     // Someone who came by prescription is reached as their person record says now: their
     // consent or contact details may have changed since they joined.
-    let now_reachable = match member.person_id {
+    Ok(match member.person_id {
         Some(person) => {
             let row: Option<(bool, String, Option<String>, Option<String>)> = on_tx!(tx, conn => {
                 sqlx::query_as("SELECT consent_contact, preferred_channel, phone, email FROM people WHERE organisation_id = $1 AND id = $2")
@@ -536,14 +545,27 @@ async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compos
             })
         }
         None => member.reachable_at().map(|(c, r)| (c, r.to_owned())),
-    };
-    let Some((channel, recipient)) = now_reachable else { return Ok(false) };
+    })
+}
+
+/// A new link of `member`'s own (leave the group; take a place offered), for one message.
+pub(crate) async fn member_link_in(tx: &mut Tx, scope: &OrgScope, member: GroupMemberId) -> Result<Secret> {
     let secret = Secret::generate("gm_");
     on_tx!(tx, conn => {
         sqlx::query("INSERT INTO group_member_links (key_hash, organisation_id, member_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(secret.hash().0).bind(scope.key()).bind(member.id.to_string()).bind(now_ms()).execute(&mut *conn).await?;
+            .bind(secret.hash().0).bind(scope.key()).bind(member.to_string()).bind(now_ms()).execute(&mut *conn).await?;
     });
-    let notice = compose(member, &secret);
+    Ok(secret)
+}
+
+/// Queue `notice` to `recipient` by `channel`, to go now.
+pub(crate) async fn send_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    channel: Channel,
+    recipient: String,
+    notice: Notice,
+) -> Result<()> {
     let message = NewMessage {
         channel,
         recipient,
@@ -554,7 +576,7 @@ async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compos
         due_at: now_ms(),
     };
     enqueue_in(tx, scope, &message).await?;
-    Ok(true)
+    Ok(())
 }
 
 pub(crate) async fn member_in(tx: &mut Tx, scope: &OrgScope, member: GroupMemberId) -> Result<Member> {

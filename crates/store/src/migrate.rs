@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(22, "open case counts", "0022_open_case_counts"),
     migration!(23, "group members", "0023_group_members"),
     migration!(24, "group registers", "0024_group_registers"),
+    migration!(25, "group feedback and stories", "0025_group_feedback_stories"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -93,6 +93,25 @@ impl Letterhead {
         }
     }
 
+    /// The message after a session to a member who came: how was it (a link that works
+    /// once), and how to leave.
+    pub(crate) fn follow_up(&self, s: &GroupSession, feedback: &Secret, own: &Secret) -> Notice {
+        let date = display_london_date(s.on_date);
+        Notice {
+            subject: format!("How was {} on {date}?", self.group),
+            body: format!(
+                "From {}: thank you for coming to {} on {date}. How was it? Tell us in a minute (the link works once, for {} days): {}{} To leave the group: {}",
+                self.organisation,
+                self.group,
+                linkwell_domain::groups::feedback::LINK_DAYS,
+                self.base_url,
+                super::feedback::link_path(feedback),
+                self.link(own)
+            ),
+            purpose: "group_follow_up",
+        }
+    }
+
     /// The message that tells a member one session moved or is cancelled.
     fn session_changed(&self, s: &GroupSession, secret: &Secret) -> Notice {
         let date = display_london_date(s.on_date);

@@ -3,14 +3,17 @@
 //! (run by "our own team"); making it a group adds what running it needs, and its
 //! sessions are kept from today to the horizon from the listing's schedule.
 //!
-//! Done so far (issue 13): making a listing a group, its settings and facilitators, its
+//! It covers making a listing a group, its settings and facilitators, its
 //! sessions generated and regenerated from the schedule — when the group is made, when
 //! its listing changes, and every hour as the horizon moves ([`run`]) — and its members,
-//! waiting list and one-off changes to a session ([`members`]). Registers, feedback,
-//! stories and the figures build on these.
+//! waiting list and one-off changes to a session ([`members`]), registers on a phone
+//! ([`registers`]), feedback after a session ([`feedback`]), members' stories
+//! ([`stories`]) and each group's figures.
 
+pub mod feedback;
 pub mod members;
 pub mod registers;
+pub mod stories;
 
 use jiff::Timestamp;
 use jiff::civil::Date;

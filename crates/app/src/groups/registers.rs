@@ -31,7 +31,11 @@ pub async fn reachable_groups(db: &Db, caller: &Caller) -> Result<Option<Vec<Ser
 
 /// A session whose register the caller may take, or `NotFound` (another group's session
 /// is not there for a facilitator, as another organisation's is not for anyone).
-async fn reachable_session(db: &Db, caller: &Caller, session: GroupSessionId) -> Result<GroupSession, CaseError> {
+pub(crate) async fn reachable_session(
+    db: &Db,
+    caller: &Caller,
+    session: GroupSessionId,
+) -> Result<GroupSession, CaseError> {
     let s = db.group_session(&caller.scope(), session).await?;
     match reachable_groups(db, caller).await? {
         Some(groups) if !groups.contains(&s.service_id) => Err(CaseError::NotFound),
@@ -101,22 +105,23 @@ pub async fn register(db: &Db, caller: &Caller, session: GroupSessionId) -> Resu
 /// How far back a facilitator may take (or retake) a register: the week the list shows.
 const FACILITATOR_DAYS_BACK: i64 = 7;
 
-/// Refuse a register for a session still to come, or one called off; a facilitator's
-/// reach back is a week (the team's is not limited: corrections).
-fn check_takeable(caller: &Caller, s: &GroupSession) -> Result<(), CaseError> {
+/// Refuse a register (or feedback on the day) for a session still to come, or one called
+/// off, naming `field`; a facilitator's reach back is a week (the team's is not limited:
+/// corrections).
+pub(crate) fn check_takeable(caller: &Caller, s: &GroupSession, field: &str) -> Result<(), CaseError> {
     let today = crate::today();
     let week_ago = today.checked_sub(Span::new().days(FACILITATOR_DAYS_BACK)).unwrap_or(today);
     if caller.principal.user.role == Role::Facilitator && s.on_date < week_ago {
         let why = "This register is more than a week old: ask the team to correct it";
-        return Err(CaseError::Invalid(ValidationErrors::single("attended", why)));
+        return Err(CaseError::Invalid(ValidationErrors::single(field, why)));
     }
     if s.status == GroupSessionStatus::Cancelled {
         let why = "This session was cancelled, so it has no register";
-        return Err(CaseError::Invalid(ValidationErrors::single("attended", why)));
+        return Err(CaseError::Invalid(ValidationErrors::single(field, why)));
     }
     if s.on_date > crate::today() {
         let why = "This session has not happened yet: take its register on the day";
-        return Err(CaseError::Invalid(ValidationErrors::single("attended", why)));
+        return Err(CaseError::Invalid(ValidationErrors::single(field, why)));
     }
     Ok(())
 }
@@ -131,7 +136,7 @@ pub async fn add_walk_in(
     base_url: &str,
 ) -> Result<Member, CaseError> {
     let s = reachable_session(db, caller, session).await?;
-    check_takeable(caller, &s)?;
+    check_takeable(caller, &s, "attended")?;
     let new = NewMember::parse(fields, false).map_err(CaseError::Invalid)?;
     let scope = caller.scope();
     // Only a member with the same first name and contact is matched: a number typed in
@@ -150,15 +155,17 @@ pub async fn add_walk_in(
 }
 
 /// Take the register of `session`; the same form twice records once. Then answer the
-/// follow-ups of the social prescriptions of those who came.
+/// follow-ups of the social prescriptions of those who came, and send each of them the
+/// session's follow-up message asking how it was (once each).
 pub async fn take(
     db: &Db,
     caller: &Caller,
     session: GroupSessionId,
     fields: &RegisterFields,
+    base_url: &str,
 ) -> Result<RegisterTaken, CaseError> {
     let s = reachable_session(db, caller, session).await?;
-    check_takeable(caller, &s)?;
+    check_takeable(caller, &s, "attended")?;
     let register = Register::parse(fields).map_err(CaseError::Invalid)?;
     let scope = caller.scope();
     let user = Some(caller.principal.user.id);
@@ -173,6 +180,9 @@ pub async fn take(
     // register stands whatever becomes of them.
     if let Err(e) = answer_prescriptions(db, caller, &taken).await {
         tracing::warn!(error = %e, "a register could not answer a prescription's follow-up");
+    }
+    if let Err(e) = super::feedback::follow_up(db, &scope, &taken, base_url).await {
+        tracing::warn!(error = %e, "a session's follow-up messages could not be sent");
     }
     Ok(taken)
 }

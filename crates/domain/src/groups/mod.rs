@@ -8,10 +8,12 @@
 //! eligibility) and its access (its accessibility notes). Its sessions come from the
 //! listing's schedule ([`sessions`]).
 
+pub mod feedback;
 pub mod figures;
 pub mod members;
 pub mod registers;
 pub mod sessions;
+pub mod stories;
 
 use jiff::civil::Date;
 

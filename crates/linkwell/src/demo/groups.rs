@@ -1,13 +1,15 @@
 //! The team's own groups (PRODUCT.md §1) with a year behind them: Walk and Talk with over a
 //! hundred members and its registers, a few weeks called off for the weather, a waiting
-//! list on Seated Exercise, and the people the link workers connected to a group signed
-//! up to it.
+//! list on Seated Exercise, feedback given on the day, two members' stories given with
+//! their consent, and the people the link workers connected to a group signed up to it.
 
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
+use linkwell_domain::groups::feedback::{Feedback, Rating};
 use linkwell_domain::groups::members::{JoinRoute, MemberChannel, NewMember};
 use linkwell_domain::groups::registers::Register;
 use linkwell_domain::groups::sessions::SessionChange;
+use linkwell_domain::groups::stories::{NewStory, StoryDisplay};
 use linkwell_domain::groups::{GroupFields, GroupSettings};
 use linkwell_domain::identity::Role;
 use linkwell_domain::{ServiceId, Version};
@@ -132,10 +134,52 @@ pub async fn seed(db: &Db, scope: &OrgScope) -> anyhow::Result<()> {
             let note = if s.on_date.month() >= 6 && s.on_date.month() <= 8 { "Sunny" } else { "Dry and cold" };
             let register = Register { key: format!("demo-{}", s.id), attended, note: note.into() };
             db.take_register(scope, &actor, s.id, &register, facilitators.first().copied()).await?;
+            // What people said on the day, every fourth session.
+            if let (true, Some(by)) = (n % 4 == 1, facilitators.first()) {
+                for k in 0..1 + (n + g) % 3 {
+                    let (rating, comment) = SAID[(n + k * 5 + g) % SAID.len()];
+                    let feedback =
+                        Feedback { rating: Rating::new(rating).ok_or_else(|| err(rating))?, comment: comment.into() };
+                    db.record_feedback(scope, &actor, s.id, &feedback, *by).await?;
+                }
+            }
+        }
+        // Two members of Walk and Talk gave their stories, and agreed to them being used.
+        if g == 0 {
+            for (m, (story, display)) in STORIES.iter().enumerate() {
+                let Some((member, _)) = joined.get(m * 3) else { continue };
+                let given_on = today.checked_sub(Span::new().days(40 - 25 * m as i64)).map_err(err)?;
+                let new = NewStory { member: *member, story: (*story).into(), given_on, display: *display };
+                db.record_story(scope, &actor, listing.id, &new, facilitators.first().copied()).await?;
+            }
         }
     }
     prescribed(db, scope, &actor).await
 }
+
+/// Feedback people gave on the day, as the facilitator wrote it down.
+const SAID: [(i64, &str); 8] = [
+    (5, "Lovely walk, and the quiz after was a laugh"),
+    (5, ""),
+    (4, "Good pace for me; more benches on the route would help"),
+    (5, "It's the one morning a week I look forward to"),
+    (3, "Too cold today, but good to see everyone"),
+    (4, ""),
+    (5, "Met a neighbour I hadn't spoken to in years"),
+    (4, "Warm drinks afterwards made it"),
+];
+
+/// Stories two members gave, with what they agreed may be shown.
+const STORIES: [(&str, StoryDisplay); 2] = [
+    (
+        "After my husband died I stopped going out. My link worker told me about the Walk and Talk, and now Tuesday is the day I plan my week around. I've made friends I see outside the group too.",
+        StoryDisplay::FirstName,
+    ),
+    (
+        "I was nervous about coming on my own, but the facilitators made me feel welcome straight away. My sleep is better and I'm walking most days now.",
+        StoryDisplay::Anonymous,
+    ),
+];
 
 /// The people the link workers connected to one of the team's groups are members of it,
 /// from the day they were connected.

@@ -228,7 +228,8 @@ both_engines!(
     a_coordinator_and_a_link_worker_start_the_day,
     a_coordinator_and_a_link_worker_start_the_day_on_a_phone,
     on_a_phone_a_person_finds_help_and_refers_themselves,
-    on_a_phone_a_facilitator_takes_todays_register
+    on_a_phone_a_facilitator_takes_todays_register,
+    on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -988,4 +989,85 @@ async fn on_a_phone_a_facilitator_takes_todays_register(engine: Engine) {
     )
     .await;
     assert_eq!(answered["outcome"], "started", "{answered}");
+}
+
+/// The secret of the link after `path` in the newest message of `purpose` in organisation
+/// A's outbox.
+async fn outbox_link(app: &TestApp, purpose: &str, path: &str) -> String {
+    let page = app.db.outbox_page(&app.a.scope, None, 500).await.unwrap();
+    let m = page.items.iter().find(|m| m.purpose == purpose).unwrap_or_else(|| panic!("a {purpose} message"));
+    let at = m.body.find(path).unwrap_or_else(|| panic!("{path} in {}", m.body)) + path.len();
+    format!("{path}{}", m.body[at..].split_whitespace().next().unwrap())
+}
+
+/// Someone on a phone joins Walk and Talk from the published directory, comes, answers the
+/// follow-up's "how was it?" once, and later withdraws the story they gave from the link in
+/// a message: it leaves the group's public page. Each page is checked with axe and for
+/// reflow.
+async fn on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story(engine: Engine) {
+    use crate::support::api_call;
+    use reqwest::Method as M;
+    use serde_json::json;
+    let app = spawn(engine).await;
+    crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
+    let walk = crate::groups::walk_and_talk(&app).await;
+    let body = json!({"service_id": walk, "public_join": true});
+    let (status, _) = api_call(&app, M::POST, "/api/v1/groups", Role::Coordinator, Some(body)).await;
+    assert_eq!(status, 201);
+
+    let b = browser(&app).await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    let listing = format!("/community/a/services/{walk}");
+    b.go(&listing).await;
+    b.assert_accessible("a group's public page with its join form").await;
+    b.assert_reflows("a group's public page with its join form").await;
+    b.fill("first_name", "Nora").await;
+    b.fill("email", "nora@people.example").await;
+    b.choose("consent_contact").await;
+    b.click_button("Join").await;
+    assert!(b.body().await.contains("Thank you for joining"), "{}", b.body().await);
+    b.assert_accessible("joined a group").await;
+    b.assert_reflows("joined a group").await;
+
+    // She came to today's session; its register is saved just after.
+    let (_, members) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, None).await;
+    let nora = members[0]["id"].as_str().unwrap().to_owned();
+    let session = crate::groups::session_today_ending(&app, &walk, -60_000).await;
+    let body = json!({"key": "browser-register-1", "attended": [nora]});
+    let (status, taken) =
+        api_call(&app, M::POST, &format!("/api/v1/registers/{session}"), Role::Coordinator, Some(body)).await;
+    assert_eq!(status, 200, "{taken}");
+
+    // The follow-up's link: a rating and a comment, once.
+    b.go(&outbox_link(&app, "group_follow_up", "/group-feedback/").await).await;
+    b.assert_accessible("how was the session").await;
+    b.assert_reflows("how was the session").await;
+    b.click_button("Send feedback").await;
+    assert!(b.body().await.contains("Select how the session was"), "a rating is needed");
+    b.assert_accessible("how was the session, with an error").await;
+    b.choose("rating").await;
+    b.fill("comment", "Lovely people").await;
+    b.click_button("Send feedback").await;
+    assert!(b.body().await.contains("Your feedback has been sent"), "{}", b.body().await);
+    let (_, summary) =
+        api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/feedback"), Role::Coordinator, None).await;
+    assert_eq!((summary["count"].as_i64(), summary["average"].as_f64()), (Some(1), Some(5.0)), "{summary}");
+
+    // Her story, given with consent, is on the public page until she withdraws it.
+    let story = "Walking with others got me through a hard winter.";
+    let body = json!({"member_id": nora, "story": story, "display": "first_name", "consent": true});
+    let (status, _) =
+        api_call(&app, M::POST, &format!("/api/v1/groups/{walk}/stories"), Role::Coordinator, Some(body)).await;
+    assert_eq!(status, 201);
+    b.go(&listing).await;
+    assert!(b.body().await.contains(story));
+    b.assert_accessible("a group's public page with a member's story").await;
+    b.go(&outbox_link(&app, "group_follow_up", "/group-links/").await).await;
+    b.assert_accessible("a member's own page with their story").await;
+    b.assert_reflows("a member's own page with their story").await;
+    b.click_button("Withdraw this story").await;
+    assert!(b.body().await.contains("Your story is withdrawn"), "{}", b.body().await);
+    b.assert_accessible("a member's own page after withdrawing").await;
+    b.go(&listing).await;
+    assert!(!b.body().await.contains(story), "withdrawn from the public page");
 }

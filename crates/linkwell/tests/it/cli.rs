@@ -360,6 +360,12 @@ async fn the_demo_prints_logins_that_work(engine: Engine) {
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_sessions WHERE status = 'cancelled'").await >= 3);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_attendance").await > 2000);
     assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_members WHERE route = 'prescription'").await >= 10);
+    // Feedback given on the day, and two members' stories with their consent: one shown
+    // with a first name, one without a name.
+    assert!(crate::support::count(&db, "SELECT COUNT(*) FROM group_feedback").await >= 20);
+    let shown =
+        "SELECT COUNT(*) FROM group_stories WHERE withdrawn_at IS NULL AND display IN ('first_name', 'anonymous')";
+    assert_eq!(crate::support::count(&db, shown).await, 2);
     let walk = crate::support::count(&db, "SELECT COUNT(*) FROM services s JOIN schedules sc ON sc.service_id = s.id WHERE s.name = 'Walk and Talk' AND sc.rrule = 'FREQ=WEEKLY;BYDAY=TU' AND sc.opens_at = '10:00'").await;
     assert_eq!(walk, 1, "Walk and Talk every Tuesday at 10:00");
     // People supported have free times and connections at every stage; some needs were unmet.

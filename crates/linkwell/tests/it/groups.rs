@@ -175,7 +175,9 @@ fn link_in(body: &str) -> String {
     body[at..].split(|c: char| c.is_whitespace() || c == '"').next().expect("a secret").to_owned()
 }
 
-async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engine: Engine) {
+/// An app whose organisation A sends email and texts to real peers on loopback, with its
+/// directory published.
+pub(crate) async fn with_messaging(engine: Engine) -> (TestApp, crate::peers::Peer, crate::peers::Peer) {
     use crate::peers::{sms_gateway, smtp};
     use std::time::Duration;
 
@@ -205,6 +207,13 @@ async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engi
     ];
     assert_eq!(admin.post_form("/admin/settings/messaging", &settings).await.status(), 303);
     crate::support::switch_on(&app, linkwell_store::organisations::PublicSwitch::Directory).await;
+    (app, mail, texts)
+}
+
+async fn people_join_three_ways_and_a_cancellation_reaches_each_member_once(engine: Engine) {
+    use std::time::Duration;
+
+    let (app, mail, texts) = with_messaging(engine).await;
 
     let walk = walk_and_talk(&app).await;
     let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
@@ -344,6 +353,11 @@ both_engines!(a_facilitator_takes_todays_register_once_and_sees_only_their_group
 
 /// A session of `walk` today that began an hour ago (whatever day of the week it is).
 pub(crate) async fn session_today(app: &TestApp, walk: &str) -> String {
+    session_today_ending(app, walk, 1_800_000).await
+}
+
+/// A session of `walk` today that began an hour ago and ends `ends_in` ms from now.
+pub(crate) async fn session_today_ending(app: &TestApp, walk: &str, ends_in: i64) -> String {
     let today = linkwell_app::today();
     let id = linkwell_domain::ids::GroupSessionId::new().to_string();
     let now = linkwell_store::now_ms();
@@ -355,7 +369,7 @@ pub(crate) async fn session_today(app: &TestApp, walk: &str) -> String {
              INSERT INTO group_sessions (organisation_id, id, service_id, on_date, starts_at, ends_at, status, created_at, updated_at) \
              VALUES ('{org}', '{id}', '{walk}', '{today}', {}, {}, 'scheduled', {now}, {now})",
             now - 3_600_000,
-            now + 1_800_000
+            now + ends_in
         ),
     )
     .await;
@@ -501,4 +515,155 @@ async fn a_facilitator_takes_todays_register_once_and_sees_only_their_groups(eng
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["recorded"], false, "{v}");
+}
+
+both_engines!(members_who_came_are_asked_how_it_was_once_and_a_withdrawn_story_leaves_every_page);
+
+/// The secret after `path` in a message body.
+fn secret_after(body: &str, path: &str) -> String {
+    let at = body.find(path).unwrap_or_else(|| panic!("{path} in {body}")) + path.len();
+    body[at..].split(|c: char| c.is_whitespace() || c == '"').next().expect("a secret").to_owned()
+}
+
+async fn members_who_came_are_asked_how_it_was_once_and_a_withdrawn_story_leaves_every_page(engine: Engine) {
+    use std::time::Duration;
+
+    let (app, mail, _texts) = with_messaging(engine).await;
+    let walk = walk_and_talk(&app).await;
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    assert_eq!(coordinator.post_form("/groups", &[("service_id", &walk)]).await.status(), 303);
+    let facilitator = app.a.user(Role::Facilitator).clone();
+    let r = coordinator
+        .post_form(
+            &format!("/groups/{walk}/facilitators"),
+            &[("version", "1"), ("facilitators", &facilitator.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut ids = vec![];
+    for (name, consent) in [("Ann", true), ("Bob", false)] {
+        let body = json!({"first_name": name, "email": format!("{}@people.example", name.to_lowercase()), "consent_contact": consent});
+        let (status, m) =
+            api_call(&app, M::POST, &format!("/api/v1/groups/{walk}/members"), Role::Coordinator, Some(body)).await;
+        assert_eq!(status, 201, "{m}");
+        ids.push(m["id"].as_str().unwrap().to_owned());
+    }
+    // A session that ended ten minutes ago; its register saved twice.
+    let session = session_today_ending(&app, &walk, -600_000).await;
+    let f = app.signed_in(&facilitator.email).await;
+    let path = format!("/registers/{session}");
+    let page = f.text(&path).await;
+    let key = page.split("name=\"key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = [("key", key.as_str()), ("attended", ids[0].as_str()), ("attended", ids[1].as_str())];
+    assert_eq!(f.post_form(&path, &form).await.status(), 303);
+    assert_eq!(f.post_form(&path, &form).await.status(), 303);
+
+    // Ann, who agreed to messages, is asked once; Bob is not asked at all.
+    let asked = |m: &String| m.contains("How was Walk and Talk");
+    for _ in 0..200 {
+        if mail.messages().iter().any(asked) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let follow_ups: Vec<String> = mail.messages().iter().map(|m| m.replace("=\n", "")).filter(asked).collect();
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
+    assert!(follow_ups[0].contains("ann@people.example"), "{}", follow_ups[0]);
+    let feedback = format!("/group-feedback/{}", secret_after(&follow_ups[0], "/group-feedback/"));
+    let own = format!("/group-links/{}", secret_after(&follow_ups[0], "/group-links/"));
+
+    // The link works once, without signing in; a rating out of range is named.
+    let public = app.client();
+    let page = public.text(&feedback).await;
+    assert!(page.contains("How was Walk and Talk?") && page.contains("name=\"rating\""), "{page}");
+    let r = public.post_form(&feedback, &[("rating", "7")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#rating\""));
+    let r = public.post_form(&feedback, &[("rating", "5"), ("comment", "Lovely, thank you")]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Your feedback has been sent"));
+    assert_eq!(public.post_form(&feedback, &[("rating", "1")]).await.status(), 409, "once only");
+    assert!(public.text(&feedback).await.contains("given with this link already"));
+    assert_eq!(public.get("/group-feedback/gf_never-made").await.status(), 404);
+
+    // The facilitator records what someone said on the day, from the register.
+    let r = f.post_form(&format!("{path}/feedback"), &[("rating", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#rating\""));
+    let r = f.post_form(&format!("{path}/feedback"), &[("rating", "2"), ("comment", "Too cold")]).await;
+    assert_eq!(r.status(), 303);
+    let (status, summary) =
+        api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/feedback"), Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!((summary["count"].as_i64(), summary["average"].as_f64()), (Some(2), Some(3.5)));
+    let sources: Vec<&str> =
+        summary["newest"].as_array().unwrap().iter().map(|f| f["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["facilitator", "link"]);
+    let group = coordinator.text(&format!("/groups/{walk}")).await;
+    assert!(group.contains("2 ratings, 3.5 out of 5") && group.contains("Lovely, thank you"), "{group}");
+    let token = app.token(&app.a, &facilitator).await;
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/groups/{walk}/feedback")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a facilitator reads no group's feedback");
+
+    // Stories: none without consent; Ann's with her first name, Bob's for the team only.
+    let stories = format!("/groups/{walk}/stories");
+    let ann_story = "Tuesday is the day I plan my week around now.";
+    let r =
+        coordinator.post_form(&stories, &[("member", &ids[0]), ("story", ann_story), ("display", "first_name")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#consent\""));
+    let ann_form = [("member", ids[0].as_str()), ("story", ann_story), ("display", "first_name"), ("consent", "on")];
+    assert_eq!(coordinator.post_form(&stories, &ann_form).await.status(), 303);
+    let body =
+        json!({"member_id": ids[1], "story": "Only for the team's report.", "display": "not_shown", "consent": true});
+    let (status, bob_story) =
+        api_call(&app, M::POST, &format!("/api/v1/groups/{walk}/stories"), Role::Coordinator, Some(body)).await;
+    assert_eq!(status, 201, "{bob_story}");
+    let listing = format!("/community/a/services/{walk}");
+    let page = public.text(&listing).await;
+    assert!(page.contains("What members say") && page.contains(ann_story), "{page}");
+    assert!(!page.contains("Only for the team"), "a story not to be shown is not");
+
+    // Ann withdraws hers by the link in her message: it leaves every page and the API.
+    let page = public.text(&own).await;
+    assert!(page.contains("Your stories") && page.contains(ann_story), "{page}");
+    let (_, listed) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/stories"), Role::Coordinator, None).await;
+    let ann_id = listed.as_array().unwrap().iter().find(|s| s["first_name"] == "Ann").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob_id = bob_story["id"].as_str().unwrap();
+    let r = public.post_form(&own, &[("action", "withdraw_story"), ("story", bob_id)]).await;
+    assert_eq!(r.status(), 404, "only her own");
+    let r = public.post_form(&own, &[("action", "withdraw_story"), ("story", &ann_id)]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Your story is withdrawn"));
+    assert!(!public.text(&listing).await.contains(ann_story));
+    assert!(!coordinator.text(&format!("/groups/{walk}")).await.contains(ann_story));
+    assert!(!public.text(&own).await.contains(ann_story));
+    let (_, listed) = api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/stories"), Role::Coordinator, None).await;
+    let ann = listed.as_array().unwrap().iter().find(|s| s["id"] == ann_id.as_str()).unwrap();
+    assert_eq!(ann["story"], "");
+    assert!(ann["withdrawn_at"].is_string(), "{ann}");
+    // The team withdraws Bob's for him; twice withdraws once.
+    let withdraw = format!("/api/v1/groups/{walk}/stories/{bob_id}/withdraw");
+    let (status, first) = api_call(&app, M::POST, &withdraw, Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{first}");
+    let (_, second) = api_call(&app, M::POST, &withdraw, Role::Coordinator, None).await;
+    assert_eq!((first["story"].as_str(), &second["withdrawn_at"]), (Some(""), &first["withdrawn_at"]));
+    // Another organisation finds none of it.
+    let token = app.token(&app.b, app.b.user(Role::Coordinator)).await;
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/groups/{walk}/stories")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }

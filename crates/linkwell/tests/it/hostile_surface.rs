@@ -47,6 +47,8 @@ const TAKE_NO_INPUT: &[(&str, &str, &str)] = &[
     ("POST", "/admin/users/{id}/reset-link", "issues a new reset link; takes no fields"),
     ("POST", "/groups/{id}/members/{member}/remove", "takes the member off (once); takes no fields"),
     ("DELETE", "/api/v1/groups/{id}/members/{member}", "takes the member off (once); takes no body"),
+    ("POST", "/groups/{id}/stories/{story}/withdraw", "withdraws the story (once); takes no fields"),
+    ("POST", "/api/v1/groups/{id}/stories/{story}/withdraw", "withdraws the story (once); takes no body"),
     ("POST", "/api/v1/users/{id}/reset-link", "issues a new reset link; takes no body"),
     ("PUT", "/api/v1/tools/{id}/offered", "its one member is true or false, and either is a fine answer"),
     (

@@ -533,6 +533,10 @@ pub struct Opened {
     pub session: String,
     /// The secret of the link in the member's welcome.
     pub link: String,
+    /// A story the member gave.
+    pub story: String,
+    /// The secret of the feedback link in the member's follow-up of `session`.
+    pub feedback: String,
 }
 
 /// A route template with organisation A's records in it (the matrix's and the hostile
@@ -546,7 +550,9 @@ pub fn concrete(app: &TestApp, path: &str, opened: &Opened) -> String {
         .replace("/sessions/{id}", &format!("/sessions/{}", case.session))
         .replace("{note}", &case.note.to_string())
         .replace("{member}", &opened.member)
+        .replace("{story}", &opened.story)
         .replace("/group-links/{token}", &format!("/group-links/{}", opened.link))
+        .replace("/group-feedback/{token}", &format!("/group-feedback/{}", opened.feedback))
         .replace("{session}", &opened.session)
         .replace("{version}", "1")
         .replace("{date}", "2027-01-05")
@@ -669,7 +675,30 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
         .set_group_facilitators(&app.a.scope, &system, app.a.service.id, linkwell_domain::Version(1), &[facilitator])
         .await
         .unwrap();
-    Opened { target, feed, member: member.id.to_string(), session, link }
+    let story = linkwell_domain::groups::stories::NewStory {
+        member: member.id,
+        story: "The walks got me out again.".into(),
+        given_on: today,
+        display: linkwell_domain::groups::stories::StoryDisplay::FirstName,
+    };
+    let story =
+        app.db.record_story(&app.a.scope, &system, app.a.service.id, &story, None).await.unwrap().id.to_string();
+    let feedback = std::sync::Mutex::new(String::new());
+    let follow_up = |_: &linkwell_store::group_members::Member,
+                     secret: &linkwell_domain::identity::Secret,
+                     _: &linkwell_domain::identity::Secret| {
+        *feedback.lock().unwrap() = secret.expose().to_owned();
+        linkwell_store::group_members::Notice {
+            subject: String::new(),
+            body: String::new(),
+            purpose: "group_follow_up",
+        }
+    };
+    let session_id = session.parse().unwrap();
+    let expires = linkwell_store::now_ms() + 86_400_000;
+    app.db.send_follow_ups(&app.a.scope, session_id, &[member.id], expires, &follow_up).await.unwrap();
+    let feedback = feedback.lock().unwrap().clone();
+    Opened { target, feed, member: member.id.to_string(), session, link, story, feedback }
 }
 
 /// `count`, asked until it gives `expected` (or five seconds pass): for what the server

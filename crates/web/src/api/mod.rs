@@ -10,6 +10,7 @@ pub mod audit;
 pub mod codes;
 pub mod diary;
 pub mod directory;
+pub mod group_feedback;
 pub mod groups;
 pub mod home;
 pub mod me;
@@ -189,7 +190,8 @@ pub fn rfc3339(ms: i64) -> String {
         users::reset_link, people::merge, plans::versions, plans::version, plans::version_pdf, plans::discharge_summary,
         groups::list, groups::create, groups::get, groups::update, groups::set_facilitators,
         groups::figures, groups::members, groups::add_member, groups::remove_member, groups::change_session,
-        registers::list, registers::get, registers::take,
+        group_feedback::feedback, group_feedback::stories, group_feedback::record_story, group_feedback::withdraw_story,
+        registers::list, registers::get, registers::take, registers::record_feedback,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

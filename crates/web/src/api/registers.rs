@@ -190,6 +190,33 @@ pub async fn take(
         }
     }
     let fields = RegisterFields { key: b.key, attended, note: b.note };
-    let t = registers::take(&state.db, &p, session, &fields).await?;
+    let t = registers::take(&state.db, &p, session, &fields, &state.config.public_url).await?;
     Ok(Json(RegisterTakenDto { session: (&t.session).into(), recorded: t.recorded, attended: t.attended.len() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    /// 1 (very poor) to 5 (very good).
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Record feedback someone gave on the day of the session (no name is kept).
+#[utoipa::path(post, operation_id = "recordSessionFeedback", path = "/api/v1/registers/{session}/feedback", tag = "registers", params(("session" = String, Path)), request_body = FeedbackBody,
+    responses((status = 201, description = "The feedback is recorded."), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_feedback(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(session): Path<String>,
+    body: JsonBody,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let session = super::path_id::<GroupSessionId>(&session)?;
+    registers::register(&state.db, &p, session).await?;
+    let b: FeedbackBody = body.parse()?;
+    let fields = linkwell_domain::groups::feedback::FeedbackFields { rating: b.rating.to_string(), comment: b.comment };
+    linkwell_app::groups::feedback::record(&state.db, &p, session, &fields).await?;
+    Ok(axum::http::StatusCode::CREATED)
 }

@@ -111,6 +111,15 @@ pub(crate) async fn render_service(
         Err(e) => return Err(e.into()),
     };
     let joinable = s.status.is_active() && group.as_ref().is_some_and(|g| g.settings.public_join);
+    // Members' stories, only as each may be shown: withdrawn ones are gone.
+    let stories: Vec<minijinja::Value> = match &group {
+        Some(_) => linkwell_app::groups::stories::published(&state.db, &scope, id)
+            .await?
+            .iter()
+            .filter_map(|st| st.published_as().map(|who| minijinja::context! { who => who, story => st.story.clone() }))
+            .collect(),
+        None => vec![],
+    };
     let today = linkwell_app::today();
     let upcoming: Vec<String> =
         s.upcoming(today, 42, 4).into_iter().map(linkwell_domain::time::display_london_date).collect();
@@ -143,7 +152,7 @@ pub(crate) async fn render_service(
             schedules => s.schedules.iter().map(|x| x.schedule.summary()).collect::<Vec<_>>(),
             upcoming => upcoming,
             self_referral => org.self_referral_enabled,
-            joinable => joinable, is_group => group.is_some(), form => form, channels => channels, checks => checks, errors => errors,
+            joinable => joinable, is_group => group.is_some(), stories => stories, form => form, channels => channels, checks => checks, errors => errors,
         },
     )?;
     let status = if join.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };

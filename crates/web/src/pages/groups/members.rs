@@ -135,12 +135,23 @@ async fn render_link(
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
     let (_, m, group) = members::by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
+    let stories: Vec<Value> = linkwell_app::groups::stories::by_member_link(&state.db, token)
+        .await?
+        .iter()
+        .map(|s| {
+            minijinja::context! {
+                id => s.id.to_string(), story => s.story.clone(), withdrawn_at => s.withdrawn_at,
+                given_on => linkwell_domain::time::display_london_date(s.given_on), display => s.display.label(),
+            }
+        })
+        .collect();
     let html = page.render(
         state,
         "pages/groups/link.html",
         minijinja::context! {
             title => group.clone(), group => group, first_name => m.first_name.clone(), status => m.status.code(),
             offer_expires_at => m.offer_expires_at, token => token, said => said, errors => errors.map(form_errors),
+            stories => stories,
         },
     )?;
     let status = if errors.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
@@ -151,7 +162,8 @@ pub async fn link(State(state): State<AppState>, page: Page, Path(token): Path<S
     render_link(&state, &page, &token, None, None).await
 }
 
-/// Leave, or take the place offered, by the link. Either twice does it once.
+/// Leave, take the place offered, or withdraw a story, by the link. Each twice does it
+/// once.
 pub async fn act(
     State(state): State<AppState>,
     page: Page,
@@ -173,6 +185,14 @@ pub async fn act(
             }
             Err(e) => Err(e.into()),
         },
+        "withdraw_story" => {
+            let story = form.get("story").trim().parse().map_err(|_| PageError::NotFound)?;
+            linkwell_app::groups::stories::withdraw_by_link(&state.db, &token, story)
+                .await?
+                .ok_or(PageError::NotFound)?;
+            let said = "Your story is withdrawn: it is no longer shown anywhere";
+            render_link(&state, &page, &token, Some(said), None).await
+        }
         _ => Err(PageError::BadRequest("Choose to leave the group or to take the place.".into())),
     }
 }

@@ -4,9 +4,11 @@
 //! members, and serves the public's joining and the links in messages; [`sessions`] moves
 //! or cancels one session).
 
+pub mod feedback;
 pub mod members;
 pub mod registers;
 pub mod sessions;
+pub mod stories;
 
 use crate::input::Path;
 use axum::extract::State;
@@ -15,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
 use linkwell_app::groups;
 use linkwell_domain::groups::GroupFields;
+use linkwell_domain::groups::stories::StoryDisplay;
 use linkwell_domain::{ServiceId, UserId, ValidationErrors};
 use linkwell_store::groups::GroupSession;
 use minijinja::Value;
@@ -115,6 +118,7 @@ pub(crate) enum Sent<'a> {
     Settings(&'a FormPairs),
     Facilitators(&'a FormPairs),
     Member(&'a FormPairs),
+    Story(&'a FormPairs),
 }
 
 pub(crate) async fn render_group(
@@ -127,6 +131,8 @@ pub(crate) async fn render_group(
     let p = page.caller()?;
     let g = groups::group(&state.db, &p, id).await?;
     let figures = groups::figures(&state.db, &p.scope(), id).await?;
+    let feedback = groups::feedback::summary(&state.db, &p, id).await?;
+    let stories = groups::stories::stories(&state.db, &p, id).await?;
     let s = &g.group.settings;
     let mut values = std::collections::BTreeMap::from([
         ("what_to_bring".to_owned(), s.what_to_bring.clone()),
@@ -139,6 +145,7 @@ pub(crate) async fn render_group(
     let mut version = g.group.version.to_string();
     let mut member = std::collections::BTreeMap::new();
     let mut member_checks: Vec<String> = vec![];
+    let mut story = std::collections::BTreeMap::new();
     match sent {
         Some(Sent::Settings(form)) => {
             values = form.values();
@@ -157,8 +164,21 @@ pub(crate) async fn render_group(
                 .map(str::to_owned)
                 .collect();
         }
+        Some(Sent::Story(form)) => story = form.values(),
         None => {}
     }
+    let story_member = story.get("member").cloned().unwrap_or_default();
+    let story_members = items(
+        g.members.iter().filter(|m| m.status == linkwell_domain::groups::members::MemberStatus::Member).map(|m| {
+            (
+                m.id.to_string(),
+                linkwell_domain::groups::members::NewMember::register_name(&m.first_name, &m.last_initial),
+            )
+        }),
+        &[story_member],
+    );
+    let display = story.get("display").cloned().unwrap_or_default();
+    let story_displays = items(StoryDisplay::ALL.iter().map(|d| (d.code(), d.label())), &[display]);
     let member_channel = member.get("channel").cloned().unwrap_or_default();
     let choosable = items(g.choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &chosen);
     let html = page.render(
@@ -179,6 +199,17 @@ pub(crate) async fn render_group(
                 status => s.status.code(), came => came, note => s.register_note.clone(),
             }).collect::<Vec<_>>(),
             members => members::member_rows(&g.members), member => member, member_checks => member_checks,
+            feedback => minijinja::value::Serde(&feedback),
+            feedback_rows => feedback.newest.iter().map(|f| minijinja::context! {
+                rating => f.rating.get(), rating_label => f.rating.label(), comment => f.comment.clone(),
+                source => f.source.label(), date => linkwell_domain::time::display_london_date(f.on_date),
+            }).collect::<Vec<_>>(),
+            stories => stories.iter().map(|s| minijinja::context! {
+                id => s.id.to_string(), first_name => s.first_name.clone(), story => s.story.clone(),
+                given_on => linkwell_domain::time::display_london_date(s.given_on), display => s.display.label(),
+                withdrawn_at => s.withdrawn_at,
+            }).collect::<Vec<_>>(),
+            story => story, story_members => story_members, story_displays => story_displays,
             channels => items(linkwell_domain::groups::members::MemberChannel::ALL.iter().map(|c| (c.code(), c.label())), &[member_channel]),
             form => values, public_join => public_join, risk_overdue => s.risk_review_overdue(linkwell_app::today()),
             errors => errors.map(form_errors),

@@ -46,10 +46,11 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
         .into_response())
 }
 
-/// What the form sent back: the ticks, the note, the walk-in as typed.
-struct Sent<'a> {
-    form: &'a FormPairs,
-    said: Option<String>,
+/// What a form sent back: the register (the ticks, the note, the walk-in as typed), or
+/// feedback recorded on the day (the register shows as saved).
+enum Sent<'a> {
+    Register { form: &'a FormPairs, said: Option<String> },
+    Feedback(&'a FormPairs),
 }
 
 async fn render(
@@ -63,20 +64,25 @@ async fn render(
     let v = registers::register(&state.db, &p, session).await?;
     let s = &v.sheet.session;
     let (ticked, key, note, walk_in, said) = match &sent {
-        Some(Sent { form, said }) => {
+        Some(Sent::Register { form, said }) => {
             let key = match form.get("key") {
                 "" => v.key.clone(),
                 k => k.to_owned(),
             };
             (form.all("attended"), key, form.get("note").to_owned(), form.values(), said.clone())
         }
-        None => (
+        Some(Sent::Feedback(_)) | None => (
             v.sheet.attended.iter().map(ToString::to_string).collect(),
             v.key.clone(),
             s.register_note.clone(),
             Default::default(),
             None,
         ),
+    };
+    let none = FormPairs(vec![]);
+    let feedback = match &sent {
+        Some(Sent::Feedback(form)) => form,
+        _ => &none,
     };
     let members: Vec<Value> = v
         .sheet
@@ -98,11 +104,23 @@ async fn render(
             starts_at => s.starts_at, ends_at => s.ends_at, venue => s.venue.clone(), status => s.status.code(),
             taken => s.register_taken_at.is_some(), session => session.to_string(),
             members => members, key => key, note => note, walk_in => walk_in, said => said,
+            feedback => feedback.values(), ratings => super::feedback::ratings(feedback.get("rating")),
             errors => errors.map(form_errors),
         },
     )?;
     let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html).into_response())
+}
+
+/// The register again with the feedback form as typed, and what is wrong with it.
+pub(crate) async fn render_with_feedback(
+    state: &AppState,
+    page: &Page,
+    session: GroupSessionId,
+    form: &FormPairs,
+    errors: &ValidationErrors,
+) -> Result<Response, PageError> {
+    render(state, page, session, Some(Sent::Feedback(form)), Some(errors)).await
 }
 
 pub async fn show(
@@ -148,7 +166,7 @@ pub async fn submit(
             note: form.get("note").to_owned(),
         };
         if let Err(e) = linkwell_domain::groups::registers::Register::parse(&fields) {
-            return render(&state, &page, session, Some(Sent { form: &form, said: None }), Some(&e)).await;
+            return render(&state, &page, session, Some(Sent::Register { form: &form, said: None }), Some(&e)).await;
         }
     }
     if typed || !submitting {
@@ -167,12 +185,13 @@ pub async fn submit(
                     ("phone", "walk_in_phone"),
                     ("channel", "walk_in_email"),
                 ]);
-                return render(&state, &page, session, Some(Sent { form: &form, said: None }), Some(&e)).await;
+                return render(&state, &page, session, Some(Sent::Register { form: &form, said: None }), Some(&e))
+                    .await;
             }
             Err(e) => return Err(e.into()),
         }
         if form.get("action") == "walk_in" {
-            return render(&state, &page, session, Some(Sent { form: &form, said }), None).await;
+            return render(&state, &page, session, Some(Sent::Register { form: &form, said }), None).await;
         }
     }
     let fields = RegisterFields {
@@ -180,7 +199,7 @@ pub async fn submit(
         attended: form.all("attended"),
         note: form.get("note").to_owned(),
     };
-    match registers::take(&state.db, &p, session, &fields).await {
+    match registers::take(&state.db, &p, session, &fields, &state.config.public_url).await {
         Ok(t) => {
             let came = t.attended.len();
             let message = if t.recorded {
@@ -190,7 +209,9 @@ pub async fn submit(
             };
             page.done(&message, "/registers").await
         }
-        Err(CaseError::Invalid(e)) => render(&state, &page, session, Some(Sent { form: &form, said }), Some(&e)).await,
+        Err(CaseError::Invalid(e)) => {
+            render(&state, &page, session, Some(Sent::Register { form: &form, said }), Some(&e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
