@@ -14,11 +14,15 @@ CREATE TABLE group_feedback (
     comment TEXT NOT NULL DEFAULT '',
     source TEXT NOT NULL CHECK (source IN ('link', 'facilitator')),
     recorded_by TEXT,
+    -- The key of the form it was recorded on: the same form sent twice records once.
+    form_key TEXT,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (organisation_id, id),
     FOREIGN KEY (organisation_id, session_id) REFERENCES group_sessions (organisation_id, id),
     FOREIGN KEY (organisation_id, member_id) REFERENCES group_members (organisation_id, id)
 ) STRICT;
+-- One record per form (NULLs, feedback by a link, are all distinct).
+CREATE UNIQUE INDEX group_feedback_form ON group_feedback (organisation_id, session_id, form_key);
 -- A group's feedback, newest first.
 CREATE INDEX group_feedback_group ON group_feedback (organisation_id, service_id, created_at);
 

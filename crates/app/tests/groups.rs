@@ -328,6 +328,7 @@ both_engines!(a_feedback_link_gives_once_and_a_withdrawn_story_is_gone);
 async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine) {
     use linkwell_app::groups::{members, stories};
     use linkwell_domain::groups::feedback::{Feedback, FeedbackFields};
+    use linkwell_domain::groups::registers::{Register, RegisterFields};
     use linkwell_domain::groups::sessions::Occurrence;
     use linkwell_domain::groups::stories::StoryFields;
     use linkwell_domain::identity::{Secret, SecretHash};
@@ -350,6 +351,14 @@ async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine
     let long_ago = Timestamp::from_second(0).expect("a time");
     db.regenerate_group_sessions(&scope, &Actor::system(), walk.id, today, &planned, long_ago).await.expect("sessions");
     let session = db.group_sessions(&scope, walk.id, on, on).await.expect("read")[0].id;
+    let ben = members::add_member(db, &caller, walk.id, &member_fields(2), false, base).await.expect("Ben");
+    let came = RegisterFields {
+        key: "register-key-1".into(),
+        attended: [quiet.id, ann.id, ben.id].iter().map(ToString::to_string).collect(),
+        note: String::new(),
+    };
+    let came = Register::parse(&came).expect("a register");
+    db.take_register(&scope, &Actor::system(), session, &came, None).await.expect("taken");
 
     // The follow-up goes to whoever may be messaged, once however often it is asked for.
     let secrets = std::sync::Mutex::new(vec![]);
@@ -357,14 +366,14 @@ async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine
         secrets.lock().expect("lock").push((feedback.expose().to_owned(), own.expose().to_owned()));
         Notice { subject: "How was it?".into(), body: String::new(), purpose: "group_follow_up" }
     };
-    let later = linkwell_store::now_ms() + 3_600_000;
+    let when = (linkwell_store::now_ms(), linkwell_store::now_ms() + 3_600_000);
     let both = [quiet.id, ann.id];
-    assert_eq!(db.send_follow_ups(&scope, session, &both, later, &compose).await.expect("sent"), 1);
-    assert_eq!(db.send_follow_ups(&scope, session, &both, later, &compose).await.expect("again"), 0);
+    assert_eq!(db.send_follow_ups(&scope, session, &both, when, &compose).await.expect("sent"), 1);
+    assert_eq!(db.send_follow_ups(&scope, session, &both, when, &compose).await.expect("again"), 0);
     let (feedback_secret, own_secret) = secrets.lock().expect("lock")[0].clone();
 
     // Eight tries at once with one link: one is recorded.
-    let fields = FeedbackFields { rating: "5".into(), comment: "Lovely".into() };
+    let fields = FeedbackFields { rating: "5".into(), comment: "Lovely".into(), key: String::new() };
     let feedback = Feedback::parse(&fields).expect("valid");
     let key = SecretHash::of(&feedback_secret);
     let now = linkwell_store::now_ms();
@@ -375,7 +384,7 @@ async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine
     }
     let given = tries.join_all().await;
     assert_eq!(given.iter().filter(|g| **g).count(), 1, "{given:?}");
-    let bad = FeedbackFields { rating: "6".into(), comment: String::new() };
+    let bad = FeedbackFields { rating: "6".into(), ..Default::default() };
     assert!(matches!(
         linkwell_app::groups::feedback::give_by_link(db, &feedback_secret, &bad).await,
         Err(CaseError::Invalid(_))
@@ -386,8 +395,7 @@ async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine
     ));
     // A link past its time gives nothing.
     let lapsed = secrets.lock().expect("lock").len();
-    let ben = members::add_member(db, &caller, walk.id, &member_fields(2), false, base).await.expect("Ben");
-    db.send_follow_ups(&scope, session, &[ben.id], now - 1, &compose).await.expect("sent");
+    db.send_follow_ups(&scope, session, &[ben.id], (now - 2, now - 1), &compose).await.expect("sent");
     let (lapsed_secret, _) = secrets.lock().expect("lock")[lapsed].clone();
     assert!(!db.give_feedback_by_link(&SecretHash::of(&lapsed_secret), &feedback, now).await.expect("refused"));
     let summary = db.group_feedback(&scope, walk.id).await.expect("read");

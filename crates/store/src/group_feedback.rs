@@ -6,6 +6,7 @@
 
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::groups::feedback::{Feedback, FeedbackSource, Rating};
+use linkwell_domain::groups::members::MemberStatus;
 use linkwell_domain::identity::{Secret, SecretHash};
 use linkwell_domain::ids::{GroupFeedbackId, GroupMemberId, GroupSessionId};
 use linkwell_domain::{ServiceId, UserId};
@@ -57,15 +58,16 @@ pub struct FeedbackLink {
 pub const NEWEST_FEEDBACK: usize = 20;
 
 impl Db {
-    /// Send each of `members` who came to `session` (and may be messaged) its follow-up,
-    /// with a feedback link that works until `expires_at`: once per member and session,
-    /// whatever was sent before. Returns how many were sent now.
+    /// Queue for `due_at` the follow-up of `session` to each of `members` who came (and
+    /// is still in the group and may be messaged), with a feedback link that works until
+    /// `expires_at`: once per member and session, whatever was sent before. Returns how
+    /// many were queued now.
     pub async fn send_follow_ups(
         &self,
         scope: &OrgScope,
         session: GroupSessionId,
         members: &[GroupMemberId],
-        expires_at: i64,
+        (due_at, expires_at): (i64, i64),
         compose: ComposeFollowUp<'_>,
     ) -> Result<usize> {
         let mut tx = self.begin().await?;
@@ -73,7 +75,7 @@ impl Db {
         let mut sent = 0;
         for id in members {
             let member = member_in(&mut tx, scope, *id).await?;
-            if member.service_id != s.service_id {
+            if member.service_id != s.service_id || member.status == MemberStatus::Left {
                 continue;
             }
             let Some((channel, recipient)) = reach_in(&mut tx, scope, &member).await? else { continue };
@@ -89,7 +91,7 @@ impl Db {
                 continue;
             }
             let own = member_link_in(&mut tx, scope, member.id).await?;
-            send_in(&mut tx, scope, channel, recipient, compose(&member, &feedback, &own)).await?;
+            send_in(&mut tx, scope, channel, recipient, compose(&member, &feedback, &own), due_at).await?;
             sent += 1;
         }
         tx.commit().await?;
@@ -118,21 +120,26 @@ impl Db {
         }))
     }
 
-    /// Give `feedback` by the link `key` at `now`: `false` when it was used already or has
-    /// lapsed, and nothing is recorded.
+    /// Give `feedback` by the link `key` at `now`: `false` when it was used already, has
+    /// lapsed, or its member is no longer down as having come, and nothing is recorded.
     pub async fn give_feedback_by_link(&self, key: &SecretHash, feedback: &Feedback, now: i64) -> Result<bool> {
         let Some(link) = self.feedback_link(key).await? else { return Err(StoreError::NotFound) };
         let scope = link.scope;
         let mut tx = self.begin().await?;
         // Spent by the same write that checks it is unspent: two at once record once.
         let member: Option<String> = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar("UPDATE group_feedback_links SET used_at = $1 WHERE key_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING member_id")
+            sqlx::query_scalar(
+                "UPDATE group_feedback_links SET used_at = $1 WHERE key_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+                 AND EXISTS (SELECT 1 FROM group_attendance a WHERE a.organisation_id = group_feedback_links.organisation_id \
+                 AND a.session_id = group_feedback_links.session_id AND a.member_id = group_feedback_links.member_id) RETURNING member_id",
+            )
                 .bind(now).bind(&key.0).fetch_optional(&mut *conn).await?
         });
         let Some(member) = member else { return Ok(false) };
         let member: GroupMemberId = stored(member.parse())?;
-        let id =
-            insert_feedback_in(&mut tx, &scope, &link, Some(member), feedback, FeedbackSource::Link, None, now).await?;
+        let id = insert_feedback_in(&mut tx, &scope, &link, Some(member), feedback, FeedbackSource::Link, None, now)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         let detail = format!("feedback rating={} source=link", feedback.rating.get());
         append_in(
             &mut tx,
@@ -144,6 +151,7 @@ impl Db {
     }
 
     /// Record feedback someone gave on the day of `session`, as `by` (its facilitator).
+    /// The same form (its key) sent twice records once: `false` the second time.
     pub async fn record_feedback(
         &self,
         scope: &OrgScope,
@@ -151,7 +159,7 @@ impl Db {
         session: GroupSessionId,
         feedback: &Feedback,
         by: UserId,
-    ) -> Result<GroupFeedbackId> {
+    ) -> Result<bool> {
         let s = self.group_session(scope, session).await?;
         let link = FeedbackLink {
             scope: *scope,
@@ -163,12 +171,16 @@ impl Db {
         };
         let mut tx = self.begin().await?;
         let now = now_ms();
-        let id = insert_feedback_in(&mut tx, scope, &link, None, feedback, FeedbackSource::Facilitator, Some(by), now)
-            .await?;
+        let Some(id) =
+            insert_feedback_in(&mut tx, scope, &link, None, feedback, FeedbackSource::Facilitator, Some(by), now)
+                .await?
+        else {
+            return Ok(false);
+        };
         let detail = format!("feedback rating={} source=facilitator", feedback.rating.get());
         append_in(&mut tx, scope, &actor.event(AuditAction::GroupChanged, "group_feedback", id, Some(detail)));
         tx.commit().await?;
-        Ok(id)
+        Ok(true)
     }
 
     /// The feedback on the group on `service`: its count, average and the newest.
@@ -204,6 +216,7 @@ impl Db {
     }
 }
 
+/// Insert feedback; `None` when its form key recorded feedback on the session already.
 #[allow(clippy::too_many_arguments)]
 async fn insert_feedback_in(
     tx: &mut crate::db::Tx,
@@ -214,13 +227,14 @@ async fn insert_feedback_in(
     source: FeedbackSource,
     by: Option<UserId>,
     now: i64,
-) -> Result<GroupFeedbackId> {
+) -> Result<Option<GroupFeedbackId>> {
     let id = GroupFeedbackId::new();
-    on_tx!(tx, conn => {
-        sqlx::query("INSERT INTO group_feedback (organisation_id, id, service_id, session_id, member_id, rating, comment, source, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+    let made = on_tx!(tx, conn => {
+        sqlx::query("INSERT INTO group_feedback (organisation_id, id, service_id, session_id, member_id, rating, comment, source, recorded_by, form_key, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (organisation_id, session_id, form_key) DO NOTHING")
             .bind(scope.key()).bind(id.to_string()).bind(link.service_id.to_string()).bind(link.session_id.to_string())
             .bind(member.map(|m| m.to_string())).bind(i64::from(feedback.rating.get())).bind(&feedback.comment)
-            .bind(source.code()).bind(by.map(|u| u.to_string())).bind(now).execute(&mut *conn).await?;
+            .bind(source.code()).bind(by.map(|u| u.to_string())).bind(&feedback.key).bind(now).execute(&mut *conn).await?.rows_affected()
     });
-    Ok(id)
+    Ok((made > 0).then_some(id))
 }

@@ -523,7 +523,7 @@ async fn offer_places_in(tx: &mut Tx, scope: &OrgScope, service: ServiceId, offe
 async fn tell_in(tx: &mut Tx, scope: &OrgScope, member: &Member, compose: Compose<'_>) -> Result<bool> {
     let Some((channel, recipient)) = reach_in(tx, scope, member).await? else { return Ok(false) };
     let secret = member_link_in(tx, scope, member.id).await?;
-    send_in(tx, scope, channel, recipient, compose(member, &secret)).await?;
+    send_in(tx, scope, channel, recipient, compose(member, &secret), now_ms()).await?;
     Ok(true)
 }
 
@@ -558,13 +558,14 @@ pub(crate) async fn member_link_in(tx: &mut Tx, scope: &OrgScope, member: GroupM
     Ok(secret)
 }
 
-/// Queue `notice` to `recipient` by `channel`, to go now.
+/// Queue `notice` to `recipient` by `channel`, to go at `due_at` (epoch ms).
 pub(crate) async fn send_in(
     tx: &mut Tx,
     scope: &OrgScope,
     channel: Channel,
     recipient: String,
     notice: Notice,
+    due_at: i64,
 ) -> Result<()> {
     let message = NewMessage {
         channel,
@@ -573,7 +574,7 @@ pub(crate) async fn send_in(
         body: notice.body,
         purpose: notice.purpose,
         session_id: None,
-        due_at: now_ms(),
+        due_at,
     };
     enqueue_in(tx, scope, &message).await?;
     Ok(())

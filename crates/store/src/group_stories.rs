@@ -4,6 +4,7 @@
 //! again; the record that a story was given and withdrawn, and when, stays.
 
 use linkwell_domain::audit::AuditAction;
+use linkwell_domain::groups::members::MemberStatus;
 use linkwell_domain::groups::stories::{NewStory, StoryDisplay};
 use linkwell_domain::ids::{GroupMemberId, GroupStoryId};
 use linkwell_domain::{ServiceId, UserId};
@@ -73,8 +74,9 @@ fn story_of(r: StoryRow) -> Result<Story> {
 }
 
 impl Db {
-    /// Record a story given by a member of the group on `service` (with their consent, as
-    /// [`NewStory`] cannot be made without it). A member of another group is `NotFound`.
+    /// Record a story given by a member of the group on `service`, now or before (with
+    /// their consent, as [`NewStory`] cannot be made without it). A member of another
+    /// group, or someone still waiting for a place, is `NotFound`.
     pub async fn record_story(
         &self,
         scope: &OrgScope,
@@ -84,7 +86,8 @@ impl Db {
         by: Option<UserId>,
     ) -> Result<Story> {
         let member = self.group_member(scope, story.member).await?;
-        if member.service_id != service {
+        let came = matches!(member.status, MemberStatus::Member | MemberStatus::Left);
+        if member.service_id != service || !came {
             return Err(StoreError::NotFound);
         }
         let id = GroupStoryId::new();

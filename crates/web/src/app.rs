@@ -246,7 +246,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/api/v1/groups/{id}/stories/{story}/withdraw", Allowed(Action::RunGroups), post(api::group_feedback::withdraw_story)),
         // Registers: facilitators (their own groups') and the team.
         route(g.clone(), "/registers", Allowed(Action::TakeRegisters), get(pages::groups::registers::list)),
-        route(g.clone(), "/registers/{session}", Allowed(Action::TakeRegisters), get(pages::groups::registers::show)),
+        route(g.clone(), "/registers/{session}", Allowed(Action::TakeRegisters), get(pages::groups::registers::show).layer(phone_sized())),
         route(p.clone(), "/registers/{session}", Allowed(Action::TakeRegisters), post(pages::groups::registers::submit)),
         route(p.clone(), "/registers/{session}/feedback", Allowed(Action::TakeRegisters), post(pages::groups::feedback::record)),
         route(g.clone(), "/api/v1/registers", Allowed(Action::TakeRegisters), get(api::registers::list)),
@@ -373,6 +373,15 @@ fn throttle(
         }
     });
     GovernorLayer::new(config).error_handler(move |_| error_page(StatusCode::TOO_MANY_REQUESTS, title, message))
+}
+
+/// Gzip for a page read on a phone with a poor signal: a register of a 500-member group is
+/// about 150 kB of HTML and 18 kB sent. Only for pages that echo nothing from the
+/// request's address: a page that reflects what an attacker chose beside a secret (a
+/// search's words beside the form token) would let its compressed size leak the secret
+/// (BREACH), and a register's page reflects only what a same-site form posted.
+fn phone_sized() -> tower_http::compression::CompressionLayer {
+    tower_http::compression::CompressionLayer::new()
 }
 
 /// The largest body any request may have (an import's upload is the largest by far).

@@ -3,7 +3,7 @@
 //! feedback a facilitator records on the day; and a group's feedback for the team.
 
 use jiff::Timestamp;
-use linkwell_domain::groups::feedback::{Feedback, FeedbackFields, follow_up_due, link_expires};
+use linkwell_domain::groups::feedback::{Feedback, FeedbackFields, follow_up_at, link_expires};
 use linkwell_domain::identity::{Secret, SecretHash};
 use linkwell_domain::ids::GroupSessionId;
 use linkwell_domain::time::from_millis;
@@ -22,9 +22,10 @@ pub fn link_path(secret: &Secret) -> String {
     format!("/group-feedback/{}", secret.expose())
 }
 
-/// Send the follow-up of the session `taken` to each member who came and may be messaged,
-/// once each, if the session ended within the last two days (a register corrected later
-/// asks nobody). Returns how many were sent now.
+/// Queue the follow-up of the session `taken` to each member who came and may be
+/// messaged, once each: for when the session ends (a register taken at the start waits),
+/// at once for a register saved after it, and not at all for one saved more than two days
+/// after (a register corrected later asks nobody). Returns how many were queued now.
 pub(crate) async fn follow_up(
     db: &Db,
     scope: &OrgScope,
@@ -32,15 +33,15 @@ pub(crate) async fn follow_up(
     base_url: &str,
 ) -> Result<usize, StoreError> {
     let s = &taken.session;
-    let now = Timestamp::now();
-    if taken.attended.is_empty() || !follow_up_due(from_millis(s.ends_at), now) {
+    let Some(due) = follow_up_at(from_millis(s.ends_at), Timestamp::now()) else { return Ok(0) };
+    if taken.attended.is_empty() {
         return Ok(0);
     }
     let head = Letterhead::of(db, scope, s.service_id, base_url).await?;
-    let expires = link_expires(now).as_millisecond();
+    let when = (due.as_millisecond(), link_expires(due).as_millisecond());
     let compose =
         |_: &linkwell_store::group_members::Member, feedback: &Secret, own: &Secret| head.follow_up(s, feedback, own);
-    db.send_follow_ups(scope, s.id, &taken.attended, expires, &compose).await
+    db.send_follow_ups(scope, s.id, &taken.attended, when, &compose).await
 }
 
 /// Where a feedback link stands.
@@ -85,18 +86,22 @@ pub async fn give_by_link(db: &Db, secret: &str, fields: &FeedbackFields) -> Res
     Ok(db.give_feedback_by_link(&key, &feedback, now_ms()).await?)
 }
 
-/// A facilitator (or the team) records feedback someone gave on the day of `session`.
+/// A facilitator (or the team) records feedback someone gave on the day of `session`,
+/// once it has started. The same form sent twice records once: `false` the second time.
 pub async fn record(
     db: &Db,
     caller: &Caller,
     session: GroupSessionId,
     fields: &FeedbackFields,
-) -> Result<(), CaseError> {
+) -> Result<bool, CaseError> {
     let s = reachable_session(db, caller, session).await?;
     check_takeable(caller, &s, "rating")?;
+    if s.starts_at > now_ms() {
+        let why = "This session has not started yet: record feedback once it has";
+        return Err(CaseError::Invalid(ValidationErrors::single("rating", why)));
+    }
     let feedback = Feedback::parse(fields).map_err(CaseError::Invalid)?;
-    db.record_feedback(&caller.scope(), &caller.actor(), session, &feedback, caller.principal.user.id).await?;
-    Ok(())
+    Ok(db.record_feedback(&caller.scope(), &caller.actor(), session, &feedback, caller.principal.user.id).await?)
 }
 
 /// The feedback on the group on `service`, for the team.

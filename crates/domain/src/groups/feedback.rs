@@ -86,6 +86,9 @@ pub struct FeedbackFields {
     /// 1 (very poor) to 5 (very good).
     pub rating: String,
     pub comment: String,
+    /// The key of the form it was typed on (recorded on the day): the same form sent
+    /// twice records once. Empty for a member's link, which works once anyway.
+    pub key: String,
 }
 
 /// Feedback, valid by construction.
@@ -93,6 +96,7 @@ pub struct FeedbackFields {
 pub struct Feedback {
     pub rating: Rating,
     pub comment: String,
+    pub key: Option<String>,
 }
 
 impl Feedback {
@@ -104,19 +108,31 @@ impl Feedback {
             e.add("rating", "Select how the session was, from very poor to very good");
         }
         let comment = e.check("comment", optional_text("The comment", &f.comment, MAX_COMMENT));
+        let key = f.key.trim();
+        let key_ok = key.is_empty()
+            || ((8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        if !key_ok {
+            e.add("rating", "Open the register again: this form is not one it gave");
+        }
         e.into_result()?;
+        let key = (!key.is_empty()).then(|| key.to_owned());
         match rating {
-            Some(rating) => Ok(Feedback { rating, comment: comment.unwrap_or_default() }),
+            Some(rating) => Ok(Feedback { rating, comment: comment.unwrap_or_default(), key }),
             None => Err(ValidationErrors::single("rating", "Select how the session was")),
         }
     }
 }
 
-/// Whether a session that ended at `ended` is recent enough at `now` for its follow-up
-/// message to ask how it was.
-pub fn follow_up_due(ended: Timestamp, now: Timestamp) -> bool {
-    let since = now.duration_since(ended);
-    since >= SignedDuration::ZERO && since <= SignedDuration::from_hours(FOLLOW_UP_HOURS)
+/// When the follow-up of a session that ends at `ends` goes, for a register saved at `now`:
+/// when it ends (a register taken at the start waits for it), at once for a register saved
+/// after, and never for one saved more than two days after.
+pub fn follow_up_at(ends: Timestamp, now: Timestamp) -> Option<Timestamp> {
+    let since = now.duration_since(ends);
+    (since <= SignedDuration::from_hours(FOLLOW_UP_HOURS)).then_some(if since < SignedDuration::ZERO {
+        ends
+    } else {
+        now
+    })
 }
 
 /// Until when a feedback link sent at `sent` works.
@@ -137,28 +153,37 @@ mod tests {
 
     #[test]
     fn feedback_is_checked_naming_each_field() {
-        let f = FeedbackFields { rating: " 4 ".into(), comment: " Lovely walk ".into() };
+        let f = FeedbackFields { rating: " 4 ".into(), comment: " Lovely walk ".into(), key: String::new() };
         let ok = Feedback::parse(&f).unwrap();
         assert_eq!((ok.rating.get(), ok.rating.label(), ok.comment.as_str()), (4, "Good", "Lovely walk"));
         for bad in ["", "0", "6", "4.5", "-1", "five"] {
-            let e = Feedback::parse(&FeedbackFields { rating: bad.into(), comment: String::new() }).unwrap_err();
+            let e = Feedback::parse(&FeedbackFields { rating: bad.into(), ..Default::default() }).unwrap_err();
             assert!(e.for_field("rating").is_some(), "{bad:?}");
         }
-        let e =
-            Feedback::parse(&FeedbackFields { rating: "9".into(), comment: "x".repeat(MAX_COMMENT + 1) }).unwrap_err();
+        let e = Feedback::parse(&FeedbackFields {
+            rating: "9".into(),
+            comment: "x".repeat(MAX_COMMENT + 1),
+            key: String::new(),
+        })
+        .unwrap_err();
         let named: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["rating", "comment"]);
+        let keyed = FeedbackFields { rating: "3".into(), key: "0a1b2c3d-key".into(), ..Default::default() };
+        assert_eq!(Feedback::parse(&keyed).unwrap().key.as_deref(), Some("0a1b2c3d-key"));
+        let bad_key = FeedbackFields { rating: "3".into(), key: "<x>".into(), ..Default::default() };
+        assert!(Feedback::parse(&bad_key).is_err());
     }
 
     #[test]
-    fn a_follow_up_asks_only_just_after_a_session() {
-        let ended: Timestamp = "2027-01-05T11:00:00Z".parse().unwrap();
+    fn a_follow_up_asks_when_the_session_ends_and_only_just_after() {
+        let ends: Timestamp = "2027-01-05T11:00:00Z".parse().unwrap();
         let at = |s: &str| s.parse::<Timestamp>().unwrap();
-        assert!(!follow_up_due(ended, at("2027-01-05T10:59:59Z")), "before it ended");
-        assert!(follow_up_due(ended, ended));
-        assert!(follow_up_due(ended, at("2027-01-07T11:00:00Z")));
-        assert!(!follow_up_due(ended, at("2027-01-07T11:00:01Z")), "a register taken late asks nobody");
-        assert_eq!(link_expires(ended), at("2027-01-19T11:00:00Z"));
+        assert_eq!(follow_up_at(ends, at("2027-01-05T10:05:00Z")), Some(ends), "a register taken at the start waits");
+        assert_eq!(follow_up_at(ends, ends), Some(ends));
+        let late = at("2027-01-07T11:00:00Z");
+        assert_eq!(follow_up_at(ends, late), Some(late), "a register saved after goes at once");
+        assert_eq!(follow_up_at(ends, at("2027-01-07T11:00:01Z")), None, "a register taken late asks nobody");
+        assert_eq!(link_expires(ends), at("2027-01-19T11:00:00Z"));
     }
 
     #[test]

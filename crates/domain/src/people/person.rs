@@ -132,7 +132,7 @@ pub fn date_of_birth(entry: &DateEntry, today: Date) -> Result<Date, String> {
         }
         Ok(d) => d,
     };
-    if date > today {
+    if date >= today {
         return Err("Date of birth must be in the past".into());
     }
     // Nobody alive was born longer ago than that; an earlier year is a slip of the keys.

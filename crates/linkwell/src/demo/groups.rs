@@ -138,8 +138,11 @@ pub async fn seed(db: &Db, scope: &OrgScope) -> anyhow::Result<()> {
             if let (true, Some(by)) = (n % 4 == 1, facilitators.first()) {
                 for k in 0..1 + (n + g) % 3 {
                     let (rating, comment) = SAID[(n + k * 5 + g) % SAID.len()];
-                    let feedback =
-                        Feedback { rating: Rating::new(rating).ok_or_else(|| err(rating))?, comment: comment.into() };
+                    let feedback = Feedback {
+                        rating: Rating::new(rating).ok_or_else(|| err(rating))?,
+                        comment: comment.into(),
+                        key: None,
+                    };
                     db.record_feedback(scope, &actor, s.id, &feedback, *by).await?;
                 }
             }

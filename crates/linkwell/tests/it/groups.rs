@@ -591,8 +591,9 @@ async fn members_who_came_are_asked_how_it_was_once_and_a_withdrawn_story_leaves
     let r = f.post_form(&format!("{path}/feedback"), &[("rating", "")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("href=\"#rating\""));
-    let r = f.post_form(&format!("{path}/feedback"), &[("rating", "2"), ("comment", "Too cold")]).await;
-    assert_eq!(r.status(), 303);
+    let said = [("rating", "2"), ("comment", "Too cold"), ("key", key.as_str())];
+    assert_eq!(f.post_form(&format!("{path}/feedback"), &said).await.status(), 303);
+    assert_eq!(f.post_form(&format!("{path}/feedback"), &said).await.status(), 303, "sent twice, recorded once");
     let (status, summary) =
         api_call(&app, M::GET, &format!("/api/v1/groups/{walk}/feedback"), Role::Coordinator, None).await;
     assert_eq!(status, 200, "{summary}");
@@ -666,4 +667,53 @@ async fn members_who_came_are_asked_how_it_was_once_and_a_withdrawn_story_leaves
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+both_engines!(a_register_of_five_hundred_members_reaches_a_phone_in_under_50_kb);
+
+/// A register for a group of 500 is about three times 50 kB of HTML; gzipped, as every
+/// phone browser asks for it, it is well under.
+async fn a_register_of_five_hundred_members_reaches_a_phone_in_under_50_kb(engine: Engine) {
+    use linkwell_domain::groups::members::{JoinRoute, MemberChannel, NewMember};
+    let app = spawn(engine).await;
+    let walk = walk_and_talk(&app).await;
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    assert_eq!(coordinator.post_form("/groups", &[("service_id", &walk)]).await.status(), 303);
+    let quiet = |_: &linkwell_store::group_members::Member, _: &linkwell_domain::identity::Secret| {
+        linkwell_store::group_members::Notice { subject: String::new(), body: String::new(), purpose: "group_joined" }
+    };
+    // No limit on places, so all 500 are members.
+    crate::support::exec(&app.db, &format!("UPDATE services SET capacity = NULL WHERE id = '{walk}'")).await;
+    let service = walk.parse().unwrap();
+    for n in 0..500 {
+        let new = NewMember {
+            first_name: format!("Member{n}"),
+            last_initial: "K".into(),
+            email: Some(format!("m{n}@people.example")),
+            phone: None,
+            channel: MemberChannel::Email,
+            consent_contact: false,
+            access_needs: n % 9 == 0,
+            emergency_contact: (n % 5 == 0).then(|| "Next of kin on 07700 900123".into()),
+        };
+        let joining = linkwell_store::group_members::Joining {
+            member: &new,
+            route: JoinRoute::Staff,
+            person: None,
+            once_per_contact: false,
+        };
+        app.db.join_group(&app.a.scope, &Actor::system(), service, &joining, &quiet).await.unwrap();
+    }
+    let session = session_today(&app, &walk).await;
+    let url = app.url(&format!("/registers/{session}"));
+    let plain = coordinator.http.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+    let html = plain.text().await.unwrap();
+    assert_eq!(html.matches("name=\"attended\"").count(), 500);
+    assert!(html.len() > 50_000, "{} bytes: this test would show nothing", html.len());
+    let zipped = coordinator.http.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let sent = zipped.bytes().await.unwrap().len();
+    assert!(sent < 50_000, "{sent} bytes sent of {} bytes", html.len());
+    eprintln!("a register of 500 members: {} bytes of HTML, {sent} bytes sent gzipped", html.len());
 }

@@ -696,7 +696,10 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
     };
     let session_id = session.parse().unwrap();
     let expires = linkwell_store::now_ms() + 86_400_000;
-    app.db.send_follow_ups(&app.a.scope, session_id, &[member.id], expires, &follow_up).await.unwrap();
+    app.db
+        .send_follow_ups(&app.a.scope, session_id, &[member.id], (expires - 86_400_000, expires), &follow_up)
+        .await
+        .unwrap();
     let feedback = feedback.lock().unwrap().clone();
     Opened { target, feed, member: member.id.to_string(), session, link, story, feedback }
 }

@@ -202,11 +202,17 @@ pub struct FeedbackBody {
     pub rating: i64,
     #[serde(default)]
     pub comment: String,
+    /// Any key of yours, 8 to 64 letters, digits or hyphens: the same key twice records
+    /// once (a retry on a poor signal).
+    #[serde(default)]
+    pub key: String,
 }
 
-/// Record feedback someone gave on the day of the session (no name is kept).
+/// Record feedback someone gave on the day of the session; the same key twice records once.
+///
+/// No name is kept with it.
 #[utoipa::path(post, operation_id = "recordSessionFeedback", path = "/api/v1/registers/{session}/feedback", tag = "registers", params(("session" = String, Path)), request_body = FeedbackBody,
-    responses((status = 201, description = "The feedback is recorded."), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The feedback is recorded."), (status = 200, description = "This key recorded it already: nothing changed."), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_feedback(
     State(state): State<AppState>,
     Signed(p): Signed,
@@ -216,7 +222,13 @@ pub async fn record_feedback(
     let session = super::path_id::<GroupSessionId>(&session)?;
     registers::register(&state.db, &p, session).await?;
     let b: FeedbackBody = body.parse()?;
-    let fields = linkwell_domain::groups::feedback::FeedbackFields { rating: b.rating.to_string(), comment: b.comment };
-    linkwell_app::groups::feedback::record(&state.db, &p, session, &fields).await?;
-    Ok(axum::http::StatusCode::CREATED)
+    let fields = linkwell_domain::groups::feedback::FeedbackFields {
+        rating: b.rating.to_string(),
+        comment: b.comment,
+        key: b.key,
+    };
+    match linkwell_app::groups::feedback::record(&state.db, &p, session, &fields).await? {
+        true => Ok(axum::http::StatusCode::CREATED),
+        false => Ok(axum::http::StatusCode::OK),
+    }
 }

@@ -20,7 +20,11 @@ use crate::state::AppState;
 
 /// The feedback fields a form carries.
 pub(crate) fn fields(form: &FormPairs) -> FeedbackFields {
-    FeedbackFields { rating: form.get("rating").to_owned(), comment: form.get("comment").to_owned() }
+    FeedbackFields {
+        rating: form.get("rating").to_owned(),
+        comment: form.get("comment").to_owned(),
+        key: form.get("key").to_owned(),
+    }
 }
 
 /// The ratings as radios, the best first, `chosen` checked.
@@ -89,7 +93,8 @@ pub async fn record(
     let p = page.caller()?;
     let session: GroupSessionId = path_id(&session)?;
     match feedback::record(&state.db, &p, session, &fields(&form)).await {
-        Ok(()) => page.done("Thank you: the feedback is recorded", &format!("/registers/{session}")).await,
+        Ok(true) => page.done("Thank you: the feedback is recorded", &format!("/registers/{session}")).await,
+        Ok(false) => page.done("This feedback was recorded already", &format!("/registers/{session}")).await,
         Err(CaseError::Invalid(e)) => super::registers::render_with_feedback(&state, &page, session, &form, &e).await,
         Err(e) => Err(e.into()),
     }
