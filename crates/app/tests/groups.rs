@@ -321,6 +321,29 @@ async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
     assert_eq!((bob_now.missed_in_row, bob_now.flagged_at), (0, None));
     let ann_now = db.group_member(&scope, ann.id).await.expect("read");
     assert_eq!(ann_now.missed_in_row, 0);
+
+    // The figures read what the registers keep: who came to each, and when each last came,
+    // read again when a register is corrected (Bob was not there at the fourth after all).
+    let (from, to) = (today, horizon_end(today));
+    let (members_facts, sessions_facts) = db.group_figure_facts(&scope, walk.id, from, to).await.expect("read");
+    let came: Vec<Option<u32>> = sessions_facts.iter().filter(|s| s.came.is_some()).map(|s| s.came).collect();
+    assert_eq!(came, [Some(1), Some(1), Some(1), Some(2)]);
+    let mut last: Vec<Option<i64>> = members_facts.iter().map(|m| m.last_came_at).collect();
+    last.sort();
+    assert_eq!(last, [Some(ours[3].starts_at), Some(ours[3].starts_at)]);
+    let corrected = Register::parse(&RegisterFields {
+        key: "key-3-corrected".into(),
+        attended: vec![ann.id.to_string()],
+        note: String::new(),
+    })
+    .expect("a register");
+    db.take_register(&scope, &Actor::system(), ours[3].id, &corrected, None).await.expect("corrected");
+    let (members_facts, sessions_facts) = db.group_figure_facts(&scope, walk.id, from, to).await.expect("read");
+    let came: Vec<Option<u32>> = sessions_facts.iter().filter(|s| s.came.is_some()).map(|s| s.came).collect();
+    assert_eq!(came, [Some(1), Some(1), Some(1), Some(1)]);
+    let mut last: Vec<Option<i64>> = members_facts.iter().map(|m| m.last_came_at).collect();
+    last.sort();
+    assert_eq!(last, [None, Some(ours[3].starts_at)], "Bob never came");
 }
 
 both_engines!(a_feedback_link_gives_once_and_a_withdrawn_story_is_gone);

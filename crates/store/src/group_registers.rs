@@ -98,6 +98,14 @@ impl Db {
         let attended: Vec<GroupMemberId> = register.attended.iter().filter(|m| ours.contains(m)).copied().collect();
         let now = now_ms();
         let org = scope.key();
+        let untick: Vec<String> = attended_in(&mut tx, scope, session)
+            .await?
+            .iter()
+            .filter(|m| !attended.contains(m))
+            .map(ToString::to_string)
+            .collect();
+        let tick: Vec<String> = attended.iter().map(ToString::to_string).collect();
+        let came = i64::try_from(attended.len()).unwrap_or(i64::MAX);
         on_tx!(&mut tx, conn => {
             sqlx::query("DELETE FROM group_attendance WHERE organisation_id = $1 AND session_id = $2")
                 .bind(&org).bind(session.to_string()).execute(&mut *conn).await?;
@@ -110,9 +118,28 @@ impl Db {
             }
             sqlx::query("INSERT INTO group_register_keys (organisation_id, session_id, form_key, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(&org).bind(session.to_string()).bind(&register.key).bind(now).execute(&mut *conn).await?;
-            sqlx::query("UPDATE group_sessions SET register_taken_at = COALESCE(register_taken_at, $1), register_note = $2, register_by = $3, updated_at = $1, version = version + 1 WHERE organisation_id = $4 AND id = $5")
-                .bind(now).bind(&register.note).bind(by.map(|u| u.to_string()))
+            sqlx::query("UPDATE group_sessions SET register_taken_at = COALESCE(register_taken_at, $1), register_note = $2, register_by = $3, came = $4, updated_at = $1, version = version + 1 WHERE organisation_id = $5 AND id = $6")
+                .bind(now).bind(&register.note).bind(by.map(|u| u.to_string())).bind(came)
                 .bind(&org).bind(session.to_string()).execute(&mut *conn).await?;
+            // When each member last came: later for those ticked, read again for anyone
+            // ticked before and not now (a correction).
+            for chunk in tick.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::new("UPDATE group_members SET last_came_at = ");
+                qb.push_bind(before.starts_at).push(" WHERE organisation_id = ").push_bind(org.clone())
+                    .push(" AND (last_came_at IS NULL OR last_came_at < ").push_bind(before.starts_at).push(") AND id");
+                crate::push_in_list(&mut qb, chunk);
+                qb.build().execute(&mut *conn).await?;
+            }
+            for chunk in untick.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "UPDATE group_members SET last_came_at = (SELECT MAX(s.starts_at) FROM group_attendance a \
+                     JOIN group_sessions s ON s.organisation_id = a.organisation_id AND s.id = a.session_id \
+                     WHERE a.organisation_id = group_members.organisation_id AND a.member_id = group_members.id) WHERE organisation_id = ",
+                );
+                qb.push_bind(org.clone()).push(" AND id");
+                crate::push_in_list(&mut qb, chunk);
+                qb.build().execute(&mut *conn).await?;
+            }
         });
         let flagged = count_missed_in(&mut tx, scope, service, now).await?;
         let detail = format!("register attended={} flagged={}", attended.len(), flagged.len());
@@ -155,8 +182,8 @@ impl Db {
     ) -> Result<Vec<(GroupSessionId, i64)>> {
         let rows: Vec<(String, i64)> = on_db!(self, pool => {
             sqlx::query_as(
-                "SELECT s.id, COUNT(a.member_id) FROM group_sessions s LEFT JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
-                 WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 AND s.register_taken_at IS NOT NULL GROUP BY s.id",
+                "SELECT id, COALESCE(came, 0) FROM group_sessions \
+                 WHERE organisation_id = $1 AND service_id = $2 AND on_date >= $3 AND on_date <= $4 AND register_taken_at IS NOT NULL",
             )
             .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?
         });
@@ -172,56 +199,41 @@ impl Db {
         from: jiff::civil::Date,
         to: jiff::civil::Date,
     ) -> Result<(Vec<MemberFacts>, Vec<SessionFacts>)> {
-        type MemberFactRow = (String, Option<i64>, Option<i64>, String, String);
-        type SessionFactRow = (String, String, i64, String, Option<i64>);
-        // Three reads, each one pass over the group's rows: who the members are, when each
-        // last came (from the group's sessions to their attendance, by key), and how many
-        // came to each session. A subquery per member or per session read the attendance
-        // again for each.
-        type Counted = Vec<(String, i64)>;
-        let (members, last_came, sessions, came): (Vec<MemberFactRow>, Counted, Vec<SessionFactRow>, Counted) = on_db!(self, pool => {
+        type MemberFactRow = (Option<i64>, Option<i64>, String, String, Option<i64>);
+        type SessionFactRow = (String, i64, String, Option<i64>, Option<i64>);
+        // Two reads of the group's own rows: how many came to each session and when each
+        // member last came are kept as registers are saved, not counted from a year of
+        // attendance on every view.
+        let (members, sessions): (Vec<MemberFactRow>, Vec<SessionFactRow>) = on_db!(self, pool => {
             let members: Vec<MemberFactRow> = sqlx::query_as(
-                "SELECT id, joined_at, left_at, status, route FROM group_members WHERE organisation_id = $1 AND service_id = $2",
-            )
-            .bind(scope.key()).bind(service.to_string()).fetch_all(pool).await?;
-            let last_came: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT a.member_id, MAX(s.starts_at) FROM group_sessions s JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
-                 WHERE s.organisation_id = $1 AND s.service_id = $2 GROUP BY a.member_id",
+                "SELECT joined_at, left_at, status, route, last_came_at FROM group_members WHERE organisation_id = $1 AND service_id = $2",
             )
             .bind(scope.key()).bind(service.to_string()).fetch_all(pool).await?;
             let sessions: Vec<SessionFactRow> = sqlx::query_as(
-                "SELECT id, on_date, starts_at, status, register_taken_at FROM group_sessions \
+                "SELECT on_date, starts_at, status, register_taken_at, came FROM group_sessions \
                  WHERE organisation_id = $1 AND service_id = $2 AND on_date >= $3 AND on_date <= $4 ORDER BY on_date",
             )
             .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?;
-            let came: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT a.session_id, COUNT(*) FROM group_sessions s JOIN group_attendance a ON a.organisation_id = s.organisation_id AND a.session_id = s.id \
-                 WHERE s.organisation_id = $1 AND s.service_id = $2 AND s.on_date >= $3 AND s.on_date <= $4 GROUP BY a.session_id",
-            )
-            .bind(scope.key()).bind(service.to_string()).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?;
-            (members, last_came, sessions, came)
+            (members, sessions)
         });
-        let last_came: std::collections::HashMap<String, i64> = last_came.into_iter().collect();
-        let came: std::collections::HashMap<String, i64> = came.into_iter().collect();
         let members = members
             .into_iter()
-            .map(|(id, joined_at, left_at, status, route)| MemberFacts {
+            .map(|(joined_at, left_at, status, route, last_came_at)| MemberFacts {
                 joined_at,
                 left_at,
                 waiting: status == "waiting" || status == "offered",
                 prescribed: route == "prescription",
-                last_came_at: last_came.get(&id).copied(),
+                last_came_at,
             })
             .collect();
         let sessions = sessions
             .into_iter()
-            .map(|(id, on_date, starts_at, status, taken)| {
-                let n = came.get(&id).copied().unwrap_or(0);
+            .map(|(on_date, starts_at, status, taken, came)| {
                 Ok(SessionFacts {
                     on_date: stored(on_date.parse())?,
                     starts_at,
                     cancelled: status == "cancelled",
-                    came: taken.map(|_| u32::try_from(n).unwrap_or(u32::MAX)),
+                    came: taken.map(|_| u32::try_from(came.unwrap_or(0)).unwrap_or(u32::MAX)),
                 })
             })
             .collect::<Result<_>>()?;

@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(23, "group members", "0023_group_members"),
     migration!(24, "group registers", "0024_group_registers"),
     migration!(25, "group feedback and stories", "0025_group_feedback_stories"),
+    migration!(26, "group attendance kept", "0026_group_attendance_kept"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -716,4 +716,17 @@ async fn a_register_of_five_hundred_members_reaches_a_phone_in_under_50_kb(engin
     let sent = zipped.bytes().await.unwrap().len();
     assert!(sent < 50_000, "{sent} bytes sent of {} bytes", html.len());
     eprintln!("a register of 500 members: {} bytes of HTML, {sent} bytes sent gzipped", html.len());
+
+    // The group's page lists its members a hundred at a time; a page past the last is the
+    // last, and anything else the first.
+    let page = coordinator.text(&format!("/groups/{walk}")).await;
+    assert!(page.contains("500 members.") && page.contains("Members 1 to 100 are shown"), "{page}");
+    assert_eq!(page.matches("/remove\"").count(), 100);
+    assert!(page.contains(&format!("href=\"/groups/{walk}?members=2#members\"")) && !page.contains("Previous members"));
+    for (asked, shown) in
+        [("5", "401 to 500"), ("999999999999999999999", "1 to 100"), ("9999", "401 to 500"), ("x", "1 to 100")]
+    {
+        let page = coordinator.text(&format!("/groups/{walk}?members={asked}")).await;
+        assert!(page.contains(&format!("Members {shown} are shown")), "{asked}: {page}");
+    }
 }

@@ -10,7 +10,7 @@ pub mod registers;
 pub mod sessions;
 pub mod stories;
 
-use crate::input::Path;
+use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -121,12 +121,33 @@ pub(crate) enum Sent<'a> {
     Story(&'a FormPairs),
 }
 
+/// Members listed on one page of a group's page: a group of 500 reads in pages.
+const MEMBERS_PER_PAGE: usize = 100;
+
+/// Which page of a group's members to show (`?members=2`); anything else, the first.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct GroupQuery {
+    members: String,
+}
+
 pub(crate) async fn render_group(
     state: &AppState,
     page: &Page,
     id: ServiceId,
     sent: Option<Sent<'_>>,
     errors: Option<&ValidationErrors>,
+) -> Result<Response, PageError> {
+    render_group_page(state, page, id, sent, errors, 1).await
+}
+
+async fn render_group_page(
+    state: &AppState,
+    page: &Page,
+    id: ServiceId,
+    sent: Option<Sent<'_>>,
+    errors: Option<&ValidationErrors>,
+    members_page: usize,
 ) -> Result<Response, PageError> {
     let p = page.caller()?;
     let g = groups::group(&state.db, &p, id).await?;
@@ -179,6 +200,20 @@ pub(crate) async fn render_group(
     );
     let display = story.get("display").cloned().unwrap_or_default();
     let story_displays = items(StoryDisplay::ALL.iter().map(|d| (d.code(), d.label())), &[display]);
+    // Members in pages (the page asked for, or the last there is); the waiting list whole.
+    let (held, waiting): (Vec<_>, Vec<_>) =
+        g.members.iter().cloned().partition(|m| m.status == linkwell_domain::groups::members::MemberStatus::Member);
+    let pages = held.len().div_ceil(MEMBERS_PER_PAGE).max(1);
+    let members_page = members_page.clamp(1, pages);
+    let shown: Vec<_> =
+        held.iter().skip((members_page - 1) * MEMBERS_PER_PAGE).take(MEMBERS_PER_PAGE).cloned().collect();
+    let href = |n: usize| format!("/groups/{id}?members={n}#members");
+    let member_pages = minijinja::context! {
+        previous => (members_page > 1).then(|| minijinja::context! { href => href(members_page - 1), text => "Previous members" }),
+        next => (members_page < pages).then(|| minijinja::context! { href => href(members_page + 1), text => "Next members" }),
+        pages => pages, first => (members_page - 1) * MEMBERS_PER_PAGE + 1,
+        last => ((members_page - 1) * MEMBERS_PER_PAGE + shown.len()),
+    };
     let member_channel = member.get("channel").cloned().unwrap_or_default();
     let choosable = items(g.choosable.iter().map(|u| (u.id.to_string(), u.display_name.as_str())), &chosen);
     let html = page.render(
@@ -198,7 +233,8 @@ pub(crate) async fn render_group(
                 id => s.id.to_string(), date => linkwell_domain::time::display_london_date(s.on_date),
                 status => s.status.code(), came => came, note => s.register_note.clone(),
             }).collect::<Vec<_>>(),
-            members => members::member_rows(&g.members), member => member, member_checks => member_checks,
+            held => members::member_rows(&shown), held_count => held.len(), waiting => members::member_rows(&waiting),
+            member_pages => member_pages, member => member, member_checks => member_checks,
             feedback => minijinja::value::Serde(&feedback),
             feedback_rows => feedback.newest.iter().map(|f| minijinja::context! {
                 rating => f.rating.get(), rating_label => f.rating.label(), comment => f.comment.clone(),
@@ -219,8 +255,14 @@ pub(crate) async fn render_group(
     Ok((status, html).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
-    render_group(&state, &page, path_id(&id)?, None, None).await
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<GroupQuery>,
+) -> Result<Response, PageError> {
+    let members_page = q.members.trim().parse::<usize>().unwrap_or(1);
+    render_group_page(&state, &page, path_id(&id)?, None, None, members_page).await
 }
 
 pub async fn update(
