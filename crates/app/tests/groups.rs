@@ -269,6 +269,17 @@ async fn places_are_given_in_order_and_never_past_the_capacity(engine: Engine) {
 
 both_engines!(three_missed_sessions_in_a_row_flag_a_member_once);
 
+/// An organisation whose own Walk and Talk is run as a group, and its coordinator.
+async fn a_group(db: &Db) -> (OrgScope, Caller, Service) {
+    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
+    let scope = OrgScope::new(organisation.id);
+    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
+    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
+    let walk = listing(db, &scope, "own").await;
+    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    (scope, caller, walk)
+}
+
 async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
     use linkwell_app::groups::members;
     use linkwell_domain::groups::registers::{Register, RegisterFields};
@@ -276,12 +287,7 @@ async fn three_missed_sessions_in_a_row_flag_a_member_once(engine: Engine) {
 
     let t = TestDb::new(engine).await.expect("test database");
     let db = &t.db;
-    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
-    let scope = OrgScope::new(organisation.id);
-    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
-    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
-    let walk = listing(db, &scope, "own").await;
-    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    let (scope, caller, walk) = a_group(db).await;
     let base = "https://linkwell.example";
     let ann = members::add_member(db, &caller, walk.id, &member_fields(1), false, base).await.expect("Ann");
     let bob = members::add_member(db, &caller, walk.id, &member_fields(2), false, base).await.expect("Bob");
@@ -359,12 +365,7 @@ async fn a_feedback_link_gives_once_and_a_withdrawn_story_is_gone(engine: Engine
 
     let t = TestDb::new(engine).await.expect("test database");
     let db = &t.db;
-    let organisation = db.create_organisation("a", "A", false).await.expect("organisation");
-    let scope = OrgScope::new(organisation.id);
-    let coordinator = user(db, &scope, Role::Coordinator, "c@a.example").await;
-    let caller = Caller::new(Arc::new(Principal { user: coordinator, organisation, via: AuthVia::Session }), None);
-    let walk = listing(db, &scope, "own").await;
-    make_group(db, &caller, walk.id, &GroupFields::default()).await.expect("a group");
+    let (scope, caller, walk) = a_group(db).await;
     let base = "https://linkwell.example";
     let quiet = members::add_member(db, &caller, walk.id, &member_fields(0), false, base).await.expect("no consent");
     let ann = members::add_member(db, &caller, walk.id, &member_fields(1), false, base).await.expect("Ann");
