@@ -19,6 +19,7 @@ pub mod groups;
 pub mod identity;
 pub mod ids;
 pub mod organisations;
+pub mod outcomes;
 pub mod people;
 pub mod plans;
 pub mod referrals;

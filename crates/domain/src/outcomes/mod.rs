@@ -1,0 +1,22 @@
+//! Outcomes (PRODUCT.md §3 journeys 7 and 9, §6): validated questionnaires, scored exactly
+//! as published, and the disclosure control every figure a commissioner sees goes
+//! through.
+//!
+//! - [`instruments`]: the built-in questionnaires — ONS4, SWEMWBS, WEMWBS, the UCLA
+//!   3-item loneliness scale and the direct loneliness question, MYCaW, the Friends and
+//!   Family Test, GP appointments in the last three months — each a versioned definition
+//!   of items, answer scales and the measures it gives, with when it is given
+//!   ([`instruments::Timepoint`]).
+//! - [`scoring`]: answers to measures (SWEMWBS by the official raw-to-metric table, no score
+//!   when incomplete; ONS4's items each on their own, with the ONS bands).
+//! - [`suppression`]: small-number suppression — 1 to 7 shown as `*`, other counts to the
+//!   nearest 5 — with secondary suppression, so a suppressed cell cannot be worked out
+//!   from what its row and column show.
+//!
+//! What is not here yet (issue 14): organisations' own questionnaires, storing responses,
+//! the links that let a person answer on a phone, the person's outcomes page, reports and
+//! their statistics.
+
+pub mod instruments;
+pub mod scoring;
+pub mod suppression;
