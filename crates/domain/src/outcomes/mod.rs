@@ -9,14 +9,17 @@
 //!   ([`instruments::Timepoint`]).
 //! - [`scoring`]: answers to measures (SWEMWBS by the official raw-to-metric table, no score
 //!   when incomplete; ONS4's items each on their own, with the ONS bands).
+//! - [`statistics`]: a measure's change over paired scores — mean with its 95% confidence
+//!   interval, the share improving by the meaningful-change threshold, the Wilcoxon
+//!   signed-rank p-value.
 //! - [`suppression`]: small-number suppression — 1 to 7 shown as `*`, other counts to the
 //!   nearest 5 — with secondary suppression, so a suppressed cell cannot be worked out
 //!   from what its row and column show.
 //!
 //! What is not here yet (issue 14): organisations' own questionnaires, storing responses,
-//! the links that let a person answer on a phone, the person's outcomes page, reports and
-//! their statistics.
+//! the links that let a person answer on a phone, the person's outcomes page, and the reports.
 
 pub mod instruments;
 pub mod scoring;
+pub mod statistics;
 pub mod suppression;
