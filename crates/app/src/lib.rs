@@ -21,6 +21,7 @@ pub mod home;
 pub mod identity;
 pub mod messaging;
 pub mod organisation;
+pub mod outcomes;
 pub mod prescriptions;
 mod principal;
 pub mod sessions;

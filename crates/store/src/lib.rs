@@ -29,6 +29,7 @@ pub mod groups;
 mod migrate;
 pub mod organisations;
 pub mod outbox;
+pub mod outcomes;
 pub mod people;
 pub mod people_search;
 pub mod plans;

@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(24, "group registers", "0024_group_registers"),
     migration!(25, "group feedback and stories", "0025_group_feedback_stories"),
     migration!(26, "group attendance kept", "0026_group_attendance_kept"),
+    migration!(27, "outcomes", "0027_outcomes"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

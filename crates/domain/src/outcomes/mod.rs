@@ -9,6 +9,8 @@
 //!   ([`instruments::Timepoint`]).
 //! - [`scoring`]: answers to measures (SWEMWBS by the official raw-to-metric table, no score
 //!   when incomplete; ONS4's items each on their own, with the ONS bands).
+//! - [`responses`]: a questionnaire as answered, checked on its scales and scored, and each
+//!   case's baseline paired with its latest later score for reports.
 //! - [`statistics`]: a measure's change over paired scores — mean with its 95% confidence
 //!   interval, the share improving by the meaningful-change threshold, the Wilcoxon
 //!   signed-rank p-value.
@@ -20,6 +22,7 @@
 //! the links that let a person answer on a phone, the person's outcomes page, and the reports.
 
 pub mod instruments;
+pub mod responses;
 pub mod scoring;
 pub mod statistics;
 pub mod suppression;

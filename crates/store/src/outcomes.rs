@@ -1,0 +1,119 @@
+//! Questionnaires as answered and the scores they gave. A response and its scores are
+//! written in one transaction with their audit entry; reports read the scores, never the
+//! answers.
+
+use jiff::civil::Date;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::ids::ReferralId;
+use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+use linkwell_domain::outcomes::responses::NewResponse;
+use linkwell_domain::{PersonId, UserId};
+
+use crate::audit::append_in;
+use crate::error::stored;
+use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
+
+/// One score of a person's, with what gave it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutcomeScore {
+    pub response_id: String,
+    pub referral_id: ReferralId,
+    pub instrument: Instrument,
+    pub measure: String,
+    pub value: f64,
+    pub timepoint: Timepoint,
+    pub answered_on: Date,
+}
+
+/// Scores read at most for one person.
+pub const MAX_PERSON_SCORES: usize = 2000;
+
+impl Db {
+    /// Keep `response` for `person` in the case `referral`, recorded by `by`; returns its id.
+    pub async fn record_questionnaire(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        person: PersonId,
+        referral: ReferralId,
+        response: &NewResponse,
+        by: Option<UserId>,
+    ) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let answers: Vec<String> =
+            response.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect();
+        let org = scope.key();
+        let (timepoint, on) = (response.timepoint.code(), response.answered_on.to_string());
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(&org).bind(&id).bind(person.to_string()).bind(referral.to_string())
+                .bind(response.instrument.code()).bind(i64::from(response.version)).bind(timepoint).bind(&on)
+                .bind(answers.join(",")).bind(by.map(|u| u.to_string())).bind(now_ms())
+                .execute(&mut *conn).await?;
+            for s in &response.scores {
+                sqlx::query("INSERT INTO outcome_scores (organisation_id, response_id, referral_id, measure, value, timepoint, answered_on) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&org).bind(&id).bind(referral.to_string()).bind(s.measure).bind(s.value).bind(timepoint).bind(&on)
+                    .execute(&mut *conn).await?;
+            }
+        });
+        let detail = format!("questionnaire {} {timepoint}", response.instrument.code());
+        append_in(
+            &mut tx,
+            scope,
+            &actor.event(AuditAction::RecordChanged, "questionnaire_response", &id, Some(detail)),
+        );
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every score of `person`'s, oldest first.
+    pub async fn person_outcomes(&self, scope: &OrgScope, person: PersonId) -> Result<Vec<OutcomeScore>> {
+        type Row = (String, String, String, String, f64, String, String);
+        let rows: Vec<Row> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.response_id, s.referral_id, r.instrument, s.measure, s.value, s.timepoint, s.answered_on FROM outcome_scores s \
+                 JOIN questionnaire_responses r ON r.organisation_id = s.organisation_id AND r.id = s.response_id \
+                 WHERE s.organisation_id = $1 AND r.person_id = $2 ORDER BY s.answered_on, r.created_at, s.measure LIMIT $3",
+            )
+            .bind(scope.key()).bind(person.to_string()).bind(MAX_PERSON_SCORES as i64).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(response_id, referral, instrument, measure, value, timepoint, on)| {
+                Ok(OutcomeScore {
+                    response_id,
+                    referral_id: stored(referral.parse())?,
+                    instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+                    measure,
+                    value,
+                    timepoint: Timepoint::parse(&timepoint).map_err(StoreError::corrupt)?,
+                    answered_on: stored(on.parse())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every score of `measure` answered on `from` to `to`, as (case, timepoint, day,
+    /// value), for pairing each case's baseline with its latest.
+    pub async fn measure_scores(
+        &self,
+        scope: &OrgScope,
+        measure: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(String, Timepoint, Date, f64)>> {
+        let rows: Vec<(String, String, String, f64)> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT referral_id, timepoint, answered_on, value FROM outcome_scores \
+                 WHERE organisation_id = $1 AND measure = $2 AND answered_on >= $3 AND answered_on <= $4",
+            )
+            .bind(scope.key()).bind(measure).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(referral, t, on, v)| {
+                Ok((referral, Timepoint::parse(&t).map_err(StoreError::corrupt)?, stored(on.parse())?, v))
+            })
+            .collect()
+    }
+}
