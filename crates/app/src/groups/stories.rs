@@ -4,7 +4,7 @@
 
 use linkwell_domain::groups::stories::{NewStory, StoryFields};
 use linkwell_domain::identity::SecretHash;
-use linkwell_domain::ids::GroupStoryId;
+use linkwell_domain::ids::{GroupMemberId, GroupStoryId};
 use linkwell_domain::{ServiceId, ValidationErrors};
 use linkwell_store::group_stories::{Story, WithdrawnBy};
 use linkwell_store::{Actor, Db, OrgScope, StoreError};
@@ -47,10 +47,10 @@ pub async fn published(db: &Db, scope: &OrgScope, service: ServiceId) -> Result<
     db.group_stories(scope, service, true).await
 }
 
-/// The stories of the member a message's link was made for.
-pub async fn by_member_link(db: &Db, secret: &str) -> Result<Vec<Story>, StoreError> {
-    let Some((scope, member)) = db.group_member_by_link(&SecretHash::of(secret)).await? else { return Ok(vec![]) };
-    db.member_stories(&scope, member.id).await
+/// The stories `member` gave, for the page their link opens (found by
+/// [`super::members::by_link`]).
+pub async fn of_member(db: &Db, scope: &OrgScope, member: GroupMemberId) -> Result<Vec<Story>, StoreError> {
+    db.member_stories(scope, member).await
 }
 
 /// The member withdraws their `story` by the link in a message; `None`: no such link, or

@@ -109,9 +109,7 @@ impl Feedback {
         }
         let comment = e.check("comment", optional_text("The comment", &f.comment, MAX_COMMENT));
         let key = f.key.trim();
-        let key_ok = key.is_empty()
-            || ((8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        if !key_ok {
+        if !key.is_empty() && !super::is_form_key(key) {
             e.add("rating", "Open the register again: this form is not one it gave");
         }
         e.into_result()?;

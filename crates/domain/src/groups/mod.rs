@@ -19,6 +19,12 @@ use jiff::civil::Date;
 
 use crate::validation::ValidationErrors;
 
+/// Whether `key` is a form's key as the group pages make them (8 to 64 letters, digits and
+/// hyphens): a register's, or feedback recorded on the day.
+pub(crate) fn is_form_key(key: &str) -> bool {
+    (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// The longest free text a group keeps in one field (a risk note, what to bring).
 pub const MAX_NOTE: usize = 2000;
 

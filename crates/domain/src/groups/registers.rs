@@ -47,8 +47,7 @@ impl Register {
     pub fn parse(f: &RegisterFields) -> Result<Register, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let key = f.key.trim();
-        let key_ok = (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !key_ok {
+        if !super::is_form_key(key) {
             e.add("key", "Open the register again: this form is not one it gave");
         }
         let mut attended: Vec<GroupMemberId> = Vec::new();

@@ -134,8 +134,8 @@ async fn render_link(
     said: Option<&str>,
     errors: Option<&ValidationErrors>,
 ) -> Result<Response, PageError> {
-    let (_, m, group) = members::by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
-    let stories: Vec<Value> = linkwell_app::groups::stories::by_member_link(&state.db, token)
+    let (scope, m, group) = members::by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
+    let stories: Vec<Value> = linkwell_app::groups::stories::of_member(&state.db, &scope, m.id)
         .await?
         .iter()
         .map(|s| {
