@@ -1070,4 +1070,17 @@ async fn on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story(en
     b.assert_accessible("a member's own page after withdrawing").await;
     b.go(&listing).await;
     assert!(!b.body().await.contains(story), "withdrawn from the public page");
+
+    // The team's page of the group, with its feedback, the withdrawn story and the form
+    // that records one.
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    b.go(&format!("/groups/{walk}")).await;
+    let body = b.body().await;
+    assert!(body.contains("1 rating, 5.0 out of 5") && body.contains("withdrawn on"), "{body}");
+    b.assert_accessible("a group's feedback and stories").await;
+    b.assert_reflows("a group's feedback and stories").await;
+    let summary = "//summary[normalize-space()=\"Record a member's story\"]";
+    b.client.find(Locator::XPath(summary)).await.unwrap().click().await.unwrap();
+    b.assert_accessible("recording a member's story").await;
+    b.assert_reflows("recording a member's story").await;
 }
