@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(25, "group feedback and stories", "0025_group_feedback_stories"),
     migration!(26, "group attendance kept", "0026_group_attendance_kept"),
     migration!(27, "outcomes", "0027_outcomes"),
+    migration!(28, "questionnaires in sessions", "0028_questionnaires_in_sessions"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use linkwell_domain::audit::AuditAction;
-use linkwell_domain::ids::ReferralId;
+use linkwell_domain::ids::{ReferralId, SessionId};
 use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
 use linkwell_domain::outcomes::responses::NewResponse;
 use linkwell_domain::{PersonId, UserId};
@@ -25,33 +25,84 @@ pub struct OutcomeScore {
     pub answered_on: Date,
 }
 
+/// What recording a questionnaire did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Kept under this id.
+    New(String),
+    /// The same answers were recorded in this session already (a second tap): nothing new.
+    Already(String),
+}
+
+impl Recorded {
+    pub fn id(&self) -> &str {
+        match self {
+            Recorded::New(id) | Recorded::Already(id) => id,
+        }
+    }
+}
+
+/// A questionnaire recorded in a case, as the case page lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CaseQuestionnaire {
+    pub id: String,
+    pub instrument: Instrument,
+    pub timepoint: Timepoint,
+    pub answered_on: Date,
+    pub session_id: Option<SessionId>,
+    /// Each measure it gave (none when too incomplete to score).
+    pub scores: Vec<(String, f64)>,
+}
+
+/// Questionnaires read at most for one case.
+pub const MAX_CASE_QUESTIONNAIRES: usize = 500;
+
 /// Scores read at most for one person.
 pub const MAX_PERSON_SCORES: usize = 2000;
 
 impl Db {
-    /// Keep `response` for `person` in the case `referral`, recorded by `by`; returns its id.
+    /// Keep `response` for `person` in the case `referral`, given in `session` if in one,
+    /// recorded by `by`. A questionnaire is kept once a session: the same answers again
+    /// are [`Recorded::Already`], other answers a `Conflict` (a correction is not this).
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_questionnaire(
         &self,
         scope: &OrgScope,
         actor: &Actor,
         person: PersonId,
         referral: ReferralId,
+        session: Option<SessionId>,
         response: &NewResponse,
         by: Option<UserId>,
-    ) -> Result<String> {
+    ) -> Result<Recorded> {
         let id = uuid::Uuid::now_v7().to_string();
         let answers: Vec<String> =
             response.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect();
         let org = scope.key();
         let (timepoint, on) = (response.timepoint.code(), response.answered_on.to_string());
+        let answers = answers.join(",");
+        let session = session.map(|s| s.to_string());
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+        let inserted = on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at, session_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING")
                 .bind(&org).bind(&id).bind(person.to_string()).bind(referral.to_string())
                 .bind(response.instrument.code()).bind(i64::from(response.version)).bind(timepoint).bind(&on)
-                .bind(answers.join(",")).bind(by.map(|u| u.to_string())).bind(now_ms())
-                .execute(&mut *conn).await?;
+                .bind(&answers).bind(by.map(|u| u.to_string())).bind(now_ms()).bind(&session)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+        if inserted == 0 {
+            // Given in this session already (the only key a new id can meet).
+            let before: Option<(String, String, String)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT id, answers, timepoint FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
+                    .bind(&org).bind(&session).bind(response.instrument.code()).fetch_optional(&mut *conn).await?
+            });
+            return match before {
+                Some((id, a, t)) if a == answers && t == timepoint => Ok(Recorded::Already(id)),
+                _ => Err(StoreError::Conflict),
+            };
+        }
+        on_tx!(&mut tx, conn => {
             for s in &response.scores {
                 sqlx::query("INSERT INTO outcome_scores (organisation_id, response_id, referral_id, measure, value, timepoint, answered_on) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(&org).bind(&id).bind(referral.to_string()).bind(s.measure).bind(s.value).bind(timepoint).bind(&on)
@@ -65,7 +116,56 @@ impl Db {
             &actor.event(AuditAction::RecordChanged, "questionnaire_response", &id, Some(detail)),
         );
         tx.commit().await?;
-        Ok(id)
+        Ok(Recorded::New(id))
+    }
+
+    /// The questionnaires recorded in case `referral`, oldest first, with their scores.
+    pub async fn case_questionnaires(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<CaseQuestionnaire>> {
+        let (org, case) = (scope.key(), referral.to_string());
+        type Row = (String, String, String, String, Option<String>);
+        let rows: Vec<Row> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, instrument, timepoint, answered_on, session_id FROM questionnaire_responses \
+                 WHERE organisation_id = $1 AND referral_id = $2 ORDER BY answered_on, created_at LIMIT $3",
+            )
+            .bind(&org).bind(&case).bind(MAX_CASE_QUESTIONNAIRES as i64).fetch_all(pool).await?
+        });
+        let scores: Vec<(String, String, f64)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT response_id, measure, value FROM outcome_scores WHERE organisation_id = $1 AND referral_id = $2 ORDER BY measure")
+                .bind(&org).bind(&case).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(id, instrument, t, on, session)| {
+                let mine = scores.iter().filter(|(r, _, _)| *r == id).map(|(_, m, v)| (m.clone(), *v)).collect();
+                Ok(CaseQuestionnaire {
+                    instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+                    timepoint: Timepoint::parse(&t).map_err(StoreError::corrupt)?,
+                    answered_on: stored(on.parse())?,
+                    session_id: session.map(|s| stored(s.parse())).transpose()?,
+                    scores: mine,
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    /// Which of `referrals` have a baseline questionnaire recorded.
+    pub async fn cases_with_baseline(
+        &self,
+        scope: &OrgScope,
+        referrals: &[ReferralId],
+    ) -> Result<std::collections::HashSet<ReferralId>> {
+        if referrals.is_empty() {
+            return Ok(Default::default());
+        }
+        let keys: Vec<String> = referrals.iter().map(|r| r.to_string()).collect();
+        let rows: Vec<String> = on_db!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT DISTINCT referral_id FROM questionnaire_responses WHERE organisation_id = ");
+            qb.push_bind(scope.key()).push(" AND timepoint = 'baseline' AND referral_id");
+            crate::push_in_list(&mut qb, &keys);
+            qb.build_query_scalar().fetch_all(pool).await?
+        });
+        rows.into_iter().map(|r| stored(r.parse())).collect()
     }
 
     /// Every score of `person`'s, oldest first.

@@ -33,6 +33,8 @@ pub struct CaseFile {
     pub plan_version: Option<i64>,
     pub programme: Option<Programme>,
     pub prescriptions: Vec<Prescription>,
+    /// The questionnaires recorded in the case, oldest first.
+    pub questionnaires: Vec<linkwell_store::outcomes::CaseQuestionnaire>,
     /// The practices and team members the case names, and every site's rooms: looked up
     /// through `practice`, `name_of` and `room_name`.
     practices: Vec<Practice>,
@@ -80,6 +82,7 @@ impl CaseFile {
         let plan_version = db.current_plan(&scope, r.id).await?.map(|v| v.version);
         let programme = db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id);
         let prescriptions = db.prescriptions_for_referral(&scope, r.id).await?;
+        let questionnaires = db.case_questionnaires(&scope, r.id).await?;
         Ok(CaseFile {
             person,
             sessions,
@@ -90,6 +93,7 @@ impl CaseFile {
             plan_version,
             programme,
             prescriptions,
+            questionnaires,
             practices,
             named,
             rooms,

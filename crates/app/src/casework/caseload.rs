@@ -3,6 +3,7 @@
 //! follow-up on them.
 
 use linkwell_domain::UserId;
+use linkwell_domain::ids::ReferralId;
 use linkwell_domain::referrals::ReferralStatus;
 use linkwell_store::caseload::{ReferralOrder, ReferralSummary};
 use linkwell_store::directory::FollowUp;
@@ -25,6 +26,8 @@ pub struct Caseload {
     pub waiting: Vec<ReferralSummary>,
     /// Active cases whose plan's review date has passed.
     pub reviews_overdue: usize,
+    /// Active cases with no baseline questionnaire yet.
+    pub baseline_missing: Vec<ReferralId>,
     /// Social prescriptions on these cases due a follow-up today or before.
     pub follow_ups: Vec<FollowUp>,
     /// The order the cases are in (`None`: soonest session first).
@@ -57,9 +60,11 @@ pub async fn caseload(db: &Db, caller: &Caller, fields: &ListFields<'_>) -> Resu
     let (active, waiting): (Vec<_>, Vec<_>) = cases.into_iter().partition(|r| r.status == ReferralStatus::Active);
     let today = crate::today();
     let reviews_overdue = active.iter().filter(|r| r.review_overdue(today)).count();
+    let active_ids: Vec<ReferralId> = active.iter().map(|r| r.id).collect();
+    let baseline_missing = crate::outcomes::missing_baselines(db, &scope, &active_ids).await?;
     let mut follow_ups = Vec::new();
     for w in &filter.workers {
         follow_ups.extend(db.prescription_follow_ups_due(&scope, Some(*w), today).await?);
     }
-    Ok(Caseload { workers, active, waiting, reviews_overdue, follow_ups, order, search_more })
+    Ok(Caseload { workers, active, waiting, reviews_overdue, baseline_missing, follow_ups, order, search_more })
 }

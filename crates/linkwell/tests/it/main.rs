@@ -33,6 +33,7 @@ mod hostile;
 mod hostile_surface;
 mod ops;
 mod oruk;
+mod outcomes;
 mod peers;
 mod prescribing;
 mod public_pages;

@@ -109,6 +109,7 @@ pub async fn caseload(
                 names => c.workers.iter().map(|w| w.display_name.clone()).collect::<Vec<_>>(),
                 several => c.workers.len() > 1,
                 active => active, waiting => waiting, overdue => c.reviews_overdue, follow_ups => follow_up_rows(c.follow_ups),
+                no_baseline => c.baseline_missing.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
                 active_headers => active_headers, waiting_headers => waiting_headers,
                 order => order_label(c.order),
                 coordinator => p.user.role == Role::Coordinator,

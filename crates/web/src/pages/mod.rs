@@ -12,6 +12,7 @@ pub mod directory;
 pub mod discharge;
 pub mod groups;
 pub mod home;
+pub mod outcomes;
 pub mod people;
 pub mod plans;
 pub mod practices;

@@ -7,11 +7,12 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::ids::ReferralId;
+use linkwell_domain::outcomes::instruments::Timepoint;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
 use linkwell_domain::referrals::{ContactOutcome, ReferralStatus};
-use linkwell_domain::sessions::SessionStatus;
+use linkwell_domain::sessions::{Outcome, SessionStatus};
 use linkwell_store::people::Person;
 use linkwell_store::programmes::Programme;
 use linkwell_store::referrals::Referral;
@@ -124,6 +125,9 @@ struct CaseView<'a> {
     unmet_needs: Vec<Value>,
     /// The postcode district (never the full postcode) for directory searches.
     person_district: Option<String>,
+    /// The questionnaires recorded, oldest first, and whether the baseline is still missing.
+    questionnaires: Vec<Value>,
+    baseline_missing: bool,
 }
 
 #[derive(Serialize)]
@@ -138,6 +142,8 @@ struct SessionRow {
     status: &'static str,
     booked: bool,
     past: bool,
+    /// Questionnaires can be recorded in it: it has started and was not missed or cancelled.
+    questionnaires: bool,
 }
 
 #[derive(Serialize)]
@@ -195,6 +201,8 @@ fn case_view<'a>(
             status: s.status.label(),
             booked: s.status == SessionStatus::Booked,
             past: s.starts_at <= now,
+            questionnaires: s.starts_at <= now
+                && matches!(s.status, SessionStatus::Booked | SessionStatus::Ended(Outcome::Attended)),
         })
         .collect();
     let history = file
@@ -276,5 +284,22 @@ fn case_view<'a>(
             .as_deref()
             .and_then(|pc| Postcode::parse(pc).ok())
             .map(|pc| pc.outward().to_owned()),
+        questionnaires: file
+            .questionnaires
+            .iter()
+            .map(|q| {
+                let measures = q.instrument.measures();
+                let label = |key: &str| measures.iter().find(|m| m.key == key).map_or("Score", |m| m.label);
+                let scores: Vec<String> =
+                    q.scores.iter().map(|(m, v)| format!("{} {}", label(m), number(*v))).collect();
+                minijinja::context! {
+                    day => linkwell_domain::time::display_london_date(q.answered_on),
+                    name => q.instrument.name(), timepoint => q.timepoint.label(),
+                    scores => if scores.is_empty() { "Not scored (incomplete)".to_owned() } else { scores.join(", ") },
+                }
+            })
+            .collect(),
+        baseline_missing: r.status == ReferralStatus::Active
+            && !file.questionnaires.iter().any(|q| q.timepoint == Timepoint::Baseline),
     }
 }

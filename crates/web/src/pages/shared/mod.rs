@@ -1,12 +1,14 @@
 //! What several page modules use: form choices, the person's form fields, referral rows,
 //! the team's lists and directory listings. Page modules import from here, never from one another.
 
+mod chart;
 mod choices;
 mod listings;
 mod person_form;
 mod referral_rows;
 mod team_list;
 
+pub use chart::{Point, line as line_chart, number};
 pub use choices::items;
 pub use listings::{LISTINGS_PER_PAGE, ListQuery, detail_rows, result_row, search_query, term_items};
 pub use person_form::{person_choices, person_fields, referral_fields};

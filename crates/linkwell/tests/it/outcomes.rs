@@ -1,0 +1,178 @@
+//! Outcomes in use (issue 14), on both engines: a link worker records questionnaires in
+//! sessions on pages and through the API — each wrong answer named, a second tap nothing
+//! new — the caseload says whose baseline is missing, and the person's page charts their
+//! scores with the same figures in a table.
+
+use linkwell_domain::identity::Role;
+use linkwell_domain::ids::SessionId;
+use linkwell_domain::sessions::{SessionKind, SessionMode};
+use linkwell_store::sessions::NewSession;
+use linkwell_store::{Actor, Engine};
+use reqwest::Method as M;
+use serde_json::json;
+
+use crate::support::{Stage, TestApp, api_call, count, last_monday_at, location, problem_fields, spawn};
+
+both_engines!(a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_time);
+both_engines!(questionnaires_through_the_api);
+
+/// A session of `kind` last Monday at `hour` in case `referral`, with the link worker.
+async fn past_session(
+    app: &TestApp,
+    referral: linkwell_domain::ids::ReferralId,
+    kind: SessionKind,
+    hour: i8,
+) -> SessionId {
+    let new = NewSession {
+        referral_id: referral,
+        worker_id: app.a.user(Role::LinkWorker).id,
+        kind,
+        mode: SessionMode::Telephone,
+        room_id: None,
+        starts: last_monday_at(hour),
+        reminder: None,
+    };
+    app.db.book_session(&app.a.scope, &Actor::system(), &new).await.unwrap().id
+}
+
+/// The table row of the caseload page naming `name`.
+fn row_of<'a>(html: &'a str, name: &str) -> &'a str {
+    html.split("<tr").find(|row| row.contains(name)).unwrap_or_else(|| panic!("no row for {name}"))
+}
+
+fn answers(values: [&str; 7]) -> Vec<(String, String)> {
+    values.iter().enumerate().map(|(i, v)| (format!("answers[{i}]"), (*v).to_owned())).collect()
+}
+
+async fn a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_time(engine: Engine) {
+    let app = spawn(engine).await;
+    let person = app.a.person(&app.db, "Albert", "Njoku").await;
+    let case = app.a.referral(&app.db, person, Stage::Active).await;
+    let first = past_session(&app, case, SessionKind::Initial, 10).await;
+    let worker = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+
+    let caseload = worker.text("/caseload").await;
+    assert!(row_of(&caseload, "Albert Njoku").contains("No baseline"), "an active case without one");
+
+    // Choose, then answer: the first session's questionnaire is a baseline.
+    let choose = worker.text(&format!("/sessions/{first}/questionnaires/new")).await;
+    assert!(choose.contains("Which questionnaire?") && choose.contains("value=\"swemwbs\""), "{choose}");
+    let form = worker.text(&format!("/sessions/{first}/questionnaires/new?instrument=swemwbs")).await;
+    assert_eq!(form.matches("name=\"answers[").count(), 7 * 5, "seven items of five answers");
+    assert!(form.contains("value=\"baseline\" checked"), "the first session's is a baseline");
+    assert_eq!(worker.get(&format!("/sessions/{first}/questionnaires/new?instrument=pam13")).await.status(), 422);
+
+    let post = |fields: Vec<(String, String)>| {
+        let worker = &worker;
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            worker.post_form(&format!("/sessions/{first}/questionnaires"), &refs).await
+        }
+    };
+    let with = |timepoint: &str, values: [&str; 7]| {
+        let mut f =
+            vec![("instrument".to_owned(), "swemwbs".to_owned()), ("timepoint".to_owned(), timepoint.to_owned())];
+        f.extend(answers(values));
+        f
+    };
+    // A wrong answer is named, inline and in the summary, and nothing is kept.
+    let r = post(with("baseline", ["2", "9", "2", "3", "2", "3", "2"])).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#answers[1]\"") && html.contains("Choose one of the answers given"), "{html}");
+    assert!(html.contains("value=\"2\" checked"), "the answers given are kept on the form");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses").await, 0);
+
+    let r = post(with("baseline", ["2", "3", "2", "3", "2", "3", "2"])).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/referrals/{case}#outcomes")));
+    let page = worker.text(&format!("/referrals/{case}")).await;
+    assert!(page.contains("SWEMWBS metric score 16.88"), "the flash and the table say the score");
+    assert!(page.contains("See Albert's outcomes over time"));
+    // A second tap records nothing new; other answers in the same session are refused.
+    let again = post(with("baseline", ["2", "3", "2", "3", "2", "3", "2"])).await;
+    assert_eq!(again.status(), 303);
+    assert!(worker.text(&format!("/referrals/{case}")).await.contains("recorded in this session already"));
+    assert_eq!(post(with("baseline", ["3", "3", "3", "3", "3", "3", "3"])).await.status(), 409);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses").await, 1);
+    assert!(!row_of(&worker.text("/caseload").await, "Albert Njoku").contains("No baseline"));
+
+    // Discharge in a later session, then the person's page: a chart and the same figures.
+    let last = past_session(&app, case, SessionKind::FollowUp, 15).await;
+    let mut f = with("discharge", ["4", "4", "3", "4", "3", "4", "4"]);
+    f[0].1 = "swemwbs".into();
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(worker.post_form(&format!("/sessions/{last}/questionnaires"), &refs).await.status(), 303);
+    let outcomes = worker.text(&format!("/people/{person}/outcomes")).await;
+    assert!(outcomes.contains("<svg") && outcomes.contains("role=\"img\""), "{outcomes}");
+    assert!(outcomes.contains("<title id=\"swemwbs-title\">SWEMWBS metric score: Short Warwick-Edinburgh"));
+    assert!(outcomes.contains("2 scores from 16.88 on") && outcomes.contains("to 23.21 on"), "the description");
+    assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">16.88<").count(), 1, "the table too");
+    assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">23.21<").count(), 1);
+
+    // A session still to come takes none; a referrer reaches no outcomes.
+    let upcoming = app.a.case.session;
+    let mut f = with("review", ["3", "3", "3", "3", "3", "3", "3"]);
+    f[0].1 = "swemwbs".into();
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = worker.post_form(&format!("/sessions/{upcoming}/questionnaires"), &refs).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("has not happened yet"));
+    let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
+    assert_eq!(referrer.get(&format!("/people/{person}/outcomes")).await.status(), 403);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses").await, 2);
+}
+
+async fn questionnaires_through_the_api(engine: Engine) {
+    let app = spawn(engine).await;
+    let person = app.a.person(&app.db, "Albert", "Njoku").await;
+    let case = app.a.referral(&app.db, person, Stage::Active).await;
+    let session = past_session(&app, case, SessionKind::Initial, 10).await;
+    let path = format!("/api/v1/sessions/{session}/questionnaires");
+
+    let (status, list) = api_call(&app, M::GET, "/api/v1/questionnaires", Role::LinkWorker, None).await;
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = list["items"].as_array().unwrap().iter().map(|q| q["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["ons4", "swemwbs", "wemwbs", "ucla3", "loneliness_direct", "mycaw", "fft", "gp_appointments"]);
+    let gp = &list["items"][7]["items"][0];
+    assert_eq!(
+        (gp["answers"].as_array().map(Vec::len), gp["min"].as_u64(), gp["max"].as_u64()),
+        (Some(0), Some(0), Some(99))
+    );
+
+    let ons4 = |answers: serde_json::Value| json!({"instrument": "ons4", "timepoint": "baseline", "answers": answers});
+    let (status, p) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(ons4(json!([11, 7, null, -1])))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["answers[0]", "answers[3]"]), "{p}");
+    let (status, p) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(ons4(json!([5])))).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["answers"]));
+
+    let (status, made) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(ons4(json!([4, 6, null, 8])))).await;
+    assert_eq!(status, 201, "{made}");
+    let monday = crate::support::london_date(last_monday_at(10));
+    assert_eq!((made["timepoint"].as_str(), made["answered_on"].as_str()), (Some("baseline"), Some(monday.as_str())));
+    let scores: Vec<(&str, f64)> = made["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["measure"].as_str().unwrap(), s["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(scores, [("life_satisfaction", 4.0), ("worthwhile", 6.0), ("anxiety", 8.0)], "each ONS4 item alone");
+    let (status, same) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(ons4(json!([4, 6, null, 8])))).await;
+    assert_eq!((status, &same["id"]), (200, &made["id"]), "the same answers again: the one recorded");
+    let (status, _) = api_call(&app, M::POST, &path, Role::LinkWorker, Some(ons4(json!([5, 6, null, 8])))).await;
+    assert_eq!(status, 409);
+
+    let (status, read) =
+        api_call(&app, M::GET, &format!("/api/v1/people/{person}/outcomes"), Role::LinkWorker, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(read["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(read["items"][0]["referral_id"].as_str(), Some(case.to_string().as_str()));
+    // Another organisation's session and person are not there; a commissioner works no case.
+    let other = format!("/api/v1/sessions/{}/questionnaires", app.b.case.session);
+    assert_eq!(api_call(&app, M::POST, &other, Role::LinkWorker, Some(ons4(json!([4, 6, 5, 8])))).await.0, 404);
+    let theirs = format!("/api/v1/people/{}/outcomes", app.b.case.person);
+    assert_eq!(api_call(&app, M::GET, &theirs, Role::LinkWorker, None).await.0, 404);
+    assert_eq!(
+        api_call(&app, M::GET, &format!("/api/v1/people/{person}/outcomes"), Role::Commissioner, None).await.0,
+        403
+    );
+}
