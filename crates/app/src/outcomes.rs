@@ -3,16 +3,21 @@
 //! still missing a baseline, and a measure's change over paired scores for reports.
 //! Recording and reading follow the case's access: whoever works the case.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use linkwell_domain::PersonId;
 use linkwell_domain::ValidationErrors;
+use linkwell_domain::identity::{Secret, SecretHash};
 use linkwell_domain::ids::{ReferralId, SessionId};
-use linkwell_domain::outcomes::instruments::Measure;
+use linkwell_domain::outcomes::instruments::{Instrument, Measure, Timepoint};
 use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields, baseline_and_latest};
 use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
+use linkwell_domain::referrals::ReferralStatus;
 use linkwell_domain::sessions::{Outcome, SessionStatus};
+use linkwell_store::group_members::Notice;
 use linkwell_store::outcomes::{OutcomeScore, Recorded};
-use linkwell_store::{Db, OrgScope, StoreError};
+use linkwell_store::questionnaire_links::LinkAsk;
+use linkwell_store::{Db, OrgScope, StoreError, now_ms};
 
 use crate::Caller;
 use crate::casework::{CaseError, open_case, open_person};
@@ -103,4 +108,119 @@ pub async fn measure_change(
 ) -> Result<Option<PairedChange>, StoreError> {
     let scores = db.measure_scores(scope, measure.key, from, to).await?;
     Ok(paired_change(measure, &baseline_and_latest(&scores), threshold))
+}
+
+/// How long a questionnaire link works.
+pub const LINK_DAYS: i64 = 14;
+
+/// The path of a questionnaire link, under the service's public address.
+pub fn link_path(secret: &Secret) -> String {
+    format!("/questionnaire/{}", secret.expose())
+}
+
+/// A link to send, as typed: which questionnaire, at which timepoint.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFields {
+    pub instrument: String,
+    pub timepoint: String,
+}
+
+/// Send the person of case `referral` a link to answer a questionnaire on their phone, by
+/// their preferred channel and only with their consent; it works once, for
+/// [`LINK_DAYS`]. Returns when it lapses. For people being supported or discharged (a
+/// follow-up some weeks after).
+pub async fn send_link(
+    db: &Db,
+    caller: &Caller,
+    referral: ReferralId,
+    fields: &LinkFields,
+    base_url: &str,
+) -> Result<Timestamp, CaseError> {
+    let r = open_case(db, caller, referral).await?;
+    let mut e = ValidationErrors::new();
+    let instrument =
+        e.check("instrument", Instrument::parse(fields.instrument.trim()).map_err(|_| "Select a questionnaire"));
+    let timepoint = e.check(
+        "timepoint",
+        Timepoint::parse(fields.timepoint.trim()).map_err(|_| "Select when in their support it is for"),
+    );
+    let (Some(instrument), Some(timepoint)) = (instrument, timepoint) else { return Err(CaseError::Invalid(e)) };
+    if !matches!(r.status, ReferralStatus::Active | ReferralStatus::Discharged) {
+        let why = "Links are sent to people being supported, or after their discharge";
+        return Err(CaseError::Invalid(ValidationErrors::single("instrument", why)));
+    }
+    let scope = caller.scope();
+    let organisation = db.organisation(&scope).await?.name;
+    let person = db.person(&scope, r.person_id).await?;
+    let expires = linkwell_domain::time::from_millis(now_ms() + LINK_DAYS * 86_400_000);
+    let until = linkwell_domain::time::display_london_date(expires.to_zoned(linkwell_domain::time::london()).date());
+    let base = base_url.trim_end_matches('/');
+    let compose = |secret: &Secret| Notice {
+        subject: format!("A few questions from {organisation}"),
+        body: format!(
+            "Hello {},\n\n{organisation} would like to know how you are. Please answer a few short questions: {base}{}\n\nThe link works once, until {until}. If you were not expecting this message, you can ignore it.",
+            person.given_name,
+            link_path(secret)
+        ),
+        purpose: "questionnaire_link",
+    };
+    let ask = LinkAsk { instrument, timepoint, expires_at: expires.as_millisecond() };
+    let sent = db
+        .send_questionnaire_link(&scope, &caller.actor(), r.person_id, r.id, ask, caller.principal.user.id, &compose)
+        .await?;
+    if !sent {
+        let why = format!(
+            "{} cannot be sent a link: they have not agreed to messages, or prefer a phone call or a letter. Record it in a session instead",
+            person.given_name
+        );
+        return Err(CaseError::Invalid(ValidationErrors::single("instrument", why)));
+    }
+    Ok(expires)
+}
+
+/// Where a questionnaire link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    Open,
+    /// It was answered already.
+    Answered,
+    /// Its time passed unused.
+    Lapsed,
+}
+
+/// What a link's page shows: whose service asks, which questionnaire, and whether it can
+/// still be answered. Never the person's name: a link forwarded by mistake says nothing
+/// of them.
+pub struct LinkAskView {
+    pub organisation: String,
+    pub instrument: Instrument,
+    pub state: LinkState,
+}
+
+/// What the link `secret` asks; `None` for a link never made.
+pub async fn by_link(db: &Db, secret: &str) -> Result<Option<LinkAskView>, StoreError> {
+    let Some(link) = db.questionnaire_link(&SecretHash::of(secret)).await? else { return Ok(None) };
+    let state = match link.used_at {
+        Some(_) => LinkState::Answered,
+        None if link.expires_at <= now_ms() => LinkState::Lapsed,
+        None => LinkState::Open,
+    };
+    let organisation = db.organisation(&link.scope).await?.name;
+    Ok(Some(LinkAskView { organisation, instrument: link.instrument, state }))
+}
+
+/// Answer by the link `secret` (one answer per item, empty for one not given). `Ok(false)`:
+/// the link was answered already or has lapsed, and nothing is recorded; `NotFound`: no
+/// such link.
+pub async fn answer_by_link(db: &Db, secret: &str, answers: &[String]) -> Result<bool, CaseError> {
+    let key = SecretHash::of(secret);
+    let Some(link) = db.questionnaire_link(&key).await? else { return Err(CaseError::NotFound) };
+    let fields = ResponseFields {
+        instrument: link.instrument.code().to_owned(),
+        timepoint: link.timepoint.code().to_owned(),
+        answered_on: String::new(),
+        answers: answers.to_vec(),
+    };
+    let response = NewResponse::parse(&fields, crate::today()).map_err(CaseError::Invalid)?;
+    Ok(db.answer_by_link(&key, &response, now_ms()).await?.is_some())
 }

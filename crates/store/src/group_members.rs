@@ -533,19 +533,28 @@ pub(crate) async fn reach_in(tx: &mut Tx, scope: &OrgScope, member: &Member) -> 
     // Someone who came by prescription is reached as their person record says now: their
     // consent or contact details may have changed since they joined.
     Ok(match member.person_id {
-        Some(person) => {
-            let row: Option<(bool, String, Option<String>, Option<String>)> = on_tx!(tx, conn => {
-                sqlx::query_as("SELECT consent_contact, preferred_channel, phone, email FROM people WHERE organisation_id = $1 AND id = $2")
-                    .bind(scope.key()).bind(person.to_string()).fetch_optional(&mut *conn).await?
-            });
-            row.and_then(|(consent, channel, phone, email)| match (consent, channel.as_str(), phone, email) {
-                (true, "sms", Some(p), _) => Some((Channel::Sms, p)),
-                (true, "email", _, Some(e)) => Some((Channel::Email, e)),
-                _ => None,
-            })
-        }
+        Some(person) => person_reach_in(tx, scope, person).await?,
         None => member.reachable_at().map(|(c, r)| (c, r.to_owned())),
     })
+}
+
+/// How a person may be sent a message now: by text or email as they prefer, if they agreed
+/// to be contacted and gave that number or address; `None` otherwise (a phone call or a
+/// letter is the team's to make).
+pub(crate) async fn person_reach_in(
+    tx: &mut Tx,
+    scope: &OrgScope,
+    person: PersonId,
+) -> Result<Option<(Channel, String)>> {
+    let row: Option<(bool, String, Option<String>, Option<String>)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT consent_contact, preferred_channel, phone, email FROM people WHERE organisation_id = $1 AND id = $2")
+            .bind(scope.key()).bind(person.to_string()).fetch_optional(&mut *conn).await?
+    });
+    Ok(row.and_then(|(consent, channel, phone, email)| match (consent, channel.as_str(), phone, email) {
+        (true, "sms", Some(p), _) => Some((Channel::Sms, p)),
+        (true, "email", _, Some(e)) => Some((Channel::Email, e)),
+        _ => None,
+    }))
 }
 
 /// A new link of `member`'s own (leave the group; take a place offered), for one message.

@@ -35,6 +35,7 @@ pub mod people_search;
 pub mod plans;
 pub mod practices;
 pub mod programmes;
+pub mod questionnaire_links;
 pub mod referrals;
 mod scope;
 /// Sessions with a link worker: booking, outcomes, working hours.

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(26, "group attendance kept", "0026_group_attendance_kept"),
     migration!(27, "outcomes", "0027_outcomes"),
     migration!(28, "questionnaires in sessions", "0028_questionnaires_in_sessions"),
+    migration!(29, "questionnaire links", "0029_questionnaire_links"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -75,46 +75,20 @@ impl Db {
         response: &NewResponse,
         by: Option<UserId>,
     ) -> Result<Recorded> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let answers: Vec<String> =
-            response.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect();
-        let org = scope.key();
-        let (timepoint, on) = (response.timepoint.code(), response.answered_on.to_string());
-        let answers = answers.join(",");
-        let session = session.map(|s| s.to_string());
         let mut tx = self.begin().await?;
-        let inserted = on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at, session_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING")
-                .bind(&org).bind(&id).bind(person.to_string()).bind(referral.to_string())
-                .bind(response.instrument.code()).bind(i64::from(response.version)).bind(timepoint).bind(&on)
-                .bind(&answers).bind(by.map(|u| u.to_string())).bind(now_ms()).bind(&session)
-                .execute(&mut *conn).await?.rows_affected()
-        });
-        if inserted == 0 {
+        let given = Given { person, referral, session, by };
+        let Some(id) = insert_response_in(&mut tx, scope, actor, &given, response).await? else {
             // Given in this session already (the only key a new id can meet).
+            let (org, answers) = (scope.key(), answers_text(response));
             let before: Option<(String, String, String)> = on_tx!(&mut tx, conn => {
                 sqlx::query_as("SELECT id, answers, timepoint FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
-                    .bind(&org).bind(&session).bind(response.instrument.code()).fetch_optional(&mut *conn).await?
+                    .bind(&org).bind(session.map(|s| s.to_string())).bind(response.instrument.code()).fetch_optional(&mut *conn).await?
             });
             return match before {
-                Some((id, a, t)) if a == answers && t == timepoint => Ok(Recorded::Already(id)),
+                Some((id, a, t)) if a == answers && t == response.timepoint.code() => Ok(Recorded::Already(id)),
                 _ => Err(StoreError::Conflict),
             };
-        }
-        on_tx!(&mut tx, conn => {
-            for s in &response.scores {
-                sqlx::query("INSERT INTO outcome_scores (organisation_id, response_id, referral_id, measure, value, timepoint, answered_on) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(&org).bind(&id).bind(referral.to_string()).bind(s.measure).bind(s.value).bind(timepoint).bind(&on)
-                    .execute(&mut *conn).await?;
-            }
-        });
-        let detail = format!("questionnaire {} {timepoint}", response.instrument.code());
-        append_in(
-            &mut tx,
-            scope,
-            &actor.event(AuditAction::RecordChanged, "questionnaire_response", &id, Some(detail)),
-        );
+        };
         tx.commit().await?;
         Ok(Recorded::New(id))
     }
@@ -216,4 +190,54 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// Whose a response is and how it came: the person, their case, the session it was given
+/// in (if one) and who recorded it (nobody: the person, by a link).
+pub(crate) struct Given {
+    pub person: PersonId,
+    pub referral: ReferralId,
+    pub session: Option<SessionId>,
+    pub by: Option<UserId>,
+}
+
+/// The answers in item order, comma-separated, an empty place for one not given.
+fn answers_text(response: &NewResponse) -> String {
+    response.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect::<Vec<_>>().join(",")
+}
+
+/// Insert `response` with a row per score and its audit entry; `None` when its session
+/// has this questionnaire already (nothing is written).
+pub(crate) async fn insert_response_in(
+    tx: &mut crate::Tx,
+    scope: &OrgScope,
+    actor: &Actor,
+    given: &Given,
+    response: &NewResponse,
+) -> Result<Option<String>> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let org = scope.key();
+    let (timepoint, on) = (response.timepoint.code(), response.answered_on.to_string());
+    let (referral, session) = (given.referral.to_string(), given.session.map(|s| s.to_string()));
+    let inserted = on_tx!(tx, conn => {
+        sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at, session_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING")
+            .bind(&org).bind(&id).bind(given.person.to_string()).bind(&referral)
+            .bind(response.instrument.code()).bind(i64::from(response.version)).bind(timepoint).bind(&on)
+            .bind(answers_text(response)).bind(given.by.map(|u| u.to_string())).bind(now_ms()).bind(&session)
+            .execute(&mut *conn).await?.rows_affected()
+    });
+    if inserted == 0 {
+        return Ok(None);
+    }
+    on_tx!(tx, conn => {
+        for s in &response.scores {
+            sqlx::query("INSERT INTO outcome_scores (organisation_id, response_id, referral_id, measure, value, timepoint, answered_on) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(&org).bind(&id).bind(&referral).bind(s.measure).bind(s.value).bind(timepoint).bind(&on)
+                .execute(&mut *conn).await?;
+        }
+    });
+    let detail = format!("questionnaire {} {timepoint}", response.instrument.code());
+    append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "questionnaire_response", &id, Some(detail)));
+    Ok(Some(id))
 }

@@ -35,6 +35,8 @@ pub struct CaseFile {
     pub prescriptions: Vec<Prescription>,
     /// The questionnaires recorded in the case, oldest first.
     pub questionnaires: Vec<linkwell_store::outcomes::CaseQuestionnaire>,
+    /// The questionnaire links sent to the person in the case, newest first.
+    pub questionnaire_links: Vec<linkwell_store::questionnaire_links::LinkSent>,
     /// The practices and team members the case names, and every site's rooms: looked up
     /// through `practice`, `name_of` and `room_name`.
     practices: Vec<Practice>,
@@ -83,6 +85,7 @@ impl CaseFile {
         let programme = db.programmes(&scope).await?.into_iter().find(|pr| pr.id == r.programme_id);
         let prescriptions = db.prescriptions_for_referral(&scope, r.id).await?;
         let questionnaires = db.case_questionnaires(&scope, r.id).await?;
+        let questionnaire_links = db.questionnaire_links_of_case(&scope, r.id).await?;
         Ok(CaseFile {
             person,
             sessions,
@@ -94,6 +97,7 @@ impl CaseFile {
             programme,
             prescriptions,
             questionnaires,
+            questionnaire_links,
             practices,
             named,
             rooms,

@@ -209,6 +209,24 @@ impl Instrument {
         }
     }
 
+    /// What the person is told before the questions (the published wording where there
+    /// is one); empty when the questions say it all.
+    pub fn instructions(self) -> &'static str {
+        match self {
+            Instrument::Swemwbs | Instrument::Wemwbs => {
+                "Below are some statements about feelings and thoughts. Please choose the answer that best describes your experience of each over the last 2 weeks."
+            }
+            Instrument::Ons4 => {
+                "Four questions about your feelings on aspects of your life. There are no right or wrong answers. Answer each on a scale of 0 to 10, where 0 is \"not at all\" and 10 is \"completely\"."
+            }
+            Instrument::Ucla3 => {
+                "The next questions are about how you feel about different aspects of your life. For each one, say how often you feel that way."
+            }
+            Instrument::Mycaw => "Think about your concerns and how you have been feeling over the past week.",
+            Instrument::LonelinessDirect | Instrument::FriendsAndFamily | Instrument::GpAppointments => "",
+        }
+    }
+
     /// The version of the definition built in now: answers keep the version they were
     /// given under.
     pub fn version(self) -> u32 {

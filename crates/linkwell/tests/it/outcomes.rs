@@ -1,7 +1,8 @@
 //! Outcomes in use (issue 14), on both engines: a link worker records questionnaires in
 //! sessions on pages and through the API — each wrong answer named, a second tap nothing
-//! new — the caseload says whose baseline is missing, and the person's page charts their
-//! scores with the same figures in a table.
+//! new — the caseload says whose baseline is missing, the person's page charts their
+//! scores with the same figures in a table, and a person answers once by a link sent by
+//! text with their consent.
 
 use linkwell_domain::identity::Role;
 use linkwell_domain::ids::SessionId;
@@ -11,10 +12,11 @@ use linkwell_store::{Actor, Engine};
 use reqwest::Method as M;
 use serde_json::json;
 
-use crate::support::{Stage, TestApp, api_call, count, last_monday_at, location, problem_fields, spawn};
+use crate::support::{Stage, TestApp, api_call, count, exec, last_monday_at, location, problem_fields, spawn};
 
 both_engines!(a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_time);
 both_engines!(questionnaires_through_the_api);
+both_engines!(a_person_answers_by_the_link_they_were_sent_once);
 
 /// A session of `kind` last Monday at `hour` in case `referral`, with the link worker.
 async fn past_session(
@@ -175,4 +177,92 @@ async fn questionnaires_through_the_api(engine: Engine) {
         api_call(&app, M::GET, &format!("/api/v1/people/{person}/outcomes"), Role::Commissioner, None).await.0,
         403
     );
+}
+
+/// The secret in the newest questionnaire link message of organisation A, with its recipient.
+async fn sent_link(app: &TestApp) -> (String, String) {
+    let page = app.db.outbox_page(&app.a.scope, None, 50).await.unwrap();
+    let m = page.items.iter().find(|m| m.purpose == "questionnaire_link").expect("a link message");
+    let at = m.body.find("/questionnaire/").expect("a link") + "/questionnaire/".len();
+    (m.body[at..].split_whitespace().next().unwrap().to_owned(), m.recipient.clone())
+}
+
+async fn a_person_answers_by_the_link_they_were_sent_once(engine: Engine) {
+    let app = spawn(engine).await;
+    let worker = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    let ask = [("instrument", "swemwbs"), ("timepoint", "follow_up")];
+    // The fixture's person prefers a phone call: no link, and the form says why.
+    let r = worker.post_form(&format!("/referrals/{}/questionnaire-links", app.a.case.referral), &ask).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("cannot be sent a link"));
+    let (status, p) = api_call(
+        &app,
+        M::POST,
+        &format!("/api/v1/referrals/{}/questionnaire-links", app.a.case.referral),
+        Role::LinkWorker,
+        Some(json!({"instrument": "swemwbs", "timepoint": "later"})),
+    )
+    .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["timepoint"]), "{p}");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_links").await, 0);
+
+    // Someone who prefers texts is sent one.
+    let person = app.a.person(&app.db, "Albert", "Njoku").await;
+    exec(&app.db, &format!("UPDATE people SET preferred_channel = 'sms' WHERE id = '{person}'")).await;
+    let case = app.a.referral(&app.db, person, Stage::Active).await;
+    let r = worker.post_form(&format!("/referrals/{case}/questionnaire-links"), &ask).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/referrals/{case}#outcomes")));
+    let (secret, to) = sent_link(&app).await;
+    assert_eq!(to, "07700 900982");
+    assert!(secret.starts_with("qn_"), "{secret}");
+
+    // The page: the questions and who asks, never whose link it is.
+    let public = app.client();
+    let page = public.text(&format!("/questionnaire/{secret}")).await;
+    assert!(page.contains("Short Warwick-Edinburgh") && page.contains("a PCN"), "{page}");
+    assert!(!page.contains("Albert") && !page.contains("Njoku"), "a forwarded link names nobody");
+    assert_eq!(public.get("/questionnaire/qn_not-a-link").await.status(), 404);
+
+    let answers =
+        |v: &str| -> Vec<(String, String)> { (0..7).map(|i| (format!("answers[{i}]"), v.to_owned())).collect() };
+    let send = |fields: Vec<(String, String)>| {
+        let (public, secret) = (&public, &secret);
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            public.post_form(&format!("/questionnaire/{secret}"), &refs).await
+        }
+    };
+    let r = send(answers("6")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#answers[0]\""));
+    let r = send(answers("4")).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Thank you. Your answers have been sent"));
+    let again = send(answers("2")).await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("answered with this link already"));
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses WHERE timepoint = 'follow_up' AND session_id IS NULL AND recorded_by IS NULL").await,
+        1
+    );
+    let case_page = worker.text(&format!("/referrals/{case}")).await;
+    assert!(case_page.contains("Follow-up after discharge") && case_page.contains("Answered"), "listed on the case");
+
+    // A link past its time says so and records nothing; eight answers at once record once.
+    let late = crate::support::questionnaire_link(&app, "Late", "Answerer").await;
+    exec(&app.db, "UPDATE questionnaire_links SET expires_at = 0 WHERE used_at IS NULL").await;
+    assert!(public.text(&format!("/questionnaire/{late}")).await.contains("This link has expired"));
+    let raced = crate::support::questionnaire_link(&app, "Raced", "Answerer").await;
+    let ons4: Vec<(String, String)> = (0..4).map(|i| (format!("answers[{i}]"), "7".to_owned())).collect();
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (c, path, ons4) = (app.client(), format!("/questionnaire/{raced}"), ons4.clone());
+        tries.spawn(async move {
+            let refs: Vec<(&str, &str)> = ons4.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            c.post_form(&path, &refs).await.status().as_u16()
+        });
+    }
+    let statuses = tries.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses WHERE instrument = 'ons4'").await, 1);
 }

@@ -537,6 +537,8 @@ pub struct Opened {
     pub story: String,
     /// The secret of the feedback link in the member's follow-up of `session`.
     pub feedback: String,
+    /// The secret of a questionnaire link sent to a person of organisation A.
+    pub questionnaire: String,
 }
 
 /// A route template with organisation A's records in it (the matrix's and the hostile
@@ -553,6 +555,7 @@ pub fn concrete(app: &TestApp, path: &str, opened: &Opened) -> String {
         .replace("{story}", &opened.story)
         .replace("/group-links/{token}", &format!("/group-links/{}", opened.link))
         .replace("/group-feedback/{token}", &format!("/group-feedback/{}", opened.feedback))
+        .replace("/questionnaire/{token}", &format!("/questionnaire/{}", opened.questionnaire))
         .replace("{session}", &opened.session)
         .replace("{version}", "1")
         .replace("{date}", "2027-01-05")
@@ -701,7 +704,36 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
         .await
         .unwrap();
     let feedback = feedback.lock().unwrap().clone();
-    Opened { target, feed, member: member.id.to_string(), session, link, story, feedback }
+    let questionnaire = questionnaire_link(app, "Matrix", "Answerer").await;
+    Opened { target, feed, member: member.id.to_string(), session, link, story, feedback, questionnaire }
+}
+
+/// The secret of a questionnaire link (ONS4, follow-up) sent by text to a new person of
+/// organisation A, `given` `family`, active with its link worker.
+pub async fn questionnaire_link(app: &TestApp, given: &str, family: &str) -> String {
+    use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+    let person = app.a.person(&app.db, given, family).await;
+    exec(&app.db, &format!("UPDATE people SET preferred_channel = 'sms' WHERE id = '{person}'")).await;
+    let referral = app.a.referral(&app.db, person, Stage::Active).await;
+    let secret = std::sync::Mutex::new(String::new());
+    let compose = |s: &linkwell_domain::identity::Secret| {
+        *secret.lock().unwrap() = s.expose().to_owned();
+        linkwell_store::group_members::Notice {
+            subject: "Questions".into(),
+            body: "A link".into(),
+            purpose: "questionnaire_link",
+        }
+    };
+    let ask = linkwell_store::questionnaire_links::LinkAsk {
+        instrument: Instrument::Ons4,
+        timepoint: Timepoint::FollowUp,
+        expires_at: linkwell_store::now_ms() + 86_400_000,
+    };
+    let worker = app.a.user(Role::LinkWorker).id;
+    let system = Actor::system();
+    let sent = app.db.send_questionnaire_link(&app.a.scope, &system, person, referral, ask, worker, &compose);
+    assert!(sent.await.unwrap(), "a person who prefers texts is sent the link");
+    secret.into_inner().unwrap()
 }
 
 /// `count`, asked until it gives `expected` (or five seconds pass): for what the server

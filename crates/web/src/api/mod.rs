@@ -193,7 +193,7 @@ pub fn rfc3339(ms: i64) -> String {
         groups::figures, groups::members, groups::add_member, groups::remove_member, groups::change_session,
         group_feedback::feedback, group_feedback::stories, group_feedback::record_story, group_feedback::withdraw_story,
         registers::list, registers::get, registers::take, registers::record_feedback,
-        outcomes::questionnaires, outcomes::record, outcomes::person,
+        outcomes::questionnaires, outcomes::record, outcomes::person, outcomes::send_link,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

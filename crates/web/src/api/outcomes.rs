@@ -144,9 +144,11 @@ pub struct RecordedDto {
     pub scores: Vec<ScoreDto>,
 }
 
-/// Record a questionnaire the person answered in a session (one that has started and was
-/// not missed or cancelled). Once a session for each questionnaire: the same answers again
-/// answer 200 with the one recorded; other answers are a 409.
+/// Record a questionnaire the person answered in a session.
+///
+/// The session must have started and not been missed or cancelled. Once a session for
+/// each questionnaire: the same answers again answer 200 with the one recorded; other
+/// answers are a 409.
 #[utoipa::path(post, operation_id = "recordQuestionnaire", path = "/api/v1/sessions/{id}/questionnaires", tag = "outcomes",
     params(("id" = String, Path)), request_body = QuestionnaireBody,
     responses((status = 201, body = RecordedDto), (status = 200, body = RecordedDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -225,4 +227,41 @@ pub async fn person(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    /// A questionnaire's code, from `GET /api/v1/questionnaires`.
+    pub instrument: String,
+    /// baseline, review, discharge or follow_up.
+    pub timepoint: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkSentDto {
+    /// When the link stops working, unused.
+    pub expires_at: String,
+}
+
+/// Send the person a link to answer a questionnaire on their phone.
+///
+/// It goes by their preferred channel (text or email) and only with their consent (else
+/// 422 naming `instrument`). The link works once, for 14 days; its answers are recorded
+/// in the case.
+#[utoipa::path(post, operation_id = "sendQuestionnaireLink", path = "/api/v1/referrals/{id}/questionnaire-links", tag = "outcomes",
+    params(("id" = String, Path)), request_body = LinkBody,
+    responses((status = 201, body = LinkSentDto), (status = 422, body = Problem)))]
+pub async fn send_link(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<LinkSentDto>), ApiError> {
+    let referral = path_id(&id)?;
+    linkwell_app::casework::open_case(&state.db, &p, referral).await?;
+    let b: LinkBody = body.parse()?;
+    let fields = linkwell_app::outcomes::LinkFields { instrument: b.instrument, timepoint: b.timepoint };
+    let expires = linkwell_app::outcomes::send_link(&state.db, &p, referral, &fields, &state.config.public_url).await?;
+    Ok((StatusCode::CREATED, Json(LinkSentDto { expires_at: expires.to_string() })))
 }

@@ -1,12 +1,13 @@
 //! Outcomes on pages: a questionnaire recorded in a session (chosen, then answered item by
-//! item), and a person's scores over time as charts with the same figures in tables.
+//! item), the page a person's questionnaire link opens, and a person's scores over time
+//! as charts with the same figures in tables.
 
 use crate::input::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
-use linkwell_app::outcomes::{person_outcomes, record_in_session};
+use linkwell_app::outcomes::{LinkState, answer_by_link, by_link, person_outcomes, record_in_session};
 use linkwell_app::sessions::open_session;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::ids::SessionId;
@@ -83,7 +84,7 @@ async fn render(
             name => format!("{} {}", person.given_name, person.family_name),
             referral_id => r.id.to_string(), session_id => s.id.to_string(),
             when => time::display_london(time::from_millis(s.starts_at)),
-            instrument => instrument.map(|i| i.code()),
+            instrument => instrument.map(|i| i.code()), instructions => instrument.map(|i| i.instructions()),
             instruments => items(Instrument::ALL.iter().map(|i| (i.code(), i.name())), &[form.get("instrument").to_owned()]),
             timepoints => items(Timepoint::ALL.iter().map(|t| (t.code(), t.label())), &[timepoint.to_owned()]),
             fields => fields,
@@ -240,4 +241,69 @@ fn measure_sections(scores: &[OutcomeScore]) -> Vec<Value> {
 /// Whether a measure has bands (ONS4's four).
 fn rows_banded(measure: &str) -> bool {
     ons4_band(measure, 0.0).is_some()
+}
+
+/// The answers a link's form carries, no more than its questionnaire has items.
+fn link_answers(instrument: Instrument, form: &FormPairs) -> Vec<String> {
+    (0..instrument.items().len()).map(|i| form.get(&format!("answers[{i}]")).to_owned()).collect()
+}
+
+async fn render_link(
+    state: &AppState,
+    page: &Page,
+    token: &str,
+    form: &FormPairs,
+    thanked: bool,
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let ask = by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
+    let by_field = errors.map(|e| {
+        e.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<std::collections::BTreeMap<_, _>>()
+    });
+    let fields: Vec<Value> = ask
+        .instrument
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let name = format!("answers[{n}]");
+            item_field(n, item, form.get(&name), by_field.as_ref().and_then(|f| f.get(&name)))
+        })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/outcomes/link.html",
+        minijinja::context! {
+            title => ask.instrument.name(), organisation => ask.organisation, token => token,
+            instructions => ask.instrument.instructions(),
+            open => ask.state == LinkState::Open, lapsed => ask.state == LinkState::Lapsed, thanked => thanked,
+            fields => fields, errors => errors.map(form_errors),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// The page a questionnaire link opens: the questions, on a phone, without signing in.
+pub async fn link(State(state): State<AppState>, page: Page, Path(token): Path<String>) -> Result<Response, PageError> {
+    render_link(&state, &page, &token, &FormPairs(vec![]), false, None, StatusCode::OK).await
+}
+
+/// Answers sent by a link: recorded once; a second time records nothing and says so.
+pub async fn answer_link(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let ask = by_link(&state.db, &token).await?.ok_or(PageError::NotFound)?;
+    let answers = link_answers(ask.instrument, &form);
+    match answer_by_link(&state.db, &token, &answers).await {
+        Ok(true) => render_link(&state, &page, &token, &FormPairs(vec![]), true, None, StatusCode::OK).await,
+        Ok(false) => render_link(&state, &page, &token, &form, false, None, StatusCode::CONFLICT).await,
+        Err(CaseError::Invalid(e)) => {
+            render_link(&state, &page, &token, &form, false, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

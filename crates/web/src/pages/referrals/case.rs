@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::outcomes::instruments::Timepoint;
+use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
@@ -128,6 +128,10 @@ struct CaseView<'a> {
     /// The questionnaires recorded, oldest first, and whether the baseline is still missing.
     questionnaires: Vec<Value>,
     baseline_missing: bool,
+    /// The links sent for the person to answer, and the choices for sending one.
+    questionnaire_links: Vec<Value>,
+    instruments: Vec<Value>,
+    timepoints: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -301,5 +305,26 @@ fn case_view<'a>(
             .collect(),
         baseline_missing: r.status == ReferralStatus::Active
             && !file.questionnaires.iter().any(|q| q.timepoint == Timepoint::Baseline),
+        questionnaire_links: file
+            .questionnaire_links
+            .iter()
+            .map(|l| {
+                let state = match l.used_at {
+                    Some(at) => format!("Answered {}", linkwell_domain::time::display_london(linkwell_domain::time::from_millis(at))),
+                    None if l.expires_at <= now => "Expired unanswered".to_owned(),
+                    None => format!("Works until {}", linkwell_domain::time::display_london(linkwell_domain::time::from_millis(l.expires_at))),
+                };
+                minijinja::context! { name => l.instrument.name(), timepoint => l.timepoint.label(), sent_at => l.created_at, state => state }
+            })
+            .collect(),
+        instruments: {
+            let mut all = vec![minijinja::context! { value => "", text => "Choose a questionnaire" }];
+            all.extend(items(Instrument::ALL.iter().map(|i| (i.code(), i.name())), &[]));
+            all
+        },
+        timepoints: items(
+            Timepoint::ALL.iter().map(|t| (t.code(), t.label())),
+            &[if r.status == ReferralStatus::Discharged { Timepoint::FollowUp } else { Timepoint::Review }.code().to_owned()],
+        ),
     }
 }

@@ -194,3 +194,25 @@ pub async fn extend(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Send the person a questionnaire to answer by a link; back to the case's outcomes.
+pub async fn send_questionnaire_link(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let r = case_for_form(&state, &page, &id).await?;
+    let fields = linkwell_app::outcomes::LinkFields {
+        instrument: form.get("instrument").to_owned(),
+        timepoint: form.get("timepoint").to_owned(),
+    };
+    let p = page.caller()?;
+    match linkwell_app::outcomes::send_link(&state.db, &p, r.id, &fields, &state.config.public_url).await {
+        Ok(_) => page.done("The questionnaire link was sent", &format!("/referrals/{}#outcomes", r.id)).await,
+        Err(casework::CaseError::Invalid(e)) => {
+            render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
