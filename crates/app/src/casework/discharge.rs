@@ -151,6 +151,7 @@ pub async fn discharge_summary(
         Some(id) => db.user(scope, id).await.ok().map(|u| u.display_name),
         None => None,
     };
+    let outcomes = outcome_lines(&db.case_questionnaires(scope, r.id).await?);
     Ok(DischargeSummary {
         organisation: organisation.name,
         programme: programme.map(|p| p.name).unwrap_or_default(),
@@ -165,6 +166,7 @@ pub async fn discharge_summary(
         received: day(r.received_at),
         source: r.source.label().into(),
         needs: r.needs.iter().map(|n| n.label().to_owned()).collect(),
+        outcomes,
         codes: accepted
             .iter()
             .map(|date| CodedEntry {
@@ -193,4 +195,47 @@ pub async fn discharge_summary(
         worker,
         withheld: false,
     })
+}
+
+/// Each measure the case has a baseline of, with the latest later score and which way it
+/// moved (the measure's direction says which is better).
+fn outcome_lines(
+    given: &[linkwell_store::outcomes::CaseQuestionnaire],
+) -> Vec<linkwell_domain::discharge::OutcomeLine> {
+    use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+    let number = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let scored = |v: f64, d: jiff::civil::Date| format!("{} on {}", number(v), linkwell_domain::time::display_date(d));
+    Instrument::ALL
+        .iter()
+        .flat_map(|i| i.measures().into_iter().map(move |m| (*i, m)))
+        .filter_map(|(instrument, m)| {
+            let mine: Vec<(Timepoint, jiff::civil::Date, f64)> = given
+                .iter()
+                .filter(|q| q.instrument == instrument)
+                .flat_map(|q| {
+                    q.scores.iter().filter(|(k, _)| k == m.key).map(|(_, v)| (q.timepoint, q.answered_on, *v))
+                })
+                .collect();
+            let (_, start, before) = *mine.iter().find(|(t, _, _)| *t == Timepoint::Baseline)?;
+            let after = mine.iter().rev().find(|(t, d, _)| *t != Timepoint::Baseline && *d >= start);
+            let change = after.map(|(_, _, v)| {
+                let delta = v - before;
+                let better = (delta > 0.0) != m.lower_is_better;
+                let verdict = if better { "better" } else { "worse" };
+                if delta == 0.0 {
+                    "no change".to_owned()
+                } else if delta > 0.0 {
+                    format!("up {}, {verdict}", number(delta))
+                } else {
+                    format!("down {}, {verdict}", number(-delta))
+                }
+            });
+            Some(linkwell_domain::discharge::OutcomeLine {
+                measure: m.label.to_owned(),
+                baseline: scored(before, start),
+                latest: after.map(|(_, d, v)| scored(*v, *d)),
+                change,
+            })
+        })
+        .collect()
 }

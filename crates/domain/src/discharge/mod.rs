@@ -40,6 +40,19 @@ pub struct ConnectionLine {
     pub outcome: String,
 }
 
+/// A measure's change over the person's support: the baseline score and the latest after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutcomeLine {
+    /// "SWEMWBS metric score".
+    pub measure: String,
+    /// "16.88 on 1 Sep 2026".
+    pub baseline: String,
+    /// The latest later score, if any: "23.21 on 1 Nov 2026".
+    pub latest: Option<String>,
+    /// "up 6.33, better", "down 2, worse" or "no change"; when there is a latest score.
+    pub change: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodedEntry {
     pub code: &'static str,
@@ -64,6 +77,8 @@ pub struct DischargeSummary {
     pub sessions: Vec<SessionLine>,
     pub goals: Vec<GoalLine>,
     pub connections: Vec<ConnectionLine>,
+    /// Each measure with a baseline, in the order the questionnaires list them.
+    pub outcomes: Vec<OutcomeLine>,
     pub discharged: String,
     pub reason: String,
     pub summary: String,
@@ -78,7 +93,14 @@ impl DischargeSummary {
     /// The summary as the referring practice may read it without the person's consent to
     /// share: codes, dates and outcomes only.
     pub fn codes_and_dates_only(self) -> DischargeSummary {
-        DischargeSummary { goals: vec![], connections: vec![], summary: String::new(), withheld: true, ..self }
+        DischargeSummary {
+            goals: vec![],
+            connections: vec![],
+            outcomes: vec![],
+            summary: String::new(),
+            withheld: true,
+            ..self
+        }
     }
 
     /// Sessions that took place.
@@ -145,6 +167,21 @@ impl DischargeSummary {
             line(&format!("- {}: {}, {}; {}", c.service, c.how.to_lowercase(), c.on, c.outcome.to_lowercase()));
         }
         line("");
+        line("OUTCOMES");
+        if self.withheld {
+            line("Not shared.");
+        } else if self.outcomes.is_empty() {
+            line("No baseline questionnaire was recorded.");
+        }
+        for o in &self.outcomes {
+            match (&o.latest, &o.change) {
+                (Some(latest), Some(change)) => {
+                    line(&format!("- {}: {} at baseline, {latest} ({change})", o.measure, o.baseline))
+                }
+                _ => line(&format!("- {}: {} at baseline; no later score", o.measure, o.baseline)),
+            }
+        }
+        line("");
         line("DISCHARGE");
         line(&format!("Date: {}", self.discharged));
         line(&format!("Reason: {}", self.reason));
@@ -200,6 +237,20 @@ mod tests {
                 on: "3 Nov 2026".into(),
                 outcome: "Still attending at 6 weeks".into(),
             }],
+            outcomes: vec![
+                OutcomeLine {
+                    measure: "SWEMWBS metric score".into(),
+                    baseline: "16.88 on 6 Oct 2026".into(),
+                    latest: Some("23.21 on 20 Oct 2026".into()),
+                    change: Some("up 6.33, better".into()),
+                },
+                OutcomeLine {
+                    measure: "Anxiety yesterday".into(),
+                    baseline: "7 on 6 Oct 2026".into(),
+                    latest: None,
+                    change: None,
+                },
+            ],
             discharged: "20 Nov 2026".into(),
             reason: "Goals met".into(),
             summary: "Walks with the Tuesday group every week.".into(),

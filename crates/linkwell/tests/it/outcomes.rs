@@ -111,6 +111,18 @@ async fn a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_tim
     assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">16.88<").count(), 1, "the table too");
     assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">23.21<").count(), 1);
 
+    // The discharge summary for the practice gives the change.
+    let (_, read) = api_call(&app, M::GET, &format!("/api/v1/referrals/{case}"), Role::LinkWorker, None).await;
+    let discharge = json!({"version": read["version"], "reason": "goals_met", "summary": "Walks every week."});
+    let (status, _) =
+        api_call(&app, M::POST, &format!("/api/v1/referrals/{case}/discharge"), Role::LinkWorker, Some(discharge))
+            .await;
+    assert_eq!(status, 200);
+    let doc = worker.text(&format!("/referrals/{case}/discharge-summary.txt")).await;
+    let line =
+        doc.lines().find(|l| l.starts_with("- SWEMWBS metric score: 16.88 on ")).unwrap_or_else(|| panic!("{doc}"));
+    assert!(line.ends_with("(up 6.33, better)") && line.contains("at baseline, 23.21 on "), "{line}");
+
     // A session still to come takes none; a referrer reaches no outcomes.
     let upcoming = app.a.case.session;
     let mut f = with("review", ["3", "3", "3", "3", "3", "3", "3"]);
