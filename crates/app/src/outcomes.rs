@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use linkwell_domain::PersonId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::{Secret, SecretHash};
-use linkwell_domain::ids::{ReferralId, SessionId};
+use linkwell_domain::ids::ReferralId;
 use linkwell_domain::outcomes::instruments::{Instrument, Measure, Timepoint};
 use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields, baseline_and_latest};
 use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
@@ -17,6 +17,8 @@ use linkwell_domain::sessions::{Outcome, SessionStatus};
 use linkwell_store::group_members::Notice;
 use linkwell_store::outcomes::{OutcomeScore, Recorded};
 use linkwell_store::questionnaire_links::LinkAsk;
+use linkwell_store::referrals::Referral;
+use linkwell_store::sessions::Session;
 use linkwell_store::{Db, OrgScope, StoreError, now_ms};
 
 use crate::Caller;
@@ -45,36 +47,40 @@ pub async fn record(
     Ok(recorded.id().to_owned())
 }
 
-/// Record a questionnaire the person answered in `session`: one that is happening or was
-/// attended, on its day or after (the day answered is the session's unless given). Once a
-/// session for each questionnaire: the same answers again record nothing new; other
-/// answers are a `Conflict`.
+/// Record a questionnaire the person answered in session `s` of case `r` (both opened by
+/// the caller): one that has started and was not missed or cancelled, answered on its day
+/// or after (the session's day unless given). Once a session for each questionnaire: the
+/// same answers again record nothing new; other answers are a `Conflict`.
 pub async fn record_in_session(
     db: &Db,
     caller: &Caller,
-    session: SessionId,
+    (s, r): (&Session, &Referral),
     fields: &ResponseFields,
 ) -> Result<Given, CaseError> {
-    let (s, r) = crate::sessions::open_session(db, caller, session).await?;
     if !matches!(s.status, SessionStatus::Booked | SessionStatus::Ended(Outcome::Attended)) {
         return Err(CaseError::Invalid(ValidationErrors::single(
             "session",
             "Questionnaires are recorded in a session the person came to",
         )));
     }
-    let day = linkwell_domain::time::london_date(s.starts_at);
-    let today = crate::today();
-    if day > today {
+    if s.starts_at > now_ms() {
         return Err(CaseError::Invalid(ValidationErrors::single(
-            "answered_on",
-            "This session has not happened yet: record its questionnaires on the day",
+            "session",
+            "This session has not started yet: record its questionnaires once it has",
         )));
     }
+    let day = linkwell_domain::time::london_date(s.starts_at);
     let mut fields = fields.clone();
     if fields.answered_on.trim().is_empty() {
         fields.answered_on = day.to_string();
     }
-    let response = NewResponse::parse(&fields, today).map_err(CaseError::Invalid)?;
+    let response = NewResponse::parse(&fields, crate::today()).map_err(CaseError::Invalid)?;
+    if response.answered_on < day {
+        return Err(CaseError::Invalid(ValidationErrors::single(
+            "answered_on",
+            "The day it was answered cannot be before the session",
+        )));
+    }
     let by = Some(caller.principal.user.id);
     let recorded =
         db.record_questionnaire(&caller.scope(), &caller.actor(), r.person_id, r.id, Some(s.id), &response, by).await?;
@@ -128,15 +134,14 @@ pub struct LinkFields {
 /// Send the person of case `referral` a link to answer a questionnaire on their phone, by
 /// their preferred channel and only with their consent; it works once, for
 /// [`LINK_DAYS`]. Returns when it lapses. For people being supported or discharged (a
-/// follow-up some weeks after).
+/// follow-up some weeks after), in case `r` (opened by the caller).
 pub async fn send_link(
     db: &Db,
     caller: &Caller,
-    referral: ReferralId,
+    r: &Referral,
     fields: &LinkFields,
     base_url: &str,
 ) -> Result<Timestamp, CaseError> {
-    let r = open_case(db, caller, referral).await?;
     let mut e = ValidationErrors::new();
     let instrument =
         e.check("instrument", Instrument::parse(fields.instrument.trim()).map_err(|_| "Select a questionnaire"));

@@ -80,12 +80,15 @@ impl Db {
         let Some(id) = insert_response_in(&mut tx, scope, actor, &given, response).await? else {
             // Given in this session already (the only key a new id can meet).
             let (org, answers) = (scope.key(), answers_text(response));
-            let before: Option<(String, String, String)> = on_tx!(&mut tx, conn => {
-                sqlx::query_as("SELECT id, answers, timepoint FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
+            let before: Option<(String, String, String, String)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT id, answers, timepoint, answered_on FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
                     .bind(&org).bind(session.map(|s| s.to_string())).bind(response.instrument.code()).fetch_optional(&mut *conn).await?
             });
+            let same = |a: &str, t: &str, on: &str| {
+                a == answers && t == response.timepoint.code() && on == response.answered_on.to_string()
+            };
             return match before {
-                Some((id, a, t)) if a == answers && t == response.timepoint.code() => Ok(Recorded::Already(id)),
+                Some((id, a, t, on)) if same(&a, &t, &on) => Ok(Recorded::Already(id)),
                 _ => Err(StoreError::Conflict),
             };
         };
@@ -97,20 +100,34 @@ impl Db {
     pub async fn case_questionnaires(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<CaseQuestionnaire>> {
         let (org, case) = (scope.key(), referral.to_string());
         type Row = (String, String, String, String, Option<String>);
-        let rows: Vec<Row> = on_db!(self, pool => {
+        // The newest when there are more than are read: the latest scores matter most.
+        let mut rows: Vec<Row> = on_db!(self, pool => {
             sqlx::query_as(
                 "SELECT id, instrument, timepoint, answered_on, session_id FROM questionnaire_responses \
-                 WHERE organisation_id = $1 AND referral_id = $2 ORDER BY answered_on, created_at LIMIT $3",
+                 WHERE organisation_id = $1 AND referral_id = $2 ORDER BY answered_on DESC, created_at DESC LIMIT $3",
             )
             .bind(&org).bind(&case).bind(MAX_CASE_QUESTIONNAIRES as i64).fetch_all(pool).await?
         });
-        let scores: Vec<(String, String, f64)> = on_db!(self, pool => {
-            sqlx::query_as("SELECT response_id, measure, value FROM outcome_scores WHERE organisation_id = $1 AND referral_id = $2 ORDER BY measure")
-                .bind(&org).bind(&case).fetch_all(pool).await?
-        });
+        rows.reverse();
+        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let scores: Vec<(String, String, f64)> = if ids.is_empty() {
+            vec![]
+        } else {
+            on_db!(self, pool => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT response_id, measure, value FROM outcome_scores WHERE organisation_id = ");
+                qb.push_bind(&org).push(" AND response_id");
+                crate::push_in_list(&mut qb, &ids);
+                qb.push(" ORDER BY measure");
+                qb.build_query_as().fetch_all(pool).await?
+            })
+        };
+        let mut by_response: std::collections::HashMap<String, Vec<(String, f64)>> = Default::default();
+        for (r, m, v) in scores {
+            by_response.entry(r).or_default().push((m, v));
+        }
         rows.into_iter()
             .map(|(id, instrument, t, on, session)| {
-                let mine = scores.iter().filter(|(r, _, _)| *r == id).map(|(_, m, v)| (m.clone(), *v)).collect();
+                let mine = by_response.remove(&id).unwrap_or_default();
                 Ok(CaseQuestionnaire {
                     instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
                     timepoint: Timepoint::parse(&t).map_err(StoreError::corrupt)?,
@@ -149,11 +166,13 @@ impl Db {
             sqlx::query_as(
                 "SELECT s.response_id, s.referral_id, r.instrument, s.measure, s.value, s.timepoint, s.answered_on FROM outcome_scores s \
                  JOIN questionnaire_responses r ON r.organisation_id = s.organisation_id AND r.id = s.response_id \
-                 WHERE s.organisation_id = $1 AND r.person_id = $2 ORDER BY s.answered_on, r.created_at, s.measure LIMIT $3",
+                 WHERE s.organisation_id = $1 AND r.person_id = $2 ORDER BY s.answered_on DESC, r.created_at DESC, s.measure DESC LIMIT $3",
             )
             .bind(scope.key()).bind(person.to_string()).bind(MAX_PERSON_SCORES as i64).fetch_all(pool).await?
         });
+        // Read newest first, so a person with more than the limit keeps their latest.
         rows.into_iter()
+            .rev()
             .map(|(response_id, referral, instrument, measure, value, timepoint, on)| {
                 Ok(OutcomeScore {
                     response_id,

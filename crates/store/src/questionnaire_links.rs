@@ -111,7 +111,13 @@ impl Db {
             sqlx::query_as("UPDATE questionnaire_links SET used_at = $1 WHERE key_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING organisation_id, person_id, referral_id")
                 .bind(now).bind(&key.0).fetch_optional(&mut *conn).await?
         });
-        let Some((org, person, referral)) = spent else { return Ok(None) };
+        let Some((org, _, referral)) = spent else { return Ok(None) };
+        // The case's person now: a duplicate merged since the link was sent has passed its
+        // cases to the record kept.
+        let person: String = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT person_id FROM referrals WHERE organisation_id = $1 AND id = $2")
+                .bind(&org).bind(&referral).fetch_one(&mut *conn).await?
+        });
         let scope = OrgScope::new(stored(org.parse())?);
         let given =
             Given { person: stored(person.parse())?, referral: stored(referral.parse())?, session: None, by: None };

@@ -222,7 +222,7 @@ fn outcome_lines(
                 let delta = v - before;
                 let better = (delta > 0.0) != m.lower_is_better;
                 let verdict = if better { "better" } else { "worse" };
-                if delta == 0.0 {
+                if delta.abs() < 0.005 {
                     "no change".to_owned()
                 } else if delta > 0.0 {
                     format!("up {}, {verdict}", number(delta))

@@ -75,6 +75,11 @@ impl NewResponse {
                         },
                     }
                 }
+                // Nothing answered is a slip (a tap on the button), not a questionnaire:
+                // kept, it would take the session's place or spend a link.
+                if f.answers.iter().all(|a| a.trim().is_empty()) {
+                    e.add("answers", "Answer at least one question");
+                }
             }
         }
         e.into_result()?;
@@ -140,6 +145,8 @@ mod tests {
         let e = NewResponse::parse(&bad, today).unwrap_err();
         let named: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["timepoint", "answered_on", "answers[1]", "answers[2]"]);
+        let blank = NewResponse::parse(&swemwbs(&["", "", "", "", "", "", ""]), today).unwrap_err();
+        assert!(blank.for_field("answers").is_some(), "nothing answered is refused");
         let short = NewResponse::parse(&swemwbs(&["3"]), today).unwrap_err();
         assert!(short.for_field("answers").is_some());
         let unknown = ResponseFields { instrument: "pam13".into(), ..swemwbs(&[]) };

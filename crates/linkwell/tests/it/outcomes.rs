@@ -108,8 +108,8 @@ async fn a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_tim
     assert!(outcomes.contains("<svg") && outcomes.contains("role=\"img\""), "{outcomes}");
     assert!(outcomes.contains("<title id=\"swemwbs-title\">SWEMWBS metric score: Short Warwick-Edinburgh"));
     assert!(outcomes.contains("2 scores from 16.88 on") && outcomes.contains("to 23.21 on"), "the description");
-    assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">16.88<").count(), 1, "the table too");
-    assert_eq!(outcomes.matches("nhsuk-table__cell--numeric\">23.21<").count(), 1);
+    assert_eq!(outcomes.matches("Score </span>16.88<").count(), 1, "the table too");
+    assert_eq!(outcomes.matches("Score </span>23.21<").count(), 1);
 
     // The discharge summary for the practice gives the change.
     let (_, read) = api_call(&app, M::GET, &format!("/api/v1/referrals/{case}"), Role::LinkWorker, None).await;
@@ -130,7 +130,7 @@ async fn a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_tim
     let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = worker.post_form(&format!("/sessions/{upcoming}/questionnaires"), &refs).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("has not happened yet"));
+    assert!(r.text().await.unwrap().contains("has not started yet"));
     let referrer = app.signed_in(&app.a.email(Role::Referrer)).await;
     assert_eq!(referrer.get(&format!("/people/{person}/outcomes")).await.status(), 403);
     assert_eq!(count(&app.db, "SELECT COUNT(*) FROM questionnaire_responses").await, 2);

@@ -158,17 +158,22 @@ pub async fn record(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<RecordedDto>), ApiError> {
-    let session = path_id(&id)?;
     // The session first: a body for a session the caller cannot see is never read.
-    linkwell_app::sessions::open_session(&state.db, &p, session).await?;
+    let (s, r) = linkwell_app::sessions::open_session(&state.db, &p, path_id(&id)?).await?;
     let b: QuestionnaireBody = body.parse()?;
+    // No more answers are read than the questionnaire has questions.
+    let items = Instrument::parse(b.instrument.trim()).map_or(0, |i| i.items().len());
+    if b.answers.len() != items {
+        let e = linkwell_domain::ValidationErrors::single("answers", format!("Give {items} answers, one a question"));
+        return Err(e.into());
+    }
     let fields = ResponseFields {
         instrument: b.instrument,
         timepoint: b.timepoint,
         answered_on: b.answered_on.unwrap_or_default(),
         answers: b.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect(),
     };
-    let given = record_in_session(&state.db, &p, session, &fields).await?;
+    let given = record_in_session(&state.db, &p, (&s, &r), &fields).await?;
     let status = match given.recorded {
         Recorded::New(_) => StatusCode::CREATED,
         Recorded::Already(_) => StatusCode::OK,
@@ -258,10 +263,9 @@ pub async fn send_link(
     Path(id): Path<String>,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<LinkSentDto>), ApiError> {
-    let referral = path_id(&id)?;
-    linkwell_app::casework::open_case(&state.db, &p, referral).await?;
+    let r = linkwell_app::casework::open_case(&state.db, &p, path_id(&id)?).await?;
     let b: LinkBody = body.parse()?;
     let fields = linkwell_app::outcomes::LinkFields { instrument: b.instrument, timepoint: b.timepoint };
-    let expires = linkwell_app::outcomes::send_link(&state.db, &p, referral, &fields, &state.config.public_url).await?;
+    let expires = linkwell_app::outcomes::send_link(&state.db, &p, &r, &fields, &state.config.public_url).await?;
     Ok((StatusCode::CREATED, Json(LinkSentDto { expires_at: expires.to_string() })))
 }

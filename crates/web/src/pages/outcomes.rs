@@ -133,7 +133,8 @@ pub async fn record(
         answers: (0..n).map(|i| form.get(&format!("answers[{i}]")).to_owned()).collect(),
     };
     let p = page.caller()?;
-    match record_in_session(&state.db, &p, session, &fields).await {
+    let (s, r) = open_session(&state.db, &p, session).await?;
+    match record_in_session(&state.db, &p, (&s, &r), &fields).await {
         Ok(given) => {
             let measures = given.response.instrument.measures();
             let label = |key: &str| measures.iter().find(|m| m.key == key).map_or("Score", |m| m.label);
@@ -152,8 +153,7 @@ pub async fn record(
                     format!("{} recorded: {}", given.response.instrument.name(), scores.join(", "))
                 }
             };
-            let (s, _) = open_session(&state.db, &p, session).await?;
-            page.done(&said, &format!("/referrals/{}#outcomes", s.referral_id)).await
+            page.done(&said, &format!("/referrals/{}#outcomes", r.id)).await
         }
         Err(CaseError::Invalid(e)) => {
             render(&state, &page, &id, instrument, &form, Some(&e), form_status(Some(&e))).await

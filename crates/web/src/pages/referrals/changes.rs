@@ -208,7 +208,7 @@ pub async fn send_questionnaire_link(
         timepoint: form.get("timepoint").to_owned(),
     };
     let p = page.caller()?;
-    match linkwell_app::outcomes::send_link(&state.db, &p, r.id, &fields, &state.config.public_url).await {
+    match linkwell_app::outcomes::send_link(&state.db, &p, &r, &fields, &state.config.public_url).await {
         Ok(_) => page.done("The questionnaire link was sent", &format!("/referrals/{}#outcomes", r.id)).await,
         Err(casework::CaseError::Invalid(e)) => {
             render_case(&state, &page, &r, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
