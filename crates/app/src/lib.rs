@@ -24,6 +24,7 @@ pub mod organisation;
 pub mod outcomes;
 pub mod prescriptions;
 mod principal;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 

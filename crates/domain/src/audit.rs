@@ -50,10 +50,12 @@ pub enum AuditAction {
     GroupChanged,
     /// Open data was loaded (postcode coordinates, an ORUK feed).
     DataImported,
+    /// A report was viewed, or exported (the detail says which, its format and filters).
+    ReportViewed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -82,6 +84,7 @@ impl AuditAction {
         AuditAction::DirectoryChanged,
         AuditAction::GroupChanged,
         AuditAction::DataImported,
+        AuditAction::ReportViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +117,7 @@ impl AuditAction {
             AuditAction::DirectoryChanged => "directory_changed",
             AuditAction::GroupChanged => "group_changed",
             AuditAction::DataImported => "data_imported",
+            AuditAction::ReportViewed => "report_viewed",
         }
     }
 }

@@ -39,10 +39,13 @@ pub enum Action {
     RunGroups,
     /// Take the registers of group sessions: a facilitator only their own groups'.
     TakeRegisters,
+    /// Read the service's reports: the team in full, a commissioner only as aggregates
+    /// with small numbers suppressed.
+    ViewReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -60,6 +63,7 @@ impl Action {
         Action::EditDirectory,
         Action::RunGroups,
         Action::TakeRegisters,
+        Action::ViewReports,
     ];
 }
 
@@ -86,6 +90,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         // The team's groups are its link workers' to run; facilitators take registers.
         RunGroups => matches!(role, Coordinator | LinkWorker),
         TakeRegisters => matches!(role, Coordinator | LinkWorker | Facilitator),
+        // Commissioners fund the service on its evidence; coordinators run it on the same.
+        ViewReports => matches!(role, Coordinator | Commissioner),
     }
 }
 

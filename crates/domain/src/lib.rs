@@ -23,6 +23,7 @@ pub mod outcomes;
 pub mod people;
 pub mod plans;
 pub mod referrals;
+pub mod reporting;
 pub mod sessions;
 pub mod time;
 pub mod validation;

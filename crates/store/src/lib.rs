@@ -37,6 +37,7 @@ pub mod practices;
 pub mod programmes;
 pub mod questionnaire_links;
 pub mod referrals;
+pub mod reports;
 mod scope;
 /// Sessions with a link worker: booking, outcomes, working hours.
 pub mod sessions;

@@ -181,6 +181,9 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/sessions/{id}/questionnaires/new", Allowed(Action::WorkCases), get(pages::outcomes::form)),
         route(p.clone(), "/sessions/{id}/questionnaires", Allowed(Action::WorkCases), post(pages::outcomes::record)),
         route(g.clone(), "/people/{id}/outcomes", Allowed(Action::WorkCases), get(pages::outcomes::person)),
+        route(g.clone(), "/reports", Allowed(Action::ViewReports), get(pages::reports::show)),
+        route(g.clone(), "/reports/export.csv", Allowed(Action::ViewReports), get(pages::reports::csv)),
+        route(g.clone(), "/reports/export.xlsx", Allowed(Action::ViewReports), get(pages::reports::xlsx)),
         // Plans.
         route(g.clone(), "/referrals/{id}/plan", Allowed(Action::WorkCases), get(pages::plans::show)),
         route(g.clone(), "/referrals/{id}/plan/edit", Allowed(Action::WorkCases), get(pages::plans::edit)),
@@ -214,6 +217,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/api/v1/sessions/{id}/outcome", Allowed(Action::WorkCases), post(api::sessions::outcome)),
         route(p.clone(), "/api/v1/sessions/{id}/reschedule", Allowed(Action::WorkCases), post(api::sessions::reschedule)),
         route(g.clone(), "/api/v1/questionnaires", Allowed(Action::WorkCases), get(api::outcomes::questionnaires)),
+        route(g.clone(), "/api/v1/reports", Allowed(Action::ViewReports), get(api::reports::report)),
         route(p.clone(), "/api/v1/sessions/{id}/questionnaires", Allowed(Action::WorkCases), post(api::outcomes::record)),
         route(g.clone(), "/api/v1/people/{id}/outcomes", Allowed(Action::WorkCases), get(api::outcomes::person)),
         route(p.clone(), "/api/v1/referrals/{id}/questionnaire-links", Allowed(Action::WorkCases), post(api::outcomes::send_link)),

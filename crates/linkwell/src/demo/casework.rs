@@ -279,6 +279,15 @@ pub async fn seed(db: &Db, scope: &OrgScope, practices: &[Practice], referrers: 
                             })
                             .map_err(anyhow::Error::msg)?;
                             db.record_session_outcome(scope, &actor, s.id, Version(s.version), outcome, &notes).await?;
+                            if outcome == Outcome::Attended {
+                                if k == 0 {
+                                    super::outcomes::baseline(db, scope, &step.r, &s, i, now.date()).await?;
+                                } else if discharged && k == held - 1 {
+                                    super::outcomes::discharge(db, scope, &step.r, &s, i, now.date()).await?;
+                                } else if k == 2 {
+                                    super::outcomes::review(db, scope, &step.r, &s, i, now.date()).await?;
+                                }
+                            }
                         }
                         plan(db, scope, &actor, &step.r, i, now.date()).await?;
                         if discharged {

@@ -13,6 +13,7 @@ use linkwell_store::{Actor, Db, OrgScope, StoreError};
 mod casework;
 mod directory;
 mod groups;
+mod outcomes;
 
 pub const SLUG: &str = "riverside-pcn";
 pub const NAME: &str = "Riverside Primary Care Network";

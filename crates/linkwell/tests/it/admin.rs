@@ -512,12 +512,23 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
         ),
         (
             Role::Coordinator,
-            vec!["Home", "Caseload", "Diary", "Waiting list", "Referrals", "Directory", "Groups", "Practices", "Team"],
+            vec![
+                "Home",
+                "Caseload",
+                "Diary",
+                "Waiting list",
+                "Referrals",
+                "Directory",
+                "Groups",
+                "Reports",
+                "Practices",
+                "Team",
+            ],
         ),
         (Role::LinkWorker, vec!["Home", "Caseload", "Diary", "Referrals", "Directory", "Groups", "Practices"]),
         (Role::Referrer, vec!["Home", "Referrals", "Directory", "Practices"]),
         (Role::Facilitator, vec!["Home", "Registers"]),
-        (Role::Commissioner, vec!["Home"]),
+        (Role::Commissioner, vec!["Home", "Reports"]),
     ] {
         let c = app.signed_in(&app.a.email(role)).await;
         let html = c.text("/").await;

@@ -27,6 +27,8 @@ const CASEWORK: &[Role] = &[Coordinator, LinkWorker];
 const TRIAGE: &[Role] = &[Coordinator];
 /// Registers: the team, and facilitators (their own groups only).
 const REGISTERS: &[Role] = &[Coordinator, LinkWorker, Facilitator];
+/// Reports: the team's coordinators, and commissioners (suppressed).
+const REPORTS: &[Role] = &[Coordinator, Commissioner];
 
 const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/healthz", Public),
@@ -160,6 +162,9 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/sessions/{id}/questionnaires/new", Roles(CASEWORK)),
     ("POST", "/sessions/{id}/questionnaires", Roles(CASEWORK)),
     ("GET", "/people/{id}/outcomes", Roles(CASEWORK)),
+    ("GET", "/reports", Roles(REPORTS)),
+    ("GET", "/reports/export.csv", Roles(REPORTS)),
+    ("GET", "/reports/export.xlsx", Roles(REPORTS)),
     ("POST", "/referrals/{id}/questionnaire-links", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/plan", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/plan/edit", Roles(CASEWORK)),
@@ -195,6 +200,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/sessions/{id}/outcome", Roles(CASEWORK)),
     ("POST", "/api/v1/sessions/{id}/reschedule", Roles(CASEWORK)),
     ("GET", "/api/v1/questionnaires", Roles(CASEWORK)),
+    ("GET", "/api/v1/reports", Roles(REPORTS)),
     ("POST", "/api/v1/sessions/{id}/questionnaires", Roles(CASEWORK)),
     ("GET", "/api/v1/people/{id}/outcomes", Roles(CASEWORK)),
     ("POST", "/api/v1/referrals/{id}/questionnaire-links", Roles(CASEWORK)),

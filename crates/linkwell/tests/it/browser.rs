@@ -229,7 +229,8 @@ both_engines!(
     a_coordinator_and_a_link_worker_start_the_day_on_a_phone,
     on_a_phone_a_person_finds_help_and_refers_themselves,
     on_a_phone_a_facilitator_takes_todays_register,
-    on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story
+    on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story,
+    outcomes_are_recorded_answered_on_a_phone_and_reported
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -376,11 +377,11 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
         (Role::Admin, "Home Directory Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
-        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Groups Practices Team"),
+        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Groups Reports Practices Team"),
         (Role::LinkWorker, "Home Caseload Diary Referrals Directory Groups Practices"),
         (Role::Referrer, "Home Referrals Directory Practices"),
         (Role::Facilitator, "Home Registers"),
-        (Role::Commissioner, "Home"),
+        (Role::Commissioner, "Home Reports"),
     ] {
         b.sign_in(&app.a.email(role), PASSWORD).await;
         assert_eq!(b.path().await, "/", "{role} lands on home");
@@ -1083,4 +1084,135 @@ async fn on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story(en
     b.client.find(Locator::XPath(summary)).await.unwrap().click().await.unwrap();
     b.assert_accessible("recording a member's story").await;
     b.assert_reflows("recording a member's story").await;
+}
+
+/// A session of `kind` last Monday at `hour` in case `referral`, with the link worker.
+async fn past_session(
+    app: &TestApp,
+    referral: linkwell_domain::ids::ReferralId,
+    kind: linkwell_domain::sessions::SessionKind,
+    hour: i8,
+) -> linkwell_domain::ids::SessionId {
+    let new = linkwell_store::sessions::NewSession {
+        referral_id: referral,
+        worker_id: app.a.user(Role::LinkWorker).id,
+        kind,
+        mode: linkwell_domain::sessions::SessionMode::Telephone,
+        room_id: None,
+        starts: crate::support::last_monday_at(hour),
+        reminder: None,
+    };
+    app.db.book_session(&app.a.scope, &linkwell_store::Actor::system(), &new).await.unwrap().id
+}
+
+/// Answer a questionnaire's form: each item's answer at position `pick` (1 = the first).
+async fn answer_each(b: &Browser, items: usize, pick: usize) {
+    for i in 0..items {
+        let id = if pick == 1 { format!("answers[{i}]") } else { format!("answers[{i}]-{pick}") };
+        b.choose(&id).await;
+    }
+}
+
+/// A status fetched by the page's own script, as the signed-in browser would get it.
+async fn status_of(b: &Browser, path: &str) -> (i64, String, String) {
+    let script = format!(
+        "const done = arguments[arguments.length - 1]; fetch('{path}').then(async r => {{ const bytes = new Uint8Array(await r.arrayBuffer()); done([r.status, r.headers.get('content-type') || '', String.fromCharCode(...bytes.slice(0, 2))]); }}).catch(e => done([0, String(e), '']));"
+    );
+    let v = b.client.execute_async(&script, vec![]).await.unwrap();
+    (v[0].as_i64().unwrap(), v[1].as_str().unwrap().to_owned(), v[2].as_str().unwrap().to_owned())
+}
+
+/// A link worker records baseline and discharge SWEMWBS and ONS4 in sessions and sends a
+/// follow-up; the person answers it through their link on a phone-sized page; a
+/// commissioner opens the programme's funding-period report, sees small cells suppressed,
+/// downloads the XLSX and reaches no person's page. Each page checked with axe.
+async fn outcomes_are_recorded_answered_on_a_phone_and_reported(engine: Engine) {
+    use linkwell_domain::sessions::SessionKind;
+    let app = spawn(engine).await;
+    let person = app.a.person(&app.db, "Albert", "Njoku").await;
+    crate::support::exec(&app.db, &format!("UPDATE people SET preferred_channel = 'sms' WHERE id = '{person}'")).await;
+    let case = app.a.referral(&app.db, person, crate::support::Stage::Active).await;
+    let first = past_session(&app, case, SessionKind::Initial, 10).await;
+    let last = past_session(&app, case, SessionKind::FollowUp, 15).await;
+    let from = linkwell_domain::reporting::filter::financial_year_start(linkwell_app::today());
+    let to = from + jiff::Span::new().days(364);
+    crate::support::exec(
+        &app.db,
+        &format!(
+            "UPDATE programmes SET funded_from = '{from}', funded_to = '{to}' WHERE id = '{}'",
+            app.a.programme.id
+        ),
+    )
+    .await;
+
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::LinkWorker), PASSWORD).await;
+    b.go(&format!("/referrals/{case}")).await;
+    b.click_partial_link("Record a questionnaire").await;
+    b.assert_accessible("choosing a questionnaire").await;
+    b.choose("instrument-2").await;
+    b.click_button("Continue").await;
+    assert!(b.body().await.contains("Short Warwick-Edinburgh"), "{}", b.body().await);
+    b.assert_accessible("a SWEMWBS form").await;
+    b.click_button("Save questionnaire").await;
+    assert!(b.body().await.contains("Answer at least one question"), "an empty form records nothing");
+    b.assert_accessible("a SWEMWBS form with an error").await;
+    answer_each(&b, 7, 2).await;
+    b.click_button("Save questionnaire").await;
+    assert!(b.body().await.contains("SWEMWBS metric score 15.32"), "{}", b.body().await);
+    b.go(&format!("/sessions/{first}/questionnaires/new?instrument=ons4")).await;
+    answer_each(&b, 4, 5).await;
+    b.click_button("Save questionnaire").await;
+    assert!(b.body().await.contains("Life satisfaction 4"), "{}", b.body().await);
+    for instrument in ["swemwbs", "ons4"] {
+        b.go(&format!("/sessions/{last}/questionnaires/new?instrument={instrument}")).await;
+        b.choose("timepoint-3").await;
+        answer_each(&b, if instrument == "ons4" { 4 } else { 7 }, if instrument == "ons4" { 9 } else { 4 }).await;
+        b.click_button("Save questionnaire").await;
+    }
+    let body = b.body().await;
+    assert!(body.contains("SWEMWBS metric score 25.03") && body.contains("Life satisfaction 8"), "{body}");
+    b.assert_accessible("a case with its questionnaires").await;
+    b.click_link("See Albert's outcomes over time").await;
+    assert!(b.body().await.contains("2 scores from 15.32"), "{}", b.body().await);
+    b.assert_accessible("a person's outcomes with charts").await;
+    b.assert_reflows("a person's outcomes with charts").await;
+
+    // A follow-up some weeks after, by a link to answer on their phone.
+    b.go(&format!("/referrals/{case}")).await;
+    let summary = "//summary[starts-with(normalize-space(), 'Send Albert a questionnaire')]";
+    b.client.find(Locator::XPath(summary)).await.unwrap().click().await.unwrap();
+    b.select("instrument", "ons4").await;
+    b.select("timepoint", "follow_up").await;
+    b.click_button("Send the link").await;
+    assert!(b.body().await.contains("The questionnaire link was sent"), "{}", b.body().await);
+    b.sign_out().await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.go(&outbox_link(&app, "questionnaire_link", "/questionnaire/").await).await;
+    assert!(!b.body().await.contains("Albert"), "the link's page names nobody");
+    b.assert_accessible("a questionnaire by its link").await;
+    b.assert_reflows("a questionnaire by its link").await;
+    answer_each(&b, 4, 10).await;
+    b.click_button("Send my answers").await;
+    assert!(b.body().await.contains("Your answers have been sent"), "{}", b.body().await);
+    b.assert_accessible("answers sent by a link").await;
+    b.client.set_window_size(1280, 900).await.unwrap();
+
+    // The commissioner's funding-period report: suppressed, downloadable, and no person.
+    b.sign_in(&app.a.email(Role::Commissioner), PASSWORD).await;
+    b.click_link("Reports").await;
+    b.select("programme", &app.a.programme.id.to_string()).await;
+    b.click_button("Show the report").await;
+    let body = b.body().await;
+    assert!(body.contains("Small numbers are suppressed") && body.contains("*"), "{body}");
+    b.assert_accessible("the commissioner's report").await;
+    let query = format!("programme={}", app.a.programme.id);
+    let (status, kind, head) = status_of(&b, &format!("/reports/export.xlsx?{query}")).await;
+    assert_eq!(
+        (status, kind.as_str(), head.as_str()),
+        (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK")
+    );
+    for path in [format!("/people/{person}"), format!("/people/{person}/outcomes"), format!("/referrals/{case}")] {
+        assert_eq!(status_of(&b, &path).await.0, 403, "{path}");
+    }
 }

@@ -38,6 +38,7 @@ mod peers;
 mod prescribing;
 mod public_pages;
 mod reminders;
+mod reports;
 mod sign_in;
 mod team_lists;
 mod time_true;

@@ -20,6 +20,7 @@ pub mod prescriptions;
 pub mod programmes;
 pub mod public_directory;
 pub mod referrals;
+pub mod reports;
 pub mod self_referral;
 pub mod sessions;
 pub mod settings;
@@ -119,6 +120,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
     if !p.can(Action::RunGroups) {
         items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
     }
+    items.push(("/reports", "Reports", Some(Action::ViewReports)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

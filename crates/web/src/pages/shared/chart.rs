@@ -74,6 +74,36 @@ pub fn line(id: &str, title: &str, description: &str, range: (f64, f64), points:
     }
 }
 
+/// A horizontal bar chart, a bar a row: `rows` are (label, value), a value of `None`
+/// drawn as no bar with `*` (suppressed). Bars are scaled to the largest value.
+pub fn bars(id: &str, title: &str, description: &str, rows: &[(String, Option<f64>)]) -> Value {
+    const ROW: f64 = 32.0;
+    const LABEL: f64 = 220.0;
+    const BAR_MAX: f64 = WIDTH - LABEL - 72.0;
+    if rows.is_empty() {
+        return minijinja::context! { id => id, title => title, description => description, empty => true };
+    }
+    let top = rows.iter().filter_map(|(_, v)| *v).fold(0.0_f64, f64::max).max(1.0);
+    let bars: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, v))| {
+            let y = TOP + ROW * i as f64;
+            let width = v.map_or(0.0, |v| round(BAR_MAX * v.max(0.0) / top));
+            minijinja::context! {
+                label => label, y => round(y),
+                short => if label.chars().count() > 30 { format!("{}…", label.chars().take(29).collect::<String>()) } else { label.clone() }, text_y => round(y + ROW / 2.0 + 5.0), width => width,
+                value_x => round(LABEL + width + 8.0), value => v.map_or("*".to_owned(), number),
+            }
+        })
+        .collect();
+    minijinja::context! {
+        id => id, title => title, description => description, empty => false, width => WIDTH,
+        height => round(TOP * 2.0 + ROW * rows.len() as f64), label_x => LABEL - 8.0, bar_x => LABEL, bar_height => ROW - 8.0,
+        bars => bars,
+    }
+}
+
 /// Five round values across the axis, ends included.
 fn value_ticks(low: f64, high: f64) -> Vec<f64> {
     (0..=4).map(|i| low + (high - low) * f64::from(i) / 4.0).collect()
@@ -131,6 +161,24 @@ mod tests {
         assert_eq!(f64::try_from(m0.get_attr("x").unwrap()).unwrap(), LEFT + (WIDTH - LEFT - RIGHT) / 2.0);
         assert_eq!(f64::try_from(m0.get_attr("y").unwrap()).unwrap(), TOP, "clamped to the top of the range");
         assert!(line("x", "X", "", (0.0, 10.0), &[]).get_attr("empty").unwrap().is_true());
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest_and_a_hidden_value_has_no_bar() {
+        let c = bars(
+            "p",
+            "By practice",
+            "",
+            &[("Abbey".into(), Some(40.0)), ("River".into(), Some(20.0)), ("Hill".into(), None)],
+        );
+        let width = |i: usize| {
+            f64::try_from(c.get_attr("bars").unwrap().get_item(&Value::from(i)).unwrap().get_attr("width").unwrap())
+                .unwrap()
+        };
+        assert_eq!(width(0), 2.0 * width(1));
+        assert_eq!(width(2), 0.0);
+        let hidden = c.get_attr("bars").unwrap().get_item(&Value::from(2)).unwrap();
+        assert_eq!(hidden.get_attr("value").unwrap().to_string(), "*");
     }
 
     #[test]

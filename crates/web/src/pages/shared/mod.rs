@@ -8,7 +8,7 @@ mod person_form;
 mod referral_rows;
 mod team_list;
 
-pub use chart::{Point, line as line_chart, number};
+pub use chart::{Point, bars as bar_chart, line as line_chart, number};
 pub use choices::items;
 pub use listings::{LISTINGS_PER_PAGE, ListQuery, detail_rows, result_row, search_query, term_items};
 pub use person_form::{person_choices, person_fields, referral_fields};

@@ -1,0 +1,517 @@
+//! Reports (issue 14): the service's activity and outcomes over a period, as tables its
+//! audience may see — the team every count, a commissioner only suppressed aggregates.
+//! Every view and export is audited with its filters (never anyone's name).
+
+use std::collections::BTreeMap;
+
+use linkwell_domain::ValidationErrors;
+use linkwell_domain::audit::AuditAction;
+use linkwell_domain::identity::Role;
+use linkwell_domain::outcomes::instruments::{Instrument, Measure};
+use linkwell_domain::outcomes::responses::baseline_and_latest;
+use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
+use linkwell_domain::outcomes::suppression::{self, Shown};
+use linkwell_domain::referrals::{Need, ReferralSource};
+use linkwell_domain::reporting::filter::{ReportFields, ReportFilter};
+use linkwell_domain::reporting::tables::{Audience, CountTable, ShownTable, StatTable, stat_row};
+use linkwell_domain::reporting::waits::wait;
+use linkwell_domain::sessions::{SessionKind, SessionMode, SessionStatus};
+use linkwell_store::reports::CaseScore;
+use linkwell_store::{Db, OrgScope, StoreError};
+
+use crate::Caller;
+use crate::casework::CaseError;
+
+/// Breakdowns of a measure's change (by need, by practice) are shown only for groups with
+/// at least this many pairs: fewer say nothing reliable.
+pub const MIN_BREAKDOWN_PAIRS: usize = 10;
+
+/// A headline figure: what it is, and its value as the audience sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Headline {
+    pub label: &'static str,
+    pub value: Option<Shown>,
+}
+
+/// A report as its audience sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Report {
+    /// The period, as ISO dates.
+    pub from: String,
+    pub to: String,
+    /// What was chosen, as named (empty when not).
+    pub programme: String,
+    pub practice: String,
+    pub worker: String,
+    /// Whether small numbers are suppressed (a commissioner's view).
+    pub suppressed: bool,
+    pub headlines: Vec<Headline>,
+    pub counts: Vec<ShownTable>,
+    pub statistics: Vec<StatTable>,
+}
+
+/// Who sees a report how: commissioners through suppression, the team in full.
+pub fn audience(role: Role) -> Audience {
+    if role == Role::Commissioner { Audience::Commissioner } else { Audience::Team }
+}
+
+/// The report `fields` ask for, audited as viewed in `format` ("page", "csv", "xlsx",
+/// "json").
+pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &str) -> Result<Report, CaseError> {
+    let scope = caller.scope();
+    let programmes = db.programmes(&scope).await?;
+    let chosen = fields.programme.trim();
+    let programme = programmes.iter().find(|p| p.id.to_string() == chosen);
+    if !chosen.is_empty() && programme.is_none() {
+        return Err(CaseError::Invalid(ValidationErrors::single("programme", "Choose a programme from the list")));
+    }
+    let funding = programme.and_then(|p| {
+        let day = |d: &Option<String>| d.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
+        day(&p.funded_from).zip(day(&p.funded_to))
+    });
+    let filter = ReportFilter::parse(fields, crate::today(), funding).map_err(CaseError::Invalid)?;
+    let practices = db.practices_by_name(&scope).await?;
+    let practice = match filter.practice {
+        Some(id) => match practices.iter().find(|p| p.id == id) {
+            Some(p) => p.name.clone(),
+            None => {
+                return Err(CaseError::Invalid(ValidationErrors::single(
+                    "practice",
+                    "Choose a practice from the list",
+                )));
+            }
+        },
+        None => String::new(),
+    };
+    let workers = crate::casework::team_loads(db, &scope).await?;
+    let worker = match filter.worker {
+        Some(id) => match workers.iter().find(|w| w.worker.id == id) {
+            Some(w) => w.worker.display_name.clone(),
+            None => {
+                return Err(CaseError::Invalid(ValidationErrors::single(
+                    "worker",
+                    "Choose a link worker from the list",
+                )));
+            }
+        },
+        None => String::new(),
+    };
+    let audience = audience(caller.principal.user.role);
+    let practice_name = |id: &Option<String>| {
+        match id {
+            Some(id) => {
+                practices.iter().find(|p| p.id.to_string() == *id).map_or("Another practice", |p| p.name.as_str())
+            }
+            None => "No practice",
+        }
+        .to_owned()
+    };
+
+    let referrals = db.report_referrals(&scope, &filter).await?;
+    let mut by_practice: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_need: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    for g in &referrals {
+        *by_practice.entry(practice_name(&g.practice_id)).or_default() += g.n;
+        let source = ReferralSource::parse(&g.source).map(|s| s.label()).unwrap_or("Other");
+        *by_source.entry(source.to_owned()).or_default() += g.n;
+        for code in g.needs.split(',').filter(|c| !c.is_empty()) {
+            let need = Need::parse(code).map(|n| n.label()).unwrap_or("Other");
+            *by_need.entry(need.to_owned()).or_default() += g.n;
+        }
+        *by_status.entry(status_label(&g.status).to_owned()).or_default() += g.n;
+    }
+    let received: u64 = referrals.iter().map(|g| g.n).sum();
+    let practices_referring =
+        referrals.iter().filter_map(|g| g.practice_id.as_ref()).collect::<std::collections::BTreeSet<_>>();
+    let one_column = |key, title: &str, heading: &str, column: &str, rows: BTreeMap<String, u64>| CountTable {
+        key,
+        title: title.to_owned(),
+        row_heading: heading.to_owned(),
+        columns: vec![column.to_owned()],
+        rows: rows.into_iter().map(|(label, n)| (label, vec![n])).collect(),
+    };
+
+    let sessions = db.report_sessions(&scope, &filter).await?;
+    let statuses = [
+        SessionStatus::Ended(linkwell_domain::sessions::Outcome::Attended),
+        SessionStatus::Ended(linkwell_domain::sessions::Outcome::DidNotAttend),
+        SessionStatus::Ended(linkwell_domain::sessions::Outcome::CancelledByPerson),
+        SessionStatus::Ended(linkwell_domain::sessions::Outcome::CancelledByService),
+        SessionStatus::Booked,
+    ];
+    let mut session_rows: Vec<(String, Vec<u64>)> = vec![];
+    for kind in [SessionKind::Initial, SessionKind::FollowUp] {
+        for mode in SessionMode::ALL {
+            let cells: Vec<u64> = statuses
+                .iter()
+                .map(|st| {
+                    sessions
+                        .iter()
+                        .filter(|g| g.kind == kind.code() && g.mode == mode.code() && g.status == st.code())
+                        .map(|g| g.n)
+                        .sum()
+                })
+                .collect();
+            if cells.iter().any(|n| *n > 0) {
+                session_rows.push((format!("{}, {}", kind.label(), mode.label().to_lowercase()), cells));
+            }
+        }
+    }
+    let attended: u64 = sessions.iter().filter(|g| g.status == "attended").map(|g| g.n).sum();
+    let missed: u64 = sessions.iter().filter(|g| g.status == "did_not_attend").map(|g| g.n).sum();
+    let people = db.report_people_seen(&scope, &filter).await?;
+
+    let caseloads = CountTable {
+        key: "caseloads",
+        title: "Caseload per link worker now".into(),
+        row_heading: "Link worker".into(),
+        columns: vec!["Open cases".into(), "Active".into()],
+        rows: workers
+            .iter()
+            .filter(|w| filter.worker.is_none_or(|id| w.worker.id == id))
+            .map(|w| (w.worker.display_name.clone(), vec![w.open.max(0) as u64, w.active.max(0) as u64]))
+            .collect(),
+    };
+    let counts = vec![
+        one_column("referrals_by_practice", "Referrals received by practice", "Practice", "Referrals", by_practice),
+        one_column("referrals_by_source", "Referrals received by source", "Source", "Referrals", by_source),
+        one_column(
+            "referrals_by_need",
+            "Referrals received by need (a referral counts under each of its needs)",
+            "Need",
+            "Referrals",
+            by_need,
+        ),
+        one_column("referrals_by_status", "Where the referrals received are now", "Status", "Referrals", by_status),
+        CountTable {
+            key: "sessions",
+            title: "Sessions by type, mode and outcome".into(),
+            row_heading: "Session".into(),
+            columns: statuses.iter().map(|s| s.label().to_owned()).collect(),
+            rows: session_rows,
+        },
+        caseloads,
+    ]
+    .into_iter()
+    .map(|t| t.shown(audience))
+    .collect();
+
+    let waits = db.report_waits(&scope, &filter).await?;
+    let days = |pick: &dyn Fn(&linkwell_store::reports::ReferralWaits) -> Option<i64>| -> Vec<f64> {
+        waits.iter().filter_map(|w| pick(w).map(|at| (at - w.received_at).max(0) as f64 / 86_400_000.0)).collect()
+    };
+    let to_contact = wait(&days(&|w| w.first_contact_at));
+    let to_session = wait(&days(&|w| w.first_session_at));
+    let wait_table = StatTable {
+        key: "waits",
+        title: "Waiting times from referral (days)".into(),
+        row_heading: "Wait".into(),
+        columns: vec!["Median".into(), "90th percentile".into()],
+        rows: vec![
+            stat_row(
+                "Referral to first contact",
+                to_contact.n,
+                &[to_contact.median_days, to_contact.p90_days],
+                audience,
+            ),
+            stat_row(
+                "Referral to first session",
+                to_session.n,
+                &[to_session.median_days, to_session.p90_days],
+                audience,
+            ),
+        ],
+    };
+
+    let mut outcome_rows = vec![];
+    let mut by_need_rows = vec![];
+    let mut by_practice_rows = vec![];
+    let mut headline_change = None;
+    for instrument in Instrument::ALL {
+        for m in instrument.measures() {
+            let Some(threshold) = m.meaningful_change else { continue };
+            let scores = db.report_scores(&scope, m.key, &filter).await?;
+            let Some(change) = change_of(&m, &scores, threshold) else { continue };
+            if instrument == Instrument::Swemwbs {
+                headline_change = Some(change);
+            }
+            outcome_rows.push(change_row(
+                &format!("{} ({})", m.label, instrument.code().to_uppercase()),
+                &change,
+                audience,
+            ));
+            let mut needs: BTreeMap<&'static str, Vec<CaseScore>> = BTreeMap::new();
+            let mut at: BTreeMap<String, Vec<CaseScore>> = BTreeMap::new();
+            for s in &scores {
+                for code in s.needs.split(',').filter(|c| !c.is_empty()) {
+                    let need = Need::parse(code).map(|n| n.label()).unwrap_or("Other");
+                    needs.entry(need).or_default().push(s.clone());
+                }
+                at.entry(practice_name(&s.practice_id)).or_default().push(s.clone());
+            }
+            for (need, group) in needs {
+                if let Some(c) = change_of(&m, &group, threshold).filter(|c| c.n >= MIN_BREAKDOWN_PAIRS) {
+                    by_need_rows.push(change_row(&format!("{}: {need}", m.label), &c, audience));
+                }
+            }
+            for (practice, group) in at {
+                if let Some(c) = change_of(&m, &group, threshold).filter(|c| c.n >= MIN_BREAKDOWN_PAIRS) {
+                    by_practice_rows.push(change_row(&format!("{}: {practice}", m.label), &c, audience));
+                }
+            }
+        }
+    }
+    let change_columns = || -> Vec<String> {
+        ["Mean change", "95% CI lower", "95% CI upper", "Improved by the threshold (%)", "Threshold", "Wilcoxon p"]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let statistics = vec![
+        wait_table,
+        StatTable {
+            key: "outcomes",
+            title: "Outcomes: baseline to latest score, paired".into(),
+            row_heading: "Measure".into(),
+            columns: change_columns(),
+            rows: outcome_rows,
+        },
+        StatTable {
+            key: "outcomes_by_need",
+            title: format!("Outcomes by need (where at least {MIN_BREAKDOWN_PAIRS} people have pairs)"),
+            row_heading: "Measure and need".into(),
+            columns: change_columns(),
+            rows: by_need_rows,
+        },
+        StatTable {
+            key: "outcomes_by_practice",
+            title: format!("Outcomes by practice (where at least {MIN_BREAKDOWN_PAIRS} people have pairs)"),
+            row_heading: "Measure and practice".into(),
+            columns: change_columns(),
+            rows: by_practice_rows,
+        },
+    ];
+
+    let count = |n: u64| match audience {
+        Audience::Team => Shown::Count(n),
+        Audience::Commissioner => suppression::count(n),
+    };
+    let dna_rate = (attended + missed > 0).then(|| missed as f64 * 100.0 / (attended + missed) as f64);
+    let headlines = vec![
+        Headline { label: "People supported (came to a session)", value: Some(count(people)) },
+        Headline { label: "Referrals received", value: Some(count(received)) },
+        Headline { label: "Practices referring", value: Some(Shown::Count(practices_referring.len() as u64)) },
+        Headline { label: "Sessions attended", value: Some(count(attended)) },
+        Headline {
+            label: "Did-not-attend rate (%)",
+            value: dna_rate.and_then(|r| stat_row("", attended + missed, &[Some(r)], audience).values[0]),
+        },
+        Headline {
+            label: "Mean change in SWEMWBS, baseline to latest",
+            value: headline_change.and_then(|c| stat_row("", c.n as u64, &[Some(c.mean_change)], audience).values[0]),
+        },
+    ];
+
+    let detail = format!(
+        "{format} {}..{}{}{}{}",
+        filter.from,
+        filter.to,
+        filter.programme.map(|p| format!(" programme={p}")).unwrap_or_default(),
+        filter.practice.map(|p| format!(" practice={p}")).unwrap_or_default(),
+        filter.worker.map(|w| format!(" worker={w}")).unwrap_or_default(),
+    );
+    db.audit(&scope, &caller.actor().event(AuditAction::ReportViewed, "report", "service", Some(detail))).await?;
+    Ok(Report {
+        from: filter.from.to_string(),
+        to: filter.to.to_string(),
+        programme: programme.map(|p| p.name.clone()).unwrap_or_default(),
+        practice,
+        worker,
+        suppressed: audience == Audience::Commissioner,
+        headlines,
+        counts,
+        statistics,
+    })
+}
+
+/// A measure's paired change over `scores`, or `None` without pairs.
+fn change_of(m: &Measure, scores: &[CaseScore], threshold: f64) -> Option<PairedChange> {
+    let rows: Vec<(&str, _, _, f64)> =
+        scores.iter().map(|s| (s.referral_id.as_str(), s.timepoint, s.answered_on, s.value)).collect();
+    paired_change(m, &baseline_and_latest(&rows), threshold)
+}
+
+fn change_row(label: &str, c: &PairedChange, audience: Audience) -> linkwell_domain::reporting::tables::StatRow {
+    stat_row(
+        label,
+        c.n as u64,
+        &[
+            Some(c.mean_change),
+            c.ci95.map(|ci| ci.0),
+            c.ci95.map(|ci| ci.1),
+            Some(c.improved_share * 100.0),
+            Some(c.threshold),
+            c.wilcoxon_p,
+        ],
+        audience,
+    )
+}
+
+/// A referral status code as reports name it.
+fn status_label(code: &str) -> &'static str {
+    match code {
+        "received" => "Waiting for triage",
+        "accepted" => "Accepted",
+        "contacting" => "Being contacted",
+        "active" => "Being supported",
+        "discharged" => "Discharged",
+        "declined" => "Declined",
+        "redirected" => "Redirected",
+        "unable_to_contact" => "Unable to contact",
+        _ => "Other",
+    }
+}
+
+/// The organisation's programmes, practices and link workers, for a report's filters.
+pub async fn choices(
+    db: &Db,
+    scope: &OrgScope,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>), StoreError> {
+    let programmes = db.programmes(scope).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
+    let practices = db.practices_by_name(scope).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
+    let workers = crate::casework::team_loads(db, scope)
+        .await?
+        .into_iter()
+        .map(|w| (w.worker.id.to_string(), w.worker.display_name))
+        .collect();
+    Ok((programmes, practices, workers))
+}
+
+/// A report's tables as rows of text, each table titled: the one shape CSV and XLSX are
+/// written from, so both say exactly what the page says (suppressed cells as `*`).
+pub struct Sheet {
+    /// A short name (its worksheet's), unique in the report.
+    pub name: String,
+    pub title: String,
+    pub rows: Vec<Vec<SheetCell>>,
+}
+
+/// A cell of a sheet: text, or a number a spreadsheet can add up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SheetCell {
+    Text(String),
+    Number(f64),
+}
+
+fn cell(s: &Option<Shown>) -> SheetCell {
+    match s {
+        Some(Shown::Count(n)) => SheetCell::Number(*n as f64),
+        Some(Shown::Value(v)) => SheetCell::Number(*v),
+        Some(Shown::Suppressed) => SheetCell::Text("*".into()),
+        None => SheetCell::Text(String::new()),
+    }
+}
+
+/// The report as sheets: its period and filters first, then each table.
+pub fn sheets(r: &Report) -> Vec<Sheet> {
+    let text = |s: &str| SheetCell::Text(s.to_owned());
+    let mut about = vec![
+        vec![text("From"), text(&r.from)],
+        vec![text("To"), text(&r.to)],
+        vec![text("Programme"), text(if r.programme.is_empty() { "All" } else { &r.programme })],
+        vec![text("Practice"), text(if r.practice.is_empty() { "All" } else { &r.practice })],
+        vec![text("Link worker"), text(if r.worker.is_empty() { "All" } else { &r.worker })],
+    ];
+    if r.suppressed {
+        about.push(vec![text(
+            "Small numbers suppressed: 1 to 7 shown as *, other counts to the nearest 5, statistics over 7 people or fewer as *",
+        )]);
+    }
+    about.extend(r.headlines.iter().map(|h| vec![text(h.label), cell(&h.value)]));
+    let mut out = vec![Sheet { name: "summary".into(), title: "Summary".into(), rows: about }];
+    for t in &r.counts {
+        let several = t.grand.is_some();
+        let mut head = vec![text(&t.row_heading)];
+        head.extend(t.columns.iter().map(|c| text(c)));
+        if several {
+            head.push(text("Total"));
+        }
+        let mut rows = vec![head];
+        for row in &t.rows {
+            let mut line = vec![text(&row.label)];
+            line.extend(row.cells.iter().map(|c| cell(&Some(*c))));
+            if several {
+                line.push(cell(&row.total));
+            }
+            rows.push(line);
+        }
+        let mut total = vec![text("Total")];
+        total.extend(t.totals.iter().map(|c| cell(&Some(*c))));
+        if several {
+            total.push(cell(&t.grand));
+        }
+        rows.push(total);
+        out.push(Sheet { name: t.key.into(), title: t.title.clone(), rows });
+    }
+    for t in &r.statistics {
+        let mut head = vec![text(&t.row_heading), text("Number")];
+        head.extend(t.columns.iter().map(|c| text(c)));
+        let mut rows = vec![head];
+        for row in &t.rows {
+            let mut line = vec![text(&row.label), cell(&Some(row.n))];
+            line.extend(row.values.iter().map(cell));
+            rows.push(line);
+        }
+        out.push(Sheet { name: t.key.into(), title: t.title.clone(), rows });
+    }
+    out
+}
+
+/// The report as one CSV file: each table under its title, a blank line between.
+pub fn to_csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+    for (i, sheet) in sheets(r).iter().enumerate() {
+        if i > 0 {
+            w.write_record([""])?;
+        }
+        w.write_record([sheet.title.as_str()])?;
+        for row in &sheet.rows {
+            w.write_record(row.iter().map(|c| match c {
+                SheetCell::Text(t) => csv_safe(t),
+                SheetCell::Number(n) => n.to_string(),
+            }))?;
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Text that a spreadsheet would read as a formula (=, +, -, @) is quoted with a leading
+/// apostrophe: a practice or programme name is typed by people.
+fn csv_safe(t: &str) -> String {
+    if t.starts_with(['=', '+', '-', '@']) { format!("'{t}") } else { t.to_owned() }
+}
+
+/// The report as an XLSX workbook, one sheet per table.
+pub fn to_xlsx(r: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for sheet in sheets(r) {
+        let ws = book.add_worksheet();
+        // Sheet names are at most 31 characters.
+        ws.set_name(sheet.name.chars().take(31).collect::<String>())?;
+        ws.write_string_with_format(0, 0, &sheet.title, &bold)?;
+        for (i, row) in sheet.rows.iter().enumerate() {
+            let at = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            for (j, c) in row.iter().enumerate() {
+                let col = u16::try_from(j).unwrap_or(u16::MAX);
+                match c {
+                    SheetCell::Text(t) => ws.write_string(at, col, t)?,
+                    SheetCell::Number(n) => ws.write_number(at, col, *n)?,
+                };
+            }
+        }
+        ws.set_column_width(0, 48)?;
+    }
+    book.save_to_buffer()
+}

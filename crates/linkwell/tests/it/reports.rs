@@ -1,0 +1,154 @@
+//! Reports (issue 14) on both engines, over a small fixed data set whose figures were
+//! worked out independently (NumPy 2 and SciPy 1.17, `scripts` in the comments): ten
+//! people seen once and scored on SWEMWBS at baseline and discharge, three more referred
+//! by themselves. The team sees every count; a commissioner sees small numbers hidden with
+//! a partner, downloads the same as CSV and XLSX, and every view is audited.
+
+use linkwell_domain::identity::Role;
+use linkwell_domain::outcomes::instruments::Instrument;
+use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields};
+use linkwell_domain::sessions::{SessionKind, SessionMode};
+use linkwell_store::sessions::NewSession;
+use linkwell_store::{Actor, Engine};
+use reqwest::Method as M;
+use serde_json::Value;
+
+use crate::support::{Stage, api_call, count, exec, last_monday_at, problem_fields, spawn};
+
+both_engines!(reports_give_the_figures_worked_out_independently_and_hide_small_numbers_from_commissioners);
+
+/// SWEMWBS answers adding up to `raw` (7–35): every item 2, then ones added in turn.
+fn swemwbs(raw: u8, timepoint: &str, on: jiff::civil::Date) -> NewResponse {
+    let mut items = [2u8; 7];
+    let mut left = i32::from(raw) - 14;
+    let mut i = 0;
+    while left != 0 {
+        let step: i8 = if left > 0 { 1 } else { -1 };
+        items[i % 7] = (items[i % 7] as i8 + step) as u8;
+        left -= i32::from(step);
+        i += 1;
+    }
+    let fields = ResponseFields {
+        instrument: "swemwbs".into(),
+        timepoint: timepoint.into(),
+        answered_on: on.to_string(),
+        answers: items.iter().map(|a| a.to_string()).collect(),
+    };
+    NewResponse::parse(&fields, linkwell_app::today()).expect("answers on the scale")
+}
+
+fn cell<'a>(report: &'a Value, key: &str, row: &str) -> &'a Value {
+    let tables = report["counts"].as_array().unwrap().iter().chain(report["statistics"].as_array().unwrap());
+    let table = tables.clone().find(|t| t["key"] == key).unwrap_or_else(|| panic!("no table {key}: {report}"));
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == row)
+        .unwrap_or_else(|| panic!("no {row} in {table}"))
+}
+
+fn headline<'a>(report: &'a Value, label: &str) -> &'a Value {
+    &report["headlines"].as_array().unwrap().iter().find(|h| h["label"] == label).unwrap()["value"]
+}
+
+async fn reports_give_the_figures_worked_out_independently_and_hide_small_numbers_from_commissioners(engine: Engine) {
+    let app = spawn(engine).await;
+    let (db, scope) = (&app.db, &app.a.scope);
+    // The fixture's own cases arrived long before the period.
+    exec(db, "UPDATE referrals SET received_at = 0").await;
+    let today = linkwell_app::today();
+    // Baseline raw scores and the rise to discharge: paired metric differences 2.66, 1.59,
+    // 2.23, 0.52, 3.41, 1.07, 3.93, 2.14, 2.89, -0.57 (no ties, so the exact test).
+    let base = [14u8, 15, 16, 14, 15, 16, 14, 15, 16, 14];
+    let rise = [5i8, 3, 4, 1, 6, 2, 7, 4, 5, -1];
+    for i in 0..10 {
+        let person = app.a.person(db, &format!("Person{i}"), "Reported").await;
+        let case = app.a.referral(db, person, Stage::Active).await;
+        let new = NewSession {
+            referral_id: case,
+            worker_id: app.a.user(Role::LinkWorker).id,
+            kind: SessionKind::Initial,
+            mode: SessionMode::Telephone,
+            room_id: None,
+            starts: last_monday_at(9) + jiff::SignedDuration::from_mins(45 * i),
+            reminder: None,
+        };
+        let s = db.book_session(scope, &Actor::system(), &new).await.unwrap();
+        // Referred i + 1 days before the session, which they came to.
+        let received = s.starts_at - (i + 1) * 86_400_000;
+        exec(db, &format!("UPDATE referrals SET received_at = {received} WHERE id = '{case}'")).await;
+        exec(db, &format!("UPDATE sessions SET status = 'attended' WHERE id = '{}'", s.id)).await;
+        let day = linkwell_domain::time::london_date(s.starts_at);
+        let before = swemwbs(base[i as usize], "baseline", day);
+        let after = swemwbs((base[i as usize] as i8 + rise[i as usize]) as u8, "discharge", today);
+        db.record_questionnaire(scope, &Actor::system(), person, case, Some(s.id), &before, None).await.unwrap();
+        db.record_questionnaire(scope, &Actor::system(), person, case, None, &after, None).await.unwrap();
+    }
+    // Three more, who referred themselves and have not been seen yet.
+    for i in 0..3 {
+        let person = app.a.person(db, &format!("Self{i}"), "Reported").await;
+        let case = app.a.referral(db, person, Stage::Accepted).await;
+        exec(db, &format!("UPDATE referrals SET source = 'self' WHERE id = '{case}'")).await;
+    }
+    let period = format!("from={}&to={today}", today - jiff::Span::new().days(300));
+
+    // The team: every count as it is.
+    let (status, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Coordinator, None).await;
+    assert_eq!(status, 200, "{body}");
+    let r = &body["report"];
+    assert_eq!(r["suppressed"], false);
+    assert_eq!(headline(r, "People supported (came to a session)"), 10);
+    assert_eq!(headline(r, "Referrals received"), 13);
+    assert_eq!(headline(r, "Sessions attended"), 10);
+    assert_eq!(headline(r, "Did-not-attend rate (%)"), 0.0);
+    assert_eq!(cell(r, "referrals_by_source", "GP")["cells"], serde_json::json!([10]));
+    assert_eq!(cell(r, "referrals_by_source", "Self-referral")["cells"], serde_json::json!([3]));
+    assert_eq!(cell(r, "referrals_by_need", "Loneliness and isolation")["cells"], serde_json::json!([13]));
+    assert_eq!(cell(r, "sessions", "Initial session, telephone")["cells"], serde_json::json!([10, 0, 0, 0, 0]));
+    // numpy.percentile(range(1, 11), [50, 90]) == [5.5, 9.1]
+    let waits = cell(r, "waits", "Referral to first session");
+    assert_eq!((&waits["n"], &waits["values"]), (&Value::from(10), &serde_json::json!([5.5, 9.1])));
+    assert_eq!(cell(r, "waits", "Referral to first contact")["values"], serde_json::json!([5.5, 9.1]));
+    // d.mean() 1.987; the t interval (1.008479, 2.965521); 2 of 10 up by 3 or more;
+    // scipy.stats.wilcoxon(d).pvalue == 0.005859375 (exact).
+    let swemwbs_row = format!("SWEMWBS metric score ({})", Instrument::Swemwbs.code().to_uppercase());
+    let change = cell(r, "outcomes", &swemwbs_row);
+    assert_eq!(change["n"], 10);
+    assert_eq!(change["values"], serde_json::json!([1.99, 1.01, 2.97, 20.0, 3.0, 0.0059]), "{change}");
+    assert_eq!(cell(r, "outcomes_by_need", "SWEMWBS metric score: Loneliness and isolation")["n"], 10);
+    assert_eq!(cell(r, "outcomes_by_practice", "SWEMWBS metric score: Riverside Surgery")["n"], 10);
+
+    // A commissioner: the three self-referrals are hidden, and so is the GP count that
+    // would give them away from the total.
+    let (status, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Commissioner, None).await;
+    assert_eq!(status, 200, "{body}");
+    let r = &body["report"];
+    assert_eq!(r["suppressed"], true);
+    assert_eq!(cell(r, "referrals_by_source", "Self-referral")["cells"], serde_json::json!(["*"]));
+    assert_eq!(cell(r, "referrals_by_source", "GP")["cells"], serde_json::json!(["*"]));
+    let by_source = r["counts"].as_array().unwrap().iter().find(|t| t["key"] == "referrals_by_source").unwrap();
+    assert_eq!(by_source["totals"], serde_json::json!([15]), "13 to the nearest 5");
+    assert_eq!(headline(r, "Referrals received"), 15);
+    assert_eq!(cell(r, "outcomes", &swemwbs_row)["values"][0], 1.99, "ten pairs are enough to show");
+
+    // The same on the page and in the downloads, each audited.
+    let views = "SELECT COUNT(*) FROM audit_log WHERE action = 'report_viewed'";
+    let before = count(db, views).await;
+    let commissioner = app.signed_in(&app.a.email(Role::Commissioner)).await;
+    let page = commissioner.text(&format!("/reports?{period}")).await;
+    assert!(page.contains("Small numbers are suppressed") && page.contains("<svg"), "{page}");
+    let csv = commissioner.get(&format!("/reports/export.csv?{period}")).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("Referrals received by source\nSource,Referrals\nGP,*\nSelf-referral,*\nTotal,15\n"), "{csv}");
+    let xlsx = commissioner.get(&format!("/reports/export.xlsx?{period}")).await;
+    assert!(xlsx.headers()["content-disposition"].to_str().unwrap().ends_with(".xlsx\""));
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"), "a zip: the workbook");
+    assert_eq!(count(db, views).await, before + 3);
+    // Bad filters are named, and a commissioner never opens a person.
+    let (status, p) =
+        api_call(&app, M::GET, "/api/v1/reports?from=31/12/2026&practice=nope", Role::Coordinator, None).await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["from", "practice"]));
+    assert_eq!(commissioner.get(&format!("/people/{}", app.a.case.person)).await.status(), 403);
+}
