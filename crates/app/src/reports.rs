@@ -50,9 +50,10 @@ pub struct Report {
     pub statistics: Vec<StatTable>,
 }
 
-/// Who sees a report how: commissioners through suppression, the team in full.
+/// Who sees a report how: the team's coordinators in full, anyone else (commissioners)
+/// through suppression.
 pub fn audience(role: Role) -> Audience {
-    if role == Role::Commissioner { Audience::Commissioner } else { Audience::Team }
+    if role == Role::Coordinator { Audience::Team } else { Audience::Commissioner }
 }
 
 /// The report `fields` ask for, audited as viewed in `format` ("page", "csv", "xlsx",
@@ -69,7 +70,32 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         let day = |d: &Option<String>| d.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
         day(&p.funded_from).zip(day(&p.funded_to))
     });
-    let filter = ReportFilter::parse(fields, crate::today(), funding).map_err(CaseError::Invalid)?;
+    let audience = audience(caller.principal.user.role);
+    let mut fields = fields.clone();
+    if audience == Audience::Commissioner && funding.is_none() && fields.to.trim().is_empty() {
+        // A commissioner's report ends with the last whole month.
+        let last = crate::today().first_of_month().yesterday().unwrap_or(crate::today());
+        fields.to = last.to_string();
+        if fields.from.trim().is_empty() {
+            fields.from = linkwell_domain::reporting::filter::financial_year_start(last).to_string();
+        }
+    }
+    let filter = ReportFilter::parse(&fields, crate::today(), funding).map_err(CaseError::Invalid)?;
+    if audience == Audience::Commissioner {
+        // Periods a day apart, or one worker's cases, would let figures be told apart by
+        // subtraction down to a person: a commissioner's report covers whole months.
+        let mut e = ValidationErrors::new();
+        if filter.from.day() != 1 {
+            e.add("from", "Start on the first day of a month");
+        }
+        if filter.to.tomorrow().is_ok_and(|d| d.day() != 1) {
+            e.add("to", "End on the last day of a month");
+        }
+        if filter.worker.is_some() {
+            e.add("worker", "Reports for commissioners cover every link worker");
+        }
+        e.into_result().map_err(CaseError::Invalid)?;
+    }
     let practices = db.practices_by_name(&scope).await?;
     let practice = match filter.practice {
         Some(id) => match practices.iter().find(|p| p.id == id) {
@@ -96,7 +122,6 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         },
         None => String::new(),
     };
-    let audience = audience(caller.principal.user.role);
     let practice_name = |id: &Option<String>| {
         match id {
             Some(id) => {
@@ -131,6 +156,7 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         row_heading: heading.to_owned(),
         columns: vec![column.to_owned()],
         rows: rows.into_iter().map(|(label, n)| (label, vec![n])).collect(),
+        summable: true,
     };
 
     let sessions = db.report_sessions(&scope, &filter).await?;
@@ -163,18 +189,23 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
     let missed: u64 = sessions.iter().filter(|g| g.status == "did_not_attend").map(|g| g.n).sum();
     let people = db.report_people_seen(&scope, &filter).await?;
 
+    // Caseloads now, by worker: the team's table (a commissioner's report has no names).
     let caseloads = CountTable {
         key: "caseloads",
-        title: "Caseload per link worker now".into(),
+        title: "Caseload per link worker now (every programme)".into(),
         row_heading: "Link worker".into(),
-        columns: vec!["Open cases".into(), "Active".into()],
+        columns: vec!["Active".into(), "Open, not yet active".into()],
         rows: workers
             .iter()
             .filter(|w| filter.worker.is_none_or(|id| w.worker.id == id))
-            .map(|w| (w.worker.display_name.clone(), vec![w.open.max(0) as u64, w.active.max(0) as u64]))
+            .map(|w| {
+                let active = w.active.max(0) as u64;
+                (w.worker.display_name.clone(), vec![active, (w.open.max(0) as u64).saturating_sub(active)])
+            })
             .collect(),
+        summable: true,
     };
-    let counts = vec![
+    let mut counts: Vec<ShownTable> = vec![
         one_column("referrals_by_practice", "Referrals received by practice", "Practice", "Referrals", by_practice),
         one_column("referrals_by_source", "Referrals received by source", "Source", "Referrals", by_source),
         one_column(
@@ -191,13 +222,41 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
             row_heading: "Session".into(),
             columns: statuses.iter().map(|s| s.label().to_owned()).collect(),
             rows: session_rows,
+            summable: true,
         },
-        caseloads,
     ]
     .into_iter()
+    .chain((audience == Audience::Team).then_some(caseloads))
     .map(|t| t.shown(audience))
     .collect();
 
+    // The period quarter by quarter (financial quarters: April, July, October, January),
+    // for a year's or a funding period's report; none over more than eight quarters.
+    let quarters = quarters_of(filter.from, filter.to);
+    if (2..=MAX_QUARTERS).contains(&quarters.len()) {
+        let mut rows = vec![];
+        for (from, to) in quarters {
+            let q = ReportFilter { from, to, ..filter };
+            let received: u64 = db.report_referrals(&scope, &q).await?.iter().map(|g| g.n).sum();
+            let seen = db.report_people_seen(&scope, &q).await?;
+            let held: u64 =
+                db.report_sessions(&scope, &q).await?.iter().filter(|g| g.status == "attended").map(|g| g.n).sum();
+            let label = format!("{} to {}", from.strftime("%-d %b %Y"), to.strftime("%-d %b %Y"));
+            rows.push((label, vec![received, seen, held]));
+        }
+        counts.push(
+            CountTable {
+                key: "quarters",
+                title: "Quarter by quarter".into(),
+                row_heading: "Quarter".into(),
+                columns: vec!["Referrals received".into(), "People supported".into(), "Sessions attended".into()],
+                rows,
+                // People seen in two quarters count in each.
+                summable: false,
+            }
+            .shown(audience),
+        );
+    }
     let waits = db.report_waits(&scope, &filter).await?;
     let days = |pick: &dyn Fn(&linkwell_store::reports::ReferralWaits) -> Option<i64>| -> Vec<f64> {
         waits.iter().filter_map(|w| pick(w).map(|at| (at - w.received_at).max(0) as f64 / 86_400_000.0)).collect()
@@ -268,7 +327,7 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
             .map(str::to_owned)
             .to_vec()
     };
-    let statistics = vec![
+    let mut statistics = vec![
         wait_table,
         StatTable {
             key: "outcomes",
@@ -293,19 +352,146 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         },
     ];
 
+    // Connections: each by how it was made, then by the service's activities.
+    let connection_columns = || -> Vec<String> {
+        ["Connections", "Started", "Still attending at 6 weeks", "Did not start", "Full or closed", "Not known yet"]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let column_of = |outcome: &Option<String>| match outcome.as_deref() {
+        Some("started") => 1,
+        Some("attending_6_weeks") => 2,
+        Some("did_not_start") => 3,
+        Some("service_full" | "service_closed") => 4,
+        _ => 5,
+    };
+    let tally = |groups: &[linkwell_store::reports::ConnectionGroup],
+                 label: &dyn Fn(&linkwell_store::reports::ConnectionGroup) -> String| {
+        let mut rows: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for g in groups {
+            let row = rows.entry(label(g)).or_insert_with(|| vec![0; 6]);
+            row[0] += g.n;
+            row[column_of(&g.outcome)] += g.n;
+        }
+        rows.into_iter().collect::<Vec<_>>()
+    };
+    let by_kind = db.report_connections(&scope, &filter, false).await?;
+    let by_category = db.report_connections(&scope, &filter, true).await?;
+    let connections_made: u64 = by_kind.iter().map(|g| g.n).sum();
+    let groups = db.report_groups(&scope, &filter).await?;
+    let mut unmet: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for u in db.report_unmet_needs(&scope, &filter).await? {
+        let need = Need::parse(&u.need).map(|n| n.label()).unwrap_or("Other").to_owned();
+        *unmet.entry((need, u.area.trim().to_uppercase())).or_default() += u.n;
+    }
+    let mut unmet: Vec<((String, String), u64)> = unmet.into_iter().collect();
+    unmet.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let connection_tables = vec![
+        CountTable {
+            key: "connections_by_kind",
+            title: "Social prescriptions made, and their uptake".into(),
+            row_heading: "How connected".into(),
+            summable: true,
+            columns: connection_columns(),
+            rows: tally(&by_kind, &|g| {
+                linkwell_domain::directory::PrescriptionKind::parse(&g.kind)
+                    .map(|k| k.label().to_owned())
+                    .unwrap_or_else(|_| "Other".into())
+            }),
+        },
+        CountTable {
+            key: "connections_by_category",
+            title: "Social prescriptions by category (a service's activities; one may count under several)".into(),
+            row_heading: "Category".into(),
+            summable: false,
+            columns: connection_columns(),
+            rows: tally(&by_category, &|g| {
+                g.category
+                    .as_deref()
+                    .and_then(linkwell_domain::directory::Term::parse_key)
+                    .map_or("No category".to_owned(), |t| t.label().to_owned())
+            }),
+        },
+        CountTable {
+            key: "groups",
+            title: "The team's groups: sign-ups and attendance (every programme)".into(),
+            row_heading: "Group".into(),
+            columns: vec!["Signed up".into(), "Sessions held".into(), "Attendances".into()],
+            summable: true,
+            rows: groups.iter().map(|g| (g.name.clone(), vec![g.signed_up, g.sessions_held, g.attendances])).collect(),
+        },
+        CountTable {
+            key: "unmet_needs",
+            title: "Unmet needs by need and area: where a new group would help most".into(),
+            row_heading: "Need and area".into(),
+            columns: vec!["Recorded".into()],
+            summable: true,
+            rows: unmet.into_iter().map(|((need, area), n)| (format!("{need}, {area}"), vec![n])).collect(),
+        },
+    ];
+    counts.extend(connection_tables.into_iter().map(|t| t.shown(audience)));
+
+    // GP appointments in the three months before support and at its end, paired, and the
+    // Friends and Family Test's share positive.
+    let gp = Instrument::GpAppointments.measures()[0];
+    let gp_scores = db.report_scores(&scope, gp.key, &filter).await?;
+    let gp_rows: Vec<(&str, _, _, f64)> =
+        gp_scores.iter().map(|s| (s.referral_id.as_str(), s.timepoint, s.answered_on, s.value)).collect();
+    let gp_pairs = baseline_and_latest(&gp_rows);
+    let mut gp_table = StatTable {
+        key: "gp_appointments",
+        title: "GP appointments in the last 3 months, before support and at its latest".into(),
+        row_heading: "Measure".into(),
+        columns: ["Mean before", "Mean after", "Mean change", "95% CI lower", "95% CI upper", "Wilcoxon p"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: vec![],
+    };
+    if let Some(c) = paired_change(&gp, &gp_pairs, 1.0) {
+        let n = gp_pairs.len() as f64;
+        let before = gp_pairs.iter().map(|p| p.0).sum::<f64>() / n;
+        let after = gp_pairs.iter().map(|p| p.1).sum::<f64>() / n;
+        gp_table.rows.push(stat_row(
+            gp.label,
+            c.n as u64,
+            &[Some(before), Some(after), Some(c.mean_change), c.ci95.map(|x| x.0), c.ci95.map(|x| x.1), c.wilcoxon_p],
+            audience,
+        ));
+    }
+    statistics.push(gp_table);
+    let fft = db.report_scores(&scope, Instrument::FriendsAndFamily.measures()[0].key, &filter).await?;
+    let fft_share = (!fft.is_empty()).then(|| fft.iter().map(|s| s.value).sum::<f64>() * 100.0 / fft.len() as f64);
+
     let count = |n: u64| match audience {
         Audience::Team => Shown::Count(n),
         Audience::Commissioner => suppression::count(n),
     };
-    let dna_rate = (attended + missed > 0).then(|| missed as f64 * 100.0 / (attended + missed) as f64);
+    // The did-not-attend rate: a commissioner's from the counts they are shown, to a whole
+    // percent, and `*` when either count is small (the rate would give it away).
+    let dna_rate = match audience {
+        Audience::Team => (attended + missed > 0).then(|| Some(missed as f64 * 100.0 / (attended + missed) as f64)),
+        Audience::Commissioner => match (suppression::count(attended), suppression::count(missed)) {
+            (Shown::Count(a), Shown::Count(m)) if a + m > 0 => Some(Some((m as f64 * 100.0 / (a + m) as f64).round())),
+            (Shown::Count(0), Shown::Count(0)) => None,
+            _ => Some(None),
+        },
+    };
     let headlines = vec![
         Headline { label: "People supported (came to a session)", value: Some(count(people)) },
         Headline { label: "Referrals received", value: Some(count(received)) },
-        Headline { label: "Practices referring", value: Some(Shown::Count(practices_referring.len() as u64)) },
+        Headline { label: "Practices referring", value: Some(count(practices_referring.len() as u64)) },
         Headline { label: "Sessions attended", value: Some(count(attended)) },
         Headline {
             label: "Did-not-attend rate (%)",
-            value: dna_rate.and_then(|r| stat_row("", attended + missed, &[Some(r)], audience).values[0]),
+            value: dna_rate.map(|r| match r {
+                Some(r) => Shown::Value(linkwell_domain::reporting::tables::round2(r)),
+                None => Shown::Suppressed,
+            }),
+        },
+        Headline { label: "Social prescriptions made", value: Some(count(connections_made)) },
+        Headline {
+            label: "Friends and Family Test: positive (%)",
+            value: fft_share.and_then(|v| stat_row("", fft.len() as u64, &[Some(v)], audience).values[0]),
         },
         Headline {
             label: "Mean change in SWEMWBS, baseline to latest",
@@ -335,6 +521,34 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
     })
 }
 
+/// Quarters a report is broken into at most.
+pub const MAX_QUARTERS: usize = 8;
+
+/// The financial quarters (from April, July, October, January) `from`–`to` spans, each
+/// cut to the period; `MAX_QUARTERS + 1` at most (enough to know there are too many).
+pub fn quarters_of(from: jiff::civil::Date, to: jiff::civil::Date) -> Vec<(jiff::civil::Date, jiff::civil::Date)> {
+    let mut out = vec![];
+    let mut start = from;
+    while start <= to && out.len() <= MAX_QUARTERS {
+        let month = start.month();
+        let next_month = match month {
+            1..=3 => 4,
+            4..=6 => 7,
+            7..=9 => 10,
+            _ => 13,
+        };
+        let next = if next_month == 13 {
+            jiff::civil::date(start.year() + 1, 1, 1)
+        } else {
+            jiff::civil::date(start.year(), next_month, 1)
+        };
+        let end = next.yesterday().unwrap_or(next).min(to);
+        out.push((start, end));
+        start = next;
+    }
+    out
+}
+
 /// A measure's paired change over `scores`, or `None` without pairs.
 fn change_of(m: &Measure, scores: &[CaseScore], threshold: f64) -> Option<PairedChange> {
     let rows: Vec<(&str, _, _, f64)> =
@@ -342,20 +556,32 @@ fn change_of(m: &Measure, scores: &[CaseScore], threshold: f64) -> Option<Paired
     paired_change(m, &baseline_and_latest(&rows), threshold)
 }
 
+/// A measure's change as a row. A commissioner's is coarser, so that figures over a few
+/// people cannot be worked back to counts: means to one decimal place, the share improving
+/// to a whole percent — and `*` when the people improving, or not, are 1 to 7.
 fn change_row(label: &str, c: &PairedChange, audience: Audience) -> linkwell_domain::reporting::tables::StatRow {
-    stat_row(
+    let coarse = audience == Audience::Commissioner;
+    let tenth = |v: f64| if coarse { (v * 10.0).round() / 10.0 } else { v };
+    let share = if coarse { (c.improved_share * 100.0).round() } else { c.improved_share * 100.0 };
+    let mut row = stat_row(
         label,
         c.n as u64,
         &[
-            Some(c.mean_change),
-            c.ci95.map(|ci| ci.0),
-            c.ci95.map(|ci| ci.1),
-            Some(c.improved_share * 100.0),
+            Some(tenth(c.mean_change)),
+            c.ci95.map(|ci| tenth(ci.0)),
+            c.ci95.map(|ci| tenth(ci.1)),
+            Some(share),
             Some(c.threshold),
             c.wilcoxon_p,
         ],
         audience,
-    )
+    );
+    let improved = (c.improved_share * c.n as f64).round() as u64;
+    let few = |k: u64| (1..=suppression::SUPPRESS_UP_TO).contains(&k);
+    if coarse && (few(improved) || few(c.n as u64 - improved.min(c.n as u64))) {
+        row.values[3] = Some(Shown::Suppressed);
+    }
+    row
 }
 
 /// A referral status code as reports name it.
@@ -486,10 +712,11 @@ pub fn to_csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// Text that a spreadsheet would read as a formula (=, +, -, @) is quoted with a leading
+/// Text that a spreadsheet would read as a formula (=, +, -, @, a tab or a return first) is
+/// quoted with a leading
 /// apostrophe: a practice or programme name is typed by people.
 fn csv_safe(t: &str) -> String {
-    if t.starts_with(['=', '+', '-', '@']) { format!("'{t}") } else { t.to_owned() }
+    if t.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{t}") } else { t.to_owned() }
 }
 
 /// The report as an XLSX workbook, one sheet per table.
@@ -514,4 +741,23 @@ pub fn to_xlsx(r: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ws.set_column_width(0, 48)?;
     }
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_year_is_four_financial_quarters_and_a_part_is_cut_to_the_period() {
+        let q = quarters_of(date(2026, 4, 1), date(2027, 3, 31));
+        assert_eq!(q.len(), 4);
+        assert_eq!(q[0], (date(2026, 4, 1), date(2026, 6, 30)));
+        assert_eq!(q[3], (date(2027, 1, 1), date(2027, 3, 31)));
+        assert_eq!(
+            quarters_of(date(2026, 5, 15), date(2026, 8, 2)),
+            [(date(2026, 5, 15), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 8, 2))]
+        );
+        assert_eq!(quarters_of(date(2020, 1, 1), date(2029, 12, 31)).len(), MAX_QUARTERS + 1, "stops counting");
+    }
 }

@@ -87,6 +87,33 @@ pub struct CaseScore {
     pub needs: String,
 }
 
+/// Social prescriptions made in a period of one kind and outcome, under one category
+/// (an activity of the service; `None` when it has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionGroup {
+    pub category: Option<String>,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub n: u64,
+}
+
+/// One of the team's groups over a period: sign-ups, sessions held and attendances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupActivity {
+    pub name: String,
+    pub signed_up: u64,
+    pub sessions_held: u64,
+    pub attendances: u64,
+}
+
+/// Unmet needs recorded in a period for one need in one area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmetGroup {
+    pub need: String,
+    pub area: String,
+    pub n: u64,
+}
+
 /// At most this many referrals' waits are read for one report (a whole ICS's year).
 pub const MAX_WAITS: usize = 1_000_000;
 
@@ -176,13 +203,17 @@ impl Db {
             .collect())
     }
 
-    /// Every score of `measure` answered in the period, with its case's practice and needs.
+    /// The scores of `measure` of every case with a later score (not a baseline) answered
+    /// in the period — their baselines too, from whenever — up to its end, with the case's
+    /// practice and needs: a case seen in March and followed up in June counts in June.
     pub async fn report_scores(&self, scope: &OrgScope, measure: &str, f: &ReportFilter) -> Result<Vec<CaseScore>> {
         let b = Bound::of(f);
         let sql = format!(
             "SELECT s.referral_id, s.timepoint, s.answered_on, s.value, r.practice_id, r.needs FROM outcome_scores s \
              JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
-             WHERE s.organisation_id = $1 AND s.answered_on >= $2 AND s.answered_on <= $3{} AND s.measure = $7",
+             WHERE s.organisation_id = $1 AND s.measure = $7 AND s.answered_on <= $3{} \
+             AND EXISTS (SELECT 1 FROM outcome_scores q WHERE q.organisation_id = s.organisation_id AND q.referral_id = s.referral_id \
+             AND q.measure = s.measure AND q.timepoint <> 'baseline' AND q.answered_on >= $2 AND q.answered_on <= $3)",
             case_filters("r.assigned_worker_id")
         );
         let rows: Vec<(String, String, String, f64, Option<String>, String)> = on_db!(self, pool => {
@@ -201,5 +232,85 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// Social prescriptions made in the period, grouped by the service's activities (a
+    /// connection counts under each), kind and outcome; with `by_category` false, by kind
+    /// and outcome only (each connection once).
+    pub async fn report_connections(
+        &self,
+        scope: &OrgScope,
+        f: &ReportFilter,
+        by_category: bool,
+    ) -> Result<Vec<ConnectionGroup>> {
+        let b = Bound::of(f);
+        let prefix = format!("{}:%", linkwell_domain::directory::Taxonomy::Activities.code());
+        let (category, join, group) = if by_category {
+            (
+                "t.term",
+                " LEFT JOIN service_terms t ON t.organisation_id = p.organisation_id AND t.service_id = p.service_id AND t.term LIKE $7",
+                "t.term, ",
+            )
+        } else {
+            ("CAST(NULL AS TEXT)", " AND $7 = $7", "")
+        };
+        let sql = format!(
+            "SELECT {category}, p.kind, p.outcome, COUNT(*) FROM social_prescriptions p \
+             JOIN referrals r ON r.organisation_id = p.organisation_id AND r.id = p.referral_id{join} \
+             WHERE p.organisation_id = $1 AND p.prescribed_on >= $2 AND p.prescribed_on <= $3{} GROUP BY {group}p.kind, p.outcome",
+            case_filters("r.assigned_worker_id")
+        );
+        let rows: Vec<(Option<String>, String, Option<String>, i64)> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(&b.from_day).bind(&b.to_day)
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker).bind(&prefix).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(category, kind, outcome, n)| ConnectionGroup { category, kind, outcome, n: n.max(0) as u64 })
+            .collect())
+    }
+
+    /// Each of the team's groups over the period: who signed up, sessions held (not
+    /// cancelled, register taken) and how many came to them.
+    pub async fn report_groups(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<GroupActivity>> {
+        let b = Bound::of(f);
+        let rows: Vec<(String, i64, i64, i64)> = on_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.name, \
+                 (SELECT COUNT(*) FROM group_members m WHERE m.organisation_id = g.organisation_id AND m.service_id = g.service_id AND m.asked_at >= $2 AND m.asked_at < $3), \
+                 (SELECT COUNT(*) FROM group_sessions x WHERE x.organisation_id = g.organisation_id AND x.service_id = g.service_id AND x.on_date >= $4 AND x.on_date <= $5 AND x.status <> 'cancelled' AND x.register_taken_at IS NOT NULL), \
+                 (SELECT CAST(COALESCE(SUM(x.came), 0) AS BIGINT) FROM group_sessions x WHERE x.organisation_id = g.organisation_id AND x.service_id = g.service_id AND x.on_date >= $4 AND x.on_date <= $5 AND x.status <> 'cancelled') \
+                 FROM team_groups g JOIN services s ON s.organisation_id = g.organisation_id AND s.id = g.service_id \
+                 WHERE g.organisation_id = $1 ORDER BY s.name",
+            )
+            .bind(scope.key()).bind(b.from_ms).bind(b.to_ms).bind(&b.from_day).bind(&b.to_day).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(name, signed_up, held, came)| GroupActivity {
+                name,
+                signed_up: signed_up.max(0) as u64,
+                sessions_held: held.max(0) as u64,
+                attendances: came.max(0) as u64,
+            })
+            .collect())
+    }
+
+    /// Unmet needs recorded in the period, by need and area (never their notes). With a
+    /// programme, practice or worker chosen, only those recorded in a matching case.
+    pub async fn report_unmet_needs(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<UnmetGroup>> {
+        let b = Bound::of(f);
+        let filtered = b.programme.is_some() || b.practice.is_some() || b.worker.is_some();
+        let sql = format!(
+            "SELECT u.need, u.area, COUNT(*) FROM unmet_needs u {} JOIN referrals r ON r.organisation_id = u.organisation_id AND r.id = u.referral_id \
+             WHERE u.organisation_id = $1 AND u.recorded_at >= $2 AND u.recorded_at < $3{} GROUP BY u.need, u.area",
+            if filtered { "" } else { "LEFT" },
+            case_filters("r.assigned_worker_id")
+        );
+        let rows: Vec<(String, String, i64)> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(need, area, n)| UnmetGroup { need, area, n: n.max(0) as u64 }).collect())
     }
 }

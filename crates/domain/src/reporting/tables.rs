@@ -24,6 +24,9 @@ pub struct CountTable {
     pub row_heading: String,
     pub columns: Vec<String>,
     pub rows: Vec<(String, Vec<u64>)>,
+    /// Whether its rows add up to a total (not when one thing counts under several rows,
+    /// as a referral under each of its needs).
+    pub summable: bool,
 }
 
 /// A row as shown, with its total when the table has more than one column.
@@ -63,7 +66,8 @@ impl CountTable {
                 )
             }
         };
-        let several = self.columns.len() > 1;
+        let several = self.columns.len() > 1 && self.summable;
+        let totals = if self.summable { totals } else { vec![] };
         ShownTable {
             key: self.key,
             title: self.title.clone(),
@@ -143,6 +147,7 @@ mod tests {
             row_heading: "Practice".into(),
             columns: vec!["GP".into(), "Self".into()],
             rows: vec![("Abbey Lane".into(), vec![40, 3]), ("Riverside".into(), vec![22, 12])],
+            summable: true,
         }
     }
 

@@ -57,6 +57,7 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     let (db, scope) = (&app.db, &app.a.scope);
     // The fixture's own cases arrived long before the period.
     exec(db, "UPDATE referrals SET received_at = 0").await;
+    exec(db, "UPDATE sessions SET starts_at = 0, ends_at = 2700000").await;
     let today = linkwell_app::today();
     // Baseline raw scores and the rise to discharge: paired metric differences 2.66, 1.59,
     // 2.23, 0.52, 3.41, 1.07, 3.93, 2.14, 2.89, -0.57 (no ties, so the exact test).
@@ -84,6 +85,42 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
         let after = swemwbs((base[i as usize] as i8 + rise[i as usize]) as u8, "discharge", today);
         db.record_questionnaire(scope, &Actor::system(), person, case, Some(s.id), &before, None).await.unwrap();
         db.record_questionnaire(scope, &Actor::system(), person, case, None, &after, None).await.unwrap();
+        // Four GP appointments in the three months before, two at discharge; nine of ten
+        // found the service good or very good.
+        for (instrument, timepoint, answer) in [
+            ("gp_appointments", "baseline", "4"),
+            ("gp_appointments", "discharge", "2"),
+            ("fft", "discharge", if i == 0 { "3" } else { "1" }),
+        ] {
+            let fields = ResponseFields {
+                instrument: instrument.into(),
+                timepoint: timepoint.into(),
+                answered_on: if timepoint == "baseline" { day.to_string() } else { today.to_string() },
+                answers: vec![answer.into()],
+            };
+            let r = NewResponse::parse(&fields, today).unwrap();
+            db.record_questionnaire(scope, &Actor::system(), person, case, None, &r, None).await.unwrap();
+        }
+    }
+    // The team runs Walk and Talk: yesterday's session had five.
+    let settings = linkwell_domain::groups::GroupSettings::parse(&Default::default()).unwrap();
+    db.create_group(scope, &Actor::system(), app.a.service.id, &settings).await.unwrap();
+    linkwell_app::groups::keep_sessions(db, scope, &Actor::system(), &app.a.service, today, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let yesterday = today.yesterday().unwrap();
+    exec(db, &format!("UPDATE group_sessions SET on_date = '{yesterday}', came = 5, register_taken_at = 1 WHERE id = (SELECT MIN(id) FROM group_sessions)")).await;
+    // Two people's need nobody met, in the same place.
+    let lw = app.signed_in(&app.a.email(Role::LinkWorker)).await;
+    for _ in 0..2 {
+        let fields = [
+            ("referral_id", app.a.case.referral.to_string()),
+            ("need", "loneliness".into()),
+            ("area", "ls8".into()),
+            ("notes", "Nothing near her".into()),
+        ];
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(lw.post_form("/unmet-needs", &refs).await.status(), 303);
     }
     // Three more, who referred themselves and have not been seen yet.
     for i in 0..3 {
@@ -91,7 +128,9 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
         let case = app.a.referral(db, person, Stage::Accepted).await;
         exec(db, &format!("UPDATE referrals SET source = 'self' WHERE id = '{case}'")).await;
     }
-    let period = format!("from={}&to={today}", today - jiff::Span::new().days(300));
+    // Whole months, as a commissioner's report must be.
+    let period =
+        format!("from={}&to={}", (today - jiff::Span::new().days(300)).first_of_month(), today.last_of_month());
 
     // The team: every count as it is.
     let (status, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Coordinator, None).await;
@@ -118,6 +157,22 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     assert_eq!(change["values"], serde_json::json!([1.99, 1.01, 2.97, 20.0, 3.0, 0.0059]), "{change}");
     assert_eq!(cell(r, "outcomes_by_need", "SWEMWBS metric score: Loneliness and isolation")["n"], 10);
     assert_eq!(cell(r, "outcomes_by_practice", "SWEMWBS metric score: Riverside Surgery")["n"], 10);
+    let gp = cell(r, "gp_appointments", "GP appointments in 3 months");
+    assert_eq!(
+        (&gp["n"], &gp["values"][0], &gp["values"][1], &gp["values"][2]),
+        (&Value::from(10), &Value::from(4.0), &Value::from(2.0), &Value::from(-2.0))
+    );
+    assert_eq!(headline(r, "Friends and Family Test: positive (%)"), 90.0);
+    assert_eq!(cell(r, "unmet_needs", "Loneliness and isolation, LS8")["cells"], serde_json::json!([2]));
+    assert_eq!(
+        cell(r, "connections_by_kind", "Signposted (gave them the details)")["cells"],
+        serde_json::json!([1, 0, 0, 0, 0, 1])
+    );
+    assert!(!body.to_string().contains("Nothing near her"), "notes never reach a report");
+    assert_eq!(cell(r, "groups", "Walk and Talk")["cells"], serde_json::json!([0, 1, 5]));
+    let quarters = r["counts"].as_array().unwrap().iter().find(|t| t["key"] == "quarters").expect("by quarter");
+    let attended: u64 = quarters["rows"].as_array().unwrap().iter().map(|q| q["cells"][2].as_u64().unwrap()).sum();
+    assert_eq!((quarters["rows"].as_array().unwrap().len() >= 4, attended), (true, 10), "{quarters}");
 
     // A commissioner: the three self-referrals are hidden, and so is the GP count that
     // would give them away from the total.
@@ -130,7 +185,10 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     let by_source = r["counts"].as_array().unwrap().iter().find(|t| t["key"] == "referrals_by_source").unwrap();
     assert_eq!(by_source["totals"], serde_json::json!([15]), "13 to the nearest 5");
     assert_eq!(headline(r, "Referrals received"), 15);
-    assert_eq!(cell(r, "outcomes", &swemwbs_row)["values"][0], 1.99, "ten pairs are enough to show");
+    // Ten pairs are enough to show, more coarsely: the mean to a tenth; 2 of 10 improving
+    // is a count of 1 to 7, so its share is hidden.
+    assert_eq!(cell(r, "outcomes", &swemwbs_row)["values"], serde_json::json!([2.0, 1.0, 3.0, "*", 3.0, 0.0059]));
+    assert_eq!(cell(r, "unmet_needs", "Loneliness and isolation, LS8")["cells"], serde_json::json!(["*"]));
 
     // The same on the page and in the downloads, each audited.
     let views = "SELECT COUNT(*) FROM audit_log WHERE action = 'report_viewed'";
@@ -146,6 +204,16 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     assert!(xlsx.headers()["content-disposition"].to_str().unwrap().ends_with(".xlsx\""));
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"), "a zip: the workbook");
     assert_eq!(count(db, views).await, before + 3);
+    // A commissioner's periods are whole months, for every link worker.
+    let (status, p) = api_call(
+        &app,
+        M::GET,
+        &format!("/api/v1/reports?from=2026-04-02&to=2026-05-30&worker={}", app.a.user(Role::LinkWorker).id),
+        Role::Commissioner,
+        None,
+    )
+    .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["from", "to", "worker"]));
     // Bad filters are named, and a commissioner never opens a person.
     let (status, p) =
         api_call(&app, M::GET, "/api/v1/reports?from=31/12/2026&practice=nope", Role::Coordinator, None).await;

@@ -41,7 +41,7 @@ fn count_view(t: &ShownTable) -> Value {
             .collect();
         let description = rows
             .iter()
-            .map(|(l, v)| format!("{l}: {}", v.map_or("fewer than 8".to_owned(), |v| format!("{v}"))))
+            .map(|(l, v)| format!("{l}: {}", v.map_or("suppressed".to_owned(), |v| format!("{v}"))))
             .collect::<Vec<_>>()
             .join("; ");
         bar_chart(t.key, &t.title, &description, &rows)
