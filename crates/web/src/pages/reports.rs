@@ -137,9 +137,36 @@ pub async fn show(
     }
 }
 
-/// A download's file name: the report and its period.
-fn file_name(r: &Report, extension: &str) -> String {
-    format!("attachment; filename=\"linkwell-report-{}-to-{}.{extension}\"", r.from, r.to)
+/// A file the report downloads as: its extension, content type and writer.
+struct Format {
+    extension: &'static str,
+    content_type: &'static str,
+    write: fn(&Report) -> Result<Vec<u8>, String>,
+}
+
+const CSV: Format = Format {
+    extension: "csv",
+    content_type: "text/csv; charset=utf-8",
+    write: |r| to_csv(r).map_err(|e| e.to_string()),
+};
+
+const XLSX: Format = Format {
+    extension: "xlsx",
+    content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    write: |r| to_xlsx(r).map_err(|e| e.to_string()),
+};
+
+/// The report as a file named for its period, or its page with the filters' errors.
+async fn download(state: &AppState, page: &Page, fields: &ReportFields, f: Format) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let r = match report(&state.db, &p, fields, f.extension).await {
+        Ok(r) => r,
+        Err(CaseError::Invalid(e)) => return render(state, page, fields, Err(e)).await,
+        Err(e) => return Err(e.into()),
+    };
+    let body = (f.write)(&r).map_err(PageError::Internal)?;
+    let name = format!("attachment; filename=\"linkwell-report-{}-to-{}.{}\"", r.from, r.to, f.extension);
+    Ok(([(header::CONTENT_TYPE, f.content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], body).into_response())
 }
 
 /// The report as CSV, every table under its title.
@@ -148,21 +175,7 @@ pub async fn csv(
     page: Page,
     Query(fields): Query<ReportFields>,
 ) -> Result<Response, PageError> {
-    let p = page.caller()?;
-    let r = match report(&state.db, &p, &fields, "csv").await {
-        Ok(r) => r,
-        Err(CaseError::Invalid(e)) => return render(&state, &page, &fields, Err(e)).await,
-        Err(e) => return Err(e.into()),
-    };
-    let body = to_csv(&r).map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, file_name(&r, "csv")),
-        ],
-        body,
-    )
-        .into_response())
+    download(&state, &page, &fields, CSV).await
 }
 
 /// The report as an XLSX workbook, a sheet per table.
@@ -171,19 +184,5 @@ pub async fn xlsx(
     page: Page,
     Query(fields): Query<ReportFields>,
 ) -> Result<Response, PageError> {
-    let p = page.caller()?;
-    let r = match report(&state.db, &p, &fields, "xlsx").await {
-        Ok(r) => r,
-        Err(CaseError::Invalid(e)) => return render(&state, &page, &fields, Err(e)).await,
-        Err(e) => return Err(e.into()),
-    };
-    let body = to_xlsx(&r).map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, file_name(&r, "xlsx")),
-        ],
-        body,
-    )
-        .into_response())
+    download(&state, &page, &fields, XLSX).await
 }
