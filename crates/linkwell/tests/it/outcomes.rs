@@ -125,6 +125,8 @@ async fn a_link_worker_records_questionnaires_in_sessions_and_sees_them_over_tim
 
     // A session still to come takes none; a referrer reaches no outcomes.
     let upcoming = app.a.case.session;
+    let closed = worker.text(&format!("/sessions/{upcoming}/questionnaires/new?instrument=swemwbs")).await;
+    assert!(closed.contains("This session has not started yet") && !closed.contains("Save questionnaire"), "no form");
     let mut f = with("review", ["3", "3", "3", "3", "3", "3", "3"]);
     f[0].1 = "swemwbs".into();
     let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -14,7 +14,7 @@ use linkwell_domain::ids::SessionId;
 use linkwell_domain::outcomes::instruments::{Instrument, Item, Timepoint};
 use linkwell_domain::outcomes::responses::ResponseFields;
 use linkwell_domain::outcomes::scoring::ons4_band;
-use linkwell_domain::sessions::SessionKind;
+use linkwell_domain::sessions::{Outcome, SessionKind, SessionStatus};
 use linkwell_domain::{PersonId, time};
 use linkwell_store::StoreError;
 use linkwell_store::outcomes::{OutcomeScore, Recorded};
@@ -71,6 +71,14 @@ async fn render(
                 .collect()
         })
         .unwrap_or_default();
+    // A session that cannot take questionnaires says so instead of offering a form.
+    let closed = if !matches!(s.status, SessionStatus::Booked | SessionStatus::Ended(Outcome::Attended)) {
+        Some("Questionnaires are recorded in a session the person came to")
+    } else if s.starts_at > linkwell_store::now_ms() {
+        Some("This session has not started yet: record its questionnaires once it has")
+    } else {
+        None
+    };
     let timepoint = match form.get("timepoint") {
         "" if s.kind == SessionKind::Initial => Timepoint::Baseline.code(),
         "" => Timepoint::Review.code(),
@@ -87,7 +95,7 @@ async fn render(
             instrument => instrument.map(|i| i.code()), instructions => instrument.map(|i| i.instructions()),
             instruments => items(Instrument::ALL.iter().map(|i| (i.code(), i.name())), &[form.get("instrument").to_owned()]),
             timepoints => items(Timepoint::ALL.iter().map(|t| (t.code(), t.label())), &[timepoint.to_owned()]),
-            fields => fields,
+            fields => fields, closed => closed,
             errors => errors.map(form_errors),
         },
     )?;
