@@ -16,7 +16,7 @@ use linkwell_domain::referrals::ReferralStatus;
 use linkwell_domain::sessions::{Outcome, SessionStatus};
 use linkwell_store::group_members::Notice;
 use linkwell_store::outcomes::{OutcomeScore, Recorded};
-use linkwell_store::questionnaire_links::LinkAsk;
+use linkwell_store::questionnaire_links::{LinkAsk, LinkSend};
 use linkwell_store::referrals::Referral;
 use linkwell_store::sessions::Session;
 use linkwell_store::{Db, OrgScope, StoreError, now_ms};
@@ -173,14 +173,19 @@ pub async fn send_link(
     let sent = db
         .send_questionnaire_link(&scope, &caller.actor(), r.person_id, r.id, ask, caller.principal.user.id, &compose)
         .await?;
-    if !sent {
-        let why = format!(
+    let why = match sent {
+        LinkSend::Sent => return Ok(expires),
+        LinkSend::Unreachable => format!(
             "{} cannot be sent a link: they have not agreed to messages, or prefer a phone call or a letter. Record it in a session instead",
             person.given_name
-        );
-        return Err(CaseError::Invalid(ValidationErrors::single("instrument", why)));
-    }
-    Ok(expires)
+        ),
+        LinkSend::Pending(until) => format!(
+            "{} has a link to this questionnaire that still works, until {}: wait for their answers, or until it expires",
+            person.given_name,
+            linkwell_domain::time::display_london_date(linkwell_domain::time::london_date(until))
+        ),
+    };
+    Err(CaseError::Invalid(ValidationErrors::single("instrument", why)))
 }
 
 /// Where a questionnaire link stands.

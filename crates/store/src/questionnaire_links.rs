@@ -41,6 +41,17 @@ pub struct LinkSent {
 /// Links listed at most for one case.
 pub const MAX_CASE_LINKS: usize = 50;
 
+/// What sending a link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSend {
+    Sent,
+    /// The person cannot be messaged: nothing made or sent.
+    Unreachable,
+    /// A link to the same questionnaire in this case still works, unanswered, until this
+    /// instant: nothing new is sent (one message at a time, not one per click).
+    Pending(i64),
+}
+
 /// What to ask by a link: which questionnaire, at which timepoint.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkAsk {
@@ -52,8 +63,9 @@ pub struct LinkAsk {
 impl Db {
     /// Make a link asking `person` (in the case `referral`) for `ask`, and queue the
     /// message `compose` writes around its secret, by the person's preferred channel.
-    /// `Ok(false)`, and nothing made or sent, when they cannot be messaged (no consent, or
-    /// they prefer a call or a letter, or gave no number or address for their channel).
+    /// Nothing is made or sent when they cannot be messaged (no consent, or they prefer a
+    /// call or a letter, or gave no number or address for their channel), or while a link
+    /// to the same questionnaire in the case still works unanswered.
     #[allow(clippy::too_many_arguments)]
     pub async fn send_questionnaire_link(
         &self,
@@ -64,9 +76,18 @@ impl Db {
         ask: LinkAsk,
         by: UserId,
         compose: &(dyn Fn(&Secret) -> Notice + Send + Sync),
-    ) -> Result<bool> {
+    ) -> Result<LinkSend> {
         let mut tx = self.begin().await?;
-        let Some((channel, recipient)) = person_reach_in(&mut tx, scope, person).await? else { return Ok(false) };
+        let open: Option<i64> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT MAX(expires_at) FROM questionnaire_links WHERE organisation_id = $1 AND referral_id = $2 AND instrument = $3 AND used_at IS NULL AND expires_at > $4")
+                .bind(scope.key()).bind(referral.to_string()).bind(ask.instrument.code()).bind(now_ms()).fetch_one(&mut *conn).await?
+        });
+        if let Some(until) = open {
+            return Ok(LinkSend::Pending(until));
+        }
+        let Some((channel, recipient)) = person_reach_in(&mut tx, scope, person).await? else {
+            return Ok(LinkSend::Unreachable);
+        };
         let secret = Secret::generate("qn_");
         let hash = secret.hash().0;
         on_tx!(&mut tx, conn => {
@@ -79,7 +100,7 @@ impl Db {
         let detail = format!("questionnaire link {} {}", ask.instrument.code(), ask.timepoint.code());
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "referral", referral, Some(detail)));
         tx.commit().await?;
-        Ok(true)
+        Ok(LinkSend::Sent)
     }
 
     /// What a link asks, with its organisation; `None` for a link never made.

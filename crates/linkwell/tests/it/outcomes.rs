@@ -226,6 +226,11 @@ async fn a_person_answers_by_the_link_they_were_sent_once(engine: Engine) {
     let case = app.a.referral(&app.db, person, Stage::Active).await;
     let r = worker.post_form(&format!("/referrals/{case}/questionnaire-links"), &ask).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/referrals/{case}#outcomes")));
+    // A second click sends nothing while the first link still works.
+    let again = worker.post_form(&format!("/referrals/{case}/questionnaire-links"), &ask).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.text().await.unwrap().contains("has a link to this questionnaire that still works"));
+    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM outbox WHERE purpose = 'questionnaire_link'").await, 1);
     let (secret, to) = sent_link(&app).await;
     assert_eq!(to, "07700 900982");
     assert!(secret.starts_with("qn_"), "{secret}");

@@ -732,7 +732,7 @@ pub async fn questionnaire_link(app: &TestApp, given: &str, family: &str) -> Str
     let worker = app.a.user(Role::LinkWorker).id;
     let system = Actor::system();
     let sent = app.db.send_questionnaire_link(&app.a.scope, &system, person, referral, ask, worker, &compose);
-    assert!(sent.await.unwrap(), "a person who prefers texts is sent the link");
+    assert_eq!(sent.await.unwrap(), linkwell_store::questionnaire_links::LinkSend::Sent, "texts are preferred");
     secret.into_inner().unwrap()
 }
 
