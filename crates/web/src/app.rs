@@ -218,6 +218,8 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(p.clone(), "/api/v1/sessions/{id}/reschedule", Allowed(Action::WorkCases), post(api::sessions::reschedule)),
         route(g.clone(), "/api/v1/questionnaires", Allowed(Action::WorkCases), get(api::outcomes::questionnaires)),
         route(g.clone(), "/api/v1/reports", Allowed(Action::ViewReports), get(api::reports::report)),
+        route(g.clone(), "/api/v1/reports/export.csv", Allowed(Action::ViewReports), get(api::reports::csv)),
+        route(g.clone(), "/api/v1/reports/export.xlsx", Allowed(Action::ViewReports), get(api::reports::xlsx)),
         route(p.clone(), "/api/v1/sessions/{id}/questionnaires", Allowed(Action::WorkCases), post(api::outcomes::record)),
         route(g.clone(), "/api/v1/people/{id}/outcomes", Allowed(Action::WorkCases), get(api::outcomes::person)),
         route(p.clone(), "/api/v1/referrals/{id}/questionnaire-links", Allowed(Action::WorkCases), post(api::outcomes::send_link)),

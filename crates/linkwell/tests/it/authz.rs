@@ -201,6 +201,8 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/sessions/{id}/reschedule", Roles(CASEWORK)),
     ("GET", "/api/v1/questionnaires", Roles(CASEWORK)),
     ("GET", "/api/v1/reports", Roles(REPORTS)),
+    ("GET", "/api/v1/reports/export.csv", Roles(REPORTS)),
+    ("GET", "/api/v1/reports/export.xlsx", Roles(REPORTS)),
     ("POST", "/api/v1/sessions/{id}/questionnaires", Roles(CASEWORK)),
     ("GET", "/api/v1/people/{id}/outcomes", Roles(CASEWORK)),
     ("POST", "/api/v1/referrals/{id}/questionnaire-links", Roles(CASEWORK)),

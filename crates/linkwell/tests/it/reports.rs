@@ -204,6 +204,24 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     assert!(xlsx.headers()["content-disposition"].to_str().unwrap().ends_with(".xlsx\""));
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"), "a zip: the workbook");
     assert_eq!(count(db, views).await, before + 3);
+    // The API gives the same files.
+    let token = app.token(&app.a, app.a.user(Role::Commissioner)).await;
+    let csv = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/reports/export.csv?{period}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.text().await.unwrap().contains("Self-referral,*\n"));
+    let xlsx = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/reports/export.xlsx?{period}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+    assert_eq!(count(db, views).await, before + 5);
     // A commissioner's periods are whole months, for every link worker.
     let (status, p) = api_call(
         &app,

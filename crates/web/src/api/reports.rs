@@ -47,8 +47,56 @@ pub async fn report(
     Signed(p): Signed,
     Query(q): Query<ReportParams>,
 ) -> Result<Json<ReportDto>, ApiError> {
-    let fields =
-        ReportFields { from: q.from, to: q.to, programme: q.programme, practice: q.practice, worker: q.worker };
-    let report = linkwell_app::reports::report(&state.db, &p, &fields, "json").await?;
+    let report = linkwell_app::reports::report(&state.db, &p, &fields_of(q), "json").await?;
     Ok(Json(ReportDto { report }))
+}
+
+fn fields_of(q: ReportParams) -> ReportFields {
+    ReportFields { from: q.from, to: q.to, programme: q.programme, practice: q.practice, worker: q.worker }
+}
+
+async fn download(
+    state: &AppState,
+    p: &linkwell_app::Caller,
+    q: ReportParams,
+    (extension, content_type): (&'static str, &'static str),
+    write: fn(&linkwell_app::reports::Report) -> Result<Vec<u8>, String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let report = linkwell_app::reports::report(&state.db, p, &fields_of(q), extension).await?;
+    let body = write(&report).map_err(ApiError::Internal)?;
+    let name = format!("attachment; filename=\"linkwell-report-{}-to-{}.{extension}\"", report.from, report.to);
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, content_type.to_owned()), (axum::http::header::CONTENT_DISPOSITION, name)],
+        body,
+    )
+        .into_response())
+}
+
+/// The report as CSV: every table under its title, as the page's download.
+#[utoipa::path(get, operation_id = "exportReportCsv", path = "/api/v1/reports/export.csv", tag = "reports", params(ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422, body = Problem)))]
+pub async fn csv(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<ReportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    download(&state, &p, q, ("csv", "text/csv; charset=utf-8"), |r| {
+        linkwell_app::reports::to_csv(r).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// The report as an XLSX workbook, a sheet per table, as the page's download.
+#[utoipa::path(get, operation_id = "exportReportXlsx", path = "/api/v1/reports/export.xlsx", tag = "reports", params(ReportParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 422, body = Problem)))]
+pub async fn xlsx(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<ReportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    download(&state, &p, q, ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), |r| {
+        linkwell_app::reports::to_xlsx(r).map_err(|e| e.to_string())
+    })
+    .await
 }
