@@ -203,7 +203,7 @@ fn outcome_lines(
     given: &[linkwell_store::outcomes::CaseQuestionnaire],
 ) -> Vec<linkwell_domain::discharge::OutcomeLine> {
     use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
-    let number = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let number = linkwell_domain::outcomes::scoring::score_text;
     let scored = |v: f64, d: jiff::civil::Date| format!("{} on {}", number(v), linkwell_domain::time::display_date(d));
     Instrument::ALL
         .iter()

@@ -295,6 +295,11 @@ impl Instrument {
         }
     }
 
+    /// The label of its measure `key` ("Score" for a key it does not give).
+    pub fn measure_label(self, key: &str) -> &'static str {
+        self.measures().iter().find(|m| m.key == key).map_or("Score", |m| m.label)
+    }
+
     /// What it measures, each reported on its own.
     pub fn measures(self) -> Vec<Measure> {
         let m = |key, label, range, lower_is_better, meaningful_change| Measure {

@@ -5,6 +5,11 @@
 
 use super::instruments::{Instrument, Measure};
 
+/// A score as people read it: a whole number without a point, others to two places.
+pub fn score_text(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") }
+}
+
 /// SWEMWBS raw score (7–35) to metric score, by the official conversion table.
 const SWEMWBS_METRIC: [f64; 29] = [
     7.00, 9.51, 11.25, 12.40, 13.33, 14.08, 14.75, 15.32, 15.84, 16.36, 16.88, 17.43, 17.98, 18.59, 19.25, 19.98,

@@ -43,6 +43,20 @@ fn item_field(i: usize, item: &Item, chosen: &str, error: Option<&String>) -> Va
     }
 }
 
+/// A questionnaire's items as its form shows them, each with what was chosen and its error.
+fn answer_fields(instrument: Instrument, form: &FormPairs, errors: Option<&ValidationErrors>) -> Vec<Value> {
+    instrument
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let name = format!("answers[{n}]");
+            let error = errors.and_then(|e| e.for_field(&name)).map(str::to_owned);
+            item_field(n, item, form.get(&name), error.as_ref())
+        })
+        .collect()
+}
+
 async fn render(
     state: &AppState,
     page: &Page,
@@ -56,21 +70,7 @@ async fn render(
     let p = page.caller()?;
     let (s, r) = open_session(&state.db, &p, session).await?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
-    let by_field = errors.map(|e| {
-        e.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<std::collections::BTreeMap<_, _>>()
-    });
-    let fields: Vec<Value> = instrument
-        .map(|i| {
-            i.items()
-                .iter()
-                .enumerate()
-                .map(|(n, item)| {
-                    let name = format!("answers[{n}]");
-                    item_field(n, item, form.get(&name), by_field.as_ref().and_then(|f| f.get(&name)))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let fields = instrument.map(|i| answer_fields(i, form, errors)).unwrap_or_default();
     // A session that cannot take questionnaires says so instead of offering a form.
     let closed = if !matches!(s.status, SessionStatus::Booked | SessionStatus::Ended(Outcome::Attended)) {
         Some("Questionnaires are recorded in a session the person came to")
@@ -144,13 +144,12 @@ pub async fn record(
     let (s, r) = open_session(&state.db, &p, session).await?;
     match record_in_session(&state.db, &p, (&s, &r), &fields).await {
         Ok(given) => {
-            let measures = given.response.instrument.measures();
-            let label = |key: &str| measures.iter().find(|m| m.key == key).map_or("Score", |m| m.label);
+            let instrument = given.response.instrument;
             let scores = given
                 .response
                 .scores
                 .iter()
-                .map(|s| format!("{} {}", label(s.measure), number(s.value)))
+                .map(|s| format!("{} {}", instrument.measure_label(s.measure), number(s.value)))
                 .collect::<Vec<_>>();
             let said = match (&given.recorded, scores.is_empty()) {
                 (Recorded::Already(_), _) => "This questionnaire was recorded in this session already".to_owned(),
@@ -266,19 +265,7 @@ async fn render_link(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let ask = by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
-    let by_field = errors.map(|e| {
-        e.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<std::collections::BTreeMap<_, _>>()
-    });
-    let fields: Vec<Value> = ask
-        .instrument
-        .items()
-        .iter()
-        .enumerate()
-        .map(|(n, item)| {
-            let name = format!("answers[{n}]");
-            item_field(n, item, form.get(&name), by_field.as_ref().and_then(|f| f.get(&name)))
-        })
-        .collect();
+    let fields = answer_fields(ask.instrument, form, errors);
     let html = page.render(
         state,
         "pages/outcomes/link.html",

@@ -292,10 +292,8 @@ fn case_view<'a>(
             .questionnaires
             .iter()
             .map(|q| {
-                let measures = q.instrument.measures();
-                let label = |key: &str| measures.iter().find(|m| m.key == key).map_or("Score", |m| m.label);
                 let scores: Vec<String> =
-                    q.scores.iter().map(|(m, v)| format!("{} {}", label(m), number(*v))).collect();
+                    q.scores.iter().map(|(m, v)| format!("{} {}", q.instrument.measure_label(m), number(*v))).collect();
                 minijinja::context! {
                     day => linkwell_domain::time::display_london_date(q.answered_on),
                     name => q.instrument.name(), timepoint => q.timepoint.label(),

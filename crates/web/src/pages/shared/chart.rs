@@ -115,7 +115,7 @@ fn round(v: f64) -> f64 {
 
 /// A value as people read it: whole numbers without a point, others to two places.
 pub fn number(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") }
+    linkwell_domain::outcomes::scoring::score_text(v)
 }
 
 #[cfg(test)]
