@@ -1150,10 +1150,12 @@ async fn outcomes_are_recorded_answered_on_a_phone_and_reported(engine: Engine) 
     b.go(&format!("/referrals/{case}")).await;
     b.click_partial_link("Record a questionnaire").await;
     b.assert_accessible("choosing a questionnaire").await;
+    b.assert_reflows("choosing a questionnaire").await;
     b.choose("instrument-2").await;
     b.click_button("Continue").await;
     assert!(b.body().await.contains("Short Warwick-Edinburgh"), "{}", b.body().await);
     b.assert_accessible("a SWEMWBS form").await;
+    b.assert_reflows("a SWEMWBS form").await;
     b.click_button("Save questionnaire").await;
     assert!(b.body().await.contains("Answer at least one question"), "an empty form records nothing");
     b.assert_accessible("a SWEMWBS form with an error").await;
@@ -1173,6 +1175,7 @@ async fn outcomes_are_recorded_answered_on_a_phone_and_reported(engine: Engine) 
     let body = b.body().await;
     assert!(body.contains("SWEMWBS metric score 25.03") && body.contains("Life satisfaction 8"), "{body}");
     b.assert_accessible("a case with its questionnaires").await;
+    b.assert_reflows("a case with its questionnaires").await;
     b.click_link("See Albert's outcomes over time").await;
     assert!(b.body().await.contains("2 scores from 15.32"), "{}", b.body().await);
     b.assert_accessible("a person's outcomes with charts").await;
@@ -1206,6 +1209,7 @@ async fn outcomes_are_recorded_answered_on_a_phone_and_reported(engine: Engine) 
     let body = b.body().await;
     assert!(body.contains("Small numbers are suppressed") && body.contains("*"), "{body}");
     b.assert_accessible("the commissioner's report").await;
+    b.assert_reflows("the commissioner's report").await;
     let query = format!("programme={}", app.a.programme.id);
     let (status, kind, head) = status_of(&b, &format!("/reports/export.xlsx?{query}")).await;
     assert_eq!(
