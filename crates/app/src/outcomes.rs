@@ -9,13 +9,18 @@ use linkwell_domain::PersonId;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::identity::{Secret, SecretHash};
 use linkwell_domain::ids::ReferralId;
+use std::sync::Arc;
+
 use linkwell_domain::outcomes::instruments::{Instrument, Measure, Timepoint};
+use linkwell_domain::outcomes::own::{OwnDefinition, OwnFields};
+use linkwell_domain::outcomes::questionnaire::{OwnQuestionnaire, Questionnaire};
 use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields, baseline_and_latest};
 use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
 use linkwell_domain::referrals::ReferralStatus;
 use linkwell_domain::sessions::{Outcome, SessionStatus};
 use linkwell_store::group_members::Notice;
 use linkwell_store::outcomes::{OutcomeScore, Recorded};
+use linkwell_store::own_questionnaires::{MAX_OWN_QUESTIONNAIRES, MAX_VERSIONS};
 use linkwell_store::questionnaire_links::{LinkAsk, LinkSend};
 use linkwell_store::referrals::Referral;
 use linkwell_store::sessions::Session;
@@ -23,6 +28,134 @@ use linkwell_store::{Db, OrgScope, StoreError, now_ms};
 
 use crate::Caller;
 use crate::casework::{CaseError, open_case, open_person};
+
+/// Every questionnaire an organisation gives or gave: the built-in ones, then every
+/// version of its own, retired ones too (scores under each still need its name and
+/// measure).
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    all: Vec<Listed>,
+}
+
+#[derive(Debug, Clone)]
+struct Listed {
+    questionnaire: Questionnaire,
+    retired: bool,
+    /// The latest version of its code (every built-in one is).
+    latest: bool,
+}
+
+impl Catalogue {
+    /// Those offered now, at their latest versions, built in first.
+    pub fn offered(&self) -> impl Iterator<Item = &Questionnaire> {
+        self.all.iter().filter(|l| l.latest && !l.retired).map(|l| &l.questionnaire)
+    }
+
+    /// Every one at every version, retired too.
+    pub fn every(&self) -> impl Iterator<Item = &Questionnaire> {
+        self.all.iter().map(|l| &l.questionnaire)
+    }
+
+    /// The one `code` names at its latest version, retired or not.
+    pub fn find(&self, code: &str) -> Option<&Questionnaire> {
+        self.all.iter().find(|l| l.latest && l.questionnaire.code() == code.trim()).map(|l| &l.questionnaire)
+    }
+
+    /// The one `code` names at `version`.
+    pub fn find_version(&self, code: &str, version: u32) -> Option<&Questionnaire> {
+        self.every().find(|q| q.code() == code && q.version() == version)
+    }
+
+    /// The one `code` names if it is offered now, at its latest version.
+    pub fn offered_one(&self, code: &str) -> Option<&Questionnaire> {
+        self.offered().find(|q| q.code() == code.trim())
+    }
+
+    /// The name of the questionnaire `code`, or the code itself for one unknown.
+    pub fn name(&self, code: &str) -> String {
+        self.find(code).map_or_else(|| code.to_owned(), |q| q.name().to_owned())
+    }
+
+    /// How many of its own the organisation has defined.
+    fn own_count(&self) -> usize {
+        self.all.iter().filter(|l| l.latest && matches!(l.questionnaire, Questionnaire::Own(_))).count()
+    }
+}
+
+/// The questionnaires of `scope`'s organisation.
+pub async fn catalogue(db: &Db, scope: &OrgScope) -> Result<Catalogue, StoreError> {
+    let mut all: Vec<Listed> = Instrument::ALL
+        .iter()
+        .map(|i| Listed { questionnaire: Questionnaire::BuiltIn(*i), retired: false, latest: true })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    // Newest first within each code: the first of a code is its latest.
+    for s in db.all_own_questionnaire_versions(scope).await? {
+        let latest = seen.insert(s.questionnaire.code.clone());
+        all.push(Listed { questionnaire: Questionnaire::Own(Arc::new(s.questionnaire)), retired: s.retired, latest });
+    }
+    Ok(Catalogue { all })
+}
+
+/// Check `fields` as a definition whose name no other questionnaire offered has (`code`:
+/// the one it is a new version of, whose own name it may keep).
+async fn checked_definition(
+    db: &Db,
+    scope: &OrgScope,
+    fields: &OwnFields,
+    code: Option<&str>,
+) -> Result<OwnDefinition, CaseError> {
+    let definition = OwnDefinition::parse(fields).map_err(CaseError::Invalid)?;
+    let catalogue = catalogue(db, scope).await?;
+    if code.is_none() && catalogue.own_count() >= MAX_OWN_QUESTIONNAIRES {
+        let why = format!(
+            "Your organisation has defined {MAX_OWN_QUESTIONNAIRES} questionnaires, the most it can: change one of them instead"
+        );
+        return Err(CaseError::Invalid(ValidationErrors::single("name", why)));
+    }
+    let clash = catalogue
+        .offered()
+        .any(|q| Some(q.code()) != code && q.name().trim().eq_ignore_ascii_case(definition.name.trim()));
+    if clash {
+        let why = "Another questionnaire has this name: give this one a name of its own";
+        return Err(CaseError::Invalid(ValidationErrors::single("name", why)));
+    }
+    Ok(definition)
+}
+
+/// Define a questionnaire of the organisation's own, at version 1.
+pub async fn define_questionnaire(db: &Db, caller: &Caller, fields: &OwnFields) -> Result<OwnQuestionnaire, CaseError> {
+    let scope = caller.scope();
+    let definition = checked_definition(db, &scope, fields, None).await?;
+    Ok(db.define_questionnaire(&scope, &caller.actor(), &definition, caller.principal.user.id).await?)
+}
+
+/// Keep `fields` as the next version of the own questionnaire `code`: answers given under
+/// earlier versions keep theirs. A definition no different from the latest is refused.
+pub async fn new_questionnaire_version(
+    db: &Db,
+    caller: &Caller,
+    code: &str,
+    fields: &OwnFields,
+) -> Result<OwnQuestionnaire, CaseError> {
+    let scope = caller.scope();
+    let latest = db.own_questionnaire(&scope, code, None).await?.ok_or(CaseError::NotFound)?;
+    let definition = checked_definition(db, &scope, fields, Some(code)).await?;
+    if latest.questionnaire.version as usize >= MAX_VERSIONS {
+        let why = format!("This questionnaire has {MAX_VERSIONS} versions, the most it can: define a new one instead");
+        return Err(CaseError::Invalid(ValidationErrors::single("name", why)));
+    }
+    if definition == latest.questionnaire.definition {
+        let why = "Nothing has changed: change the questionnaire, or go back";
+        return Err(CaseError::Invalid(ValidationErrors::single("name", why)));
+    }
+    Ok(db.new_questionnaire_version(&scope, &caller.actor(), code, &definition, caller.principal.user.id).await?)
+}
+
+/// Stop offering the own questionnaire `code`; its answers and scores stay.
+pub async fn retire_questionnaire(db: &Db, caller: &Caller, code: &str) -> Result<(), CaseError> {
+    Ok(db.retire_questionnaire(&caller.scope(), &caller.actor(), code).await?)
+}
 
 /// A questionnaire as recorded, with the scores it gave.
 #[derive(Debug, Clone)]
@@ -40,7 +173,9 @@ pub async fn record(
     fields: &ResponseFields,
 ) -> Result<String, CaseError> {
     let r = open_case(db, caller, referral).await?;
-    let response = NewResponse::parse(fields, crate::today()).map_err(CaseError::Invalid)?;
+    let catalogue = catalogue(db, &caller.scope()).await?;
+    let response = NewResponse::parse(catalogue.offered_one(&fields.instrument), fields, crate::today())
+        .map_err(CaseError::Invalid)?;
     let by = Some(caller.principal.user.id);
     let recorded =
         db.record_questionnaire(&caller.scope(), &caller.actor(), r.person_id, referral, None, &response, by).await?;
@@ -74,7 +209,9 @@ pub async fn record_in_session(
     if fields.answered_on.trim().is_empty() {
         fields.answered_on = day.to_string();
     }
-    let response = NewResponse::parse(&fields, crate::today()).map_err(CaseError::Invalid)?;
+    let catalogue = catalogue(db, &caller.scope()).await?;
+    let response = NewResponse::parse(catalogue.offered_one(&fields.instrument), &fields, crate::today())
+        .map_err(CaseError::Invalid)?;
     if response.answered_on < day {
         return Err(CaseError::Invalid(ValidationErrors::single(
             "answered_on",
@@ -112,7 +249,7 @@ pub async fn measure_change(
     (from, to): (Date, Date),
     threshold: f64,
 ) -> Result<Option<PairedChange>, StoreError> {
-    let scores = db.measure_scores(scope, measure.key, from, to).await?;
+    let scores = db.measure_scores(scope, &measure.key, from, to).await?;
     Ok(paired_change(measure, &baseline_and_latest(&scores), threshold))
 }
 
@@ -143,8 +280,20 @@ pub async fn send_link(
     base_url: &str,
 ) -> Result<Timestamp, CaseError> {
     let mut e = ValidationErrors::new();
-    let instrument =
-        e.check("instrument", Instrument::parse(fields.instrument.trim()).map_err(|_| "Select a questionnaire"));
+    let scope = caller.scope();
+    let catalogue = catalogue(db, &scope).await?;
+    let instrument = match catalogue.offered_one(&fields.instrument) {
+        None => {
+            e.add("instrument", "Select a questionnaire");
+            None
+        }
+        // Its score comes from the licensed scoring, not from the person.
+        Some(q) if q.licensed() => {
+            e.add("instrument", "A licensed questionnaire's score is recorded in a session, not sent as a link");
+            None
+        }
+        Some(q) => Some(q.code().to_owned()),
+    };
     let timepoint = e.check(
         "timepoint",
         Timepoint::parse(fields.timepoint.trim()).map_err(|_| "Select when in their support it is for"),
@@ -154,7 +303,6 @@ pub async fn send_link(
         let why = "Links are sent to people being supported, or after their discharge";
         return Err(CaseError::Invalid(ValidationErrors::single("instrument", why)));
     }
-    let scope = caller.scope();
     let organisation = db.organisation(&scope).await?.name;
     let person = db.person(&scope, r.person_id).await?;
     let expires = linkwell_domain::time::from_millis(now_ms() + LINK_DAYS * 86_400_000);
@@ -203,7 +351,8 @@ pub enum LinkState {
 /// of them.
 pub struct LinkAskView {
     pub organisation: String,
-    pub instrument: Instrument,
+    /// At its latest version; `None` when it is no longer offered (the link cannot be answered).
+    pub questionnaire: Option<Questionnaire>,
     pub state: LinkState,
 }
 
@@ -216,21 +365,32 @@ pub async fn by_link(db: &Db, secret: &str) -> Result<Option<LinkAskView>, Store
         None => LinkState::Open,
     };
     let organisation = db.organisation(&link.scope).await?.name;
-    Ok(Some(LinkAskView { organisation, instrument: link.instrument, state }))
+    // A questionnaire retired, or changed into a licensed one since the link was sent,
+    // can no longer be answered by it.
+    let questionnaire =
+        catalogue(db, &link.scope).await?.offered_one(&link.instrument).filter(|q| !q.licensed()).cloned();
+    let state = if questionnaire.is_none() && state == LinkState::Open { LinkState::Lapsed } else { state };
+    Ok(Some(LinkAskView { organisation, questionnaire, state }))
 }
 
-/// Answer by the link `secret` (one answer per item, empty for one not given). `Ok(false)`:
+/// Answer by the link `secret` (one answer per item, empty for one not given) to the
+/// questionnaire's `version` the page showed (empty: the latest). `Ok(false)`:
 /// the link was answered already or has lapsed, and nothing is recorded; `NotFound`: no
 /// such link.
-pub async fn answer_by_link(db: &Db, secret: &str, answers: &[String]) -> Result<bool, CaseError> {
+pub async fn answer_by_link(db: &Db, secret: &str, answers: &[String], version: &str) -> Result<bool, CaseError> {
     let key = SecretHash::of(secret);
     let Some(link) = db.questionnaire_link(&key).await? else { return Err(CaseError::NotFound) };
     let fields = ResponseFields {
-        instrument: link.instrument.code().to_owned(),
+        instrument: link.instrument.clone(),
         timepoint: link.timepoint.code().to_owned(),
         answered_on: String::new(),
         answers: answers.to_vec(),
+        version: version.to_owned(),
     };
-    let response = NewResponse::parse(&fields, crate::today()).map_err(CaseError::Invalid)?;
+    let catalogue = catalogue(db, &link.scope).await?;
+    let Some(questionnaire) = catalogue.offered_one(&link.instrument).filter(|q| !q.licensed()) else {
+        return Ok(false);
+    };
+    let response = NewResponse::parse(Some(questionnaire), &fields, crate::today()).map_err(CaseError::Invalid)?;
     Ok(db.answer_by_link(&key, &response, now_ms()).await?.is_some())
 }

@@ -8,6 +8,7 @@ use linkwell_domain::ValidationErrors;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::identity::Role;
 use linkwell_domain::outcomes::instruments::{Instrument, Measure};
+use linkwell_domain::outcomes::questionnaire::Questionnaire;
 use linkwell_domain::outcomes::responses::baseline_and_latest;
 use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
 use linkwell_domain::outcomes::suppression::{self, Shown};
@@ -288,19 +289,20 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
     let mut by_need_rows = vec![];
     let mut by_practice_rows = vec![];
     let mut headline_change = None;
-    for instrument in Instrument::ALL {
-        for m in instrument.measures() {
+    let questionnaires = crate::outcomes::catalogue(db, &scope).await?;
+    for questionnaire in questionnaires.every() {
+        for m in questionnaire.measures() {
             let Some(threshold) = m.meaningful_change else { continue };
-            let scores = db.report_scores(&scope, m.key, &filter).await?;
+            let scores = db.report_scores(&scope, &m.key, &filter).await?;
             let Some(change) = change_of(&m, &scores, threshold) else { continue };
-            if instrument == Instrument::Swemwbs {
+            if *questionnaire == Questionnaire::BuiltIn(Instrument::Swemwbs) {
                 headline_change = Some(change);
             }
-            outcome_rows.push(change_row(
-                &format!("{} ({})", m.label, instrument.code().to_uppercase()),
-                &change,
-                audience,
-            ));
+            let label = match questionnaire {
+                Questionnaire::BuiltIn(i) => format!("{} ({})", m.label, i.code().to_uppercase()),
+                Questionnaire::Own(_) => m.label.to_string(),
+            };
+            outcome_rows.push(change_row(&label, &change, audience));
             let mut needs: BTreeMap<&'static str, Vec<CaseScore>> = BTreeMap::new();
             let mut at: BTreeMap<String, Vec<CaseScore>> = BTreeMap::new();
             for s in &scores {
@@ -433,8 +435,8 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
 
     // GP appointments in the three months before support and at its end, paired, and the
     // Friends and Family Test's share positive.
-    let gp = Instrument::GpAppointments.measures()[0];
-    let gp_scores = db.report_scores(&scope, gp.key, &filter).await?;
+    let gp = Instrument::GpAppointments.measures()[0].clone();
+    let gp_scores = db.report_scores(&scope, &gp.key, &filter).await?;
     let gp_rows: Vec<(&str, _, _, f64)> =
         gp_scores.iter().map(|s| (s.referral_id.as_str(), s.timepoint, s.answered_on, s.value)).collect();
     let gp_pairs = baseline_and_latest(&gp_rows);
@@ -452,14 +454,14 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         let before = gp_pairs.iter().map(|p| p.0).sum::<f64>() / n;
         let after = gp_pairs.iter().map(|p| p.1).sum::<f64>() / n;
         gp_table.rows.push(stat_row(
-            gp.label,
+            &gp.label,
             c.n as u64,
             &[Some(before), Some(after), Some(c.mean_change), c.ci95.map(|x| x.0), c.ci95.map(|x| x.1), c.wilcoxon_p],
             audience,
         ));
     }
     statistics.push(gp_table);
-    let fft = db.report_scores(&scope, Instrument::FriendsAndFamily.measures()[0].key, &filter).await?;
+    let fft = db.report_scores(&scope, &Instrument::FriendsAndFamily.measures()[0].key, &filter).await?;
     let fft_share = (!fft.is_empty()).then(|| fft.iter().map(|s| s.value).sum::<f64>() * 100.0 / fft.len() as f64);
 
     let count = |n: u64| match audience {

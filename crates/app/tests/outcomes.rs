@@ -27,6 +27,7 @@ fn swemwbs(timepoint: &str, on: &str, answers: [&str; 7]) -> ResponseFields {
         timepoint: timepoint.into(),
         answered_on: on.into(),
         answers: answers.iter().map(|a| (*a).to_owned()).collect(),
+        version: String::new(),
     }
 }
 
@@ -107,7 +108,7 @@ async fn a_questionnaire_recorded_in_a_case_is_scored_and_paired(engine: Engine)
     assert_eq!(person_outcomes(db, &coordinator, referral.person_id).await.expect("read").len(), 2);
 
     // The change: baseline 16.88 to discharge 23.21, an improvement of at least 3 points.
-    let measure = Instrument::Swemwbs.measures()[0];
+    let measure = Instrument::Swemwbs.measures()[0].clone();
     let change = measure_change(db, &scope, &measure, (date(2026, 1, 1), date(2026, 12, 31)), 3.0)
         .await
         .expect("read")

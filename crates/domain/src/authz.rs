@@ -42,10 +42,12 @@ pub enum Action {
     /// Read the service's reports: the team in full, a commissioner only as aggregates
     /// with small numbers suppressed.
     ViewReports,
+    /// Define the organisation's own questionnaires (new versions, retiring them).
+    DefineQuestionnaires,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -64,6 +66,7 @@ impl Action {
         Action::RunGroups,
         Action::TakeRegisters,
         Action::ViewReports,
+        Action::DefineQuestionnaires,
     ];
 }
 
@@ -92,6 +95,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         TakeRegisters => matches!(role, Coordinator | LinkWorker | Facilitator),
         // Commissioners fund the service on its evidence; coordinators run it on the same.
         ViewReports => matches!(role, Coordinator | Commissioner),
+        // What the team asks people is the service's to decide, as are its reports.
+        DefineQuestionnaires => matches!(role, Coordinator),
     }
 }
 

@@ -30,6 +30,7 @@ mod migrate;
 pub mod organisations;
 pub mod outbox;
 pub mod outcomes;
+pub mod own_questionnaires;
 pub mod people;
 pub mod people_search;
 pub mod plans;

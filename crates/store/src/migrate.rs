@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(27, "outcomes", "0027_outcomes"),
     migration!(28, "questionnaires in sessions", "0028_questionnaires_in_sessions"),
     migration!(29, "questionnaire links", "0029_questionnaire_links"),
+    migration!(30, "own questionnaires", "0030_own_questionnaires"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -5,7 +5,7 @@
 use jiff::civil::Date;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::ids::{ReferralId, SessionId};
-use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+use linkwell_domain::outcomes::instruments::Timepoint;
 use linkwell_domain::outcomes::responses::NewResponse;
 use linkwell_domain::{PersonId, UserId};
 
@@ -18,7 +18,9 @@ use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
 pub struct OutcomeScore {
     pub response_id: String,
     pub referral_id: ReferralId,
-    pub instrument: Instrument,
+    /// The questionnaire's code and the version of its definition it was given under.
+    pub instrument: String,
+    pub version: u32,
     pub measure: String,
     pub value: f64,
     pub timepoint: Timepoint,
@@ -46,7 +48,9 @@ impl Recorded {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CaseQuestionnaire {
     pub id: String,
-    pub instrument: Instrument,
+    /// The questionnaire's code and the version of its definition it was given under.
+    pub instrument: String,
+    pub version: u32,
     pub timepoint: Timepoint,
     pub answered_on: Date,
     pub session_id: Option<SessionId>,
@@ -80,17 +84,27 @@ impl Db {
         let Some(id) = insert_response_in(&mut tx, scope, actor, &given, response).await? else {
             // Given in this session already (the only key a new id can meet).
             let (org, answers) = (scope.key(), answers_text(response));
-            let before: Option<(String, String, String, String)> = on_tx!(&mut tx, conn => {
-                sqlx::query_as("SELECT id, answers, timepoint, answered_on FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
-                    .bind(&org).bind(session.map(|s| s.to_string())).bind(response.instrument.code()).fetch_optional(&mut *conn).await?
+            let before: Option<(String, String, String, String, i64)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT id, answers, timepoint, answered_on, instrument_version FROM questionnaire_responses WHERE organisation_id = $1 AND session_id = $2 AND instrument = $3")
+                    .bind(&org).bind(session.map(|s| s.to_string())).bind(response.questionnaire.code()).fetch_optional(&mut *conn).await?
             });
-            let same = |a: &str, t: &str, on: &str| {
-                a == answers && t == response.timepoint.code() && on == response.answered_on.to_string()
-            };
-            return match before {
-                Some((id, a, t, on)) if same(&a, &t, &on) => Ok(Recorded::Already(id)),
-                _ => Err(StoreError::Conflict),
-            };
+            let Some((id, a, t, on, version)) = before else { return Err(StoreError::Conflict) };
+            // Its scores too: a licensed score keeps no answers, so answers alone cannot
+            // tell a second tap from another score.
+            let kept: Vec<(String, f64)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT measure, value FROM outcome_scores WHERE organisation_id = $1 AND response_id = $2 ORDER BY measure")
+                    .bind(&org).bind(&id).fetch_all(&mut *conn).await?
+            });
+            let mut given: Vec<(&str, f64)> = response.scores.iter().map(|s| (s.measure.as_str(), s.value)).collect();
+            given.sort_by(|x, y| x.0.cmp(y.0));
+            let same_scores = kept.len() == given.len()
+                && kept.iter().zip(&given).all(|((m, v), (gm, gv))| m == gm && (v - gv).abs() < 1e-9);
+            let same = a == answers
+                && t == response.timepoint.code()
+                && on == response.answered_on.to_string()
+                && version == i64::from(response.questionnaire.version())
+                && same_scores;
+            return if same { Ok(Recorded::Already(id)) } else { Err(StoreError::Conflict) };
         };
         tx.commit().await?;
         Ok(Recorded::New(id))
@@ -99,11 +113,11 @@ impl Db {
     /// The questionnaires recorded in case `referral`, oldest first, with their scores.
     pub async fn case_questionnaires(&self, scope: &OrgScope, referral: ReferralId) -> Result<Vec<CaseQuestionnaire>> {
         let (org, case) = (scope.key(), referral.to_string());
-        type Row = (String, String, String, String, Option<String>);
+        type Row = (String, String, i64, String, String, Option<String>);
         // The newest when there are more than are read: the latest scores matter most.
         let mut rows: Vec<Row> = on_db!(self, pool => {
             sqlx::query_as(
-                "SELECT id, instrument, timepoint, answered_on, session_id FROM questionnaire_responses \
+                "SELECT id, instrument, instrument_version, timepoint, answered_on, session_id FROM questionnaire_responses \
                  WHERE organisation_id = $1 AND referral_id = $2 ORDER BY answered_on DESC, created_at DESC LIMIT $3",
             )
             .bind(&org).bind(&case).bind(MAX_CASE_QUESTIONNAIRES as i64).fetch_all(pool).await?
@@ -126,10 +140,11 @@ impl Db {
             by_response.entry(r).or_default().push((m, v));
         }
         rows.into_iter()
-            .map(|(id, instrument, t, on, session)| {
+            .map(|(id, instrument, version, t, on, session)| {
                 let mine = by_response.remove(&id).unwrap_or_default();
                 Ok(CaseQuestionnaire {
-                    instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+                    instrument,
+                    version: u32::try_from(version).map_err(StoreError::corrupt)?,
                     timepoint: Timepoint::parse(&t).map_err(StoreError::corrupt)?,
                     answered_on: stored(on.parse())?,
                     session_id: session.map(|s| stored(s.parse())).transpose()?,
@@ -161,10 +176,10 @@ impl Db {
 
     /// Every score of `person`'s, oldest first.
     pub async fn person_outcomes(&self, scope: &OrgScope, person: PersonId) -> Result<Vec<OutcomeScore>> {
-        type Row = (String, String, String, String, f64, String, String);
+        type Row = (String, String, String, i64, String, f64, String, String);
         let rows: Vec<Row> = on_db!(self, pool => {
             sqlx::query_as(
-                "SELECT s.response_id, s.referral_id, r.instrument, s.measure, s.value, s.timepoint, s.answered_on FROM outcome_scores s \
+                "SELECT s.response_id, s.referral_id, r.instrument, r.instrument_version, s.measure, s.value, s.timepoint, s.answered_on FROM outcome_scores s \
                  JOIN questionnaire_responses r ON r.organisation_id = s.organisation_id AND r.id = s.response_id \
                  WHERE s.organisation_id = $1 AND r.person_id = $2 ORDER BY s.answered_on DESC, r.created_at DESC, s.measure DESC LIMIT $3",
             )
@@ -173,11 +188,12 @@ impl Db {
         // Read newest first, so a person with more than the limit keeps their latest.
         rows.into_iter()
             .rev()
-            .map(|(response_id, referral, instrument, measure, value, timepoint, on)| {
+            .map(|(response_id, referral, instrument, version, measure, value, timepoint, on)| {
                 Ok(OutcomeScore {
                     response_id,
                     referral_id: stored(referral.parse())?,
-                    instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+                    instrument,
+                    version: u32::try_from(version).map_err(StoreError::corrupt)?,
                     measure,
                     value,
                     timepoint: Timepoint::parse(&timepoint).map_err(StoreError::corrupt)?,
@@ -242,7 +258,7 @@ pub(crate) async fn insert_response_in(
         sqlx::query("INSERT INTO questionnaire_responses (organisation_id, id, person_id, referral_id, instrument, instrument_version, timepoint, answered_on, answers, recorded_by, created_at, session_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING")
             .bind(&org).bind(&id).bind(given.person.to_string()).bind(&referral)
-            .bind(response.instrument.code()).bind(i64::from(response.version)).bind(timepoint).bind(&on)
+            .bind(response.questionnaire.code()).bind(i64::from(response.questionnaire.version())).bind(timepoint).bind(&on)
             .bind(answers_text(response)).bind(given.by.map(|u| u.to_string())).bind(now_ms()).bind(&session)
             .execute(&mut *conn).await?.rows_affected()
     });
@@ -252,11 +268,11 @@ pub(crate) async fn insert_response_in(
     on_tx!(tx, conn => {
         for s in &response.scores {
             sqlx::query("INSERT INTO outcome_scores (organisation_id, response_id, referral_id, measure, value, timepoint, answered_on) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(&org).bind(&id).bind(&referral).bind(s.measure).bind(s.value).bind(timepoint).bind(&on)
+                .bind(&org).bind(&id).bind(&referral).bind(&s.measure).bind(s.value).bind(timepoint).bind(&on)
                 .execute(&mut *conn).await?;
         }
     });
-    let detail = format!("questionnaire {} {timepoint}", response.instrument.code());
+    let detail = format!("questionnaire {} {timepoint}", response.questionnaire.code());
     append_in(tx, scope, &actor.event(AuditAction::RecordChanged, "questionnaire_response", &id, Some(detail)));
     Ok(Some(id))
 }

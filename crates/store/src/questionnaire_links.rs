@@ -6,7 +6,7 @@
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::identity::{Secret, SecretHash};
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+use linkwell_domain::outcomes::instruments::Timepoint;
 use linkwell_domain::outcomes::responses::NewResponse;
 use linkwell_domain::{PersonId, UserId};
 
@@ -22,7 +22,8 @@ pub struct QuestionnaireLink {
     pub scope: OrgScope,
     pub person_id: PersonId,
     pub referral_id: ReferralId,
-    pub instrument: Instrument,
+    /// The questionnaire's code (the person answers its latest version).
+    pub instrument: String,
     pub timepoint: Timepoint,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -31,7 +32,7 @@ pub struct QuestionnaireLink {
 /// A link sent in a case, as the case page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkSent {
-    pub instrument: Instrument,
+    pub instrument: String,
     pub timepoint: Timepoint,
     pub created_at: i64,
     pub expires_at: i64,
@@ -53,9 +54,9 @@ pub enum LinkSend {
 }
 
 /// What to ask by a link: which questionnaire, at which timepoint.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LinkAsk {
-    pub instrument: Instrument,
+    pub instrument: String,
     pub timepoint: Timepoint,
     pub expires_at: i64,
 }
@@ -80,7 +81,7 @@ impl Db {
         let mut tx = self.begin().await?;
         let open: Option<i64> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("SELECT MAX(expires_at) FROM questionnaire_links WHERE organisation_id = $1 AND referral_id = $2 AND instrument = $3 AND used_at IS NULL AND expires_at > $4")
-                .bind(scope.key()).bind(referral.to_string()).bind(ask.instrument.code()).bind(now_ms()).fetch_one(&mut *conn).await?
+                .bind(scope.key()).bind(referral.to_string()).bind(&ask.instrument).bind(now_ms()).fetch_one(&mut *conn).await?
         });
         if let Some(until) = open {
             return Ok(LinkSend::Pending(until));
@@ -93,11 +94,11 @@ impl Db {
         on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO questionnaire_links (key_hash, organisation_id, person_id, referral_id, instrument, timepoint, sent_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(&hash).bind(scope.key()).bind(person.to_string()).bind(referral.to_string())
-                .bind(ask.instrument.code()).bind(ask.timepoint.code()).bind(by.to_string()).bind(now_ms()).bind(ask.expires_at)
+                .bind(&ask.instrument).bind(ask.timepoint.code()).bind(by.to_string()).bind(now_ms()).bind(ask.expires_at)
                 .execute(&mut *conn).await?;
         });
         send_in(&mut tx, scope, channel, recipient, compose(&secret), 0).await?;
-        let detail = format!("questionnaire link {} {}", ask.instrument.code(), ask.timepoint.code());
+        let detail = format!("questionnaire link {} {}", &ask.instrument, ask.timepoint.code());
         append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "referral", referral, Some(detail)));
         tx.commit().await?;
         Ok(LinkSend::Sent)
@@ -115,7 +116,7 @@ impl Db {
             scope: OrgScope::new(stored(org.parse())?),
             person_id: stored(person.parse())?,
             referral_id: stored(referral.parse())?,
-            instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+            instrument,
             timepoint: Timepoint::parse(&timepoint).map_err(StoreError::corrupt)?,
             expires_at,
             used_at,
@@ -163,7 +164,7 @@ impl Db {
         rows.into_iter()
             .map(|(instrument, timepoint, created_at, expires_at, used_at)| {
                 Ok(LinkSent {
-                    instrument: Instrument::parse(&instrument).map_err(StoreError::corrupt)?,
+                    instrument,
                     timepoint: Timepoint::parse(&timepoint).map_err(StoreError::corrupt)?,
                     created_at,
                     expires_at,

@@ -37,6 +37,8 @@ pub struct CaseFile {
     pub questionnaires: Vec<linkwell_store::outcomes::CaseQuestionnaire>,
     /// The questionnaire links sent to the person in the case, newest first.
     pub questionnaire_links: Vec<linkwell_store::questionnaire_links::LinkSent>,
+    /// The organisation's questionnaires, to name those recorded and offer the others.
+    pub catalogue: crate::outcomes::Catalogue,
     /// The practices and team members the case names, and every site's rooms: looked up
     /// through `practice`, `name_of` and `room_name`.
     practices: Vec<Practice>,
@@ -86,6 +88,7 @@ impl CaseFile {
         let prescriptions = db.prescriptions_for_referral(&scope, r.id).await?;
         let questionnaires = db.case_questionnaires(&scope, r.id).await?;
         let questionnaire_links = db.questionnaire_links_of_case(&scope, r.id).await?;
+        let catalogue = crate::outcomes::catalogue(db, &scope).await?;
         Ok(CaseFile {
             person,
             sessions,
@@ -98,6 +101,7 @@ impl CaseFile {
             prescriptions,
             questionnaires,
             questionnaire_links,
+            catalogue,
             practices,
             named,
             rooms,

@@ -151,7 +151,8 @@ pub async fn discharge_summary(
         Some(id) => db.user(scope, id).await.ok().map(|u| u.display_name),
         None => None,
     };
-    let outcomes = outcome_lines(&db.case_questionnaires(scope, r.id).await?);
+    let questionnaires = crate::outcomes::catalogue(db, scope).await?;
+    let outcomes = outcome_lines(&questionnaires, &db.case_questionnaires(scope, r.id).await?);
     Ok(DischargeSummary {
         organisation: organisation.name,
         programme: programme.map(|p| p.name).unwrap_or_default(),
@@ -200,20 +201,21 @@ pub async fn discharge_summary(
 /// Each measure the case has a baseline of, with the latest later score and which way it
 /// moved (the measure's direction says which is better).
 fn outcome_lines(
+    questionnaires: &crate::outcomes::Catalogue,
     given: &[linkwell_store::outcomes::CaseQuestionnaire],
 ) -> Vec<linkwell_domain::discharge::OutcomeLine> {
-    use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+    use linkwell_domain::outcomes::instruments::Timepoint;
     let number = linkwell_domain::outcomes::scoring::score_text;
     let scored = |v: f64, d: jiff::civil::Date| format!("{} on {}", number(v), linkwell_domain::time::display_date(d));
-    Instrument::ALL
-        .iter()
-        .flat_map(|i| i.measures().into_iter().map(move |m| (*i, m)))
-        .filter_map(|(instrument, m)| {
+    questionnaires
+        .every()
+        .flat_map(|q| q.measures().into_iter().map(move |m| (q, m)))
+        .filter_map(|(questionnaire, m)| {
             let mine: Vec<(Timepoint, jiff::civil::Date, f64)> = given
                 .iter()
-                .filter(|q| q.instrument == instrument)
+                .filter(|q| q.instrument == questionnaire.code())
                 .flat_map(|q| {
-                    q.scores.iter().filter(|(k, _)| k == m.key).map(|(_, v)| (q.timepoint, q.answered_on, *v))
+                    q.scores.iter().filter(|(k, _)| *k == m.key).map(|(_, v)| (q.timepoint, q.answered_on, *v))
                 })
                 .collect();
             let (_, start, before) = *mine.iter().find(|(t, _, _)| *t == Timepoint::Baseline)?;
@@ -231,7 +233,7 @@ fn outcome_lines(
                 }
             });
             Some(linkwell_domain::discharge::OutcomeLine {
-                measure: m.label.to_owned(),
+                measure: m.label.to_string(),
                 baseline: scored(before, start),
                 latest: after.map(|(_, d, v)| scored(*v, *d)),
                 change,

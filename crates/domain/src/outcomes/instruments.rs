@@ -65,10 +65,12 @@ pub struct Item {
 }
 
 /// What a questionnaire measures, reported and compared over time on its own.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measure {
-    pub key: &'static str,
-    pub label: &'static str,
+    /// A built-in measure's own key, or an own questionnaire's code: unique in an
+    /// organisation, so scores are found by it alone.
+    pub key: std::borrow::Cow<'static, str>,
+    pub label: std::borrow::Cow<'static, str>,
     /// The lowest and highest value it can take.
     pub range: (f64, f64),
     /// Lower is better (anxiety, loneliness, a concern's bother, GP appointments).
@@ -295,16 +297,11 @@ impl Instrument {
         }
     }
 
-    /// The label of its measure `key` ("Score" for a key it does not give).
-    pub fn measure_label(self, key: &str) -> &'static str {
-        self.measures().iter().find(|m| m.key == key).map_or("Score", |m| m.label)
-    }
-
     /// What it measures, each reported on its own.
     pub fn measures(self) -> Vec<Measure> {
-        let m = |key, label, range, lower_is_better, meaningful_change| Measure {
-            key,
-            label,
+        let m = |key: &'static str, label: &'static str, range, lower_is_better, meaningful_change| Measure {
+            key: key.into(),
+            label: label.into(),
             range,
             lower_is_better,
             meaningful_change,

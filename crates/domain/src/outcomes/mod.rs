@@ -7,6 +7,11 @@
 //!   Family Test, GP appointments in the last three months — each a versioned definition
 //!   of items, answer scales and the measures it gives, with when it is given
 //!   ([`instruments::Timepoint`]).
+//! - [`own`]: an organisation's own questionnaires — Likert, number, single and multiple
+//!   choice questions whose scores add up, or a licensed instrument's score alone — each
+//!   change a new version.
+//! - [`questionnaire`]: any questionnaire, built in or own, seen one way: its questions,
+//!   its measures, answers checked and scored. Forms, links and reports use this.
 //! - [`scoring`]: answers to measures (SWEMWBS by the official raw-to-metric table, no score
 //!   when incomplete; ONS4's items each on their own, with the ONS bands).
 //! - [`responses`]: a questionnaire as answered, checked on its scales and scored, and each
@@ -17,11 +22,10 @@
 //! - [`suppression`]: small-number suppression — 1 to 7 shown as `*`, other counts to the
 //!   nearest 5 — with secondary suppression, so a suppressed cell cannot be worked out
 //!   from what its row and column show.
-//!
-//! What is not here yet (issue 14): organisations' own questionnaires, storing responses,
-//! the links that let a person answer on a phone, the person's outcomes page, and the reports.
 
 pub mod instruments;
+pub mod own;
+pub mod questionnaire;
 pub mod responses;
 pub mod scoring;
 pub mod statistics;

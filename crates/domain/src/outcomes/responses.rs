@@ -5,8 +5,9 @@
 
 use jiff::civil::Date;
 
-use super::instruments::{Instrument, Timepoint};
-use super::scoring::{Scored, score};
+use super::instruments::Timepoint;
+use super::questionnaire::Questionnaire;
+use super::scoring::Scored;
 use crate::validation::ValidationErrors;
 
 /// A questionnaire as typed on the form or sent to the API, before it is checked.
@@ -17,30 +18,43 @@ pub struct ResponseFields {
     pub timepoint: String,
     /// ISO 8601 (`2027-03-31`); empty: today.
     pub answered_on: String,
-    /// One per item, in order; empty: not answered.
+    /// One per question, in order; empty: not answered. A multiple choice's are the
+    /// values chosen, `1,3`; a licensed instrument's one, its score.
     pub answers: Vec<String>,
+    /// The version of the questionnaire the answers were given to (a form's); empty: the
+    /// latest. Another version is refused: the answers may mean something else in it.
+    pub version: String,
 }
 
 /// A questionnaire's answers, valid by construction, with the scores they give.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewResponse {
-    pub instrument: Instrument,
-    /// The definition's version it was given under.
-    pub version: u32,
+    pub questionnaire: Questionnaire,
     pub timepoint: Timepoint,
     pub answered_on: Date,
-    pub answers: Vec<Option<u8>>,
+    /// One per question, `None` unanswered; none for a licensed instrument, whose score
+    /// alone is kept.
+    pub answers: Vec<Option<u32>>,
     pub scores: Vec<Scored>,
 }
 
 impl NewResponse {
     /// Check every field at once on `today`, naming each one that is wrong (an answer as
-    /// `answers[2]`).
-    pub fn parse(f: &ResponseFields, today: Date) -> Result<NewResponse, ValidationErrors> {
+    /// `answers[2]`). `questionnaire` is the one `f.instrument` names, `None` for a code
+    /// the organisation has no questionnaire under.
+    pub fn parse(
+        questionnaire: Option<&Questionnaire>,
+        f: &ResponseFields,
+        today: Date,
+    ) -> Result<NewResponse, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let instrument = Instrument::parse(f.instrument.trim()).ok();
-        if instrument.is_none() {
-            e.add("instrument", "Select a questionnaire");
+        match questionnaire {
+            None => e.add("instrument", "Select a questionnaire"),
+            Some(q) if !f.version.trim().is_empty() && f.version.trim() != q.version().to_string() => e.add(
+                "instrument",
+                "This questionnaire was changed while the form was open: check the answers against it and save again",
+            ),
+            Some(_) => {}
         }
         let timepoint = Timepoint::parse(f.timepoint.trim()).ok();
         if timepoint.is_none() {
@@ -60,36 +74,29 @@ impl NewResponse {
                 }
             },
         };
-        let mut answers = Vec::new();
-        if let Some(instrument) = instrument {
-            let items = instrument.items();
-            if f.answers.len() != items.len() {
-                e.add("answers", format!("Answer the {} questions of this questionnaire", items.len()));
-            } else {
-                for (i, (item, raw)) in items.iter().zip(&f.answers).enumerate() {
-                    match raw.trim() {
-                        "" => answers.push(None),
-                        a => match a.parse::<u8>() {
-                            Ok(v) if item.scale.allows(v) => answers.push(Some(v)),
-                            _ => e.add(&format!("answers[{i}]"), "Choose one of the answers given"),
-                        },
-                    }
-                }
-                // Nothing answered is a slip (a tap on the button), not a questionnaire:
-                // kept, it would take the session's place or spend a link.
-                if f.answers.iter().all(|a| a.trim().is_empty()) {
-                    e.add("answers", "Answer at least one question");
-                }
+        let answers = match questionnaire.map(|q| q.check_answers(&f.answers)) {
+            Some(Err(errors)) => {
+                e.errors.extend(errors.errors);
+                None
             }
-        }
+            Some(Ok(a)) => Some(a),
+            None => None,
+        };
         e.into_result()?;
-        let (Some(instrument), Some(timepoint), Some(answered_on)) = (instrument, timepoint, answered_on) else {
+        let (Some(questionnaire), Some(timepoint), Some(answered_on), Some(answers)) =
+            (questionnaire, timepoint, answered_on, answers)
+        else {
             return Err(ValidationErrors::single("instrument", "Select a questionnaire"));
         };
-        // Answers on their scales in the right number: only an incomplete questionnaire
-        // goes unscored.
-        let scores = score(instrument, &answers).unwrap_or_default();
-        Ok(NewResponse { instrument, version: instrument.version(), timepoint, answered_on, answers, scores })
+        // Only an incomplete questionnaire goes unscored.
+        let scores = questionnaire.score(&answers);
+        Ok(NewResponse {
+            questionnaire: questionnaire.clone(),
+            timepoint,
+            answered_on,
+            answers: answers.values,
+            scores,
+        })
     }
 }
 
@@ -116,7 +123,10 @@ pub fn baseline_and_latest<K: Ord + Clone>(scores: &[(K, Timepoint, Date, f64)])
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcomes::instruments::Instrument;
     use jiff::civil::date;
+
+    const SWEMWBS: Questionnaire = Questionnaire::BuiltIn(Instrument::Swemwbs);
 
     fn swemwbs(answers: &[&str]) -> ResponseFields {
         ResponseFields {
@@ -124,33 +134,37 @@ mod tests {
             timepoint: "baseline".into(),
             answered_on: "2027-01-05".into(),
             answers: answers.iter().map(|a| (*a).to_owned()).collect(),
+            version: String::new(),
         }
     }
 
     #[test]
     fn answers_are_checked_on_their_scales_and_scored() {
         let today = date(2027, 1, 6);
-        let r = NewResponse::parse(&swemwbs(&["3", "3", "3", "3", "3", "3", "3"]), today).unwrap();
-        assert_eq!((r.version, r.answered_on, r.scores.len()), (1, date(2027, 1, 5), 1));
+        let r = NewResponse::parse(Some(&SWEMWBS), &swemwbs(&["3", "3", "3", "3", "3", "3", "3"]), today).unwrap();
+        assert_eq!((r.questionnaire.version(), r.answered_on, r.scores.len()), (1, date(2027, 1, 5), 1));
         assert_eq!(r.scores[0].value, 19.25);
         // A gap is kept, unscored.
-        let gap = NewResponse::parse(&swemwbs(&["3", "", "3", "3", "3", "3", "3"]), today).unwrap();
+        let gap = NewResponse::parse(Some(&SWEMWBS), &swemwbs(&["3", "", "3", "3", "3", "3", "3"]), today).unwrap();
         assert_eq!((gap.answers[1], gap.scores.len()), (None, 0));
         let bad = ResponseFields {
             instrument: "swemwbs".into(),
             timepoint: "later".into(),
             answered_on: "2027-01-07".into(),
             answers: ["3", "6", "x", "3", "3", "3", "3"].iter().map(|a| (*a).to_owned()).collect(),
+            version: String::new(),
         };
-        let e = NewResponse::parse(&bad, today).unwrap_err();
+        let e = NewResponse::parse(Some(&SWEMWBS), &bad, today).unwrap_err();
         let named: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["timepoint", "answered_on", "answers[1]", "answers[2]"]);
-        let blank = NewResponse::parse(&swemwbs(&["", "", "", "", "", "", ""]), today).unwrap_err();
+        let blank = NewResponse::parse(Some(&SWEMWBS), &swemwbs(&["", "", "", "", "", "", ""]), today).unwrap_err();
         assert!(blank.for_field("answers").is_some(), "nothing answered is refused");
-        let short = NewResponse::parse(&swemwbs(&["3"]), today).unwrap_err();
+        let short = NewResponse::parse(Some(&SWEMWBS), &swemwbs(&["3"]), today).unwrap_err();
         assert!(short.for_field("answers").is_some());
-        let unknown = ResponseFields { instrument: "pam13".into(), ..swemwbs(&[]) };
-        assert!(NewResponse::parse(&unknown, today).unwrap_err().for_field("instrument").is_some());
+        let stale = ResponseFields { version: "2".into(), ..swemwbs(&["3", "3", "3", "3", "3", "3", "3"]) };
+        assert!(NewResponse::parse(Some(&SWEMWBS), &stale, today).unwrap_err().for_field("instrument").is_some());
+        let unknown = NewResponse::parse(None, &swemwbs(&["3"]), today).unwrap_err();
+        assert!(unknown.for_field("instrument").is_some());
     }
 
     #[test]

@@ -33,9 +33,9 @@ pub enum ScoreError {
 }
 
 /// One measure's value from one set of answers.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
-    pub measure: &'static str,
+    pub measure: String,
     pub value: f64,
 }
 
@@ -60,13 +60,13 @@ pub fn score(instrument: Instrument, answers: &[Option<u8>]) -> Result<Vec<Score
             .collect()
     };
     let sum = |v: &[u8]| v.iter().map(|a| f64::from(*a)).sum::<f64>();
-    let one = |measure: &'static str, value: f64| vec![Scored { measure, value }];
+    let one = |measure: &str, value: f64| vec![Scored { measure: measure.to_owned(), value }];
     Ok(match instrument {
         // Each item on its own: what was answered is scored.
         Instrument::Ons4 | Instrument::Mycaw => items
             .iter()
             .zip(answers)
-            .filter_map(|(item, a)| a.map(|a| Scored { measure: item.key, value: f64::from(a) }))
+            .filter_map(|(item, a)| a.map(|a| Scored { measure: item.key.to_owned(), value: f64::from(a) }))
             .collect(),
         Instrument::Swemwbs => {
             let raw: u8 = all()?.iter().sum();
@@ -129,7 +129,7 @@ mod tests {
         }
         assert_eq!((swemwbs_metric(6), swemwbs_metric(36)), (None, None));
         let s = score(Instrument::Swemwbs, &all(&[3, 3, 3, 3, 3, 3, 3])).unwrap();
-        assert_eq!(s, [Scored { measure: "swemwbs", value: 19.25 }]);
+        assert_eq!(s, [Scored { measure: "swemwbs".into(), value: 19.25 }]);
         let mut missing = all(&[3, 3, 3, 3, 3, 3, 3]);
         missing[4] = None;
         assert_eq!(score(Instrument::Swemwbs, &missing), Err(ScoreError::Incomplete));
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn ons4_items_stand_alone_with_their_bands() {
         let s = score(Instrument::Ons4, &[Some(7), None, Some(4), Some(6)]).unwrap();
-        let got: Vec<(&str, f64)> = s.iter().map(|s| (s.measure, s.value)).collect();
+        let got: Vec<(&str, f64)> = s.iter().map(|s| (s.measure.as_str(), s.value)).collect();
         assert_eq!(got, [("life_satisfaction", 7.0), ("happiness", 4.0), ("anxiety", 6.0)]);
         let bands: Vec<Option<&str>> =
             [("life_satisfaction", 4.0), ("worthwhile", 5.0), ("happiness", 8.0), ("happiness", 9.0)]
@@ -158,15 +158,17 @@ mod tests {
 
     #[test]
     fn the_others_are_scored_as_published() {
-        let value = |i, a: &[Option<u8>]| score(i, a).unwrap().iter().map(|s| (s.measure, s.value)).collect::<Vec<_>>();
-        assert_eq!(value(Instrument::Wemwbs, &all(&[5; 14])), [("wemwbs", 70.0)]);
-        assert_eq!(value(Instrument::Ucla3, &all(&[1, 2, 3])), [("ucla3", 6.0)]);
-        assert_eq!(value(Instrument::LonelinessDirect, &all(&[4])), [("lonely", 4.0)]);
+        let value =
+            |i, a: &[Option<u8>]| score(i, a).unwrap().iter().map(|s| (s.measure.clone(), s.value)).collect::<Vec<_>>();
+        let p = |v: &[(&str, f64)]| v.iter().map(|(m, x)| ((*m).to_owned(), *x)).collect::<Vec<_>>();
+        assert_eq!(value(Instrument::Wemwbs, &all(&[5; 14])), p(&[("wemwbs", 70.0)]));
+        assert_eq!(value(Instrument::Ucla3, &all(&[1, 2, 3])), p(&[("ucla3", 6.0)]));
+        assert_eq!(value(Instrument::LonelinessDirect, &all(&[4])), p(&[("lonely", 4.0)]));
         // MYCaW's second concern is optional.
-        assert_eq!(value(Instrument::Mycaw, &[Some(5), None, Some(3)]), [("concern_1", 5.0), ("wellbeing", 3.0)]);
+        assert_eq!(value(Instrument::Mycaw, &[Some(5), None, Some(3)]), p(&[("concern_1", 5.0), ("wellbeing", 3.0)]));
         let fft: Vec<f64> = (1..=6).map(|a| value(Instrument::FriendsAndFamily, &[Some(a)])[0].1).collect();
         assert_eq!(fft, [1.0, 1.0, 0.0, 0.0, 0.0, 0.0], "very good and good are positive; don't know counts");
-        assert_eq!(value(Instrument::GpAppointments, &all(&[4])), [("gp_appointments", 4.0)]);
+        assert_eq!(value(Instrument::GpAppointments, &all(&[4])), p(&[("gp_appointments", 4.0)]));
         assert_eq!(
             score(Instrument::GpAppointments, &all(&[100])),
             Err(ScoreError::OutOfScale { item: "appointments" })
@@ -175,10 +177,10 @@ mod tests {
 
     #[test]
     fn improvement_follows_the_measures_direction() {
-        let swemwbs = Instrument::Swemwbs.measures()[0];
+        let swemwbs = Instrument::Swemwbs.measures()[0].clone();
         assert!(improved_by(&swemwbs, 17.43, 20.73, 3.0));
         assert!(!improved_by(&swemwbs, 17.43, 19.98, 3.0));
-        let lonely = Instrument::Ucla3.measures()[0];
+        let lonely = Instrument::Ucla3.measures()[0].clone();
         assert!(improved_by(&lonely, 8.0, 6.0, 1.0) && !improved_by(&lonely, 6.0, 8.0, 1.0));
     }
 

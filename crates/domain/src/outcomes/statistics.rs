@@ -132,7 +132,7 @@ mod tests {
         let before = [17.43, 19.25, 14.08, 20.73, 15.84, 17.98, 19.98, 16.36, 21.54, 18.59, 13.33, 19.25];
         let after = [20.73, 19.98, 17.43, 20.73, 19.25, 18.59, 23.21, 16.88, 22.35, 21.54, 17.98, 19.98];
         let pairs: Vec<(f64, f64)> = before.iter().zip(&after).map(|(b, a)| (*b, *a)).collect();
-        let swemwbs = Instrument::Swemwbs.measures()[0];
+        let swemwbs = Instrument::Swemwbs.measures()[0].clone();
         let c = paired_change(&swemwbs, &pairs, 3.0).unwrap();
         assert_eq!(c.n, 12);
         assert!(close(c.mean_change, 2.024166666666667), "{}", c.mean_change);
@@ -148,7 +148,7 @@ mod tests {
         let before = [10.0, 12.0, 9.0, 14.0, 11.0, 8.0, 13.0, 15.0];
         let after = [13.0, 12.5, 14.0, 13.0, 15.5, 15.0, 19.0, 15.25];
         let pairs: Vec<(f64, f64)> = before.iter().zip(&after).map(|(b, a)| (*b, *a)).collect();
-        let wemwbs = Instrument::Wemwbs.measures()[0];
+        let wemwbs = Instrument::Wemwbs.measures()[0].clone();
         let c = paired_change(&wemwbs, &pairs, 3.0).unwrap();
         assert!(close(c.mean_change, 3.15625), "{}", c.mean_change);
         let (lo, hi) = c.ci95.unwrap();
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn edge_cases_give_nothing_to_report_rather_than_nonsense() {
-        let ucla = Instrument::Ucla3.measures()[0];
+        let ucla = Instrument::Ucla3.measures()[0].clone();
         assert_eq!(paired_change(&ucla, &[], 1.0), None);
         let one = paired_change(&ucla, &[(8.0, 6.0)], 1.0).unwrap();
         assert_eq!((one.ci95, one.improved_share), (None, 1.0), "lonelier is worse: a fall of 2 improves");

@@ -64,8 +64,10 @@ async fn give(
         timepoint: timepoint.code().into(),
         answered_on: day.to_string(),
         answers,
+        version: String::new(),
     };
-    let response = NewResponse::parse(&fields, today).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let questionnaire = linkwell_domain::outcomes::questionnaire::Questionnaire::BuiltIn(instrument);
+    let response = NewResponse::parse(Some(&questionnaire), &fields, today).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let by = session.map(|s| s.worker_id);
     db.record_questionnaire(scope, &Actor::system(), r.person_id, r.id, session.map(|s| s.id), &response, by).await?;
     Ok(())

@@ -521,6 +521,7 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
                 "Directory",
                 "Groups",
                 "Reports",
+                "Questionnaires",
                 "Practices",
                 "Team",
             ],

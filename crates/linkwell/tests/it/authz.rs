@@ -29,6 +29,8 @@ const TRIAGE: &[Role] = &[Coordinator];
 const REGISTERS: &[Role] = &[Coordinator, LinkWorker, Facilitator];
 /// Reports: the team's coordinators, and commissioners (suppressed).
 const REPORTS: &[Role] = &[Coordinator, Commissioner];
+/// Defining the organisation's own questionnaires.
+const DEFINE: &[Role] = &[Coordinator];
 
 const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/healthz", Public),
@@ -162,6 +164,13 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/sessions/{id}/questionnaires/new", Roles(CASEWORK)),
     ("POST", "/sessions/{id}/questionnaires", Roles(CASEWORK)),
     ("GET", "/people/{id}/outcomes", Roles(CASEWORK)),
+    ("GET", "/questionnaires", Roles(DEFINE)),
+    ("POST", "/questionnaires", Roles(DEFINE)),
+    ("GET", "/questionnaires/new", Roles(DEFINE)),
+    ("GET", "/questionnaires/{code}", Roles(DEFINE)),
+    ("POST", "/questionnaires/{code}", Roles(DEFINE)),
+    ("GET", "/questionnaires/{code}/edit", Roles(DEFINE)),
+    ("POST", "/questionnaires/{code}/retire", Roles(DEFINE)),
     ("GET", "/reports", Roles(REPORTS)),
     ("GET", "/reports/export.csv", Roles(REPORTS)),
     ("GET", "/reports/export.xlsx", Roles(REPORTS)),
@@ -200,6 +209,10 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/sessions/{id}/outcome", Roles(CASEWORK)),
     ("POST", "/api/v1/sessions/{id}/reschedule", Roles(CASEWORK)),
     ("GET", "/api/v1/questionnaires", Roles(CASEWORK)),
+    ("POST", "/api/v1/questionnaires", Roles(DEFINE)),
+    ("POST", "/api/v1/questionnaires/{code}/versions", Roles(DEFINE)),
+    ("POST", "/api/v1/questionnaires/{code}/retire", Roles(DEFINE)),
+    ("GET", "/api/v1/questionnaires/{code}/versions/{version}", Roles(CASEWORK)),
     ("GET", "/api/v1/reports", Roles(REPORTS)),
     ("GET", "/api/v1/reports/export.csv", Roles(REPORTS)),
     ("GET", "/api/v1/reports/export.xlsx", Roles(REPORTS)),
@@ -421,7 +434,7 @@ async fn role_by_route_matrix(engine: Engine) {
     // the route finds A's record simply not there.
     // Routes that name their organisation in the path ({slug}) show that organisation's
     // published directory to anyone, other organisations' users included.
-    let names_a_record = |p: &str| ["{id}", "{session}", "{member}"].iter().any(|r| p.contains(r));
+    let names_a_record = |p: &str| ["{id}", "{session}", "{member}", "{code}"].iter().any(|r| p.contains(r));
     for (method, path, expect) in EXPECTED.iter().filter(|(_, p, _)| names_a_record(p) && !p.contains("{slug}")) {
         let role = match expect {
             Roles(rs) => rs[0],

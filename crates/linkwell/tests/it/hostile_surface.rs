@@ -56,6 +56,8 @@ const TAKE_NO_INPUT: &[(&str, &str, &str)] = &[
         "/admin/tools/{id}/retire",
         "the 'stop offering' button sends no fields (only 'offer again' sends offer=true)",
     ),
+    ("POST", "/questionnaires/{code}/retire", "stops offering the questionnaire (once); takes no fields"),
+    ("POST", "/api/v1/questionnaires/{code}/retire", "stops offering the questionnaire (once); takes no body"),
 ];
 
 /// Left out, and why.

@@ -37,6 +37,7 @@ mod outcomes;
 mod peers;
 mod prescribing;
 mod public_pages;
+mod questionnaires;
 mod reminders;
 mod reports;
 mod sign_in;

@@ -151,8 +151,8 @@ async fn questionnaires_through_the_api(engine: Engine) {
     assert_eq!(codes, ["ons4", "swemwbs", "wemwbs", "ucla3", "loneliness_direct", "mycaw", "fft", "gp_appointments"]);
     let gp = &list["items"][7]["items"][0];
     assert_eq!(
-        (gp["answers"].as_array().map(Vec::len), gp["min"].as_u64(), gp["max"].as_u64()),
-        (Some(0), Some(0), Some(99))
+        (gp["answers"].as_array().map(Vec::len), gp["kind"].as_str(), gp["min"].as_f64(), gp["max"].as_f64()),
+        (Some(0), Some("count"), Some(0.0), Some(99.0))
     );
 
     let ons4 = |answers: serde_json::Value| json!({"instrument": "ons4", "timepoint": "baseline", "answers": answers});

@@ -6,6 +6,7 @@
 
 use linkwell_domain::identity::Role;
 use linkwell_domain::outcomes::instruments::Instrument;
+use linkwell_domain::outcomes::questionnaire::Questionnaire;
 use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields};
 use linkwell_domain::sessions::{SessionKind, SessionMode};
 use linkwell_store::sessions::NewSession;
@@ -33,8 +34,10 @@ fn swemwbs(raw: u8, timepoint: &str, on: jiff::civil::Date) -> NewResponse {
         timepoint: timepoint.into(),
         answered_on: on.to_string(),
         answers: items.iter().map(|a| a.to_string()).collect(),
+        version: String::new(),
     };
-    NewResponse::parse(&fields, linkwell_app::today()).expect("answers on the scale")
+    let swemwbs = Questionnaire::BuiltIn(Instrument::Swemwbs);
+    NewResponse::parse(Some(&swemwbs), &fields, linkwell_app::today()).expect("answers on the scale")
 }
 
 fn cell<'a>(report: &'a Value, key: &str, row: &str) -> &'a Value {
@@ -97,8 +100,10 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
                 timepoint: timepoint.into(),
                 answered_on: if timepoint == "baseline" { day.to_string() } else { today.to_string() },
                 answers: vec![answer.into()],
+                version: String::new(),
             };
-            let r = NewResponse::parse(&fields, today).unwrap();
+            let q = Questionnaire::BuiltIn(Instrument::parse(instrument).unwrap());
+            let r = NewResponse::parse(Some(&q), &fields, today).unwrap();
             db.record_questionnaire(scope, &Actor::system(), person, case, None, &r, None).await.unwrap();
         }
     }

@@ -539,6 +539,8 @@ pub struct Opened {
     pub feedback: String,
     /// The secret of a questionnaire link sent to a person of organisation A.
     pub questionnaire: String,
+    /// The code of organisation A's own questionnaire.
+    pub own_questionnaire: String,
 }
 
 /// A route template with organisation A's records in it (the matrix's and the hostile
@@ -557,6 +559,7 @@ pub fn concrete(app: &TestApp, path: &str, opened: &Opened) -> String {
         .replace("/group-feedback/{token}", &format!("/group-feedback/{}", opened.feedback))
         .replace("/questionnaire/{token}", &format!("/questionnaire/{}", opened.questionnaire))
         .replace("{session}", &opened.session)
+        .replace("{code}", &opened.own_questionnaire)
         .replace("{version}", "1")
         .replace("{date}", "2027-01-05")
         .replace("/practices/{id}", &format!("/practices/{}", app.a.practice.id))
@@ -705,7 +708,54 @@ pub async fn open_every_route(app: &TestApp) -> Opened {
         .unwrap();
     let feedback = feedback.lock().unwrap().clone();
     let questionnaire = questionnaire_link(app, "Matrix", "Answerer").await;
-    Opened { target, feed, member: member.id.to_string(), session, link, story, feedback, questionnaire }
+    let own_questionnaire = own_questionnaire(app, "Matrix check").await;
+    Opened {
+        target,
+        feed,
+        member: member.id.to_string(),
+        session,
+        link,
+        story,
+        feedback,
+        questionnaire,
+        own_questionnaire,
+    }
+}
+
+/// Organisation A's own questionnaire `name`: two questions (a scale, and a number), their
+/// scores added up; returns its code.
+pub async fn own_questionnaire(app: &TestApp, name: &str) -> String {
+    use linkwell_domain::outcomes::own::{ChoiceFields, OwnDefinition, OwnFields, QuestionFields};
+    let fields = OwnFields {
+        name: name.into(),
+        scoring: "sum".into(),
+        better: "higher".into(),
+        meaningful_change: "2".into(),
+        questions: vec![
+            QuestionFields {
+                text: "How often do you get out?".into(),
+                answer: "likert".into(),
+                options: ["Never", "Sometimes", "Often"]
+                    .iter()
+                    .map(|l| ChoiceFields { label: (*l).into(), score: String::new() })
+                    .collect(),
+                first_score: "0".into(),
+                ..Default::default()
+            },
+            QuestionFields {
+                text: "Walks last week".into(),
+                answer: "number".into(),
+                min: "0".into(),
+                max: "14".into(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let definition = OwnDefinition::parse(&fields).unwrap();
+    let by = app.a.user(Role::Coordinator).id;
+    let q = app.db.define_questionnaire(&app.a.scope, &linkwell_store::Actor::system(), &definition, by).await.unwrap();
+    q.code
 }
 
 /// The secret of a questionnaire link (ONS4, follow-up) sent by text to a new person of
@@ -725,7 +775,7 @@ pub async fn questionnaire_link(app: &TestApp, given: &str, family: &str) -> Str
         }
     };
     let ask = linkwell_store::questionnaire_links::LinkAsk {
-        instrument: Instrument::Ons4,
+        instrument: Instrument::Ons4.code().to_owned(),
         timepoint: Timepoint::FollowUp,
         expires_at: linkwell_store::now_ms() + 86_400_000,
     };

@@ -195,6 +195,7 @@ pub fn rfc3339(ms: i64) -> String {
         group_feedback::feedback, group_feedback::stories, group_feedback::record_story, group_feedback::withdraw_story,
         registers::list, registers::get, registers::take, registers::record_feedback,
         outcomes::questionnaires, outcomes::record, outcomes::person, outcomes::send_link,
+        outcomes::define, outcomes::new_version, outcomes::retire, outcomes::version,
         reports::report, reports::csv, reports::xlsx,
     ),
     components(schemas(Problem, ProblemField)),

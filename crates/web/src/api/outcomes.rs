@@ -5,8 +5,15 @@ use crate::input::Path;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use linkwell_app::outcomes::{person_outcomes, record_in_session};
-use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+use std::sync::Arc;
+
+use linkwell_app::outcomes::{
+    catalogue, define_questionnaire, new_questionnaire_version, person_outcomes, record_in_session,
+    retire_questionnaire,
+};
+use linkwell_domain::outcomes::instruments::Timepoint;
+use linkwell_domain::outcomes::own::{BandFields, ChoiceFields, OwnFields, QuestionFields};
+use linkwell_domain::outcomes::questionnaire::{AnswerKind, Questionnaire};
 use linkwell_domain::outcomes::responses::ResponseFields;
 use linkwell_store::outcomes::Recorded;
 use serde::{Deserialize, Serialize};
@@ -19,21 +26,30 @@ use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct AnswerDto {
-    pub value: u8,
+    pub value: u32,
     pub text: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ItemDto {
-    pub key: String,
     pub text: String,
-    /// The answers it takes, each a value with its words; empty for a count, which takes
-    /// any whole number from `min` to `max`.
+    /// `one` (one of `answers`), `any` (any of `answers`, sent as the values chosen),
+    /// `count` (a whole number from `min` to `max`) or `score` (a licensed instrument's
+    /// score from `min` to `max`, to at most two places).
+    pub kind: String,
+    /// The answers it takes, each a value with its words; empty for a count or a score.
     pub answers: Vec<AnswerDto>,
-    pub min: u8,
-    pub max: u8,
+    pub min: f64,
+    pub max: f64,
     /// It may be left unanswered without the questionnaire being incomplete.
     pub optional: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BandDto {
+    /// The lowest score in the band.
+    pub from: f64,
+    pub label: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,6 +61,8 @@ pub struct MeasureDto {
     pub lower_is_better: bool,
     /// The smallest change for one person that counts as meaningful, if the measure has one.
     pub meaningful_change: Option<f64>,
+    /// An own questionnaire's bands, from the lowest score up.
+    pub bands: Vec<BandDto>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,6 +72,11 @@ pub struct QuestionnaireDto {
     pub name: String,
     /// The version of its definition: answers keep the one they were given under.
     pub version: u32,
+    /// One of the organisation's own (not built in).
+    pub own: bool,
+    /// A licensed instrument: its one item is its score, and nothing else is kept.
+    pub licensed: bool,
+    pub instructions: String,
     pub items: Vec<ItemDto>,
     pub measures: Vec<MeasureDto>,
 }
@@ -63,51 +86,90 @@ pub struct QuestionnaireList {
     pub items: Vec<QuestionnaireDto>,
 }
 
-/// The questionnaires built in, each with its items, answers and the measures it gives.
+/// A questionnaire as the API shows it.
+pub fn questionnaire_dto(q: &Questionnaire) -> QuestionnaireDto {
+    let bands = match q {
+        Questionnaire::Own(o) => {
+            o.definition.bands.iter().map(|b| BandDto { from: b.from, label: b.label.clone() }).collect::<Vec<_>>()
+        }
+        Questionnaire::BuiltIn(_) => vec![],
+    };
+    QuestionnaireDto {
+        code: q.code().into(),
+        name: q.name().into(),
+        version: q.version(),
+        own: matches!(q, Questionnaire::Own(_)),
+        licensed: q.licensed(),
+        instructions: q.instructions().into(),
+        items: q
+            .questions()
+            .into_iter()
+            .map(|item| {
+                let listed = |kind: &str, c: &[(u32, String)]| {
+                    let values = c.iter().map(|(v, _)| f64::from(*v));
+                    (
+                        kind.to_owned(),
+                        c.iter().map(|(v, t)| AnswerDto { value: *v, text: t.clone() }).collect(),
+                        values.clone().fold(f64::INFINITY, f64::min),
+                        values.fold(f64::NEG_INFINITY, f64::max),
+                    )
+                };
+                let (kind, answers, min, max) = match &item.answer {
+                    AnswerKind::One(c) => listed("one", c),
+                    AnswerKind::Any(c) => listed("any", c),
+                    AnswerKind::Count { min, max } => ("count".to_owned(), vec![], f64::from(*min), f64::from(*max)),
+                    AnswerKind::Score { min, max } => ("score".to_owned(), vec![], *min, *max),
+                };
+                ItemDto { text: item.text, kind, answers, min, max, optional: item.optional }
+            })
+            .collect(),
+        measures: q
+            .measures()
+            .into_iter()
+            .map(|m| MeasureDto {
+                key: m.key.into(),
+                label: m.label.into(),
+                min: m.range.0,
+                max: m.range.1,
+                lower_is_better: m.lower_is_better,
+                meaningful_change: m.meaningful_change,
+                bands: bands.iter().map(|b| BandDto { from: b.from, label: b.label.clone() }).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The questionnaires offered: those built in, then the organisation's own.
+///
+/// Each with its items, the answers each takes and the measures it gives.
 #[utoipa::path(get, operation_id = "listQuestionnaires", path = "/api/v1/questionnaires", tag = "outcomes",
     responses((status = 200, body = QuestionnaireList)))]
-pub async fn questionnaires(_signed: Signed) -> Json<QuestionnaireList> {
-    let items = Instrument::ALL
-        .iter()
-        .map(|i| QuestionnaireDto {
-            code: i.code().into(),
-            name: i.name().into(),
-            version: i.version(),
-            items: i
-                .items()
-                .iter()
-                .map(|item| {
-                    let values = item.scale.0.iter().map(|(v, _)| *v);
-                    let counted = item.scale.0.iter().all(|(_, t)| t.is_empty());
-                    ItemDto {
-                        key: item.key.into(),
-                        text: item.text.into(),
-                        answers: if counted {
-                            vec![]
-                        } else {
-                            item.scale.0.iter().map(|(v, t)| AnswerDto { value: *v, text: (*t).into() }).collect()
-                        },
-                        min: values.clone().min().unwrap_or(0),
-                        max: values.max().unwrap_or(0),
-                        optional: item.optional,
-                    }
-                })
-                .collect(),
-            measures: i
-                .measures()
-                .iter()
-                .map(|m| MeasureDto {
-                    key: m.key.into(),
-                    label: m.label.into(),
-                    min: m.range.0,
-                    max: m.range.1,
-                    lower_is_better: m.lower_is_better,
-                    meaningful_change: m.meaningful_change,
-                })
-                .collect(),
-        })
-        .collect();
-    Json(QuestionnaireList { items })
+pub async fn questionnaires(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+) -> Result<Json<QuestionnaireList>, ApiError> {
+    let catalogue = catalogue(&state.db, &p.scope()).await?;
+    Ok(Json(QuestionnaireList { items: catalogue.offered().map(questionnaire_dto).collect() }))
+}
+
+/// One answer: a value of a scale or a single choice, a count or a licensed score; or a
+/// multiple choice's values chosen.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Number(f64),
+    Chosen(Vec<u32>),
+}
+
+impl AnswerValue {
+    /// As a form would send it.
+    fn typed(&self) -> String {
+        match self {
+            AnswerValue::Number(v) if v.fract() == 0.0 && v.abs() < 1e9 => format!("{v:.0}"),
+            AnswerValue::Number(v) => v.to_string(),
+            AnswerValue::Chosen(c) => c.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -121,9 +183,14 @@ pub struct QuestionnaireBody {
     #[serde(default)]
     #[schema(format = Date)]
     pub answered_on: Option<String>,
-    /// One per item, in order; null for one not answered (kept, and then unscored if the
+    /// One per item, in order: a number, or for a multiple choice the values chosen
+    /// (`[1, 3]`); null for one not answered (kept, and then unscored if the
     /// questionnaire needs it).
-    pub answers: Vec<Option<i64>>,
+    pub answers: Vec<Option<AnswerValue>>,
+    /// The version of the questionnaire the answers were given to; another version than
+    /// the latest is a 422 naming `instrument`. Left out: the latest.
+    #[serde(default)]
+    pub version: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -136,6 +203,8 @@ pub struct ScoreDto {
 pub struct RecordedDto {
     pub id: String,
     pub instrument: String,
+    /// The version of its definition it was given under.
+    pub version: u32,
     #[schema(value_type = String)]
     pub timepoint: Timepoint,
     #[schema(format = Date)]
@@ -161,17 +230,12 @@ pub async fn record(
     // The session first: a body for a session the caller cannot see is never read.
     let (s, r) = linkwell_app::sessions::open_session(&state.db, &p, path_id(&id)?).await?;
     let b: QuestionnaireBody = body.parse()?;
-    // No more answers are read than the questionnaire has questions.
-    let items = Instrument::parse(b.instrument.trim()).map_or(0, |i| i.items().len());
-    if b.answers.len() != items {
-        let e = linkwell_domain::ValidationErrors::single("answers", format!("Give {items} answers, one a question"));
-        return Err(e.into());
-    }
     let fields = ResponseFields {
         instrument: b.instrument,
         timepoint: b.timepoint,
         answered_on: b.answered_on.unwrap_or_default(),
-        answers: b.answers.iter().map(|a| a.map(|v| v.to_string()).unwrap_or_default()).collect(),
+        answers: b.answers.iter().map(|a| a.as_ref().map(AnswerValue::typed).unwrap_or_default()).collect(),
+        version: b.version.map(|v| v.to_string()).unwrap_or_default(),
     };
     let given = record_in_session(&state.db, &p, (&s, &r), &fields).await?;
     let status = match given.recorded {
@@ -183,10 +247,11 @@ pub async fn record(
         status,
         Json(RecordedDto {
             id: given.recorded.id().to_owned(),
-            instrument: r.instrument.code().into(),
+            instrument: r.questionnaire.code().into(),
+            version: r.questionnaire.version(),
             timepoint: r.timepoint,
             answered_on: r.answered_on.to_string(),
-            scores: r.scores.iter().map(|s| ScoreDto { measure: s.measure.into(), value: s.value }).collect(),
+            scores: r.scores.iter().map(|s| ScoreDto { measure: s.measure.clone(), value: s.value }).collect(),
         }),
     ))
 }
@@ -196,6 +261,8 @@ pub struct OutcomeDto {
     pub response_id: String,
     pub referral_id: String,
     pub instrument: String,
+    /// The version of its definition it was given under.
+    pub version: u32,
     pub measure: String,
     pub value: f64,
     #[schema(value_type = String)]
@@ -224,7 +291,8 @@ pub async fn person(
             .map(|s| OutcomeDto {
                 response_id: s.response_id,
                 referral_id: s.referral_id.to_string(),
-                instrument: s.instrument.code().into(),
+                instrument: s.instrument,
+                version: s.version,
                 measure: s.measure,
                 value: s.value,
                 timepoint: s.timepoint,
@@ -268,4 +336,180 @@ pub async fn send_link(
     let fields = linkwell_app::outcomes::LinkFields { instrument: b.instrument, timepoint: b.timepoint };
     let expires = linkwell_app::outcomes::send_link(&state.db, &p, &r, &fields, &state.config.public_url).await?;
     Ok((StatusCode::CREATED, Json(LinkSentDto { expires_at: expires.to_string() })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceBody {
+    #[serde(default)]
+    pub label: String,
+    /// A choice's score; a scale's labels take theirs in order (leave it out).
+    #[serde(default)]
+    pub score: Option<u32>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionBody {
+    #[serde(default)]
+    pub text: String,
+    /// `likert`, `number`, `single` or `multiple`.
+    #[serde(default)]
+    pub answer: String,
+    /// A scale's labels, lowest score first, or a choice's answers with their scores.
+    #[serde(default)]
+    pub options: Vec<ChoiceBody>,
+    /// What a scale's first label scores (then one more each); 1 if left out.
+    #[serde(default)]
+    pub first_score: Option<u32>,
+    /// A number's lowest and highest.
+    #[serde(default)]
+    pub min: Option<u32>,
+    #[serde(default)]
+    pub max: Option<u32>,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BandBody {
+    #[serde(default)]
+    pub from: Option<f64>,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// An own questionnaire's definition.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefinitionBody {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub instructions: String,
+    /// `sum` (its questions' scores added up) or `licensed_score` (only a licensed
+    /// instrument's score is kept, from `score_min` to `score_max`; no questions).
+    #[serde(default)]
+    pub scoring: String,
+    /// `higher` or `lower`: which way a score is better.
+    #[serde(default)]
+    pub better: String,
+    #[serde(default)]
+    pub meaningful_change: Option<f64>,
+    #[serde(default)]
+    pub score_min: Option<f64>,
+    #[serde(default)]
+    pub score_max: Option<f64>,
+    #[serde(default)]
+    pub bands: Vec<BandBody>,
+    #[serde(default)]
+    pub questions: Vec<QuestionBody>,
+}
+
+impl DefinitionBody {
+    /// As a form would send it, each rule then naming the member it breaks.
+    fn fields(self) -> OwnFields {
+        let n = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let w = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        OwnFields {
+            name: self.name,
+            instructions: self.instructions,
+            scoring: self.scoring,
+            better: self.better,
+            meaningful_change: n(self.meaningful_change),
+            score_min: n(self.score_min),
+            score_max: n(self.score_max),
+            bands: self.bands.into_iter().map(|b| BandFields { from: n(b.from), label: b.label }).collect(),
+            questions: self
+                .questions
+                .into_iter()
+                .map(|q| QuestionFields {
+                    text: q.text,
+                    answer: q.answer,
+                    options: q
+                        .options
+                        .into_iter()
+                        .map(|o| ChoiceFields { label: o.label, score: w(o.score) })
+                        .collect(),
+                    first_score: w(q.first_score),
+                    min: w(q.min),
+                    max: w(q.max),
+                    optional: q.optional,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Define a questionnaire of the organisation's own, at version 1.
+///
+/// Its code comes from its name (`own_…`). Each question's answers score; the questionnaire
+/// scores their sum, or is a licensed instrument of which only the score is kept.
+#[utoipa::path(post, operation_id = "defineQuestionnaire", path = "/api/v1/questionnaires", tag = "outcomes",
+    request_body = DefinitionBody, responses((status = 201, body = QuestionnaireDto), (status = 422, body = Problem)))]
+pub async fn define(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<QuestionnaireDto>), ApiError> {
+    let b: DefinitionBody = body.parse()?;
+    let q = define_questionnaire(&state.db, &p, &b.fields()).await?;
+    Ok((StatusCode::CREATED, Json(questionnaire_dto(&Questionnaire::Own(Arc::new(q))))))
+}
+
+/// Keep a new version of an own questionnaire.
+///
+/// Answers given under earlier versions keep theirs. A definition no different from the
+/// latest is a 422; a questionnaire no longer offered is offered again.
+#[utoipa::path(post, operation_id = "newQuestionnaireVersion", path = "/api/v1/questionnaires/{code}/versions", tag = "outcomes",
+    params(("code" = String, Path)), request_body = DefinitionBody,
+    responses((status = 201, body = QuestionnaireDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn new_version(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(code): Path<String>,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<QuestionnaireDto>), ApiError> {
+    // The questionnaire first: a body for one never defined is never read.
+    state.db.own_questionnaire(&p.scope(), &code, None).await?.ok_or(ApiError::NotFound)?;
+    let b: DefinitionBody = body.parse()?;
+    let q = new_questionnaire_version(&state.db, &p, &code, &b.fields()).await?;
+    Ok((StatusCode::CREATED, Json(questionnaire_dto(&Questionnaire::Own(Arc::new(q))))))
+}
+
+/// Stop offering an own questionnaire; its answers and scores are kept.
+#[utoipa::path(post, operation_id = "retireQuestionnaire", path = "/api/v1/questionnaires/{code}/retire", tag = "outcomes",
+    params(("code" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn retire(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path(code): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    retire_questionnaire(&state.db, &p, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A questionnaire at one version, built in or own: to read answers given under it.
+#[utoipa::path(get, operation_id = "questionnaireVersion", path = "/api/v1/questionnaires/{code}/versions/{version}", tag = "outcomes",
+    params(("code" = String, Path), ("version" = u32, Path)),
+    responses((status = 200, body = QuestionnaireDto), (status = 404, body = Problem)))]
+pub async fn version(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Path((code, version)): Path<(String, String)>,
+) -> Result<Json<QuestionnaireDto>, ApiError> {
+    let version: u32 = version.parse().map_err(|_| ApiError::NotFound)?;
+    let built_in = linkwell_domain::outcomes::instruments::Instrument::parse(&code)
+        .ok()
+        .filter(|i| i.version() == version)
+        .map(Questionnaire::BuiltIn);
+    let q = match built_in {
+        Some(q) => q,
+        None => {
+            let s = state.db.own_questionnaire(&p.scope(), &code, Some(version)).await?.ok_or(ApiError::NotFound)?;
+            Questionnaire::Own(Arc::new(s.questionnaire))
+        }
+    };
+    Ok(Json(questionnaire_dto(&q)))
 }

@@ -19,6 +19,7 @@ pub mod practices;
 pub mod prescriptions;
 pub mod programmes;
 pub mod public_directory;
+pub mod questionnaires;
 pub mod referrals;
 pub mod reports;
 pub mod self_referral;
@@ -121,6 +122,7 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
     }
     items.push(("/reports", "Reports", Some(Action::ViewReports)));
+    items.push(("/questionnaires", "Questionnaires", Some(Action::DefineQuestionnaires)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

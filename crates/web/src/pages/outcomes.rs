@@ -7,13 +7,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
+use linkwell_app::outcomes::{Catalogue, catalogue};
 use linkwell_app::outcomes::{LinkState, answer_by_link, by_link, person_outcomes, record_in_session};
 use linkwell_app::sessions::open_session;
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::ids::SessionId;
-use linkwell_domain::outcomes::instruments::{Instrument, Item, Timepoint};
+use linkwell_domain::outcomes::instruments::Timepoint;
+use linkwell_domain::outcomes::questionnaire::{AnswerKind, Question, Questionnaire};
 use linkwell_domain::outcomes::responses::ResponseFields;
-use linkwell_domain::outcomes::scoring::ons4_band;
 use linkwell_domain::sessions::{Outcome, SessionKind, SessionStatus};
 use linkwell_domain::{PersonId, time};
 use linkwell_store::StoreError;
@@ -31,37 +32,62 @@ pub struct Chosen {
     instrument: String,
 }
 
-/// An item's answers as a form shows them: radios for a labelled scale, a number box for
-/// a count (GP appointments).
-fn item_field(i: usize, item: &Item, chosen: &str, error: Option<&String>) -> Value {
+/// A question's answers as a form shows them: radios for a scale or single choice,
+/// checkboxes for a multiple choice, a number box for a count or a licensed score.
+fn question_field(i: usize, q: &Question, form: &FormPairs, error: Option<&String>) -> Value {
     let name = format!("answers[{i}]");
-    let counted = item.scale.0.iter().all(|(_, label)| label.is_empty());
-    let choices = items(item.scale.0.iter().map(|(v, label)| (v.to_string(), label.to_string())), &[chosen.into()]);
+    let chosen = form.all(&name);
+    let value = chosen.first().cloned().unwrap_or_default();
+    let (kind, choices) = match &q.answer {
+        AnswerKind::One(c) => ("one", c.clone()),
+        AnswerKind::Any(c) => ("any", c.clone()),
+        AnswerKind::Count { .. } | AnswerKind::Score { .. } => ("number", vec![]),
+    };
+    // A multiple choice's values come as boxes ticked, or as one `1,3` from a form re-shown.
+    let ticked: Vec<String> = chosen.iter().flat_map(|v| v.split(',').map(|p| p.trim().to_owned())).collect();
+    let inline = choices.len() > 5;
+    let choices = items(choices.iter().map(|(v, label)| (v.to_string(), label.clone())), &ticked);
+    let hint = match &q.answer {
+        AnswerKind::Any(_) => {
+            Some(if q.optional { "Optional. Select all that apply" } else { "Select all that apply" })
+        }
+        _ if q.optional => Some("Optional"),
+        _ => None,
+    };
     minijinja::context! {
-        name => name, legend => format!("{}. {}", i + 1, item.text), counted => counted, value => chosen,
-        choices => choices, inline => item.scale.0.len() > 5, error => error, optional => item.optional,
+        name => name, legend => format!("{}. {}", i + 1, q.text), kind => kind, value => value,
+        choices => choices, inline => inline, error => error, hint => hint,
+        decimal => matches!(q.answer, AnswerKind::Score { .. }),
     }
 }
 
-/// A questionnaire's items as its form shows them, each with what was chosen and its error.
-fn answer_fields(instrument: Instrument, form: &FormPairs, errors: Option<&ValidationErrors>) -> Vec<Value> {
-    instrument
-        .items()
+/// A questionnaire's questions as its form shows them, each with what was chosen and its error.
+fn answer_fields(questionnaire: &Questionnaire, form: &FormPairs, errors: Option<&ValidationErrors>) -> Vec<Value> {
+    questionnaire
+        .questions()
         .iter()
         .enumerate()
-        .map(|(n, item)| {
+        .map(|(n, q)| {
             let name = format!("answers[{n}]");
             let error = errors.and_then(|e| e.for_field(&name)).map(str::to_owned);
-            item_field(n, item, form.get(&name), error.as_ref())
+            question_field(n, q, form, error.as_ref())
         })
         .collect()
+}
+
+/// The answers a form carries, one per question and no more than the questionnaire has
+/// (the form names them `answers[0]`…): a multiple choice's boxes ticked joined as `1,3`.
+fn form_answers(questionnaire: Option<&Questionnaire>, form: &FormPairs) -> Vec<String> {
+    questionnaire
+        .map(|q| q.questions().len())
+        .map_or_else(Vec::new, |n| (0..n).map(|i| form.all(&format!("answers[{i}]")).join(",")).collect())
 }
 
 async fn render(
     state: &AppState,
     page: &Page,
     id: &str,
-    instrument: Option<Instrument>,
+    instrument: Option<&Questionnaire>,
     form: &FormPairs,
     errors: Option<&ValidationErrors>,
     status: StatusCode,
@@ -70,6 +96,7 @@ async fn render(
     let p = page.caller()?;
     let (s, r) = open_session(&state.db, &p, session).await?;
     let person = state.db.person(&p.scope(), r.person_id).await?;
+    let offered = catalogue(&state.db, &p.scope()).await?;
     let fields = instrument.map(|i| answer_fields(i, form, errors)).unwrap_or_default();
     // A session that cannot take questionnaires says so instead of offering a form.
     let closed = if !matches!(s.status, SessionStatus::Booked | SessionStatus::Ended(Outcome::Attended)) {
@@ -89,11 +116,13 @@ async fn render(
         "pages/outcomes/questionnaire.html",
         minijinja::context! {
             title => instrument.map_or("Record a questionnaire", |i| i.name()),
+            licensed => instrument.is_some_and(Questionnaire::licensed),
             name => format!("{} {}", person.given_name, person.family_name),
             referral_id => r.id.to_string(), session_id => s.id.to_string(),
             when => time::display_london(time::from_millis(s.starts_at)),
             instrument => instrument.map(|i| i.code()), instructions => instrument.map(|i| i.instructions()),
-            instruments => items(Instrument::ALL.iter().map(|i| (i.code(), i.name())), &[form.get("instrument").to_owned()]),
+            version => instrument.map(|i| i.version()),
+            instruments => items(offered.offered().map(|i| (i.code(), i.name())), &[form.get("instrument").to_owned()]),
             timepoints => items(Timepoint::ALL.iter().map(|t| (t.code(), t.label())), &[timepoint.to_owned()]),
             fields => fields, closed => closed,
             errors => errors.map(form_errors),
@@ -109,11 +138,12 @@ pub async fn form(
     Path(id): Path<String>,
     Query(q): Query<Chosen>,
 ) -> Result<Response, PageError> {
+    let offered = catalogue(&state.db, &page.caller()?.scope()).await?;
     let instrument = match q.instrument.trim() {
         "" => None,
-        code => match Instrument::parse(code) {
-            Ok(i) => Some(i),
-            Err(_) => {
+        code => match offered.offered_one(code) {
+            Some(i) => Some(i),
+            None => {
                 let e = ValidationErrors::single("instrument", "Select a questionnaire");
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 return render(&state, &page, &id, None, &FormPairs(vec![]), Some(&e), status).await;
@@ -131,33 +161,33 @@ pub async fn record(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let session: SessionId = path_id(&id)?;
-    let instrument = Instrument::parse(form.get("instrument").trim()).ok();
-    // Read no more answers than the questionnaire has: the form names them answers[0]….
-    let n = instrument.map_or(0, |i| i.items().len());
+    let p = page.caller()?;
+    let offered = catalogue(&state.db, &p.scope()).await?;
+    let instrument = offered.offered_one(form.get("instrument"));
     let fields = ResponseFields {
         instrument: form.get("instrument").to_owned(),
         timepoint: form.get("timepoint").to_owned(),
         answered_on: String::new(),
-        answers: (0..n).map(|i| form.get(&format!("answers[{i}]")).to_owned()).collect(),
+        answers: form_answers(instrument, &form),
+        version: form.get("version").to_owned(),
     };
-    let p = page.caller()?;
     let (s, r) = open_session(&state.db, &p, session).await?;
     match record_in_session(&state.db, &p, (&s, &r), &fields).await {
         Ok(given) => {
-            let instrument = given.response.instrument;
+            let questionnaire = &given.response.questionnaire;
             let scores = given
                 .response
                 .scores
                 .iter()
-                .map(|s| format!("{} {}", instrument.measure_label(s.measure), number(s.value)))
+                .map(|s| format!("{} {}", questionnaire.measure_label(&s.measure), number(s.value)))
                 .collect::<Vec<_>>();
             let said = match (&given.recorded, scores.is_empty()) {
                 (Recorded::Already(_), _) => "This questionnaire was recorded in this session already".to_owned(),
                 (Recorded::New(_), true) => {
-                    format!("{} recorded: not scored, as some answers are missing", given.response.instrument.name())
+                    format!("{} recorded: not scored, as some answers are missing", questionnaire.name())
                 }
                 (Recorded::New(_), false) => {
-                    format!("{} recorded: {}", given.response.instrument.name(), scores.join(", "))
+                    format!("{} recorded: {}", questionnaire.name(), scores.join(", "))
                 }
             };
             page.done(&said, &format!("/referrals/{}#outcomes", r.id)).await
@@ -183,26 +213,27 @@ pub async fn person(State(state): State<AppState>, page: Page, Path(id): Path<St
     let p = page.caller()?;
     let scores = person_outcomes(&state.db, &p, person_id).await?;
     let person = state.db.person(&p.scope(), person_id).await?;
+    let questionnaires = catalogue(&state.db, &p.scope()).await?;
     let name = format!("{} {}", person.given_name, person.family_name);
     let html = page.render(
         &state,
         "pages/outcomes/person.html",
         minijinja::context! {
             title => format!("{name}'s outcomes"), name => name, person_id => person_id.to_string(),
-            measures => measure_sections(&scores),
+            measures => measure_sections(&questionnaires, &scores),
         },
     )?;
     Ok(html.into_response())
 }
 
 /// One section per measure scored, in the order the questionnaires list them.
-fn measure_sections(scores: &[OutcomeScore]) -> Vec<Value> {
-    Instrument::ALL
-        .iter()
-        .flat_map(|i| i.measures().into_iter().map(move |m| (*i, m)))
+fn measure_sections(questionnaires: &Catalogue, scores: &[OutcomeScore]) -> Vec<Value> {
+    questionnaires
+        .every()
+        .flat_map(|q| q.measures().into_iter().map(move |m| (q, m)))
         .filter_map(|(instrument, m)| {
             let mine: Vec<&OutcomeScore> =
-                scores.iter().filter(|s| s.instrument == instrument && s.measure == m.key).collect();
+                scores.iter().filter(|s| s.instrument == instrument.code() && s.measure == m.key).collect();
             let (first, last) = (mine.first()?, mine.last()?);
             let points: Vec<Point> = mine
                 .iter()
@@ -230,29 +261,20 @@ fn measure_sections(scores: &[OutcomeScore]) -> Vec<Value> {
                 .map(|s| {
                     minijinja::context! {
                         day => time::display_london_date(s.answered_on), timepoint => s.timepoint.label(),
-                        value => number(s.value), band => ons4_band(m.key, s.value),
+                        value => number(s.value), band => instrument.band(&m.key, s.value),
                     }
                 })
                 .collect();
             let title = format!("{}: {}", m.label, instrument.name());
             Some(minijinja::context! {
-                id => m.key, label => m.label, title => title.clone(),
+                id => m.key.as_ref(), label => m.label.as_ref(), title => title.clone(),
                 range => format!("{} to {}", number(m.range.0), number(m.range.1)), better => better,
-                chart => line_chart(m.key, &title, &description, m.range, &points),
-                rows => rows, banded => rows_banded(m.key),
+                chart => line_chart(&m.key, &title, &description, m.range, &points),
+                rows => rows, banded => instrument.banded(),
+                band_heading => if matches!(instrument, Questionnaire::BuiltIn(_)) { "ONS band" } else { "Band" },
             })
         })
         .collect()
-}
-
-/// Whether a measure has bands (ONS4's four).
-fn rows_banded(measure: &str) -> bool {
-    ons4_band(measure, 0.0).is_some()
-}
-
-/// The answers a link's form carries, no more than its questionnaire has items.
-fn link_answers(instrument: Instrument, form: &FormPairs) -> Vec<String> {
-    (0..instrument.items().len()).map(|i| form.get(&format!("answers[{i}]")).to_owned()).collect()
 }
 
 async fn render_link(
@@ -265,13 +287,15 @@ async fn render_link(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let ask = by_link(&state.db, token).await?.ok_or(PageError::NotFound)?;
-    let fields = answer_fields(ask.instrument, form, errors);
+    let q = ask.questionnaire.as_ref();
+    let fields = q.map(|q| answer_fields(q, form, errors)).unwrap_or_default();
     let html = page.render(
         state,
         "pages/outcomes/link.html",
         minijinja::context! {
-            title => ask.instrument.name(), organisation => ask.organisation, token => token,
-            instructions => ask.instrument.instructions(),
+            title => q.map_or("A few questions", |q| q.name()), organisation => ask.organisation, token => token,
+            version => q.map(|q| q.version()),
+            instructions => q.map(|q| q.instructions()),
             open => ask.state == LinkState::Open, lapsed => ask.state == LinkState::Lapsed, thanked => thanked,
             fields => fields, errors => errors.map(form_errors),
         },
@@ -292,8 +316,8 @@ pub async fn answer_link(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let ask = by_link(&state.db, &token).await?.ok_or(PageError::NotFound)?;
-    let answers = link_answers(ask.instrument, &form);
-    match answer_by_link(&state.db, &token, &answers).await {
+    let answers = form_answers(ask.questionnaire.as_ref(), &form);
+    match answer_by_link(&state.db, &token, &answers, form.get("version")).await {
         Ok(true) => render_link(&state, &page, &token, &FormPairs(vec![]), true, None, StatusCode::OK).await,
         Ok(false) => render_link(&state, &page, &token, &form, false, None, StatusCode::CONFLICT).await,
         Err(CaseError::Invalid(e)) => {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::authz::Action;
 use linkwell_domain::ids::ReferralId;
-use linkwell_domain::outcomes::instruments::{Instrument, Timepoint};
+use linkwell_domain::outcomes::instruments::Timepoint;
 use linkwell_domain::people::ContactChannel;
 use linkwell_domain::people::Postcode;
 use linkwell_domain::referrals::Need;
@@ -292,11 +292,12 @@ fn case_view<'a>(
             .questionnaires
             .iter()
             .map(|q| {
-                let scores: Vec<String> =
-                    q.scores.iter().map(|(m, v)| format!("{} {}", q.instrument.measure_label(m), number(*v))).collect();
+                let given = file.catalogue.find_version(&q.instrument, q.version);
+                let label = |m: &str| given.map_or_else(|| "Score".to_owned(), |g| g.measure_label(m));
+                let scores: Vec<String> = q.scores.iter().map(|(m, v)| format!("{} {}", label(m), number(*v))).collect();
                 minijinja::context! {
                     day => linkwell_domain::time::display_london_date(q.answered_on),
-                    name => q.instrument.name(), timepoint => q.timepoint.label(),
+                    name => file.catalogue.name(&q.instrument), timepoint => q.timepoint.label(),
                     scores => if scores.is_empty() { "Not scored (incomplete)".to_owned() } else { scores.join(", ") },
                 }
             })
@@ -312,12 +313,13 @@ fn case_view<'a>(
                     None if l.expires_at <= now => "Expired unanswered".to_owned(),
                     None => format!("Works until {}", linkwell_domain::time::display_london(linkwell_domain::time::from_millis(l.expires_at))),
                 };
-                minijinja::context! { name => l.instrument.name(), timepoint => l.timepoint.label(), sent_at => l.created_at, state => state }
+                minijinja::context! { name => file.catalogue.name(&l.instrument), timepoint => l.timepoint.label(), sent_at => l.created_at, state => state }
             })
             .collect(),
         instruments: {
             let mut all = vec![minijinja::context! { value => "", text => "Choose a questionnaire" }];
-            all.extend(items(Instrument::ALL.iter().map(|i| (i.code(), i.name())), &[]));
+            // A licensed questionnaire's score comes from its own scoring, in a session.
+            all.extend(items(file.catalogue.offered().filter(|q| !q.licensed()).map(|q| (q.code(), q.name())), &[]));
             all
         },
         timepoints: items(
