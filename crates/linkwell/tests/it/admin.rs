@@ -521,7 +521,6 @@ async fn every_page_renders_for_its_roles(engine: Engine) {
                 "Directory",
                 "Groups",
                 "Reports",
-                "Questionnaires",
                 "Practices",
                 "Team",
             ],

@@ -377,10 +377,7 @@ async fn each_role_signs_in_and_sees_its_navigation(engine: Engine) {
     assert!(v.iter().any(|v| v.starts_with("image-alt")), "{v:?}");
     for (role, nav) in [
         (Role::Admin, "Home Directory Practices Users Sites and rooms Programmes Settings Messages Audit trail"),
-        (
-            Role::Coordinator,
-            "Home Caseload Diary Waiting list Referrals Directory Groups Reports Questionnaires Practices Team",
-        ),
+        (Role::Coordinator, "Home Caseload Diary Waiting list Referrals Directory Groups Reports Practices Team"),
         (Role::LinkWorker, "Home Caseload Diary Referrals Directory Groups Practices"),
         (Role::Referrer, "Home Referrals Directory Practices"),
         (Role::Facilitator, "Home Registers"),

@@ -74,6 +74,7 @@ async fn a_coordinator_defines_a_questionnaire_and_a_link_worker_gives_it(engine
             c.post_form(path, &refs).await
         }
     };
+    assert!(coordinator.text("/reports").await.contains("<a href=\"/questionnaires\">"), "reached from the reports");
     let list = coordinator.text("/questionnaires").await;
     assert!(list.contains("not defined a questionnaire of its own yet") && list.contains("swemwbs"), "{list}");
 

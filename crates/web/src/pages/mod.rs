@@ -122,7 +122,6 @@ fn navigation(p: &Principal, path: &str) -> Vec<NavItem> {
         items.push(("/registers", "Registers", Some(Action::TakeRegisters)));
     }
     items.push(("/reports", "Reports", Some(Action::ViewReports)));
-    items.push(("/questionnaires", "Questionnaires", Some(Action::DefineQuestionnaires)));
     items.push(("/practices", "Practices", Some(Action::ViewPractices)));
     items.push(("/admin/users", if p.user.role == Role::Admin { "Users" } else { "Team" }, Some(Action::ViewUsers)));
     items.push(("/admin/sites", "Sites and rooms", Some(Action::ManageSitesAndRooms)));

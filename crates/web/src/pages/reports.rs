@@ -105,6 +105,7 @@ async fn render(
         "pages/reports/show.html",
         minijinja::context! {
             title => "Reports",
+            defines_questionnaires => p.can(linkwell_domain::authz::Action::DefineQuestionnaires),
             form => minijinja::context! { from => fields.from.clone(), to => fields.to.clone() },
             programmes => any("All programmes", programmes, &fields.programme),
             practices => any("All practices", practices, &fields.practice),
