@@ -57,17 +57,27 @@ pub fn audience(role: Role) -> Audience {
     if role == Role::Coordinator { Audience::Team } else { Audience::Commissioner }
 }
 
-/// The report `fields` ask for, audited as viewed in `format` ("page", "csv", "xlsx",
-/// "json").
-pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &str) -> Result<Report, CaseError> {
+/// A report's filters as chosen, checked: the period and the programme, practice and
+/// link worker (with their names), by the rules of the caller's audience.
+struct Resolved {
+    filter: ReportFilter,
+    audience: Audience,
+    programme: Option<linkwell_store::programmes::Programme>,
+    practice: String,
+    worker: String,
+    practices: Vec<linkwell_store::practices::Practice>,
+    workers: Vec<crate::casework::WorkerLoad>,
+}
+
+async fn resolve(db: &Db, caller: &Caller, fields: &ReportFields) -> Result<Resolved, CaseError> {
     let scope = caller.scope();
     let programmes = db.programmes(&scope).await?;
     let chosen = fields.programme.trim();
-    let programme = programmes.iter().find(|p| p.id.to_string() == chosen);
+    let programme = programmes.iter().find(|p| p.id.to_string() == chosen).cloned();
     if !chosen.is_empty() && programme.is_none() {
         return Err(CaseError::Invalid(ValidationErrors::single("programme", "Choose a programme from the list")));
     }
-    let funding = programme.and_then(|p| {
+    let funding = programme.as_ref().and_then(|p| {
         let day = |d: &Option<String>| d.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
         day(&p.funded_from).zip(day(&p.funded_to))
     });
@@ -123,6 +133,30 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         },
         None => String::new(),
     };
+    Ok(Resolved { filter, audience, programme, practice, worker, practices, workers })
+}
+
+/// Audit a report seen or downloaded, with its format and filters.
+async fn audit_view(db: &Db, caller: &Caller, format: &str, filter: &ReportFilter) -> Result<(), CaseError> {
+    let detail = format!(
+        "{format} {}..{}{}{}{}",
+        filter.from,
+        filter.to,
+        filter.programme.map(|p| format!(" programme={p}")).unwrap_or_default(),
+        filter.practice.map(|p| format!(" practice={p}")).unwrap_or_default(),
+        filter.worker.map(|w| format!(" worker={w}")).unwrap_or_default(),
+    );
+    let event = caller.actor().event(AuditAction::ReportViewed, "report", "service", Some(detail));
+    db.audit(&caller.scope(), &event).await?;
+    Ok(())
+}
+
+/// The report `fields` ask for, audited as viewed in `format` ("page", "csv", "xlsx",
+/// "json").
+pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &str) -> Result<Report, CaseError> {
+    let scope = caller.scope();
+    let Resolved { filter, audience, programme, practice, worker, practices, workers } =
+        resolve(db, caller, fields).await?;
     let practice_name = |id: &Option<String>| {
         match id {
             Some(id) => {
@@ -501,15 +535,7 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
         },
     ];
 
-    let detail = format!(
-        "{format} {}..{}{}{}{}",
-        filter.from,
-        filter.to,
-        filter.programme.map(|p| format!(" programme={p}")).unwrap_or_default(),
-        filter.practice.map(|p| format!(" practice={p}")).unwrap_or_default(),
-        filter.worker.map(|w| format!(" worker={w}")).unwrap_or_default(),
-    );
-    db.audit(&scope, &caller.actor().event(AuditAction::ReportViewed, "report", "service", Some(detail))).await?;
+    audit_view(db, caller, format, &filter).await?;
     Ok(Report {
         from: filter.from.to_string(),
         to: filter.to.to_string(),
@@ -743,6 +769,106 @@ pub fn to_xlsx(r: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ws.set_column_width(0, 48)?;
     }
     book.save_to_buffer()
+}
+
+/// The social prescribing minimum dataset extract of the referrals received in the
+/// period `fields` asks for, as CSV: one row a referral, pseudonymised (see
+/// `reporting::dataset`). For the team only — it is person-level, however pseudonymised —
+/// and audited as viewed in the format "dataset.csv".
+pub async fn dataset(db: &Db, caller: &Caller, fields: &ReportFields) -> Result<Dataset, CaseError> {
+    use linkwell_domain::outcomes::instruments::Timepoint;
+    use linkwell_domain::reporting::dataset::{DatasetRow, MEASURES, age_band, pseudonym};
+    let Resolved { filter, audience, .. } = resolve(db, caller, fields).await?;
+    // Fails closed: a role that sees reports only suppressed never has rows.
+    if audience != Audience::Team {
+        return Err(CaseError::NotYours);
+    }
+    let scope = caller.scope();
+    let org = scope.organisation_id().to_string();
+    let cases = db.dataset_cases(&scope, &filter).await?;
+    let activity = db.dataset_activity(&scope, &filter, &MEASURES).await?;
+    // (referral, measure) → its scores, as pairing reads them.
+    type Scores<'a> = Vec<(&'a str, Timepoint, jiff::civil::Date, f64)>;
+    let mut scores: std::collections::HashMap<(&str, &str), Scores> = Default::default();
+    for (r, m, t, on, v) in &activity.scores {
+        scores.entry((r.as_str(), m.as_str())).or_default().push((r.as_str(), *t, *on, *v));
+    }
+    let day = |ms: i64| linkwell_domain::time::london_date(ms).to_string();
+    let mut rows = vec![DatasetRow::header()];
+    for c in &cases {
+        let received = linkwell_domain::time::london_date(c.received_at);
+        let connections = activity.connections.get(&c.referral_id).map(Vec::as_slice).unwrap_or_default();
+        let of_kind = |k: &str| connections.iter().filter(|(kind, _, _)| kind == k).map(|(_, _, n)| n).sum::<u64>();
+        let started = connections
+            .iter()
+            .filter(|(_, o, _)| matches!(o.as_deref(), Some("started" | "attending_6_weeks")))
+            .map(|(_, _, n)| n)
+            .sum::<u64>();
+        let sessions = activity.sessions.get(&c.referral_id).copied();
+        // Coming to a session is contact made, whichever came first.
+        let contact = match (activity.first_contact.get(&c.referral_id).copied(), sessions.map(|s| s.0)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let outcomes = MEASURES
+            .iter()
+            .map(|m| {
+                let mine = scores.get(&(c.referral_id.as_str(), *m)).map(Vec::as_slice).unwrap_or_default();
+                let baseline = mine.iter().filter(|s| s.1 == Timepoint::Baseline).min_by_key(|s| s.2).map(|s| s.3);
+                let pair = baseline_and_latest(mine);
+                (baseline, pair.first().map(|p| p.1))
+            })
+            .collect();
+        let row = DatasetRow {
+            person: pseudonym(&org, "person", &c.person_id),
+            referral: pseudonym(&org, "referral", &c.referral_id),
+            age_band: c.date_of_birth.parse().map(|b| age_band(b, received).to_owned()).unwrap_or_default(),
+            sex: c.sex.clone(),
+            ethnic_category: c.ethnic_category.clone().unwrap_or_default(),
+            practice_code: c.practice_code.clone().unwrap_or_default(),
+            postcode_district: c
+                .postcode
+                .as_deref()
+                .and_then(|p| linkwell_domain::people::Postcode::parse(p).ok())
+                .map(|p| p.outward().to_owned())
+                .unwrap_or_default(),
+            received_on: received.to_string(),
+            source: c.source.clone(),
+            needs: c.needs.replace(',', ";"),
+            status: c.status.clone(),
+            first_contact_on: contact.map(day).unwrap_or_default(),
+            first_session_on: sessions.map(|s| day(s.0)).unwrap_or_default(),
+            sessions_attended: sessions.map_or(0, |s| s.1),
+            signposted: of_kind("signposted"),
+            referred: of_kind("referred"),
+            accompanied: of_kind("accompanied"),
+            connections_started: started,
+            discharged_on: if c.status == "discharged" { day(c.status_changed_at) } else { String::new() },
+            discharge_reason: c.discharge_reason.clone().unwrap_or_default(),
+            outcomes,
+        };
+        rows.push(row.cells());
+    }
+    audit_view(db, caller, "dataset.csv", &filter).await?;
+    Ok(Dataset { rows, from: filter.from.to_string(), to: filter.to.to_string() })
+}
+
+/// A dataset extract: its rows (the header first) and the period it covers.
+pub struct Dataset {
+    pub rows: Vec<Vec<String>>,
+    pub from: String,
+    pub to: String,
+}
+
+impl Dataset {
+    /// As CSV, text a spreadsheet would take for a formula quoted.
+    pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(vec![]);
+        for row in &self.rows {
+            w.write_record(row.iter().map(|t| csv_safe(t)))?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
 }
 
 #[cfg(test)]

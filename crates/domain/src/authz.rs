@@ -44,10 +44,13 @@ pub enum Action {
     ViewReports,
     /// Define the organisation's own questionnaires (new versions, retiring them).
     DefineQuestionnaires,
+    /// Download the minimum dataset extract: a pseudonymised row a referral, so
+    /// person-level, and the team's alone.
+    ExportDataset,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewOwnAccount,
         Action::ViewPractices,
         Action::ManagePractices,
@@ -67,6 +70,7 @@ impl Action {
         Action::TakeRegisters,
         Action::ViewReports,
         Action::DefineQuestionnaires,
+        Action::ExportDataset,
     ];
 }
 
@@ -96,7 +100,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         // Commissioners fund the service on its evidence; coordinators run it on the same.
         ViewReports => matches!(role, Coordinator | Commissioner),
         // What the team asks people is the service's to decide, as are its reports.
-        DefineQuestionnaires => matches!(role, Coordinator),
+        DefineQuestionnaires | ExportDataset => matches!(role, Coordinator),
     }
 }
 

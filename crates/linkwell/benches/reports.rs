@@ -253,7 +253,13 @@ fn duckdb(dir: &std::path::Path, scope: &OrgScope) -> Option<Vec<f64>> {
     let out = std::process::Command::new(python)
         .arg(script)
         .arg(dir)
-        .args([scope.organisation_id().to_string(), from_ms.to_string(), to_ms.to_string(), f.from.to_string(), f.to.to_string()])
+        .args([
+            scope.organisation_id().to_string(),
+            from_ms.to_string(),
+            to_ms.to_string(),
+            f.from.to_string(),
+            f.to.to_string(),
+        ])
         .arg(env_or("BENCH_RUNS", 5).to_string())
         .output()
         .expect("python runs");

@@ -314,3 +314,152 @@ impl Db {
         Ok(rows.into_iter().map(|(need, area, n)| UnmetGroup { need, area, n: n.max(0) as u64 }).collect())
     }
 }
+
+/// One referral of the dataset extract, as stored: its person's details the extract keeps
+/// (banded, shortened or pseudonymised by the caller, never shown as they are).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetCase {
+    pub referral_id: String,
+    pub person_id: String,
+    pub date_of_birth: String,
+    pub sex: String,
+    pub ethnic_category: Option<String>,
+    pub postcode: Option<String>,
+    pub practice_code: Option<String>,
+    pub source: String,
+    pub needs: String,
+    pub status: String,
+    pub received_at: i64,
+    pub status_changed_at: i64,
+    pub discharge_reason: Option<String>,
+}
+
+/// What a dataset extract reads of its referrals besides them: first contact, sessions
+/// attended, connections by kind, and scores of the measures asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DatasetActivity {
+    /// Referral → when first reached by a contact attempt.
+    pub first_contact: std::collections::HashMap<String, i64>,
+    /// Referral → (first attended session, sessions attended).
+    pub sessions: std::collections::HashMap<String, (i64, u64)>,
+    /// Referral → (kind, outcome, how many).
+    pub connections: std::collections::HashMap<String, Vec<(String, Option<String>, u64)>>,
+    /// (referral, measure, timepoint, day answered, value).
+    pub scores: Vec<(String, String, Timepoint, Date, f64)>,
+}
+
+/// At most this many referrals are read for one extract (a whole ICS's year).
+pub const MAX_DATASET: usize = 500_000;
+
+impl Db {
+    /// The referrals received in the period, oldest first, with the details the dataset
+    /// extract keeps of their people.
+    pub async fn dataset_cases(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<DatasetCase>> {
+        let b = Bound::of(f);
+        let sql = format!(
+            "SELECT r.id, r.person_id, p.date_of_birth, p.sex, p.ethnic_category, p.postcode, pr.ods_code, r.source, r.needs, r.status, \
+             r.received_at, r.status_changed_at, r.discharge_reason FROM referrals r \
+             JOIN people p ON p.organisation_id = r.organisation_id AND p.id = r.person_id \
+             LEFT JOIN practices pr ON pr.organisation_id = r.organisation_id AND pr.id = r.practice_id \
+             WHERE r.organisation_id = $1 AND r.received_at >= $2 AND r.received_at < $3{} ORDER BY r.received_at, r.id LIMIT $7",
+            case_filters("r.assigned_worker_id")
+        );
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker).bind(MAX_DATASET as i64).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| DatasetCase {
+                referral_id: r.0,
+                person_id: r.1,
+                date_of_birth: r.2,
+                sex: r.3,
+                ethnic_category: r.4,
+                postcode: r.5,
+                practice_code: r.6,
+                source: r.7,
+                needs: r.8,
+                status: r.9,
+                received_at: r.10,
+                status_changed_at: r.11,
+                discharge_reason: r.12,
+            })
+            .collect())
+    }
+
+    /// The activity of the referrals [`Db::dataset_cases`] reads for `f`, and their
+    /// scores of `measures`.
+    pub async fn dataset_activity(
+        &self,
+        scope: &OrgScope,
+        f: &ReportFilter,
+        measures: &[&str],
+    ) -> Result<DatasetActivity> {
+        let b = Bound::of(f);
+        let cases = format!(
+            "SELECT r.id FROM referrals r WHERE r.organisation_id = $1 AND r.received_at >= $2 AND r.received_at < $3{}",
+            case_filters("r.assigned_worker_id")
+        );
+        let contacts = format!(
+            "SELECT e.referral_id, MIN(e.at) FROM referral_events e WHERE e.organisation_id = $1 \
+             AND e.event IN ('contact_attempt_reached', 'contact_made') AND e.referral_id IN ({cases}) GROUP BY e.referral_id"
+        );
+        let sessions = format!(
+            "SELECT s.referral_id, MIN(s.starts_at), COUNT(*) FROM sessions s WHERE s.organisation_id = $1 AND s.status = 'attended' \
+             AND s.referral_id IN ({cases}) GROUP BY s.referral_id"
+        );
+        let connections = format!(
+            "SELECT p.referral_id, p.kind, p.outcome, COUNT(*) FROM social_prescriptions p WHERE p.organisation_id = $1 \
+             AND p.referral_id IN ({cases}) GROUP BY p.referral_id, p.kind, p.outcome"
+        );
+        let wanted: Vec<String> = measures.iter().map(|m| (*m).to_owned()).collect();
+        let scores = format!(
+            "SELECT s.referral_id, s.measure, s.timepoint, s.answered_on, s.value FROM outcome_scores s WHERE s.organisation_id = $1 \
+             AND s.referral_id IN ({cases}) AND s.measure IN ({})",
+            (0..wanted.len()).map(|i| format!("${}", i + 7)).collect::<Vec<_>>().join(", ")
+        );
+        let (contact_rows, session_rows, connection_rows, score_rows) = on_db!(self, pool => {
+            let bind = |q: &str| sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(q.to_owned()))
+                .bind(scope.key()).bind(b.from_ms).bind(b.to_ms).bind(b.programme.clone()).bind(b.practice.clone()).bind(b.worker.clone());
+            let contact_rows: Vec<(String, i64)> = bind(&contacts).fetch_all(pool).await?;
+            let session_rows: Vec<(String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sessions.clone()))
+                .bind(scope.key()).bind(b.from_ms).bind(b.to_ms).bind(&b.programme).bind(&b.practice).bind(&b.worker)
+                .fetch_all(pool).await?;
+            let connection_rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(connections.clone()))
+                .bind(scope.key()).bind(b.from_ms).bind(b.to_ms).bind(&b.programme).bind(&b.practice).bind(&b.worker)
+                .fetch_all(pool).await?;
+            let mut q = sqlx::query_as::<_, (String, String, String, String, f64)>(sqlx::AssertSqlSafe(scores.clone()))
+                .bind(scope.key()).bind(b.from_ms).bind(b.to_ms).bind(&b.programme).bind(&b.practice).bind(&b.worker);
+            for m in &wanted {
+                q = q.bind(m);
+            }
+            let score_rows = if wanted.is_empty() { vec![] } else { q.fetch_all(pool).await? };
+            (contact_rows, session_rows, connection_rows, score_rows)
+        });
+        let mut out = DatasetActivity { first_contact: contact_rows.into_iter().collect(), ..Default::default() };
+        out.sessions = session_rows.into_iter().map(|(r, first, n)| (r, (first, n.max(0) as u64))).collect();
+        for (r, kind, outcome, n) in connection_rows {
+            out.connections.entry(r).or_default().push((kind, outcome, n.max(0) as u64));
+        }
+        for (r, m, t, on, v) in score_rows {
+            out.scores.push((r, m, Timepoint::parse(&t).map_err(StoreError::corrupt)?, stored(on.parse())?, v));
+        }
+        Ok(out)
+    }
+}

@@ -191,6 +191,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/reports", Allowed(Action::ViewReports), get(pages::reports::show)),
         route(g.clone(), "/reports/export.csv", Allowed(Action::ViewReports), get(pages::reports::csv)),
         route(g.clone(), "/reports/export.xlsx", Allowed(Action::ViewReports), get(pages::reports::xlsx)),
+        route(g.clone(), "/reports/dataset.csv", Allowed(Action::ExportDataset), get(pages::reports::dataset)),
         // Plans.
         route(g.clone(), "/referrals/{id}/plan", Allowed(Action::WorkCases), get(pages::plans::show)),
         route(g.clone(), "/referrals/{id}/plan/edit", Allowed(Action::WorkCases), get(pages::plans::edit)),
@@ -231,6 +232,7 @@ fn table(state: &AppState) -> Vec<Entry> {
         route(g.clone(), "/api/v1/reports", Allowed(Action::ViewReports), get(api::reports::report)),
         route(g.clone(), "/api/v1/reports/export.csv", Allowed(Action::ViewReports), get(api::reports::csv)),
         route(g.clone(), "/api/v1/reports/export.xlsx", Allowed(Action::ViewReports), get(api::reports::xlsx)),
+        route(g.clone(), "/api/v1/reports/dataset.csv", Allowed(Action::ExportDataset), get(api::reports::dataset)),
         route(p.clone(), "/api/v1/sessions/{id}/questionnaires", Allowed(Action::WorkCases), post(api::outcomes::record)),
         route(g.clone(), "/api/v1/people/{id}/outcomes", Allowed(Action::WorkCases), get(api::outcomes::person)),
         route(p.clone(), "/api/v1/referrals/{id}/questionnaire-links", Allowed(Action::WorkCases), post(api::outcomes::send_link)),

@@ -7,6 +7,7 @@
 //! - [`tables`]: tables of counts and of statistics, as each audience is shown them.
 //! - [`waits`]: waiting times as a median and 90th percentile.
 
+pub mod dataset;
 pub mod filter;
 pub mod tables;
 pub mod waits;

@@ -29,7 +29,7 @@ const TRIAGE: &[Role] = &[Coordinator];
 const REGISTERS: &[Role] = &[Coordinator, LinkWorker, Facilitator];
 /// Reports: the team's coordinators, and commissioners (suppressed).
 const REPORTS: &[Role] = &[Coordinator, Commissioner];
-/// Defining the organisation's own questionnaires.
+/// Defining the organisation's own questionnaires, and the person-level dataset extract.
 const DEFINE: &[Role] = &[Coordinator];
 
 const EXPECTED: &[(&str, &str, Expect)] = &[
@@ -174,6 +174,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/reports", Roles(REPORTS)),
     ("GET", "/reports/export.csv", Roles(REPORTS)),
     ("GET", "/reports/export.xlsx", Roles(REPORTS)),
+    ("GET", "/reports/dataset.csv", Roles(DEFINE)),
     ("POST", "/referrals/{id}/questionnaire-links", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/plan", Roles(CASEWORK)),
     ("GET", "/referrals/{id}/plan/edit", Roles(CASEWORK)),
@@ -216,6 +217,7 @@ const EXPECTED: &[(&str, &str, Expect)] = &[
     ("GET", "/api/v1/reports", Roles(REPORTS)),
     ("GET", "/api/v1/reports/export.csv", Roles(REPORTS)),
     ("GET", "/api/v1/reports/export.xlsx", Roles(REPORTS)),
+    ("GET", "/api/v1/reports/dataset.csv", Roles(DEFINE)),
     ("POST", "/api/v1/sessions/{id}/questionnaires", Roles(CASEWORK)),
     ("GET", "/api/v1/people/{id}/outcomes", Roles(CASEWORK)),
     ("POST", "/api/v1/referrals/{id}/questionnaire-links", Roles(CASEWORK)),

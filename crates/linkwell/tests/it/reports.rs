@@ -179,6 +179,54 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     let attended: u64 = quarters["rows"].as_array().unwrap().iter().map(|q| q["cells"][2].as_u64().unwrap()).sum();
     assert_eq!((quarters["rows"].as_array().unwrap().len() >= 4, attended), (true, 10), "{quarters}");
 
+    // The minimum dataset extract: a row a referral received in the period, pseudonymised,
+    // with each measure's baseline and latest; the team's alone, and audited.
+    let dataset = format!("/api/v1/reports/dataset.csv?{period}");
+    let token = app.token(&app.a, app.a.user(Role::Coordinator)).await;
+    let r = reqwest::Client::new().get(app.url(&dataset)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"linkwell-dataset-")
+    );
+    let csv = r.text().await.unwrap();
+    let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| lines[0].iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name}"));
+    assert_eq!(lines.len(), 1 + 13, "{csv}");
+    assert!(
+        !csv.contains("Reported") && !csv.contains("Person0") && !csv.contains(app.a.practice.name.as_str()),
+        "no names"
+    );
+    let (b, l) = (col("swemwbs_baseline"), col("swemwbs_latest"));
+    let mut pairs: Vec<(&str, &str)> =
+        lines[1..].iter().map(|row| (row[b], row[l])).filter(|p| !p.0.is_empty()).collect();
+    pairs.sort_unstable();
+    // Raw 14 to 19, 14 to 15, 14 to 21 and 14 to 13, …: the official table's metric scores.
+    assert_eq!(pairs.len(), 10);
+    assert!(pairs.contains(&("15.32", "17.98")) && pairs.contains(&("15.32", "14.75")), "{pairs:?}");
+    let seen = lines[1..]
+        .iter()
+        .filter(|row| row[col("sessions_attended")] == "1" && !row[col("first_session_date")].is_empty());
+    assert_eq!(seen.count(), 10);
+    let gp: Vec<(&str, &str)> = lines[1..]
+        .iter()
+        .map(|row| (row[col("gp_appointments_baseline")], row[col("gp_appointments_latest")]))
+        .collect();
+    assert_eq!(gp.iter().filter(|p| **p == ("4", "2")).count(), 10);
+    assert_eq!(lines[1..].iter().filter(|row| row[col("referral_source")] == "self").count(), 3);
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|row| row[col("person_pseudonym")].len() == 16
+                && row[col("gp_practice_code")] == app.a.practice.ods_code)
+    );
+    assert_eq!(
+        api_call(&app, M::GET, &dataset, Role::Commissioner, None).await.0,
+        403,
+        "person-level: never a commissioner's"
+    );
+    let extracts = "SELECT COUNT(*) FROM audit_log WHERE action = 'report_viewed' AND detail LIKE 'dataset.csv %'";
+    assert_eq!(count(db, extracts).await, 1);
+
     // A commissioner: the three self-referrals are hidden, and so is the GP count that
     // would give them away from the total.
     let (status, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Commissioner, None).await;

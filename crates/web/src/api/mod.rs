@@ -196,7 +196,7 @@ pub fn rfc3339(ms: i64) -> String {
         registers::list, registers::get, registers::take, registers::record_feedback,
         outcomes::questionnaires, outcomes::record, outcomes::person, outcomes::send_link,
         outcomes::define, outcomes::new_version, outcomes::retire, outcomes::version,
-        reports::report, reports::csv, reports::xlsx,
+        reports::report, reports::csv, reports::xlsx, reports::dataset,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &CommonAnswers),

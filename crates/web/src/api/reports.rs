@@ -100,3 +100,30 @@ pub async fn xlsx(
     })
     .await
 }
+
+/// The social prescribing minimum dataset extract, as CSV.
+///
+/// One row a referral received in the period, pseudonymised: age band, sex, ethnic
+/// category, practice, postcode district, referral, support given and each measure's
+/// baseline and latest score (the data items of the PRSB Social Prescribing Information
+/// Standard). Coordinators only; audited.
+#[utoipa::path(get, operation_id = "exportDataset", path = "/api/v1/reports/dataset.csv", tag = "reports", params(ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422, body = Problem)))]
+pub async fn dataset(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<ReportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let d = linkwell_app::reports::dataset(&state.db, &p, &fields_of(q)).await?;
+    let body = d.to_csv().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let name = format!("attachment; filename=\"linkwell-dataset-{}-to-{}.csv\"", d.from, d.to);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -106,6 +106,7 @@ async fn render(
         minijinja::context! {
             title => "Reports",
             defines_questionnaires => p.can(linkwell_domain::authz::Action::DefineQuestionnaires),
+            exports_dataset => p.can(linkwell_domain::authz::Action::ExportDataset),
             form => minijinja::context! { from => fields.from.clone(), to => fields.to.clone() },
             programmes => any("All programmes", programmes, &fields.programme),
             practices => any("All practices", practices, &fields.practice),
@@ -186,4 +187,23 @@ pub async fn xlsx(
     Query(fields): Query<ReportFields>,
 ) -> Result<Response, PageError> {
     download(&state, &page, &fields, XLSX).await
+}
+
+/// The social prescribing minimum dataset extract of the period (coordinators): a
+/// pseudonymised row a referral, as CSV; or the report page with the filters' errors.
+pub async fn dataset(
+    State(state): State<AppState>,
+    page: Page,
+    Query(fields): Query<ReportFields>,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let d = match linkwell_app::reports::dataset(&state.db, &p, &fields).await {
+        Ok(d) => d,
+        Err(CaseError::Invalid(e)) => return render(&state, &page, &fields, Err(e)).await,
+        Err(e) => return Err(e.into()),
+    };
+    let body = d.to_csv().map_err(|e| PageError::Internal(e.to_string()))?;
+    let name = format!("attachment; filename=\"linkwell-dataset-{}-to-{}.csv\"", d.from, d.to);
+    Ok(([(header::CONTENT_TYPE, CSV.content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], body)
+        .into_response())
 }
