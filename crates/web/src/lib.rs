@@ -10,6 +10,7 @@ mod api;
 pub mod app;
 mod auth;
 mod client;
+mod download;
 mod error;
 #[cfg(test)]
 mod fuzz;

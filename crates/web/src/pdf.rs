@@ -7,8 +7,7 @@
 //! dashes and quotes. A letter outside it is printed as its base letter when it has one
 //! ("ő" as "o") and as "?" otherwise — the page and the print dialog keep every letter.
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use linkwell_domain::documents::{Block, Document};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use unicode_normalization::UnicodeNormalization;
@@ -286,9 +285,7 @@ pub fn layout(doc: &Document) -> Vec<Vec<Line>> {
 
 /// The document as a PDF file to save (`filename` is ours, never typed by anyone).
 pub fn attachment(doc: &Document, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], render(doc))
-        .into_response()
+    crate::download::attachment(filename, "application/pdf", render(doc))
 }
 
 /// The document as PDF bytes.

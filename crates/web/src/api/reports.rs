@@ -62,15 +62,10 @@ async fn download(
     (extension, content_type): (&'static str, &'static str),
     write: fn(&linkwell_app::reports::Report) -> Result<Vec<u8>, String>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let report = linkwell_app::reports::report(&state.db, p, &fields_of(q), extension).await?;
     let body = write(&report).map_err(ApiError::Internal)?;
-    let name = format!("attachment; filename=\"linkwell-report-{}-to-{}.{extension}\"", report.from, report.to);
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, content_type.to_owned()), (axum::http::header::CONTENT_DISPOSITION, name)],
-        body,
-    )
-        .into_response())
+    let file = format!("linkwell-report-{}-to-{}.{extension}", report.from, report.to);
+    Ok(crate::download::attachment(&file, content_type, body))
 }
 
 /// The report as CSV: every table under its title, as the page's download.
@@ -81,7 +76,7 @@ pub async fn csv(
     Signed(p): Signed,
     Query(q): Query<ReportParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    download(&state, &p, q, ("csv", "text/csv; charset=utf-8"), |r| {
+    download(&state, &p, q, ("csv", crate::download::CSV), |r| {
         linkwell_app::reports::to_csv(r).map_err(|e| e.to_string())
     })
     .await
@@ -114,16 +109,8 @@ pub async fn dataset(
     Signed(p): Signed,
     Query(q): Query<ReportParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let d = linkwell_app::reports::dataset(&state.db, &p, &fields_of(q)).await?;
     let body = d.to_csv().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = format!("attachment; filename=\"linkwell-dataset-{}-to-{}.csv\"", d.from, d.to);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, name),
-        ],
-        body,
-    )
-        .into_response())
+    let file = format!("linkwell-dataset-{}-to-{}.csv", d.from, d.to);
+    Ok(crate::download::attachment(&file, crate::download::CSV, body))
 }

@@ -3,7 +3,7 @@
 
 use crate::input::Path;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::referrals::{DischargeReason, ReferralStatus};
@@ -111,12 +111,6 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let (r, doc) = summary_of_case(&state.db, &page.caller()?, path_id(&id)?).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"discharge-summary-{}.txt\"", r.id)),
-        ],
-        doc.to_text(),
-    )
-        .into_response())
+    let file = format!("discharge-summary-{}.txt", r.id);
+    Ok(crate::download::attachment(&file, "text/plain; charset=utf-8", doc.to_text()))
 }

@@ -4,7 +4,6 @@
 
 use crate::input::Query;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
 use linkwell_app::reports::{Report, choices, report, to_csv, to_xlsx};
@@ -146,11 +145,8 @@ struct Format {
     write: fn(&Report) -> Result<Vec<u8>, String>,
 }
 
-const CSV: Format = Format {
-    extension: "csv",
-    content_type: "text/csv; charset=utf-8",
-    write: |r| to_csv(r).map_err(|e| e.to_string()),
-};
+const CSV: Format =
+    Format { extension: "csv", content_type: crate::download::CSV, write: |r| to_csv(r).map_err(|e| e.to_string()) };
 
 const XLSX: Format = Format {
     extension: "xlsx",
@@ -167,8 +163,8 @@ async fn download(state: &AppState, page: &Page, fields: &ReportFields, f: Forma
         Err(e) => return Err(e.into()),
     };
     let body = (f.write)(&r).map_err(PageError::Internal)?;
-    let name = format!("attachment; filename=\"linkwell-report-{}-to-{}.{}\"", r.from, r.to, f.extension);
-    Ok(([(header::CONTENT_TYPE, f.content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], body).into_response())
+    let file = format!("linkwell-report-{}-to-{}.{}", r.from, r.to, f.extension);
+    Ok(crate::download::attachment(&file, f.content_type, body))
 }
 
 /// The report as CSV, every table under its title.
@@ -203,7 +199,6 @@ pub async fn dataset(
         Err(e) => return Err(e.into()),
     };
     let body = d.to_csv().map_err(|e| PageError::Internal(e.to_string()))?;
-    let name = format!("attachment; filename=\"linkwell-dataset-{}-to-{}.csv\"", d.from, d.to);
-    Ok(([(header::CONTENT_TYPE, CSV.content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], body)
-        .into_response())
+    let file = format!("linkwell-dataset-{}-to-{}.csv", d.from, d.to);
+    Ok(crate::download::attachment(&file, crate::download::CSV, body))
 }

@@ -8,14 +8,7 @@ use crate::pages::{Page, form_errors, form_status};
 use crate::state::AppState;
 
 pub(crate) fn csv_download(name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
+    crate::download::attachment(name, crate::download::CSV, body)
 }
 
 /// Every listing as CSV (a row per time it runs), for spreadsheets and other systems.
