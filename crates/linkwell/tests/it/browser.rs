@@ -230,7 +230,8 @@ both_engines!(
     on_a_phone_a_person_finds_help_and_refers_themselves,
     on_a_phone_a_facilitator_takes_todays_register,
     on_a_phone_a_member_joins_tells_how_it_was_and_withdraws_their_story,
-    outcomes_are_recorded_answered_on_a_phone_and_reported
+    outcomes_are_recorded_answered_on_a_phone_and_reported,
+    a_coordinator_defines_a_questionnaire_of_the_teams_own
 );
 
 /// A listing with a place, straight into the database (the search index follows it).
@@ -1219,4 +1220,42 @@ async fn outcomes_are_recorded_answered_on_a_phone_and_reported(engine: Engine) 
     for path in [format!("/people/{person}"), format!("/people/{person}/outcomes"), format!("/referrals/{case}")] {
         assert_eq!(status_of(&b, &path).await.0, 403, "{path}");
     }
+}
+
+/// A coordinator finds the team's questionnaires from the reports, defines one (a missing
+/// name named first), sees it and opens it to change: every page accessible and
+/// reflowing at 320 px.
+async fn a_coordinator_defines_a_questionnaire_of_the_teams_own(engine: Engine) {
+    let app = spawn(engine).await;
+    let b = browser(&app).await;
+    b.sign_in(&app.a.email(Role::Coordinator), PASSWORD).await;
+    b.click_link("Reports").await;
+    b.click_link("see and define your questionnaires").await;
+    assert_eq!(b.path().await, "/questionnaires");
+    b.assert_accessible("the questionnaires").await;
+    b.assert_reflows("the questionnaires").await;
+    b.go("/questionnaires/new").await;
+    b.assert_accessible("a new questionnaire").await;
+    b.assert_reflows("a new questionnaire").await;
+    b.fill("questions[0].text", "How often do you get out?").await;
+    b.choose("questions[0].answer").await;
+    b.fill("questions[0].options", "Never\nSometimes\nOften").await;
+    b.click_button("Save questionnaire").await;
+    let body = b.body().await;
+    assert!(body.contains("There is a problem") && body.contains("Enter the questionnaire's name"), "{body}");
+    b.assert_accessible("a questionnaire with an error").await;
+    b.assert_reflows("a questionnaire with an error").await;
+    b.fill("name", "Getting out").await;
+    b.click_button("Save questionnaire").await;
+    assert_eq!(b.path().await, "/questionnaires/own_getting_out");
+    let body = b.body().await;
+    assert!(
+        body.contains("Getting out saved, version 1") && body.contains("Never (1), Sometimes (2), Often (3)"),
+        "{body}"
+    );
+    b.assert_accessible("a questionnaire").await;
+    b.assert_reflows("a questionnaire").await;
+    b.click_link("Change this questionnaire").await;
+    assert_eq!(b.path().await, "/questionnaires/own_getting_out/edit");
+    b.assert_accessible("a questionnaire to change").await;
 }
