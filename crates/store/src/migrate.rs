@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(28, "questionnaires in sessions", "0028_questionnaires_in_sessions"),
     migration!(29, "questionnaire links", "0029_questionnaire_links"),
     migration!(30, "own questionnaires", "0030_own_questionnaires"),
+    migration!(31, "report counts", "0031_report_counts"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -3,6 +3,11 @@
 //! each referral's waits; and outcome scores with the case's practice and needs. Each
 //! query returns a handful of grouped rows (or one row a referral for waits), never
 //! anyone's name, and reads only the organisation's own rows.
+//!
+//! Sessions are counted from day counts, referrals from month counts and people seen from
+//! the months they were seen in, all of which triggers keep in the writing transaction (migration 31), plus
+//! the raw rows at the period's ends ([`Split`]): exact, and a year at an integrated care
+//! system's scale reads thousands of rows (hundreds of thousands for people), not millions.
 
 use jiff::civil::Date;
 use linkwell_domain::outcomes::instruments::Timepoint;
@@ -37,6 +42,66 @@ impl Bound {
         }
     }
 }
+
+/// A UTC day's length: the day counts' unit (migration 31).
+const DAY_MS: i64 = 86_400_000;
+
+/// A period as the day counts or the months seen read it: the whole buckets (UTC days or
+/// UTC months) inside it, `from_day` to `to_day` (exclusive; for months, the field holds a
+/// month's number, `year * 12 + month - 1`), and the instants either side that do not fill
+/// one, read from the raw rows: from the period's start to `head_end`, and from
+/// `tail_start` to its end. A London day starts at midnight or 23:00 UTC, so a report of
+/// whole London days reads an hour or a day of raw rows at each end, never more. A period
+/// with no whole bucket is all raw. Instants are after 1970, where integer division in
+/// SQL floors as here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Split {
+    from_day: i64,
+    to_day: i64,
+    head_end: i64,
+    tail_start: i64,
+}
+
+impl Split {
+    /// Whole UTC days.
+    fn days(from_ms: i64, to_ms: i64) -> Split {
+        let first = from_ms.div_euclid(DAY_MS) + i64::from(from_ms.rem_euclid(DAY_MS) != 0);
+        let last = to_ms.div_euclid(DAY_MS);
+        Split::whole(first, last, |d| Some(d * DAY_MS), to_ms)
+    }
+
+    /// Whole UTC months.
+    fn months(from_ms: i64, to_ms: i64) -> Split {
+        let month_of = |ms: i64| {
+            let d = jiff::Timestamp::from_millisecond(ms).ok()?.to_zoned(jiff::tz::TimeZone::UTC).date();
+            Some(i64::from(d.year()) * 12 + i64::from(d.month()) - 1)
+        };
+        let (Some(from), Some(last)) = (month_of(from_ms), month_of(to_ms)) else {
+            return Split::whole(0, 0, |_| None, to_ms);
+        };
+        let first = if month_start(from) == Some(from_ms) { from } else { from + 1 };
+        Split::whole(first, last, month_start, to_ms)
+    }
+
+    fn whole(first: i64, last: i64, start: impl Fn(i64) -> Option<i64>, to_ms: i64) -> Split {
+        match (first < last, start(first), start(last)) {
+            (true, Some(head_end), Some(tail_start)) => Split { from_day: first, to_day: last, head_end, tail_start },
+            _ => Split { from_day: 0, to_day: 0, head_end: to_ms, tail_start: to_ms },
+        }
+    }
+}
+
+/// When month number `m` (`year * 12 + month - 1`) starts, in UTC.
+fn month_start(m: i64) -> Option<i64> {
+    let year = i16::try_from(m.div_euclid(12)).ok()?;
+    let month = i8::try_from(m.rem_euclid(12) + 1).ok()?;
+    let day = jiff::civil::Date::new(year, month, 1).ok()?;
+    Some(day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_millisecond())
+}
+
+/// The referral filters on a count `c` (of days or months), after the same parameters as
+/// [`case_filters`]: the counts are kept by programme, practice and worker.
+const COUNT_FILTERS: &str = " AND ($4 IS NULL OR c.programme_id = $4) AND ($5 IS NULL OR c.practice_id = $5) AND ($6 IS NULL OR c.worker_id = $6)";
 
 /// The referral filters, on `r`, after parameters $1 (organisation) and two more: a
 /// chosen id matches, an unchosen one (NULL) matches anything. `worker` is the column the
@@ -118,18 +183,30 @@ pub struct UnmetGroup {
 pub const MAX_WAITS: usize = 1_000_000;
 
 impl Db {
-    /// Referrals received in the period, grouped.
+    /// Referrals received in the period, grouped: the month counts of its whole months and
+    /// the referrals of the part-months either side.
     pub async fn report_referrals(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<ReferralGroup>> {
         let b = Bound::of(f);
+        let split = Split::months(b.from_ms, b.to_ms);
+        let raw = |lo: &str, hi: &str| {
+            format!(
+                "SELECT COALESCE(r.practice_id, '') AS practice_id, r.source AS source, r.needs AS needs, r.status AS status, 1 AS n \
+                 FROM referrals r WHERE r.organisation_id = $1 AND r.received_at >= {lo} AND r.received_at < {hi}{}",
+                case_filters("r.assigned_worker_id")
+            )
+        };
         let sql = format!(
-            "SELECT r.practice_id, r.source, r.needs, r.status, COUNT(*) FROM referrals r \
-             WHERE r.organisation_id = $1 AND r.received_at >= $2 AND r.received_at < $3{} \
-             GROUP BY r.practice_id, r.source, r.needs, r.status",
-            case_filters("r.assigned_worker_id")
+            "SELECT NULLIF(x.practice_id, ''), x.source, x.needs, x.status, CAST(SUM(x.n) AS BIGINT) FROM (\
+             SELECT c.practice_id, c.source, c.needs, c.status, c.n FROM referral_month_counts c \
+             WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8{COUNT_FILTERS} \
+             UNION ALL {} UNION ALL {}) x GROUP BY x.practice_id, x.source, x.needs, x.status HAVING SUM(x.n) > 0",
+            raw("$2", "$9"),
+            raw("$10", "$3"),
         );
         let rows: Vec<(Option<String>, String, String, String, i64)> = on_db!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
-                .bind(&b.programme).bind(&b.practice).bind(&b.worker).fetch_all(pool).await?
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker)
+                .bind(split.from_day).bind(split.to_day).bind(split.head_end).bind(split.tail_start).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
@@ -143,32 +220,58 @@ impl Db {
             .collect())
     }
 
-    /// How many people came to at least one session in the period.
+    /// How many people came to at least one session in the period: the people seen in its
+    /// whole months and in the sessions of the part-months either side, each once.
     pub async fn report_people_seen(&self, scope: &OrgScope, f: &ReportFilter) -> Result<u64> {
         let b = Bound::of(f);
+        let split = Split::months(b.from_ms, b.to_ms);
+        let raw = |lo: &str, hi: &str| {
+            format!(
+                "SELECT r.person_id AS person_id FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
+                 WHERE s.organisation_id = $1 AND s.starts_at >= {lo} AND s.starts_at < {hi} AND s.status = 'attended'{}",
+                case_filters("s.worker_id")
+            )
+        };
         let sql = format!(
-            "SELECT COUNT(DISTINCT r.person_id) FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
-             WHERE s.organisation_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 AND s.status = 'attended'{}",
-            case_filters("s.worker_id")
+            "SELECT COUNT(DISTINCT x.person_id) FROM (\
+             SELECT c.person_id FROM seen_months c WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8 AND c.n > 0{COUNT_FILTERS} \
+             UNION ALL {} UNION ALL {}) x",
+            raw("$2", "$9"),
+            raw("$10", "$3"),
         );
         let n: i64 = on_db!(self, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
-                .bind(&b.programme).bind(&b.practice).bind(&b.worker).fetch_one(pool).await?
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker)
+                .bind(split.from_day).bind(split.to_day).bind(split.head_end).bind(split.tail_start).fetch_one(pool).await?
         });
         Ok(n.max(0) as u64)
     }
 
-    /// Sessions starting in the period, grouped.
+    /// Sessions starting in the period, grouped: the day counts of its whole days and the
+    /// sessions of the hours either side.
     pub async fn report_sessions(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<SessionGroup>> {
         let b = Bound::of(f);
+        let split = Split::days(b.from_ms, b.to_ms);
+        let raw = |lo: &str, hi: &str| {
+            format!(
+                "SELECT s.kind AS kind, s.mode AS mode, s.status AS status, 1 AS n FROM sessions s \
+                 JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
+                 WHERE s.organisation_id = $1 AND s.starts_at >= {lo} AND s.starts_at < {hi}{}",
+                case_filters("s.worker_id")
+            )
+        };
         let sql = format!(
-            "SELECT s.kind, s.mode, s.status, COUNT(*) FROM sessions s JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
-             WHERE s.organisation_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3{} GROUP BY s.kind, s.mode, s.status",
-            case_filters("s.worker_id")
+            "SELECT x.kind, x.mode, x.status, CAST(SUM(x.n) AS BIGINT) FROM (\
+             SELECT c.kind, c.mode, c.status, c.n FROM session_day_counts c \
+             WHERE c.organisation_id = $1 AND c.day >= $7 AND c.day < $8{COUNT_FILTERS} \
+             UNION ALL {} UNION ALL {}) x GROUP BY x.kind, x.mode, x.status HAVING SUM(x.n) > 0",
+            raw("$2", "$9"),
+            raw("$10", "$3"),
         );
         let rows: Vec<(String, String, String, i64)> = on_db!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
-                .bind(&b.programme).bind(&b.practice).bind(&b.worker).fetch_all(pool).await?
+                .bind(&b.programme).bind(&b.practice).bind(&b.worker)
+                .bind(split.from_day).bind(split.to_day).bind(split.head_end).bind(split.tail_start).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
@@ -179,11 +282,9 @@ impl Db {
     /// The waits of each referral received in the period.
     pub async fn report_waits(&self, scope: &OrgScope, f: &ReportFilter) -> Result<Vec<ReferralWaits>> {
         let b = Bound::of(f);
+        // The first contact and session are kept on the referral by triggers (migration 31).
         let sql = format!(
-            "SELECT r.received_at, \
-             (SELECT MIN(e.at) FROM referral_events e WHERE e.organisation_id = r.organisation_id AND e.referral_id = r.id AND e.event IN ('contact_attempt_reached', 'contact_made')), \
-             (SELECT MIN(s.starts_at) FROM sessions s WHERE s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.status = 'attended') \
-             FROM referrals r WHERE r.organisation_id = $1 AND r.received_at >= $2 AND r.received_at < $3{} LIMIT $7",
+            "SELECT r.received_at, r.first_reached_at, r.first_session_at FROM referrals r WHERE r.organisation_id = $1 AND r.received_at >= $2 AND r.received_at < $3{} LIMIT $7",
             case_filters("r.assigned_worker_id")
         );
         let rows: Vec<(i64, Option<i64>, Option<i64>)> = on_db!(self, pool => {
@@ -461,5 +562,64 @@ impl Db {
             out.scores.push((r, m, Timepoint::parse(&t).map_err(StoreError::corrupt)?, stored(on.parse())?, v));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DAY_MS, Split};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The raw head, the whole days and the raw tail cover the period exactly once,
+        /// in order, and a raw edge is shorter than a day whenever there are whole days.
+        #[test]
+        fn a_period_splits_into_raw_edges_and_whole_days(from in 0i64..4_000_000_000_000, len in 0i64..40 * DAY_MS) {
+            let to = from + len;
+            let s = Split::days(from, to);
+            prop_assert!(from <= s.head_end && s.head_end <= s.tail_start && s.tail_start <= to);
+            if s.from_day < s.to_day {
+                prop_assert_eq!((s.head_end, s.tail_start), (s.from_day * DAY_MS, s.to_day * DAY_MS));
+                prop_assert!(s.head_end - from < DAY_MS && to - s.tail_start < DAY_MS);
+            } else {
+                prop_assert_eq!((s.head_end, s.tail_start), (to, to));
+                prop_assert!(len < 2 * DAY_MS);
+            }
+        }
+    }
+
+    #[test]
+    fn a_financial_year_in_london_reads_eleven_whole_months_and_the_raw_hours_around_them() {
+        // 1 April 2026 00:00 BST is 31 March 23:00 UTC; 1 April 2027 likewise.
+        let at = |y, m, d, h| {
+            jiff::civil::date(y, m, d)
+                .at(h, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp()
+                .as_millisecond()
+        };
+        let s = Split::months(at(2026, 3, 31, 23), at(2027, 3, 31, 23));
+        assert_eq!((s.from_day, s.to_day), (2026 * 12 + 3, 2027 * 12 + 2));
+        assert_eq!((s.head_end, s.tail_start), (at(2026, 4, 1, 0), at(2027, 3, 1, 0)));
+        // A period inside one month is all raw; one starting on a month is whole from it.
+        let inside = Split::months(at(2026, 5, 3, 0), at(2026, 5, 20, 0));
+        assert_eq!((inside.from_day, inside.to_day, inside.head_end), (0, 0, at(2026, 5, 20, 0)));
+        let whole = Split::months(at(2026, 1, 1, 0), at(2026, 3, 1, 0));
+        assert_eq!(
+            (whole.from_day, whole.to_day, whole.head_end, whole.tail_start),
+            (2026 * 12, 2026 * 12 + 2, at(2026, 1, 1, 0), at(2026, 3, 1, 0))
+        );
+    }
+
+    #[test]
+    fn a_london_summer_day_is_an_hour_of_raw_rows_then_whole_days() {
+        // 2026-06-01 to 2026-06-03 in London: 23:00 UTC on 31 May to 23:00 UTC on 3 June.
+        let from = jiff::civil::date(2026, 5, 31).at(23, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
+        let from = from.timestamp().as_millisecond();
+        let s = Split::days(from, from + 3 * DAY_MS);
+        assert_eq!(s.head_end - from, 3_600_000);
+        assert_eq!(s.to_day - s.from_day, 2);
+        assert_eq!(from + 3 * DAY_MS - s.tail_start, 23 * 3_600_000);
     }
 }
