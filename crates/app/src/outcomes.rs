@@ -16,6 +16,7 @@ use linkwell_domain::outcomes::own::{OwnDefinition, OwnFields};
 use linkwell_domain::outcomes::questionnaire::{OwnQuestionnaire, Questionnaire};
 use linkwell_domain::outcomes::responses::{NewResponse, ResponseFields, baseline_and_latest};
 use linkwell_domain::outcomes::statistics::{PairedChange, paired_change};
+use linkwell_domain::outcomes::thresholds::MeaningfulChanges;
 use linkwell_domain::referrals::ReferralStatus;
 use linkwell_domain::sessions::{Outcome, SessionStatus};
 use linkwell_store::group_members::Notice;
@@ -35,6 +36,8 @@ use crate::casework::{CaseError, open_case, open_person};
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     all: Vec<Listed>,
+    /// The meaningful-change thresholds the organisation set for built-in measures.
+    thresholds: MeaningfulChanges,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,20 @@ impl Catalogue {
         self.find(code).map_or_else(|| code.to_owned(), |q| q.name().to_owned())
     }
 
+    /// What `questionnaire` measures, with the organisation's meaningful-change thresholds
+    /// in place of the published ones for a built-in one (an own one has its own).
+    pub fn measures(&self, questionnaire: &Questionnaire) -> Vec<Measure> {
+        match questionnaire {
+            Questionnaire::BuiltIn(_) => self.thresholds.apply(questionnaire.measures()),
+            Questionnaire::Own(_) => questionnaire.measures(),
+        }
+    }
+
+    /// The thresholds the organisation set for built-in measures.
+    pub fn thresholds(&self) -> &MeaningfulChanges {
+        &self.thresholds
+    }
+
     /// How many of its own the organisation has defined.
     fn own_count(&self) -> usize {
         self.all.iter().filter(|l| l.latest && matches!(l.questionnaire, Questionnaire::Own(_))).count()
@@ -94,7 +111,21 @@ pub async fn catalogue(db: &Db, scope: &OrgScope) -> Result<Catalogue, StoreErro
         let latest = seen.insert(s.questionnaire.code.clone());
         all.push(Listed { questionnaire: Questionnaire::Own(Arc::new(s.questionnaire)), retired: s.retired, latest });
     }
-    Ok(Catalogue { all })
+    Ok(Catalogue { all, thresholds: db.meaningful_changes(scope).await? })
+}
+
+/// Set the meaningful-change thresholds of the built-in measures from `typed` (measure
+/// key, text; blank for the published default). Every measure not typed goes back to its
+/// default. Each wrong one is named, and nothing is changed.
+pub async fn set_meaningful_changes(
+    db: &Db,
+    caller: &Caller,
+    typed: &[(String, String)],
+) -> Result<MeaningfulChanges, CaseError> {
+    let set =
+        MeaningfulChanges::parse(typed.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(CaseError::Invalid)?;
+    db.set_meaningful_changes(&caller.scope(), &caller.actor(), &set).await?;
+    Ok(set)
 }
 
 /// Check `fields` as a definition whose name no other questionnaire offered has (`code`:

@@ -325,7 +325,7 @@ pub async fn report(db: &Db, caller: &Caller, fields: &ReportFields, format: &st
     let mut headline_change = None;
     let questionnaires = crate::outcomes::catalogue(db, &scope).await?;
     for questionnaire in questionnaires.every() {
-        for m in questionnaire.measures() {
+        for m in questionnaires.measures(questionnaire) {
             let Some(threshold) = m.meaningful_change else { continue };
             let scores = db.report_scores(&scope, &m.key, &filter).await?;
             let Some(change) = change_of(&m, &scores, threshold) else { continue };

@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(29, "questionnaire links", "0029_questionnaire_links"),
     migration!(30, "own questionnaires", "0030_own_questionnaires"),
     migration!(31, "report counts", "0031_report_counts"),
+    migration!(32, "meaningful-change thresholds", "0032_meaningful_changes"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -1,11 +1,13 @@
 //! An organisation's own questionnaires: each version of a definition written once and
 //! never changed, so answers given under it keep its meaning; a new version is a new row.
-//! Retiring takes every version off the lists at once; answers and scores stay.
+//! Retiring takes every version off the lists at once; answers and scores stay. Beside
+//! them, the meaningful-change thresholds the organisation sets for the built-in ones.
 
 use linkwell_domain::UserId;
 use linkwell_domain::audit::AuditAction;
 use linkwell_domain::outcomes::own::{OwnDefinition, code_of};
 use linkwell_domain::outcomes::questionnaire::OwnQuestionnaire;
+use linkwell_domain::outcomes::thresholds::MeaningfulChanges;
 
 use crate::audit::append_in;
 use crate::{Actor, Db, OrgScope, Result, StoreError, now_ms};
@@ -169,6 +171,35 @@ impl Db {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(scope.key()).bind(code).bind(MAX_VERSIONS as i64).fetch_all(pool).await?
         });
         rows.into_iter().map(from_row).collect()
+    }
+
+    /// The meaningful-change thresholds the organisation has set for built-in measures.
+    pub async fn meaningful_changes(&self, scope: &OrgScope) -> Result<MeaningfulChanges> {
+        // At most one row a built-in measure: the key is the measure.
+        let rows: Vec<(String, f64)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT measure, threshold FROM meaningful_changes WHERE organisation_id = $1 ORDER BY measure LIMIT 100")
+                .bind(scope.key()).fetch_all(pool).await?
+        });
+        Ok(MeaningfulChanges::from_stored(rows))
+    }
+
+    /// Replace the organisation's thresholds with `set` (a measure left out goes back to
+    /// its default), audited with what each became.
+    pub async fn set_meaningful_changes(&self, scope: &OrgScope, actor: &Actor, set: &MeaningfulChanges) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM meaningful_changes WHERE organisation_id = $1").bind(scope.key()).execute(&mut *conn).await?;
+            for (measure, threshold) in set.iter() {
+                sqlx::query("INSERT INTO meaningful_changes (organisation_id, measure, threshold, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(scope.key()).bind(measure).bind(threshold).bind(&actor.user_id).bind(now).execute(&mut *conn).await?;
+            }
+        });
+        let detail = set.iter().map(|(m, v)| format!("{m}={v}")).collect::<Vec<_>>().join(", ");
+        let detail = Some(if detail.is_empty() { "every threshold the published default".to_string() } else { detail });
+        append_in(&mut tx, scope, &actor.event(AuditAction::RecordChanged, "meaningful_changes", "thresholds", detail));
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -19,6 +19,8 @@
 //! - [`statistics`]: a measure's change over paired scores — mean with its 95% confidence
 //!   interval, the share improving by the meaningful-change threshold, the Wilcoxon
 //!   signed-rank p-value.
+//! - [`thresholds`]: the built-in measures' meaningful-change thresholds as an organisation
+//!   sets them, in place of the published defaults.
 //! - [`suppression`]: small-number suppression — 1 to 7 shown as `*`, other counts to the
 //!   nearest 5 — with secondary suppression, so a suppressed cell cannot be worked out
 //!   from what its row and column show.
@@ -30,3 +32,4 @@ pub mod responses;
 pub mod scoring;
 pub mod statistics;
 pub mod suppression;
+pub mod thresholds;

@@ -1258,4 +1258,19 @@ async fn a_coordinator_defines_a_questionnaire_of_the_teams_own(engine: Engine) 
     b.click_link("Change this questionnaire").await;
     assert_eq!(b.path().await, "/questionnaires/own_getting_out/edit");
     b.assert_accessible("a questionnaire to change").await;
+
+    // The team's meaningful change for SWEMWBS, a wrong one named first.
+    b.go("/questionnaires").await;
+    b.click_link("Meaningful change thresholds").await;
+    assert_eq!(b.path().await, "/questionnaires/thresholds");
+    b.assert_accessible("the meaningful change thresholds").await;
+    b.fill("swemwbs", "40").await;
+    b.click_button("Save thresholds").await;
+    assert!(b.body().await.contains("as a number more than 0 and at most 28"));
+    b.assert_accessible("a threshold with an error").await;
+    b.assert_reflows("a threshold with an error").await;
+    b.fill("swemwbs", "2.5").await;
+    b.click_button("Save thresholds").await;
+    assert_eq!(b.path().await, "/questionnaires");
+    assert!(b.body().await.contains("(1 set by your team)"));
 }

@@ -290,4 +290,54 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
         api_call(&app, M::GET, "/api/v1/reports?from=31/12/2026&practice=nope", Role::Coordinator, None).await;
     assert_eq!((status, problem_fields(&p)), (422, vec!["from", "practice"]));
     assert_eq!(commissioner.get(&format!("/people/{}", app.a.case.person)).await.status(), 403);
+
+    // The team agrees a meaningful change of 2 for SWEMWBS with its commissioner: 6 of the
+    // 10 differences are 2 or more. A wrong threshold is named and changes nothing.
+    let (status, p) = api_call(
+        &app,
+        M::PUT,
+        "/api/v1/questionnaires/thresholds",
+        Role::Coordinator,
+        Some(serde_json::json!({"thresholds": {"swemwbs": 0, "anxiety": 11, "fft_positive": 1}})),
+    )
+    .await;
+    assert_eq!((status, problem_fields(&p)), (422, vec!["anxiety", "fft_positive", "swemwbs"]), "{p}");
+    let coordinator = app.signed_in(&app.a.email(Role::Coordinator)).await;
+    let form = coordinator.text("/questionnaires/thresholds").await;
+    assert!(form.contains("SWEMWBS metric score (Short Warwick-Edinburgh") && form.contains("Published: 3."), "{form}");
+    let typed = [("swemwbs", "2"), ("ucla3", "")];
+    let page = coordinator.post_form("/questionnaires/thresholds", &[("swemwbs", "two"), ("ucla3", "")]).await;
+    assert_eq!(page.status(), 422);
+    assert!(page.text().await.unwrap().contains("Enter the meaningful change for SWEMWBS metric score as a number"));
+    assert_eq!(coordinator.post_form("/questionnaires/thresholds", &typed).await.status(), 303);
+    let (_, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Coordinator, None).await;
+    assert_eq!(
+        cell(&body["report"], "outcomes", &swemwbs_row)["values"],
+        serde_json::json!([1.99, 1.01, 2.97, 60.0, 2.0, 0.0059])
+    );
+    let (status, t) = api_call(&app, M::GET, "/api/v1/questionnaires/thresholds", Role::Coordinator, None).await;
+    let swemwbs = t["thresholds"].as_array().unwrap().iter().find(|m| m["measure"] == "swemwbs").unwrap().clone();
+    assert_eq!(
+        (status, &swemwbs["published"], &swemwbs["set"], &swemwbs["in_use"]),
+        (200, &json_f(3.0), &json_f(2.0), &json_f(2.0))
+    );
+    let changes = "SELECT COUNT(*) FROM audit_log WHERE entity_type = 'meaningful_changes'";
+    assert_eq!(count(db, changes).await, 1);
+    // Back to the published ones: left out.
+    let (status, t) = api_call(
+        &app,
+        M::PUT,
+        "/api/v1/questionnaires/thresholds",
+        Role::Coordinator,
+        Some(serde_json::json!({"thresholds": {}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(t["thresholds"].as_array().unwrap().iter().all(|m| m["set"].is_null()), "{t}");
+    let (_, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Coordinator, None).await;
+    assert_eq!(cell(&body["report"], "outcomes", &swemwbs_row)["values"][3], 20.0);
+}
+
+fn json_f(v: f64) -> Value {
+    Value::from(v)
 }

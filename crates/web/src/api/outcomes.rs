@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use linkwell_app::outcomes::{
     catalogue, define_questionnaire, new_questionnaire_version, person_outcomes, record_in_session,
-    retire_questionnaire,
+    retire_questionnaire, set_meaningful_changes,
 };
 use linkwell_domain::outcomes::instruments::Timepoint;
 use linkwell_domain::outcomes::own::{BandFields, ChoiceFields, OwnFields, QuestionFields};
 use linkwell_domain::outcomes::questionnaire::{AnswerKind, Questionnaire};
 use linkwell_domain::outcomes::responses::ResponseFields;
+use linkwell_domain::outcomes::thresholds::{MeaningfulChanges, settable};
 use linkwell_store::outcomes::Recorded;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -488,6 +489,82 @@ pub async fn retire(
 ) -> Result<StatusCode, ApiError> {
     retire_questionnaire(&state.db, &p, &code).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThresholdDto {
+    /// The measure's key, as in reports and scores.
+    pub measure: String,
+    pub label: String,
+    /// The built-in questionnaire it belongs to.
+    pub questionnaire: String,
+    /// The published meaningful change.
+    pub published: f64,
+    /// The one the organisation set, if any.
+    pub set: Option<f64>,
+    /// What reports judge improvement by: `set`, else `published`.
+    pub in_use: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThresholdsDto {
+    pub thresholds: Vec<ThresholdDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsBody {
+    /// By measure key: the meaningful change, more than 0 and at most the measure's whole
+    /// range, to at most two places. A measure left out, or null, uses the published one.
+    pub thresholds: std::collections::BTreeMap<String, Option<f64>>,
+}
+
+fn thresholds_dto(set: &MeaningfulChanges) -> ThresholdsDto {
+    ThresholdsDto {
+        thresholds: settable()
+            .into_iter()
+            .filter_map(|(instrument, m)| {
+                let published = m.meaningful_change?;
+                let chosen = set.get(&m.key);
+                Some(ThresholdDto {
+                    measure: m.key.to_string(),
+                    label: m.label.to_string(),
+                    questionnaire: instrument.name().to_owned(),
+                    published,
+                    set: chosen,
+                    in_use: chosen.unwrap_or(published),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The meaningful-change thresholds of the built-in measures.
+///
+/// Reports count a pair of scores as improved when it changed by at least the measure's
+/// threshold: the organisation's where it set one, else the published one.
+#[utoipa::path(get, operation_id = "meaningfulChanges", path = "/api/v1/questionnaires/thresholds", tag = "outcomes",
+    responses((status = 200, body = ThresholdsDto)))]
+pub async fn thresholds(State(state): State<AppState>, Signed(p): Signed) -> Result<Json<ThresholdsDto>, ApiError> {
+    Ok(Json(thresholds_dto(&state.db.meaningful_changes(&p.scope()).await?)))
+}
+
+/// Replace the meaningful-change thresholds of the built-in measures.
+///
+/// A measure left out (or null) goes back to the published threshold. Each wrong one is a
+/// 422 naming the measure, and nothing is changed. Audited.
+#[utoipa::path(put, operation_id = "setMeaningfulChanges", path = "/api/v1/questionnaires/thresholds", tag = "outcomes",
+    request_body = ThresholdsBody, responses((status = 200, body = ThresholdsDto), (status = 422, body = Problem)))]
+pub async fn set_thresholds(
+    State(state): State<AppState>,
+    Signed(p): Signed,
+    body: JsonBody,
+) -> Result<Json<ThresholdsDto>, ApiError> {
+    let b: ThresholdsBody = body.parse()?;
+    let typed: Vec<(String, String)> =
+        b.thresholds.into_iter().map(|(k, v)| (k, v.map(|v| v.to_string()).unwrap_or_default())).collect();
+    let set = set_meaningful_changes(&state.db, &p, &typed).await?;
+    Ok(Json(thresholds_dto(&set)))
 }
 
 /// A questionnaire at one version, built in or own: to read answers given under it.

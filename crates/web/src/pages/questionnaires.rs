@@ -7,13 +7,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use linkwell_app::casework::CaseError;
-use linkwell_app::outcomes::{catalogue, define_questionnaire, new_questionnaire_version, retire_questionnaire};
+use linkwell_app::outcomes::{
+    catalogue, define_questionnaire, new_questionnaire_version, retire_questionnaire, set_meaningful_changes,
+};
 use linkwell_domain::ValidationErrors;
 use linkwell_domain::outcomes::own::{
     BandFields, ChoiceFields, MAX_BANDS, MAX_OPTIONS, OwnAnswer, OwnFields, OwnScoring, QuestionFields,
 };
 use linkwell_domain::outcomes::questionnaire::Questionnaire;
 use linkwell_domain::outcomes::scoring::score_text;
+use linkwell_domain::outcomes::thresholds::{MeaningfulChanges, settable};
 use linkwell_domain::time;
 use minijinja::Value;
 
@@ -168,8 +171,9 @@ async fn render_form(
 /// The questionnaires: built in, then the organisation's own.
 pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
     let p = page.caller()?;
-    let built_in: Vec<Value> = catalogue(&state.db, &p.scope())
-        .await?
+    let catalogue = catalogue(&state.db, &p.scope()).await?;
+    let thresholds_set = catalogue.thresholds().iter().count();
+    let built_in: Vec<Value> = catalogue
         .every()
         .filter(|q| matches!(q, Questionnaire::BuiltIn(_)))
         .map(|q| minijinja::context! { name => q.name(), code => q.code(), version => q.version() })
@@ -190,9 +194,65 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Result<Response,
     let html = page.render(
         &state,
         "pages/questionnaires/list.html",
-        minijinja::context! { title => "Questionnaires", built_in => built_in, own => own },
+        minijinja::context! { title => "Questionnaires", built_in => built_in, own => own, thresholds_set => thresholds_set },
     )?;
     Ok(html.into_response())
+}
+
+/// The built-in measures' meaningful-change thresholds: each as set (`typed`, by measure
+/// key, as the form last held it) or blank for the published one.
+async fn render_thresholds(
+    state: &AppState,
+    page: &Page,
+    typed: &[(String, String)],
+    errors: Option<&ValidationErrors>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let measures: Vec<Value> = settable()
+        .into_iter()
+        .map(|(instrument, m)| {
+            let (lo, hi) = m.range;
+            minijinja::context! {
+                key => m.key.to_string(), label => m.label.to_string(), questionnaire => instrument.name(),
+                default => m.meaningful_change.map(score_text).unwrap_or_default(),
+                range => format!("{} to {}", score_text(lo), score_text(hi)),
+                value => typed.iter().find(|(k, _)| *k == m.key).map(|(_, v)| v.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let html = page.render(
+        state,
+        "pages/questionnaires/thresholds.html",
+        minijinja::context! { title => "Meaningful change thresholds", measures => measures, errors => errors.map(form_errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// The thresholds form, filled in with those the team has set.
+pub async fn thresholds(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let set: MeaningfulChanges = state.db.meaningful_changes(&p.scope()).await?;
+    let typed: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_owned(), score_text(v))).collect();
+    render_thresholds(&state, &page, &typed, None, StatusCode::OK).await
+}
+
+/// Save the thresholds typed (blank: the published one); a wrong one is named and nothing
+/// is saved.
+pub async fn save_thresholds(
+    State(state): State<AppState>,
+    page: Page,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let p = page.caller()?;
+    let typed: Vec<(String, String)> =
+        settable().into_iter().map(|(_, m)| (m.key.to_string(), form.get(&m.key).to_owned())).collect();
+    match set_meaningful_changes(&state.db, &p, &typed).await {
+        Ok(_) => page.done("Meaningful change thresholds saved", "/questionnaires").await,
+        Err(CaseError::Invalid(e)) => {
+            render_thresholds(&state, &page, &typed, Some(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn kind_of(scoring: &OwnScoring) -> &'static str {
