@@ -12,6 +12,8 @@
 //! run `BENCH_RUNS` times (default 5) after one to warm up; the median is printed. DuckDB
 //! reads the SQLite rows exported to CSV first (its extensions cannot be downloaded here)
 //! into in-memory tables, then runs each query the same way; its load is not counted.
+//! Then the whole report as `/reports` builds it (every table, every measure's outcomes)
+//! for the team and for a commissioner, on each engine, with no DuckDB equivalent.
 
 use std::io::Write;
 use std::time::Instant;
@@ -200,6 +202,49 @@ async fn measure(db: &Db, scope: &OrgScope) -> Vec<(f64, usize)> {
     out
 }
 
+/// The whole report as `/reports` builds it — every table, the outcomes of every measure,
+/// suppression for the commissioner — over the last twelve whole months (a commissioner's
+/// periods are whole months): the median ms for the team and for the commissioner.
+async fn whole_reports(db: &Db, scope: &OrgScope) -> (f64, f64) {
+    use linkwell_app::{AuthVia, Caller, Principal};
+    use linkwell_domain::identity::Role;
+    let organisation = db.organisation(scope).await.unwrap();
+    let mut callers = vec![];
+    for role in [Role::Coordinator, Role::Commissioner] {
+        let new = linkwell_store::users::NewUser {
+            email: linkwell_domain::identity::EmailAddress::parse(&format!("{}@ics.example", role.as_str())).unwrap(),
+            display_name: format!("{role:?}"),
+            role,
+            practice_id: None,
+            password_hash: linkwell_domain::identity::PasswordHash("unused".into()),
+        };
+        let user = db.create_user(scope, &Actor::system(), &new).await.unwrap();
+        let principal = Principal { user, organisation: organisation.clone(), via: AuthVia::Session };
+        callers.push(Caller::new(std::sync::Arc::new(principal), None));
+    }
+    let today = linkwell_domain::time::london_date(linkwell_store::now_ms());
+    let this_month = today.first_of_month();
+    let fields = linkwell_domain::reporting::filter::ReportFields {
+        from: this_month.checked_sub(jiff::Span::new().months(12)).unwrap().to_string(),
+        to: this_month.yesterday().unwrap().to_string(),
+        ..Default::default()
+    };
+    let runs = env_or("BENCH_RUNS", 5).max(1);
+    let mut medians = vec![];
+    for caller in &callers {
+        linkwell_app::reports::report(db, caller, &fields, "html").await.unwrap();
+        let mut times = vec![];
+        for _ in 0..runs {
+            let started = Instant::now();
+            linkwell_app::reports::report(db, caller, &fields, "html").await.unwrap();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        medians.push(times[times.len() / 2]);
+    }
+    (medians[0], medians[1])
+}
+
 /// The tables DuckDB reads, with the columns its queries use.
 const EXPORTS: [(&str, &str); 5] = [
     (
@@ -273,6 +318,7 @@ fn main() {
     rt.block_on(async {
         let (sqlite_db, scope) = seed(Engine::Sqlite).await;
         let sqlite = measure(&sqlite_db.db, &scope).await;
+        let sqlite_whole = whole_reports(&sqlite_db.db, &scope).await;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-reports");
         let duck = if std::env::var("BENCH_PYTHON").is_ok() {
             let started = Instant::now();
@@ -285,9 +331,13 @@ fn main() {
         drop(sqlite_db);
         let postgres = if std::env::var("TEST_DATABASE_URL").is_ok() {
             let (pg, scope) = seed(Engine::Postgres).await;
-            Some(measure(&pg.db, &scope).await)
+            Some((measure(&pg.db, &scope).await, whole_reports(&pg.db, &scope).await))
         } else {
             None
+        };
+        let (postgres, postgres_whole) = match postgres {
+            Some((p, w)) => (Some(p), Some(w)),
+            None => (None, None),
         };
         let (referrals, sessions, responses, unmet) = sizes();
         println!(
@@ -315,5 +365,10 @@ fn main() {
                 ratio(p)
             );
         }
+        let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+        println!("\nThe whole report (every table and measure, as /reports builds it) of the last 12 whole months, median ms");
+        println!("{:<16} {:>10} {:>10}", "audience", "sqlite", "postgres");
+        println!("{:<16} {:>10.1} {:>10}", "team", sqlite_whole.0, show(postgres_whole.map(|w| w.0)));
+        println!("{:<16} {:>10.1} {:>10}", "commissioner", sqlite_whole.1, show(postgres_whole.map(|w| w.1)));
     });
 }

@@ -65,46 +65,40 @@ enum V {
     N,
 }
 
+/// `$query` with each of `$binds` bound, on either engine's pool.
+macro_rules! bound {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                V::I(i) => q.bind(*i),
+                V::T(s) => q.bind(s.clone()),
+                V::B(b) => q.bind(*b),
+                V::N => q.bind(None::<String>),
+            };
+        }
+        q
+    }};
+}
+
 async fn exec(db: &Db, sql: &str, binds: &[V]) -> Result<u64, sqlx::Error> {
-    macro_rules! run {
-        ($pool:expr) => {{
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
-            for b in binds {
-                q = match b {
-                    V::I(i) => q.bind(*i),
-                    V::T(s) => q.bind(s.clone()),
-                    V::B(b) => q.bind(*b),
-                    V::N => q.bind(None::<String>),
-                };
-            }
-            q.execute($pool).await.map(|r| r.rows_affected())
-        }};
-    }
+    let sql = || sqlx::AssertSqlSafe(sql.to_owned());
     match db {
-        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => run!(p),
-        Db::Postgres(p) => run!(p),
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+            bound!(sqlx::query(sql()), binds).execute(p).await.map(|r| r.rows_affected())
+        }
+        Db::Postgres(p) => bound!(sqlx::query(sql()), binds).execute(p).await.map(|r| r.rows_affected()),
     }
 }
 
-/// Rows of one text column.
+/// Rows of one text column, sorted.
 async fn texts(db: &Db, sql: &str, binds: &[V]) -> Vec<String> {
-    macro_rules! run {
-        ($pool:expr) => {{
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()));
-            for b in binds {
-                q = match b {
-                    V::I(i) => q.bind(*i),
-                    V::T(s) => q.bind(s.clone()),
-                    V::B(b) => q.bind(*b),
-                    V::N => q.bind(None::<String>),
-                };
-            }
-            q.fetch_all($pool).await.unwrap()
-        }};
-    }
-    let mut rows = match db {
-        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => run!(p),
-        Db::Postgres(p) => run!(p),
+    let sql = || sqlx::AssertSqlSafe(sql.to_owned());
+    let mut rows: Vec<String> = match db {
+        Db::Sqlite(linkwell_store::SqliteDb { writes: p, .. }) => {
+            bound!(sqlx::query_scalar(sql()), binds).fetch_all(p).await.unwrap()
+        }
+        Db::Postgres(p) => bound!(sqlx::query_scalar(sql()), binds).fetch_all(p).await.unwrap(),
     };
     rows.sort();
     rows
