@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(30, "own questionnaires", "0030_own_questionnaires"),
     migration!(31, "report counts", "0031_report_counts"),
     migration!(32, "meaningful-change thresholds", "0032_meaningful_changes"),
+    migration!(33, "score indexes", "0033_score_indexes"),
 ];
 
 /// The migration that creates the name index, which the application then fills.

@@ -309,12 +309,15 @@ impl Db {
     /// practice and needs: a case seen in March and followed up in June counts in June.
     pub async fn report_scores(&self, scope: &OrgScope, measure: &str, f: &ReportFilter) -> Result<Vec<CaseScore>> {
         let b = Bound::of(f);
+        // The cases first, from the index on (measure, date, timepoint, case); then each
+        // case's scores from the index on (case, measure, …) — neither reads a table row but
+        // the case's. Asked score by score ("has its case a later score?"), it read every
+        // score of the measure up to the period's end.
         let sql = format!(
-            "SELECT s.referral_id, s.timepoint, s.answered_on, s.value, r.practice_id, r.needs FROM outcome_scores s \
-             JOIN referrals r ON r.organisation_id = s.organisation_id AND r.id = s.referral_id \
-             WHERE s.organisation_id = $1 AND s.measure = $7 AND s.answered_on <= $3{} \
-             AND EXISTS (SELECT 1 FROM outcome_scores q WHERE q.organisation_id = s.organisation_id AND q.referral_id = s.referral_id \
-             AND q.measure = s.measure AND q.timepoint <> 'baseline' AND q.answered_on >= $2 AND q.answered_on <= $3)",
+            "SELECT s.referral_id, s.timepoint, s.answered_on, s.value, r.practice_id, r.needs FROM referrals r \
+             JOIN outcome_scores s ON s.organisation_id = r.organisation_id AND s.referral_id = r.id AND s.measure = $7 AND s.answered_on <= $3 \
+             WHERE r.organisation_id = $1 AND r.id IN (SELECT q.referral_id FROM outcome_scores q WHERE q.organisation_id = $1 \
+             AND q.measure = $7 AND q.answered_on >= $2 AND q.answered_on <= $3 AND q.timepoint <> 'baseline'){}",
             case_filters("r.assigned_worker_id")
         );
         let rows: Vec<(String, String, String, f64, Option<String>, String)> = on_db!(self, pool => {
