@@ -99,6 +99,13 @@ fn month_start(m: i64) -> Option<i64> {
     Some(day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_millisecond())
 }
 
+/// `counts` (a count table's rows in the whole buckets, `$7` to `$8`) with the raw rows
+/// of the period's ends, `raw(from, to)`: from its start (`$2`) to the first whole bucket
+/// (`$9`), and from the last (`$10`) to its end (`$3`). The parameters [`Split`] binds.
+fn with_edges(counts: &str, raw: impl Fn(&str, &str) -> String) -> String {
+    format!("{counts} UNION ALL {} UNION ALL {}", raw("$2", "$9"), raw("$10", "$3"))
+}
+
 /// The referral filters on a count `c` (of days or months), after the same parameters as
 /// [`case_filters`]: the counts are kept by programme, practice and worker.
 const COUNT_FILTERS: &str = " AND ($4 IS NULL OR c.programme_id = $4) AND ($5 IS NULL OR c.practice_id = $5) AND ($6 IS NULL OR c.worker_id = $6)";
@@ -196,12 +203,15 @@ impl Db {
             )
         };
         let sql = format!(
-            "SELECT NULLIF(x.practice_id, ''), x.source, x.needs, x.status, CAST(SUM(x.n) AS BIGINT) FROM (\
-             SELECT c.practice_id, c.source, c.needs, c.status, c.n FROM referral_month_counts c \
-             WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8{COUNT_FILTERS} \
-             UNION ALL {} UNION ALL {}) x GROUP BY x.practice_id, x.source, x.needs, x.status HAVING SUM(x.n) > 0",
-            raw("$2", "$9"),
-            raw("$10", "$3"),
+            "SELECT NULLIF(x.practice_id, ''), x.source, x.needs, x.status, CAST(SUM(x.n) AS BIGINT) FROM ({}) x \
+             GROUP BY x.practice_id, x.source, x.needs, x.status HAVING SUM(x.n) > 0",
+            with_edges(
+                &format!(
+                    "SELECT c.practice_id, c.source, c.needs, c.status, c.n FROM referral_month_counts c \
+                     WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8{COUNT_FILTERS}"
+                ),
+                raw
+            ),
         );
         let rows: Vec<(Option<String>, String, String, String, i64)> = on_db!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
@@ -233,11 +243,14 @@ impl Db {
             )
         };
         let sql = format!(
-            "SELECT COUNT(DISTINCT x.person_id) FROM (\
-             SELECT c.person_id FROM seen_months c WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8 AND c.n > 0{COUNT_FILTERS} \
-             UNION ALL {} UNION ALL {}) x",
-            raw("$2", "$9"),
-            raw("$10", "$3"),
+            "SELECT COUNT(DISTINCT x.person_id) FROM ({}) x",
+            with_edges(
+                &format!(
+                    "SELECT c.person_id FROM seen_months c \
+                     WHERE c.organisation_id = $1 AND c.month >= $7 AND c.month < $8 AND c.n > 0{COUNT_FILTERS}"
+                ),
+                raw
+            ),
         );
         let n: i64 = on_db!(self, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)
@@ -261,12 +274,15 @@ impl Db {
             )
         };
         let sql = format!(
-            "SELECT x.kind, x.mode, x.status, CAST(SUM(x.n) AS BIGINT) FROM (\
-             SELECT c.kind, c.mode, c.status, c.n FROM session_day_counts c \
-             WHERE c.organisation_id = $1 AND c.day >= $7 AND c.day < $8{COUNT_FILTERS} \
-             UNION ALL {} UNION ALL {}) x GROUP BY x.kind, x.mode, x.status HAVING SUM(x.n) > 0",
-            raw("$2", "$9"),
-            raw("$10", "$3"),
+            "SELECT x.kind, x.mode, x.status, CAST(SUM(x.n) AS BIGINT) FROM ({}) x \
+             GROUP BY x.kind, x.mode, x.status HAVING SUM(x.n) > 0",
+            with_edges(
+                &format!(
+                    "SELECT c.kind, c.mode, c.status, c.n FROM session_day_counts c \
+                     WHERE c.organisation_id = $1 AND c.day >= $7 AND c.day < $8{COUNT_FILTERS}"
+                ),
+                raw
+            ),
         );
         let rows: Vec<(String, String, String, i64)> = on_db!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.key()).bind(b.from_ms).bind(b.to_ms)

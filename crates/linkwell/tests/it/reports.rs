@@ -319,7 +319,7 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     let swemwbs = t["thresholds"].as_array().unwrap().iter().find(|m| m["measure"] == "swemwbs").unwrap().clone();
     assert_eq!(
         (status, &swemwbs["published"], &swemwbs["set"], &swemwbs["in_use"]),
-        (200, &json_f(3.0), &json_f(2.0), &json_f(2.0))
+        (200, &Value::from(3.0), &Value::from(2.0), &Value::from(2.0))
     );
     let changes = "SELECT COUNT(*) FROM audit_log WHERE entity_type = 'meaningful_changes'";
     assert_eq!(count(db, changes).await, 1);
@@ -336,8 +336,4 @@ async fn reports_give_the_figures_worked_out_independently_and_hide_small_number
     assert!(t["thresholds"].as_array().unwrap().iter().all(|m| m["set"].is_null()), "{t}");
     let (_, body) = api_call(&app, M::GET, &format!("/api/v1/reports?{period}"), Role::Coordinator, None).await;
     assert_eq!(cell(&body["report"], "outcomes", &swemwbs_row)["values"][3], 20.0);
-}
-
-fn json_f(v: f64) -> Value {
-    Value::from(v)
 }
