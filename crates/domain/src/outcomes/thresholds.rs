@@ -37,6 +37,12 @@ impl MeaningfulChanges {
         let measures = settable();
         let mut e = ValidationErrors::default();
         let mut set = BTreeMap::new();
+        // Never more errors than there are measures, however many were sent.
+        let typed: Vec<(&str, &str)> = typed.into_iter().take(measures.len() + 1).collect();
+        if typed.len() > measures.len() {
+            let why = format!("Send at most {} thresholds, one for each built-in measure", measures.len());
+            return Err(ValidationErrors::single("thresholds", why));
+        }
         for (key, raw) in typed {
             let Some((_, m)) = measures.iter().find(|(_, m)| m.key == key) else {
                 e.add(key, "There is no built-in measure with this name whose threshold can be set");
@@ -126,6 +132,14 @@ mod tests {
         let fields: Vec<&str> = e.errors.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["swemwbs", "anxiety", "ucla3", "gp_appointments"]);
         assert!(e.errors.iter().any(|f| f.message.contains("at most 10")), "{e:?}");
+    }
+
+    #[test]
+    fn more_thresholds_than_measures_is_one_error() {
+        let keys: Vec<String> = (0..100_000).map(|i| format!("m{i}")).collect();
+        let e = MeaningfulChanges::parse(keys.iter().map(|k| (k.as_str(), "1"))).unwrap_err();
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].field, "thresholds");
     }
 
     #[test]
